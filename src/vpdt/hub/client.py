@@ -1,0 +1,305 @@
+"""A VXP client shaped exactly like the official SDK's requests, with flat memory.
+
+Used by the hub's forwarder (towards its upper hub), by the tests, and by the
+agency-side exchange worker. Every request carries the XroadVnpt headers in the SDK's
+order (`vxp.sign_headers`); sendEdoc streams the file from disk followed by CRLF with
+an unpadded hash-file; getEdoc and downloadEdoc stream the package to a file.
+
+    with VxpClient("http://127.0.0.1:8000/hub", "sys.01", "secret") as hub:
+        doc_id = hub.send_edoc("pkg.edxml", from_code="000.00.00.H53", to=["000.00.13.H53"])
+        for item in hub.get_received_edoc_list():
+            hub.get_edoc(item["docId"], "in.edxml")
+            hub.update_status(item["docId"], "done")
+
+A refusal by the hub raises `VxpRemoteError` (with the hub's ErrorCode); network trouble
+raises `httpx.TransportError`, which callers retry (every operation is idempotent).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+from vpdt.hub import vxp
+
+CHUNK = 1024 * 1024
+CRLF = b"\r\n"
+
+
+class VxpRemoteError(Exception):
+    """The hub answered status FAIL: `code` (ErrorCode), `description`, `body` (the JSON)."""
+
+    def __init__(self, operation: str, body: dict):
+        self.operation = operation
+        self.body = body
+        self.code = str(body.get("ErrorCode", ""))
+        self.description = str(body.get("ErrorDesc", ""))
+        super().__init__(f"{operation}: {self.code} {self.description}")
+
+    @property
+    def retryable(self) -> bool:
+        return self.code in vxp.RETRYABLE
+
+
+class VxpProtocolError(Exception):
+    """The answer is not something the SDK could parse (not JSON, status missing ...)."""
+
+
+def file_sha256(path: str | os.PathLike) -> bytes:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+    return digest.digest()
+
+
+class VxpClient:
+    """`VxpClient(endpoint, system_id, secret)`: one system's credentials at one hub.
+
+    `sdk_quirks=True` imitates the SDK's habits the hub must tolerate: the timestamp
+    frozen at creation and the keys of earlier calls kept in later ones.
+    """
+
+    def __init__(
+        self,
+        endpoint: str,
+        system_id: str,
+        secret: str,
+        *,
+        timeout: float | None = 60.0,
+        sdk_quirks: bool = False,
+        transport: httpx.BaseTransport | None = None,
+    ):
+        self.endpoint = endpoint
+        self.system_id = system_id
+        self.secret = secret
+        self.sdk_quirks = sdk_quirks
+        self._frozen_timestamp = vxp.sdk_timestamp() if sdk_quirks else None
+        self._sticky: dict[str, str] = {}
+        self._http = httpx.Client(timeout=timeout, transport=transport, follow_redirects=False)
+
+    # ------------------------------------------------------------------ plumbing
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> VxpClient:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def url(self, operation: str) -> str:
+        return self.endpoint + "/" + operation  # concatenation, as the SDK does
+
+    def headers(self, values: dict[str, str], content_type: str = "application/octet-stream") -> list:
+        if self.sdk_quirks:
+            self._sticky.update(values)
+            values = dict(self._sticky)
+        return vxp.sign_headers(self.system_id, self.secret, values,
+                                timestamp=self._frozen_timestamp, content_type=content_type)
+
+    def _json(self, operation: str, response: httpx.Response) -> dict:
+        try:
+            body = json.loads(response.content.decode("ascii", errors="replace"))
+        except ValueError:
+            raise VxpProtocolError(f"{operation}: HTTP {response.status_code}, not JSON: "
+                                   f"{response.content[:200]!r}") from None
+        if not isinstance(body, dict) or "status" not in body:
+            raise VxpProtocolError(f"{operation}: no status in {str(body)[:200]}")
+        if body.get("status") != "OK":
+            raise VxpRemoteError(operation, body)
+        return body
+
+    def call(self, operation: str, values: dict[str, str] | None = None, body: bytes = b"{}",
+             method: str = "POST") -> dict:
+        headers = self.headers(values or {}, content_type="application/json")
+        response = self._http.request(method, self.url(operation), headers=headers, content=body)
+        return self._json(operation, response)
+
+    # ------------------------------------------------------------------ operations
+    def send_edoc(self, path: str | os.PathLike, *, from_code: str, to: list[str] | str | None = None,
+                  message_type: str = "edoc", service_type: str = "eDoc") -> str:
+        """Send the edXML file at `path`; returns the hub's DocId for the sender."""
+        path = Path(path)
+        values = {
+            "from": from_code,
+            "servicetype": service_type,
+            "messagetype": message_type,
+            "hash-file": vxp.hash_file_hex(file_sha256(path)),
+        }
+        if to is not None:
+            values["to"] = json.dumps(to if isinstance(to, str) else list(to), separators=(",", ":"))
+        headers = self.headers(values)
+        size = path.stat().st_size
+        headers.append(("Content-Length", str(size + len(CRLF))))
+
+        def body() -> Iterator[bytes]:
+            with open(path, "rb") as fh:
+                while chunk := fh.read(CHUNK):
+                    yield chunk
+            yield CRLF
+
+        response = self._http.post(self.url("sendEdoc"), headers=headers, content=body())
+        return str(self._json("sendEdoc", response).get("DocId", ""))
+
+    def get_received_edoc_list(self, message_type: str = "edoc", service_type: str = "eDoc") -> list[dict]:
+        body = self.call("getReceivedEdocList", {"servicetype": service_type, "messagetype": message_type}, b"")
+        return list(body.get("data") or [])
+
+    def get_sent_edoc_list(self, doc_id: str | None = None, message_type: str = "edoc",
+                           service_type: str = "eDoc") -> list[dict]:
+        values = {"servicetype": service_type, "messagetype": message_type}
+        if doc_id:
+            values["docId"] = doc_id
+        return list(self.call("getSentEdocList", values).get("data") or [])
+
+    def update_status(self, doc_id: str, status: str) -> dict:
+        return self.call("updateStatus", {"docId": doc_id, "status": status})
+
+    def count_receive_edoc(self) -> int:
+        return int(self.call("countReceiveEdoc", {"messagetype": "edoc"}).get("count", 0))
+
+    def count_receive_status(self) -> int:
+        return int(self.call("countReceiveStatus", {"messagetype": "status"}).get("count", 0))
+
+    def get_agencies_list(self) -> list[dict]:
+        return list(self.call("getAgenciesList", {}, b"").get("data") or [])
+
+    def get_agencies_list_qd20(self, level: int | str = 1) -> list[dict]:
+        return list(self.call("getAgenciesListQD20", {"level": str(level)}).get("data") or [])
+
+    def register_agency(self, *, code: str, name: str, pcode: str = "", mail: str = "", mobile: str = "",
+                        fax: str = "", id: str = "") -> dict:
+        payload = {"id": id, "pcode": pcode, "code": code, "name": name, "mail": mail, "mobile": mobile,
+                   "fax": fax}
+        return self.call("registerAgency", {}, json.dumps(payload, ensure_ascii=False).encode("utf-8"))
+
+    def delete_agency(self, code: str) -> dict:
+        return self.call("deleteAgency", {"AgencyCode": code})
+
+    def download_edoc(self, doc_id: str, dest: str | os.PathLike) -> str:
+        """GET downloadEdoc: the raw package streamed to `dest`; returns its SHA-256 hex."""
+        headers = self.headers({"docId": doc_id}, content_type="application/json")
+        digest = hashlib.sha256()
+        with self._http.stream("GET", self.url("downloadEdoc"), headers=headers) as response:
+            content_type = response.headers.get("content-type", "")
+            if content_type.startswith("application/json"):
+                response.read()
+                self._json("downloadEdoc", response)
+                raise VxpProtocolError("downloadEdoc: JSON answer without a package")
+            with _atomic_writer(dest) as out:
+                for chunk in response.iter_bytes(CHUNK):
+                    digest.update(chunk)
+                    out.write(chunk)
+        return digest.hexdigest()
+
+    def get_edoc(self, doc_id: str, dest: str | os.PathLike) -> str:
+        """POST getEdoc: base64 `data` decoded while streaming into `dest`; returns SHA-256 hex."""
+        headers = self.headers({"docId": doc_id}, content_type="application/json")
+        with tempfile.TemporaryFile() as raw:
+            with self._http.stream("POST", self.url("getEdoc"), headers=headers, content=b"{}") as response:
+                for chunk in response.iter_bytes(CHUNK):
+                    raw.write(chunk)
+            raw.seek(0)
+            with _atomic_writer(dest) as out:
+                rest, digest = _extract_base64_field(raw, b"data", out)
+                if rest.get("status") != "OK":
+                    raise VxpRemoteError("getEdoc", rest)
+                if digest is None:
+                    raise VxpProtocolError("getEdoc: no data in the answer")
+        return digest
+
+
+class _atomic_writer:
+    """Write to `dest.part`, rename on success, remove on failure: no half files."""
+
+    def __init__(self, dest):
+        self.dest = Path(dest)
+        self.part = self.dest.with_name(self.dest.name + ".part")
+
+    def __enter__(self):
+        self.fh = open(self.part, "wb")
+        return self.fh
+
+    def __exit__(self, exc_type, exc, tb):
+        self.fh.close()
+        if exc_type is None:
+            os.replace(self.part, self.dest)
+        else:
+            self.part.unlink(missing_ok=True)
+
+
+_KEY_RE = re.compile(rb'"data"\s*:\s*"')
+
+
+def _extract_base64_field(src, key: bytes, out) -> tuple[dict, str | None]:
+    """Stream-decode the JSON string field `key` (base64) of the JSON in `src` into `out`.
+
+    Returns the other fields (parsed) and the SHA-256 hex of the decoded bytes, or None
+    when the field is absent. Tolerates JSON escapes in the base64 (``\\/``, ``\\n``).
+    """
+    assert key == b"data"
+    head = b""
+    while True:
+        chunk = src.read(CHUNK)
+        head += chunk
+        match = _KEY_RE.search(head)
+        if match or not chunk:
+            break
+        if len(head) > 1024 * 1024 * 8:
+            raise VxpProtocolError("getEdoc: answer too large before the data field")
+    if not match:
+        return _loads(head), None
+    prefix = head[: match.start()]
+    pending = head[match.end():]
+    digest = hashlib.sha256()
+    carry = b""  # base64 characters not yet a multiple of 4, or a cut escape
+    tail = b""
+    while True:
+        end = pending.find(b'"')
+        done = end >= 0
+        if done:
+            tail, pending = pending[end + 1:], pending[:end]
+        text = carry + pending
+        if not done and text.endswith(b"\\"):
+            text, cut = text[:-1], b"\\"
+        else:
+            cut = b""
+        text = text.replace(b"\\/", b"/").replace(b"\\n", b"").replace(b"\\r", b"")
+        text = re.sub(rb"\s+", b"", text)
+        usable = len(text) if done else len(text) - len(text) % 4
+        carry = text[usable:] + cut
+        if usable:
+            try:
+                data = base64.b64decode(text[:usable], validate=True)
+            except binascii.Error as exc:
+                raise VxpProtocolError(f"getEdoc: data is not base64: {exc}") from None
+            digest.update(data)
+            out.write(data)
+        if done:
+            break
+        pending = src.read(CHUNK)
+        if not pending:
+            raise VxpProtocolError("getEdoc: answer truncated inside data")
+    tail += src.read()
+    rest = _loads(prefix + b'"data":""' + tail)
+    return rest, digest.hexdigest()
+
+
+def _loads(raw: bytes) -> dict:
+    try:
+        body = json.loads(raw.decode("utf-8", errors="replace"))
+    except ValueError:
+        raise VxpProtocolError(f"getEdoc: answer is not JSON: {raw[:200]!r}") from None
+    if not isinstance(body, dict):
+        raise VxpProtocolError("getEdoc: answer is not a JSON object")
+    return body

@@ -1,0 +1,95 @@
+"""VxpClient sends what the SDK sends and reads answers with flat memory."""
+
+import base64
+import hashlib
+import io
+import json
+
+import httpx
+import pytest
+
+from vpdt.hub import client as client_module
+from vpdt.hub import vxp
+from vpdt.hub.client import VxpClient, VxpRemoteError
+
+
+def _recording_transport(answer):
+    seen = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        request.read()
+        seen.append(request)
+        return answer(request)
+
+    return seen, httpx.MockTransport(handler)
+
+
+def test_send_edoc_streams_file_plus_crlf_with_unpadded_hash(tmp_path):
+    package = tmp_path / "p.edxml"
+    package.write_bytes(b"<edXML/>" * 1000)
+    seen, transport = _recording_transport(lambda r: httpx.Response(200, json=vxp.response(DocId="D1")))
+    with VxpClient("http://hub/", "sys", "k", transport=transport) as hub:
+        assert hub.send_edoc(package, from_code="000.00.00.H53", to=["000.00.13.H53"]) == "D1"
+    request = seen[0]
+    assert str(request.url) == "http://hub//sendEdoc"  # endpoint + "/" + op, as the SDK
+    assert request.content == package.read_bytes() + b"\r\n"
+    assert request.headers["content-length"] == str(8002)
+    assert "transfer-encoding" not in request.headers
+    digest = hashlib.sha256(package.read_bytes()).digest()
+    assert request.headers["XroadVnpt-hash-file"] == vxp.hash_file_hex(digest)
+    assert request.headers["XroadVnpt-to"] == '["000.00.13.H53"]'
+    signed = vxp.read_signed_headers(request.headers)
+    assert signed.verify("k") and signed.get("from") == "000.00.00.H53"
+    names = [k for k, _ in request.headers.raw if k.lower().startswith(b"xroadvnpt-")]
+    assert names[-3:] == [b"XroadVnpt-sign-header-key", b"XroadVnpt-sign-header", b"XroadVnpt-hash-header"] or \
+        names[-4:-1] == [b"XroadVnpt-sign-header-key", b"XroadVnpt-sign-header", b"XroadVnpt-hash-header"]
+
+
+def test_sdk_quirks_freeze_timestamp_and_keep_earlier_keys():
+    seen, transport = _recording_transport(lambda r: httpx.Response(200, json=vxp.response(count=0)))
+    with VxpClient("http://hub", "sys", "k", transport=transport, sdk_quirks=True) as hub:
+        hub.update_status("D1", "done")
+        hub.count_receive_edoc()
+    first, second = seen
+    assert first.headers["XroadVnpt-timestamp"] == second.headers["XroadVnpt-timestamp"]
+    assert second.headers["XroadVnpt-docId"] == "D1"  # left over from the earlier call
+    assert vxp.read_signed_headers(second.headers).verify("k")
+
+
+def test_fail_answer_raises_with_error_code():
+    _, transport = _recording_transport(
+        lambda r: httpx.Response(200, json=vxp.response(vxp.FORGED_FROM, DocId="")))
+    with VxpClient("http://hub", "sys", "k", transport=transport) as hub, pytest.raises(VxpRemoteError) as info:
+        hub.update_status("x", "done")
+    assert info.value.code == vxp.FORGED_FROM.code and not info.value.retryable
+
+
+@pytest.mark.parametrize("escape_slashes", [False, True])
+def test_get_edoc_decodes_base64_in_chunks(tmp_path, monkeypatch, escape_slashes):
+    monkeypatch.setattr(client_module, "CHUNK", 7)  # cut everything at odd places
+    payload = bytes(range(256)) * 50
+    encoded = base64.b64encode(payload).decode()
+    body = json.dumps({"status": "OK", "ErrorCode": "0", "ErrorDesc": "Success", "data": encoded})
+    if escape_slashes:
+        body = body.replace("/", "\\/")
+    _, transport = _recording_transport(lambda r: httpx.Response(200, content=body.encode()))
+    dest = tmp_path / "out.edxml"
+    with VxpClient("http://hub", "sys", "k", transport=transport) as hub:
+        assert hub.get_edoc("D1", dest) == hashlib.sha256(payload).hexdigest()
+    assert dest.read_bytes() == payload
+
+
+def test_get_edoc_failure_leaves_no_file(tmp_path):
+    _, transport = _recording_transport(lambda r: httpx.Response(200, json=vxp.response(vxp.NOT_FOUND)))
+    dest = tmp_path / "out.edxml"
+    with VxpClient("http://hub", "sys", "k", transport=transport) as hub, pytest.raises(VxpRemoteError):
+        hub.get_edoc("nope", dest)
+    assert not dest.exists() and not list(tmp_path.iterdir())
+
+
+def test_extract_handles_data_before_other_fields():
+    out = io.BytesIO()
+    raw = io.BytesIO(b'{"data":"aGVsbG8=","status":"OK","ErrorCode":"0","ErrorDesc":"Success"}')
+    rest, digest = client_module._extract_base64_field(raw, b"data", out)
+    assert out.getvalue() == b"hello" and rest["status"] == "OK"
+    assert digest == hashlib.sha256(b"hello").hexdigest()
