@@ -495,7 +495,7 @@ def build_header(header: MessageHeader | StatusPackage, trace=(), business: Busi
     The element declares the namespace both as default and as ``edXML:``, as the root and
     envelope of a package do, so its canonical form is the same standalone and in place.
     """
-    root = etree.Element(q("edXMLHeader"), nsmap={None: NS, "edXML": NS})
+    root = etree.Element(q("edXMLHeader"), nsmap={"edXML": NS, None: NS})
     w = _Writer(root)
     mh = w.el(root, "MessageHeader")
     if isinstance(header, StatusPackage):
@@ -503,4 +503,5 @@ def build_header(header: MessageHeader | StatusPackage, trace=(), business: Busi
     else:
         _document_header(w, mh, header)
     _trace(w, root, list(trace), business)
+    etree.indent(root, space="  ", level=2)
     return root

@@ -65,7 +65,7 @@ class XmlSigner:
             digest_algorithm=self.digest_algorithm,
             c14n_algorithm=EXC_C14N,
         )
-        return signer.sign(header, key=self._key(), cert=self._cert_pem(), reference_uri="")
+        return signer.sign(header, key=self._key(), cert=self._cert_pem())
 
 
 def _local(el) -> str:
