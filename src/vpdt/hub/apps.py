@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class HubConfig(AppConfig):
+    """The LGSP hub: agency registry, store-and-forward queues, VXP API, federation."""
+
+    name = "vpdt.hub"
+    label = "hub"
+    verbose_name = "Trục liên thông (LGSP)"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,169 @@
+"""`vpdt hub ...`: run a hub and operate its registry.
+
+Every command takes `--database` (URL or SQLite path) and `--data-dir`, so an operator
+acts on a given hub; without them the standalone defaults apply (./var/hub). With
+`--embedded` they act on the hub of the e-office settings instead (vpdt.settings).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def _setup(args) -> None:
+    if getattr(args, "embedded", False):
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vpdt.settings")
+    else:
+        os.environ["DJANGO_SETTINGS_MODULE"] = "vpdt.hub.settings"
+        if args.database:
+            os.environ["VPDT_HUB_DATABASE"] = args.database
+        if args.data_dir:
+            os.environ["VPDT_HUB_DATA_DIR"] = args.data_dir
+    from vpdt.cli import setup_django
+
+    setup_django(os.environ["DJANGO_SETTINGS_MODULE"])
+    if not getattr(args, "no_migrate", False):
+        from django.core.management import call_command
+
+        call_command("migrate", "hub", database="hub", verbosity=0, interactive=False)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--database", help="database URL (postgres://...) or SQLite file of this hub")
+    parser.add_argument("--data-dir", help="directory of package files and the hub's key")
+    parser.add_argument("--embedded", action="store_true", help="use the e-office settings' hub database")
+
+
+def cmd_serve(args) -> int:
+    _setup(args)
+    import waitress
+    from django.conf import settings
+    from django.core.wsgi import get_wsgi_application
+
+    from vpdt.hub import services
+    from vpdt.hub.forwarder import Forwarder
+
+    services.store().ensure()
+    services.store().clean_tmp(0)
+    app = get_wsgi_application()
+    forwarder = Forwarder(poll_seconds=float(getattr(settings, "HUB_POLL_SECONDS", 2.0)))
+    if not args.no_forwarder:
+        forwarder.start()
+    print(f"vpdt hub: http://{args.host}:{args.port}/ (data {services.store().root})", flush=True)
+    try:
+        waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="vpdt-hub",
+                       max_request_body_size=services.max_package_bytes() + 1024, channel_timeout=300,
+                       connection_limit=1000, _quiet=True)
+    finally:
+        forwarder.stop()
+    return 0
+
+
+def cmd_add_agency(args) -> int:
+    _setup(args)
+    from vpdt.hub import services
+
+    agency = services.add_agency(args.code, args.name, system_id=args.system_id, secret=args.secret,
+                                 parent_code=args.parent or "")
+    print(f"Đã đăng ký đơn vị {agency.code} ({agency.name}) cho hệ thống {args.system_id}")
+    return 0
+
+
+def cmd_add_downstream(args) -> int:
+    _setup(args)
+    from vpdt.hub import services
+
+    services.add_downstream(args.system_id, args.secret, args.codes, name=args.name or "")
+    suffixes = ", ".join("*." + services.subtree_suffix(c) for c in args.codes)
+    print(f"Đã đăng ký trục cấp dưới {args.system_id} phục vụ {suffixes}")
+    return 0
+
+
+def cmd_set_upstream(args) -> int:
+    _setup(args)
+    from vpdt.hub import services
+
+    services.set_upstream(args.url, args.system_id, args.secret)
+    print(f"Trục cấp trên: {args.url} (hệ thống {args.system_id})")
+    return 0
+
+
+def cmd_verify_log(args) -> int:
+    _setup(args)
+    from vpdt.hub import services
+
+    check = services.verify_log()
+    if check.ok:
+        print(f"Nhật ký toàn vẹn: {check.entries} bản ghi (message log OK: {check.entries} entries)")
+        return 0
+    print(f"NHẬT KÝ BỊ SỬA ĐỔI: {check.problem} (message log broken after {check.entries} good entries)",
+          file=sys.stderr)
+    return 1
+
+
+def cmd_purge(args) -> int:
+    _setup(args)
+    from vpdt.hub import services
+
+    count = services.purge_delivered(args.days)
+    print(f"Đã xóa nội dung {count} gói tin đã chuyển xong quá {args.days} ngày (nhật ký giữ nguyên)")
+    return 0
+
+
+def cmd_migrate(args) -> int:
+    _setup(args)
+    print("Cơ sở dữ liệu của trục đã cập nhật (hub database migrated)")
+    return 0
+
+
+def add_parser(subparsers) -> None:
+    hub = subparsers.add_parser("hub", help="trục liên thông (LGSP): serve, registry, federation, message log")
+    sub = hub.add_subparsers(dest="hub_command", metavar="HUB_COMMAND")
+    hub.set_defaults(func=lambda args: (hub.print_help(), 2)[1])
+
+    p = sub.add_parser("serve", help="run a hub (VXP API at the root URL) with its forwarder")
+    _common(p)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8100)
+    p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--no-forwarder", action="store_true", help="do not push to / pull from the upper hub")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("add-agency", help="register an agency served here and its system's credentials")
+    _common(p)
+    p.add_argument("code")
+    p.add_argument("name")
+    p.add_argument("--system-id", required=True)
+    p.add_argument("--secret", required=True)
+    p.add_argument("--parent", help="code of the parent agency")
+    p.set_defaults(func=cmd_add_agency)
+
+    p = sub.add_parser("add-downstream", help="register a downstream hub serving the subtrees of CODES")
+    _common(p)
+    p.add_argument("codes", nargs="+", metavar="CODE")
+    p.add_argument("--system-id", required=True)
+    p.add_argument("--secret", required=True)
+    p.add_argument("--name")
+    p.set_defaults(func=cmd_add_downstream)
+
+    p = sub.add_parser("set-upstream", help="connect this hub to its upper hub")
+    _common(p)
+    p.add_argument("url")
+    p.add_argument("--system-id", required=True)
+    p.add_argument("--secret", required=True)
+    p.set_defaults(func=cmd_set_upstream)
+
+    p = sub.add_parser("verify-log", help="check the hash chain of the message log")
+    _common(p)
+    p.set_defaults(func=cmd_verify_log)
+
+    p = sub.add_parser("purge", help="delete content of packages delivered more than DAYS ago (log kept)")
+    _common(p)
+    p.add_argument("--days", type=float, required=True)
+    p.set_defaults(func=cmd_purge)
+
+    p = sub.add_parser("migrate", help="create or update the hub's database")
+    _common(p)
+    p.set_defaults(func=cmd_migrate)

@@ -1,0 +1,127 @@
+"""Federation worker: pushes packages for codes not served here up to the upper hub, and
+pulls what the upper hub holds for codes served here.
+
+Upward the hub is an ordinary VXP client of its upper hub (sendEdoc, with this hub's
+system credentials there); downward it polls (getReceivedEdocList, downloadEdoc,
+updateStatus done once stored). Pulling means the upper hub never needs to reach into a
+province's network, and a downstream hub that is offline simply catches up later.
+The queue is in the database, so a restart resumes where it stopped; a package sent
+twice after a crash is recognised by the upper hub (same SHA-256, same receiver).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+import httpx
+from django.db import close_old_connections
+
+from vpdt.hub import services, vxp
+from vpdt.hub.client import VxpClient, VxpProtocolError, VxpRemoteError
+
+log = logging.getLogger("vpdt.hub.forwarder")
+
+
+class Forwarder:
+    def __init__(self, poll_seconds: float = 2.0):
+        self.poll_seconds = poll_seconds
+        self._stop = threading.Event()
+        self._client: VxpClient | None = None
+        self._client_key: tuple | None = None
+
+    def client(self) -> VxpClient | None:
+        upstream = services.get_upstream()
+        if upstream is None:
+            return None
+        if self._client_key != upstream:
+            if self._client is not None:
+                self._client.close()
+            self._client = VxpClient(*upstream, timeout=120)
+            self._client_key = upstream
+        return self._client
+
+    def run_once(self) -> tuple[int, int]:
+        """One round: (packages pushed up, packages pulled down)."""
+        client = self.client()
+        if client is None:
+            return 0, 0
+        return self.push(client), self.pull(client)
+
+    def push(self, client: VxpClient) -> int:
+        pushed = 0
+        for delivery in services.due_forwards():
+            if not services.claim_forward(delivery):
+                continue
+            path = services.package_path(delivery)
+            try:
+                remote = client.send_edoc(path, from_code=delivery.from_code, to=[delivery.to_code],
+                                          message_type=delivery.message_type)
+            except VxpRemoteError as exc:
+                log.warning("upper hub refused %s for %s: %s", delivery.doc_id, delivery.to_code, exc)
+                services.forward_failed(delivery, f"{exc.code} {exc.description}", permanent=not exc.retryable,
+                                        code=exc.code)
+                continue
+            except (httpx.HTTPError, VxpProtocolError, OSError) as exc:
+                log.info("upper hub unreachable for %s: %s", delivery.doc_id, exc)
+                services.forward_failed(delivery, f"{vxp.UPSTREAM_UNREACHABLE.code} {exc}", permanent=False,
+                                        code=vxp.UPSTREAM_UNREACHABLE.code)
+                continue
+            services.forwarded(delivery, remote)
+            pushed += 1
+        return pushed
+
+    def pull(self, client: VxpClient) -> int:
+        pulled = 0
+        tmp = services.store().tmp
+        tmp.mkdir(parents=True, exist_ok=True)
+        for message_type in vxp.MESSAGE_TYPES:
+            try:
+                items = client.get_received_edoc_list(message_type=message_type)
+            except (httpx.HTTPError, VxpProtocolError, VxpRemoteError) as exc:
+                log.info("cannot list the upper hub: %s", exc)
+                return pulled
+            for item in items:
+                doc_id = str(item.get("docId", ""))
+                dest = Path(tmp) / f"pull-{doc_id}.edxml"
+                try:
+                    client.download_edoc(doc_id, dest)
+                    try:
+                        services.accept_from_upstream(dest, remote_doc_id=doc_id, to_code=str(item.get("to", "")),
+                                                      message_type=str(item.get("messageType") or message_type))
+                        status = "done"
+                    except vxp.VxpError as exc:
+                        if exc.code in vxp.RETRYABLE:
+                            raise
+                        log.warning("package %s from the upper hub refused here: %s", doc_id, exc)
+                        status = "fail"
+                    client.update_status(doc_id, status)
+                    pulled += status == "done"
+                except (httpx.HTTPError, VxpProtocolError, VxpRemoteError, vxp.VxpError, OSError) as exc:
+                    log.info("pull of %s interrupted: %s", doc_id, exc)
+                finally:
+                    dest.unlink(missing_ok=True)
+        return pulled
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                close_old_connections()
+                pushed, pulled = self.run_once()
+                busy = pushed or pulled
+            except Exception:  # noqa: BLE001 - the worker must outlive any one failure
+                log.exception("forwarder round failed")
+                busy = False
+            finally:
+                close_old_connections()
+            if not busy:
+                self._stop.wait(self.poll_seconds)
+
+    def start(self) -> threading.Thread:
+        thread = threading.Thread(target=self.run, name="hub-forwarder", daemon=True)
+        thread.start()
+        return thread
+
+    def stop(self) -> None:
+        self._stop.set()

@@ -1,0 +1,83 @@
+"""Settings of a standalone hub process (`vpdt hub serve` and the operator commands).
+
+A hub is its own deployable: only the hub app, its own database (alias "hub"; the
+"default" alias is left empty on purpose so nothing else can be written), its own data
+dir. Chosen by the CLI through the environment:
+
+- VPDT_HUB_DATABASE     a database URL (postgres://…) or a SQLite file path
+                         (default <data dir>/hub.sqlite3)
+- VPDT_HUB_DATA_DIR     package files, temp files, the secret key (default ./var/hub)
+- VPDT_HUB_SECRET_KEY   encrypts system secrets at rest (default: generated once into
+                         <data dir>/secret.key)
+- VPDT_HUB_MAX_PACKAGE_MB, VPDT_HUB_MIN_FREE_MB, VPDT_HUB_RETRY_BASE_SECONDS,
+  VPDT_HUB_RETRY_MAX_SECONDS, VPDT_HUB_POLL_SECONDS
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+HUB_DATA_DIR = Path(os.environ.get("VPDT_HUB_DATA_DIR", Path.cwd() / "var" / "hub")).resolve()
+HUB_DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    if os.environ.get("VPDT_HUB_SECRET_KEY"):
+        return os.environ["VPDT_HUB_SECRET_KEY"]
+    key_file = HUB_DATA_DIR / "secret.key"
+    if not key_file.exists():
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    return key_file.read_text().strip()
+
+
+def _database(value: str) -> dict:
+    if "://" in value and not value.startswith("sqlite:///"):
+        return dj_database_url.parse(value, conn_max_age=60, conn_health_checks=True)
+    path = value.removeprefix("sqlite:///")
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(Path(path).resolve()),
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 60,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+    }
+
+
+SECRET_KEY = _secret_key()
+DEBUG = False
+ALLOWED_HOSTS = ["*"]  # the hub authenticates every request by its signature
+INSTALLED_APPS = ["vpdt.hub"]
+MIDDLEWARE: list[str] = []
+ROOT_URLCONF = "vpdt.hub.standalone_urls"
+DATABASES = {
+    "default": {},
+    "hub": _database(os.environ.get("VPDT_HUB_DATABASE") or str(HUB_DATA_DIR / "hub.sqlite3")),
+}
+DATABASE_ROUTERS = ["vpdt.hub.router.HubRouter"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+USE_TZ = True
+TIME_ZONE = "Asia/Ho_Chi_Minh"
+LANGUAGE_CODE = "vi"
+USE_I18N = False
+
+MiB = 1024 * 1024
+HUB_MAX_PACKAGE_BYTES = int(float(os.environ.get("VPDT_HUB_MAX_PACKAGE_MB", "1024")) * MiB)
+HUB_MIN_FREE_BYTES = int(float(os.environ.get("VPDT_HUB_MIN_FREE_MB", "16")) * MiB)
+HUB_RETRY_BASE_SECONDS = float(os.environ.get("VPDT_HUB_RETRY_BASE_SECONDS", "1"))
+HUB_RETRY_MAX_SECONDS = float(os.environ.get("VPDT_HUB_RETRY_MAX_SECONDS", "600"))
+HUB_POLL_SECONDS = float(os.environ.get("VPDT_HUB_POLL_SECONDS", "2"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"stderr": {"class": "logging.StreamHandler"}},
+    "loggers": {"vpdt.hub": {"handlers": ["stderr"], "level": os.environ.get("VPDT_HUB_LOG_LEVEL", "INFO")}},
+}

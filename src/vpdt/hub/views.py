@@ -1,0 +1,224 @@
+"""The VXP operations over HTTP: thin views that authenticate, call services, answer JSON.
+
+Every answer is HTTP 200 with `status`, `ErrorCode`, `ErrorDesc` (the SDK ignores the
+HTTP status and parses the body; some answers as US-ASCII, so non-ASCII is escaped).
+Request bodies are read as a stream (never `request.body`): a package goes straight
+to a temp file.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from vpdt.hub import services, vxp
+from vpdt.hub.models import Delivery
+
+log = logging.getLogger("vpdt.hub")
+STATE_DESC = {
+    Delivery.PENDING: "Chờ nhận",
+    Delivery.PROCESSING: "Đang xử lý",
+    Delivery.DONE: "Đã nhận",
+    Delivery.FAIL: "Lỗi",
+}
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def answer(body: dict) -> HttpResponse:
+    return HttpResponse(vxp.dumps(body), content_type="application/json")
+
+
+def _time(value) -> str:
+    from django.utils import timezone
+
+    return timezone.localtime(value).strftime(TIME_FORMAT) if value else ""
+
+
+def _content_length(request) -> int | None:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or "")
+    except ValueError:
+        return None
+
+
+def _drain(request) -> None:
+    """Read what is left of a refused body so the connection stays usable."""
+    try:
+        while request.read(1024 * 1024):
+            pass
+    except Exception:  # noqa: BLE001 - the client may be gone; nothing to answer anyway
+        pass
+
+
+@csrf_exempt
+def operation(request, op: str):
+    if op not in vxp.OPERATIONS:
+        return answer(vxp.response(vxp.UNKNOWN_OPERATION, op))
+    extra = {"DocId": ""} if op == "sendEdoc" else {}
+    try:
+        caller = services.authenticate(request.headers)
+        return HANDLERS[op](request, caller)
+    except vxp.VxpError as exc:
+        if op == "sendEdoc":
+            _drain(request)
+        log.info("hub %s refused: %s", op, exc)
+        return answer(vxp.error_response(exc, **extra))
+    except Exception:
+        log.exception("hub %s failed", op)
+        if op == "sendEdoc":
+            _drain(request)
+        return answer(vxp.response(vxp.INTERNAL, **extra))
+
+
+def send_edoc(request, caller):
+    incoming = services.receive_body(request.read, _content_length(request), caller.signed.get("hash-file"))
+    result = services.accept(caller, incoming)
+    body = vxp.response(DocId=result.doc_id)
+    if result.refused:
+        body["ErrorDesc"] = "Success. Không gửi được tới: " + result.description()
+        body["refused"] = [{"code": r.code, "ErrorCode": r.error.code, "ErrorDesc": r.error.message}
+                           for r in result.refused]
+    return answer(body)
+
+
+def get_received_edoc_list(request, caller):
+    data = [{
+        "docId": d.doc_id,
+        "serviceType": "eDoc",
+        "messageType": d.message_type,
+        "created_time": _time(d.created_at),
+        "updated_time": _time(d.updated_at),
+        "from": d.from_code,
+        "to": d.to_code,
+        "status": d.state,
+        "status_desc": STATE_DESC.get(d.state, d.state),
+    } for d in services.received(caller, caller.signed.message_type)]
+    return answer(vxp.response(data=data))
+
+
+def get_sent_edoc_list(request, caller):
+    data = []
+    for d in services.sent(caller, caller.signed.get("docId"), caller.signed.message_type):
+        send_status = "refused" if d.route == Delivery.REFUSED else (
+            "forwarded" if d.route == Delivery.UPSTREAM and d.state == Delivery.DONE else d.state)
+        data.append({
+            "senderDocId": d.submission.doc_id,
+            "receiverDocId": d.doc_id,
+            "fromCode": d.from_code,
+            "toCode": d.to_code,
+            "sendStatus": send_status,
+            "sendStatusDesc": d.error_desc or STATE_DESC.get(d.state, d.state),
+            "receiveStatus": d.receive_status,
+            "receiveStatusDesc": _status_name(d.receive_status),
+            "title": d.package.subject,
+            "notation": d.package.notation,
+            "sentTime": _time(d.created_at),
+            "receivedTime": _time(d.done_at if d.state == Delivery.DONE else None),
+            "serviceType": "eDoc",
+            "messageType": d.message_type,
+        })
+    return answer(vxp.response(data=data))
+
+
+def _status_name(code: str) -> str:
+    if not code:
+        return ""
+    try:
+        from vpdt.edxml import STATUS_NAMES
+
+        return STATUS_NAMES.get(code, code)
+    except ImportError:  # pragma: no cover
+        return code
+
+
+def get_edoc(request, caller):
+    delivery, fh = services.open_delivery(caller, caller.signed.get("docId"))
+
+    def stream():
+        with fh:
+            yield vxp.dumps(vxp.response(docId=delivery.doc_id))[:-1] + b',"data":"'
+            while chunk := fh.read(3 * 256 * 1024):  # multiple of 3: no padding mid-stream
+                yield base64.b64encode(chunk)
+            yield b'"}'
+
+    return StreamingHttpResponse(stream(), content_type="application/json")
+
+
+def download_edoc(request, caller):
+    delivery, fh = services.open_delivery(caller, caller.signed.get("docId"))
+    response = FileResponse(fh, content_type="application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="{delivery.doc_id}.edxml"'
+    return response
+
+
+def update_status(request, caller):
+    services.acknowledge(caller, caller.signed.get("docId"), caller.signed.get("status"))
+    return answer(vxp.response())
+
+
+def count_receive_edoc(request, caller):
+    return answer(vxp.response(count=services.count_received(caller, "edoc")))
+
+
+def count_receive_status(request, caller):
+    return answer(vxp.response(count=services.count_received(caller, "status")))
+
+
+def get_agencies_list(request, caller):
+    rows = services.agencies()
+    ids = {a.code: a.pk for a in rows}
+    data = [{"code": a.code, "id": a.pk, "mail": a.mail, "name": a.name, "pid": ids.get(a.parent_code, 0),
+             "oldCode": ""} for a in rows]
+    return answer(vxp.response(data=data))
+
+
+def get_agencies_list_qd20(request, caller):
+    level = caller.signed.get("level")
+    rows = services.agencies()
+    if level and level.strip().isdigit():
+        rows = [a for a in rows if services.code_level(a.code) == int(level)]
+    data = [{"code": a.code, "id": a.pk, "mail": a.mail, "name": a.name, "code102": a.code} for a in rows]
+    return answer(vxp.response(data=data))
+
+
+def _json_body(request, limit: int = 64 * 1024) -> dict:
+    raw = request.read(limit + 1)
+    if len(raw) > limit:
+        raise vxp.VxpError(vxp.BAD_REQUEST, "body too large")
+    try:
+        payload = json.loads(raw.decode("utf-8") or "{}")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise vxp.VxpError(vxp.BAD_REQUEST, f"body is not JSON: {exc}") from None
+    if not isinstance(payload, dict):
+        raise vxp.VxpError(vxp.BAD_REQUEST, "body must be a JSON object")
+    return payload
+
+
+def register_agency(request, caller):
+    services.register_agency(caller, _json_body(request))
+    return answer(vxp.response())
+
+
+def delete_agency(request, caller):
+    services.delete_agency(caller, caller.signed.get("AgencyCode"))
+    return answer(vxp.response())
+
+
+HANDLERS = {
+    "sendEdoc": send_edoc,
+    "getReceivedEdocList": get_received_edoc_list,
+    "getEdoc": get_edoc,
+    "downloadEdoc": download_edoc,
+    "updateStatus": update_status,
+    "getSentEdocList": get_sent_edoc_list,
+    "countReceiveEdoc": count_receive_edoc,
+    "countReceiveStatus": count_receive_status,
+    "getAgenciesList": get_agencies_list,
+    "getAgenciesListQD20": get_agencies_list_qd20,
+    "registerAgency": register_agency,
+    "deleteAgency": delete_agency,
+}
