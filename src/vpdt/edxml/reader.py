@@ -43,18 +43,18 @@ _ACCEPTED_ENCODINGS = {"utf-8", "utf8", "us-ascii", "ascii"}
 _DTD_BUDGET = 64 * 1024
 
 _TRUNCATION_ERRORS = {
-    expat_errors.codes[expat_errors.XML_ERROR_NO_ELEMENTS],
-    expat_errors.codes[expat_errors.XML_ERROR_UNCLOSED_TOKEN],
-    expat_errors.codes[expat_errors.XML_ERROR_PARTIAL_CHAR],
-    expat_errors.codes[expat_errors.XML_ERROR_UNCLOSED_CDATA_SECTION],
+    expat_errors.XML_ERROR_NO_ELEMENTS,
+    expat_errors.XML_ERROR_UNCLOSED_TOKEN,
+    expat_errors.XML_ERROR_PARTIAL_CHAR,
+    expat_errors.XML_ERROR_UNCLOSED_CDATA_SECTION,
 }
 _ERROR_CODES = {
-    expat_errors.codes[expat_errors.XML_ERROR_UNBOUND_PREFIX]: E.NAMESPACE,
-    expat_errors.codes[expat_errors.XML_ERROR_UNDEFINED_ENTITY]: E.ENTITY,
-    expat_errors.codes[expat_errors.XML_ERROR_RECURSIVE_ENTITY_REF]: E.ENTITY,
-    expat_errors.codes[expat_errors.XML_ERROR_EXTERNAL_ENTITY_HANDLING]: E.ENTITY,
-    expat_errors.codes[expat_errors.XML_ERROR_INCORRECT_ENCODING]: E.ENCODING,
-    expat_errors.codes[expat_errors.XML_ERROR_UNKNOWN_ENCODING]: E.ENCODING,
+    expat_errors.XML_ERROR_UNBOUND_PREFIX: E.NAMESPACE,
+    expat_errors.XML_ERROR_UNDEFINED_ENTITY: E.ENTITY,
+    expat_errors.XML_ERROR_RECURSIVE_ENTITY_REF: E.ENTITY,
+    expat_errors.XML_ERROR_EXTERNAL_ENTITY_HANDLING: E.ENTITY,
+    expat_errors.XML_ERROR_INCORRECT_ENCODING: E.ENCODING,
+    expat_errors.XML_ERROR_UNKNOWN_ENCODING: E.ENCODING,
 }
 
 

@@ -163,8 +163,7 @@ def _encode(src, dst) -> None:
 
 def write_status(out, status: StatusPackage, *, signer: XmlSigner | None = None) -> None:
     """Writes a status package (header only) to a path or a writable binary file object."""
-    trace = status.trace or _default_trace(status)
-    head = _header_bytes(status, trace, status.business, signer)
+    head = _header_bytes(status, status.trace, status.business, signer)
     with _output(out) as f:
         f.write(_PROLOG)
         f.write(head)
