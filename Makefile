@@ -1,0 +1,51 @@
+# vpdt: the two commands are `make run` and `make test`; everything else here serves them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+HOST ?= 127.0.0.1
+# Debian packages the suite and the demo use: the browser for UI tests, SoftHSM2 for
+# token signing, tesseract with the Vietnamese model for OCR, DejaVu fonts for PDFs.
+DEB_PACKAGES := chromium chromium-driver softhsm2 opensc tesseract-ocr tesseract-ocr-vie fonts-dejavu-core
+PG_URL ?= postgres://postgres@127.0.0.1:5432/vpdt
+
+.PHONY: run test test-pg deps venv system-deps lint bench clean
+
+run: deps
+	$(BIN)/vpdt serve --host $(HOST) --port $(PORT) --demo
+
+test: deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The whole suite again on PostgreSQL (skips loudly if no server answers).
+test-pg: deps
+	VPDT_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+deps: system-deps $(VENV)/.installed
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# Installs the Debian packages only when one is missing (needs root or sudo).
+system-deps:
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+lint: venv
+	$(BIN)/ruff check src tests bench
+
+bench: deps
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

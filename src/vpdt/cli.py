@@ -1,0 +1,60 @@
+"""The `vpdt` command: one entry point for every thing a person or an operator does.
+
+Each feature contributes its subcommands through an `add_parser(subparsers)` function in
+its own `cli.py`; a subcommand sets `func(args) -> int` as its default. Subcommands that
+need Django call `setup_django()` first; pure ones (edxml) never import Django.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+# Modules that contribute subcommands, in the order `vpdt --help` lists them.
+COMMAND_MODULES = [
+    "vpdt.core.commands",  # serve, worker, demo, manage
+    "vpdt.edxml.cli",  # edxml validate/show/extract/build/status
+    "vpdt.hub.cli",  # hub serve/add-agency/set-upstream/verify-log
+    "vpdt.signing.cli",  # pdf sign/verify, pki demo-ca
+]
+
+
+def setup_django(settings: str = "vpdt.settings") -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings)
+    import django
+
+    django.setup()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vpdt",
+        description="vpdt: văn phòng điện tử mở (open e-office for Vietnamese public agencies)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            # A feature not installed yet must not break the others.
+            if exc.name and name.startswith(exc.name):
+                continue
+            raise
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return 0 if args.command is None else 2
+    return int(func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

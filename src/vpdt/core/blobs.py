@@ -1,0 +1,110 @@
+"""Content-addressed blob storage: files stored once by SHA-256, streamed in and out in chunks.
+
+The backend is the `blobs` entry of settings.STORAGES: the local disk by default, any
+S3-compatible service through django-storages by settings alone. Nothing here reads a
+whole file into memory: uploads are hashed while spooled to a temporary file, then
+moved (local disk) or streamed (S3) into place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, storages
+
+from vpdt.core.errors import TooLarge
+from vpdt.core.models import Blob
+
+CHUNK = 1024 * 1024
+
+
+def storage():
+    return storages["blobs"]
+
+
+def default_limit_bytes() -> int:
+    return settings.VPDT_MAX_UPLOAD_MB * 1024 * 1024
+
+
+def _spool_dir() -> str:
+    backend = storage()
+    if isinstance(backend, FileSystemStorage):
+        # Same filesystem as the final place, so the move is a rename.
+        path = os.path.join(backend.location, "tmp")
+    else:
+        path = os.path.join(settings.DATA_DIR, "tmp")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def store_stream(stream: BinaryIO | Iterator[bytes], *, max_bytes: int | None = None) -> Blob:
+    """Store the bytes of `stream` (a binary file object or an iterator of chunks).
+
+    Raises TooLarge, with nothing stored, once more than `max_bytes` arrive.
+    """
+    limit = default_limit_bytes() if max_bytes is None else max_bytes
+    digest = hashlib.sha256()
+    size = 0
+    chunks = iter(lambda: stream.read(CHUNK), b"") if hasattr(stream, "read") else iter(stream)
+    fd, tmp_path = tempfile.mkstemp(dir=_spool_dir(), prefix="upload-")
+    try:
+        with os.fdopen(fd, "wb") as tmp:
+            for chunk in chunks:
+                size += len(chunk)
+                if size > limit:
+                    raise TooLarge(
+                        f"Tệp vượt quá dung lượng cho phép ({limit // (1024 * 1024)} MB).",
+                        detail=f"limit={limit} bytes, received more than that",
+                    )
+                digest.update(chunk)
+                tmp.write(chunk)
+        sha = digest.hexdigest()
+        blob = Blob(sha256=sha, size=size)
+        backend = storage()
+        if not backend.exists(blob.storage_name):
+            if isinstance(backend, FileSystemStorage):
+                final = backend.path(blob.storage_name)
+                os.makedirs(os.path.dirname(final), exist_ok=True)
+                os.replace(tmp_path, final)
+            else:
+                with open(tmp_path, "rb") as fh:
+                    backend.save(blob.storage_name, File(fh))
+        blob, _ = Blob.objects.get_or_create(sha256=sha, defaults={"size": size})
+        return blob
+    finally:
+        if os.path.exists(tmp_path):
+            os.unlink(tmp_path)
+
+
+def store_path(path: str | os.PathLike, *, max_bytes: int | None = None) -> Blob:
+    with open(path, "rb") as fh:
+        return store_stream(fh, max_bytes=max_bytes)
+
+
+def open_blob(blob: Blob | str) -> BinaryIO:
+    sha = blob.sha256 if isinstance(blob, Blob) else blob
+    return storage().open(Blob(sha256=sha, size=0).storage_name, "rb")
+
+
+def iter_blob(blob: Blob | str, chunk_size: int = CHUNK) -> Iterator[bytes]:
+    with open_blob(blob) as fh:
+        while True:
+            chunk = fh.read(chunk_size)
+            if not chunk:
+                return
+            yield chunk
+
+
+def local_path(blob: Blob | str) -> str | None:
+    """The blob's path on the local disk, when the backend is local (for tools that need a path)."""
+    backend = storage()
+    if isinstance(backend, FileSystemStorage):
+        sha = blob.sha256 if isinstance(blob, Blob) else blob
+        return backend.path(Blob(sha256=sha, size=0).storage_name)
+    return None

@@ -1,0 +1,128 @@
+"""`vpdt serve`, `vpdt worker`, `vpdt demo`, `vpdt manage`: running the e-office."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from vpdt.cli import setup_django
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    serve = sub.add_parser("serve", help="chạy văn phòng điện tử (web, API, worker và hub trong một tiến trình)")
+    serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    serve.add_argument("--demo", action="store_true", help="nạp tỉnh mẫu nếu cơ sở dữ liệu còn trống")
+    serve.add_argument("--no-worker", action="store_true", help="không chạy worker trong tiến trình này")
+    serve.add_argument("--threads", type=int, default=8)
+    serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="chạy các tác vụ nền (gửi/nhận liên thông, nhắc hạn)")
+    worker.add_argument("--once", action="store_true", help="chạy mỗi tác vụ một lần rồi thoát")
+    worker.set_defaults(func=cmd_worker)
+
+    demo = sub.add_parser("demo", help="tỉnh mẫu: nạp dữ liệu, in tài khoản")
+    demo_sub = demo.add_subparsers(dest="demo_command", metavar="ACTION")
+    load = demo_sub.add_parser("load", help="nạp tỉnh mẫu (bỏ qua nếu đã có)")
+    load.add_argument("--force", action="store_true", help="nạp dù đã có dữ liệu")
+    load.set_defaults(func=cmd_demo_load)
+    accounts = demo_sub.add_parser("accounts", help="in danh sách tài khoản mẫu")
+    accounts.add_argument("--json", action="store_true", help="in dạng JSON")
+    accounts.set_defaults(func=cmd_demo_accounts)
+    demo.set_defaults(func=cmd_demo_load, force=False)
+
+    manage = sub.add_parser("manage", help="lệnh quản trị Django (migrate, createsuperuser, …)")
+    manage.add_argument("args", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=cmd_manage)
+
+
+def migrate_all(verbosity: int = 0) -> None:
+    from django.conf import settings
+    from django.core.management import call_command
+
+    for alias in settings.DATABASES:
+        call_command("migrate", database=alias, interactive=False, verbosity=verbosity)
+
+
+def cmd_manage(args) -> int:
+    setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["vpdt manage", *args.args])
+    return 0
+
+
+def cmd_demo_load(args) -> int:
+    setup_django()
+    migrate_all()
+    from vpdt.demo.loader import load_demo
+
+    load_demo(force=getattr(args, "force", False), progress=print)
+    return 0
+
+
+def cmd_demo_accounts(args) -> int:
+    setup_django()
+    from vpdt.demo.loader import demo_accounts
+
+    accounts = demo_accounts()
+    if args.json:
+        print(json.dumps(accounts, ensure_ascii=False, indent=2))
+    else:
+        for a in accounts:
+            print(f"{a['username']:<28} {a['password']:<12} {a['role']:<14} {a['agency_code']}  {a['agency_name']}")
+    return 0
+
+
+def cmd_worker(args) -> int:
+    setup_django()
+    from vpdt.core import worker
+
+    if args.once:
+        print(json.dumps(worker.run_once(), ensure_ascii=False, default=str))
+        return 0
+    print(f"vpdt worker: {len(worker.jobs())} tác vụ: {', '.join(j.name for j in worker.jobs())}")
+    worker.run_forever()
+    return 0
+
+
+def cmd_serve(args) -> int:
+    os.environ.setdefault("VPDT_SERVE", "1")
+    setup_django()
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS.extend([args.host, f"{args.host}:{args.port}"])
+    print("Đang chuẩn bị cơ sở dữ liệu…", flush=True)
+    migrate_all()
+    if args.demo:
+        from vpdt.demo.loader import demo_accounts, load_demo
+
+        load_demo(progress=lambda msg: print(msg, flush=True))
+    from vpdt.core import worker
+
+    if not args.no_worker:
+        worker.start_in_thread()
+    address = f"http://{args.host}:{args.port}"
+    print("", flush=True)
+    print(f"vpdt đang chạy tại {address}", flush=True)
+    print(f"  API: {address}/api/ (tài liệu OpenAPI: {address}/api/docs, {address}/api/openapi.json)")
+    if "vpdt.hub" in settings.INSTALLED_APPS:
+        print(f"  Trục liên thông (hub) tỉnh: {address}/hub")
+    if args.demo:
+        print("\nTài khoản mẫu (mật khẩu chung bên dưới):")
+        for a in demo_accounts():
+            print(f"  {a['username']:<26} {a['password']:<10} {a['role']:<14} {a['agency_name']}")
+    extra = getattr(settings, "VPDT_SERVE_BANNER", [])
+    for line in extra:
+        print(line)
+    sys.stdout.flush()
+
+    from waitress import serve
+
+    from vpdt.wsgi import application
+
+    serve(application, host=args.host, port=args.port, threads=args.threads, ident="vpdt",
+          max_request_body_size=settings.VPDT_MAX_UPLOAD_MB * 1024 * 1024 * 2, channel_timeout=300)
+    return 0

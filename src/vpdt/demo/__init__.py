@@ -1,0 +1,1 @@
+"""The demo province: a fictional province with realistic names, codes, people and documents."""

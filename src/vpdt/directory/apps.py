@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DirectoryConfig(AppConfig):
+    name = "vpdt.directory"
+    label = "directory"
+    verbose_name = "Danh bạ cơ quan, đơn vị, cán bộ"

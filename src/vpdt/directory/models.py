@@ -1,0 +1,171 @@
+"""Agencies (QCVN 102 tree), their internal units, people, positions and roles."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from vpdt.directory import codes
+from vpdt.directory.roles import AGENCY_WIDE_ROLES, Role
+
+
+def validate_agency_code(value: str) -> None:
+    try:
+        codes.parse_code(value)
+    except codes.InvalidAgencyCode as exc:
+        raise ValidationError(str(exc), code="invalid_agency_code") from exc
+
+
+class Agency(models.Model):
+    """A body with its own seal, clerk and registers (cơ quan, tổ chức)."""
+
+    code = models.CharField("mã định danh", max_length=20, unique=True, validators=[validate_agency_code])
+    name = models.CharField("tên cơ quan", max_length=255)
+    abbreviation = models.CharField(
+        "chữ viết tắt", max_length=30, help_text="Dùng trong ký hiệu văn bản, ví dụ UBND, STTTT, VPUBND."
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name="cơ quan cấp trên"
+    )
+    level = models.PositiveSmallIntegerField("cấp", default=1)
+    place = models.CharField("địa danh", max_length=100, blank=True, help_text="Địa danh ghi trên văn bản.")
+    address = models.CharField("địa chỉ", max_length=255, blank=True)
+    email = models.EmailField("thư điện tử", blank=True)
+    phone = models.CharField("điện thoại", max_length=40, blank=True)
+    fax = models.CharField("fax", max_length=40, blank=True)
+    website = models.CharField("trang thông tin", max_length=200, blank=True)
+    interconnected = models.BooleanField(
+        "liên thông", default=True, help_text="Nhận văn bản điện tử qua trục liên thông."
+    )
+    max_upload_mb = models.PositiveIntegerField(
+        "dung lượng tối đa mỗi tệp (MB)", null=True, blank=True, help_text="Để trống: theo cấu hình chung."
+    )
+    active = models.BooleanField("đang hoạt động", default=True)
+
+    class Meta:
+        verbose_name = "cơ quan"
+        verbose_name_plural = "cơ quan"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        validate_agency_code(self.code)
+
+    def save(self, *args, **kwargs):
+        parsed = codes.parse_code(self.code)
+        if self.parent_id is None:
+            # Derive the parent from the code when it is in the directory; otherwise the
+            # tree position is whatever the administrator sets.
+            parent = parsed.parent
+            while parent is not None and self.parent_id is None:
+                found = Agency.objects.filter(code=str(parent)).only("id", "level").first()
+                if found:
+                    self.parent = found
+                parent = parent.parent
+        self.level = (self.parent.level + 1) if self.parent_id else parsed.level
+        super().save(*args, **kwargs)
+
+    def upload_limit_bytes(self) -> int:
+        from django.conf import settings
+
+        mb = self.max_upload_mb or settings.VPDT_MAX_UPLOAD_MB
+        return mb * 1024 * 1024
+
+
+class Unit(models.Model):
+    """An internal unit (phòng, ban, văn phòng): no seal, no registers of its own."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="units", verbose_name="cơ quan")
+    name = models.CharField("tên đơn vị", max_length=255)
+    abbreviation = models.CharField("chữ viết tắt", max_length=20, help_text="Ví dụ VP, VX, KT.")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name="đơn vị cấp trên"
+    )
+    active = models.BooleanField("đang hoạt động", default=True)
+
+    class Meta:
+        verbose_name = "đơn vị"
+        verbose_name_plural = "đơn vị (phòng ban)"
+        ordering = ["agency", "name"]
+        constraints = [models.UniqueConstraint(fields=["agency", "abbreviation"], name="unit_abbreviation_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name} – {self.agency.abbreviation}"
+
+
+class User(AbstractUser):
+    """A person: belongs to one agency (and a unit in it); roles say what they may do."""
+
+    full_name = models.CharField("họ và tên", max_length=150, blank=True)
+    agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="people", verbose_name="cơ quan"
+    )
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="people", verbose_name="đơn vị"
+    )
+    position = models.CharField("chức vụ", max_length=150, blank=True)
+    phone = models.CharField("điện thoại", max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = "cán bộ"
+        verbose_name_plural = "cán bộ, người dùng"
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    def get_full_name(self) -> str:
+        return self.full_name or super().get_full_name()
+
+    # Roles are cached per instance: permission checks ask often within one request.
+    def role_set(self, agency_id: int | None = None) -> set[str]:
+        cache = getattr(self, "_role_cache", None)
+        if cache is None:
+            cache = {}
+            for agency, role in self.role_assignments.values_list("agency_id", "role"):
+                cache.setdefault(agency, set()).add(role)
+            self._role_cache = cache
+        if agency_id is None:
+            return set().union(*cache.values()) if cache else set()
+        return set(cache.get(agency_id, set()))
+
+    def has_role(self, role: str, agency: Agency | int | None = None) -> bool:
+        agency_id = agency.pk if isinstance(agency, Agency) else agency
+        if agency_id is None:
+            agency_id = self.agency_id
+        return role in self.role_set(agency_id)
+
+    @property
+    def is_platform_admin(self) -> bool:
+        return self.is_superuser or Role.PLATFORM_ADMIN in self.role_set()
+
+    def agencies_with_wide_view(self) -> list[int]:
+        self.role_set()
+        return [a for a, roles in self._role_cache.items() if roles & AGENCY_WIDE_ROLES]
+
+    def member_agency_ids(self) -> set[int]:
+        self.role_set()
+        ids = set(self._role_cache.keys())
+        if self.agency_id:
+            ids.add(self.agency_id)
+        return ids
+
+    def admin_agency_ids(self) -> list[int]:
+        self.role_set()
+        return [a for a, roles in self._role_cache.items() if Role.AGENCY_ADMIN in roles]
+
+
+class RoleAssignment(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments", verbose_name="cán bộ")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="role_assignments", verbose_name="cơ quan")
+    role = models.CharField("vai trò", max_length=20, choices=Role.choices)
+
+    class Meta:
+        verbose_name = "vai trò"
+        verbose_name_plural = "vai trò"
+        constraints = [models.UniqueConstraint(fields=["user", "agency", "role"], name="role_assignment_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} – {self.agency.abbreviation}"

@@ -1,0 +1,375 @@
+"""Registers, documents (incoming, outgoing, internal), attachments, versions and dossiers.
+
+Fields follow the registers of Decree 30 Phụ lục IV and what an edXML package carries,
+so a document maps to and from a package without loss.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from vpdt.core.models import Blob
+from vpdt.core.text import fold
+from vpdt.directory.models import Agency, Unit
+from vpdt.records.choices import (
+    AccessReason,
+    DeliveryState,
+    Direction,
+    RecipientKind,
+    Secrecy,
+    Source,
+    State,
+    SteeringType,
+    Urgency,
+)
+
+
+class DocumentType(models.Model):
+    """Tên loại văn bản and its abbreviation (Phụ lục III); công văn has none."""
+
+    code = models.CharField("mã", max_length=20, unique=True)
+    name = models.CharField("tên loại", max_length=100)
+    abbreviation = models.CharField("chữ viết tắt", max_length=10, blank=True)
+    is_normative = models.BooleanField("văn bản quy phạm pháp luật", default=False)
+    is_copy = models.BooleanField("bản sao", default=False)
+    edxml_type = models.PositiveSmallIntegerField("mã loại edXML", default=1)
+    order = models.PositiveSmallIntegerField("thứ tự", default=100)
+
+    class Meta:
+        verbose_name = "loại văn bản"
+        verbose_name_plural = "loại văn bản"
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_cong_van(self) -> bool:
+        return not self.abbreviation
+
+
+class Register(models.Model):
+    """A register (sổ đăng ký) of one series for one agency and one year; it owns the counter."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="registers", verbose_name="cơ quan")
+    direction = models.CharField("loại sổ", max_length=10, choices=[
+        (Direction.OUTGOING.value, "Sổ văn bản đi"), (Direction.INCOMING.value, "Sổ văn bản đến"),
+    ])
+    series = models.CharField("mã sổ", max_length=30, help_text="chung, mat, sao, hoặc chữ viết tắt loại văn bản.")
+    name = models.CharField("tên sổ", max_length=200)
+    year = models.PositiveSmallIntegerField("năm")
+    last_number = models.PositiveIntegerField("số cuối đã cấp", default=0)
+    closed = models.BooleanField("đã khóa sổ", default=False)
+
+    class Meta:
+        verbose_name = "sổ đăng ký"
+        verbose_name_plural = "sổ đăng ký văn bản"
+        ordering = ["agency", "-year", "direction", "series"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "direction", "series", "year"], name="register_unique_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.year} – {self.agency.abbreviation}"
+
+
+class Document(models.Model):
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="documents", verbose_name="cơ quan")
+    direction = models.CharField("chiều", max_length=10, choices=Direction.choices, db_index=True)
+    state = models.CharField("trạng thái", max_length=20, choices=State.choices, db_index=True)
+    source = models.CharField("nguồn", max_length=12, choices=Source.choices, default=Source.INTERNAL)
+    document_type = models.ForeignKey(DocumentType, on_delete=models.PROTECT, verbose_name="loại văn bản")
+
+    # Số, ký hiệu and date of issue (of the issuing agency; for incoming: the sender's).
+    register = models.ForeignKey(
+        Register, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="sổ văn bản đi"
+    )
+    number = models.PositiveIntegerField("số", null=True, blank=True)
+    notation = models.CharField("ký hiệu", max_length=60, blank=True)
+    issued_date = models.DateField("ngày ban hành", null=True, blank=True, db_index=True)
+    place = models.CharField("địa danh", max_length=100, blank=True)
+
+    subject = models.TextField("trích yếu")
+    subject_folded = models.TextField("trích yếu không dấu", blank=True, editable=False)
+    content = models.TextField("nội dung tóm tắt", blank=True)
+
+    signer_name = models.CharField("người ký", max_length=150, blank=True)
+    signer_position = models.CharField("chức vụ người ký", max_length=150, blank=True)
+    signer_competence = models.CharField(
+        "thẩm quyền ký", max_length=150, blank=True, help_text="Ví dụ: KT. CHỦ TỊCH, TL. GIÁM ĐỐC."
+    )
+    urgency = models.PositiveSmallIntegerField("độ khẩn", choices=Urgency.choices, default=Urgency.NORMAL, db_index=True)
+    secrecy = models.PositiveSmallIntegerField("độ mật", choices=Secrecy.choices, default=Secrecy.NONE)
+    page_count = models.PositiveIntegerField("số trang", null=True, blank=True)
+    copies = models.PositiveIntegerField("số lượng bản", null=True, blank=True)
+    recipients_text = models.TextField("nơi nhận", blank=True)
+    due_date = models.DateField("hạn xử lý", null=True, blank=True, db_index=True)
+    steering_type = models.PositiveSmallIntegerField("chỉ đạo", choices=SteeringType.choices, default=SteeringType.NONE)
+    sphere = models.CharField("phạm vi ban hành", max_length=100, blank=True)
+    typer_notation = models.CharField("ký hiệu người đánh máy", max_length=40, blank=True)
+    note = models.TextField("ghi chú", blank=True)
+
+    # The issuing agency, for incoming documents (tác giả).
+    issuer_code = models.CharField("mã cơ quan ban hành", max_length=40, blank=True, db_index=True)
+    issuer_name = models.CharField("cơ quan ban hành", max_length=255, blank=True)
+
+    # Incoming registration (số đến, ngày đến).
+    incoming_register = models.ForeignKey(
+        Register, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="sổ văn bản đến"
+    )
+    incoming_number = models.PositiveIntegerField("số đến", null=True, blank=True)
+    received_at = models.DateTimeField("ngày đến", null=True, blank=True)
+
+    # Interconnection identity (edXML DocumentId) and the outgoing document it came from.
+    edxml_document_id = models.CharField("mã văn bản liên thông", max_length=255, blank=True, db_index=True)
+    origin = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies_received",
+        verbose_name="văn bản gốc (nội bộ)",
+    )
+
+    drafting_unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="đơn vị soạn thảo"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name="người tạo",
+    )
+    created_at = models.DateTimeField("ngày tạo", auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField("cập nhật", auto_now=True)
+    completed_at = models.DateTimeField("hoàn thành lúc", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "văn bản"
+        verbose_name_plural = "văn bản"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["agency", "direction", "-created_at"], name="doc_agency_dir_created"),
+            models.Index(fields=["agency", "direction", "state", "-created_at"], name="doc_agency_dir_state"),
+            models.Index(fields=["agency", "number", "notation"], name="doc_agency_code"),
+        ]
+        constraints = [
+            # A number is issued once per register (one register is one year).
+            models.UniqueConstraint(fields=["register", "number"], condition=Q(number__isnull=False),
+                                    name="document_number_unique_in_register"),
+            models.UniqueConstraint(fields=["incoming_register", "incoming_number"],
+                                    condition=Q(incoming_number__isnull=False),
+                                    name="document_incoming_number_unique_in_register"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code or 'Chưa có số'} – {self.subject[:80]}"
+
+    def save(self, *args, **kwargs):
+        self.subject_folded = fold(self.subject)
+        if kwargs.get("update_fields") is not None and "subject" in kwargs["update_fields"]:
+            kwargs["update_fields"] = set(kwargs["update_fields"]) | {"subject_folded"}
+        super().save(*args, **kwargs)
+
+    @property
+    def number_text(self) -> str:
+        """Numbers below 10 take a leading zero (Decree 30)."""
+        return f"{self.number:02d}" if self.number is not None else ""
+
+    @property
+    def code(self) -> str:
+        """Số, ký hiệu: `05/UBND-VP`, `15/QĐ-UBND`."""
+        if self.number is None:
+            return self.notation
+        return f"{self.number_text}/{self.notation}" if self.notation else self.number_text
+
+    @property
+    def incoming_number_text(self) -> str:
+        return f"{self.incoming_number:02d}" if self.incoming_number is not None else ""
+
+    @property
+    def is_secret(self) -> bool:
+        return self.secrecy > Secrecy.NONE
+
+    @property
+    def is_urgent(self) -> bool:
+        return self.urgency > Urgency.NORMAL
+
+
+class DocumentLink(models.Model):
+    """ResponseFor: the document this one answers, in this system or elsewhere (by its edXML identity)."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="response_for", verbose_name="văn bản")
+    target = models.ForeignKey(
+        Document, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses", verbose_name="trả lời cho"
+    )
+    organ_id = models.CharField("mã cơ quan", max_length=40, blank=True)
+    code = models.CharField("số, ký hiệu", max_length=100, blank=True)
+    edxml_document_id = models.CharField("mã văn bản liên thông", max_length=255, blank=True)
+    promulgation_date = models.DateField("ngày ban hành", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "văn bản được trả lời"
+        verbose_name_plural = "văn bản được trả lời"
+
+
+class Recipient(models.Model):
+    """Nơi nhận of an outgoing document, and what became of its copy there."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="recipients", verbose_name="văn bản")
+    kind = models.CharField("loại nơi nhận", max_length=10, choices=RecipientKind.choices)
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, verbose_name="đơn vị")
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                               verbose_name="cơ quan")
+    organ_id = models.CharField("mã định danh", max_length=40, blank=True)
+    name = models.CharField("tên nơi nhận", max_length=255, blank=True)
+    email = models.EmailField("thư điện tử", blank=True)
+    for_info = models.BooleanField("để biết", default=False)
+    state = models.CharField("tình trạng", max_length=12, choices=DeliveryState.choices, default=DeliveryState.PENDING)
+    status_code = models.CharField("mã trạng thái edXML", max_length=4, blank=True)
+    status_at = models.DateTimeField("cập nhật lúc", null=True, blank=True)
+    delivered_document = models.ForeignKey(
+        Document, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="bản nhận"
+    )
+
+    class Meta:
+        verbose_name = "nơi nhận"
+        verbose_name_plural = "nơi nhận"
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        if self.unit_id:
+            return self.unit.name
+        if self.agency_id:
+            return self.agency.name
+        return self.name or self.email or self.organ_id
+
+
+class DraftVersion(models.Model):
+    """A version of the draft of an outgoing document: who uploaded it and when."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="versions", verbose_name="văn bản")
+    number = models.PositiveIntegerField("phiên bản")
+    blob = models.ForeignKey(Blob, on_delete=models.PROTECT, verbose_name="tệp")
+    name = models.CharField("tên tệp", max_length=255)
+    content_type = models.CharField("kiểu tệp", max_length=100, blank=True)
+    note = models.TextField("ghi chú", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField("lúc", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "phiên bản dự thảo"
+        verbose_name_plural = "phiên bản dự thảo"
+        ordering = ["document", "number"]
+        constraints = [models.UniqueConstraint(fields=["document", "number"], name="draft_version_unique")]
+
+
+class Attachment(models.Model):
+    class Kind(models.TextChoices):
+        MAIN = "main", "Văn bản chính"
+        APPENDIX = "appendix", "Phụ lục, tệp đính kèm"
+        SCAN = "scan", "Bản quét"
+        OPINION = "opinion", "Tệp ý kiến"
+        OTHER = "other", "Khác"
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="attachments", verbose_name="văn bản")
+    blob = models.ForeignKey(Blob, on_delete=models.PROTECT, verbose_name="tệp")
+    name = models.CharField("tên tệp", max_length=255)
+    content_type = models.CharField("kiểu tệp", max_length=100, blank=True)
+    kind = models.CharField("loại", max_length=10, choices=Kind.choices, default=Kind.MAIN)
+    description = models.CharField("mô tả", max_length=255, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField("lúc", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "tệp đính kèm"
+        verbose_name_plural = "tệp đính kèm"
+        ordering = ["document", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def size(self) -> int:
+        return self.blob.size
+
+
+class DocumentAccess(models.Model):
+    """Why a person or a unit may see a document beyond their role: drafting, review, assignment, grant.
+
+    Written by services (records, workflow); read by `records.permissions`, the one place
+    that decides who sees what. A secret document is visible only through an access row
+    with `secret_grant`.
+    """
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="access", verbose_name="văn bản")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="document_access", verbose_name="cán bộ")
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="document_access",
+                             verbose_name="đơn vị")
+    reason = models.CharField("lý do", max_length=10, choices=AccessReason.choices)
+    secret_grant = models.BooleanField("được xem văn bản mật", default=False)
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "quyền truy cập văn bản"
+        verbose_name_plural = "quyền truy cập văn bản"
+        indexes = [models.Index(fields=["user", "document"]), models.Index(fields=["unit", "document"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(user__isnull=False) | Q(unit__isnull=False), name="access_has_subject"),
+        ]
+
+
+class FilePlanEntry(models.Model):
+    """A line of the file plan (danh mục hồ sơ) of an agency for a year."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="file_plan", verbose_name="cơ quan")
+    year = models.PositiveSmallIntegerField("năm")
+    heading = models.CharField("đề mục", max_length=20, help_text="Ví dụ I.1")
+    title = models.CharField("tên hồ sơ", max_length=255)
+    retention = models.CharField("thời hạn bảo quản", max_length=50, default="10 năm")
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="đơn vị lập")
+
+    class Meta:
+        verbose_name = "danh mục hồ sơ"
+        verbose_name_plural = "danh mục hồ sơ"
+        ordering = ["agency", "year", "heading"]
+
+
+class Dossier(models.Model):
+    """A dossier (hồ sơ): code `OrganId.year.notation`; documents join it without being copied."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="dossiers", verbose_name="cơ quan")
+    plan_entry = models.ForeignKey(FilePlanEntry, null=True, blank=True, on_delete=models.SET_NULL,
+                                   verbose_name="theo danh mục")
+    code = models.CharField("mã hồ sơ", max_length=120, unique=True)
+    title = models.CharField("tiêu đề hồ sơ", max_length=255)
+    year = models.PositiveSmallIntegerField("năm")
+    retention = models.CharField("thời hạn bảo quản", max_length=50, default="10 năm")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+", verbose_name="người lập")
+    closed = models.BooleanField("đã kết thúc", default=False)
+    transfer_due = models.DateField("hạn nộp lưu", null=True, blank=True)
+    documents = models.ManyToManyField(Document, through="DossierItem", related_name="dossiers")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "hồ sơ"
+        verbose_name_plural = "hồ sơ"
+        ordering = ["-year", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.title}"
+
+
+class DossierItem(models.Model):
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="items")
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="dossier_items")
+    order = models.PositiveIntegerField("thứ tự", default=0)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["dossier", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["dossier", "document"], name="dossier_item_unique")]

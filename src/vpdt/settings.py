@@ -1,0 +1,214 @@
+"""Django settings for vpdt.
+
+Every deployment choice comes from the environment so that the same code runs the
+embedded demo (SQLite, local files, worker and hub in-process) and the scale path
+(PostgreSQL, S3-compatible storage, many processes):
+
+- VPDT_DATA_DIR            where SQLite files, blobs and keys live (default ./var)
+- VPDT_DATABASE_URL        e.g. postgres://postgres@127.0.0.1:5432/vpdt (default SQLite)
+- VPDT_HUB_DATABASE_URL    the hub's own database (default SQLite var/hub.sqlite3)
+- VPDT_BLOB_STORAGE        "local" (default) or "s3" (then AWS_* / VPDT_S3_* below)
+- VPDT_SECRET_KEY, VPDT_DEBUG, VPDT_ALLOWED_HOSTS
+- VPDT_MAX_UPLOAD_MB       default per-file limit, agencies may lower or raise theirs
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(os.environ.get("VPDT_DATA_DIR", Path.cwd() / "var")).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+SECRET_KEY = os.environ.get("VPDT_SECRET_KEY", "vpdt-demo-insecure-key-change-me-in-production-0123456789")
+DEBUG = _env_bool("VPDT_DEBUG", False)
+ALLOWED_HOSTS = os.environ.get("VPDT_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver").split(",")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "vpdt.core",
+    "vpdt.directory",
+    "vpdt.records",
+    "vpdt.web",
+    "vpdt.api",
+]
+# Feature apps that may not be present in every checkout yet.
+for _optional in ("vpdt.workflow", "vpdt.signing", "vpdt.exchange", "vpdt.hub"):
+    if (BASE_DIR / _optional.split(".")[1] / "apps.py").exists():
+        INSTALLED_APPS.append(_optional)
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "vpdt.core.middleware.RequestContextMiddleware",
+]
+
+ROOT_URLCONF = "vpdt.urls"
+WSGI_APPLICATION = "vpdt.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "vpdt.web.context.navigation",
+            ],
+        },
+    }
+]
+
+
+def _sqlite(path: Path) -> dict:
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(path),
+        # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue on the
+        # busy timeout instead of failing on lock upgrade (numbering depends on it).
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 60,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        },
+        "TEST": {"NAME": str(path.with_name("test_" + path.name))},
+    }
+
+
+def _database(url: str | None, default_path: Path) -> dict:
+    if not url:
+        return _sqlite(default_path)
+    if url.startswith("sqlite:///"):
+        return _sqlite(Path(url.removeprefix("sqlite:///")))
+    config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    return config
+
+
+# The test run picks its database with VPDT_TEST_DATABASE_URL (see tests/conftest.py).
+_db_url = os.environ.get("VPDT_TEST_DATABASE_URL") or os.environ.get("VPDT_DATABASE_URL")
+_hub_url = os.environ.get("VPDT_HUB_DATABASE_URL")
+if os.environ.get("VPDT_TEST_DATABASE_URL") and not _hub_url:
+    _hub_url = os.environ["VPDT_TEST_DATABASE_URL"].rstrip("/") + "_hub"
+DATABASES = {
+    "default": _database(_db_url, DATA_DIR / "vpdt.sqlite3"),
+    "hub": _database(_hub_url, DATA_DIR / "hub.sqlite3"),
+}
+if "vpdt.hub" in INSTALLED_APPS:
+    DATABASE_ROUTERS = ["vpdt.hub.router.HubRouter"]
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "directory.User"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:login"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+]
+
+# Vietnamese first, English available.
+LANGUAGE_CODE = "vi"
+LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Ho_Chi_Minh"
+USE_I18N = True
+USE_TZ = True
+DATE_FORMAT = "d/m/Y"
+DATETIME_FORMAT = "d/m/Y H:i"
+SHORT_DATE_FORMAT = "d/m/Y"
+DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+FORMAT_MODULE_PATH = ["vpdt.formats"]
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+
+# Blobs: content-addressed storage; "local" on disk or "s3" (django-storages) by settings only.
+BLOB_DIR = Path(os.environ.get("VPDT_BLOB_DIR", DATA_DIR / "blobs"))
+_blob_backend = os.environ.get("VPDT_BLOB_STORAGE", "local").lower()
+if _blob_backend == "s3":
+    _blob_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("VPDT_S3_BUCKET", "vpdt-blobs"),
+            "endpoint_url": os.environ.get("VPDT_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("VPDT_S3_REGION") or None,
+            "access_key": os.environ.get("AWS_ACCESS_KEY_ID"),
+            "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY"),
+            "file_overwrite": False,
+            "default_acl": None,
+        },
+    }
+else:
+    _blob_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(BLOB_DIR)},
+    }
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(DATA_DIR / "media")}},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "blobs": _blob_storage,
+}
+# Default per-file limit; each agency may set its own (Agency.max_upload_mb).
+VPDT_MAX_UPLOAD_MB = int(os.environ.get("VPDT_MAX_UPLOAD_MB", "500"))
+# Uploads stream to temporary files on disk past this size, never held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_TEMP_DIR = None
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if os.environ.get("VPDT_REDIS_URL"):
+    CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["VPDT_REDIS_URL"]}
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "SAMEORIGIN"
+
+EMAIL_BACKEND = os.environ.get("VPDT_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("VPDT_SMTP_HOST", "127.0.0.1")
+EMAIL_PORT = int(os.environ.get("VPDT_SMTP_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("VPDT_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("VPDT_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("VPDT_SMTP_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("VPDT_MAIL_FROM", "vpdt@localhost")
+
+# API login throttling: after this many failures for a username or address within the
+# window, further attempts are refused with 429 and a growing delay.
+API_LOGIN_MAX_FAILURES = 5
+API_LOGIN_WINDOW_SECONDS = 900
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("VPDT_LOG_LEVEL", "WARNING")},
+}
+WHITENOISE_USE_FINDERS = True  # serve app static files without a collectstatic step

@@ -1,0 +1,59 @@
+"""Test set-up shared by every app: the database under test, factories, loud skips.
+
+The suite runs on SQLite by default; `make test-pg` (and CI) run it again on PostgreSQL by
+setting VPDT_TEST_DATABASE_URL. If that server does not answer, the run stops with a loud
+message instead of passing silently.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+
+
+def _pg_reachable(url: str) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 5432), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def pytest_configure(config):
+    url = os.environ.get("VPDT_TEST_DATABASE_URL")
+    if url and url.startswith("postgres") and not _pg_reachable(url):
+        banner = f"\n{'!' * 78}\n!! PostgreSQL at {url} does NOT answer: the PostgreSQL run is SKIPPED.\n{'!' * 78}\n"
+        print(banner)
+        pytest.exit("PostgreSQL unreachable: skipped loudly", returncode=0)
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    return f"vpdt test database: {db['ENGINE'].rsplit('.', 1)[-1]} {db.get('HOST') or ''} {db['NAME']}"
+
+
+@pytest.fixture
+def blob_dir(settings, tmp_path):
+    """Blobs of one test in their own directory."""
+    # Django's setting_changed handler resets the storage handler on STORAGES changes.
+    settings.STORAGES = {**settings.STORAGES, "blobs": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "blobs")}}}
+    return tmp_path / "blobs"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """On SQLite, let Django's flush between transactional tests empty the audit log
+    (see core migration 0003); tests of the append-only rule remove this switch."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("INSERT INTO core_audit_unlock (reason) VALUES ('test suite flush')")
