@@ -15,7 +15,7 @@ from vpdt.core import audit, blobs
 from vpdt.core.errors import InvalidInput, InvalidState, PermissionDenied, VpdtError
 from vpdt.directory.models import Agency
 from vpdt.directory.roles import Role
-from vpdt.records import numbering
+from vpdt.records import numbering, signals
 from vpdt.records.choices import AccessReason, Direction, Source, State
 from vpdt.records.models import (
     Attachment,
@@ -52,11 +52,23 @@ class DuplicateIncoming(VpdtError):
         self.matches = matches
 
 
-def _set_state(document: Document, state: str, user, action: str, detail: dict | None = None) -> None:
+def set_state(document: Document, state: str, user, action: str, detail: dict | None = None) -> None:
+    """Change a document's state: audited, and announced to other apps (records.signals).
+
+    Callers check permission and the allowed transition first, inside their transaction.
+    """
     previous = document.state
     document.state = state
-    document.save(update_fields=["state", "updated_at"])
+    fields = ["state", "updated_at"]
+    if state == State.COMPLETED and document.completed_at is None:
+        document.completed_at = timezone.now()
+        fields.append("completed_at")
+    document.save(update_fields=fields)
     audit.record(action, document, user=user, detail={"from": previous, "to": state, **(detail or {})})
+    signals.document_state_changed.send(
+        sender=Document, document=document, old_state=previous, new_state=state, user=user, action=action,
+        detail=detail or {},
+    )
 
 
 def _check_fields(data: dict) -> dict:
@@ -246,7 +258,7 @@ def register_incoming(user, document: Document, *, confirm_duplicate: bool = Fal
         locked.incoming_register = register
         locked.received_at = locked.received_at or now
         locked.save(update_fields=["incoming_number", "incoming_register", "received_at", "updated_at"])
-        _set_state(locked, State.REGISTERED, user, "document.register",
+        set_state(locked, State.REGISTERED, user, "document.register",
                    {"incoming_number": locked.incoming_number, "register": register.pk,
                     "duplicate_confirmed": confirm_duplicate})
     document.refresh_from_db()
@@ -262,7 +274,7 @@ def return_incoming(user, document: Document, reason: str) -> Document:
         locked = Document.objects.select_for_update().get(pk=document.pk)
         if locked.state != State.RECEIVED:
             raise InvalidState("Chỉ trả lại văn bản chưa vào sổ.", code="NOT_RECEIVED")
-        _set_state(locked, State.RETURNED, user, "document.return", {"reason": reason})
+        set_state(locked, State.RETURNED, user, "document.return", {"reason": reason})
     document.refresh_from_db()
     return document
 
