@@ -25,10 +25,13 @@ def is_transport_zip(name: str | None, content_type: str | None, magic: bytes) -
     if magic[:4] != ZIP_MAGIC:
         return False
     lname = (name or "").lower()
-    if lname.endswith(ZIP_CONTAINER_EXT):
-        return False
+    if lname.endswith(".zip"):
+        return False  # the file itself is a zip archive
     ctype = (content_type or "").split(";")[0].strip().lower()
-    return ctype in ZIP_TYPES or ctype in ("", "application/octet-stream")
+    if ctype in ZIP_TYPES:
+        return True  # e.g. "report.docx" as application/zip: zipped for transport
+    # No useful type: a zip around a file whose own format is not a zip container.
+    return ctype in ("", "application/octet-stream") and not lname.endswith(ZIP_CONTAINER_EXT)
 
 
 def list_entries(fileobj, limits: Limits, path: str | None = None):
