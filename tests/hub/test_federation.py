@@ -1,0 +1,141 @@
+"""Province hub → national hub → province hub, with real processes, crashes and retries.
+
+Each test starts `vpdt hub serve` processes, each with its own SQLite database and
+data dir, and counts: every package delivered exactly once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+
+import pytest
+
+from . import factories
+from .procs import HubProcess, drain, retrying, wait_for
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+C1 = "000.30.38.H53"  # UBND xã Phước Lưu, Tây Ninh (province hub P1)
+A1 = "000.00.00.H53"  # UBND tỉnh Tây Ninh (P1)
+C2 = "000.10.20.H19"  # a commune of Đồng Nai (province hub P2)
+B2 = "000.00.00.H19"  # UBND tỉnh Đồng Nai (P2)
+G22 = "000.00.00.G22"  # Văn phòng Chính phủ (national hub N)
+
+
+@pytest.fixture
+def federation(tmp_path):
+    national, p1, p2 = HubProcess("national", tmp_path), HubProcess("p1", tmp_path), HubProcess("p2", tmp_path)
+    national.run("add-downstream", "000.00.00.H53", "--system-id", "hub.h53", "--secret", "n-p1")
+    national.run("add-downstream", "000.00.00.H19", "--system-id", "hub.h19", "--secret", "n-p2")
+    national.run("add-agency", G22, "Văn phòng Chính phủ", "--system-id", "sys.g22", "--secret", "g22")
+    p1.run("add-agency", C1, "UBND xã Phước Lưu", "--system-id", "sys.c1", "--secret", "c1", "--parent", A1)
+    p1.run("add-agency", A1, "UBND tỉnh Tây Ninh", "--system-id", "sys.a1", "--secret", "a1")
+    p2.run("add-agency", C2, "UBND xã X", "--system-id", "sys.c2", "--secret", "c2")
+    p2.run("add-agency", B2, "UBND tỉnh Đồng Nai", "--system-id", "sys.b2", "--secret", "b2")
+    p1.run("set-upstream", national.url, "--system-id", "hub.h53", "--secret", "n-p1")
+    p2.run("set-upstream", national.url, "--system-id", "hub.h19", "--secret", "n-p2")
+    hubs = {"national": national.start(), "p1": p1.start(), "p2": p2.start()}
+    yield hubs
+    for hub in hubs.values():
+        hub.stop()
+    for hub in hubs.values():
+        out = hub.run("verify-log")
+        assert "OK" in out
+
+
+def test_document_reaches_three_receivers_in_two_provinces_and_status_returns(federation, tmp_path):
+    p1, p2, national = federation["p1"], federation["p2"], federation["national"]
+    pkg = factories.document(tmp_path / "d.edxml", from_code=C1, to=[C2, B2, G22], attachment=20_000)
+    sender = p1.client("sys.c1", "c1")
+    doc_id = sender.send_edoc(pkg, from_code=C1)
+    rows = sender.get_sent_edoc_list(doc_id)
+    assert {r["toCode"] for r in rows} == {C2, B2, G22}
+
+    got = {}
+    for hub, system, secret, code in ((p2, "sys.c2", "c2", C2), (p2, "sys.b2", "b2", B2),
+                                      (national, "sys.g22", "g22", G22)):
+        receiver = hub.client(system, secret)
+        received: dict = {}
+        wait_for(lambda r=receiver, rec=received: drain(r, tmp_path / code, rec) or len(rec) > 1, timeout=30)
+        got[code] = received
+    sha = hashlib.sha256(pkg.read_bytes()).hexdigest()
+    assert all(r.get(sha) == 1 and len(r["_docids"]) == 1 for r in got.values())
+
+    # the forwarder marks each upward leg as forwarded
+    wait_for(lambda: {r["sendStatus"] for r in sender.get_sent_edoc_list(doc_id)} == {"forwarded"})
+
+    # a status 01 back from the other province, through the national hub
+    st = factories.status(tmp_path / "s.edxml", from_code=C2, about_from=C1, code="01")
+    p2.client("sys.c2", "c2").send_edoc(st, from_code=C2, to=C1, message_type="status")
+    statuses: dict = {}
+    wait_for(lambda: drain(sender, tmp_path / "st", statuses, "status") or len(statuses) > 1, timeout=30)
+    assert statuses.get(hashlib.sha256(st.read_bytes()).hexdigest()) == 1
+
+
+def _send_all(hub, system, secret, packages, doc_ids):
+    client = hub.client(system, secret)
+    for pkg in packages:
+        doc_ids.append(retrying(lambda p=pkg: client.send_edoc(p, from_code=C1, to=[C2]), attempts=600))
+
+
+def test_province_hub_killed_during_send_delivers_each_once(federation, tmp_path):
+    p1, p2 = federation["p1"], federation["p2"]
+    packages = [factories.document(tmp_path / f"d{i}.edxml", from_code=C1, to=[C2], number=i, attachment=100_000)
+                for i in range(40)]
+    doc_ids: list = []
+    sender = threading.Thread(target=_send_all, args=(p1, "sys.c1", "c1", packages, doc_ids))
+    sender.start()
+    wait_for(lambda: len(doc_ids) >= 5, timeout=30, pause=0.01)
+    p1.kill()  # SIGKILL mid-stream: requests in flight are cut
+    time.sleep(0.5)
+    p1.start()
+    sender.join(120)
+    assert len(doc_ids) == len(packages)
+    # the same package sent twice more after recovery changes nothing
+    client = p1.client("sys.c1", "c1")
+    assert client.send_edoc(packages[0], from_code=C1, to=[C2]) == doc_ids[0]
+
+    receiver = p2.client("sys.c2", "c2")
+    received: dict = {}
+    expected = {hashlib.sha256(p.read_bytes()).hexdigest() for p in packages}
+    wait_for(lambda: drain(receiver, tmp_path / "in", received) is not None and expected <= set(received),
+             timeout=90)
+    time.sleep(1.0)
+    drain(receiver, tmp_path / "in", received)
+    assert {k: v for k, v in received.items() if k != "_docids"} == {sha: 1 for sha in expected}
+
+
+def test_hub_killed_during_fetch_redelivers_until_acknowledged(federation, tmp_path):
+    p1, p2, national = federation["p1"], federation["p2"], federation["national"]
+    packages = [factories.document(tmp_path / f"d{i}.edxml", from_code=C1, to=[C2], number=i, attachment=100_000)
+                for i in range(20)]
+    client = p1.client("sys.c1", "c1")
+    for pkg in packages:
+        client.send_edoc(pkg, from_code=C1, to=[C2])
+    national.kill()  # the national hub dies while P2 pulls from it
+    time.sleep(0.5)
+    national.start()
+    receiver = p2.client("sys.c2", "c2")
+    wait_for(lambda: receiver.count_receive_edoc() >= 10, timeout=60)
+    received: dict = {}
+    # the receiving agency fetches; its province hub is killed in the middle of that
+    items = receiver.get_received_edoc_list()
+    for n, item in enumerate(items):
+        if n == 3:
+            p2.kill()
+            p2.start()
+        retrying(lambda i=item: receiver.get_edoc(i["docId"], tmp_path / "x.edxml"))
+        if n % 2 == 0:  # half of them acknowledged before the rest is drained
+            retrying(lambda i=item: receiver.update_status(i["docId"], "done"))
+            received.setdefault("_docids", set()).add(item["docId"])
+            sha = hashlib.sha256((tmp_path / "x.edxml").read_bytes()).hexdigest()
+            received[sha] = received.get(sha, 0) + 1
+    expected = {hashlib.sha256(p.read_bytes()).hexdigest() for p in packages}
+    wait_for(lambda: drain(receiver, tmp_path / "in", received) is not None and expected <= set(received),
+             timeout=90)
+    time.sleep(1.0)
+    drain(receiver, tmp_path / "in", received)
+    assert {k: v for k, v in received.items() if k != "_docids"} == {sha: 1 for sha in expected}
+    assert receiver.count_receive_edoc() == 0
