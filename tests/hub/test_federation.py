@@ -58,7 +58,7 @@ def test_document_reaches_three_receivers_in_two_provinces_and_status_returns(fe
                                       (national, "sys.g22", "g22", G22)):
         receiver = hub.client(system, secret)
         received: dict = {}
-        wait_for(lambda r=receiver, rec=received: drain(r, tmp_path / code, rec) or len(rec) > 1, timeout=30)
+        wait_for(lambda r=receiver, rec=received, c=code: drain(r, tmp_path / c, rec) or len(rec) > 1, timeout=30)
         got[code] = received
     sha = hashlib.sha256(pkg.read_bytes()).hexdigest()
     assert all(r.get(sha) == 1 and len(r["_docids"]) == 1 for r in got.values())
