@@ -32,7 +32,9 @@ class Base64Decoder:
                 raise Base64Error(f"non-ASCII character {text[exc.start]!r} in base64", self.consumed) from None
         else:
             data = text
-        data = data.translate(None, _WS)
+        # Most writers emit one long line: skip the copy when there is nothing to strip.
+        if b"\n" in data or b"\r" in data or b" " in data or b"\t" in data:
+            data = data.translate(None, _WS)
         if not data:
             return b""
         if self._padded:
