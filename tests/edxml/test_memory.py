@@ -19,18 +19,18 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 SCRIPT = textwrap.dedent(
     """
     import base64, json, os, resource, sys, time
-    sys.path.insert(0, %r)
+    sys.path.insert(0, sys.argv[3])
     from vpdt.edxml import read_package
 
     NS = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
-    HEAD = ('<?xml version="1.0" encoding="UTF-8"?><edXML xmlns="%%s"><edXML:edXMLEnvelope xmlns:edXML="%%s">'
+    HEAD = ('<?xml version="1.0" encoding="UTF-8"?><edXML xmlns="%s"><edXML:edXMLEnvelope xmlns:edXML="%s">'
             '<edXML:edXMLHeader><edXML:MessageHeader><edXML:From><edXML:OrganId>000.00.00.H53</edXML:OrganId>'
             '</edXML:From><edXML:To><edXML:OrganId>000.00.13.H53</edXML:OrganId></edXML:To>'
             '<edXML:DocumentId>x</edXML:DocumentId></edXML:MessageHeader></edXML:edXMLHeader><edXML:edXMLBody>'
             '<edXML:edXMLManifest><edXML:Reference><edXML:ContentId>cid:1</edXML:ContentId></edXML:Reference>'
             '</edXML:edXMLManifest></edXML:edXMLBody></edXML:edXMLEnvelope><AttachmentEncoded><Attachment>'
             '<ContentId>cid:1</ContentId><AttachmentName>big.bin</AttachmentName><ContentTransferEncoded>'
-            %% (NS, NS)).encode()
+            % (NS, NS)).encode()
     TAIL = b"</ContentTransferEncoded></Attachment></AttachmentEncoded></edXML>"
 
     class Package:
@@ -54,12 +54,11 @@ SCRIPT = textwrap.dedent(
     grow = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     print(json.dumps({"size": pkg.attachments[0].size, "rss_growth_mb": grow}))
     """
-    % str(SRC)
 )
 
 
 def _read(mb: int, wrap: bool) -> dict:
-    out = subprocess.run([sys.executable, "-c", SCRIPT, str(mb), "1" if wrap else "0"], capture_output=True,
+    out = subprocess.run([sys.executable, "-c", SCRIPT, str(mb), "1" if wrap else "0", str(SRC)], capture_output=True,
                          text=True, timeout=120, check=True)
     return json.loads(out.stdout)
 
