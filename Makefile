@@ -15,8 +15,15 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/vpdt
 run: deps
 	$(BIN)/vpdt serve --host $(HOST) --port $(PORT) --demo
 
+# The whole suite on SQLite, then the database rules (marker `backends`) on PostgreSQL.
 test: deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@if (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then \
+	  echo "== database rules again on PostgreSQL ($(PG_URL)) =="; \
+	  VPDT_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -m backends $(PYTEST_ARGS); \
+	else \
+	  echo "!! PostgreSQL does not answer on 127.0.0.1:5432: the PostgreSQL checks are SKIPPED !!"; \
+	fi
 
 # The whole suite again on PostgreSQL (skips loudly if no server answers).
 test-pg: deps

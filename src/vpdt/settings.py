@@ -15,6 +15,7 @@ embedded demo (SQLite, local files, worker and hub in-process) and the scale pat
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -50,8 +51,10 @@ INSTALLED_APPS = [
     "vpdt.api",
 ]
 # Feature apps that may not be present in every checkout yet.
+# VPDT_DISABLE_APPS=vpdt.hub,... leaves some out (a deployment without a local hub, say).
+_disabled = set(filter(None, os.environ.get("VPDT_DISABLE_APPS", "").split(",")))
 for _optional in ("vpdt.workflow", "vpdt.signing", "vpdt.exchange", "vpdt.hub"):
-    if (BASE_DIR / _optional.split(".")[1] / "apps.py").exists():
+    if (BASE_DIR / _optional.split(".")[1] / "apps.py").exists() and _optional not in _disabled:
         INSTALLED_APPS.append(_optional)
 
 MIDDLEWARE = [
@@ -99,7 +102,8 @@ def _sqlite(path: Path) -> dict:
             "timeout": 60,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         },
-        "TEST": {"NAME": str(path.with_name("test_" + path.name))},
+        # Each test process gets its own file: parallel runs must not share a test database.
+        "TEST": {"NAME": os.path.join(tempfile.gettempdir(), f"vpdt-test-{os.getpid()}-{path.name}")},
     }
 
 

@@ -15,7 +15,7 @@ from vpdt.records import services
 from vpdt.records.choices import Direction, Secrecy, State
 from vpdt.records.models import Document, Register
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.backends]
 
 
 def test_cong_van_symbol_is_agency_then_drafting_unit():

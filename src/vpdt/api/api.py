@@ -8,6 +8,7 @@ from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import NinjaAPI, Schema
+from ninja.responses import Status
 from ninja.security import HttpBearer
 
 from vpdt.api import throttle
@@ -80,10 +81,10 @@ def issue_token(request, body: TokenIn):
     user = authenticate(request, username=body.username, password=body.password)
     if user is None or not user.is_active:
         throttle.record_failure(body.username, ip)
-        return 401, {"code": "INVALID_CREDENTIALS", "message": "Tên đăng nhập hoặc mật khẩu không đúng.",
-                     "detail": "authentication failed"}
+        return Status(401, {"code": "INVALID_CREDENTIALS", "message": "Tên đăng nhập hoặc mật khẩu không đúng.",
+                     "detail": "authentication failed"})
     throttle.reset(body.username, ip)
-    return 200, {"token": ApiToken.issue(user)}
+    return Status(200, {"token": ApiToken.issue(user)})
 
 
 class DocumentItem(Schema):
@@ -163,7 +164,7 @@ def list_documents(request, direction: str | None = None, q: str | None = None, 
          auth=BearerToken(), tags=["documents"])
 def get_document(request, document_id: int):
     doc = get_visible(request.user, document_id)
-    return 200, {
+    return Status(200, {
         **_item(doc),
         "code": doc.code,
         "agency_name": doc.agency.name,
@@ -188,4 +189,4 @@ def get_document(request, document_id: int):
              "sha256": a.blob_id, "kind": a.kind}
             for a in doc.attachments.select_related("blob")
         ],
-    }
+    })

@@ -39,7 +39,7 @@ def record(action: str, obj: Any = None, *, user=None, agency_code: str = "", de
     )
 
 
-def history(obj) -> "list[AuditEntry]":
+def history(obj) -> list[AuditEntry]:
     return list(
         AuditEntry.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).order_by("at", "id")
     )

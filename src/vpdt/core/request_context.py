@@ -13,7 +13,8 @@ class Actor:
     via: str = "system"  # web, api, cli, worker, system
 
 
-_current: contextvars.ContextVar[Actor] = contextvars.ContextVar("vpdt_actor", default=Actor())
+_NOBODY = Actor()
+_current: contextvars.ContextVar[Actor] = contextvars.ContextVar("vpdt_actor", default=_NOBODY)  # noqa: B039 - frozen
 
 
 def current() -> Actor:

@@ -275,7 +275,7 @@ def load_demo(*, force: bool = False, seed: int = 2026, progress: Callable[[str]
         return "Tỉnh mẫu đã có sẵn."
     rng = random.Random(seed)
     counts = _load(rng, progress)
-    context = {"rng": rng, "progress": progress}
+    context = {"rng": rng, "progress": progress, "counts": counts}
     for name in EXTENSIONS:
         try:
             module = importlib.import_module(name)

@@ -22,9 +22,9 @@ from vpdt.records.models import (
     Document,
     DocumentAccess,
     DocumentType,
-    DraftVersion,
     Dossier,
     DossierItem,
+    DraftVersion,
 )
 from vpdt.records.permissions import can_view, require_role
 

@@ -1,0 +1,93 @@
+"""Blobs: content-addressed, streamed in and out, size limits; a 1 GB file with flat memory."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import resource
+
+import pytest
+
+from tests import factories
+from vpdt.core import blobs
+from vpdt.core.errors import TooLarge
+from vpdt.core.models import Blob
+from vpdt.records import services
+from vpdt.records.models import Attachment
+
+pytestmark = pytest.mark.django_db
+
+
+class Pattern(io.RawIOBase):
+    """`size` bytes of a repeating pattern, produced on demand (never held whole)."""
+
+    def __init__(self, size: int):
+        self.remaining = size
+        self.block = hashlib.sha256(b"vpdt").digest() * 2048  # 64 KiB
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        n = min(len(buffer), self.remaining)
+        if n <= 0:
+            return 0
+        reps = -(-n // len(self.block))
+        buffer[:n] = (self.block * reps)[:n]
+        self.remaining -= n
+        return n
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def test_same_bytes_are_stored_once(blob_dir):
+    a = blobs.store_stream(io.BytesIO(b"noi dung"))
+    b = blobs.store_stream(io.BytesIO(b"noi dung"))
+    assert a.sha256 == b.sha256 == hashlib.sha256(b"noi dung").hexdigest()
+    assert Blob.objects.count() == 1
+    assert b"".join(blobs.iter_blob(a)) == b"noi dung"
+
+
+def test_file_past_the_agency_limit_is_refused_and_nothing_is_stored(blob_dir):
+    agency = factories.agency(max_upload_mb=1)
+    clerk = factories.clerk(agency)
+    doc = factories.document(agency)
+    with pytest.raises(TooLarge) as err:
+        services.add_attachment(clerk, doc, Pattern(1024 * 1024 + 1), "lon.pdf")
+    assert "1 MB" in err.value.message
+    assert not Attachment.objects.exists() and not Blob.objects.exists()
+    assert not [p for p in blob_dir.rglob("*") if p.is_file()]
+
+
+def test_default_limit_is_at_least_200_mb(settings):
+    assert settings.VPDT_MAX_UPLOAD_MB >= 200
+    assert factories.agency().upload_limit_bytes() >= 200 * 1024 * 1024
+
+
+@pytest.mark.slow
+def test_one_gigabyte_attachment_round_trips_with_flat_memory(blob_dir):
+    size = 1024 * 1024 * 1024
+    agency = factories.agency(max_upload_mb=2048)
+    clerk = factories.clerk(agency)
+    doc = factories.document(agency)
+    expected = hashlib.sha256()
+    source = Pattern(size)
+    before = _peak_rss_mb()
+    attachment = services.add_attachment(clerk, doc, source, "ho-so-lon.bin")
+    digest = hashlib.sha256()
+    total = 0
+    for chunk in blobs.iter_blob(attachment.blob):
+        digest.update(chunk)
+        total += len(chunk)
+    growth = _peak_rss_mb() - before
+    reference = Pattern(size)
+    while True:
+        block = reference.read(1024 * 1024)
+        if not block:
+            break
+        expected.update(block)
+    assert total == size == attachment.blob.size
+    assert digest.hexdigest() == attachment.blob.sha256 == expected.hexdigest()
+    assert growth < 100, f"peak RSS grew by {growth:.0f} MB"
