@@ -1,0 +1,61 @@
+"""Which hub connection serves an agency, a VXP client for it, and the connection's back-off."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable
+
+import httpx
+from django.conf import settings
+from django.utils import timezone
+
+from vpdt.directory.models import Agency
+from vpdt.exchange.models import HubConnection
+from vpdt.hub.client import VxpClient
+
+# Tests plug an in-process hub here: factory(connection) -> httpx.BaseTransport | None.
+transport_factory: Callable[[HubConnection], httpx.BaseTransport | None] | None = None
+
+
+def for_agency(agency: Agency | int) -> HubConnection | None:
+    agency_id = agency.pk if isinstance(agency, Agency) else agency
+    return HubConnection.objects.filter(agencies__id=agency_id, enabled=True).order_by("id").first()
+
+
+def client(connection: HubConnection) -> VxpClient:
+    transport = transport_factory(connection) if transport_factory else None
+    timeout = float(getattr(settings, "EXCHANGE_HTTP_TIMEOUT_SECONDS", 60))
+    return VxpClient(connection.endpoint, connection.system_id, connection.secret, timeout=timeout,
+                     transport=transport)
+
+
+def backoff_seconds(failures: int) -> float:
+    """Exponential back-off with a little jitter: base·2^(n-1), capped."""
+    base = float(getattr(settings, "EXCHANGE_RETRY_BASE_SECONDS", 2.0))
+    cap = float(getattr(settings, "EXCHANGE_RETRY_MAX_SECONDS", 300.0))
+    delay = min(cap, base * (2 ** max(0, min(failures, 30) - 1)))
+    return delay * random.uniform(0.9, 1.1)
+
+
+def is_waiting(connection: HubConnection, now: dt.datetime | None = None) -> bool:
+    return connection.retry_at is not None and connection.retry_at > (now or timezone.now())
+
+
+def failed(connection: HubConnection, error: str) -> dt.datetime:
+    """The hub did not answer: back off the whole connection; returns when to try again."""
+    failures = connection.failures + 1
+    retry_at = timezone.now() + dt.timedelta(seconds=backoff_seconds(failures))
+    HubConnection.objects.filter(pk=connection.pk).update(failures=failures, retry_at=retry_at,
+                                                          last_error=error[:2000])
+    connection.failures, connection.retry_at, connection.last_error = failures, retry_at, error
+    return retry_at
+
+
+def succeeded(connection: HubConnection) -> None:
+    if connection.failures or connection.retry_at or connection.last_error or connection.last_ok_at is None or (
+            timezone.now() - connection.last_ok_at).total_seconds() > 60:
+        now = timezone.now()
+        HubConnection.objects.filter(pk=connection.pk).update(failures=0, retry_at=None, last_error="",
+                                                              last_ok_at=now)
+        connection.failures, connection.retry_at, connection.last_error, connection.last_ok_at = 0, None, "", now

@@ -1,0 +1,162 @@
+"""What a received package means for the receiving agency, applied inside the inbox transaction.
+
+- new document (business type 0): an incoming Document in state "đã đến" (or the paper
+  registration it matches), its files, its ResponseFor links; status 01 goes back.
+- revoke (1): the agency's copy is marked recalled. update (2): the copy takes the new
+  metadata and files. replace (3): the replaced copies are marked replaced, and a package
+  that is itself a new document is registered like one.
+- a DocumentId the agency already has is dropped (outcome duplicate).
+- statuses: statuses.apply_received.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from vpdt import edxml
+from vpdt.core import audit
+from vpdt.directory.models import Agency
+from vpdt.exchange import mapping, outbox, reconcile, statuses
+from vpdt.exchange.models import InboxItem, TakeBackRequest
+from vpdt.records.choices import Direction, Source, State
+from vpdt.records.models import Attachment, Document, DocumentLink
+from vpdt.records.services import set_state
+
+_UPDATABLE = ("subject", "content", "due_date", "urgency", "signer_name", "signer_position", "signer_competence",
+              "page_count", "copies", "sphere", "steering_type")
+
+
+def handle(item: InboxItem, package, agency: Agency) -> None:
+    if package.kind == "status":
+        statuses.apply_received(item, package, agency)
+        return
+    business = package.business_type
+    if business == edxml.BUSINESS_REVOKE:
+        _revoke(item, package, agency)
+    elif business == edxml.BUSINESS_UPDATE:
+        _update(item, package, agency)
+    elif business == edxml.BUSINESS_REPLACE:
+        _replace(item, package, agency)
+    else:
+        _new_document(item, package, agency)
+
+
+def _copies(agency: Agency, document_ids: list[str], from_code: str):
+    return Document.objects.filter(agency=agency, direction=Direction.INCOMING, edxml_document_id__in=document_ids,
+                                   issuer_code=from_code).exclude(state__in=[State.RECALLED, State.REPLACED])
+
+
+def _attach(document: Document, package: edxml.DocumentPackage) -> int:
+    count = 0
+    existing = set(document.attachments.values_list("blob_id", flat=True))
+    for i, att in enumerate(package.attachments):
+        if not att.stored:
+            continue
+        blob, name, content_type = att.stored
+        if blob.pk in existing:
+            continue
+        Attachment.objects.create(
+            document=document, blob=blob, name=name[:255], content_type=content_type[:100],
+            kind=Attachment.Kind.MAIN if i == 0 and not existing else Attachment.Kind.APPENDIX,
+            description=(att.description or "")[:255])
+        audit.record("document.attach", document, user=None,
+                     detail={"name": name, "sha256": blob.pk, "size": blob.size, "source": "electronic"})
+        existing.add(blob.pk)
+        count += 1
+    return count
+
+
+def _new_document(item: InboxItem, package: edxml.DocumentPackage, agency: Agency) -> Document | None:
+    fields = mapping.incoming_fields(package.header)
+    from_code = fields["issuer_code"]
+    duplicate = (Document.objects.filter(agency=agency, direction=Direction.INCOMING,
+                                         edxml_document_id=fields["edxml_document_id"], issuer_code=from_code)
+                 .exclude(state=State.RETURNED).order_by("id").first())
+    if duplicate is not None:
+        item.outcome, item.document = InboxItem.DUPLICATE, duplicate
+        item.detail = f"DocumentId {fields['edxml_document_id']!r} already received as document {duplicate.pk}"
+        audit.record("exchange.duplicate_dropped", duplicate, user=None,
+                     detail={"hub_doc_id": item.hub_doc_id, "edxml_document_id": fields["edxml_document_id"]})
+        return None
+    paper = reconcile.paper_match(agency, fields)
+    if paper is not None:
+        reconcile.link(paper, package, fields)
+        _attach(paper, package)
+        item.document, item.detail = paper, "reconciled with a paper registration"
+        outbox.queue_status(paper, statuses.RECEIVED, None, description="Đã nhận bản điện tử")
+        later = statuses.status_for_state(paper.state)
+        if later and later != statuses.REJECTED:
+            outbox.queue_status(paper, later, None, description="Văn bản đã được xử lý từ bản giấy")
+        return paper
+    document = Document.objects.create(
+        agency=agency, direction=Direction.INCOMING, state=State.RECEIVED, source=Source.ELECTRONIC,
+        received_at=timezone.now(), **fields)
+    for link in mapping.response_links(package.header):
+        DocumentLink.objects.create(document=document, **link)
+    audit.record("document.receive", document, user=None,
+                 detail={"source": Source.ELECTRONIC, "hub_doc_id": item.hub_doc_id,
+                         "edxml_document_id": fields["edxml_document_id"],
+                         "signature": {"present": package.signature.present, "valid": package.signature.valid}})
+    _attach(document, package)
+    item.document = document
+    outbox.queue_status(document, statuses.RECEIVED, None, description="Đã đến")
+    return document
+
+
+def _targets(package: edxml.DocumentPackage) -> list[str]:
+    ids = [package.document_id]
+    if package.business and package.business.document_id:
+        ids.append(package.business.document_id)
+    ids += [rf.document_id for rf in package.header.response_for if rf.document_id]
+    return list(dict.fromkeys(i for i in ids if i))
+
+
+def _revoke(item: InboxItem, package: edxml.DocumentPackage, agency: Agency) -> None:
+    reason = (package.business.reason if package.business else "") or ""
+    copies = list(_copies(agency, _targets(package), package.from_.organ_id))
+    if not copies:
+        item.outcome, item.detail = InboxItem.UNMATCHED, "revoke of a document this agency does not have"
+        return
+    for copy in copies:
+        set_state(copy, State.RECALLED, None, "exchange.revoked", {"reason": reason, "from": package.from_.organ_id})
+        TakeBackRequest.objects.filter(document=copy, answer="").update(answer=statuses.AGREED,
+                                                                          answered_at=timezone.now())
+    item.document = copies[0]
+
+
+def _update(item: InboxItem, package: edxml.DocumentPackage, agency: Agency) -> None:
+    copies = list(_copies(agency, _targets(package), package.from_.organ_id))
+    if not copies:
+        item.outcome, item.detail = InboxItem.UNMATCHED, "update of a document this agency does not have"
+        return
+    fields = mapping.incoming_fields(package.header)
+    info = package.business.document_info.document_info if package.business and package.business.document_info \
+        else None
+    for copy in copies:
+        changed = {}
+        for name in _UPDATABLE:
+            if fields.get(name) not in (None, "") and getattr(copy, name) != fields[name]:
+                changed[name] = [str(getattr(copy, name)), str(fields[name])]
+                setattr(copy, name, fields[name])
+        copy.save()
+        added = _attach(copy, package)
+        audit.record("exchange.updated", copy, user=None,
+                     detail={"from": package.from_.organ_id, "info": info or "", "changed": changed,
+                             "attachments_added": added})
+    item.document = copies[0]
+
+
+def _replace(item: InboxItem, package: edxml.DocumentPackage, agency: Agency) -> None:
+    replaced = (package.business.replaced if package.business else []) or [package.document_id]
+    from_code = package.from_.organ_id
+    copies = list(_copies(agency, replaced, from_code))
+    for copy in copies:
+        set_state(copy, State.REPLACED, None, "exchange.replaced",
+                  {"from": from_code, "by": package.document_id,
+                   "reason": (package.business.reason if package.business else "") or ""})
+    if package.document_id not in replaced:
+        _new_document(item, package, agency)  # the replacement itself
+    elif copies:
+        item.document = copies[0]
+    else:
+        item.outcome, item.detail = InboxItem.UNMATCHED, "replacement of a document this agency does not have"

@@ -1,0 +1,199 @@
+"""The inbox: fetch each waiting package, verify and store it, THEN acknowledge it.
+
+For every connection, documents first, then statuses: list what the hub holds, fetch
+each package into a temporary file (streamed), read it (attachments go straight into
+the blob store through the reader's sink), and in one transaction record an InboxItem
+and what the package means (a new incoming document, a reconciliation with a paper
+registration, a revoke, a status ...). Only then `updateStatus done`. A crash between
+the two leaves the InboxItem: the next run sees the docId again and only acknowledges.
+A DocumentId already received by the agency is dropped (recorded, acknowledged).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+import zipfile
+
+import httpx
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from vpdt import edxml
+from vpdt.core import blobs
+from vpdt.core.models import Blob
+from vpdt.directory.models import Agency
+from vpdt.exchange import connections, handlers
+from vpdt.exchange.models import HubConnection, InboxItem
+from vpdt.hub.client import VxpClient, VxpProtocolError, VxpRemoteError
+
+log = logging.getLogger("vpdt.exchange")
+
+
+def _spool_dir() -> str:
+    path = os.path.join(settings.DATA_DIR, "exchange", "tmp")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+class BlobSink:
+    """Attachment sink: each decoded file goes to a temporary file, then into the blob store.
+
+    A transport zip with one entry is stored as that entry (the file itself), as other
+    readers of the official samples expect to see the document, not the zip.
+    """
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self._open: list[str] = []
+
+    def open(self, meta: edxml.AttachmentMeta):
+        fd, path = tempfile.mkstemp(dir=_spool_dir(), prefix="in-att-")
+        self._open.append(path)
+        return os.fdopen(fd, "w+b")
+
+    def done(self, meta, fileobj, attachment: edxml.Attachment):
+        path = fileobj.name if isinstance(fileobj.name, str) else None
+        try:
+            fileobj.flush()
+            fileobj.seek(0)
+            name = attachment.name or f"tep-{meta.index + 1}"
+            content_type = attachment.content_type or ""
+            if attachment.zipped and attachment.zip_entries and len(attachment.zip_entries) == 1:
+                with zipfile.ZipFile(fileobj) as zf:
+                    entry = next(e for e in zf.infolist() if not e.is_dir())
+                    with zf.open(entry) as src:
+                        blob = blobs.store_stream(src, max_bytes=self.max_bytes)
+                    if name.lower().endswith(".zip") and "." in entry.filename:
+                        name = entry.filename.rsplit("/", 1)[-1]
+                    content_type = ""
+            else:
+                blob = blobs.store_stream(fileobj, max_bytes=self.max_bytes)
+            return (blob, name, content_type)
+        finally:
+            fileobj.close()
+            if path:
+                self._forget(path)
+
+    def _forget(self, path: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        with contextlib.suppress(ValueError):
+            self._open.remove(path)
+
+    def abort(self) -> None:
+        for path in list(self._open):
+            self._forget(path)
+
+
+def _agency_for(connection: HubConnection, to_code: str, package) -> Agency | None:
+    served = {a.code: a for a in connection.agencies.all()}
+    if to_code and to_code.strip('"') in served:
+        return served[to_code.strip('"')]
+    for org in getattr(package, "to", None) or []:
+        if org.organ_id in served:
+            return served[org.organ_id]
+    if len(served) == 1:
+        return next(iter(served.values()))
+    return None
+
+
+def ingest_file(connection: HubConnection, hub_doc_id: str, path: str, *, to_code: str = "",
+                message_type: str = "edoc") -> InboxItem:
+    """Read, store and record one fetched package (everything except the acknowledgement)."""
+    existing = InboxItem.objects.filter(connection=connection, hub_doc_id=hub_doc_id).first()
+    if existing is not None:
+        return existing
+    sink = BlobSink(max_bytes=blobs.default_limit_bytes())
+    try:
+        package = edxml.read_package(path, attachment_sink=sink)
+    except edxml.EdxmlError as exc:
+        with transaction.atomic():
+            item, _ = InboxItem.objects.get_or_create(
+                connection=connection, hub_doc_id=hub_doc_id,
+                defaults={"message_type": message_type, "outcome": InboxItem.INVALID,
+                          "agency": _agency_for(connection, to_code, None),
+                          "detail": f"{exc.code} {exc.path or ''}: {exc.message}"[:4000]})
+        return item
+    raw: Blob | None = None
+    if getattr(settings, "EXCHANGE_KEEP_PACKAGES", True) and package.kind == "document":
+        raw = blobs.store_path(path, max_bytes=1 << 62)
+    agency = _agency_for(connection, to_code, package)
+    sig = package.signature
+    fields = {
+        "agency": agency, "message_type": "status" if package.kind == "status" else "edoc",
+        "from_code": (package.from_.organ_id or "")[:40], "edxml_document_id": (package.document_id or "")[:255],
+        "business_type": package.business_type if package.kind == "document" else 0,
+        "status_code": (package.status_code or "")[:4] if package.kind == "status" else "",
+        "package": raw, "signature_present": sig.present, "signature_valid": sig.valid,
+        "signature_subject": (sig.signer_subject or "")[:500],
+        "warnings": [str(w) for w in package.warnings][:50],
+    }
+    try:
+        with transaction.atomic():
+            item = InboxItem(connection=connection, hub_doc_id=hub_doc_id, outcome=InboxItem.STORED, **fields)
+            if agency is None:
+                item.outcome, item.detail = InboxItem.UNMATCHED, f"no agency of this connection for {to_code!r}"
+                item.save()
+                return item
+            item.save()
+            handlers.handle(item, package, agency)
+            item.save()
+    except IntegrityError:
+        # Processed concurrently by another worker: that one recorded it.
+        return InboxItem.objects.get(connection=connection, hub_doc_id=hub_doc_id)
+    return item
+
+
+def acknowledge(client: VxpClient, item: InboxItem) -> None:
+    status = "fail" if item.outcome == InboxItem.INVALID else "done"
+    client.update_status(item.hub_doc_id, status)
+    InboxItem.objects.filter(pk=item.pk, acknowledged_at__isnull=True).update(acknowledged_at=timezone.now())
+
+
+def poll(connection: HubConnection, client: VxpClient | None = None) -> int:
+    """Fetch and record everything waiting at the hub for this connection; returns how many."""
+    own = client is None
+    client = client or connections.client(connection)
+    count = 0
+    try:
+        for message_type in ("edoc", "status"):
+            for entry in client.get_received_edoc_list(message_type=message_type):
+                hub_doc_id = str(entry.get("docId") or "")
+                if not hub_doc_id:
+                    continue
+                item = InboxItem.objects.filter(connection=connection, hub_doc_id=hub_doc_id).first()
+                if item is None:
+                    fd, path = tempfile.mkstemp(dir=_spool_dir(), prefix="in-", suffix=".edxml")
+                    os.close(fd)
+                    try:
+                        client.get_edoc(hub_doc_id, path)
+                        item = ingest_file(connection, hub_doc_id, path, to_code=str(entry.get("to") or ""),
+                                           message_type=message_type)
+                    finally:
+                        with contextlib.suppress(FileNotFoundError):
+                            os.unlink(path)
+                acknowledge(client, item)
+                count += 1
+        connections.succeeded(connection)
+    finally:
+        if own:
+            client.close()
+    return count
+
+
+def poll_all() -> int:
+    """Worker job: poll every enabled connection not in back-off."""
+    total = 0
+    for connection in HubConnection.objects.filter(enabled=True).order_by("id"):
+        if connections.is_waiting(connection):
+            continue
+        try:
+            total += poll(connection)
+        except (httpx.TransportError, VxpProtocolError, VxpRemoteError, OSError) as exc:
+            connections.failed(connection, f"{type(exc).__name__}: {exc}")
+            log.warning("exchange: polling %s failed: %s", connection, exc)
+    return total

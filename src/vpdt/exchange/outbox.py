@@ -1,0 +1,350 @@
+"""The outbox: packages written in the caller's transaction, sent later by the worker.
+
+Writing: `queue_release`, `queue_business`, `queue_status` build the edXML package (streamed
+from the attachment blobs into a temporary file, signed with the agency's key), store it
+as a blob and add one OutboxMessage per receiver, inside the transaction of the change
+that caused them: if writing fails, the change fails.
+
+Sending: `send_pending` claims due messages with a lease, sends each to the hub and
+records the hub's DocId. A hub that does not answer puts its connection in back-off and
+leaves the messages pending, in order; a hub that refuses for good (unknown receiver,
+malformed package) marks the message failed. Resending is safe: the hub recognises a
+package it already has (same bytes, or same DocumentId for the same receiver) and
+answers with the same DocId.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+
+import httpx
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from vpdt import edxml
+from vpdt.core import audit, blobs
+from vpdt.core.models import Blob
+from vpdt.directory.models import Agency
+from vpdt.exchange import connections, keys, mapping
+from vpdt.exchange.errors import PackageWriteFailed, SecretDocument
+from vpdt.exchange.models import HubConnection, OutboxMessage, StatusEvent
+from vpdt.hub.client import VxpClient, VxpProtocolError, VxpRemoteError
+from vpdt.records.choices import DeliveryState, RecipientKind
+from vpdt.records.models import Attachment, Document, Recipient
+
+log = logging.getLogger("vpdt.exchange")
+LEASE = dt.timedelta(minutes=5)
+# Files that travel with a released document; opinions stay inside the agency.
+TRAVELLING_KINDS = (Attachment.Kind.MAIN, Attachment.Kind.APPENDIX, Attachment.Kind.SCAN, Attachment.Kind.OTHER)
+
+
+# --------------------------------------------------------------------------- writing
+def _spool_dir() -> str:
+    path = os.path.join(settings.DATA_DIR, "exchange", "tmp")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def _store_package(write) -> Blob:
+    """Run `write(fileobj)` into a temporary file and store the result as a blob (streamed)."""
+    fd, path = tempfile.mkstemp(dir=_spool_dir(), prefix="out-", suffix=".edxml")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+        return blobs.store_path(path, max_bytes=1 << 62)
+    except (OSError, ValueError, edxml.EdxmlError) as exc:
+        raise PackageWriteFailed("Không tạo được gói tin liên thông.", detail=f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+
+
+@contextlib.contextmanager
+def _attachment_sources(document: Document) -> Iterator[list[edxml.AttachmentSource]]:
+    """The document's travelling files as sources read from the blob store (paths when local)."""
+    opened = []
+    sources = []
+    try:
+        for att in document.attachments.filter(kind__in=TRAVELLING_KINDS).select_related("blob").order_by("id"):
+            path = blobs.local_path(att.blob)
+            if path is None:
+                fh = blobs.open_blob(att.blob)
+                opened.append(fh)
+                data = fh
+            else:
+                data = path
+            sources.append(edxml.AttachmentSource(name=att.name, data=data, content_type=att.content_type or None,
+                                                  description=att.description or att.name))
+        yield sources
+    finally:
+        for fh in opened:
+            fh.close()
+
+
+def agency_recipients(recipients) -> list[Recipient]:
+    """Recipients that travel over the interconnection: agencies (interconnected) or bare codes."""
+    out = []
+    for r in recipients:
+        if r.kind != RecipientKind.AGENCY:
+            continue
+        if r.agency_id is not None and not r.agency.interconnected:
+            continue
+        if not (r.agency.code if r.agency_id else r.organ_id):
+            continue
+        out.append(r)
+    return out
+
+
+def recipient_code(recipient: Recipient) -> str:
+    return recipient.agency.code if recipient.agency_id else recipient.organ_id.strip()
+
+
+def _check_travels(document: Document) -> None:
+    if document.is_secret:
+        raise SecretDocument(
+            f"Văn bản {document.code} là văn bản mật ({document.get_secrecy_display()}): không gửi qua trục liên thông.",
+            detail=f"document {document.pk} secrecy={document.secrecy}",
+        )
+
+
+def _ensure_document_id(document: Document) -> str:
+    if not document.edxml_document_id:
+        document.edxml_document_id = mapping.document_id_for(document)
+        Document.objects.filter(pk=document.pk).update(edxml_document_id=document.edxml_document_id)
+    return document.edxml_document_id
+
+
+def _document_package(document: Document, receivers: list[edxml.Organization], business: edxml.Business) -> Blob:
+    header = mapping.to_header(document, receivers)
+    signer = keys.signer_for(document.agency)
+    with _attachment_sources(document) as sources:
+        return _store_package(lambda fh: edxml.write_package(fh, header, sources, signer=signer, business=business))
+
+
+def queue_release(document: Document, recipients, user=None) -> list[OutboxMessage]:
+    """On release: one package for the agency recipients, one outbox message per recipient."""
+    travelling = agency_recipients(recipients)
+    if not travelling:
+        return []
+    _check_travels(document)
+    document_id = _ensure_document_id(document)
+    receivers = [mapping.receiver_organization(recipient_code(r), r.name) for r in travelling]
+    blob = _document_package(document, receivers, edxml.Business(doc_type=edxml.BUSINESS_NEW, paper=0))
+    messages = [
+        OutboxMessage.objects.create(
+            agency=document.agency, to_code=recipient_code(r), message_type=OutboxMessage.EDOC,
+            business_type=edxml.BUSINESS_NEW, edxml_document_id=document_id, document=document, recipient=r,
+            package=blob,
+        )
+        for r in travelling
+    ]
+    audit.record("exchange.queue", document, user=user,
+                 detail={"to": [m.to_code for m in messages], "package_sha256": blob.sha256, "business_type": 0})
+    return messages
+
+
+def queue_business(document: Document, business_type: int, user=None, *, reason: str = "", info: str = "",
+                   replaced: list[str] | None = None, recipients=None) -> list[OutboxMessage]:
+    """Revoke (1), update (2) or replace (3) of a released document, to the recipients it reached."""
+    recipients = agency_recipients(recipients if recipients is not None else
+                                   document.recipients.select_related("agency"))
+    if not recipients:
+        return []
+    _check_travels(document)
+    document_id = _ensure_document_id(document)
+    codes = [recipient_code(r) for r in recipients]
+    business = edxml.Business(doc_type=business_type, document_id=document_id, reason=reason or None, paper=0)
+    if business_type == edxml.BUSINESS_UPDATE:
+        business.document_info = edxml.BusinessDocumentInfo(
+            document_info=info or reason or None, document_receiver=None,
+            receivers=[edxml.Receiver(organ_id=c, receiver_type=1) for c in codes])
+    if business_type == edxml.BUSINESS_REPLACE:
+        business.replacements = [edxml.ReplacementInfo(document_id=d, organ_ids=codes)
+                                 for d in (replaced or [document_id])]
+    receivers = [mapping.receiver_organization(c, r.name) for c, r in zip(codes, recipients, strict=True)]
+    header = mapping.to_header(document, receivers)
+    header.response_for = [*header.response_for, mapping.status_response_for(document)] \
+        if business_type == edxml.BUSINESS_REVOKE else header.response_for
+    signer = keys.signer_for(document.agency)
+    if business_type == edxml.BUSINESS_REVOKE:
+        blob = _store_package(lambda fh: edxml.write_package(fh, header, [], signer=signer, business=business))
+    else:
+        with _attachment_sources(document) as sources:
+            blob = _store_package(lambda fh: edxml.write_package(fh, header, sources, signer=signer,
+                                                                 business=business))
+    messages = [
+        OutboxMessage.objects.create(
+            agency=document.agency, to_code=code, message_type=OutboxMessage.EDOC, business_type=business_type,
+            edxml_document_id=document_id, document=document, recipient=r, package=blob,
+        )
+        for code, r in zip(codes, recipients, strict=True)
+    ]
+    audit.record("exchange.queue", document, user=user,
+                 detail={"to": codes, "package_sha256": blob.sha256, "business_type": business_type,
+                         "reason": reason})
+    return messages
+
+
+def queue_status(document: Document, code: str, user=None, *, description: str = "", to_code: str = "",
+                 about: Document | None = None) -> OutboxMessage:
+    """A status about `document` (our incoming copy, or for 13 our own outgoing one) to `to_code`."""
+    agency: Agency = document.agency
+    to_code = to_code or document.issuer_code
+    staff = None
+    if user is not None:
+        staff = edxml.StaffInfo(staff=(user.get_full_name() or user.get_username())[:200],
+                                staff_id=str(user.pk), email=user.email or None,
+                                department=user.unit.name if getattr(user, "unit", None) else None)
+    status = edxml.StatusPackage(
+        from_=mapping.organization(agency), status_code=code,
+        response_for=[mapping.status_response_for(about or document)],
+        to=[mapping.receiver_organization(to_code)], staff=staff, description=description or None,
+        timestamp=mapping.vietnam_now(),
+        trace=[edxml.TraceHeader(organ_id=agency.code, timestamp=mapping.vietnam_now())],
+    )
+    signer = keys.signer_for(agency)
+    blob = _store_package(lambda fh: edxml.write_status(fh, status, signer=signer))
+    message = OutboxMessage.objects.create(
+        agency=agency, to_code=to_code, message_type=OutboxMessage.STATUS, status_code=code,
+        edxml_document_id=document.edxml_document_id, document=document, package=blob,
+    )
+    StatusEvent.objects.create(
+        document=document, direction=StatusEvent.SENT, organ_id=agency.code, status_code=code,
+        description=description, staff=staff.staff if staff else "", reported_at=timezone.now(),
+    )
+    audit.record("exchange.status_queued", document, user=user,
+                 detail={"status": code, "to": to_code, "description": description})
+    return message
+
+
+# --------------------------------------------------------------------------- sending
+@contextlib.contextmanager
+def package_path(blob: Blob) -> Iterator[str]:
+    """A local path of the package: the blob's own file, or a temporary copy (S3)."""
+    path = blobs.local_path(blob)
+    if path is not None:
+        yield path
+        return
+    fd, tmp = tempfile.mkstemp(dir=_spool_dir(), prefix="send-", suffix=".edxml")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            for chunk in blobs.iter_blob(blob):
+                fh.write(chunk)
+        yield tmp
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+def _claim(message_id: int, now: dt.datetime) -> bool:
+    return bool(OutboxMessage.objects.filter(
+        Q(locked_until__isnull=True) | Q(locked_until__lt=now), pk=message_id, state=OutboxMessage.PENDING,
+    ).update(locked_until=now + LEASE))
+
+
+def _mark_sent(message: OutboxMessage, hub_doc_id: str) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            state=OutboxMessage.SENT, hub_doc_id=hub_doc_id[:100], sent_at=now, locked_until=None,
+            attempts=message.attempts + 1, last_error="", next_attempt_at=None)
+        changed = 0
+        if message.recipient_id and message.message_type == OutboxMessage.EDOC and message.business_type == 0:
+            changed = Recipient.objects.filter(
+                pk=message.recipient_id, state__in=[DeliveryState.PENDING, DeliveryState.FAILED],
+            ).update(state=DeliveryState.SENT, status_at=now)
+        if message.document_id is not None:
+            audit.record("exchange.sent", message.document, user=None, agency_code=message.agency.code,
+                         detail={"to": message.to_code, "message_type": message.message_type,
+                                 "status": message.status_code, "business_type": message.business_type,
+                                 "hub_doc_id": hub_doc_id, "recipient_state": "sent" if changed else None})
+
+
+def _mark_retry(message: OutboxMessage, error: str, retry_at: dt.datetime) -> None:
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        attempts=message.attempts + 1, last_error=error[:2000], next_attempt_at=retry_at, locked_until=None)
+
+
+def _mark_failed(message: OutboxMessage, error: str) -> None:
+    with transaction.atomic():
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            state=OutboxMessage.FAILED, attempts=message.attempts + 1, last_error=error[:2000], locked_until=None)
+        if message.recipient_id and message.message_type == OutboxMessage.EDOC and message.business_type == 0:
+            Recipient.objects.filter(pk=message.recipient_id).update(state=DeliveryState.FAILED,
+                                                                     status_at=timezone.now())
+        if message.document_id is not None:
+            audit.record("exchange.send_failed", message.document, user=None, agency_code=message.agency.code,
+                         detail={"to": message.to_code, "error": error[:500]})
+
+
+def _due(now: dt.datetime, limit: int) -> list[int]:
+    return list(
+        OutboxMessage.objects.filter(state=OutboxMessage.PENDING)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+        .order_by("id").values_list("id", flat=True)[:limit]
+    )
+
+
+def send_pending(limit: int = 500) -> int:
+    """Send due outbox messages; returns how many the hub accepted. Safe to run concurrently."""
+    now = timezone.now()
+    sent = 0
+    clients: dict[int, VxpClient] = {}
+    down: set[int] = set()  # connections that failed in this run: keep their order, try later
+    try:
+        for message_id in _due(now, limit):
+            message = OutboxMessage.objects.select_related("agency", "package").get(pk=message_id)
+            connection = connections.for_agency(message.agency_id)
+            if connection is None:
+                _mark_retry(message, "Cơ quan chưa được cấu hình kết nối trục liên thông (no enabled HubConnection)",
+                            timezone.now() + dt.timedelta(seconds=connections.backoff_seconds(message.attempts + 1)))
+                continue
+            if connection.pk in down or connections.is_waiting(connection, now):
+                continue
+            if not _claim(message.pk, now):
+                continue
+            client = clients.get(connection.pk)
+            if client is None:
+                client = clients[connection.pk] = connections.client(connection)
+            try:
+                with package_path(message.package) as path:
+                    doc_id = client.send_edoc(path, from_code=message.agency.code, to=[message.to_code],
+                                              message_type=message.message_type)
+            except VxpRemoteError as exc:
+                if exc.retryable:
+                    down.add(connection.pk)
+                    _mark_retry(message, str(exc), connections.failed(connection, str(exc)))
+                else:
+                    connections.succeeded(connection)
+                    _mark_failed(message, str(exc))
+                continue
+            except (httpx.TransportError, VxpProtocolError, OSError) as exc:
+                error = f"{type(exc).__name__}: {exc}"
+                down.add(connection.pk)
+                _mark_retry(message, error, connections.failed(connection, error))
+                continue
+            connections.succeeded(connection)
+            _mark_sent(message, doc_id)
+            sent += 1
+    finally:
+        for client in clients.values():
+            client.close()
+    return sent
+
+
+def retry(message: OutboxMessage, user=None) -> None:
+    """An operator puts a failed message back in the queue (e.g. the receiver is now registered)."""
+    with transaction.atomic():
+        OutboxMessage.objects.filter(pk=message.pk, state=OutboxMessage.FAILED).update(
+            state=OutboxMessage.PENDING, next_attempt_at=None, last_error="")
+        HubConnection.objects.filter(agencies__id=message.agency_id).update(retry_at=None)
+        if message.document_id:
+            audit.record("exchange.retry", message.document, user=user, detail={"to": message.to_code})

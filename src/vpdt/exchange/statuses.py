@@ -1,0 +1,122 @@
+"""Status feedback: which state change sends which StatusCode, and what a received status changes.
+
+Receiver side: registering, rejecting, assigning, processing and completing an
+electronic incoming document send 03, 02, 04, 05, 06 to its issuer (01 is sent on
+receipt by the inbox). Sender side: a received status updates the Recipient it is about
+(matched by the original DocumentId and the reporting agency) and adds a StatusEvent.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from vpdt import edxml
+from vpdt.core import audit
+from vpdt.directory.models import Agency
+from vpdt.exchange.models import InboxItem, StatusEvent, TakeBackRequest
+from vpdt.records.choices import DeliveryState, Direction, State
+from vpdt.records.models import Document, Recipient
+
+RECEIVED = "01"
+REJECTED = "02"
+ACCEPTED = "03"
+ASSIGNED = "04"
+PROCESSING = "05"
+COMPLETED = "06"
+TAKE_BACK = "13"
+AGREED = "15"
+REFUSED = "16"
+
+# The receiver's state change -> the status sent to the issuer.
+STATE_TO_STATUS = {
+    State.REGISTERED: ACCEPTED,
+    State.RETURNED: REJECTED,
+    State.ASSIGNED: ASSIGNED,
+    State.IN_PROGRESS: PROCESSING,
+    State.COMPLETED: COMPLETED,
+}
+# A received status -> the Recipient's delivery state at the sender.
+STATUS_TO_DELIVERY = {
+    RECEIVED: DeliveryState.DELIVERED,
+    REJECTED: DeliveryState.REJECTED,
+    ACCEPTED: DeliveryState.ACCEPTED,
+    ASSIGNED: DeliveryState.ASSIGNED,
+    PROCESSING: DeliveryState.PROCESSING,
+    COMPLETED: DeliveryState.COMPLETED,
+    AGREED: DeliveryState.RECALLED,
+}
+# Statuses may overtake each other on the way: the progress shown never goes back.
+_PROGRESS = {DeliveryState.PENDING: 0, DeliveryState.FAILED: 0, DeliveryState.SENT: 1, DeliveryState.DELIVERED: 2,
+             DeliveryState.ACCEPTED: 3, DeliveryState.ASSIGNED: 4, DeliveryState.PROCESSING: 5,
+             DeliveryState.COMPLETED: 6}
+_FINAL = {DeliveryState.REJECTED, DeliveryState.RECALLED}
+
+
+def status_for_state(new_state: str) -> str | None:
+    return STATE_TO_STATUS.get(new_state)
+
+
+def is_electronic_incoming(document: Document) -> bool:
+    return document.direction == Direction.INCOMING and bool(document.edxml_document_id) and bool(document.issuer_code)
+
+
+def _reported_at(status: edxml.StatusPackage):
+    if status.timestamp is None:
+        return timezone.now()
+    return timezone.make_aware(status.timestamp, timezone.get_fixed_timezone(7 * 60))
+
+
+def _recipient_for(agency: Agency, document_id: str, from_code: str) -> Recipient | None:
+    document = (Document.objects.filter(agency=agency, edxml_document_id=document_id)
+                .exclude(direction=Direction.INCOMING).order_by("-id").first())
+    if document is None:
+        return None
+    return (Recipient.objects.filter(document=document, agency__code=from_code).first()
+            or Recipient.objects.filter(document=document, organ_id=from_code).first())
+
+
+def apply_received(item: InboxItem, status: edxml.StatusPackage, agency: Agency) -> None:
+    """A status arrived for `agency`: update the sender's Recipient, or (13) note the request."""
+    code = status.status_code
+    from_code = status.from_.organ_id
+    document_id = status.document_id or ""
+    staff = (status.staff.staff or "") if status.staff else ""
+    if code == TAKE_BACK:
+        copy = (Document.objects.filter(agency=agency, direction=Direction.INCOMING, edxml_document_id=document_id,
+                                        issuer_code=from_code).order_by("-id").first())
+        if copy is None:
+            item.outcome, item.detail = InboxItem.UNMATCHED, f"no incoming copy of {document_id!r} from {from_code}"
+            return
+        item.document = copy
+        StatusEvent.objects.create(document=copy, direction=StatusEvent.RECEIVED, organ_id=from_code,
+                                   status_code=code, description=status.description or "", staff=staff[:200],
+                                   reported_at=_reported_at(status))
+        if not TakeBackRequest.objects.filter(document=copy, organ_id=from_code, answer="").exists():
+            TakeBackRequest.objects.create(document=copy, organ_id=from_code, reason=status.description or "",
+                                           outgoing=False)
+        audit.record("exchange.take_back_requested", copy, user=None,
+                     detail={"from": from_code, "reason": status.description or ""})
+        return
+    recipient = _recipient_for(agency, document_id, from_code)
+    if recipient is None:
+        item.outcome, item.detail = InboxItem.UNMATCHED, f"no recipient {from_code} of {document_id!r}"
+        return
+    item.document_id = recipient.document_id
+    now = timezone.now()
+    StatusEvent.objects.create(document_id=recipient.document_id, recipient=recipient,
+                               direction=StatusEvent.RECEIVED, organ_id=from_code, status_code=code,
+                               description=status.description or "", staff=staff[:200],
+                               reported_at=_reported_at(status))
+    new_state = STATUS_TO_DELIVERY.get(code)
+    previous = recipient.state
+    update = {"status_code": code, "status_at": now}
+    if new_state is not None and previous not in _FINAL and (
+            new_state in _FINAL or _PROGRESS.get(new_state, 0) >= _PROGRESS.get(previous, 0)):
+        update["state"] = new_state
+    if code in (AGREED, REFUSED):
+        TakeBackRequest.objects.filter(document_id=recipient.document_id, organ_id=from_code, answer="",
+                                       outgoing=True).update(answer=code, answered_at=now)
+    Recipient.objects.filter(pk=recipient.pk).update(**update)
+    audit.record("exchange.status_received", recipient.document, user=None, agency_code=agency.code,
+                 detail={"from": from_code, "status": code, "description": status.description or "",
+                         "recipient_state": [previous, update.get("state", previous)]})
