@@ -1,0 +1,158 @@
+"""Notifications (the bell), their e-mails, deadline reminders and the leaders' daily digest.
+
+Notifications are rows first; e-mail follows from the worker (`deliver_emails`) over the
+SMTP settings (VPDT_SMTP_*), so a slow or absent mail server never slows a page down.
+Reminders and digests carry a key per person and day: running them twice sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import get_connection, send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from vpdt.directory.models import User
+from vpdt.directory.roles import Role
+from vpdt.records.choices import Direction, State
+from vpdt.records.models import Document
+from vpdt.workflow import holidays
+from vpdt.workflow.models import Assignment, Notification
+
+log = logging.getLogger("vpdt.workflow")
+
+# Kinds also sent by e-mail (the others stay in the bell).
+EMAIL_KINDS = {"assigned", "review", "reminder", "overdue", "digest", "extension", "arrived", "submitted"}
+
+
+def notify(users: Iterable[User | None], document: Document | None, kind: str, message: str, *,
+           key: str = "") -> int:
+    """Add a notification for each person (once per `key` when given); returns how many were added."""
+    made = 0
+    seen = set()
+    for user in users:
+        if user is None or user.pk in seen:
+            continue
+        seen.add(user.pk)
+        if key and Notification.objects.filter(user=user, key=key).exists():
+            continue
+        try:
+            with transaction.atomic():
+                Notification.objects.create(user=user, document=document, kind=kind, message=message[:500], key=key)
+            made += 1
+        except IntegrityError:  # the same key written concurrently: already notified
+            continue
+    return made
+
+
+def unread_count(user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def mark_read(user, notification_id: int | None = None) -> None:
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_id is not None:
+        qs = qs.filter(pk=notification_id)
+    qs.update(read_at=timezone.now())
+
+
+def _site_url() -> str:
+    return getattr(settings, "VPDT_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def deliver_emails(limit: int = 200) -> int:
+    """Mail notifications not yet mailed (recent, mail-worthy kinds, people with an address)."""
+    since = timezone.now() - dt.timedelta(days=2)
+    pending = list(
+        Notification.objects.filter(emailed_at__isnull=True, kind__in=EMAIL_KINDS, created_at__gte=since)
+        .exclude(user__email="").select_related("user", "document").order_by("id")[:limit]
+    )
+    if not pending:
+        return 0
+    sent = 0
+    try:
+        connection = get_connection(timeout=10)
+        connection.open()
+    except OSError as exc:
+        log.warning("SMTP %s:%s unreachable: %s", settings.EMAIL_HOST, settings.EMAIL_PORT, exc)
+        return 0
+    try:
+        for n in pending:
+            link = f"\n\n{_site_url()}/van-ban/{n.document_id}/" if n.document_id else ""
+            body = f"Kính gửi {n.user.get_full_name() or n.user.username},\n\n{n.message}{link}\n\n— vpdt"
+            send_mail(f"[vpdt] {n.message[:120]}", body, settings.DEFAULT_FROM_EMAIL, [n.user.email],
+                      connection=connection)
+            Notification.objects.filter(pk=n.pk).update(emailed_at=timezone.now())
+            sent += 1
+    except OSError as exc:
+        log.warning("SMTP delivery stopped after %d messages: %s", sent, exc)
+    finally:
+        try:
+            connection.close()
+        except OSError:
+            pass
+    return sent
+
+
+def _label(document: Document) -> str:
+    code = document.code or (f"số đến {document.incoming_number_text}" if document.incoming_number else "")
+    return f"{code + ' – ' if code else ''}{document.subject[:90]}"
+
+
+def send_reminders(day: dt.date | None = None) -> int:
+    """Remind handlers of open assignments due within two working days or overdue (once a day each)."""
+    day = day or timezone.localdate()
+    horizon = holidays.add_working_days(day, holidays.DUE_SOON_WORKING_DAYS)
+    made = 0
+    open_assignments = (Assignment.objects.filter(state__in=Assignment.OPEN, deadline__isnull=False,
+                                                  deadline__lte=horizon)
+                        .exclude(role=Assignment.Role.INFO).select_related("document", "user", "unit"))
+    for a in open_assignments:
+        from vpdt.workflow.services import unit_heads
+
+        status = holidays.deadline_status(a.deadline, day)
+        if a.document.state not in (State.ASSIGNED, State.IN_PROGRESS):
+            continue
+        to = [a.user] if a.user_id else unit_heads(a.unit)
+        if status == "overdue":
+            text = f"Quá hạn xử lý (hạn {a.deadline:%d/%m/%Y}): {_label(a.document)}"
+        else:
+            text = f"Sắp đến hạn xử lý ({a.deadline:%d/%m/%Y}): {_label(a.document)}"
+        kind = "overdue" if status == "overdue" else "reminder"
+        made += notify(to, a.document, kind, text, key=f"{kind}:{a.pk}:{day.isoformat()}")
+    return made
+
+
+def send_daily_digest(day: dt.date | None = None) -> int:
+    """Each leader gets, once a day, what waits for them, what is overdue and what falls due soon."""
+    from vpdt.workflow import queues
+
+    day = day or timezone.localdate()
+    horizon = holidays.add_working_days(day, holidays.DUE_SOON_WORKING_DAYS)
+    made = 0
+    leaders = User.objects.filter(is_active=True, role_assignments__role=Role.LEADER).distinct()
+    for leader in leaders:
+        agency_docs = Document.objects.filter(agency_id=leader.agency_id, direction=Direction.INCOMING,
+                                              state__in=[State.ASSIGNED, State.IN_PROGRESS])
+        waiting = queues.waiting(leader, day=day).count()
+        overdue = agency_docs.filter(due_date__lt=day).count()
+        soon = agency_docs.filter(Q(due_date__gte=day) & Q(due_date__lte=horizon)).count()
+        if not (waiting or overdue or soon):
+            continue
+        text = (f"Tổng hợp ngày {day:%d/%m/%Y}: {waiting} văn bản chờ xử lý, {overdue} văn bản quá hạn, "
+                f"{soon} văn bản sắp đến hạn.")
+        made += notify([leader], None, "digest", text, key=f"digest:{day.isoformat()}")
+    return made
+
+
+def run_daily(day: dt.date | None = None, *, email: bool = True) -> dict:
+    """Reminders and digests for `day`, then the e-mails: what the worker job and the command do."""
+    result = {"reminders": send_reminders(day), "digests": send_daily_digest(day)}
+    if email:
+        result["emails"] = deliver_emails()
+    return result

@@ -1,0 +1,169 @@
+"""Outgoing: draft, versions, recipients, the approval chain, number, release, recall, replace, update."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from vpdt.core.errors import InvalidInput, InvalidState, PermissionDenied
+from vpdt.records import signals
+from vpdt.records.choices import DeliveryState, RecipientKind, State
+from vpdt.records.permissions import can_view
+from vpdt.workflow import queues, services
+from vpdt.workflow.models import Review
+
+from .walk import approved, draft
+
+
+def test_draft_keeps_versions_with_who_and_when_and_only_docx_or_pdf(world):
+    doc = draft(world)
+    with pytest.raises(InvalidInput):
+        services.add_version(world.spec, doc, io.BytesIO(b"x"), "ghi-chu.txt")
+    with pytest.raises(PermissionDenied):
+        services.add_version(world.spec2, doc, io.BytesIO(b"%PDF"), "du-thao-2.pdf")
+    services.add_version(world.spec, doc, io.BytesIO(b"%PDF-1.4"), "du-thao-2.pdf")
+    versions = list(doc.versions.order_by("number"))
+    assert [v.number for v in versions] == [1, 2]
+    assert versions[1].created_by == world.spec and versions[1].created_at is not None
+    kinds = sorted(r.kind for r in doc.recipients.all())
+    assert kinds == [RecipientKind.AGENCY, RecipientKind.UNIT, RecipientKind.UNIT]
+    assert "- Sở Tài chính;" in doc.recipients_text
+
+
+def test_only_the_drafter_sends_for_review(world):
+    doc = draft(world)
+    with pytest.raises(PermissionDenied):
+        services.submit_for_review(world.spec2, doc)
+    reviews = services.submit_for_review(world.spec, doc)
+    assert [(r.label, r.state) for r in reviews] == [("Trưởng phòng duyệt", "pending"), ("Giám đốc ký", "waiting")]
+    assert reviews[0].reviewer == world.head
+    with pytest.raises(InvalidState):
+        services.submit_for_review(world.spec, doc)
+
+
+def test_each_step_is_decided_only_by_its_reviewer(world):
+    doc = draft(world)
+    services.submit_for_review(world.spec, doc)
+    for someone in (world.leader, world.head_bcvt, world.spec, world.clerk):
+        with pytest.raises(PermissionDenied):
+            services.approve(someone, doc)
+    services.approve(world.head, doc, "Đồng ý")
+    doc.refresh_from_db()
+    assert doc.state == State.IN_REVIEW
+    assert doc in queues.waiting(world.leader)
+    for someone in (world.head, world.deputy, world.clerk):
+        with pytest.raises(PermissionDenied):
+            services.approve(someone, doc)
+    services.approve(world.leader, doc, "Ký ban hành")
+    doc.refresh_from_db()
+    assert doc.state == State.APPROVED and doc.signer_name == world.leader.get_full_name()
+    assert doc in queues.waiting(world.clerk)
+
+
+def test_send_back_needs_comments_and_the_drafter_resubmits_a_new_round(world):
+    doc = draft(world)
+    services.submit_for_review(world.spec, doc)
+    with pytest.raises(InvalidInput):
+        services.send_back(world.head, doc, "")
+    services.send_back(world.head, doc, "Sửa lại đoạn 2")
+    doc.refresh_from_db()
+    assert doc.state == State.SENT_BACK
+    assert doc in queues.waiting(world.spec)
+    services.add_version(world.spec, doc, io.BytesIO(b"PK docx v2"), "du-thao-v2.docx")
+    services.submit_for_review(world.spec, doc)
+    assert Review.objects.filter(document=doc, round=2, state="pending").get().reviewer == world.head
+
+
+def test_forward_hands_the_step_to_another_person(world):
+    doc = draft(world)
+    services.submit_for_review(world.spec, doc)
+    services.approve(world.head, doc)
+    with pytest.raises(PermissionDenied):
+        services.forward(world.deputy, doc, world.deputy)
+    services.forward(world.leader, doc, world.deputy, "Anh xem và ký thay")
+    services.approve(world.deputy, doc, "Ký thay")
+    doc.refresh_from_db()
+    assert doc.state == State.APPROVED
+
+
+def test_only_the_clerk_numbers_and_releases_and_internal_units_receive_at_once(world):
+    doc = approved(world)
+    for someone in (world.leader, world.spec, world.head):
+        with pytest.raises(PermissionDenied):
+            services.issue_number(someone, doc)
+    with pytest.raises(InvalidState):
+        services.release(world.clerk, doc)  # not numbered yet
+    services.issue_number(world.clerk, doc)
+    doc.refresh_from_db()
+    assert doc.number == 1 and doc.code == "01/SKHCN-CĐS"
+    with pytest.raises(PermissionDenied):
+        services.release(world.leader, doc)
+    seen = []
+
+    def listener(sender, document, recipients, user, **kw):
+        seen.append((document.pk, sorted(r.kind for r in recipients)))
+
+    signals.document_released.connect(listener)
+    try:
+        services.release(world.clerk, doc)
+    finally:
+        signals.document_released.disconnect(listener)
+    doc.refresh_from_db()
+    assert doc.state == State.RELEASED
+    assert seen == [(doc.pk, ["agency", "unit", "unit"])]
+    states = {r.display_name: r.state for r in doc.recipients.all()}
+    assert states == {"Văn phòng Sở": DeliveryState.DELIVERED, "Phòng Bưu chính, Viễn thông": DeliveryState.DELIVERED,
+                      "Sở Tài chính": DeliveryState.PENDING}
+    assert can_view(world.head_bcvt, doc) and doc in queues.waiting(world.head_bcvt)
+    assert not can_view(world.stranger, doc)
+    services.acknowledge(world.head_bcvt, doc)
+    assert doc.recipients.get(unit=world.bcvt).state == DeliveryState.ACCEPTED
+    with pytest.raises(PermissionDenied):
+        services.acknowledge(world.head, doc)
+
+
+def _released(world):
+    doc = approved(world)
+    services.issue_number(world.clerk, doc)
+    services.release(world.clerk, doc)
+    doc.refresh_from_db()
+    return doc
+
+
+def test_recall_with_a_reason_by_clerk_or_leader_only(world):
+    doc = _released(world)
+    changes = []
+
+    def listener(sender, document, old_state, new_state, action, **kw):
+        changes.append((old_state, new_state, action))
+
+    with pytest.raises(PermissionDenied):
+        services.recall(world.spec, doc, "Sai")
+    with pytest.raises(InvalidInput):
+        services.recall(world.leader, doc, "")
+    signals.document_state_changed.connect(listener)
+    try:
+        services.recall(world.leader, doc, "Sai thẩm quyền ký")
+    finally:
+        signals.document_state_changed.disconnect(listener)
+    assert doc.state == State.RECALLED
+    assert changes == [("released", "recalled", "document.recall")]
+    assert doc.recipients.get(unit=world.vp).state == DeliveryState.RECALLED
+    with pytest.raises(InvalidState):
+        services.recall(world.leader, doc, "Lần nữa")
+
+
+def test_replace_and_update_a_released_document(world):
+    doc = _released(world)
+    new = draft(world, subject="Về việc báo cáo chuyển đổi số (thay thế)")
+    with pytest.raises(PermissionDenied):
+        services.update_released(world.leader, doc, "Đính chính", {"subject": "Mới"})
+    with pytest.raises(InvalidInput):
+        services.update_released(world.clerk, doc, "Đính chính", {"number": 9})
+    services.update_released(world.clerk, doc, "Đính chính trích yếu", {"subject": "Về việc báo cáo CĐS quý I"})
+    assert doc.subject == "Về việc báo cáo CĐS quý I" and doc.state == State.RELEASED
+    with pytest.raises(PermissionDenied):
+        services.replace(world.head, doc, "Sai nội dung", new)
+    services.replace(world.clerk, doc, "Sai nội dung", new)
+    assert doc.state == State.REPLACED
