@@ -1,0 +1,43 @@
+"""Subject-word search on the index of the database the queryset reads from."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.db import connections
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+from vpdt.search.schema import FTS_TABLE
+
+
+def _fts5_query(words: list[str]) -> str:
+    # Every word must appear; the last one may be unfinished (search as you type).
+    # Words are [0-9a-z]+ (vpdt.core.text.words), so quoting is enough against FTS syntax.
+    terms = [f'"{w}"' for w in words]
+    terms[-1] += "*"
+    return " ".join(terms)
+
+
+def _tsquery(words: list[str]) -> str:
+    terms = list(words)
+    terms[-1] += ":*"
+    return " & ".join(terms)
+
+
+def word_condition(qs: QuerySet, words: list[str]) -> Q:
+    """A condition on Document: its folded subject has every word (the last as a prefix)."""
+    if not words:
+        return Q()
+    vendor = connections[qs.db].vendor
+    table = qs.model._meta.db_table
+    if apps.is_installed("vpdt.search") and vendor == "sqlite":
+        return Q(id__in=RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [_fts5_query(words)]))
+    if apps.is_installed("vpdt.search") and vendor == "postgresql":
+        # Same expression as the GIN index (schema.PG_INDEX_SQL), so the planner can use it.
+        return Q(RawSQL(f"to_tsvector('simple'::regconfig, \"{table}\".\"subject_folded\") "
+                        f"@@ to_tsquery('simple'::regconfig, %s)", [_tsquery(words)], output_field=BooleanField()))
+    # Without the index: a scan; substrings, so it finds at least what the index finds.
+    condition = Q()
+    for word in words:
+        condition &= Q(subject_folded__contains=word)
+    return condition
