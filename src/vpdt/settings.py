@@ -53,7 +53,7 @@ INSTALLED_APPS = [
 # Feature apps that may not be present in every checkout yet.
 # VPDT_DISABLE_APPS=vpdt.hub,... leaves some out (a deployment without a local hub, say).
 _disabled = set(filter(None, os.environ.get("VPDT_DISABLE_APPS", "").split(",")))
-for _optional in ("vpdt.workflow", "vpdt.signing", "vpdt.exchange", "vpdt.hub"):
+for _optional in ("vpdt.workflow", "vpdt.signing", "vpdt.exchange", "vpdt.hub", "vpdt.search"):
     if (BASE_DIR / _optional.split(".")[1] / "apps.py").exists() and _optional not in _disabled:
         INSTALLED_APPS.append(_optional)
 

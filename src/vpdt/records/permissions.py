@@ -11,6 +11,7 @@ Rules (ARCHITECTURE.md invariant 3):
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from vpdt.core import audit
 from vpdt.core.errors import NotFound, PermissionDenied
@@ -22,26 +23,59 @@ def _member_agency_ids(user) -> set[int]:
     return user.member_agency_ids()
 
 
+# Secret grants are rare; up to this many are inlined as literal ids (an index lookup),
+# beyond it they stay a subquery.
+_INLINE_SECRET_IDS = 500
+
+
+def _one_of(field: str, ids) -> Q:
+    """`field = X` for one id (the plain condition every planner matches to an index)."""
+    ids = sorted(ids)
+    return Q(**{field: ids[0]}) if len(ids) == 1 else Q(**{f"{field}__in": ids})
+
+
 def visible_documents(user, base: QuerySet | None = None) -> QuerySet:
-    """Every document `user` may see, as a queryset to filter further."""
+    """Every document `user` may see, as a queryset to filter further.
+
+    Built so that each branch is an index range: a clerk or leader of one agency without
+    secret grants gets exactly `agency_id = X AND secrecy = 0`; a unit head or specialist
+    gets `agency_id = X AND secrecy = 0 AND id IN (their access rows UNION their drafts)`.
+    """
     qs = base if base is not None else Document.objects.all()
     if user is None or not user.is_authenticated:
         return qs.none()
-    wide = user.agencies_with_wide_view()
     members = _member_agency_ids(user)
+    if not members:
+        return qs.none()
+    wide = set(user.agencies_with_wide_view()) & members
+    narrow = members - wide
     head_units = [user.unit_id] if user.unit_id and user.has_role(Role.UNIT_HEAD, user.agency_id) else []
 
-    direct = DocumentAccess.objects.filter(Q(user=user) | Q(unit_id__in=head_units)).values("document_id")
-    secret = DocumentAccess.objects.filter(user=user, secret_grant=True).values("document_id")
+    condition = Q(pk__in=[])
+    if wide:
+        condition |= _one_of("agency_id", wide) & Q(secrecy=0)
+    if narrow:
+        # Everything this person reached: access rows (own or their unit's as its head),
+        # what they drafted, what their unit drafted. One id set, driven by indexes.
+        table = Document._meta.db_table
+        access = DocumentAccess._meta.db_table
+        parts = [f"SELECT document_id FROM {access} WHERE user_id = %s", f"SELECT id FROM {table} WHERE created_by_id = %s"]
+        params: list = [user.pk, user.pk]
+        for unit_id in head_units:
+            parts += [f"SELECT document_id FROM {access} WHERE unit_id = %s",
+                      f"SELECT id FROM {table} WHERE drafting_unit_id = %s"]
+            params += [unit_id, unit_id]
+        reached = RawSQL(" UNION ".join(parts), params)
+        condition |= _one_of("agency_id", narrow) & Q(secrecy=0, id__in=reached)
 
-    open_docs = Q(secrecy=0) & (
-        Q(agency_id__in=wide)
-        | Q(agency_id__in=members, id__in=direct)
-        | Q(agency_id__in=members, created_by=user)
-        | (Q(agency_id__in=members, drafting_unit_id__in=head_units) if head_units else Q(pk__in=[]))
-    )
-    secret_docs = Q(secrecy__gt=0, agency_id__in=members, id__in=secret)
-    return qs.filter(open_docs | secret_docs)
+    secret = (DocumentAccess.objects.filter(user=user, secret_grant=True)
+              .values_list("document_id", flat=True).order_by())
+    secret_ids = list(secret[: _INLINE_SECRET_IDS + 1])
+    if len(secret_ids) > _INLINE_SECRET_IDS:
+        condition |= _one_of("agency_id", members) & Q(secrecy__gt=0, id__in=secret)
+    elif secret_ids:
+        condition |= _one_of("agency_id", members) & Q(secrecy__gt=0, id__in=secret_ids)
+    return qs.filter(condition)
 
 
 def can_view(user, document: Document) -> bool:

@@ -1,6 +1,9 @@
 """The quick search: an exact số/ký hiệu (`388/UBND-VP`), or subject words without diacritics.
 
-Used by the web lists and by `GET /api/documents?q=…` alike.
+Used by the web lists and by `GET /api/documents?q=…` alike. Numbers go to the B-tree
+indexes of records_document; words go to the full-text index of `vpdt.search` (SQLite
+FTS5, PostgreSQL GIN on tsvector): every word must be in the subject, the last one may be
+the start of a word.
 """
 
 from __future__ import annotations
@@ -9,12 +12,14 @@ import re
 
 from django.db.models import Q, QuerySet
 
-from vpdt.core.text import fold
+from vpdt.core.text import words
 
 CODE_RE = re.compile(r"^\s*(?P<number>\d{1,7})\s*/\s*(?P<notation>[^\s/]+)\s*$")
 
 
 def apply_quick_search(qs: QuerySet, q: str | None) -> QuerySet:
+    from vpdt.search.query import word_condition
+
     q = (q or "").strip()
     if not q:
         return qs
@@ -22,14 +27,11 @@ def apply_quick_search(qs: QuerySet, q: str | None) -> QuerySet:
     if match:
         number = int(match["number"])
         notation = match["notation"]
-        return qs.filter(
-            Q(number=number, notation__iexact=notation) | Q(incoming_number=number, notation__iexact=notation)
-        )
+        return qs.filter(Q(number=number) | Q(incoming_number=number), notation__iexact=notation)
+    terms = words(q)
     if q.isdigit():
         number = int(q)
-        return qs.filter(Q(number=number) | Q(incoming_number=number) | Q(subject_folded__contains=q))
-    condition = Q()
-    for word in fold(q).split(" "):
-        if word:
-            condition &= Q(subject_folded__contains=word)
-    return qs.filter(condition)
+        return qs.filter(Q(number=number) | Q(incoming_number=number) | word_condition(qs, terms))
+    if not terms:
+        return qs.none()
+    return qs.filter(word_condition(qs, terms))
