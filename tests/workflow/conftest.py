@@ -11,7 +11,6 @@ from vpdt.directory.roles import Role
 from vpdt.workflow.models import ApprovalChain, ApprovalStep
 
 
-
 @pytest.fixture(autouse=True)
 def fast_passwords(settings):
     # Twelve people per test: PBKDF2 would take most of the run.

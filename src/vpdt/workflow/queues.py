@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from vpdt.directory.roles import Role
 from vpdt.records.choices import DeliveryState, Direction, State
-from vpdt.records.models import Document, Recipient
+from vpdt.records.models import Recipient
 from vpdt.records.permissions import visible_documents
 from vpdt.workflow import holidays
 from vpdt.workflow.delegation import principal_ids

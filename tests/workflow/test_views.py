@@ -1,0 +1,118 @@
+"""The pages answer for each role and the POST actions call the services (without a browser)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+
+from vpdt.records.choices import State
+from vpdt.workflow.models import Notification
+
+from .walk import PDF, assigned, draft
+
+FUTURE = (dt.date.today() + dt.timedelta(days=20)).strftime("%d/%m/%Y")
+
+
+@pytest.fixture
+def login(client):
+    def as_(user):
+        client.force_login(user)
+        return client
+    return as_
+
+
+def test_clerk_receives_registers_and_submits_through_pages(world, login):
+    c = login(world.clerk)
+    assert "Tiếp nhận văn bản giấy" in c.get("/van-ban-den/tiep-nhan/").content.decode()
+    scan = io.BytesIO(PDF)
+    scan.name = "ban-quet.pdf"
+    r = c.post("/van-ban-den/tiep-nhan/", {
+        "issuer_name": "Bộ Nội vụ", "document_type": "", "subject": "Về việc kiểm tra công tác văn thư",
+        "number": "12", "notation": "BNV-VP", "issued_date": "02/03/2026", "urgency": "1", "register_now": "1",
+        "scan": scan}, follow=True)
+    assert "Chọn loại văn bản" in r.content.decode()
+    from tests.factories import doc_type
+    scan.seek(0)
+    r = c.post("/van-ban-den/tiep-nhan/", {
+        "issuer_name": "Bộ Nội vụ", "document_type": doc_type("CV").pk, "subject": "Về việc kiểm tra công tác văn thư",
+        "number": "12", "notation": "BNV-VP", "issued_date": "02/03/2026", "urgency": "1", "register_now": "1",
+        "scan": scan}, follow=True)
+    page = r.content.decode()
+    assert "Đã tiếp nhận và vào sổ, số đến 01" in page and "Khẩn" in page
+    doc_id = r.resolver_match.kwargs["pk"]
+    r = c.post(f"/van-ban/{doc_id}/submit/", {"leader": world.leader.pk}, follow=True)
+    assert "Đã trình lãnh đạo" in r.content.decode()
+    leader = login(world.leader)
+    queue = leader.get("/").content.decode()
+    assert "Về việc kiểm tra công tác văn thư" in queue
+    form = leader.get(f"/van-ban/{doc_id}/phan-cong/").content.decode()
+    assert "Chủ trì xử lý" in form
+    r = leader.post(f"/van-ban/{doc_id}/phan-cong/", {"main": f"u:{world.cds.pk}", "co": [f"u:{world.bcvt.pk}"],
+                                                     "deadline": FUTURE, "instructions": "Khẩn trương"}, follow=True)
+    page = r.content.decode()
+    assert "Đã phân công xử lý" in page and "Phòng Chuyển đổi số" in page and "Khẩn trương" in page
+
+
+def test_duplicate_warning_then_confirm(world, login):
+    from .walk import incoming, registered
+
+    registered(world)
+    twin = incoming(world)
+    c = login(world.clerk)
+    r = c.post(f"/van-ban/{twin.pk}/register/", follow=True)
+    page = r.content.decode()
+    assert "có thể đã được tiếp nhận" in page and "Xác nhận vẫn vào sổ" in page
+    r = c.post(f"/van-ban/{twin.pk}/register/", {"confirm": "1"}, follow=True)
+    assert "Đã vào sổ, số đến 02" in r.content.decode()
+
+
+def test_forbidden_action_shows_a_vietnamese_error_and_changes_nothing(world, login):
+    doc = assigned(world, deadline=dt.date.today() + dt.timedelta(days=5))
+    assert login(world.spec_bcvt).post(f"/van-ban/{doc.pk}/complete/").status_code == 403
+    c = login(world.head_vp)  # for information only: may read, may not complete
+    r = c.post(f"/van-ban/{doc.pk}/complete/", follow=True)
+    assert "Chỉ người chủ trì xử lý mới hoàn thành văn bản" in r.content.decode()
+    doc.refresh_from_db()
+    assert doc.state == State.ASSIGNED
+    c = login(world.stranger)
+    assert c.get(f"/van-ban/{doc.pk}/").status_code == 404
+
+
+def test_draft_page_review_and_release(world, login):
+    c = login(world.spec)
+    assert "Soạn dự thảo văn bản đi" in c.get("/van-ban-di/du-thao/").content.decode()
+    f = io.BytesIO(b"%PDF-1.4 du thao")
+    f.name = "du-thao.pdf"
+    r = c.post("/van-ban-di/du-thao/", {"subject": "Về việc báo cáo số liệu", "urgency": "0", "file": f,
+                                        "units": [world.vp.pk], "agencies": [world.other.pk], "submit_now": "1"},
+               follow=True)
+    page = r.content.decode()
+    assert "Đã lưu dự thảo và trình duyệt" in page and "Chờ duyệt" in page and "pdf-viewer" in page
+    pk = r.resolver_match.kwargs["pk"]
+    r = login(world.head).post(f"/van-ban/{pk}/approve/", {"comment": "Được"}, follow=True)
+    assert "Đã duyệt." in r.content.decode()
+    login(world.leader).post(f"/van-ban/{pk}/approve/", follow=True)
+    c = login(world.clerk)
+    assert "Kiểm tra thể thức, cấp số" in c.get(f"/van-ban/{pk}/").content.decode()
+    r = c.post(f"/van-ban/{pk}/issue_number/", follow=True)
+    assert "Đã cấp số 01/SKHCN-CĐS" in r.content.decode()
+    r = c.post(f"/van-ban/{pk}/release/", follow=True)
+    page = r.content.decode()
+    assert "Đã phát hành văn bản" in page and "Chờ gửi" in page and "Đã đến" in page
+
+
+def test_lists_filters_and_bell(world, login):
+    draft(world, subject="Về việc thử bộ lọc điện tử", urgency=2)
+    c = login(world.spec)
+    page = c.get("/van-ban-di/?q=dien+tu&urgency=urgent&sort=new").content.decode()
+    assert "Về việc thử bộ lọc điện tử" in page and "Thượng khẩn" in page
+    assert "Không có văn bản nào" in c.get("/van-ban-di/?q=khong+co+gi").content.decode()
+    assert c.get("/van-ban-di/?from=31/02/2026").status_code == 200
+    Notification.objects.create(user=world.spec, kind="x", message="Thông báo thử")
+    assert c.get("/thong-bao/dem/").json() == {"unread": 1}
+    assert "Thông báo thử" in c.get("/thong-bao/").content.decode()
+    for name in ("following", "overdue", "due_soon"):
+        assert c.get(f"/viec/{name}/").status_code == 200
+    assert c.get("/uy-quyen/").status_code == 200
