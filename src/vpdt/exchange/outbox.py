@@ -41,6 +41,9 @@ from vpdt.records.models import Attachment, Document, Recipient
 
 log = logging.getLogger("vpdt.exchange")
 LEASE = dt.timedelta(minutes=5)
+# Refusals that concern the connection, not the package (credentials, signature header):
+# the messages wait, in order, until an operator fixes the connection.
+CONNECTION_ERRORS = {"101", "102", "103", "104"}
 # Files that travel with a released document; opinions stay inside the agency.
 TRAVELLING_KINDS = (Attachment.Kind.MAIN, Attachment.Kind.APPENDIX, Attachment.Kind.SCAN, Attachment.Kind.OTHER)
 
@@ -319,7 +322,7 @@ def send_pending(limit: int = 500) -> int:
                     doc_id = client.send_edoc(path, from_code=message.agency.code, to=[message.to_code],
                                               message_type=message.message_type)
             except VxpRemoteError as exc:
-                if exc.retryable:
+                if exc.retryable or exc.code in CONNECTION_ERRORS:
                     down.add(connection.pk)
                     _mark_retry(message, str(exc), connections.failed(connection, str(exc)))
                 else:

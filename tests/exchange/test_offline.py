@@ -1,0 +1,50 @@
+"""The receiving agency is offline for a (simulated) day while 1,000 documents wait for it."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from vpdt.exchange import inbox, outbox
+from vpdt.exchange.models import HubConnection, InboxItem, OutboxMessage, StatusEvent
+from vpdt.records.choices import DeliveryState, Direction
+from vpdt.records.models import Document, Recipient
+
+from .conftest import RECEIVER, SENDER, released
+
+pytestmark = [pytest.mark.django_db(databases=["default", "hub"]), pytest.mark.slow]
+COUNT = int(os.environ.get("VPDT_OFFLINE_DOCUMENTS", "1000"))
+
+
+def test_thousand_documents_wait_for_an_offline_agency_then_each_arrives_once(province):
+    (a, clerk), (b, _) = province[SENDER], province[RECEIVER]
+    HubConnection.objects.filter(agencies=b).update(enabled=False)  # the receiver is offline
+    started = time.monotonic()
+    docs = [released(a, clerk, [b], attachment=b"%PDF-1.4 " + str(i).encode()) for i in range(COUNT)]
+    t_release = time.monotonic()
+    while outbox.send_pending():
+        pass
+    t_send = time.monotonic()
+    assert OutboxMessage.objects.filter(state=OutboxMessage.SENT).count() == COUNT
+    assert inbox.poll_all() == 0  # nobody polls for the offline agency
+    assert Document.objects.filter(agency=b).count() == 0
+
+    HubConnection.objects.filter(agencies=b).update(enabled=True)  # back the next day
+    while inbox.poll_all():
+        pass
+    t_receive = time.monotonic()
+    while outbox.send_pending() or inbox.poll_all():
+        pass
+    t_back = time.monotonic()
+
+    incoming = Document.objects.filter(agency=b, direction=Direction.INCOMING)
+    assert incoming.count() == COUNT
+    assert incoming.values("edxml_document_id").distinct().count() == COUNT
+    assert set(incoming.values_list("edxml_document_id", flat=True)) == {d.edxml_document_id for d in docs}
+    assert InboxItem.objects.filter(agency=b, acknowledged_at__isnull=False).count() == COUNT
+    assert Recipient.objects.filter(document__in=docs, state=DeliveryState.DELIVERED, status_code="01").count() == COUNT
+    assert StatusEvent.objects.filter(direction=StatusEvent.RECEIVED, status_code="01").count() == COUNT
+    print(f"\n{COUNT} documents: release {t_release - started:.1f}s, send {t_send - t_release:.1f}s, "
+          f"receive {t_receive - t_send:.1f}s, status back {t_back - t_receive:.1f}s")
