@@ -48,9 +48,9 @@ class HubProcess:
         assert out.returncode == 0, out.stderr
         return out.stdout
 
-    def start(self) -> HubProcess:
+    def start(self, *serve_args: str) -> HubProcess:
         log = open(self.dir / "serve.log", "ab")
-        self.proc = subprocess.Popen([*VPDT, "hub", "serve", "--port", str(self.port), *self.args()],
+        self.proc = subprocess.Popen([*VPDT, "hub", "serve", "--port", str(self.port), *self.args(), *serve_args],
                                      env=self.env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
