@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import secrets
+import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -81,6 +82,14 @@ class _Writer:
         self.head.seq, self.head.hash = entry.seq, entry.entry_hash
         self.entries.append(entry)
 
+    def mark(self) -> tuple[int, str, int]:
+        return self.head.seq, self.head.hash, len(self.entries)
+
+    def reset(self, mark: tuple[int, str, int]) -> None:
+        """Forget the entries logged since `mark` (their savepoint was rolled back)."""
+        self.head.seq, self.head.hash, count = mark
+        del self.entries[count:]
+
     def flush(self) -> None:
         if self.entries:
             LogEntry.objects.using(DB).bulk_create(self.entries)
@@ -98,9 +107,7 @@ class write:
         self._atomic = transaction.atomic(using=DB)
         self._atomic.__enter__()
         try:
-            if not LogHead.objects.using(DB).filter(pk=1).update(seq=F("seq")):
-                LogHead.objects.using(DB).create(pk=1, seq=0, hash=GENESIS)
-            head = LogHead.objects.using(DB).select_for_update().get(pk=1)
+            head = _lock_head()
         except BaseException as exc:
             self._atomic.__exit__(type(exc), exc, exc.__traceback__)
             raise
@@ -115,6 +122,105 @@ class write:
                 self._atomic.__exit__(type(flush_exc), flush_exc, flush_exc.__traceback__)
                 raise
         return self._atomic.__exit__(exc_type, exc, tb)
+
+
+def _lock_head() -> LogHead:
+    """Lock the log head row and read it in one statement (UPDATE … RETURNING)."""
+    table = connections[DB].ops.quote_name(LogHead._meta.db_table)
+    with connections[DB].cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET seq = seq WHERE id = 1 RETURNING seq, hash")
+        row = cursor.fetchone()
+    if row is None:
+        return LogHead.objects.using(DB).create(pk=1, seq=0, hash=GENESIS)
+    return LogHead(pk=1, seq=row[0], hash=row[1])
+
+
+class _Unit:
+    __slots__ = ("fn", "result", "error", "done")
+
+    def __init__(self, fn):
+        self.fn = fn
+        self.result = None
+        self.error: BaseException | None = None
+        self.done = False
+
+
+class _GroupCommit:
+    """Group commit of hub write transactions across the threads of one process.
+
+    `run(fn)` queues `fn(w)` and returns once the transaction holding it is committed
+    (so every caller still waits for its own durability). Leader/follower: a thread
+    that finds no batch running takes every queued unit and runs them in one `write()`
+    transaction, each in its own savepoint (a failing unit is rolled back and its log
+    entries forgotten, the others go on); the others wait. One log-head lock and one
+    durable commit (WAL fsync) then serve many requests, where the lock held across a
+    commit used to cap writes at 1/fsync time. The log order is the order of units
+    within batches, still one chain.
+    """
+
+    def __init__(self, max_batch: int = 64):
+        self.max_batch = max_batch
+        self._cond = threading.Condition()
+        self._queue: list[_Unit] = []
+        self._leading = False
+
+    def run(self, fn):
+        unit = _Unit(fn)
+        with self._cond:
+            self._queue.append(unit)
+            while not unit.done:
+                if self._leading:
+                    self._cond.wait()
+                    continue
+                self._leading = True
+                batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch:]
+                self._cond.release()
+                try:
+                    _run_batch(batch)
+                finally:
+                    self._cond.acquire()
+                    self._leading = False
+                    self._cond.notify_all()
+        if unit.error is not None:
+            raise unit.error
+        return unit.result
+
+
+def _run_batch(batch: list[_Unit]) -> None:
+    try:
+        with write() as w:
+            if len(batch) == 1:
+                unit = batch[0]
+                try:
+                    unit.result = unit.fn(w)
+                except Exception as exc:
+                    unit.error = exc
+                    raise
+            else:
+                for unit in batch:
+                    mark = w.mark()
+                    try:
+                        with transaction.atomic(using=DB):
+                            unit.result = unit.fn(w)
+                    except Exception as exc:
+                        w.reset(mark)
+                        unit.error = exc
+    except Exception as exc:  # the commit failed: nothing of the batch is stored
+        for unit in batch:
+            if unit.error is None:
+                unit.result, unit.error = None, exc
+    finally:
+        for unit in batch:
+            unit.done = True
+
+
+_group = _GroupCommit()
+
+
+def write_grouped(fn):
+    """Run `fn(w)` in a hub write transaction, possibly shared with concurrent callers;
+    returns its result (or raises its exception) once committed."""
+    return _group.run(fn)
 
 
 @dataclass
@@ -398,8 +504,9 @@ def _package_fields(package, message_type: str, from_code: str) -> dict:
 def _queue(incoming: Incoming, package, message_type: str, from_code: str, receivers: list[str], *,
            system: System | None, via_upstream: bool = False, remote_doc_id: str = "") -> Accepted:
     sha = incoming.sha256
+    keys = {code: _dedupe_key(package, message_type, from_code, code) for code in receivers}
     # Fast path for a retry: every receiver already queued -> same answer, nothing written.
-    existing = [_existing(sha, code, _dedupe_key(package, message_type, from_code, code)) for code in receivers]
+    existing = [_existing(sha, code, keys[code]) for code in receivers]
     if all(existing):
         incoming.discard()
         return Accepted(existing[0].submission.doc_id, existing, duplicate=True)
@@ -413,48 +520,55 @@ def _queue(incoming: Incoming, package, message_type: str, from_code: str, recei
     storage = store()
     storage.commit(incoming)
     now = timezone.now()
-    try:
-        with write() as w:
-            pkg, _ = Package.objects.using(DB).get_or_create(
-                sha256=sha, defaults={"size": incoming.size, **_package_fields(package, message_type, from_code)})
-            if pkg.purged_at is not None:
-                Package.objects.using(DB).filter(pk=pkg.pk).update(purged_at=None)
-            submission = Submission.objects.using(DB).create(
-                doc_id=new_doc_id(), package=pkg, system=system, from_code=from_code, via_upstream=via_upstream)
-            result = Accepted(submission.doc_id)
-            for code in receivers:
-                key = _dedupe_key(package, message_type, from_code, code)
-                prior = _existing(sha, code, key)
-                if prior is not None:
-                    result.deliveries.append(prior)
-                    continue
-                dest = destinations[code]
-                if dest is None:
-                    refusal = Refusal(code, vxp.UNKNOWN_RECEIVER, f"receiver {code!r} unknown")
-                    result.refused.append(refusal)
-                    Delivery.objects.using(DB).create(
-                        doc_id=new_doc_id(), submission=submission, package=pkg, message_type=message_type,
-                        from_code=from_code, to_code=code, route=Delivery.REFUSED, state=Delivery.FAIL,
-                        error_code=refusal.error.code, error_desc=refusal.error.message)
-                    w.log(LogEntry.REFUSED, sha256=sha, from_code=from_code, to_code=code,
-                          system_id=system.system_id if system else "", detail=f"{refusal.error.code} unknown receiver")
-                    continue
-                delivery = Delivery.objects.using(DB).create(
+    fields = _package_fields(package, message_type, from_code)
+
+    def unit(w: _Writer) -> Accepted:
+        # Every hub writer holds the log head, so nothing can insert this package between
+        # the SELECT and the INSERT: no savepoint needed (get_or_create would add two).
+        pkg = Package.objects.using(DB).filter(sha256=sha).first()
+        if pkg is None:
+            pkg = Package.objects.using(DB).create(sha256=sha, size=incoming.size, **fields)
+        elif pkg.purged_at is not None:
+            Package.objects.using(DB).filter(pk=pkg.pk).update(purged_at=None)
+        submission = Submission.objects.using(DB).create(
+            doc_id=new_doc_id(), package=pkg, system=system, from_code=from_code, via_upstream=via_upstream)
+        result = Accepted(submission.doc_id)
+        for code in receivers:
+            key = keys[code]
+            prior = _existing(sha, code, key)
+            if prior is not None:
+                result.deliveries.append(prior)
+                continue
+            dest = destinations[code]
+            if dest is None:
+                refusal = Refusal(code, vxp.UNKNOWN_RECEIVER, f"receiver {code!r} unknown")
+                result.refused.append(refusal)
+                Delivery.objects.using(DB).create(
                     doc_id=new_doc_id(), submission=submission, package=pkg, message_type=message_type,
-                    from_code=from_code, to_code=code, route=dest.route, holder=dest.holder, dedupe_key=key,
-                    next_attempt_at=now if dest.route == Delivery.UPSTREAM else None)
-                result.deliveries.append(delivery)
-                w.log(LogEntry.ACCEPTED, doc_id=delivery.doc_id, sha256=sha, from_code=from_code, to_code=code,
-                      system_id=system.system_id if system else "",
-                      detail=f"{message_type} route={dest.route}" + (f" upstream={remote_doc_id}" if via_upstream else ""))
-                if message_type == "status":
-                    _note_status(package, from_code, code)
-            if not result.deliveries:
-                raise vxp.VxpError(vxp.UNKNOWN_RECEIVER, ", ".join(receivers))
-            if all(d.submission_id != submission.pk for d in result.deliveries) and not result.refused:
-                # everything was a duplicate after all (a concurrent retry won the race)
-                raise _Duplicate(result.deliveries)
+                    from_code=from_code, to_code=code, route=Delivery.REFUSED, state=Delivery.FAIL,
+                    error_code=refusal.error.code, error_desc=refusal.error.message)
+                w.log(LogEntry.REFUSED, sha256=sha, from_code=from_code, to_code=code,
+                      system_id=system.system_id if system else "", detail=f"{refusal.error.code} unknown receiver")
+                continue
+            delivery = Delivery.objects.using(DB).create(
+                doc_id=new_doc_id(), submission=submission, package=pkg, message_type=message_type,
+                from_code=from_code, to_code=code, route=dest.route, holder=dest.holder, dedupe_key=key,
+                next_attempt_at=now if dest.route == Delivery.UPSTREAM else None)
+            result.deliveries.append(delivery)
+            w.log(LogEntry.ACCEPTED, doc_id=delivery.doc_id, sha256=sha, from_code=from_code, to_code=code,
+                  system_id=system.system_id if system else "",
+                  detail=f"{message_type} route={dest.route}" + (f" upstream={remote_doc_id}" if via_upstream else ""))
+            if message_type == "status":
+                _note_status(package, from_code, code)
+        if not result.deliveries:
+            raise vxp.VxpError(vxp.UNKNOWN_RECEIVER, ", ".join(receivers))
+        if all(d.submission_id != submission.pk for d in result.deliveries) and not result.refused:
+            # everything was a duplicate after all (a concurrent retry won the race)
+            raise _Duplicate(result.deliveries)
         return result
+
+    try:
+        return write_grouped(unit)
     except _Duplicate as dup:
         return Accepted(dup.deliveries[0].submission.doc_id, dup.deliveries, duplicate=True)
     except IntegrityError:
@@ -536,12 +650,14 @@ def open_delivery(caller: Caller, doc_id: str | None):
     except FileNotFoundError:
         raise vxp.VxpError(vxp.CONTENT_GONE, f"docId {doc_id!r}") from None
     if delivery.fetched_at is None:
+        def unit(w: _Writer) -> None:
+            if Delivery.objects.using(DB).filter(pk=delivery.pk, fetched_at__isnull=True).update(
+                    fetched_at=timezone.now()):
+                w.log(LogEntry.DELIVERED, doc_id=delivery.doc_id, sha256=delivery.package.sha256,
+                      from_code=delivery.from_code, to_code=delivery.to_code, system_id=caller.system_id)
+
         try:
-            with write() as w:
-                if Delivery.objects.using(DB).filter(pk=delivery.pk, fetched_at__isnull=True).update(
-                        fetched_at=timezone.now()):
-                    w.log(LogEntry.DELIVERED, doc_id=delivery.doc_id, sha256=delivery.package.sha256,
-                          from_code=delivery.from_code, to_code=delivery.to_code, system_id=caller.system_id)
+            write_grouped(unit)
         except BaseException:
             fh.close()
             raise
@@ -556,7 +672,7 @@ def acknowledge(caller: Caller, doc_id: str | None, status: str | None) -> Deliv
     delivery = _own_delivery(caller, doc_id)
     if delivery.state == status:
         return delivery  # a retry
-    with write() as w:
+    def unit(w: _Writer) -> None:
         updates = {"state": status}
         if status in (Delivery.DONE, Delivery.FAIL):
             updates["done_at"] = timezone.now()
@@ -564,6 +680,8 @@ def acknowledge(caller: Caller, doc_id: str | None, status: str | None) -> Deliv
         action = LogEntry.ACKNOWLEDGED if status == Delivery.DONE else f"status-{status}"
         w.log(action, doc_id=delivery.doc_id, sha256=delivery.package.sha256, from_code=delivery.from_code,
               to_code=delivery.to_code, system_id=caller.system_id, detail=status)
+
+    write_grouped(unit)
     delivery.state = status
     return delivery
 
