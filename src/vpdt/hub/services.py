@@ -357,8 +357,17 @@ class Destination:
     holder: System | None = None
 
 
-def _route_of(code: str, *, allow_upstream: bool) -> Destination | None:
-    agency = Agency.objects.using(DB).filter(code=code, active=True).select_related("system").first()
+def _active_agencies(codes: Iterable[str]) -> dict[str, Agency]:
+    """The active agencies among `codes`, with their systems, in one query."""
+    return {a.code: a for a in Agency.objects.using(DB).filter(code__in=set(codes), active=True)
+            .select_related("system")}
+
+
+def _route_of(code: str, *, allow_upstream: bool, known: dict[str, Agency] | None = None) -> Destination | None:
+    if known is None:
+        agency = Agency.objects.using(DB).filter(code=code, active=True).select_related("system").first()
+    else:
+        agency = known.get(code)
     if agency is not None and agency.system is not None and agency.system.active:
         kind = Delivery.LOCAL if agency.system.kind == System.AGENCY else Delivery.DOWNSTREAM
         return Destination(kind, agency.system)
@@ -379,8 +388,12 @@ def route(code: str) -> Destination | None:
     return _route_of(code, allow_upstream=True)
 
 
-def _owns(system: System, code: str) -> bool:
-    if Agency.objects.using(DB).filter(code=code, system=system, active=True).exists():
+def _owns(system: System, code: str, known: dict[str, Agency] | None = None) -> bool:
+    if known is not None:
+        agency = known.get(code)
+        if agency is not None and agency.system_id == system.pk:
+            return True
+    elif Agency.objects.using(DB).filter(code=code, system=system, active=True).exists():
         return True
     if system.kind == System.HUB:
         return any(code == r.suffix or code.endswith("." + r.suffix) for r in system.routes.using(DB).all())
@@ -463,12 +476,13 @@ def accept(caller: Caller, incoming: Incoming) -> Accepted:
         claimed_from = signed.get("from")
         if claimed_from and claimed_from.strip() != from_code:
             raise vxp.VxpError(vxp.FORGED_FROM, f"header from {claimed_from!r} differs from package From {from_code!r}")
-        if not _owns(caller.system, from_code):
-            raise vxp.VxpError(vxp.FORGED_FROM, f"From {from_code!r} is not an agency of system {caller.system_id!r}")
         receivers = _receivers(signed.to_codes, package)
+        known = _active_agencies([from_code, *receivers])  # sender and receivers: one query
+        if not _owns(caller.system, from_code, known):
+            raise vxp.VxpError(vxp.FORGED_FROM, f"From {from_code!r} is not an agency of system {caller.system_id!r}")
         if not receivers:
             raise vxp.VxpError(vxp.NO_RECEIVER, "no to header and no To/ResponseFor in the package")
-        return _queue(incoming, package, message_type, from_code, receivers, system=caller.system)
+        return _queue(incoming, package, message_type, from_code, receivers, system=caller.system, known=known)
     except BaseException:
         incoming.discard()
         raise
@@ -502,7 +516,8 @@ def _package_fields(package, message_type: str, from_code: str) -> dict:
 
 
 def _queue(incoming: Incoming, package, message_type: str, from_code: str, receivers: list[str], *,
-           system: System | None, via_upstream: bool = False, remote_doc_id: str = "") -> Accepted:
+           system: System | None, via_upstream: bool = False, remote_doc_id: str = "",
+           known: dict[str, Agency] | None = None) -> Accepted:
     sha = incoming.sha256
     keys = {code: _dedupe_key(package, message_type, from_code, code) for code in receivers}
     # Fast path for a retry: every receiver already queued -> same answer, nothing written.
@@ -510,7 +525,7 @@ def _queue(incoming: Incoming, package, message_type: str, from_code: str, recei
     if all(existing):
         incoming.discard()
         return Accepted(existing[0].submission.doc_id, existing, duplicate=True)
-    destinations = {code: _route_of(code, allow_upstream=not via_upstream) for code in receivers}
+    destinations = {code: _route_of(code, allow_upstream=not via_upstream, known=known) for code in receivers}
     if system is not None and system.kind == System.HUB:
         # never send a package back down to the hub it came from (loops)
         destinations = {c: (None if d and d.holder is not None and d.holder.pk == system.pk else d)
