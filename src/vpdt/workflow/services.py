@@ -760,6 +760,12 @@ def release(user, document: Document) -> list[Recipient]:
         rows = list(Recipient.objects.filter(document=locked).select_related("unit", "agency"))
         if not rows:
             raise InvalidInput("Văn bản chưa có nơi nhận.", code="NO_RECIPIENTS")
+        if not locked.attachments.filter(kind=Attachment.Kind.MAIN).exists():
+            # The last approved draft becomes the released document's main file.
+            last = locked.versions.order_by("-number").first()
+            if last is not None:
+                Attachment.objects.create(document=locked, blob=last.blob, name=last.name,
+                                          content_type=last.content_type, kind=Attachment.Kind.MAIN, created_by=user)
         now = timezone.now()
         for r in rows:
             if r.kind == RecipientKind.UNIT:

@@ -1,0 +1,124 @@
+"""Browser tests: Playwright (python) driving Debian's chromium, headless, against live_server.
+
+Never downloads a browser: without /usr/bin/chromium the tests are skipped LOUDLY.
+Screenshots of the main screens go to docs/screenshots/ for the user guide.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API keeps an event loop in this thread; the ORM calls of the test
+# itself (looking up demo accounts) are still plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("VPDT_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def _missing_reason() -> str | None:
+    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
+        return f"chromium not found at {CHROMIUM}: install Debian's chromium (make system-deps)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "python package playwright is not installed (pip install -e '.[dev]')"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    reason = _missing_reason()
+    if reason:
+        banner = "!" * 78
+        print(f"\n{banner}\n!! BROWSER TESTS SKIPPED: {reason}\n{banner}")
+        pytest.skip(f"BROWSER TESTS SKIPPED: {reason}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def demo(settings, tmp_path):
+    """The demo province in the live server's database, blobs in a temporary directory."""
+    settings.STORAGES = {**settings.STORAGES, "blobs": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "blobs")}}}
+    from vpdt.demo.loader import load_demo
+    from vpdt.records.models import DocumentType
+    from vpdt.records.seed import seed_document_types
+
+    if not DocumentType.objects.exists():  # a transactional test before this one flushed the seed data
+        seed_document_types(DocumentType)
+    load_demo()
+    return True
+
+
+class People:
+    """Opens a page per person, logging in through the login page like a person would."""
+
+    def __init__(self, browser, base_url: str):
+        self.browser, self.base_url = browser, base_url
+        self.contexts = []
+
+    def login(self, username: str, *, width: int = 1280, height: int = 860):
+        from vpdt.demo.province import PASSWORD
+
+        context = self.browser.new_context(locale="vi-VN", viewport={"width": width, "height": height},
+                                           base_url=self.base_url)
+        self.contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.goto("/dang-nhap/")
+        page.get_by_label("Tên đăng nhập").fill(username)
+        page.get_by_label("Mật khẩu").fill(PASSWORD)
+        page.get_by_role("button", name="Đăng nhập").click()
+        page.wait_for_url(lambda url: "/dang-nhap/" not in url)
+        return page
+
+    def close(self):
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def people(browser, live_server, demo):
+    crowd = People(browser, live_server.url)
+    yield crowd
+    crowd.close()
+
+
+@pytest.fixture
+def shot():
+    SHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str, *, full_page: bool = True):
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
+    return take
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """On a failure, keep a screenshot of every open page (in the temporary directory) to see why."""
+    outcome = yield
+    report = outcome.get_result()
+    crowd = item.funcargs.get("people") if hasattr(item, "funcargs") else None
+    if report.when == "call" and report.failed and crowd is not None:
+        import tempfile
+
+        for i, context in enumerate(crowd.contexts):
+            for j, page in enumerate(context.pages):
+                path = Path(tempfile.gettempdir()) / f"vpdt-browser-failure-{item.name}-{i}-{j}.png"
+                try:
+                    page.screenshot(path=str(path), full_page=True)
+                    print(f"screenshot of the failing page: {path} ({page.url})")
+                except Exception:  # noqa: BLE001 - best effort only
+                    pass
