@@ -95,12 +95,14 @@ def _sqlite(path: Path) -> dict:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(path),
+        # synchronous=FULL: a commit is on disk before we answer (a package acknowledged to the
+        # hub must survive a power cut; NORMAL in WAL mode does not fsync at commit).
         # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue on the
         # busy timeout instead of failing on lock upgrade (numbering depends on it).
         "OPTIONS": {
             "transaction_mode": "IMMEDIATE",
             "timeout": 60,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
         },
         # Each test process gets its own file: parallel runs must not share a test database.
         "TEST": {"NAME": os.path.join(tempfile.gettempdir(), f"vpdt-test-{os.getpid()}-{path.name}")},
