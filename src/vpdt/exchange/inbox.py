@@ -12,6 +12,7 @@ A DocumentId already received by the agency is dropped (recorded, acknowledged).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import os
 import tempfile
@@ -20,6 +21,7 @@ import zipfile
 import httpx
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from vpdt import edxml
@@ -185,15 +187,24 @@ def poll(connection: HubConnection, client: VxpClient | None = None) -> int:
     return count
 
 
+POLL_LEASE = dt.timedelta(minutes=5)
+
+
 def poll_all() -> int:
-    """Worker job: poll every enabled connection not in back-off."""
+    """Worker job: poll every enabled connection not in back-off and not polled by another worker."""
     total = 0
     for connection in HubConnection.objects.filter(enabled=True).order_by("id"):
         if connections.is_waiting(connection):
+            continue
+        now = timezone.now()
+        if not HubConnection.objects.filter(Q(polling_until__isnull=True) | Q(polling_until__lt=now),
+                                            pk=connection.pk).update(polling_until=now + POLL_LEASE):
             continue
         try:
             total += poll(connection)
         except (httpx.TransportError, VxpProtocolError, VxpRemoteError, OSError) as exc:
             connections.failed(connection, f"{type(exc).__name__}: {exc}")
             log.warning("exchange: polling %s failed: %s", connection, exc)
+        finally:
+            HubConnection.objects.filter(pk=connection.pk).update(polling_until=None)
     return total

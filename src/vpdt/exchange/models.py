@@ -29,6 +29,8 @@ class HubConnection(models.Model):
     # packages to each receiver and does not hammer a hub that is down.
     failures = models.PositiveIntegerField("số lần lỗi liên tiếp", default=0)
     retry_at = models.DateTimeField("thử lại lúc", null=True, blank=True)
+    # One poller per connection at a time (several worker processes may run).
+    polling_until = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

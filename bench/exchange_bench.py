@@ -1,0 +1,190 @@
+"""Benchmark: end-to-end exchange on PostgreSQL through a real hub process.
+
+    python bench/exchange_bench.py [--documents 300] [--paced 50] [--workers 4] [--kb 100]
+
+One `vpdt hub serve` process (its own PostgreSQL database) and one e-office (another
+PostgreSQL database) hosting a sender and a receiver agency, each its own system on the
+hub. `--workers` threads run the exchange's worker jobs (send the outbox, poll the hub).
+
+- burst: DOCUMENTS released at once (one `--kb` KB attachment each); exchanges per second
+  = documents / (time from the first release to the last status 01 back at the sender).
+- paced: PACED documents released one at a time, 0.2 s apart, workers running: the median
+  latency release → "đã đến" at the receiver → status 01 back at the sender.
+
+Creates (and drops first) the databases vpdt_xbench and vpdt_xbench_hub at
+127.0.0.1:5432 as user postgres.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+PG = "postgres://postgres@127.0.0.1:5432"
+SENDER, RECEIVER = "000.00.01.H90", "000.00.02.H90"
+
+
+def _recreate(*names: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        for name in names:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _machine() -> str:
+    cpu = "?"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem = int(Path("/proc/meminfo").read_text().split()[1]) // 1024 // 1024
+    return f"{os.cpu_count()} cores, {cpu}, {mem} GB RAM"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--documents", type=int, default=300)
+    ap.add_argument("--paced", type=int, default=50)
+    ap.add_argument("--workers", type=int, default=4)
+    ap.add_argument("--kb", type=int, default=100)
+    args = ap.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="xbench-"))
+    _recreate("vpdt_xbench", "vpdt_xbench_hub")
+    os.environ.update(VPDT_DATA_DIR=str(tmp / "office"), VPDT_DATABASE_URL=f"{PG}/vpdt_xbench",
+                      VPDT_HUB_DATABASE_URL=f"{PG}/vpdt_xbench_hub", DJANGO_SETTINGS_MODULE="vpdt.settings")
+    port = _free_port()
+    hub_env = dict(os.environ, VPDT_HUB_POLL_SECONDS="1")
+    hub_env.pop("DJANGO_SETTINGS_MODULE")
+    hub_args = ["--database", f"{PG}/vpdt_xbench_hub", "--data-dir", str(tmp / "hub")]
+    vpdt = [sys.executable, "-m", "vpdt.cli", "hub"]
+    for code in (SENDER, RECEIVER):
+        subprocess.run([*vpdt, "add-agency", code, f"Cơ quan {code}", "--system-id", f"sys.{code}",
+                        "--secret", f"secret-{code}", *hub_args], env=hub_env, check=True, capture_output=True)
+    hub = subprocess.Popen([*vpdt, "serve", "--port", str(port), "--threads", "8", *hub_args], env=hub_env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        return _run(args, port)
+    finally:
+        hub.terminate()
+        hub.wait(10)
+
+
+def _run(args, port: int) -> int:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import close_old_connections, transaction
+
+    call_command("migrate", verbosity=0, interactive=False)
+    from vpdt.directory.models import Agency
+    from vpdt.exchange import inbox, outbox, services
+    from vpdt.exchange.models import StatusEvent
+    from vpdt.records import signals
+    from vpdt.records.choices import Direction, RecipientKind, State
+    from vpdt.records.models import Attachment, Document, DocumentType, Recipient
+    from vpdt.records.services import add_attachment, set_state
+
+    endpoint = f"http://127.0.0.1:{port}"
+    agencies = {}
+    for code in (SENDER, RECEIVER):
+        agency = Agency.objects.create(code=code, name=f"Cơ quan {code}", abbreviation="UBND")
+        services.connect([agency], endpoint=endpoint, system_id=f"sys.{code}", secret=f"secret-{code}")
+        agencies[code] = agency
+    cong_van = DocumentType.objects.get(code="CV")
+    payload = os.urandom(args.kb * 1024)
+    counter = {"n": 0}
+
+    def release() -> Document:
+        counter["n"] += 1
+        with transaction.atomic():
+            doc = Document.objects.create(agency=agencies[SENDER], direction=Direction.OUTGOING,
+                                          state=State.APPROVED, document_type=cong_van, number=counter["n"],
+                                          notation="UBND-VP", subject=f"Văn bản đo {counter['n']}")
+            add_attachment(None, doc, io.BytesIO(payload), "vb.pdf", content_type="application/pdf",
+                           kind=Attachment.Kind.MAIN)
+            recipient = Recipient.objects.create(document=doc, kind=RecipientKind.AGENCY,
+                                                 agency=agencies[RECEIVER], organ_id=RECEIVER)
+            set_state(doc, State.RELEASED, None, "document.release")
+            signals.document_released.send(sender=Document, document=doc, recipients=[recipient], user=None)
+        return doc
+
+    stop = threading.Event()
+
+    def worker():
+        while not stop.is_set():
+            try:
+                n = outbox.send_pending(limit=50) + inbox.poll_all()
+            except Exception as exc:  # noqa: BLE001 - keep measuring, report
+                print("worker:", exc, file=sys.stderr)
+                n = 0
+            finally:
+                close_old_connections()
+            if not n:
+                time.sleep(0.02)
+
+    def back(docs) -> int:
+        return StatusEvent.objects.filter(recipient__document__in=docs, status_code="01",
+                                          direction=StatusEvent.RECEIVED).count()
+
+    # burst
+    t0 = time.time()
+    docs = [release() for _ in range(args.documents)]
+    t_released = time.time()
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(args.workers)]
+    for t in threads:
+        t.start()
+    while back(docs) < len(docs):
+        time.sleep(0.2)
+    t_end = time.time()
+    burst_rate = len(docs) / (t_end - t0)
+    flow_rate = len(docs) / (t_end - t_released)
+
+    # paced
+    paced = []
+    for _ in range(args.paced):
+        paced.append(release())
+        time.sleep(0.2)
+    while back(paced) < len(paced):
+        time.sleep(0.1)
+    stop.set()
+    for t in threads:
+        t.join(10)
+    lat_arrive, lat_back = [], []
+    for doc in paced:
+        copy = Document.objects.get(agency=agencies[RECEIVER], edxml_document_id=doc.edxml_document_id)
+        event = StatusEvent.objects.get(recipient__document=doc, status_code="01", direction=StatusEvent.RECEIVED)
+        lat_arrive.append((copy.created_at - doc.updated_at).total_seconds())
+        lat_back.append((event.created_at - doc.updated_at).total_seconds())
+    print(f"machine: {_machine()}")
+    print(f"burst: {len(docs)} documents ({args.kb} KB each), released in {t_released - t0:.1f}s, "
+          f"all status 01 back after {t_end - t0:.1f}s: {burst_rate:.1f} exchanges/s end to end "
+          f"({flow_rate:.1f}/s once released), {args.workers} worker threads")
+    print(f"paced: {len(paced)} documents 0.2 s apart: median release→đã đến {statistics.median(lat_arrive):.2f}s, "
+          f"median release→status 01 back {statistics.median(lat_back):.2f}s "
+          f"(p90 {sorted(lat_back)[int(len(lat_back) * 0.9) - 1]:.2f}s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
