@@ -17,7 +17,9 @@ from playwright.sync_api import expect
 from vpdt.demo import pdf
 from vpdt.directory.models import User
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True, databases=["default", "hub"])]
+# serialized_rollback: the flush after each walk must give later tests back the seeded document types.
+pytestmark = [pytest.mark.browser, pytest.mark.slow,
+              pytest.mark.django_db(transaction=True, serialized_rollback=True, databases=["default", "hub"])]
 
 SUBJECT_IN = "Về việc kiểm tra công tác văn thư, lưu trữ năm 2026 tại các sở"
 SUBJECT_OUT = "Về việc báo cáo kết quả triển khai văn phòng điện tử quý I"

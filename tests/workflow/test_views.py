@@ -116,3 +116,10 @@ def test_lists_filters_and_bell(world, login):
     for name in ("following", "overdue", "due_soon"):
         assert c.get(f"/viec/{name}/").status_code == 200
     assert c.get("/uy-quyen/").status_code == 200
+
+
+def test_english_is_switchable(world, login):
+    c = login(world.leader)
+    page = c.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "My work" in page and "Quick search" in page
+    assert "Công việc của tôi" in c.get("/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
