@@ -163,3 +163,19 @@ def test_visibility_is_unchanged_by_the_faster_queries(agency):
     assert ids(head) == {open_doc.pk, unit_doc.pk}
     assert ids(spec) == {drafted.pk}
     assert secret.pk not in ids(clerk) | ids(head) | ids(spec)
+
+
+def test_api_runs_the_same_search_and_caps_its_count(client, agency, monkeypatch):
+    from vpdt.api import api as api_module
+    from vpdt.api.models import ApiToken
+
+    clerk = factories.clerk(agency)
+    docs = [factories.document(agency, subject=f"Về việc hóa đơn điện tử đợt {i}") for i in range(3)]
+    factories.document(agency, subject="Về việc khác")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.issue(clerk)}"}
+    body = client.get("/api/documents?q=hoa don dien tu", **auth).json()
+    assert body["total"] == 3 and body["total_is_capped"] is False
+    assert {i["id"] for i in body["items"]} == {d.pk for d in docs}
+    monkeypatch.setattr(api_module, "COUNT_CAP", 2)
+    body = client.get("/api/documents?q=hoa don dien tu", **auth).json()
+    assert body["total"] == 2 and body["total_is_capped"] is True and len(body["items"]) == 3

@@ -17,6 +17,11 @@ LIST_INDEXES = [
     ("doc_list_state", "agency_id, direction, state, urgency DESC, created_at DESC, id DESC"),
     ("doc_agency_incoming_no", "agency_id, incoming_number"),
 ]
+# Added by records migration 0004: the API lists both directions in the same order.
+LIST_INDEXES_0004 = [
+    ("doc_agency_order", "agency_id, secrecy, urgency DESC, created_at DESC, id DESC"),
+]
+ALL_LIST_INDEXES = LIST_INDEXES + LIST_INDEXES_0004
 
 SQLITE_TRIGGERS = {
     "search_document_ai": f"""
@@ -47,7 +52,7 @@ PG_INDEX_SQL = (f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON records_document "
 
 
 def _list_index_sql() -> list[str]:
-    return [f"CREATE INDEX IF NOT EXISTS {name} ON records_document ({cols})" for name, cols in LIST_INDEXES]
+    return [f"CREATE INDEX IF NOT EXISTS {name} ON records_document ({cols})" for name, cols in ALL_LIST_INDEXES]
 
 
 def _has_documents(connection) -> bool:
@@ -97,7 +102,7 @@ def ensure(connection) -> list[str]:
         if missing:
             install(connection)
             repaired += [f"trigger {name}" for name in missing] + ["index rebuilt"]
-        for name, _cols in LIST_INDEXES:
+        for name, _cols in ALL_LIST_INDEXES:
             if name not in present:
                 repaired.append(f"index {name}")
     else:
@@ -107,7 +112,7 @@ def ensure(connection) -> list[str]:
         if PG_INDEX not in present:
             install(connection)
             repaired.append(f"index {PG_INDEX}")
-        repaired += [f"index {name}" for name, _cols in LIST_INDEXES if name not in present]
+        repaired += [f"index {name}" for name, _cols in ALL_LIST_INDEXES if name not in present]
     if any(r.startswith("index doc_") for r in repaired):
         with connection.cursor() as cursor:
             for sql in _list_index_sql():
