@@ -48,8 +48,14 @@ def browser():
 
 
 @pytest.fixture
-def demo(settings, tmp_path):
-    """The demo province in the live server's database, blobs in a temporary directory."""
+def demo(settings, tmp_path, monkeypatch):
+    """The demo province in the live server's database, blobs in a temporary directory.
+
+    Only the workflow extension of the demo runs: the interconnection's extension registers
+    agencies in the hub's own store, which a database flush does not undo. When the exchange
+    delivers between agencies, its test of this walk adds its extension back.
+    """
+    monkeypatch.setattr("vpdt.demo.loader.EXTENSIONS", ["vpdt.workflow.demo"])
     settings.STORAGES = {**settings.STORAGES, "blobs": {
         "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "blobs")}}}
     from vpdt.demo.loader import load_demo

@@ -85,7 +85,10 @@ def test_draft_page_review_and_release(world, login):
     assert "Soạn dự thảo văn bản đi" in c.get("/van-ban-di/du-thao/").content.decode()
     f = io.BytesIO(b"%PDF-1.4 du thao")
     f.name = "du-thao.pdf"
+    from tests.factories import doc_type
+
     r = c.post("/van-ban-di/du-thao/", {"subject": "Về việc báo cáo số liệu", "urgency": "0", "file": f,
+                                        "document_type": doc_type("CV").pk,
                                         "units": [world.vp.pk], "agencies": [world.other.pk], "submit_now": "1"},
                follow=True)
     page = r.content.decode()

@@ -417,9 +417,11 @@ def draft_new(request):
             f, name, _ctype = _upload(request, "file")
             if f is None:
                 raise InvalidInput("Chọn tệp dự thảo (.docx hoặc .pdf).", code="FILE_REQUIRED")
+            document_type = DocumentType.objects.filter(pk=_int(p.get("document_type"))).first()
+            if document_type is None:
+                raise InvalidInput("Chọn loại văn bản.", code="TYPE_REQUIRED")
             doc = services.create_draft(user, {
-                "document_type": DocumentType.objects.filter(pk=_int(p.get("document_type"))).first()
-                or DocumentType.objects.filter(code="CV").first(),
+                "document_type": document_type,
                 "subject": p.get("subject", ""), "urgency": _int(p.get("urgency")) or 0,
                 "signer_competence": p.get("signer_competence", "").strip(),
                 "page_count": _int(p.get("page_count")),
