@@ -12,6 +12,15 @@ operations = [
 ]
 
 
+def analyze(apps, schema_editor):
+    from vpdt.search.schema import LIST_INDEXES, analyze_indexes
+
+    analyze_indexes(schema_editor.connection, [name for name, _c in LIST_INDEXES + LIST_INDEXES_0004])
+
+
+operations.append(migrations.RunPython(analyze, migrations.RunPython.noop, elidable=False))
+
+
 class Migration(migrations.Migration):
     dependencies = [("records", "0003_perf_list_indexes")]
     operations = operations
