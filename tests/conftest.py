@@ -57,3 +57,22 @@ def django_db_setup(django_db_setup, django_db_blocker):
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:
                 cursor.execute("INSERT INTO core_audit_unlock (reason) VALUES ('test suite flush')")
+
+
+_DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback"}
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Seeded reference data (document types) for every test that touches the database.
+
+    Migrations seed it, but a transactional test's flush removes it for the tests after it.
+    """
+    if request.node.get_closest_marker("django_db") is None and not (_DB_FIXTURES & set(request.fixturenames)):
+        return
+    request.getfixturevalue("_django_db_helper")
+    from vpdt.records.models import DocumentType
+    from vpdt.records.seed import seed_document_types
+
+    if not DocumentType.objects.exists():
+        seed_document_types(DocumentType)

@@ -1,13 +1,16 @@
 """Browser tests: Playwright (python) driving Debian's chromium, headless, against live_server.
 
 Never downloads a browser: without /usr/bin/chromium the tests are skipped LOUDLY.
-Screenshots of the main screens go to docs/screenshots/ for the user guide.
+Screenshots of the main screens go to a temporary folder; with VPDT_UPDATE_SCREENSHOTS=1
+they replace the ones in docs/screenshots/ used by the user guide (so a test run does not
+dirty the working tree).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -19,7 +22,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CHROMIUM = os.environ.get("VPDT_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SHOTS = (Path(__file__).resolve().parents[2] / "docs" / "screenshots" if os.environ.get("VPDT_UPDATE_SCREENSHOTS")
+         else Path(tempfile.gettempdir()) / "vpdt-screenshots")
 
 
 def _missing_reason() -> str | None:

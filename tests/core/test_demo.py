@@ -22,10 +22,12 @@ def demo(django_db_setup, django_db_blocker):
         yield
         from django.core.management import call_command
 
-        call_command("flush", interactive=False, verbosity=0)
+        # The demo registers its agencies in the hub's own store too: empty both.
+        for alias in ("default", "hub"):
+            call_command("flush", database=alias, interactive=False, verbosity=0)
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(databases=["default", "hub"])
 @pytest.mark.slow
 def test_demo_province_shape(demo):
     codes = set(Agency.objects.values_list("code", flat=True))
@@ -40,7 +42,7 @@ def test_demo_province_shape(demo):
     assert {State.DRAFT, State.IN_REVIEW, State.APPROVED, State.RELEASED, State.RECALLED} <= outgoing_states
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(databases=["default", "hub"])
 @pytest.mark.slow
 def test_demo_accounts_json_and_each_logs_in_seeing_only_its_agency(demo, client, capsys):
     assert main(["demo", "accounts", "--json"]) == 0
