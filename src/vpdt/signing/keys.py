@@ -1,0 +1,221 @@
+"""Where signing keys live: PKCS#12 files, PKCS#11 tokens and remote signing services.
+
+Each kind is a `Signer`: it names its holder (`subject`) and hands pyHanko a signer object.
+`encrypt_pkcs12`/`decrypt_pkcs12` protect PKCS#12 files at rest (the database stores only
+the encrypted form; the secret comes from the settings).
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Protocol, runtime_checkable
+
+from asn1crypto import x509 as asn1_x509
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from pyhanko.sign import signers
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from .errors import SigningError
+
+
+@runtime_checkable
+class Signer(Protocol):
+    subject: str
+
+    def pyhanko_signer(self) -> signers.Signer: ...
+
+
+def _subject(cert: asn1_x509.Certificate) -> str:
+    return cert.subject.human_friendly
+
+
+class SoftwareKey:
+    """A key and its chain from a PKCS#12 file, held in memory."""
+
+    def __init__(self, signer: signers.SimpleSigner):
+        self._signer = signer
+        self.subject = _subject(signer.signing_cert)
+
+    @classmethod
+    def from_pkcs12(cls, data: bytes, password: str) -> SoftwareKey:
+        try:
+            signer = signers.SimpleSigner.load_pkcs12_data(data, (), passphrase=password.encode() if password else None)
+        except ValueError as exc:
+            raise SigningError(
+                "KEY_BAD_PASSWORD",
+                "Không mở được khóa ký: sai mật khẩu hoặc tệp khóa không hợp lệ.",
+                f"PKCS#12 could not be decrypted: {exc.__cause__ or exc}",
+            ) from exc
+        if signer.signing_cert is None or signer.signing_key is None:
+            raise SigningError("KEY_INVALID", "Tệp khóa ký không chứa khóa và chứng thư số.", "PKCS#12 without key or cert")
+        return cls(signer)
+
+    @classmethod
+    def from_file(cls, path, password: str) -> SoftwareKey:
+        with open(path, "rb") as fh:
+            return cls.from_pkcs12(fh.read(), password)
+
+    @property
+    def certificate(self) -> asn1_x509.Certificate:
+        return self._signer.signing_cert
+
+    def pyhanko_signer(self) -> signers.Signer:
+        return self._signer
+
+
+class Pkcs11Key:
+    """A key on a PKCS#11 token (USB token, HSM, SoftHSM2 in tests).
+
+    The session opens on first use and stays open for repeated signing; `close()` it (or use
+    the object as a context manager) when done.
+    """
+
+    def __init__(self, lib: str, token_label: str, key_label: str, pin: str, cert_label: str | None = None):
+        self.lib, self.token_label, self.key_label = lib, token_label, key_label
+        self.cert_label = cert_label or key_label
+        self._pin = pin
+        self._session = None
+        self._signer = None
+        self.subject = ""
+        self._open()
+
+    def _open(self) -> None:
+        from pkcs11 import exceptions as p11_exc
+        from pyhanko.sign import pkcs11 as pyhanko_pkcs11
+
+        try:
+            self._session = pyhanko_pkcs11.open_pkcs11_session(
+                self.lib, token_label=self.token_label, user_pin=self._pin
+            )
+        except p11_exc.PinIncorrect as exc:
+            raise SigningError("KEY_BAD_PIN", "Sai mã PIN của thiết bị ký số (token).", str(exc)) from exc
+        except (OSError, RuntimeError, p11_exc.PKCS11Error) as exc:
+            raise SigningError(
+                "TOKEN_UNAVAILABLE",
+                "Không kết nối được thiết bị ký số (token): kiểm tra token đã cắm và đúng tên.",
+                f"lib={self.lib} token={self.token_label}: {type(exc).__name__} {exc}",
+            ) from exc
+        try:
+            self._signer = pyhanko_pkcs11.PKCS11Signer(
+                self._session, cert_label=self.cert_label, key_label=self.key_label
+            )
+            self.subject = _subject(self._signer.signing_cert)
+        except Exception as exc:
+            self.close()
+            raise SigningError(
+                "KEY_NOT_FOUND",
+                "Không tìm thấy khóa ký hoặc chứng thư số trên thiết bị ký số.",
+                f"token={self.token_label} key={self.key_label} cert={self.cert_label}: {exc}",
+            ) from exc
+
+    def pyhanko_signer(self) -> signers.Signer:
+        return self._signer
+
+    def close(self) -> None:
+        if self._session is not None:
+            try:
+                self._session.close()
+            finally:
+                self._session = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class _RemotePyhankoSigner(signers.Signer):
+    def __init__(self, remote: RemoteSigner, cert, chain):
+        super().__init__(signing_cert=cert, cert_registry=SimpleCertificateStore.from_certs(chain))
+        self._remote = remote
+
+    async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run=False) -> bytes:
+        if dry_run:
+            return bytes(self.signing_cert.public_key.byte_size + 16)
+        return self._remote.sign_raw(data, digest_algorithm)
+
+
+class RemoteSigner:
+    """A signing service reached over HTTP (the services agencies buy).
+
+    Protocol: `GET {url}/certificate?key_id=` returns the PEM chain (signer first);
+    `POST {url}/sign` with JSON `{key_id, digest_algorithm, data_to_sign_b64}` returns
+    `{signature_b64}`, the raw signature over the data hashed with that algorithm.
+    The API key travels in the `Authorization: Bearer` header.
+    """
+
+    def __init__(self, url: str, key_id: str, api_key: str, timeout: float = 30.0):
+        import httpx
+
+        self.url, self.key_id = url.rstrip("/"), key_id
+        self._client = httpx.Client(timeout=timeout, headers={"Authorization": f"Bearer {api_key}"})
+        try:
+            resp = self._client.get(f"{self.url}/certificate", params={"key_id": key_id})
+        except httpx.HTTPError as exc:
+            raise SigningError("REMOTE_UNAVAILABLE", "Không kết nối được dịch vụ ký số từ xa.", f"{url}: {exc}") from exc
+        self._check(resp)
+        from pyhanko.keys import load_certs_from_pemder_data
+
+        chain = list(load_certs_from_pemder_data(resp.content))
+        if not chain:
+            raise SigningError("REMOTE_BAD_RESPONSE", "Dịch vụ ký số từ xa không trả về chứng thư số.", f"{url} key_id={key_id}")
+        self._signer = _RemotePyhankoSigner(self, chain[0], chain[1:])
+        self.subject = _subject(chain[0])
+
+    def _check(self, resp) -> None:
+        if resp.status_code in (401, 403):
+            raise SigningError("REMOTE_UNAUTHORIZED", "Dịch vụ ký số từ xa từ chối: khóa truy cập không hợp lệ.", f"HTTP {resp.status_code}")
+        if resp.status_code != 200:
+            raise SigningError(
+                "REMOTE_BAD_RESPONSE", "Dịch vụ ký số từ xa báo lỗi.", f"HTTP {resp.status_code}: {resp.text[:200]}"
+            )
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        import httpx
+
+        body = {"key_id": self.key_id, "digest_algorithm": digest_algorithm,
+                "data_to_sign_b64": base64.b64encode(data).decode()}
+        try:
+            resp = self._client.post(f"{self.url}/sign", json=body)
+        except httpx.HTTPError as exc:
+            raise SigningError("REMOTE_UNAVAILABLE", "Không kết nối được dịch vụ ký số từ xa.", str(exc)) from exc
+        self._check(resp)
+        try:
+            return base64.b64decode(resp.json()["signature_b64"])
+        except (ValueError, KeyError) as exc:
+            raise SigningError("REMOTE_BAD_RESPONSE", "Dịch vụ ký số từ xa trả lời không đúng định dạng.", str(exc)) from exc
+
+    def pyhanko_signer(self) -> signers.Signer:
+        return self._signer
+
+    def close(self) -> None:
+        self._client.close()
+
+
+# At-rest protection of PKCS#12 files: Fernet with a key derived from the deployment secret.
+_HKDF_INFO = b"vpdt.signing.pkcs12-at-rest.v1"
+
+
+def _fernet(secret: bytes) -> Fernet:
+    if not secret:
+        raise SigningError("KEY_SECRET_MISSING", "Chưa cấu hình khóa bảo vệ tệp khóa ký.", "empty secret")
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"vpdt-signing", info=_HKDF_INFO).derive(secret)
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def encrypt_pkcs12(data: bytes, secret: bytes) -> bytes:
+    return _fernet(secret).encrypt(data)
+
+
+def decrypt_pkcs12(token: bytes, secret: bytes) -> bytes:
+    try:
+        return _fernet(secret).decrypt(token)
+    except InvalidToken as exc:
+        raise SigningError(
+            "KEY_DECRYPT_FAILED",
+            "Không giải mã được tệp khóa ký đã lưu (khóa bảo vệ đã đổi hoặc dữ liệu hỏng).",
+            "Fernet token invalid for this secret",
+        ) from exc

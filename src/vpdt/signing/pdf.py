@@ -1,0 +1,418 @@
+"""Sign PDFs (PAdES, incremental) where Decree 30 says, and verify every signature of a PDF.
+
+Signing always appends an incremental update, so the leader's signature stays valid when
+the agency signs after it. Levels: B-B by default, B-T with `tsa_url`, B-LT with
+`embed_revocation` (revocation data must be reachable from the validation context).
+
+Verification reports each signature in words a clerk understands (`MESSAGES_VI`); the
+worst one decides the document (`overall`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from PIL import Image
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+from pyhanko.pdf_utils.images import PdfImage
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.text import TextBoxStyle
+from pyhanko.sign import fields, signers
+from pyhanko.sign.ades.report import AdESIndeterminate
+from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.general import SigningError as PyhankoSigningError
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko.stamp import StaticStampStyle, TextStampStyle
+from pyhanko_certvalidator import ValidationContext
+
+from . import layout, pki
+from .errors import SigningError
+from .keys import Signer
+
+VN_TZ = dt.timezone(dt.timedelta(hours=7), "ICT")
+TRUST_ROOTS_ENV = "VPDT_TRUST_ROOTS"
+STAMP_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+SUMMARIES = ("valid", "valid_untrusted", "modified", "invalid", "revoked", "expired")
+# Worst first: the first summary found among a document's signatures decides it.
+SEVERITY = ("invalid", "modified", "revoked", "expired", "valid_untrusted", "valid")
+MESSAGES_VI: dict[str, str] = {
+    "valid": "Chữ ký số hợp lệ: văn bản còn nguyên vẹn từ khi ký và chứng thư số được tin cậy.",
+    "valid_untrusted": (
+        "Văn bản còn nguyên vẹn từ khi ký, nhưng chứng thư số không do tổ chức được tin cậy cấp: "
+        "cần xác minh người ký."
+    ),
+    "modified": "Văn bản đã bị sửa đổi sau khi ký: không dùng bản này như bản gốc.",
+    "invalid": "Chữ ký số không hợp lệ: dữ liệu chữ ký bị hỏng hoặc không khớp với văn bản.",
+    "revoked": "Chứng thư số của người ký đã bị thu hồi: chữ ký không còn giá trị.",
+    "expired": "Chứng thư số của người ký đã hết hạn hoặc chưa có hiệu lực tại thời điểm kiểm tra.",
+    "unsigned": "Văn bản không có chữ ký số.",
+}
+# Changes after a signature that keep it valid: later signatures, form filling, LTV data.
+_ALLOWED_LEVELS = (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES, ModificationLevel.FORM_FILLING)
+_EXPIRY_INDICS = (
+    AdESIndeterminate.EXPIRED,
+    AdESIndeterminate.NOT_YET_VALID,
+    AdESIndeterminate.OUT_OF_BOUNDS_NO_POE,
+    AdESIndeterminate.OUT_OF_BOUNDS_NOT_REVOKED,
+)
+
+
+@dataclass
+class SignatureReport:
+    field_name: str
+    signer_subject: str
+    signing_time: dt.datetime | None
+    intact: bool
+    covers_whole_document: bool
+    trusted: bool
+    revocation_checked: bool
+    revoked: bool
+    expired: bool
+    summary: str
+    message_vi: str
+    detail: str = ""  # pyHanko's own summary or the error, for integrators
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["signing_time"] = self.signing_time.isoformat() if self.signing_time else None
+        return d
+
+
+# ---------------------------------------------------------------- input/output
+
+
+def _read_input(src) -> io.BytesIO:
+    try:
+        if isinstance(src, (str, Path)):
+            return io.BytesIO(Path(src).read_bytes())
+        if isinstance(src, (bytes, bytearray)):
+            return io.BytesIO(bytes(src))
+        src.seek(0)
+        return io.BytesIO(src.read())
+    except OSError as exc:
+        raise SigningError("PDF_UNREADABLE", "Không đọc được tệp PDF.", f"{src}: {exc}") from exc
+
+
+def _write_output(dst, data: bytes) -> None:
+    if isinstance(dst, (str, Path)):
+        Path(dst).write_bytes(data)
+    else:
+        dst.write(data)
+
+
+def _image(image) -> Image.Image:
+    if isinstance(image, Image.Image):
+        return image
+    if isinstance(image, (bytes, bytearray)):
+        return Image.open(io.BytesIO(image))
+    return Image.open(image)
+
+
+def _page_count(buf: io.BytesIO) -> int:
+    return int(PdfFileReader(buf, strict=False).root["/Pages"]["/Count"])
+
+
+# ---------------------------------------------------------------- signing
+
+
+def sign_pdf(
+    src,
+    dst,
+    signer: Signer,
+    *,
+    field_name: str,
+    page: int = 0,
+    box=None,
+    image: bytes | str | None = None,
+    stamp_text: str | None = None,
+    reason: str = "",
+    location: str = "",
+    tsa_url: str | None = None,
+    embed_revocation: bool = False,
+    validation_context=None,
+) -> None:
+    """Sign `src` into `dst` (paths or binary files) as an incremental update.
+
+    With `box`, a new visible field `field_name` is made on `page` (negative counts from the
+    end) showing `image` (a transparent PNG, stretched to the box) or `stamp_text` (10 pt).
+    Without `box`, the field must exist already or becomes invisible.
+    """
+    buf = _read_input(src)
+    try:
+        writer = IncrementalPdfFileWriter(buf, strict=False)
+    except Exception as exc:
+        raise SigningError("PDF_UNREADABLE", "Tệp không phải PDF hợp lệ.", f"{type(exc).__name__}: {exc}") from exc
+    n_pages = int(writer.root["/Pages"]["/Count"])
+    page_index = page if page >= 0 else n_pages + page
+    if not 0 <= page_index < n_pages:
+        raise SigningError("PDF_BAD_PAGE", "Trang đặt chữ ký không tồn tại.", f"page {page} of {n_pages}")
+
+    style = None
+    if image is not None:
+        try:
+            img = _image(image)
+        except OSError as exc:
+            raise SigningError("IMAGE_UNREADABLE", "Không đọc được ảnh chữ ký hoặc con dấu.", str(exc)) from exc
+        style = StaticStampStyle(background=PdfImage(img), border_width=0, background_opacity=1.0)
+    elif stamp_text is not None:
+        font = GlyphAccumulatorFactory(str(STAMP_FONT)) if STAMP_FONT.exists() else None
+        tbs = TextBoxStyle(font=font, font_size=10) if font else TextBoxStyle(font_size=10)
+        style = TextStampStyle(stamp_text=stamp_text, text_box_style=tbs, border_width=0, background=None)
+
+    if embed_revocation and validation_context is None:
+        roots = default_trust_roots()
+        validation_context = ValidationContext(
+            trust_roots=[_asn1(c) for c in roots] or None, allow_fetching=True, revocation_mode="soft-fail"
+        )
+    meta = signers.PdfSignatureMetadata(
+        field_name=field_name,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=reason or None,
+        location=location or None,
+        embed_validation_info=embed_revocation,
+        validation_context=validation_context if embed_revocation else None,
+        use_pades_lta=False,
+    )
+    timestamper = None
+    if tsa_url:
+        from pyhanko.sign.timestamps import HTTPTimeStamper
+
+        timestamper = HTTPTimeStamper(tsa_url)
+    spec = None
+    if box is not None:
+        spec = fields.SigFieldSpec(sig_field_name=field_name, on_page=page_index, box=tuple(round(v, 2) for v in box))
+    pdf_signer = signers.PdfSigner(
+        meta, signer=signer.pyhanko_signer(), timestamper=timestamper, stamp_style=style, new_field_spec=spec
+    )
+    out = io.BytesIO()
+    try:
+        pdf_signer.sign_pdf(writer, output=out)
+    except SigningError:
+        raise
+    except PyhankoSigningError as exc:
+        raise SigningError("SIGN_FAILED", "Ký số không thành công.", f"{field_name}: {exc}") from exc
+    except Exception as exc:
+        if tsa_url and "imestamp" in f"{type(exc).__name__}{exc}":
+            raise SigningError("TSA_UNAVAILABLE", "Không lấy được dấu thời gian từ máy chủ cấp dấu thời gian.", str(exc)) from exc
+        raise SigningError("SIGN_FAILED", "Ký số không thành công.", f"{field_name}: {type(exc).__name__}: {exc}") from exc
+    _write_output(dst, out.getvalue())
+
+
+def sign_as_signer(src, dst, signer: Signer, *, signer_name: str, title: str, image, page: int = -1, **kw) -> None:
+    """The competent person's signature: `image` between the title and the name (Phụ lục I)."""
+    buf = _read_input(src)
+    page_index, box = layout.signer_box(buf, signer_name=signer_name, title=title, page=page)
+    kw.setdefault("field_name", "ChuKyNguoiKy")
+    sign_pdf(buf, dst, signer, page=page_index, box=box, image=image, **kw)
+
+
+def signature_fields(src) -> dict[str, tuple[int, tuple[float, float, float, float]]]:
+    """Each signature field's name -> (page index, widget /Rect)."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(_read_input(src))
+    page_of = {p.indirect_reference.idnum: i for i, p in enumerate(reader.pages) if p.indirect_reference}
+    out: dict = {}
+    for i, pg in enumerate(reader.pages):
+        for annot in pg.get("/Annots") or []:
+            a = annot.get_object()
+            if a.get("/Subtype") != "/Widget":
+                continue
+            ft = a.get("/FT") or (a.get("/Parent") and a["/Parent"].get_object().get("/FT"))
+            if ft != "/Sig":
+                continue
+            name = a.get("/T") or a["/Parent"].get_object().get("/T")
+            ref = a.get("/P")
+            idx = page_of.get(ref.idnum, i) if ref is not None and hasattr(ref, "idnum") else i
+            out[str(name)] = (idx, tuple(float(v) for v in a["/Rect"]))
+    return out
+
+
+def sign_as_agency(src, dst, signer: Signer, *, seal_image, signer_field: str | None = None, **kw) -> None:
+    """The agency's signature: the seal over the left third of the signer's image.
+
+    Reads the /Rect of `signer_field` (default: the first signature field of the document).
+    Part B fills in the number and date before calling, so the agency signs the final text.
+    """
+    buf = _read_input(src)
+    found = signature_fields(buf)
+    if signer_field:
+        if signer_field not in found:
+            raise SigningError("SIGNER_FIELD_MISSING", "Văn bản chưa có chữ ký của người có thẩm quyền.", signer_field)
+        page_index, rect = found[signer_field]
+    elif found:
+        page_index, rect = next(iter(found.values()))
+    else:
+        raise SigningError(
+            "SIGNER_FIELD_MISSING", "Văn bản chưa có chữ ký của người có thẩm quyền nên chưa thể đóng dấu.", "no /Sig field"
+        )
+    x1, y1, x2, y2 = rect
+    box = layout.seal_box((min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)))
+    kw.setdefault("field_name", "ChuKyCoQuan")
+    sign_pdf(buf, dst, signer, page=page_index, box=box, image=seal_image, **kw)
+
+
+def attachment_stamp_text(code: str, when: dt.datetime | None = None) -> str:
+    when = (when or dt.datetime.now(VN_TZ)).astimezone(VN_TZ).replace(microsecond=0)
+    return f"{code} {when.isoformat()}"
+
+
+def sign_attachment(src, dst, signer: Signer, *, code: str, when: dt.datetime | None = None, **kw) -> None:
+    """The agency's signature on an attachment or an electronic copy (SAO Y, SAO LỤC, TRÍCH SAO).
+
+    Top right of page 1, no image, the text "<số, ký hiệu> <ISO 8601 +07:00>" in 10 pt.
+    """
+    buf = _read_input(src)
+    page_index, box = layout.attachment_box(buf)
+    kw.setdefault("field_name", "ChuKyCoQuanDinhKem")
+    sign_pdf(buf, dst, signer, page=page_index, box=box, stamp_text=attachment_stamp_text(code, when), **kw)
+
+
+# ---------------------------------------------------------------- verification
+
+
+def _asn1(cert):
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives import serialization
+
+    if isinstance(cert, asn1_x509.Certificate):
+        return cert
+    if isinstance(cert, (bytes, bytearray)):
+        return asn1_x509.Certificate.load(bytes(cert))
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+def default_trust_roots() -> list:
+    """The certificates of the PEM bundle named by VPDT_TRUST_ROOTS, if set."""
+    path = os.environ.get(TRUST_ROOTS_ENV)
+    if not path:
+        return []
+    try:
+        return pki.load_certs([path])
+    except (OSError, ValueError) as exc:
+        raise SigningError("TRUST_STORE_UNREADABLE", "Không đọc được kho chứng thư tin cậy.", f"{path}: {exc}") from exc
+
+
+def _crl_bytes(crls) -> list[bytes]:
+    out = []
+    for c in crls or ():
+        if isinstance(c, (str, Path)):
+            out.extend(pki.load_crls([c]))
+        elif isinstance(c, (bytes, bytearray)):
+            out.append(bytes(c))
+        else:  # cryptography CRL object
+            from cryptography.hazmat.primitives import serialization
+
+            out.append(c.public_bytes(serialization.Encoding.DER))
+    return out
+
+
+def _classify(status) -> tuple[str, bool, bool, bool]:
+    """(summary, covers_whole_document, expired, allowed_changes)"""
+    covers = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    level = status.modification_level
+    changes_ok = (
+        status.coverage in (SignatureCoverageLevel.ENTIRE_FILE, SignatureCoverageLevel.ENTIRE_REVISION)
+        and (covers or level in _ALLOWED_LEVELS)
+        and status.docmdp_ok is not False
+    )
+    expired = status.trust_problem_indic in _EXPIRY_INDICS
+    if not status.intact:
+        summary = "modified"
+    elif not status.valid:
+        summary = "invalid"
+    elif not changes_ok:
+        summary = "modified"
+    elif status.revoked:
+        summary = "revoked"
+    elif expired:
+        summary = "expired"
+    elif not status.trusted:
+        summary = "valid_untrusted"
+    else:
+        summary = "valid"
+    return summary, covers, expired, changes_ok
+
+
+def verify_pdf(src, *, trust_roots: list | None = None, crls: list | None = None, allow_fetching: bool = False) -> list[SignatureReport]:
+    """One report per signature, in document order; [] when the PDF is unsigned.
+
+    `trust_roots`: certificates (cryptography, asn1crypto or DER); default VPDT_TRUST_ROOTS.
+    `crls`: CRL files or DER bytes; with `allow_fetching` CRLs/OCSP are fetched when reachable.
+    Raises SigningError("PDF_UNREADABLE") when `src` is not a readable PDF.
+    """
+    buf = _read_input(src)
+    try:
+        reader = PdfFileReader(buf, strict=False)
+        sigs = list(reader.embedded_regular_signatures)
+    except Exception as exc:
+        raise SigningError("PDF_UNREADABLE", "Tệp không phải PDF hợp lệ hoặc đã bị hỏng.", f"{type(exc).__name__}: {exc}") from exc
+    roots = [_asn1(c) for c in (trust_roots if trust_roots is not None else default_trust_roots())]
+    crl_data = _crl_bytes(crls)
+    reports = []
+    for emb in sigs:
+        # A fresh context per signature: its soft-fail record tells whether revocation was checked.
+        vc = ValidationContext(
+            trust_roots=roots, crls=crl_data, allow_fetching=allow_fetching, revocation_mode="soft-fail"
+        )
+        try:
+            cert = emb.signer_cert
+            subject = cert.subject.human_friendly
+        except Exception:
+            cert, subject = None, ""
+        try:
+            status = validate_pdf_signature(emb, signer_validation_context=vc)
+        except Exception as exc:
+            reports.append(
+                SignatureReport(
+                    field_name=emb.field_name, signer_subject=subject, signing_time=None, intact=False,
+                    covers_whole_document=False, trusted=False, revocation_checked=False, revoked=False,
+                    expired=False, summary="invalid", message_vi=MESSAGES_VI["invalid"],
+                    detail=f"{type(exc).__name__}: {exc}",
+                )
+            )
+            continue
+        summary, covers, expired, _ = _classify(status)
+        issuer_has_crl = False
+        if cert is not None and crl_data:
+            from asn1crypto import crl as asn1_crl
+
+            issuer_has_crl = any(asn1_crl.CertificateList.load(c).issuer == cert.issuer for c in crl_data)
+        revocation_checked = (
+            (issuer_has_crl or allow_fetching)
+            and not vc.soft_fail_exceptions
+            and (status.trusted or status.revoked)
+        )
+        when = status.timestamp_validity.timestamp if status.timestamp_validity else status.signer_reported_dt
+        reports.append(
+            SignatureReport(
+                field_name=emb.field_name,
+                signer_subject=subject,
+                signing_time=when.astimezone(VN_TZ) if when else None,
+                intact=bool(status.intact and status.valid),
+                covers_whole_document=covers,
+                trusted=bool(status.trusted),
+                revocation_checked=bool(revocation_checked),
+                revoked=bool(status.revoked),
+                expired=expired,
+                summary=summary,
+                message_vi=MESSAGES_VI[summary],
+                detail=status.summary(),
+            )
+        )
+    return reports
+
+
+def overall(reports) -> str:
+    """The document's verdict: the worst of its signatures, "unsigned" without any."""
+    if not reports:
+        return "unsigned"
+    found = {r.summary for r in reports}
+    return next(s for s in SEVERITY if s in found)
