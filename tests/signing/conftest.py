@@ -109,4 +109,9 @@ def softhsm_token(demo_ca, tmp_path_factory) -> SoftHSMToken:
     key_pem.unlink()
     _run(["pkcs11-tool", "--module", lib, "--token-label", token.token_label, "--login", "--pin", token.pin,
           "--write-object", str(cert_der), "--type", "cert", "--label", token.cert_label, "--id", "01"], env)
+    # Real tokens carry the issuing CA too; the signature embeds it from there.
+    ca_der = base / "ca.der"
+    ca_der.write_bytes(demo_ca.intermediate_cert.public_bytes(serialization.Encoding.DER))
+    _run(["pkcs11-tool", "--module", lib, "--token-label", token.token_label, "--login", "--pin", token.pin,
+          "--write-object", str(ca_der), "--type", "cert", "--label", "issuing-ca", "--id", "02"], env)
     return token

@@ -68,11 +68,14 @@ class SoftwareKey:
 class Pkcs11Key:
     """A key on a PKCS#11 token (USB token, HSM, SoftHSM2 in tests).
 
-    The session opens on first use and stays open for repeated signing; `close()` it (or use
+    The session opens at construction and stays open for repeated signing; `close()` it (or use
     the object as a context manager) when done.
     """
 
-    def __init__(self, lib: str, token_label: str, key_label: str, pin: str, cert_label: str | None = None):
+    def __init__(
+        self, lib: str, token_label: str, key_label: str, pin: str, cert_label: str | None = None, *, ca_chain=()
+    ):
+        self._ca_chain = list(ca_chain)  # intermediates not stored on the token (asn1crypto certs)
         self.lib, self.token_label, self.key_label = lib, token_label, key_label
         self.cert_label = cert_label or key_label
         self._pin = pin
@@ -83,11 +86,12 @@ class Pkcs11Key:
 
     def _open(self) -> None:
         from pkcs11 import exceptions as p11_exc
+        from pyhanko.config.pkcs11 import TokenCriteria
         from pyhanko.sign import pkcs11 as pyhanko_pkcs11
 
         try:
             self._session = pyhanko_pkcs11.open_pkcs11_session(
-                self.lib, token_label=self.token_label, user_pin=self._pin
+                self.lib, token_criteria=TokenCriteria(label=self.token_label), user_pin=self._pin
             )
         except p11_exc.PinIncorrect as exc:
             raise SigningError("KEY_BAD_PIN", "Sai mã PIN của thiết bị ký số (token).", str(exc)) from exc
@@ -99,7 +103,9 @@ class Pkcs11Key:
             ) from exc
         try:
             self._signer = pyhanko_pkcs11.PKCS11Signer(
-                self._session, cert_label=self.cert_label, key_label=self.key_label
+                self._session, cert_label=self.cert_label, key_label=self.key_label,
+                # Tokens usually hold the issuing chain too: embed every certificate found.
+                other_certs_to_pull=None, ca_chain=self._ca_chain or None,
             )
             self.subject = _subject(self._signer.signing_cert)
         except Exception as exc:
