@@ -14,6 +14,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.serialization import pkcs12
 from pyhanko.sign import signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -29,6 +30,31 @@ class Signer(Protocol):
 
 def _subject(cert: asn1_x509.Certificate) -> str:
     return cert.subject.human_friendly
+
+
+class _CachedKeySigner(signers.SimpleSigner):
+    """pyHanko's SimpleSigner re-parses the private key at every signature, and cryptography
+    checks an RSA key's consistency on each parse (~0.1 s for 2048 bits): keep it parsed."""
+
+    def __init__(self, base: signers.SimpleSigner, pyca_key):
+        super().__init__(
+            signing_cert=base.signing_cert, signing_key=base.signing_key, cert_registry=base.cert_registry,
+            signature_mechanism=base._signature_mechanism,
+        )
+        self._pyca_key = pyca_key
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        from cryptography.hazmat.primitives.asymmetric import ec, rsa
+        from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+        from pyhanko.sign.general import get_pyca_cryptography_hash
+
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+        hash_algo = get_pyca_cryptography_hash(digest_algorithm)
+        if mechanism == "rsassa_pkcs1v15" and isinstance(self._pyca_key, rsa.RSAPrivateKey):
+            return self._pyca_key.sign(data, PKCS1v15(), hash_algo)
+        if mechanism == "ecdsa" and isinstance(self._pyca_key, ec.EllipticCurvePrivateKey):
+            return self._pyca_key.sign(data, ec.ECDSA(hash_algo))
+        return super().sign_raw(data, digest_algorithm)
 
 
 class SoftwareKey:
@@ -50,7 +76,8 @@ class SoftwareKey:
             ) from exc
         if signer.signing_cert is None or signer.signing_key is None:
             raise SigningError("KEY_INVALID", "Tệp khóa ký không chứa khóa và chứng thư số.", "PKCS#12 without key or cert")
-        return cls(signer)
+        pyca_key, _, _ = pkcs12.load_key_and_certificates(data, password.encode() if password else None)
+        return cls(_CachedKeySigner(signer, pyca_key))
 
     @classmethod
     def from_file(cls, path, password: str) -> SoftwareKey:
