@@ -20,6 +20,7 @@ import os
 from collections.abc import Iterable
 from typing import BinaryIO
 
+from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -114,8 +115,31 @@ def receive_paper(user, agency: Agency, data: dict, *, scan: BinaryIO | None = N
     return document
 
 
-def register(user, document: Document, *, confirm_duplicate: bool = False) -> Document:
-    """Vào sổ (số đến, ngày đến): raises records' DuplicateIncoming first when it may be a duplicate."""
+def _signing():
+    """The signing app's services, or None when the deployment leaves it out."""
+    if not django_apps.is_installed("vpdt.signing"):
+        return None
+    from vpdt.signing import services as signing
+
+    return signing
+
+
+def register(user, document: Document, *, confirm_duplicate: bool = False, override_reason: str = "") -> Document:
+    """Vào sổ (số đến, ngày đến): raises records' DuplicateIncoming first when it may be a duplicate.
+
+    A document whose received signatures fail (modified, invalid, revoked, expired) is refused
+    unless the clerk gives `override_reason`, which the audit log keeps (signing.override).
+    """
+    signing = _signing()
+    if signing is not None:
+        ok, why = signing.can_register(document)
+        if not ok and not (override_reason or "").strip():
+            raise InvalidState(why, code="SIGNATURE_FAILED")
+        if not ok:
+            require_role(user, document.agency_id, Role.CLERK)
+            with transaction.atomic():
+                signing.record_override(user, document, override_reason)
+                return records.register_incoming(user, document, confirm_duplicate=confirm_duplicate)
     return records.register_incoming(user, document, confirm_duplicate=confirm_duplicate)
 
 
@@ -665,8 +689,13 @@ def _decide(review: Review, user, principal, state: str, comment: str) -> None:
     review.save(update_fields=["state", "comment", "decided_by", "decided_at", "on_behalf_of"])
 
 
-def approve(user, document: Document, comment: str = "") -> Document:
-    """The reviewer at the current step approves; at the signer's step the document is APPROVED."""
+def approve(user, document: Document, comment: str = "", *, pin: str | None = None) -> Document:
+    """The reviewer at the current step approves; at the signer's step the document is APPROVED.
+
+    At the signer's step the last draft, if a PDF, gets the signer's digital signature (with
+    `pin` for a token or an unkept password); `document.signing` then tells what was signed.
+    """
+    outcome = None
     with transaction.atomic():
         locked = _lock(document)
         review, principal = check_review(user, locked)
@@ -682,6 +711,10 @@ def approve(user, document: Document, comment: str = "") -> Document:
                 locked.signer_name, locked.signer_position = principal.get_full_name(), principal.position
                 fields = ["signer_name", "signer_position"]
                 locked.save(update_fields=fields)
+            signing = _signing()
+            if signing is not None:
+                outcome = signing.sign_as_person(user, locked, locked.versions.order_by("-number").first(), pin=pin)
+                detail["signed"] = outcome.signed
             records.set_state(locked, State.APPROVED, user, "document.approve", {**detail, "signer": True})
             notify(role_holders(locked.agency_id, Role.CLERK), locked, "approved",
                    f"Văn bản đã duyệt ký, chờ cấp số và phát hành: {_label(locked)}")
@@ -693,6 +726,7 @@ def approve(user, document: Document, comment: str = "") -> Document:
             audit.record("document.review_approve", locked, user=user, detail=detail)
             _notify_review(locked, following)
     document.refresh_from_db()
+    document.signing = outcome
     return document
 
 
@@ -739,10 +773,21 @@ def check_issue_number(user, document: Document) -> None:
         raise InvalidState(f"Văn bản đã có số {document.code}.", code="ALREADY_NUMBERED")
 
 
-def issue_number(user, document: Document, *, date: dt.date | None = None) -> Document:
-    """The clerk, having checked the format (thể thức), issues the number and date (records' numbering)."""
+def issue_number(user, document: Document, *, date: dt.date | None = None, pin: str | None = None) -> Document:
+    """The clerk, having checked the format (thể thức), issues the number and date (records' numbering).
+
+    With signing: number and date are filled into the signed PDF and the agency signs it (seal),
+    in the same transaction, so a failed signature (wrong PIN) leaves no number used.
+    """
     check_issue_number(user, document)
-    return records.issue_number(user, document, date=date)
+    signing = _signing()
+    if signing is None:
+        return records.issue_number(user, document, date=date)
+    with transaction.atomic():
+        document = records.issue_number(user, document, date=date)
+        outcome = signing.sign_as_agency(user, document, pin=pin)
+    document.signing = outcome
+    return document
 
 
 def check_release(user, document: Document) -> None:

@@ -174,6 +174,7 @@ def document(request, pk: int):
         "duplicate": request.GET.get("trung") == "1" and "register" in actions,
         "current_review": services.current_review(doc) if doc.state == State.IN_REVIEW else None,
     }
+    ctx.update(_signing_context(user, doc, actions))
     if "submit" in actions:
         ctx["leaders"] = services.role_holders(doc.agency_id, Role.LEADER)
     if "review" in actions:
@@ -187,6 +188,24 @@ def document(request, pk: int):
         ctx["chosen_agencies"] = {r.agency_id for r in ctx["recipients"] if r.agency_id}
     Notification.objects.filter(user=user, document=doc, read_at__isnull=True).update(read_at=timezone.now())
     return render(request, "workflow/document.html", ctx)
+
+
+def _signing_context(user, doc: Document, actions: set[str]) -> dict:
+    """The signature panel, the override form when signatures fail, PIN fields when a key needs one."""
+    signing = services._signing()
+    if signing is None:
+        return {}
+    ctx = {"signature_checks": signing.checks_for(doc), "signing_pin": {}}
+    if "register" in actions:
+        ok, why = signing.can_register(doc)
+        ctx["signature_blocked"], ctx["signature_reason"] = not ok, why
+    if "review" in actions:
+        key = signing.key_of(user=user)
+        ctx["signing_pin"]["person"] = bool(key and key.needs_pin)
+    if "issue_number" in actions:
+        key = signing.key_of(agency=doc.agency)
+        ctx["signing_pin"]["agency"] = bool(key and key.needs_pin)
+    return ctx
 
 
 def _recipient_choices(agency_id: int) -> dict:
@@ -224,11 +243,17 @@ def _recipients_from(request, agency_id: int) -> dict:
     }
 
 
+def _signing_messages(request, doc: Document) -> None:
+    for warning in getattr(getattr(doc, "signing", None), "warnings", []):
+        messages.warning(request, warning)
+
+
 def _do(request, doc: Document, action: str):
     """One POST action on a document → one service call."""
     p, user = request.POST, request.user
     if action == "register":
-        services.register(user, doc, confirm_duplicate=p.get("confirm") == "1")
+        services.register(user, doc, confirm_duplicate=p.get("confirm") == "1",
+                          override_reason=p.get("override_reason", ""))
         return f"Đã vào sổ, số đến {doc.incoming_number_text}."
     if action == "return":
         services.return_to_sender(user, doc, p.get("reason", ""))
@@ -270,8 +295,9 @@ def _do(request, doc: Document, action: str):
         services.submit_for_review(user, doc, note=p.get("note", ""))
         return "Đã trình duyệt dự thảo."
     if action == "approve":
-        services.approve(user, doc, p.get("comment", ""))
-        return "Đã duyệt."
+        doc = services.approve(user, doc, p.get("comment", ""), pin=p.get("pin") or None)
+        _signing_messages(request, doc)
+        return "Đã duyệt." + (" Văn bản đã được ký số." if getattr(doc.signing, "signed", False) else "")
     if action == "send_back":
         services.send_back(user, doc, p.get("comment", ""))
         return "Đã trả lại dự thảo để sửa."
@@ -280,9 +306,10 @@ def _do(request, doc: Document, action: str):
         services.forward(user, doc, to, p.get("comment", ""))
         return "Đã chuyển tiếp."
     if action == "issue_number":
-        services.issue_number(user, doc)
-        doc.refresh_from_db()
-        return f"Đã cấp số {doc.code}, ngày {doc.issued_date:%d/%m/%Y}."
+        doc = services.issue_number(user, doc, pin=p.get("pin") or None)
+        _signing_messages(request, doc)
+        signed = " và ký số của cơ quan" if getattr(doc.signing, "signed", False) else ""
+        return f"Đã cấp số {doc.code}, ngày {doc.issued_date:%d/%m/%Y}{signed}."
     if action == "release":
         services.release(user, doc)
         return "Đã phát hành văn bản."
@@ -397,6 +424,9 @@ def receive(request):
                 except DuplicateIncoming as exc:
                     messages.warning(request, exc.message)
                     return redirect(reverse("workflow:document", args=[doc.pk]) + "?trung=1")
+                except VpdtError as exc:  # e.g. signatures that fail: received, not registered
+                    messages.warning(request, exc.message)
+                    return redirect("workflow:document", pk=doc.pk)
             else:
                 messages.success(request, "Đã tiếp nhận văn bản. Kiểm tra rồi vào sổ.")
             return redirect("workflow:document", pk=doc.pk)
