@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pyhanko.pdf_utils import generic
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.text import TextBox, TextBoxStyle
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pypdf import PdfReader
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
@@ -52,17 +51,27 @@ def _texts(data: bytes) -> tuple[list[_Text], float]:
     return out, float(page.mediabox.width)
 
 
+def _width(text: str, size: float) -> float:
+    """The text's width as DejaVu Serif would draw it: close to the fonts official letters use."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if "DejaVuSerif" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("DejaVuSerif", str(FONT)))
+    return pdfmetrics.stringWidth(text, "DejaVuSerif", size)
+
+
 def locate(data: bytes) -> dict[str, tuple[float, float, float, float, float]]:
     """Rectangles (x1, y1, x2, y2, font size) of the "Số:" line and of the date line on page 1."""
     texts, width = _texts(data)
     found = {}
     for t in texts:
         if NUMBER_FIELD not in found and t.text.startswith("Số:"):
-            w = max(len(t.text) * t.size * 0.55, 34 * 72 / 25.4)
+            w = max(_width(t.text, t.size) + 6, 34 * 72 / 25.4)
             found[NUMBER_FIELD] = (t.x - 1, t.y - 0.3 * t.size, min(t.x + w, width / 2), t.y + t.size, t.size)
         elif DATE_FIELD not in found and "ngày" in t.text and "tháng" not in t.text[:2] and (
                 "tháng" in t.text or "/" in t.text or "…" in t.text or "..." in t.text) and t.x > width * 0.35:
-            w = max(len(t.text) * t.size * 0.5, 70 * 72 / 25.4)
+            w = max(_width(t.text, t.size) + 6, 70 * 72 / 25.4)
             found[DATE_FIELD] = (t.x - 1, t.y - 0.3 * t.size, min(t.x + w, width - 10), t.y + t.size, t.size)
     return found
 
@@ -114,23 +123,26 @@ def prepare(data: bytes) -> tuple[bytes, list[str]]:
 
 
 def _appearance(w: IncrementalPdfFileWriter, text: str, width: float, height: float, size: float):
-    style = TextBoxStyle(font=GlyphAccumulatorFactory(str(FONT)), font_size=int(round(size)), border_width=0)
-    box = TextBox(style, writer=w, box=None)
-    box.content = text
-    inner_ref = w.add_object(box.as_form_xobject())
-    bw, bh = box.box.width, box.box.height
-    scale = min(1.0, width / bw, height / bh)
-    dx, dy = (width - bw * scale) / 2, (height - bh * scale) / 2
-    content = (f"q 1 1 1 rg 0 0 {width:.2f} {height:.2f} re f Q "
-               f"q {scale:.4f} 0 0 {scale:.4f} {dx:.2f} {dy:.2f} cm /T0 Do Q").encode()
-    stream = generic.StreamObject({
-        generic.NameObject("/Type"): generic.NameObject("/XObject"),
-        generic.NameObject("/Subtype"): generic.NameObject("/Form"),
-        generic.NameObject("/BBox"): generic.ArrayObject([generic.FloatObject(v) for v in (0, 0, width, height)]),
-        generic.NameObject("/Resources"): generic.DictionaryObject({
-            generic.NameObject("/XObject"): generic.DictionaryObject({generic.NameObject("/T0"): inner_ref})}),
-    }, stream_data=content)
-    return w.add_object(stream)
+    """A form XObject: white box over the dots, `text` centred in DejaVu Serif (drawn by reportlab)."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    font = "DejaVuSerif"
+    if font not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(font, str(FONT)))
+    while size > 6 and pdfmetrics.stringWidth(text, font, size) > width - 2:
+        size -= 0.5
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=(width, height))
+    c.setFillColorRGB(1, 1, 1)
+    c.rect(0, 0, width, height, stroke=0, fill=1)
+    c.setFillColorRGB(0, 0, 0)
+    c.setFont(font, size)
+    c.drawCentredString(width / 2, 0.3 * height, text)
+    c.showPage()
+    c.save()
+    return w.import_page_as_xobject(PdfFileReader(io.BytesIO(buf.getvalue())), 0)
 
 
 def fill(data: bytes, values: dict[str, str]) -> tuple[bytes, list[str]]:
