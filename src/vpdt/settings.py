@@ -190,6 +190,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = None
 
+# This e-office's own address: links in e-mails, and the embedded hub for connections whose
+# endpoint is a path ("/hub"). `vpdt serve` sets it to the address it serves on.
+VPDT_SITE_URL = os.environ.get("VPDT_SITE_URL", "http://127.0.0.1:8000")
+
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if os.environ.get("VPDT_REDIS_URL"):
     CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["VPDT_REDIS_URL"]}
@@ -198,7 +202,12 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "SAMEORIGIN"
 
-EMAIL_BACKEND = os.environ.get("VPDT_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# Real SMTP when VPDT_SMTP_HOST is set; otherwise mails are written as files under
+# DATA_DIR/mail (the demo has no mail server, and a missing one must not slow anything).
+EMAIL_BACKEND = os.environ.get("VPDT_EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend" if os.environ.get("VPDT_SMTP_HOST")
+    else "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = str(DATA_DIR / "mail")
 EMAIL_HOST = os.environ.get("VPDT_SMTP_HOST", "127.0.0.1")
 EMAIL_PORT = int(os.environ.get("VPDT_SMTP_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("VPDT_SMTP_USER", "")

@@ -94,6 +94,8 @@ def cmd_serve(args) -> int:
     from django.conf import settings
 
     settings.ALLOWED_HOSTS.extend([args.host, f"{args.host}:{args.port}"])
+    if not os.environ.get("VPDT_SITE_URL"):
+        settings.VPDT_SITE_URL = f"http://{args.host}:{args.port}"
     print("Đang chuẩn bị cơ sở dữ liệu…", flush=True)
     migrate_all()
     if args.demo:
@@ -114,9 +116,11 @@ def cmd_serve(args) -> int:
         print("\nTài khoản mẫu (mật khẩu chung bên dưới):")
         for a in demo_accounts():
             print(f"  {a['username']:<26} {a['password']:<10} {a['role']:<14} {a['agency_name']}")
-    extra = getattr(settings, "VPDT_SERVE_BANNER", [])
-    for line in extra:
-        print(line)
+    if args.demo and "vpdt.exchange" in settings.INSTALLED_APPS and "vpdt.hub" in settings.INSTALLED_APPS:
+        from vpdt.exchange.demo import banner
+
+        for line in banner():
+            print(line)
     sys.stdout.flush()
 
     from waitress import serve

@@ -26,8 +26,15 @@ def for_agency(agency: Agency | int) -> HubConnection | None:
 def client(connection: HubConnection) -> VxpClient:
     transport = transport_factory(connection) if transport_factory else None
     timeout = float(getattr(settings, "EXCHANGE_HTTP_TIMEOUT_SECONDS", 60))
-    return VxpClient(connection.endpoint, connection.system_id, connection.secret, timeout=timeout,
-                     transport=transport)
+    return VxpClient(resolve_endpoint(connection.endpoint), connection.system_id, connection.secret,
+                     timeout=timeout, transport=transport)
+
+
+def resolve_endpoint(endpoint: str) -> str:
+    """An endpoint given as a path ("/hub") is the hub embedded in this e-office."""
+    if endpoint.startswith("/"):
+        return settings.VPDT_SITE_URL.rstrip("/") + endpoint
+    return endpoint
 
 
 def backoff_seconds(failures: int) -> float:

@@ -15,8 +15,26 @@ from vpdt.directory.models import Agency
 from vpdt.exchange import services
 
 
+# A system of another vendor, registered on the demo hub only: a person points their own
+# VXP client (e.g. the national axis SDK) at the demo hub with these credentials.
+OUTSIDE_CODE = "000.00.09.H90"
+OUTSIDE_NAME = "Sở Tư pháp tỉnh Bình Sơn (phần mềm của hãng khác)"
+OUTSIDE_SYSTEM_ID = "hangkhac.stp.binhson"
+OUTSIDE_SECRET = "Demo@2026-vxp"
+
+
 def hub_endpoint() -> str:
-    return os.environ.get("VPDT_HUB_ENDPOINT", "http://127.0.0.1:8000/hub")
+    """The embedded hub by default: a path, resolved against the address `vpdt serve` uses."""
+    return os.environ.get("VPDT_HUB_ENDPOINT", "/hub")
+
+
+def banner() -> list[str]:
+    from vpdt.exchange.connections import resolve_endpoint
+
+    return [
+        f"  Hệ thống của hãng khác (thử với SDK trục liên thông): endpoint {resolve_endpoint(hub_endpoint())}",
+        f"    mã cơ quan {OUTSIDE_CODE}, systemId {OUTSIDE_SYSTEM_ID}, secret {OUTSIDE_SECRET}",
+    ]
 
 
 def extend_demo(context: dict) -> None:
@@ -36,4 +54,10 @@ def extend_demo(context: dict) -> None:
         services.connect([agency], endpoint=endpoint, system_id=system_id, secret=secret,
                          name=f"{agency.abbreviation} → trục tỉnh")
         count += 1
-    progress(f"Liên thông: {count} cơ quan kết nối trục tỉnh tại {endpoint}")
+    # The outside system: in the directory (clerks can send to it), on the hub, no connection here.
+    outside, _ = Agency.objects.get_or_create(
+        code=OUTSIDE_CODE, defaults={"name": OUTSIDE_NAME, "abbreviation": "STP", "place": "Bình Sơn"})
+    hub.add_agency(OUTSIDE_CODE, OUTSIDE_NAME, system_id=OUTSIDE_SYSTEM_ID, secret=OUTSIDE_SECRET,
+                   parent_code=outside.parent.code if outside.parent_id else "")
+    progress(f"Liên thông: {count} cơ quan kết nối trục tỉnh gắn trong hệ thống ({endpoint}); "
+             f"thêm hệ thống hãng khác {OUTSIDE_SYSTEM_ID}")

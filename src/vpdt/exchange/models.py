@@ -18,7 +18,7 @@ class HubConnection(models.Model):
     """One system's credentials at one hub; it acts for the agencies listed (one or many)."""
 
     name = models.CharField("tên kết nối", max_length=200, blank=True)
-    endpoint = models.CharField("địa chỉ trục", max_length=500, help_text="Ví dụ http://127.0.0.1:8000/hub")
+    endpoint = models.CharField("địa chỉ trục", max_length=500, help_text="Ví dụ http://truc.tinh.gov.vn:8100, hoặc /hub cho trục gắn trong hệ thống này")
     system_id = models.CharField("mã hệ thống (systemid)", max_length=120)
     secret_encrypted = models.TextField("khóa bí mật (đã mã hóa)", editable=False)
     agencies = models.ManyToManyField(Agency, related_name="hub_connections", verbose_name="cơ quan")

@@ -27,8 +27,9 @@ from vpdt.records.services import set_state
 def connect(agencies: list[Agency], *, endpoint: str, system_id: str, secret: str, name: str = "",
             user=None) -> HubConnection:
     """Platform admin: the agencies reach the hub at `endpoint` as system `system_id` (secret stored encrypted)."""
-    if not endpoint.startswith(("http://", "https://")):
-        raise InvalidInput("Địa chỉ trục phải bắt đầu bằng http:// hoặc https://.", code="EXCHANGE_BAD_ENDPOINT")
+    if not endpoint.startswith(("http://", "https://", "/")):
+        raise InvalidInput("Địa chỉ trục phải bắt đầu bằng http://, https:// hoặc / (trục gắn trong hệ thống này).",
+                           code="EXCHANGE_BAD_ENDPOINT")
     with transaction.atomic():
         connection = HubConnection.objects.filter(endpoint=endpoint, system_id=system_id).first() or HubConnection(
             endpoint=endpoint, system_id=system_id)
