@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(databases=["default", "hub"])
 def test_no_model_change_is_missing_a_migration():
     try:
         call_command("makemigrations", "--check", "--dry-run", verbosity=1)
