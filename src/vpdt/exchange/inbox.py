@@ -28,7 +28,7 @@ from vpdt import edxml
 from vpdt.core import blobs
 from vpdt.core.models import Blob
 from vpdt.directory.models import Agency
-from vpdt.exchange import connections, handlers
+from vpdt.exchange import clients, connections, handlers
 from vpdt.exchange.models import HubConnection, InboxItem
 from vpdt.hub.client import VxpClient, VxpProtocolError, VxpRemoteError
 
@@ -158,32 +158,27 @@ def acknowledge(client: VxpClient, item: InboxItem) -> None:
 
 def poll(connection: HubConnection, client: VxpClient | None = None) -> int:
     """Fetch and record everything waiting at the hub for this connection; returns how many."""
-    own = client is None
-    client = client or connections.client(connection)
+    client = client or clients.shared(connection)
     count = 0
-    try:
-        for message_type in ("edoc", "status"):
-            for entry in client.get_received_edoc_list(message_type=message_type):
-                hub_doc_id = str(entry.get("docId") or "")
-                if not hub_doc_id:
-                    continue
-                item = InboxItem.objects.filter(connection=connection, hub_doc_id=hub_doc_id).first()
-                if item is None:
-                    fd, path = tempfile.mkstemp(dir=_spool_dir(), prefix="in-", suffix=".edxml")
-                    os.close(fd)
-                    try:
-                        client.get_edoc(hub_doc_id, path)
-                        item = ingest_file(connection, hub_doc_id, path, to_code=str(entry.get("to") or ""),
-                                           message_type=message_type)
-                    finally:
-                        with contextlib.suppress(FileNotFoundError):
-                            os.unlink(path)
-                acknowledge(client, item)
-                count += 1
-        connections.succeeded(connection)
-    finally:
-        if own:
-            client.close()
+    for message_type in ("edoc", "status"):
+        for entry in client.get_received_edoc_list(message_type=message_type):
+            hub_doc_id = str(entry.get("docId") or "")
+            if not hub_doc_id:
+                continue
+            item = InboxItem.objects.filter(connection=connection, hub_doc_id=hub_doc_id).first()
+            if item is None:
+                fd, path = tempfile.mkstemp(dir=_spool_dir(), prefix="in-", suffix=".edxml")
+                os.close(fd)
+                try:
+                    client.get_edoc(hub_doc_id, path)
+                    item = ingest_file(connection, hub_doc_id, path, to_code=str(entry.get("to") or ""),
+                                       message_type=message_type)
+                finally:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(path)
+            acknowledge(client, item)
+            count += 1
+    connections.succeeded(connection)
     return count
 
 

@@ -32,10 +32,10 @@ from vpdt import edxml
 from vpdt.core import audit, blobs
 from vpdt.core.models import Blob
 from vpdt.directory.models import Agency
-from vpdt.exchange import connections, keys, mapping
+from vpdt.exchange import clients, connections, keys, mapping
 from vpdt.exchange.errors import PackageWriteFailed, SecretDocument
 from vpdt.exchange.models import HubConnection, OutboxMessage, StatusEvent
-from vpdt.hub.client import VxpClient, VxpProtocolError, VxpRemoteError
+from vpdt.hub.client import VxpProtocolError, VxpRemoteError
 from vpdt.records.choices import DeliveryState, RecipientKind
 from vpdt.records.models import Attachment, Document, Recipient
 
@@ -300,46 +300,39 @@ def send_pending(limit: int = 500) -> int:
     """Send due outbox messages; returns how many the hub accepted. Safe to run concurrently."""
     now = timezone.now()
     sent = 0
-    clients: dict[int, VxpClient] = {}
     down: set[int] = set()  # connections that failed in this run: keep their order, try later
-    try:
-        for message_id in _due(now, limit):
-            message = OutboxMessage.objects.select_related("agency", "package").get(pk=message_id)
-            connection = connections.for_agency(message.agency_id)
-            if connection is None:
-                _mark_retry(message, "Cơ quan chưa được cấu hình kết nối trục liên thông (no enabled HubConnection)",
-                            timezone.now() + dt.timedelta(seconds=connections.backoff_seconds(message.attempts + 1)))
-                continue
-            if connection.pk in down or connections.is_waiting(connection, now):
-                continue
-            if not _claim(message.pk, now):
-                continue
-            client = clients.get(connection.pk)
-            if client is None:
-                client = clients[connection.pk] = connections.client(connection)
-            try:
-                with package_path(message.package) as path:
-                    doc_id = client.send_edoc(path, from_code=message.agency.code, to=[message.to_code],
-                                              message_type=message.message_type)
-            except VxpRemoteError as exc:
-                if exc.retryable or exc.code in CONNECTION_ERRORS:
-                    down.add(connection.pk)
-                    _mark_retry(message, str(exc), connections.failed(connection, str(exc)))
-                else:
-                    connections.succeeded(connection)
-                    _mark_failed(message, str(exc))
-                continue
-            except (httpx.TransportError, VxpProtocolError, OSError) as exc:
-                error = f"{type(exc).__name__}: {exc}"
+    for message_id in _due(now, limit):
+        message = OutboxMessage.objects.select_related("agency", "package").get(pk=message_id)
+        connection = connections.for_agency(message.agency_id)
+        if connection is None:
+            _mark_retry(message, "Cơ quan chưa được cấu hình kết nối trục liên thông (no enabled HubConnection)",
+                        timezone.now() + dt.timedelta(seconds=connections.backoff_seconds(message.attempts + 1)))
+            continue
+        if connection.pk in down or connections.is_waiting(connection, now):
+            continue
+        if not _claim(message.pk, now):
+            continue
+        client = clients.shared(connection)
+        try:
+            with package_path(message.package) as path:
+                doc_id = client.send_edoc(path, from_code=message.agency.code, to=[message.to_code],
+                                          message_type=message.message_type)
+        except VxpRemoteError as exc:
+            if exc.retryable or exc.code in CONNECTION_ERRORS:
                 down.add(connection.pk)
-                _mark_retry(message, error, connections.failed(connection, error))
-                continue
-            connections.succeeded(connection)
-            _mark_sent(message, doc_id)
-            sent += 1
-    finally:
-        for client in clients.values():
-            client.close()
+                _mark_retry(message, str(exc), connections.failed(connection, str(exc)))
+            else:
+                connections.succeeded(connection)
+                _mark_failed(message, str(exc))
+            continue
+        except (httpx.TransportError, VxpProtocolError, OSError) as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            down.add(connection.pk)
+            _mark_retry(message, error, connections.failed(connection, error))
+            continue
+        connections.succeeded(connection)
+        _mark_sent(message, doc_id)
+        sent += 1
     return sent
 
 
