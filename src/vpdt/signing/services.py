@@ -220,8 +220,9 @@ def verify_attachment(attachment: Attachment) -> SignatureCheck:
         attachment=attachment,
         defaults={"document_id": attachment.document_id, "overall": overall, "signatures": signatures,
                   "detail": detail, "checked_at": timezone.now()})
-    audit.record("signing.verify", attachment.document, user=None, detail={
-        "attachment": attachment.pk, "name": attachment.name, "overall": overall,
+    # Logged against the check, not the document: verifying is not a change of the document.
+    audit.record("signing.verify", check, user=None, agency_code=attachment.document.agency.code, detail={
+        "document": attachment.document_id, "attachment": attachment.pk, "name": attachment.name, "overall": overall,
         "signers": [s.get("signer_subject", "") for s in signatures]})
     return check
 
