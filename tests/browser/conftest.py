@@ -55,11 +55,12 @@ def browser():
 def demo(settings, tmp_path, monkeypatch):
     """The demo province in the live server's database, blobs in a temporary directory.
 
-    Only the workflow extension of the demo runs: the interconnection's extension registers
-    agencies in the hub's own store, which a database flush does not undo. When the exchange
-    delivers between agencies, its test of this walk adds its extension back.
+    The workflow and interconnection parts of the demo run (every agency is a system on the
+    hub embedded in the live server; the walks declare the hub's database, so it is emptied
+    after each); the signing part is left out to keep the walks short.
     """
-    monkeypatch.setattr("vpdt.demo.loader.EXTENSIONS", ["vpdt.workflow.demo"])
+    monkeypatch.setattr("vpdt.demo.loader.EXTENSIONS", ["vpdt.workflow.demo", "vpdt.exchange.demo"])
+    settings.HUB_DATA_DIR = str(tmp_path / "hub")
     settings.STORAGES = {**settings.STORAGES, "blobs": {
         "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "blobs")}}}
     from vpdt.demo.loader import load_demo

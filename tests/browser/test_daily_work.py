@@ -53,7 +53,7 @@ def test_incoming_paper_document_from_registration_to_completion(people, shot):
     clerk.get_by_label("Độ khẩn").select_option(label="Khẩn")
     clerk.get_by_label("Trích yếu *").fill(SUBJECT_IN)
     clerk.get_by_role("button", name="Tiếp nhận").click()
-    expect(clerk.get_by_role("alert")).to_contain_text("Đã tiếp nhận và vào sổ, số đến")
+    expect(clerk.get_by_role("alert").filter(has_text="Đã tiếp nhận và vào sổ, số đến")).to_be_visible()
     expect(clerk.get_by_test_id("state")).to_have_text("Đã vào sổ")
     expect(clerk.get_by_test_id("metadata")).to_contain_text("15/BNV-VP")
     director = User.objects.get(username="skhcn.lanhdao")
@@ -79,7 +79,7 @@ def test_incoming_paper_document_from_registration_to_completion(people, shot):
     leader.get_by_label("Ý kiến chỉ đạo").fill("Giao Phòng Chuyển đổi số chủ trì, báo cáo trước hạn.")
     shot(leader, "03-phan-cong")
     leader.get_by_role("button", name="Phân công").click()
-    expect(leader.get_by_role("alert")).to_contain_text("Đã phân công xử lý")
+    expect(leader.get_by_role("alert").filter(has_text="Đã phân công xử lý")).to_be_visible()
     expect(leader.get_by_test_id("state")).to_have_text("Đã phân công")
     expect(leader.get_by_test_id("assignments")).to_contain_text("Phòng Chuyển đổi số")
     expect(leader.get_by_test_id("metadata")).to_be_visible()
@@ -99,7 +99,7 @@ def test_incoming_paper_document_from_registration_to_completion(people, shot):
     _open_from_queue(spec, SUBJECT_IN)
     spec.get_by_label("Ý kiến xử lý").fill("Đã rà soát hồ sơ văn thư, đề xuất báo cáo theo đề cương.")
     spec.get_by_role("button", name="Gửi ý kiến").click()
-    expect(spec.get_by_role("alert")).to_contain_text("Đã ghi ý kiến")
+    expect(spec.get_by_role("alert").filter(has_text="Đã ghi ý kiến")).to_be_visible()
     expect(spec.get_by_test_id("timeline")).to_contain_text("Đã rà soát hồ sơ văn thư")
     spec.get_by_label("Kết quả xử lý").fill("Đã báo cáo")
     spec.get_by_role("button", name="Hoàn thành").click()
@@ -119,7 +119,16 @@ def test_incoming_paper_document_from_registration_to_completion(people, shot):
     shot(phone, "06-dien-thoai-danh-sach", full_page=False)
 
 
-def test_outgoing_draft_approval_numbering_and_release(people, shot):
+def _interconnect(rounds: int = 3) -> None:
+    """What the worker does in the background: send the outbox, poll the hub, send statuses."""
+    from vpdt.core import worker
+
+    for _ in range(rounds):
+        worker.run_once()
+
+
+def test_outgoing_draft_approval_numbering_and_release(people, shot, live_server, settings):
+    settings.VPDT_SITE_URL = live_server.url  # the demo's agencies reach the hub embedded in it
     spec = people.login("skhcn.chuyenvien2a")
     spec.get_by_role("link", name="Soạn dự thảo").first.click()
     spec.get_by_label("Trích yếu *").fill(SUBJECT_OUT)
@@ -130,14 +139,14 @@ def test_outgoing_draft_approval_numbering_and_release(people, shot):
     spec.get_by_label("Cơ quan khác (liên thông)").select_option(label="Sở Tài chính tỉnh Bình Sơn (000.00.03.H90)")
     shot(spec, "04-soan-du-thao")
     spec.get_by_role("button", name="Lưu và trình duyệt").click()
-    expect(spec.get_by_role("alert")).to_contain_text("Đã lưu dự thảo và trình duyệt")
+    expect(spec.get_by_role("alert").filter(has_text="Đã lưu dự thảo và trình duyệt")).to_be_visible()
     expect(spec.get_by_test_id("state")).to_have_text("Chờ duyệt")
     expect(spec.get_by_test_id("reviews")).to_contain_text("Lãnh đạo phòng duyệt nội dung")
 
     head = people.login("skhcn.truongphong2")
     _open_from_queue(head, SUBJECT_OUT)
     head.get_by_role("button", name="Duyệt", exact=True).click()
-    expect(head.get_by_role("alert")).to_contain_text("Đã duyệt.")
+    expect(head.get_by_role("alert").filter(has_text="Đã duyệt.")).to_be_visible()
     expect(head.get_by_test_id("state")).to_have_text("Chờ duyệt")
 
     leader = people.login("skhcn.lanhdao")
@@ -151,7 +160,7 @@ def test_outgoing_draft_approval_numbering_and_release(people, shot):
     clerk = people.login("skhcn.vanthu")
     _open_from_queue(clerk, SUBJECT_OUT)
     clerk.get_by_role("button", name="Kiểm tra thể thức, cấp số").click()
-    expect(clerk.get_by_role("alert")).to_contain_text(re.compile(r"Đã cấp số \d+/SKHCN-CĐS"))
+    expect(clerk.get_by_role("alert").filter(has_text=re.compile(r"Đã cấp số \d+/SKHCN-CĐS"))).to_be_visible()
     clerk.get_by_role("button", name="Phát hành").click()
     expect(clerk.get_by_test_id("state")).to_have_text("Đã phát hành")
     recipients = clerk.get_by_test_id("recipients")
@@ -166,5 +175,19 @@ def test_outgoing_draft_approval_numbering_and_release(people, shot):
             unit_head.locator("[data-testid=bell]"))).to_be_visible()
         _open_from_queue(unit_head, SUBJECT_OUT)
         unit_head.get_by_role("button", name="Xác nhận đã nhận").click()
-        expect(unit_head.get_by_role("alert")).to_contain_text("Đã xác nhận nhận văn bản")
+        expect(unit_head.get_by_role("alert").filter(has_text="Đã xác nhận nhận văn bản")).to_be_visible()
         expect(unit_head.get_by_test_id("recipients")).to_contain_text("Đã tiếp nhận")
+
+    # Through the province hub, the other agency receives it ("đã đến") and registers it;
+    # the sender sees each step as that receiver's status.
+    _interconnect()
+    stc = people.login("stc.vanthu")
+    _open_from_queue(stc, SUBJECT_OUT)
+    expect(stc.get_by_test_id("state")).to_have_text("Đã đến, chờ vào sổ")
+    expect(stc.get_by_test_id("metadata")).to_contain_text("Sở Khoa học và Công nghệ tỉnh Bình Sơn")
+    stc.get_by_role("button", name="Vào sổ", exact=True).click()
+    expect(stc.get_by_test_id("state")).to_have_text("Đã vào sổ")
+    _interconnect()
+    clerk.reload()
+    expect(clerk.get_by_test_id("recipients").locator("li", has_text="Sở Tài chính tỉnh Bình Sơn")).to_contain_text(
+        "Đã tiếp nhận")

@@ -10,46 +10,70 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from vpdt.directory.roles import Role
 from vpdt.records.choices import DeliveryState, Direction, State
-from vpdt.records.models import Recipient
+from vpdt.records.models import Document, Recipient
 from vpdt.records.permissions import visible_documents
 from vpdt.workflow import holidays
 from vpdt.workflow.delegation import principal_ids
 from vpdt.workflow.models import Assignment, ExtensionRequest, Review, Submission
 
 HANDLING = [State.ASSIGNED, State.IN_PROGRESS]
+FOLLOW_DAYS = 30
 
 
 def _agencies_with(user, role: str) -> list[int]:
     return [a for a in user.member_agency_ids() if user.is_superuser is False and user.has_role(role, a)]
 
 
+def _ids(*querysets) -> list[int]:
+    """Document ids from several per-person lookups, in one UNION query.
+
+    A queue is then `id IN (a short list)` (OR an indexed agency/state range for clerks):
+    an OR of correlated subqueries made PostgreSQL walk the whole agency (BENCHMARKS.md).
+    """
+    parts = [qs.order_by() for qs in querysets]
+    if not parts:
+        return []
+    return list(parts[0].union(*parts[1:]))
+
+
+def _union_subquery(*querysets) -> RawSQL:
+    """The same UNION as `_ids`, left in the database as one `IN (SELECT … UNION …)`."""
+    parts = [qs.order_by() for qs in querysets]
+    sql, params = parts[0].union(*parts[1:]).query.sql_with_params()
+    return RawSQL(sql, params)
+
+
 def waiting_q(user, day: dt.date | None = None) -> Q:
     principals = principal_ids(user, day)
-    q = Q(id__in=Assignment.objects.filter(user_id__in=principals, state__in=Assignment.OPEN)
-          .exclude(role=Assignment.Role.INFO).values("document_id"))
-    q |= Q(created_by=user, state__in=[State.DRAFT, State.SENT_BACK])
+    lookups = [
+        Assignment.objects.filter(user_id__in=principals, state__in=Assignment.OPEN)
+        .exclude(role=Assignment.Role.INFO).values_list("document_id", flat=True),
+        Document.objects.filter(created_by=user, state__in=[State.DRAFT, State.SENT_BACK]).values_list("id", flat=True),
+    ]
     my_roles = {r for a in user.member_agency_ids() for r in user.role_set(a)}
     review = Q(reviewer_id__in=principals)
     if my_roles:
         review |= Q(reviewer__isnull=True, role__in=my_roles, document__agency_id__in=user.member_agency_ids())
-    q |= Q(id__in=Review.objects.filter(review, state=Review.State.PENDING).values("document_id"))
+    lookups.append(Review.objects.filter(review, state=Review.State.PENDING).values_list("document_id", flat=True))
     leader_agencies = _agencies_with(user, Role.LEADER)
     submissions = Q(leader_id__in=principals)
     if leader_agencies:
         submissions |= Q(leader__isnull=True, document__agency_id__in=leader_agencies)
-    q |= Q(id__in=Submission.objects.filter(submissions, open=True).values("document_id"))
-    q |= Q(id__in=ExtensionRequest.objects.filter(decider_id__in=principals, state=ExtensionRequest.State.PENDING)
-           .values("assignment__document_id"))
+    lookups.append(Submission.objects.filter(submissions, open=True).values_list("document_id", flat=True))
+    lookups.append(ExtensionRequest.objects.filter(decider_id__in=principals, state=ExtensionRequest.State.PENDING)
+                   .values_list("assignment__document_id", flat=True))
     if user.unit_id and user.has_role(Role.UNIT_HEAD, user.agency_id):
-        q |= Q(id__in=Assignment.objects.filter(unit_id=user.unit_id, user__isnull=True,
-                                                state=Assignment.State.PENDING)
-               .exclude(role=Assignment.Role.INFO).values("document_id"))
-        q |= Q(id__in=Recipient.objects.filter(unit_id=user.unit_id, state=DeliveryState.DELIVERED)
-               .values("document_id"))
+        lookups.append(Assignment.objects.filter(unit_id=user.unit_id, user__isnull=True,
+                                                 state=Assignment.State.PENDING)
+                       .exclude(role=Assignment.Role.INFO).values_list("document_id", flat=True))
+        lookups.append(Recipient.objects.filter(unit_id=user.unit_id, state=DeliveryState.DELIVERED)
+                       .values_list("document_id", flat=True))
+    q = Q(id__in=_ids(*lookups))
     clerk_agencies = _agencies_with(user, Role.CLERK)
     if clerk_agencies:
         q |= Q(agency_id__in=clerk_agencies, direction=Direction.INCOMING,
@@ -63,13 +87,19 @@ def waiting(user, day: dt.date | None = None) -> QuerySet:
 
 
 def following(user) -> QuerySet:
-    """Documents I directed, handed on, was given for information or co-handling, drafted or reviewed."""
-    q = Q(id__in=Assignment.objects.filter(Q(assigned_by=user) | Q(user=user)).values("document_id"))
-    q |= Q(id__in=Review.objects.filter(Q(reviewer=user) | Q(decided_by=user)).values("document_id"))
-    q |= Q(created_by=user, direction=Direction.OUTGOING)
+    """Documents I directed, handed on, was given for information or co-handling, drafted or reviewed,
+    while that handling is open or finished in the last FOLLOW_DAYS: follow-up, not the archive
+    (a leader directs tens of thousands of documents a year; the lists by direction hold them all)."""
+    recent = Q(state__in=Assignment.OPEN) | Q(done_at__gte=timezone.now() - dt.timedelta(days=FOLLOW_DAYS))
+    lookups = [
+        Assignment.objects.filter(Q(assigned_by=user) | Q(user=user), recent).values_list("document_id", flat=True),
+        Review.objects.filter(Q(reviewer=user) | Q(decided_by=user)).values_list("document_id", flat=True),
+        Document.objects.filter(created_by=user, direction=Direction.OUTGOING).values_list("id", flat=True),
+    ]
     if user.unit_id and user.has_role(Role.UNIT_HEAD, user.agency_id):
-        q |= Q(id__in=Assignment.objects.filter(unit_id=user.unit_id).values("document_id"))
-    return visible_documents(user).filter(q)
+        lookups.append(Assignment.objects.filter(recent, unit_id=user.unit_id).values_list("document_id", flat=True))
+    # What a leader follows can be most of the agency: keep it a subquery, never a list.
+    return visible_documents(user).filter(id__in=_union_subquery(*lookups))
 
 
 def overdue(user, day: dt.date | None = None) -> QuerySet:
