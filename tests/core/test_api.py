@@ -149,3 +149,10 @@ def test_openapi_schema_and_healthz(client):
     schema = client.get("/api/openapi.json").json()
     assert "/api/documents" in schema["paths"] and "/api/auth/token" in schema["paths"]
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_pages_open_in_vietnamese_even_when_the_browser_asks_for_english(client):
+    page = client.get("/dang-nhap/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "Đăng nhập" in page.content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/dang-nhap/"})
+    assert "Đăng nhập" not in client.get("/dang-nhap/").content.decode()

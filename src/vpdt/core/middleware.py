@@ -19,3 +19,18 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             request_context.reset(token)
+
+
+class VietnameseFirstMiddleware:
+    """Vietnamese unless the person chose English (the language switch sets a cookie).
+
+    Agencies' browsers often ask for English (`Accept-Language: en-US`); that header is
+    ignored so the UI opens in Vietnamese. Must come before LocaleMiddleware.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

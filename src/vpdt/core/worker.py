@@ -3,6 +3,11 @@ thread of `vpdt serve` for the embedded default.
 
 Jobs must be idempotent and keep their state in the database, so a worker killed at any
 point and restarted carries on (the exchange outbox relies on this).
+
+A job that returns a positive number (it found work, e.g. messages sent) runs again at
+once instead of waiting its interval: a backlog drains at full speed, an idle job costs
+one run per interval. `wake(name)` makes a job due now (e.g. on commit of new work) and
+wakes the loop of this process.
 """
 
 from __future__ import annotations
@@ -22,9 +27,12 @@ class Job:
     func: Callable[[], object]
     interval: float
     next_run: float = field(default=0.0)
+    busy: bool = False  # its last run found work: idle threads of the loop may join in
+    wakes: int = 0
 
 
 _jobs: dict[str, Job] = {}
+_wake = threading.Event()
 
 
 def register(name: str, interval: float) -> Callable:
@@ -39,6 +47,20 @@ def register(name: str, interval: float) -> Callable:
 
 def jobs() -> list[Job]:
     return list(_jobs.values())
+
+
+def wake(name: str) -> None:
+    """Make job `name` due now and wake this process's worker loop (no-op for unknown names)."""
+    job = _jobs.get(name)
+    if job is not None:
+        job.wakes += 1
+        job.next_run = 0.0
+        _wake.set()
+
+
+def found_work(result: object) -> bool:
+    """A job's result that asks to be run again at once: a positive int (not a bool)."""
+    return isinstance(result, int) and not isinstance(result, bool) and result > 0
 
 
 def run_once() -> dict[str, object]:
@@ -61,16 +83,26 @@ def run_forever(stop: threading.Event | None = None, tick: float = 0.5) -> None:
 
     stop = stop or threading.Event()
     while not stop.is_set():
-        now = time.monotonic()
         for job in jobs():
-            if job.next_run <= now:
+            if job.next_run <= time.monotonic():
+                wakes = job.wakes
+                if not job.busy:  # one thread runs an idle job; the others skip it meanwhile
+                    job.next_run = time.monotonic() + job.interval
                 close_old_connections()
+                result = None
                 try:
-                    job.func()
+                    result = job.func()
                 except Exception:  # noqa: BLE001
                     log.exception("job %s failed", job.name)
-                job.next_run = time.monotonic() + job.interval
-        stop.wait(tick)
+                job.busy = found_work(result)
+                if job.busy or job.wakes != wakes:
+                    job.next_run = 0.0
+                else:
+                    job.next_run = time.monotonic() + job.interval
+        due = min((job.next_run for job in jobs()), default=time.monotonic() + tick)
+        delay = min(tick, max(0.0, due - time.monotonic()))
+        if delay > 0 and _wake.wait(delay):
+            _wake.clear()
 
 
 def start_in_thread() -> threading.Event:
