@@ -4,12 +4,18 @@
 
 One `vpdt hub serve` process (its own PostgreSQL database) and one e-office (another
 PostgreSQL database) hosting a sender and a receiver agency, each its own system on the
-hub. `--workers` threads run the exchange's worker jobs (send the outbox, poll the hub).
+hub. `--workers` threads run the e-office's worker loop (`vpdt.core.worker.run_forever`:
+the exchange's jobs send the outbox and poll the hub, run again at once while they find
+work; the send job is woken when an outbox message commits; the hub is polled every
+`--poll` seconds when idle).
 
 - burst: DOCUMENTS released at once (one `--kb` KB attachment each); exchanges per second
   = documents / (time from the first release to the last status 01 back at the sender).
 - paced: PACED documents released one at a time, 0.2 s apart, workers running: the median
   latency release → "đã đến" at the receiver → status 01 back at the sender.
+- CPU per exchange (burst) by process: the hub, this e-office process (releases, then
+  the workers), the PostgreSQL backends of the two bench databases (sampled from /proc);
+  SQL statements per exchange run by the workers.
 
 Creates (and drops first) the databases vpdt_xbench and vpdt_xbench_hub at
 127.0.0.1:5432 as user postgres.
@@ -60,12 +66,58 @@ def _machine() -> str:
     return f"{os.cpu_count()} cores, {cpu}, {mem} GB RAM"
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process (all its threads)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+class PgCpu(threading.Thread):
+    """CPU of the PostgreSQL backends serving the bench databases (their titles name them)."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.seen: dict[int, float] = {}
+        self.stop = threading.Event()
+        self.start()
+
+    def sample(self) -> None:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                title = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if title.startswith(b"postgres:") and b"vpdt_xbench" in title:
+                cpu = _proc_cpu(int(entry.name))
+                if cpu:
+                    self.seen[int(entry.name)] = max(cpu, self.seen.get(int(entry.name), 0.0))
+
+    def run(self) -> None:
+        while not self.stop.wait(0.05):
+            self.sample()
+
+    def total(self) -> float:
+        self.sample()
+        return sum(self.seen.values())
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--documents", type=int, default=300)
     ap.add_argument("--paced", type=int, default=50)
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--kb", type=int, default=100)
+    ap.add_argument("--poll", type=float, default=0.5,
+                    help="seconds between polls of the hub when idle (EXCHANGE_POLL_INTERVAL_SECONDS)")
+    ap.add_argument("--profile", help="write the workers' cProfile of the burst to this file")
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="xbench-"))
@@ -83,13 +135,13 @@ def main() -> int:
     hub = subprocess.Popen([*vpdt, "serve", "--port", str(port), "--threads", "8", *hub_args], env=hub_env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        return _run(args, port)
+        return _run(args, port, hub.pid)
     finally:
         hub.terminate()
         hub.wait(10)
 
 
-def _run(args, port: int) -> int:
+def _run(args, port: int, hub_pid: int) -> int:
     import django
 
     django.setup()
@@ -98,7 +150,7 @@ def _run(args, port: int) -> int:
 
     call_command("migrate", verbosity=0, interactive=False)
     from vpdt.directory.models import Agency
-    from vpdt.exchange import inbox, outbox, services
+    from vpdt.exchange import services
     from vpdt.exchange.models import StatusEvent
     from vpdt.records import signals
     from vpdt.records.choices import Direction, RecipientKind, State
@@ -129,38 +181,71 @@ def _run(args, port: int) -> int:
             signals.document_released.send(sender=Document, document=doc, recipients=[recipient], user=None)
         return doc
 
-    stop = threading.Event()
+    from vpdt.core import worker as worker_loop
 
-    def worker():
-        while not stop.is_set():
-            try:
-                n = outbox.send_pending(limit=50) + inbox.poll_all()
-            except Exception as exc:  # noqa: BLE001 - keep measuring, report
-                print("worker:", exc, file=sys.stderr)
-                n = 0
-            finally:
-                close_old_connections()
-            if not n:
-                time.sleep(0.02)
+    worker_loop.jobs()  # the exchange's jobs are registered by its app
+    for job in worker_loop.jobs():
+        if job.name == "exchange.receive":
+            job.interval = args.poll
+    profiles: list = []
+    queries = {"n": 0}
+
+    def count(execute, sql, params, many, context):
+        queries["n"] += 1
+        return execute(sql, params, many, context)
+
+    def worker(stop_event, profile: bool):
+        """The e-office's own worker loop (vpdt.core.worker), as `vpdt worker` runs it."""
+        from django.db import connection
+
+        connection.execute_wrappers.append(count)
+        prof = None
+        if profile:
+            import cProfile
+
+            prof = cProfile.Profile()
+            prof.enable()
+        try:
+            worker_loop.run_forever(stop_event, tick=0.5)
+        finally:
+            if prof is not None:
+                prof.disable()
+                profiles.append(prof)
+            close_old_connections()
+
+    def start_workers(profile: bool):
+        event = threading.Event()
+        started = [threading.Thread(target=worker, args=(event, profile), daemon=True) for _ in range(args.workers)]
+        for t in started:
+            t.start()
+        return event, started
 
     def back(docs) -> int:
         return StatusEvent.objects.filter(recipient__document__in=docs, status_code="01",
                                           direction=StatusEvent.RECEIVED).count()
 
     # burst
+    pg = PgCpu()
+    cpu0 = (_proc_cpu(hub_pid), time.process_time(), pg.total())
     t0 = time.time()
     docs = [release() for _ in range(args.documents)]
     t_released = time.time()
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(args.workers)]
-    for t in threads:
-        t.start()
+    cpu_released = time.process_time()
+    stop, threads = start_workers(bool(args.profile))
     while back(docs) < len(docs):
         time.sleep(0.2)
     t_end = time.time()
+    cpu1 = (_proc_cpu(hub_pid), time.process_time(), pg.total())
+    burst_queries = queries["n"]
+    stop.set()
+    for t in threads:
+        t.join(30)
     burst_rate = len(docs) / (t_end - t0)
     flow_rate = len(docs) / (t_end - t_released)
 
     # paced
+    stop, threads = start_workers(False)
+    time.sleep(1)
     paced = []
     for _ in range(args.paced):
         paced.append(release())
@@ -170,6 +255,13 @@ def _run(args, port: int) -> int:
     stop.set()
     for t in threads:
         t.join(10)
+    if profiles:
+        import pstats
+
+        stats = pstats.Stats(profiles[0])
+        for prof in profiles[1:]:
+            stats.add(prof)
+        stats.dump_stats(args.profile)
     lat_arrive, lat_back = [], []
     for doc in paced:
         copy = Document.objects.get(agency=agencies[RECEIVER], edxml_document_id=doc.edxml_document_id)
@@ -180,6 +272,12 @@ def _run(args, port: int) -> int:
     print(f"burst: {len(docs)} documents ({args.kb} KB each), released in {t_released - t0:.1f}s, "
           f"all status 01 back after {t_end - t0:.1f}s: {burst_rate:.1f} exchanges/s end to end "
           f"({flow_rate:.1f}/s once released), {args.workers} worker threads")
+    per = 1000 / len(docs)
+    print(f"burst CPU per exchange: hub {(cpu1[0] - cpu0[0]) * per:.1f} ms, e-office release "
+          f"{(cpu_released - cpu0[1]) * per:.1f} ms + workers {(cpu1[1] - cpu_released) * per:.1f} ms, "
+          f"PostgreSQL {(cpu1[2] - cpu0[2]) * per:.1f} ms; {burst_queries / len(docs):.0f} SQL statements "
+          f"per exchange by the workers; wall {(t_end - t0) * per:.1f} ms on {os.cpu_count()} cores "
+          f"(load average {os.getloadavg()[0]:.1f})")
     print(f"paced: {len(paced)} documents 0.2 s apart: median release→đã đến {statistics.median(lat_arrive):.2f}s, "
           f"median release→status 01 back {statistics.median(lat_back):.2f}s "
           f"(p90 {sorted(lat_back)[int(len(lat_back) * 0.9) - 1]:.2f}s)")
