@@ -6,12 +6,8 @@ from vpdt.web import views
 app_name = "web"
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("dang-nhap/", auth_views.LoginView.as_view(template_name="web/login.html",
                                                     redirect_authenticated_user=True), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
-    path("van-ban-den/", views.document_list, {"direction": "incoming"}, name="incoming"),
-    path("van-ban-di/", views.document_list, {"direction": "outgoing"}, name="outgoing"),
-    path("van-ban/<int:pk>/", views.document_detail, name="document"),
     path("tep/<int:pk>/", views.attachment_download, name="attachment"),
 ]
