@@ -36,7 +36,9 @@ def _missing_reason() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running in this thread while the
+# browser is open; tests after the walks (pyHanko's asyncio.run) must not inherit it.
+@pytest.fixture(scope="module")
 def browser():
     reason = _missing_reason()
     if reason:

@@ -15,6 +15,7 @@ import io
 import random
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
@@ -34,9 +35,14 @@ def _name(rng: random.Random) -> str:
     return f"{rng.choice(province.FAMILY)} {rng.choice(province.MIDDLE)} {rng.choice(province.GIVEN)}"
 
 
-@functools.cache
 def _password_hash() -> str:
     # One hash for every demo account: hashing ~100 passwords would take half a minute.
+    # Cached per hasher configuration (tests switch to a fast hasher).
+    return _hash_for(tuple(settings.PASSWORD_HASHERS))
+
+
+@functools.cache
+def _hash_for(hashers: tuple[str, ...]) -> str:
     return make_password(province.PASSWORD)
 
 

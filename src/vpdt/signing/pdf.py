@@ -10,6 +10,8 @@ worst one decides the document (`overall`).
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import datetime as dt
 import io
 import os
@@ -42,6 +44,21 @@ STAMP_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 SUMMARIES = ("valid", "valid_untrusted", "modified", "invalid", "revoked", "expired")
 # Worst first: the first summary found among a document's signatures decides it.
 SEVERITY = ("invalid", "modified", "revoked", "expired", "valid_untrusted", "valid")
+
+def outside_event_loop(func, *args, **kwargs):
+    """Call pyHanko's synchronous API, which runs its own `asyncio.run`.
+
+    That fails in a thread whose event loop is running (an ASGI server, a test driving a
+    browser): there, the call runs in a short-lived worker thread instead.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return func(*args, **kwargs)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(func, *args, **kwargs).result()
+
+
 MESSAGES_VI: dict[str, str] = {
     "valid": "Chữ ký số hợp lệ: văn bản còn nguyên vẹn từ khi ký và chứng thư số được tin cậy.",
     "valid_untrusted": (
@@ -193,7 +210,7 @@ def sign_pdf(
     )
     out = io.BytesIO()
     try:
-        pdf_signer.sign_pdf(writer, output=out)
+        outside_event_loop(pdf_signer.sign_pdf, writer, output=out)
     except SigningError:
         raise
     except PyhankoSigningError as exc:
@@ -368,7 +385,7 @@ def verify_pdf(src, *, trust_roots: list | None = None, crls: list | None = None
         except Exception:
             cert, subject = None, ""
         try:
-            status = validate_pdf_signature(emb, signer_validation_context=vc)
+            status = outside_event_loop(validate_pdf_signature, emb, signer_validation_context=vc)
         except Exception as exc:
             reports.append(
                 SignatureReport(
