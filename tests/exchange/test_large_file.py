@@ -1,0 +1,93 @@
+"""A large attachment travels from release to the receiver's document with flat memory in
+every process: this e-office (sender and receiver agencies, the worker's jobs) and a real
+`vpdt hub serve` process. 200 MB by default (VPDT_LARGE_FILE_MB=500 for the issue's size)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import resource
+
+import pytest
+from django.db import transaction
+
+from tests import factories
+from tests.core.test_blobs import Pattern
+from tests.hub.procs import HubProcess
+from vpdt.core import blobs
+from vpdt.directory.roles import Role
+from vpdt.records import signals
+from vpdt.records.choices import Direction, RecipientKind, State
+from vpdt.records.models import Attachment, Document, Recipient
+from vpdt.records.services import add_attachment, set_state
+
+from .conftest import make_agency
+from .test_e2e import pump
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db]
+
+MB = 1024 * 1024
+SIZE_MB = int(os.environ.get("VPDT_LARGE_FILE_MB", "200"))
+LIMIT_MB = 100
+
+
+def _peak_mb(pid: int | None = None) -> float:
+    if pid is None:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise AssertionError("no VmHWM")
+
+
+def test_large_attachment_reaches_the_receiver_with_flat_memory_everywhere(settings, tmp_path, blob_dir):
+    settings.DATA_DIR = tmp_path
+    settings.EXCHANGE_HTTP_TIMEOUT_SECONDS = 300
+    hub = HubProcess("p1", tmp_path)
+    hub.env["VPDT_HUB_MAX_PACKAGE_MB"] = str(SIZE_MB * 2)
+    sender_code, receiver_code = "000.00.01.H90", "000.00.02.H90"
+    for code in (sender_code, receiver_code):
+        hub.run("add-agency", code, f"Cơ quan {code}", "--system-id", f"sys.{code}", "--secret", f"secret-{code}")
+    hub.start()
+    hub_start = _peak_mb(hub.proc.pid)
+    try:
+        sender = make_agency(sender_code, "Văn phòng UBND tỉnh", endpoint=hub.url, hub_register=False)
+        receiver = make_agency(receiver_code, "Sở Nội vụ", endpoint=hub.url, hub_register=False)
+        for agency in (sender, receiver):
+            agency.max_upload_mb = SIZE_MB * 2
+            agency.save()
+        clerk = factories.person(sender, Role.CLERK, Role.LEADER)
+        before = _peak_mb()
+
+        document = factories.document(sender, state=State.APPROVED, number=1, notation="UBND-VP",
+                                      subject="Về việc chuyển hồ sơ số hóa dung lượng lớn", place="Bình Sơn")
+        add_attachment(None, document, Pattern(SIZE_MB * MB), "ho-so-so-hoa.bin",
+                       content_type="application/octet-stream", kind=Attachment.Kind.MAIN)
+        with transaction.atomic():
+            recipient = Recipient.objects.create(document=document, kind=RecipientKind.AGENCY, agency=receiver,
+                                                 organ_id=receiver.code, name=receiver.name)
+            set_state(document, State.RELEASED, clerk, "document.release")
+            signals.document_released.send(sender=Document, document=document, recipients=[recipient], user=clerk)
+
+        def arrived():
+            return Document.objects.filter(agency=receiver, direction=Direction.INCOMING).exists()
+
+        pump(arrived, timeout=600)
+        copy = Document.objects.get(agency=receiver, direction=Direction.INCOMING)
+        original = document.attachments.get().blob
+        received = copy.attachments.get().blob
+        digest = hashlib.sha256()
+        for chunk in blobs.iter_blob(received):
+            digest.update(chunk)
+        growth = _peak_mb() - before
+        hub_peak = _peak_mb(hub.proc.pid)
+    finally:
+        hub.stop()
+    assert received.size == original.size == SIZE_MB * MB
+    assert digest.hexdigest() == received.sha256 == original.sha256
+    assert copy.state == State.RECEIVED
+    print(f"\n{SIZE_MB} MB attachment: e-office peak RSS growth {growth:.0f} MB, "
+          f"hub process peak {hub_peak:.0f} MB ({hub_peak - hub_start:.0f} MB over its start)")
+    assert growth < LIMIT_MB, f"e-office process grew by {growth:.0f} MB"
+    assert hub_peak - hub_start < LIMIT_MB, f"hub process grew by {hub_peak - hub_start:.0f} MB"
