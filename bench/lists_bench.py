@@ -324,8 +324,8 @@ def _urls(user, big_id) -> list[tuple[str, str, dict]]:
     from vpdt.api.models import ApiToken
     from vpdt.records.permissions import visible_documents
 
-    incoming = reverse("web:incoming")
-    outgoing = reverse("web:outgoing")
+    incoming = reverse("workflow:incoming")
+    outgoing = reverse("workflow:outgoing")
     doc = visible_documents(user).filter(direction="incoming").order_by("-created_at").first()
     urls = [
         ("incoming list, page 1", incoming, {}),
@@ -337,7 +337,7 @@ def _urls(user, big_id) -> list[tuple[str, str, dict]]:
         ("search 388/UBND-VP", f"{outgoing}?q=388/UBND-VP", {}),
         ("search 'dien tu'", f"{incoming}?q=dien+tu", {}),
         ("search 'dong nai'", f"{incoming}?q=dong+nai", {}),
-        ("document page", reverse("web:document", args=[doc.pk]) if doc else None, {}),
+        ("document page", reverse("workflow:document", args=[doc.pk]) if doc else None, {}),
     ]
     token = ApiToken.issue(user)
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}

@@ -23,6 +23,7 @@ from vpdt.workflow.models import Assignment, ExtensionRequest, Review, Submissio
 
 HANDLING = [State.ASSIGNED, State.IN_PROGRESS]
 FOLLOW_DAYS = 30
+INLINE_IDS = 2_000
 
 
 def _agencies_with(user, role: str) -> list[int]:
@@ -41,10 +42,14 @@ def _ids(*querysets) -> list[int]:
     return list(parts[0].union(*parts[1:]))
 
 
+def _union_subquery_qs(*querysets):
+    parts = [qs.order_by() for qs in querysets]
+    return parts[0].union(*parts[1:])
+
+
 def _union_subquery(*querysets) -> RawSQL:
     """The same UNION as `_ids`, left in the database as one `IN (SELECT … UNION …)`."""
-    parts = [qs.order_by() for qs in querysets]
-    sql, params = parts[0].union(*parts[1:]).query.sql_with_params()
+    sql, params = _union_subquery_qs(*querysets).query.sql_with_params()
     return RawSQL(sql, params)
 
 
@@ -98,8 +103,11 @@ def following(user) -> QuerySet:
     ]
     if user.unit_id and user.has_role(Role.UNIT_HEAD, user.agency_id):
         lookups.append(Assignment.objects.filter(recent, unit_id=user.unit_id).values_list("document_id", flat=True))
-    # What a leader follows can be most of the agency: keep it a subquery, never a list.
-    return visible_documents(user).filter(id__in=_union_subquery(*lookups))
+    # A short set as literal ids (a primary-key lookup on every backend); what a leader
+    # follows can be most of the agency: then it stays a subquery, never a long list.
+    ids = list(_union_subquery_qs(*lookups)[:INLINE_IDS + 1])
+    chosen = ids if len(ids) <= INLINE_IDS else _union_subquery(*lookups)
+    return visible_documents(user).filter(id__in=chosen)
 
 
 def overdue(user, day: dt.date | None = None) -> QuerySet:

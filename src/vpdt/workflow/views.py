@@ -28,7 +28,9 @@ from vpdt.workflow.models import Delegation, Notification
 from vpdt.workflow.timeline import timeline
 
 PAGE_SIZE = 25
-COUNT_CAP = 10_000
+# A work list says "more than 1,000" rather than counting further: the count walks every
+# match, and for a unit head filtering a big agency that walk was most of the page's time.
+COUNT_CAP = 1_000
 SORTS = {
     "urgent": ("-urgency", "-created_at", "-id"),
     "new": ("-created_at", "-id"),
