@@ -14,7 +14,6 @@ from django.conf import settings
 from vpdt.directory.models import Agency
 from vpdt.exchange import services
 
-
 # A system of another vendor, registered on the demo hub only: a person points their own
 # VXP client (e.g. the national axis SDK) at the demo hub with these credentials.
 OUTSIDE_CODE = "000.00.09.H90"
