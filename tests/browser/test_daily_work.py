@@ -118,6 +118,20 @@ def test_incoming_paper_document_from_registration_to_completion(people, shot):
     expect(phone.get_by_role("link", name=SUBJECT_IN)).to_be_visible()
     shot(phone, "06-dien-thoai-danh-sach", full_page=False)
 
+    # The clerk looks it up by typing, without diacritics: the list answers in place (HTMX),
+    # the page is not reloaded, and the address keeps the search for the back button.
+    clerk.get_by_role("link", name="Văn bản đến").first.click()
+    clerk.evaluate("() => { window.__notReloaded = true; }")
+    clerk.get_by_label("Tìm nhanh").press_sequentially("kiem tra cong tac van thu", delay=20)
+    listing = clerk.get_by_test_id("document-list")
+    expect(listing.get_by_role("link", name=SUBJECT_IN)).to_be_visible()
+    expect(clerk.get_by_test_id("count")).to_have_text("1 văn bản")
+    expect(clerk).to_have_url(re.compile(r"/van-ban-den/\?q=kiem(\+|%20)tra(\+|%20)cong(\+|%20)tac(\+|%20)van(\+|%20)thu(&|$)"))
+    assert clerk.evaluate("() => window.__notReloaded") is True
+    clerk.get_by_label("Trạng thái").select_option(label="Đã vào sổ")
+    expect(listing).to_contain_text("Không có văn bản nào.")
+    assert clerk.evaluate("() => window.__notReloaded") is True
+
 
 def _interconnect(rounds: int = 3) -> None:
     """What the worker does in the background: send the outbox, poll the hub, send statuses."""

@@ -131,3 +131,29 @@ def test_english_is_switchable(world, login):
     assert "My work" in page and "Quick search" in page
     c.post("/i18n/setlang/", {"language": "vi", "next": "/"})
     assert "Công việc của tôi" in c.get("/").content.decode()
+
+
+def test_htmx_asks_for_the_list_alone_and_the_bell_refreshes_itself(world, login):
+    draft(world, subject="Về việc thử tìm khi đang gõ", urgency=1)
+    c = login(world.spec)
+    htmx = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "doc-list"}
+    r = c.get("/van-ban-di/?q=thu+tim+khi", **htmx)
+    fragment = r.content.decode()
+    # Only the list: no page frame, the match, its count; caches keep the two answers apart.
+    assert "<html" not in fragment and "<nav class=\"navbar" not in fragment
+    assert "Về việc thử tìm khi đang gõ" in fragment and 'data-testid="count"' in fragment
+    assert "HX-Request" in r["Vary"]
+    # A bad date in the filters is said inside the list, not lost until the next full page.
+    assert "Ngày không hợp lệ" in c.get("/van-ban-di/?from=31/02/2026", **htmx).content.decode()
+    # Without HTMX, or when HTMX restores history, the whole page.
+    assert "<html" in c.get("/van-ban-di/?q=thu+tim+khi").content.decode()
+    assert "<html" in c.get("/van-ban-di/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="doc-list",
+                            HTTP_HX_HISTORY_RESTORE_REQUEST="true").content.decode()
+    # Queues answer the same way.
+    assert "<html" not in c.get("/viec/following/", **htmx).content.decode()
+    # The bell asks for itself every minute and shows the new count.
+    page = c.get("/").content.decode()
+    assert 'hx-get="/thong-bao/dem/?bell=lg"' in page and 'hx-trigger="every 60s"' in page
+    Notification.objects.create(user=world.spec, kind="x", message="Việc mới")
+    bell = c.get("/thong-bao/dem/?bell=lg", HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in bell and 'data-testid="bell"' in bell and "(1)" in bell

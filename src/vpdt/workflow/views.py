@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404, HttpResponseForbidden, JsonRespon
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from vpdt.core import blobs
@@ -116,6 +117,18 @@ def _filter_context(user) -> dict:
     }
 
 
+def _list_response(request, template: str, context: dict):
+    """The whole page, or only the list when HTMX asks for it (filters, search as you type, pages).
+
+    A history restore (HTMX found no snapshot) asks for the whole page again.
+    """
+    partial = (request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "doc-list"
+               and not request.headers.get("HX-History-Restore-Request"))
+    response = render(request, "workflow/_list.html" if partial else template, {**context, "partial": partial})
+    patch_vary_headers(response, ("HX-Request", "HX-Target"))
+    return response
+
+
 @login_required
 def queue(request, name: str = "waiting"):
     if name not in queues.QUEUES:
@@ -123,7 +136,7 @@ def queue(request, name: str = "waiting"):
     qs, sort = _filtered(request, queues.get(name, request.user))
     tabs = [(key, label, reverse("workflow:queue", args=[key]) if key != "waiting" else reverse("workflow:home"))
             for key, (label, _f) in queues.QUEUES.items()]
-    return render(request, "workflow/queue.html", {
+    return _list_response(request, "workflow/queue.html", {
         "title": queues.QUEUES[name][0], "tab": name, "tabs": tabs, "page": _page(request, qs), "sort": sort,
         "g": request.GET, **_filter_context(request.user)})
 
@@ -132,7 +145,7 @@ def queue(request, name: str = "waiting"):
 def documents(request, direction: str):
     qs, sort = _filtered(request, visible_documents(request.user).filter(direction=direction))
     title = {"incoming": "Văn bản đến", "outgoing": "Văn bản đi", "internal": "Văn bản nội bộ"}[direction]
-    return render(request, "workflow/documents.html", {
+    return _list_response(request, "workflow/documents.html", {
         "title": title, "direction": direction, "page": _page(request, qs), "sort": sort, "g": request.GET,
         **_filter_context(request.user)})
 
@@ -508,7 +521,11 @@ def notification_open(request, pk: int):
 
 @login_required
 def notification_count(request):
-    return JsonResponse({"unread": notifications.unread_count(request.user)})
+    """The unread count: JSON for scripts, the bell itself for the page's HTMX poll (`?bell=lg|sm`)."""
+    unread = notifications.unread_count(request.user)
+    if request.GET.get("bell") in ("lg", "sm"):
+        return render(request, "workflow/_bell_link.html", {"unread_notifications": unread, "size": request.GET["bell"]})
+    return JsonResponse({"unread": unread})
 
 
 @login_required
