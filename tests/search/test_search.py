@@ -179,3 +179,29 @@ def test_api_runs_the_same_search_and_caps_its_count(client, agency, monkeypatch
     monkeypatch.setattr(api_module, "COUNT_CAP", 2)
     body = client.get("/api/documents?q=hoa don dien tu", **auth).json()
     assert body["total"] == 2 and body["total_is_capped"] is True and len(body["items"]) == 3
+
+
+def test_pages_come_ids_first_in_the_lists_order_and_the_indexes_are_there(agency):
+    """records.listing: the same rows in the same order as the plain query, every page, with
+    the list indexes of this backend in place (the retired one gone)."""
+    from vpdt.records.listing import capped_count, page_rows
+
+    office = factories.unit(agency, "VP")
+    head = factories.person(agency, Role.UNIT_HEAD, unit=office)
+    for i in range(23):
+        factories.document(agency, subject=f"Văn bản {i}", urgency=i % 3, drafting_unit=office if i % 2 else None)
+    qs = visible_documents(head).order_by("-urgency", "-created_at", "-id")
+    expected = list(qs.values_list("pk", flat=True))
+    assert expected and len(expected) == 11
+    for start in range(0, 14, 5):
+        assert [d.pk for d in page_rows(qs, start, start + 5, related=("document_type",))] == expected[start:start + 5]
+    assert page_rows(qs, 100, 105) == []
+    assert capped_count(qs, 20) == (11, False) and capped_count(qs, 10) == (10, True)
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'records_document'")
+        else:
+            cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'records_document'")
+        present = {row[0] for row in cursor.fetchall()}
+    assert {name for name, _c in schema.ALL_LIST_INDEXES} <= present
+    assert not set(schema.RETIRED_0005) & present

@@ -16,6 +16,7 @@ from vpdt.api.models import ApiToken, hash_token
 from vpdt.core import request_context
 from vpdt.core.errors import VpdtError
 from vpdt.records.choices import Direction
+from vpdt.records.listing import capped_count, page_rows
 from vpdt.records.permissions import get_visible, visible_documents
 from vpdt.records.search import apply_quick_search
 
@@ -152,7 +153,7 @@ def list_documents(request, direction: str | None = None, q: str | None = None, 
     """Documents the caller may see, urgent first then newest; `q` is the quick search.
 
     `total` is exact up to 10,000; beyond it `total` is 10,000 and `total_is_capped` is true."""
-    qs = visible_documents(request.user).select_related("agency", "document_type")
+    qs = visible_documents(request.user)
     if direction:
         if direction not in Direction.values:
             raise VpdtError("Tham số direction phải là incoming, outgoing hoặc internal.", code="BAD_DIRECTION")
@@ -161,9 +162,10 @@ def list_documents(request, direction: str | None = None, q: str | None = None, 
     page = max(1, page)
     # Counting stops at COUNT_CAP: an exact COUNT over a big agency's 100,000 matches is
     # what made this slow, and nobody pages that far; `total_is_capped` says so.
-    total = qs.order_by()[:COUNT_CAP + 1].count()
-    rows = qs.order_by("-urgency", "-created_at", "-id")[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-    return {"total": min(total, COUNT_CAP), "total_is_capped": total > COUNT_CAP, "items": [_item(d) for d in rows]}
+    total, capped = capped_count(qs, COUNT_CAP)
+    rows = page_rows(qs.order_by("-urgency", "-created_at", "-id"), (page - 1) * PAGE_SIZE, page * PAGE_SIZE,
+                     related=("agency", "document_type"))
+    return {"total": total, "total_is_capped": capped, "items": [_item(d) for d in rows]}
 
 
 @api.get("/documents/{document_id}", response={200: DocumentDetail, 403: ErrorOut, 404: ErrorOut},

@@ -21,7 +21,17 @@ LIST_INDEXES = [
 LIST_INDEXES_0004 = [
     ("doc_agency_order", "agency_id, secrecy, urgency DESC, created_at DESC, id DESC"),
 ]
-ALL_LIST_INDEXES = LIST_INDEXES + LIST_INDEXES_0004
+# Added by records migration 0005: lists page through ids first (records.listing), so the
+# state filter's index also carries secrecy and the ids-only query never reads the table; a
+# unit head's "what my unit drafted / what I drafted" ids come from the index alone too.
+LIST_INDEXES_0005 = [
+    ("doc_list_state_s", "agency_id, direction, state, urgency DESC, created_at DESC, id DESC, secrecy"),
+    ("doc_drafting_unit_ids", "drafting_unit_id, id"),
+    ("doc_created_by_ids", "created_by_id, id"),
+]
+RETIRED_0005 = ["doc_list_state"]  # doc_list_state_s replaces it
+ALL_LIST_INDEXES = [(name, cols) for name, cols in LIST_INDEXES + LIST_INDEXES_0004 + LIST_INDEXES_0005
+                    if name not in RETIRED_0005]
 
 SQLITE_TRIGGERS = {
     "search_document_ai": f"""

@@ -19,6 +19,7 @@ from vpdt.core.errors import InvalidInput, NotFound, PermissionDenied, VpdtError
 from vpdt.directory.models import Agency, Unit, User
 from vpdt.directory.roles import Role
 from vpdt.records.choices import Direction, State, Urgency
+from vpdt.records.listing import capped_count, page_rows
 from vpdt.records.models import Document, DocumentType, DraftVersion, Register
 from vpdt.records.permissions import get_visible, visible_documents
 from vpdt.records.search import apply_quick_search
@@ -86,24 +87,24 @@ def _filtered(request, qs):
     if g.get("state") in State.values:
         qs = qs.filter(state=g["state"])
     sort = g.get("sort") if g.get("sort") in SORTS else "urgent"
-    return qs.select_related("document_type").order_by(*SORTS[sort]), sort
+    return qs.order_by(*SORTS[sort]), sort
 
 
 def _page(request, qs) -> dict:
     """Offset pages with a bounded count: never COUNT(*) over a million rows."""
     number = max(1, _int(request.GET.get("page")) or 1)
     offset = (number - 1) * PAGE_SIZE
-    rows = list(qs[offset:offset + PAGE_SIZE + 1])
+    rows = page_rows(qs, offset, offset + PAGE_SIZE + 1, related=("document_type",))
     has_next = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
-    count = qs.order_by()[:COUNT_CAP + 1].count()
+    count, capped = capped_count(qs, COUNT_CAP)
     day = today()
     for d in rows:
         d.deadline_flag = services.deadline_status(d, day)
     params = request.GET.copy()
     params.pop("page", None)
     return {"rows": rows, "number": number, "has_next": has_next, "has_previous": number > 1,
-            "count": min(count, COUNT_CAP), "count_capped": count > COUNT_CAP, "params": params.urlencode()}
+            "count": count, "count_capped": capped, "params": params.urlencode()}
 
 
 def _filter_context(user) -> dict:
