@@ -184,7 +184,7 @@ def test_api_runs_the_same_search_and_caps_its_count(client, agency, monkeypatch
 def test_pages_come_ids_first_in_the_lists_order_and_the_indexes_are_there(agency):
     """records.listing: the same rows in the same order as the plain query, every page, with
     the list indexes of this backend in place (the retired one gone)."""
-    from vpdt.records.listing import capped_count, page_rows
+    from vpdt.records.listing import page_and_count
 
     office = factories.unit(agency, "VP")
     head = factories.person(agency, Role.UNIT_HEAD, unit=office)
@@ -194,9 +194,14 @@ def test_pages_come_ids_first_in_the_lists_order_and_the_indexes_are_there(agenc
     expected = list(qs.values_list("pk", flat=True))
     assert expected and len(expected) == 11
     for start in range(0, 14, 5):
-        assert [d.pk for d in page_rows(qs, start, start + 5, related=("document_type",))] == expected[start:start + 5]
-    assert page_rows(qs, 100, 105) == []
-    assert capped_count(qs, 20) == (11, False) and capped_count(qs, 10) == (10, True)
+        rows, count, capped, more = page_and_count(qs, start, 5, 1000, related=("document_type",))
+        assert [d.pk for d in rows] == expected[start:start + 5] and count == 11 and not capped
+        assert more == (start + 5 < 11)
+    assert page_and_count(qs, 100, 5, 1000) == ([], 11, False, False)
+    rows, count, capped, more = page_and_count(qs, 5, 5, 20)
+    assert [d.pk for d in rows] == expected[5:10] and (count, capped, more) == (11, False, True)
+    rows, count, capped, more = page_and_count(qs, 10, 5, 3)
+    assert [d.pk for d in rows] == expected[10:] and (count, capped, more) == (3, True, False)
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'records_document'")

@@ -16,7 +16,7 @@ from vpdt.api.models import ApiToken, hash_token
 from vpdt.core import request_context
 from vpdt.core.errors import VpdtError
 from vpdt.records.choices import Direction
-from vpdt.records.listing import capped_count, page_rows
+from vpdt.records.listing import page_and_count
 from vpdt.records.permissions import get_visible, visible_documents
 from vpdt.records.search import apply_quick_search
 
@@ -162,9 +162,8 @@ def list_documents(request, direction: str | None = None, q: str | None = None, 
     page = max(1, page)
     # Counting stops at COUNT_CAP: an exact COUNT over a big agency's 100,000 matches is
     # what made this slow, and nobody pages that far; `total_is_capped` says so.
-    total, capped = capped_count(qs, COUNT_CAP)
-    rows = page_rows(qs.order_by("-urgency", "-created_at", "-id"), (page - 1) * PAGE_SIZE, page * PAGE_SIZE,
-                     related=("agency", "document_type"))
+    rows, total, capped, _more = page_and_count(qs.order_by("-urgency", "-created_at", "-id"), (page - 1) * PAGE_SIZE,
+                                                PAGE_SIZE, COUNT_CAP, related=("agency", "document_type"))
     return {"total": total, "total_is_capped": capped, "items": [_item(d) for d in rows]}
 
 

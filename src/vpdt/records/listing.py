@@ -9,7 +9,10 @@ In one query the database would read the whole row of every match before sorting
 unit head filtering a big agency by state, 39,500 rows from 26,000 table pages to keep 25
 (160 ms on PostgreSQL, BENCHMARKS.md); ids first, 18 ms.
 
-A count stops at a cap: an exact COUNT(*) walks every match and nobody pages that far.
+A count stops at a cap (an exact COUNT(*) walks every match and nobody pages that far) and
+comes from the same ids query, which reads up to the cap: a search's full-text scan runs
+once, not once for the page and once for the count. A page past the cap (rare) is asked for
+with an offset, and counted apart.
 """
 
 from __future__ import annotations
@@ -17,16 +20,17 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 
-def page_rows(qs: QuerySet, start: int, stop: int, *, related: tuple[str, ...] = ()) -> list:
-    """`qs[start:stop]` as model instances, in `qs`'s order, through an ids-only query."""
-    ids = list(qs.values_list("pk", flat=True)[start:stop])
-    if not ids:
-        return []
-    found = qs.model._base_manager.select_related(*related).in_bulk(ids)
-    return [found[pk] for pk in ids if pk in found]
-
-
-def capped_count(qs: QuerySet, cap: int) -> tuple[int, bool]:
-    """(count up to `cap`, whether there are more)."""
-    n = qs.order_by().values("pk")[:cap + 1].count()
-    return min(n, cap), n > cap
+def page_and_count(qs: QuerySet, offset: int, size: int, cap: int, *,
+                   related: tuple[str, ...] = ()) -> tuple[list, int, bool, bool]:
+    """(rows of the page, count up to `cap`, whether there are more than `cap`, whether a next page exists)."""
+    if offset + size <= cap:  # the usual case: one ids query gives the page and the count
+        ids = list(qs.values_list("pk", flat=True)[:cap + 1])
+        count = len(ids)
+        page_ids, has_next = ids[offset:offset + size], count > offset + size
+    else:  # a page past the cap: that page's ids, and the count on its own
+        page_ids = list(qs.values_list("pk", flat=True)[offset:offset + size + 1])
+        has_next = len(page_ids) > size
+        page_ids = page_ids[:size]
+        count = qs.order_by().values("pk")[:cap + 1].count()
+    found = qs.model._base_manager.select_related(*related).in_bulk(page_ids) if page_ids else {}
+    return [found[pk] for pk in page_ids if pk in found], min(count, cap), count > cap, has_next

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from vpdt.core import blobs
@@ -19,7 +20,7 @@ from vpdt.core.errors import InvalidInput, NotFound, PermissionDenied, VpdtError
 from vpdt.directory.models import Agency, Unit, User
 from vpdt.directory.roles import Role
 from vpdt.records.choices import Direction, State, Urgency
-from vpdt.records.listing import capped_count, page_rows
+from vpdt.records.listing import page_and_count
 from vpdt.records.models import Document, DocumentType, DraftVersion, Register
 from vpdt.records.permissions import get_visible, visible_documents
 from vpdt.records.search import apply_quick_search
@@ -50,7 +51,7 @@ def _date(value: str | None) -> dt.date | None:
             return dt.datetime.strptime(value.strip(), fmt).date()
         except ValueError:
             continue
-    raise InvalidInput(f"Ngày không hợp lệ: {value} (dd/mm/yyyy).", code="BAD_DATE")
+    raise InvalidInput(_("Ngày không hợp lệ: %(value)s (dd/mm/yyyy).") % {"value": value}, code="BAD_DATE")
 
 
 def _int(value) -> int | None:
@@ -94,10 +95,7 @@ def _page(request, qs) -> dict:
     """Offset pages with a bounded count: never COUNT(*) over a million rows."""
     number = max(1, _int(request.GET.get("page")) or 1)
     offset = (number - 1) * PAGE_SIZE
-    rows = page_rows(qs, offset, offset + PAGE_SIZE + 1, related=("document_type",))
-    has_next = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
-    count, capped = capped_count(qs, COUNT_CAP)
+    rows, count, capped, has_next = page_and_count(qs, offset, PAGE_SIZE, COUNT_CAP, related=("document_type",))
     day = today()
     for d in rows:
         d.deadline_flag = services.deadline_status(d, day)
@@ -113,8 +111,8 @@ def _filter_context(user) -> dict:
         "types": DocumentType.objects.all(),
         "registers": Register.objects.filter(agency_id__in=agencies, year__gte=timezone.localdate().year - 1),
         "states": State.choices, "urgencies": Urgency.choices, "sorts": [
-            ("urgent", "Khẩn trước"), ("new", "Mới nhất"), ("old", "Cũ nhất"), ("due", "Hạn xử lý"),
-            ("issued", "Ngày ban hành")],
+            ("urgent", _("Khẩn trước")), ("new", _("Mới nhất")), ("old", _("Cũ nhất")), ("due", _("Hạn xử lý")),
+            ("issued", _("Ngày ban hành"))],
     }
 
 
@@ -145,7 +143,7 @@ def queue(request, name: str = "waiting"):
 @login_required
 def documents(request, direction: str):
     qs, sort = _filtered(request, visible_documents(request.user).filter(direction=direction))
-    title = {"incoming": "Văn bản đến", "outgoing": "Văn bản đi", "internal": "Văn bản nội bộ"}[direction]
+    title = {"incoming": _("Văn bản đến"), "outgoing": _("Văn bản đi"), "internal": _("Văn bản nội bộ")}[direction]
     return _list_response(request, "workflow/documents.html", {
         "title": title, "direction": direction, "page": _page(request, qs), "sort": sort, "g": request.GET,
         **_filter_context(request.user)})
@@ -161,8 +159,9 @@ def _visible(request, pk: int) -> Document:
 def _pdf_files(document, attachments, versions) -> list[dict]:
     files = [{"name": a.name, "url": reverse("web:attachment", args=[a.pk]), "kind": a.get_kind_display()}
              for a in attachments if a.name.lower().endswith(".pdf") or a.content_type == "application/pdf"]
-    files += [{"name": f"Dự thảo v{v.number}: {v.name}", "url": reverse("workflow:version", args=[v.pk]),
-               "kind": "Dự thảo"} for v in reversed(versions) if v.name.lower().endswith(".pdf")]
+    files += [{"name": _("Dự thảo v%(number)s: %(name)s") % {"number": v.number, "name": v.name},
+               "url": reverse("workflow:version", args=[v.pk]), "kind": _("Dự thảo")}
+              for v in reversed(versions) if v.name.lower().endswith(".pdf")]
     return files
 
 
@@ -236,7 +235,7 @@ def _users(ids) -> list[User]:
 
 def _target(value: str):
     """`u:<unit id>` or `p:<user id>` from the assign form."""
-    kind, _, pk = (value or "").partition(":")
+    kind, _sep, pk = (value or "").partition(":")
     if kind == "u":
         return Unit.objects.filter(pk=_int(pk)).first()
     if kind == "p":
@@ -270,79 +269,81 @@ def _do(request, doc: Document, action: str):
     if action == "register":
         services.register(user, doc, confirm_duplicate=p.get("confirm") == "1",
                           override_reason=p.get("override_reason", ""))
-        return f"Đã vào sổ, số đến {doc.incoming_number_text}."
+        return _("Đã vào sổ, số đến %(number)s.") % {"number": doc.incoming_number_text}
     if action == "return":
         services.return_to_sender(user, doc, p.get("reason", ""))
-        return "Đã trả lại văn bản."
+        return _("Đã trả lại văn bản.")
     if action == "submit":
         leader = User.objects.filter(pk=_int(p.get("leader"))).first()
         services.submit_to_leader(user, doc, leader=leader, note=p.get("note", ""))
-        return "Đã trình lãnh đạo."
+        return _("Đã trình lãnh đạo.")
     if action == "opinion":
         f, name, ctype = _upload(request, "file")
         services.give_opinion(user, doc, p.get("text", ""), file=f, filename=name, content_type=ctype)
-        return "Đã ghi ý kiến."
+        return _("Đã ghi ý kiến.")
     if action == "extension":
         services.request_extension(user, doc, _date(p.get("new_deadline")), p.get("reason", ""))
-        return "Đã gửi đề nghị gia hạn."
+        return _("Đã gửi đề nghị gia hạn.")
     if action == "decide_extension":
         request_ = services.get_extension(_int(p.get("request")))
         if request_.assignment.document_id != doc.pk:
-            raise NotFound("Không tìm thấy đề nghị gia hạn.")
+            raise NotFound(_("Không tìm thấy đề nghị gia hạn."))
         services.decide_extension(user, request_, approve=p.get("approve") == "1", note=p.get("note", ""))
-        return "Đã duyệt gia hạn." if p.get("approve") == "1" else "Đã từ chối gia hạn."
+        return _("Đã duyệt gia hạn.") if p.get("approve") == "1" else _("Đã từ chối gia hạn.")
     if action == "transfer_back":
         services.transfer_back(user, doc, p.get("reason", ""))
-        return "Đã chuyển lại."
+        return _("Đã chuyển lại.")
     if action == "complete":
         reply = Document.objects.filter(pk=_int(p.get("reply")), agency_id=doc.agency_id).first()
         services.complete(user, doc, summary=p.get("summary", ""), reply=reply)
-        return "Đã hoàn thành xử lý văn bản."
+        return _("Đã hoàn thành xử lý văn bản.")
     if action == "version":
         f, name, _ctype = _upload(request, "file")
         if f is None:
-            raise InvalidInput("Chọn tệp dự thảo (.docx hoặc .pdf).", code="FILE_REQUIRED")
+            raise InvalidInput(_("Chọn tệp dự thảo (.docx hoặc .pdf)."), code="FILE_REQUIRED")
         services.add_version(user, doc, f, name, note=p.get("note", ""))
-        return "Đã lưu phiên bản dự thảo mới."
+        return _("Đã lưu phiên bản dự thảo mới.")
     if action == "recipients":
         services.set_recipients(user, doc, **_recipients_from(request, doc.agency_id))
-        return "Đã cập nhật nơi nhận."
+        return _("Đã cập nhật nơi nhận.")
     if action == "submit_review":
         services.submit_for_review(user, doc, note=p.get("note", ""))
-        return "Đã trình duyệt dự thảo."
+        return _("Đã trình duyệt dự thảo.")
     if action == "approve":
         doc = services.approve(user, doc, p.get("comment", ""), pin=p.get("pin") or None)
         _signing_messages(request, doc)
-        return "Đã duyệt." + (" Văn bản đã được ký số." if getattr(doc.signing, "signed", False) else "")
+        return _("Đã duyệt.") + (" " + _("Văn bản đã được ký số.") if getattr(doc.signing, "signed", False) else "")
     if action == "send_back":
         services.send_back(user, doc, p.get("comment", ""))
-        return "Đã trả lại dự thảo để sửa."
+        return _("Đã trả lại dự thảo để sửa.")
     if action == "forward":
         to = User.objects.filter(pk=_int(p.get("to"))).first()
         services.forward(user, doc, to, p.get("comment", ""))
-        return "Đã chuyển tiếp."
+        return _("Đã chuyển tiếp.")
     if action == "issue_number":
         doc = services.issue_number(user, doc, pin=p.get("pin") or None)
         _signing_messages(request, doc)
-        signed = " và ký số của cơ quan" if getattr(doc.signing, "signed", False) else ""
-        return f"Đã cấp số {doc.code}, ngày {doc.issued_date:%d/%m/%Y}{signed}."
+        values = {"code": doc.code, "date": f"{doc.issued_date:%d/%m/%Y}"}
+        if getattr(doc.signing, "signed", False):
+            return _("Đã cấp số %(code)s, ngày %(date)s và ký số của cơ quan.") % values
+        return _("Đã cấp số %(code)s, ngày %(date)s.") % values
     if action == "release":
         services.release(user, doc)
-        return "Đã phát hành văn bản."
+        return _("Đã phát hành văn bản.")
     if action == "acknowledge":
         services.acknowledge(user, doc)
-        return "Đã xác nhận nhận văn bản."
+        return _("Đã xác nhận nhận văn bản.")
     if action == "recall":
         services.recall(user, doc, p.get("reason", ""))
-        return "Đã thu hồi văn bản."
+        return _("Đã thu hồi văn bản.")
     if action == "replace":
         new = Document.objects.filter(pk=_int(p.get("replacement")), agency_id=doc.agency_id).first()
         services.replace(user, doc, p.get("reason", ""), new)
-        return "Đã đánh dấu văn bản bị thay thế."
+        return _("Đã đánh dấu văn bản bị thay thế.")
     if action == "update":
         data = {k: p[k] for k in ("subject", "note") if p.get(k)}
         services.update_released(user, doc, p.get("reason", ""), data)
-        return "Đã cập nhật thông tin văn bản."
+        return _("Đã cập nhật thông tin văn bản.")
     raise Http404("Thao tác không tồn tại.")
 
 
@@ -377,7 +378,7 @@ def assign_form(request, pk: int):
     actions = services.available_actions(request.user, doc)
     mode = "assign" if "assign" in actions else "reassign" if "reassign" in actions else None
     if mode is None:
-        messages.error(request, "Bạn không có quyền phân công văn bản này.")
+        messages.error(request, _("Bạn không có quyền phân công văn bản này."))
         return redirect("workflow:document", pk=pk)
     units = Unit.objects.filter(agency_id=doc.agency_id, active=True)
     parent = services.check_reassign(request.user, doc) if mode == "reassign" else None
@@ -397,14 +398,14 @@ def assign_form(request, pk: int):
             else:
                 handler = User.objects.filter(pk=_int(p.get("handler"))).first()
                 if handler is None:
-                    raise InvalidInput("Cần chọn cán bộ xử lý.", code="HANDLER_REQUIRED")
+                    raise InvalidInput(_("Cần chọn cán bộ xử lý."), code="HANDLER_REQUIRED")
                 services.reassign(request.user, doc, handler=handler, co=_users(p.getlist("co")),
                                   info=_users(p.getlist("info")), instructions=p.get("instructions", ""),
                                   deadline=deadline)
         except VpdtError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, "Đã phân công xử lý.")
+            messages.success(request, _("Đã phân công xử lý."))
             return redirect("workflow:document", pk=pk)
     return render(request, "workflow/assign.html", {
         "document": doc, "mode": mode, "units": units, "people": people, "parent": parent,
@@ -416,7 +417,7 @@ def receive(request):
     """The clerk receives a paper document: scan and metadata, then registers it on its page."""
     user = request.user
     if not user.agency_id or not user.has_role(Role.CLERK, user.agency_id):
-        return HttpResponseForbidden("Chỉ văn thư tiếp nhận văn bản đến.")
+        return HttpResponseForbidden(_("Chỉ văn thư tiếp nhận văn bản đến."))
     if request.method == "POST":
         p = request.POST
         try:
@@ -429,14 +430,15 @@ def receive(request):
                 "signer_name": p.get("signer_name", "").strip(),
             }
             if data["document_type"] is None:
-                raise InvalidInput("Chọn loại văn bản.", code="TYPE_REQUIRED")
+                raise InvalidInput(_("Chọn loại văn bản."), code="TYPE_REQUIRED")
             f, name, ctype = _upload(request, "scan")
             doc = services.receive_paper(user, user.agency, data, scan=f, scan_name=name,
                                          content_type=ctype or "application/pdf")
             if p.get("register_now") == "1":
                 try:
                     services.register(user, doc)
-                    messages.success(request, f"Đã tiếp nhận và vào sổ, số đến {doc.incoming_number_text}.")
+                    messages.success(request, _("Đã tiếp nhận và vào sổ, số đến %(number)s.") % {
+                        "number": doc.incoming_number_text})
                 except DuplicateIncoming as exc:
                     messages.warning(request, exc.message)
                     return redirect(reverse("workflow:document", args=[doc.pk]) + "?trung=1")
@@ -444,7 +446,7 @@ def receive(request):
                     messages.warning(request, exc.message)
                     return redirect("workflow:document", pk=doc.pk)
             else:
-                messages.success(request, "Đã tiếp nhận văn bản. Kiểm tra rồi vào sổ.")
+                messages.success(request, _("Đã tiếp nhận văn bản. Kiểm tra rồi vào sổ."))
             return redirect("workflow:document", pk=doc.pk)
         except VpdtError as exc:
             messages.error(request, exc.message)
@@ -456,16 +458,16 @@ def receive(request):
 def draft_new(request):
     user = request.user
     if not user.agency_id:
-        return HttpResponseForbidden("Tài khoản chưa thuộc cơ quan nào.")
+        return HttpResponseForbidden(_("Tài khoản chưa thuộc cơ quan nào."))
     if request.method == "POST":
         p = request.POST
         try:
             f, name, _ctype = _upload(request, "file")
             if f is None:
-                raise InvalidInput("Chọn tệp dự thảo (.docx hoặc .pdf).", code="FILE_REQUIRED")
+                raise InvalidInput(_("Chọn tệp dự thảo (.docx hoặc .pdf)."), code="FILE_REQUIRED")
             document_type = DocumentType.objects.filter(pk=_int(p.get("document_type"))).first()
             if document_type is None:
-                raise InvalidInput("Chọn loại văn bản.", code="TYPE_REQUIRED")
+                raise InvalidInput(_("Chọn loại văn bản."), code="TYPE_REQUIRED")
             doc = services.create_draft(user, {
                 "document_type": document_type,
                 "subject": p.get("subject", ""), "urgency": _int(p.get("urgency")) or 0,
@@ -474,9 +476,9 @@ def draft_new(request):
             }, file=f, filename=name, recipients=_recipients_from(request, user.agency_id))
             if p.get("submit_now") == "1":
                 services.submit_for_review(user, doc)
-                messages.success(request, "Đã lưu dự thảo và trình duyệt.")
+                messages.success(request, _("Đã lưu dự thảo và trình duyệt."))
             else:
-                messages.success(request, "Đã lưu dự thảo.")
+                messages.success(request, _("Đã lưu dự thảo."))
             return redirect("workflow:document", pk=doc.pk)
         except VpdtError as exc:
             messages.error(request, exc.message)
@@ -538,14 +540,14 @@ def delegations(request):
             if p.get("revoke"):
                 found = Delegation.objects.filter(pk=_int(p["revoke"])).first()
                 if found is None:
-                    raise NotFound("Không tìm thấy ủy quyền.")
+                    raise NotFound(_("Không tìm thấy ủy quyền."))
                 services.revoke_delegation(user, found)
-                messages.success(request, "Đã thu hồi ủy quyền.")
+                messages.success(request, _("Đã thu hồi ủy quyền."))
             else:
                 deputy = User.objects.filter(pk=_int(p.get("deputy"))).first()
                 services.delegate(user, deputy=deputy, starts_on=_date(p.get("starts_on")),
                                   ends_on=_date(p.get("ends_on")), reason=p.get("reason", ""))
-                messages.success(request, "Đã ủy quyền.")
+                messages.success(request, _("Đã ủy quyền."))
             return redirect("workflow:delegations")
         except VpdtError as exc:
             messages.error(request, exc.message)
