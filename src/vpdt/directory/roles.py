@@ -1,15 +1,16 @@
 """The roles a person holds in an agency (DOMAIN.md "Who")."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    CLERK = "clerk", "Văn thư"
-    LEADER = "leader", "Lãnh đạo cơ quan"
-    UNIT_HEAD = "unit_head", "Lãnh đạo phòng/đơn vị"
-    SPECIALIST = "specialist", "Chuyên viên"
-    AGENCY_ADMIN = "agency_admin", "Quản trị đơn vị"
-    PLATFORM_ADMIN = "platform_admin", "Quản trị hệ thống"
+    CLERK = "clerk", _("Văn thư")
+    LEADER = "leader", _("Lãnh đạo cơ quan")
+    UNIT_HEAD = "unit_head", _("Lãnh đạo phòng/đơn vị")
+    SPECIALIST = "specialist", _("Chuyên viên")
+    AGENCY_ADMIN = "agency_admin", _("Quản trị đơn vị")
+    PLATFORM_ADMIN = "platform_admin", _("Quản trị hệ thống")
 
 
 # Roles that see every (non-secret) document of their agency.

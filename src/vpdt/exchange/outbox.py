@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from vpdt import edxml
 from vpdt.core import audit, blobs
+from vpdt.core.i18n import vietnamese
 from vpdt.core.models import Blob
 from vpdt.directory.models import Agency
 from vpdt.exchange import clients, connections, keys, mapping
@@ -112,7 +113,7 @@ def recipient_code(recipient: Recipient) -> str:
 def _check_travels(document: Document) -> None:
     if document.is_secret:
         raise SecretDocument(
-            f"Văn bản {document.code} là văn bản mật ({document.get_secrecy_display()}): không gửi qua trục liên thông.",
+            f"Văn bản {document.code} là văn bản mật ({vietnamese(document.get_secrecy_display())}): không gửi qua trục liên thông.",
             detail=f"document {document.pk} secrecy={document.secrecy}",
         )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from vpdt.core.models import Blob
 from vpdt.core.text import fold
@@ -265,11 +266,11 @@ class DraftVersion(models.Model):
 
 class Attachment(models.Model):
     class Kind(models.TextChoices):
-        MAIN = "main", "Văn bản chính"
-        APPENDIX = "appendix", "Phụ lục, tệp đính kèm"
-        SCAN = "scan", "Bản quét"
-        OPINION = "opinion", "Tệp ý kiến"
-        OTHER = "other", "Khác"
+        MAIN = "main", _("Văn bản chính")
+        APPENDIX = "appendix", _("Phụ lục, tệp đính kèm")
+        SCAN = "scan", _("Bản quét")
+        OPINION = "opinion", _("Tệp ý kiến")
+        OTHER = "other", _("Khác")
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="attachments", verbose_name="văn bản")
     blob = models.ForeignKey(Blob, on_delete=models.PROTECT, verbose_name="tệp")

@@ -15,6 +15,7 @@ from django.db.models.expressions import RawSQL
 
 from vpdt.core import audit
 from vpdt.core.errors import NotFound, PermissionDenied
+from vpdt.core.i18n import vietnamese
 from vpdt.directory.roles import Role
 from vpdt.records.models import Document, DocumentAccess
 
@@ -103,5 +104,5 @@ def require_role(user, agency_id: int, *roles: str) -> None:
     if user.is_superuser:
         return
     if not any(user.has_role(role, agency_id) for role in roles):
-        names = ", ".join(Role(r).label for r in roles)
+        names = ", ".join(vietnamese(Role(r).label) for r in roles)
         raise PermissionDenied(f"Thao tác này chỉ dành cho: {names}.", detail=f"requires one of {roles}")

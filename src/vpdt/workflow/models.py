@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from vpdt.directory.models import Agency, Unit
 from vpdt.directory.roles import Role
@@ -41,16 +43,16 @@ class Assignment(models.Model):
     """A direction: main handler (chủ trì), co-handler (phối hợp) or for information (để biết)."""
 
     class Role(models.TextChoices):
-        MAIN = "main", "Chủ trì"
-        CO = "co", "Phối hợp"
-        INFO = "info", "Để biết"
+        MAIN = "main", pgettext_lazy("assignment role", "Chủ trì")
+        CO = "co", pgettext_lazy("assignment role", "Phối hợp")
+        INFO = "info", pgettext_lazy("assignment role", "Để biết")
 
     class State(models.TextChoices):
-        PENDING = "pending", "Chờ xử lý"
-        IN_PROGRESS = "in_progress", "Đang xử lý"
-        DONE = "done", "Đã xong"
-        RETURNED = "returned", "Đã chuyển lại"
-        CANCELLED = "cancelled", "Đã hủy"
+        PENDING = "pending", _("Chờ xử lý")
+        IN_PROGRESS = "in_progress", _("Đang xử lý")
+        DONE = "done", _("Đã xong")
+        RETURNED = "returned", _("Đã chuyển lại")
+        CANCELLED = "cancelled", _("Đã hủy")
 
     OPEN = (State.PENDING, State.IN_PROGRESS)
 
@@ -121,9 +123,9 @@ class ExtensionRequest(models.Model):
     """A handler asks for more time; the leader who directed decides."""
 
     class State(models.TextChoices):
-        PENDING = "pending", "Chờ duyệt"
-        APPROVED = "approved", "Đã đồng ý"
-        REJECTED = "rejected", "Không đồng ý"
+        PENDING = "pending", _("Chờ duyệt")
+        APPROVED = "approved", _("Đã đồng ý")
+        REJECTED = "rejected", pgettext_lazy("state", "Không đồng ý")
 
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="extensions",
                                    verbose_name="phân công")
@@ -165,9 +167,9 @@ class ApprovalChain(models.Model):
 
 class ApprovalStep(models.Model):
     class Kind(models.TextChoices):
-        UNIT_HEAD = "unit_head", "Lãnh đạo đơn vị soạn thảo"
-        ROLE = "role", "Người có vai trò (bất kỳ)"
-        USER = "user", "Một cán bộ cụ thể"
+        UNIT_HEAD = "unit_head", _("Lãnh đạo đơn vị soạn thảo")
+        ROLE = "role", _("Người có vai trò (bất kỳ)")
+        USER = "user", _("Một cán bộ cụ thể")
 
     chain = models.ForeignKey(ApprovalChain, on_delete=models.CASCADE, related_name="steps",
                               verbose_name="quy trình")
@@ -193,12 +195,12 @@ class Review(models.Model):
     """One review step of one draft, for one round of review."""
 
     class State(models.TextChoices):
-        WAITING = "waiting", "Chưa đến lượt"
-        PENDING = "pending", "Chờ duyệt"
-        APPROVED = "approved", "Đã duyệt"
-        RETURNED = "returned", "Trả lại"
-        FORWARDED = "forwarded", "Đã chuyển tiếp"
-        CANCELLED = "cancelled", "Đã hủy"
+        WAITING = "waiting", _("Chưa đến lượt")
+        PENDING = "pending", _("Chờ duyệt")
+        APPROVED = "approved", _("Đã duyệt")
+        RETURNED = "returned", pgettext_lazy("state", "Trả lại")
+        FORWARDED = "forwarded", _("Đã chuyển tiếp")
+        CANCELLED = "cancelled", _("Đã hủy")
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="reviews",
                                  verbose_name="văn bản")

@@ -26,9 +26,11 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from vpdt.core import audit
 from vpdt.core.errors import InvalidInput, InvalidState, NotFound, PermissionDenied, VpdtError
+from vpdt.core.i18n import vietnamese
 from vpdt.directory.models import Agency, Unit, User
 from vpdt.directory.roles import Role
 from vpdt.records import services as records
@@ -592,15 +594,16 @@ def set_recipients(user, document: Document, *, units: Iterable[Unit] = (), agen
         document.recipients_text = _recipients_text(document, rows)
         document.save(update_fields=["recipients_text", "updated_at"])
         audit.record("document.recipients", document, user=user,
-                     detail={"recipients": [f"{r.get_kind_display()}: {r.display_name}" for r in rows]})
+                     detail={"recipients": [f"{vietnamese(r.get_kind_display())}: {r.display_name}" for r in rows]})
     return list(document.recipients.all())
 
 
+# Labels are stored as written (Review.label); pages translate them when the catalogue knows them.
 DEFAULT_STEPS = [
-    {"label": "Lãnh đạo phòng duyệt nội dung", "kind": ApprovalStep.Kind.UNIT_HEAD, "role": "", "user": None,
-     "is_signer": False},
-    {"label": "Lãnh đạo cơ quan duyệt, ký", "kind": ApprovalStep.Kind.ROLE, "role": Role.LEADER, "user": None,
-     "is_signer": True},
+    {"label": gettext_noop("Lãnh đạo phòng duyệt nội dung"), "kind": ApprovalStep.Kind.UNIT_HEAD, "role": "",
+     "user": None, "is_signer": False},
+    {"label": gettext_noop("Lãnh đạo cơ quan duyệt, ký"), "kind": ApprovalStep.Kind.ROLE, "role": Role.LEADER,
+     "user": None, "is_signer": True},
 ]
 
 
@@ -820,7 +823,8 @@ def release(user, document: Document) -> list[Recipient]:
                 r.save(update_fields=["state", "status_at"])
                 notify(unit_heads(r.unit), locked, "arrived", f"Văn bản mới đến đơn vị: {_label(locked)}")
         records.set_state(locked, State.RELEASED, user, "document.release", {
-            "recipients": [f"{r.get_kind_display()}: {r.display_name} ({r.get_state_display()})" for r in rows]})
+            "recipients": [f"{vietnamese(r.get_kind_display())}: {r.display_name} ({vietnamese(r.get_state_display())})"
+                           for r in rows]})
         signals.document_released.send(sender=Document, document=locked, recipients=rows, user=user)
         if locked.created_by:
             notify([locked.created_by], locked, "released", f"Văn bản đã phát hành: {_label(locked)}")
@@ -847,7 +851,7 @@ def acknowledge(user, document: Document) -> Recipient:
 
 def check_after_release(user, document: Document, *roles) -> None:
     _need(any(_has(user, r, document.agency_id) for r in roles),
-          "Thao tác này chỉ dành cho: " + ", ".join(Role(r).label for r in roles) + ".")
+          "Thao tác này chỉ dành cho: " + ", ".join(vietnamese(Role(r).label) for r in roles) + ".")
     _state(document, [State.RELEASED], "Chỉ áp dụng cho văn bản đã phát hành.")
 
 
