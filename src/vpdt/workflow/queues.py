@@ -12,6 +12,7 @@ import datetime as dt
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from vpdt.directory.roles import Role
 from vpdt.records.choices import DeliveryState, Direction, State
@@ -123,10 +124,10 @@ def due_soon(user, day: dt.date | None = None) -> QuerySet:
 
 
 QUEUES = {
-    "waiting": ("Chờ xử lý", waiting),
-    "following": ("Theo dõi", lambda user, day=None: following(user)),
-    "overdue": ("Quá hạn", overdue),
-    "due_soon": ("Sắp đến hạn", due_soon),
+    "waiting": (_("Chờ xử lý"), waiting),
+    "following": (_("Theo dõi"), lambda user, day=None: following(user)),
+    "overdue": (_("Quá hạn"), overdue),
+    "due_soon": (_("Sắp đến hạn"), due_soon),
 }
 
 

@@ -1,49 +1,56 @@
-"""The whole story of a document for its page: audit entries and opinions, in time order, in Vietnamese."""
+"""The whole story of a document for its page: audit entries and opinions, in time order.
+
+Labels are translated for the page; what the entries carry (names, reasons, steps) stays as written."""
 
 from __future__ import annotations
+
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from vpdt.core import audit
 from vpdt.records.choices import State
 
 ACTIONS = {
-    "document.receive": "Tiếp nhận văn bản",
-    "document.create": "Tạo dự thảo",
-    "document.attach": "Thêm tệp",
-    "document.update": "Sửa thông tin",
-    "document.draft_version": "Tải lên phiên bản dự thảo",
-    "document.recipients": "Cập nhật nơi nhận",
-    "document.register": "Vào sổ văn bản đến",
-    "document.return": "Trả lại nơi gửi",
-    "document.submit": "Trình lãnh đạo",
-    "document.assign": "Lãnh đạo phân công xử lý",
-    "document.reassign": "Lãnh đạo đơn vị giao xử lý",
-    "document.opinion": "Cho ý kiến",
-    "document.extension_request": "Đề nghị gia hạn",
-    "document.extension_decide": "Duyệt gia hạn",
-    "document.transfer_back": "Chuyển lại",
-    "document.complete": "Hoàn thành xử lý",
-    "document.submit_review": "Trình duyệt dự thảo",
-    "document.review_approve": "Duyệt, chuyển bước tiếp",
-    "document.review_forward": "Chuyển tiếp người duyệt",
-    "document.approve": "Duyệt ký",
-    "document.send_back": "Trả lại để sửa",
-    "document.issue_number": "Cấp số, ngày",
-    "document.release": "Phát hành",
-    "document.acknowledge": "Đơn vị xác nhận đã nhận",
-    "document.recall": "Thu hồi",
-    "document.replace": "Thay thế",
-    "document.update_released": "Cập nhật văn bản đã phát hành",
-    "document.grant_access": "Cấp quyền xem",
-    "document.read_secret": "Xem văn bản mật",
+    "document.receive": _("Tiếp nhận văn bản"),
+    "document.create": _("Tạo dự thảo"),
+    "document.attach": _("Thêm tệp"),
+    "document.update": _("Sửa thông tin"),
+    "document.draft_version": _("Tải lên phiên bản dự thảo"),
+    "document.recipients": _("Cập nhật nơi nhận"),
+    "document.register": _("Vào sổ văn bản đến"),
+    "document.return": _("Trả lại nơi gửi"),
+    "document.submit": _("Trình lãnh đạo"),
+    "document.assign": _("Lãnh đạo phân công xử lý"),
+    "document.reassign": _("Lãnh đạo đơn vị giao xử lý"),
+    "document.opinion": _("Cho ý kiến"),
+    "document.extension_request": _("Đề nghị gia hạn"),
+    "document.extension_decide": _("Duyệt gia hạn"),
+    "document.transfer_back": _("Chuyển lại"),
+    "document.complete": _("Hoàn thành xử lý"),
+    "document.submit_review": _("Trình duyệt dự thảo"),
+    "document.review_approve": _("Duyệt, chuyển bước tiếp"),
+    "document.review_forward": _("Chuyển tiếp người duyệt"),
+    "document.approve": _("Duyệt ký"),
+    "document.send_back": _("Trả lại để sửa"),
+    "document.issue_number": _("Cấp số, ngày"),
+    "document.release": _("Phát hành"),
+    "document.acknowledge": _("Đơn vị xác nhận đã nhận"),
+    "document.recall": _("Thu hồi"),
+    "document.replace": _("Thay thế"),
+    "document.update_released": _("Cập nhật văn bản đã phát hành"),
+    "document.grant_access": _("Cấp quyền xem"),
+    "document.read_secret": _("Xem văn bản mật"),
 }
 
 # Detail keys worth showing a person, with their labels.
 DETAIL = [
-    ("main", "Chủ trì"), ("co", "Phối hợp"), ("info", "Để biết"), ("instructions", "Ý kiến chỉ đạo"),
-    ("deadline", "Hạn"), ("handler", "Cán bộ xử lý"), ("text", "Ý kiến"), ("reason", "Lý do"),
-    ("comment", "Ý kiến"), ("step", "Bước"), ("code", "Số, ký hiệu"), ("incoming_number", "Số đến"),
-    ("leader_name", "Trình"), ("to_name", "Chuyển cho"), ("new", "Hạn mới"), ("summary", "Kết quả"),
-    ("reply_code", "Văn bản trả lời"), ("recipients", "Nơi nhận"), ("name", "Tệp"), ("version", "Phiên bản"),
+    ("main", _("Chủ trì")), ("co", _("Phối hợp")), ("info", _("Để biết")),
+    ("instructions", _("Ý kiến chỉ đạo")), ("deadline", _("Hạn")), ("handler", _("Cán bộ xử lý")),
+    ("text", _("Ý kiến")), ("reason", _("Lý do")), ("comment", _("Ý kiến")), ("step", _("Bước")),
+    ("code", _("Số, ký hiệu")), ("incoming_number", _("Số đến")), ("leader_name", pgettext_lazy("submitted to", "Trình")),
+    ("to_name", _("Chuyển cho")), ("new", _("Hạn mới")), ("summary", _("Kết quả")),
+    ("reply_code", _("Văn bản trả lời")), ("recipients", _("Nơi nhận")), ("name", _("Tệp")),
+    ("version", _("Phiên bản")),
 ]
 
 
@@ -64,7 +71,7 @@ def timeline(document) -> list[dict]:
             continue  # shown from the Opinion row, with its file
         state = detail.get("to")
         items.append({
-            "at": e.at, "who": e.actor_name or "Hệ thống", "what": ACTIONS.get(e.action, e.action),
+            "at": e.at, "who": e.actor_name or gettext("Hệ thống"), "what": ACTIONS.get(e.action, e.action),
             "action": e.action,
             "state": State(state).label if state in State.values and detail.get("from") != state else "",
             "behalf": detail.get("on_behalf_of_name", ""),
@@ -73,8 +80,8 @@ def timeline(document) -> list[dict]:
             "via": e.via,
         })
     for o in document.opinions.select_related("author", "attachment"):
-        items.append({"at": o.created_at, "who": str(o.author) if o.author else "", "what": "Cho ý kiến",
-                      "action": "document.opinion", "state": "", "behalf": "", "details": [],
-                      "opinion": o.text, "file": o.attachment})
+        items.append({"at": o.created_at, "who": str(o.author) if o.author else "",
+                      "what": ACTIONS["document.opinion"], "action": "document.opinion", "state": "", "behalf": "",
+                      "details": [], "opinion": o.text, "file": o.attachment})
     items.sort(key=lambda i: i["at"])
     return items
