@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 
 import pytest
@@ -131,6 +132,49 @@ def test_english_is_switchable(world, login):
     assert "My work" in page and "Quick search" in page
     c.post("/i18n/setlang/", {"language": "vi", "next": "/"})
     assert "Công việc của tôi" in c.get("/").content.decode()
+
+
+# Interface words marked for translation: none may stay once a person has switched to English.
+VIETNAMESE_UI = ["Trạng thái", "Chờ xử lý", "Khẩn trước", "Tìm nhanh", "Công việc của tôi", "Độ khẩn", "Trích yếu",
+                 "Sắp xếp", "Hạn xử lý", "Đăng xuất", "Soạn dự thảo", "Ủy quyền", "Lãnh đạo cơ quan", "Đã phân công",
+                 "Chủ trì", "Phối hợp", "Để biết", "Quá trình xử lý", "Thông tin văn bản", "Ý kiến chỉ đạo",
+                 "Vào sổ", "Trình lãnh đạo", "Thường", "Nơi nhận", "Đánh dấu đã đọc"]
+
+
+def test_pages_in_english_show_no_vietnamese_interface_words(world, login):
+    doc = assigned(world, deadline=dt.date.today() + dt.timedelta(days=5), urgency=1)
+    c = login(world.leader)
+    c.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    expected = {
+        "/": ["My work", "Pending", "Following", "Due soon", "Quick search", "Status", "Urgent first",
+              "Number and symbol", "Agency leader", "Log out"],
+        "/van-ban-den/": ["Incoming", "Assigned", "Urgent", "Incoming no.", "Subject", "More filters"],
+        f"/van-ban/{doc.pk}/": ["Document details", "Timeline", "Issuing agency", "Urgency, secrecy", "Urgent, Normal",
+                                "Lead handler", "Co-handler", "For information", "Assigned by", "Instructions",
+                                "Register incoming document", "Submit to leader", "Leader assigns handling",
+                                "Paper", "Scan"],
+        "/van-ban-di/du-thao/": ["Draft an outgoing document", "Signing authority", "Internal units",
+                                 "Send by e-mail (one address per line)", "approval steps:",
+                                 "Save and submit for review", "Very urgent"],
+        "/uy-quyen/": ["Delegate my work", "New delegation", "Deputy", "Business trip, leave"],
+        "/thong-bao/": ["Notifications", "Mark all as read"],
+    }
+    for url, words in expected.items():
+        page = html.unescape(c.get(url).content.decode())
+        for word in words:
+            assert word in page, (url, word)
+        for word in VIETNAMESE_UI:
+            assert word not in page, (url, word)
+    # Flash messages written by the pages follow the language too.
+    r = c.post("/uy-quyen/", {"deputy": world.deputy.pk, "starts_on": dt.date.today().strftime("%d/%m/%Y"),
+                              "ends_on": FUTURE, "reason": "Đi công tác"}, follow=True)
+    assert "Delegation created." in r.content.decode()
+    page = html.unescape(c.get("/van-ban-den/?from=31/02/2026").content.decode())
+    assert "Invalid date: 31/02/2026" in page
+    # Back in Vietnamese, the same pages speak Vietnamese again.
+    c.post("/i18n/setlang/", {"language": "vi", "next": "/"})
+    page = c.get(f"/van-ban/{doc.pk}/").content.decode()
+    assert "Quá trình xử lý" in page and "Chủ trì" in page and "Vào sổ văn bản đến" in page
 
 
 def test_htmx_asks_for_the_list_alone_and_the_bell_refreshes_itself(world, login):
