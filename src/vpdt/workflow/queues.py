@@ -97,8 +97,10 @@ def following(user) -> QuerySet:
     while that handling is open or finished in the last FOLLOW_DAYS: follow-up, not the archive
     (a leader directs tens of thousands of documents a year; the lists by direction hold them all)."""
     recent = Q(state__in=Assignment.OPEN) | Q(done_at__gte=timezone.now() - dt.timedelta(days=FOLLOW_DAYS))
+    # One lookup per column, each answered by its own index alone (workflow migration 0002).
     lookups = [
-        Assignment.objects.filter(Q(assigned_by=user) | Q(user=user), recent).values_list("document_id", flat=True),
+        Assignment.objects.filter(recent, assigned_by=user).values_list("document_id", flat=True),
+        Assignment.objects.filter(recent, user=user).values_list("document_id", flat=True),
         Review.objects.filter(Q(reviewer=user) | Q(decided_by=user)).values_list("document_id", flat=True),
         Document.objects.filter(created_by=user, direction=Direction.OUTGOING).values_list("id", flat=True),
     ]
@@ -106,8 +108,11 @@ def following(user) -> QuerySet:
         lookups.append(Assignment.objects.filter(recent, unit_id=user.unit_id).values_list("document_id", flat=True))
     # A short set as literal ids (a primary-key lookup on every backend); what a leader
     # follows can be most of the agency: then it stays a subquery, never a long list.
-    ids = list(_union_subquery_qs(*lookups)[:INLINE_IDS + 1])
-    chosen = ids if len(ids) <= INLINE_IDS else _union_subquery(*lookups)
+    # The probe is a UNION ALL that stops at INLINE_IDS + 1 rows: a leader's 8,000 are not
+    # all read (and de-duplicated) just to learn that they are many.
+    parts = [qs.order_by() for qs in lookups]
+    probe = list(parts[0].union(*parts[1:], all=True)[:INLINE_IDS + 1])
+    chosen = sorted(set(probe)) if len(probe) <= INLINE_IDS else _union_subquery(*lookups)
     return visible_documents(user).filter(id__in=chosen)
 
 
