@@ -201,3 +201,28 @@ def test_htmx_asks_for_the_list_alone_and_the_bell_refreshes_itself(world, login
     Notification.objects.create(user=world.spec, kind="x", message="Việc mới")
     bell = c.get("/thong-bao/dem/?bell=lg", HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in bell and 'data-testid="bell"' in bell and "(1)" in bell
+
+
+def test_replace_names_the_replacing_document_by_its_code_and_refuses_an_unknown_one(world, login):
+    from vpdt.workflow import services
+
+    from .walk import approved
+
+    doc = approved(world)
+    services.issue_number(world.clerk, doc)
+    services.release(world.clerk, doc)
+    new = approved(world)
+    services.issue_number(world.clerk, new)
+    new.refresh_from_db()
+    c = login(world.clerk)
+    page = c.get(f"/van-ban/{doc.pk}/").content.decode()
+    assert 'list="replacement-options"' in page and f'<option value="{new.code}">' in page
+    # An unknown replacement is refused with the reason, and nothing changes.
+    r = c.post(f"/van-ban/{doc.pk}/replace/", {"reason": "Sai nội dung", "replacement": "999/XX-YY"}, follow=True)
+    assert "Không tìm thấy văn bản thay thế: 999/XX-YY" in r.content.decode()
+    doc.refresh_from_db()
+    assert doc.state == State.RELEASED
+    r = c.post(f"/van-ban/{doc.pk}/replace/", {"reason": "Sai nội dung", "replacement": new.code}, follow=True)
+    page = r.content.decode()
+    doc.refresh_from_db()
+    assert doc.state == State.REPLACED and "Văn bản thay thế" in page and new.code in page

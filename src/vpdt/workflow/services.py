@@ -881,7 +881,7 @@ def replace(user, document: Document, reason: str, replacement: Document | None 
         check_after_release(user, locked, Role.CLERK, Role.LEADER)
         records.set_state(locked, State.REPLACED, user, "document.replace", {
             "reason": reason, "replacement": replacement.pk if replacement else None,
-            "replacement_code": replacement.code if replacement else ""})
+            "replacement_code": (replacement.code or replacement.subject) if replacement else ""})
     document.refresh_from_db()
     return document
 

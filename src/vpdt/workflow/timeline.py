@@ -50,7 +50,7 @@ DETAIL = [
     ("code", _("Số, ký hiệu")), ("incoming_number", _("Số đến")), ("leader_name", pgettext_lazy("submitted to", "Trình")),
     ("to_name", _("Chuyển cho")), ("new", _("Hạn mới")), ("summary", _("Kết quả")),
     ("reply_code", _("Văn bản trả lời")), ("recipients", _("Nơi nhận")), ("name", _("Tệp")),
-    ("version", _("Phiên bản")),
+    ("version", _("Phiên bản")), ("replacement_code", _("Văn bản thay thế")),
 ]
 
 

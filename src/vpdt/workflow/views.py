@@ -23,7 +23,7 @@ from vpdt.records.choices import Direction, State, Urgency
 from vpdt.records.listing import page_and_count
 from vpdt.records.models import Document, DocumentType, DraftVersion, Register
 from vpdt.records.permissions import get_visible, visible_documents
-from vpdt.records.search import apply_quick_search
+from vpdt.records.search import CODE_RE, apply_quick_search
 from vpdt.records.services import DuplicateIncoming
 from vpdt.workflow import holidays, notifications, queues, services
 from vpdt.workflow.delegation import today
@@ -197,6 +197,8 @@ def document(request, pk: int):
     if "complete" in actions:
         ctx["replies"] = Document.objects.filter(agency_id=doc.agency_id, created_by=user,
                                                  direction=Direction.OUTGOING).order_by("-id")[:30]
+    if "replace" in actions:
+        ctx["replacement_choices"] = replacement_choices(doc)
     if "edit_draft" in actions:
         ctx.update(_recipient_choices(doc.agency_id))
         ctx["chosen_units"] = {r.unit_id for r in ctx["recipients"] if r.unit_id}
@@ -261,6 +263,31 @@ def _recipients_from(request, agency_id: int) -> dict:
 def _signing_messages(request, doc: Document) -> None:
     for warning in getattr(getattr(doc, "signing", None), "warnings", []):
         messages.warning(request, warning)
+
+
+def replacement_choices(doc: Document) -> list[Document]:
+    """What may replace a released document: the agency's other outgoing documents, newest first."""
+    return list(Document.objects.filter(agency_id=doc.agency_id, direction=Direction.OUTGOING)
+                .exclude(pk=doc.pk).exclude(state__in=[State.RECALLED, State.REPLACED])
+                .order_by("-created_at", "-id")[:50])
+
+
+def _replacement(doc: Document, value: str) -> Document | None:
+    """The replacing document named by its số, ký hiệu (`12/SKHCN-VP`) or, for a draft, its id; empty: none."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    outgoing = Document.objects.filter(agency_id=doc.agency_id, direction=Direction.OUTGOING)
+    match = CODE_RE.match(value)
+    if match:
+        found = (outgoing.filter(number=int(match["number"]), notation__iexact=match["notation"])
+                 .order_by("-issued_date", "-id").first())
+    else:
+        found = outgoing.filter(pk=_int(value.lstrip("#"))).first() if _int(value.lstrip("#")) else None
+    if found is None:
+        raise InvalidInput(_("Không tìm thấy văn bản thay thế: %(value)s. Chọn trong danh sách hoặc nhập "
+                             "số, ký hiệu văn bản đi của cơ quan.") % {"value": value}, code="REPLACEMENT_NOT_FOUND")
+    return found
 
 
 def _do(request, doc: Document, action: str):
@@ -337,8 +364,7 @@ def _do(request, doc: Document, action: str):
         services.recall(user, doc, p.get("reason", ""))
         return _("Đã thu hồi văn bản.")
     if action == "replace":
-        new = Document.objects.filter(pk=_int(p.get("replacement")), agency_id=doc.agency_id).first()
-        services.replace(user, doc, p.get("reason", ""), new)
+        services.replace(user, doc, p.get("reason", ""), _replacement(doc, p.get("replacement", "")))
         return _("Đã đánh dấu văn bản bị thay thế.")
     if action == "update":
         data = {k: p[k] for k in ("subject", "note") if p.get(k)}
