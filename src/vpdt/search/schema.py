@@ -30,8 +30,13 @@ LIST_INDEXES_0005 = [
     ("doc_created_by_ids", "created_by_id, id"),
 ]
 RETIRED_0005 = ["doc_list_state"]  # doc_list_state_s replaces it
+# Added by records migration 0006: the "overdue" and "due soon" queues are a state and a
+# due-date range; without it they walked the agency's whole list reading each row.
+LIST_INDEXES_0006 = [
+    ("doc_due", "agency_id, direction, state, due_date"),
+]
 ALL_LIST_INDEXES = [(name, cols) for name, cols in LIST_INDEXES + LIST_INDEXES_0004 + LIST_INDEXES_0005
-                    if name not in RETIRED_0005]
+                    + LIST_INDEXES_0006 if name not in RETIRED_0005]
 
 SQLITE_TRIGGERS = {
     "search_document_ai": f"""
