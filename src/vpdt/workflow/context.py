@@ -14,5 +14,7 @@ def navigation(request) -> dict:
         "unread_notifications": unread_count(user),
         "can_receive": Role.CLERK in roles,
         "can_draft": bool(roles & {Role.SPECIALIST, Role.UNIT_HEAD, Role.LEADER, Role.CLERK}),
-        "can_delegate": bool(roles & {Role.LEADER, Role.UNIT_HEAD}),
+        # Leaders and unit heads delegate their own queue; the agency admin sets one up for
+        # a leader who is away without having done it.
+        "can_delegate": bool(roles & {Role.LEADER, Role.UNIT_HEAD, Role.AGENCY_ADMIN}),
     }

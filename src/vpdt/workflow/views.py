@@ -559,26 +559,37 @@ def notification_count(request):
 
 @login_required
 def delegations(request):
+    """Own delegations for leaders and unit heads; the agency admin sees and manages the agency's."""
     user = request.user
+    is_admin = bool(user.agency_id) and user.has_role(Role.AGENCY_ADMIN, user.agency_id)
+    leaders = User.objects.filter(agency_id=user.agency_id, is_active=True).filter(
+        role_assignments__role__in=[Role.LEADER, Role.UNIT_HEAD],
+        role_assignments__agency_id=user.agency_id).distinct().order_by("full_name", "pk")
     if request.method == "POST":
         p = request.POST
         try:
             if p.get("revoke"):
-                found = Delegation.objects.filter(pk=_int(p["revoke"])).first()
+                found = Delegation.objects.filter(pk=_int(p["revoke"]), agency_id=user.agency_id).first()
                 if found is None:
                     raise NotFound(_("Không tìm thấy ủy quyền."))
                 services.revoke_delegation(user, found)
                 messages.success(request, _("Đã thu hồi ủy quyền."))
             else:
                 deputy = User.objects.filter(pk=_int(p.get("deputy"))).first()
+                principal = user
+                if is_admin and p.get("principal") and _int(p["principal"]) != user.pk:
+                    principal = leaders.filter(pk=_int(p["principal"])).first()
+                    if principal is None:
+                        raise InvalidInput(_("Chọn lãnh đạo ủy quyền trong danh sách."), code="BAD_PRINCIPAL")
                 services.delegate(user, deputy=deputy, starts_on=_date(p.get("starts_on")),
-                                  ends_on=_date(p.get("ends_on")), reason=p.get("reason", ""))
+                                  ends_on=_date(p.get("ends_on")), reason=p.get("reason", ""), principal=principal)
                 messages.success(request, _("Đã ủy quyền."))
             return redirect("workflow:delegations")
         except VpdtError as exc:
             messages.error(request, exc.message)
-    mine = Delegation.objects.filter(Q(principal=user) | Q(deputy=user)).select_related("principal", "deputy")
-    deputies = User.objects.filter(agency_id=user.agency_id, is_active=True).exclude(pk=user.pk).filter(
-        role_assignments__role__in=[Role.LEADER, Role.UNIT_HEAD]).distinct()
-    return render(request, "workflow/delegations.html", {"items": mine, "deputies": deputies, "today": today(),
-                                                         "p": request.POST})
+    scope = Q(agency_id=user.agency_id) if is_admin else Q(principal=user) | Q(deputy=user)
+    items = Delegation.objects.filter(scope).select_related("principal", "deputy").order_by("-starts_on", "-id")[:200]
+    deputies = leaders if is_admin else leaders.exclude(pk=user.pk)
+    return render(request, "workflow/delegations.html", {
+        "items": items, "deputies": deputies, "principals": leaders if is_admin else None, "is_admin": is_admin,
+        "today": today(), "p": request.POST})
