@@ -57,6 +57,18 @@ def django_db_setup(django_db_setup, django_db_blocker):
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:
                 cursor.execute("INSERT INTO core_audit_unlock (reason) VALUES ('test suite flush')")
+    yield
+    # PostgreSQL refuses to drop a test database others still use: the live servers' and
+    # in-process hub's threads may hold connections at the end. Close them first.
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for alias in connections:
+            conn = connections[alias]
+            if conn.vendor == "postgresql":
+                with conn.cursor() as cursor:
+                    cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                   "WHERE datname = current_database() AND pid <> pg_backend_pid()")
 
 
 _DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback"}
