@@ -198,7 +198,7 @@ def document(request, pk: int):
         ctx["replies"] = Document.objects.filter(agency_id=doc.agency_id, created_by=user,
                                                  direction=Direction.OUTGOING).order_by("-id")[:30]
     if "replace" in actions:
-        ctx["replacement_choices"] = replacement_choices(doc)
+        ctx["replacement_choices"] = _replacement_candidates(user, doc).order_by("-created_at", "-id")[:50]
     if "edit_draft" in actions:
         ctx.update(_recipient_choices(doc.agency_id))
         ctx["chosen_units"] = {r.unit_id for r in ctx["recipients"] if r.unit_id}
@@ -265,25 +265,23 @@ def _signing_messages(request, doc: Document) -> None:
         messages.warning(request, warning)
 
 
-def replacement_choices(doc: Document) -> list[Document]:
-    """What may replace a released document: the agency's other outgoing documents, newest first."""
-    return list(Document.objects.filter(agency_id=doc.agency_id, direction=Direction.OUTGOING)
-                .exclude(pk=doc.pk).exclude(state__in=[State.RECALLED, State.REPLACED])
-                .order_by("-created_at", "-id")[:50])
+def _replacement_candidates(user, doc: Document):
+    """What may replace a released document: the agency's other outgoing documents that `user` may see."""
+    return (visible_documents(user).filter(agency_id=doc.agency_id, direction=Direction.OUTGOING)
+            .exclude(pk=doc.pk).exclude(state__in=[State.RECALLED, State.REPLACED]))
 
 
-def _replacement(doc: Document, value: str) -> Document | None:
-    """The replacing document named by its số, ký hiệu (`12/SKHCN-VP`) or, for a draft, its id; empty: none."""
+def _replacement(user, doc: Document, value: str) -> Document | None:
+    """The replacing document named by its số, ký hiệu (`12/SKHCN-VP`) or, for a draft, `#id`; empty: none."""
     value = (value or "").strip()
     if not value:
         return None
-    outgoing = Document.objects.filter(agency_id=doc.agency_id, direction=Direction.OUTGOING)
-    match = CODE_RE.match(value)
-    if match:
-        found = (outgoing.filter(number=int(match["number"]), notation__iexact=match["notation"])
-                 .order_by("-issued_date", "-id").first())
+    candidates = _replacement_candidates(user, doc)
+    if CODE_RE.match(value):
+        found = apply_quick_search(candidates, value).order_by("-issued_date", "-id").first()
     else:
-        found = outgoing.filter(pk=_int(value.lstrip("#"))).first() if _int(value.lstrip("#")) else None
+        pk = _int(value.lstrip("#"))
+        found = candidates.filter(pk=pk).first() if pk else None
     if found is None:
         raise InvalidInput(_("Không tìm thấy văn bản thay thế: %(value)s. Chọn trong danh sách hoặc nhập "
                              "số, ký hiệu văn bản đi của cơ quan.") % {"value": value}, code="REPLACEMENT_NOT_FOUND")
@@ -364,7 +362,7 @@ def _do(request, doc: Document, action: str):
         services.recall(user, doc, p.get("reason", ""))
         return _("Đã thu hồi văn bản.")
     if action == "replace":
-        services.replace(user, doc, p.get("reason", ""), _replacement(doc, p.get("replacement", "")))
+        services.replace(user, doc, p.get("reason", ""), _replacement(user, doc, p.get("replacement", "")))
         return _("Đã đánh dấu văn bản bị thay thế.")
     if action == "update":
         data = {k: p[k] for k in ("subject", "note") if p.get(k)}
