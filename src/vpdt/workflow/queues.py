@@ -37,15 +37,12 @@ def _ids(*querysets) -> list[int]:
     A queue is then `id IN (a short list)` (OR an indexed agency/state range for clerks):
     an OR of correlated subqueries made PostgreSQL walk the whole agency (BENCHMARKS.md).
     """
-    parts = [qs.order_by() for qs in querysets]
-    if not parts:
-        return []
-    return list(parts[0].union(*parts[1:]))
+    return list(_union_subquery_qs(*querysets)) if querysets else []
 
 
-def _union_subquery_qs(*querysets):
+def _union_subquery_qs(*querysets, all_rows: bool = False):
     parts = [qs.order_by() for qs in querysets]
-    return parts[0].union(*parts[1:])
+    return parts[0].union(*parts[1:], all=all_rows)
 
 
 def _union_subquery(*querysets) -> RawSQL:
@@ -110,8 +107,7 @@ def following(user) -> QuerySet:
     # follows can be most of the agency: then it stays a subquery, never a long list.
     # The probe is a UNION ALL that stops at INLINE_IDS + 1 rows: a leader's 8,000 are not
     # all read (and de-duplicated) just to learn that they are many.
-    parts = [qs.order_by() for qs in lookups]
-    probe = list(parts[0].union(*parts[1:], all=True)[:INLINE_IDS + 1])
+    probe = list(_union_subquery_qs(*lookups, all_rows=True)[:INLINE_IDS + 1])
     chosen = sorted(set(probe)) if len(probe) <= INLINE_IDS else _union_subquery(*lookups)
     return visible_documents(user).filter(id__in=chosen)
 
