@@ -7,6 +7,8 @@ on SQLite a table remake would drop them, so `ensure` puts them back).
 
 from __future__ import annotations
 
+from vpdt.core import db_indexes
+
 FTS_TABLE = "search_document_fts"
 PG_INDEX = "search_doc_subject_tsv"
 
@@ -67,20 +69,7 @@ PG_INDEX_SQL = (f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON records_document "
 
 
 def _list_index_sql() -> list[str]:
-    return [f"CREATE INDEX IF NOT EXISTS {name} ON records_document ({cols})" for name, cols in ALL_LIST_INDEXES]
-
-
-def analyze_indexes(connection, names) -> None:
-    """SQLite: give new indexes statistics when the database already has some. Without them
-    the planner preferred walking the new list index over an exact lookup (388/UBND-VP went
-    from 1 ms to 148 ms on 1M documents). PostgreSQL's planner needs nothing per index."""
-    if connection.vendor != "sqlite":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
-        if cursor.fetchone():
-            for name in names:
-                cursor.execute(f"ANALYZE {name}")
+    return [db_indexes.create_sql("records_document", name, cols) for name, cols in ALL_LIST_INDEXES]
 
 
 def _has_documents(connection) -> bool:

@@ -19,18 +19,18 @@ def _indexes_after_migrate(sender, using=None, plan=None, **kwargs) -> None:
     # rebuilds workflow_assignment on SQLite (Django's table remake): put them back.
     if sender.label != "workflow":
         return
-    from importlib import import_module
-
     from django.db import connections
     from django.db.migrations.recorder import MigrationRecorder
+
+    from vpdt.core.db_indexes import create_sql
+    from vpdt.workflow.indexes import FOLLOW_INDEXES, TABLE
 
     connection = connections[using or "default"]
     # A database the router keeps workflow out of (the hub's) records the migration as
     # applied without the table.
     if ("workflow", "0002_perf_follow_indexes") not in MigrationRecorder(connection).applied_migrations() \
-            or "workflow_assignment" not in connection.introspection.table_names():
+            or TABLE not in connection.introspection.table_names():
         return
-    indexes = import_module("vpdt.workflow.migrations.0002_perf_follow_indexes").INDEXES
     with connection.cursor() as cursor:
-        for name, columns in indexes:
-            cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON workflow_assignment ({columns})")
+        for name, columns in FOLLOW_INDEXES:
+            cursor.execute(create_sql(TABLE, name, columns))

@@ -13,9 +13,10 @@ operations = [
 
 
 def analyze(apps, schema_editor):
-    from vpdt.search.schema import LIST_INDEXES, analyze_indexes
+    from vpdt.core.db_indexes import analyze
+    from vpdt.search.schema import LIST_INDEXES
 
-    analyze_indexes(schema_editor.connection, [name for name, _c in LIST_INDEXES + LIST_INDEXES_0004])
+    analyze(schema_editor.connection, [name for name, _c in LIST_INDEXES + LIST_INDEXES_0004])
 
 
 operations.append(migrations.RunPython(analyze, migrations.RunPython.noop, elidable=False))

@@ -5,24 +5,10 @@ documents (113 ms in the database); now it reads the few that match."""
 
 from django.db import migrations
 
+from vpdt.core import db_indexes
 from vpdt.search.schema import LIST_INDEXES_0006
-
-operations = [
-    migrations.RunSQL(f"CREATE INDEX IF NOT EXISTS {name} ON records_document ({columns})",
-                      f"DROP INDEX IF EXISTS {name}", elidable=False)
-    for name, columns in LIST_INDEXES_0006
-]
-
-
-def analyze(apps, schema_editor):
-    from vpdt.search.schema import analyze_indexes
-
-    analyze_indexes(schema_editor.connection, [name for name, _c in LIST_INDEXES_0006])
-
-
-operations.append(migrations.RunPython(analyze, migrations.RunPython.noop, elidable=False))
 
 
 class Migration(migrations.Migration):
     dependencies = [("records", "0005_perf_ids_first")]
-    operations = operations
+    operations = db_indexes.operations("records_document", LIST_INDEXES_0006)
