@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 DEB_PACKAGES := chromium chromium-driver softhsm2 opensc tesseract-ocr tesseract-ocr-vie fonts-dejavu-core
 PG_URL ?= postgres://postgres@127.0.0.1:5432/vpdt
 
-.PHONY: run test test-pg deps venv system-deps lint bench clean
+.PHONY: run test test-pg deps venv system-deps lint lock bench clean
 
 run: deps
 	$(BIN)/vpdt serve --host $(HOST) --port $(PORT) --demo
@@ -33,11 +33,26 @@ deps: system-deps $(VENV)/.installed
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# Installs the exact versions of requirements.lock (runtime and dev, hashes checked), then
+# vpdt itself without resolving anything again. `pip check` fails when pyproject.toml names a
+# dependency the lock lacks: then run `make lock`.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip check
 	touch $@
+
+# Re-resolves requirements.lock from pyproject.toml (runtime + dev extra) for the machines we
+# run on (CPython 3.11, Linux x86_64), with uv; then `make venv` installs it. Run it after
+# adding or changing a dependency; UPGRADE=1 moves every pin to the newest allowed version.
+LOCK_ARGS := --extra dev --python-version 3.11 --python-platform x86_64-unknown-linux-gnu --generate-hashes
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_ARGS) $(if $(UPGRADE),--upgrade) \
+	  --custom-compile-command "make lock" --quiet -o requirements.lock
 
 # Installs the Debian packages only when one is missing (needs root or sudo).
 system-deps:
@@ -48,8 +63,10 @@ system-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+# ruff, then the import contracts of pyproject.toml ([tool.importlinter]) on this tree's src.
 lint: venv
 	$(BIN)/ruff check src tests bench
+	PYTHONPATH=$(CURDIR)/src $(BIN)/lint-imports --no-cache
 
 bench: deps
 	$(BIN)/python -m bench

@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from hub import factories  # noqa: E402
 from hub.procs import HubProcess, wait_for  # noqa: E402
-from vpdt.hub import vxp  # noqa: E402
+from vpdt.vxp import protocol as vxp  # noqa: E402
 
 SENDER, RECEIVER = "000.00.00.H53", "000.00.13.H53"
 PG_URL = "postgres://postgres@127.0.0.1:5432/vpdt_hub_bench"

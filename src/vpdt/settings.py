@@ -44,18 +44,19 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Every app of the project, named once. The order is the lookup order of templates and
+    # static files (an earlier app's file of the same name wins).
     "vpdt.core",
     "vpdt.directory",
     "vpdt.records",
     "vpdt.web",
     "vpdt.api",
+    "vpdt.workflow",
+    "vpdt.signing",
+    "vpdt.exchange",
+    "vpdt.hub",  # the embedded province hub (on its own database alias "hub")
+    "vpdt.search",
 ]
-# Feature apps that may not be present in every checkout yet.
-# VPDT_DISABLE_APPS=vpdt.hub,... leaves some out (a deployment without a local hub, say).
-_disabled = set(filter(None, os.environ.get("VPDT_DISABLE_APPS", "").split(",")))
-for _optional in ("vpdt.workflow", "vpdt.signing", "vpdt.exchange", "vpdt.hub", "vpdt.search"):
-    if (BASE_DIR / _optional.split(".")[1] / "apps.py").exists() and _optional not in _disabled:
-        INSTALLED_APPS.append(_optional)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -128,8 +129,7 @@ DATABASES = {
     "default": _database(_db_url, DATA_DIR / "vpdt.sqlite3"),
     "hub": _database(_hub_url, DATA_DIR / "hub.sqlite3"),
 }
-if "vpdt.hub" in INSTALLED_APPS:
-    DATABASE_ROUTERS = ["vpdt.hub.router.HubRouter"]
+DATABASE_ROUTERS = ["vpdt.hub.router.HubRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "directory.User"

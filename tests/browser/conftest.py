@@ -61,7 +61,7 @@ def demo(settings, tmp_path, monkeypatch):
     hub embedded in the live server; the walks declare the hub's database, so it is emptied
     after each); the signing part is left out to keep the walks short.
     """
-    monkeypatch.setattr("vpdt.demo.loader.EXTENSIONS", ["vpdt.workflow.demo", "vpdt.exchange.demo"])
+    monkeypatch.setattr("vpdt.demo.loader.EXTENSIONS", ["vpdt.workflow.demo", "vpdt.demo.interconnection"])
     settings.HUB_DATA_DIR = str(tmp_path / "hub")
     settings.STORAGES = {**settings.STORAGES, "blobs": {
         "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "blobs")}}}

@@ -11,9 +11,9 @@ from tests import factories
 from vpdt.exchange import inbox
 from vpdt.exchange.models import InboxItem
 from vpdt.hub import services as hub
-from vpdt.hub.client import VxpClient
 from vpdt.records.choices import DeliveryState, Direction, RecipientKind, Source, State
 from vpdt.records.models import Document, Recipient
+from vpdt.vxp.client import VxpClient
 
 from .conftest import make_agency
 

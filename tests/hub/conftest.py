@@ -37,7 +37,7 @@ def connect(hub):
     from django.core.signals import request_finished, request_started
     from django.db import close_old_connections
 
-    from vpdt.hub.client import VxpClient
+    from vpdt.vxp.client import VxpClient
 
     # As django.test.Client does: keep the test transaction's connection open across requests.
     request_started.disconnect(close_old_connections)

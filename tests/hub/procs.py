@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from vpdt.hub.client import VxpClient
+from vpdt.vxp.client import VxpClient
 
 VPDT = [sys.executable, "-m", "vpdt.cli"]
 

@@ -6,9 +6,10 @@ import hashlib
 
 import pytest
 
-from vpdt.hub import services, vxp
-from vpdt.hub.client import VxpRemoteError
+from vpdt.hub import services
 from vpdt.hub.models import Delivery, LogEntry, Package
+from vpdt.vxp import protocol as vxp
+from vpdt.vxp.client import VxpRemoteError
 
 from . import factories
 from .conftest import H53, STT, XA

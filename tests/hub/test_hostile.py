@@ -6,9 +6,10 @@ import errno
 
 import pytest
 
-from vpdt.hub import services, storage, vxp
-from vpdt.hub.client import VxpRemoteError
+from vpdt.hub import services, storage
 from vpdt.hub.models import Delivery, Package, Submission
+from vpdt.vxp import protocol as vxp
+from vpdt.vxp.client import VxpRemoteError
 
 from . import factories
 from .conftest import H53, STT, XA

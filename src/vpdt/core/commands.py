@@ -117,7 +117,7 @@ def cmd_serve(args) -> int:
         for a in demo_accounts():
             print(f"  {a['username']:<26} {a['password']:<10} {a['role']:<14} {a['agency_name']}")
     if args.demo and "vpdt.exchange" in settings.INSTALLED_APPS and "vpdt.hub" in settings.INSTALLED_APPS:
-        from vpdt.exchange.demo import banner
+        from vpdt.demo.interconnection import banner
 
         for line in banner():
             print(line)

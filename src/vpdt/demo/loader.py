@@ -2,8 +2,9 @@
 
 Documents are made through the services where rules matter (numbering, registration), so
 the demo's registers have no gaps and its audit trail is real. Apps that build on the core
-(workflow, exchange, signing) extend the demo through a `demo.py` module with
-`extend_demo(context)`, called after the core data is in.
+(workflow, signing) extend the demo through a `demo.py` module with `extend_demo(context)`,
+called after the core data is in; the interconnection (exchange and hub together) is
+`vpdt.demo.interconnection`.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from vpdt.records import services
 from vpdt.records.choices import AccessReason, DeliveryState, Direction, RecipientKind, Source, State, Urgency
 from vpdt.records.models import Attachment, Document, DocumentAccess, DocumentType, Recipient
 
-EXTENSIONS = ["vpdt.workflow.demo", "vpdt.signing.demo", "vpdt.exchange.demo", "vpdt.hub.demo"]
+EXTENSIONS = ["vpdt.workflow.demo", "vpdt.signing.demo", "vpdt.demo.interconnection"]
 
 
 def _name(rng: random.Random) -> str:
@@ -283,13 +284,7 @@ def load_demo(*, force: bool = False, seed: int = 2026, progress: Callable[[str]
     counts = _load(rng, progress)
     context = {"rng": rng, "progress": progress, "counts": counts}
     for name in EXTENSIONS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name and name.startswith(exc.name):
-                continue
-            raise
-        module.extend_demo(context)
+        importlib.import_module(name).extend_demo(context)
     summary = (f"Đã nạp tỉnh mẫu Bình Sơn: {Agency.objects.count()} cơ quan, {User.objects.count()} cán bộ, "
                f"{Document.objects.count()} văn bản.")
     progress(summary)

@@ -13,7 +13,7 @@ import threading
 
 from vpdt.exchange import connections
 from vpdt.exchange.models import HubConnection
-from vpdt.hub.client import VxpClient
+from vpdt.vxp.client import VxpClient
 
 _lock = threading.Lock()
 _clients: dict[int, tuple[tuple, VxpClient]] = {}

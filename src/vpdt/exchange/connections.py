@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from vpdt.directory.models import Agency
 from vpdt.exchange.models import HubConnection
-from vpdt.hub.client import VxpClient
+from vpdt.vxp.client import VxpClient
 
 # Tests plug an in-process hub here: factory(connection) -> httpx.BaseTransport | None.
 transport_factory: Callable[[HubConnection], httpx.BaseTransport | None] | None = None

@@ -30,7 +30,7 @@ from vpdt.core.models import Blob
 from vpdt.directory.models import Agency
 from vpdt.exchange import clients, connections, handlers
 from vpdt.exchange.models import HubConnection, InboxItem
-from vpdt.hub.client import VxpClient, VxpProtocolError, VxpRemoteError
+from vpdt.vxp.client import VxpClient, VxpProtocolError, VxpRemoteError
 
 log = logging.getLogger("vpdt.exchange")
 

@@ -36,9 +36,9 @@ from vpdt.directory.models import Agency
 from vpdt.exchange import clients, connections, keys, mapping
 from vpdt.exchange.errors import PackageWriteFailed, SecretDocument
 from vpdt.exchange.models import HubConnection, OutboxMessage, StatusEvent
-from vpdt.hub.client import VxpProtocolError, VxpRemoteError
 from vpdt.records.choices import DeliveryState, RecipientKind
 from vpdt.records.models import Attachment, Document, Recipient
+from vpdt.vxp.client import VxpProtocolError, VxpRemoteError
 
 log = logging.getLogger("vpdt.exchange")
 LEASE = dt.timedelta(minutes=5)

@@ -18,8 +18,9 @@ from pathlib import Path
 import httpx
 from django.db import close_old_connections
 
-from vpdt.hub import services, vxp
-from vpdt.hub.client import VxpClient, VxpProtocolError, VxpRemoteError
+from vpdt.hub import services
+from vpdt.vxp import protocol as vxp
+from vpdt.vxp.client import VxpClient, VxpProtocolError, VxpRemoteError
 
 log = logging.getLogger("vpdt.hub.forwarder")
 

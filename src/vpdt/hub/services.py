@@ -25,10 +25,11 @@ from django.db import IntegrityError, OperationalError, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from vpdt.hub import credentials, vxp
+from vpdt.hub import credentials
 from vpdt.hub.models import Agency, Delivery, LogEntry, LogHead, Package, Route, Submission, System, Upstream
 from vpdt.hub.router import HUB_ALIAS as DB
 from vpdt.hub.storage import Incoming, PackageStore, StorageFull
+from vpdt.vxp import protocol as vxp
 
 log = logging.getLogger("vpdt.hub")
 GENESIS = "0" * 64

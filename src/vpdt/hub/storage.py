@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from vpdt.hub import vxp
+from vpdt.vxp import protocol as vxp
 
 CHUNK = 1024 * 1024
 CRLF = b"\r\n"

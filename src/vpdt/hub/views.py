@@ -15,8 +15,9 @@ import logging
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from vpdt.hub import services, vxp
+from vpdt.hub import services
 from vpdt.hub.models import Delivery
+from vpdt.vxp import protocol as vxp
 
 log = logging.getLogger("vpdt.hub")
 STATE_DESC = {

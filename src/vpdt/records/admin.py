@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from vpdt.core.admin_scope import AgencyScopedAdmin, PlatformOnlyAdmin
+from vpdt.directory.admin_scope import AgencyScopedAdmin, PlatformOnlyAdmin
 from vpdt.records.models import DocumentType, FilePlanEntry, Register
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from vpdt.core.admin_scope import AgencyScopedAdmin, PlatformOnlyAdmin
+from vpdt.directory.admin_scope import AgencyScopedAdmin, PlatformOnlyAdmin
 from vpdt.signing.models import SignatureCheck, SigningKey, SigningPolicy, TrustAnchor
 
 

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from vpdt.core.admin_scope import AgencyScopedAdmin
+from vpdt.directory.admin_scope import AgencyScopedAdmin
 from vpdt.directory.models import User
 from vpdt.workflow.models import ApprovalChain, ApprovalStep, Delegation
 

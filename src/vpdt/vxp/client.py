@@ -29,7 +29,7 @@ from pathlib import Path
 
 import httpx
 
-from vpdt.hub import vxp
+from vpdt.vxp import protocol as vxp
 
 CHUNK = 1024 * 1024
 CRLF = b"\r\n"

@@ -8,9 +8,9 @@ import json
 import httpx
 import pytest
 
-from vpdt.hub import client as client_module
-from vpdt.hub import vxp
-from vpdt.hub.client import VxpClient, VxpRemoteError
+from vpdt.vxp import client as client_module
+from vpdt.vxp import protocol as vxp
+from vpdt.vxp.client import VxpClient, VxpRemoteError
 
 
 def _recording_transport(answer):

@@ -1,9 +1,15 @@
 """Django admin for two kinds of administrator: the platform admin sees everything; an agency
-admin sees and edits only what belongs to their own agency."""
+admin sees and edits only what belongs to their own agency.
+
+Here in directory (not core) because scoping needs the agencies and units; every app above
+directory builds its admin pages on these two classes.
+"""
 
 from __future__ import annotations
 
 from django.contrib import admin
+
+from vpdt.directory.models import Agency, Unit
 
 
 class AgencyScopedAdmin(admin.ModelAdmin):
@@ -59,8 +65,6 @@ class AgencyScopedAdmin(admin.ModelAdmin):
         return self._allowed(request, obj)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        from vpdt.directory.models import Agency, Unit
-
         if not self.is_platform_admin(request):
             agencies = self.admin_agencies(request)
             if db_field.related_model is Agency:

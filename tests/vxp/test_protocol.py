@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from vpdt.hub import vxp
+from vpdt.vxp import protocol as vxp
 
 CAPTURED = {
     "Content-Type": "application/octet-stream",

@@ -3,16 +3,19 @@
 Registers each agency in the hub's registry (through the hub's services, on the hub's
 own database) with a generated secret, and gives the e-office the matching HubConnection,
 so releases in the demo travel through the hub over HTTP like any vendor's would.
+
+It lives in the demo package because it is the one place that knows both sides: the
+exchange (the e-office's side) never imports the hub; it reaches it over HTTP only.
 """
 
 from __future__ import annotations
 
 import os
 
-from django.conf import settings
-
 from vpdt.directory.models import Agency
 from vpdt.exchange import services
+from vpdt.exchange.connections import resolve_endpoint
+from vpdt.hub import services as hub
 
 # A system of another vendor, registered on the demo hub only: a person points their own
 # VXP client (e.g. the national axis SDK) at the demo hub with these credentials.
@@ -28,8 +31,6 @@ def hub_endpoint() -> str:
 
 
 def banner() -> list[str]:
-    from vpdt.exchange.connections import resolve_endpoint
-
     return [
         f"  Hệ thống của hãng khác (thử với SDK trục liên thông): endpoint {resolve_endpoint(hub_endpoint())}",
         f"    mã cơ quan {OUTSIDE_CODE}, systemId {OUTSIDE_SYSTEM_ID}, secret {OUTSIDE_SECRET}",
@@ -37,10 +38,6 @@ def banner() -> list[str]:
 
 
 def extend_demo(context: dict) -> None:
-    if "vpdt.hub" not in settings.INSTALLED_APPS:
-        return
-    from vpdt.hub import services as hub
-
     progress = context.get("progress", lambda _m: None)
     endpoint = hub_endpoint()
     count = 0

@@ -6,7 +6,7 @@ values from that signed JSON (the only values the hub trusts). Writing: `sign_he
 builds the header list a client sends, in the SDK's own order; `response` builds the
 JSON body every operation answers with. See docs/VXP.md in the shared docs.
 
-No Django here: the client and the tests use it without settings.
+No Django here: the hub, the client and the tests use it without settings.
 """
 
 from __future__ import annotations

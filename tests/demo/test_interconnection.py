@@ -3,7 +3,7 @@
 import pytest
 
 from tests import factories
-from vpdt.exchange import demo
+from vpdt.demo import interconnection as demo
 from vpdt.exchange.models import HubConnection
 from vpdt.hub.models import Agency as HubAgency
 
