@@ -15,6 +15,7 @@ import concurrent.futures
 import contextlib
 import datetime as dt
 import io
+import mmap
 import os
 import shutil
 import tempfile
@@ -410,8 +411,71 @@ def verify_pdf(src, *, trust_roots: list | None = None, crls: list | None = None
     `src`: a path, an open binary file (read where it stands, never whole) or bytes.
     Raises SigningError("PDF_UNREADABLE") when `src` is not a readable PDF.
     """
-    with _input(src) as buf:
-        return _verify(buf, trust_roots=trust_roots, crls=crls, allow_fetching=allow_fetching)
+    with _input(src) as buf, _lazy_payloads(buf) as lazy:
+        return _verify(lazy, trust_roots=trust_roots, crls=crls, allow_fetching=allow_fetching)
+
+
+LAZY_PAYLOAD_BYTES = 4 * 1024 * 1024
+
+
+class _LazyPayloadFile(io.RawIOBase):
+    """A PDF file for pyHanko's reader in which a large stream's bytes are not read until used.
+
+    pyHanko reads each object's stream payload whole as soon as it reads the object, and
+    checking what changed after an earlier signature (diff analysis) reads every object of
+    each revision: a 200 MB scanned page would be loaded into memory only to be skipped.
+    Here a read of LAZY_PAYLOAD_BYTES or more returns a view of the file mapped in memory
+    (mmap): the pages of that view are only read from disk if something uses the payload.
+    Smaller reads, and the byte-range hashing (readinto), go through the file descriptor and
+    the page cache, so they do not count in the process's memory either.
+    """
+
+    def __init__(self, fh: BinaryIO):
+        super().__init__()
+        self._fd = fh.fileno()
+        self._size = os.fstat(self._fd).st_size
+        self._map = mmap.mmap(self._fd, 0, access=mmap.ACCESS_READ) if self._size else None
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._pos, os.SEEK_END: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def read(self, size: int | None = -1):
+        end = self._size if size is None or size < 0 else min(self._pos + size, self._size)
+        start = self._pos
+        if end <= start:
+            return b""
+        self._pos = end
+        if end - start >= LAZY_PAYLOAD_BYTES and self._map is not None:
+            return memoryview(self._map)[start:end]
+        return os.pread(self._fd, end - start, start)
+
+    def readinto(self, buffer) -> int:
+        n = os.preadv(self._fd, [buffer], self._pos) if self._pos < self._size else 0
+        self._pos += n
+        return n
+
+
+@contextlib.contextmanager
+def _lazy_payloads(buf: BinaryIO) -> Iterator[BinaryIO]:
+    """`buf` as a _LazyPayloadFile when it is a real file; as it is otherwise (bytes in memory)."""
+    try:
+        buf.fileno()
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        yield buf
+        return
+    yield _LazyPayloadFile(buf)
 
 
 def _verify(buf: BinaryIO, *, trust_roots, crls, allow_fetching: bool) -> list[SignatureReport]:
