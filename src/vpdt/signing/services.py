@@ -8,10 +8,15 @@ signing in the release chain, and verification of every PDF an agency receives.
   (`fill.fill`, form filling keeps the signer's signature valid), the agency signs with the seal
   over the left third of the signer's image; the result is the document's main attachment.
   PDF appendices get `pdf.sign_attachment` (top right of page 1, "số, ký hiệu" and time).
+- Both sign OUTSIDE any transaction (seconds on a token or a remote service) and store the
+  signed file as a blob; `record_person_signature` / `record_agency_signature` then write
+  the rows inside the caller's short transaction, after checking nothing changed meanwhile.
 - A missing key lets the step go on unsigned with a warning, unless the agency's
   `SigningPolicy.require_signatures` is on. A .docx draft stays unsigned with a note.
-- `verify_attachment` stores a `SignatureCheck`; `can_register` refuses failing signatures
-  (modified, invalid, revoked, expired) unless the clerk overrides with a reason (audited).
+- `verify_received` is the seam from a stored received file to its verification, called
+  explicitly after the commit by each path that stores one; `verify_attachment` streams the
+  file and stores a `SignatureCheck`; `can_register` refuses failing signatures (modified,
+  invalid, revoked, expired) unless the clerk overrides with a reason (audited).
 """
 
 from __future__ import annotations
