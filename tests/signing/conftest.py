@@ -3,18 +3,24 @@
 `demo_ca`: one demo PKI for the session (root, intermediate, people, agencies, CRLs).
 `softhsm_token`: a SoftHSM2 token in a temporary directory holding the signer's key and
 certificate; skipped loudly when SoftHSM2 is not installed.
+`FakeSigningService` / `signing_service`: a remote signing service on 127.0.0.1, slow on demand.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import shutil
 import subprocess
+import threading
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from vpdt.signing import images, keys, pki, samples
@@ -115,3 +121,67 @@ def softhsm_token(demo_ca, tmp_path_factory) -> SoftHSMToken:
     _run(["pkcs11-tool", "--module", lib, "--token-label", token.token_label, "--login", "--pin", token.pin,
           "--write-object", str(ca_der), "--type", "cert", "--label", "issuing-ca", "--id", "02"], env)
     return token
+
+
+class FakeSigningService:
+    """A signing service on 127.0.0.1 that holds one PKCS#12 key, as agencies' vendors do.
+
+    A slow one: with `delay`, each signature waits that long (or until `gate` is set) before
+    it answers; `started` is set when a signature request arrives, `answered` when one left.
+    """
+
+    API_KEY = "test-api-key"
+
+    def __init__(self, p12: bytes, password: str, key_id: str, *, delay: float = 0.0):
+        self.key, cert, extra = pkcs12.load_key_and_certificates(p12, password.encode())
+        self.chain_pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in [cert, *extra])
+        self.key_id, self.calls, self.delay = key_id, [], delay
+        self.started, self.gate, self.answered = threading.Event(), threading.Event(), threading.Event()
+        service = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def _reply(self, code, body: bytes, ctype="application/json"):
+                self.send_response(code)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def _authorised(self):
+                return self.headers.get("Authorization") == f"Bearer {service.API_KEY}"
+
+            def do_GET(self):
+                if not self._authorised():
+                    return self._reply(401, b"{}")
+                if self.path != f"/certificate?key_id={service.key_id}":
+                    return self._reply(404, b"{}")
+                self._reply(200, service.chain_pem, "application/pem-certificate-chain")
+
+            def do_POST(self):
+                if not self._authorised():
+                    return self._reply(401, b"{}")
+                req = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                service.calls.append(req)
+                service.started.set()
+                if service.delay:
+                    service.gate.wait(service.delay)
+                algo = {"sha256": hashes.SHA256(), "sha384": hashes.SHA384(), "sha512": hashes.SHA512()}
+                sig = service.key.sign(
+                    base64.b64decode(req["data_to_sign_b64"]), padding.PKCS1v15(), algo[req["digest_algorithm"]]
+                )
+                self._reply(200, json.dumps({"signature_b64": base64.b64encode(sig).decode()}).encode())
+                service.answered.set()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def signing_service(demo_ca):
+    service = FakeSigningService(demo_ca.people["an"].read_bytes(), demo_ca.password, "an-01")
+    yield service
+    service.server.shutdown()

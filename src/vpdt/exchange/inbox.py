@@ -19,6 +19,7 @@ import tempfile
 import zipfile
 
 import httpx
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -30,6 +31,8 @@ from vpdt.core.models import Blob
 from vpdt.directory.models import Agency
 from vpdt.exchange import clients, connections, handlers
 from vpdt.exchange.models import HubConnection, InboxItem
+from vpdt.records.choices import Direction
+from vpdt.records.models import Document
 from vpdt.vxp.client import VxpClient, VxpProtocolError, VxpRemoteError
 
 log = logging.getLogger("vpdt.exchange")
@@ -147,7 +150,28 @@ def ingest_file(connection: HubConnection, hub_doc_id: str, path: str, *, to_cod
     except IntegrityError:
         # Processed concurrently by another worker: that one recorded it.
         return InboxItem.objects.get(connection=connection, hub_doc_id=hub_doc_id)
+    _verify_received(agency, package)
     return item
+
+
+def _verify_received(agency: Agency, package) -> None:
+    """After the inbox transaction has committed: verify the signatures of the PDFs it stored.
+
+    Verifying hashes every byte of a file, so it runs outside the transaction (no write lock
+    held meanwhile), through the signing app's one seam, `signing.services.verify_received`.
+    It covers every document the package's files joined: a new document, a paper registration
+    it reconciled with, the copies an update reached. Until then the page shows "chưa kiểm tra".
+    """
+    if package.kind != "document" or not django_apps.is_installed("vpdt.signing"):
+        return
+    from vpdt.signing import services as signing
+
+    shas = [att.stored[0].pk for att in package.attachments if att.stored]
+    if not shas:
+        return
+    for document in (Document.objects.filter(agency=agency, direction=Direction.INCOMING, attachments__blob_id__in=shas)
+                     .distinct().order_by("id")):
+        signing.verify_received(document)
 
 
 def acknowledge(client: VxpClient, item: InboxItem) -> None:

@@ -64,6 +64,18 @@ def next_number(register: Register) -> int:
     return Register.objects.values_list("last_number", flat=True).get(pk=register.pk)
 
 
+def planned_number(document: Document, issued: dt.date) -> int:
+    """The number `next_number` would give an outgoing document now, without taking it (read only).
+
+    Signing fills the number into the PDF before the short transaction that takes it; that
+    transaction compares the number it took with this one (another clerk may have been faster).
+    """
+    last = (Register.objects.filter(agency=document.agency, direction=Direction.OUTGOING,
+                                    series=series_for(document), year=issued.year)
+            .values_list("last_number", flat=True).first())
+    return (last or 0) + 1
+
+
 def notation_for(document: Document) -> str:
     """Ký hiệu: `QĐ-UBND` for a typed document; `UBND-VP` for a công văn (agency - drafting unit)."""
     agency = document.agency.abbreviation

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from vpdt.core import audit, blobs
 from vpdt.core.errors import InvalidInput, InvalidState, PermissionDenied, VpdtError
+from vpdt.core.models import Blob
 from vpdt.directory.models import Agency
 from vpdt.directory.roles import Role
 from vpdt.records import numbering, signals
@@ -163,13 +164,16 @@ def add_attachment(user, document: Document, stream: BinaryIO, name: str, *, con
     return attachment
 
 
-def add_draft_version(user, document: Document, stream: BinaryIO, name: str, *, content_type: str = "",
+def add_draft_version(user, document: Document, stream: BinaryIO | Blob, name: str, *, content_type: str = "",
                       note: str = "") -> DraftVersion:
+    """A new draft version from `stream`, or from a Blob already stored (signing stores the signed
+    file before its short transaction, so the file is not copied again while the lock is held)."""
     if not can_view(user, document):
         raise PermissionDenied("Bạn không có quyền sửa dự thảo này.")
     if document.number is not None:
         raise InvalidState("Văn bản đã cấp số, không thêm phiên bản dự thảo.", code="ALREADY_NUMBERED")
-    blob = blobs.store_stream(stream, max_bytes=document.agency.upload_limit_bytes())
+    blob = stream if isinstance(stream, Blob) else blobs.store_stream(
+        stream, max_bytes=document.agency.upload_limit_bytes())
     with transaction.atomic():
         last = DraftVersion.objects.filter(document=document).aggregate(m=Max("number"))["m"] or 0
         version = DraftVersion.objects.create(

@@ -86,5 +86,10 @@ def extend_demo(context: dict) -> None:
     progress("Ký số các văn bản đi đã phát hành (người ký, rồi cơ quan)…")
     count = _sign_released({(u.agency_id, u.full_name): u for u in leaders})
     context.setdefault("counts", {})["signed"] = count
+    # The demo's deliveries stored received files without the inbox: verify them as it would.
+    received = (Document.objects.filter(direction=Direction.INCOMING,
+                                        attachments__signature_check__isnull=True).distinct().order_by("id"))
+    for document in received:
+        signing.verify_received(document)
     progress(f"Đã ký số {count} văn bản. CA demo: {directory} (kiểm tra: vpdt pdf verify TỆP.pdf "
              f"--trust {ca.root_pem}); mật khẩu các tệp .p12: {ca.password}")

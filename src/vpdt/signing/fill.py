@@ -15,6 +15,7 @@ import io
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -37,8 +38,15 @@ def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def _texts(data: bytes) -> tuple[list[_Text], float]:
-    page = PdfReader(io.BytesIO(data)).pages[0]
+def _file(src) -> BinaryIO:
+    if isinstance(src, (bytes, bytearray)):
+        return io.BytesIO(bytes(src))
+    src.seek(0)
+    return src
+
+
+def _texts(src) -> tuple[list[_Text], float]:
+    page = PdfReader(_file(src)).pages[0]
     out: list[_Text] = []
 
     def visit(text, cm, tm, font_dict, font_size):
@@ -61,9 +69,9 @@ def _width(text: str, size: float) -> float:
     return pdfmetrics.stringWidth(text, "DejaVuSerif", size)
 
 
-def locate(data: bytes) -> dict[str, tuple[float, float, float, float, float]]:
+def locate(src) -> dict[str, tuple[float, float, float, float, float]]:
     """Rectangles (x1, y1, x2, y2, font size) of the "Số:" line and of the date line on page 1."""
-    texts, width = _texts(data)
+    texts, width = _texts(src)
     found = {}
     for t in texts:
         if NUMBER_FIELD not in found and t.text.startswith("Số:"):
@@ -78,10 +86,17 @@ def locate(data: bytes) -> dict[str, tuple[float, float, float, float, float]]:
 
 def prepare(data: bytes) -> tuple[bytes, list[str]]:
     """Add the empty number and date fields; returns the new PDF and the fields added."""
-    rects = locate(data)
+    out = io.BytesIO()
+    added = prepare_file(io.BytesIO(data), out)
+    return (out.getvalue(), added) if added else (data, [])
+
+
+def prepare_file(src: BinaryIO, dst: BinaryIO) -> list[str]:
+    """`prepare` from one open file into another (streamed); [] and nothing written when no line is found."""
+    rects = locate(src)
     if not rects:
-        return data, []
-    w = IncrementalPdfFileWriter(io.BytesIO(data))
+        return []
+    w = IncrementalPdfFileWriter(_file(src))
     page_ref, _resources = w.find_page_for_modification(0)
     page = page_ref.get_object()
     root = w.root
@@ -117,9 +132,8 @@ def prepare(data: bytes) -> tuple[bytes, list[str]]:
         annots.append(ref)
     if isinstance(form.raw_get("/Fields"), generic.IndirectObject):
         w.mark_update(form.raw_get("/Fields"))
-    out = io.BytesIO()
-    w.write(out)
-    return out.getvalue(), list(rects)
+    w.write(dst)
+    return list(rects)
 
 
 def _appearance(w: IncrementalPdfFileWriter, text: str, width: float, height: float, size: float):
@@ -147,10 +161,17 @@ def _appearance(w: IncrementalPdfFileWriter, text: str, width: float, height: fl
 
 def fill(data: bytes, values: dict[str, str]) -> tuple[bytes, list[str]]:
     """Set the prepared fields' values and appearances; returns the new PDF and the fields filled."""
+    out = io.BytesIO()
+    filled = fill_file(io.BytesIO(data), out, values)
+    return (out.getvalue(), filled) if filled else (data, [])
+
+
+def fill_file(src: BinaryIO, dst: BinaryIO, values: dict[str, str]) -> list[str]:
+    """`fill` from one open file into another (streamed); [] and nothing written when no field is found."""
     reader_fields = {}
-    w = IncrementalPdfFileWriter(io.BytesIO(data))
+    w = IncrementalPdfFileWriter(_file(src))
     if "/AcroForm" not in w.root:
-        return data, []
+        return []
     form = w.root["/AcroForm"]
     for ref in form.get("/Fields", []):
         field = ref.get_object()
@@ -158,7 +179,7 @@ def fill(data: bytes, values: dict[str, str]) -> tuple[bytes, list[str]]:
         if name in values and field.get("/FT") == "/Tx":
             reader_fields[name] = (ref, field)
     if not reader_fields:
-        return data, []
+        return []
     for name, (ref, field) in reader_fields.items():
         x1, y1, x2, y2 = (float(v) for v in field["/Rect"])
         width, height = x2 - x1, y2 - y1
@@ -167,6 +188,5 @@ def fill(data: bytes, values: dict[str, str]) -> tuple[bytes, list[str]]:
         field[generic.NameObject("/AP")] = generic.DictionaryObject({
             generic.NameObject("/N"): _appearance(w, values[name], width, height, size)})
         w.mark_update(ref)
-    out = io.BytesIO()
-    w.write(out)
-    return out.getvalue(), list(reader_fields)
+    w.write(dst)
+    return list(reader_fields)

@@ -12,11 +12,17 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import datetime as dt
 import io
+import mmap
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from PIL import Image
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
@@ -41,6 +47,7 @@ VN_TZ = dt.timezone(dt.timedelta(hours=7), "ICT")
 TRUST_ROOTS_ENV = "VPDT_TRUST_ROOTS"
 STAMP_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
+CHUNK = 1024 * 1024
 SUMMARIES = ("valid", "valid_untrusted", "modified", "invalid", "revoked", "expired")
 # Worst first: the first summary found among a document's signatures decides it.
 SEVERITY = ("invalid", "modified", "revoked", "expired", "valid_untrusted", "valid")
@@ -105,23 +112,54 @@ class SignatureReport:
 # ---------------------------------------------------------------- input/output
 
 
-def _read_input(src) -> io.BytesIO:
+@contextlib.contextmanager
+def _input(src) -> Iterator[BinaryIO]:
+    """`src` as a seekable binary file, never read whole: a path is opened, a file is rewound.
+
+    Bytes are still accepted (small files, tests); large files come as paths or open files.
+    """
+    if isinstance(src, (bytes, bytearray, memoryview)):
+        yield io.BytesIO(bytes(src))
+        return
     try:
-        if isinstance(src, (str, Path)):
-            return io.BytesIO(Path(src).read_bytes())
-        if isinstance(src, (bytes, bytearray)):
-            return io.BytesIO(bytes(src))
-        src.seek(0)
-        return io.BytesIO(src.read())
-    except OSError as exc:
+        fh = open(src, "rb") if isinstance(src, (str, Path)) else None  # noqa: SIM115 (closed below)
+        if fh is None:
+            src.seek(0)
+    except (OSError, AttributeError) as exc:
         raise SigningError("PDF_UNREADABLE", "Không đọc được tệp PDF.", f"{src}: {exc}") from exc
+    if fh is None:
+        yield src
+        return
+    with fh:
+        yield fh
 
 
-def _write_output(dst, data: bytes) -> None:
+@contextlib.contextmanager
+def _output(dst) -> Iterator[BinaryIO]:
+    """A readable, writable, seekable file for pyHanko to write the signed PDF into.
+
+    pyHanko reads its output back to hash the byte ranges; given such a file (or a path) it
+    writes there directly, so the signed PDF is never held whole in memory. A write-only
+    `dst` gets a temporary file, copied over in chunks at the end.
+    """
     if isinstance(dst, (str, Path)):
-        Path(dst).write_bytes(data)
-    else:
-        dst.write(data)
+        with open(dst, "w+b") as fh:
+            yield fh
+        return
+    if _random_access(dst):
+        yield dst
+        return
+    with tempfile.TemporaryFile() as tmp:
+        yield tmp
+        tmp.seek(0)
+        shutil.copyfileobj(tmp, dst, CHUNK)
+
+
+def _random_access(fh) -> bool:
+    try:
+        return fh.readable() and fh.writable() and fh.seekable()
+    except (AttributeError, ValueError, OSError):
+        return False
 
 
 def _image(image) -> Image.Image:
@@ -132,7 +170,7 @@ def _image(image) -> Image.Image:
     return Image.open(image)
 
 
-def _page_count(buf: io.BytesIO) -> int:
+def _page_count(buf: BinaryIO) -> int:
     return int(PdfFileReader(buf, strict=False).root["/Pages"]["/Count"])
 
 
@@ -161,80 +199,83 @@ def sign_pdf(
     end) showing `image` (a transparent PNG, stretched to the box) or `stamp_text` (10 pt).
     Without `box`, the field must exist already or becomes invisible.
     """
-    buf = _read_input(src)
-    try:
-        writer = IncrementalPdfFileWriter(buf, strict=False)
-    except Exception as exc:
-        raise SigningError("PDF_UNREADABLE", "Tệp không phải PDF hợp lệ.", f"{type(exc).__name__}: {exc}") from exc
-    n_pages = int(writer.root["/Pages"]["/Count"])
-    page_index = page if page >= 0 else n_pages + page
-    if not 0 <= page_index < n_pages:
-        raise SigningError("PDF_BAD_PAGE", "Trang đặt chữ ký không tồn tại.", f"page {page} of {n_pages}")
-
-    style = None
-    if image is not None:
+    with _input(src) as buf:
         try:
-            img = _image(image)
-        except OSError as exc:
-            raise SigningError("IMAGE_UNREADABLE", "Không đọc được ảnh chữ ký hoặc con dấu.", str(exc)) from exc
-        style = StaticStampStyle(background=PdfImage(img), border_width=0, background_opacity=1.0)
-    elif stamp_text is not None:
-        font = GlyphAccumulatorFactory(str(STAMP_FONT)) if STAMP_FONT.exists() else None
-        tbs = TextBoxStyle(font=font, font_size=10) if font else TextBoxStyle(font_size=10)
-        style = TextStampStyle(stamp_text=stamp_text, text_box_style=tbs, border_width=0, background=None)
+            writer = IncrementalPdfFileWriter(buf, strict=False)
+        except Exception as exc:
+            raise SigningError("PDF_UNREADABLE", "Tệp không phải PDF hợp lệ.", f"{type(exc).__name__}: {exc}") from exc
+        n_pages = int(writer.root["/Pages"]["/Count"])
+        page_index = page if page >= 0 else n_pages + page
+        if not 0 <= page_index < n_pages:
+            raise SigningError("PDF_BAD_PAGE", "Trang đặt chữ ký không tồn tại.", f"page {page} of {n_pages}")
 
-    if embed_revocation and validation_context is None:
-        roots = default_trust_roots()
-        validation_context = ValidationContext(
-            trust_roots=[_asn1(c) for c in roots] or None, allow_fetching=True, revocation_mode="soft-fail"
+        style = None
+        if image is not None:
+            try:
+                img = _image(image)
+            except OSError as exc:
+                raise SigningError("IMAGE_UNREADABLE", "Không đọc được ảnh chữ ký hoặc con dấu.", str(exc)) from exc
+            style = StaticStampStyle(background=PdfImage(img), border_width=0, background_opacity=1.0)
+        elif stamp_text is not None:
+            font = GlyphAccumulatorFactory(str(STAMP_FONT)) if STAMP_FONT.exists() else None
+            tbs = TextBoxStyle(font=font, font_size=10) if font else TextBoxStyle(font_size=10)
+            style = TextStampStyle(stamp_text=stamp_text, text_box_style=tbs, border_width=0, background=None)
+
+        if embed_revocation and validation_context is None:
+            roots = default_trust_roots()
+            validation_context = ValidationContext(
+                trust_roots=[_asn1(c) for c in roots] or None, allow_fetching=True, revocation_mode="soft-fail"
+            )
+        meta = signers.PdfSignatureMetadata(
+            field_name=field_name,
+            subfilter=fields.SigSeedSubFilter.PADES,
+            reason=reason or None,
+            location=location or None,
+            embed_validation_info=embed_revocation,
+            validation_context=validation_context if embed_revocation else None,
+            use_pades_lta=False,
         )
-    meta = signers.PdfSignatureMetadata(
-        field_name=field_name,
-        subfilter=fields.SigSeedSubFilter.PADES,
-        reason=reason or None,
-        location=location or None,
-        embed_validation_info=embed_revocation,
-        validation_context=validation_context if embed_revocation else None,
-        use_pades_lta=False,
-    )
-    timestamper = None
-    if tsa_url:
-        from pyhanko.sign.timestamps import HTTPTimeStamper
+        timestamper = None
+        if tsa_url:
+            from pyhanko.sign.timestamps import HTTPTimeStamper
 
-        timestamper = HTTPTimeStamper(tsa_url)
-    spec = None
-    if box is not None:
-        spec = fields.SigFieldSpec(sig_field_name=field_name, on_page=page_index, box=tuple(round(v, 2) for v in box))
-    pdf_signer = signers.PdfSigner(
-        meta, signer=signer.pyhanko_signer(), timestamper=timestamper, stamp_style=style, new_field_spec=spec
-    )
-    out = io.BytesIO()
-    try:
-        outside_event_loop(pdf_signer.sign_pdf, writer, output=out)
-    except SigningError:
-        raise
-    except PyhankoSigningError as exc:
-        raise SigningError("SIGN_FAILED", "Ký số không thành công.", f"{field_name}: {exc}") from exc
-    except Exception as exc:
-        if tsa_url and "imestamp" in f"{type(exc).__name__}{exc}":
-            raise SigningError("TSA_UNAVAILABLE", "Không lấy được dấu thời gian từ máy chủ cấp dấu thời gian.", str(exc)) from exc
-        raise SigningError("SIGN_FAILED", "Ký số không thành công.", f"{field_name}: {type(exc).__name__}: {exc}") from exc
-    _write_output(dst, out.getvalue())
+            timestamper = HTTPTimeStamper(tsa_url)
+        spec = None
+        if box is not None:
+            spec = fields.SigFieldSpec(sig_field_name=field_name, on_page=page_index, box=tuple(round(v, 2) for v in box))
+        pdf_signer = signers.PdfSigner(
+            meta, signer=signer.pyhanko_signer(), timestamper=timestamper, stamp_style=style, new_field_spec=spec
+        )
+        try:
+            with _output(dst) as out:
+                outside_event_loop(pdf_signer.sign_pdf, writer, output=out)
+        except SigningError:
+            raise
+        except PyhankoSigningError as exc:
+            raise SigningError("SIGN_FAILED", "Ký số không thành công.", f"{field_name}: {exc}") from exc
+        except Exception as exc:
+            if tsa_url and "imestamp" in f"{type(exc).__name__}{exc}":
+                raise SigningError("TSA_UNAVAILABLE", "Không lấy được dấu thời gian từ máy chủ cấp dấu thời gian.", str(exc)) from exc
+            raise SigningError("SIGN_FAILED", "Ký số không thành công.", f"{field_name}: {type(exc).__name__}: {exc}") from exc
 
 
 def sign_as_signer(src, dst, signer: Signer, *, signer_name: str, title: str, image, page: int = -1, **kw) -> None:
     """The competent person's signature: `image` between the title and the name (Phụ lục I)."""
-    buf = _read_input(src)
-    page_index, box = layout.signer_box(buf, signer_name=signer_name, title=title, page=page)
-    kw.setdefault("field_name", "ChuKyNguoiKy")
-    sign_pdf(buf, dst, signer, page=page_index, box=box, image=image, **kw)
+    with _input(src) as buf:
+        page_index, box = layout.signer_box(buf, signer_name=signer_name, title=title, page=page)
+        kw.setdefault("field_name", "ChuKyNguoiKy")
+        sign_pdf(buf, dst, signer, page=page_index, box=box, image=image, **kw)
 
 
 def signature_fields(src) -> dict[str, tuple[int, tuple[float, float, float, float]]]:
     """Each signature field's name -> (page index, widget /Rect)."""
     from pypdf import PdfReader
 
-    reader = PdfReader(_read_input(src))
+    with _input(src) as buf:
+        return _signature_fields(PdfReader(buf))
+
+
+def _signature_fields(reader) -> dict[str, tuple[int, tuple[float, float, float, float]]]:
     page_of = {p.indirect_reference.idnum: i for i, p in enumerate(reader.pages) if p.indirect_reference}
     out: dict = {}
     for i, pg in enumerate(reader.pages):
@@ -258,7 +299,11 @@ def sign_as_agency(src, dst, signer: Signer, *, seal_image, signer_field: str | 
     Reads the /Rect of `signer_field` (default: the first signature field of the document).
     Part B fills in the number and date before calling, so the agency signs the final text.
     """
-    buf = _read_input(src)
+    with _input(src) as buf:
+        _sign_over_signer(buf, dst, signer, seal_image=seal_image, signer_field=signer_field, **kw)
+
+
+def _sign_over_signer(buf, dst, signer: Signer, *, seal_image, signer_field: str | None, **kw) -> None:
     found = signature_fields(buf)
     if signer_field:
         if signer_field not in found:
@@ -286,10 +331,10 @@ def sign_attachment(src, dst, signer: Signer, *, code: str, when: dt.datetime | 
 
     Top right of page 1, no image, the text "<số, ký hiệu> <ISO 8601 +07:00>" in 10 pt.
     """
-    buf = _read_input(src)
-    page_index, box = layout.attachment_box(buf)
-    kw.setdefault("field_name", "ChuKyCoQuanDinhKem")
-    sign_pdf(buf, dst, signer, page=page_index, box=box, stamp_text=attachment_stamp_text(code, when), **kw)
+    with _input(src) as buf:
+        page_index, box = layout.attachment_box(buf)
+        kw.setdefault("field_name", "ChuKyCoQuanDinhKem")
+        sign_pdf(buf, dst, signer, page=page_index, box=box, stamp_text=attachment_stamp_text(code, when), **kw)
 
 
 # ---------------------------------------------------------------- verification
@@ -363,9 +408,79 @@ def verify_pdf(src, *, trust_roots: list | None = None, crls: list | None = None
 
     `trust_roots`: certificates (cryptography, asn1crypto or DER); default VPDT_TRUST_ROOTS.
     `crls`: CRL files or DER bytes; with `allow_fetching` CRLs/OCSP are fetched when reachable.
+    `src`: a path, an open binary file (read where it stands, never whole) or bytes.
     Raises SigningError("PDF_UNREADABLE") when `src` is not a readable PDF.
     """
-    buf = _read_input(src)
+    with _input(src) as buf, _lazy_payloads(buf) as lazy:
+        return _verify(lazy, trust_roots=trust_roots, crls=crls, allow_fetching=allow_fetching)
+
+
+LAZY_PAYLOAD_BYTES = 4 * 1024 * 1024
+
+
+class _LazyPayloadFile(io.RawIOBase):
+    """A PDF file for pyHanko's reader in which a large stream's bytes are not read until used.
+
+    pyHanko reads each object's stream payload whole as soon as it reads the object, and
+    checking what changed after an earlier signature (diff analysis) reads every object of
+    each revision: a 200 MB scanned page would be loaded into memory only to be skipped.
+    Here a read of LAZY_PAYLOAD_BYTES or more returns a view of the file mapped in memory
+    (mmap): the pages of that view are only read from disk if something uses the payload.
+    Smaller reads, and the byte-range hashing (readinto), go through the file descriptor and
+    the page cache, so they do not count in the process's memory either.
+    """
+
+    def __init__(self, fh: BinaryIO):
+        super().__init__()
+        self._fd = fh.fileno()
+        self._size = os.fstat(self._fd).st_size
+        self._map = mmap.mmap(self._fd, 0, access=mmap.ACCESS_READ) if self._size else None
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._pos, os.SEEK_END: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def read(self, size: int | None = -1):
+        end = self._size if size is None or size < 0 else min(self._pos + size, self._size)
+        start = self._pos
+        if end <= start:
+            return b""
+        self._pos = end
+        if end - start >= LAZY_PAYLOAD_BYTES and self._map is not None:
+            return memoryview(self._map)[start:end]
+        return os.pread(self._fd, end - start, start)
+
+    def readinto(self, buffer) -> int:
+        n = os.preadv(self._fd, [buffer], self._pos) if self._pos < self._size else 0
+        self._pos += n
+        return n
+
+
+@contextlib.contextmanager
+def _lazy_payloads(buf: BinaryIO) -> Iterator[BinaryIO]:
+    """`buf` as a _LazyPayloadFile when it is a real file; as it is otherwise (bytes in memory)."""
+    try:
+        buf.fileno()
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        yield buf
+        return
+    yield _LazyPayloadFile(buf)
+
+
+def _verify(buf: BinaryIO, *, trust_roots, crls, allow_fetching: bool) -> list[SignatureReport]:
+    # pyHanko reads objects from the open file when it needs them and hashes each byte
+    # range in chunks: a large PDF is verified without being loaded whole.
     try:
         reader = PdfFileReader(buf, strict=False)
         sigs = list(reader.embedded_regular_signatures)
@@ -389,7 +504,7 @@ def verify_pdf(src, *, trust_roots: list | None = None, crls: list | None = None
         except Exception as exc:
             reports.append(
                 SignatureReport(
-                    field_name=emb.field_name, signer_subject=subject, signing_time=None, intact=False,
+                    field_name=str(emb.field_name), signer_subject=subject, signing_time=None, intact=False,
                     covers_whole_document=False, trusted=False, revocation_checked=False, revoked=False,
                     expired=False, summary="invalid", message_vi=MESSAGES_VI["invalid"],
                     detail=f"{type(exc).__name__}: {exc}",
@@ -410,7 +525,7 @@ def verify_pdf(src, *, trust_roots: list | None = None, crls: list | None = None
         when = status.timestamp_validity.timestamp if status.timestamp_validity else status.signer_reported_dt
         reports.append(
             SignatureReport(
-                field_name=emb.field_name,
+                field_name=str(emb.field_name),
                 signer_subject=subject,
                 signing_time=when.astimezone(VN_TZ) if when else None,
                 intact=bool(status.intact and status.valid),

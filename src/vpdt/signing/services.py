@@ -8,19 +8,30 @@ signing in the release chain, and verification of every PDF an agency receives.
   (`fill.fill`, form filling keeps the signer's signature valid), the agency signs with the seal
   over the left third of the signer's image; the result is the document's main attachment.
   PDF appendices get `pdf.sign_attachment` (top right of page 1, "số, ký hiệu" and time).
+- Both sign OUTSIDE any transaction (seconds on a token or a remote service) and store the
+  signed file as a blob; `record_person_signature` / `record_agency_signature` then write
+  the rows inside the caller's short transaction, after checking nothing changed meanwhile.
 - A missing key lets the step go on unsigned with a warning, unless the agency's
   `SigningPolicy.require_signatures` is on. A .docx draft stays unsigned with a note.
-- `verify_attachment` stores a `SignatureCheck`; `can_register` refuses failing signatures
-  (modified, invalid, revoked, expired) unless the clerk overrides with a reason (audited).
+- `verify_received` is the seam from a stored received file to its verification, called
+  explicitly after the commit by each path that stores one; `verify_attachment` streams the
+  file and stores a `SignatureCheck`; `can_register` refuses failing signatures (modified,
+  invalid, revoked, expired) unless the clerk overrides with a reason (audited).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import io
+import logging
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from django.conf import settings
 from django.db import transaction
@@ -28,22 +39,37 @@ from django.utils import timezone
 
 from vpdt.core import audit, blobs
 from vpdt.core.errors import InvalidInput, InvalidState, PermissionDenied
+from vpdt.core.models import Blob
+from vpdt.records.choices import Direction
 from vpdt.records.models import Attachment, Document, DraftVersion
 from vpdt.signing.errors import SigningError
 from vpdt.signing.models import SignatureCheck, SigningKey, SigningPolicy, TrustAnchor
 
 PDF_TYPES = {"application/pdf", "application/x-pdf"}
-MAX_VERIFY_BYTES = 200 * 1024 * 1024  # larger files are reported, not loaded whole
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class SigningOutcome:
-    """What a signing step did: the file it produced, and a warning for the person if it could not sign."""
+    """What a signing step did: the file it produced, and a warning for the person if it could not sign.
+
+    Between the two steps (sign outside the transaction, record inside) it also carries what
+    was signed (`source`, `appendix_sources`) and what was produced (`blob`, `appendices`).
+    """
 
     signed: bool = False
     warnings: list[str] = field(default_factory=list)
     version: DraftVersion | None = None
     attachment: Attachment | None = None
+    source: tuple | None = None  # (draft version id, blob sha256) that was signed
+    appendix_sources: dict = field(default_factory=dict)  # appendix id -> blob sha256 signed
+    blob: Blob | None = None  # the signed (or filled) file, stored
+    appendices: dict = field(default_factory=dict)  # appendix id -> its signed Blob
+    name: str = ""
+    subject: str = ""
+    filled: list[str] = field(default_factory=list)
+    notes: list[tuple[str, dict]] = field(default_factory=list)  # audit entries written with the rows
+    to_verify: list[Attachment] = field(default_factory=list)
 
 
 # --- secrets at rest ------------------------------------------------------------------
@@ -196,26 +222,52 @@ def is_pdf(name: str, content_type: str = "") -> bool:
 
 
 def _read(blob) -> bytes:
+    """A small blob's bytes (tests, the demo); the services below stream instead."""
     with blobs.open_blob(blob) as fh:
         return fh.read()
 
 
-def verify_bytes(data: bytes) -> tuple[str, list[dict], str]:
+@contextlib.contextmanager
+def _blob_file(blob) -> Iterator[BinaryIO]:
+    """The blob as a seekable file on the local disk, for pyHanko and pypdf to read where they need.
+
+    The local blob store gives the file itself; another backend (S3) is copied in chunks into
+    a temporary file first. Never read whole into memory.
+    """
+    path = blobs.local_path(blob)
+    if path is not None:
+        with open(path, "rb") as fh:
+            yield fh
+        return
+    with tempfile.TemporaryFile(prefix="vpdt-sign-") as tmp, blobs.open_blob(blob) as src:
+        shutil.copyfileobj(src, tmp, blobs.CHUNK)
+        tmp.seek(0)
+        yield tmp
+
+
+def verify_file(fh: BinaryIO) -> tuple[str, list[dict], str]:
+    """(overall, one dict per signature, detail) of an open PDF file, read by streaming."""
     from vpdt.signing import pdf
 
     try:
-        reports = pdf.verify_pdf(data, trust_roots=trust_roots(), **_revocation_kwargs())
+        reports = pdf.verify_pdf(fh, trust_roots=trust_roots(), **_revocation_kwargs())
     except SigningError as exc:
         return SignatureCheck.Overall.UNREADABLE, [], f"{exc.code}: {exc.detail or exc.message}"
     return pdf.overall(reports), [r.as_dict() for r in reports], ""
 
 
+def verify_bytes(data: bytes) -> tuple[str, list[dict], str]:
+    return verify_file(io.BytesIO(data))
+
+
 def verify_attachment(attachment: Attachment) -> SignatureCheck:
-    """Verify one PDF file and store the verdict (one row per attachment, replaced on re-check)."""
-    if attachment.blob.size > MAX_VERIFY_BYTES:
-        overall, signatures, detail = SignatureCheck.Overall.UNREADABLE, [], "file too large to verify"
-    else:
-        overall, signatures, detail = verify_bytes(_read(attachment.blob))
+    """Verify one PDF file and store the verdict (one row per attachment, replaced on re-check).
+
+    Slow for a large file (every byte is hashed): call it after the transaction that stored
+    the attachment has committed, never inside it. The file is streamed, never held whole.
+    """
+    with _blob_file(attachment.blob) as fh:
+        overall, signatures, detail = verify_file(fh)
     check, _ = SignatureCheck.objects.update_or_create(
         attachment=attachment,
         defaults={"document_id": attachment.document_id, "overall": overall, "signatures": signatures,
@@ -225,6 +277,31 @@ def verify_attachment(attachment: Attachment) -> SignatureCheck:
         "document": attachment.document_id, "attachment": attachment.pk, "name": attachment.name, "overall": overall,
         "signers": [s.get("signer_subject", "") for s in signatures]})
     return check
+
+
+def verify_received(document: Document) -> list[SignatureCheck]:
+    """THE seam from a stored received file to its verification: verify each PDF of an incoming
+    document that has no verdict yet (an opinion's file is the agency's own, not received).
+
+    Called explicitly, after their transaction has committed, by every path that stores a
+    received file: the clerk's upload (workflow.receive_paper) and the interconnection inbox
+    (exchange.inbox.ingest_file, also for a reconciled paper registration or an update).
+    Until it has run the document page shows "chưa kiểm tra". Idempotent, so a retry or a
+    second caller costs nothing; a failure is logged and never loses the received document.
+    """
+    if document.direction != Direction.INCOMING:
+        return []
+    checks = []
+    pending = (Attachment.objects.filter(document=document).exclude(kind=Attachment.Kind.OPINION)
+               .filter(signature_check__isnull=True).select_related("blob", "document__agency").order_by("id"))
+    for attachment in pending:
+        if not is_pdf(attachment.name, attachment.content_type):
+            continue
+        try:
+            checks.append(verify_attachment(attachment))
+        except Exception:  # the page shows "chưa kiểm tra"; the clerk still has the document
+            log.exception("signature verification failed for attachment %s", attachment.pk)
+    return checks
 
 
 def checks_for(document: Document) -> list[SignatureCheck]:
@@ -253,6 +330,46 @@ def record_override(user, document: Document, reason: str) -> None:
 
 
 # --- signing in the release chain -----------------------------------------------------
+#
+# A signature takes seconds (a token, a remote service, a timestamp server), so it never
+# runs inside a transaction, where it would hold SQLite's write lock for every other writer
+# of the agency. Two steps:
+# 1. `sign_as_person` / `sign_as_agency`, outside any transaction: the file is streamed from
+#    its blob to temporary files, signed, and the signed file stored as a new blob;
+# 2. `record_person_signature` / `record_agency_signature`, inside the caller's short
+#    transaction: check that what was signed is still the document's current file, then
+#    write the rows. If it changed meanwhile: CHANGED_WHILE_SIGNING and nothing is written;
+#    the unused blob is harmless (content-addressed, like an upload whose transaction
+#    rolled back).
+# Then, after the commit, `verify_signed` stores the verdict on each signed file.
+
+CHANGED_WHILE_SIGNING = ("Văn bản đã thay đổi trong lúc ký số (có người vừa sửa hoặc xử lý văn bản này). "
+                         "Chưa có gì được lưu: hãy tải lại trang và thực hiện lại.")
+
+
+def _outside_transactions(what: str) -> None:
+    """Refuse to sign inside a transaction (a test case's own wrapping block does not count)."""
+    blocks = transaction.get_connection().atomic_blocks
+    if any(not getattr(block, "_from_testcase", False) for block in blocks):
+        raise RuntimeError(f"{what} must run outside transaction.atomic(): signing would hold the write lock")
+
+
+def _last_version(document: Document) -> DraftVersion | None:
+    return document.versions.order_by("-number").first()
+
+
+def _source_of(version) -> tuple | None:
+    return (version.pk, version.blob_id) if version is not None else None
+
+
+def _pdf_appendices(document: Document) -> list[Attachment]:
+    return [a for a in document.attachments.filter(kind=Attachment.Kind.APPENDIX).order_by("id")
+            if is_pdf(a.name, a.content_type)]
+
+
+def _changed(document: Document, outcome: SigningOutcome) -> InvalidState:
+    return InvalidState(CHANGED_WHILE_SIGNING, code="CHANGED_WHILE_SIGNING",
+                        detail=f"document {document.pk}: signed {outcome.source}, now {_source_of(_last_version(document))}")
 
 
 def _title(document: Document, user=None) -> str:
@@ -269,8 +386,15 @@ def _no_key(document: Document, who: str, outcome: SigningOutcome) -> SigningOut
     return outcome
 
 
+def _store(fh: BinaryIO):
+    fh.seek(0)
+    return blobs.store_stream(fh, max_bytes=1 << 40)
+
+
 def sign_as_person(user, document: Document, attachment_or_version, *, pin: str | None = None) -> SigningOutcome:
-    """The signer's signature on the approved PDF; a new draft version holds the signed file."""
+    """Step 1 of the signer's approval, outside any transaction: the signer's signature on the
+    approved PDF draft, stored as a blob. `record_person_signature` makes it the next draft version."""
+    _outside_transactions("sign_as_person")
     outcome = SigningOutcome()
     source = attachment_or_version
     if source is None:
@@ -284,96 +408,151 @@ def sign_as_person(user, document: Document, attachment_or_version, *, pin: str 
         return _no_key(document, f"Người ký {user.get_full_name() or user.username}", outcome)
     from vpdt.signing import fill, pdf
 
-    data = _read(source.blob)
-    try:
-        data, _fields = fill.prepare(data)
-    except Exception as exc:  # an odd PDF the field writer cannot update: sign it as it is
-        outcome.warnings.append("Không tạo được ô điền số và ngày trong tệp PDF; văn bản vẫn được ký.")
-        audit.record("signing.prepare_failed", document, user=user, detail={"error": f"{type(exc).__name__}: {exc}"})
+    outcome.source = _source_of(source)
     signer = open_signer(key, pin)
     try:
-        out = io.BytesIO()
-        pdf.sign_as_signer(data, out, signer, signer_name=document.signer_name or user.get_full_name(),
-                           title=_title(document, user), image=bytes(key.image) or None,
-                           reason="Duyệt ký văn bản", location=document.place or "")
+        with (_blob_file(source.blob) as original, tempfile.TemporaryFile() as prepared,
+              tempfile.TemporaryFile() as signed):
+            data = original
+            try:
+                if fill.prepare_file(original, prepared):
+                    data = prepared
+            except Exception as exc:  # an odd PDF the field writer cannot update: sign it as it is
+                outcome.warnings.append("Không tạo được ô điền số và ngày trong tệp PDF; văn bản vẫn được ký.")
+                outcome.notes.append(("signing.prepare_failed", {"error": f"{type(exc).__name__}: {exc}"}))
+            pdf.sign_as_signer(data, signed, signer, signer_name=document.signer_name or user.get_full_name(),
+                               title=_title(document, user), image=bytes(key.image) or None,
+                               reason="Duyệt ký văn bản", location=document.place or "")
+            outcome.blob = _store(signed)
+        outcome.subject = signer.subject
     finally:
         _close(signer)
-    stem = os.path.splitext(source.name)[0]
-    from vpdt.records import services as records
-
-    outcome.version = records.add_draft_version(
-        user, document, io.BytesIO(out.getvalue()), f"{stem}-da-ky.pdf"[:255], content_type="application/pdf",
-        note=f"Bản đã ký số của {user.get_full_name() or user.username}")
+    outcome.name = f"{os.path.splitext(source.name)[0]}-da-ky.pdf"[:255]
     outcome.signed = True
-    audit.record("signing.sign_person", document, user=user, detail={
-        "version": outcome.version.number, "subject": signer.subject, "sha256": outcome.version.blob_id})
     return outcome
 
 
-def _date_line(document: Document) -> str:
-    d = document.issued_date
+def record_person_signature(user, document: Document, outcome: SigningOutcome) -> SigningOutcome:
+    """Step 2, inside the caller's transaction with the document locked: the signed file becomes
+    the next draft version, if the draft that was signed is still the last one."""
+    if outcome.blob is None:
+        return outcome
+    if _source_of(_last_version(document)) != outcome.source:
+        raise _changed(document, outcome)
+    for action, detail in outcome.notes:
+        audit.record(action, document, user=user, detail=detail)
+    from vpdt.records import services as records
+
+    outcome.version = records.add_draft_version(
+        user, document, outcome.blob, outcome.name, content_type="application/pdf",
+        note=f"Bản đã ký số của {user.get_full_name() or user.username}")
+    audit.record("signing.sign_person", document, user=user, detail={
+        "version": outcome.version.number, "subject": outcome.subject, "sha256": outcome.version.blob_id})
+    return outcome
+
+
+def _date_line(document: Document, issued: dt.date) -> str:
+    d = issued
     return f"{document.place or document.agency.place or ''}, ngày {d.day:02d} tháng {d.month:02d} năm {d.year}".lstrip(", ")
 
 
-def sign_as_agency(user, document: Document, *, pin: str | None = None) -> SigningOutcome:
-    """At numbering: fill number and date, the agency's signature (seal), attachments signed too."""
+def sign_as_agency(user, document: Document, *, code: str | None = None, issued: dt.date | None = None,
+                   pin: str | None = None) -> SigningOutcome:
+    """Step 1 of numbering, outside any transaction: the number `code` and the date `issued` filled
+    into the last draft, the agency's signature (seal), PDF appendices signed too; all stored as blobs.
+
+    The caller passes the number it is about to take (records.numbering.planned_number) and
+    compares inside its transaction; a document already numbered signs with its own.
+    `record_agency_signature` writes the rows.
+    """
+    _outside_transactions("sign_as_agency")
+    if code is None or issued is None:
+        if document.number is None:
+            raise InvalidState("Cần cấp số trước khi ký số của cơ quan.", code="NOT_NUMBERED")
+        code, issued = document.code, document.issued_date
     outcome = SigningOutcome()
-    if document.number is None:
-        raise InvalidState("Cần cấp số trước khi ký số của cơ quan.", code="NOT_NUMBERED")
-    source = document.versions.order_by("-number").first()
+    source = _last_version(document)
+    outcome.source = _source_of(source)
     if source is None or not is_pdf(source.name, source.content_type):
         if source is not None:
             outcome.warnings.append("Văn bản là tệp .docx: chưa ký số của cơ quan; số và ngày chưa điền vào tệp.")
         return outcome
     from vpdt.signing import fill, pdf
 
-    data = _read(source.blob)
-    try:
-        data, filled = fill.fill(data, {
-            fill.NUMBER_FIELD: f"Số: {document.code}", fill.DATE_FIELD: _date_line(document)})
-    except Exception as exc:
-        filled = []
-        audit.record("signing.fill_failed", document, user=user, detail={"error": f"{type(exc).__name__}: {exc}"})
-    if not filled:
-        outcome.warnings.append("Không tìm thấy ô “Số:” và ngày trong tệp PDF: số và ngày chưa được điền vào tệp.")
     key = key_of(agency=document.agency)
-    appendices = [a for a in document.attachments.filter(kind=Attachment.Kind.APPENDIX) if is_pdf(a.name, a.content_type)]
+    appendices = _pdf_appendices(document)
+    outcome.appendix_sources = {a.pk: a.blob_id for a in appendices}
     signer = None
     if key is None:
         _no_key(document, f"Cơ quan {document.agency.name}", outcome)
     else:
         signer = open_signer(key, pin)
     try:
-        if signer is not None:
-            has_signer_signature = bool(pdf.signature_fields(data))
-            out = io.BytesIO()
-            if has_signer_signature:
-                pdf.sign_as_agency(data, out, signer, seal_image=bytes(key.image) or None,
-                                   reason="Ban hành văn bản", location=document.place or "")
-            else:  # the signer's own signature is missing (no key then): the agency signs like a copy
-                pdf.sign_attachment(data, out, signer, code=document.code)
-                outcome.warnings.append("Văn bản chưa có chữ ký số của người ký: cơ quan ký ở góc trên bên phải.")
-            data = out.getvalue()
-            for att in appendices:
-                signed = io.BytesIO()
-                pdf.sign_attachment(_read(att.blob), signed, signer, code=document.code)
-                att.blob = blobs.store_stream(io.BytesIO(signed.getvalue()), max_bytes=1 << 40)
-                att.save(update_fields=["blob"])
-                verify_attachment(att)
-            outcome.signed = True
+        with (_blob_file(source.blob) as original, tempfile.TemporaryFile() as filled_file,
+              tempfile.TemporaryFile() as signed):
+            data = original
+            try:
+                outcome.filled = fill.fill_file(original, filled_file, {
+                    fill.NUMBER_FIELD: f"Số: {code}", fill.DATE_FIELD: _date_line(document, issued)})
+                if outcome.filled:
+                    data = filled_file
+            except Exception as exc:
+                outcome.filled = []
+                outcome.notes.append(("signing.fill_failed", {"error": f"{type(exc).__name__}: {exc}"}))
+            if not outcome.filled:
+                outcome.warnings.append("Không tìm thấy ô “Số:” và ngày trong tệp PDF: số và ngày chưa được điền vào tệp.")
+            if signer is not None:
+                if pdf.signature_fields(data):
+                    pdf.sign_as_agency(data, signed, signer, seal_image=bytes(key.image) or None,
+                                       reason="Ban hành văn bản", location=document.place or "")
+                else:  # the signer's own signature is missing (no key then): the agency signs like a copy
+                    pdf.sign_attachment(data, signed, signer, code=code)
+                    outcome.warnings.append("Văn bản chưa có chữ ký số của người ký: cơ quan ký ở góc trên bên phải.")
+                data = signed
+                for att in appendices:
+                    with _blob_file(att.blob) as appendix, tempfile.TemporaryFile() as signed_appendix:
+                        pdf.sign_attachment(appendix, signed_appendix, signer, code=code)
+                        outcome.appendices[att.pk] = _store(signed_appendix)
+                outcome.signed = True
+            outcome.blob = _store(data)
     finally:
         if signer is not None:
             _close(signer)
-    blob = blobs.store_stream(io.BytesIO(data), max_bytes=1 << 40)
-    name = f"{document.code.replace('/', '-')}.pdf" if document.code else source.name
-    outcome.attachment = Attachment.objects.create(document=document, blob=blob, name=name[:255],
+    outcome.name = (f"{code.replace('/', '-')}.pdf" if code else source.name)[:255]
+    return outcome
+
+
+def record_agency_signature(user, document: Document, outcome: SigningOutcome) -> SigningOutcome:
+    """Step 2, inside the caller's transaction with the document numbered and locked: if the draft
+    and the appendices signed are still the document's, the signed file becomes its main
+    attachment and the appendices take their signed files."""
+    if outcome.blob is None:
+        return outcome
+    if (_source_of(_last_version(document)) != outcome.source
+            or {a.pk: a.blob_id for a in _pdf_appendices(document)} != outcome.appendix_sources):
+        raise _changed(document, outcome)
+    for action, detail in outcome.notes:
+        audit.record(action, document, user=user, detail=detail)
+    # --- rows of records' tables: the only lines here that write them ----------------------
+    appendices = list(Attachment.objects.filter(pk__in=outcome.appendices).order_by("id"))
+    for att in appendices:
+        att.blob = outcome.appendices[att.pk]
+        att.save(update_fields=["blob"])
+    outcome.attachment = Attachment.objects.create(document=document, blob=outcome.blob, name=outcome.name,
                                                    content_type="application/pdf", kind=Attachment.Kind.MAIN,
                                                    created_by=user)
+    # ---------------------------------------------------------------------------------------
     audit.record("signing.sign_agency" if outcome.signed else "document.attach", document, user=user, detail={
-        "attachment": outcome.attachment.pk, "name": name, "sha256": blob.sha256, "filled": filled,
-        "signed": outcome.signed, "appendices_signed": [a.name for a in appendices] if outcome.signed else []})
-    verify_attachment(outcome.attachment)
+        "attachment": outcome.attachment.pk, "name": outcome.name, "sha256": outcome.blob.sha256,
+        "filled": outcome.filled, "signed": outcome.signed,
+        "appendices_signed": [a.name for a in appendices] if outcome.signed else []})
+    outcome.to_verify = [*appendices, outcome.attachment]
     return outcome
+
+
+def verify_signed(outcome: SigningOutcome | None) -> list[SignatureCheck]:
+    """After the commit: the verdict on each file the agency's signing produced (the page shows it)."""
+    return [verify_attachment(att) for att in (outcome.to_verify if outcome else [])]
 
 
 def fingerprint(data: bytes) -> str:

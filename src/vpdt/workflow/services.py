@@ -33,8 +33,8 @@ from vpdt.core.errors import InvalidInput, InvalidState, NotFound, PermissionDen
 from vpdt.core.i18n import vietnamese
 from vpdt.directory.models import Agency, Unit, User
 from vpdt.directory.roles import Role
+from vpdt.records import numbering, signals
 from vpdt.records import services as records
-from vpdt.records import signals
 from vpdt.records.choices import AccessReason, DeliveryState, Direction, RecipientKind, Source, State
 from vpdt.records.models import Attachment, Document, DocumentLink, Recipient
 from vpdt.records.permissions import can_view, require_role
@@ -114,6 +114,9 @@ def receive_paper(user, agency: Agency, data: dict, *, scan: BinaryIO | None = N
         if scan is not None:
             records.add_attachment(user, document, scan, scan_name or "ban-quet.pdf", content_type=content_type,
                                    kind=Attachment.Kind.SCAN)
+    signing = _signing()
+    if signing is not None:
+        signing.verify_received(document)  # after the commit: a large scan is read outside the lock
     return document
 
 
@@ -692,21 +695,42 @@ def _decide(review: Review, user, principal, state: str, comment: str) -> None:
     review.save(update_fields=["state", "comment", "decided_by", "decided_at", "on_behalf_of"])
 
 
+def _is_signer_step(document: Document, review: Review) -> bool:
+    """The signer's step (or the last one): approving it approves the document."""
+    return review.is_signer or not Review.objects.filter(
+        document=document, round=review.round, state=Review.State.WAITING).exists()
+
+
 def approve(user, document: Document, comment: str = "", *, pin: str | None = None) -> Document:
     """The reviewer at the current step approves; at the signer's step the document is APPROVED.
 
     At the signer's step the last draft, if a PDF, gets the signer's digital signature (with
     `pin` for a token or an unkept password); `document.signing` then tells what was signed.
+    The signature is made before the transaction (it may take seconds); the transaction then
+    checks that the step and the draft are still those that were signed (CHANGED_WHILE_SIGNING).
     """
     outcome = None
+    signing = _signing()
+    current = Document.objects.select_related("agency").get(pk=document.pk)  # read only: no lock held
+    review, principal = check_review(user, current)
+    if signing is not None and _is_signer_step(current, review):
+        signed_as = current  # the name to print; saved below, in the transaction
+        if not signed_as.signer_name:
+            signed_as.signer_name, signed_as.signer_position = principal.get_full_name(), principal.position
+        outcome = signing.sign_as_person(user, signed_as, _last_version(signed_as), pin=pin)
     with transaction.atomic():
         locked = _lock(document)
+        signed_review = review
         review, principal = check_review(user, locked)
+        if outcome is not None and (review.pk != signed_review.pk or not _is_signer_step(locked, review)):
+            raise InvalidState(signing.CHANGED_WHILE_SIGNING, code="CHANGED_WHILE_SIGNING")
         _decide(review, user, principal, Review.State.APPROVED, comment)
         following = (Review.objects.filter(document=locked, round=review.round, state=Review.State.WAITING)
                      .order_by("order", "id").first())
         detail = {"step": review.label, "comment": comment, **behalf_detail(user, principal)}
         if review.is_signer or following is None:
+            if signing is not None and outcome is None:  # became the signer's step while we looked
+                raise InvalidState(signing.CHANGED_WHILE_SIGNING, code="CHANGED_WHILE_SIGNING")
             Review.objects.filter(document=locked, round=review.round, state=Review.State.WAITING).update(
                 state=Review.State.CANCELLED)
             fields = []
@@ -714,9 +738,8 @@ def approve(user, document: Document, comment: str = "", *, pin: str | None = No
                 locked.signer_name, locked.signer_position = principal.get_full_name(), principal.position
                 fields = ["signer_name", "signer_position"]
                 locked.save(update_fields=fields)
-            signing = _signing()
-            if signing is not None:
-                outcome = signing.sign_as_person(user, locked, locked.versions.order_by("-number").first(), pin=pin)
+            if outcome is not None:
+                signing.record_person_signature(user, locked, outcome)
                 detail["signed"] = outcome.signed
             records.set_state(locked, State.APPROVED, user, "document.approve", {**detail, "signer": True})
             notify(role_holders(locked.agency_id, Role.CLERK), locked, "approved",
@@ -731,6 +754,10 @@ def approve(user, document: Document, comment: str = "", *, pin: str | None = No
     document.refresh_from_db()
     document.signing = outcome
     return document
+
+
+def _last_version(document: Document):
+    return document.versions.order_by("-number").first()
 
 
 def send_back(user, document: Document, comment: str) -> Document:
@@ -779,18 +806,42 @@ def check_issue_number(user, document: Document) -> None:
 def issue_number(user, document: Document, *, date: dt.date | None = None, pin: str | None = None) -> Document:
     """The clerk, having checked the format (thể thức), issues the number and date (records' numbering).
 
-    With signing: number and date are filled into the signed PDF and the agency signs it (seal),
-    in the same transaction, so a failed signature (wrong PIN) leaves no number used.
+    With signing: number and date are filled into the signed PDF and the agency signs it (seal).
+    The signature is made first, outside any transaction, with the number the register will give
+    next; the short transaction then takes the number and keeps the signed file only if it is
+    that number and the draft is unchanged. So a failed signature (wrong PIN) uses no number,
+    and another clerk's numbering meanwhile means signing again with the next number.
     """
     check_issue_number(user, document)
     signing = _signing()
     if signing is None:
         return records.issue_number(user, document, date=date)
-    with transaction.atomic():
-        document = records.issue_number(user, document, date=date)
-        outcome = signing.sign_as_agency(user, document, pin=pin)
-    document.signing = outcome
-    return document
+    issued = date or numbering.today_in_vietnam()
+    for _attempt in range(3):
+        planned = Document.objects.select_related("agency", "document_type", "drafting_unit").get(pk=document.pk)
+        planned.number = numbering.planned_number(planned, issued)
+        planned.notation = planned.notation or numbering.notation_for(planned)
+        outcome = signing.sign_as_agency(user, planned, code=planned.code, issued=issued, pin=pin)
+        try:
+            with transaction.atomic():
+                numbered = records.issue_number(user, document, date=issued)
+                if numbered.number != planned.number:
+                    raise _NumberTaken
+                signing.record_agency_signature(user, numbered, outcome)
+        except _NumberTaken:
+            document.refresh_from_db()
+            continue
+        break
+    else:
+        raise InvalidState("Nhiều văn bản đang được cấp số cùng lúc nên chưa cấp số được; hãy thực hiện lại.",
+                           code="NUMBER_TAKEN")
+    signing.verify_signed(outcome)
+    numbered.signing = outcome
+    return numbered
+
+
+class _NumberTaken(Exception):
+    """Another clerk took the planned number while the agency's signature was being made."""
 
 
 def check_release(user, document: Document) -> None:

@@ -1,0 +1,103 @@
+"""A PDF received through the interconnection is verified after the inbox transaction commits.
+
+Rules protected (issue 10, "the path in plain sight" and "slow work outside the lock"):
+- the inbox calls the one seam, `signing.services.verify_received`, after its transaction
+  has committed (no transaction of the code open when it runs);
+- a signed PDF arrives verified ("valid"); so does the file joining a paper registration;
+- a verification that fails loses nothing: the document is there and acknowledged, its
+  page shows "chưa kiểm tra".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.db import transaction
+
+from vpdt.exchange.models import InboxItem
+from vpdt.records import services as records
+from vpdt.records.choices import Direction, State
+from vpdt.records.models import Document
+from vpdt.signing import keys, pdf, pki, samples
+from vpdt.signing import services as signing
+from vpdt.signing.models import SignatureCheck, TrustAnchor
+
+from .conftest import RECEIVER, SENDER, released, run_exchange
+
+pytestmark = pytest.mark.django_db(databases=["default", "hub"])
+
+
+@pytest.fixture(scope="module")
+def signed_letter(tmp_path_factory) -> tuple[bytes, str]:
+    """A letter signed by the sending agency (demo CA), and the CA's root certificate (PEM)."""
+    ca = pki.make_demo_ca(tmp_path_factory.mktemp("ca"), people=[], agencies=[(SENDER, "Văn phòng UBND tỉnh")])
+    key = keys.SoftwareKey.from_pkcs12(ca.agencies[SENDER].read_bytes(), ca.password)
+    out = io.BytesIO()
+    pdf.sign_attachment(samples.demo_letter(signer_name="Nguyễn Văn An", signer_title="CHÁNH VĂN PHÒNG"), out, key,
+                        code="01/UBND-VP")
+    return out.getvalue(), ca.root_pem.read_text()
+
+
+@pytest.fixture
+def trusted(signed_letter):
+    TrustAnchor.objects.create(name="vpdt Demo Root CA", pem=signed_letter[1], fingerprint="demo-root")
+    return signed_letter[0]
+
+
+def _incoming(agency) -> Document:
+    return Document.objects.get(agency=agency, direction=Direction.INCOMING)
+
+
+def test_a_received_signed_pdf_is_verified_after_the_inbox_commits(province, trusted, monkeypatch):
+    (a, clerk), (b, _) = province[SENDER], province[RECEIVER]
+    open_blocks: list[int] = []
+    verify = signing.verify_received
+
+    def watching(document):
+        # A test case wraps each test in its own atomic blocks: those do not count.
+        blocks = transaction.get_connection().atomic_blocks
+        open_blocks.append(sum(not getattr(block, "_from_testcase", False) for block in blocks))
+        return verify(document)
+
+    monkeypatch.setattr(signing, "verify_received", watching)
+    released(a, clerk, [b], attachment=trusted)
+    run_exchange()
+
+    incoming = _incoming(b)
+    assert open_blocks == [0], "verification ran inside a transaction"
+    check = SignatureCheck.objects.get(document=incoming)
+    assert check.overall == "valid" and len(check.signatures) == 1
+    assert InboxItem.objects.get(document=incoming).acknowledged_at is not None
+
+
+def test_the_electronic_file_joining_a_paper_registration_is_verified(province, trusted):
+    (a, clerk), (b, b_clerk) = province[SENDER], province[RECEIVER]
+    paper = records.receive_incoming(b_clerk, b, {
+        "document_type": "CV", "subject": "Bản giấy nhận trong lúc mất mạng", "number": 1, "notation": "UBND-VP",
+        "issued_date": dt.date(2026, 3, 2), "issuer_code": SENDER, "issuer_name": a.name})
+    records.register_incoming(b_clerk, paper)
+    released(a, clerk, [b], attachment=trusted)
+    run_exchange()
+
+    assert _incoming(b).pk == paper.pk
+    assert SignatureCheck.objects.get(document=paper).overall == "valid"
+
+
+def test_a_verification_that_fails_loses_nothing(province, trusted, monkeypatch):
+    (a, clerk), (b, _) = province[SENDER], province[RECEIVER]
+
+    def broken(attachment):
+        raise RuntimeError("trust store unreadable")
+
+    monkeypatch.setattr(signing, "verify_attachment", broken)
+    released(a, clerk, [b], attachment=trusted)
+    run_exchange()
+
+    incoming = _incoming(b)
+    assert incoming.state == State.RECEIVED and incoming.attachments.count() == 1
+    assert InboxItem.objects.get(document=incoming).acknowledged_at is not None
+    assert not SignatureCheck.objects.filter(document=incoming).exists()  # the page: "chưa kiểm tra"
+    monkeypatch.undo()
+    assert [c.overall for c in signing.verify_received(incoming)] == ["valid"]  # a later run completes it
