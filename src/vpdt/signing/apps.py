@@ -7,4 +7,9 @@ class SigningConfig(AppConfig):
     verbose_name = "Chữ ký số"
 
     def ready(self) -> None:
+        from vpdt.records import seams as records_seams
         from vpdt.signing import receivers  # noqa: F401  (verify every PDF an incoming document receives)
+        from vpdt.signing.seams import AgencySealer, SignatureGate
+
+        records_seams.register_sealer(AgencySealer())
+        records_seams.register_registration_gate(SignatureGate())

@@ -317,6 +317,8 @@ def _date_line(document: Document) -> str:
 
 def sign_as_agency(user, document: Document, *, pin: str | None = None) -> SigningOutcome:
     """At numbering: fill number and date, the agency's signature (seal), attachments signed too."""
+    from vpdt.records import services as records
+
     outcome = SigningOutcome()
     if document.number is None:
         raise InvalidState("Cần cấp số trước khi ký số của cơ quan.", code="NOT_NUMBERED")
@@ -357,8 +359,9 @@ def sign_as_agency(user, document: Document, *, pin: str | None = None) -> Signi
             for att in appendices:
                 signed = io.BytesIO()
                 pdf.sign_attachment(_read(att.blob), signed, signer, code=document.code)
-                att.blob = blobs.store_stream(io.BytesIO(signed.getvalue()), max_bytes=1 << 40)
-                att.save(update_fields=["blob"])
+                records.replace_attachment_file(
+                    user, att, blobs.store_stream(io.BytesIO(signed.getvalue()), max_bytes=1 << 40),
+                    action="signing.sign_appendix")
                 verify_attachment(att)
             outcome.signed = True
     finally:
@@ -366,12 +369,11 @@ def sign_as_agency(user, document: Document, *, pin: str | None = None) -> Signi
             _close(signer)
     blob = blobs.store_stream(io.BytesIO(data), max_bytes=1 << 40)
     name = f"{document.code.replace('/', '-')}.pdf" if document.code else source.name
-    outcome.attachment = Attachment.objects.create(document=document, blob=blob, name=name[:255],
-                                                   content_type="application/pdf", kind=Attachment.Kind.MAIN,
-                                                   created_by=user)
-    audit.record("signing.sign_agency" if outcome.signed else "document.attach", document, user=user, detail={
-        "attachment": outcome.attachment.pk, "name": name, "sha256": blob.sha256, "filled": filled,
-        "signed": outcome.signed, "appendices_signed": [a.name for a in appendices] if outcome.signed else []})
+    outcome.attachment = records.attach_stored(
+        user, document, blob, name, content_type="application/pdf", kind=Attachment.Kind.MAIN,
+        action="signing.sign_agency" if outcome.signed else "document.attach",
+        detail={"filled": filled, "signed": outcome.signed,
+                "appendices_signed": [a.name for a in appendices] if outcome.signed else []})
     verify_attachment(outcome.attachment)
     return outcome
 
