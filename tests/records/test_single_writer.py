@@ -41,6 +41,13 @@ def _modules():
 
 
 _INDEX: dict[str, dict[str, str]] = {}
+_TREES: dict[Path, ast.Module] = {}
+
+
+def _tree(path: Path) -> ast.Module:
+    if path not in _TREES:
+        _TREES[path] = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return _TREES[path]
 
 
 def _returns_index() -> dict[str, dict[str, str]]:
@@ -49,8 +56,7 @@ def _returns_index() -> dict[str, dict[str, str]]:
         for path in sorted(SRC.rglob("*.py")):
             rel = path.relative_to(SRC.parent).with_suffix("")
             dotted = ".".join(rel.parts[:-1] if rel.name == "__init__" else rel.parts)
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-            _INDEX[dotted] = _Module(tree, index={}).returns
+            _INDEX[dotted] = _Module(_tree(path), index={}).returns
     return _INDEX
 
 
@@ -305,7 +311,7 @@ class _Function(ast.NodeVisitor):
 def writes_outside_records() -> list[str]:
     found: list[str] = []
     for path, rel in _modules():
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        tree = _tree(path)
         module = _Module(tree)
         visitor = _Function(module, rel, found)
         for stmt in tree.body:
