@@ -3,6 +3,7 @@ HTTP (in-process WSGI here; real `vpdt hub serve` processes in the e2e tests).""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import httpx
@@ -11,10 +12,9 @@ from django.db import transaction
 
 from tests import factories
 from vpdt.directory.roles import Role
-from vpdt.records import signals
-from vpdt.records.choices import RecipientKind, State
-from vpdt.records.models import Attachment, Recipient
-from vpdt.records.services import add_attachment, set_state
+from vpdt.records.choices import State
+from vpdt.records.models import Attachment
+from vpdt.records.services import add_attachment
 
 SENDER = "000.00.01.H90"  # Văn phòng UBND tỉnh Bình Sơn
 RECEIVER = "000.00.02.H90"  # Sở Nội vụ
@@ -74,24 +74,29 @@ def province(wsgi_hub):
 
 def released(agency, user, to_agencies, *, subject="Về việc triển khai văn phòng điện tử", attachment=b"%PDF-1.4 x",
              secrecy=0, **fields):
-    """Until the workflow's release service lands: number, attach, add recipients, release (one transaction)."""
-    import datetime as dt
-
-    from vpdt.records.models import Document
-
-    n = Document.objects.filter(agency=agency, number__isnull=False).count() + 1
-    document = factories.document(agency, state=State.APPROVED, subject=subject, number=n, notation="UBND-VP",
-                                  issued_date=fields.pop("issued_date", dt.date(2026, 3, 2)), secrecy=secrecy,
-                                  signer_name="Nguyễn Văn An", signer_position="Chánh Văn phòng",
-                                  place="Bình Sơn", **fields)
+    """An approved document, released to `to_agencies` through the real services: the clerk
+    issues its number (records.services.issue_number, via workflow), attaches the file, sets
+    the recipients and releases it (workflow.services.release -> records.services.release ->
+    the exchange's deliverer)."""
+    document = factories.document(agency, state=State.APPROVED, subject=subject, notation="UBND-VP",
+                                  secrecy=secrecy, signer_name="Nguyễn Văn An", signer_position="Chánh Văn phòng",
+                                  place="Bình Sơn", **{k: v for k, v in fields.items() if k != "issued_date"})
     if attachment:
         add_attachment(None, document, io.BytesIO(attachment), "van-ban.pdf", content_type="application/pdf",
                        kind=Attachment.Kind.MAIN)
-    with transaction.atomic():
-        recipients = [Recipient.objects.create(document=document, kind=RecipientKind.AGENCY, agency=a,
-                                               organ_id=a.code, name=a.name) for a in to_agencies]
-        set_state(document, State.RELEASED, user, "document.release")
-        signals.document_released.send(sender=type(document), document=document, recipients=recipients, user=user)
+    return release_to(document, user, to_agencies, issued_date=fields.get("issued_date", dt.date(2026, 3, 2)))
+
+
+def release_to(document, user, to_agencies, *, issued_date=None):
+    """Number (when not yet), address to `to_agencies` and release `document` as the clerk `user` would."""
+    from vpdt.workflow import services as workflow
+
+    if document.number is None:
+        document = workflow.issue_number(user, document, date=issued_date)
+    with transaction.atomic():  # addressed and released together: a failed release leaves no recipients
+        workflow.set_recipients(user, document, agencies=to_agencies)
+        workflow.release(user, document)
+    document.refresh_from_db()
     return document
 
 

@@ -9,19 +9,17 @@ import os
 import resource
 
 import pytest
-from django.db import transaction
 
 from tests import factories
 from tests.core.test_blobs import Pattern
 from tests.hub.procs import HubProcess
 from vpdt.core import blobs
 from vpdt.directory.roles import Role
-from vpdt.records import signals
-from vpdt.records.choices import Direction, RecipientKind, State
-from vpdt.records.models import Attachment, Document, Recipient
-from vpdt.records.services import add_attachment, set_state
+from vpdt.records.choices import Direction, State
+from vpdt.records.models import Attachment, Document
+from vpdt.records.services import add_attachment
 
-from .conftest import make_agency
+from .conftest import make_agency, release_to
 from .test_e2e import pump
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db]
@@ -60,15 +58,11 @@ def test_large_attachment_reaches_the_receiver_with_flat_memory_everywhere(setti
         clerk = factories.person(sender, Role.CLERK, Role.LEADER)
         before = _peak_mb()
 
-        document = factories.document(sender, state=State.APPROVED, number=1, notation="UBND-VP",
+        document = factories.document(sender, state=State.APPROVED, notation="UBND-VP",
                                       subject="Về việc chuyển hồ sơ số hóa dung lượng lớn", place="Bình Sơn")
         add_attachment(None, document, Pattern(SIZE_MB * MB), "ho-so-so-hoa.bin",
                        content_type="application/octet-stream", kind=Attachment.Kind.MAIN)
-        with transaction.atomic():
-            recipient = Recipient.objects.create(document=document, kind=RecipientKind.AGENCY, agency=receiver,
-                                                 organ_id=receiver.code, name=receiver.name)
-            set_state(document, State.RELEASED, clerk, "document.release")
-            signals.document_released.send(sender=Document, document=document, recipients=[recipient], user=clerk)
+        document = release_to(document, clerk, [receiver])
 
         def arrived():
             return Document.objects.filter(agency=receiver, direction=Direction.INCOMING).exists()

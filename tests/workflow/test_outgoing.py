@@ -7,7 +7,7 @@ import io
 import pytest
 
 from vpdt.core.errors import InvalidInput, InvalidState, PermissionDenied
-from vpdt.records import signals
+from vpdt.records import seams, signals
 from vpdt.records.choices import DeliveryState, RecipientKind, State
 from vpdt.records.permissions import can_view
 from vpdt.workflow import queues, services
@@ -100,15 +100,18 @@ def test_only_the_clerk_numbers_and_releases_and_internal_units_receive_at_once(
     with pytest.raises(PermissionDenied):
         services.release(world.leader, doc)
     seen = []
+    deliverer = seams.deliverer()
 
-    def listener(sender, document, recipients, user, **kw):
-        seen.append((document.pk, sorted(r.kind for r in recipients)))
+    class Watching:  # the exchange's deliverer, watched: what release hands over (records.seams)
+        def deliver(self, actor, document, recipients):
+            seen.append((document.pk, sorted(r.kind for r in recipients)))
+            return deliverer.deliver(actor, document, recipients) if deliverer else None
 
-    signals.document_released.connect(listener)
+    seams.register_deliverer(Watching())
     try:
         services.release(world.clerk, doc)
     finally:
-        signals.document_released.disconnect(listener)
+        seams.register_deliverer(deliverer)
     doc.refresh_from_db()
     assert doc.state == State.RELEASED
     assert seen == [(doc.pk, ["agency", "unit", "unit"])]

@@ -12,11 +12,18 @@ def record(action: str, obj: Any = None, *, user=None, agency_code: str = "", de
     """Append an entry: `action` is a dotted verb (`document.register`), `obj` the object changed.
 
     The acting user and address come from the request context unless `user` is given.
+    `user` may be a system actor (anything with `is_system_actor`, e.g.
+    `vpdt.records.actors.SystemActor`): the entry then names it and says `via="system"`.
     """
     actor = request_context.current()
+    via = actor.via
+    system = getattr(user, "is_system_actor", False)
     user_id = user.pk if user is not None else actor.user_id
     name = ""
-    if user is not None:
+    if system:
+        via = "system"
+        name = user.get_full_name()
+    elif user is not None:
         name = user.get_full_name() or user.get_username()
     elif user_id is not None:
         from django.contrib.auth import get_user_model
@@ -34,7 +41,7 @@ def record(action: str, obj: Any = None, *, user=None, agency_code: str = "", de
         object_type=obj._meta.label_lower if obj is not None and hasattr(obj, "_meta") else "",
         object_id=str(getattr(obj, "pk", "") or "") if obj is not None else "",
         ip=actor.ip,
-        via=actor.via,
+        via=via,
         detail=detail or {},
     )
 

@@ -26,7 +26,8 @@ from vpdt.demo import pdf, province
 from vpdt.directory.models import Agency, RoleAssignment, Unit, User
 from vpdt.directory.roles import Role
 from vpdt.records import services
-from vpdt.records.choices import AccessReason, DeliveryState, Direction, RecipientKind, Source, State, Urgency
+from vpdt.records.actors import interconnection
+from vpdt.records.choices import AccessReason, DeliveryState, RecipientKind, Source, State, Urgency
 from vpdt.records.models import Attachment, Document, DocumentAccess, DocumentType, Recipient
 
 EXTENSIONS = ["vpdt.workflow.demo", "vpdt.signing.demo", "vpdt.demo.interconnection"]
@@ -172,31 +173,28 @@ def _load(rng: random.Random, progress: Callable[[str], None]) -> dict:
             counts["outgoing"] += 1
             if state == State.DRAFT:
                 continue
-            doc.state = State.IN_REVIEW if state != State.SENT_BACK else State.SENT_BACK
-            doc.save(update_fields=["state"])
+            services.import_state(drafter, doc, State.IN_REVIEW if state != State.SENT_BACK else State.SENT_BACK,
+                                  action="document.submit_review")
             head = people["heads"].get(unit.pk)
             if head:
                 DocumentAccess.objects.create(document=doc, user=head, reason=AccessReason.REVIEWER)
-            audit.record("document.submit_review", doc, user=drafter)
             if state in (State.IN_REVIEW, State.SENT_BACK):
                 continue
-            doc.state = State.APPROVED
-            doc.save(update_fields=["state"])
-            audit.record("document.approve", doc, user=leader)
+            services.import_state(leader, doc, State.APPROVED, action="document.approve")
             if state == State.APPROVED:
                 continue
             day = timezone.localdate() - dt.timedelta(days=rng.randint(0, 60))
             doc = services.issue_number(people["clerk"], doc, date=day)
             targets = rng.sample([s for s in agencies if s != slug], 2)
-            for target in targets:
-                Recipient.objects.create(document=doc, kind=RecipientKind.AGENCY, agency=agencies[target],
-                                         organ_id=agencies[target].code, name=agencies[target].name,
-                                         state=DeliveryState.DELIVERED, status_code="01")
-            doc.recipients_text = "- Như trên;\n" + "\n".join(f"- {agencies[t].name};" for t in targets) + \
-                "\n- Lưu: VT."
-            doc.state = State.RELEASED if state == State.RELEASED else State.RECALLED
-            doc.save(update_fields=["state", "recipients_text"])
-            audit.record("document.release", doc, user=people["clerk"])
+            services.import_recipients(people["clerk"], doc, [
+                Recipient(kind=RecipientKind.AGENCY, agency=agencies[target], organ_id=agencies[target].code,
+                          name=agencies[target].name, state=DeliveryState.DELIVERED, status_code="01")
+                for target in targets])
+            services.import_state(
+                people["clerk"], doc, State.RELEASED if state == State.RELEASED else State.RECALLED,
+                action="document.release",
+                fields={"recipients_text": "- Như trên;\n" + "\n".join(f"- {agencies[t].name};" for t in targets)
+                        + "\n- Lưu: VT."})
             _attach_pdf(doc, people["clerk"], "Nội dung văn bản mẫu của tỉnh Bình Sơn, phục vụ thử nghiệm hệ thống.")
             if state == State.RELEASED:
                 released.append((slug, doc))
@@ -234,21 +232,19 @@ def _deliver(target_doc: tuple[str, Document], agencies, staff, rng: random.Rand
     """What the interconnection does on release: the receiver gets its own incoming record."""
     slug, original = target_doc
     agency, people = agencies[slug], staff[slug]
-    incoming = Document.objects.create(
-        agency=agency, direction=Direction.INCOMING, state=State.RECEIVED, source=Source.ELECTRONIC,
-        document_type=original.document_type, number=original.number, notation=original.notation,
-        issued_date=original.issued_date, place=original.place, subject=original.subject,
-        signer_name=original.signer_name, signer_position=original.signer_position,
-        signer_competence=original.signer_competence, urgency=original.urgency,
-        page_count=original.page_count, issuer_code=original.agency.code, issuer_name=original.agency.name,
-        edxml_document_id=f"{original.agency.code},{original.issued_date:%Y/%m/%d},{original.code}",
-        received_at=timezone.now(), origin=original,
-    )
+    system = interconnection(agency)
+    incoming = services.receive_incoming(system, agency, {
+        "document_type": original.document_type, "number": original.number, "notation": original.notation,
+        "issued_date": original.issued_date, "place": original.place, "subject": original.subject,
+        "signer_name": original.signer_name, "signer_position": original.signer_position,
+        "signer_competence": original.signer_competence, "urgency": original.urgency,
+        "page_count": original.page_count, "issuer_code": original.agency.code, "issuer_name": original.agency.name,
+        "edxml_document_id": f"{original.agency.code},{original.issued_date:%Y/%m/%d},{original.code}",
+    }, source=Source.ELECTRONIC, origin=original)
     counts["incoming"] += 1
     for attachment in original.attachments.all():
-        Attachment.objects.create(document=incoming, blob=attachment.blob, name=attachment.name,
-                                  content_type=attachment.content_type, kind=attachment.kind)
-    audit.record("document.receive", incoming, user=None, detail={"source": "electronic"})
+        services.attach_stored(system, incoming, attachment.blob, attachment.name,
+                               content_type=attachment.content_type, kind=attachment.kind)
     step = rng.choice([State.RECEIVED, State.REGISTERED, State.SUBMITTED, State.ASSIGNED,
                        State.IN_PROGRESS, State.COMPLETED, State.COMPLETED])
     if step == State.RECEIVED:
@@ -256,10 +252,10 @@ def _deliver(target_doc: tuple[str, Document], agencies, staff, rng: random.Rand
     services.register_incoming(people["clerk"], incoming, confirm_duplicate=True)
     order = [State.SUBMITTED, State.ASSIGNED, State.IN_PROGRESS, State.COMPLETED]
     for state in order[: order.index(step) + 1] if step in order else []:
-        incoming.state = state
+        fields = {}
         if state == State.ASSIGNED:
             unit = rng.choice(people["units"])
-            incoming.due_date = timezone.localdate() + dt.timedelta(days=rng.randint(-5, 15))
+            fields["due_date"] = timezone.localdate() + dt.timedelta(days=rng.randint(-5, 15))
             specialist = rng.choice(people["specialists"].get(unit.pk) or
                                     next(iter(people["specialists"].values())))
             head = people["heads"].get(unit.pk)
@@ -270,10 +266,7 @@ def _deliver(target_doc: tuple[str, Document], agencies, staff, rng: random.Rand
                 DocumentAccess.objects.create(document=incoming, user=head, reason=AccessReason.MAIN)
         else:
             actor = people["clerk"] if state == State.SUBMITTED else None
-        if state == State.COMPLETED:
-            incoming.completed_at = timezone.now()
-        incoming.save()
-        audit.record(f"document.{state}", incoming, user=actor)
+        services.import_state(actor, incoming, state, action=f"document.{state}", fields=fields)
 
 
 def load_demo(*, force: bool = False, seed: int = 2026, progress: Callable[[str], None] = lambda _m: None) -> str:

@@ -11,3 +11,6 @@ class ExchangeConfig(AppConfig):
 
     def ready(self) -> None:
         from vpdt.exchange import jobs, receivers  # noqa: F401 - connect signals, register worker jobs
+        from vpdt.records import seams
+
+        seams.register_deliverer(receivers.ReleaseDeliverer())

@@ -7,6 +7,9 @@
   that is itself a new document is registered like one.
 - a DocumentId the agency already has is dropped (outcome duplicate).
 - statuses: statuses.apply_received.
+
+Every write to records' tables goes through records.services with the agency's
+interconnection as the actor (records.actors.interconnection), so the audit log names it.
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ from vpdt.core import audit
 from vpdt.directory.models import Agency
 from vpdt.exchange import mapping, outbox, reconcile, statuses
 from vpdt.exchange.models import InboxItem, TakeBackRequest
+from vpdt.records import services as records
+from vpdt.records.actors import interconnection
 from vpdt.records.choices import Direction, Source, State
-from vpdt.records.models import Attachment, Document, DocumentLink
-from vpdt.records.services import set_state
+from vpdt.records.models import Attachment, Document
 
 _UPDATABLE = ("subject", "content", "due_date", "urgency", "signer_name", "signer_position", "signer_competence",
               "page_count", "copies", "sphere", "steering_type")
@@ -55,12 +59,10 @@ def _attach(document: Document, package: edxml.DocumentPackage) -> int:
         blob, name, content_type = att.stored
         if blob.pk in existing:
             continue
-        Attachment.objects.create(
-            document=document, blob=blob, name=name[:255], content_type=content_type[:100],
+        records.attach_stored(
+            interconnection(document.agency), document, blob, name, content_type=content_type,
             kind=Attachment.Kind.MAIN if i == 0 and not existing else Attachment.Kind.APPENDIX,
-            description=(att.description or "")[:255])
-        audit.record("document.attach", document, user=None,
-                     detail={"name": name, "sha256": blob.pk, "size": blob.size, "source": "electronic"})
+            description=att.description or "", detail={"source": "electronic"})
         existing.add(blob.pk)
         count += 1
     return count
@@ -75,7 +77,7 @@ def _new_document(item: InboxItem, package: edxml.DocumentPackage, agency: Agenc
     if duplicate is not None:
         item.outcome, item.document = InboxItem.DUPLICATE, duplicate
         item.detail = f"DocumentId {fields['edxml_document_id']!r} already received as document {duplicate.pk}"
-        audit.record("exchange.duplicate_dropped", duplicate, user=None,
+        audit.record("exchange.duplicate_dropped", duplicate, user=interconnection(agency),
                      detail={"hub_doc_id": item.hub_doc_id, "edxml_document_id": fields["edxml_document_id"]})
         return None
     paper = reconcile.paper_match(agency, fields)
@@ -88,15 +90,11 @@ def _new_document(item: InboxItem, package: edxml.DocumentPackage, agency: Agenc
         if later and later != statuses.REJECTED:
             outbox.queue_status(paper, later, None, description="Văn bản đã được xử lý từ bản giấy")
         return paper
-    document = Document.objects.create(
-        agency=agency, direction=Direction.INCOMING, state=State.RECEIVED, source=Source.ELECTRONIC,
-        received_at=timezone.now(), **fields)
-    for link in mapping.response_links(package.header):
-        DocumentLink.objects.create(document=document, **link)
-    audit.record("document.receive", document, user=None,
-                 detail={"source": Source.ELECTRONIC, "hub_doc_id": item.hub_doc_id,
-                         "edxml_document_id": fields["edxml_document_id"],
-                         "signature": {"present": package.signature.present, "valid": package.signature.valid}})
+    document = records.receive_incoming(
+        interconnection(agency), agency, fields, source=Source.ELECTRONIC,
+        links=mapping.response_links(package.header),
+        detail={"hub_doc_id": item.hub_doc_id, "edxml_document_id": fields["edxml_document_id"],
+                "signature": {"present": package.signature.present, "valid": package.signature.valid}})
     _attach(document, package)
     item.document = document
     outbox.queue_status(document, statuses.RECEIVED, None, description="Đã đến")
@@ -118,7 +116,7 @@ def _revoke(item: InboxItem, package: edxml.DocumentPackage, agency: Agency) -> 
         item.outcome, item.detail = InboxItem.UNMATCHED, "revoke of a document this agency does not have"
         return
     for copy in copies:
-        set_state(copy, State.RECALLED, None, "exchange.revoked", {"reason": reason, "from": package.from_.organ_id})
+        records.set_state(copy, State.RECALLED, interconnection(agency), "exchange.revoked", {"reason": reason, "from": package.from_.organ_id})
         TakeBackRequest.objects.filter(document=copy, answer="").update(answer=statuses.AGREED,
                                                                           answered_at=timezone.now())
     item.document = copies[0]
@@ -133,16 +131,11 @@ def _update(item: InboxItem, package: edxml.DocumentPackage, agency: Agency) -> 
     info = package.business.document_info.document_info if package.business and package.business.document_info \
         else None
     for copy in copies:
-        changed = {}
-        for name in _UPDATABLE:
-            if fields.get(name) not in (None, "") and getattr(copy, name) != fields[name]:
-                changed[name] = [str(getattr(copy, name)), str(fields[name])]
-                setattr(copy, name, fields[name])
-        copy.save()
+        changes = {name: fields[name] for name in _UPDATABLE
+                   if fields.get(name) not in (None, "") and getattr(copy, name) != fields[name]}
         added = _attach(copy, package)
-        audit.record("exchange.updated", copy, user=None,
-                     detail={"from": package.from_.organ_id, "info": info or "", "changed": changed,
-                             "attachments_added": added})
+        records.update_metadata(interconnection(agency), copy, changes, action="exchange.updated",
+                                detail={"from": package.from_.organ_id, "info": info or "", "attachments_added": added})
     item.document = copies[0]
 
 
@@ -151,7 +144,7 @@ def _replace(item: InboxItem, package: edxml.DocumentPackage, agency: Agency) ->
     from_code = package.from_.organ_id
     copies = list(_copies(agency, replaced, from_code))
     for copy in copies:
-        set_state(copy, State.REPLACED, None, "exchange.replaced",
+        records.set_state(copy, State.REPLACED, interconnection(agency), "exchange.replaced",
                   {"from": from_code, "by": package.document_id,
                    "reason": (package.business.reason if package.business else "") or ""})
     if package.document_id not in replaced:

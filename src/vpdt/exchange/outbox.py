@@ -36,6 +36,9 @@ from vpdt.directory.models import Agency
 from vpdt.exchange import clients, connections, keys, mapping
 from vpdt.exchange.errors import PackageWriteFailed, SecretDocument
 from vpdt.exchange.models import HubConnection, OutboxMessage, StatusEvent
+from vpdt.records import delivery
+from vpdt.records import services as records
+from vpdt.records.actors import interconnection
 from vpdt.records.choices import DeliveryState, RecipientKind
 from vpdt.records.models import Attachment, Document, Recipient
 from vpdt.vxp.client import VxpProtocolError, VxpRemoteError
@@ -120,8 +123,8 @@ def _check_travels(document: Document) -> None:
 
 def _ensure_document_id(document: Document) -> str:
     if not document.edxml_document_id:
-        document.edxml_document_id = mapping.document_id_for(document)
-        Document.objects.filter(pk=document.pk).update(edxml_document_id=document.edxml_document_id)
+        records.set_exchange_identity(interconnection(document.agency), document,
+                                      edxml_document_id=mapping.document_id_for(document))
     return document.edxml_document_id
 
 
@@ -259,16 +262,22 @@ def _mark_sent(message: OutboxMessage, hub_doc_id: str) -> None:
         OutboxMessage.objects.filter(pk=message.pk).update(
             state=OutboxMessage.SENT, hub_doc_id=hub_doc_id[:100], sent_at=now, locked_until=None,
             attempts=message.attempts + 1, last_error="", next_attempt_at=None)
-        changed = 0
-        if message.recipient_id and message.message_type == OutboxMessage.EDOC and message.business_type == 0:
-            changed = Recipient.objects.filter(
-                pk=message.recipient_id, state__in=[DeliveryState.PENDING, DeliveryState.FAILED],
-            ).update(state=DeliveryState.SENT, status_at=now)
-        if message.document_id is not None:
-            audit.record("exchange.sent", message.document, user=None, agency_code=message.agency.code,
-                         detail={"to": message.to_code, "message_type": message.message_type,
-                                 "status": message.status_code, "business_type": message.business_type,
-                                 "hub_doc_id": hub_doc_id, "recipient_state": "sent" if changed else None})
+        detail = {"to": message.to_code, "message_type": message.message_type, "status": message.status_code,
+                  "business_type": message.business_type, "hub_doc_id": hub_doc_id}
+        recipient = _delivered_recipient(message, (DeliveryState.PENDING, DeliveryState.FAILED))
+        if recipient is not None:
+            delivery.move(interconnection(message.agency), recipient, DeliveryState.SENT, action="exchange.sent",
+                          at=now, detail=detail)
+        elif message.document_id is not None:
+            audit.record("exchange.sent", message.document, user=interconnection(message.agency),
+                         agency_code=message.agency.code, detail={**detail, "recipient_state": None})
+
+
+def _delivered_recipient(message: OutboxMessage, states) -> Recipient | None:
+    """The recipient a first delivery (EDOC, business type 0) is for, when in one of `states`."""
+    if not (message.recipient_id and message.message_type == OutboxMessage.EDOC and message.business_type == 0):
+        return None
+    return Recipient.objects.select_related("document").filter(pk=message.recipient_id, state__in=states).first()
 
 
 def _mark_retry(message: OutboxMessage, error: str, retry_at: dt.datetime) -> None:
@@ -280,12 +289,15 @@ def _mark_failed(message: OutboxMessage, error: str) -> None:
     with transaction.atomic():
         OutboxMessage.objects.filter(pk=message.pk).update(
             state=OutboxMessage.FAILED, attempts=message.attempts + 1, last_error=error[:2000], locked_until=None)
-        if message.recipient_id and message.message_type == OutboxMessage.EDOC and message.business_type == 0:
-            Recipient.objects.filter(pk=message.recipient_id).update(state=DeliveryState.FAILED,
-                                                                     status_at=timezone.now())
-        if message.document_id is not None:
-            audit.record("exchange.send_failed", message.document, user=None, agency_code=message.agency.code,
-                         detail={"to": message.to_code, "error": error[:500]})
+        detail = {"to": message.to_code, "error": error[:500]}
+        recipient = _delivered_recipient(
+            message, [s for s in DeliveryState.values if delivery.allowed(s, DeliveryState.FAILED)])
+        if recipient is not None:
+            delivery.move(interconnection(message.agency), recipient, DeliveryState.FAILED,
+                          action="exchange.send_failed", detail=detail)
+        elif message.document_id is not None:
+            audit.record("exchange.send_failed", message.document, user=interconnection(message.agency),
+                         agency_code=message.agency.code, detail=detail)
 
 
 def _due(now: dt.datetime, limit: int) -> list[int]:

@@ -1,8 +1,13 @@
-"""Receivers of the records signals (connected in ExchangeConfig.ready).
+"""How the exchange takes part in records' operations (hooked up in ExchangeConfig.ready).
 
-Both signals are sent inside the transaction of the change, so the outbox rows written
-here commit or roll back with it; an exception here (a secret document, a package that
-cannot be written) makes the release or the state change fail.
+- release: `ReleaseDeliverer` is the records.seams deliverer; records.services.release
+  calls it after the state change, in the same transaction.
+- recall, replace, and the receiver's state changes: `on_state_change` receives
+  records.signals.document_state_changed, also sent inside the transaction.
+
+So the outbox rows written here commit or roll back with the change; an exception here
+(a secret document, a package that cannot be written) makes the release or the state
+change fail.
 """
 
 from __future__ import annotations
@@ -14,12 +19,15 @@ from vpdt.exchange import outbox, statuses
 from vpdt.exchange.models import OutboxMessage
 from vpdt.records.choices import Direction, State
 from vpdt.records.models import Document, Recipient
-from vpdt.records.signals import document_released, document_state_changed
+from vpdt.records.signals import document_state_changed
 
 
-@receiver(document_released, dispatch_uid="exchange.on_release")
-def on_release(sender, document, recipients, user=None, **kwargs):
-    outbox.queue_release(document, list(recipients), user)
+class ReleaseDeliverer:
+    """records.seams deliverer: a released document's agency recipients get one package each
+    in the outbox (exchange.outbox.queue_release); internal units are the workflow's."""
+
+    def deliver(self, actor, document: Document, recipients: list[Recipient]) -> list[OutboxMessage]:
+        return outbox.queue_release(document, recipients, actor)
 
 
 def _reached(document: Document):

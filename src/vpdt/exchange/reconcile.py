@@ -8,8 +8,9 @@ and its interconnection identity join that record instead of a second registrati
 from __future__ import annotations
 
 from vpdt import edxml
-from vpdt.core import audit
 from vpdt.directory.models import Agency
+from vpdt.records import services as records
+from vpdt.records.actors import interconnection
 from vpdt.records.models import Document
 from vpdt.records.services import find_duplicates
 
@@ -28,12 +29,8 @@ def paper_match(agency: Agency, fields: dict) -> Document | None:
 
 def link(document: Document, package: edxml.DocumentPackage, fields: dict) -> None:
     """Give the paper record the package's identity (so statuses flow) and note it in the audit log."""
-    document.edxml_document_id = fields["edxml_document_id"]
-    update = ["edxml_document_id", "updated_at"]
-    if not document.issuer_code:
-        document.issuer_code = fields["issuer_code"]
-        update.append("issuer_code")
-    document.save(update_fields=update)
-    audit.record("exchange.reconciled", document, user=None,
-                 detail={"edxml_document_id": fields["edxml_document_id"], "from": fields["issuer_code"],
-                         "attachments": len(package.attachments)})
+    records.set_exchange_identity(
+        interconnection(document.agency), document, edxml_document_id=fields["edxml_document_id"],
+        issuer_code=fields["issuer_code"], action="exchange.reconciled",
+        detail={"edxml_document_id": fields["edxml_document_id"], "from": fields["issuer_code"],
+                "attachments": len(package.attachments)})

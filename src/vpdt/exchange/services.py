@@ -1,8 +1,9 @@
 """The exchange's operations for people and other apps: connect an agency to a hub, the
 delivery history of a document, update, take-back request and its answer.
 
-Releases, revokes and replacements need no call here: the exchange listens to the
-records signals (receivers.py).
+Releases, revokes and replacements need no call here: records.services.release calls the
+deliverer the exchange registers (records.seams), and the exchange listens to
+records.signals.document_state_changed for the rest (receivers.py).
 """
 
 from __future__ import annotations

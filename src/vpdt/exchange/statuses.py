@@ -2,8 +2,9 @@
 
 Receiver side: registering, rejecting, assigning, processing and completing an
 electronic incoming document send 03, 02, 04, 05, 06 to its issuer (01 is sent on
-receipt by the inbox). Sender side: a received status updates the Recipient it is about
-(matched by the original DocumentId and the reporting agency) and adds a StatusEvent.
+receipt by the inbox). Sender side: a received status moves the Recipient it is about
+(matched by the original DocumentId and the reporting agency) through records.delivery,
+as the agency's interconnection, and adds a StatusEvent.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from vpdt import edxml
 from vpdt.core import audit
 from vpdt.directory.models import Agency
 from vpdt.exchange.models import InboxItem, StatusEvent, TakeBackRequest
+from vpdt.records import delivery
+from vpdt.records.actors import interconnection
 from vpdt.records.choices import DeliveryState, Direction, State
 from vpdt.records.models import Document, Recipient
 
@@ -45,11 +48,8 @@ STATUS_TO_DELIVERY = {
     COMPLETED: DeliveryState.COMPLETED,
     AGREED: DeliveryState.RECALLED,
 }
-# Statuses may overtake each other on the way: the progress shown never goes back.
-_PROGRESS = {DeliveryState.PENDING: 0, DeliveryState.FAILED: 0, DeliveryState.SENT: 1, DeliveryState.DELIVERED: 2,
-             DeliveryState.ACCEPTED: 3, DeliveryState.ASSIGNED: 4, DeliveryState.PROCESSING: 5,
-             DeliveryState.COMPLETED: 6}
-_FINAL = {DeliveryState.REJECTED, DeliveryState.RECALLED}
+# Statuses may overtake each other on the way: the progress shown never goes back
+# (records.delivery.ALLOWED says which moves are forward).
 
 
 def status_for_state(new_state: str) -> str | None:
@@ -94,7 +94,7 @@ def apply_received(item: InboxItem, status: edxml.StatusPackage, agency: Agency)
         if not TakeBackRequest.objects.filter(document=copy, organ_id=from_code, answer="").exists():
             TakeBackRequest.objects.create(document=copy, organ_id=from_code, reason=status.description or "",
                                            outgoing=False)
-        audit.record("exchange.take_back_requested", copy, user=None,
+        audit.record("exchange.take_back_requested", copy, user=interconnection(agency),
                      detail={"from": from_code, "reason": status.description or ""})
         return
     recipient = _recipient_for(agency, document_id, from_code)
@@ -108,15 +108,10 @@ def apply_received(item: InboxItem, status: edxml.StatusPackage, agency: Agency)
                                description=status.description or "", staff=staff[:200],
                                reported_at=_reported_at(status))
     new_state = STATUS_TO_DELIVERY.get(code)
-    previous = recipient.state
-    update = {"status_code": code, "status_at": now}
-    if new_state is not None and previous not in _FINAL and (
-            new_state in _FINAL or _PROGRESS.get(new_state, 0) >= _PROGRESS.get(previous, 0)):
-        update["state"] = new_state
+    # A status that would move the recipient back (it overtook a later one) keeps the state.
+    target = new_state if new_state is not None and delivery.allowed(recipient.state, new_state) else recipient.state
     if code in (AGREED, REFUSED):
         TakeBackRequest.objects.filter(document_id=recipient.document_id, organ_id=from_code, answer="",
                                        outgoing=True).update(answer=code, answered_at=now)
-    Recipient.objects.filter(pk=recipient.pk).update(**update)
-    audit.record("exchange.status_received", recipient.document, user=None, agency_code=agency.code,
-                 detail={"from": from_code, "status": code, "description": status.description or "",
-                         "recipient_state": [previous, update.get("state", previous)]})
+    delivery.move(interconnection(agency), recipient, target, action="exchange.status_received", status_code=code,
+                  at=now, detail={"from": from_code, "status": code, "description": status.description or ""})

@@ -17,6 +17,7 @@ from vpdt.core import audit
 from vpdt.core.errors import NotFound, PermissionDenied
 from vpdt.core.i18n import vietnamese
 from vpdt.directory.roles import Role
+from vpdt.records.actors import is_system
 from vpdt.records.models import Document, DocumentAccess
 
 
@@ -82,6 +83,8 @@ def visible_documents(user, base: QuerySet | None = None) -> QuerySet:
 
 
 def can_view(user, document: Document) -> bool:
+    if is_system(user):  # the system acts for its own agency only (records.actors)
+        return user.acts_for(document.agency_id)
     return visible_documents(user, Document.objects.filter(pk=document.pk)).exists()
 
 
@@ -103,6 +106,11 @@ def get_visible(user, pk: int) -> Document:
 def require_role(user, agency_id: int, *roles: str) -> None:
     if user.is_superuser:
         return
+    if is_system(user):
+        if user.acts_for(agency_id):
+            return
+        raise PermissionDenied("Hệ thống không được thao tác trên văn bản của cơ quan khác.",
+                               detail=f"system actor of agency {user.agency_id} on agency {agency_id}")
     if not any(user.has_role(role, agency_id) for role in roles):
         names = ", ".join(vietnamese(Role(r).label) for r in roles)
         raise PermissionDenied(f"Thao tác này chỉ dành cho: {names}.", detail=f"requires one of {roles}")

@@ -1,5 +1,14 @@
 """Operations on documents, registers and dossiers: each checks permission, keeps the
-invariants and writes the audit log. Views, the API, the CLI and tasks call these."""
+invariants and writes the audit log. Views, the API, the CLI and tasks call these.
+
+records is the only writer of Document, Attachment, Recipient, DocumentLink and the
+registers (tests/records/test_single_writer.py checks the rest of the tree). Other apps
+write them through these functions; when no person acts (the exchange receiving a package,
+an import, a scheduled job) they pass a system actor (records.actors) as `user`, and the
+audit log names it. Recipients' delivery states move only through records.delivery.move.
+The exchange and signing take part in `release`, `issue_number` and `register_incoming`
+through the seams of records.seams (registered in their AppConfig.ready).
+"""
 
 from __future__ import annotations
 
@@ -16,16 +25,19 @@ from vpdt.core.errors import InvalidInput, InvalidState, PermissionDenied, VpdtE
 from vpdt.core.models import Blob
 from vpdt.directory.models import Agency
 from vpdt.directory.roles import Role
-from vpdt.records import numbering, signals
-from vpdt.records.choices import AccessReason, Direction, Source, State
+from vpdt.records import numbering, seams, signals
+from vpdt.records.actors import is_system
+from vpdt.records.choices import AccessReason, DeliveryState, Direction, Source, State
 from vpdt.records.models import (
     Attachment,
     Document,
     DocumentAccess,
+    DocumentLink,
     DocumentType,
     Dossier,
     DossierItem,
     DraftVersion,
+    Recipient,
 )
 from vpdt.records.permissions import can_view, require_role
 
@@ -90,19 +102,24 @@ def _check_fields(data: dict) -> dict:
 
 
 @transaction.atomic
-def receive_incoming(user, agency: Agency, data: dict, *, source: str = Source.PAPER) -> Document:
-    """The clerk receives a document (a paper one, scanned, or an e-mail): state "đã đến"."""
+def receive_incoming(user, agency: Agency, data: dict, *, source: str = Source.PAPER, links: Iterable[dict] = (),
+                     detail: dict | None = None, origin: Document | None = None) -> Document:
+    """A document arrives: state "đã đến". The clerk receives a paper one, scanned, or an e-mail;
+    the agency's interconnection (a system actor) an electronic one, with its ResponseFor
+    `links` (DocumentLink fields) and what the audit log should keep in `detail`."""
     require_role(user, agency.pk, Role.CLERK)
     data = _check_fields(dict(data))
     if not data.get("subject"):
         raise InvalidInput("Trích yếu không được để trống.", code="SUBJECT_REQUIRED")
     document = Document.objects.create(
         agency=agency, direction=Direction.INCOMING, state=State.RECEIVED, source=source,
-        created_by=user, received_at=timezone.now(), **data,
+        created_by=None if is_system(user) else user, received_at=timezone.now(), origin=origin, **data,
     )
-    if document.is_secret:
+    for link in links:
+        DocumentLink.objects.create(document=document, **link)
+    if document.is_secret and not is_system(user):
         grant_access(user, document, user, reason=AccessReason.GRANT, secret=True, _audit=False)
-    audit.record("document.receive", document, user=user, detail={"source": source})
+    audit.record("document.receive", document, user=user, detail={"source": source, **(detail or {})})
     return document
 
 
@@ -125,7 +142,9 @@ def create_outgoing(user, data: dict, *, direction: str = Direction.OUTGOING) ->
     return document
 
 
-def update_metadata(user, document: Document, data: dict) -> Document:
+def update_metadata(user, document: Document, data: dict, *, action: str = "document.update",
+                    detail: dict | None = None) -> Document:
+    """Change a document's metadata; the audit entry (`action`) lists what changed, with `detail`."""
     if not can_view(user, document):
         raise PermissionDenied("Bạn không có quyền sửa văn bản này.")
     if document.number is not None and ({"number", "notation", "issued_date"} & set(data)):
@@ -139,8 +158,60 @@ def update_metadata(user, document: Document, data: dict) -> Document:
                 changed[field] = [str(old), str(value)]
                 setattr(document, field, value)
         document.save()
-        audit.record("document.update", document, user=user, detail={"changed": changed})
+        audit.record(action, document, user=user, detail={**(detail or {}), "changed": changed})
     return document
+
+
+# Fields other apps' services set as part of their own operation (they check permission).
+_SETTABLE = METADATA_FIELDS | {"recipients_text"}
+
+
+def set_fields(user, document: Document, values: dict, *, action: str, detail: dict | None = None) -> Document:
+    """Set a few fields as part of another service's operation (workflow's deadline on
+    assignment, the signer's name on approval, the exchange's DocumentId): the caller has
+    checked permission; the change is audited as `action`."""
+    unknown = set(values) - _SETTABLE
+    if unknown:
+        raise InvalidInput(f"Trường không hợp lệ: {', '.join(sorted(unknown))}.", detail=f"unknown fields {unknown}")
+    changed = {}
+    for field, value in values.items():
+        old = getattr(document, field)
+        if old != value:
+            changed[field] = [str(old), str(value)]
+            setattr(document, field, value)
+    if not changed:
+        return document
+    with transaction.atomic():
+        document.save(update_fields=[*changed, "updated_at"])
+        audit.record(action, document, user=user, detail={**(detail or {}), "changed": changed})
+    return document
+
+
+def set_exchange_identity(user, document: Document, *, edxml_document_id: str, issuer_code: str = "",
+                          action: str | None = None, detail: dict | None = None) -> Document:
+    """Give a document its interconnection identity (the edXML DocumentId, the issuer's code when
+    missing). Without `action` it is not audited on its own: the caller's entry carries it
+    (exchange.queue names the DocumentId it sent)."""
+    document.edxml_document_id = edxml_document_id
+    fields = ["edxml_document_id", "updated_at"]
+    if issuer_code and not document.issuer_code:
+        document.issuer_code = issuer_code
+        fields.append("issuer_code")
+    with transaction.atomic():
+        document.save(update_fields=fields)
+        if action:
+            audit.record(action, document, user=user, detail=detail or {})
+    return document
+
+
+def link_reply(user, reply: Document, target: Document) -> DocumentLink:
+    """`reply` answers `target` (ResponseFor): one link, kept if it exists."""
+    link, created = DocumentLink.objects.get_or_create(document=reply, target=target, defaults={
+        "organ_id": target.issuer_code, "code": target.code, "edxml_document_id": target.edxml_document_id,
+        "promulgation_date": target.issued_date})
+    if created:
+        audit.record("document.link_reply", reply, user=user, detail={"target": target.pk, "code": target.code})
+    return link
 
 
 # --- files ----------------------------------------------------------------------------
@@ -154,13 +225,36 @@ def add_attachment(user, document: Document, stream: BinaryIO, name: str, *, con
     if not name or "/" in name or "\\" in name or name.startswith("."):
         raise InvalidInput("Tên tệp không hợp lệ.", code="BAD_FILE_NAME", detail=repr(name))
     blob = blobs.store_stream(stream, max_bytes=document.agency.upload_limit_bytes())
+    return attach_stored(user, document, blob, name, content_type=content_type, kind=kind, description=description)
+
+
+def attach_stored(user, document: Document, blob: Blob, name: str, *, content_type: str = "",
+                  kind: str = Attachment.Kind.MAIN, description: str = "", action: str = "document.attach",
+                  detail: dict | None = None) -> Attachment:
+    """Attach a file already in the blob store (a received package's file, the signed PDF,
+    the last approved draft on release); audited as `action` with `detail`. Part of another
+    service's operation (receive, sign, release): the caller has checked who may."""
     with transaction.atomic():
         attachment = Attachment.objects.create(
-            document=document, blob=blob, name=name, content_type=content_type, kind=kind,
-            description=description, created_by=user,
+            document=document, blob=blob, name=name[:255], content_type=(content_type or "")[:100], kind=kind,
+            description=(description or "")[:255], created_by=None if is_system(user) else user,
         )
-        audit.record("document.attach", document, user=user,
-                     detail={"name": name, "sha256": blob.sha256, "size": blob.size, "kind": kind})
+        audit.record(action, document, user=user, detail={
+            "attachment": attachment.pk, "name": name, "sha256": blob.sha256, "size": blob.size, "kind": kind,
+            **(detail or {})})
+    return attachment
+
+
+def replace_attachment_file(user, attachment: Attachment, blob: Blob, *, action: str = "document.attachment_file",
+                            detail: dict | None = None) -> Attachment:
+    """The attachment now holds `blob` (e.g. its signed version); the old file stays in the store."""
+    old = attachment.blob_id
+    with transaction.atomic():
+        attachment.blob = blob
+        attachment.save(update_fields=["blob"])
+        audit.record(action, attachment.document, user=user, detail={
+            "attachment": attachment.pk, "name": attachment.name, "old_sha256": old, "sha256": blob.sha256,
+            **(detail or {})})
     return attachment
 
 
@@ -188,33 +282,71 @@ def add_draft_version(user, document: Document, stream: BinaryIO | Blob, name: s
 # --- numbering and registration -------------------------------------------------------
 
 
-def issue_number(user, document: Document, *, date: dt.date | None = None) -> Document:
+def issue_number(user, document: Document, *, date: dt.date | None = None, pin: str | None = None) -> Document:
     """The clerk issues the number and date of an approved outgoing document.
 
-    Atomic with the register's counter: no gap, no duplicate, restart each year.
+    Atomic with the register's counter: no gap, no duplicate, restart each year. With a
+    sealer (records.seams; the signing app) the number and date are filled into the signed
+    PDF and the agency seals it, in two phases so that no lock is held while the token, the
+    remote signer or the timestamp server works: `prepare` signs outside any transaction with
+    the number the register will give next (`numbering.planned_number`); the short
+    transaction then takes the number and `record`s the signed file only if it got that very
+    number (else the signature is made again with the next one). A failed seal (a wrong PIN)
+    leaves no number used. What the sealer returns is on `document.signing` (None without one).
     """
     require_role(user, document.agency_id, Role.CLERK)
     if document.direction == Direction.INCOMING:
         raise InvalidState("Văn bản đến không cấp số văn bản đi.", code="NOT_OUTGOING")
     issued = date or numbering.today_in_vietnam()
-    with transaction.atomic():
-        locked = Document.objects.select_for_update(of=("self",)).select_related("agency", "document_type", "drafting_unit").get(
-            pk=document.pk
-        )
-        if locked.number is not None:
-            raise InvalidState(f"Văn bản đã có số {locked.code}.", code="ALREADY_NUMBERED")
-        if locked.state != State.APPROVED:
-            raise InvalidState("Chỉ cấp số cho văn bản đã được người có thẩm quyền duyệt ký.", code="NOT_APPROVED")
-        register = numbering.register_for(locked.agency, Direction.OUTGOING, numbering.series_for(locked), issued.year)
-        locked.number = numbering.next_number(register)
-        locked.register = register
-        locked.notation = locked.notation or numbering.notation_for(locked)
-        locked.issued_date = issued
-        locked.save(update_fields=["number", "register", "notation", "issued_date", "updated_at"])
-        audit.record("document.issue_number", locked, user=user,
-                     detail={"code": locked.code, "register": register.pk, "date": issued.isoformat()})
+    sealer = seams.sealer()
+    for _attempt in range(3):
+        outcome = planned = None
+        if sealer is not None:
+            planned = Document.objects.select_related("agency", "document_type", "drafting_unit").get(pk=document.pk)
+            _check_numberable(planned)
+            planned.number = numbering.planned_number(planned, issued)
+            planned.notation = planned.notation or numbering.notation_for(planned)
+            outcome = sealer.prepare(user, planned, code=planned.code, issued=issued, pin=pin)
+        try:
+            with transaction.atomic():
+                locked = Document.objects.select_for_update(of=("self",)).select_related(
+                    "agency", "document_type", "drafting_unit").get(pk=document.pk)
+                _check_numberable(locked)
+                register = numbering.register_for(locked.agency, Direction.OUTGOING, numbering.series_for(locked),
+                                                  issued.year)
+                locked.number = numbering.next_number(register)
+                if planned is not None and locked.number != planned.number:
+                    raise _NumberTaken
+                locked.register = register
+                locked.notation = locked.notation or numbering.notation_for(locked)
+                locked.issued_date = issued
+                locked.save(update_fields=["number", "register", "notation", "issued_date", "updated_at"])
+                audit.record("document.issue_number", locked, user=user,
+                             detail={"code": locked.code, "register": register.pk, "date": issued.isoformat()})
+                if sealer is not None:
+                    sealer.record(user, locked, outcome)
+        except _NumberTaken:
+            continue
+        break
+    else:
+        raise InvalidState("Nhiều văn bản đang được cấp số cùng lúc nên chưa cấp số được; hãy thực hiện lại.",
+                           code="NUMBER_TAKEN")
+    if sealer is not None:
+        sealer.after_commit(outcome)
     document.refresh_from_db()
+    document.signing = outcome
     return document
+
+
+def _check_numberable(document: Document) -> None:
+    if document.number is not None:
+        raise InvalidState(f"Văn bản đã có số {document.code}.", code="ALREADY_NUMBERED")
+    if document.state != State.APPROVED:
+        raise InvalidState("Chỉ cấp số cho văn bản đã được người có thẩm quyền duyệt ký.", code="NOT_APPROVED")
+
+
+class _NumberTaken(Exception):
+    """Another clerk took the planned number while the agency's seal was being made."""
 
 
 def find_duplicates(agency: Agency, *, issuer_code: str = "", issuer_name: str = "", number: int | None,
@@ -235,11 +367,24 @@ def find_duplicates(agency: Agency, *, issuer_code: str = "", issuer_name: str =
     return list(qs.order_by("id"))
 
 
-def register_incoming(user, document: Document, *, confirm_duplicate: bool = False) -> Document:
-    """Vào sổ: assign the incoming number (số đến) and date; warns on a duplicate first."""
+def register_incoming(user, document: Document, *, confirm_duplicate: bool = False,
+                      override_reason: str = "") -> Document:
+    """Vào sổ: assign the incoming number (số đến) and date; warns on a duplicate first.
+
+    The registration gate (records.seams; the signing app) refuses a document whose received
+    signatures fail (modified, invalid, revoked, expired) unless the clerk gives
+    `override_reason`, which the gate writes to the audit log (signing.override).
+    """
     require_role(user, document.agency_id, Role.CLERK)
     if document.direction != Direction.INCOMING:
         raise InvalidState("Chỉ vào sổ văn bản đến.", code="NOT_INCOMING")
+    gate = seams.registration_gate()
+    override = False
+    if gate is not None:
+        ok, why = gate.check(document)
+        if not ok and not (override_reason or "").strip():
+            raise InvalidState(why, code="SIGNATURE_FAILED")
+        override = not ok
     if not confirm_duplicate:
         matches = [
             d for d in find_duplicates(
@@ -254,6 +399,8 @@ def register_incoming(user, document: Document, *, confirm_duplicate: bool = Fal
         locked = Document.objects.select_for_update(of=("self",)).select_related("agency").get(pk=document.pk)
         if locked.state != State.RECEIVED:
             raise InvalidState("Văn bản không ở trạng thái chờ vào sổ.", code="NOT_RECEIVED")
+        if override:
+            gate.record_override(user, locked, override_reason)
         now = timezone.now()
         register = numbering.register_for(
             locked.agency, Direction.INCOMING, numbering.series_for(locked), timezone.localdate(now).year
@@ -281,6 +428,108 @@ def return_incoming(user, document: Document, reason: str) -> Document:
         set_state(locked, State.RETURNED, user, "document.return", {"reason": reason})
     document.refresh_from_db()
     return document
+
+
+# --- recipients and release -----------------------------------------------------------
+
+
+def replace_recipients(user, document: Document, rows: list[Recipient], *, recipients_text: str,
+                       detail: dict | None = None) -> list[Recipient]:
+    """Nơi nhận: the document's recipients become `rows` (unsaved Recipient objects), with the
+    "Nơi nhận" text printed on it. The caller (workflow.set_recipients) checks who may."""
+    with transaction.atomic():
+        Recipient.objects.filter(document=document).delete()
+        for row in rows:
+            if row.document_id != document.pk:
+                raise InvalidInput("Nơi nhận không thuộc văn bản này.", detail=f"recipient for {row.document_id}")
+            if row.state != DeliveryState.PENDING:  # later states come only through records.delivery.move
+                raise InvalidState("Nơi nhận mới phải ở tình trạng chờ gửi.", detail=f"recipient state {row.state}")
+        Recipient.objects.bulk_create(rows)
+        document.recipients_text = recipients_text
+        document.save(update_fields=["recipients_text", "updated_at"])
+        audit.record("document.recipients", document, user=user, detail=detail or {})
+    return list(document.recipients.all())
+
+
+def release(user, document: Document, recipients: list[Recipient], *, detail: dict | None = None) -> Document:
+    """Phát hành: the document becomes RELEASED, then the deliverer takes its recipients.
+
+    The caller (workflow.release) has locked the document, checked the release and delivered
+    to internal units. Here, in the same transaction: the state change (audited, announced
+    by records.signals.document_state_changed), then `deliverer.deliver(user, document,
+    recipients)` (records.seams; the exchange app writes one package and one outbox message
+    per agency recipient). An error there rolls the release back.
+    """
+    with transaction.atomic():
+        set_state(document, State.RELEASED, user, "document.release", detail)
+        deliverer = seams.deliverer()
+        if deliverer is not None:
+            deliverer.deliver(user, document, list(recipients))
+    return document
+
+
+# --- maintenance ------------------------------------------------------------------------
+
+
+def refold_subjects(using: str = "default", *, chunk: int = 5000) -> int:
+    """Recompute subject_folded where it differs from fold(subject) (a queryset.update() that
+    changed the subject skips Document.save); returns how many rows were fixed. A derived
+    column, repaired in place: no state changes, nothing to audit."""
+    from vpdt.core.text import fold
+
+    fixed = 0
+    last = 0
+    while True:
+        rows = list(Document.objects.using(using).filter(pk__gt=last).order_by("pk")
+                    .values_list("pk", "subject", "subject_folded")[:chunk])
+        if not rows:
+            return fixed
+        stale = [(pk, fold(subject)) for pk, subject, folded in rows if fold(subject) != folded]
+        with transaction.atomic(using=using):
+            for pk, folded in stale:
+                Document.objects.using(using).filter(pk=pk).update(subject_folded=folded)
+        fixed += len(stale)
+        last = rows[-1][0]
+
+
+# --- imports ----------------------------------------------------------------------------
+# An import (the demo province, later a legacy system's records) brings documents with the
+# history they already have. These write that history as it was, audited as `action` by
+# whoever the import names (a person of the history, or a system actor), without the
+# checks of the live operations and without announcing a change (nothing is sent).
+
+
+def import_state(user, document: Document, state: str, *, action: str, fields: dict | None = None,
+                 detail: dict | None = None) -> Document:
+    """Put an imported document in `state` (with `fields` such as due_date or recipients_text)."""
+    values = dict(fields or {})
+    unknown = set(values) - _SETTABLE
+    if unknown:
+        raise InvalidInput(f"Trường không hợp lệ: {', '.join(sorted(unknown))}.", detail=f"unknown fields {unknown}")
+    previous = document.state
+    for field, value in values.items():
+        setattr(document, field, value)
+    document.state = state
+    update = ["state", "updated_at", *values]
+    if state == State.COMPLETED and document.completed_at is None:
+        document.completed_at = timezone.now()
+        update.append("completed_at")
+    with transaction.atomic():
+        document.save(update_fields=update)
+        audit.record(action, document, user=user, detail={"from": previous, "to": state, "imported": True,
+                                                            **(detail or {})})
+    return document
+
+
+def import_recipients(user, document: Document, rows: list[Recipient]) -> list[Recipient]:
+    """Add imported recipients as they were (their delivery state and last status included)."""
+    with transaction.atomic():
+        for row in rows:
+            row.document = document
+        Recipient.objects.bulk_create(rows)
+        audit.record("document.recipients", document, user=user, detail={
+            "imported": True, "recipients": [f"{r.display_name} ({r.state})" for r in rows]})
+    return rows
 
 
 # --- access ---------------------------------------------------------------------------

@@ -12,22 +12,11 @@ CHUNK = 5000
 
 def refold(using: str = "default") -> int:
     """Recompute subject_folded where it differs from fold(subject) (a queryset.update()
-    that changed the subject skips Document.save); returns how many rows were fixed."""
-    from vpdt.records.models import Document
+    that changed the subject skips Document.save); returns how many rows were fixed.
+    records writes the column (records.services.refold_subjects)."""
+    from vpdt.records.services import refold_subjects
 
-    fixed = 0
-    last = 0
-    while True:
-        rows = list(Document.objects.using(using).filter(pk__gt=last).order_by("pk")
-                    .values_list("pk", "subject", "subject_folded")[:CHUNK])
-        if not rows:
-            return fixed
-        stale = [(pk, fold(subject)) for pk, subject, folded in rows if fold(subject) != folded]
-        with transaction.atomic(using=using):
-            for pk, folded in stale:
-                Document.objects.using(using).filter(pk=pk).update(subject_folded=folded)
-        fixed += len(stale)
-        last = rows[-1][0]
+    return refold_subjects(using, chunk=CHUNK)
 
 
 def stale_folds(using: str = "default", limit: int = 20) -> list[int]:

@@ -13,6 +13,8 @@ from django.utils import timezone
 from vpdt.core import blobs
 from vpdt.directory.models import Agency, User
 from vpdt.directory.roles import Role
+from vpdt.records import services as records
+from vpdt.records.actors import IMPORT, system_actor
 from vpdt.records.choices import Direction, State
 from vpdt.records.models import Attachment, Document
 from vpdt.signing import images, pdf, pki
@@ -58,8 +60,10 @@ def _sign_released(leaders_by_name: dict[tuple[int, str], User]) -> int:
         old = main.blob_id
         blob = blobs.store_stream(io.BytesIO(second.getvalue()), max_bytes=1 << 40)
         # The copies delivered to units and agencies share the file: they get the signed one too.
-        copies = list(Attachment.objects.filter(blob_id=old))
-        Attachment.objects.filter(pk__in=[a.pk for a in copies]).update(blob=blob)
+        copies = list(Attachment.objects.filter(blob_id=old).select_related("document__agency"))
+        for copy in copies:
+            records.replace_attachment_file(system_actor(copy.document.agency, IMPORT), copy, blob,
+                                            action="signing.demo_signed")
         check = signing.verify_attachment(Attachment.objects.get(pk=main.pk))
         now = timezone.now()
         for copy in copies:

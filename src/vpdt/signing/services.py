@@ -465,7 +465,6 @@ def sign_as_agency(user, document: Document, *, code: str | None = None, issued:
     compares inside its transaction; a document already numbered signs with its own.
     `record_agency_signature` writes the rows.
     """
-    _outside_transactions("sign_as_agency")
     if code is None or issued is None:
         if document.number is None:
             raise InvalidState("Cần cấp số trước khi ký số của cơ quan.", code="NOT_NUMBERED")
@@ -477,6 +476,7 @@ def sign_as_agency(user, document: Document, *, code: str | None = None, issued:
         if source is not None:
             outcome.warnings.append("Văn bản là tệp .docx: chưa ký số của cơ quan; số và ngày chưa điền vào tệp.")
         return outcome
+    _outside_transactions("sign_as_agency")  # from here on: files, the token, the TSA (seconds)
     from vpdt.signing import fill, pdf
 
     key = key_of(agency=document.agency)
@@ -533,19 +533,17 @@ def record_agency_signature(user, document: Document, outcome: SigningOutcome) -
         raise _changed(document, outcome)
     for action, detail in outcome.notes:
         audit.record(action, document, user=user, detail=detail)
-    # --- rows of records' tables: the only lines here that write them ----------------------
+    # records' rows change only through records' services (one writer per table)
+    from vpdt.records import services as records
+
     appendices = list(Attachment.objects.filter(pk__in=outcome.appendices).order_by("id"))
     for att in appendices:
-        att.blob = outcome.appendices[att.pk]
-        att.save(update_fields=["blob"])
-    outcome.attachment = Attachment.objects.create(document=document, blob=outcome.blob, name=outcome.name,
-                                                   content_type="application/pdf", kind=Attachment.Kind.MAIN,
-                                                   created_by=user)
-    # ---------------------------------------------------------------------------------------
-    audit.record("signing.sign_agency" if outcome.signed else "document.attach", document, user=user, detail={
-        "attachment": outcome.attachment.pk, "name": outcome.name, "sha256": outcome.blob.sha256,
-        "filled": outcome.filled, "signed": outcome.signed,
-        "appendices_signed": [a.name for a in appendices] if outcome.signed else []})
+        records.replace_attachment_file(user, att, outcome.appendices[att.pk], action="signing.sign_appendix")
+    outcome.attachment = records.attach_stored(
+        user, document, outcome.blob, outcome.name, content_type="application/pdf", kind=Attachment.Kind.MAIN,
+        action="signing.sign_agency" if outcome.signed else "document.attach",
+        detail={"filled": outcome.filled, "signed": outcome.signed,
+                "appendices_signed": [a.name for a in appendices] if outcome.signed else []})
     outcome.to_verify = [*appendices, outcome.attachment]
     return outcome
 

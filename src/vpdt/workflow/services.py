@@ -9,8 +9,9 @@ Internal delivery (release to a unit of the same agency): the released document 
 shared with the receiving unit by a `DocumentAccess(unit=…, reason=UNIT)` row, its
 `Recipient` goes to DELIVERED at once and the unit head is notified and may acknowledge
 (ACCEPTED). No copy is made: one agency, one record. Recipients in other agencies stay
-PENDING (Chờ gửi) and `records.signals.document_released` is sent inside the transaction
-for the exchange app to pick them up.
+PENDING (Chờ gửi); `records.services.release` hands them, in the same transaction, to the
+deliverer the exchange app registers (records.seams). Every write to records' tables goes
+through records.services (delivery states through records.delivery.move).
 """
 
 from __future__ import annotations
@@ -33,10 +34,10 @@ from vpdt.core.errors import InvalidInput, InvalidState, NotFound, PermissionDen
 from vpdt.core.i18n import vietnamese
 from vpdt.directory.models import Agency, Unit, User
 from vpdt.directory.roles import Role
-from vpdt.records import numbering, signals
+from vpdt.records import delivery
 from vpdt.records import services as records
 from vpdt.records.choices import AccessReason, DeliveryState, Direction, RecipientKind, Source, State
-from vpdt.records.models import Attachment, Document, DocumentLink, Recipient
+from vpdt.records.models import Attachment, Document, Recipient
 from vpdt.records.permissions import can_view, require_role
 from vpdt.workflow import holidays
 from vpdt.workflow.delegation import acting_for, behalf_detail, principal_ids, today
@@ -130,22 +131,14 @@ def _signing():
 
 
 def register(user, document: Document, *, confirm_duplicate: bool = False, override_reason: str = "") -> Document:
-    """Vào sổ (số đến, ngày đến): raises records' DuplicateIncoming first when it may be a duplicate.
+    """Vào sổ (số đến, ngày đến): records.services.register_incoming, the one path.
 
-    A document whose received signatures fail (modified, invalid, revoked, expired) is refused
-    unless the clerk gives `override_reason`, which the audit log keeps (signing.override).
+    It raises DuplicateIncoming first when it may be a duplicate, and refuses a document whose
+    received signatures fail unless the clerk gives `override_reason` (the signing app's
+    registration gate, records.seams), which the audit log keeps (signing.override).
     """
-    signing = _signing()
-    if signing is not None:
-        ok, why = signing.can_register(document)
-        if not ok and not (override_reason or "").strip():
-            raise InvalidState(why, code="SIGNATURE_FAILED")
-        if not ok:
-            require_role(user, document.agency_id, Role.CLERK)
-            with transaction.atomic():
-                signing.record_override(user, document, override_reason)
-                return records.register_incoming(user, document, confirm_duplicate=confirm_duplicate)
-    return records.register_incoming(user, document, confirm_duplicate=confirm_duplicate)
+    return records.register_incoming(user, document, confirm_duplicate=confirm_duplicate,
+                                     override_reason=override_reason)
 
 
 def return_to_sender(user, document: Document, reason: str) -> Document:
@@ -251,8 +244,8 @@ def assign(user, document: Document, *, main, co: Iterable = (), info: Iterable 
                     deadline=deadline if role != Assignment.Role.INFO else None,
                 ))
         Submission.objects.filter(document=locked, open=True).update(open=False)
-        locked.due_date = deadline
-        locked.save(update_fields=["due_date", "updated_at"])
+        records.set_fields(user, locked, {"due_date": deadline}, action="document.due_date",
+                           detail={"reason": "assign"})
         records.set_state(locked, State.ASSIGNED, user, "document.assign", {
             "main": made[0].target_name,
             "co": [a.target_name for a in made if a.role == Assignment.Role.CO],
@@ -424,8 +417,8 @@ def decide_extension(user, request: ExtensionRequest, *, approve: bool, note: st
                     node.save(update_fields=["deadline"])
                 node = node.parent
             if _root(request.assignment).role == Assignment.Role.MAIN:
-                document.due_date = request.new_deadline
-                document.save(update_fields=["due_date", "updated_at"])
+                records.set_fields(user, document, {"due_date": request.new_deadline}, action="document.due_date",
+                                   detail={"reason": "extension", "request": request.pk})
         audit.record("document.extension_decide", document, user=user, detail={
             "request": request.pk, "approved": approve, "new": request.new_deadline.isoformat(), "note": note,
             **behalf_detail(user, principal)})
@@ -488,9 +481,7 @@ def complete(user, document: Document, *, summary: str = "", reply: Document | N
         if reply is not None:
             if reply.agency_id != locked.agency_id or reply.direction == Direction.INCOMING:
                 raise InvalidInput("Văn bản trả lời phải là văn bản đi của cơ quan.", code="BAD_REPLY")
-            DocumentLink.objects.get_or_create(document=reply, target=locked, defaults={
-                "organ_id": locked.issuer_code, "code": locked.code, "edxml_document_id": locked.edxml_document_id,
-                "promulgation_date": locked.issued_date})
+            records.link_reply(user, reply, locked)
         now = timezone.now()
         Assignment.objects.filter(document=locked, state__in=Assignment.OPEN).update(
             state=Assignment.State.DONE, done_at=now)
@@ -591,14 +582,9 @@ def set_recipients(user, document: Document, *, units: Iterable[Unit] = (), agen
     for name in papers:
         if name.strip():
             rows.append(Recipient(document=document, kind=RecipientKind.PAPER, name=name.strip()))
-    with transaction.atomic():
-        Recipient.objects.filter(document=document).delete()
-        Recipient.objects.bulk_create(rows)
-        document.recipients_text = _recipients_text(document, rows)
-        document.save(update_fields=["recipients_text", "updated_at"])
-        audit.record("document.recipients", document, user=user,
-                     detail={"recipients": [f"{vietnamese(r.get_kind_display())}: {r.display_name}" for r in rows]})
-    return list(document.recipients.all())
+    return records.replace_recipients(
+        user, document, rows, recipients_text=_recipients_text(document, rows),
+        detail={"recipients": [f"{vietnamese(r.get_kind_display())}: {r.display_name}" for r in rows]})
 
 
 # Labels are stored as written (Review.label); pages translate them when the catalogue knows them.
@@ -733,11 +719,9 @@ def approve(user, document: Document, comment: str = "", *, pin: str | None = No
                 raise InvalidState(signing.CHANGED_WHILE_SIGNING, code="CHANGED_WHILE_SIGNING")
             Review.objects.filter(document=locked, round=review.round, state=Review.State.WAITING).update(
                 state=Review.State.CANCELLED)
-            fields = []
             if not locked.signer_name:
-                locked.signer_name, locked.signer_position = principal.get_full_name(), principal.position
-                fields = ["signer_name", "signer_position"]
-                locked.save(update_fields=fields)
+                records.set_fields(user, locked, {"signer_name": principal.get_full_name(),
+                                                  "signer_position": principal.position}, action="document.signer")
             if outcome is not None:
                 signing.record_person_signature(user, locked, outcome)
                 detail["signed"] = outcome.signed
@@ -804,44 +788,15 @@ def check_issue_number(user, document: Document) -> None:
 
 
 def issue_number(user, document: Document, *, date: dt.date | None = None, pin: str | None = None) -> Document:
-    """The clerk, having checked the format (thể thức), issues the number and date (records' numbering).
+    """The clerk, having checked the format (thể thức), issues the number and date.
 
-    With signing: number and date are filled into the signed PDF and the agency signs it (seal).
-    The signature is made first, outside any transaction, with the number the register will give
-    next; the short transaction then takes the number and keeps the signed file only if it is
-    that number and the draft is unchanged. So a failed signature (wrong PIN) uses no number,
-    and another clerk's numbering meanwhile means signing again with the next number.
+    `check_issue_number` gives the clerk's message first; records.services.issue_number is
+    the one path, enforcing the same rules, and there, in the same transaction, the
+    signing app fills number and date into the signed PDF and seals it (records.seams), so
+    a failed signature (wrong PIN) leaves no number used. `document.signing` tells what was signed.
     """
     check_issue_number(user, document)
-    signing = _signing()
-    if signing is None:
-        return records.issue_number(user, document, date=date)
-    issued = date or numbering.today_in_vietnam()
-    for _attempt in range(3):
-        planned = Document.objects.select_related("agency", "document_type", "drafting_unit").get(pk=document.pk)
-        planned.number = numbering.planned_number(planned, issued)
-        planned.notation = planned.notation or numbering.notation_for(planned)
-        outcome = signing.sign_as_agency(user, planned, code=planned.code, issued=issued, pin=pin)
-        try:
-            with transaction.atomic():
-                numbered = records.issue_number(user, document, date=issued)
-                if numbered.number != planned.number:
-                    raise _NumberTaken
-                signing.record_agency_signature(user, numbered, outcome)
-        except _NumberTaken:
-            document.refresh_from_db()
-            continue
-        break
-    else:
-        raise InvalidState("Nhiều văn bản đang được cấp số cùng lúc nên chưa cấp số được; hãy thực hiện lại.",
-                           code="NUMBER_TAKEN")
-    signing.verify_signed(outcome)
-    numbered.signing = outcome
-    return numbered
-
-
-class _NumberTaken(Exception):
-    """Another clerk took the planned number while the agency's signature was being made."""
+    return records.issue_number(user, document, date=date, pin=pin)
 
 
 def check_release(user, document: Document) -> None:
@@ -863,20 +818,19 @@ def release(user, document: Document) -> list[Recipient]:
             # The last approved draft becomes the released document's main file.
             last = locked.versions.order_by("-number").first()
             if last is not None:
-                Attachment.objects.create(document=locked, blob=last.blob, name=last.name,
-                                          content_type=last.content_type, kind=Attachment.Kind.MAIN, created_by=user)
+                records.attach_stored(user, locked, last.blob, last.name, content_type=last.content_type,
+                                      kind=Attachment.Kind.MAIN, detail={"version": last.number})
         now = timezone.now()
         for r in rows:
             if r.kind == RecipientKind.UNIT:
                 records.grant_access(user, locked, unit=r.unit, reason=AccessReason.UNIT, secret=locked.is_secret,
                                      _audit=False)
-                r.state, r.status_at = DeliveryState.DELIVERED, now
-                r.save(update_fields=["state", "status_at"])
+                delivery.move(user, r, DeliveryState.DELIVERED, action="document.deliver_unit", at=now)
                 notify(unit_heads(r.unit), locked, "arrived", f"Văn bản mới đến đơn vị: {_label(locked)}")
-        records.set_state(locked, State.RELEASED, user, "document.release", {
+        # The state change, then the exchange's deliverer for the agency recipients (records.seams).
+        records.release(user, locked, rows, detail={
             "recipients": [f"{vietnamese(r.get_kind_display())}: {r.display_name} ({vietnamese(r.get_state_display())})"
                            for r in rows]})
-        signals.document_released.send(sender=Document, document=locked, recipients=rows, user=user)
         if locked.created_by:
             notify([locked.created_by], locked, "released", f"Văn bản đã phát hành: {_label(locked)}")
     document.refresh_from_db()
@@ -894,9 +848,8 @@ def check_acknowledge(user, document: Document) -> Recipient:
 def acknowledge(user, document: Document) -> Recipient:
     with transaction.atomic():
         row = check_acknowledge(user, document)
-        row.state, row.status_at = DeliveryState.ACCEPTED, timezone.now()
-        row.save(update_fields=["state", "status_at"])
-        audit.record("document.acknowledge", document, user=user, detail={"unit": row.display_name})
+        delivery.move(user, row, DeliveryState.ACCEPTED, action="document.acknowledge",
+                      detail={"unit": row.display_name})
     return row
 
 
@@ -913,8 +866,10 @@ def recall(user, document: Document, reason: str) -> Document:
         locked = _lock(document)
         check_after_release(user, locked, Role.CLERK, Role.LEADER)
         units = list(Recipient.objects.filter(document=locked, kind=RecipientKind.UNIT))
-        Recipient.objects.filter(pk__in=[r.pk for r in units]).update(state=DeliveryState.RECALLED,
-                                                                     status_at=timezone.now())
+        now = timezone.now()
+        for r in units:
+            delivery.move(user, r, DeliveryState.RECALLED, action="document.recall_unit", at=now,
+                          detail={"reason": reason})
         records.set_state(locked, State.RECALLED, user, "document.recall", {"reason": reason})
         for r in units:
             notify(unit_heads(r.unit), locked, "recalled", f"Văn bản đã bị thu hồi: {_label(locked)}")
