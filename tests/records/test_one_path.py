@@ -1,7 +1,8 @@
 """One path for numbering, registration and release: records' own services enforce what the
 apps above add (records.seams), so calling records directly skips nothing.
 
-- records.services.issue_number seals through the signing app's sealer, in its transaction;
+- records.services.issue_number seals through the signing app's sealer (signed outside the
+  transaction, recorded in it);
 - records.services.register_incoming refuses failing signatures without an override;
 - records.services.release hands the recipients to the exchange's deliverer.
 """
@@ -67,7 +68,7 @@ def test_a_failed_seal_leaves_no_number_used():
     real = seams.sealer()
 
     class WrongPin:
-        def seal(self, actor, document, *, pin=None):
+        def prepare(self, actor, document, *, code, issued, pin=None):
             raise InvalidState("Sai mã PIN.", code="SIGNING_BAD_PIN")
 
     seams.register_sealer(WrongPin())
