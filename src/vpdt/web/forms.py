@@ -92,6 +92,8 @@ class PageForm(forms.Form):
             if name in self.fields and "is-invalid" not in self.fields[name].widget.attrs.get("class", ""):
                 widget = self.fields[name].widget
                 widget.attrs["class"] = (widget.attrs.get("class", "") + " is-invalid").strip()
+                # web/_errors.html puts the message in <auto_id>-error: screen readers read it with the field.
+                widget.attrs["aria-describedby"] = f"{self[name].auto_id}-error"
 
     def service_error(self, exc: VpdtError) -> bool:
         """Shows a service's refusal next to its field; False when it concerns no field of this form."""
@@ -151,7 +153,8 @@ class AssignForm(PageForm):
     service_fields = {"MAIN_REQUIRED": "main", "BAD_TARGET": "main", "FOREIGN_UNIT": "main", "FOREIGN_USER": "main",
                       "DEADLINE_IN_PAST": "deadline"}
 
-    main = forms.ChoiceField(error_messages={"required": _("Cần chọn đơn vị hoặc cán bộ chủ trì."),
+    # Not id="main": the frame's <main> has it.
+    main = forms.ChoiceField(widget=forms.Select(attrs={"id": "assign-main"}), error_messages={"required": _("Cần chọn đơn vị hoặc cán bộ chủ trì."),
                                              "invalid_choice": _("Cần chọn đơn vị hoặc cán bộ chủ trì.")})
     co = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
     info = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
