@@ -127,6 +127,14 @@ def test_drafter_without_a_file_keeps_the_chosen_recipients(world, login):
     assert checked(tree, "units") == {str(world.vp.pk), str(world.bcvt.pk)}
     assert selected(tree, "agencies") == {str(world.other.pk)}
     assert tree.get_element_by_id("emails").text_content().strip() == "a@example.vn"
+    # A mistyped address is said next to the addresses, before anything is saved.
+    f = io.BytesIO(b"%PDF-1.4 du thao")
+    f.name = "du-thao.pdf"
+    tree = page_of(c.post("/van-ban-di/du-thao/", {
+        "subject": "Về việc báo cáo số liệu", "document_type": doc_type("CV").pk, "urgency": "0", "file": f,
+        "units": [world.vp.pk], "emails": "a@example.vn\nkhong-phai-thu"}))
+    assert error_next_to(tree, "emails") == "Địa chỉ thư không hợp lệ: khong-phai-thu"
+    assert checked(tree, "units") == {str(world.vp.pk)}
     assert Document.objects.count() == before
 
 

@@ -12,6 +12,7 @@ import datetime as dt
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
 from vpdt.core.errors import VpdtError
@@ -224,10 +225,20 @@ class RecipientsForm(PageForm):
         self.fields["units"].queryset = Unit.objects.filter(agency_id=agency_id, active=True)
         self.fields["agencies"].queryset = Agency.objects.filter(active=True).exclude(pk=agency_id).order_by("code")
 
+    def clean_emails(self) -> list[str]:
+        """One address per line (or comma-separated); each must be an e-mail address."""
+        emails = [e.strip() for e in self.cleaned_data["emails"].replace(",", "\n").splitlines() if e.strip()]
+        for email in emails:
+            try:
+                validate_email(email)
+            except ValidationError:
+                raise ValidationError(_("Địa chỉ thư không hợp lệ: %(value)s"), code="invalid",
+                                      params={"value": email}) from None
+        return emails
+
     def recipients(self) -> dict:
         c = self.cleaned_data
-        return {"units": list(c["units"]), "agencies": list(c["agencies"]),
-                "emails": [e.strip() for e in c["emails"].replace(",", "\n").splitlines() if e.strip()],
+        return {"units": list(c["units"]), "agencies": list(c["agencies"]), "emails": c["emails"],
                 "papers": [e.strip() for e in c["papers"].splitlines() if e.strip()]}
 
 

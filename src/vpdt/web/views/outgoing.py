@@ -27,14 +27,19 @@ def draft_new(request):
         try:
             doc = services.create_draft(user, form.document_data(), file=f, filename=f.name,
                                         recipients=form.recipients())
-            if form.cleaned_data["submit_now"]:
-                services.submit_for_review(user, doc)
         except VpdtError as exc:
             if not form.service_error(exc):
                 form.add_error(None, exc.message)
         else:
-            messages.success(request, _("Đã lưu dự thảo và trình duyệt.") if form.cleaned_data["submit_now"]
-                             else _("Đã lưu dự thảo."))
+            if not form.cleaned_data["submit_now"]:
+                messages.success(request, _("Đã lưu dự thảo."))
+                return redirect("workflow:document", pk=doc.pk)
+            try:
+                services.submit_for_review(user, doc)
+            except VpdtError as exc:  # saved, not submitted: the draft's page says why (no second draft)
+                messages.warning(request, exc.message)
+            else:
+                messages.success(request, _("Đã lưu dự thảo và trình duyệt."))
             return redirect("workflow:document", pk=doc.pk)
     return render(request, "web/draft.html", {"form": form, "steps": services.chain_steps(user.agency_id)})
 
