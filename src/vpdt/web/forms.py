@@ -17,8 +17,10 @@ from django.utils.translation import gettext_lazy as _
 
 from vpdt.core.errors import VpdtError
 from vpdt.directory.models import Agency, Unit, User
+from vpdt.directory.roles import Role
 from vpdt.records.choices import Urgency
 from vpdt.records.models import Document, DocumentType
+from vpdt.workflow import services
 from vpdt.workflow.delegation import today
 
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
@@ -347,9 +349,10 @@ class SubmitForm(ActionForm):
                           error_messages={"invalid_choice": _("Người được trình phải là lãnh đạo cơ quan.")})
     note = forms.CharField(required=False)
 
-    def __init__(self, *args, leaders=(), **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["leader"].queryset = User.objects.filter(pk__in=[u.pk for u in leaders])
+        self.fields["leader"].queryset = User.objects.filter(
+            pk__in=[u.pk for u in services.role_holders(self.document.agency_id, Role.LEADER)])
 
 
 class OpinionForm(ActionForm):

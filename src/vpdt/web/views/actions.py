@@ -19,22 +19,12 @@ from django.views.decorators.http import require_POST
 from vpdt.core.errors import VpdtError
 from vpdt.records.models import Document
 from vpdt.records.services import DuplicateIncoming
-from vpdt.web.views import incoming, outgoing
+from vpdt.web.views.action_table import ACTIONS, make_form
 from vpdt.web.views.common import with_document
 from vpdt.web.views.document import render_document
 
-ACTIONS = {**incoming.ACTIONS, **outgoing.ACTIONS}
-# An action whose buttons appear when the services allow another, wider one.
-GATES = {"version": "edit_draft", "recipients": "edit_draft", "approve": "review", "send_back": "review",
-         "forward": "review", "decide_extension": None}
 # After these, the person may go back to their queue (the button says so with next=queue).
 BACK_TO_QUEUE = {"release", "complete", "register", "submit"}
-
-
-def make_form(name: str, doc: Document, user, *, data=None, files=None, initial=None, leaders=()):
-    form_class, _handler = ACTIONS[name]
-    extra = {"leaders": leaders} if name == "submit" else {}
-    return form_class(data, files, document=doc, user=user, initial=initial, **extra)
 
 
 @login_required
@@ -44,13 +34,7 @@ def act(request, doc: Document, action: str):
     if action not in ACTIONS:
         raise Http404("Thao tác không tồn tại.")
     _form_class, handler = ACTIONS[action]
-    leaders = ()
-    if action == "submit":
-        from vpdt.directory.roles import Role
-        from vpdt.workflow import services
-
-        leaders = services.role_holders(doc.agency_id, Role.LEADER)
-    form = make_form(action, doc, request.user, data=request.POST, files=request.FILES, leaders=leaders)
+    form = make_form(action, doc, request.user, data=request.POST, files=request.FILES)
     if not form.is_valid():
         return render_document(request, doc, failed=(action, form))
     try:

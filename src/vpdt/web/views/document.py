@@ -11,15 +11,15 @@ from django.utils.translation import gettext as _
 
 from vpdt.core import blobs
 from vpdt.core.errors import NotFound, PermissionDenied
-from vpdt.directory.roles import Role
 from vpdt.records.choices import Direction, State
 from vpdt.records.models import Document, DraftVersion
 from vpdt.records.permissions import get_visible, visible_documents
 from vpdt.web import forms
+from vpdt.web.timeline import timeline
+from vpdt.web.views.action_table import blank_forms
 from vpdt.web.views.common import with_document
 from vpdt.workflow import services
 from vpdt.workflow.models import Notification
-from vpdt.workflow.timeline import timeline
 
 
 def _pdf_files(document, attachments, versions) -> list[dict]:
@@ -55,24 +55,6 @@ def _signing_context(user, doc: Document, actions: set[str]) -> dict:
     return ctx
 
 
-def _blank_forms(user, doc: Document, actions: set[str], ctx: dict) -> dict:
-    """An empty Form for each action the person may take (the page renders their fields)."""
-    from vpdt.web.views.actions import ACTIONS, GATES, make_form
-
-    made = {}
-    for name in ACTIONS:
-        if GATES.get(name, name) not in actions:
-            continue
-        initial = None
-        if name == "recipients":
-            initial = {"units": [r.unit_id for r in ctx["recipients"] if r.unit_id],
-                       "agencies": [r.agency_id for r in ctx["recipients"] if r.agency_id]}
-        elif name == "update":
-            initial = {"subject": doc.subject}
-        made[name] = make_form(name, doc, user, initial=initial, leaders=ctx.get("leaders", ()))
-    return made
-
-
 def render_document(request, doc: Document, *, failed: tuple[str, forms.ActionForm] | None = None):
     """The page; `failed` is an action's bound Form whose errors are shown next to its fields."""
     user = request.user
@@ -94,16 +76,20 @@ def render_document(request, doc: Document, *, failed: tuple[str, forms.ActionFo
         "current_review": services.current_review(doc) if doc.state == State.IN_REVIEW else None,
     }
     ctx.update(_signing_context(user, doc, actions))
-    if "submit" in actions:
-        ctx["leaders"] = services.role_holders(doc.agency_id, Role.LEADER)
-    if "review" in actions:
-        ctx["colleagues"] = list(forms.ForwardForm(document=doc, user=user).fields["to"].queryset)
     if "complete" in actions:
         ctx["replies"] = Document.objects.filter(agency_id=doc.agency_id, created_by=user,
                                                  direction=Direction.OUTGOING).order_by("-id")[:30]
     if "replace" in actions:
         ctx["replacement_choices"] = replacement_candidates(user, doc).order_by("-created_at", "-id")[:50]
-    ctx["forms"] = _blank_forms(user, doc, actions, ctx)
+    ctx["forms"] = blank_forms(doc, user, actions, initial={
+        "recipients": {"units": [r.unit_id for r in ctx["recipients"] if r.unit_id],
+                       "agencies": [r.agency_id for r in ctx["recipients"] if r.agency_id]},
+        "update": {"subject": doc.subject}})
+    # The choices of the hand-written selects are the Forms' own.
+    if "submit" in ctx["forms"]:
+        ctx["leaders"] = ctx["forms"]["submit"].fields["leader"].queryset
+    if "forward" in ctx["forms"]:
+        ctx["colleagues"] = ctx["forms"]["forward"].fields["to"].queryset
     if failed is not None:
         ctx["forms"][failed[0]] = failed[1]
         ctx["failed_form"] = failed[1]
