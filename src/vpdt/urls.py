@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from vpdt.api.api import api
-from vpdt.core.views import healthz
+from vpdt.api.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
