@@ -113,6 +113,14 @@ def test_clerk_keeps_what_was_typed_when_a_date_is_wrong_and_nothing_is_received
     assert tree.get_element_by_id("issuer_name").get("value") == "Bộ Nội vụ"
     assert tree.get_element_by_id("subject").text_content().strip() == "Về việc kiểm tra công tác văn thư"
     assert selected(tree, "document_type") == {str(doc_type("QD").pk)} and selected(tree, "urgency") == {"2"}
+    # A number that is not one is said next to it, the rest still as typed.
+    scan.seek(0)
+    tree = page_of(c.post("/van-ban-den/tiep-nhan/", {
+        "issuer_name": "Bộ Nội vụ", "document_type": doc_type("CV").pk, "subject": "Về việc kiểm tra",
+        "number": "12a", "page_count": "0", "urgency": "0", "scan": scan}))
+    assert error_next_to(tree, "number") == "Nhập một số nguyên, ví dụ 12."
+    assert error_next_to(tree, "page_count") == "Nhập số từ 1 trở lên."
+    assert tree.get_element_by_id("number").get("value") == "12a"
     assert Document.objects.count() == before
 
 

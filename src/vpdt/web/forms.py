@@ -30,6 +30,7 @@ class DateField(forms.DateField):
     """dd/mm/yyyy (or ISO), shown back as dd/mm/yyyy; a bad date names what was typed."""
 
     widget = forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy", "class": "form-control"})
+    default_error_messages = {"required": _("Nhập ngày (dd/mm/yyyy).")}
 
     def __init__(self, **kwargs):
         super().__init__(input_formats=DATE_FORMATS, **kwargs)
@@ -42,6 +43,17 @@ class DateField(forms.DateField):
                 raise
             raise ValidationError(_("Ngày không hợp lệ: %(value)s (dd/mm/yyyy)."), code="invalid",
                                   params={"value": value}) from exc
+
+
+class NumberField(forms.IntegerField):
+    """A count or a document's number: a whole number from 1 up, said plainly when it is not."""
+
+    default_error_messages = {"invalid": _("Nhập một số nguyên, ví dụ 12."),
+                              "min_value": _("Nhập số từ 1 trở lên.")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric"}))
+        super().__init__(min_value=1, **kwargs)
 
 
 class PersonChoice(forms.ModelChoiceField):
@@ -128,11 +140,11 @@ class ReceiveForm(PageForm):
                                   widget=forms.TextInput(attrs={"placeholder": "000.00.00.G22"}))
     document_type = TypeChoice(DocumentType.objects.all(), empty_label=None, error_messages={
         "required": _("Chọn loại văn bản."), "invalid_choice": _("Chọn loại văn bản.")})
-    number = forms.IntegerField(required=False, min_value=1, widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+    number = NumberField(required=False)
     notation = forms.CharField(max_length=64, required=False, widget=forms.TextInput(attrs={"placeholder": "UBND-VP"}))
     issued_date = DateField(required=False)
     urgency = forms.TypedChoiceField(choices=Urgency.choices, coerce=int, initial=Urgency.NORMAL)
-    page_count = forms.IntegerField(required=False, min_value=1, widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+    page_count = NumberField(required=False)
     subject = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}),
                               error_messages={"required": _("Trích yếu không được để trống.")})
     signer_name = forms.CharField(max_length=255, required=False)
@@ -259,7 +271,7 @@ class DraftForm(RecipientsForm):
                               error_messages={"required": _("Trích yếu không được để trống.")})
     file = forms.FileField(widget=forms.ClearableFileInput(attrs={"accept": ".docx,.pdf"}),
                            error_messages={"required": _("Chọn tệp dự thảo (.docx hoặc .pdf).")})
-    page_count = forms.IntegerField(required=False, min_value=1)
+    page_count = NumberField(required=False)
     # Which of the two buttons was pressed: save, or save and submit for review.
     submit_now = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
