@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from vpdt.api.api import api
-from vpdt.core.views import healthz
+from vpdt.api.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -15,6 +15,7 @@ urlpatterns = [
 ]
 if "vpdt.hub" in settings.INSTALLED_APPS and find_spec("vpdt.hub.urls"):
     urlpatterns.append(path("hub/", include("vpdt.hub.urls")))
-if "vpdt.workflow" in settings.INSTALLED_APPS and find_spec("vpdt.workflow.urls"):
-    urlpatterns.append(path("", include("vpdt.workflow.urls")))
+if "vpdt.workflow" in settings.INSTALLED_APPS:
+    # The daily work's pages (vpdt.web) call the workflow app's services.
+    urlpatterns.append(path("", include("vpdt.web.work_urls")))
 urlpatterns.append(path("", include("vpdt.web.urls")))

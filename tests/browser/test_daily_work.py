@@ -69,6 +69,21 @@ def test_incoming_paper_document_from_registration_to_completion(people, shot):
     shot(leader, "01-danh-sach-cho-xu-ly")
     row.get_by_role("link", name=SUBJECT_IN).click()
     leader.get_by_role("link", name="Phân công xử lý").click()
+    # A slip first: no main handler and a past deadline. The page says why next to each field
+    # and keeps the co-handler the director had ticked.
+    co_handler = leader.get_by_role("group", name="Phối hợp").get_by_label("Phòng Bưu chính, Viễn thông")
+    co_handler.check()
+    leader.get_by_label("Hạn xử lý").fill("01/01/2020")
+    leader.get_by_role("button", name="Phân công").click()
+    expect(leader.locator("#main-error")).to_have_text("Cần chọn đơn vị hoặc cán bộ chủ trì.")
+    expect(leader.locator("#deadline-error")).to_have_text("Hạn xử lý không được trước hôm nay.")
+    expect(co_handler).to_be_checked()
+    expect(leader.get_by_label("Hạn xử lý")).to_have_value("01/01/2020")
+    shot(leader, "03b-phan-cong-loi")
+    # Back to the document and a fresh form (the user guide's picture of it is an empty one).
+    leader.get_by_role("link", name="Hủy").click()
+    leader.get_by_role("link", name="Phân công xử lý").click()
+    expect(leader.locator("#main-error")).to_have_count(0)
     leader.get_by_label("Chủ trì xử lý *").select_option(label="Phòng Chuyển đổi số")
     leader.get_by_role("group", name="Phối hợp").get_by_label("Phòng Bưu chính, Viễn thông").check()
     leader.get_by_label("Hạn xử lý").fill("")

@@ -1,4 +1,4 @@
-from vpdt.core.templatetags.vpdt_format import common_name, iso_datetime
+from vpdt.web.templatetags.vpdt_format import common_name, iso_datetime
 
 
 def test_iso_timestamp_shows_as_vietnamese_date_and_time_in_vietnam_time():

@@ -1,9 +1,12 @@
+"""Data every page's frame needs: the agency and roles of the person, the bell's unread count
+and the menu entries their roles need (receiving, drafting, delegating)."""
+
 from django.apps import apps
 
 from vpdt.directory.roles import Role
 
 
-def navigation(request):
+def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
@@ -13,8 +16,15 @@ def navigation(request):
         "current_roles": [Role(r).label for r in sorted(roles)],
     }
     if apps.is_installed("vpdt.workflow"):
-        from vpdt.workflow.context import navigation as workflow_navigation
+        from vpdt.workflow.notifications import unread_count
 
-        context["workflow"] = True
-        context.update(workflow_navigation(request))
+        context.update({
+            "workflow": True,
+            "unread_notifications": unread_count(user),
+            "can_receive": Role.CLERK in roles,
+            "can_draft": bool(roles & {Role.SPECIALIST, Role.UNIT_HEAD, Role.LEADER, Role.CLERK}),
+            # Leaders and unit heads delegate their own queue; the agency admin sets one up for
+            # a leader who is away without having done it.
+            "can_delegate": bool(roles & {Role.LEADER, Role.UNIT_HEAD, Role.AGENCY_ADMIN}),
+        })
     return context

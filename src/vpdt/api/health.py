@@ -1,3 +1,5 @@
+"""The liveness probe for load balancers and supervisors (a plain view: it must answer without auth)."""
+
 from django.db import connection
 from django.http import JsonResponse
 

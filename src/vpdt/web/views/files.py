@@ -1,4 +1,4 @@
-"""Pages of the frame (files); the work pages are in vpdt.workflow.views."""
+"""Attachments of documents, served to the people who may see them (streamed, never read whole)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ def attachment_download(request, pk: int):
         get_visible(request.user, attachment.document_id)
     except (NotFound, PermissionDenied) as exc:
         raise Http404(exc.message) from exc
-    response = FileResponse(blobs.open_blob(attachment.blob_id), content_type=attachment.content_type or
-                            "application/octet-stream", filename=attachment.name,
-                            as_attachment=request.GET.get("download") == "1")
-    return response
+    return FileResponse(blobs.open_blob(attachment.blob_id), content_type=attachment.content_type or
+                        "application/octet-stream", filename=attachment.name,
+                        as_attachment=request.GET.get("download") == "1")

@@ -1,4 +1,4 @@
-"""The pages answer for each role and the POST actions call the services (without a browser)."""
+"""The pages answer for each role and their POSTs reach the services (without a browser)."""
 
 from __future__ import annotations
 
@@ -6,22 +6,11 @@ import datetime as dt
 import html
 import io
 
-import pytest
-
+from tests.workflow.walk import PDF, assigned, draft
 from vpdt.records.choices import State
 from vpdt.workflow.models import Notification
 
-from .walk import PDF, assigned, draft
-
 FUTURE = (dt.date.today() + dt.timedelta(days=20)).strftime("%d/%m/%Y")
-
-
-@pytest.fixture
-def login(client):
-    def as_(user):
-        client.force_login(user)
-        return client
-    return as_
 
 
 def test_clerk_receives_registers_and_submits_through_pages(world, login):
@@ -57,7 +46,7 @@ def test_clerk_receives_registers_and_submits_through_pages(world, login):
 
 
 def test_duplicate_warning_then_confirm(world, login):
-    from .walk import incoming, registered
+    from tests.workflow.walk import incoming, registered
 
     registered(world)
     twin = incoming(world)
@@ -204,9 +193,8 @@ def test_htmx_asks_for_the_list_alone_and_the_bell_refreshes_itself(world, login
 
 
 def test_replace_names_the_replacing_document_by_its_code_and_refuses_an_unknown_one(world, login):
+    from tests.workflow.walk import approved
     from vpdt.workflow import services
-
-    from .walk import approved
 
     doc = approved(world)
     services.issue_number(world.clerk, doc)

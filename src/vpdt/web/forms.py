@@ -1,0 +1,473 @@
+"""The Django Forms behind every POST of the pages: they parse and check what a person typed.
+
+A Form turns the request into the values a service takes (dates, people, units, files). The
+rules stay in the services: when a service refuses (vpdt.core.errors), `service_error` puts
+its message next to the field it concerns (the form's `service_fields` map an error code to
+a field) so the page is shown again with what the person chose still chosen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext_lazy as _
+
+from vpdt.core.errors import VpdtError
+from vpdt.directory.models import Agency, Unit, User
+from vpdt.directory.roles import Role
+from vpdt.records.choices import Urgency
+from vpdt.records.models import Document, DocumentType
+from vpdt.workflow import services
+from vpdt.workflow.delegation import today
+
+DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+
+
+class DateField(forms.DateField):
+    """dd/mm/yyyy (or ISO), shown back as dd/mm/yyyy; a bad date names what was typed."""
+
+    widget = forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy", "class": "form-control"})
+    default_error_messages = {"required": _("Nhập ngày (dd/mm/yyyy).")}
+
+    def __init__(self, **kwargs):
+        super().__init__(input_formats=DATE_FORMATS, **kwargs)
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError as exc:
+            if exc.code != "invalid":
+                raise
+            raise ValidationError(_("Ngày không hợp lệ: %(value)s (dd/mm/yyyy)."), code="invalid",
+                                  params={"value": value}) from exc
+
+
+class NumberField(forms.IntegerField):
+    """A count or a document's number: a whole number from 1 up, said plainly when it is not."""
+
+    default_error_messages = {"invalid": _("Nhập một số nguyên, ví dụ 12."),
+                              "min_value": _("Nhập số từ 1 trở lên.")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric"}))
+        super().__init__(min_value=1, **kwargs)
+
+
+class PersonChoice(forms.ModelChoiceField):
+    """A person as the lists show them: name – position."""
+
+    def label_from_instance(self, obj):
+        return f"{obj} – {obj.position}" if obj.position else str(obj)
+
+
+class PeopleChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return str(obj)
+
+
+class UnitChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+class AgencyChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({obj.code})"
+
+
+class TypeChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({obj.abbreviation})" if obj.abbreviation else obj.name
+
+
+class PageForm(forms.Form):
+    """Bootstrap classes on the widgets, `is-invalid` on the fields that carry an error."""
+
+    # Error code of a service (vpdt.core.errors) -> the field its message belongs next to.
+    service_fields: dict[str, str] = {}
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "%s")
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, (forms.CheckboxInput, forms.CheckboxSelectMultiple)):
+                widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(widget, forms.Select):
+                widget.attrs.setdefault("class", "form-select")
+            elif not isinstance(widget, forms.HiddenInput):
+                widget.attrs.setdefault("class", "form-control")
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        for name in self.errors:
+            if name in self.fields and "is-invalid" not in self.fields[name].widget.attrs.get("class", ""):
+                widget = self.fields[name].widget
+                widget.attrs["class"] = (widget.attrs.get("class", "") + " is-invalid").strip()
+                # web/_errors.html puts the message in <auto_id>-error: screen readers read it with the field.
+                widget.attrs["aria-describedby"] = f"{self[name].auto_id}-error"
+
+    def service_error(self, exc: VpdtError) -> bool:
+        """Shows a service's refusal next to its field; False when it concerns no field of this form."""
+        field = self.service_fields.get(exc.code)
+        if field is None or field not in self.fields:
+            return False
+        self.add_error(field, exc.message)
+        return True
+
+
+def _not_in_past(value: dt.date | None) -> None:
+    if value is not None and value < today():
+        raise ValidationError(_("Hạn xử lý không được trước hôm nay."), code="past")
+
+
+# ======================================================================================
+# Incoming: receiving on paper, directing, handing on
+# ======================================================================================
+
+
+class ReceiveForm(PageForm):
+    """The clerk's paper document: its scan and what is printed on it."""
+
+    service_fields = {"SUBJECT_REQUIRED": "subject", "FILE_TOO_LARGE": "scan"}
+
+    scan = forms.FileField(required=False, widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}))
+    issuer_name = forms.CharField(max_length=255, error_messages={"required": _("Nhập cơ quan ban hành.")})
+    issuer_code = forms.CharField(max_length=32, required=False,
+                                  widget=forms.TextInput(attrs={"placeholder": "000.00.00.G22"}))
+    document_type = TypeChoice(DocumentType.objects.all(), empty_label=None, error_messages={
+        "required": _("Chọn loại văn bản."), "invalid_choice": _("Chọn loại văn bản.")})
+    number = NumberField(required=False)
+    notation = forms.CharField(max_length=64, required=False, widget=forms.TextInput(attrs={"placeholder": "UBND-VP"}))
+    issued_date = DateField(required=False)
+    urgency = forms.TypedChoiceField(choices=Urgency.choices, coerce=int, initial=Urgency.NORMAL)
+    page_count = NumberField(required=False)
+    subject = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}),
+                              error_messages={"required": _("Trích yếu không được để trống.")})
+    signer_name = forms.CharField(max_length=255, required=False)
+    register_now = forms.BooleanField(required=False, initial=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        usual = DocumentType.objects.filter(code="CV").values_list("pk", flat=True).first()
+        self.fields["document_type"].initial = usual
+
+    def document_data(self) -> dict:
+        c = self.cleaned_data
+        return {key: (c[key].strip() if isinstance(c[key], str) else c[key]) for key in (
+            "document_type", "subject", "issuer_name", "issuer_code", "number", "notation", "issued_date",
+            "urgency", "page_count", "signer_name")}
+
+
+class AssignForm(PageForm):
+    """The leader's direction: one main handler (a unit or a person), co-handlers, for information."""
+
+    service_fields = {"MAIN_REQUIRED": "main", "BAD_TARGET": "main", "FOREIGN_UNIT": "main", "FOREIGN_USER": "main",
+                      "DEADLINE_IN_PAST": "deadline"}
+
+    # Not id="main": the frame's <main> has it.
+    main = forms.ChoiceField(widget=forms.Select(attrs={"id": "assign-main"}), error_messages={"required": _("Cần chọn đơn vị hoặc cán bộ chủ trì."),
+                                             "invalid_choice": _("Cần chọn đơn vị hoặc cán bộ chủ trì.")})
+    co = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+    info = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+    deadline = DateField(required=False, validators=[_not_in_past])
+    instructions = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, units, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.targets = {f"u:{u.pk}": u for u in units} | {f"p:{p.pk}": p for p in people}
+        unit_choices = [(f"u:{u.pk}", u.name) for u in units]
+        person_choices = [(f"p:{p.pk}", f"{p} – {p.position}" + (f", {p.unit.abbreviation}" if p.unit else ""))
+                          for p in people]
+        self.fields["main"].choices = [("", _("— chọn đơn vị hoặc cán bộ —")), (_("Đơn vị"), unit_choices),
+                                       (_("Cán bộ"), person_choices)]
+        self.fields["co"].choices = unit_choices
+        self.fields["info"].choices = unit_choices
+
+    def service_kwargs(self) -> dict:
+        c = self.cleaned_data
+        return {"main": self.targets[c["main"]], "co": [self.targets[v] for v in c["co"]],
+                "info": [self.targets[v] for v in c["info"]], "instructions": c["instructions"],
+                "deadline": c["deadline"]}
+
+
+class ReassignForm(PageForm):
+    """The unit head hands the unit's assignment to people of the unit."""
+
+    service_fields = {"HANDLER_REQUIRED": "handler", "OUTSIDE_UNIT": "handler", "DEADLINE_IN_PAST": "deadline",
+                      "DEADLINE_AFTER_PARENT": "deadline"}
+
+    handler = PersonChoice(User.objects.none(), empty_label=_("— chọn cán bộ —"), error_messages={
+        "required": _("Cần chọn cán bộ xử lý."), "invalid_choice": _("Cần chọn cán bộ xử lý.")})
+    co = PeopleChoice(User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple)
+    info = PeopleChoice(User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple)
+    deadline = DateField(required=False, validators=[_not_in_past])
+    instructions = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("handler", "co", "info"):
+            self.fields[name].queryset = people
+
+    def service_kwargs(self) -> dict:
+        c = self.cleaned_data
+        return {"handler": c["handler"], "co": list(c["co"]), "info": list(c["info"]),
+                "instructions": c["instructions"], "deadline": c["deadline"]}
+
+
+# ======================================================================================
+# Outgoing: drafting and its recipients
+# ======================================================================================
+
+
+class RecipientsForm(PageForm):
+    """Where an outgoing document goes: internal units, other agencies, e-mail, paper."""
+
+    service_fields = {"FOREIGN_UNIT": "units", "SELF": "agencies", "BAD_EMAIL": "emails"}
+
+    units = UnitChoice(Unit.objects.none(), required=False, widget=forms.CheckboxSelectMultiple)
+    agencies = AgencyChoice(Agency.objects.none(), required=False,
+                            widget=forms.SelectMultiple(attrs={"size": 5}))
+    emails = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    papers = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, agency_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["units"].queryset = Unit.objects.filter(agency_id=agency_id, active=True)
+        self.fields["agencies"].queryset = Agency.objects.filter(active=True).exclude(pk=agency_id).order_by("code")
+
+    def clean_emails(self) -> list[str]:
+        """One address per line (or comma-separated); each must be an e-mail address."""
+        emails = [e.strip() for e in self.cleaned_data["emails"].replace(",", "\n").splitlines() if e.strip()]
+        for email in emails:
+            try:
+                validate_email(email)
+            except ValidationError:
+                raise ValidationError(_("Địa chỉ thư không hợp lệ: %(value)s"), code="invalid",
+                                      params={"value": email}) from None
+        return emails
+
+    def recipients(self) -> dict:
+        c = self.cleaned_data
+        return {"units": list(c["units"]), "agencies": list(c["agencies"]), "emails": c["emails"],
+                "papers": [e.strip() for e in c["papers"].splitlines() if e.strip()]}
+
+
+class DraftForm(RecipientsForm):
+    """A new outgoing draft: its file, what it is about, and where it will go."""
+
+    service_fields = {**RecipientsForm.service_fields, "SUBJECT_REQUIRED": "subject", "BAD_DRAFT_TYPE": "file",
+                      "FILE_TOO_LARGE": "file"}
+
+    document_type = TypeChoice(DocumentType.objects.all(), empty_label=None, error_messages={
+        "required": _("Chọn loại văn bản."), "invalid_choice": _("Chọn loại văn bản.")})
+    urgency = forms.TypedChoiceField(choices=Urgency.choices, coerce=int, initial=Urgency.NORMAL)
+    signer_competence = forms.CharField(max_length=64, required=False,
+                                        widget=forms.TextInput(attrs={"placeholder": "KT. GIÁM ĐỐC"}))
+    subject = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}),
+                              error_messages={"required": _("Trích yếu không được để trống.")})
+    file = forms.FileField(widget=forms.ClearableFileInput(attrs={"accept": ".docx,.pdf"}),
+                           error_messages={"required": _("Chọn tệp dự thảo (.docx hoặc .pdf).")})
+    page_count = NumberField(required=False)
+    # Which of the two buttons was pressed: save, or save and submit for review.
+    submit_now = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["document_type"].initial = DocumentType.objects.filter(code="CV").values_list(
+            "pk", flat=True).first()
+
+    def document_data(self) -> dict:
+        c = self.cleaned_data
+        return {"document_type": c["document_type"], "subject": c["subject"].strip(), "urgency": c["urgency"],
+                "signer_competence": c["signer_competence"].strip(), "page_count": c["page_count"]}
+
+
+# ======================================================================================
+# Delegation
+# ======================================================================================
+
+
+class DelegationForm(PageForm):
+    """A leader (or the agency admin for a leader) hands their queue to a deputy for a period."""
+
+    service_fields = {"BAD_DEPUTY": "deputy", "BAD_PERIOD": "ends_on"}
+
+    principal = PersonChoice(User.objects.none(), empty_label=None, error_messages={
+        "required": _("Chọn lãnh đạo ủy quyền trong danh sách."),
+        "invalid_choice": _("Chọn lãnh đạo ủy quyền trong danh sách.")})
+    deputy = PersonChoice(User.objects.none(), empty_label=None, error_messages={
+        "required": _("Chọn người được ủy quyền."), "invalid_choice": _("Chọn người được ủy quyền.")})
+    starts_on = DateField()
+    ends_on = DateField()
+    reason = forms.CharField(max_length=255, required=False,
+                             widget=forms.TextInput(attrs={"placeholder": _("Đi công tác, nghỉ phép…")}))
+
+    def __init__(self, *args, principals, deputies, **kwargs):
+        super().__init__(*args, **kwargs)
+        if principals is None:
+            del self.fields["principal"]
+        else:
+            self.fields["principal"].queryset = principals
+        self.fields["deputy"].queryset = deputies
+        self.fields["starts_on"].initial = today()
+
+    def clean(self):
+        c = super().clean()
+        if c.get("starts_on") and c.get("ends_on") and c["ends_on"] < c["starts_on"]:
+            self.add_error("ends_on", _("Ngày kết thúc phải từ ngày bắt đầu trở đi."))
+        return c
+
+
+class RevokeDelegationForm(PageForm):
+    revoke = forms.IntegerField(widget=forms.HiddenInput)
+
+
+# ======================================================================================
+# Actions on a document's page (one Form per action; see vpdt.web.views.actions)
+# ======================================================================================
+
+
+class ActionForm(PageForm):
+    """Every action may send the person back to their queue afterwards (`next=queue`)."""
+
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, document: Document, user, **kwargs):
+        self.document, self.user = document, user
+        super().__init__(*args, **kwargs)
+
+
+class RegisterForm(ActionForm):
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    override_reason = forms.CharField(required=False)
+
+
+class ReasonForm(ActionForm):
+    """Return, transfer back, recall: the reason is what the service asks for."""
+
+    service_fields = {"REASON_REQUIRED": "reason"}
+
+    reason = forms.CharField(required=False)
+
+
+class SubmitForm(ActionForm):
+    service_fields = {"NOT_A_LEADER": "leader"}
+
+    leader = PersonChoice(User.objects.none(), required=False, empty_label=_("Lãnh đạo cơ quan (bất kỳ)"),
+                          error_messages={"invalid_choice": _("Người được trình phải là lãnh đạo cơ quan.")})
+    note = forms.CharField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["leader"].queryset = User.objects.filter(
+            pk__in=[u.pk for u in services.role_holders(self.document.agency_id, Role.LEADER)])
+
+
+class OpinionForm(ActionForm):
+    service_fields = {"OPINION_REQUIRED": "text", "FILE_TOO_LARGE": "file"}
+
+    text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    file = forms.FileField(required=False)
+
+
+class ExtensionForm(ActionForm):
+    service_fields = {"REASON_REQUIRED": "reason", "BAD_NEW_DEADLINE": "new_deadline"}
+
+    new_deadline = DateField(error_messages={"required": _("Nhập hạn mới (dd/mm/yyyy).")})
+    reason = forms.CharField(required=False)
+
+
+class DecideExtensionForm(ActionForm):
+    request = forms.IntegerField(widget=forms.HiddenInput)
+    approve = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    note = forms.CharField(required=False)
+
+
+class CompleteForm(ActionForm):
+    service_fields = {"BAD_REPLY": "reply"}
+
+    summary = forms.CharField(required=False)
+    reply = forms.ModelChoiceField(Document.objects.none(), required=False, error_messages={
+        "invalid_choice": _("Văn bản trả lời phải là văn bản đi của cơ quan.")})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reply"].queryset = Document.objects.filter(agency_id=self.document.agency_id)
+
+
+class VersionForm(ActionForm):
+    service_fields = {"BAD_DRAFT_TYPE": "file", "FILE_TOO_LARGE": "file"}
+
+    file = forms.FileField(error_messages={"required": _("Chọn tệp dự thảo (.docx hoặc .pdf).")})
+    note = forms.CharField(required=False)
+
+
+class DocumentRecipientsForm(ActionForm, RecipientsForm):
+    service_fields = RecipientsForm.service_fields
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, agency_id=kwargs["document"].agency_id, **kwargs)
+
+
+class NoteForm(ActionForm):
+    note = forms.CharField(required=False)
+
+
+class ApproveForm(ActionForm):
+    comment = forms.CharField(required=False)
+    pin = forms.CharField(required=False, strip=False)
+
+
+class SendBackForm(ActionForm):
+    service_fields = {"REASON_REQUIRED": "comment"}
+
+    comment = forms.CharField(required=False)
+
+
+class ForwardForm(ActionForm):
+    service_fields = {"BAD_FORWARD": "to"}
+
+    to = PersonChoice(User.objects.none(), error_messages={
+        "required": _("Người nhận chuyển tiếp không hợp lệ."),
+        "invalid_choice": _("Người nhận chuyển tiếp không hợp lệ.")})
+    comment = forms.CharField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to"].queryset = User.objects.filter(agency_id=self.document.agency_id, is_active=True).exclude(
+            pk=self.user.pk)
+
+
+class IssueNumberForm(ActionForm):
+    pin = forms.CharField(required=False, strip=False)
+
+
+class EmptyForm(ActionForm):
+    """Release, acknowledge: the button is the whole request."""
+
+
+class ReplaceForm(ActionForm):
+    service_fields = {"REASON_REQUIRED": "reason", "REPLACEMENT_NOT_FOUND": "replacement",
+                      "BAD_REPLACEMENT": "replacement"}
+
+    reason = forms.CharField(required=False)
+    replacement = forms.CharField(required=False)
+
+
+class UpdateForm(ActionForm):
+    service_fields = {"REASON_REQUIRED": "reason"}
+
+    subject = forms.CharField(required=False)
+    note = forms.CharField(required=False)
+    reason = forms.CharField(required=False)
+
+    def changes(self) -> dict:
+        return {k: self.cleaned_data[k] for k in ("subject", "note") if self.cleaned_data.get(k)}
+
+
+class MarkReadForm(PageForm):
+    """"Mark all as read": the button is the whole request."""

@@ -1,0 +1,121 @@
+"""A document's page (its details, files, story and the actions its reader may take) and its files."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from vpdt.core import blobs
+from vpdt.core.errors import NotFound, PermissionDenied
+from vpdt.records.choices import Direction, State
+from vpdt.records.models import Document, DraftVersion
+from vpdt.records.permissions import get_visible, visible_documents
+from vpdt.web import forms
+from vpdt.web.timeline import timeline
+from vpdt.web.views.action_table import blank_forms
+from vpdt.web.views.common import with_document
+from vpdt.workflow import services
+from vpdt.workflow.models import Notification
+
+
+def _pdf_files(document, attachments, versions) -> list[dict]:
+    files = [{"name": a.name, "url": reverse("web:attachment", args=[a.pk]), "kind": a.get_kind_display()}
+             for a in attachments if a.name.lower().endswith(".pdf") or a.content_type == "application/pdf"]
+    files += [{"name": _("Dự thảo v%(number)s: %(name)s") % {"number": v.number, "name": v.name},
+               "url": reverse("workflow:version", args=[v.pk]), "kind": _("Dự thảo")}
+              for v in reversed(versions) if v.name.lower().endswith(".pdf")]
+    return files
+
+
+def replacement_candidates(user, doc: Document):
+    """What may replace a released document: the agency's other outgoing documents that `user` may see."""
+    return (visible_documents(user).filter(agency_id=doc.agency_id, direction=Direction.OUTGOING)
+            .exclude(pk=doc.pk).exclude(state__in=[State.RECALLED, State.REPLACED]))
+
+
+def _signing_context(user, doc: Document, actions: set[str]) -> dict:
+    """The signature panel, the override form when signatures fail, PIN fields when a key needs one."""
+    signing = services._signing()
+    if signing is None:
+        return {}
+    ctx = {"signature_checks": signing.checks_for(doc), "signing_pin": {}}
+    if "register" in actions:
+        ok, why = signing.can_register(doc)
+        ctx["signature_blocked"], ctx["signature_reason"] = not ok, why
+    if "review" in actions:
+        key = signing.key_of(user=user)
+        ctx["signing_pin"]["person"] = bool(key and key.needs_pin)
+    if "issue_number" in actions:
+        key = signing.key_of(agency=doc.agency)
+        ctx["signing_pin"]["agency"] = bool(key and key.needs_pin)
+    return ctx
+
+
+def render_document(request, doc: Document, *, failed: tuple[str, forms.ActionForm] | None = None):
+    """The page; `failed` is an action's bound Form whose errors are shown next to its fields."""
+    user = request.user
+    actions = services.available_actions(user, doc)
+    attachments = list(doc.attachments.select_related("blob"))
+    versions = list(doc.versions.select_related("created_by", "blob"))
+    assignments = list(doc.assignments.select_related("unit", "user", "assigned_by", "on_behalf_of")
+                       .order_by("parent_id", "id"))
+    ctx = {
+        "document": doc, "actions": actions, "attachments": attachments, "versions": versions,
+        "recipients": list(doc.recipients.select_related("unit", "agency")),
+        "assignments": assignments,
+        "reviews": doc.reviews.select_related("reviewer", "decided_by", "on_behalf_of"),
+        "timeline": timeline(doc),
+        "pdfs": _pdf_files(doc, attachments, versions),
+        "deadline_flag": services.deadline_status(doc),
+        "extensions": services.pending_extensions(user, doc),
+        "duplicate": request.GET.get("trung") == "1" and "register" in actions,
+        "current_review": services.current_review(doc) if doc.state == State.IN_REVIEW else None,
+    }
+    ctx.update(_signing_context(user, doc, actions))
+    if "complete" in actions:
+        ctx["replies"] = Document.objects.filter(agency_id=doc.agency_id, created_by=user,
+                                                 direction=Direction.OUTGOING).order_by("-id")[:30]
+    if "replace" in actions:
+        ctx["replacement_choices"] = replacement_candidates(user, doc).order_by("-created_at", "-id")[:50]
+    ctx["forms"] = blank_forms(doc, user, actions, initial={
+        "recipients": {"units": [r.unit_id for r in ctx["recipients"] if r.unit_id],
+                       "agencies": [r.agency_id for r in ctx["recipients"] if r.agency_id]},
+        "update": {"subject": doc.subject}})
+    # The choices of the hand-written selects are the Forms' own.
+    if "submit" in ctx["forms"]:
+        ctx["leaders"] = ctx["forms"]["submit"].fields["leader"].queryset
+    if "forward" in ctx["forms"]:
+        ctx["colleagues"] = ctx["forms"]["forward"].fields["to"].queryset
+    if failed is not None:
+        ctx["forms"][failed[0]] = failed[1]
+        ctx["failed_form"] = failed[1]
+    if "recipients" in ctx["forms"]:
+        # The recipients' fields are shared with the draft page's include.
+        ctx["form"] = ctx["forms"]["recipients"]
+    Notification.objects.filter(user=user, document=doc, read_at__isnull=True).update(read_at=timezone.now())
+    return render(request, "web/document.html", ctx)
+
+
+@login_required
+@with_document
+def document(request, doc: Document):
+    return render_document(request, doc)
+
+
+@login_required
+def version_file(request, pk: int):
+    version = DraftVersion.objects.filter(pk=pk).first()
+    if version is None:
+        raise Http404("Không tìm thấy tệp.")
+    try:
+        get_visible(request.user, version.document_id)
+    except (NotFound, PermissionDenied) as exc:
+        raise Http404(exc.message) from exc
+    return FileResponse(blobs.open_blob(version.blob_id), content_type=version.content_type or
+                        "application/octet-stream", filename=version.name,
+                        as_attachment=not version.name.lower().endswith(".pdf"))
+

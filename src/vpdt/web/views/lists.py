@@ -1,0 +1,136 @@
+"""Work queues and the registers' lists, with their filters, sorting and bounded pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+
+from vpdt.core.errors import InvalidInput
+from vpdt.records.choices import State, Urgency
+from vpdt.records.listing import page_and_count
+from vpdt.records.models import DocumentType, Register
+from vpdt.records.permissions import visible_documents
+from vpdt.records.search import apply_quick_search
+from vpdt.web.views.common import int_or_none
+from vpdt.workflow import queues, services
+from vpdt.workflow.delegation import today
+
+PAGE_SIZE = 25
+# A work list says "more than 1,000" rather than counting further: the count walks every
+# match, and for a unit head filtering a big agency that walk was most of the page's time.
+COUNT_CAP = 1_000
+SORTS = {
+    "urgent": ("-urgency", "-created_at", "-id"),
+    "new": ("-created_at", "-id"),
+    "old": ("created_at", "id"),
+    "due": ("due_date", "-urgency", "-id"),
+    "issued": ("-issued_date", "-id"),
+}
+
+
+def _date(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(value.strip(), fmt).date()
+        except ValueError:
+            continue
+    raise InvalidInput(_("Ngày không hợp lệ: %(value)s (dd/mm/yyyy).") % {"value": value}, code="BAD_DATE")
+
+
+def _filtered(request, qs):
+    """Filters of every list: register, type, issuer, date range, urgency, state, quick search, sort."""
+    g = request.GET
+    qs = apply_quick_search(qs, g.get("q"))
+    if int_or_none(g.get("register")):
+        reg = int_or_none(g["register"])
+        qs = qs.filter(Q(register_id=reg) | Q(incoming_register_id=reg))
+    if int_or_none(g.get("type")):
+        qs = qs.filter(document_type_id=int_or_none(g["type"]))
+    if g.get("issuer"):
+        qs = qs.filter(Q(issuer_name__icontains=g["issuer"].strip()) | Q(issuer_code=g["issuer"].strip()))
+    try:
+        start, end = _date(g.get("from")), _date(g.get("to"))
+    except InvalidInput as exc:
+        messages.warning(request, exc.message)
+        start = end = None
+    if start:
+        qs = qs.filter(issued_date__gte=start)
+    if end:
+        qs = qs.filter(issued_date__lte=end)
+    if g.get("urgency") == "urgent":
+        qs = qs.filter(urgency__gt=Urgency.NORMAL)
+    elif int_or_none(g.get("urgency")) is not None:
+        qs = qs.filter(urgency=int_or_none(g["urgency"]))
+    if g.get("state") in State.values:
+        qs = qs.filter(state=g["state"])
+    sort = g.get("sort") if g.get("sort") in SORTS else "urgent"
+    return qs.order_by(*SORTS[sort]), sort
+
+
+def _page(request, qs) -> dict:
+    """Offset pages with a bounded count: never COUNT(*) over a million rows."""
+    number = max(1, int_or_none(request.GET.get("page")) or 1)
+    offset = (number - 1) * PAGE_SIZE
+    rows, count, capped, has_next = page_and_count(qs, offset, PAGE_SIZE, COUNT_CAP, related=("document_type",))
+    day = today()
+    for d in rows:
+        d.deadline_flag = services.deadline_status(d, day)
+    params = request.GET.copy()
+    params.pop("page", None)
+    return {"rows": rows, "number": number, "has_next": has_next, "has_previous": number > 1,
+            "count": count, "count_capped": capped, "params": params.urlencode()}
+
+
+def _filter_context(user) -> dict:
+    agencies = [a for a in user.member_agency_ids()]
+    return {
+        "types": DocumentType.objects.all(),
+        "registers": Register.objects.filter(agency_id__in=agencies, year__gte=timezone.localdate().year - 1),
+        "states": State.choices, "urgencies": Urgency.choices, "sorts": [
+            ("urgent", _("Khẩn trước")), ("new", _("Mới nhất")), ("old", _("Cũ nhất")), ("due", _("Hạn xử lý")),
+            ("issued", _("Ngày ban hành"))],
+    }
+
+
+def _list_response(request, template: str, context: dict):
+    """The whole page, or only the list when HTMX asks for it (filters, search as you type, pages).
+
+    A history restore (HTMX found no snapshot) asks for the whole page again.
+    """
+    partial = (request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "doc-list"
+               and not request.headers.get("HX-History-Restore-Request"))
+    response = render(request, "web/_list.html" if partial else template, {**context, "partial": partial})
+    patch_vary_headers(response, ("HX-Request", "HX-Target"))
+    return response
+
+
+@login_required
+def queue(request, name: str = "waiting"):
+    if name not in queues.QUEUES:
+        raise Http404
+    qs, sort = _filtered(request, queues.get(name, request.user))
+    tabs = [(key, label, reverse("workflow:queue", args=[key]) if key != "waiting" else reverse("workflow:home"))
+            for key, (label, _f) in queues.QUEUES.items()]
+    return _list_response(request, "web/queue.html", {
+        "title": queues.QUEUES[name][0], "tab": name, "tabs": tabs, "page": _page(request, qs), "sort": sort,
+        "g": request.GET, **_filter_context(request.user)})
+
+
+@login_required
+def documents(request, direction: str):
+    qs, sort = _filtered(request, visible_documents(request.user).filter(direction=direction))
+    title = {"incoming": _("Văn bản đến"), "outgoing": _("Văn bản đi"), "internal": _("Văn bản nội bộ")}[direction]
+    return _list_response(request, "web/documents.html", {
+        "title": title, "direction": direction, "page": _page(request, qs), "sort": sort, "g": request.GET,
+        **_filter_context(request.user)})

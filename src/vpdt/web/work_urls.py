@@ -1,0 +1,29 @@
+"""Addresses of the daily work's pages (queues, lists, a document's page and actions, drafting).
+
+They keep the URL namespace `workflow` and their Vietnamese paths, so bookmarks,
+settings.LOGIN_REDIRECT_URL and the benches that reverse them stay valid. Mounted by
+vpdt.urls only when the workflow app is installed: these views call its services.
+"""
+
+from django.urls import path
+
+from vpdt.web.views import actions, delegation, document, incoming, lists, notifications, outgoing
+
+app_name = "workflow"
+
+urlpatterns = [
+    path("", lists.queue, name="home"),
+    path("viec/<str:name>/", lists.queue, name="queue"),
+    path("van-ban-den/", lists.documents, {"direction": "incoming"}, name="incoming"),
+    path("van-ban-di/", lists.documents, {"direction": "outgoing"}, name="outgoing"),
+    path("van-ban-den/tiep-nhan/", incoming.receive, name="receive"),
+    path("van-ban-di/du-thao/", outgoing.draft_new, name="draft"),
+    path("van-ban/<int:pk>/", document.document, name="document"),
+    path("van-ban/<int:pk>/phan-cong/", incoming.assign_form, name="assign"),
+    path("van-ban/<int:pk>/<slug:action>/", actions.act, name="act"),
+    path("phien-ban/<int:pk>/", document.version_file, name="version"),
+    path("thong-bao/", notifications.notification_list, name="notifications"),
+    path("thong-bao/dem/", notifications.notification_count, name="notification_count"),
+    path("thong-bao/<int:pk>/", notifications.notification_open, name="notification"),
+    path("uy-quyen/", delegation.delegations, name="delegations"),
+]

@@ -1,0 +1,16 @@
+"""The pages are tested on the same agency as workflow's services (every role, a second agency)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.workflow.conftest import fast_passwords, world  # noqa: F401 - fixtures shared with tests/workflow
+
+
+@pytest.fixture
+def login(client):
+    """The test client, signed in as `user`."""
+    def as_(user):
+        client.force_login(user)
+        return client
+    return as_
