@@ -39,7 +39,7 @@ def replacement_candidates(user, doc: Document):
 
 def _signing_context(user, doc: Document, actions: set[str]) -> dict:
     """The signature panel, the override form when signatures fail, PIN fields when a key needs one."""
-    signing = services._signing()
+    signing = services.signing_services()
     if signing is None:
         return {}
     ctx = {"signature_checks": signing.checks_for(doc), "signing_pin": {}}

@@ -1,0 +1,71 @@
+"""The helpers every workflow service shares: permission and state checks, locks, labels."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.apps import apps as django_apps
+
+from vpdt.core.errors import InvalidInput, InvalidState, PermissionDenied
+from vpdt.directory.models import Unit, User
+from vpdt.directory.roles import Role
+from vpdt.records.choices import State
+from vpdt.records.models import Document
+
+DRAFT_EXTENSIONS = {".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                    ".pdf": "application/pdf"}
+HANDLING_STATES = (State.ASSIGNED, State.IN_PROGRESS)
+
+
+def _has(user, role: str, agency_id: int) -> bool:
+    return user.is_superuser or user.has_role(role, agency_id)
+
+
+def _need(cond: bool, message: str, detail: str = "") -> None:
+    if not cond:
+        raise PermissionDenied(message, detail=detail)
+
+
+def _state(document: Document, allowed: Iterable[str], message: str) -> None:
+    if document.state not in set(allowed):
+        raise InvalidState(message, code="WRONG_STATE", detail=f"state={document.state}")
+
+
+def _reason(text: str, message: str = "Cần ghi rõ lý do.") -> str:
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput(message, code="REASON_REQUIRED")
+    return text
+
+
+def _lock(document: Document) -> Document:
+    return Document.objects.select_for_update(of=("self",)).select_related("agency").get(pk=document.pk)
+
+
+def unit_heads(unit: Unit) -> list[User]:
+    return list(User.objects.filter(unit=unit, is_active=True, role_assignments__role=Role.UNIT_HEAD,
+                                    role_assignments__agency=unit.agency_id).distinct())
+
+
+def role_holders(agency_id: int, role: str) -> list[User]:
+    return list(User.objects.filter(is_active=True, role_assignments__role=role,
+                                    role_assignments__agency=agency_id).distinct())
+
+
+def _url(document: Document) -> str:
+    return f"/van-ban/{document.pk}/"
+
+
+def _label(document: Document) -> str:
+    code = document.code or (f"số đến {document.incoming_number_text}" if document.incoming_number else "")
+    return f"{code + ' – ' if code else ''}{document.subject[:90]}"
+
+
+
+def signing_services():
+    """The signing app's services, or None when the deployment leaves it out."""
+    if not django_apps.is_installed("vpdt.signing"):
+        return None
+    from vpdt.signing import services as signing
+
+    return signing
