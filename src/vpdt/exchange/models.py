@@ -1,4 +1,4 @@
-"""What the exchange keeps: hub connections, agency keys, the outbox, the inbox, status history.
+"""What the exchange keeps: hub connections, the outbox, the inbox, status history.
 
 All delivery state lives here, in the database, so a worker killed at any point and
 restarted carries on where it stopped (ARCHITECTURE.md invariant 1).
@@ -51,21 +51,6 @@ class HubConnection(models.Model):
         from vpdt.exchange import crypto
 
         self.secret_encrypted = crypto.encrypt(secret)
-
-
-class AgencyKey(models.Model):
-    """The agency's key for the XML signature of its packages (private key encrypted at rest)."""
-
-    agency = models.OneToOneField(Agency, on_delete=models.CASCADE, related_name="exchange_key",
-                                  verbose_name="cơ quan")
-    key_encrypted = models.TextField("khóa bí mật (đã mã hóa)", editable=False)
-    cert_pem = models.TextField("chứng thư số (PEM)")
-    generated = models.BooleanField("tự sinh", default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = "khóa ký gói tin"
-        verbose_name_plural = "khóa ký gói tin"
 
 
 class OutboxMessage(models.Model):
