@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 
 
 class WorkflowConfig(AppConfig):
@@ -8,4 +9,16 @@ class WorkflowConfig(AppConfig):
 
     def ready(self) -> None:
         # Periodic jobs (reminders, leaders' digest) join the worker.
-        from vpdt.workflow import jobs  # noqa: F401
+        from vpdt.workflow import checks, jobs  # noqa: F401
+        from vpdt.workflow.models import OfficialDay
+
+        # Deadlines read the official days through a cache: a change in this process
+        # counts at once (other processes see it within holidays.OFFICIAL_TTL_SECONDS).
+        post_save.connect(_official_days_changed, sender=OfficialDay, dispatch_uid="vpdt.workflow.official_days")
+        post_delete.connect(_official_days_changed, sender=OfficialDay, dispatch_uid="vpdt.workflow.official_days_d")
+
+
+def _official_days_changed(**kwargs) -> None:
+    from vpdt.workflow import holidays
+
+    holidays.clear_cache()
