@@ -134,3 +134,39 @@ def test_exchange_keys_are_carried_into_the_key_store_and_back(tmp_path):
     assert out["moved"] == [["000.00.00.G01", "packages", "Khóa ký gói tin (tự sinh)"]]
     assert out["same_key"] is True
     assert out["back"] == ["000.00.00.G01", True, True, True]
+
+
+OLD_KEY = "the-old-deployment-secret-0123456789-abcdefghijklmnop"
+NEW_KEY = "the-new-deployment-secret-0123456789-abcdefghijklmnop"
+
+
+@pytest.mark.django_db(databases=["default", "hub"])
+def test_reseal_secrets_moves_every_stored_secret_to_the_new_key(settings, demo_ca):
+    from django.core.management import CommandError, call_command
+
+    from vpdt.exchange.models import HubConnection
+    from vpdt.hub import credentials
+    from vpdt.hub.models import System
+
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = OLD_KEY, []
+    agency = factories.agency(code=AGENCY)
+    seal = signing.store_software_key(agency=agency, pkcs12=demo_ca.agencies[AGENCY].read_bytes(),
+                                      password=demo_ca.password)
+    connection = HubConnection(endpoint="/hub", system_id="vpdt-h01")
+    connection.set_secret("bí mật của kết nối")
+    connection.save()
+    system = System.objects.create(system_id="vpdt-h01", secret_encrypted=credentials.encrypt("bí mật ở trục"))
+    before = (bytes(SigningKey.objects.get(pk=seal.pk).pkcs12_encrypted), connection.secret_encrypted)
+
+    settings.SECRET_KEY = NEW_KEY
+    with pytest.raises(CommandError):  # the old key is not a fallback: nothing opens, nothing changes
+        call_command("reseal_secrets")
+    assert (bytes(SigningKey.objects.get(pk=seal.pk).pkcs12_encrypted),
+            HubConnection.objects.get(pk=connection.pk).secret_encrypted) == before
+
+    settings.SECRET_KEY_FALLBACKS = [OLD_KEY]
+    call_command("reseal_secrets")
+    settings.SECRET_KEY_FALLBACKS = []
+    assert signing.open_signer(SigningKey.objects.get(pk=seal.pk)).subject
+    assert HubConnection.objects.get(pk=connection.pk).secret == "bí mật của kết nối"
+    assert credentials.decrypt(System.objects.get(pk=system.pk).secret_encrypted) == "bí mật ở trục"

@@ -98,3 +98,41 @@ class Sealer:
         if not stored.startswith(PREFIX):
             raise SealedError("unknown secret format")
         return PREFIX + self.rotate(stored[len(PREFIX):].encode("ascii")).decode("ascii")
+
+
+# Where sealed values live, so that `vpdt manage reseal_secrets` can re-seal every one of
+# them under the current SECRET_KEY: (model label, field, sealer, text column or binary).
+_SEALED_FIELDS: list[tuple[str, str, Sealer, bool]] = []
+
+
+def register(model: str, field: str, sealer: Sealer, *, text: bool) -> None:
+    """Declare that `model.field` holds values sealed by `sealer` (apps call it at import)."""
+    if not any(m == model and f == field for m, f, _s, _t in _SEALED_FIELDS):
+        _SEALED_FIELDS.append((model, field, sealer, text))
+
+
+def reseal_all() -> dict[str, int]:
+    """Re-seal every registered value under the current key; {"model.field": rows re-sealed}.
+
+    Run it after moving the old key into SECRET_KEY_FALLBACKS; once it has run, the fallback
+    can go. A value that opens under no key stops the run (nothing of that field changes).
+    """
+    from django.apps import apps
+    from django.db import router, transaction
+
+    done: dict[str, int] = {}
+    for label, field, sealer, text in _SEALED_FIELDS:
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            continue  # that app is not installed here
+        db = router.db_for_write(model)
+        rows = model._base_manager.using(db).exclude(**{field: "" if text else b""})
+        count = 0
+        with transaction.atomic(using=db):
+            for pk, value in rows.values_list("pk", field).iterator():
+                new = sealer.rotate_text(value) if text else sealer.rotate(value)
+                model._base_manager.using(db).filter(pk=pk).update(**{field: new})
+                count += 1
+        done[f"{label}.{field}"] = count
+    return done

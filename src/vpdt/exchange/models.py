@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from vpdt.core.models import Blob
 from vpdt.directory.models import Agency
+from vpdt.exchange import crypto  # also declares the sealed secret for `reseal_secrets`
 from vpdt.records.models import Document, Recipient
 
 
@@ -43,13 +44,9 @@ class HubConnection(models.Model):
 
     @property
     def secret(self) -> str:
-        from vpdt.exchange import crypto
-
         return crypto.decrypt(self.secret_encrypted)
 
     def set_secret(self, secret: str) -> None:
-        from vpdt.exchange import crypto
-
         self.secret_encrypted = crypto.encrypt(secret)
 
 

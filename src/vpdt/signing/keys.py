@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from pyhanko.sign import signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from vpdt.core.sealed import SealedError, Sealer
+from vpdt.core.sealed import SealedError, Sealer, register
 
 from .errors import SigningError
 
@@ -239,6 +239,10 @@ _DECRYPT_FAILED = ("KEY_DECRYPT_FAILED",
 def sealer(secrets=None) -> Sealer:
     """Signing's sealer: under `secrets` if given, else the deployment's (SECRET_KEY and fallbacks)."""
     return Sealer(_SALT, _INFO, secrets)
+
+
+for _field in ("pkcs12_encrypted", "password_encrypted", "remote_api_key_encrypted"):
+    register("signing.SigningKey", _field, sealer(), text=False)
 
 
 def encrypt_pkcs12(data: bytes, secret: bytes) -> bytes:
