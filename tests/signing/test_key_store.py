@@ -109,7 +109,7 @@ _SCRIPT = textwrap.dedent("""
     from vpdt.signing import agency_keys
     from vpdt.signing.models import SigningKey
     out = {"moved": list(SigningKey.objects.values_list("agency__code", "purpose", "label"))}
-    _pk, moved_key, moved_cert = agency_keys.package_key(LiveAgency.objects.get(code="000.00.00.G01"))
+    _identity, moved_key, moved_cert = agency_keys.package_key(LiveAgency.objects.get(code="000.00.00.G01"))
     out["same_key"] = moved_key.private_numbers() == key.private_numbers() and moved_cert == cert_pem
 
     call_command("migrate", "exchange", "0003", verbosity=0)

@@ -13,15 +13,15 @@ from vpdt.directory.models import Agency
 from vpdt.edxml import XmlSigner
 from vpdt.signing import agency_keys
 
-_cache: dict[int, XmlSigner] = {}
+_cache: dict[tuple, XmlSigner] = {}
 _lock = threading.Lock()
 
 
 def signer_for(agency: Agency) -> XmlSigner:
     """The XmlSigner of the agency (cached per process; the key is decrypted once)."""
-    key_id, key, cert_pem = agency_keys.package_key(agency)
+    identity, key, cert_pem = agency_keys.package_key(agency)
     with _lock:
-        signer = _cache.get(key_id)
+        signer = _cache.get(identity)
         if signer is None:
-            signer = _cache[key_id] = XmlSigner(key=key, cert=cert_pem)
+            signer = _cache[identity] = XmlSigner(key=key, cert=cert_pem)
     return signer

@@ -6,12 +6,14 @@ file whose password is kept, with an RSA key (the package signature is RSA-SHA25
 does: a SigningKey with purpose PACKAGES, generated at first use as a self-signed RSA-2048
 certificate naming the agency, or put there by the platform admin.
 
-Opened keys are cached per process by the key's row (a new seal is a new row).
+Opened keys are cached per process by the key's row and sealed content (a new seal is a new
+row; a restored or flushed database may give an old id to another key).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import threading
 
 from cryptography import x509
@@ -26,7 +28,8 @@ from vpdt.core import audit
 from vpdt.signing.keys import open_secret, seal_secret
 from vpdt.signing.models import SigningKey
 
-_cache: dict[int, tuple | None] = {}  # SigningKey pk -> (private key, certificate PEM), None if unusable
+# (SigningKey pk, digest of its sealed file) -> (private key, certificate PEM), None if unusable.
+_cache: dict[tuple[int, bytes], tuple | None] = {}
 _lock = threading.Lock()
 
 
@@ -49,17 +52,22 @@ def _generate(agency) -> bytes:
                                                  serialization.NoEncryption())
 
 
+def _identity(record: SigningKey) -> tuple[int, bytes]:
+    return record.pk, hashlib.sha256(bytes(record.pkcs12_encrypted)).digest()
+
+
 def _open(record: SigningKey) -> tuple | None:
+    identity = _identity(record)
     with _lock:
-        if record.pk in _cache:
-            return _cache[record.pk]
+        if identity in _cache:
+            return _cache[identity]
     password = open_secret(record.password_encrypted) if record.password_encrypted else b""
     key, cert, _chain = pkcs12.load_key_and_certificates(open_secret(record.pkcs12_encrypted), password or None)
     found = None
     if isinstance(key, rsa.RSAPrivateKey) and cert is not None:
         found = (key, cert.public_bytes(serialization.Encoding.PEM).decode("ascii"))
     with _lock:
-        _cache[record.pk] = found
+        _cache[identity] = found
     return found
 
 
@@ -71,12 +79,12 @@ def _candidates(agency) -> list[SigningKey]:
                 .order_by("purpose", "-pk"))
 
 
-def package_key(agency) -> tuple[int, object, str]:
-    """(key row id, RSA private key, certificate PEM) that sign the agency's packages."""
+def package_key(agency) -> tuple[tuple, object, str]:
+    """(the key's identity for caches, RSA private key, certificate PEM) that sign the agency's packages."""
     for record in _candidates(agency):
         found = _open(record)
         if found is not None:
-            return (record.pk, *found)
+            return (_identity(record), *found)
     data = _generate(agency)
     try:
         with transaction.atomic():
@@ -91,4 +99,4 @@ def package_key(agency) -> tuple[int, object, str]:
     except IntegrityError:  # generated concurrently: use the one that won
         record = SigningKey.objects.get(agency=agency, active=True, purpose=SigningKey.Purpose.PACKAGES)
     found = _open(record)
-    return (record.pk, *found)
+    return (_identity(record), *found)
