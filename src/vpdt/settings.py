@@ -8,7 +8,7 @@ embedded demo (SQLite, local files, worker and hub in-process) and the scale pat
 - VPDT_DATABASE_URL        e.g. postgres://postgres@127.0.0.1:5432/vpdt (default SQLite)
 - VPDT_HUB_DATABASE_URL    the hub's own database (default SQLite var/hub.sqlite3)
 - VPDT_BLOB_STORAGE        "local" (default) or "s3" (then AWS_* / VPDT_S3_* below)
-- VPDT_SECRET_KEY, VPDT_DEBUG, VPDT_ALLOWED_HOSTS
+- VPDT_SECRET_KEY, VPDT_SECRET_KEY_FALLBACKS, VPDT_DEBUG, VPDT_ALLOWED_HOSTS
 - VPDT_MAX_UPLOAD_MB       default per-file limit, agencies may lower or raise theirs
 """
 
@@ -33,6 +33,9 @@ def _env_bool(name: str, default: bool) -> bool:
 
 
 SECRET_KEY = os.environ.get("VPDT_SECRET_KEY", "vpdt-demo-insecure-key-change-me-in-production-0123456789")
+# Former secret keys (comma-separated) while secrets sealed under them are re-sealed
+# (vpdt.core.sealed): sessions and stored keys keep opening across a change of SECRET_KEY.
+SECRET_KEY_FALLBACKS = [k for k in os.environ.get("VPDT_SECRET_KEY_FALLBACKS", "").split(",") if k]
 DEBUG = _env_bool("VPDT_DEBUG", False)
 ALLOWED_HOSTS = os.environ.get("VPDT_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver").split(",")
 

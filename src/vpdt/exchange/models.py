@@ -1,4 +1,4 @@
-"""What the exchange keeps: hub connections, agency keys, the outbox, the inbox, status history.
+"""What the exchange keeps: hub connections, the outbox, the inbox, status history.
 
 All delivery state lives here, in the database, so a worker killed at any point and
 restarted carries on where it stopped (ARCHITECTURE.md invariant 1).
@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from vpdt.core.models import Blob
 from vpdt.directory.models import Agency
+from vpdt.exchange import crypto  # also declares the sealed secret for `reseal_secrets`
 from vpdt.records.models import Document, Recipient
 
 
@@ -43,29 +44,10 @@ class HubConnection(models.Model):
 
     @property
     def secret(self) -> str:
-        from vpdt.exchange import crypto
-
         return crypto.decrypt(self.secret_encrypted)
 
     def set_secret(self, secret: str) -> None:
-        from vpdt.exchange import crypto
-
         self.secret_encrypted = crypto.encrypt(secret)
-
-
-class AgencyKey(models.Model):
-    """The agency's key for the XML signature of its packages (private key encrypted at rest)."""
-
-    agency = models.OneToOneField(Agency, on_delete=models.CASCADE, related_name="exchange_key",
-                                  verbose_name="cơ quan")
-    key_encrypted = models.TextField("khóa bí mật (đã mã hóa)", editable=False)
-    cert_pem = models.TextField("chứng thư số (PEM)")
-    generated = models.BooleanField("tự sinh", default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = "khóa ký gói tin"
-        verbose_name_plural = "khóa ký gói tin"
 
 
 class OutboxMessage(models.Model):

@@ -2,13 +2,15 @@
 
 The hub must recover each system's secret to check its HMAC, so the secret cannot be
 hashed: it is encrypted with Fernet (AES-128-CBC + HMAC) under a key derived from
-settings.SECRET_KEY with HKDF. Rotating SECRET_KEY therefore needs the secrets re-entered
-(`vpdt hub add-agency ... --secret`); the standalone hub keeps its key in its data dir.
+settings.SECRET_KEY with HKDF (vpdt.core.sealed). Rotating SECRET_KEY: the old one in
+SECRET_KEY_FALLBACKS, then `reseal_secrets`; the standalone hub keeps its key in its data dir.
 """
 
-from vpdt.core.sealed import PREFIX, Sealer
+from vpdt.core.sealed import PREFIX, Sealer, register
 
 _sealer = Sealer(salt=b"vpdt.hub", info=b"system secrets")
+register("hub.System", "secret_encrypted", _sealer, text=True)
+register("hub.Upstream", "secret_encrypted", _sealer, text=True)
 
 
 def encrypt(secret: str) -> str:

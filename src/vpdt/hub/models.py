@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from vpdt.hub import credentials  # noqa: F401  (declares the sealed secrets for `reseal_secrets`)
+
 
 class System(models.Model):
     """A VXP client with credentials: an agency's software, or a downstream hub."""

@@ -149,6 +149,25 @@ class Document(models.Model):
             models.Index(fields=["agency", "direction", "-created_at"], name="doc_agency_dir_created"),
             models.Index(fields=["agency", "direction", "state", "-created_at"], name="doc_agency_dir_state"),
             models.Index(fields=["agency", "number", "notation"], name="doc_agency_code"),
+            # The lists (records.listing, BENCHMARKS.md): the filter columns lead, then the
+            # list order (urgent first, newest), so a page is an index walk with no sort and
+            # the ids-only query never reads the table. Columns are in `fields`, not
+            # `include`, because SQLite ignores `include` and needs them to cover the query.
+            # Created by raw SQL in migrations 0003-0006, owned here since 0007: keep names.
+            models.Index(fields=["agency", "direction", "secrecy", "-urgency", "-created_at", "-id"],
+                         name="doc_list_order"),
+            # Filtered by state; secrecy last so a unit head's visibility test stays in the index.
+            models.Index(fields=["agency", "direction", "state", "-urgency", "-created_at", "-id", "secrecy"],
+                         name="doc_list_state_s"),
+            # The API lists both directions together in the same order.
+            models.Index(fields=["agency", "secrecy", "-urgency", "-created_at", "-id"], name="doc_agency_order"),
+            # The quick search by số đến.
+            models.Index(fields=["agency", "incoming_number"], name="doc_agency_incoming_no"),
+            # "What my unit drafted / what I drafted": ids from the index alone.
+            models.Index(fields=["drafting_unit", "id"], name="doc_drafting_unit_ids"),
+            models.Index(fields=["created_by", "id"], name="doc_created_by_ids"),
+            # The "overdue" and "due soon" queues: a state and a due-date range.
+            models.Index(fields=["agency", "direction", "state", "due_date"], name="doc_due"),
         ]
         constraints = [
             # A number is issued once per register (one register is one year).

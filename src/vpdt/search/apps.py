@@ -8,17 +8,21 @@ class SearchConfig(AppConfig):
     verbose_name = "Tìm kiếm văn bản"
 
     def ready(self) -> None:
-        post_migrate.connect(_ensure_after_migrate, dispatch_uid="vpdt.search.ensure")
+        post_migrate.connect(_triggers_after_migrate, dispatch_uid="vpdt.search.ensure")
 
 
-def _ensure_after_migrate(sender, using=None, **kwargs) -> None:
-    # A later migration that rebuilds records_document on SQLite (Django's table remake)
-    # drops the triggers and the raw-SQL indexes with the old table: put them back, and
-    # rebuild the index if its triggers had gone (the index may have missed writes).
+def _triggers_after_migrate(sender, using=None, **kwargs) -> None:
+    # SQLite only: a migration that remakes records_document (Django's copy-and-drop for most
+    # column changes) drops the FTS triggers with the old table, and no Django operation can
+    # declare a trigger. Put them back and rebuild the index, which may have missed writes.
+    # The lists' indexes need nothing here: Document.Meta.indexes owns them.
     if sender.label != "search":
         return
     from django.db import connections
 
+    connection = connections[using or "default"]
+    if connection.vendor != "sqlite":
+        return
     from vpdt.search import schema
 
-    schema.ensure(connections[using or "default"])
+    schema.ensure(connection)

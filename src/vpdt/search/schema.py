@@ -1,44 +1,21 @@
-"""The index's DDL per backend, installed by migration 0001 and re-checked after every migrate.
+"""The index's DDL per backend: what cannot be a Django index, so the search app owns it.
 
-Also owns the list indexes of `records_document` that the lists and the quick search need
-(created by records migration 0003 with raw SQL so that they do not depend on model state;
-on SQLite a table remake would drop them, so `ensure` puts them back).
+SQLite: an FTS5 external-content table and three triggers on records_document; PostgreSQL: a
+GIN index on an expression (to_tsvector). Installed by search migration 0001 (which writes
+the same SQL out as literals, as migrations are history). The lists' B-tree indexes are not
+here: Document.Meta.indexes owns them.
+
+On SQLite a later migration that remakes records_document (Django copies the table into a
+new one and drops the old) drops the triggers with the old table, and the FTS table would
+silently miss every later write: `ensure` puts them back (apps.py runs it after migrate) and
+rebuilds the index. Nothing else needs re-checking: the FTS table is a table of its own and
+survives, and PostgreSQL never remakes a table.
 """
 
 from __future__ import annotations
 
-from vpdt.core import db_indexes
-
 FTS_TABLE = "search_document_fts"
 PG_INDEX = "search_doc_subject_tsv"
-
-# (name, columns): lists are ordered urgent first, then newest; every role's list filters
-# on agency + direction + secrecy, so those lead and the ORDER BY follows without a sort.
-LIST_INDEXES = [
-    ("doc_list_order", "agency_id, direction, secrecy, urgency DESC, created_at DESC, id DESC"),
-    ("doc_list_state", "agency_id, direction, state, urgency DESC, created_at DESC, id DESC"),
-    ("doc_agency_incoming_no", "agency_id, incoming_number"),
-]
-# Added by records migration 0004: the API lists both directions in the same order.
-LIST_INDEXES_0004 = [
-    ("doc_agency_order", "agency_id, secrecy, urgency DESC, created_at DESC, id DESC"),
-]
-# Added by records migration 0005: lists page through ids first (records.listing), so the
-# state filter's index also carries secrecy and the ids-only query never reads the table; a
-# unit head's "what my unit drafted / what I drafted" ids come from the index alone too.
-LIST_INDEXES_0005 = [
-    ("doc_list_state_s", "agency_id, direction, state, urgency DESC, created_at DESC, id DESC, secrecy"),
-    ("doc_drafting_unit_ids", "drafting_unit_id, id"),
-    ("doc_created_by_ids", "created_by_id, id"),
-]
-RETIRED_0005 = ["doc_list_state"]  # doc_list_state_s replaces it
-# Added by records migration 0006: the "overdue" and "due soon" queues are a state and a
-# due-date range; without it they walked the agency's whole list reading each row.
-LIST_INDEXES_0006 = [
-    ("doc_due", "agency_id, direction, state, due_date"),
-]
-ALL_LIST_INDEXES = [(name, cols) for name, cols in LIST_INDEXES + LIST_INDEXES_0004 + LIST_INDEXES_0005
-                    + LIST_INDEXES_0006 if name not in RETIRED_0005]
 
 SQLITE_TRIGGERS = {
     "search_document_ai": f"""
@@ -68,10 +45,6 @@ PG_INDEX_SQL = (f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON records_document "
                 f"USING gin (to_tsvector('simple'::regconfig, subject_folded))")
 
 
-def _list_index_sql() -> list[str]:
-    return [db_indexes.create_sql("records_document", name, cols) for name, cols in ALL_LIST_INDEXES]
-
-
 def _has_documents(connection) -> bool:
     with connection.cursor() as cursor:
         return "records_document" in connection.introspection.table_names(cursor)
@@ -96,18 +69,8 @@ def install(connection) -> None:
             cursor.execute(PG_INDEX_SQL)
 
 
-def uninstall(connection) -> None:
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            for name in SQLITE_TRIGGERS:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-            cursor.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
-        elif connection.vendor == "postgresql":
-            cursor.execute(f"DROP INDEX IF EXISTS {PG_INDEX}")
-
-
 def ensure(connection) -> list[str]:
-    """Put back what a table remake removed; returns what was repaired."""
+    """Put back what a table remake (SQLite) or a hand's DROP removed; returns what was repaired."""
     if connection.vendor not in ("sqlite", "postgresql") or not _has_documents(connection):
         return []
     repaired = []
@@ -117,11 +80,9 @@ def ensure(connection) -> list[str]:
             return []  # search migration 0001 not applied on this database yet
         missing = [name for name in SQLITE_TRIGGERS if name not in present]
         if missing:
+            # The index may have missed writes while a trigger was gone: install rebuilds it.
             install(connection)
             repaired += [f"trigger {name}" for name in missing] + ["index rebuilt"]
-        for name, _cols in ALL_LIST_INDEXES:
-            if name not in present:
-                repaired.append(f"index {name}")
     else:
         with connection.cursor() as cursor:
             cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'records_document'")
@@ -129,11 +90,6 @@ def ensure(connection) -> list[str]:
         if PG_INDEX not in present:
             install(connection)
             repaired.append(f"index {PG_INDEX}")
-        repaired += [f"index {name}" for name, _cols in ALL_LIST_INDEXES if name not in present]
-    if any(r.startswith("index doc_") for r in repaired):
-        with connection.cursor() as cursor:
-            for sql in _list_index_sql():
-                cursor.execute(sql)
     return repaired
 
 

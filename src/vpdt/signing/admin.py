@@ -19,10 +19,10 @@ class TrustAnchorAdmin(PlatformOnlyAdmin):
 class SigningKeyAdmin(AgencyScopedAdmin):
     # Keys of people are scoped by the person's agency: an agency admin sees only the agency's own.
     agency_field = "user__agency"
-    list_display = ("__str__", "kind", "subject", "active", "created_at")
-    list_filter = ("kind", "active")
+    list_display = ("__str__", "kind", "purpose", "subject", "active", "created_at")
+    list_filter = ("kind", "purpose", "active")
     readonly_fields = ("subject", "created_at")
-    fields = ("user", "agency", "kind", "label", "active", "pkcs11_lib", "token_label", "key_label",
+    fields = ("user", "agency", "kind", "purpose", "label", "active", "pkcs11_lib", "token_label", "key_label",
               "remote_url", "remote_key_id", "subject", "created_at")
 
     def get_queryset(self, request):

@@ -1,8 +1,9 @@
 """Where signing keys live: PKCS#12 files, PKCS#11 tokens and remote signing services.
 
 Each kind is a `Signer`: it names its holder (`subject`) and hands pyHanko a signer object.
-`encrypt_pkcs12`/`decrypt_pkcs12` protect PKCS#12 files at rest (the database stores only
-the encrypted form; the secret comes from the settings).
+`seal_secret`/`open_secret` protect PKCS#12 files and other secrets at rest (the database
+stores only the sealed form, vpdt.core.sealed); `encrypt_pkcs12`/`decrypt_pkcs12` do the
+same under a secret given by the caller.
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ import base64
 from typing import Protocol, runtime_checkable
 
 from asn1crypto import x509 as asn1_x509
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import pkcs12
 from pyhanko.sign import signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from vpdt.core.sealed import SealedError, Sealer, register
 
 from .errors import SigningError
 
@@ -228,27 +228,46 @@ class RemoteSigner:
         self._client.close()
 
 
-# At-rest protection of PKCS#12 files: Fernet with a key derived from the deployment secret.
-_HKDF_INFO = b"vpdt.signing.pkcs12-at-rest.v1"
+# At-rest protection of PKCS#12 files, their passwords and API keys: the one sealed-secrets
+# helper (vpdt.core.sealed) with signing's own salt. The derivation is the one these keys were
+# always sealed with, so stored keys keep opening; the deployment's secret may now rotate.
+_SALT, _INFO = b"vpdt-signing", b"vpdt.signing.pkcs12-at-rest.v1"
+_DECRYPT_FAILED = ("KEY_DECRYPT_FAILED",
+                   "Không giải mã được tệp khóa ký đã lưu (khóa bảo vệ đã đổi hoặc dữ liệu hỏng).")
 
 
-def _fernet(secret: bytes) -> Fernet:
-    if not secret:
-        raise SigningError("KEY_SECRET_MISSING", "Chưa cấu hình khóa bảo vệ tệp khóa ký.", "empty secret")
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"vpdt-signing", info=_HKDF_INFO).derive(secret)
-    return Fernet(base64.urlsafe_b64encode(key))
+def sealer(secrets=None) -> Sealer:
+    """Signing's sealer: under `secrets` if given, else the deployment's (SECRET_KEY and fallbacks)."""
+    return Sealer(_SALT, _INFO, secrets)
+
+
+for _field in ("pkcs12_encrypted", "password_encrypted", "remote_api_key_encrypted"):
+    register("signing.SigningKey", _field, sealer(), text=False)
 
 
 def encrypt_pkcs12(data: bytes, secret: bytes) -> bytes:
-    return _fernet(secret).encrypt(data)
+    if not secret:
+        raise SigningError("KEY_SECRET_MISSING", "Chưa cấu hình khóa bảo vệ tệp khóa ký.", "empty secret")
+    return sealer([secret]).seal(data)
 
 
 def decrypt_pkcs12(token: bytes, secret: bytes) -> bytes:
+    if not secret:
+        raise SigningError("KEY_SECRET_MISSING", "Chưa cấu hình khóa bảo vệ tệp khóa ký.", "empty secret")
     try:
-        return _fernet(secret).decrypt(token)
-    except InvalidToken as exc:
-        raise SigningError(
-            "KEY_DECRYPT_FAILED",
-            "Không giải mã được tệp khóa ký đã lưu (khóa bảo vệ đã đổi hoặc dữ liệu hỏng).",
-            "Fernet token invalid for this secret",
-        ) from exc
+        return sealer([secret]).open(token)
+    except SealedError as exc:
+        raise SigningError(*_DECRYPT_FAILED, str(exc)) from exc
+
+
+def seal_secret(data: bytes) -> bytes:
+    """A key file, password or API key sealed for the database (under settings.SECRET_KEY)."""
+    return sealer().seal(data)
+
+
+def open_secret(token: bytes | memoryview) -> bytes:
+    """What `seal_secret` sealed (under SECRET_KEY or one of SECRET_KEY_FALLBACKS)."""
+    try:
+        return sealer().open(token)
+    except SealedError as exc:
+        raise SigningError(*_DECRYPT_FAILED, str(exc)) from exc

@@ -1,10 +1,14 @@
 """Signing keys of people and agencies, the platform's trust store, and the stored result of
 verifying each received PDF.
 
+`SigningKey` is the one key store of people and agencies: a person's signature, the agency's
+seal (PAdES) and the key that signs the agency's edXML packages (XML-DSig, the exchange) all
+live there (`agency_keys` picks the package key).
+
 Secrets never sit in the database in the clear: a PKCS#12 file, its password (when the owner
-chose to keep it on the server) and a remote service's API key are encrypted with
-`keys.encrypt_pkcs12` under a key derived from settings.SECRET_KEY. A PKCS#11 token's PIN
-is never stored: the person types it at signing time.
+chose to keep it on the server) and a remote service's API key are sealed with
+`keys.seal_secret` (vpdt.core.sealed) under a key derived from settings.SECRET_KEY. A PKCS#11
+token's PIN is never stored: the person types it at signing time.
 """
 
 from __future__ import annotations
@@ -25,6 +29,12 @@ class SigningKey(models.Model):
         PKCS11 = "pkcs11", "Thiết bị ký số (USB token, HSM – PKCS#11)"
         REMOTE = "remote", "Dịch vụ ký số từ xa"
 
+    class Purpose(models.TextChoices):
+        # An agency's seal also signs its packages when the server can use it alone
+        # (a PKCS#12 file with its password kept); otherwise a package key signs them.
+        DOCUMENTS = "documents", "Ký văn bản (chữ ký cá nhân, con dấu cơ quan)"
+        PACKAGES = "packages", "Chỉ ký gói tin liên thông (edXML)"
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
                              related_name="signing_keys", verbose_name="cán bộ")
     agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.CASCADE,
@@ -33,6 +43,7 @@ class SigningKey(models.Model):
     label = models.CharField("tên gợi nhớ", max_length=150, blank=True)
     subject = models.CharField("chủ thể chứng thư", max_length=500, blank=True, editable=False)
     active = models.BooleanField("đang dùng", default=True)
+    purpose = models.CharField("dùng để", max_length=10, choices=Purpose.choices, default=Purpose.DOCUMENTS)
 
     # software
     pkcs12_encrypted = models.BinaryField("tệp khóa (đã mã hóa)", blank=True, default=b"", editable=False)
@@ -61,8 +72,17 @@ class SigningKey(models.Model):
                 name="signing_key_one_owner"),
             models.UniqueConstraint(fields=["user"], condition=Q(active=True, user__isnull=False),
                                     name="signing_key_one_active_per_user"),
-            models.UniqueConstraint(fields=["agency"], condition=Q(active=True, agency__isnull=False),
+            models.UniqueConstraint(fields=["agency"], condition=Q(active=True, agency__isnull=False,
+                                                                   purpose="documents"),
                                     name="signing_key_one_active_per_agency"),
+            # One package key per agency (generated at first use; a race keeps the first).
+            models.UniqueConstraint(fields=["agency"], condition=Q(active=True, agency__isnull=False,
+                                                                   purpose="packages"),
+                                    name="signing_key_one_package_key_per_agency",
+                                    violation_error_message="Cơ quan đã có một khóa ký gói tin đang dùng."),
+            models.CheckConstraint(condition=Q(purpose="documents") | Q(agency__isnull=False, kind="software"),
+                                   name="signing_key_package_key_is_an_agency_file",
+                                   violation_error_message="Khóa ký gói tin phải là tệp khóa PKCS#12 của một cơ quan."),
         ]
 
     def __str__(self) -> str:

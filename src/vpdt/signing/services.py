@@ -33,7 +33,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -75,20 +74,16 @@ class SigningOutcome:
 # --- secrets at rest ------------------------------------------------------------------
 
 
-def _secret() -> bytes:
-    return settings.SECRET_KEY.encode()
-
-
 def _encrypt(data: bytes) -> bytes:
-    from vpdt.signing.keys import encrypt_pkcs12
+    from vpdt.signing.keys import seal_secret
 
-    return encrypt_pkcs12(data, _secret())
+    return seal_secret(data)
 
 
 def _decrypt(token) -> bytes:
-    from vpdt.signing.keys import decrypt_pkcs12
+    from vpdt.signing.keys import open_secret
 
-    return decrypt_pkcs12(bytes(token), _secret())
+    return open_secret(token)
 
 
 def _owner(user=None, agency=None) -> dict:
@@ -99,7 +94,7 @@ def _owner(user=None, agency=None) -> dict:
 
 def _replace_active(owner: dict, key: SigningKey) -> SigningKey:
     with transaction.atomic():
-        SigningKey.objects.filter(active=True, **owner).update(active=False)
+        SigningKey.objects.filter(active=True, purpose=SigningKey.Purpose.DOCUMENTS, **owner).update(active=False)
         key.save()
         audit.record("signing.key_set", key, user=None, agency_code=_agency_code(key),
                      detail={"kind": key.kind, "subject": key.subject, "owner": str(owner)})
@@ -141,7 +136,7 @@ def store_remote_key(*, user=None, agency=None, url: str, key_id: str, api_key: 
 
 
 def key_of(*, user=None, agency=None) -> SigningKey | None:
-    return SigningKey.objects.filter(active=True, **_owner(user, agency)).first()
+    return SigningKey.objects.filter(active=True, purpose=SigningKey.Purpose.DOCUMENTS, **_owner(user, agency)).first()
 
 
 def open_signer(key: SigningKey, pin: str | None = None):

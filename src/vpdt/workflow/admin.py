@@ -1,10 +1,11 @@
-"""The agency admin edits their approval chains and sees delegations; nothing of other agencies."""
+"""Admin: the agency admin edits their approval chains and sees delegations (nothing of other
+agencies); the platform admin enters each year's official days off and working days."""
 
 from django.contrib import admin
 
-from vpdt.directory.admin_scope import AgencyScopedAdmin
+from vpdt.directory.admin_scope import AgencyScopedAdmin, PlatformOnlyAdmin
 from vpdt.directory.models import User
-from vpdt.workflow.models import ApprovalChain, ApprovalStep, Delegation
+from vpdt.workflow.models import ApprovalChain, ApprovalStep, Delegation, OfficialDay
 
 
 class ApprovalStepInline(admin.TabularInline):
@@ -29,3 +30,13 @@ class ApprovalChainAdmin(AgencyScopedAdmin):
 class DelegationAdmin(AgencyScopedAdmin):
     list_display = ["principal", "deputy", "starts_on", "ends_on", "reason", "revoked_at"]
     readonly_fields = ["created_by", "created_at"]
+
+
+@admin.register(OfficialDay)
+class OfficialDayAdmin(PlatformOnlyAdmin):
+    """Each year's official days off and working days: the platform admin's, for every agency."""
+
+    list_display = ["day", "kind", "name", "decision"]
+    list_filter = ["kind"]
+    date_hierarchy = "day"
+    search_fields = ["name", "decision"]

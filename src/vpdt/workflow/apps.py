@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_save
 
 
 class WorkflowConfig(AppConfig):
@@ -9,28 +9,16 @@ class WorkflowConfig(AppConfig):
 
     def ready(self) -> None:
         # Periodic jobs (reminders, leaders' digest) join the worker.
-        from vpdt.workflow import jobs  # noqa: F401
+        from vpdt.workflow import checks, jobs  # noqa: F401
+        from vpdt.workflow.models import OfficialDay
 
-        post_migrate.connect(_indexes_after_migrate, dispatch_uid="vpdt.workflow.indexes")
+        # Deadlines read the official days through a cache: a change in this process
+        # counts at once (other processes see it within holidays.OFFICIAL_TTL_SECONDS).
+        post_save.connect(_official_days_changed, sender=OfficialDay, dispatch_uid="vpdt.workflow.official_days")
+        post_delete.connect(_official_days_changed, sender=OfficialDay, dispatch_uid="vpdt.workflow.official_days_d")
 
 
-def _indexes_after_migrate(sender, using=None, plan=None, **kwargs) -> None:
-    # The raw-SQL indexes of migration 0002 go with the table when a later migration
-    # rebuilds workflow_assignment on SQLite (Django's table remake): put them back.
-    if sender.label != "workflow":
-        return
-    from django.db import connections
-    from django.db.migrations.recorder import MigrationRecorder
+def _official_days_changed(**kwargs) -> None:
+    from vpdt.workflow import holidays
 
-    from vpdt.core.db_indexes import create_sql
-    from vpdt.workflow.indexes import FOLLOW_INDEXES, TABLE
-
-    connection = connections[using or "default"]
-    # A database the router keeps workflow out of (the hub's) records the migration as
-    # applied without the table.
-    if ("workflow", "0002_perf_follow_indexes") not in MigrationRecorder(connection).applied_migrations() \
-            or TABLE not in connection.introspection.table_names():
-        return
-    with connection.cursor() as cursor:
-        for name, columns in FOLLOW_INDEXES:
-            cursor.execute(create_sql(TABLE, name, columns))
+    holidays.clear_cache()

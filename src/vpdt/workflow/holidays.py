@@ -1,72 +1,124 @@
-"""Vietnamese public holidays as data, and working-day arithmetic for deadlines.
+"""Vietnamese working days for deadlines: the maintained calendar plus each year's official days.
 
-Days off under Bộ luật Lao động 2019 Art. 112: Tết Dương lịch (1/1), Tết Nguyên đán (5 days,
-the exact days set each year by the Prime Minister's decision), Giỗ Tổ Hùng Vương (10/3 âm
-lịch), 30/4, 1/5, Quốc khánh 2/9 plus one adjacent day. When a holiday falls on a weekend
-the next working day is off. The table lists the WEEKDAYS that are off in each year, as
-announced (2025, 2026) or as computed by those rules (2027: check against the year's
-decision and edit here). `WORKING_WEEKENDS` lists Saturdays worked in exchange for a swap.
+Two layers:
+- the standing calendar: the `holidays` package's Vietnam calendar (Bộ luật Lao động 2019
+  Art. 112: Tết Dương lịch, the days of Tết Nguyên đán from the lunar calendar, Giỗ Tổ Hùng
+  Vương 10/3 âm lịch, 30/4, 1/5, Quốc khánh 2/9 and its adjacent day, days in lieu, and the
+  swaps it already knows), for any year, so Tết never silently counts as working days;
+- the year's official decisions (`OfficialDay`, entered by the platform admin in /admin/):
+  a day off in lieu or a swapped day off, a Saturday worked in exchange, Tết's days when the
+  Prime Minister's decision sets them otherwise. They win over the standing calendar.
+
+Saturdays and Sundays are off unless a working day is announced. Names shown to people are
+the project's own (stable whatever the package's wording), the package's Vietnamese name
+otherwise. The official days are read from the database once per year and per minute, and
+again at once when this process changes them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
+import functools
+import re
+import threading
+import time
 
-D = dt.date
+import holidays as holiday_calendars
 
-HOLIDAYS: dict[int, list[tuple[dt.date, str]]] = {
-    2025: [
-        (D(2025, 1, 1), "Tết Dương lịch"),
-        # Tết Ất Tỵ: 25/01 – 02/02/2025 (mùng 1 Tết: 29/01).
-        (D(2025, 1, 27), "Tết Nguyên đán"), (D(2025, 1, 28), "Tết Nguyên đán"),
-        (D(2025, 1, 29), "Tết Nguyên đán"), (D(2025, 1, 30), "Tết Nguyên đán"),
-        (D(2025, 1, 31), "Tết Nguyên đán"),
-        (D(2025, 4, 7), "Giỗ Tổ Hùng Vương (10/3 âm lịch)"),
-        (D(2025, 4, 30), "Ngày Giải phóng miền Nam"), (D(2025, 5, 1), "Quốc tế Lao động"),
-        (D(2025, 5, 2), "Nghỉ hoán đổi (làm bù thứ Bảy 26/4)"),
-        (D(2025, 9, 1), "Quốc khánh (ngày liền kề)"), (D(2025, 9, 2), "Quốc khánh"),
-    ],
-    2026: [
-        (D(2026, 1, 1), "Tết Dương lịch"),
-        # Tết Bính Ngọ: 14/02 – 22/02/2026 (mùng 1 Tết: 17/02).
-        (D(2026, 2, 16), "Tết Nguyên đán"), (D(2026, 2, 17), "Tết Nguyên đán"),
-        (D(2026, 2, 18), "Tết Nguyên đán"), (D(2026, 2, 19), "Tết Nguyên đán"),
-        (D(2026, 2, 20), "Tết Nguyên đán"),
-        # 10/3 âm lịch is Sunday 26/04/2026: the Monday is off.
-        (D(2026, 4, 27), "Giỗ Tổ Hùng Vương (nghỉ bù)"),
-        (D(2026, 4, 30), "Ngày Giải phóng miền Nam"), (D(2026, 5, 1), "Quốc tế Lao động"),
-        (D(2026, 9, 1), "Quốc khánh (ngày liền kề)"), (D(2026, 9, 2), "Quốc khánh"),
-    ],
-    2027: [
-        (D(2027, 1, 1), "Tết Dương lịch"),
-        # Tết Đinh Mùi: mùng 1 Tết is Saturday 06/02/2027; 05/02 – 09/02 plus two days in lieu.
-        (D(2027, 2, 5), "Tết Nguyên đán"), (D(2027, 2, 8), "Tết Nguyên đán"),
-        (D(2027, 2, 9), "Tết Nguyên đán"), (D(2027, 2, 10), "Tết Nguyên đán (nghỉ bù)"),
-        (D(2027, 2, 11), "Tết Nguyên đán (nghỉ bù)"),
-        (D(2027, 4, 16), "Giỗ Tổ Hùng Vương (10/3 âm lịch)"),
-        (D(2027, 4, 30), "Ngày Giải phóng miền Nam"),
-        (D(2027, 5, 3), "Quốc tế Lao động (nghỉ bù cho thứ Bảy 1/5)"),
-        (D(2027, 9, 2), "Quốc khánh"), (D(2027, 9, 3), "Quốc khánh (ngày liền kề)"),
-    ],
+# The package's English names (stable keys) -> the names people read here.
+_NAMES = {
+    "New Year's Day": "Tết Dương lịch",
+    "29 of Lunar New Year": "Tết Nguyên đán",
+    "Lunar New Year's Eve": "Tết Nguyên đán",
+    "Lunar New Year": "Tết Nguyên đán",
+    "Second Day of Lunar New Year": "Tết Nguyên đán",
+    "Third Day of Lunar New Year": "Tết Nguyên đán",
+    "Fourth Day of Lunar New Year": "Tết Nguyên đán",
+    "Fifth Day of Lunar New Year": "Tết Nguyên đán",
+    "Hung Kings' Commemoration Day": "Giỗ Tổ Hùng Vương (10/3 âm lịch)",
+    "Liberation Day/Reunification Day": "Ngày Giải phóng miền Nam",
+    "International Labor Day": "Quốc tế Lao động",
+    "National Day": "Quốc khánh",
+    "Vietnam Cultural Day": "Ngày Văn hóa Việt Nam",
 }
+_OBSERVED = re.compile(r"^(?P<name>.+) \(observed\)$")
+_SUBSTITUTED = re.compile(r"^Day off \(substituted from (?P<m>\d\d)/(?P<d>\d\d)/(?P<y>\d{4})\)$")
 
-WORKING_WEEKENDS: set[dt.date] = {D(2025, 4, 26)}
+OFFICIAL_TTL_SECONDS = 60
+DUE_SOON_WORKING_DAYS = 2
 
 
-@cache
-def _days_off() -> dict[dt.date, str]:
-    return {day: name for year in HOLIDAYS.values() for day, name in year}
+def _name(english: str, vietnamese: str) -> str:
+    if english in _NAMES:
+        return _NAMES[english]
+    if match := _OBSERVED.match(english):
+        base = _NAMES.get(match["name"], vietnamese.split(" (")[0])
+        return f"{base.split(' (')[0]} (nghỉ bù)"
+    if match := _SUBSTITUTED.match(english):
+        return f"Nghỉ hoán đổi (làm bù ngày {match['d']}/{match['m']}/{match['y']})"
+    return vietnamese
+
+
+@functools.lru_cache(maxsize=64)
+def _standing(year: int) -> tuple[dict[dt.date, str], frozenset[dt.date]]:
+    """(days off with their names, Saturdays/Sundays worked) of the package's calendar."""
+    english = holiday_calendars.country_holidays("VN", years=year, language="en_US")
+    vietnamese = holiday_calendars.country_holidays("VN", years=year, language="vi")
+    days = {day: _name(name, vietnamese.get(day, name)) for day, name in english.items()}
+    worked = frozenset(d for d in getattr(english, "weekend_workdays", ()) if d.year == year)
+    return days, worked
+
+
+_official_lock = threading.Lock()
+_official_cache: dict[int, tuple[float, dict[dt.date, tuple[str, str]]]] = {}
+
+
+def clear_cache() -> None:
+    """Forget the official days read so far (models' signals call it on every change)."""
+    with _official_lock:
+        _official_cache.clear()
+
+
+def _official(year: int) -> dict[dt.date, tuple[str, str]]:
+    """{day: (kind, name)} of the year's official entries."""
+    now = time.monotonic()
+    with _official_lock:
+        cached = _official_cache.get(year)
+    if cached is not None and now - cached[0] < OFFICIAL_TTL_SECONDS:
+        return cached[1]
+    from vpdt.workflow.models import OfficialDay
+
+    rows = OfficialDay.objects.filter(day__year=year).values_list("day", "kind", "name")
+    found = {day: (kind, name) for day, kind, name in rows}
+    with _official_lock:
+        _official_cache[year] = (now, found)
+    return found
+
+
+def days_off(year: int) -> list[tuple[dt.date, str]]:
+    """The weekdays off in `year` (and weekend days named by the calendar), with their names."""
+    standing, _worked = _standing(year)
+    official = _official(year)
+    days = {day: name for day, name in standing.items() if official.get(day, ("off",))[0] != "work"}
+    days.update({day: name for day, (kind, name) in official.items() if kind == "off"})
+    return sorted(days.items())
 
 
 def holiday_name(day: dt.date) -> str | None:
-    return _days_off().get(day)
+    kind_name = _official(day.year).get(day)
+    if kind_name is not None:
+        return kind_name[1] if kind_name[0] == "off" else None
+    return _standing(day.year)[0].get(day)
 
 
 def is_working_day(day: dt.date) -> bool:
-    if day in WORKING_WEEKENDS:
+    official = _official(day.year).get(day)
+    if official is not None:
+        return official[0] == "work"
+    standing, worked = _standing(day.year)
+    if day in worked:
         return True
-    return day.weekday() < 5 and day not in _days_off()
+    return day.weekday() < 5 and day not in standing
 
 
 def add_working_days(start: dt.date, days: int) -> dt.date:
@@ -92,9 +144,6 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
         if is_working_day(day):
             count += 1
     return sign * count
-
-
-DUE_SOON_WORKING_DAYS = 2
 
 
 def deadline_status(due: dt.date | None, today: dt.date, *, done: bool = False) -> str:

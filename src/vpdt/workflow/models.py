@@ -81,7 +81,16 @@ class Assignment(models.Model):
         verbose_name_plural = "phân công xử lý"
         ordering = ["document", "id"]
         indexes = [models.Index(fields=["user", "state"]), models.Index(fields=["unit", "state"]),
-                   models.Index(fields=["assigned_by", "state"])]
+                   models.Index(fields=["assigned_by", "state"]),
+                   # The "Theo dõi" queue (queues.following): per person or unit, the assignments
+                   # open or finished in the last 30 days, as document ids. Each index answers
+                   # its lookup alone (PostgreSQL index-only scan, SQLite covering index, hence
+                   # document in `fields`, not `include`): a director who assigned 48,000
+                   # documents reads 8,000 index entries, not 6,000 table pages (BENCHMARKS.md).
+                   # Created by raw SQL in migration 0002, owned here since 0003: keep names.
+                   models.Index(fields=["assigned_by", "state", "done_at", "document"], name="asg_follow_by"),
+                   models.Index(fields=["user", "state", "done_at", "document"], name="asg_follow_user"),
+                   models.Index(fields=["unit", "state", "done_at", "document"], name="asg_follow_unit")]
         constraints = [models.CheckConstraint(condition=Q(user__isnull=False) | Q(unit__isnull=False),
                                               name="assignment_has_target")]
 
@@ -271,3 +280,30 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["user", "read_at", "-created_at"])]
         constraints = [models.UniqueConstraint(fields=["user", "key"], condition=~Q(key=""),
                                                name="notification_key_unique")]
+
+
+class OfficialDay(models.Model):
+    """A day the year's official decision makes off or working, against the standing calendar
+    (the `holidays` package's Vietnam calendar, workflow.holidays): a day off in lieu (nghỉ bù),
+    a swapped day (hoán đổi ngày làm việc: a Saturday worked so that a bridge day is off), or
+    Tết's days when the Prime Minister's decision sets them otherwise. Entered each year by
+    the platform admin; a system check (vpdt.W001) warns when next year has none."""
+
+    class Kind(models.TextChoices):
+        DAY_OFF = "off", "Ngày nghỉ (nghỉ bù, nghỉ hoán đổi)"
+        WORKING_DAY = "work", "Ngày làm việc (làm bù thứ Bảy, làm việc thay ngày nghỉ)"
+
+    day = models.DateField("ngày", unique=True)
+    kind = models.CharField("loại", max_length=4, choices=Kind.choices)
+    name = models.CharField("tên gọi", max_length=200,
+                            help_text="Ví dụ: Nghỉ hoán đổi (làm bù thứ Bảy 26/4), Tết Nguyên đán (nghỉ bù).")
+    decision = models.CharField("căn cứ", max_length=300, blank=True,
+                                help_text="Văn bản công bố: số, ký hiệu, ngày của thông báo hoặc quyết định.")
+
+    class Meta:
+        verbose_name = "ngày nghỉ, ngày làm bù chính thức"
+        verbose_name_plural = "ngày nghỉ, ngày làm bù chính thức"
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day:%d/%m/%Y}: {self.name}"

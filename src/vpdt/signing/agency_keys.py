@@ -1,0 +1,102 @@
+"""The key that signs an agency's edXML packages (XML-DSig), taken from the one key store.
+
+The agency's seal signs its packages too when the server can use it alone: an active PKCS#12
+file whose password is kept, with an RSA key (the package signature is RSA-SHA256). Otherwise
+(no seal yet, a token that needs a person's PIN, a remote service) the agency's package key
+does: a SigningKey with purpose PACKAGES, generated at first use as a self-signed RSA-2048
+certificate naming the agency, or put there by the platform admin.
+
+Opened keys are cached per process by the key's row and sealed content (a new seal is a new
+row; a restored or flushed database may give an old id to another key).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import threading
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from vpdt.core import audit
+from vpdt.signing.keys import open_secret, seal_secret
+from vpdt.signing.models import SigningKey
+
+# (SigningKey pk, digest of its sealed file) -> (private key, certificate PEM), None if unusable.
+_cache: dict[tuple[int, bytes], tuple | None] = {}
+_lock = threading.Lock()
+
+
+def _generate(agency) -> bytes:
+    """A PKCS#12 file (no password) with a new RSA-2048 key and a self-signed certificate."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, agency.name[:64]),
+        x509.NameAttribute(NameOID.COMMON_NAME, agency.code),
+    ])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .sign(key, hashes.SHA256())
+    )
+    return pkcs12.serialize_key_and_certificates(agency.code.encode(), key, cert, None,
+                                                 serialization.NoEncryption())
+
+
+def _identity(record: SigningKey) -> tuple[int, bytes]:
+    return record.pk, hashlib.sha256(bytes(record.pkcs12_encrypted)).digest()
+
+
+def _open(record: SigningKey) -> tuple | None:
+    identity = _identity(record)
+    with _lock:
+        if identity in _cache:
+            return _cache[identity]
+    password = open_secret(record.password_encrypted) if record.password_encrypted else b""
+    key, cert, _chain = pkcs12.load_key_and_certificates(open_secret(record.pkcs12_encrypted), password or None)
+    found = None
+    if isinstance(key, rsa.RSAPrivateKey) and cert is not None:
+        found = (key, cert.public_bytes(serialization.Encoding.PEM).decode("ascii"))
+    with _lock:
+        _cache[identity] = found
+    return found
+
+
+def _candidates(agency) -> list[SigningKey]:
+    # "documents" sorts before "packages": the seal first.
+    return list(SigningKey.objects.filter(agency=agency, active=True, kind=SigningKey.Kind.SOFTWARE)
+                .filter(Q(purpose=SigningKey.Purpose.PACKAGES)
+                        | (Q(purpose=SigningKey.Purpose.DOCUMENTS) & ~Q(password_encrypted=b"")))
+                .order_by("purpose", "-pk"))
+
+
+def package_key(agency) -> tuple[tuple, object, str]:
+    """(the key's identity for caches, RSA private key, certificate PEM) that sign the agency's packages."""
+    for record in _candidates(agency):
+        found = _open(record)
+        if found is not None:
+            return (_identity(record), *found)
+    data = _generate(agency)
+    try:
+        with transaction.atomic():
+            cert = pkcs12.load_key_and_certificates(data, None)[1]
+            record = SigningKey.objects.create(
+                agency=agency, kind=SigningKey.Kind.SOFTWARE, purpose=SigningKey.Purpose.PACKAGES,
+                label="Khóa ký gói tin (tự sinh)", subject=cert.subject.rfc4514_string()[:500],
+                pkcs12_encrypted=seal_secret(data), password_encrypted=b"")
+            audit.record("exchange.key_generated", agency, agency_code=agency.code,
+                         detail={"certificate": cert.public_bytes(serialization.Encoding.PEM)
+                                 .decode("ascii").splitlines()[1][:40]})
+    except IntegrityError:  # generated concurrently: use the one that won
+        record = SigningKey.objects.get(agency=agency, active=True, purpose=SigningKey.Purpose.PACKAGES)
+    found = _open(record)
+    return (_identity(record), *found)
