@@ -209,8 +209,9 @@ VPDT_TASKS_NAME = os.environ.get("VPDT_TASKS_NAME", "vpdt")
 VPDT_TASKS_FILE = os.environ.get("VPDT_TASKS_FILE", str(DATA_DIR / "tasks.sqlite3"))
 VPDT_REDIS_URL = os.environ.get("VPDT_REDIS_URL", "redis://127.0.0.1:6379/0")
 VPDT_TASK_WORKERS = int(os.environ.get("VPDT_TASK_WORKERS", "2"))
-# How long a claimed outbox message stays locked to the worker sending it: a worker killed
-# mid-send leaves it due again after this (the hub recognises a package sent twice).
+# How long a claimed outbox message (or a connection being polled) stays locked to the worker
+# handling it: a worker killed meanwhile leaves it due again after this (the hub recognises
+# a package sent twice; a package received twice is recorded once).
 EXCHANGE_LEASE_SECONDS = float(os.environ.get("VPDT_EXCHANGE_LEASE_SECONDS", "300"))
 
 SESSION_COOKIE_HTTPONLY = True
