@@ -196,6 +196,9 @@ def consumer(workers: int | None = None):
 def start_in_thread(workers: int | None = None):
     """Start a consumer inside this process (`vpdt serve`); returns it (call `.stop()`)."""
     running = consumer(workers)
+    # Huey's consumer takes over SIGINT/SIGTERM/SIGHUP for its own `run()` loop, which does not
+    # run here: the host (waitress, a gunicorn worker) keeps its signals, so Ctrl-C still stops it.
+    running._set_signal_handlers = lambda: None
     running.start()
     kick_all()
     return running
