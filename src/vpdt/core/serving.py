@@ -75,6 +75,11 @@ def serve_processes(application, *, host: str, port: int, workers: int, threads:
         def load(self):
             return application
 
-    connections.close_all()  # no database connection may cross a fork
+    from vpdt.core import tasks
+
+    connections.close_all()  # no database connection may cross a fork,
+    close = getattr(tasks.huey.storage, "close", None)
+    if close is not None:
+        close()  # nor the SQLite queue's (Redis's pool reconnects in a new process by itself)
     Application().run()
     return 0
