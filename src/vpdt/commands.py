@@ -15,7 +15,7 @@ from vpdt.cli import setup_django
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    serve = sub.add_parser("serve", help="chạy văn phòng điện tử (web, API, worker và hub trong một tiến trình)")
+    serve = sub.add_parser("serve", help="chạy văn phòng điện tử (web, API, tác vụ nền và trục liên thông tỉnh)")
     serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     serve.add_argument("--demo", action="store_true", help="nạp tỉnh mẫu nếu cơ sở dữ liệu còn trống")

@@ -162,3 +162,17 @@ def test_a_committed_outbox_message_wakes_the_send_job(province, monkeypatch):
     agency, clerk = province[SENDER]
     released(agency, clerk, [province[RECEIVER][0]])
     assert woken == ["exchange.send"]
+
+
+def test_an_unreachable_queue_does_not_fail_the_caller_of_wake(only_jobs, monkeypatch, caplog):
+    """A release commits even when Redis is down: the outbox row waits for the next run."""
+    @tasks.job("test.down", every=60.0)
+    def down():
+        return 0
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("queue down")
+
+    monkeypatch.setattr(tasks.huey, "put_if_empty", unreachable)
+    tasks.wake("test.down")
+    assert "could not wake job test.down" in caplog.text

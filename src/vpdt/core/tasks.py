@@ -106,14 +106,18 @@ def wake(name: str) -> None:
     job_ = _jobs.get(name)
     if job_ is None:
         return
-    now = time.time()
-    key = _queued_key(name)
-    if not huey.put_if_empty(key, now):
-        stamp = huey.get(key, peek=True)
-        if stamp is not None and stamp > now - STALE_SECONDS:
-            return
-        huey.put(key, now)
-    job_.task()
+    try:
+        now = time.time()
+        key = _queued_key(name)
+        if not huey.put_if_empty(key, now):
+            stamp = huey.get(key, peek=True)
+            if stamp is not None and stamp > now - STALE_SECONDS:
+                return
+            huey.put(key, now)
+        job_.task()
+    except Exception:  # noqa: BLE001 - the queue down must not fail the request that committed
+        # The work is in the database: the job's next periodic run does it.
+        log.warning("could not wake job %s (task queue unreachable)", name, exc_info=True)
 
 
 def _schedule_next(job_: Job, *, force: bool = False) -> None:
