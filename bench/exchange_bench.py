@@ -4,10 +4,10 @@
 
 One `vpdt hub serve` process (its own PostgreSQL database) and one e-office (another
 PostgreSQL database) hosting a sender and a receiver agency, each its own system on the
-hub. `--workers` threads run the e-office's worker loop (`vpdt.core.worker.run_forever`:
-the exchange's jobs send the outbox and poll the hub, run again at once while they find
-work; the send job is woken when an outbox message commits; the hub is polled every
-`--poll` seconds when idle).
+hub. `--workers` threads of the e-office's job consumer (vpdt.core.tasks on Huey, its
+SQLite queue as in `vpdt serve`) run the exchange's jobs: send the outbox and poll the hub,
+again at once while they find work; the send job is woken when an outbox message commits;
+the hub is polled every `--poll` seconds when idle.
 
 - burst: DOCUMENTS released at once (one `--kb` KB attachment each); exchanges per second
   = documents / (time from the first release to the last status 01 back at the sender).
@@ -181,44 +181,40 @@ def _run(args, port: int, hub_pid: int) -> int:
             signals.document_released.send(sender=Document, document=doc, recipients=[recipient], user=None)
         return doc
 
-    from vpdt.core import worker as worker_loop
+    from vpdt.core import tasks
 
-    worker_loop.jobs()  # the exchange's jobs are registered by its app
-    for job in worker_loop.jobs():
-        if job.name == "exchange.receive":
-            job.interval = args.poll
-    profiles: list = []
+    # The exchange's jobs are registered by its app; the bench's idle poll interval.
+    tasks._jobs["exchange.receive"].every = args.poll
+    profiles: dict = {}
     queries = {"n": 0}
+    profiling = {"on": False}
 
     def count(execute, sql, params, many, context):
         queries["n"] += 1
         return execute(sql, params, many, context)
 
-    def worker(stop_event, profile: bool):
-        """The e-office's own worker loop (vpdt.core.worker), as `vpdt worker` runs it."""
+    @tasks.huey.pre_execute()
+    def _before(task) -> None:
+        """In each consumer thread: count its SQL, profile its tasks during the burst."""
         from django.db import connection
 
-        connection.execute_wrappers.append(count)
-        prof = None
-        if profile:
+        if count not in connection.execute_wrappers:
+            connection.execute_wrappers.append(count)
+        if profiling["on"]:
             import cProfile
 
-            prof = cProfile.Profile()
-            prof.enable()
-        try:
-            worker_loop.run_forever(stop_event, tick=0.5)
-        finally:
-            if prof is not None:
-                prof.disable()
-                profiles.append(prof)
-            close_old_connections()
+            profiles.setdefault(threading.get_ident(), cProfile.Profile()).enable()
+
+    @tasks.huey.post_execute()
+    def _after(task, task_value, exc) -> None:
+        prof = profiles.get(threading.get_ident())
+        if prof is not None:
+            prof.disable()
 
     def start_workers(profile: bool):
-        event = threading.Event()
-        started = [threading.Thread(target=worker, args=(event, profile), daemon=True) for _ in range(args.workers)]
-        for t in started:
-            t.start()
-        return event, started
+        """The e-office's job consumer on its SQLite queue, as `vpdt serve` runs it."""
+        profiling["on"] = profile
+        return tasks.start_in_thread(workers=args.workers)
 
     def back(docs) -> int:
         return StatusEvent.objects.filter(recipient__document__in=docs, status_code="01",
@@ -231,20 +227,19 @@ def _run(args, port: int, hub_pid: int) -> int:
     docs = [release() for _ in range(args.documents)]
     t_released = time.time()
     cpu_released = time.process_time()
-    stop, threads = start_workers(bool(args.profile))
+    consumer = start_workers(bool(args.profile))
     while back(docs) < len(docs):
         time.sleep(0.2)
     t_end = time.time()
     cpu1 = (_proc_cpu(hub_pid), time.process_time(), pg.total())
     burst_queries = queries["n"]
-    stop.set()
-    for t in threads:
-        t.join(30)
+    consumer.stop(graceful=True)
+    close_old_connections()
     burst_rate = len(docs) / (t_end - t0)
     flow_rate = len(docs) / (t_end - t_released)
 
     # paced
-    stop, threads = start_workers(False)
+    consumer = start_workers(False)
     time.sleep(1)
     paced = []
     for _ in range(args.paced):
@@ -252,14 +247,13 @@ def _run(args, port: int, hub_pid: int) -> int:
         time.sleep(0.2)
     while back(paced) < len(paced):
         time.sleep(0.1)
-    stop.set()
-    for t in threads:
-        t.join(10)
+    consumer.stop(graceful=True)
     if profiles:
         import pstats
 
-        stats = pstats.Stats(profiles[0])
-        for prof in profiles[1:]:
+        first, *rest = profiles.values()
+        stats = pstats.Stats(first)
+        for prof in rest:
             stats.add(prof)
         stats.dump_stats(args.profile)
     lat_arrive, lat_back = [], []

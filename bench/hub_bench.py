@@ -3,8 +3,8 @@
     python bench/hub_bench.py [--db sqlite|postgres|both] [--packages 600] [--runs 3] [--clients 8]
                               [--client raw|sdk] [--threads 8] [--workers 1]
 
-Starts `vpdt hub serve` (one process unless --workers, waitress threads, forwarder
-idle), registers a sender and a receiver system, then:
+Starts `vpdt hub serve` (one waitress process, or gunicorn with --workers; the
+federation job idle), registers a sender and a receiver system, then:
 - accepted/s: CLIENTS threads send PACKAGES distinct packages (100 KB attachment, about
   137 KB of edXML) with sendEdoc as the SDK shapes it (signed headers, body + CRLF);
 - delivered/s: CLIENTS threads of the receiver list, fetch (downloadEdoc), and acknowledge
@@ -245,7 +245,7 @@ def main() -> int:
     parser.add_argument("--attachment-kb", type=int, default=100)
     parser.add_argument("--client", choices=["raw", "sdk"], default="raw",
                         help="raw: http.client keep-alive (lean); sdk: vpdt's VxpClient on httpx")
-    parser.add_argument("--threads", type=int, default=8, help="waitress threads per hub worker")
+    parser.add_argument("--threads", type=int, default=8, help="threads per hub worker process")
     parser.add_argument("--workers", type=int, default=1, help="hub worker processes (vpdt hub serve --workers)")
     args = parser.parse_args()
     server_args = ["--threads", str(args.threads), "--workers", str(args.workers)]

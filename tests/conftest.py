@@ -24,6 +24,15 @@ def _pg_reachable(url: str) -> bool:
 
 
 def pytest_configure(config):
+    # Background jobs queue in memory during the suite: what a test enqueues (an outbox
+    # message's wake-up on commit) stays in this process. Tests of the real queues (SQLite,
+    # Redis) and of real processes set up their own.
+    from huey.storage import MemoryStorage
+
+    from vpdt.core import tasks
+
+    tasks.huey.storage = MemoryStorage(tasks.huey.name)
+
     url = os.environ.get("VPDT_TEST_DATABASE_URL")
     if url and url.startswith("postgres") and not _pg_reachable(url):
         banner = f"\n{'!' * 78}\n!! PostgreSQL at {url} does NOT answer: the PostgreSQL run is SKIPPED.\n{'!' * 78}\n"

@@ -14,7 +14,7 @@ import sys
 
 # Modules that contribute subcommands, in the order `vpdt --help` lists them.
 COMMAND_MODULES = [
-    "vpdt.core.commands",  # serve, worker, demo, manage
+    "vpdt.commands",  # serve, worker, demo, manage
     "vpdt.edxml.cli",  # edxml validate/show/extract/build/status
     "vpdt.hub.cli",  # hub serve/add-agency/set-upstream/verify-log
     "vpdt.signing.cli",  # pdf sign/verify, pki demo-ca

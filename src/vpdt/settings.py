@@ -10,6 +10,9 @@ embedded demo (SQLite, local files, worker and hub in-process) and the scale pat
 - VPDT_BLOB_STORAGE        "local" (default) or "s3" (then AWS_* / VPDT_S3_* below)
 - VPDT_SECRET_KEY, VPDT_SECRET_KEY_FALLBACKS, VPDT_DEBUG, VPDT_ALLOWED_HOSTS
 - VPDT_MAX_UPLOAD_MB       default per-file limit, agencies may lower or raise theirs
+- VPDT_TASKS               background jobs' queue (Huey): "sqlite" (default, a file in the
+                           data dir, consumer inside `vpdt serve`) or "redis" (VPDT_REDIS_URL,
+                           consumers in `vpdt worker` processes)
 """
 
 from __future__ import annotations
@@ -201,6 +204,18 @@ VPDT_SITE_URL = os.environ.get("VPDT_SITE_URL", "http://127.0.0.1:8000")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if os.environ.get("VPDT_REDIS_URL"):
     CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["VPDT_REDIS_URL"]}
+
+# Background jobs (vpdt.core.tasks on Huey). The SQLite queue needs no server; Redis is the
+# scale path. VPDT_TASKS_NAME separates deployments (or test runs) sharing one Redis.
+VPDT_TASKS = os.environ.get("VPDT_TASKS", "sqlite").lower()
+VPDT_TASKS_NAME = os.environ.get("VPDT_TASKS_NAME", "vpdt")
+VPDT_TASKS_FILE = os.environ.get("VPDT_TASKS_FILE", str(DATA_DIR / "tasks.sqlite3"))
+VPDT_REDIS_URL = os.environ.get("VPDT_REDIS_URL", "redis://127.0.0.1:6379/0")
+VPDT_TASK_WORKERS = int(os.environ.get("VPDT_TASK_WORKERS", "2"))
+# How long a claimed outbox message (or a connection being polled) stays locked to the worker
+# handling it: a worker killed meanwhile leaves it due again after this (the hub recognises
+# a package sent twice; a package received twice is recorded once).
+EXCHANGE_LEASE_SECONDS = float(os.environ.get("VPDT_EXCHANGE_LEASE_SECONDS", "300"))
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

@@ -150,10 +150,10 @@ def test_incoming_paper_document_from_registration_to_completion(people, shot):
 
 def _interconnect(rounds: int = 3) -> None:
     """What the worker does in the background: send the outbox, poll the hub, send statuses."""
-    from vpdt.core import worker
+    from vpdt.core import tasks
 
     for _ in range(rounds):
-        worker.run_once()
+        tasks.run_once()
 
 
 def test_outgoing_draft_approval_numbering_and_release(people, shot, live_server, settings):

@@ -1,4 +1,5 @@
-"""The worker loop runs a job again at once while it finds work, and `wake` makes a job due now."""
+"""The background jobs on Huey (vpdt.core.tasks): a job that found work runs again at once,
+an idle one waits its interval, `wake` runs one now, and wake-ups never pile up."""
 
 from __future__ import annotations
 
@@ -6,27 +7,52 @@ import threading
 import time
 
 import pytest
+from huey.storage import MemoryStorage
 
-from vpdt.core import worker
+from vpdt.core import tasks
+
+
+def wait_for(predicate, timeout: float = 10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.01)
+    raise TimeoutError("condition not reached")
 
 
 @pytest.fixture
-def only_job(monkeypatch):
-    monkeypatch.setattr(worker, "_jobs", {})
-    return worker
+def only_jobs(monkeypatch):
+    """An empty job registry and queue; the consumer (when started) stops at the end."""
+    monkeypatch.setattr(tasks, "_jobs", {})
+    monkeypatch.setattr(tasks.huey, "storage", MemoryStorage("test"))
+    running = []
+    yield running
+    for consumer in running:
+        consumer.stop(graceful=True)
+    for job in tasks.jobs():
+        job.task.unregister()
 
 
-def _run(stop: threading.Event) -> threading.Thread:
-    thread = threading.Thread(target=worker.run_forever, args=(stop,), kwargs={"tick": 0.05}, daemon=True)
-    thread.start()
-    return thread
+def _start(running):
+    running.append(tasks.start_in_thread(workers=2))
 
 
-def test_a_job_that_found_work_runs_again_at_once(only_job):
+def _next_run_in(name: str) -> float | None:
+    """Seconds until the scheduled next run of job `name`, if one is scheduled (Huey queues a
+    delayed task first; a consumer moves it to the schedule)."""
+    etas = [t.eta for t in tasks.huey.scheduled() + tasks.huey.pending() if t.name == name and t.eta]
+    if not etas:
+        return None
+    return (min(etas) - tasks.huey._get_timestamp()).total_seconds()
+
+
+def test_a_job_that_found_work_runs_again_at_once(only_jobs):
     calls = []
     backlog = [5]
 
-    @worker.register("test.drain", interval=60.0)
+    @tasks.job("test.drain", every=60.0)
     def drain():
         calls.append(time.monotonic())
         if backlog[0]:
@@ -34,55 +60,97 @@ def test_a_job_that_found_work_runs_again_at_once(only_job):
             return 1
         return 0
 
-    stop = threading.Event()
-    thread = _run(stop)
-    deadline = time.monotonic() + 5
-    while len(calls) < 6 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    time.sleep(0.2)
-    stop.set()
-    thread.join(5)
-    assert len(calls) == 6  # 5 with work, then one empty run, then the 60 s interval
+    _start(only_jobs)
+    wait_for(lambda: len(calls) >= 6)
+    # 5 runs with work, one empty run, then the next run is 60 s away
+    next_run = wait_for(lambda: _next_run_in("test.drain"))
+    assert 50 < next_run <= 60
+    assert len(calls) == 6 and tasks.huey.pending_count() == 0
     assert calls[-1] - calls[0] < 2
 
 
 @pytest.mark.parametrize("result", [None, 0, True, "error", -1])
-def test_an_idle_job_waits_its_interval(only_job, result):
+def test_an_idle_job_waits_its_interval(only_jobs, result):
     calls = []
 
-    @worker.register("test.idle", interval=60.0)
+    @tasks.job("test.idle", every=60.0)
     def idle():
         calls.append(1)
         return result
 
-    stop = threading.Event()
-    thread = _run(stop)
-    time.sleep(0.3)
-    stop.set()
-    thread.join(5)
+    _start(only_jobs)
+    wait_for(lambda: calls)
+    next_run = wait_for(lambda: _next_run_in("test.idle"))
+    assert 50 < next_run <= 60
+    assert calls == [1] and tasks.huey.pending_count() == 0 and tasks.huey.scheduled_count() == 1
+
+
+def test_a_failing_job_is_retried_by_huey_after_its_interval(only_jobs):
+    calls = []
+
+    @tasks.job("test.failing", every=30.0)
+    def failing():
+        calls.append(1)
+        raise RuntimeError("boom")
+
+    _start(only_jobs)
+    wait_for(lambda: calls)
+    retry = wait_for(lambda: [t for t in tasks.huey.scheduled() if t.name == "test.failing" and t.retries == 1])
+    assert len(retry) == 1  # Huey's retry: two allowed, one left after it
+    assert 20 < (retry[0].eta - tasks.huey._get_timestamp()).total_seconds() <= 30
     assert calls == [1]
 
 
-def test_wake_makes_a_job_due_now(only_job):
+def test_wake_makes_a_job_due_now(only_jobs):
     calls = []
 
-    @worker.register("test.woken", interval=60.0)
+    @tasks.job("test.woken", every=60.0)
     def woken():
         calls.append(1)
         return 0
 
-    stop = threading.Event()
-    thread = _run(stop)
-    time.sleep(0.2)
+    _start(only_jobs)
+    wait_for(lambda: calls)
+    wait_for(lambda: _next_run_in("test.woken"))
     assert calls == [1]
-    worker.wake("test.woken")
-    worker.wake("no.such.job")
-    deadline = time.monotonic() + 5
-    while len(calls) < 2 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    stop.set()
-    thread.join(5)
+    tasks.wake("test.woken")
+    tasks.wake("no.such.job")
+    wait_for(lambda: len(calls) >= 2)
     assert calls == [1, 1]
+
+
+def test_wake_ups_do_not_pile_up(only_jobs):
+    ran = threading.Event()
+
+    @tasks.job("test.once", every=60.0)
+    def once():
+        ran.set()
+        return 0
+
+    for _ in range(50):
+        tasks.wake("test.once")
+    assert tasks.huey.pending_count() == 1  # one waiting run, whatever the number of wake-ups
+    _start(only_jobs)
+    assert ran.wait(10)
+    wait_for(lambda: _next_run_in("test.once"))
+    tasks.wake("test.once")  # taken: a new wake-up enqueues again
+    assert tasks.huey.pending_count() <= 1
+
+
+def test_a_lost_chain_is_restarted_by_the_periodic_kick(only_jobs):
+    @tasks.job("test.chain", every=5.0)
+    def chain():
+        return 0
+
+    assert _next_run_in("test.chain") is None
+    tasks.kick.call_local()
+    assert 0 < _next_run_in("test.chain") <= 5
+    tasks.kick.call_local()  # a live chain: nothing more scheduled
+    assert len([t for t in tasks.huey.pending() if t.name == "test.chain"]) == 1
+
+
+def test_the_periodic_kick_is_a_huey_periodic_task():
+    assert tasks.kick.task_class in tasks.huey._registry._periodic_tasks
 
 
 @pytest.mark.django_db(databases=["default", "hub"], transaction=True)
@@ -90,7 +158,21 @@ def test_a_committed_outbox_message_wakes_the_send_job(province, monkeypatch):
     from tests.exchange.conftest import RECEIVER, SENDER, released
 
     woken = []
-    monkeypatch.setattr(worker, "wake", woken.append)
+    monkeypatch.setattr(tasks, "wake", woken.append)
     agency, clerk = province[SENDER]
     released(agency, clerk, [province[RECEIVER][0]])
     assert woken == ["exchange.send"]
+
+
+def test_an_unreachable_queue_does_not_fail_the_caller_of_wake(only_jobs, monkeypatch, caplog):
+    """A release commits even when Redis is down: the outbox row waits for the next run."""
+    @tasks.job("test.down", every=60.0)
+    def down():
+        return 0
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("queue down")
+
+    monkeypatch.setattr(tasks.huey, "put_if_empty", unreachable)
+    tasks.wake("test.down")
+    assert "could not wake job test.down" in caplog.text

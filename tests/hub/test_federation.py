@@ -139,3 +139,39 @@ def test_hub_killed_during_fetch_redelivers_until_acknowledged(federation, tmp_p
     drain(receiver, tmp_path / "in", received)
     assert {k: v for k, v in received.items() if k != "_docids"} == {sha: 1 for sha in expected}
     assert receiver.count_receive_edoc() == 0
+
+
+def test_gunicorn_workers_run_the_federation_job_in_one_of_them(tmp_path):
+    """`vpdt hub serve --workers 2` (gunicorn): one worker holds the job consumer; a package for
+    the upper hub is forwarded (woken on commit), and again after that worker is killed."""
+    import os
+    import signal
+
+    national, p1 = HubProcess("national", tmp_path), HubProcess("p1", tmp_path)
+    national.run("add-downstream", "000.00.00.H53", "--system-id", "hub.h53", "--secret", "n-p1")
+    national.run("add-agency", G22, "Văn phòng Chính phủ", "--system-id", "sys.g22", "--secret", "g22")
+    p1.run("add-agency", C1, "UBND xã Phước Lưu", "--system-id", "sys.c1", "--secret", "c1", "--parent", A1)
+    p1.run("set-upstream", national.url, "--system-id", "hub.h53", "--secret", "n-p1")
+    national.start()
+    p1.start("--workers", "2")
+    try:
+        sender, receiver = p1.client("sys.c1", "c1"), national.client("sys.g22", "g22")
+        received: dict = {}
+        for i in range(2):
+            pkg = factories.document(tmp_path / f"g{i}.edxml", from_code=C1, to=[G22], number=i, attachment=5_000)
+            sender.send_edoc(pkg, from_code=C1)
+            sha = hashlib.sha256(pkg.read_bytes()).hexdigest()
+            wait_for(lambda s=sha: drain(receiver, tmp_path / "g22", received) or received.get(s), timeout=60)
+            assert received[sha] == 1
+            if i == 0:
+                # kill the gunicorn workers (not the master): a new one takes the consumer over
+                children = [int(p) for p in open(f"/proc/{p1.proc.pid}/task/{p1.proc.pid}/children").read().split()]
+                assert len(children) == 2
+                for pid in children:
+                    os.kill(pid, signal.SIGKILL)
+                wait_for(lambda: len(open(f"/proc/{p1.proc.pid}/task/{p1.proc.pid}/children").read().split()) == 2
+                         and retrying(lambda: sender.get_sent_edoc_list() is not None), timeout=60)
+    finally:
+        p1.stop()
+        national.stop()
+    assert "OK" in p1.run("verify-log") and "OK" in national.run("verify-log")

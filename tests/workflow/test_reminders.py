@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from vpdt.core import worker
+from vpdt.core import tasks
 from vpdt.workflow import notifications
 from vpdt.workflow.models import Notification
 
@@ -70,7 +70,7 @@ def test_daily_digest_for_leaders(world, smtp):
 
 
 def test_worker_has_the_daily_job():
-    assert "workflow.daily" in {job.name for job in worker.jobs()}
+    assert "workflow.daily" in {job.name for job in tasks.jobs()}
 
 
 def test_unreachable_smtp_server_sends_nothing_and_keeps_the_notices(world, settings):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import random
 from collections.abc import Callable
 
 import httpx
 from django.conf import settings
 from django.utils import timezone
 
+from vpdt.core import backoff
 from vpdt.directory.models import Agency
 from vpdt.exchange.models import HubConnection
 from vpdt.vxp.client import VxpClient
@@ -38,11 +38,9 @@ def resolve_endpoint(endpoint: str) -> str:
 
 
 def backoff_seconds(failures: int) -> float:
-    """Exponential back-off with a little jitter: base·2^(n-1), capped."""
-    base = float(getattr(settings, "EXCHANGE_RETRY_BASE_SECONDS", 2.0))
-    cap = float(getattr(settings, "EXCHANGE_RETRY_MAX_SECONDS", 300.0))
-    delay = min(cap, base * (2 ** max(0, min(failures, 30) - 1)))
-    return delay * random.uniform(0.9, 1.1)
+    """The project's back-off (vpdt.core.backoff) with the exchange's base and cap."""
+    return backoff.delay(failures, float(getattr(settings, "EXCHANGE_RETRY_BASE_SECONDS", 2.0)),
+                         float(getattr(settings, "EXCHANGE_RETRY_MAX_SECONDS", 300.0)))
 
 
 def is_waiting(connection: HubConnection, now: dt.datetime | None = None) -> bool:

@@ -206,7 +206,11 @@ def poll(connection: HubConnection, client: VxpClient | None = None) -> int:
     return count
 
 
-POLL_LEASE = dt.timedelta(minutes=5)
+POLL_LEASE = dt.timedelta(minutes=5)  # default of settings.EXCHANGE_LEASE_SECONDS
+
+
+def _poll_lease() -> dt.timedelta:
+    return dt.timedelta(seconds=float(getattr(settings, "EXCHANGE_LEASE_SECONDS", POLL_LEASE.total_seconds())))
 
 
 def poll_all() -> int:
@@ -217,7 +221,7 @@ def poll_all() -> int:
             continue
         now = timezone.now()
         if not HubConnection.objects.filter(Q(polling_until__isnull=True) | Q(polling_until__lt=now),
-                                            pk=connection.pk).update(polling_until=now + POLL_LEASE):
+                                            pk=connection.pk).update(polling_until=now + _poll_lease()):
             continue
         try:
             total += poll(connection)

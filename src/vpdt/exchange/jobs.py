@@ -1,7 +1,8 @@
-"""Worker jobs: send the outbox, poll the hub. Both keep their state in the database.
+"""Background jobs of the exchange (vpdt.core.tasks): send the outbox, poll the hub.
 
-Both return how many packages they handled, so the worker runs them again at once while
-there is work; a new outbox message wakes `exchange.send` when its transaction commits.
+Both keep their state in the database and return how many packages they handled, so a
+backlog drains at full speed; a new outbox message wakes `exchange.send` when its
+transaction commits.
 """
 
 from django.conf import settings
@@ -9,17 +10,17 @@ from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from vpdt.core import worker
+from vpdt.core import tasks
 from vpdt.exchange import inbox, outbox
 from vpdt.exchange.models import OutboxMessage
 
 
-@worker.register("exchange.send", interval=float(getattr(settings, "EXCHANGE_SEND_INTERVAL_SECONDS", 2.0)))
+@tasks.job("exchange.send", every=float(getattr(settings, "EXCHANGE_SEND_INTERVAL_SECONDS", 2.0)))
 def send() -> int:
     return outbox.send_pending()
 
 
-@worker.register("exchange.receive", interval=float(getattr(settings, "EXCHANGE_POLL_INTERVAL_SECONDS", 5.0)))
+@tasks.job("exchange.receive", every=float(getattr(settings, "EXCHANGE_POLL_INTERVAL_SECONDS", 5.0)))
 def receive() -> int:
     return inbox.poll_all()
 
@@ -27,4 +28,4 @@ def receive() -> int:
 @receiver(post_save, sender=OutboxMessage, dispatch_uid="vpdt.exchange.wake_send")
 def _wake_send(sender, instance, created, **kwargs) -> None:
     if created:
-        transaction.on_commit(lambda: worker.wake("exchange.send"))
+        transaction.on_commit(lambda: tasks.wake("exchange.send"))

@@ -44,7 +44,11 @@ from vpdt.records.models import Attachment, Document, Recipient
 from vpdt.vxp.client import VxpProtocolError, VxpRemoteError
 
 log = logging.getLogger("vpdt.exchange")
-LEASE = dt.timedelta(minutes=5)
+LEASE = dt.timedelta(minutes=5)  # default of settings.EXCHANGE_LEASE_SECONDS
+
+
+def _lease() -> dt.timedelta:
+    return dt.timedelta(seconds=float(getattr(settings, "EXCHANGE_LEASE_SECONDS", LEASE.total_seconds())))
 # Refusals that concern the connection, not the package (credentials, signature header):
 # the messages wait, in order, until an operator fixes the connection.
 CONNECTION_ERRORS = {"101", "102", "103", "104"}
@@ -253,7 +257,7 @@ def package_path(blob: Blob) -> Iterator[str]:
 def _claim(message_id: int, now: dt.datetime) -> bool:
     return bool(OutboxMessage.objects.filter(
         Q(locked_until__isnull=True) | Q(locked_until__lt=now), pk=message_id, state=OutboxMessage.PENDING,
-    ).update(locked_until=now + LEASE))
+    ).update(locked_until=now + _lease()))
 
 
 def _mark_sent(message: OutboxMessage, hub_doc_id: str) -> None:

@@ -8,3 +8,6 @@ class HubConfig(AppConfig):
     label = "hub"
     verbose_name = "Trục liên thông (LGSP)"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from vpdt.hub import jobs  # noqa: F401 - register the federation job

@@ -46,115 +46,28 @@ def _waitress_options(args) -> dict:
 def cmd_serve(args) -> int:
     _setup(args)
     import waitress
-    from django.conf import settings
     from django.core.wsgi import get_wsgi_application
 
+    from vpdt.core import serving, tasks
     from vpdt.hub import services
-    from vpdt.hub.forwarder import Forwarder
 
     services.store().ensure()
     services.store().clean_tmp(0)
     app = get_wsgi_application()
     print(f"vpdt hub: http://{args.host}:{args.port}/ (data {services.store().root}, "
           f"{args.workers} worker(s) x {args.threads} threads)", flush=True)
+    start_consumer = None if args.no_forwarder else tasks.start_in_thread
     if args.workers > 1:
-        return _serve_workers(args, app)
-    forwarder = Forwarder(poll_seconds=float(getattr(settings, "HUB_POLL_SECONDS", 2.0)))
-    if not args.no_forwarder:
-        forwarder.start()
+        # gunicorn runs the processes; the federation job runs in one of them.
+        return serving.serve_processes(app, host=args.host, port=args.port, workers=args.workers,
+                                       threads=args.threads, start_consumer=start_consumer,
+                                       consumer_lock=services.store().root / "tasks.lock")
+    consumer = start_consumer() if start_consumer else None
     try:
         waitress.serve(app, host=args.host, port=args.port, **_waitress_options(args))
     finally:
-        forwarder.stop()
-    return 0
-
-
-def _serve_workers(args, app) -> int:
-    """N waitress processes sharing the port (SO_REUSEPORT: the kernel spreads connections).
-
-    One Python process is bound by its GIL to about one core; the hub's state (queue,
-    log head lock, package files) is in the database and the data dir, so processes
-    need nothing else in common. Worker 0 also runs the forwarder. This process only
-    supervises: a worker that dies is started again; SIGTERM/SIGINT stop them all.
-    """
-    import signal
-    import socket
-
-    from django.db import connections
-
-    connections.close_all()  # no connection may cross a fork
-    children: dict[int, int] = {}
-    stopping = False
-
-    def spawn(index: int) -> None:
-        pid = os.fork()
-        if pid:
-            children[pid] = index
-            return
-        code = 1
-        try:
-            _die_with_parent()
-            signal.signal(signal.SIGTERM, signal.default_int_handler)
-            sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-            sock.bind((args.host, args.port))
-            sock.listen(1024)
-            code = _run_worker(args, app, sock, forwarder=index == 0 and not args.no_forwarder)
-        except KeyboardInterrupt:
-            code = 0
-        finally:
-            os._exit(code)
-
-    def stop(signum, frame):
-        nonlocal stopping
-        stopping = True
-        for pid in list(children):
-            try:
-                os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    for index in range(args.workers):
-        spawn(index)
-    while children:
-        try:
-            pid, status = os.wait()
-        except ChildProcessError:
-            break
-        index = children.pop(pid, None)
-        if index is not None and not stopping:
-            print(f"vpdt hub: worker {index} (pid {pid}) ended with status {status}; starting it again",
-                  file=sys.stderr, flush=True)
-            spawn(index)
-    return 0
-
-
-def _die_with_parent() -> None:
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG: no orphan keeps the port
-    except (OSError, AttributeError):  # pragma: no cover - not Linux
-        pass
-
-
-def _run_worker(args, app, sock, *, forwarder: bool) -> int:
-    import waitress
-    from django.conf import settings
-
-    from vpdt.hub.forwarder import Forwarder
-
-    worker_forwarder = Forwarder(poll_seconds=float(getattr(settings, "HUB_POLL_SECONDS", 2.0)))
-    if forwarder:
-        worker_forwarder.start()
-    try:
-        waitress.serve(app, sockets=[sock], **_waitress_options(args))
-    finally:
-        worker_forwarder.stop()
+        if consumer is not None:
+            consumer.stop()
     return 0
 
 
@@ -224,9 +137,9 @@ def add_parser(subparsers) -> None:
     _common(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8100)
-    p.add_argument("--threads", type=int, default=8, help="waitress threads per worker process")
+    p.add_argument("--threads", type=int, default=8, help="threads per worker process")
     p.add_argument("--workers", type=int, default=1,
-                   help="hub processes sharing the port (SO_REUSEPORT); about one per core")
+                   help="hub processes (gunicorn, when more than one); about one per core")
     p.add_argument("--no-forwarder", action="store_true", help="do not push to / pull from the upper hub")
     p.set_defaults(func=cmd_serve)
 

@@ -1,5 +1,6 @@
-"""Federation worker: pushes packages for codes not served here up to the upper hub, and
-pulls what the upper hub holds for codes served here.
+"""Federation: pushes packages for codes not served here up to the upper hub, and pulls
+what the upper hub holds for codes served here. One round is the background job
+`hub.forward` (vpdt.hub.jobs, run by the task consumer of vpdt.core.tasks).
 
 Upward the hub is an ordinary VXP client of its upper hub (sendEdoc, with this hub's
 system credentials there); downward it polls (getReceivedEdocList, downloadEdoc,
@@ -16,7 +17,6 @@ import threading
 from pathlib import Path
 
 import httpx
-from django.db import close_old_connections
 
 from vpdt.hub import services
 from vpdt.vxp import protocol as vxp
@@ -26,22 +26,23 @@ log = logging.getLogger("vpdt.hub.forwarder")
 
 
 class Forwarder:
-    def __init__(self, poll_seconds: float = 2.0):
-        self.poll_seconds = poll_seconds
-        self._stop = threading.Event()
+    def __init__(self):
+        self._lock = threading.Lock()
         self._client: VxpClient | None = None
         self._client_key: tuple | None = None
 
     def client(self) -> VxpClient | None:
+        """The client of the upper hub (kept between rounds; a new one when the upstream changes)."""
         upstream = services.get_upstream()
         if upstream is None:
             return None
-        if self._client_key != upstream:
-            if self._client is not None:
-                self._client.close()
-            self._client = VxpClient(*upstream, timeout=120)
-            self._client_key = upstream
-        return self._client
+        with self._lock:
+            if self._client_key != upstream:
+                if self._client is not None:
+                    self._client.close()
+                self._client = VxpClient(*upstream, timeout=120)
+                self._client_key = upstream
+            return self._client
 
     def run_once(self) -> tuple[int, int]:
         """One round: (packages pushed up, packages pulled down)."""
@@ -105,24 +106,5 @@ class Forwarder:
                     dest.unlink(missing_ok=True)
         return pulled
 
-    def run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                close_old_connections()
-                pushed, pulled = self.run_once()
-                busy = pushed or pulled
-            except Exception:  # noqa: BLE001 - the worker must outlive any one failure
-                log.exception("forwarder round failed")
-                busy = False
-            finally:
-                close_old_connections()
-            if not busy:
-                self._stop.wait(self.poll_seconds)
 
-    def start(self) -> threading.Thread:
-        thread = threading.Thread(target=self.run, name="hub-forwarder", daemon=True)
-        thread.start()
-        return thread
-
-    def stop(self) -> None:
-        self._stop.set()
+forwarder = Forwarder()

@@ -11,6 +11,8 @@ dir. Chosen by the CLI through the environment:
                          <data dir>/secret.key)
 - VPDT_HUB_MAX_PACKAGE_MB, VPDT_HUB_MIN_FREE_MB, VPDT_HUB_RETRY_BASE_SECONDS,
   VPDT_HUB_RETRY_MAX_SECONDS, VPDT_HUB_POLL_SECONDS
+- VPDT_HUB_TASKS        the federation job's queue (Huey): "sqlite" (default, a file in
+                         the data dir) or "redis" (VPDT_REDIS_URL)
 """
 
 from __future__ import annotations
@@ -76,6 +78,13 @@ HUB_MIN_FREE_BYTES = int(float(os.environ.get("VPDT_HUB_MIN_FREE_MB", "16")) * M
 HUB_RETRY_BASE_SECONDS = float(os.environ.get("VPDT_HUB_RETRY_BASE_SECONDS", "1"))
 HUB_RETRY_MAX_SECONDS = float(os.environ.get("VPDT_HUB_RETRY_MAX_SECONDS", "600"))
 HUB_POLL_SECONDS = float(os.environ.get("VPDT_HUB_POLL_SECONDS", "2"))
+
+# The federation job runs on vpdt.core.tasks (Huey), its queue in this hub's data dir.
+VPDT_TASKS = os.environ.get("VPDT_HUB_TASKS", "sqlite").lower()
+VPDT_TASKS_NAME = os.environ.get("VPDT_HUB_TASKS_NAME", "vpdt-hub")
+VPDT_TASKS_FILE = str(HUB_DATA_DIR / "tasks.sqlite3")
+VPDT_REDIS_URL = os.environ.get("VPDT_REDIS_URL", "redis://127.0.0.1:6379/0")
+VPDT_TASK_WORKERS = 1
 
 LOGGING = {
     "version": 1,

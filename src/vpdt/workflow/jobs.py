@@ -1,16 +1,16 @@
-"""Periodic jobs of workflow in the worker: reminders and digests (idempotent per day), e-mails."""
+"""Background jobs of workflow (vpdt.core.tasks): reminders and digests (idempotent per day), e-mails."""
 
-from vpdt.core import worker
+from vpdt.core import tasks
 
 
-@worker.register("workflow.daily", interval=3600)
+@tasks.job("workflow.daily", every=3600)
 def daily() -> dict:
     from vpdt.workflow.notifications import run_daily
 
     return run_daily()
 
 
-@worker.register("workflow.emails", interval=60)
+@tasks.job("workflow.emails", every=60)
 def emails() -> int:
     from vpdt.workflow.notifications import deliver_emails
 

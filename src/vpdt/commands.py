@@ -1,4 +1,8 @@
-"""`vpdt serve`, `vpdt worker`, `vpdt demo`, `vpdt manage`: running the e-office."""
+"""`vpdt serve`, `vpdt worker`, `vpdt demo`, `vpdt manage`: running the e-office.
+
+It sits above every app (it loads the demo, runs the jobs the apps registered), so it
+lives at the top of the package beside cli.py, not in core.
+"""
 
 from __future__ import annotations
 
@@ -11,16 +15,20 @@ from vpdt.cli import setup_django
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    serve = sub.add_parser("serve", help="chạy văn phòng điện tử (web, API, worker và hub trong một tiến trình)")
+    serve = sub.add_parser("serve", help="chạy văn phòng điện tử (web, API, tác vụ nền và trục liên thông tỉnh)")
     serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     serve.add_argument("--demo", action="store_true", help="nạp tỉnh mẫu nếu cơ sở dữ liệu còn trống")
-    serve.add_argument("--no-worker", action="store_true", help="không chạy worker trong tiến trình này")
-    serve.add_argument("--threads", type=int, default=8)
+    serve.add_argument("--no-worker", action="store_true",
+                       help="không chạy tác vụ nền trong tiến trình này (chạy `vpdt worker` riêng)")
+    serve.add_argument("--threads", type=int, default=8, help="số luồng mỗi tiến trình")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="số tiến trình phục vụ (gunicorn khi nhiều hơn 1), khoảng một tiến trình mỗi lõi")
     serve.set_defaults(func=cmd_serve)
 
-    worker = sub.add_parser("worker", help="chạy các tác vụ nền (gửi/nhận liên thông, nhắc hạn)")
+    worker = sub.add_parser("worker", help="chạy các tác vụ nền (gửi/nhận liên thông, nhắc hạn) trên hàng đợi Huey")
     worker.add_argument("--once", action="store_true", help="chạy mỗi tác vụ một lần rồi thoát")
+    worker.add_argument("--threads", type=int, default=None, help="số luồng chạy tác vụ (mặc định VPDT_TASK_WORKERS)")
     worker.set_defaults(func=cmd_worker)
 
     demo = sub.add_parser("demo", help="tỉnh mẫu: nạp dữ liệu, in tài khoản")
@@ -78,13 +86,16 @@ def cmd_demo_accounts(args) -> int:
 
 def cmd_worker(args) -> int:
     setup_django()
-    from vpdt.core import worker
+    from django.conf import settings
+
+    from vpdt.core import tasks
 
     if args.once:
-        print(json.dumps(worker.run_once(), ensure_ascii=False, default=str))
+        print(json.dumps(tasks.run_once(), ensure_ascii=False, default=str))
         return 0
-    print(f"vpdt worker: {len(worker.jobs())} tác vụ: {', '.join(j.name for j in worker.jobs())}")
-    worker.run_forever()
+    print(f"vpdt worker: {len(tasks.jobs())} tác vụ: {', '.join(j.name for j in tasks.jobs())} "
+          f"(hàng đợi {settings.VPDT_TASKS})", flush=True)
+    tasks.run_consumer(args.threads)
     return 0
 
 
@@ -102,10 +113,6 @@ def cmd_serve(args) -> int:
         from vpdt.demo.loader import demo_accounts, load_demo
 
         load_demo(progress=lambda msg: print(msg, flush=True))
-    from vpdt.core import worker
-
-    if not args.no_worker:
-        worker.start_in_thread()
     address = f"http://{args.host}:{args.port}"
     print("", flush=True)
     print(f"vpdt đang chạy tại {address}", flush=True)
@@ -123,10 +130,23 @@ def cmd_serve(args) -> int:
             print(line)
     sys.stdout.flush()
 
-    from waitress import serve
-
+    from vpdt.core import serving, tasks
     from vpdt.wsgi import application
 
-    serve(application, host=args.host, port=args.port, threads=args.threads, ident="vpdt",
-          max_request_body_size=settings.VPDT_MAX_UPLOAD_MB * 1024 * 1024 * 2, channel_timeout=300)
+    start_consumer = None if args.no_worker else tasks.start_in_thread
+    if args.workers > 1:
+        # gunicorn runs the processes; the job consumer runs in one of them.
+        return serving.serve_processes(application, host=args.host, port=args.port, workers=args.workers,
+                                       threads=args.threads, start_consumer=start_consumer,
+                                       consumer_lock=settings.DATA_DIR / "tasks.lock")
+    # One process (the embedded default): waitress, the consumer in a thread beside it.
+    from waitress import serve
+
+    consumer = start_consumer() if start_consumer else None
+    try:
+        serve(application, host=args.host, port=args.port, threads=args.threads, ident="vpdt",
+              max_request_body_size=settings.VPDT_MAX_UPLOAD_MB * 1024 * 1024 * 2, channel_timeout=300)
+    finally:
+        if consumer is not None:
+            consumer.stop()
     return 0

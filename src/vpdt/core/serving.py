@@ -1,0 +1,85 @@
+"""Serving a WSGI application (the e-office or a hub) in one process or in many.
+
+One process (the embedded default): waitress, with the background-job consumer in a thread
+of the same process; nothing forks, so `make run` is one process to start and to stop.
+Several processes (`--workers N`): gunicorn's pre-fork server (gthread workers) runs them,
+restarts a worker that dies, and stops them all on SIGTERM/SIGINT. Exactly one worker at a
+time runs the job consumer: the one holding an exclusive lock on a file of the data dir; a
+replacement worker takes the lock over when its holder died.
+"""
+
+from __future__ import annotations
+
+import fcntl
+from collections.abc import Callable
+from pathlib import Path
+
+
+def _die_with_parent() -> None:
+    """A worker dies with its master (SIGKILL of the master leaves no orphan on the port)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+
+
+def serve_processes(application, *, host: str, port: int, workers: int, threads: int,
+                    consumer_lock: Path | None = None, start_consumer: Callable[[], object] | None = None,
+                    timeout: int = 300) -> int:
+    """Run `application` in `workers` gunicorn processes; one of them runs `start_consumer()`."""
+    from django.db import connections
+    from gunicorn.app.base import BaseApplication
+
+    held: list = []
+
+    def post_fork(server, worker) -> None:
+        _die_with_parent()
+
+    def post_worker_init(worker) -> None:
+        if start_consumer is None or consumer_lock is None:
+            return
+        consumer_lock.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(consumer_lock, "a")  # noqa: SIM115 - held for the worker's life
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.close()  # another worker runs the consumer
+            return
+        held.append(fh)
+        held.append(start_consumer())
+
+    options = {
+        "bind": [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"],
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": threads,
+        "timeout": timeout,
+        "graceful_timeout": 10,
+        "reuse_port": True,
+        "accesslog": None,
+        "post_fork": post_fork,
+        "post_worker_init": post_worker_init,
+        "control_socket_disable": True,
+        "proc_name": "vpdt",
+    }
+
+    class Application(BaseApplication):
+        def load_config(self):
+            for key, value in options.items():
+                if key in self.cfg.settings:
+                    self.cfg.set(key, value)
+
+        def load(self):
+            return application
+
+    from vpdt.core import tasks
+
+    connections.close_all()  # no database connection may cross a fork,
+    close = getattr(tasks.huey.storage, "close", None)
+    if close is not None:
+        close()  # nor the SQLite queue's (Redis's pool reconnects in a new process by itself)
+    Application().run()
+    return 0

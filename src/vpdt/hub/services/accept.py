@@ -1,0 +1,262 @@
+"""Accepting a package: read and check the edXML, route each receiver, store the file once,
+queue one delivery per receiver (duplicates answered as before), log it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import IntegrityError, OperationalError
+from django.db.models import Q
+from django.utils import timezone
+
+from vpdt.hub.models import Agency, Delivery, LogEntry, Package, Submission, System
+from vpdt.hub.router import HUB_ALIAS as DB
+from vpdt.hub.services.config import MiB, max_package_bytes, new_doc_id, store
+from vpdt.hub.services.forwarding import wake_forwarder
+from vpdt.hub.services.message_log import _Writer, write_grouped
+from vpdt.hub.services.registry import Caller, _active_agencies, _owns, _route_of
+from vpdt.hub.storage import Incoming, StorageFull
+from vpdt.vxp import protocol as vxp
+
+log = logging.getLogger("vpdt.hub")
+
+
+# --------------------------------------------------------------------------- accept
+@dataclass
+class Refusal:
+    code: str
+    error: vxp.ErrorCode
+    detail: str = ""
+
+
+@dataclass
+class Accepted:
+    doc_id: str
+    deliveries: list[Delivery] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+    duplicate: bool = False
+
+    def description(self) -> str:
+        if not self.refused:
+            return ""
+        return "; ".join(f"{r.code}: {r.error.code} {r.error.message}" for r in self.refused)
+
+
+def _read_edxml(path: Path):
+    from vpdt.edxml import EdxmlError, read_package
+
+    try:
+        return read_package(str(path), attachment_sink=None, strict=False, verify_signature=False)
+    except EdxmlError as exc:
+        where = f" at {exc.path}" if exc.path else ""
+        raise vxp.VxpError(vxp.MALFORMED, f"{exc.code}{where}: {exc.message}. {exc.detail}".strip()) from None
+
+
+def _receivers(claimed: list[str] | None, package) -> list[str]:
+    if claimed:
+        return claimed
+    codes = [o.organ_id for o in (package.to or []) if getattr(o, "organ_id", None)]
+    if not codes and package.kind == "status":
+        codes = [r.organ_id for r in package.response_for if r.organ_id][:1]
+    seen: list[str] = []
+    for code in codes:
+        code = code.strip()
+        if code and code not in seen:
+            seen.append(code)
+    return seen
+
+
+def receive_body(read: Callable[[int], bytes], content_length: int | None, hash_file: str | None) -> Incoming:
+    """Stream a request body to a temp file and match it to hash-file (CRLF rule)."""
+    incoming = store().receive(read, max_package_bytes(), content_length)
+    try:
+        incoming.match_hash_file(hash_file)
+    except BaseException:
+        incoming.discard()
+        raise
+    return incoming
+
+
+def accept(caller: Caller, incoming: Incoming) -> Accepted:
+    """sendEdoc: check, store and queue one package for each receiver; idempotent.
+
+    Refused (nothing stored): malformed edXML, From not owned by the caller, wrong
+    messagetype, no receiver or every receiver unknown. Unknown receivers among known
+    ones are reported per receiver and the others delivered.
+    """
+    try:
+        signed = caller.signed
+        message_type = signed.message_type or "edoc"
+        if message_type not in vxp.MESSAGE_TYPES:
+            raise vxp.VxpError(vxp.BAD_MESSAGE_TYPE, f"messagetype {signed.message_type!r}")
+        package = _read_edxml(incoming.path)
+        if (package.kind == "status") != (message_type == "status"):
+            raise vxp.VxpError(vxp.BAD_MESSAGE_TYPE,
+                               f"messagetype {message_type} but the package is a {package.kind}")
+        from_code = (package.from_.organ_id or "").strip()
+        claimed_from = signed.get("from")
+        if claimed_from and claimed_from.strip() != from_code:
+            raise vxp.VxpError(vxp.FORGED_FROM, f"header from {claimed_from!r} differs from package From {from_code!r}")
+        receivers = _receivers(signed.to_codes, package)
+        known = _active_agencies([from_code, *receivers])  # sender and receivers: one query
+        if not _owns(caller.system, from_code, known):
+            raise vxp.VxpError(vxp.FORGED_FROM, f"From {from_code!r} is not an agency of system {caller.system_id!r}")
+        if not receivers:
+            raise vxp.VxpError(vxp.NO_RECEIVER, "no to header and no To/ResponseFor in the package")
+        return _queue(incoming, package, message_type, from_code, receivers, system=caller.system, known=known)
+    except BaseException:
+        incoming.discard()
+        raise
+
+
+def _dedupe_key(package, message_type: str, from_code: str, to_code: str) -> str | None:
+    if message_type != "edoc" or getattr(package, "business_type", 0) != 0 or not package.document_id:
+        return None  # revoke/update/replace reuse the DocumentId; statuses have none of their own
+    return f"{from_code}|{package.document_id}|{to_code}"[:800]
+
+
+def _existing(sha256: str, to_code: str, key: str | None) -> Delivery | None:
+    query = Q(package__sha256=sha256, to_code=to_code)
+    if key:
+        query |= Q(dedupe_key=key)
+    return Delivery.objects.using(DB).filter(query).exclude(route=Delivery.REFUSED).select_related(
+        "submission").first()
+
+
+def _package_fields(package, message_type: str, from_code: str) -> dict:
+    fields = {"message_type": message_type, "from_code": from_code, "document_id": (package.document_id or "")[:500]}
+    if package.kind == "status":
+        fields["status_code"] = (package.status_code or "")[:4]
+    else:
+        header = package.header
+        fields["business_type"] = package.business_type
+        fields["subject"] = (header.subject or "")[:500]
+        if header.code is not None:
+            fields["notation"] = "/".join(x for x in (header.code.number, header.code.notation) if x)[:200]
+    return fields
+
+
+def _queue(incoming: Incoming, package, message_type: str, from_code: str, receivers: list[str], *,
+           system: System | None, via_upstream: bool = False, remote_doc_id: str = "",
+           known: dict[str, Agency] | None = None) -> Accepted:
+    sha = incoming.sha256
+    keys = {code: _dedupe_key(package, message_type, from_code, code) for code in receivers}
+    # Fast path for a retry: every receiver already queued -> same answer, nothing written.
+    existing = [_existing(sha, code, keys[code]) for code in receivers]
+    if all(existing):
+        incoming.discard()
+        return Accepted(existing[0].submission.doc_id, existing, duplicate=True)
+    destinations = {code: _route_of(code, allow_upstream=not via_upstream, known=known) for code in receivers}
+    if system is not None and system.kind == System.HUB:
+        # never send a package back down to the hub it came from (loops)
+        destinations = {c: (None if d and d.holder is not None and d.holder.pk == system.pk else d)
+                        for c, d in destinations.items()}
+    if not any(destinations.values()):
+        raise vxp.VxpError(vxp.UNKNOWN_RECEIVER, ", ".join(receivers))
+    storage = store()
+    storage.commit(incoming)
+    now = timezone.now()
+    fields = _package_fields(package, message_type, from_code)
+
+    def unit(w: _Writer) -> Accepted:
+        # Every hub writer holds the log head, so nothing can insert this package between
+        # the SELECT and the INSERT: no savepoint needed (get_or_create would add two).
+        pkg = Package.objects.using(DB).filter(sha256=sha).first()
+        if pkg is None:
+            pkg = Package.objects.using(DB).create(sha256=sha, size=incoming.size, **fields)
+        elif pkg.purged_at is not None:
+            Package.objects.using(DB).filter(pk=pkg.pk).update(purged_at=None)
+        submission = Submission.objects.using(DB).create(
+            doc_id=new_doc_id(), package=pkg, system=system, from_code=from_code, via_upstream=via_upstream)
+        result = Accepted(submission.doc_id)
+        for code in receivers:
+            key = keys[code]
+            prior = _existing(sha, code, key)
+            if prior is not None:
+                result.deliveries.append(prior)
+                continue
+            dest = destinations[code]
+            if dest is None:
+                refusal = Refusal(code, vxp.UNKNOWN_RECEIVER, f"receiver {code!r} unknown")
+                result.refused.append(refusal)
+                Delivery.objects.using(DB).create(
+                    doc_id=new_doc_id(), submission=submission, package=pkg, message_type=message_type,
+                    from_code=from_code, to_code=code, route=Delivery.REFUSED, state=Delivery.FAIL,
+                    error_code=refusal.error.code, error_desc=refusal.error.message)
+                w.log(LogEntry.REFUSED, sha256=sha, from_code=from_code, to_code=code,
+                      system_id=system.system_id if system else "", detail=f"{refusal.error.code} unknown receiver")
+                continue
+            delivery = Delivery.objects.using(DB).create(
+                doc_id=new_doc_id(), submission=submission, package=pkg, message_type=message_type,
+                from_code=from_code, to_code=code, route=dest.route, holder=dest.holder, dedupe_key=key,
+                next_attempt_at=now if dest.route == Delivery.UPSTREAM else None)
+            result.deliveries.append(delivery)
+            w.log(LogEntry.ACCEPTED, doc_id=delivery.doc_id, sha256=sha, from_code=from_code, to_code=code,
+                  system_id=system.system_id if system else "",
+                  detail=f"{message_type} route={dest.route}" + (f" upstream={remote_doc_id}" if via_upstream else ""))
+            if message_type == "status":
+                _note_status(package, from_code, code)
+        if not result.deliveries:
+            raise vxp.VxpError(vxp.UNKNOWN_RECEIVER, ", ".join(receivers))
+        if all(d.submission_id != submission.pk for d in result.deliveries) and not result.refused:
+            # everything was a duplicate after all (a concurrent retry won the race)
+            raise _Duplicate(result.deliveries)
+        return result
+
+    try:
+        accepted = write_grouped(unit)
+    except _Duplicate as dup:
+        return Accepted(dup.deliveries[0].submission.doc_id, dup.deliveries, duplicate=True)
+    except IntegrityError:
+        # A concurrent identical request committed first: answer as for a retry.
+        again = [_existing(sha, code, _dedupe_key(package, message_type, from_code, code)) for code in receivers]
+        found = [d for d in again if d]
+        if found:
+            return Accepted(found[0].submission.doc_id, found, duplicate=True)
+        raise
+    except OperationalError as exc:
+        if "full" in str(exc).lower():
+            raise StorageFull(f"database: {exc}") from None
+        raise
+    if any(d.route == Delivery.UPSTREAM for d in accepted.deliveries):
+        wake_forwarder()  # committed: the federation job sends it now, not at its next poll
+    return accepted
+
+
+class _Duplicate(Exception):
+    def __init__(self, deliveries):
+        self.deliveries = deliveries
+
+
+def _note_status(package, from_code: str, to_code: str) -> None:
+    """A status travelling back: record it on the delivery of the document it is about."""
+    document_id = package.document_id
+    if not document_id:
+        return
+    Delivery.objects.using(DB).filter(
+        package__document_id=document_id, message_type="edoc", to_code=from_code, from_code=to_code,
+    ).update(receive_status=package.status_code or "", receive_status_at=timezone.now())
+
+
+def accept_from_upstream(path: Path, *, remote_doc_id: str, to_code: str, message_type: str) -> Accepted:
+    """A package pulled from the upper hub for `to_code`: store and queue it here (never back up)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(MiB):
+            digest.update(chunk)
+    incoming = Incoming(path=Path(path), size=os.path.getsize(path), sha_full=digest.digest(), sha_stripped=None,
+                        sha256=digest.hexdigest())
+    try:
+        package = _read_edxml(incoming.path)
+        from_code = (package.from_.organ_id or "").strip()
+    except BaseException:
+        incoming.discard()
+        raise
+    return _queue(incoming, package, message_type, from_code, [to_code], system=None, via_upstream=True,
+                  remote_doc_id=remote_doc_id)

@@ -1,0 +1,224 @@
+"""The message log: one hash chain of every hub event, written under the log-head lock.
+
+Every state change of the hub happens inside one transaction on the hub database that
+first takes the log head (`write`, or `write_grouped` to share one commit between
+concurrent requests), so log entries form one ordered chain across threads and
+processes, on SQLite and PostgreSQL. `verify_log` checks the chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db import connections, transaction
+
+from vpdt.hub.models import LogEntry, LogHead
+from vpdt.hub.router import HUB_ALIAS as DB
+
+log = logging.getLogger("vpdt.hub")
+GENESIS = "0" * 64
+
+
+# --------------------------------------------------------------------------- log
+def _entry_hash(prev: str, fields: dict) -> str:
+    payload = json.dumps(fields, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return hashlib.sha256((prev + payload).encode("utf-8")).hexdigest()
+
+
+def _entry_fields(entry: LogEntry) -> dict:
+    return {k: getattr(entry, k) for k in ("seq", "at", "action", "doc_id", "sha256", "from_code", "to_code",
+                                            "system_id", "detail")}
+
+
+class _Writer:
+    """The open write transaction: holds the log head row locked."""
+
+    def __init__(self, head: LogHead):
+        self.head = head
+        self.entries: list[LogEntry] = []
+
+    def log(self, action: str, *, doc_id: str = "", sha256: str = "", from_code: str = "", to_code: str = "",
+            system_id: str = "", detail: str = "") -> None:
+        entry = LogEntry(seq=self.head.seq + 1, at=datetime.now(UTC).isoformat(timespec="microseconds"),
+                         action=action, doc_id=doc_id, sha256=sha256, from_code=from_code, to_code=to_code,
+                         system_id=system_id, detail=detail[:1000], prev_hash=self.head.hash)
+        entry.entry_hash = _entry_hash(entry.prev_hash, _entry_fields(entry))
+        self.head.seq, self.head.hash = entry.seq, entry.entry_hash
+        self.entries.append(entry)
+
+    def mark(self) -> tuple[int, str, int]:
+        return self.head.seq, self.head.hash, len(self.entries)
+
+    def reset(self, mark: tuple[int, str, int]) -> None:
+        """Forget the entries logged since `mark` (their savepoint was rolled back)."""
+        self.head.seq, self.head.hash, count = mark
+        del self.entries[count:]
+
+    def flush(self) -> None:
+        if self.entries:
+            LogEntry.objects.using(DB).bulk_create(self.entries)
+            LogHead.objects.using(DB).filter(pk=1).update(seq=self.head.seq, hash=self.head.hash)
+
+
+class write:
+    """`with write() as w:` one hub transaction; `w.log(...)` appends to the message log.
+
+    Its first statement locks the log head (an UPDATE: the write lock on SQLite, a row
+    lock on PostgreSQL), so every writer is serialized and the chain has no forks.
+    """
+
+    def __enter__(self) -> _Writer:
+        self._atomic = transaction.atomic(using=DB)
+        self._atomic.__enter__()
+        try:
+            head = _lock_head()
+        except BaseException as exc:
+            self._atomic.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+        self._writer = _Writer(head)
+        return self._writer
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            try:
+                self._writer.flush()
+            except BaseException as flush_exc:
+                self._atomic.__exit__(type(flush_exc), flush_exc, flush_exc.__traceback__)
+                raise
+        return self._atomic.__exit__(exc_type, exc, tb)
+
+
+def _lock_head() -> LogHead:
+    """Lock the log head row and read it in one statement (UPDATE … RETURNING)."""
+    table = connections[DB].ops.quote_name(LogHead._meta.db_table)
+    with connections[DB].cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET seq = seq WHERE id = 1 RETURNING seq, hash")
+        row = cursor.fetchone()
+    if row is None:
+        return LogHead.objects.using(DB).create(pk=1, seq=0, hash=GENESIS)
+    return LogHead(pk=1, seq=row[0], hash=row[1])
+
+
+class _Unit:
+    __slots__ = ("fn", "result", "error", "done")
+
+    def __init__(self, fn):
+        self.fn = fn
+        self.result = None
+        self.error: BaseException | None = None
+        self.done = False
+
+
+class _GroupCommit:
+    """Group commit of hub write transactions across the threads of one process.
+
+    `run(fn)` queues `fn(w)` and returns once the transaction holding it is committed
+    (so every caller still waits for its own durability). Leader/follower: a thread
+    that finds no batch running takes every queued unit and runs them in one `write()`
+    transaction, each in its own savepoint (a failing unit is rolled back and its log
+    entries forgotten, the others go on); the others wait. One log-head lock and one
+    durable commit (WAL fsync) then serve many requests, where the lock held across a
+    commit used to cap writes at 1/fsync time. The log order is the order of units
+    within batches, still one chain.
+    """
+
+    def __init__(self, max_batch: int = 64):
+        self.max_batch = max_batch
+        self._cond = threading.Condition()
+        self._queue: list[_Unit] = []
+        self._leading = False
+
+    def run(self, fn):
+        unit = _Unit(fn)
+        with self._cond:
+            self._queue.append(unit)
+            while not unit.done:
+                if self._leading:
+                    self._cond.wait()
+                    continue
+                self._leading = True
+                batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch:]
+                self._cond.release()
+                try:
+                    _run_batch(batch)
+                finally:
+                    self._cond.acquire()
+                    self._leading = False
+                    self._cond.notify_all()
+        if unit.error is not None:
+            raise unit.error
+        return unit.result
+
+
+def _run_batch(batch: list[_Unit]) -> None:
+    try:
+        with write() as w:
+            if len(batch) == 1:
+                unit = batch[0]
+                try:
+                    unit.result = unit.fn(w)
+                except Exception as exc:
+                    unit.error = exc
+                    raise
+            else:
+                for unit in batch:
+                    mark = w.mark()
+                    try:
+                        with transaction.atomic(using=DB):
+                            unit.result = unit.fn(w)
+                    except Exception as exc:
+                        w.reset(mark)
+                        unit.error = exc
+    except Exception as exc:  # the commit failed: nothing of the batch is stored
+        for unit in batch:
+            if unit.error is None:
+                unit.result, unit.error = None, exc
+    finally:
+        for unit in batch:
+            unit.done = True
+
+
+_group = _GroupCommit()
+
+
+def write_grouped(fn):
+    """Run `fn(w)` in a hub write transaction, possibly shared with concurrent callers;
+    returns its result (or raises its exception) once committed."""
+    return _group.run(fn)
+
+
+@dataclass
+class LogCheck:
+    ok: bool
+    entries: int
+    problem: str = ""
+    seq: int | None = None
+
+
+def verify_log() -> LogCheck:
+    """Recompute the hash chain; any edited, deleted, inserted or reordered entry breaks it."""
+    prev = GENESIS
+    expected_seq = 1
+    count = 0
+    for entry in LogEntry.objects.using(DB).order_by("seq").iterator(chunk_size=2000):
+        if entry.seq != expected_seq:
+            return LogCheck(False, count, f"entry {expected_seq} missing (found {entry.seq})", expected_seq)
+        if entry.prev_hash != prev:
+            return LogCheck(False, count, f"entry {entry.seq}: prev_hash does not match entry {entry.seq - 1}",
+                            entry.seq)
+        if _entry_hash(entry.prev_hash, _entry_fields(entry)) != entry.entry_hash:
+            return LogCheck(False, count, f"entry {entry.seq}: content does not match its hash", entry.seq)
+        prev = entry.entry_hash
+        expected_seq += 1
+        count += 1
+    head = LogHead.objects.using(DB).filter(pk=1).first()
+    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
+    if head_seq != count or head_hash != prev:
+        return LogCheck(False, count, f"log head says {head_seq} entries ending {head_hash[:12]}, "
+                                      f"found {count} ending {prev[:12]} (entries removed at the end?)")
+    return LogCheck(True, count)
