@@ -17,6 +17,8 @@ Each seam is a small interface that the other app registers once, in its
   blobs); `record(actor, locked_document, prepared)` inside the numbering transaction makes
   the signed file the document's (refusing if the draft changed meanwhile);
   `after_commit(prepared)` verifies what was signed. A failed seal (wrong PIN) uses no number.
+  `carries_number(prepared)` says whether the prepared file shows the planned number (a
+  .docx draft, or nothing to seal, does not): only then must the number taken be that one.
 - **registration gate** (registered by `vpdt.signing`): `records.services.register_incoming`
   asks `check(document) -> (ok, why)` before vào sổ; a failing document (its received
   signature is modified, invalid, revoked, expired) is refused unless the clerk gives an
@@ -41,6 +43,8 @@ class Sealer(Protocol):
     def record(self, actor, document, prepared) -> Any: ...
 
     def after_commit(self, prepared) -> None: ...
+
+    def carries_number(self, prepared) -> bool: ...
 
 
 class RegistrationGate(Protocol):

@@ -299,7 +299,7 @@ def issue_number(user, document: Document, *, date: dt.date | None = None, pin: 
         raise InvalidState("Văn bản đến không cấp số văn bản đi.", code="NOT_OUTGOING")
     issued = date or numbering.today_in_vietnam()
     sealer = seams.sealer()
-    for _attempt in range(3):
+    for _attempt in range(5):
         outcome = planned = None
         if sealer is not None:
             planned = Document.objects.select_related("agency", "document_type", "drafting_unit").get(pk=document.pk)
@@ -315,8 +315,9 @@ def issue_number(user, document: Document, *, date: dt.date | None = None, pin: 
                 register = numbering.register_for(locked.agency, Direction.OUTGOING, numbering.series_for(locked),
                                                   issued.year)
                 locked.number = numbering.next_number(register)
-                if planned is not None and locked.number != planned.number:
-                    raise _NumberTaken
+                if (planned is not None and locked.number != planned.number
+                        and sealer.carries_number(outcome)):
+                    raise _NumberTaken  # the sealed file shows another number: seal again
                 locked.register = register
                 locked.notation = locked.notation or numbering.notation_for(locked)
                 locked.issued_date = issued

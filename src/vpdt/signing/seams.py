@@ -26,6 +26,9 @@ class AgencySealer:
 
         services.verify_signed(prepared)
 
+    def carries_number(self, prepared) -> bool:
+        return prepared is not None and prepared.blob is not None  # a PDF was filled or sealed
+
 
 class SignatureGate:
     def check(self, document) -> tuple[bool, str]:
