@@ -19,7 +19,6 @@ from vpdt.signing.models import SignatureCheck, SigningKey, TrustAnchor
 @pytest.mark.django_db(databases=["default", "hub"])
 def test_demo_released_documents_verify_valid_and_trusted(settings, tmp_path, blob_dir, monkeypatch, capsys):
     settings.DATA_DIR = tmp_path
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     monkeypatch.setattr("vpdt.demo.loader.EXTENSIONS", ["vpdt.workflow.demo", "vpdt.signing.demo"])
     from vpdt.demo.loader import load_demo
 
