@@ -14,6 +14,8 @@ import time
 
 import pytest
 
+from tests.waiting import wait_until
+
 from . import factories
 from .procs import HubProcess, drain, retrying, run_all, wait_for
 
@@ -134,8 +136,9 @@ def test_province_hub_killed_during_send_delivers_each_once(federation, tmp_path
     # Drain until every package came and no hub holds an open delivery: a duplicate, had a
     # hub made one, would have reached the receiver by then.
     end_leases(federation.values())
-    wait_for(lambda: drain(receiver, tmp_path / "in", received) is not None and expected <= set(received)
-             and settled(federation.values()), timeout=90)
+    wait_until(lambda: drain(receiver, tmp_path / "in", received) is not None and expected <= set(received)
+               and settled(federation.values()), timeout=90, interval=0.2,
+               message="the packages did not all arrive, or a hub still holds an open delivery")
     drain(receiver, tmp_path / "in", received)
     assert {k: v for k, v in received.items() if k != "_docids"} == {sha: 1 for sha in expected}
 
@@ -169,8 +172,9 @@ def test_hub_killed_during_fetch_redelivers_until_acknowledged(federation, tmp_p
     # Drain until every package came and no hub holds an open delivery: a duplicate, had a
     # hub made one, would have reached the receiver by then.
     end_leases(federation.values())
-    wait_for(lambda: drain(receiver, tmp_path / "in", received) is not None and expected <= set(received)
-             and settled(federation.values()), timeout=90)
+    wait_until(lambda: drain(receiver, tmp_path / "in", received) is not None and expected <= set(received)
+               and settled(federation.values()), timeout=90, interval=0.2,
+               message="the packages did not all arrive, or a hub still holds an open delivery")
     drain(receiver, tmp_path / "in", received)
     assert {k: v for k, v in received.items() if k != "_docids"} == {sha: 1 for sha in expected}
     assert receiver.count_receive_edoc() == 0
