@@ -1,25 +1,42 @@
-"""The demo province: every role has an account, documents exist in every state, and the
-accounts printed by `vpdt demo accounts --json` log in."""
+"""The demo province, loaded once for this module as `make run` loads it (every extension):
+every role has an account, documents exist in every state, the accounts printed by `vpdt demo
+accounts --json` log in, and the demo signs for real: released outgoing documents carry the
+signer's and the agency's signatures, valid and trusted for `vpdt pdf verify --trust
+<DATA_DIR>/pki/root.pem`, and the agencies that received them see both verified."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
+from django.test import override_settings
 
 from vpdt.cli import main
+from vpdt.core import blobs
 from vpdt.demo.loader import load_demo
 from vpdt.directory.models import Agency
 from vpdt.directory.roles import Role
 from vpdt.records.choices import Direction, State
-from vpdt.records.models import Document
+from vpdt.records.models import Attachment, Document
+from vpdt.signing.models import SignatureCheck, SigningKey, TrustAnchor
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        load_demo()
-        yield
+def demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The whole demo, once: loading it (signing every released document twice) is the
+    slowest set-up of the suite, and these tests only read it. Its files (blobs, the demo CA,
+    the hub's packages) go to a temporary directory."""
+    root = Path(tmp_path_factory.mktemp("demo"))
+    storages = {**settings.STORAGES, "blobs": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                                               "OPTIONS": {"location": str(root / "blobs")}}}
+    with override_settings(DATA_DIR=root, HUB_DATA_DIR=str(root / "hub"), STORAGES=storages), \
+            django_db_blocker.unblock():
+        lines: list[str] = []
+        load_demo(progress=lines.append)
+        yield SimpleNamespace(data_dir=root, progress=lines)
         from django.core.management import call_command
 
         # The demo registers its agencies in the hub's own store too: empty both.
@@ -60,3 +77,27 @@ def test_demo_accounts_json_and_each_logs_in_seeing_only_its_agency(demo, client
             assert {i["agency_code"] for i in items} <= {account["agency_code"]}
         if account["role"] == Role.CLERK:
             assert items, f"{account['username']} sees no document"
+
+
+@pytest.mark.django_db(databases=["default", "hub"])
+@pytest.mark.slow
+def test_demo_released_documents_verify_valid_and_trusted(demo, capsys):
+    assert any(str(demo.data_dir / "pki") in line for line in demo.progress)
+    assert TrustAnchor.objects.filter(active=True).count() == 1
+    assert SigningKey.objects.filter(agency__isnull=False).exists() and SigningKey.objects.filter(user__isnull=False)
+
+    released = Document.objects.filter(direction=Direction.OUTGOING, state=State.RELEASED)
+    main_file = Attachment.objects.filter(document__in=released, kind=Attachment.Kind.MAIN).order_by("id").first()
+    path = blobs.local_path(main_file.blob)
+    capsys.readouterr()
+    code = main(["pdf", "verify", path, "--trust", str(demo.data_dir / "pki" / "root.pem")])
+    out = json.loads(capsys.readouterr().out)
+    entries = out["signatures"] if isinstance(out, dict) else out
+    assert code == 0
+    assert [e["summary"] for e in entries] == ["valid", "valid"]
+    assert all(e["trusted"] for e in entries)
+
+    checks = SignatureCheck.objects.filter(attachment__blob=main_file.blob)
+    assert checks.count() >= 2  # the original and the copies received elsewhere
+    received = checks.filter(document__direction=Direction.INCOMING)
+    assert received.exists() and set(received.values_list("overall", flat=True)) == {"valid"}
