@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 DEB_PACKAGES := chromium chromium-driver softhsm2 opensc tesseract-ocr tesseract-ocr-vie fonts-dejavu-core
 PG_URL ?= postgres://postgres@127.0.0.1:5432/vpdt
 
-.PHONY: run test test-pg deps venv system-deps lint lock bench clean
+.PHONY: run test test-fast test-pg deps venv system-deps lint lock bench clean
 
 run: deps
 	$(BIN)/vpdt serve --host $(HOST) --port $(PORT) --demo
@@ -24,6 +24,12 @@ test: deps
 	else \
 	  echo "!! PostgreSQL does not answer on 127.0.0.1:5432: the PostgreSQL checks are SKIPPED !!"; \
 	fi
+
+# The same suite on SQLite, in parallel (pytest-xdist, one worker per core; a test file stays on
+# one worker so its module fixtures are made once): a quick check while developing. `make test`
+# stays the whole-suite command.
+test-fast: deps
+	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 # The whole suite again on PostgreSQL (skips loudly if no server answers).
 test-pg: deps

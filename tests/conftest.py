@@ -47,6 +47,17 @@ def pytest_report_header(config):
     return f"vpdt test database: {db['ENGINE'].rsplit('.', 1)[-1]} {db.get('HOST') or ''} {db['NAME']}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hasher():
+    """MD5 instead of PBKDF2 for every test: factories make people by the dozen, and each
+    PBKDF2 hash costs a tenth of a second. No test is about the hasher's strength; the
+    production setting is untouched (processes that tests start keep it)."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @pytest.fixture
 def blob_dir(settings, tmp_path):
     """Blobs of one test in their own directory."""

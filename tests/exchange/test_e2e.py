@@ -15,7 +15,7 @@ import pytest
 from django.db import transaction
 
 from tests import factories
-from tests.hub.procs import HubProcess
+from tests.hub.procs import HubProcess, run_all
 from vpdt.directory.roles import Role
 from vpdt.exchange import inbox, outbox, services
 from vpdt.exchange.models import InboxItem, StatusEvent
@@ -46,25 +46,27 @@ def env(settings, tmp_path, blob_dir):
 @pytest.fixture
 def federation(env, tmp_path):
     national, p1, p2 = HubProcess("national", tmp_path), HubProcess("p1", tmp_path), HubProcess("p2", tmp_path)
-    national.run("add-downstream", "000.00.00.H90", "--system-id", "hub.h90", "--secret", "n-p1")
-    national.run("add-downstream", "000.00.00.H19", "--system-id", "hub.h19", "--secret", "n-p2")
-    p1.run("set-upstream", national.url, "--system-id", "hub.h90", "--secret", "n-p1")
-    p2.run("set-upstream", national.url, "--system-id", "hub.h19", "--secret", "n-p2")
     hubs = {"national": national, "p1": p1, "p2": p2}
+    # Each hub's registry in one process, the three side by side.
+    plan = {national: [("add-downstream", "000.00.00.H90", "--system-id", "hub.h90", "--secret", "n-p1"),
+                       ("add-downstream", "000.00.00.H19", "--system-id", "hub.h19", "--secret", "n-p2")],
+            p1: [("set-upstream", national.url, "--system-id", "hub.h90", "--secret", "n-p1")],
+            p2: [("set-upstream", national.url, "--system-id", "hub.h19", "--secret", "n-p2")]}
+    for code, hub_name in PROVINCES.items():
+        plan[hubs[hub_name]].append(("add-agency", code, f"Cơ quan {code}", "--system-id", f"sys.{code}",
+                                     "--secret", f"secret-{code}"))
+    run_all(plan)
     agencies = {}
     for code, hub_name in PROVINCES.items():
-        hub = hubs[hub_name]
-        hub.run("add-agency", code, f"Cơ quan {code}", "--system-id", f"sys.{code}", "--secret",
-                f"secret-{code}")
-        agency = make_agency(code, f"Cơ quan {code}", endpoint=hub.url, hub_register=False)
+        agency = make_agency(code, f"Cơ quan {code}", endpoint=hubs[hub_name].url, hub_register=False)
         agencies[code] = (agency, factories.person(agency, Role.CLERK, Role.LEADER))
     for hub in hubs.values():
         hub.start()
     yield hubs, agencies
     for hub in hubs.values():
         hub.stop()
-    for hub in hubs.values():
-        assert "OK" in hub.run("verify-log")
+    for out in run_all({hub: [("verify-log",)] for hub in hubs.values()}):
+        assert "OK" in out
 
 
 def pump(predicate, timeout: float = 60.0):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import socket
@@ -48,6 +49,13 @@ class HubProcess:
         assert out.returncode == 0, out.stderr
         return out.stdout
 
+    def spawn(self, *commands: tuple[str, ...]) -> subprocess.Popen:
+        """One process that runs several `vpdt hub` commands on this hub in order: one Python
+        and Django start-up instead of one per command. Wait for it with `finish`."""
+        argv = [["hub", c[0], *self.args(), *c[1:]] for c in commands]
+        return subprocess.Popen([sys.executable, "-c", _RUN_MANY, json.dumps(argv)], env=self.env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
     def start(self, *serve_args: str) -> HubProcess:
         log = open(self.dir / "serve.log", "ab")
         self.proc = subprocess.Popen([*VPDT, "hub", "serve", "--port", str(self.port), *self.args(), *serve_args],
@@ -77,6 +85,31 @@ class HubProcess:
 
     def client(self, system_id: str, secret: str) -> VxpClient:
         return VxpClient(self.url + "/", system_id, secret, timeout=30, sdk_quirks=True)
+
+
+_RUN_MANY = """
+import json, sys
+from vpdt.cli import main
+for argv in json.loads(sys.argv[1]):
+    code = main(argv)
+    if code:
+        sys.exit(code)
+"""
+
+
+def finish(*procs: subprocess.Popen, timeout: float = 120) -> list[str]:
+    """Wait for processes made by `HubProcess.spawn` (they run side by side); their outputs."""
+    outputs = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=timeout)
+        assert proc.returncode == 0, err
+        outputs.append(out)
+    return outputs
+
+
+def run_all(plan: dict[HubProcess, list[tuple[str, ...]]]) -> list[str]:
+    """Each hub's commands in order, the hubs side by side; each hub's output in plan order."""
+    return finish(*(hub.spawn(*commands) for hub, commands in plan.items()))
 
 
 def retrying(call, attempts: int = 200, pause: float = 0.1):

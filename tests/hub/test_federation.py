@@ -6,14 +6,18 @@ data dir, and counts: every package delivered exactly once.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import sqlite3
 import threading
 import time
 
 import pytest
 
+from tests.waiting import wait_until
+
 from . import factories
-from .procs import HubProcess, drain, retrying, wait_for
+from .procs import HubProcess, drain, retrying, run_all, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -27,21 +31,24 @@ G22 = "000.00.00.G22"  # Văn phòng Chính phủ (national hub N)
 @pytest.fixture
 def federation(tmp_path):
     national, p1, p2 = HubProcess("national", tmp_path), HubProcess("p1", tmp_path), HubProcess("p2", tmp_path)
-    national.run("add-downstream", "000.00.00.H53", "--system-id", "hub.h53", "--secret", "n-p1")
-    national.run("add-downstream", "000.00.00.H19", "--system-id", "hub.h19", "--secret", "n-p2")
-    national.run("add-agency", G22, "Văn phòng Chính phủ", "--system-id", "sys.g22", "--secret", "g22")
-    p1.run("add-agency", C1, "UBND xã Phước Lưu", "--system-id", "sys.c1", "--secret", "c1", "--parent", A1)
-    p1.run("add-agency", A1, "UBND tỉnh Tây Ninh", "--system-id", "sys.a1", "--secret", "a1")
-    p2.run("add-agency", C2, "UBND xã X", "--system-id", "sys.c2", "--secret", "c2")
-    p2.run("add-agency", B2, "UBND tỉnh Đồng Nai", "--system-id", "sys.b2", "--secret", "b2")
-    p1.run("set-upstream", national.url, "--system-id", "hub.h53", "--secret", "n-p1")
-    p2.run("set-upstream", national.url, "--system-id", "hub.h19", "--secret", "n-p2")
+    # Each hub's registry in one process, the three side by side (a process per command cost
+    # most of this fixture's time).
+    run_all({
+        national: [("add-downstream", "000.00.00.H53", "--system-id", "hub.h53", "--secret", "n-p1"),
+                   ("add-downstream", "000.00.00.H19", "--system-id", "hub.h19", "--secret", "n-p2"),
+                   ("add-agency", G22, "Văn phòng Chính phủ", "--system-id", "sys.g22", "--secret", "g22")],
+        p1: [("add-agency", C1, "UBND xã Phước Lưu", "--system-id", "sys.c1", "--secret", "c1", "--parent", A1),
+             ("add-agency", A1, "UBND tỉnh Tây Ninh", "--system-id", "sys.a1", "--secret", "a1"),
+             ("set-upstream", national.url, "--system-id", "hub.h53", "--secret", "n-p1")],
+        p2: [("add-agency", C2, "UBND xã X", "--system-id", "sys.c2", "--secret", "c2"),
+             ("add-agency", B2, "UBND tỉnh Đồng Nai", "--system-id", "sys.b2", "--secret", "b2"),
+             ("set-upstream", national.url, "--system-id", "hub.h19", "--secret", "n-p2")],
+    })
     hubs = {"national": national.start(), "p1": p1.start(), "p2": p2.start()}
     yield hubs
     for hub in hubs.values():
         hub.stop()
-    for hub in hubs.values():
-        out = hub.run("verify-log")
+    for out in run_all({hub: [("verify-log",)] for hub in hubs.values()}):
         assert "OK" in out
 
 
@@ -74,6 +81,32 @@ def test_document_reaches_three_receivers_in_two_provinces_and_status_returns(fe
     assert statuses.get(hashlib.sha256(st.read_bytes()).hexdigest()) == 1
 
 
+def _hub_db(hub) -> contextlib.closing[sqlite3.Connection]:
+    return contextlib.closing(sqlite3.connect(hub.dir / "hub.sqlite3", timeout=30))
+
+
+def end_leases(hubs) -> None:
+    """A killed hub leaves the row it was forwarding leased for two minutes; end those leases
+    now, as time would, so the forwarders push them again (the hub upstream must see the same
+    package and make no second copy)."""
+    for hub in hubs:
+        with _hub_db(hub) as db, db:
+            db.execute("UPDATE hub_delivery SET next_attempt_at = '2000-01-01 00:00:00' "
+                       "WHERE route = 'upstream' AND state = 'pending'")
+
+
+def settled(hubs) -> bool:
+    """No delivery open on any hub: nothing is left that could still reach a receiver (each
+    hub's forwarder stores a package before it acknowledges it upstream)."""
+    for hub in hubs:
+        with _hub_db(hub) as db:
+            (open_,) = db.execute("SELECT count(*) FROM hub_delivery WHERE state IN ('pending', 'processing') "
+                                  "AND route != 'refused'").fetchone()
+        if open_:
+            return False
+    return True
+
+
 def _send_all(hub, system, secret, packages, doc_ids):
     client = hub.client(system, secret)
     for pkg in packages:
@@ -100,9 +133,12 @@ def test_province_hub_killed_during_send_delivers_each_once(federation, tmp_path
     receiver = p2.client("sys.c2", "c2")
     received: dict = {}
     expected = {hashlib.sha256(p.read_bytes()).hexdigest() for p in packages}
-    wait_for(lambda: drain(receiver, tmp_path / "in", received) is not None and expected <= set(received),
-             timeout=90)
-    time.sleep(1.0)
+    # Drain until every package came and no hub holds an open delivery: a duplicate, had a
+    # hub made one, would have reached the receiver by then.
+    end_leases(federation.values())
+    wait_until(lambda: drain(receiver, tmp_path / "in", received) is not None and expected <= set(received)
+               and settled(federation.values()), timeout=90, interval=0.2,
+               message="the packages did not all arrive, or a hub still holds an open delivery")
     drain(receiver, tmp_path / "in", received)
     assert {k: v for k, v in received.items() if k != "_docids"} == {sha: 1 for sha in expected}
 
@@ -133,9 +169,12 @@ def test_hub_killed_during_fetch_redelivers_until_acknowledged(federation, tmp_p
             sha = hashlib.sha256((tmp_path / "x.edxml").read_bytes()).hexdigest()
             received[sha] = received.get(sha, 0) + 1
     expected = {hashlib.sha256(p.read_bytes()).hexdigest() for p in packages}
-    wait_for(lambda: drain(receiver, tmp_path / "in", received) is not None and expected <= set(received),
-             timeout=90)
-    time.sleep(1.0)
+    # Drain until every package came and no hub holds an open delivery: a duplicate, had a
+    # hub made one, would have reached the receiver by then.
+    end_leases(federation.values())
+    wait_until(lambda: drain(receiver, tmp_path / "in", received) is not None and expected <= set(received)
+               and settled(federation.values()), timeout=90, interval=0.2,
+               message="the packages did not all arrive, or a hub still holds an open delivery")
     drain(receiver, tmp_path / "in", received)
     assert {k: v for k, v in received.items() if k != "_docids"} == {sha: 1 for sha in expected}
     assert receiver.count_receive_edoc() == 0

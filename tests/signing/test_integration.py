@@ -33,11 +33,6 @@ from .conftest import AGENCY
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _letter(code: str = "……/SKHCN-VP", date_text: str = "Bình Sơn, ngày …… tháng …… năm 2026",
             signer_name: str = "Nguyễn Văn An") -> bytes:
     return samples.official_letter_pdf(

@@ -11,12 +11,6 @@ from vpdt.directory.roles import Role
 from vpdt.workflow.models import ApprovalChain, ApprovalStep
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # Twelve people per test: PBKDF2 would take most of the run.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(db, blob_dir):
     agency = factories.agency(code="000.00.13.H90", abbreviation="SKHCN", name="Sở Khoa học và Công nghệ")

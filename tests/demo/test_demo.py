@@ -1,0 +1,103 @@
+"""The demo province, loaded once for this module as `make run` loads it (every extension):
+every role has an account, documents exist in every state, the accounts printed by `vpdt demo
+accounts --json` log in, and the demo signs for real: released outgoing documents carry the
+signer's and the agency's signatures, valid and trusted for `vpdt pdf verify --trust
+<DATA_DIR>/pki/root.pem`, and the agencies that received them see both verified."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+
+from vpdt.cli import main
+from vpdt.core import blobs
+from vpdt.demo.loader import load_demo
+from vpdt.directory.models import Agency
+from vpdt.directory.roles import Role
+from vpdt.records.choices import Direction, State
+from vpdt.records.models import Attachment, Document
+from vpdt.signing.models import SignatureCheck, SigningKey, TrustAnchor
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The whole demo, once: loading it (signing every released document twice) is the
+    slowest set-up of the suite, and these tests only read it. Its files (blobs, the demo CA,
+    the hub's packages) go to a temporary directory."""
+    root = Path(tmp_path_factory.mktemp("demo"))
+    storages = {**settings.STORAGES, "blobs": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                                               "OPTIONS": {"location": str(root / "blobs")}}}
+    with override_settings(DATA_DIR=root, HUB_DATA_DIR=str(root / "hub"), STORAGES=storages), \
+            django_db_blocker.unblock():
+        lines: list[str] = []
+        load_demo(progress=lines.append)
+        yield SimpleNamespace(data_dir=root, progress=lines)
+        from django.core.management import call_command
+
+        # The demo registers its agencies in the hub's own store too: empty both.
+        for alias in ("default", "hub"):
+            call_command("flush", database=alias, interactive=False, verbosity=0)
+
+
+@pytest.mark.django_db(databases=["default", "hub"])
+@pytest.mark.slow
+def test_demo_province_shape(demo):
+    codes = set(Agency.objects.values_list("code", flat=True))
+    assert "000.00.00.H90" in codes and "000.00.01.H90" in codes
+    levels = {a.code: a.level for a in Agency.objects.all()}
+    assert sum(1 for c in codes if c.startswith("000.00.") and c != "000.00.00.H90") >= 7
+    assert levels["000.01.31.H90"] == 3 and Agency.objects.get(code="000.01.31.H90").parent.code == "000.00.31.H90"
+    assert Document.objects.count() >= 200
+    incoming_states = set(Document.objects.filter(direction=Direction.INCOMING).values_list("state", flat=True))
+    outgoing_states = set(Document.objects.filter(direction=Direction.OUTGOING).values_list("state", flat=True))
+    assert {State.RECEIVED, State.REGISTERED, State.RETURNED, State.COMPLETED} <= incoming_states
+    assert {State.DRAFT, State.IN_REVIEW, State.APPROVED, State.RELEASED, State.RECALLED} <= outgoing_states
+
+
+@pytest.mark.django_db(databases=["default", "hub"])
+@pytest.mark.slow
+def test_demo_accounts_json_and_each_logs_in_seeing_only_its_agency(demo, client, capsys):
+    assert main(["demo", "accounts", "--json"]) == 0
+    accounts = json.loads(capsys.readouterr().out)
+    roles = {a["role"] for a in accounts}
+    assert set(Role.values) <= roles
+    for account in accounts:
+        assert set(account) == {"username", "password", "role", "agency_code", "agency_name"}
+        response = client.post("/api/auth/token", {"username": account["username"], "password": account["password"]},
+                               content_type="application/json")
+        assert response.status_code == 200, account
+        tok = response.json()["token"]
+        items = client.get("/api/documents?page=1", HTTP_AUTHORIZATION=f"Bearer {tok}").json()["items"]
+        if account["agency_code"]:
+            assert {i["agency_code"] for i in items} <= {account["agency_code"]}
+        if account["role"] == Role.CLERK:
+            assert items, f"{account['username']} sees no document"
+
+
+@pytest.mark.django_db(databases=["default", "hub"])
+@pytest.mark.slow
+def test_demo_released_documents_verify_valid_and_trusted(demo, capsys):
+    assert any(str(demo.data_dir / "pki") in line for line in demo.progress)
+    assert TrustAnchor.objects.filter(active=True).count() == 1
+    assert SigningKey.objects.filter(agency__isnull=False).exists() and SigningKey.objects.filter(user__isnull=False)
+
+    released = Document.objects.filter(direction=Direction.OUTGOING, state=State.RELEASED)
+    main_file = Attachment.objects.filter(document__in=released, kind=Attachment.Kind.MAIN).order_by("id").first()
+    path = blobs.local_path(main_file.blob)
+    capsys.readouterr()
+    code = main(["pdf", "verify", path, "--trust", str(demo.data_dir / "pki" / "root.pem")])
+    out = json.loads(capsys.readouterr().out)
+    entries = out["signatures"] if isinstance(out, dict) else out
+    assert code == 0
+    assert [e["summary"] for e in entries] == ["valid", "valid"]
+    assert all(e["trusted"] for e in entries)
+
+    checks = SignatureCheck.objects.filter(attachment__blob=main_file.blob)
+    assert checks.count() >= 2  # the original and the copies received elsewhere
+    received = checks.filter(document__direction=Direction.INCOMING)
+    assert received.exists() and set(received.values_list("overall", flat=True)) == {"valid"}
