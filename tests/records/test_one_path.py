@@ -28,10 +28,6 @@ from vpdt.signing.models import SignatureCheck
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def test_the_apps_register_their_seams():
     from vpdt.exchange.receivers import ReleaseDeliverer

@@ -39,10 +39,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 SLOW = 3.0
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def _letter(subject: str = "Về việc triển khai chữ ký số") -> bytes:
     return samples.official_letter_pdf(
