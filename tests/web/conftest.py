@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.workflow.conftest import fast_passwords, world  # noqa: F401 - fixtures shared with tests/workflow
+from tests.workflow.conftest import world  # noqa: F401 - fixtures shared with tests/workflow
 
 
 @pytest.fixture
