@@ -43,6 +43,13 @@ def _keys(ca: pki.DemoCA, leaders: list[User], agencies: list[Agency]) -> None:
 
 def _sign_released(leaders_by_name: dict[tuple[int, str], User]) -> int:
     signed = 0
+    opened: dict[int, object] = {}  # each key opened once for the whole demo, not per document
+
+    def signer_for(key):
+        if key.pk not in opened:
+            opened[key.pk] = signing.open_signer(key)
+        return opened[key.pk]
+
     docs = (Document.objects.filter(direction=Direction.OUTGOING, state=State.RELEASED)
             .select_related("agency").order_by("id"))
     for doc in docs:
@@ -50,12 +57,13 @@ def _sign_released(leaders_by_name: dict[tuple[int, str], User]) -> int:
         leader = leaders_by_name.get((doc.agency_id, doc.signer_name))
         if main is None or leader is None or not signing.is_pdf(main.name, main.content_type):
             continue
-        person = signing.open_signer(signing.key_of(user=leader))
+        person_key = signing.key_of(user=leader)
+        person = signer_for(person_key)
         agency_key = signing.key_of(agency=doc.agency)
-        seal = signing.open_signer(agency_key)
+        seal = signer_for(agency_key)
         first, second = io.BytesIO(), io.BytesIO()
         pdf.sign_as_signer(signing._read(main.blob), first, person, signer_name=doc.signer_name,
-                           title=signing._title(doc, leader), image=bytes(signing.key_of(user=leader).image))
+                           title=signing._title(doc, leader), image=bytes(person_key.image))
         pdf.sign_as_agency(first.getvalue(), second, seal, seal_image=bytes(agency_key.image))
         old = main.blob_id
         blob = blobs.store_stream(io.BytesIO(second.getvalue()), max_bytes=1 << 40)
@@ -72,6 +80,8 @@ def _sign_released(leaders_by_name: dict[tuple[int, str], User]) -> int:
                     "document_id": copy.document_id, "overall": check.overall, "signatures": check.signatures,
                     "detail": check.detail, "checked_at": now})
         signed += 1
+    for signer in opened.values():
+        signing._close(signer)
     return signed
 
 

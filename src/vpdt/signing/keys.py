@@ -66,18 +66,31 @@ class SoftwareKey:
 
     @classmethod
     def from_pkcs12(cls, data: bytes, password: str) -> SoftwareKey:
+        # One parse: decrypting a PKCS#12 (its key derivation) is most of the cost of opening a
+        # key, so the asn1 objects pyHanko needs are translated from cryptography's.
+        from pyhanko.keys.internal import (
+            translate_pyca_cryptography_cert_to_asn1,
+            translate_pyca_cryptography_key_to_asn1,
+        )
+        from pyhanko_certvalidator.registry import SimpleCertificateStore
+
         try:
-            signer = signers.SimpleSigner.load_pkcs12_data(data, (), passphrase=password.encode() if password else None)
+            pyca_key, pyca_cert, pyca_others = pkcs12.load_key_and_certificates(
+                data, password.encode() if password else None)
         except ValueError as exc:
             raise SigningError(
                 "KEY_BAD_PASSWORD",
                 "Không mở được khóa ký: sai mật khẩu hoặc tệp khóa không hợp lệ.",
-                f"PKCS#12 could not be decrypted: {exc.__cause__ or exc}",
+                f"PKCS#12 could not be decrypted: {exc}",
             ) from exc
-        if signer.signing_cert is None or signer.signing_key is None:
+        if pyca_cert is None or pyca_key is None:
             raise SigningError("KEY_INVALID", "Tệp khóa ký không chứa khóa và chứng thư số.", "PKCS#12 without key or cert")
-        pyca_key, _, _ = pkcs12.load_key_and_certificates(data, password.encode() if password else None)
-        return cls(_CachedKeySigner(signer, pyca_key))
+        registry = SimpleCertificateStore()
+        registry.register_multiple({translate_pyca_cryptography_cert_to_asn1(c) for c in pyca_others})
+        base = signers.SimpleSigner(signing_key=translate_pyca_cryptography_key_to_asn1(pyca_key),
+                                    signing_cert=translate_pyca_cryptography_cert_to_asn1(pyca_cert),
+                                    cert_registry=registry)
+        return cls(_CachedKeySigner(base, pyca_key))
 
     @classmethod
     def from_file(cls, path, password: str) -> SoftwareKey:
