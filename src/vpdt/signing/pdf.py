@@ -243,12 +243,13 @@ def sign_pdf(
         spec = None
         if box is not None:
             spec = fields.SigFieldSpec(sig_field_name=field_name, on_page=page_index, box=tuple(round(v, 2) for v in box))
-        pdf_signer = signers.PdfSigner(
-            meta, signer=signer.pyhanko_signer(), timestamper=timestamper, stamp_style=style, new_field_spec=spec
-        )
+        cms_signer = signer.pyhanko_signer()
+        pdf_signer = signers.PdfSigner(meta, signer=cms_signer, timestamper=timestamper, stamp_style=style,
+                                       new_field_spec=spec)
+        reserved = None if (timestamper or embed_revocation) else _reserved_bytes(cms_signer)
         try:
             with _output(dst) as out:
-                outside_event_loop(pdf_signer.sign_pdf, writer, output=out)
+                outside_event_loop(pdf_signer.sign_pdf, writer, bytes_reserved=reserved, output=out)
         except SigningError:
             raise
         except PyhankoSigningError as exc:
@@ -257,6 +258,19 @@ def sign_pdf(
             if tsa_url and "imestamp" in f"{type(exc).__name__}{exc}":
                 raise SigningError("TSA_UNAVAILABLE", "Không lấy được dấu thời gian từ máy chủ cấp dấu thời gian.", str(exc)) from exc
             raise SigningError("SIGN_FAILED", "Ký số không thành công.", f"{field_name}: {type(exc).__name__}: {exc}") from exc
+
+
+def _reserved_bytes(cms_signer) -> int | None:
+    """Room for the CMS signature without a dry run: pyHanko otherwise signs twice to measure it
+    (with a token or a remote signer, that dry run costs a round trip). Without a timestamp or
+    embedded revocation data the container is the certificates it carries plus the signed
+    attributes and the signature value (a few hundred bytes to 1 KB): 8 KB covers those with room."""
+    cert = getattr(cms_signer, "signing_cert", None)
+    if cert is None:
+        return None
+    registry = getattr(cms_signer, "cert_registry", None) or ()
+    size = 8192 + len(cert.dump()) + sum(len(c.dump()) for c in registry)
+    return size + size % 2  # pyHanko wants an even size
 
 
 def sign_as_signer(src, dst, signer: Signer, *, signer_name: str, title: str, image, page: int = -1, **kw) -> None:
