@@ -216,6 +216,10 @@ VPDT_TASK_WORKERS = int(os.environ.get("VPDT_TASK_WORKERS", "2"))
 # handling it: a worker killed meanwhile leaves it due again after this (the hub recognises
 # a package sent twice; a package received twice is recorded once).
 EXCHANGE_LEASE_SECONDS = float(os.environ.get("VPDT_EXCHANGE_LEASE_SECONDS", "300"))
+# How often an idle exchange sends its outbox (a new message wakes it at once anyway) and
+# polls the hub for packages and statuses: the floor of how soon a receiver sees a document.
+EXCHANGE_SEND_INTERVAL_SECONDS = float(os.environ.get("VPDT_EXCHANGE_SEND_SECONDS", "2"))
+EXCHANGE_POLL_INTERVAL_SECONDS = float(os.environ.get("VPDT_EXCHANGE_POLL_SECONDS", "5"))
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

@@ -31,7 +31,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(databases
 SENDER = "000.00.01.H90"
 RECEIVER = "000.00.02.H90"
 REDIS = ("127.0.0.1", 6379)
-DOCUMENTS = 40
+DOCUMENTS = 30  # enough that a kill lands with three sent and ten still waiting
+EMBEDDED_DOCUMENTS = 12  # the SQLite queue's run proves the path, not a kill
 
 
 def _redis_answers() -> bool:
@@ -72,11 +73,11 @@ def agencies(settings, tmp_path, blob_dir):
     assert "OK" in hub.run("verify-log")
 
 
-def _release_many(agencies) -> list[Document]:
+def _release_many(agencies, count: int = DOCUMENTS) -> list[Document]:
     sender, clerk = agencies[SENDER]
     receiver = agencies[RECEIVER][0]
     return [released(sender, clerk, [receiver], subject=f"Văn bản {i}", attachment=b"%PDF" + bytes(200_000))
-            for i in range(DOCUMENTS)]
+            for i in range(count)]
 
 
 def _all_back(docs) -> bool:
@@ -114,7 +115,8 @@ class WorkerProcess:
                         VPDT_DATABASE_URL=_database_url("default"), VPDT_HUB_DATABASE_URL=_database_url("hub"),
                         VPDT_DATA_DIR=str(tmp_path), VPDT_BLOB_DIR=str(blob_dir),
                         # a message leased by a killed worker is due again soon
-                        VPDT_EXCHANGE_LEASE_SECONDS="3", VPDT_LOG_LEVEL="INFO")
+                        VPDT_EXCHANGE_LEASE_SECONDS="3", VPDT_LOG_LEVEL="INFO",
+                        VPDT_EXCHANGE_POLL_SECONDS="1")  # statuses come back sooner: a shorter test
         self.env.pop("VPDT_TEST_DATABASE_URL", None)
         self.env.pop("DJANGO_SETTINGS_MODULE", None)
         self.proc: subprocess.Popen | None = None
@@ -182,10 +184,11 @@ def test_sqlite_queue_in_process_delivers_each_document_once(agencies, tmp_path,
     from vpdt.core import tasks
 
     monkeypatch.setattr(tasks.huey, "storage", SqliteStorage(tasks.huey.name, filename=str(tmp_path / "tasks.sqlite3")))
+    monkeypatch.setattr(tasks._jobs["exchange.receive"], "every", 1.0)  # polls sooner: a shorter test
     hub, people = agencies
     consumer = tasks.start_in_thread(workers=2)
     try:
-        docs = _release_many(people)  # each release wakes exchange.send on commit
+        docs = _release_many(people, EMBEDDED_DOCUMENTS)  # each release wakes exchange.send on commit
         wait_for(lambda: _all_back(docs), timeout=180, pause=0.2)
     finally:
         consumer.stop(graceful=True)

@@ -15,12 +15,12 @@ from vpdt.exchange import inbox, outbox
 from vpdt.exchange.models import OutboxMessage
 
 
-@tasks.job("exchange.send", every=float(getattr(settings, "EXCHANGE_SEND_INTERVAL_SECONDS", 2.0)))
+@tasks.job("exchange.send", every=settings.EXCHANGE_SEND_INTERVAL_SECONDS)
 def send() -> int:
     return outbox.send_pending()
 
 
-@tasks.job("exchange.receive", every=float(getattr(settings, "EXCHANGE_POLL_INTERVAL_SECONDS", 5.0)))
+@tasks.job("exchange.receive", every=settings.EXCHANGE_POLL_INTERVAL_SECONDS)
 def receive() -> int:
     return inbox.poll_all()
 
