@@ -152,10 +152,10 @@ def _run(args, port: int, hub_pid: int) -> int:
     from vpdt.directory.models import Agency
     from vpdt.exchange import services
     from vpdt.exchange.models import StatusEvent
-    from vpdt.records import signals
+    from vpdt.records import services as records
     from vpdt.records.choices import Direction, RecipientKind, State
     from vpdt.records.models import Attachment, Document, DocumentType, Recipient
-    from vpdt.records.services import add_attachment, set_state
+    from vpdt.records.services import add_attachment
 
     endpoint = f"http://127.0.0.1:{port}"
     agencies = {}
@@ -175,10 +175,12 @@ def _run(args, port: int, hub_pid: int) -> int:
                                           notation="UBND-VP", subject=f"Văn bản đo {counter['n']}")
             add_attachment(None, doc, io.BytesIO(payload), "vb.pdf", content_type="application/pdf",
                            kind=Attachment.Kind.MAIN)
-            recipient = Recipient.objects.create(document=doc, kind=RecipientKind.AGENCY,
-                                                 agency=agencies[RECEIVER], organ_id=RECEIVER)
-            set_state(doc, State.RELEASED, None, "document.release")
-            signals.document_released.send(sender=Document, document=doc, recipients=[recipient], user=None)
+            # Records' own services, as workflow.release calls them: the exchange's deliverer
+            # (records.seams) writes the package and the outbox message in this transaction.
+            recipients = records.replace_recipients(
+                None, doc, [Recipient(document=doc, kind=RecipientKind.AGENCY, agency=agencies[RECEIVER],
+                                      organ_id=RECEIVER)], recipients_text=f"- Cơ quan {RECEIVER};")
+            records.release(None, doc, recipients)
         return doc
 
     from vpdt.core import tasks
