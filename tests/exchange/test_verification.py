@@ -101,3 +101,25 @@ def test_a_verification_that_fails_loses_nothing(province, trusted, monkeypatch)
     assert not SignatureCheck.objects.filter(document=incoming).exists()  # the page: "chưa kiểm tra"
     monkeypatch.undo()
     assert [c.overall for c in signing.verify_received(incoming)] == ["valid"]  # a later run completes it
+
+
+def test_a_file_received_again_checks_only_the_new_document(province, trusted, monkeypatch):
+    """Blobs are shared by content: three documents carrying the same signed file are three
+    verifications, not 1 + 2 + 3 (each package re-reading every earlier document)."""
+    (a, clerk), (b, _) = province[SENDER], province[RECEIVER]
+    seen: list[int] = []
+    verify = signing.verify_received
+
+    def counting(document):
+        seen.append(document.pk)
+        return verify(document)
+
+    monkeypatch.setattr(signing, "verify_received", counting)
+    for i in range(3):
+        released(a, clerk, [b], subject=f"Văn bản cùng tệp {i}", attachment=trusted)
+        run_exchange()
+
+    received = list(Document.objects.filter(agency=b, direction=Direction.INCOMING).order_by("id")
+                    .values_list("pk", flat=True))
+    assert len(received) == 3 and seen == received
+    assert SignatureCheck.objects.filter(document__in=received, overall="valid").count() == 3

@@ -137,6 +137,7 @@ def ingest_file(connection: HubConnection, hub_doc_id: str, path: str, *, to_cod
         "signature_subject": (sig.signer_subject or "")[:500],
         "warnings": [str(w) for w in package.warnings][:50],
     }
+    stored_from = timezone.now()
     try:
         with transaction.atomic():
             item = InboxItem(connection=connection, hub_doc_id=hub_doc_id, outcome=InboxItem.STORED, **fields)
@@ -150,17 +151,20 @@ def ingest_file(connection: HubConnection, hub_doc_id: str, path: str, *, to_cod
     except IntegrityError:
         # Processed concurrently by another worker: that one recorded it.
         return InboxItem.objects.get(connection=connection, hub_doc_id=hub_doc_id)
-    _verify_received(agency, package)
+    _verify_received(agency, package, stored_from)
     return item
 
 
-def _verify_received(agency: Agency, package) -> None:
+def _verify_received(agency: Agency, package, stored_from) -> None:
     """After the inbox transaction has committed: verify the signatures of the PDFs it stored.
 
     Verifying hashes every byte of a file, so it runs outside the transaction (no write lock
     held meanwhile), through the signing app's one seam, `signing.services.verify_received`.
     It covers every document the package's files joined: a new document, a paper registration
     it reconciled with, the copies an update reached. Until then the page shows "chưa kiểm tra".
+    Only attachments stored from `stored_from` on count: blobs are shared by content, so the
+    same file received before belongs to documents already verified (without that bound every
+    package re-read all of them: quadratic in the number of identical files).
     """
     if package.kind != "document" or not django_apps.is_installed("vpdt.signing"):
         return
@@ -169,7 +173,8 @@ def _verify_received(agency: Agency, package) -> None:
     shas = [att.stored[0].pk for att in package.attachments if att.stored]
     if not shas:
         return
-    for document in (Document.objects.filter(agency=agency, direction=Direction.INCOMING, attachments__blob_id__in=shas)
+    for document in (Document.objects.filter(agency=agency, direction=Direction.INCOMING, attachments__blob_id__in=shas,
+                                             attachments__created_at__gte=stored_from)
                      .distinct().order_by("id")):
         signing.verify_received(document)
 
