@@ -261,16 +261,16 @@ def sign_pdf(
 
 
 def _reserved_bytes(cms_signer) -> int | None:
-    """Room for the CMS signature without a dry run: pyHanko otherwise signs twice to measure it
-    (with a token or a remote signer, that dry run costs a round trip). Without a timestamp or
-    embedded revocation data the container is the certificates it carries plus the signed
-    attributes and the signature value (a few hundred bytes to 1 KB): 8 KB covers those with room."""
+    """Room for the CMS signature without a dry run (pyHanko otherwise builds the whole
+    signature container once more just to measure it). Without a timestamp or embedded
+    revocation data the container is the certificates it carries, the signed attributes and
+    the signature value (under 1 KB for RSA-4096) plus DER framing: the certificates' size and
+    2 KB of room. pyHanko counts this room in hex digits, two per byte."""
     cert = getattr(cms_signer, "signing_cert", None)
     if cert is None:
         return None
     registry = getattr(cms_signer, "cert_registry", None) or ()
-    size = 8192 + len(cert.dump()) + sum(len(c.dump()) for c in registry)
-    return size + size % 2  # pyHanko wants an even size
+    return 2 * (2048 + len(cert.dump()) + sum(len(c.dump()) for c in registry))
 
 
 def sign_as_signer(src, dst, signer: Signer, *, signer_name: str, title: str, image, page: int = -1, **kw) -> None:
