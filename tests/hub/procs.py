@@ -33,7 +33,9 @@ class HubProcess:
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
         self.env = dict(os.environ, VPDT_HUB_POLL_SECONDS="0.2", VPDT_HUB_RETRY_BASE_SECONDS="0.2",
-                        VPDT_HUB_RETRY_MAX_SECONDS="2", VPDT_HUB_MIN_FREE_MB="0")
+                        VPDT_HUB_RETRY_MAX_SECONDS="2", VPDT_HUB_MIN_FREE_MB="0",
+                        # a hub killed mid-push lets the package go again within the tests' waits
+                        VPDT_HUB_FORWARD_LEASE_SECONDS="5")
         self.env.pop("DJANGO_SETTINGS_MODULE", None)
 
     @property

@@ -10,7 +10,7 @@ dir. Chosen by the CLI through the environment:
 - VPDT_HUB_SECRET_KEY   encrypts system secrets at rest (default: generated once into
                          <data dir>/secret.key)
 - VPDT_HUB_MAX_PACKAGE_MB, VPDT_HUB_MIN_FREE_MB, VPDT_HUB_RETRY_BASE_SECONDS,
-  VPDT_HUB_RETRY_MAX_SECONDS, VPDT_HUB_POLL_SECONDS
+  VPDT_HUB_RETRY_MAX_SECONDS, VPDT_HUB_POLL_SECONDS, VPDT_HUB_FORWARD_LEASE_SECONDS
 - VPDT_HUB_TASKS        the federation job's queue (Huey): "sqlite" (default, a file in
                          the data dir) or "redis" (VPDT_REDIS_URL)
 """
@@ -78,6 +78,9 @@ HUB_MIN_FREE_BYTES = int(float(os.environ.get("VPDT_HUB_MIN_FREE_MB", "16")) * M
 HUB_RETRY_BASE_SECONDS = float(os.environ.get("VPDT_HUB_RETRY_BASE_SECONDS", "1"))
 HUB_RETRY_MAX_SECONDS = float(os.environ.get("VPDT_HUB_RETRY_MAX_SECONDS", "600"))
 HUB_POLL_SECONDS = float(os.environ.get("VPDT_HUB_POLL_SECONDS", "2"))
+# A package being pushed to the upper hub is leased this long: a hub killed mid-push leaves it
+# due again after that (the upper hub recognises the same package sent twice).
+HUB_FORWARD_LEASE_SECONDS = float(os.environ.get("VPDT_HUB_FORWARD_LEASE_SECONDS", "120"))
 
 # The federation job runs on vpdt.core.tasks (Huey), its queue in this hub's data dir.
 VPDT_TASKS = os.environ.get("VPDT_HUB_TASKS", "sqlite").lower()

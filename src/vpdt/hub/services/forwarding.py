@@ -28,8 +28,10 @@ def due_forwards(limit: int = 50) -> list[Delivery]:
     ).select_related("package").order_by("next_attempt_at", "id")[:limit])
 
 
-def claim_forward(delivery: Delivery, lease_seconds: float = 120) -> bool:
+def claim_forward(delivery: Delivery, lease_seconds: float | None = None) -> bool:
     """Lease a due row so two forwarder processes do not send it at once (a retry is harmless anyway)."""
+    if lease_seconds is None:
+        lease_seconds = float(getattr(settings, "HUB_FORWARD_LEASE_SECONDS", 120))
     return bool(Delivery.objects.using(DB).filter(pk=delivery.pk, state=Delivery.PENDING,
                                                   next_attempt_at=delivery.next_attempt_at).update(
         next_attempt_at=timezone.now() + timedelta(seconds=lease_seconds)))
