@@ -7,7 +7,7 @@ vpdt.urls only when the workflow app is installed: these views call its services
 
 from django.urls import path
 
-from vpdt.web.views import actions, delegation, document, incoming, lists, notifications, outgoing
+from vpdt.web.views import actions, delegation, document, files, incoming, lists, notifications, outgoing
 
 app_name = "workflow"
 
@@ -21,7 +21,7 @@ urlpatterns = [
     path("van-ban/<int:pk>/", document.document, name="document"),
     path("van-ban/<int:pk>/phan-cong/", incoming.assign_form, name="assign"),
     path("van-ban/<int:pk>/<slug:action>/", actions.act, name="act"),
-    path("phien-ban/<int:pk>/", document.version_file, name="version"),
+    path("phien-ban/<int:pk>/", files.version_file, name="version"),
     path("thong-bao/", notifications.notification_list, name="notifications"),
     path("thong-bao/dem/", notifications.notification_count, name="notification_count"),
     path("thong-bao/<int:pk>/", notifications.notification_open, name="notification"),

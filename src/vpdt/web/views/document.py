@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vpdt.core import blobs
-from vpdt.core.errors import NotFound, PermissionDenied
 from vpdt.records.choices import Direction, State
-from vpdt.records.models import Document, DraftVersion
-from vpdt.records.permissions import get_visible, visible_documents
+from vpdt.records.models import Document
+from vpdt.records.permissions import visible_documents
 from vpdt.web import forms
 from vpdt.web.timeline import timeline
 from vpdt.web.views.action_table import blank_forms
@@ -105,17 +102,4 @@ def render_document(request, doc: Document, *, failed: tuple[str, forms.ActionFo
 def document(request, doc: Document):
     return render_document(request, doc)
 
-
-@login_required
-def version_file(request, pk: int):
-    version = DraftVersion.objects.filter(pk=pk).first()
-    if version is None:
-        raise Http404("Không tìm thấy tệp.")
-    try:
-        get_visible(request.user, version.document_id)
-    except (NotFound, PermissionDenied) as exc:
-        raise Http404(exc.message) from exc
-    return FileResponse(blobs.open_blob(version.blob_id), content_type=version.content_type or
-                        "application/octet-stream", filename=version.name,
-                        as_attachment=not version.name.lower().endswith(".pdf"))
 

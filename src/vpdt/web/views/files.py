@@ -7,8 +7,18 @@ from django.http import FileResponse, Http404
 
 from vpdt.core import blobs
 from vpdt.core.errors import NotFound, PermissionDenied
-from vpdt.records.models import Attachment
+from vpdt.records.models import Attachment, DraftVersion
 from vpdt.records.permissions import get_visible
+
+
+def _stream(user, document_id: int, blob_id: str, name: str, content_type: str, *, as_attachment: bool):
+    """The file of a document `user` may see, streamed from the blob store; 404 otherwise."""
+    try:
+        get_visible(user, document_id)
+    except (NotFound, PermissionDenied) as exc:
+        raise Http404(exc.message) from exc
+    return FileResponse(blobs.open_blob(blob_id), content_type=content_type or "application/octet-stream",
+                        filename=name, as_attachment=as_attachment)
 
 
 @login_required
@@ -16,10 +26,15 @@ def attachment_download(request, pk: int):
     attachment = Attachment.objects.filter(pk=pk).select_related("document").first()
     if attachment is None:
         raise Http404("Không tìm thấy tệp.")
-    try:
-        get_visible(request.user, attachment.document_id)
-    except (NotFound, PermissionDenied) as exc:
-        raise Http404(exc.message) from exc
-    return FileResponse(blobs.open_blob(attachment.blob_id), content_type=attachment.content_type or
-                        "application/octet-stream", filename=attachment.name,
-                        as_attachment=request.GET.get("download") == "1")
+    return _stream(request.user, attachment.document_id, attachment.blob_id, attachment.name,
+                   attachment.content_type, as_attachment=request.GET.get("download") == "1")
+
+
+@login_required
+def version_file(request, pk: int):
+    """A draft version: a PDF opens in the page's viewer, a .docx downloads."""
+    version = DraftVersion.objects.filter(pk=pk).first()
+    if version is None:
+        raise Http404("Không tìm thấy tệp.")
+    return _stream(request.user, version.document_id, version.blob_id, version.name, version.content_type,
+                   as_attachment=not version.name.lower().endswith(".pdf"))
