@@ -9,17 +9,12 @@ import time
 import pytest
 from huey.storage import MemoryStorage
 
+from tests.waiting import wait_until
 from vpdt.core import tasks
 
 
 def wait_for(predicate, timeout: float = 10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.01)
-    raise TimeoutError("condition not reached")
+    return wait_until(predicate, timeout=timeout, interval=0.01)
 
 
 @pytest.fixture

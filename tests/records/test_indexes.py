@@ -4,14 +4,12 @@ the search triggers are put back after migrate)."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import textwrap
 
 import pytest
 from django.db import connection
+
+from tests.fresh_process import run_django_script
 
 # name: (columns, orders) as the lists' queries need them (records.listing, BENCHMARKS.md).
 DOCUMENT_INDEXES = {
@@ -112,13 +110,7 @@ _SCRIPT = textwrap.dedent("""
 
 @pytest.mark.slow
 def test_indexes_survive_a_table_remake_and_the_hand_over_migrations_reverse(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VPDT_")}
-    env.update(VPDT_DATABASE_URL=f"sqlite:///{tmp_path / 'vpdt.sqlite3'}",
-               VPDT_HUB_DATABASE_URL=f"sqlite:///{tmp_path / 'hub.sqlite3'}",
-               VPDT_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="vpdt.settings")
-    done = subprocess.run([sys.executable, "-c", _SCRIPT], env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    states = json.loads(done.stdout.strip().splitlines()[-1])
+    states = run_django_script(_SCRIPT, tmp_path)
     for state, (documents, assignments, triggers) in states.items():
         assert set(DOCUMENT_INDEXES) <= set(documents), state
         assert set(ASSIGNMENT_INDEXES) <= set(assignments), state

@@ -4,16 +4,13 @@ carried over by exchange migration 0004; secrets survive a rotation of SECRET_KE
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import textwrap
 
 import pytest
 from lxml import etree
 
 from tests import factories
+from tests.fresh_process import run_django_script
 from tests.signing.conftest import AGENCY
 from vpdt.core.sealed import SealedError, Sealer
 from vpdt.edxml.signature import verify_header
@@ -123,13 +120,7 @@ _SCRIPT = textwrap.dedent("""
 
 @pytest.mark.slow
 def test_exchange_keys_are_carried_into_the_key_store_and_back(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VPDT_")}
-    env.update(VPDT_DATABASE_URL=f"sqlite:///{tmp_path / 'vpdt.sqlite3'}",
-               VPDT_HUB_DATABASE_URL=f"sqlite:///{tmp_path / 'hub.sqlite3'}",
-               VPDT_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="vpdt.settings")
-    done = subprocess.run([sys.executable, "-c", _SCRIPT], env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    out = json.loads(done.stdout.strip().splitlines()[-1])
+    out = run_django_script(_SCRIPT, tmp_path)
     # The damaged key of G02 could sign nothing before: not carried (a new one is generated at first use).
     assert out["moved"] == [["000.00.00.G01", "packages", "Khóa ký gói tin (tự sinh)"]]
     assert out["same_key"] is True
