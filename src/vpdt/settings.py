@@ -147,6 +147,30 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
 ]
 
+# --- oidc: single sign-on through the province's OpenID Connect provider (vpdt.directory.sso,
+# mozilla-django-oidc). Off unless VPDT_OIDC_ISSUER and VPDT_OIDC_CLIENT_ID are set; then the
+# login page shows the single sign-on button. Endpoints come from the issuer's discovery
+# document (or VPDT_OIDC_DISCOVERY_URL). A first sign-in links the provider's identity to the
+# one active person whose user name (claim preferred_username) or verified e-mail (claim
+# email) matches VPDT_OIDC_MATCH_CLAIM; nobody is ever created.
+VPDT_OIDC_ISSUER = os.environ.get("VPDT_OIDC_ISSUER", "").rstrip("/")
+VPDT_OIDC_DISCOVERY_URL = os.environ.get("VPDT_OIDC_DISCOVERY_URL", "")
+VPDT_OIDC_MATCH_CLAIM = os.environ.get("VPDT_OIDC_MATCH_CLAIM", "preferred_username")
+OIDC_RP_CLIENT_ID = os.environ.get("VPDT_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("VPDT_OIDC_CLIENT_SECRET", "")
+OIDC_RP_SCOPES = os.environ.get("VPDT_OIDC_SCOPES", "openid profile email")
+OIDC_TIMEOUT = float(os.environ.get("VPDT_OIDC_TIMEOUT_SECONDS", "10"))
+OIDC_RP_SIGN_ALGO = "RS256"  # ID tokens verified with the provider's JWKS
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_CREATE_USER = False
+OIDC_AUTHENTICATION_CALLBACK_URL = "web:sso_callback"
+if VPDT_OIDC_ISSUER and OIDC_RP_CLIENT_ID:
+    AUTHENTICATION_BACKENDS = [
+        *globals().get("AUTHENTICATION_BACKENDS", ["django.contrib.auth.backends.ModelBackend"]),
+        "vpdt.directory.sso.ProvinceSSOBackend",
+    ]
+
 # Vietnamese first, English available.
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]

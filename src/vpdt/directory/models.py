@@ -169,3 +169,31 @@ class RoleAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.get_role_display()} – {self.agency.abbreviation}"
+
+
+class ExternalIdentity(models.Model):
+    """A person's account at the province's single sign-on (issuer + subject), linked to one user.
+
+    Written only by `vpdt.directory.sso.resolve` on the first sign-in through that provider;
+    later sign-ins find the person by this link alone, whatever the provider's other claims say.
+    """
+
+    issuer = models.CharField("nhà cung cấp định danh", max_length=255)
+    subject = models.CharField("mã định danh tại nhà cung cấp", max_length=255)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="external_identities",
+                             verbose_name="cán bộ")
+    matched_by = models.CharField("liên kết theo", max_length=64, blank=True,
+                                  help_text="Thông tin của nhà cung cấp đã dùng để nhận ra cán bộ lần đầu.")
+    linked_at = models.DateTimeField("thời điểm liên kết", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "tài khoản đăng nhập một cửa"
+        verbose_name_plural = "tài khoản đăng nhập một cửa"
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="external_identity_unique"),
+            # One account per person at each provider: a second one is a new person or a takeover.
+            models.UniqueConstraint(fields=["issuer", "user"], name="external_identity_one_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.issuer}"

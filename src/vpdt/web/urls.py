@@ -6,13 +6,16 @@ The daily work's pages are in vpdt.web.work_urls.
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from vpdt.web.views import files
+from vpdt.web.views import files, sso
 
 app_name = "web"
 
 urlpatterns = [
     path("dang-nhap/", auth_views.LoginView.as_view(template_name="web/login.html",
                                                     redirect_authenticated_user=True), name="login"),
+    # Single sign-on (OpenID Connect), answering 404 unless VPDT_OIDC_ISSUER is set.
+    path("dang-nhap/mot-cua/", sso.Start.as_view(), name="sso_start"),
+    path("dang-nhap/mot-cua/xac-thuc/", sso.Callback.as_view(), name="sso_callback"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("tep/<int:pk>/", files.attachment_download, name="attachment"),
 ]
