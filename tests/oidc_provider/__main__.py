@@ -36,7 +36,7 @@ def main(config_path: str) -> None:
     from django.core.management import call_command
 
     django.setup()
-    call_command("migrate", verbosity=0, interactive=False)
+    call_command("migrate", verbosity=0, interactive=False, run_syncdb=True)
 
     from django.contrib.auth.models import User
     from oauth2_provider.models import Application
