@@ -247,3 +247,32 @@ def test_a_forged_state_is_refused(client, configured, person):
     answer = client.get(forged, follow=True)
     assert "_auth_user_id" not in client.session
     assert "Đăng nhập một cửa không thành công" in answer.content.decode()
+
+
+def test_an_agency_admin_removes_a_link_of_their_people_and_it_is_audited(client, person):
+    sso.resolve(ISSUER, {"sub": "u-1", "preferred_username": "tran.thi.mai"})
+    link = ExternalIdentity.objects.get()
+    admin = factories.person(person.agency, Role.AGENCY_ADMIN, username="qtri")
+    admin.is_staff = True
+    admin.save()
+    client.force_login(admin)
+    assert client.get("/admin/directory/externalidentity/").status_code == 200
+    assert client.get("/admin/directory/externalidentity/add/").status_code == 403
+    answer = client.post(f"/admin/directory/externalidentity/{link.pk}/delete/", {"post": "yes"})
+    assert answer.status_code == 302 and not ExternalIdentity.objects.exists()
+    entry = AuditEntry.objects.get(action="sso.unlink")
+    assert entry.actor_id == admin.pk and entry.object_id == str(person.pk) and entry.detail["sub"] == "u-1"
+    # The next sign-in matches by the claim again, possibly to the provider's new account.
+    assert sso.resolve(ISSUER, {"sub": "u-2", "preferred_username": "tran.thi.mai"}) == person
+
+
+def test_an_admin_of_another_agency_does_not_see_the_link(client, person):
+    sso.resolve(ISSUER, {"sub": "u-1", "preferred_username": "tran.thi.mai"})
+    other = factories.person(factories.agency(), Role.AGENCY_ADMIN, username="qtri_khac")
+    other.is_staff = True
+    other.save()
+    client.force_login(other)
+    assert "u-1" not in client.get("/admin/directory/externalidentity/").content.decode()
+    link = ExternalIdentity.objects.get()
+    assert client.post(f"/admin/directory/externalidentity/{link.pk}/delete/", {"post": "yes"}).status_code in (302, 403)
+    assert ExternalIdentity.objects.exists()

@@ -197,3 +197,11 @@ class ProvinceSSOBackend(OIDCAuthenticationBackend):
 
     def get_user(self, user_id):
         return User.objects.filter(pk=user_id).first()
+
+
+def unlink(link: ExternalIdentity, *, by: User) -> None:
+    """An administrator removes a link (the person's account at the provider was replaced):
+    the next sign-in matches by the claim again. Audited."""
+    with transaction.atomic():
+        audit.record("sso.unlink", link.user, user=by, detail={"issuer": link.issuer, "sub": link.subject})
+        link.delete()
