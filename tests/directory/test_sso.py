@@ -276,3 +276,12 @@ def test_an_admin_of_another_agency_does_not_see_the_link(client, person):
     link = ExternalIdentity.objects.get()
     assert client.post(f"/admin/directory/externalidentity/{link.pk}/delete/", {"post": "yes"}).status_code in (302, 403)
     assert ExternalIdentity.objects.exists()
+
+
+def test_a_person_deactivated_after_signing_in_is_signed_out(client, configured, person):
+    client.force_login(person, backend="vpdt.directory.sso.ProvinceSSOBackend")
+    assert client.get("/").status_code == 200
+    person.is_active = False
+    person.save()
+    answer = client.get("/")
+    assert answer.status_code == 302 and answer.headers["location"].startswith("/dang-nhap/")

@@ -196,7 +196,8 @@ class ProvinceSSOBackend(OIDCAuthenticationBackend):
         return resolve(settings.VPDT_OIDC_ISSUER, {**userinfo, **payload})
 
     def get_user(self, user_id):
-        return User.objects.filter(pk=user_id).first()
+        # As Django's ModelBackend: a person deactivated meanwhile is signed out at the next request.
+        return User.objects.filter(pk=user_id, is_active=True).first()
 
 
 def unlink(link: ExternalIdentity, *, by: User) -> None:
