@@ -61,12 +61,14 @@ def _sign_in_at_provider(page, username: str):
     page.get_by_role("button", name="Xác thực").click()
 
 
-def test_single_sign_on_lands_in_vpdt_as_the_mapped_person(sso, page):
+def test_single_sign_on_lands_in_vpdt_as_the_mapped_person(sso, page, shot):
     agency = factories.agency(abbreviation="SNV", name="Sở Nội vụ")
     person = factories.person(agency, Role.SPECIALIST, username="tran.thi.mai")
     person.full_name = "Trần Thị Mai"
     person.save()
 
+    page.goto("/dang-nhap/")
+    shot(page, "dang-nhap-mot-cua")
     _sign_in_at_provider(page, "tran.thi.mai")
 
     expect(page.get_by_test_id("who")).to_contain_text("Trần Thị Mai")
@@ -83,13 +85,14 @@ def test_single_sign_on_lands_in_vpdt_as_the_mapped_person(sso, page):
     assert ExternalIdentity.objects.filter(user=person).count() == 1
 
 
-def test_an_identity_nobody_here_matches_is_refused_in_vietnamese(sso, page):
+def test_an_identity_nobody_here_matches_is_refused_in_vietnamese(sso, page, shot):
     factories.person(factories.agency(), Role.SPECIALIST, username="someone.else")
 
     _sign_in_at_provider(page, "khach.la")
 
     expect(page.get_by_role("alert")).to_contain_text("Tài khoản chưa được cấp quyền trong hệ thống")
     assert "/dang-nhap/" in page.url
+    shot(page, "dang-nhap-mot-cua-tu-choi", full_page=False)
     expect(page.get_by_test_id("who")).to_have_count(0)
     assert not ExternalIdentity.objects.exists()
     refusal = AuditEntry.objects.get(action="sso.refuse")
