@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from axes.backends import AxesStandaloneBackend
+from axes.handlers.database import AxesDatabaseHandler
 from axes.handlers.proxy import AxesProxyHandler
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
@@ -48,6 +49,16 @@ class LockoutBackend(AxesStandaloneBackend):
         if username is not None and not getattr(request, LOGIN_USERNAME_ATTR, None):
             setattr(request, LOGIN_USERNAME_ATTR, username)
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+class LockoutHandler(AxesDatabaseHandler):
+    """axes' database handler, counting each attempt until its own expiry: with a cool-off
+    that grows at each lockout, a window computed from today's cool-off would bring back
+    failures whose lockout had already run out."""
+
+    def get_user_attempts(self, request, credentials=None):
+        now = timezone.now()
+        return [qs.filter(expiration__expires_at__gt=now) for qs in self.filter_user_attempts(request, credentials)]
 
 
 def attempted_username(request, credentials) -> str | None:

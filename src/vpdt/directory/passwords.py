@@ -30,7 +30,7 @@ def _fold(text: str) -> str:
 
 @functools.cache
 def common_passwords() -> frozenset[str]:
-    with gzip.open(django_validation.CommonPasswordValidator.DEFAULT_PASSWORD_LIST_PATH, "rt") as f:
+    with gzip.open(django_validation.CommonPasswordValidator().DEFAULT_PASSWORD_LIST_PATH, "rt", encoding="utf-8") as f:
         words = {_fold(line.strip()) for line in f if line.strip()}
     for line in VI_LIST.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
