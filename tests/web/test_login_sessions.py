@@ -128,10 +128,10 @@ HTTPS_KEYS = ["SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_SSL_REDIREC
 
 def settings_with(env: dict) -> dict:
     """vpdt.settings as a fresh process with these variables reads them."""
-    script = ("import json, os; os.environ.update(%r); from vpdt import settings as s; "
-              "print(json.dumps({k: getattr(s, k, None) for k in %r}))" % (env, HTTPS_KEYS))
+    script = (f"import json, os; os.environ.update({env!r}); from vpdt import settings as s; "
+              f"print(json.dumps({{k: getattr(s, k, None) for k in {HTTPS_KEYS!r}}}))")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
-                          env={k: v for k, v in os.environ.items() if not k.startswith("VPDT_HTTPS")})
+                          env={k: v for k, v in os.environ.items() if not k.startswith("VPDT_")})
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 
