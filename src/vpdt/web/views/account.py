@@ -120,7 +120,7 @@ def session_status(request):
     """Seconds left in this session; asked by the page's timer without counting as activity."""
     if not request.user.is_authenticated:
         return JsonResponse({"remaining": 0})
-    return JsonResponse({"remaining": max(0, math.floor(remaining_seconds(request.session))),
+    return JsonResponse({"remaining": max(0, math.ceil(remaining_seconds(request.session))),
                          "idle": settings.VPDT_SESSION_IDLE_SECONDS})
 
 
@@ -130,5 +130,5 @@ def session_keepalive(request):
     if not request.user.is_authenticated:
         return JsonResponse({"remaining": 0}, status=401)
     mark_active(request)
-    return JsonResponse({"remaining": max(0, math.floor(remaining_seconds(request.session))),
+    return JsonResponse({"remaining": max(0, math.ceil(remaining_seconds(request.session))),
                          "idle": settings.VPDT_SESSION_IDLE_SECONDS})
