@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "vpdt.exchange",
     "vpdt.hub",  # the embedded province hub (on its own database alias "hub")
     "vpdt.search",
+    "axes",  # login lockout (see the "login" block below)
 ]
 
 MIDDLEWARE = [
@@ -76,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "vpdt.core.middleware.RequestContextMiddleware",
+    "vpdt.web.middleware.SessionTimeoutMiddleware",  # --- login: idle and absolute session length
+    "axes.middleware.AxesMiddleware",  # --- login: turns a lockout into the Vietnamese answer
 ]
 
 ROOT_URLCONF = "vpdt.urls"
@@ -143,9 +146,70 @@ LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "workflow:home"
 LOGOUT_REDIRECT_URL = "web:login"
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+# --- login: passwords, lockout, sessions, HTTPS (issue 12) ---------------------------------
+# Argon2id first (argon2-cffi); PBKDF2 hashes made before still check, and Django re-hashes
+# them with Argon2 at the person's next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
+# At least 12 characters or a phrase of 4 words; not a common password (Django's list and a
+# Vietnamese one), not the person's name or username, not only digits. Messages in Vietnamese.
+VPDT_PASSWORD_MIN_LENGTH = int(os.environ.get("VPDT_PASSWORD_MIN_LENGTH", "12"))
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "vpdt.directory.passwords.LengthOrPassphraseValidator",
+     "OPTIONS": {"min_length": VPDT_PASSWORD_MIN_LENGTH, "min_words": 4}},
+    {"NAME": "vpdt.directory.passwords.CommonPasswordValidator"},
+    {"NAME": "vpdt.directory.passwords.UserAttributeSimilarityValidator"},
+    {"NAME": "vpdt.directory.passwords.NumericPasswordValidator"},
+]
+# One lockout policy for every way in (the login page, /admin/, the API's token): django-axes,
+# its attempts in the database so every process sees them. Counted per account and per
+# account + address, never per address alone (an office behind one NAT address shares it).
+# After VPDT_LOGIN_FAILURE_LIMIT failures the account waits VPDT_LOGIN_COOLOFF_MINUTES, twice
+# as long at each new lockout within a day, at most VPDT_LOGIN_COOLOFF_MAX_MINUTES; an
+# administrator may unlock it sooner (admin action, `vpdt manage unlock_login USERNAME`).
+AUTHENTICATION_BACKENDS = [
+    "vpdt.directory.accounts.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+VPDT_LOGIN_FAILURE_LIMIT = int(os.environ.get("VPDT_LOGIN_FAILURE_LIMIT", "10"))
+VPDT_LOGIN_COOLOFF_MINUTES = float(os.environ.get("VPDT_LOGIN_COOLOFF_MINUTES", "15"))
+VPDT_LOGIN_COOLOFF_MAX_MINUTES = float(os.environ.get("VPDT_LOGIN_COOLOFF_MAX_MINUTES", "1440"))
+AXES_HANDLER = "vpdt.directory.accounts.LockoutHandler"  # axes' database handler, see there
+AXES_FAILURE_LIMIT = VPDT_LOGIN_FAILURE_LIMIT
+AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
+AXES_COOLOFF_TIME = "vpdt.directory.accounts.cool_off"
+AXES_USE_ATTEMPT_EXPIRATION = True  # each account's own (progressive) delay
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a locked account's tries do not extend it
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # the login history shows failures too
+AXES_LOCKOUT_CALLABLE = "vpdt.web.views.account.lockout_response"
+AXES_USERNAME_CALLABLE = "vpdt.directory.accounts.attempted_username"
+AXES_CLIENT_IP_CALLABLE = "vpdt.core.request_context.client_ip"
+AXES_SENSITIVE_PARAMETERS = []  # the username is not secret; the password is always masked
+AXES_VERBOSE = False
+# Sessions: signed out after VPDT_SESSION_IDLE_MINUTES without activity (the page warns a
+# minute before and offers to stay) and VPDT_SESSION_MAX_HOURS after signing in at the latest.
+VPDT_SESSION_IDLE_SECONDS = int(float(os.environ.get("VPDT_SESSION_IDLE_MINUTES", "30")) * 60)
+SESSION_COOKIE_AGE = int(float(os.environ.get("VPDT_SESSION_MAX_HOURS", "10")) * 3600)
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# Behind HTTPS (VPDT_HTTPS=1, or a proxy that says so in X-Forwarded-Proto with
+# VPDT_PROXY_SSL_HEADER=1): Secure cookies, HSTS, and plain HTTP redirected.
+VPDT_HTTPS = _env_bool("VPDT_HTTPS", False)
+if _env_bool("VPDT_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    VPDT_HTTPS = True
+SESSION_COOKIE_SECURE = VPDT_HTTPS
+CSRF_COOKIE_SECURE = VPDT_HTTPS
+SECURE_SSL_REDIRECT = VPDT_HTTPS and _env_bool("VPDT_SSL_REDIRECT", True)
+SECURE_SSL_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("VPDT_HSTS_SECONDS", "31536000")) if VPDT_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = False  # an agency's other hosts may not all speak HTTPS yet
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("VPDT_PASSWORD_RESET_HOURS", "2")) * 3600
 
 # --- oidc: single sign-on through the province's OpenID Connect provider (vpdt.directory.sso,
 # mozilla-django-oidc). Off unless VPDT_OIDC_ISSUER and VPDT_OIDC_CLIENT_ID are set; then the
@@ -261,11 +325,6 @@ EMAIL_HOST_USER = os.environ.get("VPDT_SMTP_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("VPDT_SMTP_PASSWORD", "")
 EMAIL_USE_TLS = _env_bool("VPDT_SMTP_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("VPDT_MAIL_FROM", "vpdt@localhost")
-
-# API login throttling: after this many failures for a username or address within the
-# window, further attempts are refused with 429 and a growing delay.
-API_LOGIN_MAX_FAILURES = 5
-API_LOGIN_WINDOW_SECONDS = 900
 
 LOGGING = {
     "version": 1,

@@ -11,10 +11,10 @@ from ninja import NinjaAPI, Schema
 from ninja.responses import Status
 from ninja.security import HttpBearer
 
-from vpdt.api import throttle
 from vpdt.api.models import ApiToken, hash_token
 from vpdt.core import request_context
 from vpdt.core.errors import VpdtError
+from vpdt.directory import accounts
 from vpdt.records.choices import Direction
 from vpdt.records.listing import page_and_count
 from vpdt.records.permissions import get_visible, visible_documents
@@ -23,13 +23,16 @@ from vpdt.records.search import apply_quick_search
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
+        now = timezone.now()
         found = (
             ApiToken.objects.select_related("user")
-            .filter(key_hash=hash_token(token), expires_at__gt=timezone.now(), user__is_active=True)
+            .filter(key_hash=hash_token(token), expires_at__gt=now, revoked_at__isnull=True, user__is_active=True)
             .first()
         )
         if found is None:
             return None
+        if found.last_used_at is None or now - found.last_used_at > dt.timedelta(minutes=1):
+            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)  # shown on the person's page
         request.user = found.user
         request_context.set_current(
             request_context.Actor(user_id=found.user_id, ip=request_context.client_ip(request), via="api")
@@ -67,24 +70,23 @@ class ErrorOut(Schema):
 
 @api.post("/auth/token", response={200: TokenOut, 401: ErrorOut, 429: ErrorOut}, auth=None, tags=["auth"])
 def issue_token(request, body: TokenIn):
-    """Exchange a username and password for a bearer token (valid 12 hours)."""
-    ip = request_context.client_ip(request)
-    wait = throttle.blocked_for(body.username, ip)
-    if wait:
-        response = api.create_response(
-            request,
-            {"code": "TOO_MANY_ATTEMPTS", "message": f"Đăng nhập sai quá nhiều lần. Thử lại sau {wait // 60} phút.",
-             "detail": f"retry after {wait} s"},
-            status=429,
-        )
-        response["Retry-After"] = str(wait)
-        return response
+    """Exchange a username and password for a bearer token (valid 12 hours).
+
+    The login lockout of the pages applies (vpdt.directory.accounts): after too many failures
+    for the account, 429 with `Retry-After` and a message saying when to try again."""
+    setattr(request, accounts.LOGIN_USERNAME_ATTR, body.username)
     user = authenticate(request, username=body.username, password=body.password)
+    if getattr(request, "axes_locked_out", False):
+        lockout = accounts.lockout_for(request)
+        response = api.create_response(
+            request, {"code": "TOO_MANY_ATTEMPTS", "message": lockout.message,
+                      "detail": f"retry after {lockout.seconds} s"}, status=429)
+        response["Retry-After"] = str(lockout.seconds)
+        return response
     if user is None or not user.is_active:
-        throttle.record_failure(body.username, ip)
         return Status(401, {"code": "INVALID_CREDENTIALS", "message": "Tên đăng nhập hoặc mật khẩu không đúng.",
                      "detail": "authentication failed"})
-    throttle.reset(body.username, ip)
+    accounts.token_login(request, user)  # the login history; the account's failures forgotten
     return Status(200, {"token": ApiToken.issue(user)})
 
 
