@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 
+from tests import keys
 from vpdt.vxp.client import VxpClient
 
 VPDT = [sys.executable, "-m", "vpdt.cli"]
@@ -35,7 +36,8 @@ class HubProcess:
         self.env = dict(os.environ, VPDT_HUB_POLL_SECONDS="0.2", VPDT_HUB_RETRY_BASE_SECONDS="0.2",
                         VPDT_HUB_RETRY_MAX_SECONDS="2", VPDT_HUB_MIN_FREE_MB="0",
                         # a hub killed mid-push lets the package go again within the tests' waits
-                        VPDT_HUB_FORWARD_LEASE_SECONDS="5")
+                        VPDT_HUB_FORWARD_LEASE_SECONDS="5",
+                        VPDT_HUB_SECRET_KEY=keys.hub_key(name))  # each hub its own key
         self.env.pop("DJANGO_SETTINGS_MODULE", None)
 
     @property
