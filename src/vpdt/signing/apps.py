@@ -7,8 +7,8 @@ class SigningConfig(AppConfig):
     verbose_name = "Chữ ký số"
 
     def ready(self) -> None:
-        from vpdt.signing import keys  # noqa: F401 - declares the sealed fields (`vpdt rotate-secrets`)
         from vpdt.records import seams as records_seams
+        from vpdt.signing import keys  # noqa: F401 - declares the sealed fields (`vpdt rotate-secrets`)
         from vpdt.signing.seams import AgencySealer, SignatureGate
 
         records_seams.register_sealer(AgencySealer())
