@@ -79,6 +79,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # --- secrets: under /api/ every error answer is JSON {"code", "message"}, whoever made it
+    "vpdt.api.middleware.ApiJsonErrorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "vpdt.core.middleware.VietnameseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -232,6 +234,9 @@ EXCHANGE_LEASE_SECONDS = float(os.environ.get("VPDT_EXCHANGE_LEASE_SECONDS", "30
 # polls the hub for packages and statuses: the floor of how soon a receiver sees a document.
 EXCHANGE_SEND_INTERVAL_SECONDS = float(os.environ.get("VPDT_EXCHANGE_SEND_SECONDS", "2"))
 EXCHANGE_POLL_INTERVAL_SECONDS = float(os.environ.get("VPDT_EXCHANGE_POLL_SECONDS", "5"))
+
+# --- secrets: a form sent with a stale CSRF token gets the Vietnamese error page (JSON under /api/)
+CSRF_FAILURE_VIEW = "vpdt.web.views.errors.csrf_failure"
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

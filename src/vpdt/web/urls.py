@@ -14,5 +14,5 @@ urlpatterns = [
     path("dang-nhap/", auth_views.LoginView.as_view(template_name="web/login.html",
                                                     redirect_authenticated_user=True), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
-    path("tep/<int:pk>/", files.attachment_download, name="attachment"),
+    path("tep/<id:pk>/", files.attachment_download, name="attachment"),
 ]
