@@ -1,6 +1,7 @@
 """Secret keys of the processes the tests start. There is no default key (vpdt.core.secret_keys):
-the suite's own comes from pyproject.toml ([tool.pytest.ini_options] env, pytest-env), and a
-process a test starts gets one explicitly from here."""
+the suite's own comes from pyproject.toml ([tool.pytest.ini_options] env, pytest-env), and an
+e-office process a test starts gets it explicitly from here (a standalone hub gets its own in
+tests/hub/procs.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,3 @@ def eoffice_env(env: dict[str, str]) -> dict[str, str]:
     """`env` with the e-office key of the test run."""
     return {**env, "VPDT_SECRET_KEY": SECRET_KEY}
 
-
-def hub_key(name: str) -> str:
-    """A standalone test hub's own key: one per hub name, the same across its restarts."""
-    return f"vpdt-tests-hub-{name}-secret-key-never-deployed-0123456789"

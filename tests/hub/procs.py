@@ -14,7 +14,6 @@ from pathlib import Path
 
 import httpx
 
-from tests import keys
 from vpdt.vxp.client import VxpClient
 
 VPDT = [sys.executable, "-m", "vpdt.cli"]
@@ -37,7 +36,8 @@ class HubProcess:
                         VPDT_HUB_RETRY_MAX_SECONDS="2", VPDT_HUB_MIN_FREE_MB="0",
                         # a hub killed mid-push lets the package go again within the tests' waits
                         VPDT_HUB_FORWARD_LEASE_SECONDS="5",
-                        VPDT_HUB_SECRET_KEY=keys.hub_key(name))  # each hub its own key
+                        # each hub its own key (there is no default one), the same across its restarts
+                        VPDT_HUB_SECRET_KEY=f"vpdt-tests-hub-{name}-secret-key-never-deployed-0123456789")
         self.env.pop("DJANGO_SETTINGS_MODULE", None)
 
     @property
