@@ -97,3 +97,17 @@ def test_a_form_with_a_stale_csrf_token_gets_the_vietnamese_page(person):
     response = Client(enforce_csrf_checks=True).post("/dang-nhap/", {"username": "x", "password": "y"})
     assert response.status_code == 403
     assert "Phiên làm việc đã hết hạn" in response.content.decode()
+
+
+def test_a_server_error_page_under_api_becomes_json():
+    """What Django's handler500 (or a DEBUG page) answers under /api/ leaves as ErrorOut JSON."""
+    from django.http import HttpResponse, HttpResponseServerError
+    from django.test import RequestFactory
+
+    from vpdt.api.middleware import ApiJsonErrorsMiddleware
+
+    html = ApiJsonErrorsMiddleware(lambda request: HttpResponseServerError("<h1>Server Error (500)</h1>"))
+    response = html(RequestFactory().get("/api/documents"))
+    _json_error(response, 500, "INTERNAL_ERROR")
+    page = ApiJsonErrorsMiddleware(lambda request: HttpResponse("<h1>lỗi</h1>", status=500))
+    assert page(RequestFactory().get("/van-ban-den/"))["Content-Type"].startswith("text/html")  # pages keep theirs

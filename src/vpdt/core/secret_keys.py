@@ -56,7 +56,13 @@ def load(env: str, data_dir: Path, *, demo: bool | None = None) -> tuple[str, st
         return os.environ[env].strip(), "env"
     key_file = os.environ.get(f"{env}_FILE", "").strip()
     if key_file:
-        return Path(key_file).read_text(encoding="utf-8").strip(), "file"
+        try:
+            return Path(key_file).read_text(encoding="utf-8").strip(), "file"
+        except OSError as exc:
+            from django.core.exceptions import ImproperlyConfigured
+
+            raise ImproperlyConfigured(f"Không đọc được tệp khóa bí mật {env}_FILE={key_file} ({exc.strerror}). "
+                                       f"Cannot read the secret key file.") from None
     if demo_mode() if demo is None else demo:
         return read_or_create(data_dir / FILE_NAME), "demo"
     return "", "missing"
