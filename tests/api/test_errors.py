@@ -3,6 +3,8 @@ Vietnamese page elsewhere (the numbers an attacker tried: past SQLite's and Post
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.cache import cache
 
@@ -36,7 +38,7 @@ def api_get(client, person):
 def _json_error(response, status: int, code: str | None = None) -> dict:
     assert response.status_code == status, response.content
     assert response["Content-Type"].startswith("application/json")
-    body = response.json()
+    body = json.loads(response.content)
     assert body["code"] and body["message"]
     if code:
         assert body["code"] == code
