@@ -39,5 +39,5 @@ urlpatterns = [
         template_name="web/password_reset_done.html"), name="password_reset_done"),
     path("phien/con-lai/", account.session_status, name="session_status"),
     path("phien/giu/", account.session_keepalive, name="session_keepalive"),
-    path("tep/<int:pk>/", files.attachment_download, name="attachment"),
+    path("tep/<id:pk>/", files.attachment_download, name="attachment"),
 ]
