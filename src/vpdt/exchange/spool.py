@@ -45,7 +45,7 @@ def clean_dir(directory: str, older_than: float, now: float | None = None) -> tu
             if not entry.is_file(follow_symlinks=False):
                 continue
             st = entry.stat(follow_symlinks=False)
-            if now - max(st.st_mtime, st.st_ctime) <= older_than:
+            if now - st.st_mtime <= older_than:
                 continue
             os.unlink(entry.path)
         except FileNotFoundError:
