@@ -190,6 +190,19 @@ def test_a_poison_package_then_three_normal_ones_through_the_hub(province, tmp_p
     assert second.hub_doc_id not in client.get(reverse("workflow:quarantine")).content.decode()
 
 
+def test_the_hub_refuses_a_bomb_at_once_within_the_same_bounds(province, tmp_path):
+    from vpdt.vxp.client import VxpRemoteError
+
+    a = province[SENDER][0]
+    path = tmp_path / "bomb.edxml"
+    package_with_zip(path, bomb(64 * MiB), hdr=_header("97", "Bom nén gửi lên trục"))
+    started = time.monotonic()
+    with pytest.raises(VxpRemoteError) as err:
+        clients.shared(_connection(a)).send_edoc(str(path), from_code=SENDER, to=[RECEIVER])
+    assert err.value.code == "203" and "EDXML_ZIP_BOMB" in err.value.description
+    assert time.monotonic() - started < 5  # stopped at 100 times the zip, not after 64 MiB
+
+
 def test_unreadable_xml_is_quarantined_and_a_package_too_large_to_keep_keeps_its_head(province, tmp_path, settings):
     b = province[RECEIVER][0]
     garbage = tmp_path / "x.edxml"
