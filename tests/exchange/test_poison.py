@@ -221,3 +221,24 @@ def test_unreadable_xml_is_quarantined_and_a_package_too_large_to_keep_keeps_its
     # A retry that fails again stays quarantined, counted.
     again = quarantine.retry(admin, item)
     assert again.outcome == InboxItem.QUARANTINED and again.attempts == 2
+
+
+def test_a_package_the_hub_cannot_hand_over_is_quarantined_and_the_next_flows(province):
+    from vpdt.hub import services as hub
+    from vpdt.hub.models import Delivery
+
+    (a, clerk), (b, _) = province[SENDER], province[RECEIVER]
+    released(a, clerk, [b], subject="Văn bản mà trục đã mất nội dung")
+    from vpdt.exchange import outbox
+
+    outbox.send_pending()
+    lost = Delivery.objects.using("hub").get(to_code=RECEIVER)
+    assert hub.store().delete(lost.package.sha256)  # removed at the hub (retention, a disk lost)
+    released(a, clerk, [b], subject="Văn bản gửi sau")
+    run_exchange()
+    assert list(Document.objects.filter(agency=b, direction=Direction.INCOMING).values_list("subject", flat=True)) \
+        == ["Văn bản gửi sau"]
+    item = InboxItem.objects.get(hub_doc_id=lost.doc_id)
+    assert item.outcome == InboxItem.QUARANTINED and item.reason_code == "VXP_303"
+    assert item.package is None and item.from_code == SENDER
+    assert Delivery.objects.using("hub").get(pk=lost.pk).state == Delivery.FAIL

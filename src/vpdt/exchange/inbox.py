@@ -234,8 +234,34 @@ def acknowledge(client: VxpClient, item: InboxItem) -> None:
     InboxItem.objects.filter(pk=item.pk, acknowledged_at__isnull=True).update(acknowledged_at=timezone.now())
 
 
+def _fetch_and_ingest(client: VxpClient, connection: HubConnection, entry: dict, hub_doc_id: str,
+                      message_type: str) -> InboxItem:
+    to_code, from_code = str(entry.get("to") or ""), str(entry.get("from") or "")
+    fd, path = tempfile.mkstemp(dir=_spool_dir(), prefix="in-", suffix=".edxml")
+    os.close(fd)
+    try:
+        try:
+            client.get_edoc(hub_doc_id, path)
+        except VxpRemoteError as exc:
+            if not exc.code.startswith("3"):
+                raise  # about the connection or the hub (1xx, 5xx, 6xx): the poll is retried later
+            # This one package cannot be fetched (301 unknown, 303 content gone): quarantined with
+            # what the hub said (nothing to keep), so the packages behind it still flow.
+            return quarantine.record(connection, hub_doc_id, path, exc, to_code=to_code, from_code=from_code,
+                                     message_type=message_type, agency=_agency_for(connection, to_code, None),
+                                     keep=False)
+        return ingest_file(connection, hub_doc_id, path, to_code=to_code, message_type=message_type,
+                           from_code=from_code)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+
+
 def poll(connection: HubConnection, client: VxpClient | None = None) -> int:
-    """Fetch and record everything waiting at the hub for this connection; returns how many."""
+    """Fetch and record everything waiting at the hub for this connection; returns how many.
+
+    Each package on its own: one that cannot be taken in is quarantined and acknowledged
+    `fail`, and the loop goes on with the next."""
     client = client or clients.shared(connection)
     count = 0
     for message_type in ("edoc", "status"):
@@ -245,15 +271,7 @@ def poll(connection: HubConnection, client: VxpClient | None = None) -> int:
                 continue
             item = InboxItem.objects.filter(connection=connection, hub_doc_id=hub_doc_id).first()
             if item is None:
-                fd, path = tempfile.mkstemp(dir=_spool_dir(), prefix="in-", suffix=".edxml")
-                os.close(fd)
-                try:
-                    client.get_edoc(hub_doc_id, path)
-                    item = ingest_file(connection, hub_doc_id, path, to_code=str(entry.get("to") or ""),
-                                       message_type=message_type, from_code=str(entry.get("from") or ""))
-                finally:
-                    with contextlib.suppress(FileNotFoundError):
-                        os.unlink(path)
+                item = _fetch_and_ingest(client, connection, entry, hub_doc_id, message_type)
             acknowledge(client, item)
             count += 1
     connections.succeeded(connection)

@@ -32,6 +32,7 @@ from vpdt.core.errors import InvalidState, PermissionDenied, VpdtError
 from vpdt.directory.roles import Role
 from vpdt.exchange.models import HubConnection, InboxItem
 from vpdt.records.actors import interconnection
+from vpdt.vxp.client import VxpRemoteError
 
 log = logging.getLogger("vpdt.exchange")
 HEAD_BYTES = 64 * 1024
@@ -49,6 +50,8 @@ def reason_of(exc: BaseException) -> tuple[str, str]:
         return exc.code, f"{exc.message}{where}. {exc.detail}".strip()
     if isinstance(exc, VpdtError):
         return exc.code, f"{exc.message} {exc.detail}".strip()
+    if isinstance(exc, VxpRemoteError):
+        return f"VXP_{exc.code}", f"Trục liên thông không trả được gói tin: {exc.description}"
     return INTAKE_FAILED, f"Lỗi không lường trước khi tiếp nhận gói tin. {type(exc).__name__}: {exc}"
 
 
@@ -71,11 +74,14 @@ def _keep(path: str) -> tuple[object | None, object | None, str, int | None]:
 
 
 def record(connection: HubConnection, hub_doc_id: str, path: str, exc: BaseException, *, to_code: str = "",
-           from_code: str = "", message_type: str = "edoc", agency=None, item: InboxItem | None = None) -> InboxItem:
-    """Quarantine one package (a new InboxItem, or `item` again after a failed retry)."""
+           from_code: str = "", message_type: str = "edoc", agency=None, item: InboxItem | None = None,
+           keep: bool = True) -> InboxItem:
+    """Quarantine one package (a new InboxItem, or `item` again after a failed retry).
+
+    `keep=False` when there is nothing to keep (the hub could not hand the package over)."""
     code, text = reason_of(exc)
     try:
-        package, head, sha, size = _keep(path)
+        package, head, sha, size = _keep(path) if keep else (None, None, "", None)
     except Exception:  # noqa: BLE001 - keeping a copy must not make the quarantine fail
         log.exception("exchange: could not keep quarantined package %s", hub_doc_id)
         package, head, sha, size = None, None, "", None
