@@ -104,11 +104,31 @@ def cmd_demo_accounts(args) -> int:
     return 0
 
 
+def clean_spools() -> dict[str, int]:
+    """At start: remove temporary files left by interrupted work (exchange, blob and hub spools),
+    older than VPDT_SPOOL_GRACE_SECONDS so that work running in another process keeps its own."""
+    from django.conf import settings
+
+    done = {"files": 0, "bytes": 0}
+    if "vpdt.exchange" in settings.INSTALLED_APPS:
+        from vpdt.exchange import spool
+
+        done = spool.clean_at_start()
+    if "vpdt.hub" in settings.INSTALLED_APPS:
+        from vpdt.hub import services as hub
+
+        grace = max(settings.VPDT_SPOOL_GRACE_SECONDS, settings.EXCHANGE_LEASE_SECONDS)
+        done["files"] += hub.store().clean_tmp(grace)
+    return done
+
+
 def cmd_worker(args) -> int:
     setup_django(check=True)
     from django.conf import settings
 
     from vpdt.core import tasks
+
+    clean_spools()
 
     if args.once:
         print(json.dumps(tasks.run_once(), ensure_ascii=False, default=str))
@@ -131,6 +151,7 @@ def cmd_serve(args) -> int:
         settings.VPDT_SITE_URL = f"http://{args.host}:{args.port}"
     print("Đang chuẩn bị cơ sở dữ liệu…", flush=True)
     migrate_all()
+    clean_spools()
     if args.demo:
         from vpdt.demo.loader import demo_accounts, load_demo
 

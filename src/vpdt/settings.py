@@ -322,6 +322,18 @@ EXCHANGE_LEASE_SECONDS = float(os.environ.get("VPDT_EXCHANGE_LEASE_SECONDS", "30
 # polls the hub for packages and statuses: the floor of how soon a receiver sees a document.
 EXCHANGE_SEND_INTERVAL_SECONDS = float(os.environ.get("VPDT_EXCHANGE_SEND_SECONDS", "2"))
 EXCHANGE_POLL_INTERVAL_SECONDS = float(os.environ.get("VPDT_EXCHANGE_POLL_SECONDS", "5"))
+# --- poison: a package that cannot be taken in is quarantined, never stops the inbox.
+# Zipped attachments are inflated within bounds counted as the bytes come out: in total at most
+# the receiving agency's upload limit (Agency.max_upload_mb), at most this many entries, and at
+# most this ratio inflated/compressed per entry and for the whole zip (past 1 MiB out).
+EXCHANGE_ZIP_MAX_RATIO = int(os.environ.get("VPDT_EXCHANGE_ZIP_MAX_RATIO", "100"))
+EXCHANGE_ZIP_MAX_ENTRIES = int(os.environ.get("VPDT_EXCHANGE_ZIP_MAX_ENTRIES", "1000"))
+# A quarantined package is kept whole in the blob store up to this size (MB), else its first
+# 64 KiB and its SHA-256 only (then it cannot be retried, only discarded).
+EXCHANGE_QUARANTINE_KEEP_MB = int(os.environ.get("VPDT_EXCHANGE_QUARANTINE_KEEP_MB", "1024"))
+# At `vpdt serve` / `vpdt worker` start, temporary files of interrupted work (exchange, blob and
+# hub spools) older than this are removed; a file younger may belong to work still running.
+VPDT_SPOOL_GRACE_SECONDS = float(os.environ.get("VPDT_SPOOL_GRACE_SECONDS", "3600"))
 
 # --- secrets: a form sent with a stale CSRF token gets the Vietnamese error page (JSON under /api/)
 CSRF_FAILURE_VIEW = "vpdt.web.views.errors.csrf_failure"

@@ -7,7 +7,17 @@ vpdt.urls only when the workflow app is installed: these views call its services
 
 from django.urls import path
 
-from vpdt.web.views import actions, delegation, document, files, incoming, lists, notifications, outgoing
+from vpdt.web.views import (
+    actions,
+    delegation,
+    document,
+    files,
+    incoming,
+    lists,
+    notifications,
+    outgoing,
+    quarantine,
+)
 
 app_name = "workflow"
 
@@ -26,4 +36,5 @@ urlpatterns = [
     path("thong-bao/dem/", notifications.notification_count, name="notification_count"),
     path("thong-bao/<id:pk>/", notifications.notification_open, name="notification"),
     path("uy-quyen/", delegation.delegations, name="delegations"),
+    path("lien-thong/cach-ly/", quarantine.quarantined, name="quarantine"),
 ]
