@@ -16,8 +16,8 @@ import httpx
 
 from vpdt.hub import credentials
 from vpdt.hub.models import Agency, Delivery, Grant, LogEntry, Route, System, Upstream
-from vpdt.hub.services import guard
 from vpdt.hub.router import HUB_ALIAS as DB
+from vpdt.hub.services import guard
 from vpdt.hub.services.message_log import write
 from vpdt.vxp import protocol as vxp
 
