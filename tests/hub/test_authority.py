@@ -144,3 +144,26 @@ def test_code_known_upstream_is_refused_and_an_unreachable_directory_fails_close
     settings.HUB_UPSTREAM_DIRECTORY_SECONDS = 0  # the cached copy is stale: ask again, and fail
     refused(lambda: client.register_agency(code="005.01.13.H53", name="Tổ"), vxp.UPSTREAM_UNREACHABLE)
     services.registry._upstream_codes.clear()
+
+
+@pytest.mark.e2e
+def test_operator_commands_grant_list_remove_and_show_refusals(tmp_path):
+    from .procs import HubProcess, run_all
+
+    hub = HubProcess("p", tmp_path)
+    (out,) = run_all({hub: [("add-agency", STT, "Sở TT&TT", "--system-id", "sys.stt", "--secret", "s"),
+                            ("grant-subtree", "sys.stt", STT), ("grants",)]})
+    assert "*.13.H53" in out and "sys.stt\t000.00.13.H53\t*.13.H53" in out
+    hub.start()
+    try:
+        with hub.client("sys.stt", "s") as client:
+            client.register_agency(code="001.00.13.H53", name="Phòng", pcode=STT)
+            with pytest.raises(VxpRemoteError):
+                client.register_agency(code=MINISTRY, name="Bộ")
+    finally:
+        hub.stop()
+    (out,) = run_all({hub: [("refused",), ("remove-agency", "001.00.13.H53"), ("revoke-subtree", "sys.stt", STT),
+                            ("grants",), ("verify-log",)]})
+    refusal = next(line for line in out.splitlines() if "registerAgency" in line)
+    assert "sys.stt" in refusal and "\t403\t" in refusal and MINISTRY in refusal
+    assert "Đã gỡ đơn vị 001.00.13.H53" in out and "Đã thu hồi" in out and "OK" in out
