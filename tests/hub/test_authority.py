@@ -42,6 +42,7 @@ def registrations() -> list[tuple[str, str, str]]:
                 .values_list("action", "to_code", "system_id"))
 
 
+@pytest.mark.backends
 def test_unregistered_ministry_code_cannot_be_claimed(vendor, connect):
     client = connect(*vendor)
     error = refused(lambda: client.register_agency(code=MINISTRY, name="Bộ Nội vụ"), vxp.NOT_ALLOWED)
@@ -60,6 +61,7 @@ def test_code_under_another_systems_agency_cannot_be_claimed(vendor, connect):
     refused(lambda: client.register_agency(code="000.01.13.H53", name="đổi tên"), vxp.NOT_ALLOWED)
 
 
+@pytest.mark.backends
 def test_code_already_held_inside_the_grant_is_refused(vendor, connect, agencies):
     services.add_agency("002.01.13.H53", "Tổ đã có", system_id="sys.stt", secret="secret-stt")
     services.add_downstream("hub.xa", "secret-hub", ["000.09.01.13.H53"])  # a downstream hub's subtree
@@ -69,6 +71,7 @@ def test_code_already_held_inside_the_grant_is_refused(vendor, connect, agencies
     assert "hub.xa" in error.description
 
 
+@pytest.mark.backends
 def test_granted_child_is_accepted_logged_can_send_and_is_removed(vendor, connect, tmp_path):
     client = connect(*vendor)
     child = "001.01.13.H53"
@@ -96,6 +99,7 @@ def test_granted_child_is_accepted_logged_can_send_and_is_removed(vendor, connec
     assert services.verify_log().ok
 
 
+@pytest.mark.backends
 def test_operator_grants_revokes_and_removes(vendor, connect):
     client = connect(*vendor)
     client.register_agency(code="001.01.13.H53", name="Tổ", pcode="000.01.13.H53")

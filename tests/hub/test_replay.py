@@ -29,6 +29,7 @@ def signed(system: tuple[str, str], values: dict, *, at: datetime | None = None,
     return vxp.sign_headers(*system, values, timestamp=stamp, content_type=content_type)
 
 
+@pytest.mark.backends
 def test_replayed_send_is_refused_the_second_time(agencies, connect, tmp_path):
     pkg = factories.document(tmp_path / "d.edxml", from_code=H53, to=[STT])
     client = connect(*agencies[H53])
@@ -54,6 +55,7 @@ def test_replayed_read_and_acknowledge_are_refused(agencies, connect, tmp_path):
         assert post(client, operation, headers)["ErrorCode"] == vxp.REPLAYED.code, operation
 
 
+@pytest.mark.backends
 @pytest.mark.parametrize("minutes", [-6, 6])
 def test_stale_or_future_request_is_refused(agencies, connect, minutes):
     client = connect(*agencies[STT])
@@ -91,6 +93,7 @@ def test_window_zero_turns_both_checks_off(agencies, connect, settings):
     assert post(client, "countReceiveEdoc", headers)["status"] == "OK"
 
 
+@pytest.mark.backends
 def test_expired_signatures_are_pruned(agencies, connect):
     client = connect(*agencies[STT])
     assert client.count_receive_edoc() == 0
@@ -100,6 +103,7 @@ def test_expired_signatures_are_pruned(agencies, connect):
     assert services.prune_seen(seen.expires_at + timedelta(seconds=1)) == 1
 
 
+@pytest.mark.backends
 def test_refused_requests_are_recorded_with_their_reason(agencies, connect, tmp_path):
     stt = connect(*agencies[STT])
     headers = signed(agencies[STT], {"messagetype": "edoc"})
@@ -123,3 +127,34 @@ def test_refused_requests_are_recorded_with_their_reason(agencies, connect, tmp_
     reasons = [r.reason for r in services.refused("sys.stt")]
     assert "is not an agency of system 'sys.stt'" in reasons[0] and "already used" in reasons[3]
     assert all(r.remote_addr for r in services.refused())
+
+
+@pytest.mark.backends
+@pytest.mark.django_db(databases=["default", "hub"], transaction=True)
+def test_the_same_signature_raced_from_many_threads_is_accepted_once(agencies):
+    """The unique key, not a read-then-write, decides: as with several hub processes."""
+    import threading
+
+    from django.db import connections
+
+    headers = dict(signed(agencies[STT], {"messagetype": "edoc"}))
+    barrier = threading.Barrier(8)
+    outcomes: list[str] = []
+
+    def attempt():
+        try:
+            barrier.wait(5)
+            services.authenticate(headers)
+            outcomes.append("ok")
+        except vxp.VxpError as exc:
+            outcomes.append(exc.code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=attempt) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(outcomes) == ["ok"] + [vxp.REPLAYED.code] * 7
+    assert SeenRequest.objects.using("hub").count() == 1
