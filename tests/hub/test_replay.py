@@ -156,5 +156,5 @@ def test_the_same_signature_raced_from_many_threads_is_accepted_once(agencies):
         t.start()
     for t in threads:
         t.join(30)
-    assert sorted(outcomes) == ["ok"] + [vxp.REPLAYED.code] * 7
+    assert sorted(outcomes) == sorted(["ok"] + [vxp.REPLAYED.code] * 7)
     assert SeenRequest.objects.using("hub").count() == 1
