@@ -72,7 +72,7 @@ class VxpClient:
     writes the JVM's) and a random `nonce` key, so no two requests share a signature (a
     hub accepts each signature once, within its clock window).
 
-    `sdk_quirks=True` imitates the SDK as vendors use it (a service object per call): no
+    `sdk_quirks=True` imitates the SDK as its own example uses it (a service object per call): no
     nonce, a millisecond timestamp (kept increasing, as successive SDK objects are), and the
     keys of earlier calls kept in later ones (the habit of a reused SDK object).
     """
@@ -124,8 +124,8 @@ class VxpClient:
         now = datetime.now(ZoneInfo(self.time_zone))
         ms = max(int(now.timestamp() * 1000), self._last_ms + 1)
         self._last_ms = ms
-        return vxp.sdk_timestamp(datetime.fromtimestamp(ms / 1000, ZoneInfo(self.time_zone)),
-                                 time_zone=self.time_zone)
+        at = datetime.fromtimestamp(ms // 1000, ZoneInfo(self.time_zone)).replace(microsecond=ms % 1000 * 1000)
+        return vxp.sdk_timestamp(at, time_zone=self.time_zone)
 
     def _json(self, operation: str, response: httpx.Response) -> dict:
         try:
