@@ -80,9 +80,18 @@ def test_timestamp_is_read_in_the_configured_zone(agencies, connect, settings):
     utc_wall = datetime.now(UTC).replace(tzinfo=None)  # naive: written as is
     answer = post(client, "countReceiveEdoc", signed(agencies[STT], {"messagetype": "edoc"}, at=utc_wall))
     assert answer["ErrorCode"] == vxp.STALE_REQUEST.code and "Asia/Ho_Chi_Minh" in answer["ErrorDesc"]
-    settings.HUB_CLIENT_TIME_ZONE = "UTC"
+    services.set_time_zone("sys.stt", "UTC")  # the operator, for this system only
     answer = post(client, "countReceiveEdoc", signed(agencies[STT], {"messagetype": "edoc"}, at=utc_wall))
     assert answer["status"] == "OK", answer
+    other = connect(*agencies[H53])  # others still read in Vietnam time
+    answer = post(other, "countReceiveEdoc", signed(agencies[H53], {"messagetype": "edoc"}, at=utc_wall))
+    assert answer["ErrorCode"] == vxp.STALE_REQUEST.code
+    services.set_time_zone("sys.stt", "")
+    settings.HUB_CLIENT_TIME_ZONE = "UTC"  # or for the whole hub (a new request: the last one was accepted)
+    answer = post(client, "countReceiveEdoc", signed(agencies[STT], {"messagetype": "edoc", "n": "2"}, at=utc_wall))
+    assert answer["status"] == "OK", answer
+    with pytest.raises(vxp.VxpError):
+        services.set_time_zone("sys.stt", "Mars/Olympus")
 
 
 def test_window_zero_turns_both_checks_off(agencies, connect, settings):

@@ -130,6 +130,19 @@ def cmd_revoke_subtree(args) -> int:
     return 0
 
 
+def cmd_time_zone(args) -> int:
+    _setup(args)
+    from vpdt.hub import services
+    from vpdt.vxp.protocol import VxpError
+
+    try:
+        services.set_time_zone(args.system_id, args.zone)
+    except VxpError as exc:
+        return _refusal(exc)
+    print(f"Hệ thống {args.system_id}: tiêu đề timestamp đọc theo múi giờ {args.zone or 'mặc định của trục'}")
+    return 0
+
+
 def cmd_grants(args) -> int:
     _setup(args)
     from vpdt.hub import services
@@ -246,6 +259,12 @@ def add_parser(subparsers) -> None:
     p.add_argument("system_id", metavar="SYSTEM")
     p.add_argument("code", metavar="CODE")
     p.set_defaults(func=cmd_revoke_subtree)
+
+    p = sub.add_parser("time-zone", help="the zone SYSTEM writes its XroadVnpt-timestamp in (a JVM on UTC: UTC)")
+    _common(p)
+    p.add_argument("system_id", metavar="SYSTEM")
+    p.add_argument("zone", help='an IANA zone, e.g. UTC; "" for the hub default (VPDT_HUB_CLIENT_TIME_ZONE)')
+    p.set_defaults(func=cmd_time_zone)
 
     p = sub.add_parser("grants", help="list the subtrees granted to systems")
     _common(p)

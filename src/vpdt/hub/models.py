@@ -24,6 +24,8 @@ class System(models.Model):
     kind = models.CharField("loại", max_length=10, choices=KINDS, default=AGENCY)
     secret_encrypted = models.TextField("khóa bí mật (đã mã hóa)")
     active = models.BooleanField("đang hoạt động", default=True)
+    # The zone its XroadVnpt-timestamp is written in (the SDK: the JVM's); empty: HUB_CLIENT_TIME_ZONE.
+    time_zone = models.CharField("múi giờ của tiêu đề timestamp", max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -11,6 +11,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddField(
+            model_name='system',
+            name='time_zone',
+            field=models.CharField(blank=True, default='', max_length=64, verbose_name='múi giờ của tiêu đề timestamp'),
+        ),
         migrations.CreateModel(
             name='SeenRequest',
             fields=[

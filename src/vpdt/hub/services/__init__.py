@@ -94,6 +94,7 @@ from vpdt.hub.services.registry import (  # noqa: F401
     remove_agency,
     revoke_subtree,
     route,
+    set_time_zone,
     set_upstream,
     subtree_suffix,
     upstream_codes,

@@ -41,16 +41,19 @@ def client_time_zone() -> str:
     return str(getattr(settings, "HUB_CLIENT_TIME_ZONE", vxp.SDK_TIME_ZONE))
 
 
-def check_fresh_and_once(signed: vxp.SignedHeaders, system_id: str, now: datetime | None = None) -> None:
-    """Refuse a stale (107) or replayed (108) request; remember its signature otherwise."""
+def check_fresh_and_once(signed: vxp.SignedHeaders, system_id: str, now: datetime | None = None,
+                         time_zone: str = "") -> None:
+    """Refuse a stale (107) or replayed (108) request; remember its signature otherwise.
+
+    `time_zone`: the system's own (System.time_zone), else HUB_CLIENT_TIME_ZONE."""
     skew = clock_skew()
     if skew <= 0:
         return
     now = now or datetime.now(UTC)
-    sent_at = vxp.parse_sdk_timestamp(signed.get("timestamp"), client_time_zone())
+    zone = time_zone or client_time_zone()
+    sent_at = vxp.parse_sdk_timestamp(signed.get("timestamp"), zone)
     offset = (sent_at - now).total_seconds()
     if abs(offset) > skew:
-        zone = client_time_zone()
         raise vxp.VxpError(vxp.STALE_REQUEST, (
             f"timestamp {signed.get('timestamp')} read in {zone} is {abs(offset):.0f} s "
             f"{'ahead of' if offset > 0 else 'behind'} the hub's clock (allowed ±{skew:.0f} s)"))

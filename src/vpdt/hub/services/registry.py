@@ -86,6 +86,25 @@ def get_upstream() -> tuple[str, str, str] | None:
     return upstream.url, upstream.system_id, credentials.decrypt(upstream.secret_encrypted)
 
 
+def set_time_zone(system_id: str, time_zone: str) -> System:
+    """Operator: the zone this system's SDK timestamps are written in ("" = the hub's setting)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if time_zone:
+        try:
+            ZoneInfo(time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise vxp.VxpError(vxp.BAD_REQUEST, f"unknown time zone {time_zone!r}") from None
+    system = System.objects.using(DB).filter(system_id=system_id).first()
+    if system is None:
+        raise vxp.VxpError(vxp.UNKNOWN_SYSTEM, f"systemid {system_id!r}")
+    with write() as w:
+        System.objects.using(DB).filter(pk=system.pk).update(time_zone=time_zone)
+        w.log(LogEntry.REGISTERED, system_id=system_id, detail=f"timestamp time zone {time_zone or 'hub default'}")
+    system.time_zone = time_zone
+    return system
+
+
 def generate_secret() -> str:
     return secrets.token_urlsafe(24)
 
@@ -123,7 +142,7 @@ def authenticate(headers) -> Caller:
         exc.system_id, exc.authenticated = system.system_id, False
         raise exc
     try:
-        guard.check_fresh_and_once(signed, system.system_id)
+        guard.check_fresh_and_once(signed, system.system_id, time_zone=system.time_zone)
     except vxp.VxpError as exc:
         exc.system_id, exc.authenticated = system.system_id, True
         raise
