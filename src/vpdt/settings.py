@@ -153,6 +153,14 @@ DATABASES = {
     "hub": _database(_hub_url, DATA_DIR / "hub.sqlite3"),
 }
 DATABASE_ROUTERS = ["vpdt.hub.router.HubRouter"]
+# --- hubauth: replay protection and the upper hub's directory, read by vpdt.hub.services.
+# A request's XroadVnpt-timestamp (a wall time without zone, read in HUB_CLIENT_TIME_ZONE) must be
+# within this many seconds of the hub's clock, and its signature is accepted once; 0 turns both
+# checks off (only for legacy clients that reuse one SDK service object for hours).
+HUB_CLOCK_SKEW_SECONDS = float(os.environ.get("VPDT_HUB_CLOCK_SKEW_SECONDS", "300"))
+HUB_CLIENT_TIME_ZONE = os.environ.get("VPDT_HUB_CLIENT_TIME_ZONE", "Asia/Ho_Chi_Minh")
+# registerAgency never takes a code the upper hub lists (getAgenciesList, cached this long).
+HUB_UPSTREAM_DIRECTORY_SECONDS = float(os.environ.get("VPDT_HUB_UPSTREAM_DIRECTORY_SECONDS", "600"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "directory.User"
