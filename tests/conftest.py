@@ -69,14 +69,16 @@ def blob_dir(settings, tmp_path):
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """On SQLite, let Django's flush between transactional tests empty the audit log
-    (see core migration 0003); tests of the append-only rule remove this switch."""
+    """On SQLite, let Django's flush between transactional tests empty the audit log: the
+    test database (a throwaway copy, not a record) drops the append-only triggers, which
+    have no off switch (core migration 0004). The tests of the rule install them again
+    inside their own transaction (`audit_triggers` below). PostgreSQL's flush is a
+    TRUNCATE, which row triggers do not see."""
     from django.db import connection
 
     with django_db_blocker.unblock():
         if connection.vendor == "sqlite":
-            with connection.cursor() as cursor:
-                cursor.execute("INSERT INTO core_audit_unlock (reason) VALUES ('test suite flush')")
+            audit_migration().drop_triggers(connection)
     yield
     # PostgreSQL refuses to drop a test database others still use: the live servers' and
     # in-process hub's threads may hold connections at the end. Close them first.
@@ -95,6 +97,20 @@ def django_db_setup(django_db_setup, django_db_blocker):
                                    "WHERE datname = current_database() AND pid <> pg_backend_pid()")
             except DatabaseError:
                 pass  # nothing to close: Django's teardown says what is wrong, if anything
+
+
+def audit_migration():
+    import importlib
+
+    return importlib.import_module("vpdt.core.migrations.0004_audit_chain")
+
+
+@pytest.fixture
+def audit_triggers(db):
+    """The production append-only triggers, in this test's transaction (rolled back after)."""
+    from django.db import connection
+
+    audit_migration().install_triggers(connection)
 
 
 _DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback"}

@@ -1,0 +1,190 @@
+"""The audit log is a hash chain: `verify` names the first entry changed, removed or
+inserted by someone who went around the triggers (the SQLite file opened with the sqlite3
+module; psql on PostgreSQL), and the signed anchors catch a chain rewritten whole."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+
+import pytest
+from django.db import connection
+
+from tests import factories
+from vpdt.cli import main
+from vpdt.core import audit, request_context
+from vpdt.core.models import AuditEntry
+
+pytestmark = [pytest.mark.backends]
+
+
+@pytest.fixture
+def anchors(settings, tmp_path):
+    settings.VPDT_AUDIT_ANCHOR_DIR = str(tmp_path / "audit")
+    return tmp_path / "audit"
+
+
+def _write_some(n: int = 5) -> list[AuditEntry]:
+    agency = factories.agency()
+    token = request_context.set_current(request_context.Actor(user_id=None, ip="2001:DB8::1", via="web"))
+    try:
+        return [audit.record("test.thing", agency, detail={"lần": i, "ghi chú": "Nghị định 30/2020/NĐ-CP",
+                                                           "ngày": "2026-11-30", "số": [i, 1.5]})
+                for i in range(n)]
+    finally:
+        request_context.reset(token)
+
+
+def _sql(statements: list[tuple[str, tuple]]) -> None:
+    """As an attacker with the database's own access: no triggers, no Django."""
+    settings_dict = connection.settings_dict
+    if connection.vendor == "sqlite":
+        raw = sqlite3.connect(settings_dict["NAME"])
+        try:
+            raw.execute("DROP TRIGGER IF EXISTS core_auditentry_no_update")
+            raw.execute("DROP TRIGGER IF EXISTS core_auditentry_no_delete")
+            for sql, params in statements:
+                raw.execute(sql.replace("%s", "?"), params)
+            raw.commit()
+        finally:
+            raw.close()
+        return
+    import psycopg
+
+    with psycopg.connect(host=settings_dict["HOST"] or "127.0.0.1", port=settings_dict["PORT"] or 5432,
+                         user=settings_dict["USER"], password=settings_dict["PASSWORD"] or None,
+                         dbname=settings_dict["NAME"], autocommit=False) as raw:
+        raw.execute("DROP TRIGGER IF EXISTS core_auditentry_no_change ON core_auditentry")
+        for sql, params in statements:
+            raw.execute(sql, params)
+        raw.execute("""CREATE TRIGGER core_auditentry_no_change BEFORE UPDATE OR DELETE ON core_auditentry
+                       FOR EACH ROW EXECUTE FUNCTION core_auditentry_append_only()""")
+        raw.commit()
+
+
+@pytest.mark.django_db
+def test_chain_verifies_and_round_trips_every_field(anchors):
+    entries = _write_some()
+    assert [e.seq for e in entries] == list(range(entries[0].seq, entries[0].seq + 5))
+    assert entries[1].prev_hash == entries[0].entry_hash
+    check = audit.verify()
+    assert check.ok, check.problem
+    assert check.entries >= 5 and check.head_seq == check.entries
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_changed_behind_the_triggers_is_named(anchors, capsys):
+    entries = _write_some()
+    target = entries[2]
+    _sql([("UPDATE core_auditentry SET actor_name = %s WHERE id = %s", ("Kẻ gian", target.pk))])
+    assert main(["audit", "verify"]) == 1
+    out = capsys.readouterr().out
+    assert f"Mục số {target.seq}: nội dung đã bị sửa" in out
+    assert "Kẻ gian" in out and "test.thing" in out
+    check = audit.verify()
+    assert (check.problem.kind, check.problem.seq, check.problem.entry_id) == ("changed", target.seq, target.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_deleted_row_is_named(anchors):
+    entries = _write_some()
+    _sql([("DELETE FROM core_auditentry WHERE id = %s", (entries[1].pk,))])
+    problem = audit.verify().problem
+    assert problem.kind == "missing" and f"Thiếu mục số {entries[1].seq}" in problem.message
+    assert problem.seq == entries[2].seq  # the entry after the gap, with its time and actor
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_last_rows_deleted_are_caught_by_the_head_and_by_the_anchor(anchors):
+    entries = _write_some()
+    assert audit.anchor() is not None
+    _sql([("DELETE FROM core_auditentry WHERE seq >= %s", (entries[3].seq,)),
+          ("UPDATE core_audithead SET seq = %s, hash = %s", (entries[2].seq, entries[2].entry_hash))])
+    problem = audit.verify().problem
+    assert problem.kind == "missing" and f"từ số {entries[3].seq} đã bị xóa" in problem.message
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inserted_rows_are_named(anchors):
+    entries = _write_some()
+    last = entries[-1]
+    # Outside the chain (no seq, no hash): what a plain INSERT leaves.
+    _sql([("INSERT INTO core_auditentry (at, actor_name, agency_code, action, object_type, object_id, via, detail,"
+           " prev_hash, entry_hash) VALUES (%s, 'Kẻ gian', '', 'user.forged', '', '', 'web', '{}', '', '')",
+           ("2026-11-30 01:00:00+00:00",))])
+    problem = audit.verify().problem
+    assert problem.kind == "inserted" and problem.action == "user.forged" and "ngoài chuỗi" in problem.message
+    # In the chain, with a made-up previous hash.
+    _sql([("DELETE FROM core_auditentry WHERE action = 'user.forged'", ()),
+          ("INSERT INTO core_auditentry (seq, at, actor_name, agency_code, action, object_type, object_id, via,"
+           " detail, prev_hash, entry_hash) VALUES (%s, %s, '', '', 'user.forged', '', '', 'web', '{}', %s, %s)",
+           (last.seq + 1, "2026-11-30 01:00:00+00:00", "f" * 64, "e" * 64))])
+    problem = audit.verify().problem
+    assert problem.kind == "broken" and problem.seq == last.seq + 1 and problem.action == "user.forged"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chain_rewritten_whole_is_caught_by_the_signed_anchor(anchors):
+    entries = _write_some()
+    first = audit.anchor()
+    assert first.seq == entries[-1].seq
+    # The attacker edits entry 2 and recomputes every hash after it, and the head.
+    rows = list(AuditEntry.objects.order_by("seq").values_list("id", "seq", *audit.CHAINED[1:]))
+    prev, statements = audit.GENESIS, []
+    for row in rows:
+        values = list(row[1:])
+        if row[0] == entries[1].pk:
+            values[audit.CHAINED.index("actor_name")] = "Kẻ gian"
+        new_hash = audit.entry_hash(prev, tuple(values))
+        statements.append(("UPDATE core_auditentry SET actor_name = %s, prev_hash = %s, entry_hash = %s WHERE id = %s",
+                           (values[audit.CHAINED.index("actor_name")], prev, new_hash, row[0])))
+        prev = new_hash
+    statements.append(("UPDATE core_audithead SET hash = %s", (prev,)))
+    _sql(statements)
+    assert audit.verify(anchors=False).ok  # the chain alone is consistent again
+    problem = audit.verify().problem
+    assert problem.kind == "anchor" and problem.seq == first.seq and "chuỗi bị viết lại" in problem.message
+    # A forged anchor line (the attacker has no key: it is sealed under the deployment secret).
+    line = json.loads((anchors / "anchors.jsonl").read_text().splitlines()[0])
+    line["hash"] = prev
+    (anchors / "anchors.jsonl").write_text(json.dumps(line) + "\n")
+    problem = audit.verify().problem
+    assert problem.kind == "anchor" and "chữ ký mốc neo sai" in problem.message
+
+
+@pytest.mark.django_db
+def test_anchor_is_written_once_per_head_and_signed(anchors):
+    _write_some(2)
+    assert audit.anchor() is not None
+    assert audit.anchor() is None  # nothing new
+    _write_some(1)
+    assert audit.anchor().seq == audit.head()[0]
+    assert len((anchors / "anchors.jsonl").read_text().splitlines()) == 2
+    assert b"PRIVATE" not in (anchors / "anchor-key.sealed").read_bytes()
+    assert audit.verify().anchors == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_never_fork_the_chain(anchors):
+    agency = factories.agency()
+    errors = []
+
+    def write(n):
+        try:
+            for i in range(n):
+                audit.record("test.concurrent", agency, detail={"i": i})
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=write, args=(10,)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    check = audit.verify()
+    assert check.ok, check.problem
+    assert AuditEntry.objects.filter(action="test.concurrent").count() == 40
