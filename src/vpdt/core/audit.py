@@ -363,7 +363,7 @@ def verify(*, anchors: bool = True) -> Check:
     genesis: dict | None = None
     last_anchor: Anchor | None = None
     for row in _rows(AuditEntry.objects.filter(seq__isnull=False).order_by("seq"), _READ):
-        entry_id, prev_hash, stored_hash, seq = row[0], row[1], row[2], row[3]
+        prev_hash, stored_hash, seq = row[1], row[2], row[3]
         values = row[3:]
         if seq != expected:
             if seq < expected:
