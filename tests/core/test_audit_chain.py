@@ -188,3 +188,22 @@ def test_concurrent_writers_never_fork_the_chain(anchors):
     check = audit.verify()
     assert check.ok, check.problem
     assert AuditEntry.objects.filter(action="test.concurrent").count() == 40
+
+
+@pytest.mark.django_db(databases=["default", "hub"], transaction=True)
+def test_the_in_process_hub_log_holds_anchors_that_survive_the_file_being_removed(anchors):
+    from vpdt.hub.models import LogEntry
+    from vpdt.hub.services.message_log import verify_log
+
+    entries = _write_some()
+    made = audit.anchor()
+    assert LogEntry.objects.using("hub").filter(action="audit_anchor").count() == 1
+    assert verify_log().ok
+    check = audit.verify()
+    assert check.ok and check.anchors == 2  # the signed file and the hub's log
+    # The attacker removes the last entries, the head with them, and the anchor file.
+    _sql([("DELETE FROM core_auditentry WHERE seq >= %s", (entries[3].seq,)),
+          ("UPDATE core_audithead SET seq = %s, hash = %s", (entries[2].seq, entries[2].entry_hash))])
+    (anchors / "anchors.jsonl").unlink()
+    problem = audit.verify().problem
+    assert problem.kind == "missing" and "hub" in problem.message and f"số {made.seq}" in problem.message

@@ -10,4 +10,6 @@ class HubConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from vpdt.hub import jobs  # noqa: F401 - register the federation job
+        from vpdt.hub import audit_anchor, jobs  # noqa: F401 - register the federation job
+
+        audit_anchor.register()  # the e-office's audit log anchored in this hub's log
