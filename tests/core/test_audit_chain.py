@@ -5,13 +5,13 @@ module; psql on PostgreSQL), and the signed anchors catch a chain rewritten whol
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 
 import pytest
 from django.db import connection
 
 from tests import factories
+from tests.tamper import raw_sql
 from vpdt.cli import main
 from vpdt.core import audit, request_context
 from vpdt.core.models import AuditEntry
@@ -36,33 +36,6 @@ def _write_some(n: int = 5) -> list[AuditEntry]:
         request_context.reset(token)
 
 
-def _sql(statements: list[tuple[str, tuple]]) -> None:
-    """As an attacker with the database's own access: no triggers, no Django."""
-    settings_dict = connection.settings_dict
-    if connection.vendor == "sqlite":
-        raw = sqlite3.connect(settings_dict["NAME"])
-        try:
-            raw.execute("DROP TRIGGER IF EXISTS core_auditentry_no_update")
-            raw.execute("DROP TRIGGER IF EXISTS core_auditentry_no_delete")
-            for sql, params in statements:
-                raw.execute(sql.replace("%s", "?"), params)
-            raw.commit()
-        finally:
-            raw.close()
-        return
-    import psycopg
-
-    with psycopg.connect(host=settings_dict["HOST"] or "127.0.0.1", port=settings_dict["PORT"] or 5432,
-                         user=settings_dict["USER"], password=settings_dict["PASSWORD"] or None,
-                         dbname=settings_dict["NAME"], autocommit=False) as raw:
-        raw.execute("DROP TRIGGER IF EXISTS core_auditentry_no_change ON core_auditentry")
-        for sql, params in statements:
-            raw.execute(sql, params)
-        raw.execute("""CREATE TRIGGER core_auditentry_no_change BEFORE UPDATE OR DELETE ON core_auditentry
-                       FOR EACH ROW EXECUTE FUNCTION core_auditentry_append_only()""")
-        raw.commit()
-
-
 @pytest.mark.django_db
 def test_chain_verifies_and_round_trips_every_field(anchors):
     entries = _write_some()
@@ -77,7 +50,7 @@ def test_chain_verifies_and_round_trips_every_field(anchors):
 def test_a_row_changed_behind_the_triggers_is_named(anchors, capsys):
     entries = _write_some()
     target = entries[2]
-    _sql([("UPDATE core_auditentry SET actor_name = %s WHERE id = %s", ("Kẻ gian", target.pk))])
+    raw_sql([("UPDATE core_auditentry SET actor_name = %s WHERE id = %s", ("Kẻ gian", target.pk))])
     assert main(["audit", "verify"]) == 1
     out = capsys.readouterr().out
     assert f"Mục số {target.seq}: nội dung đã bị sửa" in out
@@ -89,7 +62,7 @@ def test_a_row_changed_behind_the_triggers_is_named(anchors, capsys):
 @pytest.mark.django_db(transaction=True)
 def test_a_deleted_row_is_named(anchors):
     entries = _write_some()
-    _sql([("DELETE FROM core_auditentry WHERE id = %s", (entries[1].pk,))])
+    raw_sql([("DELETE FROM core_auditentry WHERE id = %s", (entries[1].pk,))])
     problem = audit.verify().problem
     assert problem.kind == "missing" and f"Thiếu mục số {entries[1].seq}" in problem.message
     assert problem.seq == entries[2].seq  # the entry after the gap, with its time and actor
@@ -99,7 +72,7 @@ def test_a_deleted_row_is_named(anchors):
 def test_the_last_rows_deleted_are_caught_by_the_head_and_by_the_anchor(anchors):
     entries = _write_some()
     assert audit.anchor() is not None
-    _sql([("DELETE FROM core_auditentry WHERE seq >= %s", (entries[3].seq,)),
+    raw_sql([("DELETE FROM core_auditentry WHERE seq >= %s", (entries[3].seq,)),
           ("UPDATE core_audithead SET seq = %s, hash = %s", (entries[2].seq, entries[2].entry_hash))])
     problem = audit.verify().problem
     assert problem.kind == "missing" and f"từ số {entries[3].seq} đã bị xóa" in problem.message
@@ -110,13 +83,13 @@ def test_inserted_rows_are_named(anchors):
     entries = _write_some()
     last = entries[-1]
     # Outside the chain (no seq, no hash): what a plain INSERT leaves.
-    _sql([("INSERT INTO core_auditentry (at, actor_name, agency_code, action, object_type, object_id, via, detail,"
+    raw_sql([("INSERT INTO core_auditentry (at, actor_name, agency_code, action, object_type, object_id, via, detail,"
            " prev_hash, entry_hash) VALUES (%s, 'Kẻ gian', '', 'user.forged', '', '', 'web', '{}', '', '')",
            ("2026-11-30 01:00:00+00:00",))])
     problem = audit.verify().problem
     assert problem.kind == "inserted" and problem.action == "user.forged" and "ngoài chuỗi" in problem.message
     # In the chain, with a made-up previous hash.
-    _sql([("DELETE FROM core_auditentry WHERE action = 'user.forged'", ()),
+    raw_sql([("DELETE FROM core_auditentry WHERE action = 'user.forged'", ()),
           ("INSERT INTO core_auditentry (seq, at, actor_name, agency_code, action, object_type, object_id, via,"
            " detail, prev_hash, entry_hash) VALUES (%s, %s, '', '', 'user.forged', '', '', 'web', '{}', %s, %s)",
            (last.seq + 1, "2026-11-30 01:00:00+00:00", "f" * 64, "e" * 64))])
@@ -141,7 +114,7 @@ def test_a_chain_rewritten_whole_is_caught_by_the_signed_anchor(anchors):
                            (values[audit.CHAINED.index("actor_name")], prev, new_hash, row[0])))
         prev = new_hash
     statements.append(("UPDATE core_audithead SET hash = %s", (prev,)))
-    _sql(statements)
+    raw_sql(statements)
     assert audit.verify(anchors=False).ok  # the chain alone is consistent again
     problem = audit.verify().problem
     assert problem.kind == "anchor" and problem.seq == first.seq and "chuỗi bị viết lại" in problem.message
@@ -202,8 +175,65 @@ def test_the_in_process_hub_log_holds_anchors_that_survive_the_file_being_remove
     check = audit.verify()
     assert check.ok and check.anchors == 2  # the signed file and the hub's log
     # The attacker removes the last entries, the head with them, and the anchor file.
-    _sql([("DELETE FROM core_auditentry WHERE seq >= %s", (entries[3].seq,)),
+    raw_sql([("DELETE FROM core_auditentry WHERE seq >= %s", (entries[3].seq,)),
           ("UPDATE core_audithead SET seq = %s, hash = %s", (entries[2].seq, entries[2].entry_hash))])
     (anchors / "anchors.jsonl").unlink()
     problem = audit.verify().problem
     assert problem.kind == "missing" and "hub" in problem.message and f"số {made.seq}" in problem.message
+
+
+@pytest.mark.django_db
+def test_the_migrations_frozen_hashing_agrees_with_the_live_one():
+    import importlib
+
+    frozen = importlib.import_module("vpdt.core.migrations.0004_audit_chain")
+    assert (frozen.CHAINED, frozen.LEGACY, frozen.GENESIS) == (audit.CHAINED, audit.LEGACY, audit.GENESIS)
+    for entry in _write_some(3):
+        values = tuple(getattr(entry, n) for n in audit.CHAINED)
+        assert frozen.entry_hash(entry.prev_hash, values) == audit.entry_hash(entry.prev_hash, values)
+    rows = list(AuditEntry.objects.order_by("id").values_list(*audit.LEGACY))
+    assert frozen.legacy_digest(rows) == audit.legacy_digest(rows)
+
+
+def test_rows_from_before_the_chain_are_sealed_by_the_genesis_entry(tmp_path):
+    """A deployment's `migrate`: the rows written under 0003 stay as they are, the genesis
+    entry holds their digest, and a legacy row changed later is caught."""
+    from tests.fresh_process import run_django_script
+
+    result = run_django_script('''
+import json, sqlite3
+import django
+django.setup()
+from django.core.management import call_command
+from django.db import connection
+call_command("migrate", "core", "0003", verbosity=0)
+with connection.cursor() as c:
+    for i in range(3):
+        c.execute("INSERT INTO core_auditentry (at, actor_name, agency_code, action, object_type, object_id, via,"
+                  " detail) VALUES ('2026-11-01 08:00:0%d', 'Văn thư', '000.00.13.H90', 'document.register',"
+                  " 'records.document', '%d', 'web', '{\\"n\\": %d}')" % (i, i, i))
+call_command("migrate", verbosity=0)
+from vpdt.core import audit
+from vpdt.core.models import AuditEntry
+first = audit.verify(anchors=False)
+audit.record("after.chain")
+second = audit.verify(anchors=False)
+genesis = AuditEntry.objects.get(seq=1)
+path = connection.settings_dict["NAME"]
+connection.close()
+raw = sqlite3.connect(path)
+unlock = raw.execute("SELECT count(*) FROM sqlite_master WHERE name = 'core_audit_unlock'").fetchone()[0]
+raw.execute("DROP TRIGGER core_auditentry_no_update")
+raw.execute("UPDATE core_auditentry SET actor_name = 'Kẻ gian' WHERE id = 2")
+raw.commit()
+raw.close()
+third = audit.verify(anchors=False)
+print(json.dumps({"first": [first.ok, first.entries, first.legacy], "second": [second.ok, second.entries],
+                  "genesis": [genesis.action, genesis.detail["legacy_rows"]], "unlock": unlock,
+                  "third": [third.ok, third.problem.kind if third.problem else None]}))
+''', tmp_path)
+    assert result["first"] == [True, 1, 3]
+    assert result["second"] == [True, 2]
+    assert result["genesis"] == ["audit.genesis", 3]
+    assert result["unlock"] == 0
+    assert result["third"] == [False, "legacy"]

@@ -11,8 +11,41 @@
   no old rows and no genesis entry: its chain starts at the first real entry.
 """
 
+import hashlib
+import json
+from datetime import UTC
+
 import django.utils.timezone
 from django.db import migrations, models
+
+# The chain's hashing as of this migration (vpdt.core.audit has the same; migrations do not
+# import app code, and tests/core/test_audit_chain.py checks that the two agree).
+GENESIS = "0" * 64
+GENESIS_ACTION = "audit.genesis"
+CHAINED = ("seq", "at", "actor_id", "actor_name", "agency_code", "action", "object_type", "object_id", "ip",
+           "via", "detail")
+LEGACY = ("id", *CHAINED[1:])
+
+
+def canonical(names, values) -> bytes:
+    fields = dict(zip(names, values, strict=True))
+    at = fields["at"]
+    if django.utils.timezone.is_naive(at):
+        at = at.replace(tzinfo=UTC)
+    fields["at"] = at.astimezone(UTC).isoformat(timespec="microseconds")
+    return json.dumps(fields, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+
+
+def entry_hash(prev: str, values) -> str:
+    return hashlib.sha256(prev.encode("ascii") + canonical(CHAINED, values)).hexdigest()
+
+
+def legacy_digest(rows):
+    digest, count, last = GENESIS, 0, None
+    for row in rows:
+        digest = hashlib.sha256(digest.encode("ascii") + canonical(LEGACY, row)).hexdigest()
+        count, last = count + 1, row[0]
+    return count, last, digest
 
 SQLITE_TRIGGERS = [
     """CREATE TRIGGER IF NOT EXISTS core_auditentry_no_update BEFORE UPDATE ON core_auditentry
@@ -54,8 +87,6 @@ def before(apps, schema_editor):
 
 
 def chain_start(apps, schema_editor):
-    from vpdt.core.audit import CHAINED, GENESIS, GENESIS_ACTION, LEGACY, entry_hash, legacy_digest
-
     AuditEntry = apps.get_model("core", "AuditEntry")
     AuditHead = apps.get_model("core", "AuditHead")
     db = schema_editor.connection.alias
