@@ -58,6 +58,16 @@ def _fast_password_hasher():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _audit_anchor_dir(tmp_path_factory):
+    """The audit log's anchors (and their key) of the run in a temporary directory, never the
+    developer's var/audit: a job run by a test (`tasks.run_once`) anchors too."""
+    from django.test import override_settings
+
+    with override_settings(VPDT_AUDIT_ANCHOR_DIR=str(tmp_path_factory.mktemp("audit-anchors"))):
+        yield
+
+
 @pytest.fixture
 def blob_dir(settings, tmp_path):
     """Blobs of one test in their own directory."""
