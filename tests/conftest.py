@@ -83,12 +83,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
     test database (a throwaway copy, not a record) drops the append-only triggers, which
     have no off switch (core migration 0004). The tests of the rule install them again
     inside their own transaction (`audit_triggers` below). PostgreSQL's flush is a
-    TRUNCATE, which row triggers do not see."""
+    TRUNCATE: only the TRUNCATE trigger goes."""
     from django.db import connection
 
     with django_db_blocker.unblock():
-        if connection.vendor == "sqlite":
-            audit_migration().drop_triggers(connection)
+        audit_migration().drop_triggers_for_test_flush(connection)
     yield
     # PostgreSQL refuses to drop a test database others still use: the live servers' and
     # in-process hub's threads may hold connections at the end. Close them first.

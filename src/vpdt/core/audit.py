@@ -274,7 +274,13 @@ def _read_file_anchors(path: Path, check: bool = True) -> list[Anchor]:
         return []
     from cryptography.exceptions import InvalidSignature
 
-    key = _anchor_key(create=False) if check else None
+    from vpdt.core.sealed import SealedError
+
+    try:
+        key = _anchor_key(create=False) if check else None
+    except SealedError:
+        raise AnchorForged("không mở được khóa ký mốc neo (VPDT_SECRET_KEY đã đổi mà thiếu khóa cũ "
+                           "trong VPDT_SECRET_KEY_FALLBACKS?)") from None
     public = _public_hex(key) if key is not None else None
     found = []
     for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):

@@ -2,8 +2,8 @@
 
 - `core_audit_unlock` is gone: the SQLite DELETE trigger had a WHEN clause that a row in
   that table turned off, so one INSERT rewrote history without a trace. Now UPDATE and
-  DELETE are refused on both databases with no exception (a test database drops the
-  triggers itself, see tests/conftest.py).
+  DELETE are refused on both databases with no exception, and on PostgreSQL TRUNCATE too
+  (a test database drops what its flush needs itself, see tests/conftest.py).
 - Entries get `seq`, `prev_hash`, `entry_hash` (vpdt.core.audit), and the head row.
 - Rows already written are not rewritten (the triggers forbid it, rightly): the chain
   starts with an `audit.genesis` entry holding their count, last id and a digest over
@@ -63,14 +63,28 @@ POSTGRES_TRIGGERS = [
     "DROP TRIGGER IF EXISTS core_auditentry_no_change ON core_auditentry;",
     """CREATE TRIGGER core_auditentry_no_change BEFORE UPDATE OR DELETE ON core_auditentry
        FOR EACH ROW EXECUTE FUNCTION core_auditentry_append_only();""",
+    # TRUNCATE fires no row trigger: it has its own.
+    "DROP TRIGGER IF EXISTS core_auditentry_no_truncate ON core_auditentry;",
+    """CREATE TRIGGER core_auditentry_no_truncate BEFORE TRUNCATE ON core_auditentry
+       FOR EACH STATEMENT EXECUTE FUNCTION core_auditentry_append_only();""",
 ]
-POSTGRES_DROP = ["DROP TRIGGER IF EXISTS core_auditentry_no_change ON core_auditentry;"]
+POSTGRES_DROP = ["DROP TRIGGER IF EXISTS core_auditentry_no_change ON core_auditentry;",
+                 "DROP TRIGGER IF EXISTS core_auditentry_no_truncate ON core_auditentry;"]
+# What a test database drops so that its flush between tests empties the log.
+TEST_FLUSH_DROP = {"sqlite": SQLITE_DROP,
+                   "postgresql": ["DROP TRIGGER IF EXISTS core_auditentry_no_truncate ON core_auditentry;"]}
 
 
 def install_triggers(connection) -> None:
     """The append-only triggers (also what the tests of the rule install in their test database)."""
     with connection.cursor() as cursor:
         for sql in {"sqlite": SQLITE_TRIGGERS, "postgresql": POSTGRES_TRIGGERS}.get(connection.vendor, []):
+            cursor.execute(sql)
+
+
+def drop_triggers_for_test_flush(connection) -> None:
+    with connection.cursor() as cursor:
+        for sql in TEST_FLUSH_DROP.get(connection.vendor, []):
             cursor.execute(sql)
 
 
