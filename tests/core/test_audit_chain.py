@@ -237,3 +237,15 @@ print(json.dumps({"first": [first.ok, first.entries, first.legacy], "second": [s
     assert result["genesis"] == ["audit.genesis", 3]
     assert result["unlock"] == 0
     assert result["third"] == [False, "legacy"]
+
+
+@pytest.mark.django_db
+def test_the_periodic_job_anchors_the_head(anchors, settings):
+    from vpdt.core import tasks
+
+    job = next(j for j in tasks.jobs() if j.name == "audit.anchor")
+    assert job.every == settings.VPDT_AUDIT_ANCHOR_SECONDS
+    _write_some(1)
+    job.func()
+    line = json.loads((anchors / "anchors.jsonl").read_text().splitlines()[-1])
+    assert (line["seq"], line["hash"]) == audit.head()
