@@ -18,7 +18,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     serve = sub.add_parser("serve", help="chạy văn phòng điện tử (web, API, tác vụ nền và trục liên thông tỉnh)")
     serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-    serve.add_argument("--demo", action="store_true", help="nạp tỉnh mẫu nếu cơ sở dữ liệu còn trống")
+    serve.add_argument("--demo", action="store_true",
+                       help="chế độ mẫu: nạp tỉnh mẫu nếu cơ sở dữ liệu còn trống, tự tạo khóa bí mật trong thư mục dữ liệu")
     serve.add_argument("--no-worker", action="store_true",
                        help="không chạy tác vụ nền trong tiến trình này (chạy `vpdt worker` riêng)")
     serve.add_argument("--threads", type=int, default=8, help="số luồng mỗi tiến trình")
@@ -50,6 +51,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     anchor = audit_sub.add_parser("anchor", help="neo đầu chuỗi ngay (tệp có chữ ký, sổ nhật ký của trục)")
     anchor.set_defaults(func=cmd_audit_anchor)
     audit.set_defaults(func=cmd_audit_verify, json=False)
+    rotate = sub.add_parser("rotate-secrets",
+                            help="mã hóa lại mọi khóa bí mật đã lưu bằng VPDT_SECRET_KEY mới (khóa cũ trong "
+                                 "VPDT_SECRET_KEY_FALLBACKS)")
+    rotate.set_defaults(func=cmd_rotate_secrets)
 
     manage = sub.add_parser("manage", help="lệnh quản trị Django (migrate, createsuperuser, …)")
     manage.add_argument("args", nargs=argparse.REMAINDER)
@@ -72,8 +77,22 @@ def cmd_manage(args) -> int:
     return 0
 
 
+def cmd_rotate_secrets(args) -> int:
+    setup_django(check=True)
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    try:
+        call_command("rotate_secrets", skip_checks=True)
+    except CommandError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_demo_load(args) -> int:
-    setup_django()
+    os.environ["VPDT_DEMO"] = "1"  # the demo's own key (vpdt.core.secret_keys), as `vpdt serve --demo`
+    setup_django(check=True)
     migrate_all()
     from vpdt.demo.loader import load_demo
 
@@ -129,7 +148,7 @@ def cmd_audit_anchor(args) -> int:
 
 
 def cmd_worker(args) -> int:
-    setup_django()
+    setup_django(check=True)
     from django.conf import settings
 
     from vpdt.core import tasks
@@ -145,7 +164,9 @@ def cmd_worker(args) -> int:
 
 def cmd_serve(args) -> int:
     os.environ.setdefault("VPDT_SERVE", "1")
-    setup_django()
+    if args.demo:
+        os.environ["VPDT_DEMO"] = "1"  # a random key kept in the data dir (vpdt.core.secret_keys)
+    setup_django(check=True)
     from django.conf import settings
 
     settings.ALLOWED_HOSTS.extend([args.host, f"{args.host}:{args.port}"])

@@ -8,7 +8,9 @@ embedded demo (SQLite, local files, worker and hub in-process) and the scale pat
 - VPDT_DATABASE_URL        e.g. postgres://postgres@127.0.0.1:5432/vpdt (default SQLite)
 - VPDT_HUB_DATABASE_URL    the hub's own database (default SQLite var/hub.sqlite3)
 - VPDT_BLOB_STORAGE        "local" (default) or "s3" (then AWS_* / VPDT_S3_* below)
-- VPDT_SECRET_KEY, VPDT_SECRET_KEY_FALLBACKS, VPDT_DEBUG, VPDT_ALLOWED_HOSTS
+- VPDT_SECRET_KEY (or VPDT_SECRET_KEY_FILE), VPDT_SECRET_KEY_FALLBACKS: required outside
+                           demo mode (VPDT_DEMO=1), see vpdt.core.secret_keys
+- VPDT_DEBUG, VPDT_ALLOWED_HOSTS
 - VPDT_MAX_UPLOAD_MB       default per-file limit, agencies may lower or raise theirs
 - VPDT_TASKS               background jobs' queue (Huey): "sqlite" (default, a file in the
                            data dir, consumer inside `vpdt serve`) or "redis" (VPDT_REDIS_URL,
@@ -23,6 +25,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from vpdt.core import secret_keys
+
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("VPDT_DATA_DIR", Path.cwd() / "var")).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -35,10 +39,18 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-SECRET_KEY = os.environ.get("VPDT_SECRET_KEY", "vpdt-demo-insecure-key-change-me-in-production-0123456789")
+# --- secrets: this deployment's own key (vpdt.core.secret_keys). VPDT_SECRET_KEY, or the file
+# named by VPDT_SECRET_KEY_FILE; in demo mode (VPDT_DEMO=1, `vpdt serve --demo`) a random key
+# made once into DATA_DIR/secret.key (0600). No key: SECRET_KEY stays empty and the system
+# check vpdt.E001 stops every command; there is no default key.
+SECRET_KEY, VPDT_SECRET_KEY_SOURCE = secret_keys.load("VPDT_SECRET_KEY", DATA_DIR)
+VPDT_SECRET_KEY_ENV = "VPDT_SECRET_KEY"  # named in the check's message
 # Former secret keys (comma-separated) while secrets sealed under them are re-sealed
-# (vpdt.core.sealed): sessions and stored keys keep opening across a change of SECRET_KEY.
-SECRET_KEY_FALLBACKS = [k for k in os.environ.get("VPDT_SECRET_KEY_FALLBACKS", "").split(",") if k]
+# (`vpdt rotate-secrets`): sessions and stored keys keep opening across a change of SECRET_KEY.
+SECRET_KEY_FALLBACKS = secret_keys.fallbacks("VPDT_SECRET_KEY")
+if VPDT_SECRET_KEY_SOURCE == "demo":
+    # a demo's var/ made before demo keys existed was sealed under the old public key
+    SECRET_KEY_FALLBACKS.append(secret_keys.LEGACY_PUBLIC_KEY)
 DEBUG = _env_bool("VPDT_DEBUG", False)
 ALLOWED_HOSTS = os.environ.get("VPDT_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver").split(",")
 
@@ -62,11 +74,14 @@ INSTALLED_APPS = [
     "vpdt.exchange",
     "vpdt.hub",  # the embedded province hub (on its own database alias "hub")
     "vpdt.search",
+    "axes",  # login lockout (see the "login" block below)
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # --- secrets: under /api/ every error answer is JSON {"code", "message"}, whoever made it
+    "vpdt.api.middleware.ApiJsonErrorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "vpdt.core.middleware.VietnameseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -76,6 +91,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "vpdt.core.middleware.RequestContextMiddleware",
+    "vpdt.web.middleware.SessionTimeoutMiddleware",  # --- login: idle and absolute session length
+    "axes.middleware.AxesMiddleware",  # --- login: turns a lockout into the Vietnamese answer
 ]
 
 ROOT_URLCONF = "vpdt.urls"
@@ -143,9 +160,94 @@ LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "workflow:home"
 LOGOUT_REDIRECT_URL = "web:login"
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+# --- login: passwords, lockout, sessions, HTTPS (issue 12) ---------------------------------
+# Argon2id first (argon2-cffi); PBKDF2 hashes made before still check, and Django re-hashes
+# them with Argon2 at the person's next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
+# At least 12 characters or a phrase of 4 words; not a common password (Django's list and a
+# Vietnamese one), not the person's name or username, not only digits. Messages in Vietnamese.
+VPDT_PASSWORD_MIN_LENGTH = int(os.environ.get("VPDT_PASSWORD_MIN_LENGTH", "12"))
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "vpdt.directory.passwords.LengthOrPassphraseValidator",
+     "OPTIONS": {"min_length": VPDT_PASSWORD_MIN_LENGTH, "min_words": 4}},
+    {"NAME": "vpdt.directory.passwords.CommonPasswordValidator"},
+    {"NAME": "vpdt.directory.passwords.UserAttributeSimilarityValidator"},
+    {"NAME": "vpdt.directory.passwords.NumericPasswordValidator"},
+]
+# One lockout policy for every way in (the login page, /admin/, the API's token): django-axes,
+# its attempts in the database so every process sees them. Counted per account and per
+# account + address, never per address alone (an office behind one NAT address shares it).
+# After VPDT_LOGIN_FAILURE_LIMIT failures the account waits VPDT_LOGIN_COOLOFF_MINUTES, twice
+# as long at each new lockout within a day, at most VPDT_LOGIN_COOLOFF_MAX_MINUTES; an
+# administrator may unlock it sooner (admin action, `vpdt manage unlock_login USERNAME`).
+AUTHENTICATION_BACKENDS = [
+    "vpdt.directory.accounts.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+VPDT_LOGIN_FAILURE_LIMIT = int(os.environ.get("VPDT_LOGIN_FAILURE_LIMIT", "10"))
+VPDT_LOGIN_COOLOFF_MINUTES = float(os.environ.get("VPDT_LOGIN_COOLOFF_MINUTES", "15"))
+VPDT_LOGIN_COOLOFF_MAX_MINUTES = float(os.environ.get("VPDT_LOGIN_COOLOFF_MAX_MINUTES", "1440"))
+AXES_HANDLER = "vpdt.directory.accounts.LockoutHandler"  # axes' database handler, see there
+AXES_FAILURE_LIMIT = VPDT_LOGIN_FAILURE_LIMIT
+AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
+AXES_COOLOFF_TIME = "vpdt.directory.accounts.cool_off"
+AXES_USE_ATTEMPT_EXPIRATION = True  # each account's own (progressive) delay
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a locked account's tries do not extend it
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # the login history shows failures too
+AXES_LOCKOUT_CALLABLE = "vpdt.web.views.account.lockout_response"
+AXES_USERNAME_CALLABLE = "vpdt.directory.accounts.attempted_username"
+AXES_CLIENT_IP_CALLABLE = "vpdt.core.request_context.client_ip"
+AXES_SENSITIVE_PARAMETERS = []  # the username is not secret; the password is always masked
+AXES_VERBOSE = False
+# Sessions: signed out after VPDT_SESSION_IDLE_MINUTES without activity (the page warns a
+# minute before and offers to stay) and VPDT_SESSION_MAX_HOURS after signing in at the latest.
+VPDT_SESSION_IDLE_SECONDS = int(float(os.environ.get("VPDT_SESSION_IDLE_MINUTES", "30")) * 60)
+SESSION_COOKIE_AGE = int(float(os.environ.get("VPDT_SESSION_MAX_HOURS", "10")) * 3600)
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# Behind HTTPS (VPDT_HTTPS=1, or a proxy that says so in X-Forwarded-Proto with
+# VPDT_PROXY_SSL_HEADER=1): Secure cookies, HSTS, and plain HTTP redirected.
+VPDT_HTTPS = _env_bool("VPDT_HTTPS", False)
+if _env_bool("VPDT_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    VPDT_HTTPS = True
+SESSION_COOKIE_SECURE = VPDT_HTTPS
+CSRF_COOKIE_SECURE = VPDT_HTTPS
+SECURE_SSL_REDIRECT = VPDT_HTTPS and _env_bool("VPDT_SSL_REDIRECT", True)
+SECURE_SSL_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("VPDT_HSTS_SECONDS", "31536000")) if VPDT_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = False  # an agency's other hosts may not all speak HTTPS yet
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("VPDT_PASSWORD_RESET_HOURS", "2")) * 3600
+
+# --- oidc: single sign-on through the province's OpenID Connect provider (vpdt.directory.sso,
+# mozilla-django-oidc). Off unless VPDT_OIDC_ISSUER and VPDT_OIDC_CLIENT_ID are set; then the
+# login page shows the single sign-on button. Endpoints come from the issuer's discovery
+# document (or VPDT_OIDC_DISCOVERY_URL). A first sign-in links the provider's identity to the
+# one active person whose user name (claim preferred_username) or verified e-mail (claim
+# email) matches VPDT_OIDC_MATCH_CLAIM; nobody is ever created.
+VPDT_OIDC_ISSUER = os.environ.get("VPDT_OIDC_ISSUER", "").rstrip("/")
+VPDT_OIDC_DISCOVERY_URL = os.environ.get("VPDT_OIDC_DISCOVERY_URL", "")
+VPDT_OIDC_MATCH_CLAIM = os.environ.get("VPDT_OIDC_MATCH_CLAIM", "preferred_username")
+OIDC_RP_CLIENT_ID = os.environ.get("VPDT_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("VPDT_OIDC_CLIENT_SECRET", "")
+OIDC_RP_SCOPES = os.environ.get("VPDT_OIDC_SCOPES", "openid profile email")
+OIDC_TIMEOUT = float(os.environ.get("VPDT_OIDC_TIMEOUT_SECONDS", "10"))
+OIDC_RP_SIGN_ALGO = "RS256"  # ID tokens verified with the provider's JWKS
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_CREATE_USER = False
+OIDC_AUTHENTICATION_CALLBACK_URL = "web:sso_callback"
+if VPDT_OIDC_ISSUER and OIDC_RP_CLIENT_ID:
+    AUTHENTICATION_BACKENDS = [
+        *globals().get("AUTHENTICATION_BACKENDS", ["django.contrib.auth.backends.ModelBackend"]),
+        "vpdt.directory.sso.ProvinceSSOBackend",
+    ]
 
 # Vietnamese first, English available.
 LANGUAGE_CODE = "vi"
@@ -225,6 +327,9 @@ EXCHANGE_LEASE_SECONDS = float(os.environ.get("VPDT_EXCHANGE_LEASE_SECONDS", "30
 EXCHANGE_SEND_INTERVAL_SECONDS = float(os.environ.get("VPDT_EXCHANGE_SEND_SECONDS", "2"))
 EXCHANGE_POLL_INTERVAL_SECONDS = float(os.environ.get("VPDT_EXCHANGE_POLL_SECONDS", "5"))
 
+# --- secrets: a form sent with a stale CSRF token gets the Vietnamese error page (JSON under /api/)
+CSRF_FAILURE_VIEW = "vpdt.web.views.errors.csrf_failure"
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "SAMEORIGIN"
@@ -241,11 +346,6 @@ EMAIL_HOST_USER = os.environ.get("VPDT_SMTP_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("VPDT_SMTP_PASSWORD", "")
 EMAIL_USE_TLS = _env_bool("VPDT_SMTP_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("VPDT_MAIL_FROM", "vpdt@localhost")
-
-# API login throttling: after this many failures for a username or address within the
-# window, further attempts are refused with 429 and a growing delay.
-API_LOGIN_MAX_FAILURES = 5
-API_LOGIN_WINDOW_SECONDS = 900
 
 LOGGING = {
     "version": 1,

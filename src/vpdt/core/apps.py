@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class CoreConfig(AppConfig):
@@ -8,4 +9,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from vpdt.core import jobs  # noqa: F401 - register the audit anchor job
+        from vpdt.core.secret_keys import check_secret_key
 
+        checks.register(check_secret_key, checks.Tags.security)

@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from vpdt.core.models import AuditEntry
 from vpdt.directory.admin_scope import AgencyScopedAdmin, PlatformOnlyAdmin
-from vpdt.directory.models import Agency, RoleAssignment, Unit, User
+from vpdt.directory.models import Agency, ExternalIdentity, RoleAssignment, Unit, User
 from vpdt.directory.roles import Role
 
 
@@ -43,6 +43,7 @@ class UserAdmin(AgencyScopedAdmin, BaseUserAdmin):
     list_filter = ["is_active", "agency"]
     search_fields = ["username", "full_name", "email"]
     inlines = [RoleInline]
+    actions = ["unlock_login"]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("Thông tin cán bộ", {"fields": ("full_name", "email", "phone", "agency", "unit", "position")}),
@@ -51,6 +52,15 @@ class UserAdmin(AgencyScopedAdmin, BaseUserAdmin):
     add_fieldsets = (
         (None, {"fields": ("username", "password1", "password2", "full_name", "agency", "unit", "position")}),
     )
+
+    @admin.action(description="Mở khóa đăng nhập (xóa các lần đăng nhập sai)")
+    def unlock_login(self, request, queryset):
+        from vpdt.directory import accounts
+
+        done = [person for person in queryset if accounts.can_manage(request.user, person)]
+        for person in done:
+            accounts.unlock(request.user, person)
+        self.message_user(request, f"Đã mở khóa đăng nhập cho {len(done)} người.")
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -89,3 +99,28 @@ class AuditEntryAdmin(AgencyScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ExternalIdentity)
+class ExternalIdentityAdmin(AgencyScopedAdmin):
+    """Links to the single sign-on: seen and removed here, made only by a sign-in (vpdt.directory.sso)."""
+
+    agency_field = "user__agency"
+    list_display = ["user", "issuer", "subject", "matched_by", "linked_at"]
+    search_fields = ["user__username", "user__full_name", "subject"]
+    readonly_fields = list_display
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        from vpdt.directory import sso
+
+        sso.unlink(obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for link in queryset:
+            self.delete_model(request, link)

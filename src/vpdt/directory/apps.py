@@ -6,7 +6,11 @@ class DirectoryConfig(AppConfig):
     label = "directory"
     verbose_name = "Danh bạ cơ quan, đơn vị, cán bộ"
 
-    def ready(self) -> None:
-        from vpdt.directory import audit_hooks
+    def ready(self):
+        # The receivers of login, logout and password changes (sessions, tokens).
+        from vpdt.directory import (
+            accounts,  # noqa: F401
+            audit_hooks,
+        )
 
         audit_hooks.connect()

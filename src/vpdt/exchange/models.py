@@ -11,7 +11,7 @@ from django.db.models import Q
 
 from vpdt.core.models import Blob
 from vpdt.directory.models import Agency
-from vpdt.exchange import crypto  # also declares the sealed secret for `reseal_secrets`
+from vpdt.exchange import crypto  # also declares the sealed secret for `vpdt rotate-secrets`
 from vpdt.records.models import Document, Recipient
 
 

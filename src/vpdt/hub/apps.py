@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class HubConfig(AppConfig):
@@ -10,6 +11,8 @@ class HubConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from vpdt.hub import audit_anchor, jobs  # noqa: F401 - register the federation job
+        from vpdt.core.secret_keys import check_secret_key
+        from vpdt.hub import audit_anchor, credentials, jobs  # noqa: F401 - register the federation job, the sealed fields
 
+        checks.register(check_secret_key, checks.Tags.security)
         audit_anchor.register()  # the e-office's audit log anchored in this hub's log

@@ -2,6 +2,7 @@
 and the menu entries their roles need (receiving, drafting, delegating)."""
 
 from django.apps import apps
+from django.conf import settings
 
 from vpdt.directory.roles import Role
 
@@ -12,6 +13,7 @@ def navigation(request) -> dict:
         return {}
     roles = user.role_set(user.agency_id) if user.agency_id else set()
     context = {
+        "session_idle_seconds": settings.VPDT_SESSION_IDLE_SECONDS,
         "current_agency": user.agency,
         "current_roles": [Role(r).label for r in sorted(roles)],
     }

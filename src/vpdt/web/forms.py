@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
@@ -471,3 +472,62 @@ class UpdateForm(ActionForm):
 
 class MarkReadForm(PageForm):
     """"Mark all as read": the button is the whole request."""
+
+
+# ======================================================================================
+# The person's account: API tokens, sessions, passwords (vpdt.directory.accounts)
+# ======================================================================================
+
+
+class TokenCreateForm(PageForm):
+    name = forms.CharField(max_length=100, error_messages={"required": _("Đặt tên gợi nhớ cho khóa (ví dụ: phần mềm kế toán).")})
+    days = forms.IntegerField(min_value=1, max_value=365, initial=30,
+                              error_messages={"required": _("Nhập số ngày hiệu lực (1–365)."),
+                                              "invalid": _("Nhập số ngày hiệu lực (1–365)."),
+                                              "min_value": _("Nhập số ngày hiệu lực (1–365)."),
+                                              "max_value": _("Nhập số ngày hiệu lực (1–365).")})
+
+
+class PickForm(forms.Form):
+    """Which row of a list a button acts on (a session, a token, a person)."""
+
+    pk = forms.IntegerField(min_value=1)
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """Django's, with Vietnamese messages and the page's styling."""
+
+    error_messages = {**auth_forms.PasswordChangeForm.error_messages,
+                      "password_incorrect": _("Mật khẩu hiện tại không đúng."),
+                      "password_mismatch": _("Hai lần nhập mật khẩu mới không khớp.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-control")
+        self.fields["old_password"].label = _("Mật khẩu hiện tại")
+        self.fields["new_password1"].label = _("Mật khẩu mới")
+        self.fields["new_password2"].label = _("Nhập lại mật khẩu mới")
+        self.fields["new_password1"].help_text = ""
+
+
+class SetPasswordForm(auth_forms.SetPasswordForm):
+    error_messages = {**auth_forms.SetPasswordForm.error_messages,
+                      "password_mismatch": _("Hai lần nhập mật khẩu mới không khớp.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-control")
+        self.fields["new_password1"].label = _("Mật khẩu mới")
+        self.fields["new_password2"].label = _("Nhập lại mật khẩu mới")
+        self.fields["new_password1"].help_text = ""
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = _("Thư điện tử")
+        self.fields["email"].widget.attrs.setdefault("class", "form-control")
+        self.fields["email"].error_messages = {"required": _("Nhập thư điện tử của bạn."),
+                                               "invalid": _("Thư điện tử không hợp lệ.")}
