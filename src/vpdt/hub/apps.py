@@ -12,7 +12,12 @@ class HubConfig(AppConfig):
 
     def ready(self) -> None:
         from vpdt.core.secret_keys import check_secret_key
-        from vpdt.hub import audit_anchor, credentials, jobs  # noqa: F401 - register the federation job, the sealed fields
+        from vpdt.hub import credentials, jobs  # noqa: F401 - register the federation job, the sealed fields
 
         checks.register(check_secret_key, checks.Tags.security)
-        audit_anchor.register()  # the e-office's audit log anchored in this hub's log
+        from django.apps import apps
+
+        if apps.is_installed("vpdt.core"):  # in the e-office's process (not a standalone hub)
+            from vpdt.hub import audit_anchor
+
+            audit_anchor.register()  # the e-office's audit log anchored in this hub's log
