@@ -322,6 +322,10 @@ VPDT_TASKS_NAME = os.environ.get("VPDT_TASKS_NAME", "vpdt")
 VPDT_TASKS_FILE = os.environ.get("VPDT_TASKS_FILE", str(DATA_DIR / "tasks.sqlite3"))
 VPDT_REDIS_URL = os.environ.get("VPDT_REDIS_URL", "redis://127.0.0.1:6379/0")
 VPDT_TASK_WORKERS = int(os.environ.get("VPDT_TASK_WORKERS", "2"))
+# --- audit: the audit log's chain head is anchored (signed file here, and the in-process
+# hub's message log) every VPDT_AUDIT_ANCHOR_SECONDS by the job `audit.anchor`.
+VPDT_AUDIT_ANCHOR_DIR = os.environ.get("VPDT_AUDIT_ANCHOR_DIR", str(DATA_DIR / "audit"))
+VPDT_AUDIT_ANCHOR_SECONDS = float(os.environ.get("VPDT_AUDIT_ANCHOR_SECONDS", "600"))
 # How long a claimed outbox message (or a connection being polled) stays locked to the worker
 # handling it: a worker killed meanwhile leaves it due again after this (the hub recognises
 # a package sent twice; a package received twice is recorded once).

@@ -8,4 +8,9 @@ class DirectoryConfig(AppConfig):
 
     def ready(self):
         # The receivers of login, logout and password changes (sessions, tokens).
-        from vpdt.directory import accounts  # noqa: F401
+        from vpdt.directory import (
+            accounts,  # noqa: F401
+            audit_hooks,
+        )
+
+        audit_hooks.connect()
