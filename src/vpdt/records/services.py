@@ -475,12 +475,6 @@ def register_incoming(user, document: Document, *, confirm_duplicate: bool = Fal
         if not ok and not (override_reason or "").strip():
             raise InvalidState(why, code="SIGNATURE_FAILED")
         override = not ok
-    refused = list(document.attachments.filter(flag=REFUSED_TYPE).values_list("name", flat=True))
-    if refused and not (override_reason or "").strip():
-        raise InvalidState(
-            f"Văn bản có tệp không thuộc loại được chấp nhận ({', '.join(refused)}): chỉ tải về được. Hãy xác minh "
-            "với nơi gửi; trả lại văn bản hoặc ghi rõ lý do để vẫn vào sổ.", code="FILE_TYPE_REFUSED",
-            detail=f"refused files: {refused}")
     if not confirm_duplicate:
         matches = [
             d for d in find_duplicates(
@@ -497,9 +491,6 @@ def register_incoming(user, document: Document, *, confirm_duplicate: bool = Fal
             raise InvalidState("Văn bản không ở trạng thái chờ vào sổ.", code="NOT_RECEIVED")
         if override:
             gate.record_override(user, locked, override_reason)
-        if refused:
-            audit.record("document.override_file_type", locked, user=user,
-                         detail={"reason": override_reason.strip(), "files": refused})
         now = timezone.now()
         register = numbering.register_for(
             locked.agency, Direction.INCOMING, numbering.series_for(locked), timezone.localdate(now).year

@@ -132,6 +132,8 @@ class UploadField(forms.FileField):
     """A file field that shows the refusal of the streaming upload handler (core.uploads: the
     file passed the size limit and was dropped while it arrived) in Vietnamese next to it."""
 
+    default_error_messages = {"empty": _("Tệp rỗng (0 byte).")}
+
     def to_python(self, data):
         refusal = getattr(data, "refusal", None)
         if refusal is not None:
