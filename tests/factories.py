@@ -87,3 +87,33 @@ def docx_bytes() -> bytes:
                     'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>')
         zf.writestr("word/document.xml", "<w:document/>")
     return out.getvalue()
+
+
+class StoredZip:
+    """A zip archive of one stored (uncompressed) entry whose bytes come from `source_factory()`,
+    produced on demand (never held whole): a large file vpdt keeps (an archive, download only).
+    `source_factory` is called twice: once for the CRC, once for the bytes."""
+
+    def __init__(self, name: str, size: int, source_factory):
+        import struct
+        import zlib
+
+        crc, src = 0, source_factory()
+        while chunk := src.read(1 << 20):
+            crc = zlib.crc32(chunk, crc)
+        fname = name.encode()
+        local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 0, crc, size, size, len(fname), 0) + fname
+        central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 0, 0, 0, crc, size, size, len(fname),
+                              0, 0, 0, 0, 0, 0) + fname
+        end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 1, 1, len(central), len(local) + size, 0)
+        import io
+
+        self._parts = [io.BytesIO(local), source_factory(), io.BytesIO(central + end)]
+
+    def read(self, n: int = -1) -> bytes:
+        while self._parts:
+            data = self._parts[0].read(n if n and n > 0 else 1 << 20)
+            if data:
+                return data
+            self._parts.pop(0)
+        return b""
