@@ -229,7 +229,7 @@ def cmd_serve(args) -> int:
     consumer = start_consumer() if start_consumer else None
     try:
         serve(application, host=args.host, port=args.port, threads=args.threads, ident="vpdt",
-              max_request_body_size=settings.VPDT_MAX_UPLOAD_MB * 1024 * 1024 * 2, channel_timeout=300)
+              max_request_body_size=serving.request_limit_bytes(), channel_timeout=300)
     finally:
         if consumer is not None:
             consumer.stop()

@@ -30,7 +30,7 @@ def test_each_state_change_of_an_incoming_document_is_audited_with_who_and_where
     try:
         doc = services.receive_incoming(clerk, agency, {"subject": "Về việc A", "document_type": "CV",
                                                         "issuer_name": "Bộ Nội vụ"})
-        services.add_attachment(clerk, doc, io.BytesIO(b"%PDF-1.4 scan"), "scan.pdf", content_type="application/pdf")
+        services.add_attachment(clerk, doc, io.BytesIO(factories.pdf_bytes("scan")), "scan.pdf", content_type="application/pdf")
         services.register_incoming(clerk, doc)
     finally:
         request_context.reset(token)
