@@ -120,6 +120,25 @@ def request_limit_bytes() -> int:
     return limit
 
 
+def _too_large(request, length: int, limit: int):
+    """413: JSON {"code", "message"} for systems (/api/, the hub), a Vietnamese page for people."""
+    from django.http import HttpResponse, JsonResponse
+    from django.template.loader import render_to_string
+
+    message = f"Yêu cầu quá lớn (tối đa {limit // (1024 * 1024)} MB)."
+    if request.path.startswith(("/api/", "/hub")):
+        return JsonResponse({"code": "REQUEST_TOO_LARGE", "message": message,
+                             "detail": f"Content-Length {length} > {limit}"}, status=413,
+                            json_dumps_params={"ensure_ascii": False})
+    context = {"status": 413, "code": "REQUEST_TOO_LARGE", "message": message, "detail": "",
+               "heading": "Tệp hoặc yêu cầu quá lớn"}
+    try:  # the page's frame is rendered without the request: nothing of the body was read
+        html = render_to_string("web/error.html", context)
+    except Exception:  # noqa: BLE001 - the refusal itself must not fail
+        html = f"<!doctype html><meta charset=utf-8><title>413</title><h1>413</h1><p>{message}</p>"
+    return HttpResponse(html, status=413)
+
+
 class BodyLimitMiddleware:
     """413, in Vietnamese, for a request whose declared body is larger than the bound."""
 
@@ -133,11 +152,7 @@ class BodyLimitMiddleware:
             length = 0
         limit = request_limit_bytes()
         if length > limit:
-            from django.http import JsonResponse
-
-            message = f"Yêu cầu quá lớn (tối đa {limit // (1024 * 1024)} MB)."
-            response = JsonResponse({"code": "REQUEST_TOO_LARGE", "message": message,
-                                     "detail": f"Content-Length {length} > {limit}"}, status=413)
+            response = _too_large(request, length, limit)
             response["Connection"] = "close"
             return response
         return self.get_response(request)
