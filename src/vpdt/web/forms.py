@@ -331,6 +331,14 @@ class RevokeDelegationForm(PageForm):
 # ======================================================================================
 
 
+class OtpForm(PageForm):
+    """A one-time code: 6 digits from the authenticator app, or a recovery code."""
+
+    code = forms.CharField(max_length=20, error_messages={"required": _("Nhập mã xác thực.")},
+                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                                         "autofocus": True}))
+
+
 class ActionForm(PageForm):
     """Every action may send the person back to their queue afterwards (`next=queue`)."""
 
