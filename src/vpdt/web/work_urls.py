@@ -20,6 +20,7 @@ urlpatterns = [
     path("van-ban-di/du-thao/", outgoing.draft_new, name="draft"),
     path("van-ban/<int:pk>/", document.document, name="document"),
     path("van-ban/<int:pk>/phan-cong/", incoming.assign_form, name="assign"),
+    path("van-ban/<int:pk>/ky-duyet/", outgoing.sign, name="sign"),
     path("van-ban/<int:pk>/<slug:action>/", actions.act, name="act"),
     path("phien-ban/<int:pk>/", files.version_file, name="version"),
     path("thong-bao/", notifications.notification_list, name="notifications"),
