@@ -119,6 +119,9 @@ def confirm_enrolment(user, code: str) -> list[str]:
     device = TOTPDevice.objects.devices_for_user(user, confirmed=False).order_by("-id").first()
     if device is None:
         raise InvalidInput("Chưa bắt đầu đăng ký xác thực hai bước: hãy tải lại trang.", code="MFA_NOT_STARTED")
+    wait = _throttled([device])
+    if wait is not None:
+        raise InvalidInput(f"Đã nhập sai nhiều lần. Thử lại sau {wait} giây.", code="OTP_THROTTLED")
     if not device.verify_token(_clean(code)):
         audit.record("mfa.enrol_failed", user, user=user, detail={})
         raise InvalidInput("Mã xác thực không đúng. Kiểm tra giờ trên điện thoại và nhập mã mới nhất.",
