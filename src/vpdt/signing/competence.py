@@ -66,7 +66,7 @@ def choices(user, agency: Agency) -> list[tuple[str, str]]:
         found = [f"TL. {head}", f"TUQ. {head}"]
     else:
         found = [OWN_NAME]
-    return [(c, (f"{c} / {pos}" if c and not c.startswith("Q. ") else (c or pos))) for c in found]
+    return [(c, f"{c} / {pos}" if c and not c.startswith("Q. ") else (c or f"{pos} (ký trực tiếp)")) for c in found]
 
 
 def check(user, agency: Agency, competence: str | None) -> str:

@@ -442,6 +442,7 @@ class ApproveForm(ActionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["competence"].choices = self.competence_choices()
+        self.fields["competence"].widget.attrs["class"] = "form-check-input"
 
     def competence_choices(self) -> list[tuple[str, str]]:
         """What the signer may sign as (signing.competence_choices), for the person whose step it is."""
