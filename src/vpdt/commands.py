@@ -1,4 +1,4 @@
-"""`vpdt serve`, `vpdt worker`, `vpdt demo`, `vpdt manage`: running the e-office.
+"""`vpdt serve`, `vpdt worker`, `vpdt demo`, `vpdt manage`, `vpdt audit`: running the e-office.
 
 It sits above every app (it loads the demo, runs the jobs the apps registered), so it
 lives at the top of the package beside cli.py, not in core.
@@ -18,7 +18,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     serve = sub.add_parser("serve", help="chạy văn phòng điện tử (web, API, tác vụ nền và trục liên thông tỉnh)")
     serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-    serve.add_argument("--demo", action="store_true", help="nạp tỉnh mẫu nếu cơ sở dữ liệu còn trống")
+    serve.add_argument("--demo", action="store_true",
+                       help="chế độ mẫu: nạp tỉnh mẫu nếu cơ sở dữ liệu còn trống, tự tạo khóa bí mật trong thư mục dữ liệu")
     serve.add_argument("--no-worker", action="store_true",
                        help="không chạy tác vụ nền trong tiến trình này (chạy `vpdt worker` riêng)")
     serve.add_argument("--threads", type=int, default=8, help="số luồng mỗi tiến trình")
@@ -43,6 +44,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     otp.set_defaults(func=cmd_demo_otp)
     demo.set_defaults(func=cmd_demo_load, force=False)
 
+    audit = sub.add_parser("audit", help="nhật ký hệ thống: kiểm tra chuỗi mã băm, neo đầu chuỗi")
+    audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION")
+    verify = audit_sub.add_parser("verify", help="kiểm tra toàn bộ nhật ký (chuỗi mã băm và các mốc neo); "
+                                                 "mã thoát 0 nếu nguyên vẹn, 1 và mục hỏng đầu tiên nếu không")
+    verify.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
+    verify.set_defaults(func=cmd_audit_verify)
+    anchor = audit_sub.add_parser("anchor", help="neo đầu chuỗi ngay (tệp có chữ ký, sổ nhật ký của trục)")
+    anchor.set_defaults(func=cmd_audit_anchor)
+    audit.set_defaults(func=cmd_audit_verify, json=False)
+    rotate = sub.add_parser("rotate-secrets",
+                            help="mã hóa lại mọi khóa bí mật đã lưu bằng VPDT_SECRET_KEY mới (khóa cũ trong "
+                                 "VPDT_SECRET_KEY_FALLBACKS)")
+    rotate.set_defaults(func=cmd_rotate_secrets)
+
     manage = sub.add_parser("manage", help="lệnh quản trị Django (migrate, createsuperuser, …)")
     manage.add_argument("args", nargs=argparse.REMAINDER)
     manage.set_defaults(func=cmd_manage)
@@ -64,8 +79,22 @@ def cmd_manage(args) -> int:
     return 0
 
 
+def cmd_rotate_secrets(args) -> int:
+    setup_django(check=True)
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    try:
+        call_command("rotate_secrets", skip_checks=True)
+    except CommandError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_demo_load(args) -> int:
-    setup_django()
+    os.environ["VPDT_DEMO"] = "1"  # the demo's own key (vpdt.core.secret_keys), as `vpdt serve --demo`
+    setup_django(check=True)
     migrate_all()
     from vpdt.demo.loader import load_demo
 
@@ -108,11 +137,63 @@ def cmd_demo_otp(args) -> int:
     return 0
 
 
-def cmd_worker(args) -> int:
+def clean_spools() -> dict[str, int]:
+    """At start: remove temporary files left by interrupted work (exchange, blob and hub spools),
+    older than VPDT_SPOOL_GRACE_SECONDS so that work running in another process keeps its own."""
+    from django.conf import settings
+
+    done = {"files": 0, "bytes": 0}
+    if "vpdt.exchange" in settings.INSTALLED_APPS:
+        from vpdt.exchange import spool
+
+        done = spool.clean_at_start()
+    if "vpdt.hub" in settings.INSTALLED_APPS:
+        from vpdt.hub import services as hub
+
+        grace = max(settings.VPDT_SPOOL_GRACE_SECONDS, settings.EXCHANGE_LEASE_SECONDS)
+        done["files"] += hub.store().clean_tmp(grace)
+    return done
+def cmd_audit_verify(args) -> int:
     setup_django()
+    from dataclasses import asdict
+
+    from vpdt.core import audit
+
+    check = audit.verify()
+    if args.json:
+        print(json.dumps(asdict(check), ensure_ascii=False, indent=2))
+        return 0 if check.ok else 1
+    for note in check.notes:
+        print(f"Lưu ý: {note}")
+    if check.ok:
+        print(f"Nhật ký nguyên vẹn: {check.entries} mục trong chuỗi (đến số {check.head_seq}, "
+              f"mã băm {check.head_hash[:16]}…), {check.legacy} mục trước chuỗi, {check.anchors} mốc neo khớp; "
+              f"kiểm tra trong {check.seconds:.1f} giây.")
+        return 0
+    p = check.problem
+    print(f"NHẬT KÝ BỊ SỬA ĐỔI ({p.kind}): {p.message}")
+    if p.entry_id is not None:
+        print(f"  Mục: số {p.seq}, id {p.entry_id}, lúc {p.at}, người thực hiện {p.actor}, hành động {p.action}")
+    print(f"  Đã kiểm tra {check.entries} mục nguyên vẹn trước đó.")
+    return 1
+
+
+def cmd_audit_anchor(args) -> int:
+    setup_django()
+    from vpdt.core import audit
+
+    done = audit.anchor(force=True)
+    print(f"Đã neo đầu chuỗi: mục số {done.seq}, mã băm {done.hash[:16]}…" if done else "Nhật ký còn trống.")
+    return 0
+
+
+def cmd_worker(args) -> int:
+    setup_django(check=True)
     from django.conf import settings
 
     from vpdt.core import tasks
+
+    clean_spools()
 
     if args.once:
         print(json.dumps(tasks.run_once(), ensure_ascii=False, default=str))
@@ -125,7 +206,9 @@ def cmd_worker(args) -> int:
 
 def cmd_serve(args) -> int:
     os.environ.setdefault("VPDT_SERVE", "1")
-    setup_django()
+    if args.demo:
+        os.environ["VPDT_DEMO"] = "1"  # a random key kept in the data dir (vpdt.core.secret_keys)
+    setup_django(check=True)
     from django.conf import settings
 
     settings.ALLOWED_HOSTS.extend([args.host, f"{args.host}:{args.port}"])
@@ -133,6 +216,7 @@ def cmd_serve(args) -> int:
         settings.VPDT_SITE_URL = f"http://{args.host}:{args.port}"
     print("Đang chuẩn bị cơ sở dữ liệu…", flush=True)
     migrate_all()
+    clean_spools()
     if args.demo:
         from vpdt.demo.loader import demo_accounts, load_demo
 
@@ -171,7 +255,7 @@ def cmd_serve(args) -> int:
     consumer = start_consumer() if start_consumer else None
     try:
         serve(application, host=args.host, port=args.port, threads=args.threads, ident="vpdt",
-              max_request_body_size=settings.VPDT_MAX_UPLOAD_MB * 1024 * 1024 * 2, channel_timeout=300)
+              max_request_body_size=serving.request_limit_bytes(), channel_timeout=300)
     finally:
         if consumer is not None:
             consumer.stop()

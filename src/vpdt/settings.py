@@ -8,7 +8,9 @@ embedded demo (SQLite, local files, worker and hub in-process) and the scale pat
 - VPDT_DATABASE_URL        e.g. postgres://postgres@127.0.0.1:5432/vpdt (default SQLite)
 - VPDT_HUB_DATABASE_URL    the hub's own database (default SQLite var/hub.sqlite3)
 - VPDT_BLOB_STORAGE        "local" (default) or "s3" (then AWS_* / VPDT_S3_* below)
-- VPDT_SECRET_KEY, VPDT_SECRET_KEY_FALLBACKS, VPDT_DEBUG, VPDT_ALLOWED_HOSTS
+- VPDT_SECRET_KEY (or VPDT_SECRET_KEY_FILE), VPDT_SECRET_KEY_FALLBACKS: required outside
+                           demo mode (VPDT_DEMO=1), see vpdt.core.secret_keys
+- VPDT_DEBUG, VPDT_ALLOWED_HOSTS
 - VPDT_MAX_UPLOAD_MB       default per-file limit, agencies may lower or raise theirs
 - VPDT_TASKS               background jobs' queue (Huey): "sqlite" (default, a file in the
                            data dir, consumer inside `vpdt serve`) or "redis" (VPDT_REDIS_URL,
@@ -23,6 +25,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from vpdt.core import secret_keys
+
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("VPDT_DATA_DIR", Path.cwd() / "var")).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -35,10 +39,18 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-SECRET_KEY = os.environ.get("VPDT_SECRET_KEY", "vpdt-demo-insecure-key-change-me-in-production-0123456789")
+# --- secrets: this deployment's own key (vpdt.core.secret_keys). VPDT_SECRET_KEY, or the file
+# named by VPDT_SECRET_KEY_FILE; in demo mode (VPDT_DEMO=1, `vpdt serve --demo`) a random key
+# made once into DATA_DIR/secret.key (0600). No key: SECRET_KEY stays empty and the system
+# check vpdt.E001 stops every command; there is no default key.
+SECRET_KEY, VPDT_SECRET_KEY_SOURCE = secret_keys.load("VPDT_SECRET_KEY", DATA_DIR)
+VPDT_SECRET_KEY_ENV = "VPDT_SECRET_KEY"  # named in the check's message
 # Former secret keys (comma-separated) while secrets sealed under them are re-sealed
-# (vpdt.core.sealed): sessions and stored keys keep opening across a change of SECRET_KEY.
-SECRET_KEY_FALLBACKS = [k for k in os.environ.get("VPDT_SECRET_KEY_FALLBACKS", "").split(",") if k]
+# (`vpdt rotate-secrets`): sessions and stored keys keep opening across a change of SECRET_KEY.
+SECRET_KEY_FALLBACKS = secret_keys.fallbacks("VPDT_SECRET_KEY")
+if VPDT_SECRET_KEY_SOURCE == "demo":
+    # a demo's var/ made before demo keys existed was sealed under the old public key
+    SECRET_KEY_FALLBACKS.append(secret_keys.LEGACY_PUBLIC_KEY)
 DEBUG = _env_bool("VPDT_DEBUG", False)
 ALLOWED_HOSTS = os.environ.get("VPDT_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver").split(",")
 
@@ -66,11 +78,16 @@ INSTALLED_APPS = [
     "vpdt.exchange",
     "vpdt.hub",  # the embedded province hub (on its own database alias "hub")
     "vpdt.search",
+    "axes",  # login lockout (see the "login" block below)
 ]
 
 MIDDLEWARE = [
+    "vpdt.core.serving.BodyLimitMiddleware",  # --- files: 413 before anything reads a too large body
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # --- files: the site-wide Content-Security-Policy (settings below)
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # --- secrets: under /api/ every error answer is JSON {"code", "message"}, whoever made it
+    "vpdt.api.middleware.ApiJsonErrorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "vpdt.core.middleware.VietnameseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -78,10 +95,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",  # --- mfa: request.user.is_verified()
-    "vpdt.web.middleware.SecondFactorMiddleware",  # --- mfa: enrol / verify before anything else
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "vpdt.core.middleware.RequestContextMiddleware",
+    "vpdt.web.middleware.SessionTimeoutMiddleware",  # --- login: idle and absolute session length
+    "vpdt.web.middleware.SecondFactorMiddleware",  # --- mfa: enrol / verify before anything else
+    "axes.middleware.AxesMiddleware",  # --- login: turns a lockout into the Vietnamese answer
 ]
 
 ROOT_URLCONF = "vpdt.urls"
@@ -142,6 +161,14 @@ DATABASES = {
     "hub": _database(_hub_url, DATA_DIR / "hub.sqlite3"),
 }
 DATABASE_ROUTERS = ["vpdt.hub.router.HubRouter"]
+# --- hubauth: replay protection and the upper hub's directory, read by vpdt.hub.services.
+# A request's XroadVnpt-timestamp (a wall time without zone, read in HUB_CLIENT_TIME_ZONE) must be
+# within this many seconds of the hub's clock, and its signature is accepted once; 0 turns both
+# checks off (only for legacy clients that reuse one SDK service object for hours).
+HUB_CLOCK_SKEW_SECONDS = float(os.environ.get("VPDT_HUB_CLOCK_SKEW_SECONDS", "300"))
+HUB_CLIENT_TIME_ZONE = os.environ.get("VPDT_HUB_CLIENT_TIME_ZONE", "Asia/Ho_Chi_Minh")
+# registerAgency never takes a code the upper hub lists (getAgenciesList, cached this long).
+HUB_UPSTREAM_DIRECTORY_SECONDS = float(os.environ.get("VPDT_HUB_UPSTREAM_DIRECTORY_SECONDS", "600"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "directory.User"
@@ -159,9 +186,70 @@ OTP_TOTP_ISSUER = os.environ.get("VPDT_MFA_ISSUER", "Văn phòng điện tử")
 OTP_TOTP_THROTTLE_FACTOR = float(os.environ.get("VPDT_MFA_THROTTLE_SECONDS", "1"))
 OTP_STATIC_THROTTLE_FACTOR = OTP_TOTP_THROTTLE_FACTOR
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+# --- login: passwords, lockout, sessions, HTTPS (issue 12) ---------------------------------
+# Argon2id first (argon2-cffi); PBKDF2 hashes made before still check, and Django re-hashes
+# them with Argon2 at the person's next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
+# At least 12 characters or a phrase of 4 words; not a common password (Django's list and a
+# Vietnamese one), not the person's name or username, not only digits. Messages in Vietnamese.
+VPDT_PASSWORD_MIN_LENGTH = int(os.environ.get("VPDT_PASSWORD_MIN_LENGTH", "12"))
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "vpdt.directory.passwords.LengthOrPassphraseValidator",
+     "OPTIONS": {"min_length": VPDT_PASSWORD_MIN_LENGTH, "min_words": 4}},
+    {"NAME": "vpdt.directory.passwords.CommonPasswordValidator"},
+    {"NAME": "vpdt.directory.passwords.UserAttributeSimilarityValidator"},
+    {"NAME": "vpdt.directory.passwords.NumericPasswordValidator"},
+]
+# One lockout policy for every way in (the login page, /admin/, the API's token): django-axes,
+# its attempts in the database so every process sees them. Counted per account and per
+# account + address, never per address alone (an office behind one NAT address shares it).
+# After VPDT_LOGIN_FAILURE_LIMIT failures the account waits VPDT_LOGIN_COOLOFF_MINUTES, twice
+# as long at each new lockout within a day, at most VPDT_LOGIN_COOLOFF_MAX_MINUTES; an
+# administrator may unlock it sooner (admin action, `vpdt manage unlock_login USERNAME`).
+AUTHENTICATION_BACKENDS = [
+    "vpdt.directory.accounts.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+VPDT_LOGIN_FAILURE_LIMIT = int(os.environ.get("VPDT_LOGIN_FAILURE_LIMIT", "10"))
+VPDT_LOGIN_COOLOFF_MINUTES = float(os.environ.get("VPDT_LOGIN_COOLOFF_MINUTES", "15"))
+VPDT_LOGIN_COOLOFF_MAX_MINUTES = float(os.environ.get("VPDT_LOGIN_COOLOFF_MAX_MINUTES", "1440"))
+AXES_HANDLER = "vpdt.directory.accounts.LockoutHandler"  # axes' database handler, see there
+AXES_FAILURE_LIMIT = VPDT_LOGIN_FAILURE_LIMIT
+AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
+AXES_COOLOFF_TIME = "vpdt.directory.accounts.cool_off"
+AXES_USE_ATTEMPT_EXPIRATION = True  # each account's own (progressive) delay
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a locked account's tries do not extend it
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # the login history shows failures too
+AXES_LOCKOUT_CALLABLE = "vpdt.web.views.account.lockout_response"
+AXES_USERNAME_CALLABLE = "vpdt.directory.accounts.attempted_username"
+AXES_CLIENT_IP_CALLABLE = "vpdt.core.request_context.client_ip"
+AXES_SENSITIVE_PARAMETERS = []  # the username is not secret; the password is always masked
+AXES_VERBOSE = False
+# Sessions: signed out after VPDT_SESSION_IDLE_MINUTES without activity (the page warns a
+# minute before and offers to stay) and VPDT_SESSION_MAX_HOURS after signing in at the latest.
+VPDT_SESSION_IDLE_SECONDS = int(float(os.environ.get("VPDT_SESSION_IDLE_MINUTES", "30")) * 60)
+SESSION_COOKIE_AGE = int(float(os.environ.get("VPDT_SESSION_MAX_HOURS", "10")) * 3600)
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# Behind HTTPS (VPDT_HTTPS=1, or a proxy that says so in X-Forwarded-Proto with
+# VPDT_PROXY_SSL_HEADER=1): Secure cookies, HSTS, and plain HTTP redirected.
+VPDT_HTTPS = _env_bool("VPDT_HTTPS", False)
+if _env_bool("VPDT_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    VPDT_HTTPS = True
+SESSION_COOKIE_SECURE = VPDT_HTTPS
+CSRF_COOKIE_SECURE = VPDT_HTTPS
+SECURE_SSL_REDIRECT = VPDT_HTTPS and _env_bool("VPDT_SSL_REDIRECT", True)
+SECURE_SSL_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("VPDT_HSTS_SECONDS", "31536000")) if VPDT_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = False  # an agency's other hosts may not all speak HTTPS yet
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("VPDT_PASSWORD_RESET_HOURS", "2")) * 3600
 
 # --- oidc: single sign-on through the province's OpenID Connect provider (vpdt.directory.sso,
 # mozilla-django-oidc). Off unless VPDT_OIDC_ISSUER and VPDT_OIDC_CLIENT_ID are set; then the
@@ -236,6 +324,17 @@ VPDT_MAX_UPLOAD_MB = int(os.environ.get("VPDT_MAX_UPLOAD_MB", "500"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = None
+# --- files: uploads bounded while streaming, the request bound, active PDFs ---
+# Each uploaded file is counted chunk by chunk against the agency's limit and dropped as soon as
+# it passes it (core.uploads); the whole request is bounded by the largest limit plus the form
+# around it (core.serving.BodyLimitMiddleware, waitress's max_request_body_size).
+FILE_UPLOAD_HANDLERS = ["vpdt.core.uploads.BoundedUploadHandler"]
+VPDT_REQUEST_OVERHEAD_MB = int(os.environ.get("VPDT_REQUEST_OVERHEAD_MB", "2"))
+VPDT_MAX_REQUEST_MB = int(os.environ.get("VPDT_MAX_REQUEST_MB", "0"))  # 0: largest upload limit + overhead
+# Agencies (codes, comma-separated) that keep PDFs with active content (JavaScript, /Launch,
+# embedded executables) flagged instead of refusing them; never shown in the viewer. Default: none.
+VPDT_PDF_ACTIVE_CONTENT_AGENCIES = [
+    c.strip() for c in os.environ.get("VPDT_PDF_ACTIVE_CONTENT_AGENCIES", "").split(",") if c.strip()]
 
 # This e-office's own address: links in e-mails, and the embedded hub for connections whose
 # endpoint is a path ("/hub"). `vpdt serve` sets it to the address it serves on.
@@ -252,6 +351,10 @@ VPDT_TASKS_NAME = os.environ.get("VPDT_TASKS_NAME", "vpdt")
 VPDT_TASKS_FILE = os.environ.get("VPDT_TASKS_FILE", str(DATA_DIR / "tasks.sqlite3"))
 VPDT_REDIS_URL = os.environ.get("VPDT_REDIS_URL", "redis://127.0.0.1:6379/0")
 VPDT_TASK_WORKERS = int(os.environ.get("VPDT_TASK_WORKERS", "2"))
+# --- audit: the audit log's chain head is anchored (signed file here, and the in-process
+# hub's message log) every VPDT_AUDIT_ANCHOR_SECONDS by the job `audit.anchor`.
+VPDT_AUDIT_ANCHOR_DIR = os.environ.get("VPDT_AUDIT_ANCHOR_DIR", str(DATA_DIR / "audit"))
+VPDT_AUDIT_ANCHOR_SECONDS = float(os.environ.get("VPDT_AUDIT_ANCHOR_SECONDS", "600"))
 # How long a claimed outbox message (or a connection being polled) stays locked to the worker
 # handling it: a worker killed meanwhile leaves it due again after this (the hub recognises
 # a package sent twice; a package received twice is recorded once).
@@ -260,10 +363,47 @@ EXCHANGE_LEASE_SECONDS = float(os.environ.get("VPDT_EXCHANGE_LEASE_SECONDS", "30
 # polls the hub for packages and statuses: the floor of how soon a receiver sees a document.
 EXCHANGE_SEND_INTERVAL_SECONDS = float(os.environ.get("VPDT_EXCHANGE_SEND_SECONDS", "2"))
 EXCHANGE_POLL_INTERVAL_SECONDS = float(os.environ.get("VPDT_EXCHANGE_POLL_SECONDS", "5"))
+# --- poison: a package that cannot be taken in is quarantined, never stops the inbox.
+# Zipped attachments are inflated within bounds counted as the bytes come out: in total at most
+# the receiving agency's upload limit (Agency.max_upload_mb), at most this many entries, and at
+# most this ratio inflated/compressed per entry and for the whole zip (past 1 MiB out).
+EXCHANGE_ZIP_MAX_RATIO = int(os.environ.get("VPDT_EXCHANGE_ZIP_MAX_RATIO", "100"))
+EXCHANGE_ZIP_MAX_ENTRIES = int(os.environ.get("VPDT_EXCHANGE_ZIP_MAX_ENTRIES", "1000"))
+# A quarantined package is kept whole in the blob store up to this size (MB), else its first
+# 64 KiB and its SHA-256 only (then it cannot be retried, only discarded).
+EXCHANGE_QUARANTINE_KEEP_MB = int(os.environ.get("VPDT_EXCHANGE_QUARANTINE_KEEP_MB", "1024"))
+# At `vpdt serve` / `vpdt worker` start, temporary files of interrupted work (exchange, blob and
+# hub spools) older than this are removed; a file younger may belong to work still running.
+VPDT_SPOOL_GRACE_SECONDS = float(os.environ.get("VPDT_SPOOL_GRACE_SECONDS", "3600"))
+
+# --- secrets: a form sent with a stale CSRF token gets the Vietnamese error page (JSON under /api/)
+CSRF_FAILURE_VIEW = "vpdt.web.views.errors.csrf_failure"
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "SAMEORIGIN"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# --- files: the site-wide Content-Security-Policy (django-csp), enforced, not report-only.
+# Only the project's own files: no inline script, no inline style attribute, no eval (htmx is
+# configured without them in base.html), nothing from another host (intranets have no Internet
+# anyway). data: images are Bootstrap's icons; pdf.js runs its worker from /static/. A file
+# served from the blob store replaces it with a sandbox (web.views.files.FILE_CSP).
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": [],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
+    },
+}
 
 # Real SMTP when VPDT_SMTP_HOST is set; otherwise mails are written as files under
 # DATA_DIR/mail (the demo has no mail server, and a missing one must not slow anything).
@@ -277,11 +417,6 @@ EMAIL_HOST_USER = os.environ.get("VPDT_SMTP_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("VPDT_SMTP_PASSWORD", "")
 EMAIL_USE_TLS = _env_bool("VPDT_SMTP_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("VPDT_MAIL_FROM", "vpdt@localhost")
-
-# API login throttling: after this many failures for a username or address within the
-# window, further attempts are refused with 429 and a growing delay.
-API_LOGIN_MAX_FAILURES = 5
-API_LOGIN_WINDOW_SECONDS = 900
 
 LOGGING = {
     "version": 1,

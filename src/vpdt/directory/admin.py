@@ -43,6 +43,7 @@ class UserAdmin(AgencyScopedAdmin, BaseUserAdmin):
     list_filter = ["is_active", "agency"]
     search_fields = ["username", "full_name", "email"]
     inlines = [RoleInline]
+    actions = ["unlock_login"]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("Thông tin cán bộ", {"fields": ("full_name", "email", "phone", "agency", "unit", "position")}),
@@ -51,6 +52,15 @@ class UserAdmin(AgencyScopedAdmin, BaseUserAdmin):
     add_fieldsets = (
         (None, {"fields": ("username", "password1", "password2", "full_name", "agency", "unit", "position")}),
     )
+
+    @admin.action(description="Mở khóa đăng nhập (xóa các lần đăng nhập sai)")
+    def unlock_login(self, request, queryset):
+        from vpdt.directory import accounts
+
+        done = [person for person in queryset if accounts.can_manage(request.user, person)]
+        for person in done:
+            accounts.unlock(request.user, person)
+        self.message_user(request, f"Đã mở khóa đăng nhập cho {len(done)} người.")
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

@@ -5,3 +5,12 @@ class DirectoryConfig(AppConfig):
     name = "vpdt.directory"
     label = "directory"
     verbose_name = "Danh bạ cơ quan, đơn vị, cán bộ"
+
+    def ready(self):
+        # The receivers of login, logout and password changes (sessions, tokens).
+        from vpdt.directory import (
+            accounts,  # noqa: F401
+            audit_hooks,
+        )
+
+        audit_hooks.connect()

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+from datetime import timedelta
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.dispatch import Signal
+from django.utils import timezone
 
 from vpdt.directory import codes
 from vpdt.directory.roles import AGENCY_WIDE_ROLES, Role
@@ -119,6 +125,14 @@ class User(AbstractUser):
     def get_full_name(self) -> str:
         return self.full_name or super().get_full_name()
 
+    def save(self, *args, **kwargs):
+        # set_password() keeps the new raw password until the save; the upgrade of an old
+        # hash at login does not (Django clears it first), so only a real change is announced.
+        changed = self._password is not None and self.pk is not None
+        super().save(*args, **kwargs)
+        if changed:
+            password_changed.send(sender=type(self), user=self)
+
     # Roles are cached per instance: permission checks ask often within one request.
     def role_set(self, agency_id: int | None = None) -> set[str]:
         cache = getattr(self, "_role_cache", None)
@@ -197,3 +211,68 @@ class ExternalIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.issuer}"
+# Sent after a person's password was changed and saved (not when an old hash is upgraded).
+# vpdt.directory.accounts ends their API tokens and their sessions on it.
+password_changed = Signal()
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A bearer token of the API: only its hash is stored; the token is shown once.
+
+    Here with the person (not in vpdt.api) because the person's own page lists, creates and
+    revokes them; the table keeps its first name.
+    """
+
+    key_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name="cán bộ")
+    name = models.CharField("tên gợi nhớ", max_length=100, blank=True)
+    created_at = models.DateTimeField("tạo lúc", auto_now_add=True)
+    expires_at = models.DateTimeField("hết hạn lúc")
+    last_used_at = models.DateTimeField("dùng lần cuối", null=True, blank=True)
+    revoked_at = models.DateTimeField("thu hồi lúc", null=True, blank=True)
+
+    class Meta:
+        db_table = "api_apitoken"
+        verbose_name = "khóa truy cập API"
+        verbose_name_plural = "khóa truy cập API"
+
+    def __str__(self) -> str:
+        return self.name or f"#{self.pk}"
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+    @classmethod
+    def issue(cls, user, lifetime_seconds: int = 12 * 3600, name: str = "") -> str:
+        token = secrets.token_urlsafe(32)
+        cls.objects.create(key_hash=hash_token(token), user=user, name=name,
+                           expires_at=timezone.now() + timedelta(seconds=lifetime_seconds))
+        return token
+
+
+class UserSession(models.Model):
+    """A signed-in browser of a person: what their page "Phiên đăng nhập" lists and may end.
+
+    The session itself stays in Django's session store; this row names it (device,
+    address, last seen) so it can be found and ended without decoding every session.
+    """
+
+    session_key = models.CharField(max_length=40, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_sessions", verbose_name="cán bộ")
+    ip = models.GenericIPAddressField("địa chỉ", null=True, blank=True)
+    user_agent = models.CharField("trình duyệt", max_length=255, blank=True)
+    created_at = models.DateTimeField("đăng nhập lúc", auto_now_add=True)
+    last_seen = models.DateTimeField("hoạt động lần cuối", default=timezone.now)
+
+    class Meta:
+        verbose_name = "phiên đăng nhập"
+        verbose_name_plural = "phiên đăng nhập"
+        indexes = [models.Index(fields=["user", "-last_seen"], name="usersession_user_seen")]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.ip or '-'}"

@@ -23,7 +23,8 @@ def _setup(args) -> None:
             os.environ["VPDT_HUB_DATA_DIR"] = args.data_dir
     from vpdt.cli import setup_django
 
-    setup_django(os.environ["DJANGO_SETTINGS_MODULE"])
+    # every hub command reads or writes sealed secrets: none runs without the hub's own key
+    setup_django(os.environ["DJANGO_SETTINGS_MODULE"], check=True)
     if not getattr(args, "no_migrate", False):
         from django.core.management import call_command
 
@@ -100,6 +101,84 @@ def cmd_set_upstream(args) -> int:
     return 0
 
 
+def _refusal(exc) -> int:
+    print(f"Từ chối: {exc.description()} ({exc.code})", file=sys.stderr)
+    return 1
+
+
+def cmd_grant_subtree(args) -> int:
+    _setup(args)
+    from vpdt.hub import services
+    from vpdt.vxp.protocol import VxpError
+
+    try:
+        grant = services.grant_subtree(args.system_id, args.code)
+    except VxpError as exc:
+        return _refusal(exc)
+    print(f"Hệ thống {args.system_id} được đăng ký/xóa đơn vị dưới {args.code} (mã *.{grant.suffix})")
+    return 0
+
+
+def cmd_revoke_subtree(args) -> int:
+    _setup(args)
+    from vpdt.hub import services
+
+    if not services.revoke_subtree(args.system_id, args.code):
+        print(f"Hệ thống {args.system_id} không có phạm vi {args.code}", file=sys.stderr)
+        return 1
+    print(f"Đã thu hồi phạm vi {args.code} của hệ thống {args.system_id} "
+          "(các đơn vị đã đăng ký vẫn giữ: xóa bằng remove-agency)")
+    return 0
+
+
+def cmd_time_zone(args) -> int:
+    _setup(args)
+    from vpdt.hub import services
+    from vpdt.vxp.protocol import VxpError
+
+    try:
+        services.set_time_zone(args.system_id, args.zone)
+    except VxpError as exc:
+        return _refusal(exc)
+    print(f"Hệ thống {args.system_id}: tiêu đề timestamp đọc theo múi giờ {args.zone or 'mặc định của trục'}")
+    return 0
+
+
+def cmd_grants(args) -> int:
+    _setup(args)
+    from vpdt.hub import services
+
+    for grant in services.grants():
+        print(f"{grant.system.system_id}\t{grant.code}\t*.{grant.suffix}")
+    return 0
+
+
+def cmd_remove_agency(args) -> int:
+    _setup(args)
+    from vpdt.hub import services
+    from vpdt.vxp.protocol import VxpError
+
+    try:
+        agency = services.remove_agency(args.code)
+    except VxpError as exc:
+        return _refusal(exc)
+    print(f"Đã gỡ đơn vị {agency.code} ({agency.name}) khỏi trục")
+    return 0
+
+
+def cmd_refused(args) -> int:
+    _setup(args)
+    from django.utils import timezone
+
+    from vpdt.hub import services
+
+    for row in services.refused(args.system, args.limit):
+        auth = "xác thực" if row.authenticated else "sai chữ ký"
+        print(f"{timezone.localtime(row.at):%Y-%m-%d %H:%M:%S}\t{row.system_id}\t{auth}\t{row.operation}\t"
+              f"{row.error_code}\t{row.remote_addr}\t{row.reason}")
+    return 0
+
+
 def cmd_verify_log(args) -> int:
     _setup(args)
     from vpdt.hub import services
@@ -118,7 +197,28 @@ def cmd_purge(args) -> int:
     from vpdt.hub import services
 
     count = services.purge_delivered(args.days)
-    print(f"Đã xóa nội dung {count} gói tin đã chuyển xong quá {args.days} ngày (nhật ký giữ nguyên)")
+    refused = services.purge_refused(args.days)
+    services.prune_seen()
+    print(f"Đã xóa nội dung {count} gói tin đã chuyển xong quá {args.days} ngày (nhật ký giữ nguyên) "
+          f"và {refused} bản ghi yêu cầu bị từ chối")
+    return 0
+
+
+def cmd_rotate_secrets(args) -> int:
+    _setup(args)
+    from django.conf import settings
+
+    from vpdt.core.sealed import SealedError, reseal_all, rotation_report
+
+    env = getattr(settings, "VPDT_SECRET_KEY_ENV", "VPDT_HUB_SECRET_KEY")
+    try:
+        done = reseal_all()
+    except SealedError as exc:
+        print(f"Có khóa bí mật không giải mã được bằng {env} hay {env}_FALLBACKS, chưa đổi gì: thêm khóa cũ vào "
+              f"{env}_FALLBACKS rồi chạy lại ({exc}).", file=sys.stderr)
+        return 1
+    for line in rotation_report(done, env):
+        print(line)
     return 0
 
 
@@ -167,6 +267,39 @@ def add_parser(subparsers) -> None:
     p.add_argument("--secret", required=True)
     p.set_defaults(func=cmd_set_upstream)
 
+    p = sub.add_parser("grant-subtree", help="let SYSTEM register/remove agencies strictly below CODE over VXP")
+    _common(p)
+    p.add_argument("system_id", metavar="SYSTEM")
+    p.add_argument("code", metavar="CODE")
+    p.set_defaults(func=cmd_grant_subtree)
+
+    p = sub.add_parser("revoke-subtree", help="withdraw a grant made by grant-subtree")
+    _common(p)
+    p.add_argument("system_id", metavar="SYSTEM")
+    p.add_argument("code", metavar="CODE")
+    p.set_defaults(func=cmd_revoke_subtree)
+
+    p = sub.add_parser("time-zone", help="the zone SYSTEM writes its XroadVnpt-timestamp in (a JVM on UTC: UTC)")
+    _common(p)
+    p.add_argument("system_id", metavar="SYSTEM")
+    p.add_argument("zone", help='an IANA zone, e.g. UTC; "" for the hub default (VPDT_HUB_CLIENT_TIME_ZONE)')
+    p.set_defaults(func=cmd_time_zone)
+
+    p = sub.add_parser("grants", help="list the subtrees granted to systems")
+    _common(p)
+    p.set_defaults(func=cmd_grants)
+
+    p = sub.add_parser("remove-agency", help="stop serving an agency (operator)")
+    _common(p)
+    p.add_argument("code")
+    p.set_defaults(func=cmd_remove_agency)
+
+    p = sub.add_parser("refused", help="latest refused requests of known systems, with their reason")
+    _common(p)
+    p.add_argument("--system", help="only this system id")
+    p.add_argument("--limit", type=int, default=50)
+    p.set_defaults(func=cmd_refused)
+
     p = sub.add_parser("verify-log", help="check the hash chain of the message log")
     _common(p)
     p.set_defaults(func=cmd_verify_log)
@@ -175,6 +308,12 @@ def add_parser(subparsers) -> None:
     _common(p)
     p.add_argument("--days", type=float, required=True)
     p.set_defaults(func=cmd_purge)
+
+    p = sub.add_parser("rotate-secrets",
+                       help="re-seal the stored system secrets under the new VPDT_HUB_SECRET_KEY "
+                            "(the old one in VPDT_HUB_SECRET_KEY_FALLBACKS)")
+    _common(p)
+    p.set_defaults(func=cmd_rotate_secrets)
 
     p = sub.add_parser("migrate", help="create or update the hub's database")
     _common(p)

@@ -8,7 +8,24 @@ class SigningConfig(AppConfig):
 
     def ready(self) -> None:
         from vpdt.records import seams as records_seams
+        from vpdt.signing import keys  # noqa: F401 - declares the sealed fields (`vpdt rotate-secrets`)
         from vpdt.signing.seams import AgencySealer, SignatureGate
 
         records_seams.register_sealer(AgencySealer())
+        _audit_keys_and_policies()
         records_seams.register_registration_gate(SignatureGate())
+
+
+def _audit_keys_and_policies() -> None:
+    """Signing keys, signing policies and trusted CAs: every add, change, removal audited
+    (the key material and its passwords named as changed, never stored in the log)."""
+    from vpdt.core import audit
+    from vpdt.signing.models import SigningKey, SigningPolicy, TrustAnchor
+
+    audit.track(SigningKey, action="signing_key",
+                fields=["user", "agency", "kind", "label", "subject", "active", "purpose", "pkcs11_lib",
+                        "token_label", "key_label", "remote_url", "remote_key_id", "pkcs12_encrypted",
+                        "password_encrypted", "remote_api_key_encrypted", "image"],
+                secret=("pkcs12_encrypted", "password_encrypted", "remote_api_key_encrypted", "image"))
+    audit.track(SigningPolicy, action="signing_policy", fields=["agency", "require_signatures"])
+    audit.track(TrustAnchor, action="trust_anchor", fields=["name", "fingerprint", "subject", "active"])

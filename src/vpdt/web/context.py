@@ -2,6 +2,7 @@
 and the menu entries their roles need (receiving, drafting, delegating)."""
 
 from django.apps import apps
+from django.conf import settings
 
 from vpdt.directory.roles import Role
 
@@ -12,6 +13,7 @@ def navigation(request) -> dict:
         return {}
     roles = user.role_set(user.agency_id) if user.agency_id else set()
     context = {
+        "session_idle_seconds": settings.VPDT_SESSION_IDLE_SECONDS,
         "current_agency": user.agency,
         "current_roles": [Role(r).label for r in sorted(roles)],
     }
@@ -26,5 +28,7 @@ def navigation(request) -> dict:
             # Leaders and unit heads delegate their own queue; the agency admin sets one up for
             # a leader who is away without having done it.
             "can_delegate": bool(roles & {Role.LEADER, Role.UNIT_HEAD, Role.AGENCY_ADMIN}),
+            # Received packages the exchange could not take in (vpdt.exchange.quarantine).
+            "can_see_quarantine": Role.AGENCY_ADMIN in roles and apps.is_installed("vpdt.exchange"),
         })
     return context

@@ -1,12 +1,14 @@
-"""Addresses of the frame of the pages: signing in and out, attachments (namespace `web`).
+"""Addresses of the frame of the pages: signing in and out, the person's account, passwords,
+attachments (namespace `web`).
 
 The daily work's pages are in vpdt.web.work_urls.
 """
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, reverse_lazy
 
-from vpdt.web.views import files, mfa, sso
+from vpdt.web import forms
+from vpdt.web.views import account, files, mfa, sso
 
 app_name = "web"
 
@@ -20,5 +22,25 @@ urlpatterns = [
     path("xac-thuc-hai-buoc/", mfa.verify, name="mfa_verify"),
     path("xac-thuc-hai-buoc/dang-ky/", mfa.enrol, name="mfa_enrol"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
-    path("tep/<int:pk>/", files.attachment_download, name="attachment"),
+    path("tai-khoan/", account.account, name="account"),
+    path("tai-khoan/can-bo/", account.people_logins, name="people_logins"),
+    path("tai-khoan/doi-mat-khau/", auth_views.PasswordChangeView.as_view(
+        template_name="web/password_change.html", form_class=forms.PasswordChangeForm,
+        success_url=reverse_lazy("web:password_changed")), name="password_change"),
+    path("tai-khoan/doi-mat-khau/xong/", auth_views.PasswordChangeDoneView.as_view(
+        template_name="web/password_change_done.html"), name="password_changed"),
+    path("quen-mat-khau/", auth_views.PasswordResetView.as_view(
+        template_name="web/password_reset.html", form_class=forms.PasswordResetForm,
+        email_template_name="web/password_reset_email.txt", subject_template_name="web/password_reset_subject.txt",
+        success_url=reverse_lazy("web:password_reset_sent")), name="password_reset"),
+    path("quen-mat-khau/da-gui/", auth_views.PasswordResetDoneView.as_view(
+        template_name="web/password_reset_sent.html"), name="password_reset_sent"),
+    path("dat-lai-mat-khau/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(
+        template_name="web/password_reset_confirm.html", form_class=forms.SetPasswordForm,
+        success_url=reverse_lazy("web:password_reset_done")), name="password_reset_confirm"),
+    path("dat-lai-mat-khau/xong/", auth_views.PasswordResetCompleteView.as_view(
+        template_name="web/password_reset_done.html"), name="password_reset_done"),
+    path("phien/con-lai/", account.session_status, name="session_status"),
+    path("phien/giu/", account.session_keepalive, name="session_keepalive"),
+    path("tep/<id:pk>/", files.attachment_download, name="attachment"),
 ]
