@@ -55,6 +55,7 @@ def test_a_kept_password_is_used_only_after_a_right_one_time_code(world, setting
     assert approved.state == State.APPROVED and approved.signing.signed
 
 
+@pytest.mark.backends  # the device's row is locked while a code is checked (select_for_update)
 def test_a_code_used_once_does_not_sign_again(world):  # noqa: F811
     _keys(world, agency=False)
     code = one_time_code(world.leader)

@@ -106,6 +106,8 @@ def sign(request, doc: Document):
             if not form.service_error(exc):
                 messages.error(request, exc.message)
                 return redirect("workflow:document", pk=doc.pk)
+            form.data = form.data.copy()
+            form.data["otp"] = ""  # a code is typed afresh, never shown back
         else:
             messages.success(request, message)
             return redirect("workflow:document", pk=doc.pk)
