@@ -59,6 +59,18 @@ def _fast_password_hasher():
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _second_factor_policy_off():
+    """Nobody is made to enrol a second factor in the tests of other things (they sign people
+    in with force_login); the tests of the second factor (tests/web/test_mfa*.py,
+    tests/signing/test_unlock.py) and the browser walks (tests/browser/conftest.py) put the
+    production default "admins,signers" back. A person WITH a device is still asked for a code."""
+    from django.test import override_settings
+
+    with override_settings(VPDT_MFA_REQUIRED_FOR="none"):
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _audit_anchor_dir(tmp_path_factory):
     """The audit log's anchors (and their key) of the run in a temporary directory, never the
     developer's var/audit: a job run by a test (`tasks.run_once`) anchors too."""

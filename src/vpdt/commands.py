@@ -40,6 +40,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     accounts = demo_sub.add_parser("accounts", help="in danh sách tài khoản mẫu")
     accounts.add_argument("--json", action="store_true", help="in dạng JSON")
     accounts.set_defaults(func=cmd_demo_accounts)
+    otp = demo_sub.add_parser("otp", help="in mã xác thực hai bước hiện tại của tài khoản mẫu (lãnh đạo, quản trị)")
+    otp.set_defaults(func=cmd_demo_otp)
     demo.set_defaults(func=cmd_demo_load, force=False)
 
     audit = sub.add_parser("audit", help="nhật ký hệ thống: kiểm tra chuỗi mã băm, neo đầu chuỗi")
@@ -110,6 +112,28 @@ def cmd_demo_accounts(args) -> int:
     else:
         for a in accounts:
             print(f"{a['username']:<28} {a['password']:<12} {a['role']:<14} {a['agency_code']}  {a['agency_name']}")
+    return 0
+
+
+def _otp_banner() -> list[str]:
+    from vpdt.demo.loader import demo_code
+    from vpdt.demo.province import TOTP_SECRET
+
+    secret = " ".join(TOTP_SECRET[i:i + 4] for i in range(0, len(TOTP_SECRET), 4))
+    return ["", "Xác thực hai bước: lãnh đạo và quản trị (kể cả admin) được hỏi mã sau mật khẩu.",
+            f"  Khóa bí mật TOTP chung của tỉnh mẫu: {secret}",
+            "  Thêm khóa này vào ứng dụng xác thực (FreeOTP, Aegis, Google Authenticator…),",
+            f"  hoặc lấy mã hiện tại bằng lệnh: vpdt demo otp (mã lúc khởi động: {demo_code()}, đổi sau 30 giây).",
+            "  Người ký số cũng nhập mã này khi duyệt ký (khóa ký mẫu mở theo từng lần ký)."]
+
+
+def cmd_demo_otp(args) -> int:
+    import time
+
+    setup_django()
+    from vpdt.demo.loader import demo_code
+
+    print(f"{demo_code()}  (mã xác thực hai bước của tài khoản mẫu, còn {30 - int(time.time()) % 30} giây)")
     return 0
 
 
@@ -207,6 +231,8 @@ def cmd_serve(args) -> int:
         print("\nTài khoản mẫu (mật khẩu chung bên dưới):")
         for a in demo_accounts():
             print(f"  {a['username']:<26} {a['password']:<10} {a['role']:<14} {a['agency_name']}")
+        for line in _otp_banner():
+            print(line)
     if args.demo and "vpdt.exchange" in settings.INSTALLED_APPS and "vpdt.hub" in settings.INSTALLED_APPS:
         from vpdt.demo.interconnection import banner
 

@@ -62,6 +62,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # --- mfa: the second factor (django-otp: TOTP apps, recovery codes)
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # Every app of the project, named once. The order is the lookup order of templates and
     # static files (an earlier app's file of the same name wins).
     "vpdt.core",
@@ -90,10 +94,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # --- mfa: request.user.is_verified()
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "vpdt.core.middleware.RequestContextMiddleware",
     "vpdt.web.middleware.SessionTimeoutMiddleware",  # --- login: idle and absolute session length
+    "vpdt.web.middleware.SecondFactorMiddleware",  # --- mfa: enrol / verify before anything else
     "axes.middleware.AxesMiddleware",  # --- login: turns a lockout into the Vietnamese answer
 ]
 
@@ -169,6 +175,16 @@ AUTH_USER_MODEL = "directory.User"
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "workflow:home"
 LOGOUT_REDIRECT_URL = "web:login"
+
+# --- mfa: the second factor (vpdt.directory.mfa). Who must enrol before anything else:
+# "admins,signers" (default: superusers, staff, platform and agency administrators, leaders and
+# holders of a personal signing key), "all", "none"; anyone with a device is asked for a code.
+VPDT_MFA_REQUIRED_FOR = os.environ.get("VPDT_MFA_REQUIRED_FOR", "admins,signers")
+# The name an authenticator app shows beside the account.
+OTP_TOTP_ISSUER = os.environ.get("VPDT_MFA_ISSUER", "Văn phòng điện tử")
+# Seconds of the first wait after a wrong code (doubling after each further one), per device.
+OTP_TOTP_THROTTLE_FACTOR = float(os.environ.get("VPDT_MFA_THROTTLE_SECONDS", "1"))
+OTP_STATIC_THROTTLE_FACTOR = OTP_TOTP_THROTTLE_FACTOR
 
 # --- login: passwords, lockout, sessions, HTTPS (issue 12) ---------------------------------
 # Argon2id first (argon2-cffi); PBKDF2 hashes made before still check, and Django re-hashes

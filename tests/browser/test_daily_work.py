@@ -184,12 +184,15 @@ def test_outgoing_draft_approval_numbering_and_release(people, shot, live_server
     shot(leader, "05-duyet-ky")
     leader.get_by_label("Ý kiến duyệt").fill("Đồng ý ban hành.")
     leader.get_by_role("button", name="Duyệt ký").click()
+    expect(leader.get_by_test_id("what-is-signed")).to_contain_text(SUBJECT_OUT)  # what will be signed
+    leader.get_by_role("button", name="Xác nhận duyệt ký").click()
     expect(leader.get_by_test_id("state")).to_have_text("Đã duyệt, chờ phát hành")
 
     clerk = people.login("skhcn.vanthu")
     _open_from_queue(clerk, SUBJECT_OUT)
     clerk.get_by_role("button", name="Kiểm tra thể thức, cấp số").click()
     expect(clerk.get_by_role("alert").filter(has_text=re.compile(r"Đã cấp số \d+/SKHCN-CĐS"))).to_be_visible()
+    clerk.get_by_label("Xác nhận phát hành tới mọi nơi nhận").check()
     clerk.get_by_role("button", name="Phát hành").click()
     expect(clerk.get_by_test_id("state")).to_have_text("Đã phát hành")
     recipients = clerk.get_by_test_id("recipients")

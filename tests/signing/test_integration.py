@@ -18,6 +18,7 @@ from django.test import Client
 from pypdf import PdfReader
 
 from tests import factories
+from tests.second_factor import one_time_code
 from vpdt.core.errors import InvalidInput, InvalidState, PermissionDenied
 from vpdt.core.models import AuditEntry
 from vpdt.directory.roles import Role
@@ -83,7 +84,7 @@ def _approved(w, data: bytes | None = None, name: str = "du-thao.pdf"):
                                 recipients={"units": [w.vp]})
     workflow.submit_for_review(w.spec, doc)
     workflow.approve(w.head, doc)
-    return workflow.approve(w.leader, doc)
+    return workflow.approve(w.leader, doc, otp=one_time_code(w.leader))  # the key is unlocked by a code
 
 
 def _last_version_bytes(doc) -> bytes:

@@ -20,6 +20,7 @@ from django.db import connection, connections
 from pypdf import PdfReader
 
 from tests import factories
+from tests.second_factor import one_time_code
 from vpdt.core.errors import InvalidState
 from vpdt.core.models import AuditEntry
 from vpdt.directory.roles import Role
@@ -153,7 +154,8 @@ def test_a_clerk_registers_in_under_a_second_while_the_signer_signs_for_three(wo
     doc = _at_signer_step(world)
     _warm_up(world)
     started = time.monotonic()
-    approval = InThread(lambda: workflow.approve(world.leader, doc))
+    code = one_time_code(world.leader)
+    approval = InThread(lambda: workflow.approve(world.leader, doc, otp=code))
     _signature_started(service)
 
     received, registered, incoming = _clerk_registers_incoming(world)
@@ -178,7 +180,7 @@ def test_a_clerk_registers_in_under_a_second_while_the_agency_signs_for_three(wo
     signing.store_software_key(user=world.leader, pkcs12=world.ca.people["an"].read_bytes(),
                                password=world.ca.password, image=images.signature_png(world.leader.full_name))
     service = _slow_agency_key(world)
-    doc = workflow.approve(world.leader, _at_signer_step(world))
+    doc = workflow.approve(world.leader, _at_signer_step(world), otp=one_time_code(world.leader))
     _warm_up(world)
     numbering = InThread(lambda: workflow.issue_number(world.clerk, doc))
     _signature_started(service)
@@ -199,7 +201,8 @@ def test_a_clerk_registers_in_under_a_second_while_the_agency_signs_for_three(wo
 def test_a_draft_changed_while_it_was_being_signed_is_refused_and_nothing_is_written(world):
     service = _slow_person_key(world)
     doc = _at_signer_step(world)
-    approval = InThread(lambda: workflow.approve(world.leader, doc))
+    code = one_time_code(world.leader)
+    approval = InThread(lambda: workflow.approve(world.leader, doc, otp=code))
     _signature_started(service)
     records.add_draft_version(world.spec, doc, io.BytesIO(_letter("Bản sửa lần cuối")), "du-thao-sua.pdf",
                               content_type="application/pdf")
@@ -223,7 +226,7 @@ def test_a_number_taken_while_the_agency_signed_is_signed_again_with_the_next(wo
     signing.store_software_key(user=world.leader, pkcs12=world.ca.people["an"].read_bytes(),
                                password=world.ca.password, image=images.signature_png(world.leader.full_name))
     service = _slow_agency_key(world)
-    doc = workflow.approve(world.leader, _at_signer_step(world))
+    doc = workflow.approve(world.leader, _at_signer_step(world), otp=one_time_code(world.leader))
     other = factories.document(world.agency, state=State.APPROVED)  # no PDF draft: nothing to seal
     numbering = InThread(lambda: workflow.issue_number(world.clerk, doc))
     _signature_started(service)

@@ -9,6 +9,7 @@ import io
 from tests import factories
 from tests.workflow.walk import PDF, assigned, draft
 from vpdt.records.choices import State
+from vpdt.records.models import Document
 from vpdt.workflow.models import Notification
 
 FUTURE = (dt.date.today() + dt.timedelta(days=20)).strftime("%d/%m/%Y")
@@ -92,7 +93,10 @@ def test_draft_page_review_and_release(world, login):
     assert "Kiểm tra thể thức, cấp số" in c.get(f"/van-ban/{pk}/").content.decode()
     r = c.post(f"/van-ban/{pk}/issue_number/", follow=True)
     assert "Đã cấp số 01/SKHCN-CĐS" in r.content.decode()
-    r = c.post(f"/van-ban/{pk}/release/", follow=True)
+    r = c.post(f"/van-ban/{pk}/release/", follow=True)  # without the ticked confirmation: nothing happens
+    assert "Đánh dấu ô xác nhận trước khi thực hiện." in r.content.decode()
+    assert Document.objects.get(pk=pk).state == State.APPROVED
+    r = c.post(f"/van-ban/{pk}/release/", {"confirm": "on"}, follow=True)
     page = r.content.decode()
     assert "Đã phát hành văn bản" in page and "Chờ gửi" in page and "Đã đến" in page
 
@@ -207,11 +211,13 @@ def test_replace_names_the_replacing_document_by_its_code_and_refuses_an_unknown
     page = c.get(f"/van-ban/{doc.pk}/").content.decode()
     assert 'list="replacement-options"' in page and f'<option value="{new.code}">' in page
     # An unknown replacement is refused with the reason, and nothing changes.
-    r = c.post(f"/van-ban/{doc.pk}/replace/", {"reason": "Sai nội dung", "replacement": "999/XX-YY"}, follow=True)
+    r = c.post(f"/van-ban/{doc.pk}/replace/", {"reason": "Sai nội dung", "replacement": "999/XX-YY",
+                                                    "confirm": "on"}, follow=True)
     assert "Không tìm thấy văn bản thay thế: 999/XX-YY" in r.content.decode()
     doc.refresh_from_db()
     assert doc.state == State.RELEASED
-    r = c.post(f"/van-ban/{doc.pk}/replace/", {"reason": "Sai nội dung", "replacement": new.code}, follow=True)
+    r = c.post(f"/van-ban/{doc.pk}/replace/", {"reason": "Sai nội dung", "replacement": new.code,
+                                                    "confirm": "on"}, follow=True)
     page = r.content.decode()
     doc.refresh_from_db()
     assert doc.state == State.REPLACED and "Văn bản thay thế" in page and new.code in page

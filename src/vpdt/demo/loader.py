@@ -19,6 +19,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from vpdt.core import audit
@@ -269,12 +270,37 @@ def _deliver(target_doc: tuple[str, Document], agencies, staff, rng: random.Rand
         services.import_state(actor, incoming, state, action=f"document.{state}", fields=fields)
 
 
+def _second_factors(progress: Callable[[str], None]) -> None:
+    """The demo's leaders and administrators get the one known TOTP secret (province.TOTP_SECRET)."""
+    import base64
+
+    from vpdt.directory import mfa
+
+    progress("Bật xác thực hai bước (mã TOTP chung của tỉnh mẫu) cho lãnh đạo và quản trị…")
+    key = base64.b32decode(province.TOTP_SECRET).hex()
+    people = User.objects.filter(is_active=True).filter(
+        Q(is_superuser=True) | Q(is_staff=True)
+        | Q(role_assignments__role__in=[Role.LEADER, Role.AGENCY_ADMIN, Role.PLATFORM_ADMIN])).distinct()
+    for user in people:
+        mfa.enrol_with_secret(user, key)
+
+
+def demo_code() -> str:
+    """The code the demo's TOTP secret gives now (what an authenticator app would show)."""
+    import base64
+
+    from django_otp.oath import totp
+
+    return f"{totp(base64.b32decode(province.TOTP_SECRET)):06d}"
+
+
 def load_demo(*, force: bool = False, seed: int = 2026, progress: Callable[[str], None] = lambda _m: None) -> str:
     """Load the demo province once; returns a one-line summary."""
     if Agency.objects.exists() and not force:
         return "Tỉnh mẫu đã có sẵn."
     rng = random.Random(seed)
     counts = _load(rng, progress)
+    _second_factors(progress)
     context = {"rng": rng, "progress": progress, "counts": counts}
     for name in EXTENSIONS:
         importlib.import_module(name).extend_demo(context)

@@ -1,6 +1,10 @@
 """Data of the fictional province of Bình Sơn (code H90, not a real province code)."""
 
 PASSWORD = "Demo@2026"
+# The second factor of the demo's leaders and administrators (whom the default policy makes
+# enrol): one known TOTP secret, printed by `make run`, so a reviewer adds it to an
+# authenticator app once (or asks `vpdt demo otp` for the current code). Demo only.
+TOTP_SECRET = "VPDTDEMOBINHSONHAIBUOCXACTHUCABC"
 PROVINCE = "H90"
 
 # code, name, abbreviation, place, units [(name, abbr)], slug for usernames, leader title

@@ -379,7 +379,63 @@ def _changed(document: Document, outcome: SigningOutcome) -> InvalidState:
 def _title(document: Document, user=None) -> str:
     competence = (document.signer_competence or "").strip()
     position = (document.signer_position or getattr(user, "position", "") or "").strip().upper()
+    if competence.upper().startswith("Q. "):  # an acting head's title is the competence line itself
+        return competence
     return "\n".join(p for p in (competence, position) if p) or position
+
+
+def title_lines(document: Document, user=None) -> list[str]:
+    """The lines of the title block the signature will sit under (competence, position)."""
+    return _title(document, user).splitlines()
+
+
+# --- the signer's competence (vpdt.signing.competence) ----------------------------------
+
+
+def competence_choices(user, agency) -> list[tuple[str, str]]:
+    from vpdt.signing import competence
+
+    return competence.choices(user, agency)
+
+
+def check_competence(user, agency, value: str | None) -> str:
+    """The competence normalized if it fits `user`'s position, else SIGNER_COMPETENCE_MISMATCH."""
+    from vpdt.signing import competence
+
+    return competence.check(user, agency, value)
+
+
+# --- unlocking a person's key for one act of signing ----------------------------------
+
+
+def unlock_needs(key: SigningKey | None) -> str:
+    """What the signer types to sign with `key`: "pin" (a token's PIN, or the password of a
+    PKCS#12 file not kept), "otp" (a one-time code: a kept PKCS#12 password or a remote
+    service is used only after it), or "" (no key)."""
+    if key is None:
+        return ""
+    return "pin" if key.needs_pin else "otp"
+
+
+def _unlock(user, document: Document, key: SigningKey, pin: str | None, otp: str | None):
+    """The signer for ONE act: a one-time code verified first where the server holds the secret
+    (the kept password, the remote API key), the PIN tried on the token or the file otherwise.
+    A wrong code or PIN is audited against the document and refused; nothing is signed."""
+    from vpdt.directory import mfa
+
+    if unlock_needs(key) == "otp":
+        mfa.check_code(user, otp, purpose="signing", target=document)  # audits a failure itself
+        return open_signer(key)
+    if not pin:
+        raise InvalidInput("Nhập mã PIN của thiết bị ký số (hoặc mật khẩu tệp khóa).", code="PIN_REQUIRED")
+    try:
+        return open_signer(key, pin)
+    except SigningError as exc:
+        if exc.code not in {"KEY_BAD_PIN", "KEY_BAD_PASSWORD", "KEY_PIN_REQUIRED"}:
+            raise
+        audit.record("signing.unlock_failed", document, user=user, detail={"key": key.pk, "kind": key.kind,
+                                                                           "code": exc.code})
+        raise InvalidInput(exc.message, code="PIN_INVALID", detail=exc.detail) from exc
 
 
 def _no_key(document: Document, who: str, outcome: SigningOutcome) -> SigningOutcome:
@@ -395,9 +451,15 @@ def _store(fh: BinaryIO):
     return blobs.store_stream(fh, max_bytes=1 << 40)
 
 
-def sign_as_person(user, document: Document, attachment_or_version, *, pin: str | None = None) -> SigningOutcome:
+def sign_as_person(user, document: Document, attachment_or_version, *, pin: str | None = None,
+                   otp: str | None = None) -> SigningOutcome:
     """Step 1 of the signer's approval, outside any transaction: the signer's signature on the
-    approved PDF draft, stored as a blob. `record_person_signature` makes it the next draft version."""
+    approved PDF draft, stored as a blob. `record_person_signature` makes it the next draft version.
+
+    Signing is a deliberate act: the key is unlocked for this call only (`_unlock`): `pin` for a
+    token or a PKCS#12 file whose password is not kept, `otp` (a one-time code from the signer's
+    second factor) before a kept password or a remote service's key is used. The decrypted key
+    lives in this call and is dropped after it."""
     _outside_transactions("sign_as_person")
     outcome = SigningOutcome()
     source = attachment_or_version
@@ -413,7 +475,7 @@ def sign_as_person(user, document: Document, attachment_or_version, *, pin: str 
     from vpdt.signing import fill, pdf
 
     outcome.source = _source_of(source)
-    signer = open_signer(key, pin)
+    signer = _unlock(user, document, key, pin, otp)
     try:
         with (_blob_file(source.blob) as original, tempfile.TemporaryFile() as prepared,
               tempfile.TemporaryFile() as signed):
@@ -431,6 +493,7 @@ def sign_as_person(user, document: Document, attachment_or_version, *, pin: str 
         outcome.subject = signer.subject
     finally:
         _close(signer)
+        del signer  # never kept unlocked beyond the act
     outcome.name = f"{os.path.splitext(source.name)[0]}-da-ky.pdf"[:255]
     outcome.signed = True
     return outcome

@@ -354,6 +354,14 @@ class RevokeDelegationForm(PageForm):
 # ======================================================================================
 
 
+class OtpForm(PageForm):
+    """A one-time code: 6 digits from the authenticator app, or a recovery code."""
+
+    code = forms.CharField(max_length=20, error_messages={"required": _("Nhập mã xác thực.")},
+                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                                         "autofocus": True}))
+
+
 class ActionForm(PageForm):
     """Every action may send the person back to their queue afterwards (`next=queue`)."""
 
@@ -441,8 +449,49 @@ class NoteForm(ActionForm):
 
 
 class ApproveForm(ActionForm):
+    """Approve a review step; at the signer's step also the competence, and the one-time code
+    or the PIN that unlocks the key for this act (the confirm page, vpdt.web.views.outgoing.sign)."""
+
+    service_fields = {"OTP_REQUIRED": "otp", "OTP_INVALID": "otp", "OTP_THROTTLED": "otp",
+                      "MFA_NOT_ENROLLED": "otp", "PIN_REQUIRED": "pin", "PIN_INVALID": "pin",
+                      "SIGNER_COMPETENCE_MISMATCH": "competence"}
+
     comment = forms.CharField(required=False)
-    pin = forms.CharField(required=False, strip=False)
+    competence = forms.ChoiceField(required=False, choices=[], widget=forms.RadioSelect)
+    otp = forms.CharField(required=False, max_length=20, widget=forms.TextInput(
+        attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
+    pin = forms.CharField(required=False, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "off"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["competence"].choices = self.competence_choices()
+        self.fields["competence"].widget.attrs["class"] = "form-check-input"
+
+    def competence_choices(self) -> list[tuple[str, str]]:
+        """What the signer may sign as (signing.competence_choices), for the person whose step it is."""
+        signing = services.signing_services()
+        if signing is None or self.document.state != "in_review":
+            return []
+        try:
+            _review, principal = services.check_review(self.user, self.document)
+        except VpdtError:
+            return []
+        # The value a posted form names is always offered, so a mismatch reaches the service's rule.
+        offered = signing.competence_choices(principal, self.document.agency)
+        posted = (self.data or {}).get("competence") if self.is_bound else None
+        if posted is not None and posted not in dict(offered):
+            offered.append((posted, posted))
+        return offered
+
+    def chosen_competence(self) -> str | None:
+        """None when the form did not name one (approving from the document page keeps the draft's)."""
+        return self.cleaned_data.get("competence") if "competence" in self.data else None
+
+
+class ConfirmForm(ActionForm):
+    """Release, recall, replace: an act others see at once asks for a ticked confirmation."""
+
+    confirm = forms.BooleanField(error_messages={"required": _("Đánh dấu ô xác nhận trước khi thực hiện.")})
 
 
 class SendBackForm(ActionForm):
@@ -470,10 +519,20 @@ class IssueNumberForm(ActionForm):
 
 
 class EmptyForm(ActionForm):
-    """Release, acknowledge: the button is the whole request."""
+    """Acknowledge: the button is the whole request."""
 
 
-class ReplaceForm(ActionForm):
+class ReleaseForm(ConfirmForm):
+    pass
+
+
+class RecallForm(ConfirmForm):
+    service_fields = {"REASON_REQUIRED": "reason"}
+
+    reason = forms.CharField(required=False)
+
+
+class ReplaceForm(ConfirmForm):
     service_fields = {"REASON_REQUIRED": "reason", "REPLACEMENT_NOT_FOUND": "replacement",
                       "BAD_REPLACEMENT": "replacement"}
 

@@ -8,7 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from vpdt.web import forms
-from vpdt.web.views import account, files, sso
+from vpdt.web.views import account, files, mfa, sso
 
 app_name = "web"
 
@@ -18,6 +18,9 @@ urlpatterns = [
     # Single sign-on (OpenID Connect), answering 404 unless VPDT_OIDC_ISSUER is set.
     path("dang-nhap/mot-cua/", sso.Start.as_view(), name="sso_start"),
     path("dang-nhap/mot-cua/xac-thuc/", sso.Callback.as_view(), name="sso_callback"),
+    # The second factor: the code after the password, and enrolment (vpdt.directory.mfa).
+    path("xac-thuc-hai-buoc/", mfa.verify, name="mfa_verify"),
+    path("xac-thuc-hai-buoc/dang-ky/", mfa.enrol, name="mfa_enrol"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("tai-khoan/", account.account, name="account"),
     path("tai-khoan/can-bo/", account.people_logins, name="people_logins"),

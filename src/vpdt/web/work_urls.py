@@ -30,6 +30,7 @@ urlpatterns = [
     path("van-ban-di/du-thao/", outgoing.draft_new, name="draft"),
     path("van-ban/<id:pk>/", document.document, name="document"),
     path("van-ban/<id:pk>/phan-cong/", incoming.assign_form, name="assign"),
+    path("van-ban/<id:pk>/ky-duyet/", outgoing.sign, name="sign"),
     path("van-ban/<id:pk>/<slug:action>/", actions.act, name="act"),
     path("phien-ban/<id:pk>/", files.version_file, name="version"),
     path("thong-bao/", notifications.notification_list, name="notifications"),

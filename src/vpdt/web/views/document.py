@@ -46,6 +46,8 @@ def _signing_context(user, doc: Document, actions: set[str]) -> dict:
     if "review" in actions:
         key = signing.key_of(user=user)
         ctx["signing_pin"]["person"] = bool(key and key.needs_pin)
+        review = services.current_review(doc)
+        ctx["signer_step"] = bool(review and services.is_signer_step(doc, review))
     if "issue_number" in actions:
         key = signing.key_of(agency=doc.agency)
         ctx["signing_pin"]["agency"] = bool(key and key.needs_pin)

@@ -7,13 +7,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from vpdt.core.converters import bounded_int
 from vpdt.core.errors import InvalidInput, VpdtError
 from vpdt.records.models import Document
 from vpdt.records.search import CODE_RE, apply_quick_search
 from vpdt.web import forms
-from vpdt.web.views.common import posted
+from vpdt.web.views.common import posted, with_document
 from vpdt.workflow import services
 
 
@@ -43,6 +44,75 @@ def draft_new(request):
                 messages.success(request, _("Đã lưu dự thảo và trình duyệt."))
             return redirect("workflow:document", pk=doc.pk)
     return render(request, "web/draft.html", {"form": form, "steps": services.chain_steps(user.agency_id)})
+
+
+# ======================================================================================
+# Approving at the signer's step: a confirm page that shows what will be signed
+# ======================================================================================
+
+
+def _pages(blob) -> int | None:
+    from pypdf import PdfReader
+
+    from vpdt.core import blobs
+
+    try:
+        with blobs.open_blob(blob) as fh:
+            return len(PdfReader(fh, strict=False).pages)
+    except Exception:  # noqa: BLE001 - not a PDF pypdf can read: the page says "không rõ"
+        return None
+
+
+def _what_is_signed(user, doc: Document, form) -> dict:
+    signing = services.signing_services()
+    version = doc.versions.select_related("blob").order_by("-number").first()
+    is_pdf = bool(version and signing and signing.is_pdf(version.name, version.content_type))
+    key = signing.key_of(user=user) if signing else None
+    chosen = form["competence"].value() if form.is_bound else form.initial.get("competence", "")
+    shown = Document(agency=doc.agency, signer_competence=chosen or "",
+                     signer_position=doc.signer_position or user.position,
+                     signer_name=doc.signer_name or user.get_full_name())
+    return {
+        "number": f"…/{doc.notation}" if doc.notation else _("… (văn thư cấp số khi ban hành)"),
+        "version": version, "sha256": (version.blob_id or "")[:16] if version else "",
+        "pages": _pages(version.blob) if is_pdf else None, "is_pdf": is_pdf,
+        "title_lines": signing.title_lines(shown, user) if signing else [],
+        "signer_name": shown.signer_name,
+        "unlock": signing.unlock_needs(key) if (signing and is_pdf) else "",
+        "key": key,
+    }
+
+
+@never_cache
+@login_required
+@with_document
+def sign(request, doc: Document):
+    """GET: what will be signed, the competence, the code or PIN; POST: approve and sign (one act)."""
+    try:
+        review, _principal = services.check_review(request.user, doc)
+    except VpdtError as exc:
+        messages.error(request, exc.message)
+        return redirect("workflow:document", pk=doc.pk)
+    form = forms.ApproveForm(*posted(request), document=doc, user=request.user,
+                             initial={"comment": request.GET.get("comment", "")})
+    choices = form.fields["competence"].choices
+    if not form.is_bound:
+        current = (doc.signer_competence or "").strip().upper()
+        form.initial["competence"] = current if current in dict(choices) else (choices[0][0] if choices else "")
+    if request.method == "POST" and form.is_valid():
+        try:
+            message = _approve(request, doc, form)
+        except VpdtError as exc:
+            if not form.service_error(exc):
+                messages.error(request, exc.message)
+                return redirect("workflow:document", pk=doc.pk)
+            form.data = form.data.copy()
+            form.data["otp"] = ""  # a code is typed afresh, never shown back
+        else:
+            messages.success(request, message)
+            return redirect("workflow:document", pk=doc.pk)
+    return render(request, "web/sign_confirm.html", {"document": doc, "form": form, "review": review,
+                                                     **_what_is_signed(request.user, doc, form)})
 
 
 # ======================================================================================
@@ -91,7 +161,9 @@ def _submit_review(request, doc, form):
 
 
 def _approve(request, doc, form):
-    doc = services.approve(request.user, doc, form.cleaned_data["comment"], pin=form.cleaned_data["pin"] or None)
+    c = form.cleaned_data
+    doc = services.approve(request.user, doc, c["comment"], pin=c["pin"] or None, otp=c["otp"] or None,
+                           competence=form.chosen_competence())
     _signing_messages(request, doc)
     return _("Đã duyệt.") + (" " + _("Văn bản đã được ký số.") if getattr(doc.signing, "signed", False) else "")
 
@@ -149,9 +221,9 @@ ACTIONS = {
     "send_back": (forms.SendBackForm, _send_back),
     "forward": (forms.ForwardForm, _forward),
     "issue_number": (forms.IssueNumberForm, _issue_number),
-    "release": (forms.EmptyForm, _release),
+    "release": (forms.ReleaseForm, _release),
     "acknowledge": (forms.EmptyForm, _acknowledge),
-    "recall": (forms.ReasonForm, _recall),
+    "recall": (forms.RecallForm, _recall),
     "replace": (forms.ReplaceForm, _replace),
     "update": (forms.UpdateForm, _update),
 }

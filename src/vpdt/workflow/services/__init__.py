@@ -76,6 +76,7 @@ from vpdt.workflow.services.outgoing import (  # noqa: F401
     create_draft,
     current_review,
     forward,
+    is_signer_step,
     issue_number,
     recall,
     release,

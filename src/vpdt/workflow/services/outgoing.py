@@ -227,34 +227,40 @@ def _decide(review: Review, user, principal, state: str, comment: str) -> None:
     review.save(update_fields=["state", "comment", "decided_by", "decided_at", "on_behalf_of"])
 
 
-def _is_signer_step(document: Document, review: Review) -> bool:
+def is_signer_step(document: Document, review: Review) -> bool:
     """The signer's step (or the last one): approving it approves the document."""
     return review.is_signer or not Review.objects.filter(
         document=document, round=review.round, state=Review.State.WAITING).exists()
 
 
-def approve(user, document: Document, comment: str = "", *, pin: str | None = None) -> Document:
+def approve(user, document: Document, comment: str = "", *, pin: str | None = None, otp: str | None = None,
+            competence: str | None = None) -> Document:
     """The reviewer at the current step approves; at the signer's step the document is APPROVED.
 
     At the signer's step the last draft, if a PDF, gets the signer's digital signature (with
     `pin` for a token or an unkept password); `document.signing` then tells what was signed.
     The signature is made before the transaction (it may take seconds); the transaction then
     checks that the step and the draft are still those that were signed (CHANGED_WHILE_SIGNING).
+    Signing is a deliberate act: `otp` (a one-time code) or `pin` unlocks the key for this call
+    only, and the signer's `competence` (KT., TL., TM., Q., or none; None keeps the draft's) must
+    fit their position (signing.check_competence: SIGNER_COMPETENCE_MISMATCH otherwise).
     """
     outcome = None
     signing = signing_services()
     current = Document.objects.select_related("agency").get(pk=document.pk)  # read only: no lock held
     review, principal = check_review(user, current)
-    if signing is not None and _is_signer_step(current, review):
+    if signing is not None and is_signer_step(current, review):
         signed_as = current  # the name to print; saved below, in the transaction
         if not signed_as.signer_name:
             signed_as.signer_name, signed_as.signer_position = principal.get_full_name(), principal.position
-        outcome = signing.sign_as_person(user, signed_as, _last_version(signed_as), pin=pin)
+        signed_as.signer_competence = signing.check_competence(
+            principal, current.agency, current.signer_competence if competence is None else competence)
+        outcome = signing.sign_as_person(user, signed_as, _last_version(signed_as), pin=pin, otp=otp)
     with transaction.atomic():
         locked = _lock(document)
         signed_review = review
         review, principal = check_review(user, locked)
-        if outcome is not None and (review.pk != signed_review.pk or not _is_signer_step(locked, review)):
+        if outcome is not None and (review.pk != signed_review.pk or not is_signer_step(locked, review)):
             raise InvalidState(signing.CHANGED_WHILE_SIGNING, code="CHANGED_WHILE_SIGNING")
         _decide(review, user, principal, Review.State.APPROVED, comment)
         following = (Review.objects.filter(document=locked, round=review.round, state=Review.State.WAITING)
@@ -268,6 +274,9 @@ def approve(user, document: Document, comment: str = "", *, pin: str | None = No
             if not locked.signer_name:
                 records.set_fields(user, locked, {"signer_name": principal.get_full_name(),
                                                   "signer_position": principal.position}, action="document.signer")
+            if outcome is not None and locked.signer_competence != signed_as.signer_competence:
+                records.set_fields(user, locked, {"signer_competence": signed_as.signer_competence},
+                                   action="document.signer", detail={"competence": signed_as.signer_competence})
             if outcome is not None:
                 signing.record_person_signature(user, locked, outcome)
                 detail["signed"] = outcome.signed

@@ -1,0 +1,134 @@
+"""The second factor on the pages: enrolment before anything else, the code after the password,
+recovery codes, the policy setting and the admin site."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from vpdt.core.models import AuditEntry
+from vpdt.directory import mfa
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def policy(settings):
+    settings.VPDT_MFA_REQUIRED_FOR = "admins,signers"
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0.05
+    settings.OTP_STATIC_THROTTLE_FACTOR = 0.05
+    return settings
+
+
+def code_of(device: TOTPDevice, *, offset: int = 0) -> str:
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift + offset):06d}"
+
+
+def _enrol(client) -> list[str]:
+    client.get(reverse("web:mfa_enrol"))
+    device = TOTPDevice.objects.get(confirmed=False)
+    page = client.post(reverse("web:mfa_enrol"), {"code": code_of(device)})
+    assert page.status_code == 200
+    return re.findall(r"<li>([a-z0-9]{5}-[a-z0-9]{5})</li>", page.content.decode())
+
+
+def test_an_agency_admin_without_a_device_is_sent_to_enrolment_before_anything_else(client, world, policy):
+    client.force_login(world.admin)
+    page = client.get(reverse("workflow:outgoing"))
+    assert page.status_code == 302 and page.url.startswith(reverse("web:mfa_enrol"))
+    assert "next=" in page.url
+    assert client.get("/admin/").url.startswith(reverse("web:mfa_enrol"))
+    enrol = client.get(page.url)
+    assert enrol.status_code == 200
+    html = enrol.content.decode()
+    assert "<svg" in html and "Đăng ký xác thực hai bước" in html
+    assert "https://" not in html.split("<svg", 1)[1].split("</svg>", 1)[0].replace("http://www.w3.org", "")
+
+
+def test_enrolment_confirms_with_a_code_shows_ten_recovery_codes_once_and_lets_the_person_in(client, world, policy):
+    client.force_login(world.admin)
+    client.get(reverse("web:mfa_enrol"))
+    device = TOTPDevice.objects.get(user=world.admin, confirmed=False)
+    wrong = client.post(reverse("web:mfa_enrol"), {"code": "000000" if code_of(device) != "000000" else "111111"})
+    assert "Mã xác thực không đúng" in wrong.content.decode()
+    assert not mfa.has_device(world.admin)
+    codes = _enrol(client)
+    assert len(codes) == 10 and len(set(codes)) == 10
+    assert mfa.has_device(world.admin) and mfa.recovery_left(world.admin) == 10
+    assert client.get(reverse("workflow:outgoing")).status_code == 200
+    assert AuditEntry.objects.filter(action="mfa.enrol", actor_id=world.admin.pk).exists()
+    # shown once: the enrolment page no longer shows them (and a new pending device is not made for the verified person)
+    assert "recovery-codes" not in client.get(reverse("web:mfa_enrol")).content.decode()
+
+
+def test_a_person_with_a_device_is_asked_the_code_after_the_password_and_a_wrong_one_keeps_them_out(
+        client, world, policy):
+    policy.OTP_TOTP_THROTTLE_FACTOR = policy.OTP_STATIC_THROTTLE_FACTOR = 0.5
+    device = mfa.enrol_with_secret(world.spec, "3132333435363738393031323334353637383930")
+    client.force_login(world.spec)  # no policy for a specialist: the device alone asks for the code
+    assert client.get(reverse("workflow:outgoing")).url.startswith(reverse("web:mfa_verify"))
+    bad = client.post(reverse("web:mfa_verify"), {"code": code_of(device, offset=5)})
+    assert "Mã xác thực không đúng" in bad.content.decode()
+    assert client.get(reverse("workflow:outgoing")).status_code == 302
+    assert AuditEntry.objects.filter(action="mfa.login_failed", actor_id=world.spec.pk).exists()
+    # throttled right after a failure, whatever the code
+    throttled = client.post(reverse("web:mfa_verify"), {"code": code_of(device)})
+    assert "Thử lại sau" in throttled.content.decode()
+    from tests.waiting import wait_until
+
+    device.refresh_from_db()
+    wait_until(lambda: TOTPDevice.objects.get(pk=device.pk).verify_is_allowed()[0], timeout=1)
+    ok = client.post(reverse("web:mfa_verify"), {"code": code_of(device), "next": reverse("workflow:incoming")})
+    assert ok.status_code == 302 and ok.url == reverse("workflow:incoming")
+    assert client.get(reverse("workflow:outgoing")).status_code == 200
+
+
+def test_a_recovery_code_works_once(client, world, policy):
+    client.force_login(world.leader)
+    codes = _enrol(client)
+    client.logout()
+    client.force_login(world.leader)
+    ok = client.post(reverse("web:mfa_verify"), {"code": codes[0].upper()})
+    assert ok.status_code == 302
+    client.logout()
+    client.force_login(world.leader)
+    again = client.post(reverse("web:mfa_verify"), {"code": codes[0]})
+    assert again.status_code == 200 and mfa.recovery_left(world.leader) == 9
+
+
+def test_the_policy_setting(world, settings):
+    settings.VPDT_MFA_REQUIRED_FOR = "admins,signers"
+    assert mfa.required_for(world.admin) and mfa.required_for(world.leader)
+    assert not mfa.required_for(world.spec) and not mfa.required_for(world.clerk)
+    settings.VPDT_MFA_REQUIRED_FOR = "all"
+    assert mfa.required_for(world.spec)
+    settings.VPDT_MFA_REQUIRED_FOR = "none"
+    assert not mfa.required_for(world.admin) and not mfa.required_for(world.leader)
+    settings.VPDT_MFA_REQUIRED_FOR = "signers"
+    assert mfa.required_for(world.leader) and not mfa.required_for(world.spec)
+
+
+def test_a_specialist_is_not_made_to_enrol_but_may(client, world, policy):
+    client.force_login(world.spec)
+    assert client.get(reverse("workflow:outgoing")).status_code == 200
+    page = client.get(reverse("web:mfa_enrol"))
+    assert page.status_code == 200 and "mfa-required" not in page.content.decode()
+
+
+def test_the_admin_site_wants_a_verified_second_factor_from_staff(client, world, policy):
+    world.admin.is_staff = True
+    world.admin.save(update_fields=["is_staff"])
+    client.force_login(world.admin)
+    _enrol(client)  # verified in this session
+    assert client.get("/admin/").status_code == 200
+    client.logout()
+    client.force_login(world.admin)
+    assert client.get("/admin/").url.startswith(reverse("web:mfa_verify"))
+    # the admin's own login page asks for the code beside the password
+    client.logout()
+    login = client.get("/admin/login/")
+    assert 'name="otp_token"' in login.content.decode()
