@@ -34,6 +34,13 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
                                                "OPTIONS": {"location": str(root / "blobs")}}}
     with override_settings(DATA_DIR=root, HUB_DATA_DIR=str(root / "hub"), STORAGES=storages), \
             django_db_blocker.unblock():
+        from vpdt.records.models import DocumentType
+        from vpdt.records.seed import seed_document_types
+
+        # pytest-django runs transactional tests last: the audit test below may build the demo
+        # again after another module's transactional test flushed the seeded document types.
+        if not DocumentType.objects.exists():
+            seed_document_types(DocumentType)
         lines: list[str] = []
         load_demo(progress=lines.append)
         yield SimpleNamespace(data_dir=root, progress=lines)
