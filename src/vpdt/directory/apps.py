@@ -7,5 +7,6 @@ class DirectoryConfig(AppConfig):
     verbose_name = "Danh bạ cơ quan, đơn vị, cán bộ"
 
     def ready(self):
-        # The receivers of login, logout and password changes (sessions, tokens).
-        from vpdt.directory import accounts  # noqa: F401
+        # The receivers of login, logout and password changes (sessions, tokens); the
+        # dormant accounts' job joins the worker.
+        from vpdt.directory import accounts, jobs  # noqa: F401
