@@ -251,3 +251,33 @@ def approval_chains(request):
             agency=chain.agency, initial={"order": len(steps) + 1}, auto_id=f"c{chain.pk}_%s")
         rows.append((chain, steps, new))
     return render(request, "web/admin/chains.html", {"rows": rows})
+
+
+@_admin_only
+def signing_keys(request):
+    """The signing keys of the admin's agency (the seal, the people's keys); take one out of use."""
+    from vpdt.signing import services as signing
+
+    actor = request.user
+    if request.method == "POST":
+        pick = forms.PickForm(request.POST)
+        key = signing.keys_managed_by(actor).filter(pk=pick.cleaned_data["pk"]).first() if pick.is_valid() else None
+        if key is None:
+            raise Http404(_("Không tìm thấy khóa ký số."))
+        try:
+            signing.deactivate_key(actor, key)
+        except VpdtError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Đã ngừng dùng khóa ký số."))
+        return redirect("web:admin_keys")
+    return render(request, "web/admin/keys.html", {"keys": signing.keys_managed_by(actor)[:500]})
+
+
+@_platform_only
+def hub_connections(request):
+    """The platform admin's view of the interconnection hub connections and their health."""
+    from vpdt.exchange.models import HubConnection
+
+    return render(request, "web/admin/hubs.html", {
+        "connections": HubConnection.objects.prefetch_related("agencies").order_by("name", "endpoint")})
