@@ -123,7 +123,8 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="xbench-"))
     _recreate("vpdt_xbench", "vpdt_xbench_hub")
     os.environ.update(VPDT_DATA_DIR=str(tmp / "office"), VPDT_DATABASE_URL=f"{PG}/vpdt_xbench",
-                      VPDT_HUB_DATABASE_URL=f"{PG}/vpdt_xbench_hub", DJANGO_SETTINGS_MODULE="vpdt.settings")
+                      VPDT_HUB_DATABASE_URL=f"{PG}/vpdt_xbench_hub", DJANGO_SETTINGS_MODULE="vpdt.settings",
+                      VPDT_DEMO="1")  # demo mode: each side's own key made in its data dir
     port = _free_port()
     hub_env = dict(os.environ, VPDT_HUB_POLL_SECONDS="1")
     hub_env.pop("DJANGO_SETTINGS_MODULE")

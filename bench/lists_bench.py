@@ -89,6 +89,7 @@ def _setup_env(db: str) -> None:
     os.environ["VPDT_HUB_DATABASE_URL"] = f"sqlite:///{BENCH_DIR / 'hub.sqlite3'}"
     os.environ["VPDT_DATABASE_URL"] = PG_URL if db == "postgres" else f"sqlite:///{SQLITE_PATH}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vpdt.settings")
+    os.environ.setdefault("VPDT_DEMO", "1")  # demo mode: a key of its own in the bench's data dir
     import django
 
     django.setup()

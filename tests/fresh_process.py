@@ -8,13 +8,16 @@ import os
 import subprocess
 import sys
 
+from tests import keys
+
 
 def run_django_script(script: str, tmp_path) -> dict:
     """Run `script` (it sets Django up and prints one JSON line last); return that JSON."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("VPDT_")}
     env.update(VPDT_DATABASE_URL=f"sqlite:///{tmp_path / 'vpdt.sqlite3'}",
                VPDT_HUB_DATABASE_URL=f"sqlite:///{tmp_path / 'hub.sqlite3'}",
-               VPDT_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="vpdt.settings")
+               VPDT_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="vpdt.settings",
+               VPDT_SECRET_KEY=keys.SECRET_KEY)
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -21,11 +21,20 @@ COMMAND_MODULES = [
 ]
 
 
-def setup_django(settings: str = "vpdt.settings") -> None:
+def setup_django(settings: str = "vpdt.settings", *, check: bool = False) -> None:
+    """Django set up; with `check`, the system checks too: a process that serves or runs jobs
+    refuses to start on an error (no secret key of its own, vpdt.E001), message on stderr."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings)
     import django
 
     django.setup()
+    if check:
+        from django.core.management.base import BaseCommand, SystemCheckError
+
+        try:
+            BaseCommand().check(display_num_errors=False)
+        except SystemCheckError as exc:
+            raise SystemExit(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,7 +18,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     serve = sub.add_parser("serve", help="chạy văn phòng điện tử (web, API, tác vụ nền và trục liên thông tỉnh)")
     serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-    serve.add_argument("--demo", action="store_true", help="nạp tỉnh mẫu nếu cơ sở dữ liệu còn trống")
+    serve.add_argument("--demo", action="store_true",
+                       help="chế độ mẫu: nạp tỉnh mẫu nếu cơ sở dữ liệu còn trống, tự tạo khóa bí mật trong thư mục dữ liệu")
     serve.add_argument("--no-worker", action="store_true",
                        help="không chạy tác vụ nền trong tiến trình này (chạy `vpdt worker` riêng)")
     serve.add_argument("--threads", type=int, default=8, help="số luồng mỗi tiến trình")
@@ -41,6 +42,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     accounts.set_defaults(func=cmd_demo_accounts)
     demo.set_defaults(func=cmd_demo_load, force=False)
 
+    rotate = sub.add_parser("rotate-secrets",
+                            help="mã hóa lại mọi khóa bí mật đã lưu bằng VPDT_SECRET_KEY mới (khóa cũ trong "
+                                 "VPDT_SECRET_KEY_FALLBACKS)")
+    rotate.set_defaults(func=cmd_rotate_secrets)
+
     manage = sub.add_parser("manage", help="lệnh quản trị Django (migrate, createsuperuser, …)")
     manage.add_argument("args", nargs=argparse.REMAINDER)
     manage.set_defaults(func=cmd_manage)
@@ -62,8 +68,22 @@ def cmd_manage(args) -> int:
     return 0
 
 
+def cmd_rotate_secrets(args) -> int:
+    setup_django(check=True)
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    try:
+        call_command("rotate_secrets", skip_checks=True)
+    except CommandError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_demo_load(args) -> int:
-    setup_django()
+    os.environ["VPDT_DEMO"] = "1"  # the demo's own key (vpdt.core.secret_keys), as `vpdt serve --demo`
+    setup_django(check=True)
     migrate_all()
     from vpdt.demo.loader import load_demo
 
@@ -84,11 +104,31 @@ def cmd_demo_accounts(args) -> int:
     return 0
 
 
+def clean_spools() -> dict[str, int]:
+    """At start: remove temporary files left by interrupted work (exchange, blob and hub spools),
+    older than VPDT_SPOOL_GRACE_SECONDS so that work running in another process keeps its own."""
+    from django.conf import settings
+
+    done = {"files": 0, "bytes": 0}
+    if "vpdt.exchange" in settings.INSTALLED_APPS:
+        from vpdt.exchange import spool
+
+        done = spool.clean_at_start()
+    if "vpdt.hub" in settings.INSTALLED_APPS:
+        from vpdt.hub import services as hub
+
+        grace = max(settings.VPDT_SPOOL_GRACE_SECONDS, settings.EXCHANGE_LEASE_SECONDS)
+        done["files"] += hub.store().clean_tmp(grace)
+    return done
+
+
 def cmd_worker(args) -> int:
-    setup_django()
+    setup_django(check=True)
     from django.conf import settings
 
     from vpdt.core import tasks
+
+    clean_spools()
 
     if args.once:
         print(json.dumps(tasks.run_once(), ensure_ascii=False, default=str))
@@ -101,7 +141,9 @@ def cmd_worker(args) -> int:
 
 def cmd_serve(args) -> int:
     os.environ.setdefault("VPDT_SERVE", "1")
-    setup_django()
+    if args.demo:
+        os.environ["VPDT_DEMO"] = "1"  # a random key kept in the data dir (vpdt.core.secret_keys)
+    setup_django(check=True)
     from django.conf import settings
 
     settings.ALLOWED_HOSTS.extend([args.host, f"{args.host}:{args.port}"])
@@ -109,6 +151,7 @@ def cmd_serve(args) -> int:
         settings.VPDT_SITE_URL = f"http://{args.host}:{args.port}"
     print("Đang chuẩn bị cơ sở dữ liệu…", flush=True)
     migrate_all()
+    clean_spools()
     if args.demo:
         from vpdt.demo.loader import demo_accounts, load_demo
 

@@ -8,7 +8,9 @@ embedded demo (SQLite, local files, worker and hub in-process) and the scale pat
 - VPDT_DATABASE_URL        e.g. postgres://postgres@127.0.0.1:5432/vpdt (default SQLite)
 - VPDT_HUB_DATABASE_URL    the hub's own database (default SQLite var/hub.sqlite3)
 - VPDT_BLOB_STORAGE        "local" (default) or "s3" (then AWS_* / VPDT_S3_* below)
-- VPDT_SECRET_KEY, VPDT_SECRET_KEY_FALLBACKS, VPDT_DEBUG, VPDT_ALLOWED_HOSTS
+- VPDT_SECRET_KEY (or VPDT_SECRET_KEY_FILE), VPDT_SECRET_KEY_FALLBACKS: required outside
+                           demo mode (VPDT_DEMO=1), see vpdt.core.secret_keys
+- VPDT_DEBUG, VPDT_ALLOWED_HOSTS
 - VPDT_MAX_UPLOAD_MB       default per-file limit, agencies may lower or raise theirs
 - VPDT_TASKS               background jobs' queue (Huey): "sqlite" (default, a file in the
                            data dir, consumer inside `vpdt serve`) or "redis" (VPDT_REDIS_URL,
@@ -23,6 +25,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from vpdt.core import secret_keys
+
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("VPDT_DATA_DIR", Path.cwd() / "var")).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -35,10 +39,18 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-SECRET_KEY = os.environ.get("VPDT_SECRET_KEY", "vpdt-demo-insecure-key-change-me-in-production-0123456789")
+# --- secrets: this deployment's own key (vpdt.core.secret_keys). VPDT_SECRET_KEY, or the file
+# named by VPDT_SECRET_KEY_FILE; in demo mode (VPDT_DEMO=1, `vpdt serve --demo`) a random key
+# made once into DATA_DIR/secret.key (0600). No key: SECRET_KEY stays empty and the system
+# check vpdt.E001 stops every command; there is no default key.
+SECRET_KEY, VPDT_SECRET_KEY_SOURCE = secret_keys.load("VPDT_SECRET_KEY", DATA_DIR)
+VPDT_SECRET_KEY_ENV = "VPDT_SECRET_KEY"  # named in the check's message
 # Former secret keys (comma-separated) while secrets sealed under them are re-sealed
-# (vpdt.core.sealed): sessions and stored keys keep opening across a change of SECRET_KEY.
-SECRET_KEY_FALLBACKS = [k for k in os.environ.get("VPDT_SECRET_KEY_FALLBACKS", "").split(",") if k]
+# (`vpdt rotate-secrets`): sessions and stored keys keep opening across a change of SECRET_KEY.
+SECRET_KEY_FALLBACKS = secret_keys.fallbacks("VPDT_SECRET_KEY")
+if VPDT_SECRET_KEY_SOURCE == "demo":
+    # a demo's var/ made before demo keys existed was sealed under the old public key
+    SECRET_KEY_FALLBACKS.append(secret_keys.LEGACY_PUBLIC_KEY)
 DEBUG = _env_bool("VPDT_DEBUG", False)
 ALLOWED_HOSTS = os.environ.get("VPDT_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver").split(",")
 
@@ -68,6 +80,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # --- secrets: under /api/ every error answer is JSON {"code", "message"}, whoever made it
+    "vpdt.api.middleware.ApiJsonErrorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "vpdt.core.middleware.VietnameseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -313,6 +327,21 @@ EXCHANGE_LEASE_SECONDS = float(os.environ.get("VPDT_EXCHANGE_LEASE_SECONDS", "30
 # polls the hub for packages and statuses: the floor of how soon a receiver sees a document.
 EXCHANGE_SEND_INTERVAL_SECONDS = float(os.environ.get("VPDT_EXCHANGE_SEND_SECONDS", "2"))
 EXCHANGE_POLL_INTERVAL_SECONDS = float(os.environ.get("VPDT_EXCHANGE_POLL_SECONDS", "5"))
+# --- poison: a package that cannot be taken in is quarantined, never stops the inbox.
+# Zipped attachments are inflated within bounds counted as the bytes come out: in total at most
+# the receiving agency's upload limit (Agency.max_upload_mb), at most this many entries, and at
+# most this ratio inflated/compressed per entry and for the whole zip (past 1 MiB out).
+EXCHANGE_ZIP_MAX_RATIO = int(os.environ.get("VPDT_EXCHANGE_ZIP_MAX_RATIO", "100"))
+EXCHANGE_ZIP_MAX_ENTRIES = int(os.environ.get("VPDT_EXCHANGE_ZIP_MAX_ENTRIES", "1000"))
+# A quarantined package is kept whole in the blob store up to this size (MB), else its first
+# 64 KiB and its SHA-256 only (then it cannot be retried, only discarded).
+EXCHANGE_QUARANTINE_KEEP_MB = int(os.environ.get("VPDT_EXCHANGE_QUARANTINE_KEEP_MB", "1024"))
+# At `vpdt serve` / `vpdt worker` start, temporary files of interrupted work (exchange, blob and
+# hub spools) older than this are removed; a file younger may belong to work still running.
+VPDT_SPOOL_GRACE_SECONDS = float(os.environ.get("VPDT_SPOOL_GRACE_SECONDS", "3600"))
+
+# --- secrets: a form sent with a stale CSRF token gets the Vietnamese error page (JSON under /api/)
+CSRF_FAILURE_VIEW = "vpdt.web.views.errors.csrf_failure"
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

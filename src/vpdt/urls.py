@@ -2,10 +2,20 @@ from importlib.util import find_spec
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from vpdt.api.api import api
 from vpdt.api.health import healthz
+from vpdt.core.converters import IdConverter
+
+# `<id:pk>`: a database id, never past BIGINT (a longer number is a 404, not a 500)
+register_converter(IdConverter, "id")
+
+# Error pages: Vietnamese pages for people, {"code", "message"} JSON under /api/
+handler400 = "vpdt.web.views.errors.bad_request"
+handler403 = "vpdt.web.views.errors.permission_denied"
+handler404 = "vpdt.web.views.errors.page_not_found"
+handler500 = "vpdt.web.views.errors.server_error"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

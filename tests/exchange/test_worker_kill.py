@@ -16,7 +16,7 @@ import uuid
 import pytest
 from django.db import connections
 
-from tests import factories
+from tests import factories, keys
 from tests.hub.procs import HubProcess, wait_for
 from vpdt.directory.roles import Role
 from vpdt.exchange.models import InboxItem, OutboxMessage, StatusEvent
@@ -110,7 +110,8 @@ class WorkerProcess:
 
     def __init__(self, tmp_path, blob_dir):
         self.log = tmp_path / "worker.log"
-        self.env = dict(os.environ, VPDT_TASKS="redis", VPDT_REDIS_URL=f"redis://{REDIS[0]}:{REDIS[1]}/0",
+        # the test run's key: the worker opens the secrets this process sealed
+        self.env = dict(keys.eoffice_env(dict(os.environ)), VPDT_TASKS="redis", VPDT_REDIS_URL=f"redis://{REDIS[0]}:{REDIS[1]}/0",
                         VPDT_TASKS_NAME=f"vpdt-test-{uuid.uuid4().hex[:12]}",
                         VPDT_DATABASE_URL=_database_url("default"), VPDT_HUB_DATABASE_URL=_database_url("hub"),
                         VPDT_DATA_DIR=str(tmp_path), VPDT_BLOB_DIR=str(blob_dir),

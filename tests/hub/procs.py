@@ -35,7 +35,9 @@ class HubProcess:
         self.env = dict(os.environ, VPDT_HUB_POLL_SECONDS="0.2", VPDT_HUB_RETRY_BASE_SECONDS="0.2",
                         VPDT_HUB_RETRY_MAX_SECONDS="2", VPDT_HUB_MIN_FREE_MB="0",
                         # a hub killed mid-push lets the package go again within the tests' waits
-                        VPDT_HUB_FORWARD_LEASE_SECONDS="5")
+                        VPDT_HUB_FORWARD_LEASE_SECONDS="5",
+                        # each hub its own key (there is no default one), the same across its restarts
+                        VPDT_HUB_SECRET_KEY=f"vpdt-tests-hub-{name}-secret-key-never-deployed-0123456789")
         self.env.pop("DJANGO_SETTINGS_MODULE", None)
 
     @property

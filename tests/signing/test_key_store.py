@@ -132,7 +132,7 @@ NEW_KEY = "the-new-deployment-secret-0123456789-abcdefghijklmnop"
 
 
 @pytest.mark.django_db(databases=["default", "hub"])
-def test_reseal_secrets_moves_every_stored_secret_to_the_new_key(settings, demo_ca):
+def test_rotate_secrets_moves_every_stored_secret_to_the_new_key(settings, demo_ca):
     from django.core.management import CommandError, call_command
 
     from vpdt.exchange.models import HubConnection
@@ -151,12 +151,12 @@ def test_reseal_secrets_moves_every_stored_secret_to_the_new_key(settings, demo_
 
     settings.SECRET_KEY = NEW_KEY
     with pytest.raises(CommandError):  # the old key is not a fallback: nothing opens, nothing changes
-        call_command("reseal_secrets")
+        call_command("rotate_secrets")
     assert (bytes(SigningKey.objects.get(pk=seal.pk).pkcs12_encrypted),
             HubConnection.objects.get(pk=connection.pk).secret_encrypted) == before
 
     settings.SECRET_KEY_FALLBACKS = [OLD_KEY]
-    call_command("reseal_secrets")
+    call_command("rotate_secrets")
     settings.SECRET_KEY_FALLBACKS = []
     assert signing.open_signer(SigningKey.objects.get(pk=seal.pk)).subject
     assert HubConnection.objects.get(pk=connection.pk).secret == "bí mật của kết nối"

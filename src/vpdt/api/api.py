@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from typing import Literal, get_args
 
 from django.contrib.auth import authenticate
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import timezone
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Path, Query, Schema
+from ninja.errors import HttpError, ValidationError
 from ninja.responses import Status
 from ninja.security import HttpBearer
 
 from vpdt.api.models import ApiToken, hash_token
 from vpdt.core import request_context
-from vpdt.core.errors import VpdtError
+from vpdt.core.converters import MAX_ID
+from vpdt.core.errors import VpdtError, http_error
 from vpdt.directory import accounts
 from vpdt.records.choices import Direction
 from vpdt.records.listing import page_and_count
@@ -40,10 +44,35 @@ class BearerToken(HttpBearer):
         return found.user
 
 
-api = NinjaAPI(
+logger = logging.getLogger(__name__)
+
+
+class VpdtAPI(NinjaAPI):
+    """The API whose schema documents every status an operation answers: besides each one's own,
+    400 (a parameter or body that does not validate) everywhere, 401 where a token is needed;
+    each as ErrorOut, the one error shape {"code", "message", "detail"}."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault("ErrorOut", ErrorOut.model_json_schema())
+        error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                statuses = [400, 401] if operation.get("security") else [400]
+                for status in statuses:
+                    if str(status) not in responses and status not in responses:
+                        responses[status] = {"description": http_error(status)[0], **error}
+        return schema
+
+
+api = VpdtAPI(
     title="vpdt API",
     version="1",
-    description="API của văn phòng điện tử vpdt. Xác thực: POST /api/auth/token rồi gửi `Authorization: Bearer <token>`.",
+    description="API của văn phòng điện tử vpdt. Xác thực: POST /api/auth/token rồi gửi `Authorization: Bearer <token>`. "
+                "Mọi lỗi trả JSON `{\"code\", \"message\", \"detail\"}` (ErrorOut): `code` cho hệ thống, `message` "
+                "tiếng Việt cho người dùng; tham số sai hoặc vượt giới hạn: 400 INVALID_INPUT.",
     urls_namespace="api",
 )
 
@@ -51,6 +80,34 @@ api = NinjaAPI(
 @api.exception_handler(VpdtError)
 def vpdt_error(request, exc: VpdtError):
     return api.create_response(request, exc.as_dict(), status=exc.http_status)
+
+
+def _error(request, status: int, detail: str = "", code_message: tuple[str, str] | None = None):
+    code, message = code_message or http_error(status)
+    return api.create_response(request, {"code": code, "message": message, "detail": detail}, status=status)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, exc: ValidationError):
+    """ninja's 422 {"detail": [...]} as our 400 ErrorOut: what failed is said in `detail`."""
+    where = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in exc.errors)
+    return _error(request, 400, where, ("INVALID_INPUT", "Tham số hoặc dữ liệu gửi lên không hợp lệ."))
+
+
+@api.exception_handler(HttpError)
+def http_error_handler(request, exc: HttpError):  # AuthenticationError (401) among them
+    return _error(request, exc.status_code, str(exc))
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc: Http404):
+    return _error(request, 404)
+
+
+@api.exception_handler(Exception)
+def unexpected(request, exc: Exception):
+    logger.exception("API error on %s %s", request.method, request.path)
+    return _error(request, 500)
 
 
 class TokenIn(Schema):
@@ -147,31 +204,34 @@ def _item(doc) -> dict:
 
 
 PAGE_SIZE = 50
+# The directions as an enum of the schema, so a client (and a fuzzer) knows the valid ones.
+DirectionParam = Literal["incoming", "outgoing", "internal"]
+if set(get_args(DirectionParam)) != set(Direction.values):
+    raise ImportError("DirectionParam must list vpdt.records.choices.Direction")
 COUNT_CAP = 10_000
 
 
-@api.get("/documents", response=DocumentList, auth=BearerToken(), tags=["documents"])
-def list_documents(request, direction: str | None = None, q: str | None = None, page: int = 1):
+@api.get("/documents", response={200: DocumentList, 400: ErrorOut, 401: ErrorOut}, auth=BearerToken(),
+         tags=["documents"])
+def list_documents(request, direction: DirectionParam | None = None, q: str | None = None,
+                   page: int = Query(1, ge=1, le=MAX_ID // PAGE_SIZE)):
     """Documents the caller may see, urgent first then newest; `q` is the quick search.
 
     `total` is exact up to 10,000; beyond it `total` is 10,000 and `total_is_capped` is true."""
     qs = visible_documents(request.user)
-    if direction:
-        if direction not in Direction.values:
-            raise VpdtError("Tham số direction phải là incoming, outgoing hoặc internal.", code="BAD_DIRECTION")
+    if direction:  # one of the schema's enum (anything else: 400 INVALID_INPUT)
         qs = qs.filter(direction=direction)
     qs = apply_quick_search(qs, q)
-    page = max(1, page)
     # Counting stops at COUNT_CAP: an exact COUNT over a big agency's 100,000 matches is
     # what made this slow, and nobody pages that far; `total_is_capped` says so.
     rows, total, capped, _more = page_and_count(qs.order_by("-urgency", "-created_at", "-id"), (page - 1) * PAGE_SIZE,
                                                 PAGE_SIZE, COUNT_CAP, related=("agency", "document_type"))
-    return {"total": total, "total_is_capped": capped, "items": [_item(d) for d in rows]}
+    return Status(200, {"total": total, "total_is_capped": capped, "items": [_item(d) for d in rows]})
 
 
-@api.get("/documents/{document_id}", response={200: DocumentDetail, 403: ErrorOut, 404: ErrorOut},
-         auth=BearerToken(), tags=["documents"])
-def get_document(request, document_id: int):
+@api.get("/documents/{document_id}", response={200: DocumentDetail, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut,
+                                               404: ErrorOut}, auth=BearerToken(), tags=["documents"])
+def get_document(request, document_id: int = Path(..., ge=1, le=MAX_ID)):
     doc = get_visible(request.user, document_id)
     return Status(200, {
         **_item(doc),

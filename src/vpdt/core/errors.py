@@ -47,3 +47,25 @@ class InvalidState(VpdtError):
 class TooLarge(VpdtError):
     code = "FILE_TOO_LARGE"
     http_status = 413
+
+
+# --- secrets: what an HTTP error says when no view said more (error pages, JSON under /api/).
+# (code for systems, Vietnamese message for people); the messages are msgids (English in the .po).
+HTTP_ERRORS = {
+    400: ("BAD_REQUEST", "Yêu cầu không hợp lệ: có tham số sai hoặc vượt giới hạn."),
+    401: ("UNAUTHORIZED", "Cần đăng nhập hoặc mã truy cập (Bearer token) hợp lệ."),
+    403: ("FORBIDDEN", "Bạn không có quyền thực hiện thao tác này."),
+    404: ("NOT_FOUND", "Không tìm thấy trang hoặc dữ liệu được yêu cầu."),
+    405: ("METHOD_NOT_ALLOWED", "Phương thức HTTP này không được hỗ trợ ở địa chỉ này."),
+    413: ("TOO_LARGE", "Dữ liệu gửi lên quá lớn."),
+    500: ("INTERNAL_ERROR", "Hệ thống gặp lỗi khi xử lý yêu cầu. Vui lòng thử lại sau."),
+}
+CSRF_FAILED = ("CSRF_FAILED", "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ: tải lại trang rồi thử lại.")
+
+
+def http_error(status: int) -> tuple[str, str]:
+    """(code, Vietnamese message) of an HTTP error status (translated when a language is active)."""
+    from django.utils.translation import gettext
+
+    code, message = HTTP_ERRORS.get(status) or HTTP_ERRORS[500 if status >= 500 else 400]
+    return code, gettext(message)

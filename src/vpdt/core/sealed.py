@@ -100,8 +100,8 @@ class Sealer:
         return PREFIX + self.rotate(stored[len(PREFIX):].encode("ascii")).decode("ascii")
 
 
-# Where sealed values live, so that `vpdt manage reseal_secrets` can re-seal every one of
-# them under the current SECRET_KEY: (model label, field, sealer, text column or binary).
+# Where sealed values live, so that `vpdt rotate-secrets` can re-seal every one of them under
+# the current SECRET_KEY: (model label, field, sealer, text column or binary).
 _SEALED_FIELDS: list[tuple[str, str, Sealer, bool]] = []
 
 
@@ -111,16 +111,36 @@ def register(model: str, field: str, sealer: Sealer, *, text: bool) -> None:
         _SEALED_FIELDS.append((model, field, sealer, text))
 
 
-def reseal_all() -> dict[str, int]:
-    """Re-seal every registered value under the current key; {"model.field": rows re-sealed}.
+def registered() -> list[tuple[str, str]]:
+    """(model label, field) of every sealed column declared so far."""
+    return [(m, f) for m, f, _s, _t in _SEALED_FIELDS]
+
+
+def _is_current(sealer: Sealer, value, text: bool) -> bool:
+    """Does the value open under the current key alone (nothing to re-seal)?"""
+    current = Sealer(sealer.salt, sealer.info, deployment_secrets()[:1])
+    try:
+        current.decrypt_bytes(value) if text else current.open(value)
+    except SealedError:
+        return False
+    return True
+
+
+def reseal_all() -> dict[str, tuple[int, int]]:
+    """Re-seal every registered value under the current key: {"model.field": (re-sealed, already current)}.
 
     Run it after moving the old key into SECRET_KEY_FALLBACKS; once it has run, the fallback
-    can go. A value that opens under no key stops the run (nothing of that field changes).
+    can go. Idempotent: a value already under the current key is left as it is. Every value is
+    opened before anything is written, so a value that opens under no key stops the run with
+    SealedError and nothing changes; the writes of each database are one transaction.
     """
     from django.apps import apps
     from django.db import router, transaction
 
-    done: dict[str, int] = {}
+    if not deployment_secrets():
+        raise SealedError("no secret to seal with")
+    done: dict[str, tuple[int, int]] = {}
+    updates: dict[str, list] = {}  # database alias -> [(model, pk, field, new value)]
     for label, field, sealer, text in _SEALED_FIELDS:
         try:
             model = apps.get_model(label)
@@ -128,11 +148,33 @@ def reseal_all() -> dict[str, int]:
             continue  # that app is not installed here
         db = router.db_for_write(model)
         rows = model._base_manager.using(db).exclude(**{field: "" if text else b""})
-        count = 0
-        with transaction.atomic(using=db):
-            for pk, value in rows.values_list("pk", field).iterator():
+        moved = current = 0
+        for pk, value in rows.values_list("pk", field).iterator():
+            value = value if text else bytes(value)
+            if _is_current(sealer, value, text):
+                current += 1
+                continue
+            try:
                 new = sealer.rotate_text(value) if text else sealer.rotate(value)
+            except SealedError as exc:
+                raise SealedError(f"{label}.{field} #{pk}: {exc}") from None
+            updates.setdefault(db, []).append((model, pk, field, new))
+            moved += 1
+        done[f"{label}.{field}"] = (moved, current)
+    for db, rows in updates.items():
+        with transaction.atomic(using=db):
+            for model, pk, field, new in rows:
                 model._base_manager.using(db).filter(pk=pk).update(**{field: new})
-                count += 1
-        done[f"{label}.{field}"] = count
     return done
+
+
+def rotation_report(done: dict[str, tuple[int, int]], env: str = "VPDT_SECRET_KEY") -> list[str]:
+    """What `rotate-secrets` prints: the counts, then what to do with the environment."""
+    lines = [f"{field}: {moved} mã hóa lại, {current} đã dùng khóa mới (re-sealed {moved}, current {current})"
+             for field, (moved, current) in done.items()]
+    total = sum(m for m, _c in done.values())
+    lines.append(f"Tổng cộng {total} khóa bí mật đã chuyển sang khóa mới (SECRET_KEY hiện hành).")
+    lines.append(f"Việc tiếp theo: bỏ khóa cũ khỏi {env}_FALLBACKS khi mọi tiến trình đã chạy với khóa mới "
+                 "(phiên đăng nhập ký bằng khóa cũ sẽ phải đăng nhập lại), rồi khởi động lại. "
+                 f"Next: remove the old key from {env}_FALLBACKS and restart.")
+    return lines

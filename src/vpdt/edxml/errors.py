@@ -36,6 +36,7 @@ DUPLICATE_CONTENT_ID = "EDXML_DUPLICATE_CONTENT_ID"
 ORGAN_ID = "EDXML_ORGAN_ID"  # a warning, an error only in strict mode
 BAD_ZIP = "EDXML_BAD_ZIP"  # a warning, an error only in strict mode
 SIGNATURE = "EDXML_SIGNATURE"  # always a warning: trusting it is the receiver's policy
+ZIP_BOMB = "EDXML_ZIP_BOMB"  # a zipped attachment inflates beyond the bounds
 SINK = "EDXML_SINK"
 IO = "EDXML_IO"
 
@@ -66,6 +67,7 @@ MESSAGES = {
     ORGAN_ID: "Mã định danh đơn vị không theo QCVN 102:2016",
     BAD_ZIP: "Tệp đính kèm nén (zip) bị hỏng",
     SIGNATURE: "Chữ ký số của gói tin không hợp lệ hoặc không kiểm tra được",
+    ZIP_BOMB: "Tệp nén (zip) đính kèm giải nén vượt quá giới hạn cho phép (nghi là bom nén)",
     SINK: "Không ghi được tệp đính kèm",
     IO: "Không đọc/ghi được gói tin",
 }

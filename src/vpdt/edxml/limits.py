@@ -25,8 +25,13 @@ class Limits:
     max_header_bytes: int = 8 * MiB  # edXMLHeader (kept in memory for the signature)
     max_text_bytes: int = 1 * MiB  # any text other than attachment content
     max_token_bytes: int = 8 * MiB  # a tag, attribute, comment or PI the parser must buffer
-    max_unzipped_bytes: int = 8 * GiB  # sum of entries when listing a zipped attachment
-    max_zip_entries: int = 10_000
+    # Zipped attachments (transport zips) are inflated as a stream and bounded while the
+    # bytes come out; the sizes a zip declares are never trusted. A zip inside a zip is never
+    # opened (nesting is one level: an inner zip is a file like any other).
+    max_unzipped_bytes: int = 2 * GiB  # all entries of one zip, inflated
+    max_zip_entries: int = 1000
+    max_zip_ratio: int = 100  # inflated / compressed, per entry and for the whole zip ...
+    zip_ratio_floor: int = 1 * MiB  # ... once more than this came out (small text compresses well)
     chunk_size: int = 1 * MiB  # read size when streaming
 
 

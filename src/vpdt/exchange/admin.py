@@ -1,9 +1,11 @@
-"""Admin: hub connections (secret write-only), the outbox with a retry action, the inbox, statuses."""
+"""Admin: hub connections (secret write-only), the outbox with a retry action, the inbox (quarantined
+packages: retry or discard), statuses."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 
-from vpdt.exchange import outbox
+from vpdt.core.errors import VpdtError
+from vpdt.exchange import outbox, quarantine
 from vpdt.exchange.models import HubConnection, InboxItem, OutboxMessage, StatusEvent
 
 
@@ -48,13 +50,35 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in OutboxMessage._meta.fields]
 
 
+def _quarantine_action(modeladmin, request, queryset, act, done: str) -> None:
+    count = 0
+    for item in queryset.filter(outcome=InboxItem.QUARANTINED):
+        try:
+            act(request.user, item)
+            count += 1
+        except VpdtError as exc:
+            modeladmin.message_user(request, f"{item.hub_doc_id}: {exc.message}", messages.ERROR)
+    modeladmin.message_user(request, done.format(count=count))
+
+
+@admin.action(description="Tiếp nhận lại các gói tin bị cách ly đã chọn")
+def retry_quarantined(modeladmin, request, queryset):
+    _quarantine_action(modeladmin, request, queryset, quarantine.retry, "Đã tiếp nhận lại {count} gói tin.")
+
+
+@admin.action(description="Bỏ các gói tin bị cách ly đã chọn")
+def discard_quarantined(modeladmin, request, queryset):
+    _quarantine_action(modeladmin, request, queryset, quarantine.discard, "Đã bỏ {count} gói tin.")
+
+
 @admin.register(InboxItem)
 class InboxItemAdmin(admin.ModelAdmin):
     list_display = ["id", "agency", "from_code", "message_type", "business_type", "status_code", "outcome",
-                    "signature_valid", "received_at", "acknowledged_at"]
-    list_filter = ["outcome", "message_type"]
-    search_fields = ["edxml_document_id", "from_code", "hub_doc_id"]
+                    "reason_code", "signature_valid", "received_at", "acknowledged_at"]
+    list_filter = ["outcome", "message_type", "reason_code"]
+    search_fields = ["edxml_document_id", "from_code", "hub_doc_id", "package_sha256"]
     readonly_fields = [f.name for f in InboxItem._meta.fields]
+    actions = [retry_quarantined, discard_quarantined]
 
 
 @admin.register(StatusEvent)

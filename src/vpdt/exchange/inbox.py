@@ -7,6 +7,12 @@ and what the package means (a new incoming document, a reconciliation with a pap
 registration, a revoke, a status ...). Only then `updateStatus done`. A crash between
 the two leaves the InboxItem: the next run sees the docId again and only acknowledges.
 A DocumentId already received by the agency is dropped (recorded, acknowledged).
+
+A package that cannot be taken in (a zip bomb, unreadable XML, a file over the agency's
+limit, any unexpected error while reading or recording it) is QUARANTINED
+(`vpdt.exchange.quarantine`): recorded with its reason and kept, acknowledged `fail` so the
+hub stops offering it (the sender sees the failure in its sent list), and the next package
+flows: one package's failure never stops the loop.
 """
 
 from __future__ import annotations
@@ -27,9 +33,11 @@ from django.utils import timezone
 
 from vpdt import edxml
 from vpdt.core import blobs
+from vpdt.core.errors import VpdtError
 from vpdt.core.models import Blob
 from vpdt.directory.models import Agency
-from vpdt.exchange import clients, connections, handlers
+from vpdt.edxml import zipinfo
+from vpdt.exchange import clients, connections, handlers, quarantine
 from vpdt.exchange.models import HubConnection, InboxItem
 from vpdt.records.choices import Direction
 from vpdt.records.models import Document
@@ -51,8 +59,9 @@ class BlobSink:
     readers of the official samples expect to see the document, not the zip.
     """
 
-    def __init__(self, max_bytes: int):
+    def __init__(self, max_bytes: int, limits: edxml.Limits | None = None):
         self.max_bytes = max_bytes
+        self.limits = limits or intake_limits(max_bytes)
         self._open: list[str] = []
 
     def open(self, meta: edxml.AttachmentMeta):
@@ -68,9 +77,10 @@ class BlobSink:
             name = attachment.name or f"tep-{meta.index + 1}"
             content_type = attachment.content_type or ""
             if attachment.zipped and attachment.zip_entries and len(attachment.zip_entries) == 1:
+                budget = zipinfo.ZipBudget(self.limits, zipinfo.archive_size(fileobj), attachment.name)
                 with zipfile.ZipFile(fileobj) as zf:
-                    entry = next(e for e in zf.infolist() if not e.is_dir())
-                    with zf.open(entry) as src:
+                    entry = budget.entries(zf)[0]
+                    with budget.open(zf, entry) as src:  # inflated within the bounds, counted
                         blob = blobs.store_stream(src, max_bytes=self.max_bytes)
                     if name.lower().endswith(".zip") and "." in entry.filename:
                         name = entry.filename.rsplit("/", 1)[-1]
@@ -106,23 +116,49 @@ def _agency_for(connection: HubConnection, to_code: str, package) -> Agency | No
     return None
 
 
+def intake_limits(max_bytes: int) -> edxml.Limits:
+    """The reader's bounds for a package received by an agency whose files may be `max_bytes`."""
+    return edxml.Limits(
+        max_attachment_bytes=max_bytes, max_unzipped_bytes=max_bytes,
+        max_zip_ratio=int(getattr(settings, "EXCHANGE_ZIP_MAX_RATIO", 100)),
+        max_zip_entries=int(getattr(settings, "EXCHANGE_ZIP_MAX_ENTRIES", 1000)))
+
+
+def _limit_bytes(connection: HubConnection, to_code: str) -> int:
+    agency = _agency_for(connection, to_code, None)
+    if agency is not None:
+        return agency.upload_limit_bytes()
+    limits = [a.upload_limit_bytes() for a in connection.agencies.all()]
+    return max(limits) if limits else blobs.default_limit_bytes()
+
+
 def ingest_file(connection: HubConnection, hub_doc_id: str, path: str, *, to_code: str = "",
-                message_type: str = "edoc") -> InboxItem:
-    """Read, store and record one fetched package (everything except the acknowledgement)."""
+                message_type: str = "edoc", from_code: str = "", retry_of: InboxItem | None = None) -> InboxItem:
+    """Read, store and record one fetched package (everything except the acknowledgement).
+
+    Never raises for the package's sake: whatever goes wrong with this one package (a bound
+    crossed, unreadable XML, a file too large, an unexpected error) quarantines it.
+    `retry_of` re-runs the intake of a quarantined item from its kept package.
+    """
     existing = InboxItem.objects.filter(connection=connection, hub_doc_id=hub_doc_id).first()
-    if existing is not None:
+    if existing is not None and retry_of is None:
         return existing
-    sink = BlobSink(max_bytes=blobs.default_limit_bytes())
     try:
-        package = edxml.read_package(path, attachment_sink=sink)
-    except edxml.EdxmlError as exc:
-        with transaction.atomic():
-            item, _ = InboxItem.objects.get_or_create(
-                connection=connection, hub_doc_id=hub_doc_id,
-                defaults={"message_type": message_type, "outcome": InboxItem.INVALID,
-                          "agency": _agency_for(connection, to_code, None),
-                          "detail": f"{exc.code} {exc.path or ''}: {exc.message}"[:4000]})
-        return item
+        return _ingest(connection, hub_doc_id, path, to_code=to_code, message_type=message_type,
+                       retry_of=retry_of)
+    except Exception as exc:  # noqa: BLE001 - one package's failure never stops the inbox
+        if not isinstance(exc, edxml.EdxmlError | VpdtError):
+            log.exception("exchange: package %s of %s could not be taken in", hub_doc_id, connection)
+        return quarantine.record(connection, hub_doc_id, path, exc, to_code=to_code, from_code=from_code,
+                                 message_type=message_type, agency=_agency_for(connection, to_code, None),
+                                 item=retry_of)
+
+
+def _ingest(connection: HubConnection, hub_doc_id: str, path: str, *, to_code: str, message_type: str,
+            retry_of: InboxItem | None) -> InboxItem:
+    max_bytes = _limit_bytes(connection, to_code)
+    sink = BlobSink(max_bytes=max_bytes, limits=intake_limits(max_bytes))
+    package = edxml.read_package(path, attachment_sink=sink, limits=sink.limits)
     raw: Blob | None = None
     if getattr(settings, "EXCHANGE_KEEP_PACKAGES", True) and package.kind == "document":
         raw = blobs.store_path(path, max_bytes=1 << 62)
@@ -140,7 +176,15 @@ def ingest_file(connection: HubConnection, hub_doc_id: str, path: str, *, to_cod
     stored_from = timezone.now()
     try:
         with transaction.atomic():
-            item = InboxItem(connection=connection, hub_doc_id=hub_doc_id, outcome=InboxItem.STORED, **fields)
+            if retry_of is not None:
+                item = retry_of
+                for name, value in fields.items():
+                    setattr(item, name, value)
+                item.outcome, item.detail, item.reason_code = InboxItem.STORED, "", ""
+                if item.package is None:
+                    item.package = raw
+            else:
+                item = InboxItem(connection=connection, hub_doc_id=hub_doc_id, outcome=InboxItem.STORED, **fields)
             if agency is None:
                 item.outcome, item.detail = InboxItem.UNMATCHED, f"no agency of this connection for {to_code!r}"
                 item.save()
@@ -151,7 +195,10 @@ def ingest_file(connection: HubConnection, hub_doc_id: str, path: str, *, to_cod
     except IntegrityError:
         # Processed concurrently by another worker: that one recorded it.
         return InboxItem.objects.get(connection=connection, hub_doc_id=hub_doc_id)
-    _verify_received(agency, package, stored_from)
+    try:
+        _verify_received(agency, package, stored_from)
+    except Exception:  # noqa: BLE001 - the document is stored; its page shows "chưa kiểm tra"
+        log.exception("exchange: verifying the files of package %s failed", hub_doc_id)
     return item
 
 
@@ -180,13 +227,41 @@ def _verify_received(agency: Agency, package, stored_from) -> None:
 
 
 def acknowledge(client: VxpClient, item: InboxItem) -> None:
-    status = "fail" if item.outcome == InboxItem.INVALID else "done"
+    # `fail` for a package not taken in: the hub stops offering it and the sender's
+    # sent list (getSentEdocList) shows it failed; a retry later starts from the kept copy.
+    status = "fail" if item.outcome in (InboxItem.INVALID, InboxItem.QUARANTINED, InboxItem.DISCARDED) else "done"
     client.update_status(item.hub_doc_id, status)
     InboxItem.objects.filter(pk=item.pk, acknowledged_at__isnull=True).update(acknowledged_at=timezone.now())
 
 
+def _fetch_and_ingest(client: VxpClient, connection: HubConnection, entry: dict, hub_doc_id: str,
+                      message_type: str) -> InboxItem:
+    to_code, from_code = str(entry.get("to") or ""), str(entry.get("from") or "")
+    fd, path = tempfile.mkstemp(dir=_spool_dir(), prefix="in-", suffix=".edxml")
+    os.close(fd)
+    try:
+        try:
+            client.get_edoc(hub_doc_id, path)
+        except VxpRemoteError as exc:
+            if not exc.code.startswith("3"):
+                raise  # about the connection or the hub (1xx, 5xx, 6xx): the poll is retried later
+            # This one package cannot be fetched (301 unknown, 303 content gone): quarantined with
+            # what the hub said (nothing to keep), so the packages behind it still flow.
+            return quarantine.record(connection, hub_doc_id, path, exc, to_code=to_code, from_code=from_code,
+                                     message_type=message_type, agency=_agency_for(connection, to_code, None),
+                                     keep=False)
+        return ingest_file(connection, hub_doc_id, path, to_code=to_code, message_type=message_type,
+                           from_code=from_code)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+
+
 def poll(connection: HubConnection, client: VxpClient | None = None) -> int:
-    """Fetch and record everything waiting at the hub for this connection; returns how many."""
+    """Fetch and record everything waiting at the hub for this connection; returns how many.
+
+    Each package on its own: one that cannot be taken in is quarantined and acknowledged
+    `fail`, and the loop goes on with the next."""
     client = client or clients.shared(connection)
     count = 0
     for message_type in ("edoc", "status"):
@@ -196,15 +271,7 @@ def poll(connection: HubConnection, client: VxpClient | None = None) -> int:
                 continue
             item = InboxItem.objects.filter(connection=connection, hub_doc_id=hub_doc_id).first()
             if item is None:
-                fd, path = tempfile.mkstemp(dir=_spool_dir(), prefix="in-", suffix=".edxml")
-                os.close(fd)
-                try:
-                    client.get_edoc(hub_doc_id, path)
-                    item = ingest_file(connection, hub_doc_id, path, to_code=str(entry.get("to") or ""),
-                                       message_type=message_type)
-                finally:
-                    with contextlib.suppress(FileNotFoundError):
-                        os.unlink(path)
+                item = _fetch_and_ingest(client, connection, entry, hub_doc_id, message_type)
             acknowledge(client, item)
             count += 1
     connections.succeeded(connection)

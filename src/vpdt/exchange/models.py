@@ -6,12 +6,13 @@ restarted carries on where it stopped (ARCHITECTURE.md invariant 1).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from vpdt.core.models import Blob
 from vpdt.directory.models import Agency
-from vpdt.exchange import crypto  # also declares the sealed secret for `reseal_secrets`
+from vpdt.exchange import crypto  # also declares the sealed secret for `vpdt rotate-secrets`
 from vpdt.records.models import Document, Recipient
 
 
@@ -98,10 +99,12 @@ class InboxItem(models.Model):
 
     STORED = "stored"
     DUPLICATE = "duplicate"
-    INVALID = "invalid"
+    INVALID = "invalid"  # before quarantine existed: a malformed package, acknowledged `fail`
     UNMATCHED = "unmatched"
+    QUARANTINED = "quarantined"  # could not be taken in: kept, told the hub `fail`, awaits retry or discard
+    DISCARDED = "discarded"  # a quarantined package an administrator gave up on
     OUTCOMES = [(STORED, "Đã lưu"), (DUPLICATE, "Trùng, bỏ qua"), (INVALID, "Không hợp lệ"),
-                (UNMATCHED, "Không khớp văn bản nào")]
+                (UNMATCHED, "Không khớp văn bản nào"), (QUARANTINED, "Bị cách ly"), (DISCARDED, "Đã bỏ")]
 
     connection = models.ForeignKey(HubConnection, on_delete=models.PROTECT, related_name="+")
     hub_doc_id = models.CharField("DocId trên trục", max_length=100)
@@ -111,7 +114,7 @@ class InboxItem(models.Model):
     edxml_document_id = models.CharField("mã văn bản liên thông", max_length=255, blank=True, db_index=True)
     business_type = models.PositiveSmallIntegerField("nghiệp vụ", default=0)
     status_code = models.CharField("mã trạng thái", max_length=4, blank=True)
-    outcome = models.CharField("kết quả", max_length=10, choices=OUTCOMES)
+    outcome = models.CharField("kết quả", max_length=12, choices=OUTCOMES, db_index=True)
     detail = models.TextField("chi tiết", blank=True)
     document = models.ForeignKey(Document, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     package = models.ForeignKey(Blob, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -121,6 +124,17 @@ class InboxItem(models.Model):
     warnings = models.JSONField("cảnh báo", default=list, blank=True)
     received_at = models.DateTimeField("nhận lúc", auto_now_add=True)
     acknowledged_at = models.DateTimeField("đã báo trục lúc", null=True, blank=True)
+    # Quarantine: why the package could not be taken in, and what was kept of it (the whole
+    # package as `package` when within EXCHANGE_QUARANTINE_KEEP_MB, else its first bytes).
+    reason_code = models.CharField("mã lý do", max_length=60, blank=True)
+    package_sha256 = models.CharField("SHA-256 gói tin", max_length=64, blank=True)
+    package_size = models.BigIntegerField("kích thước gói tin", null=True, blank=True)
+    package_head = models.ForeignKey(Blob, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name="phần đầu gói tin")
+    attempts = models.PositiveIntegerField("số lần tiếp nhận", default=1)
+    resolved_at = models.DateTimeField("xử lý cách ly lúc", null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name="người xử lý cách ly")
 
     class Meta:
         verbose_name = "gói tin đã nhận"

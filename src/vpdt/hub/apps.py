@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class HubConfig(AppConfig):
@@ -10,4 +11,7 @@ class HubConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from vpdt.hub import jobs  # noqa: F401 - register the federation job
+        from vpdt.core.secret_keys import check_secret_key
+        from vpdt.hub import credentials, jobs  # noqa: F401 - register the federation job, the sealed fields
+
+        checks.register(check_secret_key, checks.Tags.security)

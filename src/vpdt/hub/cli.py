@@ -23,7 +23,8 @@ def _setup(args) -> None:
             os.environ["VPDT_HUB_DATA_DIR"] = args.data_dir
     from vpdt.cli import setup_django
 
-    setup_django(os.environ["DJANGO_SETTINGS_MODULE"])
+    # every hub command reads or writes sealed secrets: none runs without the hub's own key
+    setup_django(os.environ["DJANGO_SETTINGS_MODULE"], check=True)
     if not getattr(args, "no_migrate", False):
         from django.core.management import call_command
 
@@ -122,6 +123,24 @@ def cmd_purge(args) -> int:
     return 0
 
 
+def cmd_rotate_secrets(args) -> int:
+    _setup(args)
+    from django.conf import settings
+
+    from vpdt.core.sealed import SealedError, reseal_all, rotation_report
+
+    env = getattr(settings, "VPDT_SECRET_KEY_ENV", "VPDT_HUB_SECRET_KEY")
+    try:
+        done = reseal_all()
+    except SealedError as exc:
+        print(f"Có khóa bí mật không giải mã được bằng {env} hay {env}_FALLBACKS, chưa đổi gì: thêm khóa cũ vào "
+              f"{env}_FALLBACKS rồi chạy lại ({exc}).", file=sys.stderr)
+        return 1
+    for line in rotation_report(done, env):
+        print(line)
+    return 0
+
+
 def cmd_migrate(args) -> int:
     _setup(args)
     print("Cơ sở dữ liệu của trục đã cập nhật (hub database migrated)")
@@ -175,6 +194,12 @@ def add_parser(subparsers) -> None:
     _common(p)
     p.add_argument("--days", type=float, required=True)
     p.set_defaults(func=cmd_purge)
+
+    p = sub.add_parser("rotate-secrets",
+                       help="re-seal the stored system secrets under the new VPDT_HUB_SECRET_KEY "
+                            "(the old one in VPDT_HUB_SECRET_KEY_FALLBACKS)")
+    _common(p)
+    p.set_defaults(func=cmd_rotate_secrets)
 
     p = sub.add_parser("migrate", help="create or update the hub's database")
     _common(p)

@@ -3,7 +3,7 @@
 The hub must recover each system's secret to check its HMAC, so the secret cannot be
 hashed: it is encrypted with Fernet (AES-128-CBC + HMAC) under a key derived from
 settings.SECRET_KEY with HKDF (vpdt.core.sealed). Rotating SECRET_KEY: the old one in
-SECRET_KEY_FALLBACKS, then `reseal_secrets`; the standalone hub keeps its key in its data dir.
+SECRET_KEY_FALLBACKS, then `vpdt rotate-secrets`; the standalone hub has its own key (VPDT_HUB_SECRET_KEY, `vpdt hub rotate-secrets`).
 """
 
 from vpdt.core.sealed import PREFIX, Sealer, register

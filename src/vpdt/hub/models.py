@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
-from vpdt.hub import credentials  # noqa: F401  (declares the sealed secrets for `reseal_secrets`)
+from vpdt.hub import credentials  # noqa: F401  (declares the sealed secrets for `vpdt rotate-secrets`)
 
 
 class System(models.Model):

@@ -7,8 +7,9 @@ dir. Chosen by the CLI through the environment:
 - VPDT_HUB_DATABASE     a database URL (postgres://…) or a SQLite file path
                          (default <data dir>/hub.sqlite3)
 - VPDT_HUB_DATA_DIR     package files, temp files, the secret key (default ./var/hub)
-- VPDT_HUB_SECRET_KEY   encrypts system secrets at rest (default: generated once into
-                         <data dir>/secret.key)
+- VPDT_HUB_SECRET_KEY   encrypts system secrets at rest; required (or VPDT_HUB_SECRET_KEY_FILE,
+                         a file holding it) unless VPDT_DEMO=1, which makes one into
+                         <data dir>/secret.key; VPDT_HUB_SECRET_KEY_FALLBACKS: former keys
 - VPDT_HUB_MAX_PACKAGE_MB, VPDT_HUB_MIN_FREE_MB, VPDT_HUB_RETRY_BASE_SECONDS,
   VPDT_HUB_RETRY_MAX_SECONDS, VPDT_HUB_POLL_SECONDS, VPDT_HUB_FORWARD_LEASE_SECONDS
 - VPDT_HUB_TASKS        the federation job's queue (Huey): "sqlite" (default, a file in
@@ -18,24 +19,14 @@ dir. Chosen by the CLI through the environment:
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 
 import dj_database_url
 
+from vpdt.core import secret_keys
+
 HUB_DATA_DIR = Path(os.environ.get("VPDT_HUB_DATA_DIR", Path.cwd() / "var" / "hub")).resolve()
 HUB_DATA_DIR.mkdir(parents=True, exist_ok=True)
-
-
-def _secret_key() -> str:
-    if os.environ.get("VPDT_HUB_SECRET_KEY"):
-        return os.environ["VPDT_HUB_SECRET_KEY"]
-    key_file = HUB_DATA_DIR / "secret.key"
-    if not key_file.exists():
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(48))
-    return key_file.read_text().strip()
 
 
 def _database(value: str) -> dict:
@@ -55,7 +46,13 @@ def _database(value: str) -> dict:
     }
 
 
-SECRET_KEY = _secret_key()
+# --- secrets: the hub's own key, never the e-office's nor a default (vpdt.core.secret_keys):
+# VPDT_HUB_SECRET_KEY or VPDT_HUB_SECRET_KEY_FILE; in demo mode (VPDT_DEMO=1) made once into
+# <data dir>/secret.key. Former keys in VPDT_HUB_SECRET_KEY_FALLBACKS while `vpdt hub
+# rotate-secrets` re-seals. No key: the system check vpdt.E001 stops every hub command.
+SECRET_KEY, VPDT_SECRET_KEY_SOURCE = secret_keys.load("VPDT_HUB_SECRET_KEY", HUB_DATA_DIR)
+VPDT_SECRET_KEY_ENV = "VPDT_HUB_SECRET_KEY"
+SECRET_KEY_FALLBACKS = secret_keys.fallbacks("VPDT_HUB_SECRET_KEY")
 DEBUG = False
 ALLOWED_HOSTS = ["*"]  # the hub authenticates every request by its signature
 INSTALLED_APPS = ["vpdt.hub"]

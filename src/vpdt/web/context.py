@@ -30,5 +30,7 @@ def navigation(request) -> dict:
             # Leaders and unit heads delegate their own queue; the agency admin sets one up for
             # a leader who is away without having done it.
             "can_delegate": bool(roles & {Role.LEADER, Role.UNIT_HEAD, Role.AGENCY_ADMIN}),
+            # Received packages the exchange could not take in (vpdt.exchange.quarantine).
+            "can_see_quarantine": Role.AGENCY_ADMIN in roles and apps.is_installed("vpdt.exchange"),
         })
     return context

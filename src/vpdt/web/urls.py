@@ -39,11 +39,11 @@ urlpatterns = [
         template_name="web/password_reset_done.html"), name="password_reset_done"),
     path("phien/con-lai/", account.session_status, name="session_status"),
     path("phien/giu/", account.session_keepalive, name="session_keepalive"),
-    path("tep/<int:pk>/", files.attachment_download, name="attachment"),
+    path("tep/<id:pk>/", files.attachment_download, name="attachment"),
     # Administration (issue 12): the agency admin's and the platform admin's pages.
     path("quan-tri/", administration.home, name="admin_home"),
     path("quan-tri/can-bo/", administration.people, name="admin_people"),
-    path("quan-tri/can-bo/<int:pk>/", administration.person, name="admin_person"),
+    path("quan-tri/can-bo/<id:pk>/", administration.person, name="admin_person"),
     path("quan-tri/yeu-cau/", administration.requests_page, name="admin_requests"),
     path("quan-tri/quy-trinh/", administration.approval_chains, name="admin_chains"),
     path("quan-tri/an-ninh/", administration.security, name="admin_security"),

@@ -7,7 +7,17 @@ vpdt.urls only when the workflow app is installed: these views call its services
 
 from django.urls import path
 
-from vpdt.web.views import actions, delegation, document, files, incoming, lists, notifications, outgoing
+from vpdt.web.views import (
+    actions,
+    delegation,
+    document,
+    files,
+    incoming,
+    lists,
+    notifications,
+    outgoing,
+    quarantine,
+)
 
 app_name = "workflow"
 
@@ -18,12 +28,13 @@ urlpatterns = [
     path("van-ban-di/", lists.documents, {"direction": "outgoing"}, name="outgoing"),
     path("van-ban-den/tiep-nhan/", incoming.receive, name="receive"),
     path("van-ban-di/du-thao/", outgoing.draft_new, name="draft"),
-    path("van-ban/<int:pk>/", document.document, name="document"),
-    path("van-ban/<int:pk>/phan-cong/", incoming.assign_form, name="assign"),
-    path("van-ban/<int:pk>/<slug:action>/", actions.act, name="act"),
-    path("phien-ban/<int:pk>/", files.version_file, name="version"),
+    path("van-ban/<id:pk>/", document.document, name="document"),
+    path("van-ban/<id:pk>/phan-cong/", incoming.assign_form, name="assign"),
+    path("van-ban/<id:pk>/<slug:action>/", actions.act, name="act"),
+    path("phien-ban/<id:pk>/", files.version_file, name="version"),
     path("thong-bao/", notifications.notification_list, name="notifications"),
     path("thong-bao/dem/", notifications.notification_count, name="notification_count"),
-    path("thong-bao/<int:pk>/", notifications.notification_open, name="notification"),
+    path("thong-bao/<id:pk>/", notifications.notification_open, name="notification"),
     path("uy-quyen/", delegation.delegations, name="delegations"),
+    path("lien-thong/cach-ly/", quarantine.quarantined, name="quarantine"),
 ]

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.core.exceptions import BadRequest
 from django.http import Http404, HttpResponseForbidden
+from django.utils.translation import gettext as _
 
+from vpdt.core.converters import MAX_ID
 from vpdt.core.errors import NotFound, PermissionDenied
 from vpdt.records.models import Document
 from vpdt.records.permissions import get_visible
@@ -16,6 +19,16 @@ def int_or_none(value) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def query_int(request, name: str, *, maximum: int = MAX_ID) -> int | None:
+    """An integer query parameter (an id, a page): None when absent or not a number (ignored,
+    as before); a number past `maximum` (the database's BIGINT by default) is a 400, not a 500."""
+    raw = request.GET.get(name)
+    number = int_or_none(raw.strip()) if raw else None
+    if number is not None and not -MAX_ID <= number <= maximum:
+        raise BadRequest(_("Tham số %(name)s vượt giới hạn cho phép.") % {"name": name})
+    return number
 
 
 def visible_document(request, pk: int) -> Document:

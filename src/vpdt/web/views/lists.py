@@ -14,13 +14,14 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
+from vpdt.core.converters import MAX_ID
 from vpdt.core.errors import InvalidInput
 from vpdt.records.choices import State, Urgency
 from vpdt.records.listing import page_and_count
 from vpdt.records.models import DocumentType, Register
 from vpdt.records.permissions import visible_documents
 from vpdt.records.search import apply_quick_search
-from vpdt.web.views.common import int_or_none
+from vpdt.web.views.common import query_int
 from vpdt.workflow import queues, services
 from vpdt.workflow.delegation import today
 
@@ -28,6 +29,7 @@ PAGE_SIZE = 25
 # A work list says "more than 1,000" rather than counting further: the count walks every
 # match, and for a unit head filtering a big agency that walk was most of the page's time.
 COUNT_CAP = 1_000
+MAX_PAGE = MAX_ID // PAGE_SIZE
 SORTS = {
     "urgent": ("-urgency", "-created_at", "-id"),
     "new": ("-created_at", "-id"),
@@ -52,11 +54,12 @@ def _filtered(request, qs):
     """Filters of every list: register, type, issuer, date range, urgency, state, quick search, sort."""
     g = request.GET
     qs = apply_quick_search(qs, g.get("q"))
-    if int_or_none(g.get("register")):
-        reg = int_or_none(g["register"])
+    reg, doc_type, urgency = (query_int(request, "register"), query_int(request, "type"),
+                              query_int(request, "urgency"))
+    if reg:
         qs = qs.filter(Q(register_id=reg) | Q(incoming_register_id=reg))
-    if int_or_none(g.get("type")):
-        qs = qs.filter(document_type_id=int_or_none(g["type"]))
+    if doc_type:
+        qs = qs.filter(document_type_id=doc_type)
     if g.get("issuer"):
         qs = qs.filter(Q(issuer_name__icontains=g["issuer"].strip()) | Q(issuer_code=g["issuer"].strip()))
     try:
@@ -70,8 +73,8 @@ def _filtered(request, qs):
         qs = qs.filter(issued_date__lte=end)
     if g.get("urgency") == "urgent":
         qs = qs.filter(urgency__gt=Urgency.NORMAL)
-    elif int_or_none(g.get("urgency")) is not None:
-        qs = qs.filter(urgency=int_or_none(g["urgency"]))
+    elif urgency is not None:
+        qs = qs.filter(urgency=urgency)
     if g.get("state") in State.values:
         qs = qs.filter(state=g["state"])
     sort = g.get("sort") if g.get("sort") in SORTS else "urgent"
@@ -80,7 +83,8 @@ def _filtered(request, qs):
 
 def _page(request, qs) -> dict:
     """Offset pages with a bounded count: never COUNT(*) over a million rows."""
-    number = max(1, int_or_none(request.GET.get("page")) or 1)
+    # a page whose offset the database cannot take is a 400, not a 500
+    number = max(1, query_int(request, "page", maximum=MAX_PAGE) or 1)
     offset = (number - 1) * PAGE_SIZE
     rows, count, capped, has_next = page_and_count(qs, offset, PAGE_SIZE, COUNT_CAP, related=("document_type",))
     day = today()

@@ -8,11 +8,12 @@ from django.http import HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from vpdt.core.converters import bounded_int
 from vpdt.core.errors import InvalidInput, VpdtError
 from vpdt.records.models import Document
 from vpdt.records.search import CODE_RE, apply_quick_search
 from vpdt.web import forms
-from vpdt.web.views.common import int_or_none, posted
+from vpdt.web.views.common import posted
 from vpdt.workflow import services
 
 
@@ -65,7 +66,7 @@ def _replacement(user, doc: Document, value: str) -> Document | None:
     if CODE_RE.match(value):
         found = apply_quick_search(candidates, value).order_by("-issued_date", "-id").first()
     else:
-        pk = int_or_none(value.lstrip("#"))
+        pk = bounded_int(value.lstrip("#"), minimum=1)  # past BIGINT: not found, not a 500
         found = candidates.filter(pk=pk).first() if pk else None
     if found is None:
         raise InvalidInput(_("Không tìm thấy văn bản thay thế: %(value)s. Chọn trong danh sách hoặc nhập "
