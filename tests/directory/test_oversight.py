@@ -162,3 +162,14 @@ def test_an_account_used_through_its_api_token_is_not_dormant(province, settings
     ApiToken.issue(province["chuyenvien"])
     ApiToken.objects.filter(user=province["chuyenvien"]).update(last_used_at=timezone.now())
     assert province["chuyenvien"] not in set(oversight.dormant_people())
+
+
+def test_a_person_moved_to_another_agency_keeps_their_account_and_loses_the_old_rights(province):
+    lanhdao = province["lanhdao"]
+    with pytest.raises(oversight.PermissionDenied):
+        oversight.move_to_agency(province["quantri"], lanhdao, province["stc"])
+    oversight.move_to_agency(province["root"], lanhdao, province["stc"], position="Chuyên viên")
+    moved = User.objects.get(pk=lanhdao.pk)
+    assert moved.agency == province["stc"] and moved.role_set() == set()
+    entry = AuditEntry.objects.get(action="account.move")
+    assert entry.detail["before"]["roles"] == [Role.LEADER] and entry.detail["after"]["agency"] == "000.00.03.H90"

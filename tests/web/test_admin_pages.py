@@ -166,3 +166,17 @@ def test_hub_connections_are_the_platform_admins(client, province):
     client.force_login(province["root"])
     page = client.get("/quan-tri/truc-lien-thong/").content.decode()
     assert "Trục tỉnh" in page and "Hết thời gian chờ" in page and "SKHCN" in page
+
+
+def test_the_leaders_email_which_receives_reset_links_is_not_changed_by_the_agency_admin(client, province):
+    lanhdao = province["lanhdao"]
+    client.force_login(province["quantri"])
+    answer = client.post(f"/quan-tri/can-bo/{lanhdao.pk}/", {
+        "action": "update", "full_name": lanhdao.full_name, "email": "ke.gian@example.com", "phone": "",
+        "unit": "", "position": ""})
+    assert answer.status_code == 200 and "chỉ quản trị hệ thống" in answer.content.decode()
+    assert User.objects.get(pk=lanhdao.pk).email == "lanhdao@skhcn.example"
+    form = client.get(f"/admin/directory/user/{lanhdao.pk}/change/").content.decode()
+    assert 'name="email"' not in form
+    assert client.post(f"/admin/directory/user/{lanhdao.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert User.objects.filter(pk=lanhdao.pk).exists()

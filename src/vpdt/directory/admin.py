@@ -85,8 +85,19 @@ class UserAdmin(AgencyScopedAdmin, BaseUserAdmin):
         if not self.is_platform_admin(request):
             fields.append("is_staff")  # an admin is made by granting the role (four eyes)
             if obj is not None and oversight.needs_four_eyes(request.user, obj):
-                fields.append("is_active")
+                # the e-mail too: changed, it would receive the reset link of "quên mật khẩu"
+                fields += ["is_active", "email", "username"]
         return fields
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and oversight.needs_four_eyes(request.user, obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for person in queryset:
+            oversight.guard(request.user, person, AdminRequest.Kind.DEACTIVATE)
+        super().delete_queryset(request, queryset)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)

@@ -299,6 +299,10 @@ def update_person(actor, person: User, *, unit, position: str, email: str, full_
               "phone": phone}
     before = {k: getattr(person, k) for k in fields}
     changed = {k: v for k, v in fields.items() if before[k] != v}
+    if "email" in changed and needs_four_eyes(actor, person):
+        # The address receives the password reset link: changed alone, it is a takeover.
+        raise FourEyesRequired(_("Thư điện tử của %(name)s nhận đường dẫn đặt lại mật khẩu: chỉ quản trị hệ thống "
+                                 "được thay đổi.") % {"name": person}, code="EMAIL_PROTECTED")
     if changed:
         for k, v in changed.items():
             setattr(person, k, v)

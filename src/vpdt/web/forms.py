@@ -548,7 +548,7 @@ class PersonForm(PageForm):
     phone = forms.CharField(label=_("Điện thoại"), max_length=40, required=False)
     unit = forms.ModelChoiceField(Unit.objects.none(), label=_("Đơn vị"), required=False)
     position = forms.CharField(label=_("Chức vụ"), max_length=150, required=False)
-    service_fields = {"unit": "unit"}
+    service_fields = {"unit": "unit", "EMAIL_PROTECTED": "email"}
 
     def __init__(self, *args, agency=None, **kwargs):
         super().__init__(*args, **kwargs)
