@@ -180,3 +180,23 @@ def test_the_leaders_email_which_receives_reset_links_is_not_changed_by_the_agen
     assert 'name="email"' not in form
     assert client.post(f"/admin/directory/user/{lanhdao.pk}/delete/", {"post": "yes"}).status_code == 403
     assert User.objects.filter(pk=lanhdao.pk).exists()
+
+
+def test_the_agency_admin_adds_and_renames_units_of_their_agency_only(client, province):
+    client.force_login(province["quantri"])
+    client.post("/quan-tri/co-quan/", {"agency": province["skhcn"].pk, "name": "Văn phòng Sở", "abbreviation": "VP",
+                                       "active": "on"})
+    unit = province["skhcn"].units.get(abbreviation="VP")
+    again = client.post("/quan-tri/co-quan/", {"agency": province["skhcn"].pk, "name": "Khác", "abbreviation": "VP",
+                                               "active": "on"})
+    assert again.status_code == 200 and "Cơ quan đã có đơn vị mang chữ viết tắt này." in again.content.decode()
+    client.post("/quan-tri/co-quan/", {"agency": province["skhcn"].pk, "unit": unit.pk, "name": "Văn phòng",
+                                       "abbreviation": "VP"})
+    unit.refresh_from_db()
+    assert unit.name == "Văn phòng" and not unit.active
+    last = AuditEntry.objects.filter(action="unit.save").order_by("-id").first()
+    assert last.detail["before"]["name"] == "Văn phòng Sở" and last.detail["after"]["active"] is False
+    assert client.post("/quan-tri/co-quan/", {"agency": province["stc"].pk, "name": "X", "abbreviation": "X"}
+                       ).status_code == 404
+    page = client.get("/quan-tri/co-quan/").content.decode()
+    assert province["skhcn"].name in page and province["stc"].name not in page

@@ -596,3 +596,16 @@ class ApprovalStepForm(PageForm):
     def __init__(self, *args, agency=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = User.objects.filter(agency=agency, is_active=True) if agency else User.objects.none()
+
+
+class UnitForm(PageForm):
+    name = forms.CharField(label=_("Tên đơn vị"), max_length=255, error_messages={"required": _("Nhập tên đơn vị.")})
+    abbreviation = forms.CharField(label=_("Chữ viết tắt"), max_length=20,
+                                   error_messages={"required": _("Nhập chữ viết tắt.")})
+    parent = forms.ModelChoiceField(Unit.objects.none(), label=_("Đơn vị cấp trên"), required=False)
+    active = forms.BooleanField(label=_("Đang hoạt động"), required=False, initial=True)
+    service_fields = {"UNIT_PARENT": "parent", "UNIT_ABBREVIATION": "abbreviation"}
+
+    def __init__(self, *args, agency=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = Unit.objects.filter(agency=agency) if agency else Unit.objects.none()

@@ -47,6 +47,7 @@ urlpatterns = [
     path("quan-tri/yeu-cau/", administration.requests_page, name="admin_requests"),
     path("quan-tri/quy-trinh/", administration.approval_chains, name="admin_chains"),
     path("quan-tri/an-ninh/", administration.security, name="admin_security"),
+    path("quan-tri/co-quan/", administration.agency_page, name="admin_agency"),
     path("quan-tri/khoa-ky/", administration.signing_keys, name="admin_keys"),
     path("quan-tri/truc-lien-thong/", administration.hub_connections, name="admin_hubs"),
 ]

@@ -281,3 +281,46 @@ def hub_connections(request):
 
     return render(request, "web/admin/hubs.html", {
         "connections": HubConnection.objects.prefetch_related("agencies").order_by("name", "endpoint")})
+
+
+@_admin_only
+def agency_page(request):
+    """The admin's agency: its units (add, rename, deactivate), its registers and signing policy."""
+    from vpdt.directory import units
+    from vpdt.records.models import Register
+    from vpdt.signing.models import SigningPolicy
+
+    actor = request.user
+    agency_ids = (list(Agency.objects.values_list("pk", flat=True)) if oversight.is_platform_admin(actor)
+                  else actor.admin_agency_ids())
+    failed = {}
+    if request.method == "POST":
+        agency = Agency.objects.filter(pk=request.POST.get("agency"), pk__in=agency_ids).first()
+        if agency is None:
+            raise Http404(_("Không tìm thấy cơ quan."))
+        unit = None
+        if request.POST.get("unit"):
+            unit = agency.units.filter(pk=request.POST.get("unit")).first()
+            if unit is None:
+                raise Http404(_("Không tìm thấy đơn vị."))
+        form = forms.UnitForm(request.POST, agency=agency, auto_id=f"a{agency.pk}_%s")
+        if form.is_valid():
+            try:
+                units.save_unit(actor, agency, unit=unit, **form.cleaned_data)
+            except VpdtError as exc:
+                if not form.service_error(exc):
+                    messages.error(request, exc.message)
+            else:
+                messages.success(request, _("Đã lưu đơn vị."))
+                return redirect("web:admin_agency")
+        failed[agency.pk] = form
+    rows = []
+    for agency in Agency.objects.filter(pk__in=agency_ids).order_by("code")[:50]:
+        unit_rows = [(u, forms.UnitForm(agency=agency, auto_id=f"u{u.pk}_%s", initial={
+            "name": u.name, "abbreviation": u.abbreviation, "parent": u.parent_id, "active": u.active}))
+            for u in agency.units.order_by("name")]
+        new = failed.get(agency.pk) or forms.UnitForm(agency=agency, auto_id=f"a{agency.pk}_%s")
+        policy = SigningPolicy.objects.filter(agency=agency).first()
+        rows.append({"agency": agency, "units": unit_rows, "new": new, "policy": policy,
+                     "registers": Register.objects.filter(agency=agency).order_by("-year", "direction", "series")[:50]})
+    return render(request, "web/admin/agency.html", {"rows": rows})
