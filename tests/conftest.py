@@ -58,6 +58,16 @@ def _fast_password_hasher():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _audit_anchor_dir(tmp_path_factory):
+    """The audit log's anchors (and their key) of the run in a temporary directory, never the
+    developer's var/audit: a job run by a test (`tasks.run_once`) anchors too."""
+    from django.test import override_settings
+
+    with override_settings(VPDT_AUDIT_ANCHOR_DIR=str(tmp_path_factory.mktemp("audit-anchors"))):
+        yield
+
+
 @pytest.fixture
 def blob_dir(settings, tmp_path):
     """Blobs of one test in their own directory."""
@@ -69,14 +79,15 @@ def blob_dir(settings, tmp_path):
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """On SQLite, let Django's flush between transactional tests empty the audit log
-    (see core migration 0003); tests of the append-only rule remove this switch."""
+    """On SQLite, let Django's flush between transactional tests empty the audit log: the
+    test database (a throwaway copy, not a record) drops the append-only triggers, which
+    have no off switch (core migration 0004). The tests of the rule install them again
+    inside their own transaction (`audit_triggers` below). PostgreSQL's flush is a
+    TRUNCATE: only the TRUNCATE trigger goes."""
     from django.db import connection
 
     with django_db_blocker.unblock():
-        if connection.vendor == "sqlite":
-            with connection.cursor() as cursor:
-                cursor.execute("INSERT INTO core_audit_unlock (reason) VALUES ('test suite flush')")
+        audit_migration().drop_triggers_for_test_flush(connection)
     yield
     # PostgreSQL refuses to drop a test database others still use: the live servers' and
     # in-process hub's threads may hold connections at the end. Close them first.
@@ -95,6 +106,20 @@ def django_db_setup(django_db_setup, django_db_blocker):
                                    "WHERE datname = current_database() AND pid <> pg_backend_pid()")
             except DatabaseError:
                 pass  # nothing to close: Django's teardown says what is wrong, if anything
+
+
+def audit_migration():
+    import importlib
+
+    return importlib.import_module("vpdt.core.migrations.0004_audit_chain")
+
+
+@pytest.fixture
+def audit_triggers(db):
+    """The production append-only triggers, in this test's transaction (rolled back after)."""
+    from django.db import connection
+
+    audit_migration().install_triggers(connection)
 
 
 _DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback"}

@@ -1,4 +1,4 @@
-"""`vpdt serve`, `vpdt worker`, `vpdt demo`, `vpdt manage`: running the e-office.
+"""`vpdt serve`, `vpdt worker`, `vpdt demo`, `vpdt manage`, `vpdt audit`: running the e-office.
 
 It sits above every app (it loads the demo, runs the jobs the apps registered), so it
 lives at the top of the package beside cli.py, not in core.
@@ -42,6 +42,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     accounts.set_defaults(func=cmd_demo_accounts)
     demo.set_defaults(func=cmd_demo_load, force=False)
 
+    audit = sub.add_parser("audit", help="nhật ký hệ thống: kiểm tra chuỗi mã băm, neo đầu chuỗi")
+    audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION")
+    verify = audit_sub.add_parser("verify", help="kiểm tra toàn bộ nhật ký (chuỗi mã băm và các mốc neo); "
+                                                 "mã thoát 0 nếu nguyên vẹn, 1 và mục hỏng đầu tiên nếu không")
+    verify.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
+    verify.set_defaults(func=cmd_audit_verify)
+    anchor = audit_sub.add_parser("anchor", help="neo đầu chuỗi ngay (tệp có chữ ký, sổ nhật ký của trục)")
+    anchor.set_defaults(func=cmd_audit_anchor)
+    audit.set_defaults(func=cmd_audit_verify, json=False)
     rotate = sub.add_parser("rotate-secrets",
                             help="mã hóa lại mọi khóa bí mật đã lưu bằng VPDT_SECRET_KEY mới (khóa cũ trong "
                                  "VPDT_SECRET_KEY_FALLBACKS)")
@@ -120,6 +129,38 @@ def clean_spools() -> dict[str, int]:
         grace = max(settings.VPDT_SPOOL_GRACE_SECONDS, settings.EXCHANGE_LEASE_SECONDS)
         done["files"] += hub.store().clean_tmp(grace)
     return done
+def cmd_audit_verify(args) -> int:
+    setup_django()
+    from dataclasses import asdict
+
+    from vpdt.core import audit
+
+    check = audit.verify()
+    if args.json:
+        print(json.dumps(asdict(check), ensure_ascii=False, indent=2))
+        return 0 if check.ok else 1
+    for note in check.notes:
+        print(f"Lưu ý: {note}")
+    if check.ok:
+        print(f"Nhật ký nguyên vẹn: {check.entries} mục trong chuỗi (đến số {check.head_seq}, "
+              f"mã băm {check.head_hash[:16]}…), {check.legacy} mục trước chuỗi, {check.anchors} mốc neo khớp; "
+              f"kiểm tra trong {check.seconds:.1f} giây.")
+        return 0
+    p = check.problem
+    print(f"NHẬT KÝ BỊ SỬA ĐỔI ({p.kind}): {p.message}")
+    if p.entry_id is not None:
+        print(f"  Mục: số {p.seq}, id {p.entry_id}, lúc {p.at}, người thực hiện {p.actor}, hành động {p.action}")
+    print(f"  Đã kiểm tra {check.entries} mục nguyên vẹn trước đó.")
+    return 1
+
+
+def cmd_audit_anchor(args) -> int:
+    setup_django()
+    from vpdt.core import audit
+
+    done = audit.anchor(force=True)
+    print(f"Đã neo đầu chuỗi: mục số {done.seq}, mã băm {done.hash[:16]}…" if done else "Nhật ký còn trống.")
+    return 0
 
 
 def cmd_worker(args) -> int:
@@ -188,7 +229,7 @@ def cmd_serve(args) -> int:
     consumer = start_consumer() if start_consumer else None
     try:
         serve(application, host=args.host, port=args.port, threads=args.threads, ident="vpdt",
-              max_request_body_size=settings.VPDT_MAX_UPLOAD_MB * 1024 * 1024 * 2, channel_timeout=300)
+              max_request_body_size=serving.request_limit_bytes(), channel_timeout=300)
     finally:
         if consumer is not None:
             consumer.stop()

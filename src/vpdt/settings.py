@@ -78,7 +78,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "vpdt.core.serving.BodyLimitMiddleware",  # --- files: 413 before anything reads a too large body
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # --- files: the site-wide Content-Security-Policy (settings below)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # --- secrets: under /api/ every error answer is JSON {"code", "message"}, whoever made it
     "vpdt.api.middleware.ApiJsonErrorsMiddleware",
@@ -153,6 +155,14 @@ DATABASES = {
     "hub": _database(_hub_url, DATA_DIR / "hub.sqlite3"),
 }
 DATABASE_ROUTERS = ["vpdt.hub.router.HubRouter"]
+# --- hubauth: replay protection and the upper hub's directory, read by vpdt.hub.services.
+# A request's XroadVnpt-timestamp (a wall time without zone, read in HUB_CLIENT_TIME_ZONE) must be
+# within this many seconds of the hub's clock, and its signature is accepted once; 0 turns both
+# checks off (only for legacy clients that reuse one SDK service object for hours).
+HUB_CLOCK_SKEW_SECONDS = float(os.environ.get("VPDT_HUB_CLOCK_SKEW_SECONDS", "300"))
+HUB_CLIENT_TIME_ZONE = os.environ.get("VPDT_HUB_CLIENT_TIME_ZONE", "Asia/Ho_Chi_Minh")
+# registerAgency never takes a code the upper hub lists (getAgenciesList, cached this long).
+HUB_UPSTREAM_DIRECTORY_SECONDS = float(os.environ.get("VPDT_HUB_UPSTREAM_DIRECTORY_SECONDS", "600"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "directory.User"
@@ -303,6 +313,17 @@ VPDT_MAX_UPLOAD_MB = int(os.environ.get("VPDT_MAX_UPLOAD_MB", "500"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = None
+# --- files: uploads bounded while streaming, the request bound, active PDFs ---
+# Each uploaded file is counted chunk by chunk against the agency's limit and dropped as soon as
+# it passes it (core.uploads); the whole request is bounded by the largest limit plus the form
+# around it (core.serving.BodyLimitMiddleware, waitress's max_request_body_size).
+FILE_UPLOAD_HANDLERS = ["vpdt.core.uploads.BoundedUploadHandler"]
+VPDT_REQUEST_OVERHEAD_MB = int(os.environ.get("VPDT_REQUEST_OVERHEAD_MB", "2"))
+VPDT_MAX_REQUEST_MB = int(os.environ.get("VPDT_MAX_REQUEST_MB", "0"))  # 0: largest upload limit + overhead
+# Agencies (codes, comma-separated) that keep PDFs with active content (JavaScript, /Launch,
+# embedded executables) flagged instead of refusing them; never shown in the viewer. Default: none.
+VPDT_PDF_ACTIVE_CONTENT_AGENCIES = [
+    c.strip() for c in os.environ.get("VPDT_PDF_ACTIVE_CONTENT_AGENCIES", "").split(",") if c.strip()]
 
 # This e-office's own address: links in e-mails, and the embedded hub for connections whose
 # endpoint is a path ("/hub"). `vpdt serve` sets it to the address it serves on.
@@ -319,6 +340,10 @@ VPDT_TASKS_NAME = os.environ.get("VPDT_TASKS_NAME", "vpdt")
 VPDT_TASKS_FILE = os.environ.get("VPDT_TASKS_FILE", str(DATA_DIR / "tasks.sqlite3"))
 VPDT_REDIS_URL = os.environ.get("VPDT_REDIS_URL", "redis://127.0.0.1:6379/0")
 VPDT_TASK_WORKERS = int(os.environ.get("VPDT_TASK_WORKERS", "2"))
+# --- audit: the audit log's chain head is anchored (signed file here, and the in-process
+# hub's message log) every VPDT_AUDIT_ANCHOR_SECONDS by the job `audit.anchor`.
+VPDT_AUDIT_ANCHOR_DIR = os.environ.get("VPDT_AUDIT_ANCHOR_DIR", str(DATA_DIR / "audit"))
+VPDT_AUDIT_ANCHOR_SECONDS = float(os.environ.get("VPDT_AUDIT_ANCHOR_SECONDS", "600"))
 # How long a claimed outbox message (or a connection being polled) stays locked to the worker
 # handling it: a worker killed meanwhile leaves it due again after this (the hub recognises
 # a package sent twice; a package received twice is recorded once).
@@ -346,6 +371,28 @@ CSRF_FAILURE_VIEW = "vpdt.web.views.errors.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "SAMEORIGIN"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# --- files: the site-wide Content-Security-Policy (django-csp), enforced, not report-only.
+# Only the project's own files: no inline script, no inline style attribute, no eval (htmx is
+# configured without them in base.html), nothing from another host (intranets have no Internet
+# anyway). data: images are Bootstrap's icons; pdf.js runs its worker from /static/. A file
+# served from the blob store replaces it with a sandbox (web.views.files.FILE_CSP).
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": [],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
+    },
+}
 
 # Real SMTP when VPDT_SMTP_HOST is set; otherwise mails are written as files under
 # DATA_DIR/mail (the demo has no mail server, and a missing one must not slow anything).

@@ -127,3 +127,30 @@ def test_demo_agency_admin_cannot_take_over_the_director_alone(demo, client, mai
         client.post("/quan-tri/yeu-cau/", {"pk": request.pk, "decision": "approve"})
     assert [m.to for m in mailoutbox] == [[lanhdao.email]] and "/dat-lai-mat-khau/" in mailoutbox[0].body
     assert AuditEntry.objects.filter(action="admin_request.approve", object_id=str(request.pk)).exists()
+
+
+@pytest.mark.django_db(databases=["default", "hub"], transaction=True)
+@pytest.mark.slow
+@pytest.mark.backends
+def test_demo_audit_log_verifies_and_names_a_row_changed_behind_the_triggers(demo, settings, tmp_path, capsys):
+    """Last of the module: it changes one audit row (as an attacker would) and puts it back
+    (a transactional test: the attacker's connection writes while this one reads)."""
+    from tests.tamper import raw_sql
+    from vpdt.core.models import AuditEntry
+
+    settings.VPDT_AUDIT_ANCHOR_DIR = str(tmp_path / "audit")
+    assert main(["audit", "verify"]) == 0, capsys.readouterr().out
+    assert "Nhật ký nguyên vẹn" in capsys.readouterr().out
+    assert AuditEntry.objects.filter(action="user.create").count() >= 90
+    assert main(["audit", "anchor"]) == 0
+    target = AuditEntry.objects.filter(action="user.create").order_by("seq")[10]
+    forged = '{"after": {"is_superuser": true}}'
+    raw_sql([("UPDATE core_auditentry SET detail = %s WHERE id = %s", (forged, target.pk))])
+    try:
+        capsys.readouterr()
+        assert main(["audit", "verify"]) == 1
+        out = capsys.readouterr().out
+        assert f"Mục số {target.seq}: nội dung đã bị sửa" in out and "user.create" in out
+    finally:
+        raw_sql([("UPDATE core_auditentry SET detail = %s WHERE id = %s", (json.dumps(target.detail), target.pk))])
+    assert main(["audit", "verify"]) == 0

@@ -72,7 +72,7 @@ def province(wsgi_hub):
     return out
 
 
-def released(agency, user, to_agencies, *, subject="Về việc triển khai văn phòng điện tử", attachment=b"%PDF-1.4 x",
+def released(agency, user, to_agencies, *, subject="Về việc triển khai văn phòng điện tử", attachment=None,
              secrecy=0, **fields):
     """An approved document, released to `to_agencies` through the real services: the clerk
     issues its number (records.services.issue_number, via workflow), attaches the file, sets
@@ -81,6 +81,8 @@ def released(agency, user, to_agencies, *, subject="Về việc triển khai vă
     document = factories.document(agency, state=State.APPROVED, subject=subject, notation="UBND-VP",
                                   secrecy=secrecy, signer_name="Nguyễn Văn An", signer_position="Chánh Văn phòng",
                                   place="Bình Sơn", **{k: v for k, v in fields.items() if k != "issued_date"})
+    if attachment is None:
+        attachment = factories.pdf_bytes()
     if attachment:
         add_attachment(None, document, io.BytesIO(attachment), "van-ban.pdf", content_type="application/pdf",
                        kind=Attachment.Kind.MAIN)

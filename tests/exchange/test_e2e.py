@@ -191,7 +191,7 @@ def test_hub_killed_during_send_each_document_delivered_once(federation, failure
     hubs, agencies = federation
     sender, clerk = agencies[S]
     receiver = agencies[R2][0]  # across the federation
-    docs = [released(sender, clerk, [receiver], attachment=b"%PDF" + bytes(50_000)) for _ in range(30)]
+    docs = [released(sender, clerk, [receiver], attachment=factories.pdf_bytes(pad=50_000)) for _ in range(30)]
     killer = _kill_and_restart(hubs["p1"], after=0.3)
     deadline = time.monotonic() + 60
     while killer.is_alive() and time.monotonic() < deadline:
@@ -206,7 +206,7 @@ def test_hub_killed_during_fetch_each_document_delivered_once(federation, failur
     hubs, agencies = federation
     sender, clerk = agencies[S]
     receiver = agencies[R1][0]
-    docs = [released(sender, clerk, [receiver], attachment=b"%PDF" + bytes(50_000)) for _ in range(30)]
+    docs = [released(sender, clerk, [receiver], attachment=factories.pdf_bytes(pad=50_000)) for _ in range(30)]
     pump(lambda: all(d.recipients.get().state == DeliveryState.SENT for d in docs))
     killer = _kill_and_restart(hubs["p1"], after=0.2)
     deadline = time.monotonic() + 60

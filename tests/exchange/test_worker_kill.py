@@ -76,7 +76,7 @@ def agencies(settings, tmp_path, blob_dir):
 def _release_many(agencies, count: int = DOCUMENTS) -> list[Document]:
     sender, clerk = agencies[SENDER]
     receiver = agencies[RECEIVER][0]
-    return [released(sender, clerk, [receiver], subject=f"Văn bản {i}", attachment=b"%PDF" + bytes(200_000))
+    return [released(sender, clerk, [receiver], subject=f"Văn bản {i}", attachment=factories.pdf_bytes(pad=200_000))
             for i in range(count)]
 
 

@@ -136,11 +136,12 @@ def test_agencies_list_register_and_delete(agencies, connect):
     codes = {a["code"]: a for a in client.get_agencies_list()}
     assert set(codes) == {H53, STT, XA}
     assert codes[STT]["pid"] == codes[H53]["id"]
+    services.grant_subtree("sys.h53", H53)  # the operator lets it register below its province
     client.register_agency(code="000.00.01.H53", name="Văn phòng UBND tỉnh", pcode=H53, mail="vp@tayninh.gov.vn")
     assert "000.00.01.H53" in {a["code"] for a in client.get_agencies_list()}
     assert {a["code"] for a in client.get_agencies_list_qd20(1)} == {H53}
     with pytest.raises(VxpRemoteError) as info:
-        connect(*agencies[XA]).register_agency(code=STT, name="chiếm mã", pcode=XA)
+        client.register_agency(code=STT, name="chiếm mã", pcode=H53)  # granted subtree, but held
     assert info.value.code == vxp.AGENCY_EXISTS.code
     with pytest.raises(VxpRemoteError) as info:
         connect(*agencies[XA]).delete_agency("000.00.01.H53")

@@ -82,7 +82,7 @@ def test_records_register_incoming_refuses_failing_signatures_without_an_overrid
     agency = factories.agency()
     clerk = factories.person(agency, Role.CLERK)
     document = factories.document(agency, direction=Direction.INCOMING, issuer_name="Sở Tài chính")
-    attachment = records.add_attachment(clerk, document, io.BytesIO(b"not really a pdf"), "van-ban.bin")
+    attachment = records.add_attachment(clerk, document, io.BytesIO(factories.pdf_bytes()), "van-ban.pdf")
     SignatureCheck.objects.update_or_create(attachment=attachment, defaults={
         "document": document, "overall": SignatureCheck.Overall.MODIFIED, "checked_at": timezone.now()})
 

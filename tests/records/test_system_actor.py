@@ -23,7 +23,7 @@ def test_a_document_received_by_the_interconnection_is_audited_with_the_system_n
         "document_type": factories.doc_type("CV"), "subject": "Về việc thử nghiệm liên thông", "issuer_code": "000.00.01.H90",
         "edxml_document_id": "000.00.01.H90,2026/03/02,01/UBND-VP"}, source=Source.ELECTRONIC,
         detail={"hub_doc_id": "abc"})
-    services.add_attachment(system, document, io.BytesIO(b"%PDF-1.4 x"), "van-ban.pdf",
+    services.add_attachment(system, document, io.BytesIO(factories.pdf_bytes()), "van-ban.pdf",
                             content_type="application/pdf")
     assert document.direction == Direction.INCOMING and document.state == State.RECEIVED
     assert document.created_by is None

@@ -18,7 +18,7 @@ from django.test import Client
 from pypdf import PdfReader
 
 from tests import factories
-from vpdt.core.errors import InvalidState, PermissionDenied
+from vpdt.core.errors import InvalidInput, InvalidState, PermissionDenied
 from vpdt.core.models import AuditEntry
 from vpdt.directory.roles import Role
 from vpdt.records.choices import Direction, State
@@ -151,7 +151,7 @@ def test_an_agency_that_requires_signing_refuses_to_approve_without_a_key(world)
 
 def test_a_docx_draft_stays_unsigned_with_a_note(world):
     _keys(world)
-    doc = _approved(world, data=b"PK\x03\x04 not really a docx", name="du-thao.docx")
+    doc = _approved(world, data=factories.docx_bytes(), name="du-thao.docx")
     assert doc.state == State.APPROVED and not doc.signing.signed
     assert ".docx" in doc.signing.warnings[0]
 
@@ -271,7 +271,29 @@ def test_outgoing_documents_are_not_checked_on_upload_but_incoming_ones_are(worl
     assert not SignatureCheck.objects.filter(document=doc).exists()
 
 
-def test_an_unreadable_pdf_is_reported_but_does_not_block_registration(world):
-    doc = _received(world, b"%PDF-1.4 truncated scan")
+def test_an_unreadable_pdf_blocks_registration_until_the_clerk_gives_a_reason(world):
+    # A person's upload of it is refused outright (core.filetypes); one received from another
+    # agency arrives, flagged, and its verification verdict "unreadable" blocks registration.
+    from vpdt.core import blobs
+    from vpdt.records import services as records
+    from vpdt.records.actors import interconnection
+
+    with pytest.raises(InvalidInput) as refused:
+        _received(world, b"%PDF-1.4 truncated scan")
+    assert refused.value.code == "PDF_UNREADABLE"
+    system = interconnection(world.other)
+    doc = records.receive_incoming(system, world.other, {
+        "document_type": factories.doc_type("CV"), "subject": "Về việc triển khai chữ ký số",
+        "issuer_name": "Sở Khoa học và Công nghệ"}, source="electronic")
+    records.attach_stored(system, doc, blobs.store_stream(io.BytesIO(b"%PDF-1.4 truncated scan")), "van-ban.pdf",
+                          untrusted=True)
+    signing.verify_received(doc)
     assert SignatureCheck.objects.get(document=doc).overall == "unreadable"
-    assert signing.can_register(doc) == (True, "")
+    ok, why = signing.can_register(doc)
+    assert not ok and "Không đọc được tệp PDF" in why
+    with pytest.raises(InvalidState) as blocked:
+        records.register_incoming(world.other_clerk, doc)
+    assert blocked.value.code == "SIGNATURE_FAILED"
+    records.register_incoming(world.other_clerk, doc, override_reason="Đã gọi điện xác minh với nơi gửi")
+    doc.refresh_from_db()
+    assert doc.incoming_number is not None

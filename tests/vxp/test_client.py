@@ -4,6 +4,7 @@ import base64
 import hashlib
 import io
 import json
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -45,15 +46,31 @@ def test_send_edoc_streams_file_plus_crlf_with_unpadded_hash(tmp_path):
         names[-4:-1] == [b"XroadVnpt-sign-header-key", b"XroadVnpt-sign-header", b"XroadVnpt-hash-header"]
 
 
-def test_sdk_quirks_freeze_timestamp_and_keep_earlier_keys():
+def test_sdk_quirks_keep_earlier_keys_without_nonce_and_timestamps_increase():
     seen, transport = _recording_transport(lambda r: httpx.Response(200, json=vxp.response(count=0)))
     with VxpClient("http://hub", "sys", "k", transport=transport, sdk_quirks=True) as hub:
         hub.update_status("D1", "done")
-        hub.count_receive_edoc()
-    first, second = seen
-    assert first.headers["XroadVnpt-timestamp"] == second.headers["XroadVnpt-timestamp"]
-    assert second.headers["XroadVnpt-docId"] == "D1"  # left over from the earlier call
-    assert vxp.read_signed_headers(second.headers).verify("k")
+        for _ in range(20):  # within a few milliseconds: still one distinct timestamp each
+            hub.count_receive_edoc()
+    assert seen[1].headers["XroadVnpt-docId"] == "D1"  # left over from the earlier call
+    assert vxp.read_signed_headers(seen[1].headers).verify("k")
+    assert all("XroadVnpt-nonce" not in r.headers for r in seen)  # the SDK sends none
+    stamps = [vxp.parse_sdk_timestamp(r.headers["XroadVnpt-timestamp"]) for r in seen]
+    assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)
+
+
+def test_every_request_has_its_own_signature_and_a_current_timestamp():
+    seen, transport = _recording_transport(lambda r: httpx.Response(200, json=vxp.response(count=0)))
+    with VxpClient("http://hub", "sys", "k", transport=transport) as a, \
+            VxpClient("http://hub", "sys", "k", transport=transport) as b:
+        for _ in range(10):
+            a.count_receive_edoc()
+            b.count_receive_edoc()
+    assert len({r.headers["XroadVnpt-hash-header"] for r in seen}) == 20
+    signed = vxp.read_signed_headers(seen[0].headers)
+    assert signed.verify("k") and len(signed.get("nonce")) == 32
+    sent_at = vxp.parse_sdk_timestamp(signed.get("timestamp"))  # Vietnam wall time, read back as such
+    assert abs((datetime.now(UTC) - sent_at).total_seconds()) < 60
 
 
 def test_fail_answer_raises_with_error_code():

@@ -147,6 +147,23 @@ def test_sdk_timestamp_format():
     assert vxp.sdk_timestamp(datetime(2026, 11, 21, 5, 3, 33, 620000)) == "21112026T050333+0620"
 
 
+def test_sdk_timestamp_is_read_as_a_wall_time_in_the_given_zone():
+    from datetime import UTC, datetime
+
+    assert vxp.parse_sdk_timestamp("21112026T050333+0620") == datetime(2026, 11, 20, 22, 3, 33, 620000, tzinfo=UTC)
+    assert vxp.parse_sdk_timestamp("21112026T050333+0620", "UTC") == datetime(2026, 11, 21, 5, 3, 33, 620000,
+                                                                             tzinfo=UTC)
+    aware = datetime(2026, 11, 20, 22, 3, 33, 620000, tzinfo=UTC)
+    assert vxp.sdk_timestamp(aware) == "21112026T050333+0620"  # written in Vietnam time
+
+
+@pytest.mark.parametrize("value", [None, "", "2026-11-21T05:03:33", "32112026T050333+0620", "21112026T050333"])
+def test_malformed_timestamp_is_a_stale_request(value):
+    with pytest.raises(vxp.VxpError) as info:
+        vxp.parse_sdk_timestamp(value)
+    assert info.value.code == vxp.STALE_REQUEST.code
+
+
 def test_response_success_and_failure_are_never_null_and_ascii():
     ok = vxp.response(DocId="x")
     assert ok == {"status": "OK", "ErrorCode": "0", "ErrorDesc": "Success", "DocId": "x"}

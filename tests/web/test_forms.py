@@ -8,6 +8,7 @@ import io
 
 import lxml.html
 
+from tests import factories
 from tests.factories import doc_type
 from tests.workflow.walk import PDF, assigned, draft, submitted
 from vpdt.core.models import AuditEntry
@@ -136,7 +137,7 @@ def test_drafter_without_a_file_keeps_the_chosen_recipients(world, login):
     assert selected(tree, "agencies") == {str(world.other.pk)}
     assert tree.get_element_by_id("emails").text_content().strip() == "a@example.vn"
     # A mistyped address is said next to the addresses, before anything is saved.
-    f = io.BytesIO(b"%PDF-1.4 du thao")
+    f = io.BytesIO(factories.pdf_bytes("du thao"))
     f.name = "du-thao.pdf"
     tree = page_of(c.post("/van-ban-di/du-thao/", {
         "subject": "Về việc báo cáo số liệu", "document_type": doc_type("CV").pk, "urgency": "0", "file": f,

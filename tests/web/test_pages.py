@@ -6,6 +6,7 @@ import datetime as dt
 import html
 import io
 
+from tests import factories
 from tests.workflow.walk import PDF, assigned, draft
 from vpdt.records.choices import State
 from vpdt.workflow.models import Notification
@@ -73,7 +74,7 @@ def test_forbidden_action_shows_a_vietnamese_error_and_changes_nothing(world, lo
 def test_draft_page_review_and_release(world, login):
     c = login(world.spec)
     assert "Soạn dự thảo văn bản đi" in c.get("/van-ban-di/du-thao/").content.decode()
-    f = io.BytesIO(b"%PDF-1.4 du thao")
+    f = io.BytesIO(factories.pdf_bytes("du thao"))
     f.name = "du-thao.pdf"
     from tests.factories import doc_type
 

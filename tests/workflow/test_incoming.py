@@ -8,6 +8,7 @@ import io
 
 import pytest
 
+from tests import factories
 from vpdt.core.errors import InvalidInput, InvalidState, PermissionDenied
 from vpdt.records.choices import State
 from vpdt.records.models import DocumentLink
@@ -110,7 +111,7 @@ def test_handlers_and_leaders_give_opinions_others_may_not(world, blob_dir):
         services.give_opinion(world.clerk, doc, "Văn thư không cho ý kiến")
     services.reassign(world.head, doc, handler=world.spec)
     opinion = services.give_opinion(world.spec, doc, "Đề xuất trả lời như dự thảo kèm theo",
-                                    file=io.BytesIO(b"%PDF-1.4 y kien"), filename="y-kien.pdf")
+                                    file=io.BytesIO(factories.pdf_bytes("y kien")), filename="y-kien.pdf")
     assert opinion.attachment.kind == "opinion"
     services.give_opinion(world.leader, doc, "Đồng ý đề xuất")
     assert doc.opinions.count() == 2

@@ -6,6 +6,7 @@ import io
 
 import pytest
 
+from tests import factories
 from vpdt.core.errors import InvalidInput, InvalidState, PermissionDenied
 from vpdt.records import seams, signals
 from vpdt.records.choices import DeliveryState, RecipientKind, State
@@ -21,8 +22,8 @@ def test_draft_keeps_versions_with_who_and_when_and_only_docx_or_pdf(world):
     with pytest.raises(InvalidInput):
         services.add_version(world.spec, doc, io.BytesIO(b"x"), "ghi-chu.txt")
     with pytest.raises(PermissionDenied):
-        services.add_version(world.spec2, doc, io.BytesIO(b"%PDF"), "du-thao-2.pdf")
-    services.add_version(world.spec, doc, io.BytesIO(b"%PDF-1.4"), "du-thao-2.pdf")
+        services.add_version(world.spec2, doc, io.BytesIO(factories.pdf_bytes()), "du-thao-2.pdf")
+    services.add_version(world.spec, doc, io.BytesIO(factories.pdf_bytes("v2")), "du-thao-2.pdf")
     versions = list(doc.versions.order_by("number"))
     assert [v.number for v in versions] == [1, 2]
     assert versions[1].created_by == world.spec and versions[1].created_at is not None
@@ -70,7 +71,7 @@ def test_send_back_needs_comments_and_the_drafter_resubmits_a_new_round(world):
     doc.refresh_from_db()
     assert doc.state == State.SENT_BACK
     assert doc in queues.waiting(world.spec)
-    services.add_version(world.spec, doc, io.BytesIO(b"PK docx v2"), "du-thao-v2.docx")
+    services.add_version(world.spec, doc, io.BytesIO(factories.docx_bytes()), "du-thao-v2.docx")
     services.submit_for_review(world.spec, doc)
     assert Review.objects.filter(document=doc, round=2, state="pending").get().reviewer == world.head
 

@@ -9,7 +9,7 @@ from tests import factories
 from vpdt.records.choices import Urgency
 from vpdt.workflow import services
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = factories.pdf_bytes()
 
 
 def incoming(w, **extra):
@@ -43,7 +43,7 @@ def draft(w, user=None, **extra):
     user = user or w.spec
     data = {"document_type": factories.doc_type("CV"), "subject": "Về việc báo cáo chuyển đổi số",
             "urgency": Urgency.NORMAL, **extra}
-    return services.create_draft(user, data, file=io.BytesIO(b"PK\x03\x04docx"), filename="du-thao.docx",
+    return services.create_draft(user, data, file=io.BytesIO(factories.docx_bytes()), filename="du-thao.docx",
                                  recipients={"units": [w.vp, w.bcvt], "agencies": [w.other]})
 
 

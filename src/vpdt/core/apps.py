@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Lõi hệ thống"
 
     def ready(self) -> None:
+        from vpdt.core import jobs  # noqa: F401 - register the audit anchor job
         from vpdt.core.secret_keys import check_secret_key
 
         checks.register(check_secret_key, checks.Tags.security)

@@ -1,11 +1,119 @@
-"""The one way to write the audit log."""
+"""The one way to write the audit log, and the hash chain that makes it tamper-evident.
+
+Each entry carries `seq`, the previous entry's hash and its own hash, SHA-256 over the
+previous hash and a canonical JSON of its fields (`chained_fields`). Writers take the
+chain head (`AuditHead`, one row) with an UPDATE first, inside their transaction (the
+write lock on SQLite, a row lock on PostgreSQL), so concurrent writers never fork the
+chain: the head is held until the writer's transaction commits.
+
+Database triggers refuse UPDATE and DELETE; one who bypasses them (drops a trigger, edits
+the SQLite file) leaves a chain that `verify` finds broken. One who rewrites the chain
+from some entry on, recomputing every hash after it, is caught by the anchors: the head
+(seq, hash) written now and then (`anchor`, the periodic job `audit.anchor`) to a file
+signed with the platform's anchor key (Ed25519, the private key sealed under the
+deployment secret) and to any registered sink (the hub's message log, when the hub runs
+in this process).
+
+Rows written before the chain existed have no `seq`; migration 0004 appended an
+`audit.genesis` entry holding their count and a digest over them, so they are checked too.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from django.db import connection, transaction
+from django.utils import timezone
+
 from vpdt.core import request_context
-from vpdt.core.models import AuditEntry
+from vpdt.core.models import AuditEntry, AuditHead
+
+log = logging.getLogger("vpdt.audit")
+
+GENESIS = "0" * 64
+GENESIS_ACTION = "audit.genesis"
+# The fields an entry's hash covers, in the order `verify` reads them.
+CHAINED = ("seq", "at", "actor_id", "actor_name", "agency_code", "action", "object_type", "object_id", "ip",
+           "via", "detail")
+LEGACY = ("id", *CHAINED[1:])
+
+
+# --------------------------------------------------------------------------- hashing
+def _iso(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):  # a raw SQLite read
+        value = datetime.fromisoformat(value)
+    if timezone.is_naive(value):
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def canonical(names: tuple[str, ...], values: tuple) -> bytes:
+    """The bytes hashed for one entry: JSON, sorted keys, no spaces, UTF-8, `at` in UTC µs."""
+    fields = dict(zip(names, values, strict=True))
+    fields["at"] = _iso(fields["at"])
+    if isinstance(fields.get("detail"), str):  # a raw read of the JSON column
+        fields["detail"] = json.loads(fields["detail"])
+    return json.dumps(fields, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+
+
+def entry_hash(prev: str, values: tuple) -> str:
+    """`values` in the order of CHAINED."""
+    return hashlib.sha256(prev.encode("ascii") + canonical(CHAINED, values)).hexdigest()
+
+
+def legacy_digest(rows) -> tuple[int, int | None, str]:
+    """(count, last id, digest) over unchained rows (tuples in the order of LEGACY), by id."""
+    digest, count, last = GENESIS, 0, None
+    for row in rows:
+        digest = hashlib.sha256(digest.encode("ascii") + canonical(LEGACY, row)).hexdigest()
+        count, last = count + 1, row[0]
+    return count, last, digest
+
+
+def _values(entry: AuditEntry) -> tuple:
+    return tuple(getattr(entry, name) for name in CHAINED)
+
+
+# --------------------------------------------------------------------------- writing
+def _lock_head() -> tuple[int, str]:
+    """Lock the head row and read it in one statement (UPDATE … RETURNING)."""
+    table = connection.ops.quote_name(AuditHead._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET seq = seq WHERE id = 1 RETURNING seq, hash")
+        row = cursor.fetchone()
+    if row is not None:
+        return row[0], row[1]
+    # No head yet (a fresh database, a test's flush): start from the last chained entry.
+    last = AuditEntry.objects.filter(seq__isnull=False).order_by("-seq").values_list("seq", "entry_hash").first()
+    AuditHead.objects.get_or_create(pk=1, defaults={"seq": last[0] if last else 0,
+                                                    "hash": last[1] if last else GENESIS})
+    return _lock_head()
+
+
+def _append(**fields) -> AuditEntry:
+    """Append one entry to the chain (in the caller's transaction, or its own)."""
+    with transaction.atomic():
+        seq, prev = _lock_head()
+        entry = AuditEntry(seq=seq + 1, prev_hash=prev, at=timezone.now(), **fields)
+        entry.entry_hash = entry_hash(prev, _values(entry))
+        entry.save(force_insert=True)
+        AuditHead.objects.filter(pk=1).update(seq=entry.seq, hash=entry.entry_hash)
+    return entry
+
+
+def _json_safe(value):
+    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
 
 
 def record(action: str, obj: Any = None, *, user=None, agency_code: str = "", detail: dict | None = None) -> AuditEntry:
@@ -33,16 +141,17 @@ def record(action: str, obj: Any = None, *, user=None, agency_code: str = "", de
     if not agency_code and obj is not None:
         agency = getattr(obj, "agency", None)
         agency_code = getattr(agency, "code", "") or ""
-    return AuditEntry.objects.create(
+    ip = AuditEntry._meta.get_field("ip").get_prep_value(actor.ip) if actor.ip else None
+    return _append(
         actor_id=user_id,
         actor_name=name,
         agency_code=agency_code,
         action=action,
         object_type=obj._meta.label_lower if obj is not None and hasattr(obj, "_meta") else "",
         object_id=str(getattr(obj, "pk", "") or "") if obj is not None else "",
-        ip=actor.ip,
+        ip=ip,
         via=via,
-        detail=detail or {},
+        detail=_json_safe(detail or {}),
     )
 
 
@@ -50,3 +159,390 @@ def history(obj) -> list[AuditEntry]:
     return list(
         AuditEntry.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).order_by("at", "id")
     )
+
+
+# --------------------------------------------------------------------------- anchors
+@dataclass(frozen=True)
+class Anchor:
+    seq: int
+    hash: str
+    at: str
+    source: str  # "file" or a sink's name
+
+
+class AnchorSink:
+    """Somewhere else the head is written: `write(anchor)` and `read()` (the hub's log)."""
+
+    name = "sink"
+
+    def write(self, anchor: Anchor) -> None:
+        raise NotImplementedError
+
+    def read(self) -> list[Anchor]:
+        raise NotImplementedError
+
+
+_sinks: list[AnchorSink] = []
+
+
+def register_anchor_sink(sink: AnchorSink) -> None:
+    if not any(s.name == sink.name for s in _sinks):
+        _sinks.append(sink)
+
+
+def _anchor_dir() -> Path:
+    from django.conf import settings
+
+    return Path(settings.VPDT_AUDIT_ANCHOR_DIR)
+
+
+def _sealer():
+    from vpdt.core.sealed import Sealer
+
+    return Sealer(salt=b"vpdt.audit.anchor", info=b"ed25519 anchor signing key")
+
+
+def _anchor_key(create: bool):
+    """The platform's anchor signing key (Ed25519), sealed under the deployment secret."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    path = _anchor_dir() / "anchor-key.sealed"
+    if path.exists():
+        return Ed25519PrivateKey.from_private_bytes(_sealer().open(path.read_bytes()))
+    if not create:
+        return None
+    from cryptography.hazmat.primitives import serialization
+
+    key = Ed25519PrivateKey.generate()
+    raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                            serialization.NoEncryption())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(_sealer().seal(raw))
+    os.replace(tmp, path)
+    return key
+
+
+def _public_hex(key) -> str:
+    from cryptography.hazmat.primitives import serialization
+
+    return key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()
+
+
+def _signed_bytes(seq: int, hash_: str, at: str) -> bytes:
+    return json.dumps({"at": at, "hash": hash_, "seq": seq}, separators=(",", ":"), sort_keys=True).encode()
+
+
+def head() -> tuple[int, str]:
+    row = AuditHead.objects.filter(pk=1).values_list("seq", "hash").first()
+    return (row[0], row[1]) if row else (0, GENESIS)
+
+
+def anchor(force: bool = False) -> Anchor | None:
+    """Write the chain head to the signed anchor file and every sink; None if unchanged."""
+    seq, hash_ = head()
+    if seq == 0:
+        return None
+    path = _anchor_dir() / "anchors.jsonl"
+    last = _read_file_anchors(path, check=False)
+    if last and last[-1].seq == seq and last[-1].hash == hash_ and not force:
+        return None
+    at = datetime.now(UTC).isoformat(timespec="seconds")
+    key = _anchor_key(create=True)
+    line = {"seq": seq, "hash": hash_, "at": at, "key": _public_hex(key),
+            "sig": key.sign(_signed_bytes(seq, hash_, at)).hex()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(line, separators=(",", ":")) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    result = Anchor(seq, hash_, at, "file")
+    for sink in _sinks:
+        try:
+            sink.write(result)
+        except Exception:  # the file anchor is written; a sink that fails is said, not fatal
+            log.warning("audit anchor: sink %s failed", sink.name, exc_info=True)
+    return result
+
+
+class AnchorForged(Exception):
+    pass
+
+
+def _read_file_anchors(path: Path, check: bool = True) -> list[Anchor]:
+    if not path.exists():
+        return []
+    from cryptography.exceptions import InvalidSignature
+
+    from vpdt.core.sealed import SealedError
+
+    try:
+        key = _anchor_key(create=False) if check else None
+    except SealedError:
+        raise AnchorForged("không mở được khóa ký mốc neo (VPDT_SECRET_KEY đã đổi mà thiếu khóa cũ "
+                           "trong VPDT_SECRET_KEY_FALLBACKS?)") from None
+    public = _public_hex(key) if key is not None else None
+    found = []
+    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not text.strip():
+            continue
+        try:
+            line = json.loads(text)
+            item = Anchor(int(line["seq"]), str(line["hash"]), str(line["at"]), "file")
+        except (ValueError, KeyError, TypeError):
+            raise AnchorForged(f"dòng {number} của {path.name} hỏng") from None
+        if check:
+            if key is None:
+                raise AnchorForged(f"thiếu khóa ký mốc neo ({path.parent / 'anchor-key.sealed'})")
+            try:
+                if line.get("key") != public:
+                    raise InvalidSignature
+                key.public_key().verify(bytes.fromhex(line["sig"]), _signed_bytes(item.seq, item.hash, item.at))
+            except (InvalidSignature, ValueError):
+                raise AnchorForged(f"dòng {number} của {path.name}: chữ ký mốc neo sai (mốc bị sửa hoặc giả)") from None
+        found.append(item)
+    return found
+
+
+# --------------------------------------------------------------------------- verifying
+@dataclass
+class Problem:
+    kind: str  # changed, missing, inserted, broken, legacy, head, anchor
+    message: str  # Vietnamese, for the operator
+    seq: int | None = None
+    entry_id: int | None = None
+    at: str = ""
+    actor: str = ""
+    action: str = ""
+
+
+@dataclass
+class Check:
+    ok: bool
+    entries: int = 0
+    legacy: int = 0
+    anchors: int = 0
+    head_seq: int = 0
+    head_hash: str = GENESIS
+    seconds: float = 0.0
+    problem: Problem | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+_READ = ("id", "prev_hash", "entry_hash", *CHAINED)
+
+
+def _rows(queryset, names) -> Iterator[tuple]:
+    return queryset.values_list(*names).iterator(chunk_size=5000)
+
+
+def _named(kind: str, message: str, row: tuple | None) -> Problem:
+    if row is None:
+        return Problem(kind, message)
+    data = dict(zip(_READ, row, strict=True))
+    return Problem(kind, message, seq=data["seq"], entry_id=data["id"], at=_iso(data["at"]),
+                   actor=data["actor_name"] or ("hệ thống" if data["actor_id"] is None else f"#{data['actor_id']}"),
+                   action=data["action"])
+
+
+def verify(*, anchors: bool = True) -> Check:
+    """Walk the whole log once, streaming; stop at the first broken entry and name it."""
+    started = time.perf_counter()
+    check = Check(ok=True)
+    file_anchors: list[Anchor] = []
+    if anchors:
+        try:
+            file_anchors = _read_file_anchors(_anchor_dir() / "anchors.jsonl")
+        except AnchorForged as exc:
+            return _done(check, started, Problem("anchor", f"Mốc neo không hợp lệ: {exc}"))
+        for sink in _sinks:
+            try:
+                file_anchors.extend(sink.read())
+            except Exception as exc:  # noqa: BLE001 - a sink out of reach is said, not fatal
+                check.notes.append(f"không đọc được mốc neo ở {sink.name}: {exc}")
+    anchored: dict[int, list[Anchor]] = {}
+    for item in file_anchors:
+        anchored.setdefault(item.seq, []).append(item)
+    check.anchors = len(file_anchors)
+
+    prev, expected, last_row = GENESIS, 1, None
+    genesis: dict | None = None
+    last_anchor: Anchor | None = None
+    for row in _rows(AuditEntry.objects.filter(seq__isnull=False).order_by("seq"), _READ):
+        prev_hash, stored_hash, seq = row[1], row[2], row[3]
+        values = row[3:]
+        if seq != expected:
+            if seq < expected:
+                return _done(check, started, _named(
+                    "inserted", f"Mục số {seq} bị chèn thêm (trùng số thứ tự).", row))
+            before = f" sau mục {expected - 1} lúc {_iso(last_row[4])}" if last_row else ""
+            return _done(check, started, _named(
+                "missing", f"Thiếu mục số {expected}{'' if seq == expected + 1 else f' đến {seq - 1}'}{before}: "
+                           f"mục đã bị xóa. Mục kế tiếp còn lại là số {seq}.", row))
+        if prev_hash != prev:
+            return _done(check, started, _named(
+                "broken", f"Mục số {seq}: mã băm mục trước không khớp mục {seq - 1} — chuỗi bị cắt ở đây "
+                          f"(mục bị chèn vào, hoặc mục trước bị thay).", row))
+        if entry_hash(prev_hash, values) != stored_hash:
+            return _done(check, started, _named(
+                "changed", f"Mục số {seq}: nội dung đã bị sửa (không khớp mã băm của nó).", row))
+        for item in anchored.get(seq, ()):
+            if item.hash != stored_hash:
+                since = f" sau mốc số {last_anchor.seq}" if last_anchor else ""
+                return _done(check, started, _named(
+                    "anchor", f"Mục số {seq} khác mốc neo ({item.source}, {item.at}): chuỗi bị viết lại từ một "
+                              f"mục{since} đến mục {seq}.", row))
+            last_anchor = item
+        if seq == 1 and values[CHAINED.index("action")] == GENESIS_ACTION:
+            genesis = values[CHAINED.index("detail")]
+            if isinstance(genesis, str):
+                genesis = json.loads(genesis)
+        prev, expected, last_row = stored_hash, expected + 1, row
+        check.entries += 1
+
+    # Rows from before the chain, checked against the genesis entry's digest.
+    last_legacy = (genesis or {}).get("legacy_last_id")
+    legacy = AuditEntry.objects.filter(seq__isnull=True)
+    if last_legacy is not None:
+        count, _last, digest = legacy_digest(_rows(legacy.filter(id__lte=last_legacy).order_by("id"), LEGACY))
+        check.legacy = count
+        if count != genesis["legacy_rows"] or digest != genesis["legacy_digest"]:
+            change = ("bị xóa" if count < genesis["legacy_rows"] else
+                      "bị thêm" if count > genesis["legacy_rows"] else "bị sửa")
+            return _done(check, started, Problem(
+                "legacy", f"Nhật ký trước khi có chuỗi (mục id ≤ {last_legacy}) đã {change}: còn {count} mục, "
+                          f"lúc lập chuỗi có {genesis['legacy_rows']}."))
+        legacy = legacy.filter(id__gt=last_legacy)
+    stray = next(_rows(legacy.order_by("id"), ("id", "prev_hash", "entry_hash", *CHAINED)), None)
+    if stray is not None:
+        return _done(check, started, _named("inserted", f"Mục id {stray[0]} bị chèn ngoài chuỗi (không có số thứ tự, "
+                                                         f"không có mã băm).", stray))
+
+    head_seq, head_hash = head()
+    check.head_seq, check.head_hash = head_seq, head_hash
+    # The newest anchor says how long the chain was: fewer entries now means removed ones.
+    top = max(file_anchors, key=lambda a: a.seq, default=None)
+    if top is not None and top.seq > check.entries:
+        return _done(check, started, Problem(
+            "missing", f"Mốc neo ({top.source}, {top.at}) ghi chuỗi đến mục số {top.seq}, nay chỉ còn "
+                       f"{check.entries} mục: các mục từ số {check.entries + 1} đã bị xóa.", seq=check.entries + 1))
+    if (head_seq, head_hash) != (check.entries, prev) and not (head_seq == 0 and check.entries == 0):
+        return _done(check, started, Problem(
+            "head", f"Đầu chuỗi ghi {head_seq} mục, kết thúc {head_hash[:12]}; tìm thấy {check.entries} mục, "
+                    f"kết thúc {prev[:12]} (mục cuối bị xóa hoặc đầu chuỗi bị sửa).", seq=check.entries + 1))
+    return _done(check, started, None)
+
+
+def _done(check: Check, started: float, problem: Problem | None) -> Check:
+    check.problem = problem
+    check.ok = problem is None
+    check.seconds = time.perf_counter() - started
+    return check
+
+
+# --------------------------------------------------------------------------- change tracking
+def _plain(value):
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime):
+        return _iso(value)
+    return str(value)
+
+
+def track(model, *, action: str, fields: list[str], secret: tuple[str, ...] = (),
+          subject: Callable[[Any], Any] | None = None, describe: Callable[[Any], dict] | None = None,
+          skip: Callable[[Any, set[str]], bool] | None = None) -> None:
+    """Audit every create, change and delete of `model` with before/after of `fields`.
+
+    Model signals, so a change made in Django admin, a page, a command or the shell is in
+    the log; the actor is the request's (vpdt.core.request_context), the system otherwise.
+    `secret` fields are named as changed, never their values (a password hash). `subject`
+    gives the object the entry is about (default the instance); `describe` adds fields
+    naming it (a username); `skip(instance, changed)` drops a change not worth a line.
+    """
+    from django.db.models.signals import post_delete, post_save, pre_save
+
+    attnames = [model._meta.get_field(f).attname for f in fields]
+    uid = f"vpdt.audit.{model._meta.label_lower}"
+
+    def snapshot(instance) -> dict:
+        return {a: getattr(instance, a) for a in attnames}
+
+    def before(sender, instance, raw=False, update_fields=None, **kwargs):
+        if raw or instance.pk is None or instance._state.adding:
+            instance._audit_before = None
+            return
+        if update_fields is not None and not set(update_fields) & (set(fields) | set(attnames)):
+            instance._audit_before = False  # nothing audited changes (last_login)
+            return
+        instance._audit_before = model._default_manager.filter(pk=instance.pk).values(*attnames).first()
+
+    def after(sender, instance, created, raw=False, **kwargs):
+        if raw:
+            return
+        old = getattr(instance, "_audit_before", None)
+        instance._audit_before = None
+        target = subject(instance) if subject else instance
+        extra = describe(instance) if describe else {}
+        now = snapshot(instance)
+        if created or old is None:
+            after_values = {k: ("***" if k in secret else _plain(v)) for k, v in now.items() if k not in secret}
+            record(f"{action}.create", target, detail={**extra, "after": after_values})
+            return
+        if old is False:
+            return
+        changed = {k for k in attnames if old.get(k) != now[k]}
+        if not changed or (skip and skip(instance, changed)):
+            return
+        public = sorted(changed - set(secret))
+        detail = {**extra, "changed": sorted(changed)}
+        if public:
+            detail["before"] = {k: _plain(old[k]) for k in public}
+            detail["after"] = {k: _plain(now[k]) for k in public}
+        record(f"{action}.update", target, detail=detail)
+
+    def deleted(sender, instance, **kwargs):
+        target = subject(instance) if subject else instance
+        extra = describe(instance) if describe else {}
+        values = {k: _plain(v) for k, v in snapshot(instance).items() if k not in secret}
+        record(f"{action}.delete", target, detail={**extra, "before": values})
+
+    pre_save.connect(before, sender=model, weak=False, dispatch_uid=f"{uid}.pre")
+    post_save.connect(after, sender=model, weak=False, dispatch_uid=f"{uid}.post")
+    post_delete.connect(deleted, sender=model, weak=False, dispatch_uid=f"{uid}.delete")
+
+
+def track_m2m(through, *, action: str, label: Callable[[Any], str]) -> None:
+    """Audit adds and removals of a many-to-many relation (a user's groups, a group's permissions)."""
+    from django.db.models.signals import m2m_changed
+
+    def changed(sender, instance, action: str, reverse, model, pk_set, **kwargs):
+        if action == "pre_clear":
+            relation = _relation(instance, through, reverse)
+            instance._audit_cleared = list(relation.all()) if relation is not None else []
+            return
+        if action not in ("post_add", "post_remove", "post_clear"):
+            return
+        if action == "post_clear":
+            objs = getattr(instance, "_audit_cleared", [])
+            verb = "remove"
+        else:
+            objs = list(model._default_manager.filter(pk__in=pk_set or ()))
+            verb = "add" if action == "post_add" else "remove"
+        if not objs:
+            return
+        record(f"{action_name}.{verb}", instance, detail={"items": sorted(label(o) for o in objs),
+                                                          "of": str(instance)})
+
+    action_name = action
+    m2m_changed.connect(changed, sender=through, weak=False, dispatch_uid=f"vpdt.audit.m2m.{through._meta.label_lower}")
+
+
+def _relation(instance, through, reverse):
+    for rel in instance._meta.get_fields():
+        if getattr(rel, "many_to_many", False):
+            remote = getattr(rel, "through", None) or getattr(getattr(rel, "remote_field", None), "through", None)
+            if remote is through:
+                accessor = rel.get_accessor_name() if hasattr(rel, "get_accessor_name") and rel.auto_created else rel.name
+                return getattr(instance, accessor, None)
+    return None

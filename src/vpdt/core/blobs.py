@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator
-from typing import BinaryIO
+from collections.abc import Callable, Iterator
+from typing import BinaryIO, TypeVar
 
 from django.conf import settings
 from django.core.files import File
@@ -22,6 +22,7 @@ from vpdt.core.errors import TooLarge
 from vpdt.core.models import Blob
 
 CHUNK = 1024 * 1024
+T = TypeVar("T")
 
 
 def storage():
@@ -48,6 +49,17 @@ def store_stream(stream: BinaryIO | Iterator[bytes], *, max_bytes: int | None = 
 
     Raises TooLarge, with nothing stored, once more than `max_bytes` arrive.
     """
+    return store_checked(stream, max_bytes=max_bytes)[0]
+
+
+def store_checked(stream: BinaryIO | Iterator[bytes], *, max_bytes: int | None = None,
+                  check: Callable[[str], T] | None = None) -> tuple[Blob, T | None]:
+    """Store `stream` as store_stream does, after `check(path of the spooled file)` accepted it.
+
+    `check` (e.g. the file type, core.filetypes) reads the complete temporary file before it
+    takes its place; whatever it raises leaves nothing stored and the spool file removed.
+    Returns the blob and what `check` returned.
+    """
     limit = default_limit_bytes() if max_bytes is None else max_bytes
     digest = hashlib.sha256()
     size = 0
@@ -64,6 +76,7 @@ def store_stream(stream: BinaryIO | Iterator[bytes], *, max_bytes: int | None = 
                     )
                 digest.update(chunk)
                 tmp.write(chunk)
+        verdict = check(tmp_path) if check is not None else None
         sha = digest.hexdigest()
         blob = Blob(sha256=sha, size=size)
         backend = storage()
@@ -76,7 +89,7 @@ def store_stream(stream: BinaryIO | Iterator[bytes], *, max_bytes: int | None = 
                 with open(tmp_path, "rb") as fh:
                     backend.save(blob.storage_name, File(fh))
         blob, _ = Blob.objects.get_or_create(sha256=sha, defaults={"size": size})
-        return blob
+        return blob, verdict
     finally:
         if os.path.exists(tmp_path):
             os.unlink(tmp_path)

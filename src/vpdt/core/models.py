@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class Blob(models.Model):
@@ -36,11 +37,18 @@ class AuditEntryQuerySet(models.QuerySet):
 class AuditEntry(models.Model):
     """One state change or one sensitive read: who, what, when, from where. Append-only.
 
-    The model refuses updates and deletes, and database triggers (migration 0002) refuse
-    them too, so not even a raw query rewrites history.
+    The model refuses updates and deletes, and database triggers (migrations 0003, 0004)
+    refuse them too, with no switch to turn them off. Entries form one hash chain
+    (`seq`, `prev_hash`, `entry_hash`, written by vpdt.core.audit.record under the
+    AuditHead lock), so one who bypasses the triggers (drops them, edits the file) still
+    leaves a trace that `vpdt audit verify` names. Rows from before the chain have no
+    `seq`; the chain's first entry (`audit.genesis`) holds their digest.
     """
 
-    at = models.DateTimeField("thời điểm", auto_now_add=True, db_index=True)
+    seq = models.BigIntegerField("số thứ tự", null=True, blank=True, unique=True)
+    prev_hash = models.CharField("mã băm mục trước", max_length=64, blank=True)
+    entry_hash = models.CharField("mã băm", max_length=64, blank=True)
+    at = models.DateTimeField("thời điểm", default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
         db_constraint=False, related_name="+", verbose_name="người thực hiện",
@@ -72,3 +80,14 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Nhật ký hệ thống chỉ được ghi thêm, không được xóa.")
+
+
+class AuditHead(models.Model):
+    """The chain's last entry (one row, id 1): the lock every audit writer takes first."""
+
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = "đầu chuỗi nhật ký"
+        verbose_name_plural = "đầu chuỗi nhật ký"

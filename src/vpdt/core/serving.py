@@ -83,3 +83,61 @@ def serve_processes(application, *, host: str, port: int, workers: int, threads:
         close()  # nor the SQLite queue's (Redis's pool reconnects in a new process by itself)
     Application().run()
     return 0
+
+
+# --- the request body bound -------------------------------------------------------------------
+# A request may carry at most one upload at the largest limit of any agency, plus the form
+# around it (VPDT_REQUEST_OVERHEAD_MB); VPDT_MAX_REQUEST_MB fixes the bound instead. waitress
+# is given it (max_request_body_size: it answers 413 and reads no further); under gunicorn,
+# or any WSGI server, BodyLimitMiddleware answers 413 before anything reads the body.
+
+_cached: tuple[float, int] | None = None
+
+
+def request_limit_bytes() -> int:
+    """The largest request body accepted (cached a minute: it reads the agencies' limits)."""
+    global _cached
+    import time
+
+    from django.conf import settings
+
+    if settings.VPDT_MAX_REQUEST_MB:
+        return settings.VPDT_MAX_REQUEST_MB * 1024 * 1024
+    now = time.monotonic()
+    if _cached is not None and now - _cached[0] < 60:
+        return _cached[1]
+    mb = settings.VPDT_MAX_UPLOAD_MB
+    try:
+        from django.apps import apps
+        from django.db.models import Max
+
+        Agency = apps.get_model("directory", "Agency")  # noqa: N806 - core imports no higher app
+        mb = max(mb, Agency.objects.aggregate(m=Max("max_upload_mb"))["m"] or 0)
+    except Exception:  # no database yet (before migrate): the default limit
+        pass
+    limit = (mb + settings.VPDT_REQUEST_OVERHEAD_MB) * 1024 * 1024
+    _cached = (now, limit)
+    return limit
+
+
+class BodyLimitMiddleware:
+    """413, in Vietnamese, for a request whose declared body is larger than the bound."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = request_limit_bytes()
+        if length > limit:
+            from django.http import JsonResponse
+
+            message = f"Yêu cầu quá lớn (tối đa {limit // (1024 * 1024)} MB)."
+            response = JsonResponse({"code": "REQUEST_TOO_LARGE", "message": message,
+                                     "detail": f"Content-Length {length} > {limit}"}, status=413)
+            response["Connection"] = "close"
+            return response
+        return self.get_response(request)

@@ -9,4 +9,10 @@ class DirectoryConfig(AppConfig):
     def ready(self):
         # The receivers of login, logout and password changes (sessions, tokens); the
         # dormant accounts' job joins the worker.
-        from vpdt.directory import accounts, jobs  # noqa: F401
+        from vpdt.directory import (
+            accounts,  # noqa: F401
+            audit_hooks,
+            jobs,  # noqa: F401
+        )
+
+        audit_hooks.connect()

@@ -62,7 +62,8 @@ def _attach(document: Document, package: edxml.DocumentPackage) -> int:
         records.attach_stored(
             interconnection(document.agency), document, blob, name, content_type=content_type,
             kind=Attachment.Kind.MAIN if i == 0 and not existing else Attachment.Kind.APPENDIX,
-            description=att.description or "", detail={"source": "electronic"})
+            description=att.description or "", detail={"source": "electronic"},
+            untrusted=True)  # another agency's file: judged by its bytes, kept flagged if refused
         existing.add(blob.pk)
         count += 1
     return count

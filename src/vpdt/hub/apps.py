@@ -15,3 +15,9 @@ class HubConfig(AppConfig):
         from vpdt.hub import credentials, jobs  # noqa: F401 - register the federation job, the sealed fields
 
         checks.register(check_secret_key, checks.Tags.security)
+        from django.apps import apps
+
+        if apps.is_installed("vpdt.core"):  # in the e-office's process (not a standalone hub)
+            from vpdt.hub import audit_anchor
+
+            audit_anchor.register()  # the e-office's audit log anchored in this hub's log

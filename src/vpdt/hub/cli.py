@@ -101,6 +101,84 @@ def cmd_set_upstream(args) -> int:
     return 0
 
 
+def _refusal(exc) -> int:
+    print(f"Từ chối: {exc.description()} ({exc.code})", file=sys.stderr)
+    return 1
+
+
+def cmd_grant_subtree(args) -> int:
+    _setup(args)
+    from vpdt.hub import services
+    from vpdt.vxp.protocol import VxpError
+
+    try:
+        grant = services.grant_subtree(args.system_id, args.code)
+    except VxpError as exc:
+        return _refusal(exc)
+    print(f"Hệ thống {args.system_id} được đăng ký/xóa đơn vị dưới {args.code} (mã *.{grant.suffix})")
+    return 0
+
+
+def cmd_revoke_subtree(args) -> int:
+    _setup(args)
+    from vpdt.hub import services
+
+    if not services.revoke_subtree(args.system_id, args.code):
+        print(f"Hệ thống {args.system_id} không có phạm vi {args.code}", file=sys.stderr)
+        return 1
+    print(f"Đã thu hồi phạm vi {args.code} của hệ thống {args.system_id} "
+          "(các đơn vị đã đăng ký vẫn giữ: xóa bằng remove-agency)")
+    return 0
+
+
+def cmd_time_zone(args) -> int:
+    _setup(args)
+    from vpdt.hub import services
+    from vpdt.vxp.protocol import VxpError
+
+    try:
+        services.set_time_zone(args.system_id, args.zone)
+    except VxpError as exc:
+        return _refusal(exc)
+    print(f"Hệ thống {args.system_id}: tiêu đề timestamp đọc theo múi giờ {args.zone or 'mặc định của trục'}")
+    return 0
+
+
+def cmd_grants(args) -> int:
+    _setup(args)
+    from vpdt.hub import services
+
+    for grant in services.grants():
+        print(f"{grant.system.system_id}\t{grant.code}\t*.{grant.suffix}")
+    return 0
+
+
+def cmd_remove_agency(args) -> int:
+    _setup(args)
+    from vpdt.hub import services
+    from vpdt.vxp.protocol import VxpError
+
+    try:
+        agency = services.remove_agency(args.code)
+    except VxpError as exc:
+        return _refusal(exc)
+    print(f"Đã gỡ đơn vị {agency.code} ({agency.name}) khỏi trục")
+    return 0
+
+
+def cmd_refused(args) -> int:
+    _setup(args)
+    from django.utils import timezone
+
+    from vpdt.hub import services
+
+    for row in services.refused(args.system, args.limit):
+        auth = "xác thực" if row.authenticated else "sai chữ ký"
+        print(f"{timezone.localtime(row.at):%Y-%m-%d %H:%M:%S}\t{row.system_id}\t{auth}\t{row.operation}\t"
+              f"{row.error_code}\t{row.remote_addr}\t{row.reason}")
+    return 0
+
+
 def cmd_verify_log(args) -> int:
     _setup(args)
     from vpdt.hub import services
@@ -119,7 +197,10 @@ def cmd_purge(args) -> int:
     from vpdt.hub import services
 
     count = services.purge_delivered(args.days)
-    print(f"Đã xóa nội dung {count} gói tin đã chuyển xong quá {args.days} ngày (nhật ký giữ nguyên)")
+    refused = services.purge_refused(args.days)
+    services.prune_seen()
+    print(f"Đã xóa nội dung {count} gói tin đã chuyển xong quá {args.days} ngày (nhật ký giữ nguyên) "
+          f"và {refused} bản ghi yêu cầu bị từ chối")
     return 0
 
 
@@ -185,6 +266,39 @@ def add_parser(subparsers) -> None:
     p.add_argument("--system-id", required=True)
     p.add_argument("--secret", required=True)
     p.set_defaults(func=cmd_set_upstream)
+
+    p = sub.add_parser("grant-subtree", help="let SYSTEM register/remove agencies strictly below CODE over VXP")
+    _common(p)
+    p.add_argument("system_id", metavar="SYSTEM")
+    p.add_argument("code", metavar="CODE")
+    p.set_defaults(func=cmd_grant_subtree)
+
+    p = sub.add_parser("revoke-subtree", help="withdraw a grant made by grant-subtree")
+    _common(p)
+    p.add_argument("system_id", metavar="SYSTEM")
+    p.add_argument("code", metavar="CODE")
+    p.set_defaults(func=cmd_revoke_subtree)
+
+    p = sub.add_parser("time-zone", help="the zone SYSTEM writes its XroadVnpt-timestamp in (a JVM on UTC: UTC)")
+    _common(p)
+    p.add_argument("system_id", metavar="SYSTEM")
+    p.add_argument("zone", help='an IANA zone, e.g. UTC; "" for the hub default (VPDT_HUB_CLIENT_TIME_ZONE)')
+    p.set_defaults(func=cmd_time_zone)
+
+    p = sub.add_parser("grants", help="list the subtrees granted to systems")
+    _common(p)
+    p.set_defaults(func=cmd_grants)
+
+    p = sub.add_parser("remove-agency", help="stop serving an agency (operator)")
+    _common(p)
+    p.add_argument("code")
+    p.set_defaults(func=cmd_remove_agency)
+
+    p = sub.add_parser("refused", help="latest refused requests of known systems, with their reason")
+    _common(p)
+    p.add_argument("--system", help="only this system id")
+    p.add_argument("--limit", type=int, default=50)
+    p.set_defaults(func=cmd_refused)
 
     p = sub.add_parser("verify-log", help="check the hash chain of the message log")
     _common(p)

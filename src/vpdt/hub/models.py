@@ -24,6 +24,8 @@ class System(models.Model):
     kind = models.CharField("loại", max_length=10, choices=KINDS, default=AGENCY)
     secret_encrypted = models.TextField("khóa bí mật (đã mã hóa)")
     active = models.BooleanField("đang hoạt động", default=True)
+    # The zone its XroadVnpt-timestamp is written in (the SDK: the JVM's); empty: HUB_CLIENT_TIME_ZONE.
+    time_zone = models.CharField("múi giờ của tiêu đề timestamp", max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -177,6 +179,10 @@ class LogEntry(models.Model):
     ACKNOWLEDGED = "acknowledged"
     REFUSED = "refused"
     PURGED = "purged"
+    REGISTERED = "registered"
+    UNREGISTERED = "unregistered"
+    GRANTED = "granted"
+    REVOKED = "revoked"
 
     seq = models.BigIntegerField(unique=True)
     at = models.CharField(max_length=40)  # ISO 8601 UTC, hashed as written
@@ -193,3 +199,44 @@ class LogEntry(models.Model):
     class Meta:
         verbose_name = "nhật ký thông điệp"
         ordering = ["seq"]
+
+
+class Grant(models.Model):
+    """The operator lets `system` register and remove (registerAgency / deleteAgency) the
+    agencies strictly below `code`: the codes ending in `.suffix`, the root itself excluded."""
+
+    system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="grants")
+    code = models.CharField("mã gốc được cấp", max_length=100)
+    suffix = models.CharField("hậu tố mã", max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "phạm vi mã được cấp"
+        constraints = [models.UniqueConstraint(fields=["system", "suffix"], name="hub_grant_once")]
+
+
+class SeenRequest(models.Model):
+    """A request signature (hash-header) already accepted: each is accepted once. The unique
+    key is the guard across threads and processes; rows past `expires_at` (their timestamp
+    is then outside the clock window anyway) are pruned."""
+
+    signature = models.CharField(max_length=64, unique=True)
+    system_id = models.CharField(max_length=100)
+    expires_at = models.DateTimeField(db_index=True)
+
+
+class RefusedRequest(models.Model):
+    """A request refused after its system was identified: authenticated, or a known system
+    id whose signature did not verify. For the operator (`vpdt hub refused`), not chained."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    system_id = models.CharField(max_length=100)
+    authenticated = models.BooleanField()
+    operation = models.CharField(max_length=40)
+    error_code = models.CharField(max_length=10)
+    reason = models.CharField(max_length=1000)
+    remote_addr = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "yêu cầu bị từ chối"
+        indexes = [models.Index(fields=["system_id", "at"], name="hub_refused_system_idx")]

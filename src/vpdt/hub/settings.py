@@ -11,7 +11,8 @@ dir. Chosen by the CLI through the environment:
                          a file holding it) unless VPDT_DEMO=1, which makes one into
                          <data dir>/secret.key; VPDT_HUB_SECRET_KEY_FALLBACKS: former keys
 - VPDT_HUB_MAX_PACKAGE_MB, VPDT_HUB_MIN_FREE_MB, VPDT_HUB_RETRY_BASE_SECONDS,
-  VPDT_HUB_RETRY_MAX_SECONDS, VPDT_HUB_POLL_SECONDS, VPDT_HUB_FORWARD_LEASE_SECONDS
+  VPDT_HUB_RETRY_MAX_SECONDS, VPDT_HUB_POLL_SECONDS, VPDT_HUB_FORWARD_LEASE_SECONDS,
+  VPDT_HUB_CLOCK_SKEW_SECONDS, VPDT_HUB_CLIENT_TIME_ZONE, VPDT_HUB_UPSTREAM_DIRECTORY_SECONDS
 - VPDT_HUB_TASKS        the federation job's queue (Huey): "sqlite" (default, a file in
                          the data dir) or "redis" (VPDT_REDIS_URL)
 """
@@ -78,6 +79,15 @@ HUB_POLL_SECONDS = float(os.environ.get("VPDT_HUB_POLL_SECONDS", "2"))
 # A package being pushed to the upper hub is leased this long: a hub killed mid-push leaves it
 # due again after that (the upper hub recognises the same package sent twice).
 HUB_FORWARD_LEASE_SECONDS = float(os.environ.get("VPDT_HUB_FORWARD_LEASE_SECONDS", "120"))
+
+# --- hubauth: replay protection and the upper hub's directory, read by vpdt.hub.services.
+# A request's XroadVnpt-timestamp (a wall time without zone, read in HUB_CLIENT_TIME_ZONE) must be
+# within this many seconds of the hub's clock, and its signature is accepted once; 0 turns both
+# checks off (only for legacy clients that reuse one SDK service object for hours).
+HUB_CLOCK_SKEW_SECONDS = float(os.environ.get("VPDT_HUB_CLOCK_SKEW_SECONDS", "300"))
+HUB_CLIENT_TIME_ZONE = os.environ.get("VPDT_HUB_CLIENT_TIME_ZONE", "Asia/Ho_Chi_Minh")
+# registerAgency never takes a code the upper hub lists (getAgenciesList, cached this long).
+HUB_UPSTREAM_DIRECTORY_SECONDS = float(os.environ.get("VPDT_HUB_UPSTREAM_DIRECTORY_SECONDS", "600"))
 
 # The federation job runs on vpdt.core.tasks (Huey), its queue in this hub's data dir.
 VPDT_TASKS = os.environ.get("VPDT_HUB_TASKS", "sqlite").lower()

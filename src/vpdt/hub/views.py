@@ -60,6 +60,7 @@ def operation(request, op: str):
     if op not in vxp.OPERATIONS:
         return answer(vxp.response(vxp.UNKNOWN_OPERATION, op))
     extra = {"DocId": ""} if op == "sendEdoc" else {}
+    caller = None
     try:
         caller = services.authenticate(request.headers)
         return HANDLERS[op](request, caller)
@@ -67,12 +68,21 @@ def operation(request, op: str):
         if op == "sendEdoc":
             _drain(request)
         log.info("hub %s refused: %s", op, exc)
+        _record(request, op, exc, caller)
         return answer(vxp.error_response(exc, **extra))
-    except Exception:
+    except Exception as exc:
         log.exception("hub %s failed", op)
         if op == "sendEdoc":
             _drain(request)
+        _record(request, op, vxp.VxpError(vxp.INTERNAL, type(exc).__name__), caller)
         return answer(vxp.response(vxp.INTERNAL, **extra))
+
+
+def _record(request, op: str, exc: vxp.VxpError, caller) -> None:
+    """Refusals of an identified system go to the operator's record (services.guard)."""
+    services.record_refusal(op, exc, system_id=caller.system_id if caller else exc.system_id,
+                            authenticated=caller is not None or exc.authenticated,
+                            remote_addr=request.META.get("REMOTE_ADDR", ""))
 
 
 def send_edoc(request, caller):

@@ -272,9 +272,17 @@ class DraftVersion(models.Model):
     blob = models.ForeignKey(Blob, on_delete=models.PROTECT, verbose_name="tệp")
     name = models.CharField("tên tệp", max_length=255)
     content_type = models.CharField("kiểu tệp", max_length=100, blank=True)
+    # Decided from the bytes by core.filetypes when stored (pdf, docx, png...; "" before that existed).
+    file_kind = models.CharField("loại tệp (theo nội dung)", max_length=12, blank=True)
+    flag = models.CharField("cảnh báo", max_length=20, blank=True, choices=[
+        ("active_content", "Tệp có mã chạy tự động"), ("refused_type", "Loại tệp không được chấp nhận")])
     note = models.TextField("ghi chú", blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField("lúc", auto_now_add=True)
+
+    @property
+    def viewable(self) -> bool:
+        return self.file_kind == "pdf" and not self.flag
 
     class Meta:
         verbose_name = "phiên bản dự thảo"
@@ -296,6 +304,11 @@ class Attachment(models.Model):
     name = models.CharField("tên tệp", max_length=255)
     content_type = models.CharField("kiểu tệp", max_length=100, blank=True)
     kind = models.CharField("loại", max_length=10, choices=Kind.choices, default=Kind.MAIN)
+    # What core.filetypes decided from the bytes when the file was stored; the declared type is
+    # never used again. `flag`: kept but never shown in the viewer (FileFlag), "" when clean.
+    file_kind = models.CharField("loại tệp (theo nội dung)", max_length=12, blank=True)
+    flag = models.CharField("cảnh báo", max_length=20, blank=True, choices=[
+        ("active_content", "Tệp có mã chạy tự động"), ("refused_type", "Loại tệp không được chấp nhận")])
     description = models.CharField("mô tả", max_length=255, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
@@ -312,6 +325,11 @@ class Attachment(models.Model):
     @property
     def size(self) -> int:
         return self.blob.size
+
+    @property
+    def viewable(self) -> bool:
+        """Shown in the page's PDF viewer: a PDF by its bytes, without active content."""
+        return self.file_kind == "pdf" and not self.flag
 
 
 class DocumentAccess(models.Model):

@@ -104,8 +104,8 @@ def get_visible(user, pk: int) -> Document:
 
 
 def require_role(user, agency_id: int, *roles: str) -> None:
-    if user.is_superuser:
-        return
+    """One of `roles` held in `agency_id`. A superuser (the platform admin) holds none by being one:
+    they run agencies and connections, not an agency's documents (DOMAIN.md "Who")."""
     if is_system(user):
         if user.acts_for(agency_id):
             return

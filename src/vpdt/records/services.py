@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from vpdt.core import audit, blobs
+from vpdt.core import audit, blobs, filetypes
 from vpdt.core.errors import InvalidInput, InvalidState, PermissionDenied, VpdtError
 from vpdt.core.models import Blob
 from vpdt.directory.models import Agency
@@ -215,43 +215,126 @@ def link_reply(user, reply: Document, target: Document) -> DocumentLink:
 
 
 # --- files ----------------------------------------------------------------------------
+# Every file a document keeps is judged by its bytes (core.filetypes) before it is stored:
+# the type decided then (content_type, file_kind) is the only one used afterwards, never
+# what the uploader or the sending system declared. A refused file leaves nothing stored.
+
+
+ACTIVE_CONTENT = "active_content"
+REFUSED_TYPE = "refused_type"
+
+
+def _active_allowed(agency: Agency) -> bool:
+    from django.conf import settings
+
+    return agency.code in settings.VPDT_PDF_ACTIVE_CONTENT_AGENCIES
+
+
+def decide_type(path: str, agency: Agency, *, untrusted: bool = False) -> tuple[filetypes.FileType, str]:
+    """(type, flag) of the file at `path` for `agency`.
+
+    A person's upload (`untrusted=False`) that is not an accepted type raises FileRefused; a PDF
+    with active content too (PDF_ACTIVE_CONTENT) unless the agency keeps those
+    (VPDT_PDF_ACTIVE_CONTENT_AGENCIES), flagged. A file received from another agency
+    (`untrusted=True`) always arrives, since the sender's official document may not be lost:
+    not an accepted type, it is kept as application/octet-stream, download only, flagged.
+    """
+    try:
+        found = filetypes.identify(path)
+    except filetypes.FileRefused as exc:
+        if not untrusted:
+            raise
+        return (filetypes.FileType("refused", filetypes.DOWNLOAD_ONLY, detail=f"{exc.code}: {exc.detail}"),
+                REFUSED_TYPE)
+    if found.active_content:
+        if not (untrusted or _active_allowed(agency)):
+            raise filetypes.FileRefused(
+                "Tệp PDF có mã chạy tự động (JavaScript, lệnh mở chương trình hoặc tệp thực thi nhúng): không "
+                "chấp nhận. Hãy in lại ra PDF không có mã chạy.", code="PDF_ACTIVE_CONTENT", detail=found.detail)
+        return found, ACTIVE_CONTENT
+    return found, ""
+
+
+def _refused_upload(stream) -> None:
+    """An upload the streaming handler already refused (web.uploads) carries its error."""
+    refusal = getattr(stream, "refusal", None)
+    if refusal is not None:
+        raise refusal
+
+
+def _check_name(name: str) -> None:
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        raise InvalidInput("Tên tệp không hợp lệ.", code="BAD_FILE_NAME", detail=repr(name))
 
 
 def add_attachment(user, document: Document, stream: BinaryIO, name: str, *, content_type: str = "",
                    kind: str = Attachment.Kind.MAIN, description: str = "") -> Attachment:
-    """Store a file for the document, streamed, within the agency's size limit."""
+    """Store a file for the document, streamed, within the agency's size limit, judged by its bytes
+    (`content_type` as declared is only written to the audit log)."""
     if user is not None and not can_view(user, document):
         raise PermissionDenied("Bạn không có quyền thêm tệp vào văn bản này.")
-    if not name or "/" in name or "\\" in name or name.startswith("."):
-        raise InvalidInput("Tên tệp không hợp lệ.", code="BAD_FILE_NAME", detail=repr(name))
-    blob = blobs.store_stream(stream, max_bytes=document.agency.upload_limit_bytes())
-    return attach_stored(user, document, blob, name, content_type=content_type, kind=kind, description=description)
+    _check_name(name)
+    _refused_upload(stream)
+    blob, decided = blobs.store_checked(stream, max_bytes=document.agency.upload_limit_bytes(),
+                                        check=lambda path: decide_type(path, document.agency))
+    return attach_stored(user, document, blob, name, kind=kind, description=description, file_type=decided,
+                         detail={"declared_type": (content_type or "")[:100]})
+
+
+def _decided(blob: Blob, agency: Agency, file_type, untrusted: bool) -> tuple[filetypes.FileType, str]:
+    if file_type is not None:
+        return file_type
+    # Same bytes, same type: a clean decision already made for this blob (the approved draft
+    # attached on release, a copy between agencies) is reused rather than parsed again.
+    for model in (Attachment, DraftVersion):
+        known = model.objects.filter(blob=blob, flag="").exclude(file_kind="").values_list(
+            "file_kind", "content_type").first()
+        if known is not None:
+            return filetypes.FileType(known[0], known[1]), ""
+    with filetypes.local_copy(blob) as path:
+        return decide_type(path, agency, untrusted=untrusted)
 
 
 def attach_stored(user, document: Document, blob: Blob, name: str, *, content_type: str = "",
                   kind: str = Attachment.Kind.MAIN, description: str = "", action: str = "document.attach",
-                  detail: dict | None = None) -> Attachment:
+                  detail: dict | None = None, file_type: tuple | None = None,
+                  untrusted: bool = False) -> Attachment:
     """Attach a file already in the blob store (a received package's file, the signed PDF,
     the last approved draft on release); audited as `action` with `detail`. Part of another
-    service's operation (receive, sign, release): the caller has checked who may."""
+    service's operation (receive, sign, release): the caller has checked who may.
+
+    The file is judged by its bytes (`file_type`: what decide_type already returned for it);
+    `untrusted=True` for a file received from another agency (kept, flagged, when refused).
+    `content_type` as declared is kept in the audit log only.
+    """
+    decided, flag = _decided(blob, document.agency, file_type, untrusted)
     with transaction.atomic():
         attachment = Attachment.objects.create(
-            document=document, blob=blob, name=name[:255], content_type=(content_type or "")[:100], kind=kind,
+            document=document, blob=blob, name=name[:255], content_type=decided.content_type, kind=kind,
+            file_kind=decided.kind, flag=flag,
             description=(description or "")[:255], created_by=None if is_system(user) else user,
         )
+        extra = {"file_kind": decided.kind}
+        if content_type and content_type != decided.content_type:
+            extra["declared_type"] = content_type[:100]
+        if flag:
+            extra.update(flag=flag, flag_detail=decided.detail[:300])
         audit.record(action, document, user=user, detail={
             "attachment": attachment.pk, "name": name, "sha256": blob.sha256, "size": blob.size, "kind": kind,
-            **(detail or {})})
+            **extra, **(detail or {})})
     return attachment
 
 
 def replace_attachment_file(user, attachment: Attachment, blob: Blob, *, action: str = "document.attachment_file",
                             detail: dict | None = None) -> Attachment:
-    """The attachment now holds `blob` (e.g. its signed version); the old file stays in the store."""
+    """The attachment now holds `blob` (e.g. its signed version); the old file stays in the store.
+    The new file is judged by its bytes like any other."""
+    decided, flag = _decided(blob, attachment.document.agency, None, False)
     old = attachment.blob_id
     with transaction.atomic():
         attachment.blob = blob
-        attachment.save(update_fields=["blob"])
+        attachment.content_type, attachment.file_kind, attachment.flag = decided.content_type, decided.kind, flag
+        attachment.save(update_fields=["blob", "content_type", "file_kind", "flag"])
         audit.record(action, attachment.document, user=user, detail={
             "attachment": attachment.pk, "name": attachment.name, "old_sha256": old, "sha256": blob.sha256,
             **(detail or {})})
@@ -261,21 +344,27 @@ def replace_attachment_file(user, attachment: Attachment, blob: Blob, *, action:
 def add_draft_version(user, document: Document, stream: BinaryIO | Blob, name: str, *, content_type: str = "",
                       note: str = "") -> DraftVersion:
     """A new draft version from `stream`, or from a Blob already stored (signing stores the signed
-    file before its short transaction, so the file is not copied again while the lock is held)."""
+    file before its short transaction, so the file is not copied again while the lock is held).
+    Judged by its bytes like an attachment; `content_type` as declared is not kept."""
     if not can_view(user, document):
         raise PermissionDenied("Bạn không có quyền sửa dự thảo này.")
     if document.number is not None:
         raise InvalidState("Văn bản đã cấp số, không thêm phiên bản dự thảo.", code="ALREADY_NUMBERED")
-    blob = stream if isinstance(stream, Blob) else blobs.store_stream(
-        stream, max_bytes=document.agency.upload_limit_bytes())
+    _refused_upload(stream)
+    if isinstance(stream, Blob):
+        blob, (decided, flag) = stream, _decided(stream, document.agency, None, False)
+    else:
+        blob, (decided, flag) = blobs.store_checked(stream, max_bytes=document.agency.upload_limit_bytes(),
+                                                    check=lambda path: decide_type(path, document.agency))
     with transaction.atomic():
         last = DraftVersion.objects.filter(document=document).aggregate(m=Max("number"))["m"] or 0
         version = DraftVersion.objects.create(
-            document=document, number=last + 1, blob=blob, name=name, content_type=content_type,
-            note=note, created_by=user,
+            document=document, number=last + 1, blob=blob, name=name, content_type=decided.content_type,
+            file_kind=decided.kind, flag=flag, note=note, created_by=user,
         )
         audit.record("document.draft_version", document, user=user,
-                     detail={"version": version.number, "name": name, "sha256": blob.sha256})
+                     detail={"version": version.number, "name": name, "sha256": blob.sha256,
+                             "file_kind": decided.kind, **({"flag": flag} if flag else {})})
     return version
 
 

@@ -163,8 +163,8 @@ class SignatureCheck(models.Model):
         INVALID = "invalid", "Chữ ký số không hợp lệ"
         REVOKED = "revoked", "Chứng thư số đã bị thu hồi"
         EXPIRED = "expired", "Chứng thư số đã hết hạn"
-        # Not a PDF a reader can open: nothing to verify, shown as a warning, registration not blocked
-        # (an unreadable file proves nothing either way, like an unsigned one).
+        # Not a PDF a reader can open: nothing to verify; registration is blocked unless the clerk
+        # gives a reason (signing.services.can_register), as it may be a file disguised as a PDF.
         UNREADABLE = "unreadable", "Không đọc được tệp PDF"
 
     FAILING = (Overall.MODIFIED, Overall.INVALID, Overall.REVOKED, Overall.EXPIRED)

@@ -328,12 +328,21 @@ def checks_for(document: Document) -> list[SignatureCheck]:
 
 def can_register(document: Document) -> tuple[bool, str]:
     """An incoming document whose received signatures fail may not be registered without an override."""
-    failing = [c for c in checks_for(document) if c.failed]
+    failing = [c for c in checks_for(document) if _blocks(c)]
     if not failing:
         return True, ""
     names = "; ".join(f"{c.attachment.name}: {c.get_overall_display().lower()}" for c in failing)
+    if all(c.overall == SignatureCheck.Overall.UNREADABLE for c in failing):
+        return False, (f"Không đọc được tệp PDF của văn bản để kiểm tra chữ ký số ({names}). Chỉ vào sổ khi đã "
+                       "xác minh với nơi gửi và ghi rõ lý do.")
     return False, (f"Chữ ký số của văn bản không hợp lệ ({names}). Chỉ vào sổ khi đã xác minh với nơi gửi "
                    "và ghi rõ lý do.")
+
+
+def _blocks(check: SignatureCheck) -> bool:
+    """A failing signature blocks registration; so does a PDF no reader could open (it proves
+    nothing and may be a file disguised as a PDF): the clerk overrides only with a reason."""
+    return check.failed or check.overall == SignatureCheck.Overall.UNREADABLE
 
 
 def record_override(user, document: Document, reason: str) -> None:
@@ -344,7 +353,7 @@ def record_override(user, document: Document, reason: str) -> None:
     audit.record("signing.override", document, user=user, detail={
         "reason": reason,
         "checks": [{"attachment": c.attachment_id, "name": c.attachment.name, "overall": c.overall}
-                   for c in checks_for(document) if c.failed]})
+                   for c in checks_for(document) if _blocks(c)]})
 
 
 # --- signing in the release chain -----------------------------------------------------

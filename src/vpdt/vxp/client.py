@@ -23,9 +23,12 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import tempfile
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -65,8 +68,13 @@ def file_sha256(path: str | os.PathLike) -> bytes:
 class VxpClient:
     """`VxpClient(endpoint, system_id, secret)`: one system's credentials at one hub.
 
-    `sdk_quirks=True` imitates the SDK's habits the hub must tolerate: the timestamp
-    frozen at creation and the keys of earlier calls kept in later ones.
+    Every request is signed once: a fresh timestamp (`time_zone`'s wall time, as the SDK
+    writes the JVM's) and a random `nonce` key, so no two requests share a signature (a
+    hub accepts each signature once, within its clock window).
+
+    `sdk_quirks=True` imitates the SDK as its own example uses it (a service object per call): no
+    nonce, a millisecond timestamp (kept increasing, as successive SDK objects are), and the
+    keys of earlier calls kept in later ones (the habit of a reused SDK object).
     """
 
     def __init__(
@@ -78,12 +86,14 @@ class VxpClient:
         timeout: float | None = 60.0,
         sdk_quirks: bool = False,
         transport: httpx.BaseTransport | None = None,
+        time_zone: str = vxp.SDK_TIME_ZONE,
     ):
         self.endpoint = endpoint
         self.system_id = system_id
         self.secret = secret
         self.sdk_quirks = sdk_quirks
-        self._frozen_timestamp = vxp.sdk_timestamp() if sdk_quirks else None
+        self.time_zone = time_zone
+        self._last_ms = 0
         self._sticky: dict[str, str] = {}
         self._http = httpx.Client(timeout=timeout, transport=transport, follow_redirects=False)
 
@@ -104,8 +114,18 @@ class VxpClient:
         if self.sdk_quirks:
             self._sticky.update(values)
             values = dict(self._sticky)
-        return vxp.sign_headers(self.system_id, self.secret, values,
-                                timestamp=self._frozen_timestamp, content_type=content_type)
+        else:
+            values = {**values, "nonce": secrets.token_hex(16)}
+        return vxp.sign_headers(self.system_id, self.secret, values, timestamp=self._timestamp(),
+                                content_type=content_type)
+
+    def _timestamp(self) -> str:
+        """Now at millisecond precision, one millisecond after the previous one if not later."""
+        now = datetime.now(ZoneInfo(self.time_zone))
+        ms = max(int(now.timestamp() * 1000), self._last_ms + 1)
+        self._last_ms = ms
+        at = datetime.fromtimestamp(ms // 1000, ZoneInfo(self.time_zone)).replace(microsecond=ms % 1000 * 1000)
+        return vxp.sdk_timestamp(at, time_zone=self.time_zone)
 
     def _json(self, operation: str, response: httpx.Response) -> dict:
         try:

@@ -14,9 +14,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 PREFIX = "XroadVnpt-"
 SIGN_HEADER_KEY = PREFIX + "sign-header-key"
@@ -61,6 +63,8 @@ BAD_SIGNATURE = E("103", "Chữ ký tiêu đề không đúng (sai khóa bí m�
 HEADER_MISMATCH = E("104", "Giá trị tiêu đề khác với giá trị đã ký", "a header differs from its signed value")
 BAD_REQUEST = E("105", "Yêu cầu thiếu thông tin bắt buộc hoặc sai định dạng", "missing or invalid request field")
 UNKNOWN_OPERATION = E("106", "Thao tác không được hỗ trợ", "unknown operation")
+STALE_REQUEST = E("107", "Thời điểm gửi yêu cầu (XroadVnpt-timestamp) thiếu, sai định dạng hoặc lệch quá nhiều so với giờ của trục; kiểm tra đồng hồ và múi giờ của hệ thống gửi", "timestamp missing, malformed or outside the hub's clock window")
+REPLAYED = E("108", "Yêu cầu này đã được trục nhận trước đó (chữ ký trùng): mỗi yêu cầu chỉ được chấp nhận một lần", "request signature already used (replay)")
 HASH_MISMATCH = E("201", "Nội dung gói tin không khớp mã băm (gói tin bị cắt hoặc bị sửa khi truyền)", "hash-file does not match the body")
 TOO_LARGE = E("202", "Gói tin vượt quá kích thước cho phép của trục", "package larger than the hub accepts")
 MALFORMED = E("203", "Gói tin không đúng định dạng edXML", "package is not well-formed edXML")
@@ -73,7 +77,8 @@ BAD_STATUS = E("302", "Trạng thái không hợp lệ (done, fail hoặc proces
 CONTENT_GONE = E("303", "Nội dung gói tin đã bị xóa theo thời hạn lưu trữ", "package content removed by retention")
 AGENCY_EXISTS = E("401", "Mã đơn vị đã được hệ thống khác đăng ký", "agency code owned by another system")
 AGENCY_NOT_FOUND = E("402", "Không tìm thấy đơn vị", "no such agency")
-NOT_ALLOWED = E("403", "Hệ thống không có quyền với đơn vị này", "agency outside the systems's codes")
+NOT_ALLOWED = E("403", "Hệ thống không có quyền với đơn vị này (ngoài phạm vi mã được quản trị trục cấp)", "agency outside the subtrees granted to the system")
+AGENCY_UPSTREAM = E("404", "Mã đơn vị đã có trên trục cấp trên, không được đăng ký tại trục này", "agency code known to the upper hub")
 STORAGE_FULL = E("501", "Trục hết dung lượng lưu trữ, vui lòng gửi lại sau", "hub storage full (ENOSPC or below minimum free space)")
 INTERNAL = E("599", "Lỗi nội bộ của trục, vui lòng gửi lại sau", "internal error")
 UPSTREAM_UNREACHABLE = E("601", "Không kết nối được trục cấp trên", "upper hub unreachable")
@@ -84,7 +89,13 @@ RETRYABLE = {STORAGE_FULL.code, INTERNAL.code, UPSTREAM_UNREACHABLE.code}
 
 
 class VxpError(Exception):
-    """A refused request: `error` (ErrorCode) and `detail` for the integrator."""
+    """A refused request: `error` (ErrorCode) and `detail` for the integrator.
+
+    A hub sets `system_id` (and `authenticated`) when the refusal comes after the caller's
+    system was identified, so that the refusal is recorded against it."""
+
+    system_id = ""
+    authenticated = False
 
     def __init__(self, error: ErrorCode, detail: str = ""):
         self.error = error
@@ -265,10 +276,36 @@ def java_hashmap_order(keys: Iterable[str]) -> list[str]:
     return sorted(items, key=lambda k: (bucket(k), position[k]))
 
 
-def sdk_timestamp(now: datetime | None = None) -> str:
-    """`ddMMyyyy'T'HHmmss+SSSS`: the `+` is literal, SSSS the milliseconds on 4 digits."""
-    now = now or datetime.now()
+# The SDK writes its timestamp in the JVM's local time, without a zone: systems in Vietnam run
+# on Vietnam time, so that is how vpdt writes it and how a hub reads it unless told otherwise.
+SDK_TIME_ZONE = "Asia/Ho_Chi_Minh"
+_TIMESTAMP = re.compile(r"^(\d{2})(\d{2})(\d{4})T(\d{2})(\d{2})(\d{2})\+(\d{1,4})$")
+
+
+def sdk_timestamp(now: datetime | None = None, time_zone: str = SDK_TIME_ZONE) -> str:
+    """`ddMMyyyy'T'HHmmss+SSSS`: the `+` is literal, SSSS the milliseconds on 4 digits.
+
+    `now` is written as given when naive; otherwise (and by default) in `time_zone`."""
+    if now is None:
+        now = datetime.now(ZoneInfo(time_zone))
+    elif now.tzinfo is not None:
+        now = now.astimezone(ZoneInfo(time_zone))
     return now.strftime("%d%m%YT%H%M%S") + f"+{now.microsecond // 1000:04d}"
+
+
+def parse_sdk_timestamp(value: str | None, time_zone: str = SDK_TIME_ZONE) -> datetime:
+    """The aware instant of an SDK timestamp read as a wall time in `time_zone`.
+
+    Raises `VxpError(STALE_REQUEST)` when it is missing or not in the SDK's format."""
+    match = _TIMESTAMP.match((value or "").strip())
+    if not match:
+        raise VxpError(STALE_REQUEST, f"{PREFIX}timestamp {value!r} is not ddMMyyyy'T'HHmmss+SSSS")
+    day, month, year, hour, minute, second, millis = (int(g) for g in match.groups())
+    try:
+        wall = datetime(year, month, day, hour, minute, second, tzinfo=ZoneInfo(time_zone))
+    except ValueError as exc:
+        raise VxpError(STALE_REQUEST, f"{PREFIX}timestamp {value!r}: {exc}") from None
+    return wall + timedelta(milliseconds=millis)
 
 
 def sign_headers(
@@ -278,9 +315,10 @@ def sign_headers(
     *,
     timestamp: str | None = None,
     content_type: str = "application/octet-stream",
+    time_zone: str = SDK_TIME_ZONE,
 ) -> list[tuple[str, str]]:
     """The XroadVnpt headers the SDK sends for `values` (caller's keys, case kept), in its order."""
-    header_map: dict[str, str] = {"timestamp": timestamp or sdk_timestamp(), "systemid": system_id,
+    header_map: dict[str, str] = {"timestamp": timestamp or sdk_timestamp(time_zone=time_zone), "systemid": system_id,
                                   "Content-Type": content_type}
     for key, value in values.items():
         header_map[key] = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))

@@ -120,6 +120,28 @@ class PageForm(forms.Form):
         return True
 
 
+# Refusals of a file (core.filetypes, the size limit): shown next to the form's file field.
+FILE_CODES = ("FILE_TOO_LARGE", "FILE_EMPTY", "FILE_TYPE_REFUSED", "PDF_UNREADABLE", "PDF_ACTIVE_CONTENT",
+              "OFFICE_MACROS", "OFFICE_UNREADABLE", "IMAGE_UNREADABLE", "BAD_FILE_NAME")
+
+
+def _file_fields(field: str) -> dict:
+    return dict.fromkeys(FILE_CODES, field)
+
+
+class UploadField(forms.FileField):
+    """A file field that shows the refusal of the streaming upload handler (core.uploads: the
+    file passed the size limit and was dropped while it arrived) in Vietnamese next to it."""
+
+    default_error_messages = {"empty": _("Tệp rỗng (0 byte).")}
+
+    def to_python(self, data):
+        refusal = getattr(data, "refusal", None)
+        if refusal is not None:
+            raise ValidationError(refusal.message, code=refusal.code)
+        return super().to_python(data)
+
+
 def _not_in_past(value: dt.date | None) -> None:
     if value is not None and value < today():
         raise ValidationError(_("Hạn xử lý không được trước hôm nay."), code="past")
@@ -133,9 +155,9 @@ def _not_in_past(value: dt.date | None) -> None:
 class ReceiveForm(PageForm):
     """The clerk's paper document: its scan and what is printed on it."""
 
-    service_fields = {"SUBJECT_REQUIRED": "subject", "FILE_TOO_LARGE": "scan"}
+    service_fields = {"SUBJECT_REQUIRED": "subject", **_file_fields("scan")}
 
-    scan = forms.FileField(required=False, widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}))
+    scan = UploadField(required=False, widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}))
     issuer_name = forms.CharField(max_length=255, error_messages={"required": _("Nhập cơ quan ban hành.")})
     issuer_code = forms.CharField(max_length=32, required=False,
                                   widget=forms.TextInput(attrs={"placeholder": "000.00.00.G22"}))
@@ -261,7 +283,7 @@ class DraftForm(RecipientsForm):
     """A new outgoing draft: its file, what it is about, and where it will go."""
 
     service_fields = {**RecipientsForm.service_fields, "SUBJECT_REQUIRED": "subject", "BAD_DRAFT_TYPE": "file",
-                      "FILE_TOO_LARGE": "file"}
+                      **_file_fields("file")}
 
     document_type = TypeChoice(DocumentType.objects.all(), empty_label=None, error_messages={
         "required": _("Chọn loại văn bản."), "invalid_choice": _("Chọn loại văn bản.")})
@@ -270,7 +292,7 @@ class DraftForm(RecipientsForm):
                                         widget=forms.TextInput(attrs={"placeholder": "KT. GIÁM ĐỐC"}))
     subject = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}),
                               error_messages={"required": _("Trích yếu không được để trống.")})
-    file = forms.FileField(widget=forms.ClearableFileInput(attrs={"accept": ".docx,.pdf"}),
+    file = UploadField(widget=forms.ClearableFileInput(attrs={"accept": ".docx,.pdf"}),
                            error_messages={"required": _("Chọn tệp dự thảo (.docx hoặc .pdf).")})
     page_count = NumberField(required=False)
     # Which of the two buttons was pressed: save, or save and submit for review.
@@ -369,10 +391,10 @@ class SubmitForm(ActionForm):
 
 
 class OpinionForm(ActionForm):
-    service_fields = {"OPINION_REQUIRED": "text", "FILE_TOO_LARGE": "file"}
+    service_fields = {"OPINION_REQUIRED": "text", **_file_fields("file")}
 
     text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    file = forms.FileField(required=False)
+    file = UploadField(required=False)
 
 
 class ExtensionForm(ActionForm):
@@ -401,9 +423,9 @@ class CompleteForm(ActionForm):
 
 
 class VersionForm(ActionForm):
-    service_fields = {"BAD_DRAFT_TYPE": "file", "FILE_TOO_LARGE": "file"}
+    service_fields = {"BAD_DRAFT_TYPE": "file", **_file_fields("file")}
 
-    file = forms.FileField(error_messages={"required": _("Chọn tệp dự thảo (.docx hoặc .pdf).")})
+    file = UploadField(error_messages={"required": _("Chọn tệp dự thảo (.docx hoặc .pdf).")})
     note = forms.CharField(required=False)
 
 

@@ -5,7 +5,8 @@
 - registry: agencies, systems, downstream and upper hubs, authentication, routing;
 - accept: taking a package in and queueing its deliveries;
 - forwarding: the federation queue towards the upper hub;
-- delivery: the receiving and sending sides of a system, retention.
+- delivery: the receiving and sending sides of a system, retention;
+- guard: the clock window, signatures accepted once, the record of refused requests.
 
 Views, the CLI and the forwarder call `from vpdt.hub import services` and `services.accept(...)`.
 """
@@ -49,6 +50,13 @@ from vpdt.hub.services.forwarding import (  # noqa: F401
     package_path,
     wake_forwarder,
 )
+from vpdt.hub.services.guard import (  # noqa: F401
+    check_fresh_and_once,
+    prune_seen,
+    purge_refused,
+    record_refusal,
+    refused,
+)
 from vpdt.hub.services.message_log import (  # noqa: F401
     GENESIS,
     LogCheck,
@@ -80,8 +88,14 @@ from vpdt.hub.services.registry import (  # noqa: F401
     delete_agency,
     generate_secret,
     get_upstream,
+    grant_subtree,
+    grants,
     register_agency,
+    remove_agency,
+    revoke_subtree,
     route,
+    set_time_zone,
     set_upstream,
     subtree_suffix,
+    upstream_codes,
 )

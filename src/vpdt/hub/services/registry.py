@@ -5,13 +5,19 @@ authentication of a caller, routing of a code to its holder, the VXP directory c
 from __future__ import annotations
 
 import logging
+import re
 import secrets
+import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import httpx
+
 from vpdt.hub import credentials
-from vpdt.hub.models import Agency, Delivery, Route, System, Upstream
+from vpdt.hub.models import Agency, Delivery, Grant, LogEntry, Route, System, Upstream
 from vpdt.hub.router import HUB_ALIAS as DB
+from vpdt.hub.services import guard
 from vpdt.hub.services.message_log import write
 from vpdt.vxp import protocol as vxp
 
@@ -48,7 +54,8 @@ def add_agency(code: str, name: str, *, system_id: str, secret: str, parent_code
         agency, created = Agency.objects.using(DB).update_or_create(
             code=code, defaults={"name": name, "parent_code": parent_code, "system": system, "active": True,
                                  "mail": mail})
-        w.log("registered", to_code=code, system_id=system_id, detail=f"agency {'added' if created else 'updated'}")
+        w.log(LogEntry.REGISTERED, to_code=code, system_id=system_id,
+              detail=f"agency {'added' if created else 'updated'} by the operator")
     return agency
 
 
@@ -79,6 +86,25 @@ def get_upstream() -> tuple[str, str, str] | None:
     return upstream.url, upstream.system_id, credentials.decrypt(upstream.secret_encrypted)
 
 
+def set_time_zone(system_id: str, time_zone: str) -> System:
+    """Operator: the zone this system's SDK timestamps are written in ("" = the hub's setting)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if time_zone:
+        try:
+            ZoneInfo(time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise vxp.VxpError(vxp.BAD_REQUEST, f"unknown time zone {time_zone!r}") from None
+    system = System.objects.using(DB).filter(system_id=system_id).first()
+    if system is None:
+        raise vxp.VxpError(vxp.UNKNOWN_SYSTEM, f"systemid {system_id!r}")
+    with write() as w:
+        System.objects.using(DB).filter(pk=system.pk).update(time_zone=time_zone)
+        w.log(LogEntry.REGISTERED, system_id=system_id, detail=f"timestamp time zone {time_zone or 'hub default'}")
+    system.time_zone = time_zone
+    return system
+
+
 def generate_secret() -> str:
     return secrets.token_urlsafe(24)
 
@@ -98,6 +124,9 @@ class Caller:
 
 
 def authenticate(headers) -> Caller:
+    """The caller of a request: signature verified, timestamp within the window, signature
+    not seen before. A refusal after the system is identified carries `system_id` (and
+    `authenticated` once the HMAC verified) so that the view records it."""
     signed = vxp.read_signed_headers(headers)
     system = System.objects.using(DB).filter(system_id=signed.system_id, active=True).first()
     if system is None:
@@ -109,7 +138,14 @@ def authenticate(headers) -> Caller:
         secret = credentials.decrypt(system.secret_encrypted)
         _secret_cache[system.system_id] = (system.secret_encrypted, secret)
     if not signed.verify(secret):
-        raise vxp.VxpError(vxp.BAD_SIGNATURE, f"for systemid {signed.system_id!r}")
+        exc = vxp.VxpError(vxp.BAD_SIGNATURE, f"for systemid {signed.system_id!r}")
+        exc.system_id, exc.authenticated = system.system_id, False
+        raise exc
+    try:
+        guard.check_fresh_and_once(signed, system.system_id, time_zone=system.time_zone)
+    except vxp.VxpError as exc:
+        exc.system_id, exc.authenticated = system.system_id, True
+        raise
     return Caller(system, signed)
 
 
@@ -173,34 +209,155 @@ def code_level(code: str) -> int:
     return sum(1 for part in code.split(".") if part.strip("0"))
 
 
+# --------------------------------------------------------------------------- authority over codes
+# Only the operator registers and removes agency codes (`vpdt hub add-agency`, `remove-agency`).
+# A system registers or removes codes over VXP only strictly below a subtree the operator
+# granted it (`vpdt hub grant-subtree`), never a code held here or listed by the upper hub.
+_CODE = re.compile(r"^[0-9A-Za-z]+(\.[0-9A-Za-z]+)*$")
+
+
+def _below(code: str, suffix: str) -> bool:
+    """`code` strictly inside the subtree `*.suffix` (not its root)."""
+    return code.endswith("." + suffix) and subtree_suffix(code) != suffix
+
+
+def _grant_for(system: System, code: str) -> Grant | None:
+    for grant in system.grants.using(DB).all():
+        if _below(code, grant.suffix):
+            return grant
+    return None
+
+
+def grant_subtree(system_id: str, code: str) -> Grant:
+    """Operator: `system_id` may register and remove the agencies strictly below `code`."""
+    code = code.strip()
+    if not _CODE.match(code):
+        raise vxp.VxpError(vxp.BAD_REQUEST, f"code {code!r} is not a QCVN 102 code")
+    system = System.objects.using(DB).filter(system_id=system_id).first()
+    if system is None:
+        raise vxp.VxpError(vxp.UNKNOWN_SYSTEM, f"systemid {system_id!r}")
+    suffix = subtree_suffix(code)
+    with write() as w:
+        grant, created = Grant.objects.using(DB).get_or_create(system=system, suffix=suffix, defaults={"code": code})
+        if created:
+            w.log(LogEntry.GRANTED, to_code=code, system_id=system_id, detail=f"may register agencies under *.{suffix}")
+    return grant
+
+
+def revoke_subtree(system_id: str, code: str) -> bool:
+    """Operator: withdraw a grant (the agencies registered under it stay; `remove_agency` them)."""
+    suffix = subtree_suffix(code)
+    with write() as w:
+        deleted, _ = Grant.objects.using(DB).filter(system__system_id=system_id, suffix=suffix).delete()
+        if deleted:
+            w.log(LogEntry.REVOKED, to_code=code.strip(), system_id=system_id, detail=f"grant *.{suffix} withdrawn")
+    return bool(deleted)
+
+
+def grants() -> list[Grant]:
+    return list(Grant.objects.using(DB).select_related("system").order_by("system__system_id", "suffix"))
+
+
+def remove_agency(code: str) -> Agency:
+    """Operator: an agency is no longer served here (its row is kept, inactive)."""
+    agency = Agency.objects.using(DB).filter(code=code.strip(), active=True).select_related("system").first()
+    if agency is None:
+        raise vxp.VxpError(vxp.AGENCY_NOT_FOUND, f"{code!r}")
+    with write() as w:
+        Agency.objects.using(DB).filter(pk=agency.pk).update(active=False)
+        w.log(LogEntry.UNREGISTERED, to_code=agency.code,
+              system_id=agency.system.system_id if agency.system else "", detail="removed by the operator")
+    return agency
+
+
+_upstream_codes: dict[str, tuple[float, frozenset[str]]] = {}  # upstream url -> (fetched, codes)
+_upstream_lock = threading.Lock()
+
+
+def upstream_codes() -> frozenset[str] | None:
+    """The codes the upper hub lists (getAgenciesList), cached HUB_UPSTREAM_DIRECTORY_SECONDS
+    per process; None without an upper hub. Unreachable and nothing cached: 601."""
+    from django.conf import settings
+
+    from vpdt.vxp.client import VxpClient, VxpProtocolError, VxpRemoteError
+
+    upstream = get_upstream()
+    if upstream is None:
+        return None
+    url, system_id, secret = upstream
+    ttl = float(getattr(settings, "HUB_UPSTREAM_DIRECTORY_SECONDS", 600))
+    with _upstream_lock:
+        cached = _upstream_codes.get(url)
+        if cached and time.monotonic() - cached[0] < ttl:
+            return cached[1]
+        try:
+            with VxpClient(url, system_id, secret, timeout=15) as client:
+                codes = frozenset(str(a.get("code") or "").strip() for a in client.get_agencies_list())
+        except (httpx.HTTPError, VxpRemoteError, VxpProtocolError) as exc:
+            raise vxp.VxpError(vxp.UPSTREAM_UNREACHABLE, f"upper hub's directory (getAgenciesList): {exc}") from None
+        _upstream_codes[url] = (time.monotonic(), codes)
+        return codes
+
+
 def register_agency(caller: Caller, payload: dict) -> Agency:
-    """registerAgency: a system adds an agency under one it owns (or in its subtree)."""
+    """registerAgency: a system adds an agency strictly below a subtree granted to it."""
     code = str(payload.get("code") or "").strip()
     name = str(payload.get("name") or "").strip()
     parent = str(payload.get("pcode") or "").strip()
     if not code or not name:
         raise vxp.VxpError(vxp.BAD_REQUEST, "code and name are required")
-    existing = Agency.objects.using(DB).filter(code=code).first()
-    if existing is not None and existing.system_id not in (None, caller.system.pk) and existing.active:
-        raise vxp.VxpError(vxp.AGENCY_EXISTS, f"{code!r}")
-    if not (parent and _owns(caller.system, parent)) and not _owns(caller.system, code) and not (
-            existing is None and not parent and not caller.system.agencies.using(DB).exists()):
-        raise vxp.VxpError(vxp.NOT_ALLOWED, f"parent {parent!r} is not an agency of {caller.system_id!r}")
+    if not _CODE.match(code) or len(code) > 100 or (parent and not _CODE.match(parent)):
+        raise vxp.VxpError(vxp.BAD_REQUEST, f"code {code!r} / pcode {parent!r}: letters, digits and dots only")
+    grant = _grant_for(caller.system, code)
+    if grant is None:
+        granted = ", ".join("*." + g.suffix for g in caller.system.grants.using(DB).all()) or "none"
+        raise vxp.VxpError(vxp.NOT_ALLOWED, f"{code!r} is not below a subtree granted to {caller.system_id!r} "
+                                            f"(granted: {granted}); ask the hub's operator")
+    if parent and parent != grant.code and not _below(parent, grant.suffix):
+        raise vxp.VxpError(vxp.NOT_ALLOWED, f"pcode {parent!r} is outside the granted subtree *.{grant.suffix}")
+    existing = Agency.objects.using(DB).filter(code=code, active=True).first()
+    own = existing is not None and existing.system_id == caller.system.pk
+    if not own:
+        _check_free(caller, code)
+        known_upstream = upstream_codes()
+        if known_upstream is not None and code in known_upstream:
+            raise vxp.VxpError(vxp.AGENCY_UPSTREAM, f"{code!r} is listed by the upper hub")
     with write() as w:
+        if not own:
+            _check_free(caller, code)  # again under the write lock: a concurrent registration
         agency, _ = Agency.objects.using(DB).update_or_create(code=code, defaults={
             "name": name[:500], "parent_code": parent, "mail": str(payload.get("mail") or "")[:200],
             "mobile": str(payload.get("mobile") or "")[:50], "fax": str(payload.get("fax") or "")[:50],
             "system": caller.system, "active": True})
-        w.log("registered", to_code=code, system_id=caller.system_id, detail="registerAgency")
+        w.log(LogEntry.REGISTERED, to_code=code, system_id=caller.system_id,
+              detail=f"registerAgency under grant *.{grant.suffix}" + (" (updated)" if own else ""))
     return agency
 
 
+def _check_free(caller: Caller, code: str) -> None:
+    """Refuse (401) a code held here: an active agency of another system, or inside the
+    subtree a downstream hub serves."""
+    holder = Agency.objects.using(DB).filter(code=code, active=True).exclude(system=caller.system).first()
+    if holder is not None:
+        raise vxp.VxpError(vxp.AGENCY_EXISTS, f"{code!r}")
+    for route in Route.objects.using(DB).select_related("system").filter(system__active=True):
+        if route.system_id != caller.system.pk and (code == route.suffix or code.endswith("." + route.suffix)):
+            raise vxp.VxpError(vxp.AGENCY_EXISTS, f"{code!r} is served by the downstream hub {route.system.system_id!r}")
+
+
 def delete_agency(caller: Caller, code: str | None) -> None:
-    agency = Agency.objects.using(DB).filter(code=(code or "").strip(), active=True).first()
+    """deleteAgency: a system removes an agency it registered strictly below a granted subtree."""
+    code = (code or "").strip()
+    agency = Agency.objects.using(DB).filter(code=code, active=True).first()
     if agency is None:
         raise vxp.VxpError(vxp.AGENCY_NOT_FOUND, f"{code!r}")
     if agency.system_id != caller.system.pk:
         raise vxp.VxpError(vxp.NOT_ALLOWED, f"{code!r} belongs to another system")
+    grant = _grant_for(caller.system, code)
+    if grant is None:
+        raise vxp.VxpError(vxp.NOT_ALLOWED, f"{code!r} is not below a subtree granted to {caller.system_id!r}; "
+                                            "only the hub's operator removes it")
     with write() as w:
         Agency.objects.using(DB).filter(pk=agency.pk).update(active=False)
-        w.log("unregistered", to_code=agency.code, system_id=caller.system_id, detail="deleteAgency")
+        w.log(LogEntry.UNREGISTERED, to_code=agency.code, system_id=caller.system_id,
+              detail=f"deleteAgency under grant *.{grant.suffix}")

@@ -21,10 +21,10 @@ from vpdt.workflow.models import Notification
 
 def _pdf_files(document, attachments, versions) -> list[dict]:
     files = [{"name": a.name, "url": reverse("web:attachment", args=[a.pk]), "kind": a.get_kind_display()}
-             for a in attachments if a.name.lower().endswith(".pdf") or a.content_type == "application/pdf"]
+             for a in attachments if a.viewable]
     files += [{"name": _("Dự thảo v%(number)s: %(name)s") % {"number": v.number, "name": v.name},
                "url": reverse("workflow:version", args=[v.pk]), "kind": _("Dự thảo")}
-              for v in reversed(versions) if v.name.lower().endswith(".pdf")]
+              for v in reversed(versions) if v.viewable]
     return files
 
 

@@ -18,7 +18,9 @@ HANDLING_STATES = (State.ASSIGNED, State.IN_PROGRESS)
 
 
 def _has(user, role: str, agency_id: int) -> bool:
-    return user.is_superuser or user.has_role(role, agency_id)
+    # A role held in the document's agency; being a superuser (the platform admin) is none:
+    # the platform admin runs agencies and connections, not an agency's documents.
+    return user.has_role(role, agency_id)
 
 
 def _need(cond: bool, message: str, detail: str = "") -> None:

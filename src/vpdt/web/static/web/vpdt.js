@@ -6,3 +6,8 @@ document.addEventListener("htmx:configRequest", function (event) {
     if (value === "") delete event.detail.parameters[name];
   }
 });
+// A <select data-autosubmit> sends its form when changed (the language switch): no inline handler,
+// the site's Content-Security-Policy allows no inline script.
+for (const select of document.querySelectorAll("select[data-autosubmit]")) {
+  select.addEventListener("change", () => select.form.submit());
+}
