@@ -35,8 +35,9 @@ from vpdt.workflow import services
 from vpdt.workflow.delegation import today
 from vpdt.workflow.models import Assignment, ExtensionRequest
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-DOCX = b"PK\x03\x04docx"
+# Real bytes: files are judged by their bytes (vpdt.core.filetypes), a fake PDF is refused.
+PDF = factories.pdf_bytes()
+DOCX = factories.docx_bytes()
 
 ACTORS = ["anonymous", "clerk", "leader", "deputy", "unit_head", "specialist", "agency_admin", "platform_admin",
           "outsider"]
