@@ -251,6 +251,11 @@ SECURE_HSTS_SECONDS = int(os.environ.get("VPDT_HSTS_SECONDS", "31536000")) if VP
 SECURE_HSTS_INCLUDE_SUBDOMAINS = False  # an agency's other hosts may not all speak HTTPS yet
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("VPDT_PASSWORD_RESET_HOURS", "2")) * 3600
 
+# --- admins: administrators within bounds (vpdt.directory.oversight). Accounts unused (login,
+# session, API token) for VPDT_DORMANT_DAYS are disabled by the job directory.dormant, audited;
+# platform admins are left out (the last way back in). 0 turns the job off.
+VPDT_DORMANT_DAYS = int(os.environ.get("VPDT_DORMANT_DAYS", "90"))
+
 # --- oidc: single sign-on through the province's OpenID Connect provider (vpdt.directory.sso,
 # mozilla-django-oidc). Off unless VPDT_OIDC_ISSUER and VPDT_OIDC_CLIENT_ID are set; then the
 # login page shows the single sign-on button. Endpoints come from the issuer's discovery

@@ -110,6 +110,32 @@ def test_demo_released_documents_verify_valid_and_trusted(demo, capsys):
     assert received.exists() and set(received.values_list("overall", flat=True)) == {"valid"}
 
 
+@pytest.mark.django_db(databases=["default", "hub"])
+@pytest.mark.slow
+def test_demo_agency_admin_cannot_take_over_the_director_alone(demo, client, mailoutbox,
+                                                               django_capture_on_commit_callbacks):
+    """The finding of issue 12: skhcn.quantri set skhcn.lanhdao's password in /admin/ and logged in
+    as the director. Now refused; the platform admin's approval sends the director a reset link."""
+    from vpdt.core.models import AuditEntry
+    from vpdt.directory.models import AdminRequest, User
+
+    quantri, lanhdao = User.objects.get(username="skhcn.quantri"), User.objects.get(username="skhcn.lanhdao")
+    client.force_login(quantri)
+    assert 'data-testid="admin-link"' in client.get("/quan-tri/").content.decode()
+    before = lanhdao.password
+    client.post(f"/admin/directory/user/{lanhdao.pk}/password/",
+                {"password1": "Chiếm quyền giám đốc 1!", "password2": "Chiếm quyền giám đốc 1!", "usable_password": "true"})
+    assert User.objects.get(pk=lanhdao.pk).password == before
+    client.post(f"/quan-tri/can-bo/{lanhdao.pk}/", {"action": "change", "kind": "password_reset",
+                                                    "reason": "Giám đốc quên mật khẩu"})
+    request = AdminRequest.objects.get(target=lanhdao, state=AdminRequest.State.PENDING)
+    client.force_login(User.objects.get(username="admin"))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/quan-tri/yeu-cau/", {"pk": request.pk, "decision": "approve"})
+    assert [m.to for m in mailoutbox] == [[lanhdao.email]] and "/dat-lai-mat-khau/" in mailoutbox[0].body
+    assert AuditEntry.objects.filter(action="admin_request.approve", object_id=str(request.pk)).exists()
+
+
 @pytest.mark.django_db(databases=["default", "hub"], transaction=True)
 @pytest.mark.slow
 @pytest.mark.backends

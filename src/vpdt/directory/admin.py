@@ -1,9 +1,14 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from vpdt.core.models import AuditEntry
+from vpdt.directory import oversight
 from vpdt.directory.admin_scope import AgencyScopedAdmin, PlatformOnlyAdmin
-from vpdt.directory.models import Agency, ExternalIdentity, RoleAssignment, Unit, User
+from vpdt.directory.models import AdminRequest, Agency, ExternalIdentity, RoleAssignment, Unit, User
 from vpdt.directory.roles import Role
 
 
@@ -32,9 +37,22 @@ class RoleInline(admin.TabularInline):
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
         if db_field.name == "role" and not AgencyScopedAdmin.is_platform_admin(request):
-            # An agency admin cannot create platform admins.
-            kwargs["choices"] = [c for c in Role.choices if c[0] != Role.PLATFORM_ADMIN]
+            # An agency admin grants leaders' and admins' roles only through a request the
+            # platform admin approves (vpdt.directory.oversight), never here.
+            kwargs["choices"] = [c for c in Role.choices if c[0] not in oversight.PROTECTED_ROLES]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def _locked(self, request, obj) -> bool:
+        return obj is not None and oversight.needs_four_eyes(request.user, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return not self._locked(request, obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not self._locked(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._locked(request, obj) and super().has_delete_permission(request, obj)
 
 
 @admin.register(User)
@@ -61,6 +79,47 @@ class UserAdmin(AgencyScopedAdmin, BaseUserAdmin):
         for person in done:
             accounts.unlock(request.user, person)
         self.message_user(request, f"Đã mở khóa đăng nhập cho {len(done)} người.")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not self.is_platform_admin(request):
+            fields.append("is_staff")  # an admin is made by granting the role (four eyes)
+            if obj is not None and oversight.needs_four_eyes(request.user, obj):
+                # the e-mail too: changed, it would receive the reset link of "quên mật khẩu"
+                fields += ["is_active", "email", "username"]
+        return fields
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and oversight.needs_four_eyes(request.user, obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for person in queryset:
+            oversight.guard(request.user, person, AdminRequest.Kind.DEACTIVATE)
+        super().delete_queryset(request, queryset)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is not None and request.method == "GET" and oversight.needs_four_eyes(request.user, obj):
+            messages.warning(request, format_html(
+                "{} <a href=\"{}\">{}</a>",
+                _("Cán bộ này là %(why)s: đổi mật khẩu, xác thực hai lớp, vai trò hay khóa tài khoản cần quản trị "
+                  "hệ thống phê duyệt.") % {"why": ", ".join(oversight.protected_reasons(obj))},
+                reverse("web:admin_person", args=[obj.pk]), _("Gửi yêu cầu phê duyệt")))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def user_change_password(self, request, id, form_url=""):
+        """The admin's "change password" form: refused for a protected person (four eyes); the
+        request page sends them a reset link once the platform admin approves."""
+        obj = self.get_object(request, id)
+        if obj is not None:
+            try:
+                oversight.guard(request.user, obj, AdminRequest.Kind.PASSWORD_RESET)
+            except oversight.FourEyesRequired as exc:
+                messages.error(request, exc.message)
+                return redirect("web:admin_person", obj.pk)
+        return super().user_change_password(request, id, form_url)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

@@ -276,3 +276,48 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.ip or '-'}"
+
+
+class AdminRequest(models.Model):
+    """A change an agency admin may not make alone to a protected person (a leader, a signer,
+    an administrator): it waits for the platform admin's approval (four eyes).
+
+    Written only by `vpdt.directory.oversight`.
+    """
+
+    class Kind(models.TextChoices):
+        PASSWORD_RESET = "password_reset", "Đặt lại mật khẩu"
+        SECOND_FACTOR_RESET = "mfa_reset", "Đặt lại xác thực hai lớp"
+        ROLE_CHANGE = "role_change", "Thay đổi vai trò"
+        DEACTIVATE = "deactivate", "Khóa tài khoản"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Chờ phê duyệt"
+        REFUSED = "refused", "Bị từ chối"
+        DONE = "done", "Đã thực hiện"
+
+    kind = models.CharField("loại yêu cầu", max_length=20, choices=Kind.choices)
+    target = models.ForeignKey(User, on_delete=models.CASCADE, related_name="admin_requests_about",
+                               verbose_name="cán bộ được thay đổi")
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                               verbose_name="cơ quan")
+    requested_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="admin_requests_made",
+                                     verbose_name="người đề nghị")
+    reason = models.TextField("lý do")
+    # A role change: {"add": ["leader"], "remove": ["specialist"]} in the target's agency.
+    payload = models.JSONField("nội dung thay đổi", default=dict, blank=True)
+    state = models.CharField("trạng thái", max_length=10, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name="người phê duyệt")
+    decision_note = models.TextField("ghi chú phê duyệt", blank=True)
+    created_at = models.DateTimeField("đề nghị lúc", auto_now_add=True)
+    decided_at = models.DateTimeField("quyết định lúc", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "yêu cầu cần phê duyệt (bốn mắt)"
+        verbose_name_plural = "yêu cầu cần phê duyệt (bốn mắt)"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "-created_at"], name="adminrequest_state")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} – {self.target}"

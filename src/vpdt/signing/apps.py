@@ -14,6 +14,10 @@ class SigningConfig(AppConfig):
         records_seams.register_sealer(AgencySealer())
         _audit_keys_and_policies()
         records_seams.register_registration_gate(SignatureGate())
+        # A person holding an active signing key is protected (vpdt.directory.oversight).
+        from vpdt.directory import oversight
+
+        oversight.register_protection(_holds_active_key)
 
 
 def _audit_keys_and_policies() -> None:
@@ -29,3 +33,13 @@ def _audit_keys_and_policies() -> None:
                 secret=("pkcs12_encrypted", "password_encrypted", "remote_api_key_encrypted", "image"))
     audit.track(SigningPolicy, action="signing_policy", fields=["agency", "require_signatures"])
     audit.track(TrustAnchor, action="trust_anchor", fields=["name", "fingerprint", "subject", "active"])
+
+
+def _holds_active_key(user) -> str | None:
+    from django.utils.translation import gettext as _
+
+    from vpdt.signing.models import SigningKey
+
+    if SigningKey.objects.filter(user=user, active=True).exists():
+        return _("người có khóa ký số đang dùng")
+    return None

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from vpdt.core import audit, blobs
@@ -133,6 +134,28 @@ def store_remote_key(*, user=None, agency=None, url: str, key_id: str, api_key: 
     key = SigningKey(kind=SigningKey.Kind.REMOTE, label=label, remote_url=url, remote_key_id=key_id,
                      remote_api_key_encrypted=_encrypt(api_key.encode()), image=image, **owner)
     return _replace_active(owner, key)
+
+
+def keys_managed_by(actor):
+    """The signing keys an administrator may see: their agency's seal and their people's keys."""
+    qs = SigningKey.objects.select_related("user", "agency").order_by("-active", "-created_at")
+    if actor.is_superuser or actor.is_platform_admin:
+        return qs
+    agencies = actor.admin_agency_ids()
+    return qs.filter(Q(agency_id__in=agencies) | Q(user__agency_id__in=agencies))
+
+
+def deactivate_key(actor, key: SigningKey) -> SigningKey:
+    """The agency admin (or platform admin) takes a key out of use (lost token, person gone)."""
+    if not keys_managed_by(actor).filter(pk=key.pk).exists():
+        raise PermissionDenied("Chỉ quản trị cơ quan sở hữu khóa mới được ngừng dùng khóa này.")
+    if key.active:
+        SigningKey.objects.filter(pk=key.pk).update(active=False)
+        key.active = False
+        audit.record("signing.key_deactivate", key, user=actor, agency_code=_agency_code(key),
+                     detail={"kind": key.kind, "subject": key.subject, "before": {"active": True},
+                             "after": {"active": False}})
+    return key
 
 
 def key_of(*, user=None, agency=None) -> SigningKey | None:

@@ -16,6 +16,8 @@ def navigation(request) -> dict:
         "session_idle_seconds": settings.VPDT_SESSION_IDLE_SECONDS,
         "current_agency": user.agency,
         "current_roles": [Role(r).label for r in sorted(roles)],
+        # The "Quản trị" link: agency admins and the platform admin.
+        "can_administer": user.is_superuser or user.is_platform_admin or bool(user.admin_agency_ids()),
     }
     if apps.is_installed("vpdt.workflow"):
         from vpdt.workflow.notifications import unread_count

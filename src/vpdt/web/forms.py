@@ -612,3 +612,81 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         self.fields["email"].widget.attrs.setdefault("class", "form-control")
         self.fields["email"].error_messages = {"required": _("Nhập thư điện tử của bạn."),
                                                "invalid": _("Thư điện tử không hợp lệ.")}
+
+
+# ======================================================================================
+# Administration (vpdt.web.views.administration): people, four-eyes requests, approval chains
+# ======================================================================================
+
+
+class PersonForm(PageForm):
+    """The agency admin's edit of a person: details, unit and position within the agency."""
+
+    full_name = forms.CharField(label=_("Họ và tên"), max_length=150,
+                                error_messages={"required": _("Nhập họ và tên.")})
+    email = forms.EmailField(label=_("Thư điện tử"), required=False,
+                             error_messages={"invalid": _("Địa chỉ thư điện tử không hợp lệ.")})
+    phone = forms.CharField(label=_("Điện thoại"), max_length=40, required=False)
+    unit = forms.ModelChoiceField(Unit.objects.none(), label=_("Đơn vị"), required=False)
+    position = forms.CharField(label=_("Chức vụ"), max_length=150, required=False)
+    service_fields = {"unit": "unit", "EMAIL_PROTECTED": "email"}
+
+    def __init__(self, *args, agency=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.filter(agency=agency, active=True) if agency else Unit.objects.none()
+
+
+class AdminRequestForm(PageForm):
+    """A change to a person: done at once, or sent for the platform admin's approval (four eyes)."""
+
+    KINDS = [("password_reset", _("Gửi đường dẫn đặt lại mật khẩu")),
+             ("mfa_reset", _("Đặt lại xác thực hai lớp")),
+             ("role_change", _("Thay đổi vai trò")),
+             ("deactivate", _("Khóa tài khoản"))]
+    kind = forms.ChoiceField(label=_("Thay đổi"), choices=KINDS)
+    add_roles = forms.MultipleChoiceField(label=_("Thêm vai trò"), required=False, widget=forms.CheckboxSelectMultiple,
+                                          choices=[c for c in Role.choices if c[0] != Role.PLATFORM_ADMIN])
+    remove_roles = forms.MultipleChoiceField(label=_("Bỏ vai trò"), required=False,
+                                             widget=forms.CheckboxSelectMultiple,
+                                             choices=[c for c in Role.choices if c[0] != Role.PLATFORM_ADMIN])
+    reason = forms.CharField(label=_("Lý do"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    service_fields = {"REASON_REQUIRED": "reason", "ROLES_REQUIRED": "add_roles", "NO_EMAIL": "kind"}
+
+
+class DecisionForm(PageForm):
+    pk = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    decision = forms.ChoiceField(choices=[("approve", _("Phê duyệt")), ("refuse", _("Từ chối"))])
+    note = forms.CharField(label=_("Ghi chú"), required=False, max_length=500)
+
+
+class ApprovalStepForm(PageForm):
+    """One step of an approval chain: who reviews, and whether it is the signer."""
+
+    order = forms.IntegerField(label=_("Thứ tự"), min_value=1, max_value=50,
+                               error_messages={"required": _("Nhập thứ tự bước (1–50).")})
+    label = forms.CharField(label=_("Tên bước"), max_length=150, error_messages={"required": _("Nhập tên bước.")})
+    kind = forms.ChoiceField(label=_("Người duyệt"), choices=[
+        ("unit_head", _("Lãnh đạo đơn vị soạn thảo")), ("role", _("Người có vai trò (bất kỳ)")),
+        ("user", _("Một cán bộ cụ thể"))])
+    role = forms.ChoiceField(label=_("Vai trò"), required=False,
+                             choices=[("", "—"), *[c for c in Role.choices if c[0] != Role.PLATFORM_ADMIN]])
+    user = forms.ModelChoiceField(User.objects.none(), label=_("Cán bộ"), required=False)
+    is_signer = forms.BooleanField(label=_("Người ký (bước cuối)"), required=False)
+    service_fields = {"STEP_ORDER_TAKEN": "order", "STEP_ROLE_REQUIRED": "role", "STEP_USER_REQUIRED": "user"}
+
+    def __init__(self, *args, agency=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = User.objects.filter(agency=agency, is_active=True) if agency else User.objects.none()
+
+
+class UnitForm(PageForm):
+    name = forms.CharField(label=_("Tên đơn vị"), max_length=255, error_messages={"required": _("Nhập tên đơn vị.")})
+    abbreviation = forms.CharField(label=_("Chữ viết tắt"), max_length=20,
+                                   error_messages={"required": _("Nhập chữ viết tắt.")})
+    parent = forms.ModelChoiceField(Unit.objects.none(), label=_("Đơn vị cấp trên"), required=False)
+    active = forms.BooleanField(label=_("Đang hoạt động"), required=False, initial=True)
+    service_fields = {"UNIT_PARENT": "parent", "UNIT_ABBREVIATION": "abbreviation"}
+
+    def __init__(self, *args, agency=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = Unit.objects.filter(agency=agency) if agency else Unit.objects.none()

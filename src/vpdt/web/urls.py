@@ -8,7 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from vpdt.web import forms
-from vpdt.web.views import account, files, mfa, sso
+from vpdt.web.views import account, administration, files, mfa, sso
 
 app_name = "web"
 
@@ -43,4 +43,14 @@ urlpatterns = [
     path("phien/con-lai/", account.session_status, name="session_status"),
     path("phien/giu/", account.session_keepalive, name="session_keepalive"),
     path("tep/<id:pk>/", files.attachment_download, name="attachment"),
+    # Administration (issue 12): the agency admin's and the platform admin's pages.
+    path("quan-tri/", administration.home, name="admin_home"),
+    path("quan-tri/can-bo/", administration.people, name="admin_people"),
+    path("quan-tri/can-bo/<id:pk>/", administration.person, name="admin_person"),
+    path("quan-tri/yeu-cau/", administration.requests_page, name="admin_requests"),
+    path("quan-tri/quy-trinh/", administration.approval_chains, name="admin_chains"),
+    path("quan-tri/an-ninh/", administration.security, name="admin_security"),
+    path("quan-tri/co-quan/", administration.agency_page, name="admin_agency"),
+    path("quan-tri/khoa-ky/", administration.signing_keys, name="admin_keys"),
+    path("quan-tri/truc-lien-thong/", administration.hub_connections, name="admin_hubs"),
 ]

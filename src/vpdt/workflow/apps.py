@@ -16,6 +16,20 @@ class WorkflowConfig(AppConfig):
         # counts at once (other processes see it within holidays.OFFICIAL_TTL_SECONDS).
         post_save.connect(_official_days_changed, sender=OfficialDay, dispatch_uid="vpdt.workflow.official_days")
         post_delete.connect(_official_days_changed, sender=OfficialDay, dispatch_uid="vpdt.workflow.official_days_d")
+        # A person named as the signer of an approval chain is protected (vpdt.directory.oversight).
+        from vpdt.directory import oversight
+
+        oversight.register_protection(_named_signer)
+
+
+def _named_signer(user) -> str | None:
+    from django.utils.translation import gettext as _
+
+    from vpdt.workflow.models import ApprovalStep
+
+    if ApprovalStep.objects.filter(user=user, is_signer=True, chain__active=True).exists():
+        return _("người ký trong quy trình duyệt")
+    return None
 
 
 def _official_days_changed(**kwargs) -> None:
