@@ -130,3 +130,35 @@ def test_an_expired_token_is_refused(people):
     token = ask_token("vanthu", PASSWORD).json()["token"]
     ApiToken.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     assert documents(token).status_code == 401
+
+
+def test_the_second_factor_holds_for_the_api_as_for_the_pages(people, settings):
+    """A person who must have a second factor gets no token by password alone."""
+    from tests.second_factor import code_now, device_of
+
+    settings.VPDT_MFA_REQUIRED_FOR = "admins,signers"
+    admin = people["admin"]
+    admin.set_password(PASSWORD)
+    admin.save()
+    r = ask_token("quantri", PASSWORD)
+    assert r.status_code == 403 and r.json()["code"] == "MFA_NOT_ENROLLED"
+    assert "xác thực hai bước" in r.json()["message"]
+    device = device_of(admin)
+    r = ask_token("quantri", PASSWORD)
+    assert r.status_code == 401 and r.json()["code"] == "OTP_REQUIRED"
+    wrong = f"{(int(code_now(device)) + 1) % 1000000:06d}"
+    r = Client(REMOTE_ADDR=OFFICE).post("/api/auth/token", {"username": "quantri", "password": PASSWORD,
+                                                            "otp": wrong}, content_type="application/json")
+    assert r.status_code == 401 and r.json()["code"] == "OTP_INVALID"
+    assert not ApiToken.objects.filter(user=admin).exists()
+    device.refresh_from_db()
+    device.throttling_failure_count, device.throttling_failure_timestamp = 0, None
+    device.save()
+    r = Client(REMOTE_ADDR=OFFICE).post("/api/auth/token", {"username": "quantri", "password": PASSWORD,
+                                                            "otp": code_now(device)}, content_type="application/json")
+    assert r.status_code == 200 and documents(r.json()["token"]).status_code == 200
+    # A person the policy leaves free and who has no device still uses the password alone.
+    clerk = people["clerk"]
+    clerk.set_password(PASSWORD)
+    clerk.save()
+    assert ask_token("vanthu", PASSWORD).status_code == 200

@@ -9,7 +9,7 @@ from typing import Literal, get_args
 from django.contrib.auth import authenticate
 from django.http import Http404, HttpRequest
 from django.utils import timezone
-from ninja import NinjaAPI, Path, Query, Schema
+from ninja import Field, NinjaAPI, Path, Query, Schema
 from ninja.errors import HttpError, ValidationError
 from ninja.responses import Status
 from ninja.security import HttpBearer
@@ -18,7 +18,7 @@ from vpdt.api.models import ApiToken, hash_token
 from vpdt.core import request_context
 from vpdt.core.converters import MAX_ID
 from vpdt.core.errors import VpdtError, http_error
-from vpdt.directory import accounts
+from vpdt.directory import accounts, mfa
 from vpdt.records.choices import Direction
 from vpdt.records.listing import page_and_count
 from vpdt.records.permissions import get_visible, visible_documents
@@ -113,6 +113,8 @@ def unexpected(request, exc: Exception):
 class TokenIn(Schema):
     username: str
     password: str
+    otp: str | None = Field(None, description="The one-time code of the person's second factor (required "
+                                               "when they have one, or the policy requires one)")
 
 
 class TokenOut(Schema):
@@ -125,7 +127,8 @@ class ErrorOut(Schema):
     detail: str = ""
 
 
-@api.post("/auth/token", response={200: TokenOut, 401: ErrorOut, 429: ErrorOut}, auth=None, tags=["auth"])
+@api.post("/auth/token", response={200: TokenOut, 401: ErrorOut, 403: ErrorOut, 429: ErrorOut}, auth=None,
+          tags=["auth"])
 def issue_token(request, body: TokenIn):
     """Exchange a username and password for a bearer token (valid 12 hours).
 
@@ -143,6 +146,17 @@ def issue_token(request, body: TokenIn):
     if user is None or not user.is_active:
         return Status(401, {"code": "INVALID_CREDENTIALS", "message": "Tên đăng nhập hoặc mật khẩu không đúng.",
                      "detail": "authentication failed"})
+    # The second factor holds for the API as for the pages: a person who has one (or must have
+    # one) gets a token only with a valid one-time code.
+    if mfa.has_device(user):
+        try:
+            mfa.check_code(user, body.otp, purpose="api")
+        except VpdtError as exc:
+            return Status(401, {"code": exc.code, "message": exc.message, "detail": "second factor"})
+    elif mfa.required_for(user):
+        return Status(403, {"code": "MFA_NOT_ENROLLED", "detail": "second factor required by policy",
+                            "message": "Tài khoản này phải xác thực hai bước: hãy đăng ký trên trang web "
+                                       "(Xác thực hai bước) rồi lấy khóa API kèm mã xác thực."})
     accounts.token_login(request, user)  # the login history; the account's failures forgotten
     return Status(200, {"token": ApiToken.issue(user)})
 
