@@ -132,3 +132,23 @@ def test_the_admin_site_wants_a_verified_second_factor_from_staff(client, world,
     client.logout()
     login = client.get("/admin/login/")
     assert 'name="otp_token"' in login.content.decode()
+
+
+def test_a_person_makes_new_recovery_codes_with_a_code_from_the_app_and_the_old_ones_stop(client, world, policy):
+    client.force_login(world.leader)
+    old = _enrol(client)
+    assert reverse("web:mfa_recovery") in client.get(reverse("web:account")).content.decode()
+    device = TOTPDevice.objects.get(user=world.leader, confirmed=True)
+    refused = client.post(reverse("web:mfa_recovery"), {"code": old[1]})  # a recovery code renews nothing
+    assert refused.status_code == 200 and "Mã xác thực không đúng" in refused.content.decode()
+    assert mfa.recovery_left(world.leader) == 10
+    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1, throttling_failure_count=0,
+                                                  throttling_failure_timestamp=None)
+    page = client.post(reverse("web:mfa_recovery"), {"code": code_of(device)})
+    new = re.findall(r"<li>([a-z0-9]{5}-[a-z0-9]{5})</li>", page.content.decode())
+    assert len(new) == 10 and not set(new) & set(old)
+    assert AuditEntry.objects.filter(action="mfa.recovery_renewed", actor=world.leader).exists()
+    client.logout()
+    client.force_login(world.leader)
+    assert client.post(reverse("web:mfa_verify"), {"code": old[2]}).status_code == 200  # old: refused
+    assert client.post(reverse("web:mfa_verify"), {"code": new[0]}).status_code == 302

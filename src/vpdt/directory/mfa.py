@@ -150,6 +150,15 @@ def issue_recovery_codes(user) -> list[str]:
     return codes
 
 
+def renew_recovery_codes(user, code: str | None) -> list[str]:
+    """Ten new recovery codes for a person who proves their app now (the old codes stop working)."""
+    check_code(user, code, purpose="recovery")
+    with transaction.atomic():
+        codes = issue_recovery_codes(user)
+        audit.record("mfa.recovery_renewed", user, user=user, detail={"codes": len(codes)})
+    return codes
+
+
 def enrol_with_secret(user, key_hex: str) -> TOTPDevice:
     """A confirmed TOTP device with a given key (the demo's known secrets); no recovery codes."""
     with transaction.atomic():
@@ -193,7 +202,7 @@ def check_code(user, code: str | None, *, purpose: str = "login", target=None):
     audited (against `target` when given: the document a signing was refused on).
     """
     token = _clean(code)
-    if purpose == "signing":
+    if purpose in ("signing", "recovery"):  # the app's code only: a recovery code renews nothing
         devices = list(TOTPDevice.objects.devices_for_user(user, confirmed=True).order_by("-id"))
         if not devices:
             raise InvalidInput("Bạn chưa đăng ký xác thực hai bước nên chưa ký số bằng mã xác thực được. "

@@ -21,6 +21,7 @@ urlpatterns = [
     # The second factor: the code after the password, and enrolment (vpdt.directory.mfa).
     path("xac-thuc-hai-buoc/", mfa.verify, name="mfa_verify"),
     path("xac-thuc-hai-buoc/dang-ky/", mfa.enrol, name="mfa_enrol"),
+    path("xac-thuc-hai-buoc/ma-khoi-phuc/", mfa.recovery_renew, name="mfa_recovery"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("tai-khoan/", account.account, name="account"),
     path("tai-khoan/can-bo/", account.people_logins, name="people_logins"),

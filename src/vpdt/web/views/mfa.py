@@ -79,3 +79,21 @@ def verify(request):
             return _go_on(request)
     return render(request, "web/mfa/verify.html", {"form": form, "next": _next(request),
                                                    "recovery_left": mfa.recovery_left(user)})
+
+
+@never_cache
+@login_required
+def recovery_renew(request):
+    """New recovery codes (the old ones stop working), after a code from the app."""
+    user = request.user
+    if not mfa.has_device(user):
+        return redirect("web:mfa_enrol")
+    form = forms.OtpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = mfa.renew_recovery_codes(user, form.cleaned_data["code"])
+        except InvalidInput as exc:
+            form.add_error("code", exc.message)
+        else:
+            return render(request, "web/mfa/recovery.html", {"codes": codes, "next": ""})
+    return render(request, "web/mfa/recovery_renew.html", {"form": form, "recovery_left": mfa.recovery_left(user)})
