@@ -200,3 +200,39 @@ def test_the_agency_admin_adds_and_renames_units_of_their_agency_only(client, pr
                        ).status_code == 404
     page = client.get("/quan-tri/co-quan/").content.decode()
     assert province["skhcn"].name in page and province["stc"].name not in page
+
+
+def test_the_agency_admin_adds_a_person_who_sets_their_own_password_and_a_leader_role_waits_for_approval(
+        client, province, mailoutbox, django_capture_on_commit_callbacks):
+    quantri, skhcn = province["quantri"], province["skhcn"]
+    client.force_login(quantri)
+    page = client.get("/quan-tri/can-bo/them/")
+    assert page.status_code == 200 and "Thêm cán bộ" in page.content.decode()
+    assert province["stc"].name not in page.content.decode()  # only their own agency is offered
+    form = {"username": "skhcn.moi", "full_name": "Trần Văn Mới", "email": "moi@skhcn.example",
+            "agency": skhcn.pk, "position": "Phó Giám đốc", "roles": [Role.SPECIALIST, Role.LEADER],
+            "reason": "Bổ nhiệm theo quyết định 12/QĐ-SKHCN"}
+    taken = client.post("/quan-tri/can-bo/them/", {**form, "username": "skhcn.lanhdao"})
+    assert "Tên đăng nhập đã có người dùng." in taken.content.decode()
+    other = client.post("/quan-tri/can-bo/them/", {**form, "agency": province["stc"].pk})
+    assert other.status_code == 200 and not User.objects.filter(username="skhcn.moi").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post("/quan-tri/can-bo/them/", form)
+    assert done.status_code == 302
+    person = User.objects.get(username="skhcn.moi")
+    assert person.agency == skhcn and not person.has_usable_password()
+    assert person.role_set(skhcn.pk) == {Role.SPECIALIST}  # the leader role waits for the platform admin
+    held = AdminRequest.objects.get(target=person, state=AdminRequest.State.PENDING)
+    assert held.payload["add"] == [Role.LEADER]
+    assert AuditEntry.objects.filter(action="account.create", object_id=str(person.pk), actor=quantri).exists()
+    welcome = [m for m in mailoutbox if m.subject == "[vpdt] Tài khoản mới"]
+    assert len(welcome) == 1 and welcome[0].to == ["moi@skhcn.example"]
+    link = re.search(r"https?://\S+/dat-lai-mat-khau/\S+/", welcome[0].body).group(0)
+    client.logout()
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    set_page = client.get("/" + path, follow=True)
+    new_password = "Bốn từ ghép thành mật khẩu dài"
+    client.post(set_page.redirect_chain[-1][0] if set_page.redirect_chain else "/" + path,
+                {"new_password1": new_password, "new_password2": new_password})
+    person.refresh_from_db()
+    assert person.check_password(new_password)

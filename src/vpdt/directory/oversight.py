@@ -198,15 +198,57 @@ def _check(actor, person, kind, via_request, **kw) -> None:
         guard(actor, person, kind, **kw)
 
 
+def _password_link(person: User) -> str:
+    uid = urlsafe_base64_encode(force_bytes(person.pk))
+    token = default_token_generator.make_token(person)
+    return settings.VPDT_SITE_URL.rstrip("/") + reverse("web:password_reset_confirm", args=[uid, token])
+
+
+def add_person(actor, agency: Agency, *, username: str, full_name: str, email: str, unit=None, position: str = "",
+               phone: str = "", roles=(), reason: str = "") -> tuple[User, AdminRequest | None]:
+    """An admin adds a person to an agency they administer. Nobody picks the password: the person
+    is e-mailed a one-time link to set it. Roles an agency admin may not grant alone (leader,
+    admin) are not given: they go to the platform admin as a four-eyes request."""
+    if not (is_platform_admin(actor) or agency.pk in actor.admin_agency_ids()):
+        raise PermissionDenied(_("Chỉ quản trị của cơ quan này mới được thêm cán bộ."))
+    username = username.strip()
+    if User.objects.filter(username__iexact=username).exists():
+        raise InvalidInput(_("Tên đăng nhập đã có người dùng."), code="username")
+    if unit is not None and unit.agency_id != agency.pk:
+        raise InvalidInput(_("Đơn vị không thuộc cơ quan của cán bộ."), code="unit")
+    if not email:
+        raise InvalidInput(_("Cần thư điện tử: cán bộ nhận đường dẫn đặt mật khẩu qua thư."), code="email")
+    roles = [r for r in dict.fromkeys(roles) if r in Role.values and r != Role.PLATFORM_ADMIN]
+    with transaction.atomic():
+        person = User(username=username, full_name=full_name, email=email, phone=phone, agency=agency, unit=unit,
+                      position=position)
+        person.set_unusable_password()
+        person.save()
+        audit.record("account.create", person, user=actor, agency_code=agency.code,
+                     detail={"after": {"username": username, "full_name": full_name, "email": email,
+                                       "unit": getattr(unit, "name", ""), "position": position}})
+        alone = [r for r in roles if not needs_four_eyes(actor, person, grant_roles=[r])]
+        held = [r for r in roles if r not in alone]
+        if alone:
+            change_roles(actor, person, add=alone, agency=agency)
+        found = None
+        if held:
+            found = request_change(actor, person, AdminRequest.Kind.ROLE_CHANGE, add_roles=held,
+                                   reason=reason.strip() or _("Cán bộ mới: cấp vai trò cần phê duyệt."))
+    body = _("Xin chào %(name)s,\n\nTài khoản %(username)s của bạn trên văn phòng điện tử đã được tạo.\n"
+             "Để đặt mật khẩu, mở đường dẫn sau (chỉ dùng được một lần):\n\n%(link)s\n") % {
+        "name": person.get_full_name(), "username": username, "link": _password_link(person)}
+    transaction.on_commit(lambda: _mail(person, _("[vpdt] Tài khoản mới"), body))
+    return person, found
+
+
 def send_reset_link(actor, person: User, *, via_request: AdminRequest | None = None) -> None:
     """Send the person a one-time link to set a new password themselves (nobody else picks it)."""
     _check(actor, person, AdminRequest.Kind.PASSWORD_RESET, via_request)
     if not person.email:
         raise InvalidInput(_("Cán bộ chưa có địa chỉ thư điện tử để nhận đường dẫn đặt lại mật khẩu."),
                            code="NO_EMAIL")
-    uid = urlsafe_base64_encode(force_bytes(person.pk))
-    token = default_token_generator.make_token(person)
-    link = settings.VPDT_SITE_URL.rstrip("/") + reverse("web:password_reset_confirm", args=[uid, token])
+    link = _password_link(person)
     body = _("Xin chào %(name)s,\n\nQuản trị đã yêu cầu đặt lại mật khẩu tài khoản %(username)s của bạn%(approved)s.\n"
              "Để đặt mật khẩu mới, mở đường dẫn sau (chỉ dùng được một lần):\n\n%(link)s\n\n"
              "Nếu bạn không biết việc này, hãy báo ngay cho quản trị hệ thống.") % {

@@ -636,6 +636,34 @@ class PersonForm(PageForm):
         self.fields["unit"].queryset = Unit.objects.filter(agency=agency, active=True) if agency else Unit.objects.none()
 
 
+class NewPersonForm(PersonForm):
+    """The admin adds a person: they set their password themselves from the e-mailed link."""
+
+    username = forms.RegexField(label=_("Tên đăng nhập"), max_length=150, regex=r"^[A-Za-z0-9._-]+$",
+                                error_messages={"required": _("Nhập tên đăng nhập."),
+                                                "invalid": _("Tên đăng nhập chỉ gồm chữ không dấu, số, dấu chấm, "
+                                                             "gạch ngang và gạch dưới.")})
+    agency = forms.ModelChoiceField(Agency.objects.none(), label=_("Cơ quan"),
+                                    error_messages={"required": _("Chọn cơ quan.")})
+    roles = forms.MultipleChoiceField(label=_("Vai trò"), required=False, widget=forms.CheckboxSelectMultiple,
+                                      choices=[c for c in Role.choices if c[0] != Role.PLATFORM_ADMIN])
+    reason = forms.CharField(label=_("Lý do (khi vai trò cần phê duyệt)"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+    field_order = ["username", "full_name", "email", "phone", "agency", "unit", "position", "roles", "reason"]
+    service_fields = {**PersonForm.service_fields, "username": "username", "email": "email",
+                      "REASON_REQUIRED": "reason"}
+
+    def __init__(self, *args, agencies=None, **kwargs):
+        agencies = agencies if agencies is not None else Agency.objects.none()
+        super().__init__(*args, agency=None, **kwargs)
+        self.fields["email"].required = True
+        self.fields["email"].error_messages["required"] = _("Nhập thư điện tử: cán bộ nhận đường dẫn đặt mật khẩu.")
+        self.fields["agency"].queryset = agencies
+        self.fields["unit"].queryset = Unit.objects.filter(agency__in=agencies, active=True).select_related("agency")
+        if agencies.count() == 1:
+            self.fields["agency"].initial = agencies.first().pk
+
+
 class AdminRequestForm(PageForm):
     """A change to a person: done at once, or sent for the platform admin's approval (four eyes)."""
 

@@ -47,6 +47,7 @@ urlpatterns = [
     # Administration (issue 12): the agency admin's and the platform admin's pages.
     path("quan-tri/", administration.home, name="admin_home"),
     path("quan-tri/can-bo/", administration.people, name="admin_people"),
+    path("quan-tri/can-bo/them/", administration.add_person, name="admin_person_new"),
     path("quan-tri/can-bo/<id:pk>/", administration.person, name="admin_person"),
     path("quan-tri/yeu-cau/", administration.requests_page, name="admin_requests"),
     path("quan-tri/quy-trinh/", administration.approval_chains, name="admin_chains"),

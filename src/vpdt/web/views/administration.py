@@ -82,6 +82,33 @@ def people(request):
 
 
 @_admin_only
+def add_person(request):
+    """Add a person to an agency the admin administers; the person sets their password from the
+    e-mailed link; a leader or admin role becomes a request to the platform admin."""
+    actor = request.user
+    agencies = (Agency.objects.all() if oversight.is_platform_admin(actor)
+                else Agency.objects.filter(pk__in=actor.admin_agency_ids())).order_by("code")
+    form = forms.NewPersonForm(request.POST or None, agencies=agencies)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            person, held = oversight.add_person(
+                actor, data["agency"], username=data["username"], full_name=data["full_name"], email=data["email"],
+                unit=data["unit"], position=data["position"], phone=data["phone"], roles=data["roles"],
+                reason=data["reason"])
+        except VpdtError as exc:
+            if not form.service_error(exc):
+                messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Đã thêm cán bộ %(name)s; đường dẫn đặt mật khẩu đã gửi tới %(email)s.")
+                             % {"name": person.get_full_name(), "email": person.email})
+            if held is not None:
+                messages.info(request, _("Vai trò cần phê duyệt đã được gửi cho quản trị hệ thống."))
+            return redirect("web:admin_person", person.pk)
+    return render(request, "web/admin/person_new.html", {"form": form})
+
+
+@_admin_only
 def person(request, pk: int):
     """Edit a person's details and position; ask for (or make) a password reset, a second-factor
     reset, a role change or a deactivation. A protected person's change becomes a request."""
