@@ -236,3 +236,27 @@ def test_the_agency_admin_adds_a_person_who_sets_their_own_password_and_a_leader
                 {"new_password1": new_password, "new_password2": new_password})
     person.refresh_from_db()
     assert person.check_password(new_password)
+
+
+def test_the_platform_admin_moves_a_person_who_keeps_their_history_and_loses_the_old_rights(client, province):
+    from tests import factories as f
+
+    chuyenvien, stc, root = province["chuyenvien"], province["stc"], province["root"]
+    unit = f.unit(stc, "NS", "Phòng Ngân sách")
+    client.force_login(province["quantri"])
+    assert 'data-testid="move-form"' not in client.get(f"/quan-tri/can-bo/{chuyenvien.pk}/").content.decode()
+    client.force_login(root)
+    wrong_unit = f.unit(province["skhcn"], "VP2", "Văn phòng 2")
+    refused = client.post(f"/quan-tri/can-bo/{chuyenvien.pk}/", {"action": "move", "agency": stc.pk,
+                                                               "unit": wrong_unit.pk})
+    assert "Đơn vị không thuộc cơ quan mới." in refused.content.decode()
+    done = client.post(f"/quan-tri/can-bo/{chuyenvien.pk}/", {"action": "move", "agency": stc.pk,
+                                                            "unit": unit.pk, "position": "Chuyên viên"})
+    assert done.status_code == 302
+    chuyenvien.refresh_from_db()
+    chuyenvien._role_cache = None
+    assert chuyenvien.agency == stc and chuyenvien.role_set(province["skhcn"].pk) == set()
+    moved = AuditEntry.objects.get(action="account.move", object_id=str(chuyenvien.pk))
+    assert moved.detail["before"]["roles"] == [Role.SPECIALIST] and moved.actor == root
+    # Their history stays: the page of the person still lists what was done before the move.
+    assert "account.move" in client.get(f"/quan-tri/can-bo/{chuyenvien.pk}/").content.decode()

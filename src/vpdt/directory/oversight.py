@@ -359,6 +359,10 @@ def move_to_agency(actor, person: User, agency: Agency, *, unit=None, position: 
     position go (their roles in the old agency are removed), the new agency's admin grants new ones."""
     if not is_platform_admin(actor):
         raise PermissionDenied(_("Chỉ quản trị hệ thống mới được chuyển cán bộ sang cơ quan khác."))
+    if unit is not None and unit.agency_id != agency.pk:
+        raise InvalidInput(_("Đơn vị không thuộc cơ quan mới."), code="unit")
+    if agency.pk == person.agency_id:
+        raise InvalidInput(_("Cán bộ đã thuộc cơ quan này."), code="agency")
     with transaction.atomic():
         old = person.agency
         old_roles = sorted(person.role_set(old.pk)) if old else []

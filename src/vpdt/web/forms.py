@@ -664,6 +664,17 @@ class NewPersonForm(PersonForm):
             self.fields["agency"].initial = agencies.first().pk
 
 
+class MoveAgencyForm(PageForm):
+    """The platform admin moves a person to another agency: history stays, old rights go."""
+
+    agency = forms.ModelChoiceField(Agency.objects.filter(active=True).order_by("code"), label=_("Cơ quan mới"),
+                                    error_messages={"required": _("Chọn cơ quan.")})
+    unit = forms.ModelChoiceField(Unit.objects.filter(active=True).select_related("agency"), label=_("Đơn vị"),
+                                  required=False)
+    position = forms.CharField(label=_("Chức vụ"), max_length=150, required=False)
+    service_fields = {"unit": "unit", "agency": "agency"}
+
+
 class AdminRequestForm(PageForm):
     """A change to a person: done at once, or sent for the platform admin's approval (four eyes)."""
 

@@ -117,8 +117,23 @@ def person(request, pk: int):
     form = forms.PersonForm(initial={"full_name": target.full_name, "email": target.email, "phone": target.phone,
                                      "unit": target.unit_id, "position": target.position}, agency=target.agency)
     change = forms.AdminRequestForm()
+    move = forms.MoveAgencyForm() if oversight.is_platform_admin(actor) else None
     if request.method == "POST":
-        if request.POST.get("action") == "update":
+        if request.POST.get("action") == "move" and move is not None:
+            move = forms.MoveAgencyForm(request.POST)
+            if move.is_valid():
+                data = move.cleaned_data
+                try:
+                    oversight.move_to_agency(actor, target, data["agency"], unit=data["unit"],
+                                             position=data["position"])
+                except VpdtError as exc:
+                    if not move.service_error(exc):
+                        messages.error(request, exc.message)
+                else:
+                    messages.success(request, _("Đã chuyển cán bộ sang %(agency)s; quản trị cơ quan mới cấp vai trò.")
+                                     % {"agency": data["agency"].name})
+                    return redirect("web:admin_person", target.pk)
+        elif request.POST.get("action") == "update":
             form = forms.PersonForm(request.POST, agency=target.agency)
             if form.is_valid():
                 data = form.cleaned_data
@@ -139,7 +154,7 @@ def person(request, pk: int):
                     return redirect("web:admin_person", target.pk)
     agency_id = target.agency_id
     return render(request, "web/admin/person.html", {
-        "target": target, "form": form, "change": change, "reasons": oversight.protected_reasons(target),
+        "target": target, "form": form, "change": change, "move": move, "reasons": oversight.protected_reasons(target),
         "four_eyes": oversight.needs_four_eyes(actor, target),
         "roles": [Role(r).label for r in sorted(target.role_set(agency_id))] if agency_id else [],
         "requests": AdminRequest.objects.filter(target=target).select_related("requested_by", "decided_by")[:20],
