@@ -169,3 +169,33 @@ def test_the_admin_works_under_the_csp(world, client):
         assert "script-src 'self'" in r["Content-Security-Policy"]
         page = r.content.decode()
         assert "<script>" not in page and " onclick=" not in page
+
+
+def test_files_stored_before_the_check_get_their_type_decided_by_the_recheck_command(world, login, blob_dir):
+    """An upgrade: files stored before files were judged at upload are served as downloads until
+    `recheck_file_types` decides their type; an HTML file among them is flagged, never inline."""
+    from django.core.management import call_command
+
+    from vpdt.core import blobs
+    from vpdt.core.models import AuditEntry
+
+    c = login(world.clerk)
+    assert _receive(c, _pdf(), "ban-quet.pdf", "application/pdf").status_code == 302
+    pdf = Attachment.objects.get()
+    html_blob = blobs.store_stream(io.BytesIO(b"<html><script>alert(1)</script></html>"))
+    html = Attachment.objects.create(document=pdf.document, blob=html_blob, name="cu.pdf", content_type="text/html")
+    Attachment.objects.filter(pk=pdf.pk).update(file_kind="", content_type="application/pdf")  # as before the check
+    assert c.get(f"/tep/{pdf.pk}/")["Content-Disposition"].startswith("attachment")  # not yet decided: download
+    out = io.StringIO()
+    call_command("recheck_file_types", stdout=out)
+    assert "Đã xác định loại 2 tệp; 1 tệp bị gắn cờ" in out.getvalue()
+    pdf.refresh_from_db()
+    html.refresh_from_db()
+    assert (pdf.file_kind, pdf.flag) == ("pdf", "")
+    assert (html.content_type, html.flag) == ("application/octet-stream", "refused_type")
+    assert c.get(f"/tep/{pdf.pk}/")["Content-Disposition"].startswith("inline")
+    r = c.get(f"/tep/{html.pk}/")
+    assert r["Content-Type"] == "application/octet-stream" and r["Content-Disposition"].startswith("attachment")
+    assert AuditEntry.objects.filter(action="document.file_type_checked").count() == 2
+    call_command("recheck_file_types", stdout=io.StringIO())  # again: nothing left to do
+    assert AuditEntry.objects.filter(action="document.file_type_checked").count() == 2

@@ -19,10 +19,12 @@ from dataclasses import dataclass
 INTERCONNECTION = "interconnection"
 IMPORT = "import"
 SCHEDULE = "schedule"
+MAINTENANCE = "maintenance"
 KIND_NAMES = {
     INTERCONNECTION: "Hệ thống liên thông",
     IMPORT: "Nhập dữ liệu",
     SCHEDULE: "Tác vụ định kỳ",
+    MAINTENANCE: "Bảo trì hệ thống",
 }
 
 

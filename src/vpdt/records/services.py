@@ -25,7 +25,7 @@ from vpdt.core.errors import InvalidInput, InvalidState, PermissionDenied, VpdtE
 from vpdt.core.models import Blob
 from vpdt.directory.models import Agency
 from vpdt.directory.roles import Role
-from vpdt.records import numbering, seams, signals
+from vpdt.records import actors, numbering, seams, signals
 from vpdt.records.actors import is_system
 from vpdt.records.choices import AccessReason, DeliveryState, Direction, Source, State
 from vpdt.records.models import (
@@ -253,6 +253,35 @@ def decide_type(path: str, agency: Agency, *, untrusted: bool = False) -> tuple[
                 "chấp nhận. Hãy in lại ra PDF không có mã chạy.", code="PDF_ACTIVE_CONTENT", detail=found.detail)
         return found, ACTIVE_CONTENT
     return found, ""
+
+
+def recheck_stored_types(*, limit: int | None = None) -> dict[str, int]:
+    """Decide the type, by its bytes, of every stored file that has none (files stored before
+    files were judged at upload). Nothing is refused now, since the documents exist: a file that
+    is not an accepted type is kept as application/octet-stream, download only, and flagged; a
+    PDF with active content is flagged. Each file changed is audited by the maintenance actor."""
+    counts = {"checked": 0, "flagged": 0}
+    for model in (Attachment, DraftVersion):
+        rows = model.objects.filter(file_kind="").select_related("document__agency", "blob").order_by("pk")
+        for row in rows.iterator(chunk_size=200):
+            if limit is not None and counts["checked"] >= limit:
+                return counts
+            agency = row.document.agency
+            with filetypes.local_copy(row.blob) as path:
+                decided, flag = decide_type(path, agency, untrusted=True)
+            if decided.active_content:
+                flag = ACTIVE_CONTENT
+            before = {"content_type": row.content_type, "file_kind": row.file_kind, "flag": row.flag}
+            row.content_type, row.file_kind, row.flag = decided.content_type, decided.kind, flag
+            with transaction.atomic():
+                row.save(update_fields=["content_type", "file_kind", "flag"])
+                audit.record("document.file_type_checked", row.document, user=actors.system_actor(
+                    agency, actors.MAINTENANCE), agency_code=agency.code, detail={
+                    "file": row.name, "before": before,
+                    "after": {"content_type": decided.content_type, "file_kind": decided.kind, "flag": flag}})
+            counts["checked"] += 1
+            counts["flagged"] += bool(flag)
+    return counts
 
 
 def _refused_upload(stream) -> None:
