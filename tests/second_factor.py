@@ -27,3 +27,24 @@ def one_time_code(user) -> str:
     TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1, throttling_failure_count=0,
                                                   throttling_failure_timestamp=None)
     return code_now(device)
+
+
+def verified_login(client, user) -> None:
+    """Log `user` in on the test client as a person would: password (forced), then the code of
+    their app when they have one, so the second-factor middleware lets the session through."""
+    from vpdt.directory import mfa
+
+    client.force_login(user)
+    if mfa.has_device(user):
+        response = client.post("/xac-thuc-hai-buoc/", {"code": one_time_code(user)})
+        assert response.status_code == 302, response.content.decode()[:500]
+
+
+def token_body(user, password: str) -> dict:
+    """The body of POST /api/auth/token for `user`: with their app's code when they have one."""
+    from vpdt.directory import mfa
+
+    body = {"username": user.get_username(), "password": password}
+    if mfa.has_device(user):
+        body["otp"] = one_time_code(user)
+    return body

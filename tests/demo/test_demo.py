@@ -75,7 +75,11 @@ def test_demo_accounts_json_and_each_logs_in_seeing_only_its_agency(demo, client
     assert set(Role.values) <= roles
     for account in accounts:
         assert set(account) == {"username", "password", "role", "agency_code", "agency_name"}
-        response = client.post("/api/auth/token", {"username": account["username"], "password": account["password"]},
+        from tests.second_factor import token_body
+        from vpdt.directory.models import User
+
+        person = User.objects.get(username=account["username"])
+        response = client.post("/api/auth/token", token_body(person, account["password"]),
                                content_type="application/json")
         assert response.status_code == 200, account
         tok = response.json()["token"]
@@ -120,7 +124,9 @@ def test_demo_agency_admin_cannot_take_over_the_director_alone(demo, client, mai
     from vpdt.directory.models import AdminRequest, User
 
     quantri, lanhdao = User.objects.get(username="skhcn.quantri"), User.objects.get(username="skhcn.lanhdao")
-    client.force_login(quantri)
+    from tests.second_factor import verified_login
+
+    verified_login(client, quantri)  # the demo's admins have the demo's second factor
     assert 'data-testid="admin-link"' in client.get("/quan-tri/").content.decode()
     before = lanhdao.password
     client.post(f"/admin/directory/user/{lanhdao.pk}/password/",
@@ -129,7 +135,7 @@ def test_demo_agency_admin_cannot_take_over_the_director_alone(demo, client, mai
     client.post(f"/quan-tri/can-bo/{lanhdao.pk}/", {"action": "change", "kind": "password_reset",
                                                     "reason": "Giám đốc quên mật khẩu"})
     request = AdminRequest.objects.get(target=lanhdao, state=AdminRequest.State.PENDING)
-    client.force_login(User.objects.get(username="admin"))
+    verified_login(client, User.objects.get(username="admin"))
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/quan-tri/yeu-cau/", {"pk": request.pk, "decision": "approve"})
     assert [m.to for m in mailoutbox] == [[lanhdao.email]] and "/dat-lai-mat-khau/" in mailoutbox[0].body
