@@ -46,6 +46,8 @@ def test_exactly_the_affected_rows_fail(tmp_path):
     env = {**os.environ, "VPDT_AUTHZ_TABLE": str(table), "VPDT_AUTHZ_MUTATION": "leaders_release",
            "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT), os.environ.get("PYTHONPATH", "")])}
     env.pop("VPDT_AUTHZ_RECORD", None)
+    # The inner run uses SQLite: on PostgreSQL it would make the same test database this run holds.
+    env.pop("VPDT_TEST_DATABASE_URL", None)
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "tests.authz.mutations",
          "--tb=no", "-rf", "tests/authz/test_matrix.py", "-k", "release or issue_number"],
