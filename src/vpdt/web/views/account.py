@@ -9,7 +9,7 @@ import math
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseForbidden, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -19,6 +19,7 @@ from vpdt.directory import accounts
 from vpdt.directory.models import UserSession
 from vpdt.web import forms
 from vpdt.web.middleware import mark_active, remaining_seconds
+from vpdt.web.views.errors import forbidden
 
 
 def lockout_response(request, original_response=None, credentials=None):
@@ -90,7 +91,7 @@ def people_logins(request):
     """For an agency admin: their people's locked accounts (with unlock) and recent logins."""
     user = request.user
     if not _agency_admin(user):
-        return HttpResponseForbidden(_("Trang này dành cho quản trị cơ quan."))
+        return forbidden(request, _("Trang này dành cho quản trị cơ quan."))
     people = accounts.managed_people(user)
     if request.method == "POST":
         pick = forms.PickForm(request.POST)

@@ -15,7 +15,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseForbidden
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from vpdt.directory.models import AdminRequest, Agency, User
 from vpdt.directory.roles import Role
 from vpdt.web import forms
 from vpdt.web.views.common import posted
+from vpdt.web.views.errors import forbidden
 from vpdt.workflow.models import ApprovalChain, ApprovalStep
 from vpdt.workflow.services import chains
 
@@ -36,7 +37,7 @@ PRIVILEGE_ACTIONS = ("account.", "admin_request.", "auth.unlock", "chain.")
 def _admin_only(view):
     def wrapped(request, *args, **kwargs):
         if not accounts.is_agency_admin(request.user):
-            return HttpResponseForbidden(_("Trang này dành cho quản trị cơ quan."))
+            return forbidden(request, _("Trang này dành cho quản trị cơ quan."))
         return view(request, *args, **kwargs)
 
     wrapped.__name__ = view.__name__
@@ -47,7 +48,7 @@ def _admin_only(view):
 def _platform_only(view):
     def wrapped(request, *args, **kwargs):
         if not oversight.is_platform_admin(request.user):
-            return HttpResponseForbidden(_("Trang này dành cho quản trị hệ thống."))
+            return forbidden(request, _("Trang này dành cho quản trị hệ thống."))
         return view(request, *args, **kwargs)
 
     wrapped.__name__ = view.__name__

@@ -5,13 +5,14 @@ from __future__ import annotations
 from functools import wraps
 
 from django.core.exceptions import BadRequest
-from django.http import Http404, HttpResponseForbidden
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from vpdt.core.converters import MAX_ID
 from vpdt.core.errors import NotFound, PermissionDenied
 from vpdt.records.models import Document
 from vpdt.records.permissions import get_visible
+from vpdt.web.views.errors import forbidden
 
 
 def int_or_none(value) -> int | None:
@@ -47,7 +48,7 @@ def with_document(view):
         try:
             document = visible_document(request, pk)
         except PermissionDenied as exc:
-            return HttpResponseForbidden(exc.message)
+            return forbidden(request, exc.message)
         return view(request, document, *args, **kwargs)
 
     return wrapped

@@ -68,3 +68,8 @@ def csrf_failure(request, reason: str = ""):
     """settings.CSRF_FAILURE_VIEW: a form sent with an old or missing token."""
     code, message = CSRF_FAILED
     return error_response(request, 403, code_message=(code, _(message)))
+
+
+def forbidden(request, message: str) -> HttpResponse:
+    """403 with the page's frame and the reason in Vietnamese (never a bare text answer)."""
+    return error_response(request, 403, exception=message)

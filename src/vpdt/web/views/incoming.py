@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,6 +16,7 @@ from vpdt.records.models import Document
 from vpdt.records.services import DuplicateIncoming
 from vpdt.web import forms
 from vpdt.web.views.common import posted, with_document
+from vpdt.web.views.errors import forbidden
 from vpdt.workflow import holidays, services
 from vpdt.workflow.delegation import today
 
@@ -26,7 +26,7 @@ def receive(request):
     """The clerk receives a paper document: scan and metadata, then registers it on its page."""
     user = request.user
     if not user.agency_id or not user.has_role(Role.CLERK, user.agency_id):
-        return HttpResponseForbidden(_("Chỉ văn thư tiếp nhận văn bản đến."))
+        return forbidden(request, _("Chỉ văn thư tiếp nhận văn bản đến."))
     form = forms.ReceiveForm(*posted(request))
     if request.method == "POST" and form.is_valid():
         scan = form.cleaned_data["scan"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -15,6 +14,7 @@ from vpdt.records.models import Document
 from vpdt.records.search import CODE_RE, apply_quick_search
 from vpdt.web import forms
 from vpdt.web.views.common import posted, with_document
+from vpdt.web.views.errors import forbidden
 from vpdt.workflow import services
 
 
@@ -22,7 +22,7 @@ from vpdt.workflow import services
 def draft_new(request):
     user = request.user
     if not user.agency_id:
-        return HttpResponseForbidden(_("Tài khoản chưa thuộc cơ quan nào."))
+        return forbidden(request, _("Tài khoản chưa thuộc cơ quan nào."))
     form = forms.DraftForm(*posted(request), agency_id=user.agency_id)
     if request.method == "POST" and form.is_valid():
         f = form.cleaned_data["file"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -20,6 +19,7 @@ from vpdt.directory.roles import Role
 from vpdt.exchange import quarantine
 from vpdt.exchange.models import InboxItem
 from vpdt.web.views.common import int_or_none
+from vpdt.web.views.errors import forbidden
 
 
 def _may_see(user) -> bool:
@@ -31,7 +31,7 @@ def _may_see(user) -> bool:
 def quarantined(request):
     user = request.user
     if not _may_see(user):
-        return HttpResponseForbidden(_("Chỉ quản trị đơn vị mới xem được các gói tin bị cách ly."))
+        return forbidden(request, _("Chỉ quản trị đơn vị mới xem được các gói tin bị cách ly."))
     items = quarantine.visible_to(user)
     if request.method == "POST":
         item = items.filter(pk=int_or_none(request.POST.get("item"))).first()
