@@ -56,6 +56,13 @@ def _platform_only(view):
     return login_required(wrapped)
 
 
+def _administered(actor):
+    """The agencies `actor` administers: every one for the platform admin."""
+    if oversight.is_platform_admin(actor):
+        return Agency.objects.all()
+    return Agency.objects.filter(pk__in=actor.admin_agency_ids())
+
+
 def _person(request, pk: int) -> User:
     found = accounts.managed_people(request.user).select_related("agency", "unit").filter(pk=pk).first()
     if found is None:
@@ -87,8 +94,7 @@ def add_person(request):
     """Add a person to an agency the admin administers; the person sets their password from the
     e-mailed link; a leader or admin role becomes a request to the platform admin."""
     actor = request.user
-    agencies = (Agency.objects.all() if oversight.is_platform_admin(actor)
-                else Agency.objects.filter(pk__in=actor.admin_agency_ids())).order_by("code")
+    agencies = _administered(actor).order_by("code")
     form = forms.NewPersonForm(request.POST or None, agencies=agencies)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -256,8 +262,7 @@ def security(request):
 def approval_chains(request):
     """The approval chains of the admin's agencies with their steps; add a step, change or remove one."""
     actor = request.user
-    agency_ids = (list(Agency.objects.values_list("pk", flat=True)) if oversight.is_platform_admin(actor)
-                  else actor.admin_agency_ids())
+    agency_ids = _administered(actor).values_list("pk", flat=True)
     forms_by_chain = {}
     if request.method == "POST":
         chain = ApprovalChain.objects.filter(pk=request.POST.get("chain"), agency_id__in=agency_ids).first()
@@ -334,8 +339,7 @@ def agency_page(request):
     from vpdt.signing.models import SigningPolicy
 
     actor = request.user
-    agency_ids = (list(Agency.objects.values_list("pk", flat=True)) if oversight.is_platform_admin(actor)
-                  else actor.admin_agency_ids())
+    agency_ids = _administered(actor).values_list("pk", flat=True)
     failed = {}
     if request.method == "POST":
         agency = Agency.objects.filter(pk=request.POST.get("agency"), pk__in=agency_ids).first()
