@@ -20,21 +20,17 @@ from pypdf import PdfReader
 
 import vpdt
 from tests import factories
+from tests.records.conftest import NAME, YEAR, seal
 from vpdt.core import blobs
 from vpdt.core.errors import InvalidState, PermissionDenied
 from vpdt.core.models import AuditEntry
-from vpdt.directory.roles import Role
 from vpdt.records import registers, services
-from vpdt.records.choices import AccessReason, Direction, Secrecy, State
+from vpdt.records.choices import Direction, Secrecy, State
 from vpdt.records.models import ClosedRegisterFile, Document, Register
 from vpdt.records.registers_export import XLSX_HEADER_ROWS
-from vpdt.signing import pki
-from vpdt.signing import services as signing
 
 pytestmark = [pytest.mark.django_db]
 
-CODE, NAME = "000.00.13.H91", "Sở Khoa học và Công nghệ"
-YEAR = 2025
 
 # The Decree's columns, in its order (Phụ lục IV), as a clerk reads them on the printed book.
 DECREE_COLUMNS = {
@@ -48,64 +44,6 @@ DECREE_COLUMNS = {
                          "Đơn vị hoặc người nhận", "Thời hạn giải quyết", "Tiến độ giải quyết",
                          "Số, ký hiệu văn bản trả lời", "Ghi chú"],
 }
-
-
-@pytest.fixture(scope="session")
-def register_ca(tmp_path_factory) -> pki.DemoCA:
-    return pki.make_demo_ca(tmp_path_factory.mktemp("register-ca"), agencies=[(CODE, NAME)])
-
-
-def _at(day: dt.date, hour: int = 9) -> dt.datetime:
-    return timezone.make_aware(dt.datetime(day.year, day.month, day.day, hour))
-
-
-@pytest.fixture
-def book_world(db, blob_dir, monkeypatch):
-    """An agency's year 2025: three outgoing documents numbered, two incoming registered, one of them
-    given to a unit and answered by an outgoing document."""
-    from types import SimpleNamespace
-
-    agency = factories.agency(code=CODE, abbreviation="SKHCN", name=NAME)
-    vp = factories.unit(agency, "VP", "Văn phòng Sở")
-    cds = factories.unit(agency, "CĐS", "Phòng Chuyển đổi số")
-    w = SimpleNamespace(
-        agency=agency, vp=vp, cds=cds,
-        clerk=factories.person(agency, Role.CLERK, unit=vp),
-        leader=factories.person(agency, Role.LEADER),
-        spec=factories.person(agency, Role.SPECIALIST, unit=cds),
-        admin=factories.person(agency, Role.AGENCY_ADMIN),
-        stranger=factories.person(factories.agency(abbreviation="STC"), Role.CLERK),
-    )
-    w.outgoing = []
-    for type_code, subject, day in [("CV", "Về việc triển khai văn phòng điện tử", dt.date(YEAR, 1, 6)),
-                                    ("KH", "Kế hoạch chuyển đổi số năm 2025", dt.date(YEAR, 3, 2)),
-                                    ("CV", "Về việc báo cáo kết quả sáu tháng", dt.date(YEAR, 12, 30))]:
-        doc = factories.document(agency, type_code=type_code, subject=subject, drafting_unit=vp,
-                                 signer_name="Nguyễn Văn An", copies=3, recipients_text="- Như trên;\n- Lưu: VT, VP.")
-        services.issue_number(w.clerk, doc, date=day)
-        w.outgoing.append(doc)
-    w.incoming = []
-    for i, day in enumerate([dt.date(YEAR, 2, 10), dt.date(YEAR, 11, 20)], start=1):
-        monkeypatch.setattr(timezone, "now", lambda day=day: _at(day))
-        doc = services.receive_incoming(w.clerk, agency, {
-            "document_type": factories.doc_type("CV"), "subject": f"Đề nghị phối hợp lần {i}",
-            "number": 10 + i, "notation": "UBND-VP", "issued_date": day - dt.timedelta(days=2),
-            "issuer_name": "Ủy ban nhân dân huyện Demo", "due_date": dt.date(YEAR, 12, 15)})
-        services.register_incoming(w.clerk, doc)
-        w.incoming.append(doc)
-    monkeypatch.setattr(timezone, "now", lambda: _at(dt.date(YEAR, 2, 12)))
-    services.grant_access(w.leader, w.incoming[0], unit=cds, reason=AccessReason.MAIN, _audit=False)
-    monkeypatch.undo()
-    services.link_reply(w.clerk, w.outgoing[1], w.incoming[0])
-    for doc in w.outgoing + w.incoming:
-        doc.refresh_from_db()
-    w.out_register = w.outgoing[0].register
-    w.in_register = w.incoming[0].incoming_register
-    return w
-
-
-def _seal(w, ca: pki.DemoCA) -> None:
-    signing.store_software_key(agency=w.agency, pkcs12=ca.agencies[CODE].read_bytes(), password=ca.password)
 
 
 def _pdf_text(data: bytes) -> str:
@@ -217,7 +155,7 @@ def test_closing_waits_for_the_end_of_the_year_and_needs_the_agencys_seal(book_w
 @pytest.mark.slow
 def test_a_closed_register_is_a_signed_pdf_that_vpdt_pdf_verify_accepts(book_world, register_ca, tmp_path):
     w = book_world
-    _seal(w, register_ca)
+    seal(w, register_ca)
     registers.close_register(w.admin, w.in_register)
     assert w.in_register.closed
     files = {(f.book, f.file_format): f for f in ClosedRegisterFile.objects.filter(register=w.in_register)}
@@ -244,7 +182,7 @@ def test_a_closed_register_is_a_signed_pdf_that_vpdt_pdf_verify_accepts(book_wor
 @pytest.mark.slow
 def test_a_closed_register_no_longer_changes(book_world, register_ca):
     w = book_world
-    _seal(w, register_ca)
+    seal(w, register_ca)
     registers.close_register(w.clerk, w.out_register)
     before = _book(w.out_register, registers.OUTGOING, "xlsx", w.clerk)
 

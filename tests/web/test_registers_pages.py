@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.records.test_registers import _seal, book_world, register_ca  # noqa: F401 - shared fixtures
+from tests.records.conftest import seal
 from vpdt.records import registers
 from vpdt.records.models import ClosedRegisterFile, Register
 
@@ -75,9 +75,9 @@ def test_closing_is_confirmed_and_a_refusal_is_shown_next_to_the_box(client, boo
 
 
 @pytest.mark.slow
-def test_the_clerk_closes_a_register_and_downloads_the_signed_book(client, book_world, register_ca):  # noqa: F811
+def test_the_clerk_closes_a_register_and_downloads_the_signed_book(client, book_world, register_ca):
     w = book_world
-    _seal(w, register_ca)
+    seal(w, register_ca)
     client.force_login(w.clerk)
     response = client.post(reverse("web:register_close", args=[w.out_register.pk]), {"confirm": "on"})
     assert response.status_code == 302 and response["Location"].endswith("?nam=2025")
