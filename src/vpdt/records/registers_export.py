@@ -22,7 +22,6 @@ from typing import BinaryIO
 
 from django.utils import timezone
 from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
@@ -51,18 +50,53 @@ def _fonts() -> None:
     raise RuntimeError("DejaVu Sans is missing (Debian package fonts-dejavu-core)")
 
 
+_WIDTHS: dict[tuple[str, str], float] = {}
+
+
+def _width(text: str, font: str, size: float) -> float:
+    """The text's width, from each letter's width (cached): the fonts are not kerned."""
+    total = 0.0
+    for ch in text:
+        w = _WIDTHS.get((font, ch))
+        if w is None:
+            w = _WIDTHS[(font, ch)] = pdfmetrics.stringWidth(ch, font, 1000)
+        total += w
+    return total * size / 1000
+
+
+def _pieces(word: str, font: str, size: float, width: float) -> list[str]:
+    """A word wider than the cell, cut by letters."""
+    out, current = [], ""
+    for ch in word:
+        if current and _width(current + ch, font, size) > width:
+            out.append(current)
+            current = ""
+        current += ch
+    return [*out, current]
+
+
 def _lines(text: str, font: str, size: float, width: float) -> list[str]:
-    """`text` wrapped to `width`; a word wider than the cell is cut by characters."""
+    """`text` wrapped to `width` at spaces; a word wider than the cell is cut by letters."""
     out: list[str] = []
+    space = _width(" ", font, size)
     for paragraph in (text or "")[:MAX_CELL_CHARS].splitlines() or [""]:
-        for line in simpleSplit(paragraph, font, size, width) or [""]:
-            while pdfmetrics.stringWidth(line, font, size) > width and len(line) > 1:
-                cut = len(line)
-                while cut > 1 and pdfmetrics.stringWidth(line[:cut], font, size) > width:
-                    cut -= 1
-                out.append(line[:cut])
-                line = line[cut:]
-            out.append(line)
+        current, used = "", 0.0
+        for word in paragraph.split():
+            w = _width(word, font, size)
+            if w > width:
+                *full, word = _pieces(word, font, size, width)
+                if current:
+                    out.append(current)
+                out.extend(full)
+                current, used = word, _width(word, font, size)
+                continue
+            if current and used + space + w > width:
+                out.append(current)
+                current, used = word, w
+            else:
+                used += (space if current else 0.0) + w
+                current = f"{current} {word}" if current else word
+        out.append(current)
     return out
 
 
