@@ -136,6 +136,8 @@ def test_readers_are_the_agencys_clerks_and_leaders_others_are_refused(book_worl
     assert secret.register not in registers.registers_page(w.leader)
     with pytest.raises(PermissionDenied):
         registers.export(w.leader, secret.register, registers.OUTGOING, "pdf")
+    assert not registers.may_close(w.admin, secret.register) and registers.may_close(w.clerk, secret.register)
+    assert registers.may_close(w.admin, w.out_register) and not registers.may_close(w.leader, w.out_register)
 
 
 def test_closing_waits_for_the_end_of_the_year_and_needs_the_agencys_seal(book_world):
