@@ -416,6 +416,7 @@ def issue_number(user, document: Document, *, date: dt.date | None = None, pin: 
     if document.direction == Direction.INCOMING:
         raise InvalidState("Văn bản đến không cấp số văn bản đi.", code="NOT_OUTGOING")
     issued = date or numbering.today_in_vietnam()
+    numbering.refuse_closed(document.agency, Direction.OUTGOING, numbering.series_for(document), issued.year)
     sealer = seams.sealer()
     for _attempt in range(5):
         outcome = planned = None
