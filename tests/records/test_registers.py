@@ -265,3 +265,54 @@ def test_a_large_year_is_written_to_a_temporary_file_in_bounded_memory(book_worl
         else:
             reader = PdfReader(io.BytesIO(data))
             assert len(reader.pages) > 100 and "5000/SKHCN-VP" in reader.pages[-1].extract_text()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.slow
+@pytest.mark.backends
+def test_an_edit_racing_the_closing_waits_for_it_and_is_refused(book_world, monkeypatch):
+    """The edit starts while the closing holds the register (between its check and its commit): it
+    waits, sees the register closed and is refused; the document keeps what the closed book printed."""
+    import threading
+    import time
+
+    from django.db import connection, connections
+
+    w = book_world
+    locked = threading.Event()
+    real_summary = registers.summary
+
+    def summary_then_pause(register):
+        found = real_summary(register)
+        if connection.in_atomic_block:  # the closing's own transaction, register row locked
+            locked.set()
+            time.sleep(1.5)  # the edit is now waiting on the register
+        return found
+
+    class CopySealer:
+        def seal(self, actor, agency, src, dst, *, label, pin=None):
+            dst.write(src.read())
+            return "CN=test"
+
+    monkeypatch.setattr(registers, "summary", summary_then_pause)
+    monkeypatch.setattr(registers.seams, "book_sealer", lambda: CopySealer())
+    outcome: dict = {}
+
+    def edit():
+        try:
+            assert locked.wait(60)
+            services.update_metadata(w.clerk, Document.objects.get(pk=w.outgoing[0].pk), {"note": "Sửa sau khóa sổ"})
+            outcome["edit"] = "saved"
+        except InvalidState as exc:
+            outcome["edit"] = exc.code
+        finally:
+            connections.close_all()
+
+    editor = threading.Thread(target=edit)
+    editor.start()
+    try:
+        registers.close_register(w.clerk, w.out_register)
+    finally:
+        editor.join(120)
+    assert outcome["edit"] == "REGISTER_CLOSED", f"{connection.vendor}: {outcome}"
+    assert Document.objects.get(pk=w.outgoing[0].pk).note == ""

@@ -480,16 +480,25 @@ def close_register(user, register: Register, *, pin: str | None = None, today: d
 
 def refuse_if_closed(document: Document, fields=None) -> None:
     """A document registered in a closed register keeps what the register printed. Called inside
-    the writer's transaction: on PostgreSQL it waits for a closing in progress and sees its result."""
+    the writer's transaction. On PostgreSQL the register rows are read FOR KEY SHARE: edits do not
+    wait for each other nor for numbering, but one that races a closing waits for its commit and
+    sees the register closed (a plain read would not: the closing's lock is on a row that, in the
+    edit's snapshot, is still open). On SQLite the closing holds the database's write lock."""
     if fields is not None and not (set(fields) & FROZEN_FIELDS):
         return
     ids = [i for i in (document.register_id, document.incoming_register_id) if i]
     if not ids:
         return
-    qs = Register.objects.filter(pk__in=ids, closed=True)
-    if transaction.get_connection().in_atomic_block:
-        qs = qs.select_for_update()
-    closed = qs.first()
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            # Not "AND closed" in the WHERE: a row open in the snapshot would not be locked, nor waited for.
+            cursor.execute(f"SELECT id, closed FROM {Register._meta.db_table} WHERE id = ANY(%s) "  # noqa: S608
+                           "FOR KEY SHARE", [ids])
+            closed_ids = [pk for pk, is_closed in cursor.fetchall() if is_closed]
+        closed = Register.objects.filter(pk__in=closed_ids).first() if closed_ids else None
+    else:
+        closed = Register.objects.filter(pk__in=ids, closed=True).first()
     if closed is not None:
         raise InvalidState(f"{closed.name} năm {closed.year} đã khóa sổ: không sửa được văn bản đã đăng ký "
                            "trong sổ này.", code="REGISTER_CLOSED", detail=f"register {closed.pk}")
