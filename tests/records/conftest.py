@@ -29,7 +29,7 @@ def _at(day: dt.date, hour: int = 9) -> dt.datetime:
 
 
 @pytest.fixture
-def book_world(db, blob_dir, monkeypatch):
+def book_world(db, blob_dir):
     """An agency's year 2025: three outgoing documents numbered, two incoming registered, one of them
     given to a unit and answered by an outgoing document."""
     from types import SimpleNamespace
@@ -54,17 +54,17 @@ def book_world(db, blob_dir, monkeypatch):
         services.issue_number(w.clerk, doc, date=day)
         w.outgoing.append(doc)
     w.incoming = []
-    for i, day in enumerate([dt.date(YEAR, 2, 10), dt.date(YEAR, 11, 20)], start=1):
-        monkeypatch.setattr(timezone, "now", lambda day=day: _at(day))
-        doc = services.receive_incoming(w.clerk, agency, {
-            "document_type": factories.doc_type("CV"), "subject": f"Đề nghị phối hợp lần {i}",
-            "number": 10 + i, "notation": "UBND-VP", "issued_date": day - dt.timedelta(days=2),
-            "issuer_name": "Ủy ban nhân dân huyện Demo", "due_date": dt.date(YEAR, 12, 15)})
-        services.register_incoming(w.clerk, doc)
-        w.incoming.append(doc)
-    monkeypatch.setattr(timezone, "now", lambda: _at(dt.date(YEAR, 2, 12)))
-    services.grant_access(w.leader, w.incoming[0], unit=cds, reason=AccessReason.MAIN, _audit=False)
-    monkeypatch.undo()
+    with pytest.MonkeyPatch.context() as clock:  # received and registered on days of 2025
+        for i, day in enumerate([dt.date(YEAR, 2, 10), dt.date(YEAR, 11, 20)], start=1):
+            clock.setattr(timezone, "now", lambda day=day: _at(day))
+            doc = services.receive_incoming(w.clerk, agency, {
+                "document_type": factories.doc_type("CV"), "subject": f"Đề nghị phối hợp lần {i}",
+                "number": 10 + i, "notation": "UBND-VP", "issued_date": day - dt.timedelta(days=2),
+                "issuer_name": "Ủy ban nhân dân huyện Demo", "due_date": dt.date(YEAR, 12, 15)})
+            services.register_incoming(w.clerk, doc)
+            w.incoming.append(doc)
+        clock.setattr(timezone, "now", lambda: _at(dt.date(YEAR, 2, 12)))
+        services.grant_access(w.leader, w.incoming[0], unit=cds, reason=AccessReason.MAIN, _audit=False)
     services.link_reply(w.clerk, w.outgoing[1], w.incoming[0])
     for doc in w.outgoing + w.incoming:
         doc.refresh_from_db()
