@@ -8,7 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from vpdt.web import forms
-from vpdt.web.views import account, administration, files, mfa, sso
+from vpdt.web.views import account, administration, files, mfa, picker, sso
 
 app_name = "web"
 
@@ -55,4 +55,8 @@ urlpatterns = [
     path("quan-tri/co-quan/", administration.agency_page, name="admin_agency"),
     path("quan-tri/khoa-ky/", administration.signing_keys, name="admin_keys"),
     path("quan-tri/truc-lien-thong/", administration.hub_connections, name="admin_hubs"),
+    # Recipients (issue 13): the picker's search, favourites, recipient groups.
+    path("noi-nhan/tim/", picker.agencies, name="picker_agencies"),
+    path("noi-nhan/thuong-gui/", picker.favourite, name="picker_favourite"),
+    path("quan-tri/nhom-noi-nhan/", picker.groups_page, name="admin_groups"),
 ]
