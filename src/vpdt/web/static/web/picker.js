@@ -277,6 +277,7 @@
         const tick = row.querySelector("input");
         if (!tick.checked) continue;
         const li = el("li", "picker-chip badge rounded-pill text-bg-light border d-inline-flex align-items-center");
+        li.dataset.testid = "picker-chip";
         li.append(el("span", "picker-chip-label", labelOf(row)));
         const remove = el("button", "btn btn-sm btn-link picker-remove", "×");
         remove.type = "button";
