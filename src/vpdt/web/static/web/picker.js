@@ -21,6 +21,15 @@
     return node;
   };
   const texts = (root) => root.dataset;
+  // A small icon button named by hidden text (not aria-label, so the list's own labels stay unique).
+  const iconButton = (cls, icon, name) => {
+    const button = el("button", `btn btn-sm btn-link ${cls}`);
+    button.type = "button";
+    const shown = el("span", "", icon);
+    shown.setAttribute("aria-hidden", "true");
+    button.append(shown, el("span", "visually-hidden", name));
+    return button;
+  };
   const csrf = (root) => {
     const input = (root.closest("form") || document).querySelector("input[name=csrfmiddlewaretoken]");
     return input ? input.value : "";
@@ -165,7 +174,7 @@
       if (!response.ok) return;
       if ((await response.json()).favourite) favourites.add(id); else favourites.delete(id);
       button.setAttribute("aria-pressed", favourites.has(id) ? "true" : "false");
-      button.textContent = favourites.has(id) ? "★" : "☆";
+      button.firstChild.textContent = favourites.has(id) ? "★" : "☆";
       button.title = favourites.has(id) ? t.textUnfavourite : t.textFavourite;
     }
     function chip(kind, id, text) {
@@ -174,17 +183,13 @@
       li.dataset.testid = "picker-chip";
       li.append(el("span", "picker-chip-label", kind === "group" ? `${t.textGroup}: ${text}` : text));
       if (kind === "agency" && t.favouriteUrl) {
-        const star = el("button", "btn btn-sm btn-link picker-star", favourites.has(id) ? "★" : "☆");
-        star.type = "button";
+        const star = iconButton("picker-star", favourites.has(id) ? "★" : "☆", `${t.textFavourite}: ${text}`);
         star.setAttribute("aria-pressed", favourites.has(id) ? "true" : "false");
-        star.setAttribute("aria-label", `${t.textFavourite}: ${text}`);
         star.title = favourites.has(id) ? t.textUnfavourite : t.textFavourite;
         star.addEventListener("click", () => toggleFavourite(id, star));
         li.append(star);
       }
-      const remove = el("button", "btn btn-sm btn-link picker-remove", "×");
-      remove.type = "button";
-      remove.setAttribute("aria-label", `${t.textRemove}: ${text}`);
+      const remove = iconButton("picker-remove", "×", `${t.textRemove}: ${text}`);
       remove.addEventListener("click", () => { choose({ kind, id, label: text }, false); input.focus(); });
       li.append(remove);
       return li;
@@ -279,9 +284,7 @@
         const li = el("li", "picker-chip badge rounded-pill text-bg-light border d-inline-flex align-items-center");
         li.dataset.testid = "picker-chip";
         li.append(el("span", "picker-chip-label", labelOf(row)));
-        const remove = el("button", "btn btn-sm btn-link picker-remove", "×");
-        remove.type = "button";
-        remove.setAttribute("aria-label", `${t.textRemove}: ${labelOf(row)}`);
+        const remove = iconButton("picker-remove", "×", `${t.textRemove}: ${labelOf(row)}`);
         remove.addEventListener("click", () => { tick.checked = false; renderChips(); input.focus(); });
         li.append(remove);
         chips.append(li);
