@@ -226,6 +226,7 @@
         item.chosen = isChosen(item);
         if (item.favourite) favourites.add(item.id);
       }
+      if (!items.length && !input.value.trim()) { box.close(); return; } // nothing typed, nothing to offer yet
       box.show(items, t.textNone);
     });
     input.addEventListener("input", search);
