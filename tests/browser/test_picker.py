@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from vpdt.demo import pdf
+from vpdt.directory.models import FavouriteAgency, RecipientGroup
 from vpdt.records.models import Document, Recipient
 from vpdt.workflow.models import Assignment
 
@@ -27,6 +28,9 @@ def _file(subject: str) -> dict:
 
 @pytest.mark.parametrize("width", [390, 1280], ids=["phone", "desktop"])
 def test_picking_a_recipient_by_typing_tai_chinh(people, shot, width):
+    from vpdt.demo import recipients as demo_groups
+
+    demo_groups.extend_demo({})  # the browser walks' demo leaves the groups out: the picker offers them
     subject = f"Về việc phối hợp lập dự toán ngân sách ({width} px)"
     spec = people.login("skhcn.chuyenvien2a", width=width)
     spec.goto("/van-ban-di/du-thao/")
@@ -48,13 +52,27 @@ def test_picking_a_recipient_by_typing_tai_chinh(people, shot, width):
     chip = spec.get_by_test_id("picker-chip").filter(has_text=STC)
     expect(chip).to_be_visible()
     expect(search).to_have_value("")
+    wanted = {"000.00.03.H90"}
     if width >= 576:
+        # A province-wide group is one entry: it becomes each of its agencies when the draft is saved.
+        search.press_sequentially("cac so")
+        expect(spec.get_by_role("listbox").get_by_text("Nhóm dùng chung toàn tỉnh")).to_be_visible()
+        spec.get_by_role("option", name="Các sở, ban, ngành").click()
+        expect(spec.get_by_test_id("picker-chip").filter(has_text="Nhóm: Các sở, ban, ngành")).to_be_visible()
         shot(spec, "13-chon-noi-nhan")
+        # the chip's star marks Sở Tài chính as a favourite: next time it is offered first
+        star = chip.get_by_role("button", name=f"Đánh dấu thường gửi: {STC}")
+        star.click()
+        expect(star).to_have_attribute("aria-pressed", "true")
+        assert FavouriteAgency.objects.filter(user__username="skhcn.chuyenvien2a", agency__code="000.00.03.H90").exists()
+        group = RecipientGroup.objects.get(name="Các sở, ban, ngành", agency=None)
+        wanted |= set(group.members.exclude(code="000.00.13.H90").values_list("code", flat=True))
+        assert len(wanted) >= 5
     spec.get_by_role("button", name="Lưu dự thảo").click()
     expect(spec.get_by_role("alert").filter(has_text="Đã lưu dự thảo.")).to_be_visible()
     expect(spec.get_by_test_id("recipients")).to_contain_text(STC)
     doc = Document.objects.get(subject=subject)
-    assert list(Recipient.objects.filter(document=doc).values_list("agency__code", flat=True)) == ["000.00.03.H90"]
+    assert set(Recipient.objects.filter(document=doc).values_list("agency__code", flat=True)) == wanted
 
 
 def test_the_leader_finds_a_person_to_co_handle_by_typing_part_of_the_name(people):
