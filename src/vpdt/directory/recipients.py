@@ -12,6 +12,7 @@ The rules:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
@@ -37,50 +38,67 @@ LEVEL_LABELS = {
 
 
 def level_key(agency: Agency) -> str | int:
+    return _level_key(agency.code, agency.level)
+
+
+def _level_key(code: str, level: int) -> str | int:
     try:
-        if parse_code(agency.code).m == "G":
+        if parse_code(code).m == "G":
             return "central"
     except ValueError:
         pass
-    return min(max(agency.level, 1), 4)
+    return min(max(level, 1), 4)
 
 
 def level_label(agency: Agency) -> str:
     return str(LEVEL_LABELS[level_key(agency)])
 
 
+_fold_name = functools.lru_cache(maxsize=50_000)(fold)
+
+
+def _rank(code: str, level: int, name: str) -> tuple:
+    key = _level_key(code, level)
+    return (0 if key == "central" else key, _fold_name(name))
+
+
 def _order(agency: Agency) -> tuple:
-    key = level_key(agency)
-    return (0 if key == "central" else key, fold(agency.name))
+    return _rank(agency.code, agency.level, agency.name)
 
 
 # --- searching the directory ------------------------------------------------------------
 
 
-def _haystack(agency: Agency) -> str:
-    return " ".join((fold(agency.name), fold(agency.abbreviation), agency.code.lower()))
+@functools.lru_cache(maxsize=50_000)
+def _folded(name: str, abbreviation: str, code: str) -> str:
+    # Keyed by the texts themselves: a renamed agency is folded afresh, nothing goes stale.
+    return " ".join((fold(name), fold(abbreviation), code.lower()))
 
 
-def matches(agency: Agency, query: str) -> bool:
-    """Every word typed is found in the name, abbreviation or code: `tai chinh` finds "Sở Tài chính"."""
-    hay = _haystack(agency)
-    return all(w in hay for w in words(query) or [fold(query)])
+def _wanted(query: str) -> list[str]:
+    """Every word typed must be found in the name, abbreviation or code: `tai chinh` finds "Sở Tài chính"."""
+    return words(query) or [fold(query)]
 
 
 def search_agencies(user: User, query: str = "", *, limit: int = 40) -> list[Agency]:
     """The active agencies (not the person's own) matching `query`, favourites first, then by
     level of the tree and name. An empty query lists the favourites only."""
     favourites = favourite_ids(user)
-    agencies = Agency.objects.filter(active=True).exclude(pk=user.agency_id).only(
-        "id", "code", "name", "abbreviation", "level")
+    agencies = Agency.objects.filter(active=True).exclude(pk=user.agency_id)
+    rows = agencies.values_list("id", "code", "name", "abbreviation", "level")
     if not (query or "").strip():
-        found = [a for a in agencies.filter(pk__in=favourites)]
+        rows = rows.filter(pk__in=favourites)
+        chosen = list(rows)
     else:
         # The directory of a province is a few hundred to a few thousand rows: folded in
-        # Python, so accents are optional on every backend without a stored folded column.
-        found = [a for a in agencies if matches(a, query)]
-    found.sort(key=lambda a: (a.pk not in favourites, *_order(a)))
-    return found[:limit]
+        # Python (each text once per process), so accents are optional on every backend
+        # without a stored folded column; only the shown matches are made into objects.
+        wanted = _wanted(query)
+        chosen = [r for r in rows if all(w in _folded(r[2], r[3], r[1]) for w in wanted)]
+    chosen.sort(key=lambda r: (r[0] not in favourites, *_rank(r[1], r[4], r[2])))
+    ids = [r[0] for r in chosen[:limit]]
+    by_id = {a.pk: a for a in agencies.filter(pk__in=ids).only("id", "code", "name", "abbreviation", "level")}
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 # --- favourites -------------------------------------------------------------------------
