@@ -103,3 +103,17 @@ def test_the_leader_finds_a_person_to_co_handle_by_typing_part_of_the_name(peopl
     leader.get_by_role("button", name="Phân công").click()
     expect(leader.get_by_role("alert").filter(has_text="Đã phân công xử lý.")).to_be_visible()
     assert Assignment.objects.filter(document=doc, user=colleague, role=Assignment.Role.CO).exists()
+
+
+def test_the_clerk_picks_the_issuer_from_the_directory_and_its_code_fills_in(people):
+    clerk = people.login("skhcn.vanthu")
+    clerk.goto("/van-ban-den/tiep-nhan/")
+    issuer = clerk.get_by_label("Cơ quan ban hành *")
+    issuer.press_sequentially("noi vu")
+    clerk.get_by_role("option", name="Sở Nội vụ tỉnh Bình Sơn").click()
+    expect(issuer).to_have_value("Sở Nội vụ tỉnh Bình Sơn")
+    expect(clerk.get_by_label("Mã định danh")).to_have_value("000.00.02.H90")
+    # another name typed afterwards is free text (an organisation outside the directory): the code goes
+    issuer.fill("Công ty TNHH Minh Phát")
+    expect(clerk.get_by_label("Mã định danh")).to_have_value("")
+    expect(clerk.get_by_role("option", name="Sở Nội vụ tỉnh Bình Sơn")).to_have_count(0)

@@ -247,16 +247,23 @@
     const t = texts(root);
     const input = root.querySelector("input[type=text]");
     const code = document.getElementById(t.fillCode);
+    let picked = null;
     const box = Listbox(input, (item) => {
       input.value = item.label;
       if (code) code.value = item.hint;
+      picked = { label: item.label, code: item.hint };
       box.close();
     });
     const search = searcher(t.url, input, (items) => {
       if (fold(input.value).length < 2) { box.close(); return; }
       box.show(items, t.textNone);
     });
-    input.addEventListener("input", search);
+    input.addEventListener("input", () => {
+      // The name changed after a pick: the code the picker filled belonged to that agency.
+      if (picked && input.value !== picked.label && code && code.value === picked.code) code.value = "";
+      if (picked && input.value !== picked.label) picked = null;
+      search();
+    });
   }
 
   // --- local: filter a checkbox list in place, chips for what is ticked -------------------
