@@ -75,7 +75,7 @@ def test_picking_a_recipient_by_typing_tai_chinh(people, shot, width):
     assert set(Recipient.objects.filter(document=doc).values_list("agency__code", flat=True)) == wanted
 
 
-def test_the_leader_finds_a_person_to_co_handle_by_typing_part_of_the_name(people):
+def test_the_leader_finds_a_person_to_co_handle_by_typing_part_of_the_name(people, shot):
     import datetime as dt
     import io
 
@@ -100,6 +100,7 @@ def test_the_leader_finds_a_person_to_co_handle_by_typing_part_of_the_name(peopl
     expect(co.get_by_label("Phòng Bưu chính, Viễn thông")).to_be_hidden()  # filtered out
     co.get_by_label(str(colleague), exact=False).first.check()
     expect(co.get_by_test_id("picker-chip").first).to_contain_text(str(colleague))
+    shot(leader, "14-phan-cong-phoi-hop-dien-thoai")
     leader.get_by_role("button", name="Phân công").click()
     expect(leader.get_by_role("alert").filter(has_text="Đã phân công xử lý.")).to_be_visible()
     assert Assignment.objects.filter(document=doc, user=colleague, role=Assignment.Role.CO).exists()

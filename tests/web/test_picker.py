@@ -209,3 +209,19 @@ def test_the_search_answers_quickly_over_a_large_directory(more, login):
     assert elapsed < 1.0
     # a broad search is cut at 40 results, never the whole directory
     assert len(c.get(SEARCH, {"q": "truong"}).json()["items"]) == 40
+
+
+def test_a_refused_reassignment_keeps_the_units_and_people_chosen(more, login):
+    import datetime as dt
+
+    from tests.workflow.walk import assigned
+
+    doc = assigned(more, deadline=dt.date.today() + dt.timedelta(days=5))
+    later = (dt.date.today() + dt.timedelta(days=9)).strftime("%d/%m/%Y")
+    tree = page_of(login(more.head).post(f"/van-ban/{doc.pk}/phan-cong/", {
+        "handler": more.spec.pk, "co": [more.spec2.pk, f"u:{more.vp.pk}"], "info": [f"u:{more.bcvt.pk}"],
+        "deadline": later}))
+    assert tree.xpath('//*[@id="deadline-error"]')
+    assert set(tree.xpath('//input[@name="co"][@checked]/@value')) == {str(more.spec2.pk), f"u:{more.vp.pk}"}
+    assert set(tree.xpath('//input[@name="info"][@checked]/@value')) == {f"u:{more.bcvt.pk}"}
+    assert not Assignment.objects.filter(document=doc, parent__isnull=False).exists()
