@@ -225,3 +225,14 @@ def test_a_refused_reassignment_keeps_the_units_and_people_chosen(more, login):
     assert set(tree.xpath('//input[@name="co"][@checked]/@value')) == {str(more.spec2.pk), f"u:{more.vp.pk}"}
     assert set(tree.xpath('//input[@name="info"][@checked]/@value')) == {f"u:{more.bcvt.pk}"}
     assert not Assignment.objects.filter(document=doc, parent__isnull=False).exists()
+
+
+def test_the_platform_admin_may_add_their_own_agency_to_a_province_group_and_nobody_else_theirs(more, login):
+    c = login(more.platform)  # a person of the Sở KH&CN
+    labels = [i["label"] for i in c.get(SEARCH, {"q": "khoa hoc", "ca-minh": "1"}).json()["items"]]
+    assert labels == ["Sở Khoa học và Công nghệ"]
+    assert c.get(SEARCH, {"q": "khoa hoc"}).json()["items"] == []
+    tree = page_of(c.get("/quan-tri/nhom-noi-nhan/"))
+    province = tree.xpath('//form[.//input[@name="scope"][@value=""]]//*[@data-picker="remote"]/@data-url')
+    assert province == [f"{SEARCH}?ca-minh=1"]
+    assert login(more.spec).get(SEARCH, {"q": "khoa hoc", "ca-minh": "1"}).json()["items"] == []

@@ -80,11 +80,14 @@ def _wanted(query: str) -> list[str]:
     return words(query) or [fold(query)]
 
 
-def search_agencies(user: User, query: str = "", *, limit: int = 40) -> list[Agency]:
-    """The active agencies (not the person's own) matching `query`, favourites first, then by
-    level of the tree and name. An empty query lists the favourites only."""
+def search_agencies(user: User, query: str = "", *, limit: int = 40, include_own: bool = False) -> list[Agency]:
+    """The active agencies (not the person's own, unless `include_own`: a province-wide group's
+    members) matching `query`, favourites first, then by level of the tree and name. An empty
+    query lists the favourites only."""
     favourites = favourite_ids(user)
-    agencies = Agency.objects.filter(active=True).exclude(pk=user.agency_id)
+    agencies = Agency.objects.filter(active=True)
+    if not include_own:
+        agencies = agencies.exclude(pk=user.agency_id)
     rows = agencies.values_list("id", "code", "name", "abbreviation", "level")
     if not (query or "").strip():
         rows = rows.filter(pk__in=favourites)

@@ -55,7 +55,9 @@ def agencies(request):
                           "section": _("Nhóm nơi nhận") if group.agency_id else _("Nhóm dùng chung toàn tỉnh"),
                           "favourite": False})
     favourites = recipients.favourite_ids(user)
-    for agency in recipients.search_agencies(user, query):
+    # `ca-minh=1`: the platform admin composing a province-wide group may add their own agency.
+    own = request.GET.get("ca-minh") == "1" and (user.is_superuser or user.is_platform_admin)
+    for agency in recipients.search_agencies(user, query, include_own=own):
         mine = agency.pk in favourites
         items.append({"kind": "agency", "id": agency.pk, "label": agency.name, "hint": agency.code,
                       "section": _("Thường gửi") if mine else recipients.level_label(agency), "favourite": mine})
