@@ -236,3 +236,20 @@ def test_the_platform_admin_may_add_their_own_agency_to_a_province_group_and_nob
     province = tree.xpath('//form[.//input[@name="scope"][@value=""]]//*[@data-picker="remote"]/@data-url')
     assert province == [f"{SEARCH}?ca-minh=1"]
     assert login(more.spec).get(SEARCH, {"q": "khoa hoc", "ca-minh": "1"}).json()["items"] == []
+
+
+def test_a_group_chosen_on_the_drafts_page_updates_its_recipients(more, login):
+    from tests.workflow.walk import draft
+
+    doc = draft(more)
+    c = login(more.spec)
+    tree = page_of(c.get(f"/van-ban/{doc.pk}/"))
+    assert set(tree.xpath('//select[@name="agencies"]//option[@selected]/@value')) == {str(more.other.pk)}
+    assert tree.xpath('//input[@name="groups"]/@value') == [str(more.sectors.pk)]
+    r = c.post(f"/van-ban/{doc.pk}/recipients/", {"units": [more.vp.pk], "groups": [more.sectors.pk]})
+    assert r.status_code == 302
+    assert set(Recipient.objects.filter(document=doc, agency__isnull=False).values_list(
+        "agency__code", flat=True)) == {"000.00.03.H90", "000.00.02.H90"}
+    tree = page_of(c.post(f"/van-ban/{doc.pk}/recipients/", {"groups": [more.theirs.pk]}))
+    assert tree.xpath('//*[@id="groups-error"]')[0].text_content().strip() == "Nhóm nơi nhận không dùng được."
+    assert Recipient.objects.filter(document=doc, agency__code="000.00.02.H90").exists()
