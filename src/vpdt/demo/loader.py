@@ -31,7 +31,7 @@ from vpdt.records.actors import interconnection
 from vpdt.records.choices import AccessReason, DeliveryState, RecipientKind, Source, State, Urgency
 from vpdt.records.models import Attachment, Document, DocumentAccess, DocumentType, Recipient
 
-EXTENSIONS = ["vpdt.workflow.demo", "vpdt.signing.demo", "vpdt.demo.interconnection"]
+EXTENSIONS = ["vpdt.workflow.demo", "vpdt.signing.demo", "vpdt.demo.interconnection", "vpdt.demo.recipients"]
 
 
 def _name(rng: random.Random) -> str:

@@ -8,7 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from vpdt.web import forms
-from vpdt.web.views import account, administration, files, mfa, registers, sso
+from vpdt.web.views import account, administration, files, mfa, picker, registers, sso
 
 app_name = "web"
 
@@ -59,4 +59,8 @@ urlpatterns = [
     path("so-van-ban/", registers.register_list, name="registers"),
     path("so-van-ban/<id:pk>/khoa-so/", registers.register_close, name="register_close"),
     path("so-van-ban/<id:pk>/<slug:book>/<slug:fmt>/", registers.register_download, name="register_download"),
+    # Recipients (issue 13): the picker's search, favourites, recipient groups.
+    path("noi-nhan/tim/", picker.agencies, name="picker_agencies"),
+    path("noi-nhan/thuong-gui/", picker.favourite, name="picker_favourite"),
+    path("quan-tri/nhom-noi-nhan/", picker.groups_page, name="admin_groups"),
 ]

@@ -73,7 +73,9 @@ def assign_form(request, doc: Document):
         suggested = holidays.add_working_days(today(), 10)
     else:
         parent = services.check_reassign(request.user, doc)
-        form = forms.ReassignForm(data, people=people.filter(unit_id=parent.unit_id).exclude(pk=request.user.pk))
+        form = forms.ReassignForm(data, people=people.filter(unit_id=parent.unit_id).exclude(pk=request.user.pk),
+                                  units=Unit.objects.filter(agency_id=doc.agency_id, active=True).exclude(
+                                      pk=parent.unit_id))
         suggested = parent.deadline or holidays.add_working_days(today(), 10)
     form.fields["deadline"].initial = suggested
     if data is not None and form.is_valid():

@@ -197,9 +197,11 @@ def check_reassign(user, document: Document) -> Assignment:
     return assignment
 
 
-def reassign(user, document: Document, *, handler: User, co: Iterable[User] = (), info: Iterable[User] = (),
-             instructions: str = "", deadline: dt.date | None = None) -> list[Assignment]:
-    """The unit head hands the unit's assignment on to people of the unit."""
+def reassign(user, document: Document, *, handler: User, co: Iterable[User | Unit] = (),
+             info: Iterable[User | Unit] = (), instructions: str = "", deadline: dt.date | None = None,
+             ) -> list[Assignment]:
+    """The unit head hands the unit's assignment on to people of the unit; co-handlers and "để biết"
+    may also be other units of the agency (a unit-level assignment their head hands on)."""
     with transaction.atomic():
         locked = _lock(document)
         parent = check_reassign(user, locked)
@@ -207,16 +209,24 @@ def reassign(user, document: Document, *, handler: User, co: Iterable[User] = ()
         _check_deadline(deadline, not_after=parent.deadline)
         made = []
         child_role = parent.role
-        for role, people in ((child_role, [handler]), (Assignment.Role.CO if child_role != Assignment.Role.INFO
-                                                        else Assignment.Role.INFO, co),
-                             (Assignment.Role.INFO, info)):
+        for handling, (role, people) in enumerate((
+                (child_role, [handler]),
+                (Assignment.Role.CO if child_role != Assignment.Role.INFO else Assignment.Role.INFO, co),
+                (Assignment.Role.INFO, info))):
             for person in people:
                 if person is None:
                     continue
-                if person.unit_id != parent.unit_id:
+                unit = None
+                if isinstance(person, Unit):
+                    # Another unit of the agency asked to co-handle or to know: its head hands it on.
+                    unit, person = _target(locked.agency_id, person)
+                    if handling == 0 or unit.pk == parent.unit_id:
+                        raise InvalidInput(f"{unit.name} không phải cán bộ của {parent.unit.name}.",
+                                           code="OUTSIDE_UNIT")
+                elif person.unit_id != parent.unit_id:
                     raise InvalidInput(f"{person} không thuộc {parent.unit.name}.", code="OUTSIDE_UNIT")
                 made.append(_create_assignment(
-                    locked, role, None, person, by=user, principal=user, instructions=instructions,
+                    locked, role, unit, person, by=user, principal=user, instructions=instructions,
                     deadline=deadline if role != Assignment.Role.INFO else None, parent=parent,
                 ))
         if not made:
