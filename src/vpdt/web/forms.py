@@ -804,7 +804,6 @@ class UnitForm(PageForm):
         self.fields["parent"].queryset = Unit.objects.filter(agency=agency) if agency else Unit.objects.none()
 
 
-<<<<<<< HEAD
 class RegisterCloseForm(PageForm):
     """Khóa sổ (records.registers.close_register): ticked, with the seal's PIN when it is a token."""
 
@@ -813,7 +812,8 @@ class RegisterCloseForm(PageForm):
 
     confirm = forms.BooleanField(error_messages={"required": _("Đánh dấu ô xác nhận trước khi khóa sổ.")})
     pin = forms.CharField(required=False, strip=False, widget=forms.PasswordInput(render_value=False))
-=======
+
+
 # ======================================================================================
 # Recipients: favourites and recipient groups (vpdt.web.views.picker, vpdt.directory.recipients)
 # ======================================================================================
@@ -843,4 +843,3 @@ class RecipientGroupForm(PageForm):
         super().__init__(*args, **kwargs)
         members = Agency.objects.filter(active=True).order_by("code")
         self.fields["members"].queryset = members.exclude(pk=agency.pk) if agency else members
->>>>>>> wave/picker
