@@ -76,6 +76,9 @@ def assign_form(request, doc: Document):
         form = forms.ReassignForm(data, people=people.filter(unit_id=parent.unit_id).exclude(pk=request.user.pk))
         suggested = parent.deadline or holidays.add_working_days(today(), 10)
     form.fields["deadline"].initial = suggested
+    # the hint says the real deadline: the unit's, and the working days left until it
+    remaining = (holidays.working_days_between(today(), parent.deadline)
+                 if parent is not None and parent.deadline else None)
     if data is not None and form.is_valid():
         service = services.assign if mode == "assign" else services.reassign
         try:
@@ -86,7 +89,8 @@ def assign_form(request, doc: Document):
         else:
             messages.success(request, _("Đã phân công xử lý."))
             return redirect("workflow:document", pk=doc.pk)
-    return render(request, "web/assign.html", {"document": doc, "mode": mode, "parent": parent, "form": form})
+    return render(request, "web/assign.html", {"document": doc, "mode": mode, "parent": parent, "form": form,
+                                               "remaining": remaining})
 
 
 # ======================================================================================
