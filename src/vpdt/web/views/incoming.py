@@ -27,7 +27,7 @@ def receive(request):
     user = request.user
     if not user.agency_id or not user.has_role(Role.CLERK, user.agency_id):
         return forbidden(request, _("Chỉ văn thư tiếp nhận văn bản đến."))
-    form = forms.ReceiveForm(*posted(request))
+    form = forms.ReceiveForm(*posted(request), agency=user.agency)
     if request.method == "POST" and form.is_valid():
         scan = form.cleaned_data["scan"]
         try:
@@ -42,7 +42,7 @@ def receive(request):
                 messages.success(request, _("Đã tiếp nhận văn bản. Kiểm tra rồi vào sổ."))
                 return redirect("workflow:document", pk=doc.pk)
             try:
-                services.register(user, doc)
+                services.register(user, doc, register=form.cleaned_data["register"])
             except DuplicateIncoming as exc:
                 messages.warning(request, exc.message)
                 return redirect(reverse("workflow:document", args=[doc.pk]) + "?trung=1")

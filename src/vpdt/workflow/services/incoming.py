@@ -55,7 +55,8 @@ def receive_paper(user, agency: Agency, data: dict, *, scan: BinaryIO | None = N
 
 
 
-def register(user, document: Document, *, confirm_duplicate: bool = False, override_reason: str = "") -> Document:
+def register(user, document: Document, *, confirm_duplicate: bool = False, override_reason: str = "",
+             register=None) -> Document:
     """Vào sổ (số đến, ngày đến): records.services.register_incoming, the one path.
 
     It raises DuplicateIncoming first when it may be a duplicate, and refuses a document whose
@@ -63,7 +64,7 @@ def register(user, document: Document, *, confirm_duplicate: bool = False, overr
     registration gate, records.seams), which the audit log keeps (signing.override).
     """
     return records.register_incoming(user, document, confirm_duplicate=confirm_duplicate,
-                                     override_reason=override_reason)
+                                     override_reason=override_reason, register=register)
 
 
 def return_to_sender(user, document: Document, reason: str) -> Document:
