@@ -56,7 +56,7 @@ def test_completing_does_not_mark_a_co_handling_unit_done_that_never_acted(world
     co = Assignment.objects.get(document=doc, unit=world.bcvt)
     info = Assignment.objects.get(document=doc, user=world.head_vp)
     assert co.state == Assignment.State.CLOSED and co.get_state_display() == "Không xử lý"
-    assert info.state == Assignment.State.PENDING  # for information: as it was
+    assert info.state == Assignment.State.DONE  # for information: nothing stays open
     assert Assignment.objects.get(document=doc, unit=world.cds).state == Assignment.State.DONE
     page = _text(login(world.leader).get(f"/van-ban/{doc.pk}/").content.decode())
     assert "Phòng Bưu chính, Viễn thông · Không xử lý" in page

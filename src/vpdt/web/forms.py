@@ -173,7 +173,8 @@ class ReceiveForm(PageForm):
                               error_messages={"required": _("Trích yếu không được để trống.")})
     signer_name = forms.CharField(max_length=255, required=False)
     register_now = forms.BooleanField(required=False, initial=True)
-    secrecy = forms.TypedChoiceField(choices=Secrecy.choices, coerce=int, initial=Secrecy.NONE, error_messages={
+    secrecy = forms.TypedChoiceField(choices=Secrecy.choices, coerce=int, initial=Secrecy.NONE, required=False,
+                                     empty_value=Secrecy.NONE, error_messages={
         "invalid_choice": _("Chọn độ mật.")})
     register = forms.ModelChoiceField(Register.objects.none(), required=False,
                                       empty_label=_("Theo độ mật (sổ chung hoặc sổ mật)"),

@@ -413,7 +413,7 @@ def check_complete(user, document: Document) -> Assignment:
 def _close_on_completion(document: Document, now) -> None:
     """What completion does to the open assignments, truthfully: the main line is done; a
     co-handler that gave an opinion is done too; one that never acted is closed as "không xử
-    lý" (never "đã xong"); for-information rows stay as they are."""
+    lý" (never "đã xong"); those given it for information are done (nothing stays open)."""
     open_rows = list(Assignment.objects.filter(document=document, state__in=Assignment.OPEN))
     authors = set(Opinion.objects.filter(document=document).values_list("author_id", flat=True))
     unit_authors = set(User.objects.filter(pk__in=authors).values_list("unit_id", flat=True))
@@ -425,7 +425,7 @@ def _close_on_completion(document: Document, now) -> None:
 
     done, closed = [], []
     for a in open_rows:
-        if a.role == Assignment.Role.MAIN:
+        if a.role != Assignment.Role.CO:  # the main line, and those given it for information
             done.append(a.pk)
         elif a.role == Assignment.Role.CO:
             (done if acted(a) else closed).append(a.pk)
