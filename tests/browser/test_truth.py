@@ -14,6 +14,7 @@ import io
 import pytest
 from playwright.sync_api import expect
 
+from vpdt.demo import pdf
 from vpdt.directory.models import Unit, User
 from vpdt.records import services as records
 from vpdt.records.choices import DeliveryState, RecipientKind, State
@@ -32,7 +33,10 @@ def _incoming(subject: str) -> Document:
     doc = services.receive_paper(clerk, clerk.agency, {
         "document_type": DocumentType.objects.get(code="CV"), "subject": subject, "issuer_name": "Bộ Nội vụ",
         "issuer_code": "000.00.00.G14", "number": 77, "notation": "BNV-VP", "issued_date": dt.date(2026, 3, 2)},
-        scan=io.BytesIO(b"%PDF-1.4\n%%EOF\n"), scan_name="ban-quet.pdf")
+        scan=io.BytesIO(pdf.document_pdf(agency="BỘ NỘI VỤ", code="77/BNV-VP", date_text="Hà Nội, ngày 02/03/2026",
+                                         title="CÔNG VĂN", subject=subject, body="Đề nghị rà soát.",
+                                         signer_title="KT. BỘ TRƯỞNG", signer_name="Nguyễn Văn An")),
+        scan_name="ban-quet.pdf")
     return services.register(clerk, doc, confirm_duplicate=True)
 
 

@@ -315,6 +315,7 @@ STEP_NAMES = {
     "Lãnh đạo phòng duyệt nội dung": _("Lãnh đạo phòng duyệt nội dung"),
     "Chánh Văn phòng kiểm tra": _("Chánh Văn phòng kiểm tra"),
     "Lãnh đạo ký": _("Lãnh đạo ký"),
+    "Lãnh đạo cơ quan duyệt, ký": _("Lãnh đạo cơ quan duyệt, ký"),
     "Giám đốc ký": _("Giám đốc ký"),
     "Chủ tịch ký": _("Chủ tịch ký"),
     "Chánh Văn phòng ký": _("Chánh Văn phòng ký"),
