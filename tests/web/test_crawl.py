@@ -179,15 +179,16 @@ def test_every_reachable_page_of_every_role_tells_a_person_in_vietnamese(provinc
 
 
 @pytest.mark.parametrize("lang,heading", [("vi", "Không tìm thấy trang"), ("en", "Page not found")])
-def test_error_pages_are_inside_the_frame_with_a_way_back(province, client, lang, heading):
+def test_error_pages_are_inside_the_frame_with_a_way_back(db, lang, heading):
     """404, 403 and the CSRF refusal, signed in and anonymous, in both languages."""
     from django.test import Client
 
-    from vpdt.directory.models import User
+    from tests import factories
+    from vpdt.directory.roles import Role
 
     anonymous = Client(enforce_csrf_checks=True)
     signed_in = Client(enforce_csrf_checks=True)
-    signed_in.force_login(User.objects.get(username="skhcn.chuyenvien2a"))
+    signed_in.force_login(factories.person(factories.agency(), Role.SPECIALIST, username="chuyenvien.loi"))
     for c in (anonymous, signed_in):
         c.cookies["django_language"] = lang
         r = c.get("/khong-co-trang-nay/")
