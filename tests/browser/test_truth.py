@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -126,3 +127,31 @@ def test_the_clerk_marks_a_paper_copy_sent_and_prints_the_envelopes(people, shot
     expect(paper.get_by_test_id("recipient-state")).to_have_text("Đã gửi")
     expect(clerk.get_by_test_id("timeline")).to_contain_text("Đã gửi bản giấy")
     expect(clerk.get_by_test_id("timeline")).to_contain_text("Hình thức gửi: Chuyển trực tiếp")
+
+
+def test_a_direction_form_survives_an_expired_session_and_a_relogin(people, settings):
+    """The session ends while the unit head is handing a document on: after signing in again the
+    page comes back with the chosen handler, the ticked co-handler and the typed instructions."""
+    from vpdt.demo.province import PASSWORD
+
+    doc = _incoming("Về việc giữ nội dung khi hết phiên")
+    leader = User.objects.get(username="skhcn.lanhdao")
+    services.assign(leader, doc, main=Unit.objects.get(agency=leader.agency, abbreviation="CĐS"),
+                    deadline=holidays.add_working_days(today(), 8))
+    head = people.login("skhcn.truongphong2")
+    settings.VPDT_SESSION_IDLE_SECONDS = 15  # this page's timer: it warns, then ends the session
+    head.goto(f"/van-ban/{doc.pk}/phan-cong/")
+    specialist = User.objects.get(username="skhcn.chuyenvien2a")
+    colleague = User.objects.get(username="skhcn.chuyenvien2b")
+    head.get_by_label("Cán bộ xử lý *").select_option(value=str(specialist.pk))
+    head.get_by_role("group", name="Phối hợp").get_by_label(str(colleague)).check()
+    head.get_by_label("Ý kiến chỉ đạo").fill("Đồng chí dự thảo, báo cáo trước hạn.")
+    expect(head).to_have_url(re.compile(r"/dang-nhap/\?next="), timeout=30_000)
+    head.get_by_label("Tên đăng nhập").fill("skhcn.truongphong2")
+    head.get_by_label("Mật khẩu").fill(PASSWORD)
+    head.get_by_role("button", name="Đăng nhập").click()
+    expect(head).to_have_url(re.compile(rf"/van-ban/{doc.pk}/phan-cong/$"))
+    expect(head.get_by_role("status").filter(has_text="Đã điền lại")).to_be_visible()
+    expect(head.get_by_label("Cán bộ xử lý *")).to_have_value(str(specialist.pk))
+    expect(head.get_by_role("group", name="Phối hợp").get_by_label(str(colleague))).to_be_checked()
+    expect(head.get_by_label("Ý kiến chỉ đạo")).to_have_value("Đồng chí dự thảo, báo cáo trước hạn.")

@@ -212,3 +212,14 @@ def test_the_crawl_finds_what_it_looks_for():
     assert internal_codes("đăng nhập skhcn.vanthu", {"skhcn.vanthu"}) == []
     assert english_sentences("This field is required.") and not english_sentences("Trường này là bắt buộc.")
     assert not is_framed_error("<h1>Forbidden</h1>")
+
+
+def test_the_server_error_page_is_inside_the_frame_too(db):
+    """500 renders without the request (its frame must not query a broken database), still styled."""
+    from django.test import RequestFactory
+
+    from vpdt.web.views import errors
+
+    response = errors.server_error(RequestFactory().get("/van-ban/1/"))
+    page = response.content.decode()
+    assert response.status_code == 500 and is_framed_error(page) and "Lỗi hệ thống" in page
