@@ -48,6 +48,9 @@ SKIP = (
     re.compile(r"[?&]download="),  # a download
 )
 INTERNAL = re.compile(r"\b[a-z][a-z_]*\.[a-z_]+(?:\.[a-z_]+)*\b")
+# snake_case words (no Vietnamese or English sentence has them) and the roles' codes as written
+SNAKE = re.compile(r"\b[a-z]+_[a-z_]+\b")
+ROLE_CODES = re.compile(r"\b(?:clerk|leader|unit_head|specialist|agency_admin|platform_admin)\b")
 # Allowed look-alikes, with their reason:
 FILE_NAME = re.compile(r"\.(pdf|docx?|xlsx?|odt|ods|xml|zip|png|jpe?g|p12|pem|crt|txt|csv|json)$")  # file names people uploaded
 DOMAIN = re.compile(r"\.(vn|com|org|net|gov|local|test|example)$")  # host names in e-mails and addresses
@@ -74,6 +77,8 @@ def internal_codes(text: str, usernames: set[str]) -> list[str]:
         if token in usernames:  # a login name: what the person types to sign in, shown to admins
             continue
         found.append(token)
+    words = INTERNAL.sub(" ", text)  # dotted tokens judged above (file names, login names, codes)
+    found += SNAKE.findall(words) + ROLE_CODES.findall(words)
     return found
 
 
@@ -210,6 +215,8 @@ def test_the_crawl_finds_what_it_looks_for():
                         '<script>var a = b.c;</script>')
     assert internal_codes(text, set()) == ["signing.sign_person"]
     assert internal_codes("đăng nhập skhcn.vanthu", {"skhcn.vanthu"}) == []
+    assert internal_codes("Vai trò: +leader, unit_head", set()) == ["unit_head", "leader", "unit_head"]
+    assert internal_codes("tệp bao_cao.pdf", set()) == []
     assert english_sentences("This field is required.") and not english_sentences("Trường này là bắt buộc.")
     assert not is_framed_error("<h1>Forbidden</h1>")
 

@@ -216,3 +216,14 @@ def test_in_english_mode_signature_verdicts_step_names_and_notification_kinds_ar
     assert "Trưởng phòng duyệt" in page
     assert "Director signs" in page  # …a name the application wrote is translated
     assert "Draft waiting for review" in _text(c.get("/thong-bao/").content.decode())
+
+
+def test_a_request_to_change_roles_names_the_roles(world, login):
+    from vpdt.directory import oversight
+    from vpdt.directory.roles import Role
+
+    oversight.request_change(world.admin, world.spec, "role_change", reason="Bổ nhiệm",
+                             add_roles=[Role.LEADER], remove_roles=[Role.SPECIALIST])
+    page = _text(login(world.admin).get("/quan-tri/yeu-cau/").content.decode())
+    assert "+Lãnh đạo cơ quan" in page and "−Chuyên viên" in page
+    assert not re.search(r"\b(leader|specialist)\b", page)

@@ -25,6 +25,16 @@ def role_label(code: str) -> str:
 
 
 @register.filter
+def role_labels(codes) -> str:
+    """A list of role codes, named: "Văn thư, Lãnh đạo phòng/đơn vị"."""
+    if not codes:
+        return ""
+    if isinstance(codes, str):
+        codes = [codes]
+    return ", ".join(labels.role_label(str(c)) for c in codes)
+
+
+@register.filter
 def change_rows(detail) -> list:
     """[(field, before, after)] of an audit entry's before/after, fields and values named."""
     return labels.describe_change(detail if isinstance(detail, dict) else None)
