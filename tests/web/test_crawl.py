@@ -227,6 +227,9 @@ def test_the_server_error_page_is_inside_the_frame_too(db):
 
     from vpdt.web.views import errors
 
-    response = errors.server_error(RequestFactory().get("/van-ban/1/"))
+    from django.utils import translation
+
+    with translation.override("vi"):
+        response = errors.server_error(RequestFactory().get("/van-ban/1/"))
     page = response.content.decode()
     assert response.status_code == 500 and is_framed_error(page) and "Lỗi hệ thống" in page
