@@ -14,14 +14,15 @@ from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vpdt.core.errors import VpdtError
 from vpdt.directory import recipients as directory_recipients
 from vpdt.directory.models import Agency, RecipientGroup, Unit, User
 from vpdt.directory.roles import Role
-from vpdt.records.choices import Urgency
-from vpdt.records.models import Document, DocumentType
+from vpdt.records.choices import DeliveryState, RecipientKind, Secrecy, Urgency
+from vpdt.records.models import Document, DocumentType, Recipient, Register
 from vpdt.workflow import services
 from vpdt.workflow.delegation import today
 
@@ -178,16 +179,30 @@ class ReceiveForm(PageForm):
                               error_messages={"required": _("Trích yếu không được để trống.")})
     signer_name = forms.CharField(max_length=255, required=False)
     register_now = forms.BooleanField(required=False, initial=True)
+    secrecy = forms.TypedChoiceField(choices=Secrecy.choices, coerce=int, initial=Secrecy.NONE, required=False,
+                                     empty_value=Secrecy.NONE, error_messages={
+        "invalid_choice": _("Chọn độ mật.")})
+    register = forms.ModelChoiceField(Register.objects.none(), required=False,
+                                      empty_label=_("Theo độ mật (sổ chung hoặc sổ mật)"),
+                                      error_messages={"invalid_choice": _("Chọn một sổ văn bản đến của cơ quan.")})
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, agency=None, **kwargs):
         super().__init__(*args, **kwargs)
         usual = DocumentType.objects.filter(code="CV").values_list("pk", flat=True).first()
         self.fields["document_type"].initial = usual
+        # only the agency's own incoming registers of this year that are still open
+        self.fields["register"].queryset = (
+            Register.objects.filter(agency=agency, direction="incoming", year=timezone.localdate().year, closed=False)
+            .order_by("series") if agency is not None else Register.objects.none())
 
     def clean(self):
-        """The issuer picked from the directory (or typed exactly as it is named there) brings its
-        code; a name outside the directory (a company's paper letter) stays free text."""
+        """The register agrees with the secrecy. The issuer picked from the directory (or typed
+        exactly as it is named there) brings its code; a name outside the directory (a company's
+        paper letter) stays free text."""
         c = super().clean()
+        register, secrecy = c.get("register"), c.get("secrecy")
+        if register is not None and secrecy is not None and (register.series == "mat") != (secrecy > Secrecy.NONE):
+            self.add_error("register", _("Văn bản mật vào sổ văn bản mật; văn bản thường vào sổ khác."))
         name = (c.get("issuer_name") or "").strip()
         if name and not (c.get("issuer_code") or "").strip():
             found = directory_recipients.issuer_in_directory(name)
@@ -199,7 +214,7 @@ class ReceiveForm(PageForm):
         c = self.cleaned_data
         return {key: (c[key].strip() if isinstance(c[key], str) else c[key]) for key in (
             "document_type", "subject", "issuer_name", "issuer_code", "number", "notation", "issued_date",
-            "urgency", "page_count", "signer_name")}
+            "urgency", "page_count", "signer_name", "secrecy")}
 
 
 class AssignForm(PageForm):
@@ -843,3 +858,20 @@ class RecipientGroupForm(PageForm):
         super().__init__(*args, **kwargs)
         members = Agency.objects.filter(active=True).order_by("code")
         self.fields["members"].queryset = members.exclude(pk=agency.pk) if agency else members
+
+
+class PaperSentForm(PageForm):
+    """The clerk marks a released document's paper copy as sent (by post or by hand)."""
+
+    service_fields = {"NOT_PAPER": "recipient", "ALREADY_SENT": "recipient", "BAD_SENT_BY": "how"}
+
+    recipient = forms.ModelChoiceField(Recipient.objects.none(), widget=forms.HiddenInput, error_messages={
+        "required": _("Chọn nơi nhận bản giấy."), "invalid_choice": _("Nơi nhận này không còn chờ gửi.")})
+    how = forms.ChoiceField(choices=[("post", _("Bưu điện")), ("hand", _("Chuyển trực tiếp"))], initial="post",
+                            error_messages={"required": _("Chọn hình thức gửi."),
+                                            "invalid_choice": _("Chọn hình thức gửi.")})
+
+    def __init__(self, *args, document: Document, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["recipient"].queryset = document.recipients.filter(kind=RecipientKind.PAPER,
+                                                                       state=DeliveryState.PENDING)
