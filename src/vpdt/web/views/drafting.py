@@ -115,7 +115,7 @@ def rendition_state(request, pk: int):
 @require_POST
 def rendition_retry(request, pk: int):
     version = _version(request, pk)
-    form = forms.EmptyForm(request.POST)
+    form = forms.EmptyForm(request.POST, document=version.document, user=request.user)
     if form.is_valid():
         try:
             renditions.retry(request.user, version)
