@@ -82,7 +82,7 @@ def template_for_new_draft(request):
 def _version(request, pk: int) -> DraftVersion:
     version = DraftVersion.objects.filter(pk=pk).select_related("document").first()
     if version is None:
-        raise Http404(_("Không tìm thấy tệp."))
+        raise Http404(_("Không tìm thấy trang hoặc dữ liệu được yêu cầu."))
     try:
         get_visible(request.user, version.document_id)
     except (NotFound, PermissionDenied) as exc:
