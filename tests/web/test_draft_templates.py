@@ -106,6 +106,7 @@ def test_the_drafter_downloads_the_template_filled_from_the_draft_and_others_are
     assert "attachment" in answer["Content-Disposition"] and ".docx" in answer["Content-Disposition"]
     lines = _texts(b"".join(answer.streaming_content))
     assert "TỜ TRÌNH" in lines and "Về việc mua sắm thiết bị ký số" in lines
+    assert lines[-1] == world.leader.get_full_name()  # the signer the agency's chain names
     refused = login(world.head).get(f"/van-ban/{doc.pk}/mau-du-thao/")
     assert refused.status_code == 403 and "Chỉ người soạn thảo" in refused.content.decode()
 

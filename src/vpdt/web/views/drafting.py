@@ -28,6 +28,17 @@ from vpdt.web.views.files import _stream
 from vpdt.workflow import services
 
 
+def _with_signer(data: draft_template.DraftData, agency_id: int) -> draft_template.DraftData:
+    """The signer the agency's approval chain names, when the draft does not name one yet."""
+    if not data.signer_name:
+        signer = next((step["user"] for step in services.chain_steps(agency_id)
+                       if step["is_signer"] and step["user"] is not None), None)
+        if signer is not None:
+            data.signer_name, data.position = signer.get_full_name(), data.position or signer.position
+    data.year = timezone.localdate().year
+    return data
+
+
 def _docx_response(data: draft_template.DraftData):
     out = io.BytesIO()  # a few kilobytes made here, not a stored file
     draft_template.build(data, out)
@@ -47,9 +58,7 @@ def template_for_document(request, doc: Document):
         services.check_edit_draft(request.user, doc)
     except VpdtError as exc:
         return forbidden(request, exc.message)
-    data = draft_template.data_of(doc)
-    data.year = timezone.localdate().year
-    return _docx_response(data)
+    return _docx_response(_with_signer(draft_template.data_of(doc), doc.agency_id))
 
 
 @login_required
@@ -74,9 +83,7 @@ def template_for_new_draft(request):
     draft = Document(agency=agency, document_type=doc_type, subject=c["subject"].strip(),
                      signer_competence=c.get("signer_competence", "").strip(), place=agency.place,
                      drafting_unit=user.unit)
-    data = draft_template.data_of(draft, addressees=names)
-    data.year = timezone.localdate().year
-    return _docx_response(data)
+    return _docx_response(_with_signer(draft_template.data_of(draft, addressees=names), agency.pk))
 
 
 def _version(request, pk: int) -> DraftVersion:
