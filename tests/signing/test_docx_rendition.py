@@ -5,7 +5,7 @@ Rules protected:
   PDF (a new draft version) carries the signer's valid signature and the draft's text; the .docx
   version is kept unchanged; the audit log says which .docx the signed PDF came from;
 - the confirm page (/van-ban/<id>/ky-duyet/) says "Ký trên bản PDF chuyển đổi từ tệp .docx";
-- before the rendition is ready (or when it failed) the approval is refused with a clear message
+- before the rendition is ready (or when it failed) a signer with a key is refused with a clear message
   and nothing changes;
 - numbering then fills number and date into that PDF and the agency signs it.
 """

@@ -179,4 +179,4 @@ def for_signing(version: DraftVersion) -> Rendition:
         raise InvalidState(str(FAILED) % {"kind": kind, "reason": reason(rendition).rstrip(".")},
                            code="RENDITION_FAILED", detail=rendition.error_code)
     state = rendition.get_state_display() if rendition is not None else Rendition.State.WAITING.label
-    raise InvalidState(str(NOT_READY) % {"kind": kind, "state": str(state).lower()}, code="RENDITION_NOT_READY")
+    raise InvalidState(str(NOT_READY) % {"kind": kind, "state": str(state)}, code="RENDITION_NOT_READY")

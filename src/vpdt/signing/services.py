@@ -4,7 +4,8 @@ signing in the release chain, and verification of every PDF an agency receives.
 - `sign_as_person` (the signer approves): the last draft, if a PDF, gets two empty number and
   date fields (`fill.prepare`) and the signer's PAdES signature, image between title and name;
   the result is a new draft version. A .docx/.odt draft is signed on its PDF rendition
-  (records.renditions, made by LibreOffice); signing is refused until that rendition is ready.
+  (records.renditions, made by LibreOffice); a signer with a key is refused until that rendition
+  is ready (without a key the step goes on unsigned, as below).
 - `sign_as_agency` (the clerk issues the number): number and date are filled into those fields
   (`fill.fill`, form filling keeps the signer's signature valid), the agency signs with the seal
   over the left third of the signer's image; the result is the document's main attachment.
@@ -512,13 +513,13 @@ def sign_as_person(user, document: Document, attachment_or_version, *, pin: str 
     if source is None:
         outcome.warnings.append("Chưa có tệp dự thảo để ký số.")
         return outcome
+    key = key_of(user=user)
+    if key is None:
+        return _no_key(document, f"Người ký {user.get_full_name() or user.username}", outcome)
     signed_file = signable(source)  # a .docx is signed on its PDF rendition; refused until it is ready
     if signed_file is None:
         outcome.warnings.append("Dự thảo không phải tệp PDF hay .docx: chưa ký số được. Hãy tải lên bản PDF rồi ký lại.")
         return outcome
-    key = key_of(user=user)
-    if key is None:
-        return _no_key(document, f"Người ký {user.get_full_name() or user.username}", outcome)
     from vpdt.signing import fill, pdf
 
     outcome.source = _source_of(source)

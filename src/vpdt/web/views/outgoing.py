@@ -67,8 +67,9 @@ def _what_is_signed(user, doc: Document, form) -> dict:
     signing = services.signing_services()
     version = doc.versions.select_related("blob").order_by("-number").first()
     is_pdf = bool(version and signing and signing.is_pdf(version.name, version.content_type))
+    key = signing.key_of(user=user) if signing else None
     from_rendition, refusal, signed_blob = False, "", version.blob if version else None
-    if signing is not None and signing.signed_from_rendition(version):  # a .docx: its PDF rendition is signed
+    if key is not None and signing.signed_from_rendition(version):  # a .docx: its PDF rendition is signed
         from_rendition = True
         try:
             signed_blob = signing.signable(version).blob
@@ -76,7 +77,6 @@ def _what_is_signed(user, doc: Document, form) -> dict:
             refusal = exc.message
         else:
             is_pdf = True
-    key = signing.key_of(user=user) if signing else None
     chosen = form["competence"].value() if form.is_bound else form.initial.get("competence", "")
     shown = Document(agency=doc.agency, signer_competence=chosen or "",
                      signer_position=doc.signer_position or user.position,
