@@ -99,3 +99,20 @@ def test_the_signer_signs_the_pdf_rendition_and_the_page_says_so(world):  # noqa
     data = signing._read(main.blob)
     assert [r.summary for r in pdf.verify_pdf(data, trust_roots=signing.trust_roots())] == ["valid", "valid"]
     assert PdfReader(io.BytesIO(data)).get_fields()[fill.NUMBER_FIELD]["/V"] == f"Số: {doc.code}"
+
+
+@pytest.mark.slow
+@needs_soffice
+def test_a_docx_approved_without_a_signers_key_is_numbered_and_sealed_on_its_rendition(world):  # noqa: F811
+    _keys(world, person=False)  # the agency has its seal, the director no key: approval goes on unsigned
+    doc, version = _docx_draft(world)
+    doc = workflow.approve(world.leader, doc)
+    assert doc.state == State.APPROVED and not doc.signing.signed
+    assert _convert() == 1
+    doc = workflow.issue_number(world.clerk, doc)
+    main = doc.attachments.get(kind=Attachment.Kind.MAIN)
+    data = signing._read(main.blob)
+    assert main.file_kind == "pdf" and data.startswith(b"%PDF")
+    assert [r.summary for r in pdf.verify_pdf(data, trust_roots=signing.trust_roots())] == ["valid"]
+    assert "V/v thí điểm ký số văn bản soạn bằng Word" in " ".join(PdfReader(io.BytesIO(data)).pages[0].extract_text().split())
+    assert doc.versions.get().file_kind == "docx"  # the original is kept as it was
