@@ -71,9 +71,30 @@ def _run_job():
     return jobs.convert()
 
 
-def test_a_docx_version_waits_for_its_rendition_and_a_pdf_version_has_none(world):
+def _odt() -> bytes:
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text")
+        zf.writestr("content.xml", '<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office='
+                    '"urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:'
+                    'xmlns:text:1.0" office:version="1.2"><office:body><office:text><text:p>Dự thảo OpenDocument'
+                    '</text:p></office:text></office:body></office:document-content>')
+        zf.writestr("META-INF/manifest.xml", '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:'
+                    'manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                    '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.'
+                    'opendocument.text"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type='
+                    '"text/xml"/></manifest:manifest>')
+    return out.getvalue()
+
+
+def test_a_docx_or_odt_version_waits_for_its_rendition_and_a_pdf_version_has_none(world):
     _doc, version = _draft(world)
     assert Rendition.objects.get(version=version).state == Rendition.State.WAITING
+    _doc, odt_version = _draft(world, data=_odt(), name="du-thao.odt")
+    assert odt_version.file_kind == "odt"
+    assert Rendition.objects.get(version=odt_version).state == Rendition.State.WAITING
     _doc, pdf_version = _draft(world, data=factories.pdf_bytes("Dự thảo"), name="du-thao.pdf")
     assert not Rendition.objects.filter(version=pdf_version).exists()
 
