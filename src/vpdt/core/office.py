@@ -8,8 +8,9 @@ One conversion is one `soffice --headless --convert-to pdf` process, with:
 - no network where the kernel allows an unprivileged network namespace (`unshare -rn`): a
   document's linked images or fields cannot reach the intranet or the Internet;
 - a timeout: past it the whole process group (oosplash and soffice.bin) is killed;
-- macros off (MacroSecurityLevel 3, execution disabled) in the fresh profile, on top of
-  core.filetypes, which refuses documents with macros before they are stored.
+- macros off (MacroSecurityLevel 3, execution disabled) and linked content blocked
+  (BlockUntrustedRefererLinks) in the fresh profile, on top of core.filetypes, which refuses
+  documents with macros before they are stored.
 
 LibreOffice exits 0 even when it could not load the file: success is a PDF in the output
 directory, nothing else. Errors carry a code for systems (CONVERT_*) and a Vietnamese message.
@@ -34,13 +35,13 @@ from vpdt.core.errors import VpdtError
 
 log = logging.getLogger(__name__)
 
-# A fresh profile's settings: no macro ever runs, links are not updated when loading.
+# A fresh profile's settings: no macro ever runs; linked images and files are not fetched.
 _PROFILE_XCU = """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
 <item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="MacroSecurityLevel" oor:op="fuse"><value>3</value></prop></item>
 <item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="DisableMacrosExecution" oor:op="fuse"><value>true</value></prop></item>
-<item oor:path="/org.openoffice.Office.Writer/Content/Update"><prop oor:name="Link" oor:op="fuse"><value>2</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="BlockUntrustedRefererLinks" oor:op="fuse"><value>true</value></prop></item>
 <item oor:path="/org.openoffice.Office.Common/Misc"><prop oor:name="FirstRun" oor:op="fuse"><value>false</value></prop></item>
 </oor:items>
 """
