@@ -94,10 +94,13 @@ def _lease() -> Rendition | None:
     return None
 
 
-def _finish(rendition: Rendition, *, blob=None, code: str = "", detail: str = "", seconds: float | None = None):
+def _finish(rendition: Rendition, *, blob=None, code: str = "", detail: str = "",
+            seconds: float | None = None) -> Rendition | None:
     with transaction.atomic():
-        locked = Rendition.objects.select_for_update().select_related("version__document__agency").get(
-            pk=rendition.pk)
+        locked = Rendition.objects.select_for_update().select_related("version__document__agency").filter(
+            pk=rendition.pk).first()
+        if locked is None:  # the draft went away meanwhile: nothing to record (the blob is harmless)
+            return None
         if locked.state != Rendition.State.CONVERTING or locked.attempts != rendition.attempts:
             return locked  # another worker took it over after our lease ran out: its result stands
         locked.state = Rendition.State.READY if blob is not None else Rendition.State.FAILED
@@ -114,9 +117,11 @@ def _finish(rendition: Rendition, *, blob=None, code: str = "", detail: str = ""
     return locked
 
 
-def convert(rendition: Rendition) -> Rendition:
+def convert(rendition: Rendition) -> Rendition | None:
     """Convert one leased rendition (outside any transaction) and record the outcome."""
-    version = DraftVersion.objects.select_related("blob").get(pk=rendition.version_id)
+    version = DraftVersion.objects.select_related("blob").filter(pk=rendition.version_id).first()
+    if version is None:
+        return None
     if rendition.attempts > MAX_ATTEMPTS:
         return _finish(rendition, code="CONVERT_ABANDONED", detail=f"{rendition.attempts - 1} attempts interrupted")
     with tempfile.TemporaryDirectory(prefix="vpdt-convert-") as work:
