@@ -25,7 +25,7 @@ from vpdt.core.errors import InvalidInput, InvalidState, PermissionDenied, VpdtE
 from vpdt.core.models import Blob
 from vpdt.directory.models import Agency
 from vpdt.directory.roles import Role
-from vpdt.records import actors, numbering, renditions, seams, signals
+from vpdt.records import actors, numbering, registers, renditions, seams, signals
 from vpdt.records.actors import is_system
 from vpdt.records.choices import AccessReason, DeliveryState, Direction, Source, State
 from vpdt.records.models import (
@@ -151,6 +151,7 @@ def update_metadata(user, document: Document, data: dict, *, action: str = "docu
         raise InvalidState("Văn bản đã cấp số: không sửa số, ký hiệu, ngày ban hành.", code="ALREADY_NUMBERED")
     data = _check_fields(dict(data))
     with transaction.atomic():
+        registers.refuse_if_closed(document)  # a closed register's documents no longer change
         changed = {}
         for field, value in data.items():
             old = getattr(document, field)
@@ -173,15 +174,14 @@ def set_fields(user, document: Document, values: dict, *, action: str, detail: d
     unknown = set(values) - _SETTABLE
     if unknown:
         raise InvalidInput(f"Trường không hợp lệ: {', '.join(sorted(unknown))}.", detail=f"unknown fields {unknown}")
-    changed = {}
-    for field, value in values.items():
-        old = getattr(document, field)
-        if old != value:
-            changed[field] = [str(old), str(value)]
-            setattr(document, field, value)
+    changed = {field: [str(getattr(document, field)), str(value)] for field, value in values.items()
+               if getattr(document, field) != value}
     if not changed:
         return document
     with transaction.atomic():
+        registers.refuse_if_closed(document, changed)
+        for field in changed:
+            setattr(document, field, values[field])
         document.save(update_fields=[*changed, "updated_at"])
         audit.record(action, document, user=user, detail={**(detail or {}), "changed": changed})
     return document
@@ -417,6 +417,7 @@ def issue_number(user, document: Document, *, date: dt.date | None = None, pin: 
     if document.direction == Direction.INCOMING:
         raise InvalidState("Văn bản đến không cấp số văn bản đi.", code="NOT_OUTGOING")
     issued = date or numbering.today_in_vietnam()
+    numbering.refuse_closed(document.agency, Direction.OUTGOING, numbering.series_for(document), issued.year)
     sealer = seams.sealer()
     for _attempt in range(5):
         outcome = planned = None
@@ -558,6 +559,7 @@ def replace_recipients(user, document: Document, rows: list[Recipient], *, recip
     """Nơi nhận: the document's recipients become `rows` (unsaved Recipient objects), with the
     "Nơi nhận" text printed on it. The caller (workflow.set_recipients) checks who may."""
     with transaction.atomic():
+        registers.refuse_if_closed(document, {"recipients_text"})
         Recipient.objects.filter(document=document).delete()
         for row in rows:
             if row.document_id != document.pk:

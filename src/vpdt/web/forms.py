@@ -729,3 +729,13 @@ class UnitForm(PageForm):
     def __init__(self, *args, agency=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["parent"].queryset = Unit.objects.filter(agency=agency) if agency else Unit.objects.none()
+
+
+class RegisterCloseForm(PageForm):
+    """Khóa sổ (records.registers.close_register): ticked, with the seal's PIN when it is a token."""
+
+    service_fields = {"PIN_INVALID": "pin", "REGISTER_YEAR_NOT_ENDED": "confirm", "REGISTER_CHANGED": "confirm",
+                      "REGISTER_ALREADY_CLOSED": "confirm", "REGISTER_SEAL_MISSING": "confirm"}
+
+    confirm = forms.BooleanField(error_messages={"required": _("Đánh dấu ô xác nhận trước khi khóa sổ.")})
+    pin = forms.CharField(required=False, strip=False, widget=forms.PasswordInput(render_value=False))

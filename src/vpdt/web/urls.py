@@ -8,7 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from vpdt.web import forms
-from vpdt.web.views import account, administration, files, mfa, sso
+from vpdt.web.views import account, administration, files, mfa, registers, sso
 
 app_name = "web"
 
@@ -55,4 +55,8 @@ urlpatterns = [
     path("quan-tri/co-quan/", administration.agency_page, name="admin_agency"),
     path("quan-tri/khoa-ky/", administration.signing_keys, name="admin_keys"),
     path("quan-tri/truc-lien-thong/", administration.hub_connections, name="admin_hubs"),
+    # The registers of Phụ lục IV (issue 14): books as PDF/XLSX, closing at year end.
+    path("so-van-ban/", registers.register_list, name="registers"),
+    path("so-van-ban/<id:pk>/khoa-so/", registers.register_close, name="register_close"),
+    path("so-van-ban/<id:pk>/<slug:book>/<slug:fmt>/", registers.register_download, name="register_download"),
 ]

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0004_audit_chain'),
-        ('records', '0008_file_types'),
+        ('records', '0009_registers_closed_files'),
     ]
 
     operations = [
