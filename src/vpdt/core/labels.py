@@ -164,6 +164,14 @@ ACTIONS = {
     "chain.step_delete": _("Xóa bước duyệt"),
     "delegation.create": _("Ủy quyền"),
     "delegation.revoke": _("Thu hồi ủy quyền"),
+    # recipients (the picker), registers of Phụ lục IV, .docx renditions
+    "favourite_agency.add": _("Thêm cơ quan thường gửi"),
+    "favourite_agency.remove": _("Bỏ cơ quan thường gửi"),
+    "recipient_group.save": _("Lưu nhóm nơi nhận"),
+    "register.close": _("Khóa sổ văn bản"),
+    "register.export": _("Tải sổ văn bản"),
+    "records.rendition": _("Chuyển đổi dự thảo sang PDF"),
+    "records.rendition_retry": _("Chuyển đổi lại dự thảo sang PDF"),
     # the audit log itself
     "audit.genesis": _("Mở nhật ký hệ thống"),
 }

@@ -380,7 +380,7 @@ class DraftForm(RecipientsForm):
                                         widget=forms.TextInput(attrs={"placeholder": "KT. GIÁM ĐỐC"}))
     subject = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}),
                               error_messages={"required": _("Trích yếu không được để trống.")})
-    file = UploadField(widget=forms.ClearableFileInput(attrs={"accept": ".docx,.pdf"}),
+    file = UploadField(widget=forms.ClearableFileInput(attrs={"accept": ".docx,.odt,.pdf"}),
                            error_messages={"required": _("Chọn tệp dự thảo (.docx hoặc .pdf).")})
     page_count = NumberField(required=False)
     # Which of the two buttons was pressed: save, or save and submit for review.
