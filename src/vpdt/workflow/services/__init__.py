@@ -33,6 +33,12 @@ from vpdt.workflow.services.common import (  # noqa: F401
     signing_services,
     unit_heads,
 )
+from vpdt.workflow.services.bulk import (  # noqa: F401
+    assign_many,
+    check_finish_info,
+    finish_info,
+    finish_info_many,
+)
 from vpdt.workflow.services.delegation import (  # noqa: F401
     delegate,
     revoke_delegation,
@@ -85,4 +91,8 @@ from vpdt.workflow.services.outgoing import (  # noqa: F401
     set_recipients,
     submit_for_review,
     update_released,
+)
+from vpdt.workflow.services.reply import (  # noqa: F401
+    check_reply,
+    start_reply,
 )

@@ -15,6 +15,7 @@ from vpdt.workflow.delegation import today
 from vpdt.workflow.models import (
     ExtensionRequest,
 )
+from vpdt.workflow.services.bulk import check_finish_info
 from vpdt.workflow.services.common import _state
 from vpdt.workflow.services.incoming import (
     check_assign,
@@ -35,6 +36,7 @@ from vpdt.workflow.services.outgoing import (
     check_review,
     check_submit_review,
 )
+from vpdt.workflow.services.reply import check_reply
 
 CHECKS = {
     "register": lambda u, d: (require_role(u, d.agency_id, Role.CLERK),
@@ -57,6 +59,8 @@ CHECKS = {
     "recall": lambda u, d: check_after_release(u, d, Role.CLERK, Role.LEADER),
     "replace": lambda u, d: check_after_release(u, d, Role.CLERK, Role.LEADER),
     "update": lambda u, d: check_after_release(u, d, Role.CLERK),
+    "reply": check_reply,
+    "finish_info": check_finish_info,
 }
 
 
