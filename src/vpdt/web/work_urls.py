@@ -17,6 +17,7 @@ from vpdt.web.views import (
     notifications,
     outgoing,
     quarantine,
+    quick,
 )
 
 app_name = "workflow"
@@ -31,6 +32,9 @@ urlpatterns = [
     path("van-ban/<id:pk>/", document.document, name="document"),
     path("van-ban/<id:pk>/phan-cong/", incoming.assign_form, name="assign"),
     path("van-ban/<id:pk>/ky-duyet/", outgoing.sign, name="sign"),
+    path("van-ban/<id:pk>/tra-loi/", quick.reply, name="reply"),
+    path("van-ban/<id:pk>/chua-doc/", quick.mark_unread, name="mark_unread"),
+    path("van-ban/<id:pk>/tai-len/<slug:kind>/", quick.upload, name="upload"),
     path("van-ban/<id:pk>/<slug:action>/", actions.act, name="act"),
     path("phien-ban/<id:pk>/", files.version_file, name="version"),
     path("thong-bao/", notifications.notification_list, name="notifications"),
@@ -38,4 +42,9 @@ urlpatterns = [
     path("thong-bao/<id:pk>/", notifications.notification_open, name="notification"),
     path("uy-quyen/", delegation.delegations, name="delegations"),
     path("lien-thong/cach-ly/", quarantine.quarantined, name="quarantine"),
+    path("thao-tac-nhieu/", quick.bulk, name="bulk"),
+    path("phan-cong-nhieu/", quick.bulk_assign, name="bulk_assign"),
+    path("bo-loc/luu/", quick.filter_save, name="filter_save"),
+    path("bo-loc/<id:pk>/xoa/", quick.filter_delete, name="filter_delete"),
+    path("y-kien-chi-dao-mau/", quick.direction_texts, name="direction_texts"),
 ]

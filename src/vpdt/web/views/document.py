@@ -17,6 +17,7 @@ from vpdt.web.views.action_table import blank_forms
 from vpdt.web.views.common import with_document
 from vpdt.workflow import services
 from vpdt.workflow.models import Notification
+from vpdt.workflow.services import reading
 
 
 def _pdf_files(document, attachments, versions) -> list[dict]:
@@ -96,6 +97,7 @@ def render_document(request, doc: Document, *, failed: tuple[str, forms.ActionFo
         # The recipients' fields are shared with the draft page's include.
         ctx["form"] = ctx["forms"]["recipients"]
     Notification.objects.filter(user=user, document=doc, read_at__isnull=True).update(read_at=timezone.now())
+    reading.mark_opened(user, doc)  # the lists stop showing it bold (issue 13)
     return render(request, "web/document.html", ctx)
 
 

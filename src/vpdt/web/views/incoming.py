@@ -19,6 +19,7 @@ from vpdt.web.views.common import posted, with_document
 from vpdt.web.views.errors import forbidden
 from vpdt.workflow import holidays, services
 from vpdt.workflow.delegation import today
+from vpdt.workflow.services.directions import direction_context
 
 
 @login_required
@@ -86,7 +87,8 @@ def assign_form(request, doc: Document):
         else:
             messages.success(request, _("Đã phân công xử lý."))
             return redirect("workflow:document", pk=doc.pk)
-    return render(request, "web/assign.html", {"document": doc, "mode": mode, "parent": parent, "form": form})
+    return render(request, "web/assign.html", {"document": doc, "mode": mode, "parent": parent, "form": form,
+                                               **direction_context(request.user, doc.agency_id)})
 
 
 # ======================================================================================

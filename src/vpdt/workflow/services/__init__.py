@@ -26,18 +26,18 @@ from vpdt.workflow.services.actions import (  # noqa: F401
     pending_extensions,
     visible_or_raise,
 )
+from vpdt.workflow.services.bulk import (  # noqa: F401
+    assign_many,
+    check_finish_info,
+    finish_info,
+    finish_info_many,
+)
 from vpdt.workflow.services.common import (  # noqa: F401
     DRAFT_EXTENSIONS,
     HANDLING_STATES,
     role_holders,
     signing_services,
     unit_heads,
-)
-from vpdt.workflow.services.bulk import (  # noqa: F401
-    assign_many,
-    check_finish_info,
-    finish_info,
-    finish_info_many,
 )
 from vpdt.workflow.services.delegation import (  # noqa: F401
     delegate,

@@ -37,6 +37,7 @@ from vpdt.workflow.services.outgoing import (
     check_submit_review,
 )
 from vpdt.workflow.services.reply import check_reply
+from vpdt.workflow.services.uploads import check_attach
 
 CHECKS = {
     "register": lambda u, d: (require_role(u, d.agency_id, Role.CLERK),
@@ -61,6 +62,7 @@ CHECKS = {
     "update": lambda u, d: check_after_release(u, d, Role.CLERK),
     "reply": check_reply,
     "finish_info": check_finish_info,
+    "attach": check_attach,
 }
 
 

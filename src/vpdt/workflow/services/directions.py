@@ -79,3 +79,8 @@ def delete_text(user, pk: int) -> None:
         audit.record("direction_text.delete", found, user=user, agency_code=found.agency.code,
                      detail={"text": found.text})
         found.delete()
+
+
+def direction_context(user, agency_id: int | None) -> dict:
+    """What a direction form shows: the agency's canned texts, and whether `user` may edit them."""
+    return {"direction_texts": list(texts_for(agency_id)), "may_edit_texts": may_edit(user, agency_id)}
