@@ -76,6 +76,9 @@ def render_document(request, doc: Document, *, failed: tuple[str, forms.ActionFo
         "current_review": services.current_review(doc) if doc.state == State.IN_REVIEW else None,
     }
     ctx.update(_signing_context(user, doc, actions))
+    # ResponseFor both ways: what this document answers, and the replies this person may open (issue 13).
+    ctx["answers"] = list(doc.response_for.select_related("target"))
+    ctx["answered_by"] = list(visible_documents(user).filter(response_for__target=doc).order_by("id")[:20])
     if "complete" in actions:
         ctx["replies"] = Document.objects.filter(agency_id=doc.agency_id, created_by=user,
                                                  direction=Direction.OUTGOING).order_by("-id")[:30]
