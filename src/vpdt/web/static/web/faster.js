@@ -12,6 +12,14 @@
     for (const box of table.querySelectorAll("input[name=ids]")) box.checked = all.checked;
   });
 
+  // Pressing a column header leaves the search field, whose "change" sends the filters at once: they
+  // carry the header's order too, so whichever answer comes last shows the same list.
+  document.addEventListener("pointerdown", function (event) {
+    const link = event.target.closest("[data-sort-key]");
+    const select = document.getElementById("f-sort");
+    if (link && select) select.value = link.dataset.sortKey;
+  }, true);
+
   // A column header sorts the list in place: the filters' "Sắp xếp" follows it, so the next filter keeps the order.
   document.addEventListener("htmx:afterSwap", function (event) {
     if (!event.detail.target || event.detail.target.id !== "doc-list") return;
