@@ -145,6 +145,8 @@ ACTIONS = {a.name: a for a in [
            lambda w, d, a: {"reason": "Không thuộc chức năng"}, A({"document.transfer_back"})),
     Action("complete", "assigned", "post", _act("complete"), lambda w, d, a: {"summary": "Đã xử lý xong"},
            A({"document.complete"})),
+    # Soạn văn bản trả lời (issue 13): a draft of the actor's agency, linked to the incoming document.
+    Action("reply", "assigned", "post", lambda w, d: f"/van-ban/{d.pk}/tra-loi/", audit=A({"document.link_reply"})),
     # Outgoing.
     Action("version", "draft", "post", _act("version"),
            lambda w, d, a: {"file": SimpleUploadedFile("du-thao-2.docx", DOCX), "note": "Sửa câu chữ"},

@@ -217,3 +217,13 @@ def test_only_those_who_may_edit_upload(world):
     assert uploads.upload_files(world.clerk, incoming, "attach", [_file("b.pdf", factories.pdf_bytes())])[0].ok
     with pytest.raises(PermissionDenied):
         uploads.upload_files(world.spec, incoming, "attach", [_file("c.pdf", factories.pdf_bytes())])
+
+
+def test_a_reply_to_a_secret_document_is_as_secret(world):
+    from vpdt.records.choices import Secrecy
+    from vpdt.records.permissions import can_view
+
+    incoming = walk.assigned(world, secrecy=Secrecy.SECRET)
+    draft = services.start_reply(world.head, incoming)
+    assert draft.secrecy == Secrecy.SECRET
+    assert can_view(world.head, draft) and not can_view(world.clerk, draft)

@@ -58,7 +58,9 @@ def start_reply(user, document: Document) -> Document:
     """Opens the reply's draft, linked to `document` (ResponseFor); returns the draft."""
     check_reply(user, document)
     kind = DocumentType.objects.filter(code="CV").first() or DocumentType.objects.order_by("order").first()
-    data = {"subject": reply_subject(document), "document_type": kind, "urgency": document.urgency}
+    # A reply to a secret document is as secret: its subject names the document it answers.
+    data = {"subject": reply_subject(document), "document_type": kind, "urgency": document.urgency,
+            "secrecy": document.secrecy}
     with transaction.atomic():
         draft = create_draft(user, data)
         agency = issuer_agency(document)
