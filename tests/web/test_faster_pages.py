@@ -26,6 +26,8 @@ def test_the_reply_button_opens_a_draft_linked_to_the_incoming_document(world, l
     draft = Document.objects.get(pk=r.resolver_match.kwargs["pk"])
     assert "Đã tạo dự thảo văn bản trả lời" in page and "V/v trả lời Công văn số 388/VPCP-KSTT" in page
     assert DocumentLink.objects.filter(document=draft, target=incoming).exists()
+    assert 'data-testid="response-for"' in page and "Liên kết văn bản trả lời" in page  # the timeline says it
+    assert "document.link_reply" not in page
     clerk = login(world.clerk)
     assert "Soạn văn bản trả lời" not in clerk.get(f"/van-ban/{incoming.pk}/").content.decode()
     r = clerk.post(f"/van-ban/{incoming.pk}/tra-loi/", follow=True)
@@ -101,6 +103,8 @@ def test_info_recipients_close_their_documents_from_the_list(world, login):
     r = c.post("/thao-tac-nhieu/", {"ids": [doc.pk], "action": "info_done", "next": "/viec/following/"}, follow=True)
     assert "Đã hoàn thành “để biết” 1 văn bản." in r.content.decode()
     assert Assignment.objects.get(document=doc, user=world.head_vp).state == Assignment.State.DONE
+    page = c.get(f"/van-ban/{doc.pk}/").content.decode()
+    assert "Đã xem văn bản được giao để biết" in page and "document.info_done" not in page
 
 
 def test_a_saved_filter_is_a_quick_link_and_a_refused_one_keeps_the_list_and_says_why(world, login):

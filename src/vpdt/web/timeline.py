@@ -40,6 +40,8 @@ ACTIONS = {
     "document.update_released": _("Cập nhật văn bản đã phát hành"),
     "document.grant_access": _("Cấp quyền xem"),
     "document.read_secret": _("Xem văn bản mật"),
+    "document.link_reply": _("Liên kết văn bản trả lời"),
+    "document.info_done": _("Đã xem văn bản được giao để biết"),
 }
 
 # Detail keys worth showing a person, with their labels.
