@@ -66,7 +66,12 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def _filtered(request, qs):
-    """Filters of every list: register, type, issuer, date range, urgency, state, quick search, sort."""
+    """Filters of every list: register, type, issuer, date range, urgency, state, quick search, sort.
+
+    Not django-filter (which the guide names): these filters are not one field each (a register
+    matches either register, "urgent" is a range, dates read dd/mm/yyyy with a Vietnamese warning
+    that keeps the list, the quick search is full text), the lists are paged by ids first
+    (records.listing) and answered to HTMX; a FilterSet would wrap the same code without removing any."""
     g = request.GET
     qs = apply_quick_search(qs, g.get("q"))
     reg, doc_type, urgency = (query_int(request, "register"), query_int(request, "type"),
