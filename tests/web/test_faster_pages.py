@@ -176,3 +176,26 @@ def test_files_dropped_together_answer_per_file_to_the_script_and_by_messages_wi
     r = other.post(f"/van-ban/{doc.pk}/tai-len/attach/", {"files": [_upload("a.pdf", factories.pdf_bytes())]},
                    HTTP_X_UPLOAD="1")
     assert r.status_code in (400, 403) and doc.attachments.count() == 1
+
+
+def test_the_new_screens_speak_english_in_english_mode(world, login):
+    import html
+
+    docs = [walk.submitted(world, leader=world.leader, number=50 + i) for i in range(2)]
+    c = login(world.leader)
+    c.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    ids = "&".join(f"ids={d.pk}" for d in docs)
+    expected = {
+        "/": ["With the ticked documents:", "Assign for handling", "Mark as read", "Mark as unread", "Done (for information)",
+              "Save the current filters", "Sort by this column", "2 unread", "Tick every document on this page"],
+        f"/phan-cong-nhieu/?{ids}&next=/": ["Direct 2 documents", "Edit the canned directions"],
+        "/y-kien-chi-dao-mau/": ["Canned directions", "Add a canned direction", "No canned direction yet."],
+        f"/van-ban/{docs[0].pk}/": ["Mark as unread"],
+    }
+    for url, words in expected.items():
+        page = html.unescape(c.get(url).content.decode())
+        for word in words:
+            assert word in page, (url, word)
+        for word in ("Đánh dấu", "Với các văn bản", "Lưu bộ lọc", "Phân công xử lý", "Ý kiến chỉ đạo mẫu",
+                     "chưa đọc", "Sắp xếp theo cột"):
+            assert word not in page, (url, word)
