@@ -56,6 +56,7 @@ def test_a_reply_is_drafted_from_the_incoming_document_and_linked_to_it(people, 
     expect(page.get_by_test_id("state")).to_have_text("Dự thảo")
     expect(page.get_by_test_id("recipients")).to_contain_text("Sở Tài chính tỉnh Bình Sơn")
     expect(page.get_by_test_id("response-for")).to_contain_text("77/STC-QLNS")
+    expect(page.get_by_label("Tải lên tệp dự thảo (.docx, .pdf)")).to_be_visible()
     shot(page, f"13-tra-loi-{width}", full_page=width > 500)
     # The incoming document names its reply, one click away.
     page.get_by_test_id("response-for").get_by_role("link").click()

@@ -27,6 +27,7 @@ def test_the_reply_button_opens_a_draft_linked_to_the_incoming_document(world, l
     assert "Đã tạo dự thảo văn bản trả lời" in page and "V/v trả lời Công văn số 388/VPCP-KSTT" in page
     assert DocumentLink.objects.filter(document=draft, target=incoming).exists()
     assert 'data-testid="response-for"' in page and "Liên kết văn bản trả lời" in page  # the timeline says it
+    assert "Tải lên tệp dự thảo (.docx, .pdf)" in page  # no file yet: its upload is in sight
     assert "document.link_reply" not in page
     clerk = login(world.clerk)
     assert "Soạn văn bản trả lời" not in clerk.get(f"/van-ban/{incoming.pk}/").content.decode()
