@@ -165,6 +165,7 @@ ACTIONS = {
     "delegation.create": _("Ủy quyền"),
     "delegation.revoke": _("Thu hồi ủy quyền"),
     # recipients (the picker), registers of Phụ lục IV, .docx renditions
+    "document.info_done": _("Đã xem văn bản được giao để biết"),
     "favourite_agency.add": _("Thêm cơ quan thường gửi"),
     "favourite_agency.remove": _("Bỏ cơ quan thường gửi"),
     "recipient_group.save": _("Lưu nhóm nơi nhận"),

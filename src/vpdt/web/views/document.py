@@ -19,6 +19,7 @@ from vpdt.web.views.action_table import blank_forms
 from vpdt.web.views.common import with_document
 from vpdt.workflow import services
 from vpdt.workflow.models import Notification
+from vpdt.workflow.services import reading
 
 
 def _pdf_files(document, attachments, versions) -> list[dict]:
@@ -90,6 +91,9 @@ def render_document(request, doc: Document, *, failed: tuple[str, forms.ActionFo
     ctx["paper_count"] = sum(1 for r in ctx["recipients"] if r.kind == "paper")
     ctx.update(_signing_context(user, doc, actions))
     ctx.update(drafting.page_context(doc, versions, actions))
+    # ResponseFor both ways: what this document answers, and the replies this person may open (issue 13).
+    ctx["answers"] = list(doc.response_for.select_related("target"))
+    ctx["answered_by"] = list(visible_documents(user).filter(response_for__target=doc).order_by("id")[:20])
     if "complete" in actions:
         ctx["replies"] = Document.objects.filter(agency_id=doc.agency_id, created_by=user,
                                                  direction=Direction.OUTGOING).order_by("-id")[:30]
@@ -111,6 +115,7 @@ def render_document(request, doc: Document, *, failed: tuple[str, forms.ActionFo
         # The recipients' fields are shared with the draft page's include.
         ctx["form"] = ctx["forms"]["recipients"]
     Notification.objects.filter(user=user, document=doc, read_at__isnull=True).update(read_at=timezone.now())
+    reading.mark_opened(user, doc)  # the lists stop showing it bold (issue 13)
     return render(request, "web/document.html", ctx)
 
 
