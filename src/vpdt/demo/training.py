@@ -7,16 +7,19 @@ After a session of training the admin resets it in one command, in well under tw
   file `DATA_DIR/demo-training.json`, written when the demo was loaded into this data
   directory, naming the databases it was loaded into. A production instance (no VPDT_DEMO, no
   marker, or a marker of other databases) is refused with a Vietnamese message, nothing touched.
-- Fast path (SQLite, the demo's default): right after loading, a snapshot of both databases
-  (SQLite's online backup) and of the data directory's demo files (blobs as hard links
-  where the disk allows, since they are content-addressed; hub packages, audit anchors and
-  mails as copies) is kept in `DATA_DIR/demo-snapshot/`. Reset copies the databases back with the
-  same online backup (a running `vpdt serve` sees the restored data at its next query) and
-  puts the directories back as they were: files added since are removed, removed ones return.
-- Otherwise (PostgreSQL, or no snapshot yet): reload. Each database is emptied (its schema
-  dropped: the audit log's append-only triggers go with it, as a fresh install has none of
-  that history), migrated again, the demo loaded anew; on SQLite a snapshot is then taken,
-  so the next reset is the fast one.
+- Fast path: right after loading, a snapshot is kept: of each database (SQLite: its online
+  backup in `DATA_DIR/demo-snapshot/`; PostgreSQL: a template database `<name>_demo_snapshot`
+  made with CREATE DATABASE … TEMPLATE, which needs the CREATEDB right) and of the data
+  directory's demo files (blobs as hard links where the disk allows, since they are
+  content-addressed; hub packages, audit anchors and mails as copies). Reset copies the
+  databases back (SQLite: the same online backup, a running `vpdt serve` sees the restored data
+  at its next query; PostgreSQL: the database is dropped, its sessions ended, and created again
+  from the template) and puts the directories back as they were: files added since are
+  removed, removed ones return. Then `migrate`, for a snapshot older than the code.
+- Otherwise (no snapshot, one of other databases, or `--reload`): reload. Each database is
+  emptied (its schema dropped: the audit log's append-only triggers go with it, as a fresh
+  install has none of that history), migrated again, the demo loaded anew, and a new snapshot
+  taken, so the next reset is the fast one.
 
 The demo's signing keys (DATA_DIR/pki) and the secret key (DATA_DIR/secret.key) stay: the
 snapshot was taken with them.
@@ -167,34 +170,85 @@ def _files(root: Path) -> set[Path]:
     return {p.relative_to(root) for p in root.rglob("*") if p.is_file() and not p.relative_to(root).parts[0] == "tmp"}
 
 
-def take_snapshot() -> Path | None:
-    """Keep the freshly loaded state (SQLite only); returns the snapshot's directory."""
-    if not all(_is_sqlite(alias) for alias in ALIASES):
-        return None
+def _pg_copy(alias: str, source: str, target: str) -> None:
+    """target := a copy of database `source` (CREATE DATABASE … TEMPLATE: a file copy on the server,
+    seconds for the demo). The target's sessions are ended first (a running server reconnects)."""
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    connections.close_all()
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {quote(target)} WITH (FORCE)")
+        cursor.execute(f"CREATE DATABASE {quote(target)} TEMPLATE {quote(source)}")
+
+
+def _pg_snapshot_name(alias: str) -> str:
+    return f"{settings.DATABASES[alias]['NAME']}_demo_snapshot"[:63]
+
+
+def _snapshot_database(alias: str, work: Path) -> dict:
+    if _is_sqlite(alias):
+        _backup(settings.DATABASES[alias]["NAME"], str(work / f"{alias}.sqlite3"))
+        return {"kind": "sqlite", "file": f"{alias}.sqlite3"}
+    if connections[alias].vendor == "postgresql":
+        name = _pg_snapshot_name(alias)
+        _pg_copy(alias, settings.DATABASES[alias]["NAME"], name)
+        return {"kind": "postgresql", "name": name}
+    raise NotATrainingInstance(f"Không chụp được cơ sở dữ liệu {connections[alias].vendor}.")
+
+
+def _restore_database(alias: str, entry: dict, snap: Path) -> None:
+    if entry["kind"] == "sqlite":
+        _backup(str(snap / entry["file"]), settings.DATABASES[alias]["NAME"])
+    else:
+        _pg_copy(alias, entry["name"], settings.DATABASES[alias]["NAME"])
+
+
+def take_snapshot() -> Path:
+    """Keep the freshly loaded state: the databases (a SQLite backup file, a PostgreSQL template
+    database) and the demo's directories; returns the snapshot's directory."""
     target = snapshot_dir()
     work = target.with_name(SNAPSHOT_NAME + ".new")
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
+    databases = {}
     for alias in ALIASES:
-        _backup(settings.DATABASES[alias]["NAME"], str(work / f"{alias}.sqlite3"))
+        databases[alias] = {**_snapshot_database(alias, work), "identity": database_identity(alias)}
     for name, live in _directories().items():
         (work / name).mkdir()
         for rel in _files(live):
             _place(live / rel, work / name / rel, link=name == "blobs")
     (work / "manifest.json").write_text(json.dumps(
-        {"taken_at": timezone.now().isoformat(timespec="seconds"),
-         "databases": {alias: database_identity(alias) for alias in ALIASES},
+        {"taken_at": timezone.now().isoformat(timespec="seconds"), "databases": databases,
          "directories": {name: str(path) for name, path in _directories().items()}}, indent=2), encoding="utf-8")
     shutil.rmtree(target, ignore_errors=True)
     work.rename(target)
     return target
 
 
+def _manifest() -> dict | None:
+    """The snapshot's manifest, when it is one of these databases (else a reload is needed)."""
+    try:
+        manifest = json.loads((snapshot_dir() / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    databases = manifest.get("databases") or {}
+    if all((databases.get(alias) or {}).get("identity") == database_identity(alias) for alias in ALIASES):
+        return manifest
+    return None
+
+
 def after_load(progress: Callable[[str], None] = lambda _m: None) -> None:
     """What follows a fresh load of the demo: the marker, and the snapshot that resets restore."""
+    from django.db import DatabaseError
+
     write_marker()
-    if take_snapshot() is not None:
-        progress(f"Đã lưu bản chụp tỉnh mẫu cho `vpdt demo reset` ({snapshot_dir()}).")
+    try:
+        take_snapshot()
+    except DatabaseError as exc:  # e.g. PostgreSQL: another process is connected, or no CREATEDB right
+        shutil.rmtree(snapshot_dir(), ignore_errors=True)
+        progress(f"Không lưu được bản chụp tỉnh mẫu ({exc}); `vpdt demo reset` sẽ nạp lại từ đầu.")
+        return
+    progress(f"Đã lưu bản chụp tỉnh mẫu cho `vpdt demo reset` ({snapshot_dir()}).")
 
 
 def _restore_directory(snapshot: Path, live: Path, *, link: bool) -> None:
@@ -209,12 +263,12 @@ def _restore_directory(snapshot: Path, live: Path, *, link: bool) -> None:
         _place(snapshot / rel, target, link=link)
 
 
-def _restore(progress: Callable[[str], None]) -> str:
+def _restore(manifest: dict, progress: Callable[[str], None]) -> str:
     snap = snapshot_dir()
     connections.close_all()
     for alias in ALIASES:
         progress(f"Khôi phục cơ sở dữ liệu {alias} từ bản chụp…")
-        _backup(str(snap / f"{alias}.sqlite3"), settings.DATABASES[alias]["NAME"])
+        _restore_database(alias, manifest["databases"][alias], snap)
     progress("Khôi phục tệp (văn bản, gói tin của trục, mốc neo nhật ký, thư)…")
     for name, live in _directories().items():
         if (snap / name).is_dir():
@@ -276,6 +330,7 @@ def reset(progress: Callable[[str], None] = lambda _m: None, *, reload: bool = F
     """Put the training copy back as freshly loaded; refuses on anything else (NotATrainingInstance)."""
     check_training_instance()
     started = time.monotonic()
-    fast = not reload and all(_is_sqlite(a) for a in ALIASES) and (snapshot_dir() / "default.sqlite3").exists()
-    summary = _restore(progress) if fast else _reload(progress)
+    manifest = None if reload else _manifest()
+    fast = manifest is not None
+    summary = _restore(manifest, progress) if fast else _reload(progress)
     return ResetResult("snapshot" if fast else "reload", time.monotonic() - started, summary)
