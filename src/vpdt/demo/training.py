@@ -315,7 +315,7 @@ def _reload(progress: Callable[[str], None]) -> str:
     for alias in ALIASES:
         progress(f"Làm trống cơ sở dữ liệu {alias}…")
         _empty_database(alias)
-    for name, live in _directories().items():
+    for live in _directories().values():
         for rel in _files(live):
             (live / rel).unlink(missing_ok=True)
     progress("Tạo lại cấu trúc cơ sở dữ liệu…")
