@@ -69,8 +69,9 @@ def test_the_clerk_reads_the_pages_help_and_walks_the_first_tour(people, shot):
     clerk.goto("/van-ban-den/")
     expect(clerk.get_by_test_id("help-panel")).to_be_visible()  # remembered per page
     clerk.goto("/van-ban-den/tiep-nhan/")
+    expect(panel).to_be_hidden()
     clerk.get_by_test_id("help-menu").click()
-    clerk.get_by_role("button", name="Hướng dẫn trang này").click()
+    clerk.get_by_role("button", name="Hướng dẫn trang này", exact=True).click()
     expect(panel).to_be_visible()
     expect(panel.get_by_text("Bước tiếp theo")).to_be_visible()
 

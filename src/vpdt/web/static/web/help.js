@@ -22,7 +22,10 @@
     const state = store.get(key);
     if (state === "hidden") panel.hidden = true;
     else if (state === "closed") details.open = false;
-    details.addEventListener("toggle", () => store.set(key, details.open ? "open" : "closed"));
+    // A <details open> fires "toggle" once as it loads: a dismissed panel must stay dismissed.
+    details.addEventListener("toggle", () => {
+      if (!panel.hidden) store.set(key, details.open ? "open" : "closed");
+    });
     panel.querySelector("[data-help-dismiss]").addEventListener("click", () => {
       panel.hidden = true;
       store.set(key, "hidden");
