@@ -167,3 +167,23 @@ def test_on_postgresql_reset_restores_the_template_database(tmp_path):
         with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
             for name in names + [f"{n}_demo_snapshot" for n in names]:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_only_a_snapshot_of_these_databases_is_restored(settings, tmp_path):
+    from vpdt.demo import training
+
+    settings.DATA_DIR = tmp_path
+    snapshot = tmp_path / training.SNAPSHOT_NAME
+    snapshot.mkdir()
+
+    def manifest(databases) -> dict | None:
+        (snapshot / "manifest.json").write_text(json.dumps({"databases": databases}), encoding="utf-8")
+        return training._manifest()
+
+    mine = {alias: {"kind": "sqlite", "file": f"{alias}.sqlite3", "identity": training.database_identity(alias)}
+            for alias in training.ALIASES}
+    assert manifest(mine) is not None
+    assert manifest({**mine, "default": {**mine["default"], "identity": "sqlite:/srv/khac/vpdt.sqlite3"}}) is None
+    assert manifest({alias: training.database_identity(alias) for alias in training.ALIASES}) is None  # older layout
+    (snapshot / "manifest.json").write_text("{hỏng", encoding="utf-8")
+    assert training._manifest() is None  # then the reset reloads

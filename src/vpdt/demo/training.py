@@ -231,10 +231,12 @@ def _manifest() -> dict | None:
         manifest = json.loads((snapshot_dir() / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    databases = manifest.get("databases") or {}
-    if all((databases.get(alias) or {}).get("identity") == database_identity(alias) for alias in ALIASES):
+    databases = manifest.get("databases") if isinstance(manifest, dict) else None
+    entries = [databases.get(alias) if isinstance(databases, dict) else None for alias in ALIASES]
+    if all(isinstance(e, dict) and e.get("identity") == database_identity(alias) and e.get("kind")
+           for alias, e in zip(ALIASES, entries, strict=True)):
         return manifest
-    return None
+    return None  # none, unreadable, of an older layout, or of other databases: reload
 
 
 def after_load(progress: Callable[[str], None] = lambda _m: None) -> None:
