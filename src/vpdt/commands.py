@@ -127,7 +127,11 @@ def cmd_demo_reset(args) -> int:
     except training.NotATrainingInstance as exc:
         print(exc, file=sys.stderr)
         return 1
-    done = training.reset(progress=lambda msg: print(msg, flush=True), reload=args.reload)
+    try:
+        done = training.reset(progress=lambda msg: print(msg, flush=True), reload=args.reload)
+    except training.ResetRefused as exc:  # another reset of this instance is running
+        print(exc, file=sys.stderr)
+        return 1
     how = "khôi phục bản chụp" if done.how == "snapshot" else "nạp lại từ đầu"
     print(f"{done.summary} Đặt lại xong trong {done.seconds:.1f} giây ({how}).")
     return 0

@@ -187,3 +187,18 @@ def test_only_a_snapshot_of_these_databases_is_restored(settings, tmp_path):
     assert manifest({alias: training.database_identity(alias) for alias in training.ALIASES}) is None  # older layout
     (snapshot / "manifest.json").write_text("{hỏng", encoding="utf-8")
     assert training._manifest() is None  # then the reset reloads
+
+
+def test_a_second_reset_of_the_same_instance_waits_for_none_and_is_refused(settings, tmp_path):
+    import fcntl
+
+    from vpdt.demo import training
+
+    settings.DATA_DIR = tmp_path
+    with open(tmp_path / "demo-reset.lock", "w") as held:  # a reset running in another process
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(training.ResetRunning) as refused, training._only_one():
+            pass
+    assert "Một lệnh đặt lại tỉnh mẫu khác đang chạy" in str(refused.value)
+    with training._only_one():  # released: the next one runs
+        pass

@@ -27,6 +27,8 @@ snapshot was taken with them.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -46,10 +48,22 @@ SNAPSHOT_NAME = "demo-snapshot"
 ALIASES = ("default", "hub")
 
 
-class NotATrainingInstance(Exception):
-    """Refused: this instance is not a demo/training copy (the message says why, in Vietnamese)."""
+class ResetRefused(Exception):
+    """The reset did not run and nothing changed (the message says why, in Vietnamese)."""
+
+    code = "DEMO_RESET_REFUSED"
+
+
+class NotATrainingInstance(ResetRefused):
+    """Refused: this instance is not a demo/training copy."""
 
     code = "NOT_A_TRAINING_INSTANCE"
+
+
+class ResetRunning(ResetRefused):
+    """Refused: another reset of this instance is running."""
+
+    code = "DEMO_RESET_RUNNING"
 
 
 @dataclass
@@ -328,9 +342,26 @@ def _reload(progress: Callable[[str], None]) -> str:
     return summary
 
 
+@contextlib.contextmanager
+def _only_one():
+    """One reset (or load) of an instance at a time: a second one is refused, not interleaved."""
+    with open(_data_dir() / "demo-reset.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ResetRunning("Một lệnh đặt lại tỉnh mẫu khác đang chạy trên thư mục dữ liệu này; "
+                                       "chờ lệnh đó xong rồi thử lại.") from None
+        yield
+
+
 def reset(progress: Callable[[str], None] = lambda _m: None, *, reload: bool = False) -> ResetResult:
     """Put the training copy back as freshly loaded; refuses on anything else (NotATrainingInstance)."""
     check_training_instance()
+    with _only_one():
+        return _reset(progress, reload=reload)
+
+
+def _reset(progress: Callable[[str], None], *, reload: bool) -> ResetResult:
     started = time.monotonic()
     manifest = None if reload else _manifest()
     fast = manifest is not None
