@@ -53,15 +53,15 @@ def test_the_help_follows_the_language(world, login):
 
 
 def _matches(tree, selector: str) -> bool:
-    link = re.fullmatch(r'#nav a\.nav-link\[href="([^"]+)"\]', selector)
+    link = re.fullmatch(r'#nav \.nav-link\[href="([^"]+)"\]', selector)
     if link:
         return bool(tree.xpath(f'//*[@id="nav"]//a[contains(@class, "nav-link")][@href="{link.group(1)}"]'))
     testid = re.fullmatch(r'\[data-testid="([^"]+)"\]', selector)
     if testid:
         return bool(tree.xpath(f'//*[@data-testid="{testid.group(1)}"]'))
-    cls = re.fullmatch(r"(a)?\.([\w-]+)", selector)
+    cls = re.fullmatch(r"\.([\w-]+)", selector)
     if cls:
-        return bool(tree.xpath(f'//{cls.group(1) or "*"}[contains(concat(" ", @class, " "), " {cls.group(2)} ")]'))
+        return bool(tree.xpath(f'//*[contains(concat(" ", @class, " "), " {cls.group(1)} ")]'))
     raise AssertionError(f"selector the test does not know: {selector}")
 
 

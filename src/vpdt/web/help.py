@@ -142,10 +142,10 @@ def _link(name: str) -> list[str]:
         url = reverse(name)
     except NoReverseMatch:
         return []
-    return [f'#nav a.nav-link[href="{url}"]']
+    return [f'#nav .nav-link[href="{url}"]']
 
 
-_BELL = ['[data-testid="bell"]', "a.nav-bell"]
+_BELL = ['[data-testid="bell"]', ".nav-bell"]
 _HELP = ['[data-testid="help-menu"]']
 _MENU = [".navbar-toggler"]
 
