@@ -136,7 +136,7 @@ def test_reset_is_refused_on_an_instance_that_is_not_a_training_copy(tmp_path):
 
 
 @pytest.mark.skipif(not (os.environ.get("VPDT_TEST_DATABASE_URL") or "").startswith("postgres"),
-                    reason="the reload path of PostgreSQL runs with the PostgreSQL test run")
+                    reason="the PostgreSQL snapshot (a template database) is tested in the PostgreSQL test run")
 def test_on_postgresql_reset_restores_the_template_database(tmp_path):
     import psycopg
 
