@@ -146,7 +146,7 @@ def _link(name: str) -> list[str]:
 
 
 _BELL = ['[data-testid="bell"]', ".nav-bell"]
-_HELP = ['[data-testid="help-menu"]']
+_HELP = ['[data-testid="help-menu"]', ".navbar-toggler"]  # on a phone it is in the folded menu
 _MENU = [".navbar-toggler"]
 
 
