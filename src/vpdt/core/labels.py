@@ -166,6 +166,9 @@ ACTIONS = {
     "delegation.revoke": _("Thu hồi ủy quyền"),
     # recipients (the picker), registers of Phụ lục IV, .docx renditions
     "document.info_done": _("Đã xem văn bản được giao để biết"),
+    "direction_text.add": _("Thêm ý kiến chỉ đạo mẫu"),
+    "direction_text.update": _("Sửa ý kiến chỉ đạo mẫu"),
+    "direction_text.delete": _("Xóa ý kiến chỉ đạo mẫu"),
     "favourite_agency.add": _("Thêm cơ quan thường gửi"),
     "favourite_agency.remove": _("Bỏ cơ quan thường gửi"),
     "recipient_group.save": _("Lưu nhóm nơi nhận"),
@@ -284,6 +287,11 @@ NOTIFICATIONS = {
     "recalled": _("Văn bản bị thu hồi"),
     "delegation": _("Ủy quyền"),
     "digest": _("Tổng hợp việc cần làm"),
+    "exchange_arrived": _("Văn bản đến qua liên thông"),
+    "exchange_reconciled": _("Đã nhận bản điện tử của văn bản giấy"),
+    "exchange_recalled": _("Văn bản đến bị thu hồi"),
+    "exchange_updated": _("Văn bản đến được cập nhật"),
+    "exchange_replaced": _("Văn bản đến bị thay thế"),
 }
 
 
