@@ -33,7 +33,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -43,7 +43,16 @@ from vpdt.exchange.models import InboxItem, OutboxMessage
 from vpdt.records.choices import Direction, RecipientKind, Source, State
 from vpdt.records.models import Document, Recipient
 from vpdt.reports import worktime
-from vpdt.reports.models import AGENCY, COUNTERS, PERSON, UNIT, DailyFact, DurationFact, FactsWatermark
+from vpdt.reports.models import (
+    AGENCY,
+    COUNTERS,
+    MONTHLY,
+    PERSON,
+    UNIT,
+    DailyFact,
+    DurationFact,
+    FactsWatermark,
+)
 from vpdt.workflow.models import Assignment, ExtensionRequest, Review
 
 RELEASED = [State.RELEASED, State.RECALLED, State.REPLACED]
@@ -85,7 +94,7 @@ class _Acc:
         self.counts[(day, agency, unit, person)].update(counters)
 
     def duration(self, day, agency, unit, person, metric, value):
-        self.durations[(day, agency, unit, person, metric, worktime.tenths(value))] += 1
+        self.durations[(day, agency, unit, person, metric, worktime.bucket(value))] += 1
 
 
 def _registrations(doc_ids: list[int]) -> dict[int, tuple[dt.datetime, int | None]]:
@@ -310,8 +319,44 @@ def _rows(acc: _Acc) -> tuple[list[DailyFact], list[DurationFact]]:
                    for (level, d, agency, unit, person, metric, value), n in durations.items()]
 
 
+def _months(first: dt.date, last: dt.date) -> list[dt.date]:
+    months, day = [], first.replace(day=1)
+    while day <= last:
+        months.append(day)
+        day = (day + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _month_end(month: dt.date) -> dt.date:
+    return (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
+def _roll_months(months: list[dt.date], agency_ids) -> None:
+    """The monthly rows of `months`, summed from their daily rows (inside the caller's transaction)."""
+    keys = ("agency_id", "unit_id", "person_id")
+    for month in months:
+        end = _month_end(month)
+        for model in (DailyFact, DurationFact):
+            _scope(model.objects.filter(level__gte=MONTHLY, day=month), "agency_id", agency_ids).delete()
+        daily = _scope(DailyFact.objects.filter(level__lt=MONTHLY, day__gte=month, day__lte=end), "agency_id",
+                       agency_ids)
+        sums = daily.values("level", *keys).annotate(**{f"s_{n}": Sum(n) for n in COUNTERS}).order_by()
+        DailyFact.objects.bulk_create([
+            DailyFact(level=row["level"] + MONTHLY, day=month, agency_id=row["agency_id"], unit_id=row["unit_id"],
+                      person_id=row["person_id"], **{n: row[f"s_{n}"] or 0 for n in COUNTERS})
+            for row in sums], batch_size=2000)
+        durations = (_scope(DurationFact.objects.filter(level__lt=MONTHLY, day__gte=month, day__lte=end),
+                            "agency_id", agency_ids)
+                     .values("level", *keys, "metric", "tenths").annotate(n=Sum("count")).order_by())
+        DurationFact.objects.bulk_create([
+            DurationFact(level=row["level"] + MONTHLY, day=month, agency_id=row["agency_id"], unit_id=row["unit_id"],
+                         person_id=row["person_id"], metric=row["metric"], tenths=row["tenths"], count=row["n"])
+            for row in durations], batch_size=2000)
+
+
 def rebuild(days: Iterable[dt.date], agency_ids: Iterable[int] | None = None) -> int:
-    """Recompute the facts of `days` (for `agency_ids`, or every agency); returns the rows written."""
+    """Recompute the facts of `days` (for `agency_ids`, or every agency) and of their months;
+    returns the daily rows written."""
     agency_ids = None if agency_ids is None else sorted(set(agency_ids))
     written = 0
     for first, last in _ranges(days):
@@ -320,22 +365,21 @@ def rebuild(days: Iterable[dt.date], agency_ids: Iterable[int] | None = None) ->
         facts, durations = _rows(acc)
         with transaction.atomic():
             for model in (DailyFact, DurationFact):
-                _scope(model.objects.filter(day__gte=first, day__lte=last), "agency_id", agency_ids).delete()
+                _scope(model.objects.filter(level__lt=MONTHLY, day__gte=first, day__lte=last), "agency_id",
+                       agency_ids).delete()
             DailyFact.objects.bulk_create(facts, batch_size=2000)
             DurationFact.objects.bulk_create(durations, batch_size=2000)
+            _roll_months(_months(first, last), agency_ids)
         written += len(facts) + len(durations)
     return written
 
 
-def rebuild_period(first: dt.date, last: dt.date, agency_ids: Iterable[int] | None = None,
-                   step_days: int = 31) -> int:
-    """Rebuild a long period a month at a time (memory stays bounded)."""
+def rebuild_period(first: dt.date, last: dt.date, agency_ids: Iterable[int] | None = None) -> int:
+    """Rebuild a long period a calendar month at a time (memory stays bounded)."""
     written = 0
-    day = first
-    while day <= last:
-        end = min(last, day + dt.timedelta(days=step_days - 1))
-        written += rebuild([day + dt.timedelta(days=i) for i in range((end - day).days + 1)], agency_ids)
-        day = end + dt.timedelta(days=1)
+    for month in _months(first, last):
+        lo, hi = max(first, month), min(last, _month_end(month))
+        written += rebuild([lo + dt.timedelta(days=i) for i in range((hi - lo).days + 1)], agency_ids)
     return written
 
 
