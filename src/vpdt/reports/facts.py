@@ -33,7 +33,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -387,30 +387,52 @@ def rebuild_period(first: dt.date, last: dt.date, agency_ids: Iterable[int] | No
 OVERLAP = dt.timedelta(minutes=5)
 
 
-def _touched_days(since: dt.datetime) -> set[dt.date]:
-    """Days whose facts may have changed since `since`."""
+def _touched(since: dt.datetime) -> tuple[set[dt.date], set[int]]:
+    """The days whose facts may have changed since `since`, and the agencies concerned.
+
+    Every change to a document, an assignment, an extension or a review is audited on the
+    document, so the audit log (indexed by time) names them; the document's own days (arrival,
+    completion, issue, creation) are touched too. Logins and the exchange's failures are read
+    from their tables."""
+    from vpdt.directory.models import Agency, UserSession
+
     day = worktime.local_day
     days: set[dt.date] = set()
-    for received, completed, issued, created in Document.objects.filter(updated_at__gte=since).values_list(
-            "received_at", "completed_at", "issued_date", "created_at"):
-        days.update(day(x) for x in (received, completed, created) if x is not None)
-        if issued is not None:
-            days.add(issued)
-    stamps = [
-        AuditEntry.objects.filter(at__gte=since).values_list("at", flat=True),
-        Assignment.objects.filter(created_at__gte=since).values_list("created_at", flat=True),
-        ExtensionRequest.objects.filter(created_at__gte=since).values_list("created_at", flat=True),
-        Review.objects.filter(decided_at__gte=since).values_list("decided_at", flat=True),
-        OutboxMessage.objects.filter(Q(created_at__gte=since) | Q(sent_at__gte=since)).values_list("created_at",
-                                                                                                   flat=True),
-        InboxItem.objects.filter(received_at__gte=since).values_list("received_at", flat=True),
-    ]
-    from vpdt.directory.models import UserSession
-
-    stamps.append(UserSession.objects.filter(created_at__gte=since).values_list("created_at", flat=True))
-    for values in stamps:
-        days.update(day(x) for x in values.distinct() if x is not None)
-    return days
+    agencies: set[int] = set()
+    codes = dict(Agency.objects.values_list("code", "pk"))
+    entries = list(AuditEntry.objects.filter(at__gte=since).values_list("at", "agency_code", "actor_id",
+                                                                        "object_type", "object_id"))
+    actors = _user_units(e[2] for e in entries)
+    doc_ids = set()
+    for at, code, actor, object_type, object_id in entries:
+        days.add(day(at))
+        if code in codes:
+            agencies.add(codes[code])
+        if actor in actors and actors[actor][0] is not None:
+            agencies.add(actors[actor][0])
+        if object_type == "records.document" and object_id.isdigit():
+            doc_ids.add(int(object_id))
+    for chunk in _chunks(sorted(doc_ids)):
+        for agency, received, completed, issued, created in Document.objects.filter(pk__in=chunk).values_list(
+                "agency_id", "received_at", "completed_at", "issued_date", "created_at"):
+            agencies.add(agency)
+            days.update(day(x) for x in (received, completed, created) if x is not None)
+            if issued is not None:
+                days.add(issued)
+    for person, at in UserSession.objects.filter(created_at__gte=since).values_list("user_id", "created_at"):
+        days.add(day(at))
+        agency = _user_units([person]).get(person, (None, None))[0]
+        if agency is not None:
+            agencies.add(agency)
+    for agency, at in OutboxMessage.objects.filter(state=OutboxMessage.FAILED, created_at__gte=since - dt.timedelta(
+            days=7)).values_list("agency_id", "created_at"):
+        days.add(day(at))
+        agencies.add(agency)
+    for agency, at in InboxItem.objects.filter(received_at__gte=since, agency__isnull=False).values_list(
+            "agency_id", "received_at"):
+        days.add(day(at))
+        agencies.add(agency)
+    return days, agencies
 
 
 def _earliest() -> dt.date | None:
@@ -439,7 +461,8 @@ def refresh(now: dt.datetime | None = None) -> int:
             count = (last - first).days + 1
         FactsWatermark.objects.update_or_create(pk=1, defaults={"at": now})
         return count
-    days = _touched_days(mark.at - OVERLAP)
-    rebuild(days)
+    days, agencies = _touched(mark.at - OVERLAP)
+    if days and agencies:
+        rebuild(days, agencies)
     FactsWatermark.objects.filter(pk=1).update(at=now)
     return len(days)
