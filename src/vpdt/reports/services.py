@@ -206,7 +206,10 @@ def _open_overdue(date_to: dt.date, agency_ids, level: int) -> Counter:
     """Incoming documents open past their due date at the period's end (or today), per key."""
     as_of = _as_of(date_to)
     _lo, end = facts._bounds(as_of, as_of)
-    base = _filter(Document.objects.filter(direction=Direction.INCOMING, due_date__lt=as_of), agency_ids)
+    # The agencies named even when all are wanted: each is one short range of the index on
+    # (agency, direction, state, due_date), instead of a scan of every document.
+    ids = agency_ids if agency_ids is not None else list(Agency.objects.values_list("pk", flat=True))
+    base = Document.objects.filter(direction=Direction.INCOMING, due_date__lt=as_of, agency_id__in=ids)
     rows = list(base.filter(state__in=OPEN_INCOMING, received_at__lt=end).values_list("pk", "agency_id"))
     if as_of < timezone.localdate():  # a past period: also those completed after its end
         rows += list(base.filter(state=State.COMPLETED, completed_at__gte=end, received_at__lt=end)
