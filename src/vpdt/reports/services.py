@@ -136,10 +136,16 @@ def visible_agency_ids(viewer) -> set[int] | None:
     return ids
 
 
-def _subtree(root: int) -> set[int]:
+def _children() -> dict[int | None, list[int]]:
     children = defaultdict(list)
     for pk, parent in Agency.objects.values_list("pk", "parent_id"):
         children[parent].append(pk)
+    return children
+
+
+def _subtree(root: int, children: dict | None = None) -> set[int]:
+    """The agency and every agency below it (commune → district → province)."""
+    children = children if children is not None else _children()
     found, todo = set(), [root]
     while todo:
         pk = todo.pop()
@@ -310,7 +316,8 @@ def figures(date_from: dt.date, date_to: dt.date, *, agency_ids=None, level: str
     if level == "agency":
         scope = agency_ids
         if rollup and agency_ids is not None:
-            scope = sorted(set().union(*(_subtree(pk) for pk in agency_ids)))
+            children = _children()
+            scope = sorted(set().union(*(_subtree(pk, children) for pk in agency_ids)))
         raw = _raw(date_from, date_to, scope, AGENCY)
         people = _people_counts(scope, by_unit=False)
         if rollup:
@@ -354,10 +361,11 @@ def _empty() -> dict:
 def _rolled_up(raw: dict, people: Counter, roots: list[int]) -> dict:
     """Each agency's figures with its whole subtree's (commune → district → province)."""
     out = {}
+    children = _children()
     for root in roots:
         total = _empty()
         total["people"] = 0
-        for pk in _subtree(root):
+        for pk in _subtree(root, children):
             item = raw.get((pk, None, None))
             total["people"] += people.get(pk, 0)
             if item is None:
@@ -431,9 +439,11 @@ def why_signals(date_from: dt.date, date_to: dt.date, *, viewer, agency: str | N
     agency_ids = _scope(viewer, agency)
     everyone = figures(date_from, date_to, level=level)
     medians = _medians(everyone)
-    wanted = everyone if agency_ids is None else [
-        i for i in everyone if i["agency_code"] in set(Agency.objects.filter(pk__in=agency_ids)
-                                                       .values_list("code", flat=True))]
+    if agency_ids is None:
+        wanted = everyone
+    else:
+        codes = set(Agency.objects.filter(pk__in=agency_ids).values_list("code", flat=True))
+        wanted = [i for i in everyone if i["agency_code"] in codes]
     out = []
     for item in wanted:
         signals = _signals(derived(item), medians)
