@@ -109,3 +109,10 @@ def test_the_command_rebuilds_a_period(province, capsys):
     call_command("refresh_report_facts", "--from", "2025-12-29", "--to", "2026-01-06")
     assert "Đã tính lại" in capsys.readouterr().out
     assert services.usage(*PERIOD, viewer=province.leader_a)[0]["incoming_total"] == 4
+
+
+def test_the_schema_documents_the_endpoint(client, db):
+    schema = client.get("/api/openapi.json").json()
+    operation = schema["paths"]["/api/reports/usage"]["get"]
+    assert {p["name"] for p in operation["parameters"]} >= {"from", "to", "agency", "level", "format"}
+    assert {"200", "400", "401", "403", "404"} <= set(operation["responses"])
