@@ -384,8 +384,8 @@ def usage(date_from: dt.date, date_to: dt.date, *, viewer, agency: str | None = 
     the platform admin every agency, an agency leader their agency; others PermissionDenied.
     `agency` (a code): that agency (and, for the platform admin, the agencies below it);
     `rollup`: each agency's figures include those of the agencies below it."""
+    agency_ids = _scope(viewer, agency)  # who may ask comes first: anyone else is 403, whatever they ask
     _check(date_from, date_to, level)
-    agency_ids = _scope(viewer, agency)
     return [{key: item[key] for key in API_KEYS}
             for item in figures(date_from, date_to, agency_ids=agency_ids, level=level, rollup=rollup)]
 
@@ -433,10 +433,10 @@ def why_signals(date_from: dt.date, date_to: dt.date, *, viewer, agency: str | N
                 level: str = "agency") -> list[dict]:
     """For each agency (or unit) the viewer may see, the metrics where it is worse than the
     province's median (of agencies, or of units), ranked by how far; the weakest first."""
+    agency_ids = _scope(viewer, agency)
     _check(date_from, date_to, level)
     if level == "person":
         raise InvalidInput(_("Tín hiệu chỉ tính cho cơ quan hoặc đơn vị."), code="BAD_LEVEL")
-    agency_ids = _scope(viewer, agency)
     everyone = figures(date_from, date_to, level=level)
     medians = _medians(everyone)
     if agency_ids is None:
@@ -457,8 +457,8 @@ def why_signals(date_from: dt.date, date_to: dt.date, *, viewer, agency: str | N
 def agency_table(date_from: dt.date, date_to: dt.date, *, viewer, agency: str | None = None,
                  rollup: bool = False) -> list[dict]:
     """Every agency the viewer may see with every METRICS value (the sortable table)."""
-    _check(date_from, date_to, "agency")
     agency_ids = _scope(viewer, agency)
+    _check(date_from, date_to, "agency")
     return [{"agency_code": i["agency_code"], "agency_name": i["agency_name"], **derived(i),
              "incoming_total": i["incoming_total"], "outgoing_total": i["outgoing_total"]}
             for i in figures(date_from, date_to, agency_ids=agency_ids, rollup=rollup)]
