@@ -4,7 +4,7 @@ summed over the period, so a province-wide view reads thousands of rows, not the
 
 Public, stable names (the dashboard, the period report and the API build on them):
 `usage`, `why_signals`, `province_medians`, `agency_table`, `METRICS`, `API_KEYS`,
-`visible_agency_ids`, `drafts_returned_by_step`, `exchange_failure_causes`.
+`visible_agency_ids`, `drafts_returned_by_step`, `exchange_failure_causes`, `active_by_role`.
 """
 
 from __future__ import annotations
@@ -501,3 +501,22 @@ def exchange_failure_causes(date_from: dt.date, date_to: dt.date, *, viewer, age
     for outcome, reason, n in inbox.values_list("outcome", "reason_code").annotate(n=Count("id")).order_by():
         causes[("receive", reason or outcome)] += n
     return [{"direction": d, "cause": c, "count": n} for (d, c), n in causes.most_common()]
+
+
+def active_by_role(date_from: dt.date, date_to: dt.date, *, viewer, agency: str | None = None) -> list[dict]:
+    """Per agency and role: the people holding the role, and how many of them logged in or
+    acted during the period (a person with two roles counts in both)."""
+    from vpdt.directory.models import RoleAssignment
+
+    agency_ids = _scope(viewer, agency)
+    _check(date_from, date_to, "agency")
+    active = set(_filter(DailyFact.objects.filter(_period(PERSON, date_from, date_to), active__gt=0), agency_ids)
+                 .values_list("agency_id", "person_id").distinct().order_by())
+    holders = _filter(RoleAssignment.objects.filter(user__is_active=True), agency_ids).values_list(
+        "agency_id", "agency__code", "role", "user_id")
+    counts: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for agency_id, code, role, person in holders:
+        counts[(code, role)][0] += 1
+        counts[(code, role)][1] += int((agency_id, person) in active)
+    return [{"agency_code": code, "role": role, "role_label": str(Role(role).label), "people": n, "active_people": a}
+            for (code, role), (n, a) in sorted(counts.items())]
