@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -21,6 +20,7 @@ from vpdt.records.listing import page_and_count
 from vpdt.records.models import DocumentType, Register
 from vpdt.records.permissions import visible_documents
 from vpdt.records.search import apply_quick_search
+from vpdt.web.views import dashboard
 from vpdt.web.views.common import query_int
 from vpdt.workflow import queues, services
 from vpdt.workflow.delegation import today
@@ -107,13 +107,17 @@ def _filter_context(user) -> dict:
     }
 
 
+def _partial(request) -> bool:
+    return (request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "doc-list"
+            and not request.headers.get("HX-History-Restore-Request"))
+
+
 def _list_response(request, template: str, context: dict):
     """The whole page, or only the list when HTMX asks for it (filters, search as you type, pages).
 
     A history restore (HTMX found no snapshot) asks for the whole page again.
     """
-    partial = (request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "doc-list"
-               and not request.headers.get("HX-History-Restore-Request"))
+    partial = _partial(request)
     response = render(request, "web/_list.html" if partial else template, {**context, "partial": partial})
     patch_vary_headers(response, ("HX-Request", "HX-Target"))
     return response
@@ -124,11 +128,12 @@ def queue(request, name: str = "waiting"):
     if name not in queues.QUEUES:
         raise Http404
     qs, sort = _filtered(request, queues.get(name, request.user))
-    tabs = [(key, label, reverse("workflow:queue", args=[key]) if key != "waiting" else reverse("workflow:home"))
-            for key, (label, _f) in queues.QUEUES.items()]
+    # The tabs with their counts, and on the home page the counters and charts (issue 14);
+    # not for a list that HTMX swaps alone.
+    board = {} if _partial(request) else dashboard.context(request.user, name, home=name == "waiting")
     return _list_response(request, "web/queue.html", {
-        "title": queues.QUEUES[name][0], "tab": name, "tabs": tabs, "page": _page(request, qs), "sort": sort,
-        "g": request.GET, **_filter_context(request.user)})
+        "title": queues.QUEUES[name][0], "tab": name, "page": _page(request, qs), "sort": sort,
+        "g": request.GET, **board, **_filter_context(request.user)})
 
 
 @login_required
