@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "vpdt.web",
     "vpdt.api",
     "vpdt.workflow",
+    "vpdt.reports",
     "vpdt.signing",
     "vpdt.exchange",
     "vpdt.hub",  # the embedded province hub (on its own database alias "hub")

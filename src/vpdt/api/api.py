@@ -273,3 +273,8 @@ def get_document(request, document_id: int = Path(..., ge=1, le=MAX_ID)):
             for a in doc.attachments.select_related("blob")
         ],
     })
+
+
+from vpdt.api import reports as _reports  # noqa: E402  (its router needs BearerToken and ErrorOut above)
+
+_reports.register(api, BearerToken(), ErrorOut)

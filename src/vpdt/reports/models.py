@@ -1,0 +1,105 @@
+"""Daily facts: what happened each day per agency, unit and person, kept by `vpdt.reports.facts`.
+
+Only the facts module writes these tables; the queries over a period sum the daily rows
+(`services`), so a province-wide view reads a few thousand rows, not a million documents.
+Rows exist at three levels: the agency's total (unit and person empty), each unit, each
+person. Durations are kept as counts per value (tenths of an hour or of a working day), so
+the median over any period and any roll-up is exact to that tenth.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from vpdt.directory.models import Agency, Unit
+
+AGENCY, UNIT, PERSON = 0, 1, 2
+LEVELS = [(AGENCY, "cơ quan"), (UNIT, "đơn vị"), (PERSON, "cá nhân")]
+
+# The counters of a daily row (each a count of events of that day).
+COUNTERS = [
+    "incoming_total", "incoming_electronic", "incoming_paper", "paper_despite_electronic",
+    "outgoing_total", "outgoing_electronic", "outgoing_paper", "outgoing_signed", "internal_total",
+    "registered", "directed", "directed_on_behalf", "completed", "completed_on_time", "completed_late",
+    "extensions_asked", "reviews_decided", "drafts_returned", "exchange_failures", "logins", "actions",
+    "active",
+]
+
+
+class DailyFact(models.Model):
+    level = models.PositiveSmallIntegerField("mức", choices=LEVELS)
+    day = models.DateField("ngày")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+", verbose_name="cơ quan")
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+                             verbose_name="đơn vị")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="+", verbose_name="cán bộ")
+    incoming_total = models.PositiveIntegerField(default=0)
+    incoming_electronic = models.PositiveIntegerField(default=0)
+    incoming_paper = models.PositiveIntegerField(default=0)
+    paper_despite_electronic = models.PositiveIntegerField(default=0)
+    outgoing_total = models.PositiveIntegerField(default=0)
+    outgoing_electronic = models.PositiveIntegerField(default=0)
+    outgoing_paper = models.PositiveIntegerField(default=0)
+    outgoing_signed = models.PositiveIntegerField(default=0)
+    internal_total = models.PositiveIntegerField(default=0)
+    registered = models.PositiveIntegerField(default=0)
+    directed = models.PositiveIntegerField(default=0)
+    directed_on_behalf = models.PositiveIntegerField(default=0)
+    completed = models.PositiveIntegerField(default=0)
+    completed_on_time = models.PositiveIntegerField(default=0)
+    completed_late = models.PositiveIntegerField(default=0)
+    extensions_asked = models.PositiveIntegerField(default=0)
+    reviews_decided = models.PositiveIntegerField(default=0)
+    drafts_returned = models.PositiveIntegerField(default=0)
+    exchange_failures = models.PositiveIntegerField(default=0)
+    logins = models.PositiveIntegerField(default=0)
+    actions = models.PositiveIntegerField(default=0)
+    # Person rows: 1 when the person logged in or acted that day; unit and agency rows: how many.
+    active = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "số liệu ngày"
+        verbose_name_plural = "số liệu ngày"
+        indexes = [
+            models.Index(fields=["level", "day", "agency"], name="fact_level_day"),
+            models.Index(fields=["level", "agency", "day"], name="fact_level_agency_day"),
+            # Active people over a period: distinct persons, from the index alone.
+            models.Index(fields=["level", "day", "active", "agency", "person"], name="fact_active"),
+        ]
+
+
+class DurationFact(models.Model):
+    """How many events of one day took `value` tenths (of a working hour or a working day)."""
+
+    REGISTER = "register"  # arrival -> registration, working hours
+    DIRECT = "direct"  # registration -> first direction, working hours
+    COMPLETE = "complete"  # arrival -> completion, working days
+    METRICS = [(REGISTER, "đến → vào sổ"), (DIRECT, "vào sổ → chỉ đạo"), (COMPLETE, "đến → hoàn thành")]
+
+    level = models.PositiveSmallIntegerField("mức", choices=LEVELS)
+    day = models.DateField("ngày")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="+")
+    metric = models.CharField(max_length=10, choices=METRICS)
+    tenths = models.PositiveIntegerField("giá trị (phần mười)")
+    count = models.PositiveIntegerField("số lần")
+
+    class Meta:
+        verbose_name = "số liệu thời gian"
+        verbose_name_plural = "số liệu thời gian"
+        indexes = [models.Index(fields=["level", "metric", "day", "agency", "tenths"], name="duration_level_day"),
+                   models.Index(fields=["level", "agency", "day"], name="duration_level_agency")]
+
+
+class FactsWatermark(models.Model):
+    """One row (id 1): the facts include every change up to `at`."""
+
+    at = models.DateTimeField("đã cập nhật đến")
+
+    class Meta:
+        verbose_name = "mốc cập nhật số liệu"
+        verbose_name_plural = "mốc cập nhật số liệu"

@@ -1,0 +1,104 @@
+"""Every metric of the usage API, counted by hand on the small province of conftest.py, at each
+level, over a period that crosses a year boundary and a holiday."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests.reports.conftest import PERIOD
+from vpdt.reports import facts, services
+
+pytestmark = [pytest.mark.django_db, pytest.mark.backends]
+
+KEYS = services.API_KEYS
+ZERO = dict.fromkeys(KEYS[3:], 0) | {"median_hours_to_register": None, "median_hours_to_direct": None}
+
+
+def expect(agency, unit=None, person=None, **figures):
+    return {"agency_code": agency, "unit_id": unit, "person_id": person, **ZERO, **figures}
+
+
+def build():
+    facts.rebuild_period(dt.date(2025, 12, 1), dt.date(2026, 1, 31))
+
+
+def test_agency_level_counts_by_hand(province):
+    build()
+    got = services.usage(*PERIOD, viewer=province.admin)
+    assert got == [
+        expect("000.00.00.H90"),
+        expect("000.00.03.H90", incoming_total=1, incoming_paper=1, completed_on_time=1,
+               median_hours_to_register=1.0, median_hours_to_direct=1.0, active_people=4),
+        expect("000.00.13.H90", incoming_total=4, incoming_electronic=2, incoming_paper=2, outgoing_total=2,
+               outgoing_electronic=1, outgoing_signed=1, completed_on_time=1, completed_late=1, open_overdue=1,
+               # registered: 0.5 (D5), 1.0, 1.5, 2.5, 16.0; directed: 0.5, 4.5 (across 01/01), 8.5
+               median_hours_to_register=1.5, median_hours_to_direct=4.5, active_people=4),
+    ]
+    assert all(list(item) == KEYS for item in got)
+
+
+def test_roll_up_over_the_agency_tree(province):
+    build()
+    province_row = services.usage(*PERIOD, viewer=province.admin, agency="000.00.00.H90", rollup=True)[0]
+    # registered: 0.5 1.0 1.0 1.5 2.5 16.0 -> 1.25; directed: 0.5 1.0 4.5 8.5 -> 2.75
+    assert province_row == expect("000.00.00.H90", incoming_total=5, incoming_electronic=2, incoming_paper=3,
+                                  outgoing_total=2, outgoing_electronic=1, outgoing_signed=1, completed_on_time=2,
+                                  completed_late=1, open_overdue=1, median_hours_to_register=1.25,
+                                  median_hours_to_direct=2.75, active_people=8)
+
+
+def test_unit_level_counts_by_hand(province):
+    build()
+    w = province
+    got = services.usage(*PERIOD, viewer=w.admin, level="unit")
+    assert got == [
+        expect("000.00.03.H90", w.th.pk, incoming_total=1, incoming_paper=1, completed_on_time=1, active_people=2),
+        expect("000.00.13.H90", w.bgd.pk, median_hours_to_direct=4.5, active_people=1),
+        expect("000.00.13.H90", w.cds.pk, incoming_total=2, incoming_electronic=2, outgoing_total=1,
+               outgoing_electronic=1, outgoing_signed=1, completed_on_time=1, completed_late=1, active_people=2),
+        expect("000.00.13.H90", w.vp.pk, incoming_total=1, incoming_paper=1, outgoing_total=1, open_overdue=1,
+               median_hours_to_register=1.5, active_people=1),
+    ]
+
+
+def test_person_level_counts_by_hand(province):
+    build()
+    w = province
+    got = {item["person_id"]: item for item in services.usage(*PERIOD, viewer=w.admin, agency=w.a.code,
+                                                                level="person")}
+    a = "000.00.13.H90"
+    assert got == {
+        w.clerk_a.pk: expect(a, w.vp.pk, w.clerk_a.pk, median_hours_to_register=1.5, active_people=1),
+        w.leader_a.pk: expect(a, w.bgd.pk, w.leader_a.pk, median_hours_to_direct=4.5, active_people=1),
+        w.spec_a.pk: expect(a, w.cds.pk, w.spec_a.pk, incoming_total=1, incoming_electronic=1, outgoing_total=1,
+                            outgoing_electronic=1, outgoing_signed=1, completed_on_time=1, active_people=1),
+        w.spec_a2.pk: expect(a, w.cds.pk, w.spec_a2.pk, incoming_total=1, incoming_electronic=1, outgoing_total=1,
+                             completed_late=1, active_people=1),
+        w.idle_a.pk: expect(a, w.cds.pk, w.idle_a.pk),
+    }
+
+
+def test_the_year_boundary_splits_the_period(province):
+    """29–31/12/2025 and 01–06/01/2026 counted apart: the counts add up to the whole period."""
+    build()
+    w = province
+    december = services.usage(dt.date(2025, 12, 29), dt.date(2025, 12, 31), viewer=w.leader_a)
+    january = services.usage(dt.date(2026, 1, 1), dt.date(2026, 1, 6), viewer=w.leader_a)
+    assert december == [expect(w.a.code, incoming_total=3, incoming_electronic=2, incoming_paper=1,
+                               outgoing_total=1, outgoing_electronic=1, outgoing_signed=1,
+                               median_hours_to_register=1.0, median_hours_to_direct=0.5, active_people=2)]
+    assert january == [expect(w.a.code, incoming_total=1, incoming_paper=1, outgoing_total=1, completed_on_time=1,
+                              completed_late=1, open_overdue=1, median_hours_to_register=8.75,
+                              median_hours_to_direct=6.5, active_people=4)]
+    whole = services.usage(*PERIOD, viewer=w.leader_a)[0]
+    for key in ["incoming_total", "incoming_electronic", "incoming_paper", "outgoing_total", "outgoing_electronic",
+                "outgoing_signed", "completed_on_time", "completed_late"]:
+        assert december[0][key] + january[0][key] == whole[key], key
+
+
+def test_a_paper_registration_whose_electronic_copy_arrived_is_counted(province):
+    build()
+    a = next(i for i in services.figures(*PERIOD, level="agency") if i["agency_code"] == province.a.code)
+    assert (a["paper_despite_electronic"], a["directed"], a["directed_on_behalf"]) == (1, 3, 1)
