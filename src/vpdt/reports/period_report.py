@@ -24,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy, override
 
 from vpdt.core import audit, tasks
 from vpdt.core.errors import InvalidInput, PermissionDenied
@@ -42,23 +42,23 @@ JOB = "reports.period_report_mail"
 
 # The columns of the per-agency table, in order: (usage key, heading).
 COLUMNS = (
-    ("incoming_total", "Văn bản đến"),
-    ("incoming_electronic", "Đến điện tử"),
-    ("incoming_paper", "Đến từ bản giấy"),
-    ("outgoing_total", "Văn bản đi"),
-    ("outgoing_electronic", "Đi điện tử"),
-    ("outgoing_signed", "Đi có ký số"),
-    ("completed_on_time", "Hoàn thành đúng hạn"),
-    ("completed_late", "Hoàn thành trễ hạn"),
-    ("open_overdue", "Đang quá hạn"),
-    ("median_hours_to_register", "Giờ đến → vào sổ (trung vị)"),
-    ("median_hours_to_direct", "Giờ đến → chỉ đạo (trung vị)"),
-    ("active_people", "Người dùng hoạt động"),
+    ("incoming_total", gettext_lazy("Văn bản đến")),
+    ("incoming_electronic", gettext_lazy("Đến điện tử")),
+    ("incoming_paper", gettext_lazy("Đến bản giấy")),
+    ("outgoing_total", gettext_lazy("Văn bản đi")),
+    ("outgoing_electronic", gettext_lazy("Đi qua trục liên thông")),
+    ("outgoing_signed", gettext_lazy("Đi có ký số")),
+    ("completed_on_time", gettext_lazy("Hoàn thành đúng hạn")),
+    ("completed_late", gettext_lazy("Hoàn thành trễ hạn")),
+    ("open_overdue", gettext_lazy("Đang quá hạn")),
+    ("median_hours_to_register", gettext_lazy("Trung vị giờ đến → vào sổ")),
+    ("median_hours_to_direct", gettext_lazy("Trung vị giờ vào sổ → chỉ đạo")),
+    ("active_people", gettext_lazy("Người dùng hoạt động")),
 )
 
 
 def column_headings() -> list[str]:
-    return [_(heading) for _key, heading in COLUMNS]
+    return [str(heading) for _key, heading in COLUMNS]
 
 
 @dataclass
@@ -257,12 +257,12 @@ def write_xlsx(report: PeriodReport, out: BinaryIO) -> None:
     sheet = book.create_sheet(_("Theo cơ quan"))
     sheet.append([report.title])
     sheet.append([f"{report.scope_name} – {report.period_text}"])
-    sheet.append([_("Mã cơ quan"), _("Cơ quan"), *column_headings()])
+    sheet.append([_("Mã định danh cơ quan"), _("Cơ quan"), *column_headings()])
     for r in report.rows:
         sheet.append([r["agency_code"], r["agency_name"], *[r.get(k) for k, _h in COLUMNS]])
 
     sheet = book.create_sheet(_("Vì sao"))
-    sheet.append([_("Mã cơ quan"), _("Cơ quan"), _("Đơn vị"), _("Chỉ số"), _("Giá trị"), _("Trung vị tỉnh"),
+    sheet.append([_("Mã định danh cơ quan"), _("Cơ quan"), _("Đơn vị"), _("Chỉ số"), _("Giá trị"), _("Trung vị tỉnh"),
                   _("Nhận xét")])
     for item in report.signals:
         for s in item["signals"]:

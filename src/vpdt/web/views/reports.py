@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from vpdt.core.errors import VpdtError
@@ -147,12 +148,12 @@ def _period_query(start: dt.date, end: dt.date, **extra) -> str:
 
 # --------------------------------------------------------------------------- the why view
 # Columns of the table besides the METRICS: the volumes, so a small agency reads as small.
-VOLUME_COLUMNS = (("incoming_total", "Văn bản đến"), ("outgoing_total", "Văn bản đi"))
+VOLUME_COLUMNS = (("incoming_total", gettext_lazy("Văn bản đến")), ("outgoing_total", gettext_lazy("Văn bản đi")))
 
 
 def _columns() -> list[tuple[str, str, str]]:
     """(key, heading, unit) of the sortable table, in order."""
-    return ([(key, _(label), "") for key, label in VOLUME_COLUMNS]
+    return ([(key, str(label), "") for key, label in VOLUME_COLUMNS]
             + [(key, str(m.label), str(m.unit)) for key, m in reports.METRICS.items()])
 
 
