@@ -13,6 +13,7 @@ import datetime as dt
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
@@ -42,7 +43,7 @@ OPEN_INCOMING = [State.REGISTERED, State.SUBMITTED, State.ASSIGNED, State.IN_PRO
 @dataclass(frozen=True)
 class Metric:
     label: str  # Vietnamese, marked for translation
-    unit: str  # "%", "giờ", "ngày", "văn bản", "lần"
+    unit: str  # "%", giờ, ngày, văn bản, lần (marked for translation)
     higher_is_better: bool
     sentence: str  # "%(value)s ... %(median)s": one signal in plain words
     floor: float  # the smallest scale of a difference that matters (score = difference / max(median, floor))
@@ -65,16 +66,16 @@ METRICS: dict[str, Metric] = {
         _("Tỷ lệ văn bản đến giải quyết đúng hạn"), "%", True,
         _("Chỉ %(value)s %% văn bản đến được giải quyết đúng hạn, trung vị tỉnh %(median)s %%"), 10),
     "open_overdue": Metric(
-        _("Văn bản quá hạn chưa giải quyết xong"), "văn bản", False,
+        _("Văn bản quá hạn chưa giải quyết xong"), _("văn bản"), False,
         _("%(value)s văn bản đến đã quá hạn mà chưa giải quyết xong, trung vị tỉnh %(median)s"), 3),
     "median_hours_to_register": Metric(
-        _("Thời gian từ khi đến tới khi vào sổ (trung vị)"), "giờ", False,
+        _("Thời gian từ khi đến tới khi vào sổ (trung vị)"), _("giờ"), False,
         _("Văn bản đến chờ %(value)s giờ làm việc mới được vào sổ, trung vị tỉnh %(median)s giờ"), 4),
     "median_hours_to_direct": Metric(
-        _("Thời gian từ khi vào sổ tới khi có ý kiến chỉ đạo (trung vị)"), "giờ", False,
+        _("Thời gian từ khi vào sổ tới khi có ý kiến chỉ đạo (trung vị)"), _("giờ"), False,
         _("Lãnh đạo cho ý kiến chỉ đạo sau %(value)s giờ làm việc, trung vị tỉnh %(median)s giờ"), 4),
     "median_days_to_complete": Metric(
-        _("Thời gian giải quyết văn bản đến (trung vị)"), "ngày", False,
+        _("Thời gian giải quyết văn bản đến (trung vị)"), _("ngày"), False,
         _("Văn bản đến được giải quyết xong sau %(value)s ngày làm việc, trung vị tỉnh %(median)s ngày"), 2),
     "on_behalf_share": Metric(
         _("Tỷ lệ chỉ đạo do người khác thao tác thay lãnh đạo"), "%", False,
@@ -86,10 +87,10 @@ METRICS: dict[str, Metric] = {
         _("Tỷ lệ dự thảo bị trả lại khi duyệt"), "%", False,
         _("%(value)s %% lượt duyệt trả lại dự thảo để sửa, trung vị tỉnh %(median)s %%"), 10),
     "extensions_asked": Metric(
-        _("Số lần đề nghị gia hạn"), "lần", False,
+        _("Số lần đề nghị gia hạn"), _("lần"), False,
         _("%(value)s lần đề nghị gia hạn xử lý, trung vị tỉnh %(median)s"), 3),
     "exchange_failures": Metric(
-        _("Lỗi gửi, nhận liên thông"), "lần", False,
+        _("Lỗi gửi, nhận liên thông"), _("lần"), False,
         _("%(value)s lần gửi, nhận liên thông bị lỗi, trung vị tỉnh %(median)s"), 3),
 }
 
@@ -156,7 +157,7 @@ def _check(date_from: dt.date, date_to: dt.date, level: str) -> None:
     if (date_to - date_from).days >= MAX_PERIOD_DAYS:
         raise InvalidInput(_("Kỳ báo cáo dài tối đa 3 năm."), code="PERIOD_TOO_LONG")
     if level not in LEVELS:
-        raise InvalidInput(_("Mức tổng hợp phải là agency, unit hoặc person."), code="BAD_LEVEL")
+        raise InvalidInput(_("Mức tổng hợp không hợp lệ: chọn cơ quan, đơn vị hoặc cá nhân."), code="BAD_LEVEL")
 
 
 def _scope(viewer, agency: str | None) -> list[int] | None:
@@ -378,12 +379,14 @@ def _medians(items: list[dict]) -> dict:
         for metric, value in derived(item).items():
             if value is not None:
                 values[metric].append(value)
-    return {metric: (round(statistics.median(values[metric]), 1) if values[metric] else None)
+    return {metric: (round(statistics.median(values[metric]), 2) if values[metric] else None)
             for metric in METRICS}
 
 
 def _number(value: float) -> str:
-    text = f"{value:.1f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+    """One decimal at most, rounded half up (16.65 -> 16,7), a decimal comma in Vietnamese."""
+    rounded = Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    text = str(rounded).removesuffix(".0")
     return text.replace(".", ",") if (get_language() or "vi").startswith("vi") else text
 
 
