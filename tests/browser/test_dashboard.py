@@ -57,7 +57,11 @@ def test_the_directors_home_page_shows_the_counters_and_the_charts(story, people
         assert box["width"] <= width
         # the figures are there for a screen reader too
         expect(charts.locator("table").first).to_contain_text("Văn bản đến")
-        shot(page, f"14-trang-chu-lanh-dao-{width}", full_page=width > 400)
+        wide = page.evaluate("""() => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+            .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 8)""")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, wide  # nothing sticks out
+        shot(page, f"bao-cao-trang-chu-lanh-dao-{width}", full_page=width > 400)
         assert errors == []
         # a card leads to its list
         page.get_by_test_id("counter-overdue").click()
@@ -81,7 +85,7 @@ def test_the_platform_admin_sees_the_weak_agency_ranked_with_its_signals(story, 
         expect(first).to_contain_text(WEAK)
         expect(first).to_contain_text("vào sổ từ bản giấy")
         expect(first).to_contain_text("trung vị tỉnh")
-        shot(page, f"15-vi-sao-{width}", full_page=width > 400)
+        shot(page, f"bao-cao-vi-sao-{width}", full_page=width > 400)
         # the table sorts on the server: by the paper share, the weakest last ascending, first descending
         table = page.get_by_test_id("metrics-table")
         table.locator('a[data-sort="paper_share"]').click()

@@ -13,7 +13,10 @@
   }
 
   function dataTable(chart) {
-    const table = element("table", "visually-hidden");
+    // Hidden by its wrapper: a <table> does not shrink to .visually-hidden's 1 px and widened the page.
+    const wrapper = element("div", "visually-hidden");
+    const table = element("table");
+    wrapper.appendChild(table);
     const head = table.createTHead().insertRow();
     head.appendChild(element("th", "", chart.axis || ""));
     for (const set of chart.datasets) head.appendChild(element("th", "", set.label));
@@ -26,7 +29,7 @@
         row.appendChild(element("td", "", value === null ? "–" : value + (chart.unit || "")));
       }
     });
-    return table;
+    return wrapper;
   }
 
   function draw(container, chart) {
