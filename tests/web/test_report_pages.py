@@ -158,3 +158,18 @@ def test_the_why_views_table_downloads_as_xlsx_and_pdf(built, client):
     text = PdfReader(io.BytesIO(b"".join(response.streaming_content))).pages[0].extract_text()
     assert built.a.code in text
     assert client.get("/bao-cao/vi-sao/tai/docx/", QUERY).status_code == 404
+
+
+def test_the_report_pages_speak_english_once_switched(built, client):
+    client.force_login(built.admin)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = page_text(client.get("/bao-cao/vi-sao/", QUERY))
+    for words in ("Why: how well the e-office is used", "Agencies to improve, ranked", "Metrics table",
+                  "Province median", "Download the figures (XLSX)", "Roll-out report (PDF)", "Reports"):
+        assert words in page, words
+    for words in ("Vì sao", "Bảng chỉ số", "Trung vị tỉnh", "Tải bảng số liệu", "trung vị tỉnh"):
+        assert words not in page, words
+    page = page_text(client.get("/bao-cao/trien-khai/"))
+    assert "Recipients of the monthly report" in page and "Make the report (PDF)" in page
+    assert "Người nhận báo cáo định kỳ" not in page
+    client.post("/i18n/setlang/", {"language": "vi", "next": "/"})
