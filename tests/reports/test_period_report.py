@@ -13,10 +13,12 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from tests import factories
 from tests.reports.conftest import PERIOD
 from vpdt.core.blobs import store_stream
 from vpdt.core.errors import InvalidInput, PermissionDenied
 from vpdt.core.models import AuditEntry
+from vpdt.directory.roles import Role
 from vpdt.exchange.models import HubConnection, InboxItem, OutboxMessage
 from vpdt.reports import facts, period_report, services
 from vpdt.reports.models import PeriodReportDispatch
@@ -154,6 +156,17 @@ def test_a_mail_that_failed_is_sent_again_at_the_next_run(built, monkeypatch):
     assert not PeriodReportDispatch.objects.exists()
     monkeypatch.undo()
     assert period_report.send_month(dt.date(2026, 2, 3)) == 1 and len(mail.outbox) == 1
+
+
+def test_the_report_is_read_as_another_platform_admin_when_the_one_who_named_is_gone(built):
+    w = built
+    name_recipients(w)
+    other = factories.person(w.p, Role.PLATFORM_ADMIN, username="quantri_tinh_2")
+    w.admin.is_active = False
+    w.admin.save(update_fields=["is_active"])
+    assert period_report.send_month(dt.date(2026, 2, 3)) == 1
+    entry = AuditEntry.objects.get(action="period_report.mail")
+    assert entry.actor_id == other.pk
 
 
 def test_nobody_named_nothing_sent_and_only_the_platform_admin_names(built):

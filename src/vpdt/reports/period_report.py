@@ -30,6 +30,7 @@ from vpdt.core import audit, tasks
 from vpdt.core.errors import InvalidInput, PermissionDenied
 from vpdt.directory.codes import CODE_RE
 from vpdt.directory.models import Agency, User
+from vpdt.directory.roles import Role
 from vpdt.exchange.models import InboxItem, OutboxMessage
 from vpdt.reports import services
 from vpdt.reports.models import PeriodReportDispatch, PeriodReportRecipient
@@ -331,6 +332,17 @@ def previous_month(today: dt.date) -> tuple[dt.date, dt.date]:
     return end.replace(day=1), end
 
 
+def _province_viewer(recipients: list[PeriodReportRecipient]) -> User | None:
+    """Whose view of the figures the mailed report is: the platform admin who named the people,
+    or, if that account is gone or no longer one, any active platform admin."""
+    named = [r.added_by for r in recipients if r.added_by and r.added_by.is_active and r.added_by.is_platform_admin]
+    if named:
+        return named[0]
+    admins = User.objects.filter(is_active=True).filter(
+        Q(is_superuser=True) | Q(role_assignments__role=Role.PLATFORM_ADMIN)).order_by("id").distinct()
+    return admins.first()
+
+
 def send_month(today: dt.date | None = None) -> int:
     """Mails last month's province report to the named people, once: the dispatch row (unique per
     month) is taken before sending, so a second run, or a second worker, sends nothing."""
@@ -340,9 +352,9 @@ def send_month(today: dt.date | None = None) -> int:
                       .filter(user__is_active=True).exclude(user__email=""))
     if not recipients or PeriodReportDispatch.objects.filter(period_start=start).exists():
         return 0
-    viewer = next((r.added_by for r in recipients if r.added_by and r.added_by.is_platform_admin), None)
+    viewer = _province_viewer(recipients)
     if viewer is None:
-        log.warning("period report for %s: no platform admin among those who named the recipients", start)
+        log.warning("period report for %s: no active platform admin to read the province's figures as", start)
         return 0
     try:
         with transaction.atomic():
