@@ -102,3 +102,22 @@ def test_a_paper_registration_whose_electronic_copy_arrived_is_counted(province)
     build()
     a = next(i for i in services.figures(*PERIOD, level="agency") if i["agency_code"] == province.a.code)
     assert (a["paper_despite_electronic"], a["directed"], a["directed_on_behalf"]) == (1, 3, 1)
+
+
+def test_whole_months_read_the_monthly_rows_with_the_same_result(province):
+    """01/12/2025–31/01/2026 is read from the months' rows; 02/12/2025–30/01/2026 (no whole
+    month) from the days': every event of the dataset lies in both, so the figures agree."""
+    build()
+    for level in ("agency", "unit", "person"):
+        months = services.usage(dt.date(2025, 12, 1), dt.date(2026, 1, 31), viewer=province.admin, level=level)
+        days = services.usage(dt.date(2025, 12, 2), dt.date(2026, 1, 30), viewer=province.admin, level=level)
+        assert months == days, level
+    assert services._period(0, dt.date(2025, 12, 1), dt.date(2026, 1, 31)) != \
+        services._period(0, dt.date(2025, 12, 2), dt.date(2026, 1, 30))
+
+
+def test_durations_keep_a_tenth_below_ten_hours_and_the_hour_below_a_hundred():
+    from vpdt.reports.worktime import bucket
+
+    assert [bucket(x) for x in (0.04, 0.05, 9.94, 9.96, 16.3, 16.5, 99.4, 99.5, 123.0, 1234.0)] == \
+        [0, 1, 99, 100, 160, 170, 990, 1000, 1200, 12300]

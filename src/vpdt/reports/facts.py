@@ -33,7 +33,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -43,7 +43,16 @@ from vpdt.exchange.models import InboxItem, OutboxMessage
 from vpdt.records.choices import Direction, RecipientKind, Source, State
 from vpdt.records.models import Document, Recipient
 from vpdt.reports import worktime
-from vpdt.reports.models import AGENCY, COUNTERS, PERSON, UNIT, DailyFact, DurationFact, FactsWatermark
+from vpdt.reports.models import (
+    AGENCY,
+    COUNTERS,
+    MONTHLY,
+    PERSON,
+    UNIT,
+    DailyFact,
+    DurationFact,
+    FactsWatermark,
+)
 from vpdt.workflow.models import Assignment, ExtensionRequest, Review
 
 RELEASED = [State.RELEASED, State.RECALLED, State.REPLACED]
@@ -85,7 +94,7 @@ class _Acc:
         self.counts[(day, agency, unit, person)].update(counters)
 
     def duration(self, day, agency, unit, person, metric, value):
-        self.durations[(day, agency, unit, person, metric, worktime.tenths(value))] += 1
+        self.durations[(day, agency, unit, person, metric, worktime.bucket(value))] += 1
 
 
 def _registrations(doc_ids: list[int]) -> dict[int, tuple[dt.datetime, int | None]]:
@@ -310,8 +319,44 @@ def _rows(acc: _Acc) -> tuple[list[DailyFact], list[DurationFact]]:
                    for (level, d, agency, unit, person, metric, value), n in durations.items()]
 
 
+def _months(first: dt.date, last: dt.date) -> list[dt.date]:
+    months, day = [], first.replace(day=1)
+    while day <= last:
+        months.append(day)
+        day = (day + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _month_end(month: dt.date) -> dt.date:
+    return (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
+def _roll_months(months: list[dt.date], agency_ids) -> None:
+    """The monthly rows of `months`, summed from their daily rows (inside the caller's transaction)."""
+    keys = ("agency_id", "unit_id", "person_id")
+    for month in months:
+        end = _month_end(month)
+        for model in (DailyFact, DurationFact):
+            _scope(model.objects.filter(level__gte=MONTHLY, day=month), "agency_id", agency_ids).delete()
+        daily = _scope(DailyFact.objects.filter(level__lt=MONTHLY, day__gte=month, day__lte=end), "agency_id",
+                       agency_ids)
+        sums = daily.values("level", *keys).annotate(**{f"s_{n}": Sum(n) for n in COUNTERS}).order_by()
+        DailyFact.objects.bulk_create([
+            DailyFact(level=row["level"] + MONTHLY, day=month, agency_id=row["agency_id"], unit_id=row["unit_id"],
+                      person_id=row["person_id"], **{n: row[f"s_{n}"] or 0 for n in COUNTERS})
+            for row in sums], batch_size=2000)
+        durations = (_scope(DurationFact.objects.filter(level__lt=MONTHLY, day__gte=month, day__lte=end),
+                            "agency_id", agency_ids)
+                     .values("level", *keys, "metric", "tenths").annotate(n=Sum("count")).order_by())
+        DurationFact.objects.bulk_create([
+            DurationFact(level=row["level"] + MONTHLY, day=month, agency_id=row["agency_id"], unit_id=row["unit_id"],
+                         person_id=row["person_id"], metric=row["metric"], tenths=row["tenths"], count=row["n"])
+            for row in durations], batch_size=2000)
+
+
 def rebuild(days: Iterable[dt.date], agency_ids: Iterable[int] | None = None) -> int:
-    """Recompute the facts of `days` (for `agency_ids`, or every agency); returns the rows written."""
+    """Recompute the facts of `days` (for `agency_ids`, or every agency) and of their months;
+    returns the daily rows written."""
     agency_ids = None if agency_ids is None else sorted(set(agency_ids))
     written = 0
     for first, last in _ranges(days):
@@ -320,22 +365,21 @@ def rebuild(days: Iterable[dt.date], agency_ids: Iterable[int] | None = None) ->
         facts, durations = _rows(acc)
         with transaction.atomic():
             for model in (DailyFact, DurationFact):
-                _scope(model.objects.filter(day__gte=first, day__lte=last), "agency_id", agency_ids).delete()
+                _scope(model.objects.filter(level__lt=MONTHLY, day__gte=first, day__lte=last), "agency_id",
+                       agency_ids).delete()
             DailyFact.objects.bulk_create(facts, batch_size=2000)
             DurationFact.objects.bulk_create(durations, batch_size=2000)
+            _roll_months(_months(first, last), agency_ids)
         written += len(facts) + len(durations)
     return written
 
 
-def rebuild_period(first: dt.date, last: dt.date, agency_ids: Iterable[int] | None = None,
-                   step_days: int = 31) -> int:
-    """Rebuild a long period a month at a time (memory stays bounded)."""
+def rebuild_period(first: dt.date, last: dt.date, agency_ids: Iterable[int] | None = None) -> int:
+    """Rebuild a long period a calendar month at a time (memory stays bounded)."""
     written = 0
-    day = first
-    while day <= last:
-        end = min(last, day + dt.timedelta(days=step_days - 1))
-        written += rebuild([day + dt.timedelta(days=i) for i in range((end - day).days + 1)], agency_ids)
-        day = end + dt.timedelta(days=1)
+    for month in _months(first, last):
+        lo, hi = max(first, month), min(last, _month_end(month))
+        written += rebuild([lo + dt.timedelta(days=i) for i in range((hi - lo).days + 1)], agency_ids)
     return written
 
 
@@ -343,30 +387,52 @@ def rebuild_period(first: dt.date, last: dt.date, agency_ids: Iterable[int] | No
 OVERLAP = dt.timedelta(minutes=5)
 
 
-def _touched_days(since: dt.datetime) -> set[dt.date]:
-    """Days whose facts may have changed since `since`."""
+def _touched(since: dt.datetime) -> tuple[set[dt.date], set[int]]:
+    """The days whose facts may have changed since `since`, and the agencies concerned.
+
+    Every change to a document, an assignment, an extension or a review is audited on the
+    document, so the audit log (indexed by time) names them; the document's own days (arrival,
+    completion, issue, creation) are touched too. Logins and the exchange's failures are read
+    from their tables."""
+    from vpdt.directory.models import Agency, UserSession
+
     day = worktime.local_day
     days: set[dt.date] = set()
-    for received, completed, issued, created in Document.objects.filter(updated_at__gte=since).values_list(
-            "received_at", "completed_at", "issued_date", "created_at"):
-        days.update(day(x) for x in (received, completed, created) if x is not None)
-        if issued is not None:
-            days.add(issued)
-    stamps = [
-        AuditEntry.objects.filter(at__gte=since).values_list("at", flat=True),
-        Assignment.objects.filter(created_at__gte=since).values_list("created_at", flat=True),
-        ExtensionRequest.objects.filter(created_at__gte=since).values_list("created_at", flat=True),
-        Review.objects.filter(decided_at__gte=since).values_list("decided_at", flat=True),
-        OutboxMessage.objects.filter(Q(created_at__gte=since) | Q(sent_at__gte=since)).values_list("created_at",
-                                                                                                   flat=True),
-        InboxItem.objects.filter(received_at__gte=since).values_list("received_at", flat=True),
-    ]
-    from vpdt.directory.models import UserSession
-
-    stamps.append(UserSession.objects.filter(created_at__gte=since).values_list("created_at", flat=True))
-    for values in stamps:
-        days.update(day(x) for x in values.distinct() if x is not None)
-    return days
+    agencies: set[int] = set()
+    codes = dict(Agency.objects.values_list("code", "pk"))
+    entries = list(AuditEntry.objects.filter(at__gte=since).values_list("at", "agency_code", "actor_id",
+                                                                        "object_type", "object_id"))
+    actors = _user_units(e[2] for e in entries)
+    doc_ids = set()
+    for at, code, actor, object_type, object_id in entries:
+        days.add(day(at))
+        if code in codes:
+            agencies.add(codes[code])
+        if actor in actors and actors[actor][0] is not None:
+            agencies.add(actors[actor][0])
+        if object_type == "records.document" and object_id.isdigit():
+            doc_ids.add(int(object_id))
+    for chunk in _chunks(sorted(doc_ids)):
+        for agency, received, completed, issued, created in Document.objects.filter(pk__in=chunk).values_list(
+                "agency_id", "received_at", "completed_at", "issued_date", "created_at"):
+            agencies.add(agency)
+            days.update(day(x) for x in (received, completed, created) if x is not None)
+            if issued is not None:
+                days.add(issued)
+    for person, at in UserSession.objects.filter(created_at__gte=since).values_list("user_id", "created_at"):
+        days.add(day(at))
+        agency = _user_units([person]).get(person, (None, None))[0]
+        if agency is not None:
+            agencies.add(agency)
+    for agency, at in OutboxMessage.objects.filter(state=OutboxMessage.FAILED, created_at__gte=since - dt.timedelta(
+            days=7)).values_list("agency_id", "created_at"):
+        days.add(day(at))
+        agencies.add(agency)
+    for agency, at in InboxItem.objects.filter(received_at__gte=since, agency__isnull=False).values_list(
+            "agency_id", "received_at"):
+        days.add(day(at))
+        agencies.add(agency)
+    return days, agencies
 
 
 def _earliest() -> dt.date | None:
@@ -395,7 +461,8 @@ def refresh(now: dt.datetime | None = None) -> int:
             count = (last - first).days + 1
         FactsWatermark.objects.update_or_create(pk=1, defaults={"at": now})
         return count
-    days = _touched_days(mark.at - OVERLAP)
-    rebuild(days)
+    days, agencies = _touched(mark.at - OVERLAP)
+    if days and agencies:
+        rebuild(days, agencies)
     FactsWatermark.objects.filter(pk=1).update(at=now)
     return len(days)

@@ -1,10 +1,11 @@
 """Daily facts: what happened each day per agency, unit and person, kept by `vpdt.reports.facts`.
 
-Only the facts module writes these tables; the queries over a period sum the daily rows
-(`services`), so a province-wide view reads a few thousand rows, not a million documents.
-Rows exist at three levels: the agency's total (unit and person empty), each unit, each
-person. Durations are kept as counts per value (tenths of an hour or of a working day), so
-the median over any period and any roll-up is exact to that tenth.
+Only the facts module writes these tables; the queries over a period sum the monthly rows of
+its whole months and the daily rows of the rest (`services`), so a province-wide view reads
+a few thousand rows, not a million documents. Rows exist at three levels: the agency's total
+(unit and person empty), each unit, each person. Durations are kept as counts per value
+(facts.bucket: tenths of an hour or of a working day below 10, whole units below 100, tens
+above), so the median over any period and any roll-up is exact to that resolution.
 """
 
 from __future__ import annotations
@@ -15,7 +16,11 @@ from django.db import models
 from vpdt.directory.models import Agency, Unit
 
 AGENCY, UNIT, PERSON = 0, 1, 2
-LEVELS = [(AGENCY, "cơ quan"), (UNIT, "đơn vị"), (PERSON, "cá nhân")]
+# The same levels summed over a calendar month (day = the month's first day): a period reads
+# its whole months from these and only its partial months from the daily rows.
+MONTHLY = 10
+LEVELS = [(AGENCY, "cơ quan"), (UNIT, "đơn vị"), (PERSON, "cá nhân"),
+          (AGENCY + MONTHLY, "cơ quan, tháng"), (UNIT + MONTHLY, "đơn vị, tháng"), (PERSON + MONTHLY, "cá nhân, tháng")]
 
 # The counters of a daily row (each a count of events of that day).
 COUNTERS = [
@@ -91,7 +96,9 @@ class DurationFact(models.Model):
     class Meta:
         verbose_name = "số liệu thời gian"
         verbose_name_plural = "số liệu thời gian"
-        indexes = [models.Index(fields=["level", "metric", "day", "agency", "tenths"], name="duration_level_day"),
+        # The medians' query reads the index alone (count included: SQLite has no INCLUDE).
+        indexes = [models.Index(fields=["level", "metric", "day", "agency", "tenths", "count"],
+                                name="duration_level_day"),
                    models.Index(fields=["level", "agency", "day"], name="duration_level_agency")]
 
 

@@ -26,7 +26,7 @@ from vpdt.directory.roles import Role
 from vpdt.records.choices import Direction, State
 from vpdt.records.models import Document
 from vpdt.reports import facts
-from vpdt.reports.models import AGENCY, COUNTERS, PERSON, UNIT, DailyFact, DurationFact
+from vpdt.reports.models import AGENCY, COUNTERS, MONTHLY, PERSON, UNIT, DailyFact, DurationFact
 
 LEVELS = ("agency", "unit", "person")
 MAX_PERIOD_DAYS = 3 * 366 + 1
@@ -225,6 +225,19 @@ def _open_overdue(date_to: dt.date, agency_ids, level: int) -> Counter:
     return out
 
 
+def _period(level: int, date_from: dt.date, date_to: dt.date) -> Q:
+    """The rows of [date_from, date_to] at `level`: whole months from the monthly rows, the
+    days before the first and after the last whole month from the daily rows."""
+    first = date_from if date_from.day == 1 else facts._month_end(date_from) + dt.timedelta(days=1)
+    last = date_to if facts._month_end(date_to) == date_to else date_to.replace(day=1) - dt.timedelta(days=1)
+    last = last.replace(day=1)  # the first day of the last whole month
+    if last < first:  # no whole month
+        return Q(level=level, day__gte=date_from, day__lte=date_to)
+    return (Q(level=level, day__gte=date_from, day__lt=first)
+            | Q(level=level + MONTHLY, day__gte=first, day__lte=last)
+            | Q(level=level, day__gt=facts._month_end(last), day__lte=date_to))
+
+
 def _raw(date_from: dt.date, date_to: dt.date, agency_ids, level: int) -> dict[tuple, dict]:
     """{(agency, unit, person): figures} for the keys that have facts, summed over the period."""
     keys = {AGENCY: ("agency_id",), UNIT: ("agency_id", "unit_id"), PERSON: ("agency_id", "person_id")}[level]
@@ -232,7 +245,7 @@ def _raw(date_from: dt.date, date_to: dt.date, agency_ids, level: int) -> dict[t
     def key(row) -> tuple:
         return (row["agency_id"], row.get("unit_id"), row.get("person_id"))
 
-    period = Q(level=level, day__gte=date_from, day__lte=date_to)
+    period = _period(level, date_from, date_to)
     out: dict[tuple, dict] = defaultdict(lambda: dict.fromkeys(COUNTERS, 0) | {
         "hist": defaultdict(Counter), "active_people": 0, "open_overdue": 0})
     sums = _filter(DailyFact.objects.filter(period), agency_ids).values(*keys).annotate(
@@ -247,8 +260,7 @@ def _raw(date_from: dt.date, date_to: dt.date, agency_ids, level: int) -> dict[t
     for row in durations:
         out[key(row)]["hist"][row["metric"]][row["tenths"]] += row["n"]
     # Active people: distinct persons active on any day of the period, counted at their level.
-    active = _filter(DailyFact.objects.filter(level=PERSON, day__gte=date_from, day__lte=date_to, active__gt=0),
-                     agency_ids)
+    active = _filter(DailyFact.objects.filter(_period(PERSON, date_from, date_to), active__gt=0), agency_ids)
     if level == AGENCY:
         for row in active.values("agency_id").annotate(n=Count("person_id", distinct=True)).order_by():
             out[key(row)]["active_people"] = row["n"]

@@ -53,3 +53,13 @@ def working_days(start: dt.date, end: dt.date) -> int:
 def tenths(value: float) -> int:
     """A duration as whole tenths, rounded half up (1.25 h -> 13)."""
     return int(value * 10 + 0.5 + 1e-9)
+
+
+def bucket(value: float) -> int:
+    """A duration in tenths at the resolution the facts keep: a tenth below 10 (hours or days),
+    a whole unit below 100, ten units above, so a month's values fall into few rows."""
+    t = tenths(value)
+    if t < 100:
+        return t
+    step = 10 if t < 1000 else 100
+    return (t + step // 2) // step * step
