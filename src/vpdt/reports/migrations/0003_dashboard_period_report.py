@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0001_metrics_facts'),
+        ('reports', '0002_metrics_monthly'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
