@@ -240,7 +240,7 @@ def write_pdf(report: PeriodReport, out: BinaryIO) -> None:
              Paragraph(_("Đã nhận"), small_bold), Paragraph(_("Lỗi"), small_bold)]]
     rows += [[Paragraph(v.label, small), Paragraph(str(v.sent), small), Paragraph(str(v.received), small),
               Paragraph(str(v.failed), small)] for v in report.exchange]
-    table = LongTable(rows, colWidths=[90 * mm, 30 * mm, 30 * mm, 30 * mm], repeatRows=1)
+    table = LongTable(rows, colWidths=[90 * mm, 30 * mm, 30 * mm, 30 * mm], repeatRows=1, hAlign="LEFT")
     table.setStyle(grid)
     story.append(table)
 
