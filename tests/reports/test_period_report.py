@@ -9,7 +9,7 @@ import io
 
 import pytest
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -24,6 +24,13 @@ from vpdt.reports import facts, period_report, services
 from vpdt.reports.models import PeriodReportDispatch
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def vietnamese():
+    """The texts are read in Vietnamese, whatever language an earlier test left active in this thread."""
+    with translation.override("vi"):
+        yield
 
 
 @pytest.fixture
