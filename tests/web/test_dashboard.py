@@ -112,3 +112,14 @@ def test_approval_and_release_queues_hold_the_drafts_waiting_for_that_person(wor
     assert in_review.pk in set(queues.get("waiting", world.head).values_list("pk", flat=True))
     assert set(released.values_list("pk", flat=True)) <= set(queues.get("waiting", world.clerk)
                                                             .values_list("pk", flat=True))
+
+
+def test_a_filtered_list_does_not_change_its_tabs_count(world, login):
+    """The open tab's count is the list's own only when nothing filters the list."""
+    busy_agency(world)
+    c = login(world.leader)
+    everything = in_queue("following", world.leader)
+    assert everything >= 2
+    for query in ("", "?sort=old", "?q=khong+co+van+ban+nao", "?state=assigned&page=1"):
+        shown = tabs(c.get(f"/viec/following/{query}").content.decode())
+        assert shown["following"][0] == everything, query

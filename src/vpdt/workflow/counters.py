@@ -60,5 +60,10 @@ def count(user, key: str, day: dt.date | None = None) -> Counter:
     return Counter(key, str(label), value, capped)
 
 
-def counters(user, keys: list[str], day: dt.date | None = None) -> dict[str, Counter]:
-    return {key: count(user, key, day) for key in keys}
+def counters(user, keys: list[str], day: dt.date | None = None, *,
+             known: dict[str, tuple[int, bool]] | None = None) -> dict[str, Counter]:
+    """Each queue of `keys` counted; `known` gives (count, capped) already made for some (the list's
+    page counts its queue up to the same cap): those are not counted again."""
+    known = known or {}
+    return {key: Counter(key, str(queues.QUEUES[key][0]), *known[key]) if key in known else count(user, key, day)
+            for key in keys}

@@ -39,12 +39,13 @@ def chart_scope(user) -> str | None:
     return None
 
 
-def context(user, tab: str, *, home: bool) -> dict:
-    """The tabs (every queue this person has, counted), and on the home page the cards and charts."""
+def context(user, tab: str, *, home: bool, known: dict[str, tuple[int, bool]] | None = None) -> dict:
+    """The tabs (every queue this person has, counted), and on the home page the cards and charts.
+    `known`: counts already made (the open list's own), not made again."""
     keys = counters.queue_keys(user)
     if tab not in keys:  # a queue opened by its address although it is not one of their tabs
         keys.append(tab)
-    counted = counters.counters(user, keys)
+    counted = counters.counters(user, keys, known=known)
     tabs = [Tab(key, c.label, queue_url(key), c) for key, c in counted.items()]
     result = {"tabs": tabs}
     if home:

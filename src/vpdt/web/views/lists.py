@@ -22,7 +22,7 @@ from vpdt.records.permissions import visible_documents
 from vpdt.records.search import apply_quick_search
 from vpdt.web.views import dashboard
 from vpdt.web.views.common import query_int
-from vpdt.workflow import queues, services
+from vpdt.workflow import counters, queues, services
 from vpdt.workflow.delegation import today
 
 PAGE_SIZE = 25
@@ -128,11 +128,15 @@ def queue(request, name: str = "waiting"):
     if name not in queues.QUEUES:
         raise Http404
     qs, sort = _filtered(request, queues.get(name, request.user))
+    page = _page(request, qs)
     # The tabs with their counts, and on the home page the counters and charts (issue 14);
-    # not for a list that HTMX swaps alone.
-    board = {} if _partial(request) else dashboard.context(request.user, name, home=name == "waiting")
+    # not for a list that HTMX swaps alone. The open tab's count is the list's own when no
+    # filter narrows it (sorting and paging do not).
+    unfiltered = not any(value for key, value in request.GET.items() if key not in ("sort", "page"))
+    known = {name: (page["count"], page["count_capped"])} if unfiltered and COUNT_CAP == counters.CAP else {}
+    board = {} if _partial(request) else dashboard.context(request.user, name, home=name == "waiting", known=known)
     return _list_response(request, "web/queue.html", {
-        "title": queues.QUEUES[name][0], "tab": name, "page": _page(request, qs), "sort": sort,
+        "title": queues.QUEUES[name][0], "tab": name, "page": page, "sort": sort,
         "g": request.GET, **board, **_filter_context(request.user)})
 
 
