@@ -44,6 +44,12 @@ lists.PG_URL = PG_URL = "postgres://postgres@127.0.0.1:5432/vpdt_bench_reports"
 PG_NAME = "vpdt_bench_reports"
 
 
+def _use_pg(name: str) -> None:
+    global PG_NAME, PG_URL
+    PG_NAME = name
+    lists.PG_URL = PG_URL = f"postgres://postgres@127.0.0.1:5432/{name}"
+
+
 def _recreate_pg() -> None:
     import psycopg
 
@@ -227,10 +233,12 @@ def main() -> int:
     parser.add_argument("--docs", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=21)
     parser.add_argument("--reuse", action="store_true", help="keep an already loaded database")
+    parser.add_argument("--pg-name", default=PG_NAME, help="the PostgreSQL database (default %(default)s)")
     parser.add_argument("--load-only", action="store_true", help="load the dataset (and its audit entries), stop")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--out", default=str(BENCH_DIR / "reports.json"))
     args = parser.parse_args()
+    _use_pg(args.pg_name)
     if args.one:
         info = run_one(args.one, args.docs, args.runs, args.reuse, args.load_only)
         print("RESULT " + json.dumps(info, default=str), flush=True)
@@ -242,6 +250,7 @@ def main() -> int:
             cmd.append("--reuse")
         if args.load_only:
             cmd.append("--load-only")
+        cmd += ["--pg-name", args.pg_name]
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=False)
         lines = proc.stdout.splitlines()
         print("\n".join(line for line in lines if not line.startswith("RESULT ")))

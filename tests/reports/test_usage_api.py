@@ -51,10 +51,16 @@ def test_an_agency_leader_sees_their_agency_only(client, province):
 
 
 @pytest.mark.parametrize("who", ["spec_a", "clerk_a"])
-def test_others_are_refused(client, province, who):
-    response = get(client, getattr(province, who))
+@pytest.mark.parametrize("query", ["", "&agency=000.00.13.H90", "&level=person"])
+def test_others_are_refused(client, province, who, query):
+    response = get(client, getattr(province, who), URL + query)
     assert response.status_code == 403
     assert response.json()["code"] == "PERMISSION_DENIED"
+
+
+def test_others_are_refused_before_their_input_is_judged(client, province):
+    response = get(client, province.spec_a, "/api/reports/usage?from=2026-01-06&to=2025-12-29")
+    assert response.status_code == 403
 
 
 def test_without_a_token_401(client, province):
@@ -63,8 +69,8 @@ def test_without_a_token_401(client, province):
 
 @pytest.mark.parametrize("query, code", [
     ("from=2026-01-06&to=2025-12-29", "BAD_PERIOD"),
-    ("from=2026-13-01&to=2026-12-31", "BAD_DATE"),
-    ("from=06/01/2026&to=2026-12-31", "BAD_DATE"),
+    ("from=2026-13-01&to=2026-12-31", "INVALID_INPUT"),
+    ("from=06/01/2026&to=2026-12-31", "INVALID_INPUT"),
     ("from=2020-01-01&to=2026-01-01", "PERIOD_TOO_LONG"),
     ("from=2026-01-01&to=2026-01-31&level=province", "INVALID_INPUT"),
     ("from=2026-01-01", "INVALID_INPUT"),
@@ -109,3 +115,11 @@ def test_the_command_rebuilds_a_period(province, capsys):
     call_command("refresh_report_facts", "--from", "2025-12-29", "--to", "2026-01-06")
     assert "Đã tính lại" in capsys.readouterr().out
     assert services.usage(*PERIOD, viewer=province.leader_a)[0]["incoming_total"] == 4
+
+
+def test_the_schema_documents_the_endpoint(client, db):
+    schema = client.get("/api/openapi.json").json()
+    operation = schema["paths"]["/api/reports/usage"]["get"]
+    assert {p["name"] for p in operation["parameters"]} >= {"from", "to", "agency", "level", "format"}
+    assert {"200", "400", "401", "403", "404"} <= set(operation["responses"])
+    assert {"application/json", "application/pdf"} <= set(operation["responses"]["200"]["content"])

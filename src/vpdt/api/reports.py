@@ -11,14 +11,14 @@ import datetime as dt
 from typing import Literal
 
 from django.http import HttpResponse
-from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
-from vpdt.core.errors import InvalidInput
 from vpdt.reports import exports, services
 
 router = Router(tags=["reports"])
+FROM = Query(..., alias="from", description="YYYY-MM-DD: the period's first day")
+TO = Query(..., alias="to", description="YYYY-MM-DD: the period's last day")
 
 
 class UsageItem(Schema):
@@ -45,16 +45,7 @@ class UsageOut(Schema):
     items: list[UsageItem]
 
 
-def _date(value: str, name: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value) if len(value) == 10 else dt.date.fromisoformat("invalid")
-    except ValueError:
-        raise InvalidInput(_("Ngày không hợp lệ (định dạng YYYY-MM-DD)."), code="BAD_DATE",
-                           detail=f"{name}={value!r}") from None
-
-
-def _usage(request, date_from: str, date_to: str, agency: str | None, level: str, format: str | None):
-    start, end = _date(date_from, "from"), _date(date_to, "to")
+def _usage(request, start: dt.date, end: dt.date, agency: str | None, level: str, format: str | None):
     items = services.usage(start, end, viewer=request.user, agency=agency or None, level=level)
     if format == "xlsx":
         response = HttpResponse(exports.xlsx(items, start, end),
@@ -71,10 +62,14 @@ def _usage(request, date_from: str, date_to: str, agency: str | None, level: str
 def register(api, auth, error_schema) -> None:
     """Mount the router on the API (called once by vpdt.api.api)."""
 
+    files = {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+        "schema": {"type": "string", "format": "binary"}},
+        "application/pdf": {"schema": {"type": "string", "format": "binary"}}}
+
     @router.get("/usage", response={200: UsageOut, 400: error_schema, 401: error_schema, 403: error_schema,
-                                    404: error_schema}, auth=auth, by_alias=True)
-    def usage(request, date_from: str = Query(..., alias="from", max_length=10, description="YYYY-MM-DD"),
-              date_to: str = Query(..., alias="to", max_length=10, description="YYYY-MM-DD"),
+                                    404: error_schema}, auth=auth, by_alias=True,
+                openapi_extra={"responses": {200: {"content": files}}})
+    def usage(request, date_from: dt.date = FROM, date_to: dt.date = TO,
               agency: str | None = Query(None, max_length=20, description="Mã định danh cơ quan"),
               level: Literal["agency", "unit", "person"] = "agency",
               format: Literal["json", "xlsx", "pdf"] | None = None):
