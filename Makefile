@@ -16,11 +16,14 @@ run: deps
 	$(BIN)/vpdt serve --host $(HOST) --port $(PORT) --demo
 
 # The whole suite on SQLite, then the database rules (marker `backends`) on PostgreSQL.
+# pytest-xdist runs one worker per core (a test file stays on one worker, so its module
+# fixtures are made once); XDIST= (empty) runs it in one process.
+XDIST ?= -n auto --dist loadfile
 test: deps
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 	@if (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then \
 	  echo "== database rules again on PostgreSQL ($(PG_URL)) =="; \
-	  VPDT_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -m backends $(PYTEST_ARGS); \
+	  VPDT_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -m backends $(XDIST) $(PYTEST_ARGS); \
 	else \
 	  echo "!! PostgreSQL does not answer on 127.0.0.1:5432: the PostgreSQL checks are SKIPPED !!"; \
 	fi
@@ -33,7 +36,7 @@ test-fast: deps
 
 # The whole suite again on PostgreSQL (skips loudly if no server answers).
 test-pg: deps
-	VPDT_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
+	VPDT_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 deps: system-deps $(VENV)/.installed
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.records.conftest import book_world, register_ca  # noqa: F401 - the registers' year (issue 14)
 from tests.workflow.conftest import world  # noqa: F401 - fixtures shared with tests/workflow
 
 

@@ -31,7 +31,7 @@ from vpdt.records.actors import interconnection
 from vpdt.records.choices import AccessReason, DeliveryState, RecipientKind, Source, State, Urgency
 from vpdt.records.models import Attachment, Document, DocumentAccess, DocumentType, Recipient
 
-EXTENSIONS = ["vpdt.workflow.demo", "vpdt.signing.demo", "vpdt.demo.interconnection"]
+EXTENSIONS = ["vpdt.workflow.demo", "vpdt.signing.demo", "vpdt.demo.interconnection", "vpdt.demo.recipients"]
 EXTENSIONS.append("vpdt.reports.demo")  # last: its usage facts count the whole demo
 
 
@@ -207,17 +207,18 @@ def _load(rng: random.Random, progress: Callable[[str], None]) -> dict:
                 audit.record("document.recall", doc, user=people["clerk"], detail={"reason": "Sai thể thức"})
 
     progress("Tạo văn bản đến giấy (chưa vào sổ, đã trả lại)…")
-    outside = [("000.00.00.G22", "Văn phòng Chính phủ"), ("000.00.00.G14", "Bộ Nội vụ"),
-               ("000.00.00.H91", "Ủy ban nhân dân tỉnh Đông Giang")]
+    # Each issuer with its own notation (ký hiệu): a symbol names the agency that issued it.
+    outside = [("000.00.00.G22", "Văn phòng Chính phủ", "VPCP-KSTT"), ("000.00.00.G14", "Bộ Nội vụ", "BNV-VP"),
+               ("000.00.00.H91", "Ủy ban nhân dân tỉnh Đông Giang", "UBND-VX")]
     for slug in sorted(province.FULL_STAFF):
         people = staff[slug]
         for i in range(6):
-            issuer_code, issuer_name = outside[i % len(outside)]
+            issuer_code, issuer_name, notation = outside[i % len(outside)]
             doc = services.receive_incoming(people["clerk"], agencies[slug], {
                 "document_type": types[rng.choice(["CV", "QD", "TB"])],
                 "subject": fmt(rng.choice(province.SUBJECTS)), "issuer_code": issuer_code,
                 "issuer_name": issuer_name, "number": rng.randint(10, 900),
-                "notation": rng.choice(["VPCP-KSTT", "BNV-VP", "UBND-VX"]),
+                "notation": notation,
                 "issued_date": timezone.localdate() - dt.timedelta(days=rng.randint(1, 10)),
                 "urgency": Urgency.VERY_URGENT if i == 0 else Urgency.NORMAL,
             })
@@ -228,6 +229,9 @@ def _load(rng: random.Random, progress: Callable[[str], None]) -> dict:
 
 
 TYPED = province.TYPED_SUBJECTS
+# The audit action a person would have written for each imported step (the timeline names it).
+IMPORTED_ACTIONS = {State.SUBMITTED: "document.submit", State.ASSIGNED: "document.assign",
+                    State.IN_PROGRESS: "document.reassign", State.COMPLETED: "document.complete"}
 
 
 def _deliver(target_doc: tuple[str, Document], agencies, staff, rng: random.Random, counts: dict) -> None:
@@ -268,7 +272,7 @@ def _deliver(target_doc: tuple[str, Document], agencies, staff, rng: random.Rand
                 DocumentAccess.objects.create(document=incoming, user=head, reason=AccessReason.MAIN)
         else:
             actor = people["clerk"] if state == State.SUBMITTED else None
-        services.import_state(actor, incoming, state, action=f"document.{state}", fields=fields)
+        services.import_state(actor, incoming, state, action=IMPORTED_ACTIONS[state], fields=fields)
 
 
 def _second_factors(progress: Callable[[str], None]) -> None:

@@ -321,3 +321,51 @@ class AdminRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} – {self.target}"
+
+
+class RecipientGroup(models.Model):
+    """A named list of agencies picked as one recipient ("Các sở, ban, ngành", "UBND các xã").
+
+    With an agency: that agency's own group, kept by its admin and offered to its people only.
+    Without: a province-wide group, kept by the platform admin and offered to every agency.
+    Written only by `vpdt.directory.recipients`.
+    """
+
+    name = models.CharField("tên nhóm", max_length=150)
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="recipient_groups", verbose_name="cơ quan",
+                               help_text="Để trống: nhóm dùng chung toàn tỉnh.")
+    members = models.ManyToManyField(Agency, related_name="in_recipient_groups", verbose_name="cơ quan trong nhóm")
+    active = models.BooleanField("đang dùng", default=True)
+    updated_at = models.DateTimeField("cập nhật lúc", auto_now=True)
+
+    class Meta:
+        verbose_name = "nhóm nơi nhận"
+        verbose_name_plural = "nhóm nơi nhận"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "name"], name="recipient_group_name_unique"),
+            models.UniqueConstraint(fields=["name"], condition=models.Q(agency__isnull=True),
+                                    name="recipient_group_province_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FavouriteAgency(models.Model):
+    """An agency a person sends to often: the recipient picker shows it first. Written only by
+    `vpdt.directory.recipients`."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="favourite_agencies",
+                             verbose_name="cán bộ")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+", verbose_name="cơ quan")
+    created_at = models.DateTimeField("đánh dấu lúc", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "cơ quan thường gửi"
+        verbose_name_plural = "cơ quan thường gửi"
+        constraints = [models.UniqueConstraint(fields=["user", "agency"], name="favourite_agency_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.agency.abbreviation}"

@@ -411,3 +411,29 @@ class DossierItem(models.Model):
     class Meta:
         ordering = ["dossier", "order", "id"]
         constraints = [models.UniqueConstraint(fields=["dossier", "document"], name="dossier_item_unique")]
+
+
+class ClosedRegisterFile(models.Model):
+    """A file of a register closed at year end (khóa sổ): the register's book (đăng ký đi, đăng ký
+    đến, theo dõi giải quyết) as the agency signed it (PDF) and the same rows as XLSX.
+
+    Written once, by records.registers.close_register; from then on the download serves these
+    files and the register no longer changes (Register.closed).
+    """
+
+    register = models.ForeignKey(Register, on_delete=models.PROTECT, related_name="closed_files",
+                                 verbose_name="sổ đăng ký")
+    book = models.CharField("sổ", max_length=20)
+    file_format = models.CharField("định dạng", max_length=10)
+    blob = models.ForeignKey(Blob, on_delete=models.PROTECT, verbose_name="tệp")
+    rows = models.PositiveIntegerField("số dòng", default=0)
+    signer_subject = models.CharField("người ký (chứng thư)", max_length=500, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+", verbose_name="người khóa sổ")
+    closed_at = models.DateTimeField("khóa sổ lúc", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "tệp sổ đã khóa"
+        verbose_name_plural = "tệp sổ đã khóa"
+        constraints = [models.UniqueConstraint(fields=["register", "book", "file_format"],
+                                               name="closed_register_file_unique")]

@@ -56,6 +56,14 @@ def register_for(agency, direction: str, series: str, year: int) -> Register:
     return register
 
 
+def refuse_closed(agency, direction: str, series: str, year: int) -> None:
+    """Refuse early (before any signing) a number in a register closed at year end (khóa sổ)."""
+    closed = Register.objects.filter(agency=agency, direction=direction, series=series, year=year,
+                                     closed=True).first()
+    if closed is not None:
+        raise InvalidState(f"{closed.name} năm {year} đã khóa, không cấp số được.", code="REGISTER_CLOSED")
+
+
 def next_number(register: Register) -> int:
     """Take the next number of `register`. Must run inside the transaction that uses it."""
     if not transaction.get_connection().in_atomic_block:

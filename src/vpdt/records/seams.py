@@ -23,6 +23,11 @@ Each seam is a small interface that the other app registers once, in its
   asks `check(document) -> (ok, why)` before vào sổ; a failing document (its received
   signature is modified, invalid, revoked, expired) is refused unless the clerk gives an
   override reason, which `record_override(actor, document, reason)` writes to the audit log.
+- **book sealer** (registered by `vpdt.signing`): `records.registers.close_register` asks
+  `seal(actor, agency, src, dst, label=, pin=)` outside any transaction to sign the closed
+  register's PDF (`src`, a file) into `dst` with the agency's seal; it returns the signer's
+  certificate subject. Without it a register cannot be closed (the closed register is a
+  signed PDF).
 
 With an app left out of the deployment its seam stays empty and the operation simply
 does without it (no delivery over the interconnection, no digital seal, no gate).
@@ -47,6 +52,10 @@ class Sealer(Protocol):
     def carries_number(self, prepared) -> bool: ...
 
 
+class BookSealer(Protocol):
+    def seal(self, actor, agency, src, dst, *, label: str, pin: str | None = None) -> str: ...
+
+
 class RegistrationGate(Protocol):
     def check(self, document) -> tuple[bool, str]: ...
 
@@ -68,6 +77,10 @@ def register_registration_gate(gate: RegistrationGate) -> None:
     _registered["gate"] = gate
 
 
+def register_book_sealer(sealer: BookSealer) -> None:
+    _registered["book_sealer"] = sealer
+
+
 def deliverer() -> Deliverer | None:
     return _registered.get("deliverer")
 
@@ -78,3 +91,7 @@ def sealer() -> Sealer | None:
 
 def registration_gate() -> RegistrationGate | None:
     return _registered.get("gate")
+
+
+def book_sealer() -> BookSealer | None:
+    return _registered.get("book_sealer")

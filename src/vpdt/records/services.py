@@ -25,9 +25,9 @@ from vpdt.core.errors import InvalidInput, InvalidState, PermissionDenied, VpdtE
 from vpdt.core.models import Blob
 from vpdt.directory.models import Agency
 from vpdt.directory.roles import Role
-from vpdt.records import actors, numbering, seams, signals
+from vpdt.records import actors, delivery, numbering, registers, seams, signals
 from vpdt.records.actors import is_system
-from vpdt.records.choices import AccessReason, DeliveryState, Direction, Source, State
+from vpdt.records.choices import AccessReason, DeliveryState, Direction, RecipientKind, Source, State
 from vpdt.records.models import (
     Attachment,
     Document,
@@ -38,6 +38,7 @@ from vpdt.records.models import (
     DossierItem,
     DraftVersion,
     Recipient,
+    Register,
 )
 from vpdt.records.permissions import can_view, require_role
 
@@ -151,6 +152,7 @@ def update_metadata(user, document: Document, data: dict, *, action: str = "docu
         raise InvalidState("Văn bản đã cấp số: không sửa số, ký hiệu, ngày ban hành.", code="ALREADY_NUMBERED")
     data = _check_fields(dict(data))
     with transaction.atomic():
+        registers.refuse_if_closed(document)  # a closed register's documents no longer change
         changed = {}
         for field, value in data.items():
             old = getattr(document, field)
@@ -173,15 +175,14 @@ def set_fields(user, document: Document, values: dict, *, action: str, detail: d
     unknown = set(values) - _SETTABLE
     if unknown:
         raise InvalidInput(f"Trường không hợp lệ: {', '.join(sorted(unknown))}.", detail=f"unknown fields {unknown}")
-    changed = {}
-    for field, value in values.items():
-        old = getattr(document, field)
-        if old != value:
-            changed[field] = [str(old), str(value)]
-            setattr(document, field, value)
+    changed = {field: [str(getattr(document, field)), str(value)] for field, value in values.items()
+               if getattr(document, field) != value}
     if not changed:
         return document
     with transaction.atomic():
+        registers.refuse_if_closed(document, changed)
+        for field in changed:
+            setattr(document, field, values[field])
         document.save(update_fields=[*changed, "updated_at"])
         audit.record(action, document, user=user, detail={**(detail or {}), "changed": changed})
     return document
@@ -416,6 +417,7 @@ def issue_number(user, document: Document, *, date: dt.date | None = None, pin: 
     if document.direction == Direction.INCOMING:
         raise InvalidState("Văn bản đến không cấp số văn bản đi.", code="NOT_OUTGOING")
     issued = date or numbering.today_in_vietnam()
+    numbering.refuse_closed(document.agency, Direction.OUTGOING, numbering.series_for(document), issued.year)
     sealer = seams.sealer()
     for _attempt in range(5):
         outcome = planned = None
@@ -487,16 +489,20 @@ def find_duplicates(agency: Agency, *, issuer_code: str = "", issuer_name: str =
 
 
 def register_incoming(user, document: Document, *, confirm_duplicate: bool = False,
-                      override_reason: str = "") -> Document:
+                      override_reason: str = "", register=None) -> Document:
     """Vào sổ: assign the incoming number (số đến) and date; warns on a duplicate first.
 
     The registration gate (records.seams; the signing app) refuses a document whose received
     signatures fail (modified, invalid, revoked, expired) unless the clerk gives
     `override_reason`, which the gate writes to the audit log (signing.override).
+    `register`: the clerk's choice among the agency's open incoming registers of the year (the
+    series follows the secrecy otherwise: sổ chung, sổ mật).
     """
     require_role(user, document.agency_id, Role.CLERK)
     if document.direction != Direction.INCOMING:
         raise InvalidState("Chỉ vào sổ văn bản đến.", code="NOT_INCOMING")
+    if register is not None:
+        _check_chosen_register(register, document)
     gate = seams.registration_gate()
     override = False
     if gate is not None:
@@ -521,9 +527,13 @@ def register_incoming(user, document: Document, *, confirm_duplicate: bool = Fal
         if override:
             gate.record_override(user, locked, override_reason)
         now = timezone.now()
-        register = numbering.register_for(
-            locked.agency, Direction.INCOMING, numbering.series_for(locked), timezone.localdate(now).year
-        )
+        if register is not None:
+            register = Register.objects.select_for_update().get(pk=register.pk)
+            _check_chosen_register(register, locked)
+        else:
+            register = numbering.register_for(
+                locked.agency, Direction.INCOMING, numbering.series_for(locked), timezone.localdate(now).year
+            )
         locked.incoming_number = numbering.next_number(register)
         locked.incoming_register = register
         locked.received_at = locked.received_at or now
@@ -533,6 +543,16 @@ def register_incoming(user, document: Document, *, confirm_duplicate: bool = Fal
                     "duplicate_confirmed": confirm_duplicate})
     document.refresh_from_db()
     return document
+
+
+def _check_chosen_register(register, document: Document) -> None:
+    if (register.agency_id != document.agency_id or register.direction != Direction.INCOMING
+            or register.year != timezone.localdate().year):
+        raise InvalidInput("Chọn một sổ văn bản đến năm nay của cơ quan.", code="BAD_REGISTER")
+    if register.closed:
+        raise InvalidState(f"{register.name} năm {register.year} đã khóa, không cấp số được.", code="REGISTER_CLOSED")
+    if (register.series == "mat") != document.is_secret:
+        raise InvalidInput("Văn bản mật vào sổ văn bản mật; văn bản thường vào sổ khác.", code="REGISTER_SECRECY")
 
 
 def return_incoming(user, document: Document, reason: str) -> Document:
@@ -557,6 +577,7 @@ def replace_recipients(user, document: Document, rows: list[Recipient], *, recip
     """Nơi nhận: the document's recipients become `rows` (unsaved Recipient objects), with the
     "Nơi nhận" text printed on it. The caller (workflow.set_recipients) checks who may."""
     with transaction.atomic():
+        registers.refuse_if_closed(document, {"recipients_text"})
         Recipient.objects.filter(document=document).delete()
         for row in rows:
             if row.document_id != document.pk:
@@ -706,3 +727,26 @@ def add_to_dossier(user, dossier: Dossier, documents: Iterable[Document]) -> Non
             if created:
                 audit.record("dossier.add_document", dossier, user=user, agency_code=dossier.agency.code,
                              detail={"document": document.pk})
+
+
+PAPER_SENT_BY = {"post": "Bưu điện", "hand": "Chuyển trực tiếp"}
+
+
+def mark_paper_sent(user, recipient: Recipient, *, how: str = "post") -> Recipient:
+    """The clerk sent a released document's paper copy (by post or by hand): its recipient
+    moves from "chờ gửi" to "đã gửi" through records.delivery.move, audited as document.paper_sent."""
+    if how not in PAPER_SENT_BY:
+        raise InvalidInput("Chọn hình thức gửi: bưu điện hoặc chuyển trực tiếp.", code="BAD_SENT_BY")
+    with transaction.atomic():
+        row = Recipient.objects.select_for_update().select_related("document").get(pk=recipient.pk)
+        document = row.document
+        require_role(user, document.agency_id, Role.CLERK)
+        if row.kind != RecipientKind.PAPER:
+            raise InvalidInput("Chỉ đánh dấu đã gửi cho nơi nhận bản giấy.", code="NOT_PAPER")
+        if document.state != State.RELEASED:
+            raise InvalidState("Chỉ gửi bản giấy của văn bản đã phát hành.", code="NOT_RELEASED")
+        if row.state != DeliveryState.PENDING:
+            raise InvalidState(f"“{row.display_name}” đã được đánh dấu gửi.", code="ALREADY_SENT")
+        delivery.move(user, row, DeliveryState.SENT, action="document.paper_sent",
+                      detail={"sent_by": PAPER_SENT_BY[how]})
+    return row

@@ -9,11 +9,12 @@ class SigningConfig(AppConfig):
     def ready(self) -> None:
         from vpdt.records import seams as records_seams
         from vpdt.signing import keys  # noqa: F401 - declares the sealed fields (`vpdt rotate-secrets`)
-        from vpdt.signing.seams import AgencySealer, SignatureGate
+        from vpdt.signing.seams import AgencySealer, RegisterBookSealer, SignatureGate
 
         records_seams.register_sealer(AgencySealer())
         _audit_keys_and_policies()
         records_seams.register_registration_gate(SignatureGate())
+        records_seams.register_book_sealer(RegisterBookSealer())  # the closed register's signed PDF
         # A person holding an active signing key is protected (vpdt.directory.oversight).
         from vpdt.directory import oversight
 

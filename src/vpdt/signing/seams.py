@@ -40,3 +40,10 @@ class SignatureGate:
         from vpdt.signing import services
 
         services.record_override(actor, document, reason)
+
+
+class RegisterBookSealer:
+    def seal(self, actor, agency, src, dst, *, label: str, pin: str | None = None) -> str:
+        from vpdt.signing import services
+
+        return services.seal_register_book(actor, agency, src, dst, label=label, pin=pin)

@@ -645,3 +645,33 @@ def verify_signed(outcome: SigningOutcome | None) -> list[SignatureCheck]:
 
 def fingerprint(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+# --- closed registers (records.registers.close_register through records.seams) -----------
+
+
+def seal_register_book(user, agency, src: BinaryIO, dst: BinaryIO, *, label: str, pin: str | None = None) -> str:
+    """The agency's seal (the same key that seals documents at numbering) on a closed register's PDF,
+    outside any transaction: no image, the text "<label> <time>" at the top right of page 1, as on
+    an electronic copy. Returns the signer's certificate subject. No seal, no closing."""
+    _outside_transactions("seal_register_book")
+    key = key_of(agency=agency)
+    if key is None:
+        raise InvalidState(f"Cơ quan {agency.name} chưa có khóa ký số (con dấu điện tử) nên chưa khóa sổ được.",
+                           code="REGISTER_SEAL_MISSING")
+    from vpdt.signing import pdf
+
+    try:
+        signer = open_signer(key, pin)
+    except SigningError as exc:
+        if exc.code in {"KEY_BAD_PIN", "KEY_BAD_PASSWORD", "KEY_PIN_REQUIRED"}:
+            raise InvalidInput(exc.message, code="PIN_INVALID", detail=exc.detail) from exc
+        raise InvalidState(exc.message, code=exc.code, detail=exc.detail) from exc
+    try:
+        pdf.sign_attachment(src, dst, signer, code=label, field_name="KhoaSo", reason="Khóa sổ đăng ký văn bản",
+                            location=agency.place or "")
+        return signer.subject
+    except SigningError as exc:
+        raise InvalidState(exc.message, code=exc.code, detail=exc.detail) from exc
+    finally:
+        _close(signer)

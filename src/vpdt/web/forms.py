@@ -14,13 +14,15 @@ from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vpdt.core.errors import VpdtError
-from vpdt.directory.models import Agency, Unit, User
+from vpdt.directory import recipients as directory_recipients
+from vpdt.directory.models import Agency, RecipientGroup, Unit, User
 from vpdt.directory.roles import Role
-from vpdt.records.choices import Urgency
-from vpdt.records.models import Document, DocumentType
+from vpdt.records.choices import DeliveryState, RecipientKind, Secrecy, Urgency
+from vpdt.records.models import Document, DocumentType, Recipient, Register
 from vpdt.reports.models import PeriodReportRecipient
 from vpdt.workflow import services
 from vpdt.workflow.delegation import today
@@ -78,6 +80,11 @@ class UnitChoice(forms.ModelMultipleChoiceField):
 class AgencyChoice(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.name} ({obj.code})"
+
+
+class GroupChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
 
 
 class TypeChoice(forms.ModelChoiceField):
@@ -173,17 +180,42 @@ class ReceiveForm(PageForm):
                               error_messages={"required": _("Trích yếu không được để trống.")})
     signer_name = forms.CharField(max_length=255, required=False)
     register_now = forms.BooleanField(required=False, initial=True)
+    secrecy = forms.TypedChoiceField(choices=Secrecy.choices, coerce=int, initial=Secrecy.NONE, required=False,
+                                     empty_value=Secrecy.NONE, error_messages={
+        "invalid_choice": _("Chọn độ mật.")})
+    register = forms.ModelChoiceField(Register.objects.none(), required=False,
+                                      empty_label=_("Theo độ mật (sổ chung hoặc sổ mật)"),
+                                      error_messages={"invalid_choice": _("Chọn một sổ văn bản đến của cơ quan.")})
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, agency=None, **kwargs):
         super().__init__(*args, **kwargs)
         usual = DocumentType.objects.filter(code="CV").values_list("pk", flat=True).first()
         self.fields["document_type"].initial = usual
+        # only the agency's own incoming registers of this year that are still open
+        self.fields["register"].queryset = (
+            Register.objects.filter(agency=agency, direction="incoming", year=timezone.localdate().year, closed=False)
+            .order_by("series") if agency is not None else Register.objects.none())
+
+    def clean(self):
+        """The register agrees with the secrecy. The issuer picked from the directory (or typed
+        exactly as it is named there) brings its code; a name outside the directory (a company's
+        paper letter) stays free text."""
+        c = super().clean()
+        register, secrecy = c.get("register"), c.get("secrecy")
+        if register is not None and secrecy is not None and (register.series == "mat") != (secrecy > Secrecy.NONE):
+            self.add_error("register", _("Văn bản mật vào sổ văn bản mật; văn bản thường vào sổ khác."))
+        name = (c.get("issuer_name") or "").strip()
+        if name and not (c.get("issuer_code") or "").strip():
+            found = directory_recipients.issuer_in_directory(name)
+            if found is not None:
+                c["issuer_name"], c["issuer_code"] = found.name, found.code
+        return c
 
     def document_data(self) -> dict:
         c = self.cleaned_data
         return {key: (c[key].strip() if isinstance(c[key], str) else c[key]) for key in (
             "document_type", "subject", "issuer_name", "issuer_code", "number", "notation", "issued_date",
-            "urgency", "page_count", "signer_name")}
+            "urgency", "page_count", "signer_name", "secrecy")}
 
 
 class AssignForm(PageForm):
@@ -208,8 +240,17 @@ class AssignForm(PageForm):
                           for p in people]
         self.fields["main"].choices = [("", _("— chọn đơn vị hoặc cán bộ —")), (_("Đơn vị"), unit_choices),
                                        (_("Cán bộ"), person_choices)]
-        self.fields["co"].choices = unit_choices
-        self.fields["info"].choices = unit_choices
+        # Co-handlers and "để biết": units and people of the agency (web/picker.js searches them).
+        self.fields["co"].choices = unit_choices + person_choices
+        self.fields["info"].choices = unit_choices + person_choices
+
+    @property
+    def co_sections(self):
+        return _sections(self["co"])
+
+    @property
+    def info_sections(self):
+        return _sections(self["info"])
 
     def service_kwargs(self) -> dict:
         c = self.cleaned_data
@@ -218,23 +259,57 @@ class AssignForm(PageForm):
                 "deadline": c["deadline"]}
 
 
+def _sections(bound) -> list[tuple[str, list]]:
+    """A checkbox list of units ("u:<id>") and people, in two headed parts (empty parts left out)."""
+    units = [o for o in bound if str(o.data["value"]).startswith("u:")]
+    people = [o for o in bound if not str(o.data["value"]).startswith("u:")]
+    return [(title, items) for title, items in ((_("Đơn vị"), units), (_("Cán bộ"), people)) if items]
+
+
+class TargetsChoice(forms.MultipleChoiceField):
+    """People (by id) and units ("u:<id>") in one checkbox list; cleaned into the objects."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+        self.targets: dict[str, object] = {}
+
+    def set_targets(self, people, units) -> None:
+        self.targets = {str(p.pk): p for p in people} | {f"u:{u.pk}": u for u in units}
+        self.choices = [(str(p.pk), str(p)) for p in people] + [(f"u:{u.pk}", u.name) for u in units]
+
+    def clean(self, value):
+        return [self.targets[v] for v in super().clean(value)]
+
+
 class ReassignForm(PageForm):
-    """The unit head hands the unit's assignment to people of the unit."""
+    """The unit head hands the unit's assignment to people of the unit; other units of the agency
+    may be asked to co-handle or to know."""
 
     service_fields = {"HANDLER_REQUIRED": "handler", "OUTSIDE_UNIT": "handler", "DEADLINE_IN_PAST": "deadline",
                       "DEADLINE_AFTER_PARENT": "deadline"}
 
     handler = PersonChoice(User.objects.none(), empty_label=_("— chọn cán bộ —"), error_messages={
         "required": _("Cần chọn cán bộ xử lý."), "invalid_choice": _("Cần chọn cán bộ xử lý.")})
-    co = PeopleChoice(User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple)
-    info = PeopleChoice(User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple)
+    co = TargetsChoice()
+    info = TargetsChoice()
     deadline = DateField(required=False, validators=[_not_in_past])
     instructions = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, people, **kwargs):
+    def __init__(self, *args, people, units=(), **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("handler", "co", "info"):
-            self.fields[name].queryset = people
+        self.fields["handler"].queryset = people
+        for name in ("co", "info"):
+            self.fields[name].set_targets(list(people), list(units))
+
+    @property
+    def co_sections(self):
+        return _sections(self["co"])
+
+    @property
+    def info_sections(self):
+        return _sections(self["info"])
 
     def service_kwargs(self) -> dict:
         c = self.cleaned_data
@@ -250,18 +325,25 @@ class ReassignForm(PageForm):
 class RecipientsForm(PageForm):
     """Where an outgoing document goes: internal units, other agencies, e-mail, paper."""
 
-    service_fields = {"FOREIGN_UNIT": "units", "SELF": "agencies", "BAD_EMAIL": "emails"}
+    service_fields = {"FOREIGN_UNIT": "units", "SELF": "agencies", "BAD_EMAIL": "emails", "FOREIGN_GROUP": "groups"}
 
     units = UnitChoice(Unit.objects.none(), required=False, widget=forms.CheckboxSelectMultiple)
     agencies = AgencyChoice(Agency.objects.none(), required=False,
                             widget=forms.SelectMultiple(attrs={"size": 5}))
+    # Recipient groups (vpdt.directory.recipients): one entry that expands into its agencies.
+    groups = GroupChoice(RecipientGroup.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
+                         error_messages={"invalid_choice": _("Nhóm nơi nhận không dùng được.")})
     emails = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     papers = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, agency_id: int, **kwargs):
+        picker_user = kwargs.pop("user", None)
         super().__init__(*args, **kwargs)
+        self.picker_user, self.agency_id = picker_user or getattr(self, "user", None), agency_id
         self.fields["units"].queryset = Unit.objects.filter(agency_id=agency_id, active=True)
         self.fields["agencies"].queryset = Agency.objects.filter(active=True).exclude(pk=agency_id).order_by("code")
+        if self.picker_user is not None:
+            self.fields["groups"].queryset = directory_recipients.usable_groups(self.picker_user, agency_id)
 
     def clean_emails(self) -> list[str]:
         """One address per line (or comma-separated); each must be an e-mail address."""
@@ -275,8 +357,14 @@ class RecipientsForm(PageForm):
         return emails
 
     def recipients(self) -> dict:
+        """The chosen agencies with those of the chosen groups (each once); a group the person may
+        not use is refused by the directory's service (FOREIGN_GROUP), shown next to the groups."""
         c = self.cleaned_data
-        return {"units": list(c["units"]), "agencies": list(c["agencies"]), "emails": c["emails"],
+        agencies = {a.pk: a for a in c["agencies"]}
+        if c.get("groups"):
+            for agency in directory_recipients.expand_groups(self.picker_user, c["groups"], self.agency_id):
+                agencies.setdefault(agency.pk, agency)
+        return {"units": list(c["units"]), "agencies": list(agencies.values()), "emails": c["emails"],
                 "papers": [e.strip() for e in c["papers"].splitlines() if e.strip()]}
 
 
@@ -764,3 +852,61 @@ class ReportRecipientRemoveForm(forms.Form):
     """Takes one person off the period report's mailing list (a button per row)."""
 
     recipient = forms.ModelChoiceField(PeriodReportRecipient.objects.all(), widget=forms.HiddenInput)
+
+
+class RegisterCloseForm(PageForm):
+    """Khóa sổ (records.registers.close_register): ticked, with the seal's PIN when it is a token."""
+
+    service_fields = {"PIN_INVALID": "pin", "REGISTER_YEAR_NOT_ENDED": "confirm", "REGISTER_CHANGED": "confirm",
+                      "REGISTER_ALREADY_CLOSED": "confirm", "REGISTER_SEAL_MISSING": "confirm"}
+
+    confirm = forms.BooleanField(error_messages={"required": _("Đánh dấu ô xác nhận trước khi khóa sổ.")})
+    pin = forms.CharField(required=False, strip=False, widget=forms.PasswordInput(render_value=False))
+
+
+# ======================================================================================
+# Recipients: favourites and recipient groups (vpdt.web.views.picker, vpdt.directory.recipients)
+# ======================================================================================
+
+
+class FavouriteForm(PageForm):
+    """Marks or unmarks an agency the person sends to often (the picker's star)."""
+
+    agency = forms.ModelChoiceField(Agency.objects.filter(active=True), error_messages={
+        "required": _("Chọn cơ quan."), "invalid_choice": _("Chọn cơ quan.")})
+    favourite = forms.BooleanField(required=False)
+
+
+class RecipientGroupForm(PageForm):
+    """A recipient group: its name, its agencies (searched with the same picker), in use or not."""
+
+    service_fields = {"GROUP_NAME": "name", "GROUP_MEMBERS": "members"}
+
+    name = forms.CharField(label=_("Tên nhóm"), max_length=150, error_messages={"required": _("Nhập tên nhóm.")})
+    members = AgencyChoice(Agency.objects.none(), label=_("Cơ quan trong nhóm"),
+                           widget=forms.SelectMultiple(attrs={"size": 8}),
+                           error_messages={"required": _("Chọn ít nhất một cơ quan trong nhóm."),
+                                           "invalid_choice": _("Chọn cơ quan trong danh sách.")})
+    active = forms.BooleanField(label=_("Đang dùng"), required=False, initial=True)
+
+    def __init__(self, *args, agency: Agency | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        members = Agency.objects.filter(active=True).order_by("code")
+        self.fields["members"].queryset = members.exclude(pk=agency.pk) if agency else members
+
+
+class PaperSentForm(PageForm):
+    """The clerk marks a released document's paper copy as sent (by post or by hand)."""
+
+    service_fields = {"NOT_PAPER": "recipient", "ALREADY_SENT": "recipient", "BAD_SENT_BY": "how"}
+
+    recipient = forms.ModelChoiceField(Recipient.objects.none(), widget=forms.HiddenInput, error_messages={
+        "required": _("Chọn nơi nhận bản giấy."), "invalid_choice": _("Nơi nhận này không còn chờ gửi.")})
+    how = forms.ChoiceField(choices=[("post", _("Bưu điện")), ("hand", _("Chuyển trực tiếp"))], initial="post",
+                            error_messages={"required": _("Chọn hình thức gửi."),
+                                            "invalid_choice": _("Chọn hình thức gửi.")})
+
+    def __init__(self, *args, document: Document, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["recipient"].queryset = document.recipients.filter(kind=RecipientKind.PAPER,
+                                                                       state=DeliveryState.PENDING)

@@ -7,40 +7,11 @@ from __future__ import annotations
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from vpdt.core import audit
+from vpdt.core import audit, labels
 from vpdt.records.choices import State
 
-ACTIONS = {
-    "document.receive": _("Tiếp nhận văn bản"),
-    "document.create": _("Tạo dự thảo"),
-    "document.attach": _("Thêm tệp"),
-    "document.update": _("Sửa thông tin"),
-    "document.draft_version": _("Tải lên phiên bản dự thảo"),
-    "document.recipients": _("Cập nhật nơi nhận"),
-    "document.register": _("Vào sổ văn bản đến"),
-    "document.return": _("Trả lại nơi gửi"),
-    "document.submit": _("Trình lãnh đạo"),
-    "document.assign": _("Lãnh đạo phân công xử lý"),
-    "document.reassign": _("Lãnh đạo đơn vị giao xử lý"),
-    "document.opinion": _("Cho ý kiến"),
-    "document.extension_request": _("Đề nghị gia hạn"),
-    "document.extension_decide": _("Duyệt gia hạn"),
-    "document.transfer_back": _("Chuyển lại"),
-    "document.complete": _("Hoàn thành xử lý"),
-    "document.submit_review": _("Trình duyệt dự thảo"),
-    "document.review_approve": _("Duyệt, chuyển bước tiếp"),
-    "document.review_forward": _("Chuyển tiếp người duyệt"),
-    "document.approve": _("Duyệt ký"),
-    "document.send_back": _("Trả lại để sửa"),
-    "document.issue_number": _("Cấp số, ngày"),
-    "document.release": _("Phát hành"),
-    "document.acknowledge": _("Đơn vị xác nhận đã nhận"),
-    "document.recall": _("Thu hồi"),
-    "document.replace": _("Thay thế"),
-    "document.update_released": _("Cập nhật văn bản đã phát hành"),
-    "document.grant_access": _("Cấp quyền xem"),
-    "document.read_secret": _("Xem văn bản mật"),
-}
+# The labels of audit actions live in the one catalogue (vpdt.core.labels).
+ACTIONS = labels.ACTIONS
 
 # Detail keys worth showing a person, with their labels.
 DETAIL = [
@@ -50,7 +21,8 @@ DETAIL = [
     ("code", _("Số, ký hiệu")), ("incoming_number", _("Số đến")), ("leader_name", pgettext_lazy("submitted to", "Trình")),
     ("to_name", _("Chuyển cho")), ("new", _("Hạn mới")), ("summary", _("Kết quả")),
     ("reply_code", _("Văn bản trả lời")), ("recipients", _("Nơi nhận")), ("name", _("Tệp")),
-    ("version", _("Phiên bản")), ("replacement_code", _("Văn bản thay thế")),
+    ("version", _("Phiên bản")), ("replacement_code", _("Văn bản thay thế")), ("note", _("Ghi chú")),
+    ("recipient_name", _("Nơi nhận")), ("sent_by", _("Hình thức gửi")),
 ]
 
 
@@ -60,6 +32,8 @@ def _value(key: str, value) -> str:
     if key in ("deadline", "new") and isinstance(value, str) and len(value) == 10:
         y, m, d = value.split("-")
         return f"{d}/{m}/{y}"
+    if key == "step":
+        return labels.step_label(str(value))
     return str(value)
 
 
@@ -71,7 +45,7 @@ def timeline(document) -> list[dict]:
             continue  # shown from the Opinion row, with its file
         state = detail.get("to")
         items.append({
-            "at": e.at, "who": e.actor_name or gettext("Hệ thống"), "what": ACTIONS.get(e.action, e.action),
+            "at": e.at, "who": e.actor_name or gettext("Hệ thống"), "what": labels.action_label(e.action),
             "action": e.action,
             "state": State(state).label if state in State.values and detail.get("from") != state else "",
             "behalf": detail.get("on_behalf_of_name", ""),

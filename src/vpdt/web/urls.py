@@ -8,7 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from vpdt.web import forms
-from vpdt.web.views import account, administration, files, mfa, reports, sso
+from vpdt.web.views import account, administration, files, mfa, picker, registers, reports, sso
 
 app_name = "web"
 
@@ -62,4 +62,12 @@ urlpatterns = [
     path("bao-cao/trien-khai/", reports.period_page, name="report_period"),
     path("bao-cao/trien-khai/tai/<str:fmt>/", reports.period_download, name="report_period_download"),
     path("bao-cao/trien-khai/bo-nguoi-nhan/", reports.period_recipient_remove, name="report_recipient_remove"),
+    # The registers of Phụ lục IV (issue 14): books as PDF/XLSX, closing at year end.
+    path("so-van-ban/", registers.register_list, name="registers"),
+    path("so-van-ban/<id:pk>/khoa-so/", registers.register_close, name="register_close"),
+    path("so-van-ban/<id:pk>/<slug:book>/<slug:fmt>/", registers.register_download, name="register_download"),
+    # Recipients (issue 13): the picker's search, favourites, recipient groups.
+    path("noi-nhan/tim/", picker.agencies, name="picker_agencies"),
+    path("noi-nhan/thuong-gui/", picker.favourite, name="picker_favourite"),
+    path("quan-tri/nhom-noi-nhan/", picker.groups_page, name="admin_groups"),
 ]

@@ -16,6 +16,7 @@ from vpdt.web.views import (
     lists,
     notifications,
     outgoing,
+    paper,
     quarantine,
 )
 
@@ -31,6 +32,8 @@ urlpatterns = [
     path("van-ban/<id:pk>/", document.document, name="document"),
     path("van-ban/<id:pk>/phan-cong/", incoming.assign_form, name="assign"),
     path("van-ban/<id:pk>/ky-duyet/", outgoing.sign, name="sign"),
+    path("van-ban/<id:pk>/phong-bi/", paper.envelopes, name="envelopes"),
+    path("van-ban/<id:pk>/da-gui-giay/", paper.paper_sent, name="paper_sent"),
     path("van-ban/<id:pk>/<slug:action>/", actions.act, name="act"),
     path("phien-ban/<id:pk>/", files.version_file, name="version"),
     path("thong-bao/", notifications.notification_list, name="notifications"),

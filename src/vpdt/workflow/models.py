@@ -53,6 +53,8 @@ class Assignment(models.Model):
         DONE = "done", _("Đã xong")
         RETURNED = "returned", _("Đã chuyển lại")
         CANCELLED = "cancelled", _("Đã hủy")
+        # closed by the main handler's completion before this co-handler acted (not "done")
+        CLOSED = "closed", _("Không xử lý")
 
     OPEN = (State.PENDING, State.IN_PROGRESS)
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vpdt.directory.roles import Role
 from vpdt.records.choices import Direction, State
 from vpdt.records.models import Document
 from vpdt.records.permissions import visible_documents
@@ -69,11 +70,18 @@ def render_document(request, doc: Document, *, failed: tuple[str, forms.ActionFo
         "reviews": doc.reviews.select_related("reviewer", "decided_by", "on_behalf_of"),
         "timeline": timeline(doc),
         "pdfs": _pdf_files(doc, attachments, versions),
-        "deadline_flag": services.deadline_status(doc),
+        "own_due": services.own_deadlines(user, [doc.pk]).get(doc.pk),
         "extensions": services.pending_extensions(user, doc),
         "duplicate": request.GET.get("trung") == "1" and "register" in actions,
         "current_review": services.current_review(doc) if doc.state == State.IN_REVIEW else None,
     }
+    # the reader's own deadline first (a specialist's is not the unit's), the document's beside it
+    doc.shown_due = ctx["own_due"] or doc.due_date
+    ctx["deadline_flag"] = services.deadline_status(doc, due=doc.shown_due)
+    ctx["submission_note"] = services.open_submission_note(doc) if doc.state == State.SUBMITTED else ""
+    # the clerk marks paper copies sent and prints their envelope list (web.views.paper)
+    ctx["paper_clerk"] = doc.state == State.RELEASED and user.has_role(Role.CLERK, doc.agency_id)
+    ctx["paper_count"] = sum(1 for r in ctx["recipients"] if r.kind == "paper")
     ctx.update(_signing_context(user, doc, actions))
     if "complete" in actions:
         ctx["replies"] = Document.objects.filter(agency_id=doc.agency_id, created_by=user,

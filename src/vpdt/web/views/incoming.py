@@ -27,7 +27,7 @@ def receive(request):
     user = request.user
     if not user.agency_id or not user.has_role(Role.CLERK, user.agency_id):
         return forbidden(request, _("Chỉ văn thư tiếp nhận văn bản đến."))
-    form = forms.ReceiveForm(*posted(request))
+    form = forms.ReceiveForm(*posted(request), agency=user.agency)
     if request.method == "POST" and form.is_valid():
         scan = form.cleaned_data["scan"]
         try:
@@ -42,7 +42,7 @@ def receive(request):
                 messages.success(request, _("Đã tiếp nhận văn bản. Kiểm tra rồi vào sổ."))
                 return redirect("workflow:document", pk=doc.pk)
             try:
-                services.register(user, doc)
+                services.register(user, doc, register=form.cleaned_data["register"])
             except DuplicateIncoming as exc:
                 messages.warning(request, exc.message)
                 return redirect(reverse("workflow:document", args=[doc.pk]) + "?trung=1")
@@ -73,9 +73,14 @@ def assign_form(request, doc: Document):
         suggested = holidays.add_working_days(today(), 10)
     else:
         parent = services.check_reassign(request.user, doc)
-        form = forms.ReassignForm(data, people=people.filter(unit_id=parent.unit_id).exclude(pk=request.user.pk))
+        form = forms.ReassignForm(data, people=people.filter(unit_id=parent.unit_id).exclude(pk=request.user.pk),
+                                  units=Unit.objects.filter(agency_id=doc.agency_id, active=True).exclude(
+                                      pk=parent.unit_id))
         suggested = parent.deadline or holidays.add_working_days(today(), 10)
     form.fields["deadline"].initial = suggested
+    # the hint says the real deadline: the unit's, and the working days left until it
+    remaining = (holidays.working_days_between(today(), parent.deadline)
+                 if parent is not None and parent.deadline else None)
     if data is not None and form.is_valid():
         service = services.assign if mode == "assign" else services.reassign
         try:
@@ -86,7 +91,8 @@ def assign_form(request, doc: Document):
         else:
             messages.success(request, _("Đã phân công xử lý."))
             return redirect("workflow:document", pk=doc.pk)
-    return render(request, "web/assign.html", {"document": doc, "mode": mode, "parent": parent, "form": form})
+    return render(request, "web/assign.html", {"document": doc, "mode": mode, "parent": parent, "form": form,
+                                               "remaining": remaining})
 
 
 # ======================================================================================

@@ -86,10 +86,13 @@ def _page(request, qs) -> dict:
     # a page whose offset the database cannot take is a 400, not a 500
     number = max(1, query_int(request, "page", maximum=MAX_PAGE) or 1)
     offset = (number - 1) * PAGE_SIZE
-    rows, count, capped, has_next = page_and_count(qs, offset, PAGE_SIZE, COUNT_CAP, related=("document_type",))
+    rows, count, capped, has_next = page_and_count(qs, offset, PAGE_SIZE, COUNT_CAP, related=("document_type", "drafting_unit"))
     day = today()
+    own = services.own_deadlines(request.user, [d.pk for d in rows])
     for d in rows:
-        d.deadline_flag = services.deadline_status(d, day)
+        # the reader's own deadline (a specialist's is not the unit's), else the document's
+        d.shown_due = own.get(d.pk, d.due_date)
+        d.deadline_flag = services.deadline_status(d, day, due=d.shown_due)
     params = request.GET.copy()
     params.pop("page", None)
     return {"rows": rows, "number": number, "has_next": has_next, "has_previous": number > 1,

@@ -23,7 +23,7 @@ def draft_new(request):
     user = request.user
     if not user.agency_id:
         return forbidden(request, _("Tài khoản chưa thuộc cơ quan nào."))
-    form = forms.DraftForm(*posted(request), agency_id=user.agency_id)
+    form = forms.DraftForm(*posted(request), agency_id=user.agency_id, user=user)
     if request.method == "POST" and form.is_valid():
         f = form.cleaned_data["file"]
         try:

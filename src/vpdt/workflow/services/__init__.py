@@ -23,6 +23,7 @@ from vpdt.workflow.services.actions import (  # noqa: F401
     available_actions,
     deadline_status,
     get_extension,
+    own_deadlines,
     pending_extensions,
     visible_or_raise,
 )
@@ -51,6 +52,7 @@ from vpdt.workflow.services.incoming import (  # noqa: F401
     decide_extension,
     give_opinion,
     my_assignment,
+    open_submission_note,
     reassign,
     receive_paper,
     register,

@@ -11,8 +11,9 @@ from vpdt.records.choices import Direction, State
 from vpdt.records.models import Document
 from vpdt.records.permissions import can_view, require_role
 from vpdt.workflow import holidays
-from vpdt.workflow.delegation import today
+from vpdt.workflow.delegation import principal_ids, today
 from vpdt.workflow.models import (
+    Assignment,
     ExtensionRequest,
 )
 from vpdt.workflow.services.common import _state
@@ -93,9 +94,30 @@ def get_extension(pk: int) -> ExtensionRequest:
     return found
 
 
-def deadline_status(document: Document, day: dt.date | None = None) -> str:
+def deadline_status(document: Document, day: dt.date | None = None, *, due: dt.date | None = None) -> str:
+    """The flag of the document's deadline, or of `due` (the reader's own deadline) when given."""
     done = document.state in (State.COMPLETED, State.RETURNED) or document.direction != Direction.INCOMING
-    return holidays.deadline_status(document.due_date, day or today(), done=done)
+    return holidays.deadline_status(due or document.due_date, day or today(), done=done)
+
+
+def own_deadlines(user, document_ids) -> dict[int, dt.date]:
+    """The deadline `user` must meet on each document: their own open assignment's (a specialist
+    handed the work by the unit head), else their unit's as its head; the document's due date
+    is the main unit's and is not theirs. Documents without such an assignment are left out."""
+    ids = list(document_ids)
+    if not ids or not getattr(user, "is_authenticated", False):
+        return {}
+    open_work = Assignment.objects.filter(document_id__in=ids, state__in=Assignment.OPEN, deadline__isnull=False) \
+        .exclude(role=Assignment.Role.INFO)
+    found: dict[int, dt.date] = {}
+    if user.unit_id and user.has_role(Role.UNIT_HEAD, user.agency_id):
+        for doc_id, deadline in open_work.filter(unit_id=user.unit_id, user__isnull=True).order_by("-id") \
+                .values_list("document_id", "deadline"):
+            found[doc_id] = deadline
+    for doc_id, deadline in open_work.filter(user_id__in=principal_ids(user)).order_by("-id") \
+            .values_list("document_id", "deadline"):
+        found[doc_id] = deadline  # one's own assignment wins over the unit's
+    return found
 
 
 def visible_or_raise(user, document: Document) -> None:

@@ -55,7 +55,8 @@ def receive_paper(user, agency: Agency, data: dict, *, scan: BinaryIO | None = N
 
 
 
-def register(user, document: Document, *, confirm_duplicate: bool = False, override_reason: str = "") -> Document:
+def register(user, document: Document, *, confirm_duplicate: bool = False, override_reason: str = "",
+             register=None) -> Document:
     """Vào sổ (số đến, ngày đến): records.services.register_incoming, the one path.
 
     It raises DuplicateIncoming first when it may be a duplicate, and refuses a document whose
@@ -63,7 +64,7 @@ def register(user, document: Document, *, confirm_duplicate: bool = False, overr
     registration gate, records.seams), which the audit log keeps (signing.override).
     """
     return records.register_incoming(user, document, confirm_duplicate=confirm_duplicate,
-                                     override_reason=override_reason)
+                                     override_reason=override_reason, register=register)
 
 
 def return_to_sender(user, document: Document, reason: str) -> Document:
@@ -89,9 +90,20 @@ def submit_to_leader(user, document: Document, leader: User | None = None, note:
                           {"leader": getattr(leader, "pk", None),
                            "leader_name": leader.get_full_name() if leader else "", "note": note})
         to = [leader] if leader else role_holders(locked.agency_id, Role.LEADER)
-        notify(to, locked, "submitted", f"Văn bản đến chờ ý kiến chỉ đạo: {_label(locked)}")
+        # the clerk's note reaches the leader: in the notification, and on the document's page
+        notify(to, locked, "submitted", f"Văn bản đến chờ ý kiến chỉ đạo: {_label(locked)}"
+               + (f" — Ghi chú của văn thư: {note.strip()}" if note and note.strip() else ""))
     document.refresh_from_db()
     return submission
+
+
+def open_submission_note(document: Document) -> dict | None:
+    """The note the clerk wrote when submitting the document now waiting for the leader, and who."""
+    submission = (Submission.objects.filter(document=document, open=True).exclude(note="")
+                  .select_related("submitted_by").order_by("-id").first())
+    if submission is None:
+        return None
+    return {"note": submission.note, "by": str(submission.submitted_by) if submission.submitted_by else ""}
 
 
 def check_assign(user, document: Document) -> User:
@@ -197,9 +209,11 @@ def check_reassign(user, document: Document) -> Assignment:
     return assignment
 
 
-def reassign(user, document: Document, *, handler: User, co: Iterable[User] = (), info: Iterable[User] = (),
-             instructions: str = "", deadline: dt.date | None = None) -> list[Assignment]:
-    """The unit head hands the unit's assignment on to people of the unit."""
+def reassign(user, document: Document, *, handler: User, co: Iterable[User | Unit] = (),
+             info: Iterable[User | Unit] = (), instructions: str = "", deadline: dt.date | None = None,
+             ) -> list[Assignment]:
+    """The unit head hands the unit's assignment on to people of the unit; co-handlers and "để biết"
+    may also be other units of the agency (a unit-level assignment their head hands on)."""
     with transaction.atomic():
         locked = _lock(document)
         parent = check_reassign(user, locked)
@@ -207,16 +221,24 @@ def reassign(user, document: Document, *, handler: User, co: Iterable[User] = ()
         _check_deadline(deadline, not_after=parent.deadline)
         made = []
         child_role = parent.role
-        for role, people in ((child_role, [handler]), (Assignment.Role.CO if child_role != Assignment.Role.INFO
-                                                        else Assignment.Role.INFO, co),
-                             (Assignment.Role.INFO, info)):
+        for handling, (role, people) in enumerate((
+                (child_role, [handler]),
+                (Assignment.Role.CO if child_role != Assignment.Role.INFO else Assignment.Role.INFO, co),
+                (Assignment.Role.INFO, info))):
             for person in people:
                 if person is None:
                     continue
-                if person.unit_id != parent.unit_id:
+                unit = None
+                if isinstance(person, Unit):
+                    # Another unit of the agency asked to co-handle or to know: its head hands it on.
+                    unit, person = _target(locked.agency_id, person)
+                    if handling == 0 or unit.pk == parent.unit_id:
+                        raise InvalidInput(f"{unit.name} không phải cán bộ của {parent.unit.name}.",
+                                           code="OUTSIDE_UNIT")
+                elif person.unit_id != parent.unit_id:
                     raise InvalidInput(f"{person} không thuộc {parent.unit.name}.", code="OUTSIDE_UNIT")
                 made.append(_create_assignment(
-                    locked, role, None, person, by=user, principal=user, instructions=instructions,
+                    locked, role, unit, person, by=user, principal=user, instructions=instructions,
                     deadline=deadline if role != Assignment.Role.INFO else None, parent=parent,
                 ))
         if not made:
@@ -398,6 +420,29 @@ def check_complete(user, document: Document) -> Assignment:
     return mine
 
 
+def _close_on_completion(document: Document, now) -> None:
+    """What completion does to the open assignments, truthfully: the main line is done; a
+    co-handler that gave an opinion is done too; one that never acted is closed as "không xử
+    lý" (never "đã xong"); those given it for information are done (nothing stays open)."""
+    open_rows = list(Assignment.objects.filter(document=document, state__in=Assignment.OPEN))
+    authors = set(Opinion.objects.filter(document=document).values_list("author_id", flat=True))
+    unit_authors = set(User.objects.filter(pk__in=authors).values_list("unit_id", flat=True))
+
+    def acted(a: Assignment) -> bool:
+        if a.state == Assignment.State.IN_PROGRESS and a.user_id:
+            return True
+        return a.user_id in authors if a.user_id else a.unit_id in unit_authors
+
+    done, closed = [], []
+    for a in open_rows:
+        if a.role != Assignment.Role.CO:  # the main line, and those given it for information
+            done.append(a.pk)
+        elif a.role == Assignment.Role.CO:
+            (done if acted(a) else closed).append(a.pk)
+    Assignment.objects.filter(pk__in=done).update(state=Assignment.State.DONE, done_at=now)
+    Assignment.objects.filter(pk__in=closed).update(state=Assignment.State.CLOSED, done_at=now)
+
+
 def complete(user, document: Document, *, summary: str = "", reply: Document | None = None) -> Document:
     """The main handler completes the document, optionally linking the outgoing reply (ResponseFor)."""
     with transaction.atomic():
@@ -408,8 +453,7 @@ def complete(user, document: Document, *, summary: str = "", reply: Document | N
                 raise InvalidInput("Văn bản trả lời phải là văn bản đi của cơ quan.", code="BAD_REPLY")
             records.link_reply(user, reply, locked)
         now = timezone.now()
-        Assignment.objects.filter(document=locked, state__in=Assignment.OPEN).update(
-            state=Assignment.State.DONE, done_at=now)
+        _close_on_completion(locked, now)
         records.set_state(locked, State.COMPLETED, user, "document.complete", {
             "assignment": mine.pk, "summary": summary,
             "reply": reply.pk if reply else None, "reply_code": reply.code if reply else ""})

@@ -15,6 +15,20 @@
     });
   }
 
+  // Choices ticked or picked (co-handlers, for information, several recipients): kept by value.
+  function choices(form) {
+    return Array.from(form.elements).filter(function (el) {
+      if (!el.name || el.disabled) return false;
+      return (el.tagName === "INPUT" && (el.type === "checkbox" || el.type === "radio")) ||
+        (el.tagName === "SELECT" && el.multiple);
+    });
+  }
+
+  function chosen(el) {
+    if (el.tagName === "SELECT") return Array.from(el.selectedOptions).map(function (o) { return o.value; });
+    return el.checked ? [el.value] : [];
+  }
+
   function saveDrafts() {
     const drafts = [];
     document.querySelectorAll("main form[method=post], main form[method=POST]").forEach(function (form, i) {
@@ -23,7 +37,12 @@
       fields(form).forEach(function (el) {
         if (el.value !== el.defaultValue || el.tagName === "SELECT") { values[el.name] = el.value; any = any || el.value !== ""; }
       });
-      if (any) drafts.push({ form: i, values: values });
+      const picked = {};
+      choices(form).forEach(function (el) {
+        picked[el.name] = (picked[el.name] || []).concat(chosen(el));
+        any = any || chosen(el).length > 0;
+      });
+      if (any) drafts.push({ form: i, values: values, picked: picked });
     });
     if (drafts.length) sessionStorage.setItem(DRAFT_KEY, JSON.stringify(drafts));
   }
@@ -42,6 +61,17 @@
           el.value = draft.values[el.name];
           restored = true;
         }
+      });
+      const picked = draft.picked || {};
+      choices(form).forEach(function (el) {
+        if (!Object.prototype.hasOwnProperty.call(picked, el.name)) return;
+        const values = picked[el.name];
+        if (el.tagName === "SELECT") {
+          Array.from(el.options).forEach(function (o) { o.selected = values.includes(o.value); });
+        } else {
+          el.checked = values.includes(el.value);
+        }
+        restored = true;
       });
     });
     const notice = document.getElementById("draft-restored");

@@ -1,0 +1,331 @@
+"""One catalogue of what a person reads for an internal code: audit actions, the objects and
+fields they touch, roles, notification kinds, signature verdicts, approval step names.
+
+Every page that shows an audit entry, a role code or a verdict asks here (the timeline of a
+document, the person-history and the security page of the administration, the notifications)
+and never prints the code itself: an unknown code reads as a generic phrase.
+`tests/core/test_labels.py` lists every audit action written by `src/` and fails when one has
+no label here. Labels are Vietnamese, marked for translation (English in the .po file).
+
+It lives in core so that any layer may name a code for a person; it imports nothing above core
+(role labels repeat `directory.roles.Role`'s, and a test holds them equal).
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+# ---------------------------------------------------------------------------------------
+# Audit actions (vpdt.core.audit.record's first argument)
+# ---------------------------------------------------------------------------------------
+ACTIONS = {
+    # documents (records, workflow)
+    "document.receive": _("Tiếp nhận văn bản"),
+    "document.create": _("Tạo dự thảo"),
+    "document.attach": _("Thêm tệp"),
+    "document.attachment_file": _("Thay tệp đính kèm"),
+    "document.file_type_checked": _("Kiểm tra loại tệp"),
+    "document.update": _("Sửa thông tin"),
+    "document.draft_version": _("Tải lên phiên bản dự thảo"),
+    "document.recipients": _("Cập nhật nơi nhận"),
+    "document.register": _("Vào sổ văn bản đến"),
+    "document.return": _("Trả lại nơi gửi"),
+    "document.submit": _("Trình lãnh đạo"),
+    "document.assign": _("Lãnh đạo phân công xử lý"),
+    "document.reassign": _("Lãnh đạo đơn vị giao xử lý"),
+    "document.due_date": _("Đặt hạn xử lý"),
+    "document.opinion": _("Cho ý kiến"),
+    "document.extension_request": _("Đề nghị gia hạn"),
+    "document.extension_decide": _("Duyệt gia hạn"),
+    "document.transfer_back": _("Chuyển lại"),
+    "document.complete": _("Hoàn thành xử lý"),
+    "document.link_reply": _("Liên kết văn bản trả lời"),
+    "document.submit_review": _("Trình duyệt dự thảo"),
+    "document.review_approve": _("Duyệt, chuyển bước tiếp"),
+    "document.review_forward": _("Chuyển tiếp người duyệt"),
+    "document.approve": _("Duyệt ký"),
+    "document.send_back": _("Trả lại để sửa"),
+    "document.signer": _("Ghi người ký"),
+    "document.issue_number": _("Cấp số, ngày"),
+    "document.release": _("Phát hành"),
+    "document.deliver_unit": _("Chuyển đến đơn vị trong cơ quan"),
+    "document.acknowledge": _("Đơn vị xác nhận đã nhận"),
+    "document.recall": _("Thu hồi"),
+    "document.recall_unit": _("Thu hồi khỏi đơn vị trong cơ quan"),
+    "document.replace": _("Thay thế"),
+    "document.update_released": _("Cập nhật văn bản đã phát hành"),
+    "document.grant_access": _("Cấp quyền xem"),
+    "document.read_secret": _("Xem văn bản mật"),
+    "document.paper_sent": _("Đã gửi bản giấy"),
+    "recipient.state": _("Cập nhật tình trạng nơi nhận"),
+    "dossier.create": _("Lập hồ sơ"),
+    "dossier.add_document": _("Đưa văn bản vào hồ sơ"),
+    # the interconnection
+    "exchange.connect": _("Kết nối trục liên thông"),
+    "exchange.key_generated": _("Tạo khóa trao đổi của cơ quan"),
+    "exchange.queue": _("Xếp hàng gửi qua trục liên thông"),
+    "exchange.sent": _("Đã gửi qua trục liên thông"),
+    "exchange.send_failed": _("Gửi qua trục liên thông bị lỗi"),
+    "exchange.retry": _("Gửi lại qua trục liên thông"),
+    "exchange.status_queued": _("Xếp hàng gửi trạng thái xử lý"),
+    "exchange.status_received": _("Nhận trạng thái xử lý từ nơi nhận"),
+    "exchange.reconciled": _("Đối soát với trục liên thông"),
+    "exchange.revoked": _("Nơi gửi thu hồi văn bản"),
+    "exchange.replaced": _("Nơi gửi thay thế văn bản"),
+    "exchange.updated": _("Nơi gửi cập nhật văn bản"),
+    "exchange.duplicate_dropped": _("Bỏ gói tin trùng"),
+    "exchange.quarantined": _("Cách ly gói tin không nhận được"),
+    "exchange.quarantine_retried": _("Nhận lại gói tin bị cách ly"),
+    "exchange.quarantine_discarded": _("Hủy gói tin bị cách ly"),
+    "exchange.take_back_request": _("Đề nghị lấy lại văn bản"),
+    "exchange.take_back_requested": _("Nơi gửi đề nghị lấy lại văn bản"),
+    "exchange.taken_back": _("Đã lấy lại văn bản"),
+    # signatures
+    "signing.sign_person": _("Ký số (người ký)"),
+    "signing.sign_agency": _("Ký số (con dấu cơ quan)"),
+    "signing.sign_appendix": _("Ký số phụ lục"),
+    "signing.demo_signed": _("Ký số (dữ liệu mẫu)"),
+    "signing.verify": _("Kiểm tra chữ ký số"),
+    "signing.override": _("Vào sổ dù chữ ký số không hợp lệ"),
+    "signing.unlock_failed": _("Mở khóa ký số không thành công"),
+    "signing.key_set": _("Cài đặt khóa ký số"),
+    "signing.key_deactivate": _("Ngừng dùng khóa ký số"),
+    "signing.trust_anchor_add": _("Thêm tổ chức cấp chứng thư tin cậy"),
+    "signing_key.create": _("Tạo khóa ký số"),
+    "signing_key.update": _("Sửa khóa ký số"),
+    "signing_key.delete": _("Xóa khóa ký số"),
+    "signing_policy.create": _("Đặt quy định chữ ký số"),
+    "signing_policy.update": _("Sửa quy định chữ ký số"),
+    "signing_policy.delete": _("Xóa quy định chữ ký số"),
+    "trust_anchor.create": _("Thêm tổ chức cấp chứng thư tin cậy"),
+    "trust_anchor.update": _("Sửa tổ chức cấp chứng thư tin cậy"),
+    "trust_anchor.delete": _("Xóa tổ chức cấp chứng thư tin cậy"),
+    # accounts and sign-in
+    "account.create": _("Tạo tài khoản"),
+    "account.update": _("Sửa thông tin tài khoản"),
+    "account.move": _("Chuyển đơn vị công tác"),
+    "account.roles_change": _("Thay đổi vai trò"),
+    "account.deactivate": _("Khóa tài khoản"),
+    "account.dormant_disable": _("Khóa tài khoản lâu không dùng"),
+    "account.password_reset_link": _("Gửi liên kết đặt lại mật khẩu"),
+    "account.mfa_reset": _("Đặt lại xác thực hai bước"),
+    "admin_request.create": _("Gửi đề nghị thay đổi quyền"),
+    "admin_request.approve": _("Duyệt đề nghị thay đổi quyền"),
+    "admin_request.refuse": _("Từ chối đề nghị thay đổi quyền"),
+    "auth.unlock": _("Mở khóa đăng nhập"),
+    "auth.password_change": _("Đổi mật khẩu"),
+    "auth.session_end": _("Kết thúc phiên đăng nhập"),
+    "auth.token_create": _("Tạo mã truy cập API"),
+    "auth.token_revoke": _("Thu hồi mã truy cập API"),
+    "mfa.enrol": _("Bật xác thực hai bước"),
+    "mfa.enrol_failed": _("Bật xác thực hai bước không thành công"),
+    "mfa.reset": _("Đặt lại xác thực hai bước"),
+    "mfa.recovery_renewed": _("Tạo lại mã khôi phục"),
+    "mfa.login_failed": _("Nhập sai mã xác thực khi đăng nhập"),
+    "mfa.login_throttled": _("Tạm chặn nhập mã xác thực khi đăng nhập"),
+    "mfa.signing_failed": _("Nhập sai mã xác thực khi ký số"),
+    "mfa.signing_throttled": _("Tạm chặn nhập mã xác thực khi ký số"),
+    "mfa.recovery_failed": _("Nhập sai mã khôi phục"),
+    "mfa.recovery_throttled": _("Tạm chặn nhập mã khôi phục"),
+    "sso.link": _("Liên kết đăng nhập một lần"),
+    "sso.unlink": _("Bỏ liên kết đăng nhập một lần"),
+    "sso.refuse": _("Từ chối đăng nhập một lần"),
+    "user.create": _("Tạo tài khoản"),
+    "user.update": _("Sửa tài khoản"),
+    "user.delete": _("Xóa tài khoản"),
+    "user.password_change": _("Tự đổi mật khẩu"),
+    "user.password_reset": _("Đặt lại mật khẩu"),
+    "user.role.create": _("Thêm vai trò"),
+    "user.role.update": _("Sửa vai trò"),
+    "user.role.delete": _("Bỏ vai trò"),
+    "user.groups.add": _("Thêm vào nhóm quyền"),
+    "user.groups.remove": _("Bỏ khỏi nhóm quyền"),
+    "user.groups.clear": _("Bỏ khỏi mọi nhóm quyền"),
+    "user.permissions.add": _("Cấp quyền quản trị"),
+    "user.permissions.remove": _("Bỏ quyền quản trị"),
+    "user.permissions.clear": _("Bỏ mọi quyền quản trị"),
+    "group.create": _("Tạo nhóm quyền"),
+    "group.update": _("Sửa nhóm quyền"),
+    "group.delete": _("Xóa nhóm quyền"),
+    "group.permissions.add": _("Thêm quyền cho nhóm"),
+    "group.permissions.remove": _("Bỏ quyền của nhóm"),
+    "group.permissions.clear": _("Bỏ mọi quyền của nhóm"),
+    # the organisation and its rules
+    "agency.create": _("Thêm cơ quan"),
+    "agency.update": _("Sửa thông tin cơ quan"),
+    "agency.delete": _("Xóa cơ quan"),
+    "unit.create": _("Thêm đơn vị"),
+    "unit.update": _("Sửa đơn vị"),
+    "unit.delete": _("Xóa đơn vị"),
+    "unit.save": _("Lưu đơn vị"),
+    "chain.create": _("Tạo quy trình duyệt"),
+    "chain.step_save": _("Lưu bước duyệt"),
+    "chain.step_delete": _("Xóa bước duyệt"),
+    "delegation.create": _("Ủy quyền"),
+    "delegation.revoke": _("Thu hồi ủy quyền"),
+    # the audit log itself
+    "audit.genesis": _("Mở nhật ký hệ thống"),
+}
+UNKNOWN_ACTION = _("Thao tác khác")
+
+
+def action_label(code: str) -> str:
+    """What a person reads for an audit action; never the code."""
+    return str(ACTIONS.get(code, UNKNOWN_ACTION))
+
+
+# What an audit entry is about (AuditEntry.object_type is "app_label.model").
+OBJECTS = {
+    "records.document": _("Văn bản"),
+    "records.dossier": _("Hồ sơ"),
+    "records.attachment": _("Tệp"),
+    "directory.user": _("Tài khoản"),
+    "directory.roleassignment": _("Vai trò"),
+    "directory.agency": _("Cơ quan"),
+    "directory.unit": _("Đơn vị"),
+    "directory.adminrequest": _("Đề nghị thay đổi quyền"),
+    "auth.group": _("Nhóm quyền"),
+    "workflow.approvalchain": _("Quy trình duyệt"),
+    "workflow.delegation": _("Ủy quyền"),
+    "signing.signingkey": _("Khóa ký số"),
+    "signing.signingpolicy": _("Quy định chữ ký số"),
+    "signing.trustanchor": _("Tổ chức cấp chứng thư tin cậy"),
+}
+
+
+def object_label(code: str) -> str:
+    return str(OBJECTS.get(code, _("Đối tượng")))
+
+
+# The fields an audit entry's before/after may name.
+FIELDS = {
+    "username": _("Tên đăng nhập"), "full_name": _("Họ và tên"), "first_name": _("Tên"), "last_name": _("Họ"),
+    "email": _("Thư điện tử"), "is_active": _("Đang dùng"), "is_staff": _("Vào trang quản trị"),
+    "is_superuser": _("Toàn quyền"), "agency": _("Cơ quan"), "unit": _("Đơn vị"), "position": _("Chức vụ"),
+    "phone": _("Điện thoại"), "user": _("Cán bộ"), "role": _("Vai trò"), "roles": _("Vai trò"),
+    "name": _("Tên"), "abbreviation": _("Tên viết tắt"), "parent": _("Trực thuộc"), "active": _("Đang dùng"),
+    "code": _("Mã"), "level": _("Cấp"), "interconnected": _("Kết nối liên thông"), "password": _("Mật khẩu"),
+    "items": _("Mục"), "add": _("Thêm"), "remove": _("Bỏ"), "reason": _("Lý do"), "kind": _("Loại"),
+    "require_signatures": _("Bắt buộc chữ ký số"), "fingerprint": _("Dấu vân tay"), "subject": _("Chủ thể"),
+    "label": _("Tên gọi"), "order": _("Thứ tự"), "is_signer": _("Là bước ký"),
+}
+
+
+# Roles (directory.roles.Role; a test holds the two equal).
+ROLES = {
+    "clerk": _("Văn thư"),
+    "leader": _("Lãnh đạo cơ quan"),
+    "unit_head": _("Lãnh đạo phòng/đơn vị"),
+    "specialist": _("Chuyên viên"),
+    "agency_admin": _("Quản trị đơn vị"),
+    "platform_admin": _("Quản trị hệ thống"),
+}
+
+
+def role_label(code: str) -> str:
+    return str(ROLES.get(code, code if " " in str(code) else _("Vai trò khác")))
+
+
+def value_label(key: str, value) -> str:
+    """A before/after value as a person reads it: roles named, yes/no, lists joined."""
+    if isinstance(value, bool):
+        return str(_("Có") if value else _("Không"))
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(value_label(key, v) for v in value)
+    if key in ("role", "roles", "add", "remove") and str(value) in ROLES:
+        return role_label(str(value))
+    return str(value)
+
+
+def describe_change(detail: dict | None) -> list[tuple[str, str, str]]:
+    """(field label, before, after) for an audit entry's detail {"before": {...}, "after": {...}}."""
+    detail = detail or {}
+    before, after = detail.get("before") or {}, detail.get("after") or {}
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return []
+    rows = []
+    for key in list(dict.fromkeys([*before, *after])):
+        if key not in FIELDS:
+            continue
+        rows.append((str(FIELDS[key]), value_label(key, before.get(key)) if key in before else "",
+                     value_label(key, after.get(key)) if key in after else ""))
+    for key in ("items", "add", "remove", "roles"):
+        if key in detail and key in FIELDS and not isinstance(detail[key], dict):
+            rows.append((str(FIELDS[key]), "", value_label(key, detail[key])))
+    return rows
+
+
+# Notification kinds (workflow.models.Notification.kind).
+NOTIFICATIONS = {
+    "welcome": _("Chào mừng"),
+    "submitted": _("Văn bản trình xin ý kiến chỉ đạo"),
+    "assigned": _("Được giao xử lý"),
+    "extension": _("Đề nghị gia hạn"),
+    "extension_decided": _("Kết quả đề nghị gia hạn"),
+    "transfer_back": _("Văn bản bị chuyển lại"),
+    "completed": _("Đã hoàn thành xử lý"),
+    "review": _("Dự thảo chờ duyệt"),
+    "sent_back": _("Dự thảo bị trả lại"),
+    "approved": _("Dự thảo đã được duyệt"),
+    "released": _("Văn bản đã phát hành"),
+    "arrived": _("Văn bản đến"),
+    "recalled": _("Văn bản bị thu hồi"),
+    "delegation": _("Ủy quyền"),
+    "digest": _("Tổng hợp việc cần làm"),
+}
+
+
+def notification_label(kind: str) -> str:
+    return str(NOTIFICATIONS.get(kind, _("Thông báo")))
+
+
+# Signature verdicts (signing.pdf summaries): the short badge and the sentence.
+VERDICTS = {
+    "valid": _("Hợp lệ"),
+    "valid_untrusted": _("Hợp lệ nhưng chưa được tin cậy"),
+    "modified": _("Bị sửa đổi sau khi ký"),
+    "invalid": _("Không hợp lệ"),
+    "revoked": _("Chứng thư đã bị thu hồi"),
+    "expired": _("Chứng thư đã hết hạn"),
+    "unreadable": _("Không đọc được tệp PDF"),
+    "unsigned": _("Không có chữ ký số"),
+}
+VERDICT_SENTENCES = {
+    "valid": _("Chữ ký số hợp lệ: văn bản còn nguyên vẹn từ khi ký và chứng thư số được tin cậy."),
+    "valid_untrusted": _("Văn bản còn nguyên vẹn từ khi ký, nhưng chứng thư số không do tổ chức được tin cậy cấp: "
+                         "cần xác minh người ký."),
+    "modified": _("Văn bản đã bị sửa đổi sau khi ký: không dùng bản này như bản gốc."),
+    "invalid": _("Chữ ký số không hợp lệ: dữ liệu chữ ký bị hỏng hoặc không khớp với văn bản."),
+    "revoked": _("Chứng thư số của người ký đã bị thu hồi: chữ ký không còn giá trị."),
+    "expired": _("Chứng thư số của người ký đã hết hạn hoặc chưa có hiệu lực tại thời điểm kiểm tra."),
+    "unsigned": _("Văn bản không có chữ ký số."),
+}
+
+
+def verdict_sentence(summary: str, fallback: str = "") -> str:
+    return str(VERDICT_SENTENCES.get(summary, fallback))
+
+
+# Approval step names the application writes itself (workflow chains, the demo's and the
+# default ones): a name an administrator typed stays as typed.
+STEP_NAMES = {
+    "Lãnh đạo phòng duyệt nội dung": _("Lãnh đạo phòng duyệt nội dung"),
+    "Chánh Văn phòng kiểm tra": _("Chánh Văn phòng kiểm tra"),
+    "Lãnh đạo ký": _("Lãnh đạo ký"),
+    "Lãnh đạo cơ quan duyệt, ký": _("Lãnh đạo cơ quan duyệt, ký"),
+    "Giám đốc ký": _("Giám đốc ký"),
+    "Chủ tịch ký": _("Chủ tịch ký"),
+    "Chánh Văn phòng ký": _("Chánh Văn phòng ký"),
+    "Trưởng phòng duyệt → Lãnh đạo ký": _("Trưởng phòng duyệt → Lãnh đạo ký"),
+    "Trưởng phòng → Chánh Văn phòng → Lãnh đạo ký": _("Trưởng phòng → Chánh Văn phòng → Lãnh đạo ký"),
+}
+
+
+def step_label(name: str) -> str:
+    return str(STEP_NAMES.get(name, name))
+
+
+SYSTEM = pgettext_lazy("actor", "Hệ thống")
