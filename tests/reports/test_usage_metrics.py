@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from tests.reports.conftest import PERIOD
+from tests.reports.conftest import PERIOD, at
 from vpdt.reports import facts, services
 
 pytestmark = [pytest.mark.django_db, pytest.mark.backends]
@@ -121,3 +121,32 @@ def test_durations_keep_a_tenth_below_ten_hours_and_the_hour_below_a_hundred():
 
     assert [bucket(x) for x in (0.04, 0.05, 9.94, 9.96, 16.3, 16.5, 99.4, 99.5, 123.0, 1234.0)] == \
         [0, 1, 99, 100, 160, 170, 990, 1000, 1200, 12300]
+
+
+def test_active_people_per_role(province):
+    build()
+    got = services.active_by_role(*PERIOD, viewer=province.admin, agency=province.a.code)
+    assert [row.pop("role_label") for row in got] == ["Văn thư", "Lãnh đạo cơ quan", "Chuyên viên"]
+    assert got == [
+        {"agency_code": "000.00.13.H90", "role": "clerk", "people": 1, "active_people": 1},
+        {"agency_code": "000.00.13.H90", "role": "leader", "people": 1, "active_people": 1},
+        {"agency_code": "000.00.13.H90", "role": "specialist", "people": 3, "active_people": 2},
+    ]
+
+
+def test_drafts_returned_per_approval_step(province):
+    from vpdt.workflow.models import Review
+
+    draft = province.docs.o1
+    for order, label, state, day in [(1, "Trưởng phòng duyệt", Review.State.RETURNED, 30),
+                                     (1, "Trưởng phòng duyệt", Review.State.APPROVED, 31),
+                                     (2, "Giám đốc ký", Review.State.APPROVED, 31),
+                                     (2, "Giám đốc ký", Review.State.RETURNED, 1)]:
+        decided = at(2025, 12, day) if day > 1 else at(2026, 2, 1)  # the last one after the period
+        Review.objects.create(document=draft, order=order, label=label, state=state, decided_at=decided)
+    got = services.drafts_returned_by_step(*PERIOD, viewer=province.leader_a)
+    assert got == [{"order": 1, "label": "Trưởng phòng duyệt", "decided": 2, "returned": 1},
+                   {"order": 2, "label": "Giám đốc ký", "decided": 1, "returned": 0}]
+    build()
+    a = next(i for i in services.figures(*PERIOD) if i["agency_code"] == province.a.code)
+    assert (a["reviews_decided"], a["drafts_returned"]) == (3, 1)

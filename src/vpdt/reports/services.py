@@ -4,7 +4,7 @@ summed over the period, so a province-wide view reads thousands of rows, not the
 
 Public, stable names (the dashboard, the period report and the API build on them):
 `usage`, `why_signals`, `province_medians`, `agency_table`, `METRICS`, `API_KEYS`,
-`visible_agency_ids`, `drafts_returned_by_step`, `exchange_failure_causes`.
+`visible_agency_ids`, `drafts_returned_by_step`, `exchange_failure_causes`, `active_by_role`.
 """
 
 from __future__ import annotations
@@ -339,18 +339,21 @@ def figures(date_from: dt.date, date_to: dt.date, *, agency_ids=None, level: str
                  "people": people.get((u.agency_id, u.pk), 0)}
                 for u in units if u.agency_id in names]
     raw = _raw(date_from, date_to, agency_ids, PERSON)
+    # Plain rows, not model instances: a province has thousands of people.
+    fields = ("pk", "agency_id", "unit_id", "unit__name", "full_name", "username")
     members = _filter(User.objects.filter(is_active=True, agency__isnull=False), agency_ids)
-    people = {p.pk: p for p in members.select_related("unit")}
+    people = {row[0]: row for row in members.values_list(*fields)}
     extra = {pk for (_a, _u, pk) in raw if pk not in people}
-    people.update({p.pk: p for p in User.objects.filter(pk__in=extra).select_related("unit")})
+    people.update({row[0]: row for row in User.objects.filter(pk__in=extra).values_list(*fields)})
     rows = []
-    for person in sorted(people.values(), key=lambda p: (names.get(p.agency_id, ("", ""))[0], p.pk)):
-        if person.agency_id not in names:
+    for pk, agency, unit, unit_name, full_name, username in sorted(
+            people.values(), key=lambda p: (names.get(p[1], ("", ""))[0], p[0])):
+        if agency not in names:
             continue
-        item = _finish(raw.get((person.agency_id, None, person.pk)) or _empty())
-        rows.append({"agency_code": names[person.agency_id][0], "agency_name": names[person.agency_id][1],
-                     "unit_id": person.unit_id, "unit_name": person.unit.name if person.unit_id else None,
-                     "person_id": person.pk, "person_name": person.get_full_name(), **item, "people": None})
+        item = _finish(raw.get((agency, None, pk)) or _empty())
+        rows.append({"agency_code": names[agency][0], "agency_name": names[agency][1], "unit_id": unit,
+                     "unit_name": unit_name, "person_id": pk, "person_name": full_name or username, **item,
+                     "people": None})
     return rows
 
 
@@ -498,3 +501,22 @@ def exchange_failure_causes(date_from: dt.date, date_to: dt.date, *, viewer, age
     for outcome, reason, n in inbox.values_list("outcome", "reason_code").annotate(n=Count("id")).order_by():
         causes[("receive", reason or outcome)] += n
     return [{"direction": d, "cause": c, "count": n} for (d, c), n in causes.most_common()]
+
+
+def active_by_role(date_from: dt.date, date_to: dt.date, *, viewer, agency: str | None = None) -> list[dict]:
+    """Per agency and role: the people holding the role, and how many of them logged in or
+    acted during the period (a person with two roles counts in both)."""
+    from vpdt.directory.models import RoleAssignment
+
+    agency_ids = _scope(viewer, agency)
+    _check(date_from, date_to, "agency")
+    active = set(_filter(DailyFact.objects.filter(_period(PERSON, date_from, date_to), active__gt=0), agency_ids)
+                 .values_list("agency_id", "person_id").distinct().order_by())
+    holders = _filter(RoleAssignment.objects.filter(user__is_active=True), agency_ids).values_list(
+        "agency_id", "agency__code", "role", "user_id")
+    counts: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for agency_id, code, role, person in holders:
+        counts[(code, role)][0] += 1
+        counts[(code, role)][1] += int((agency_id, person) in active)
+    return [{"agency_code": code, "role": role, "role_label": str(Role(role).label), "people": n, "active_people": a}
+            for (code, role), (n, a) in sorted(counts.items())]
