@@ -339,6 +339,10 @@ def _urls(user, big_id) -> list[tuple[str, str, dict]]:
         ("search 'dien tu'", f"{incoming}?q=dien+tu", {}),
         ("search 'dong nai'", f"{incoming}?q=dong+nai", {}),
         ("document page", reverse("workflow:document", args=[doc.pk]) if doc else None, {}),
+        # Issue 13: a column's order (no index leads with it) and the unread documents only.
+        ("incoming, sorted by subject", f"{incoming}?sort=subject", {}),
+        ("incoming, sorted by number desc", f"{incoming}?sort=-number", {}),
+        ("incoming, unread only", f"{incoming}?unread=1", {}),
     ]
     token = ApiToken.issue(user)
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}

@@ -1,4 +1,4 @@
-"""`vpdt serve`, `vpdt worker`, `vpdt demo`, `vpdt manage`, `vpdt audit`: running the e-office.
+"""`vpdt serve`, `vpdt worker`, `vpdt demo` (load, reset, accounts, otp), `vpdt manage`, `vpdt audit`: running the e-office.
 
 It sits above every app (it loads the demo, runs the jobs the apps registered), so it
 lives at the top of the package beside cli.py, not in core.
@@ -40,6 +40,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     accounts = demo_sub.add_parser("accounts", help="in danh sách tài khoản mẫu")
     accounts.add_argument("--json", action="store_true", help="in dạng JSON")
     accounts.set_defaults(func=cmd_demo_accounts)
+    reset = demo_sub.add_parser("reset", help="đặt lại bản đào tạo của tỉnh mẫu về lúc vừa nạp (chỉ khi VPDT_DEMO=1 "
+                                              "và thư mục dữ liệu là của tỉnh mẫu)")
+    reset.add_argument("--reload", action="store_true", help="nạp lại từ đầu thay vì khôi phục bản chụp")
+    reset.set_defaults(func=cmd_demo_reset)
     otp = demo_sub.add_parser("otp", help="in mã xác thực hai bước hiện tại của tài khoản mẫu (lãnh đạo, quản trị)")
     otp.set_defaults(func=cmd_demo_otp)
     demo.set_defaults(func=cmd_demo_load, force=False)
@@ -96,9 +100,40 @@ def cmd_demo_load(args) -> int:
     os.environ["VPDT_DEMO"] = "1"  # the demo's own key (vpdt.core.secret_keys), as `vpdt serve --demo`
     setup_django(check=True)
     migrate_all()
-    from vpdt.demo.loader import load_demo
+    _load_demo(force=getattr(args, "force", False), progress=print)
+    return 0
 
-    load_demo(force=getattr(args, "force", False), progress=print)
+
+def _load_demo(*, force: bool = False, progress=print) -> None:
+    """Load the demo province (when empty, or forced); a fresh load marks the data directory as
+    a training copy and keeps the snapshot `vpdt demo reset` restores (vpdt.demo.training)."""
+    from vpdt.demo import training
+    from vpdt.demo.loader import load_demo
+    from vpdt.directory.models import Agency
+
+    fresh = force or not Agency.objects.exists()
+    load_demo(force=force, progress=progress)
+    if fresh:
+        training.after_load(progress)
+
+
+def cmd_demo_reset(args) -> int:
+    from vpdt.demo import training
+
+    try:
+        training.check_environment()  # before Django: a production instance is refused, not half-started
+        setup_django(check=True)
+        training.check_training_instance()
+    except training.NotATrainingInstance as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    try:
+        done = training.reset(progress=lambda msg: print(msg, flush=True), reload=args.reload)
+    except training.ResetRefused as exc:  # another reset of this instance is running
+        print(exc, file=sys.stderr)
+        return 1
+    how = "khôi phục bản chụp" if done.how == "snapshot" else "nạp lại từ đầu"
+    print(f"{done.summary} Đặt lại xong trong {done.seconds:.1f} giây ({how}).")
     return 0
 
 
@@ -218,9 +253,9 @@ def cmd_serve(args) -> int:
     migrate_all()
     clean_spools()
     if args.demo:
-        from vpdt.demo.loader import demo_accounts, load_demo
+        from vpdt.demo.loader import demo_accounts
 
-        load_demo(progress=lambda msg: print(msg, flush=True))
+        _load_demo(progress=lambda msg: print(msg, flush=True))
     address = f"http://{args.host}:{args.port}"
     print("", flush=True)
     print(f"vpdt đang chạy tại {address}", flush=True)

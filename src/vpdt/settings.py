@@ -330,6 +330,9 @@ VPDT_MAX_UPLOAD_MB = int(os.environ.get("VPDT_MAX_UPLOAD_MB", "500"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = None
+# .docx/.odt drafts to PDF (core.office): LibreOffice's soffice (default: on PATH), killed past the timeout.
+VPDT_SOFFICE = os.environ.get("VPDT_SOFFICE", "")
+VPDT_CONVERT_TIMEOUT_SECONDS = float(os.environ.get("VPDT_CONVERT_TIMEOUT_SECONDS", "120"))
 # --- files: uploads bounded while streaming, the request bound, active PDFs ---
 # Each uploaded file is counted chunk by chunk against the agency's limit and dropped as soon as
 # it passes it (core.uploads); the whole request is bounded by the largest limit plus the form

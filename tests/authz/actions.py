@@ -145,12 +145,20 @@ ACTIONS = {a.name: a for a in [
            lambda w, d, a: {"reason": "Không thuộc chức năng"}, A({"document.transfer_back"})),
     Action("complete", "assigned", "post", _act("complete"), lambda w, d, a: {"summary": "Đã xử lý xong"},
            A({"document.complete"})),
+    # Soạn văn bản trả lời (issue 13): a draft of the actor's agency, linked to the incoming document.
+    Action("reply", "assigned", "post", lambda w, d: f"/van-ban/{d.pk}/tra-loi/", audit=A({"document.link_reply"})),
     # Outgoing.
     Action("version", "draft", "post", _act("version"),
            lambda w, d, a: {"file": SimpleUploadedFile("du-thao-2.docx", DOCX), "note": "Sửa câu chữ"},
            A({"document.draft_version"})),
     Action("recipients", "draft", "post", _act("recipients"), lambda w, d, a: {"units": [_other_unit(w, d).pk]},
            A({"document.recipients"})),
+    # Files dropped on a draft, several at once (issue 13): appendices, new versions.
+    Action("upload_attach", "draft", "post", lambda w, d: f"/van-ban/{d.pk}/tai-len/attach/",
+           lambda w, d, a: {"files": [SimpleUploadedFile("phu-luc.pdf", PDF), SimpleUploadedFile("bieu.pdf", PDF)]},
+           A({"document.attach"})),
+    Action("upload_version", "draft", "post", lambda w, d: f"/van-ban/{d.pk}/tai-len/version/",
+           lambda w, d, a: {"files": [SimpleUploadedFile("du-thao-3.docx", DOCX)]}, A({"document.draft_version"})),
     Action("submit_review", "draft", "post", _act("submit_review"), lambda w, d, a: {"note": "Kính trình"},
            A({"document.submit_review"})),
     Action("approve", "in_review", "post", _act("approve"), lambda w, d, a: {"comment": "Đồng ý"},

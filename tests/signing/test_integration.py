@@ -150,11 +150,14 @@ def test_an_agency_that_requires_signing_refuses_to_approve_without_a_key(world)
     assert err.value.code == "SIGNING_KEY_MISSING"
 
 
-def test_a_docx_draft_stays_unsigned_with_a_note(world):
+def test_a_docx_draft_is_not_signed_before_its_pdf_rendition_is_ready(world):
+    # Issue 13: a .docx is signed on its PDF rendition (tests/signing/test_docx_rendition.py);
+    # until LibreOffice has made it, the signer's approval is refused with the reason, nothing changed.
     _keys(world)
-    doc = _approved(world, data=factories.docx_bytes(), name="du-thao.docx")
-    assert doc.state == State.APPROVED and not doc.signing.signed
-    assert ".docx" in doc.signing.warnings[0]
+    with pytest.raises(InvalidState) as err:
+        _approved(world, data=factories.docx_bytes(), name="du-thao.docx")
+    assert err.value.code == "RENDITION_NOT_READY"
+    assert "chưa sẵn sàng" in err.value.message and ".docx" in err.value.message
 
 
 def _received(w, data: bytes, name: str = "van-ban.pdf"):

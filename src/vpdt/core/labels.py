@@ -164,6 +164,18 @@ ACTIONS = {
     "chain.step_delete": _("Xóa bước duyệt"),
     "delegation.create": _("Ủy quyền"),
     "delegation.revoke": _("Thu hồi ủy quyền"),
+    # recipients (the picker), registers of Phụ lục IV, .docx renditions
+    "document.info_done": _("Đã xem văn bản được giao để biết"),
+    "direction_text.add": _("Thêm ý kiến chỉ đạo mẫu"),
+    "direction_text.update": _("Sửa ý kiến chỉ đạo mẫu"),
+    "direction_text.delete": _("Xóa ý kiến chỉ đạo mẫu"),
+    "favourite_agency.add": _("Thêm cơ quan thường gửi"),
+    "favourite_agency.remove": _("Bỏ cơ quan thường gửi"),
+    "recipient_group.save": _("Lưu nhóm nơi nhận"),
+    "register.close": _("Khóa sổ văn bản"),
+    "register.export": _("Tải sổ văn bản"),
+    "records.rendition": _("Chuyển đổi dự thảo sang PDF"),
+    "records.rendition_retry": _("Chuyển đổi lại dự thảo sang PDF"),
     # the audit log itself
     "audit.genesis": _("Mở nhật ký hệ thống"),
 }
@@ -275,6 +287,11 @@ NOTIFICATIONS = {
     "recalled": _("Văn bản bị thu hồi"),
     "delegation": _("Ủy quyền"),
     "digest": _("Tổng hợp việc cần làm"),
+    "exchange_arrived": _("Văn bản đến qua liên thông"),
+    "exchange_reconciled": _("Đã nhận bản điện tử của văn bản giấy"),
+    "exchange_recalled": _("Văn bản đến bị thu hồi"),
+    "exchange_updated": _("Văn bản đến được cập nhật"),
+    "exchange_replaced": _("Văn bản đến bị thay thế"),
 }
 
 

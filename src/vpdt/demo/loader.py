@@ -32,6 +32,7 @@ from vpdt.records.choices import AccessReason, DeliveryState, RecipientKind, Sou
 from vpdt.records.models import Attachment, Document, DocumentAccess, DocumentType, Recipient
 
 EXTENSIONS = ["vpdt.workflow.demo", "vpdt.signing.demo", "vpdt.demo.interconnection", "vpdt.demo.recipients"]
+EXTENSIONS += ["vpdt.demo.directions"]  # canned direction texts (issue 13)
 EXTENSIONS.append("vpdt.reports.demo")  # last: its usage facts count the whole demo
 
 

@@ -8,6 +8,9 @@
 - a DocumentId the agency already has is dropped (outcome duplicate).
 - statuses: statuses.apply_received.
 
+After each change the receiving agency's clerks are told (exchange.signals.package_handled,
+which workflow turns into notifications: the bell and an e-mail).
+
 Every write to records' tables goes through records.services with the agency's
 interconnection as the actor (records.actors.interconnection), so the audit log names it.
 """
@@ -19,7 +22,7 @@ from django.utils import timezone
 from vpdt import edxml
 from vpdt.core import audit
 from vpdt.directory.models import Agency
-from vpdt.exchange import mapping, outbox, reconcile, statuses
+from vpdt.exchange import mapping, outbox, reconcile, signals, statuses
 from vpdt.exchange.models import InboxItem, TakeBackRequest
 from vpdt.records import services as records
 from vpdt.records.actors import interconnection
@@ -90,6 +93,7 @@ def _new_document(item: InboxItem, package: edxml.DocumentPackage, agency: Agenc
         later = statuses.status_for_state(paper.state)
         if later and later != statuses.REJECTED:
             outbox.queue_status(paper, later, None, description="Văn bản đã được xử lý từ bản giấy")
+        signals.announce(item, agency, signals.RECONCILED, [paper])
         return paper
     document = records.receive_incoming(
         interconnection(agency), agency, fields, source=Source.ELECTRONIC,
@@ -99,6 +103,7 @@ def _new_document(item: InboxItem, package: edxml.DocumentPackage, agency: Agenc
     _attach(document, package)
     item.document = document
     outbox.queue_status(document, statuses.RECEIVED, None, description="Đã đến")
+    signals.announce(item, agency, signals.ARRIVED, [document])
     return document
 
 
@@ -121,6 +126,7 @@ def _revoke(item: InboxItem, package: edxml.DocumentPackage, agency: Agency) -> 
         TakeBackRequest.objects.filter(document=copy, answer="").update(answer=statuses.AGREED,
                                                                           answered_at=timezone.now())
     item.document = copies[0]
+    signals.announce(item, agency, signals.RECALLED, copies, reason)
 
 
 def _update(item: InboxItem, package: edxml.DocumentPackage, agency: Agency) -> None:
@@ -138,6 +144,7 @@ def _update(item: InboxItem, package: edxml.DocumentPackage, agency: Agency) -> 
         records.update_metadata(interconnection(agency), copy, changes, action="exchange.updated",
                                 detail={"from": package.from_.organ_id, "info": info or "", "attachments_added": added})
     item.document = copies[0]
+    signals.announce(item, agency, signals.UPDATED, copies, str(info or ""))
 
 
 def _replace(item: InboxItem, package: edxml.DocumentPackage, agency: Agency) -> None:
@@ -148,6 +155,7 @@ def _replace(item: InboxItem, package: edxml.DocumentPackage, agency: Agency) ->
         records.set_state(copy, State.REPLACED, interconnection(agency), "exchange.replaced",
                   {"from": from_code, "by": package.document_id,
                    "reason": (package.business.reason if package.business else "") or ""})
+    signals.announce(item, agency, signals.REPLACED, copies, (package.business.reason if package.business else "") or "")
     if package.document_id not in replaced:
         _new_document(item, package, agency)  # the replacement itself
     elif copies:

@@ -437,3 +437,49 @@ class ClosedRegisterFile(models.Model):
         verbose_name_plural = "tệp sổ đã khóa"
         constraints = [models.UniqueConstraint(fields=["register", "book", "file_format"],
                                                name="closed_register_file_unique")]
+class Rendition(models.Model):
+    """The PDF a .docx/.odt draft version becomes (LibreOffice, records.renditions): for the page's
+    viewer and for signing. The original version is never changed; the PDF is a blob of its own.
+
+    One row per version, made with the version; the job `records.convert` takes it from
+    waiting to converting (leased until `lease_until`: a killed worker's row becomes due again)
+    to ready or failed (`error_code`, shown to people in Vietnamese).
+    """
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("Chờ chuyển sang PDF")
+        CONVERTING = "converting", _("Đang chuyển sang PDF")
+        READY = "ready", _("Đã có bản PDF")
+        FAILED = "failed", _("Không chuyển được sang PDF")
+
+    version = models.OneToOneField(DraftVersion, on_delete=models.CASCADE, related_name="rendition",
+                                   verbose_name="phiên bản dự thảo")
+    state = models.CharField("tình trạng", max_length=12, choices=State.choices, default=State.WAITING,
+                             db_index=True)
+    blob = models.ForeignKey(Blob, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                             verbose_name="tệp PDF")
+    error_code = models.CharField("mã lỗi", max_length=40, blank=True)
+    error_detail = models.TextField("chi tiết lỗi", blank=True)
+    attempts = models.PositiveSmallIntegerField("số lần thử", default=0)
+    lease_until = models.DateTimeField("giữ đến", null=True, blank=True)
+    seconds = models.FloatField("thời gian chuyển đổi (giây)", null=True, blank=True)
+    created_at = models.DateTimeField("lúc tạo", auto_now_add=True)
+    finished_at = models.DateTimeField("lúc xong", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "bản PDF chuyển đổi"
+        verbose_name_plural = "bản PDF chuyển đổi"
+
+    # The row stands in for a file where files are served or signed (web.views.files, signing).
+    file_kind = "pdf"
+    content_type = "application/pdf"
+    flag = ""
+
+    @property
+    def name(self) -> str:
+        stem = self.version.name.rsplit(".", 1)[0] if "." in self.version.name else self.version.name
+        return f"{stem}.pdf"
+
+    @property
+    def viewable(self) -> bool:
+        return self.state == self.State.READY and self.blob_id is not None

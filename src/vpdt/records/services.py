@@ -25,7 +25,7 @@ from vpdt.core.errors import InvalidInput, InvalidState, PermissionDenied, VpdtE
 from vpdt.core.models import Blob
 from vpdt.directory.models import Agency
 from vpdt.directory.roles import Role
-from vpdt.records import actors, delivery, numbering, registers, seams, signals
+from vpdt.records import actors, delivery, numbering, registers, renditions, seams, signals
 from vpdt.records.actors import is_system
 from vpdt.records.choices import AccessReason, DeliveryState, Direction, RecipientKind, Source, State
 from vpdt.records.models import (
@@ -395,6 +395,7 @@ def add_draft_version(user, document: Document, stream: BinaryIO | Blob, name: s
         audit.record("document.draft_version", document, user=user,
                      detail={"version": version.number, "name": name, "sha256": blob.sha256,
                              "file_kind": decided.kind, **({"flag": flag} if flag else {})})
+        renditions.queue(version)  # a .docx/.odt becomes a PDF in the background (records.convert)
     return version
 
 

@@ -24,8 +24,10 @@ SIGN_GAP = 36 * mm  # between the title's last line and the name: room for signa
 
 def _fonts() -> tuple[str, str]:
     try:
+        # Each checked: signing.fill registers the regular face alone (it measures text with it).
         if FONT not in pdfmetrics.getRegisteredFontNames():
             pdfmetrics.registerFont(TTFont(FONT, str(FONT_DIR / "DejaVuSerif.ttf")))
+        if FONT_BOLD not in pdfmetrics.getRegisteredFontNames():
             pdfmetrics.registerFont(TTFont(FONT_BOLD, str(FONT_DIR / "DejaVuSerif-Bold.ttf")))
         return FONT, FONT_BOLD
     except Exception:  # fonts-dejavu-core missing: ASCII-only fallback, still a valid PDF

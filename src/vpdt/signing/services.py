@@ -3,7 +3,9 @@ signing in the release chain, and verification of every PDF an agency receives.
 
 - `sign_as_person` (the signer approves): the last draft, if a PDF, gets two empty number and
   date fields (`fill.prepare`) and the signer's PAdES signature, image between title and name;
-  the result is a new draft version.
+  the result is a new draft version. A .docx/.odt draft is signed on its PDF rendition
+  (records.renditions, made by LibreOffice); a signer with a key is refused until that rendition
+  is ready (without a key the step goes on unsigned, as below).
 - `sign_as_agency` (the clerk issues the number): number and date are filled into those fields
   (`fill.fill`, form filling keeps the signer's signature valid), the agency signs with the seal
   over the left third of the signer's image; the result is the document's main attachment.
@@ -12,7 +14,7 @@ signing in the release chain, and verification of every PDF an agency receives.
   signed file as a blob; `record_person_signature` / `record_agency_signature` then write
   the rows inside the caller's short transaction, after checking nothing changed meanwhile.
 - A missing key lets the step go on unsigned with a warning, unless the agency's
-  `SigningPolicy.require_signatures` is on. A .docx draft stays unsigned with a note.
+  `SigningPolicy.require_signatures` is on.
 - `verify_received` is the seam from a stored received file to its verification, called
   explicitly after the commit by each path that stores one; `verify_attachment` streams the
   file and stores a `SignatureCheck`; `can_register` refuses failing signatures (modified,
@@ -70,6 +72,7 @@ class SigningOutcome:
     filled: list[str] = field(default_factory=list)
     notes: list[tuple[str, dict]] = field(default_factory=list)  # audit entries written with the rows
     to_verify: list[Attachment] = field(default_factory=list)
+    rendition_of: tuple | None = None  # (version number, name, PDF sha256) when a .docx's rendition was signed
 
 
 # --- secrets at rest ------------------------------------------------------------------
@@ -389,6 +392,27 @@ def _source_of(version) -> tuple | None:
     return (version.pk, version.blob_id) if version is not None else None
 
 
+def signable(version):
+    """What is signed for a draft version: the version itself when it is a PDF; for a .docx/.odt
+    its PDF rendition (records.renditions), refused while that is not ready; None otherwise."""
+    if version is None:
+        return None
+    if is_pdf(version.name, version.content_type):
+        return version
+    from vpdt.records import renditions
+
+    if renditions.convertible(version):
+        return renditions.for_signing(version)  # InvalidState RENDITION_NOT_READY / RENDITION_FAILED
+    return None
+
+
+def signed_from_rendition(version) -> bool:
+    """True when signing `version` signs its PDF rendition (the page says so)."""
+    from vpdt.records import renditions
+
+    return version is not None and not is_pdf(version.name, version.content_type) and renditions.convertible(version)
+
+
 def _pdf_appendices(document: Document) -> list[Attachment]:
     return [a for a in document.attachments.filter(kind=Attachment.Kind.APPENDIX).order_by("id")
             if is_pdf(a.name, a.content_type)]
@@ -489,18 +513,19 @@ def sign_as_person(user, document: Document, attachment_or_version, *, pin: str 
     if source is None:
         outcome.warnings.append("Chưa có tệp dự thảo để ký số.")
         return outcome
-    if not is_pdf(source.name, source.content_type):
-        outcome.warnings.append("Dự thảo là tệp .docx: chưa ký số được. Hãy tải lên bản PDF rồi ký lại.")
-        return outcome
     key = key_of(user=user)
     if key is None:
         return _no_key(document, f"Người ký {user.get_full_name() or user.username}", outcome)
+    signed_file = signable(source)  # a .docx is signed on its PDF rendition; refused until it is ready
+    if signed_file is None:
+        outcome.warnings.append("Dự thảo không phải tệp PDF hay .docx: chưa ký số được. Hãy tải lên bản PDF rồi ký lại.")
+        return outcome
     from vpdt.signing import fill, pdf
 
     outcome.source = _source_of(source)
     signer = _unlock(user, document, key, pin, otp)
     try:
-        with (_blob_file(source.blob) as original, tempfile.TemporaryFile() as prepared,
+        with (_blob_file(signed_file.blob) as original, tempfile.TemporaryFile() as prepared,
               tempfile.TemporaryFile() as signed):
             data = original
             try:
@@ -519,6 +544,8 @@ def sign_as_person(user, document: Document, attachment_or_version, *, pin: str 
         del signer  # never kept unlocked beyond the act
     outcome.name = f"{os.path.splitext(source.name)[0]}-da-ky.pdf"[:255]
     outcome.signed = True
+    if signed_file is not source:
+        outcome.rendition_of = (source.number, source.name, signed_file.blob_id)
     return outcome
 
 
@@ -533,11 +560,16 @@ def record_person_signature(user, document: Document, outcome: SigningOutcome) -
         audit.record(action, document, user=user, detail=detail)
     from vpdt.records import services as records
 
+    note = f"Bản đã ký số của {user.get_full_name() or user.username}"
+    detail = {}
+    if outcome.rendition_of is not None:
+        number, name, rendition_sha = outcome.rendition_of
+        note += f", ký trên bản PDF chuyển đổi từ tệp {name} (phiên bản {number})"
+        detail = {"rendition_of": {"version": number, "name": name, "sha256": rendition_sha}}
     outcome.version = records.add_draft_version(
-        user, document, outcome.blob, outcome.name, content_type="application/pdf",
-        note=f"Bản đã ký số của {user.get_full_name() or user.username}")
+        user, document, outcome.blob, outcome.name, content_type="application/pdf", note=note)
     audit.record("signing.sign_person", document, user=user, detail={
-        "version": outcome.version.number, "subject": outcome.subject, "sha256": outcome.version.blob_id})
+        "version": outcome.version.number, "subject": outcome.subject, "sha256": outcome.version.blob_id, **detail})
     return outcome
 
 
@@ -562,9 +594,14 @@ def sign_as_agency(user, document: Document, *, code: str | None = None, issued:
     outcome = SigningOutcome()
     source = _last_version(document)
     outcome.source = _source_of(source)
-    if source is None or not is_pdf(source.name, source.content_type):
+    try:
+        signed_file = signable(source)  # a .docx approved unsigned (no key): its PDF rendition
+    except InvalidState as exc:
+        signed_file = None
+        outcome.warnings.append(exc.message)
+    if signed_file is None:
         if source is not None:
-            outcome.warnings.append("Văn bản là tệp .docx: chưa ký số của cơ quan; số và ngày chưa điền vào tệp.")
+            outcome.warnings.append("Văn bản chưa có bản PDF: chưa ký số của cơ quan; số và ngày chưa điền vào tệp.")
         return outcome
     _outside_transactions("sign_as_agency")  # from here on: files, the token, the TSA (seconds)
     from vpdt.signing import fill, pdf
@@ -578,7 +615,7 @@ def sign_as_agency(user, document: Document, *, code: str | None = None, issued:
     else:
         signer = open_signer(key, pin)
     try:
-        with (_blob_file(source.blob) as original, tempfile.TemporaryFile() as filled_file,
+        with (_blob_file(signed_file.blob) as original, tempfile.TemporaryFile() as filled_file,
               tempfile.TemporaryFile() as signed):
             data = original
             try:
@@ -608,7 +645,7 @@ def sign_as_agency(user, document: Document, *, code: str | None = None, issued:
     finally:
         if signer is not None:
             _close(signer)
-    outcome.name = (f"{code.replace('/', '-')}.pdf" if code else source.name)[:255]
+    outcome.name = (f"{code.replace('/', '-')}.pdf" if code else signed_file.name)[:255]
     return outcome
 
 

@@ -381,7 +381,7 @@ class DraftForm(RecipientsForm):
                                         widget=forms.TextInput(attrs={"placeholder": "KT. GIÁM ĐỐC"}))
     subject = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}),
                               error_messages={"required": _("Trích yếu không được để trống.")})
-    file = UploadField(widget=forms.ClearableFileInput(attrs={"accept": ".docx,.pdf"}),
+    file = UploadField(widget=forms.ClearableFileInput(attrs={"accept": ".docx,.odt,.pdf"}),
                            error_messages={"required": _("Chọn tệp dự thảo (.docx hoặc .pdf).")})
     page_count = NumberField(required=False)
     # Which of the two buttons was pressed: save, or save and submit for review.
@@ -910,3 +910,86 @@ class PaperSentForm(PageForm):
         super().__init__(*args, **kwargs)
         self.fields["recipient"].queryset = document.recipients.filter(kind=RecipientKind.PAPER,
                                                                        state=DeliveryState.PENDING)
+
+
+# ======================================================================================
+# Working faster (issue 13): bulk actions on lists, saved filters, canned directions, uploads
+# ======================================================================================
+
+
+class BulkForm(PageForm):
+    """The documents ticked on a list and what to do with them."""
+
+    ACTIONS = [("direct", _("Phân công xử lý")), ("read", _("Đánh dấu đã đọc")),
+               ("unread", _("Đánh dấu chưa đọc")), ("info_done", _("Hoàn thành để biết"))]
+
+    ids = forms.TypedMultipleChoiceField(coerce=int, error_messages={
+        "required": _("Chọn ít nhất một văn bản trong danh sách.")})
+    action = forms.ChoiceField(choices=ACTIONS, error_messages={"required": _("Chọn thao tác."),
+                                                                 "invalid_choice": _("Chọn thao tác.")})
+    next = forms.CharField(required=False, max_length=2000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any ids are well-formed choices here; which of them the person may act on is the services' call.
+        raw = self.data.getlist("ids") if hasattr(self.data, "getlist") else []
+        self.fields["ids"].choices = [(v, v) for v in raw if str(v).isdigit() and len(str(v)) < 19]
+
+
+class BulkAssignForm(AssignForm):
+    """The leader's direction form, applied to each of the chosen documents (their ids ride along)."""
+
+    ids = forms.TypedMultipleChoiceField(coerce=int, widget=forms.MultipleHiddenInput, error_messages={
+        "required": _("Chọn ít nhất một văn bản trong danh sách.")})
+
+    def __init__(self, *args, ids: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ids"].choices = [(pk, pk) for pk in ids]
+        self.fields["ids"].initial = ids
+
+
+class SavedFilterForm(PageForm):
+    service_fields = {"NAME_REQUIRED": "name", "NAME_TOO_LONG": "name", "EMPTY_FILTER": "name",
+                      "TOO_MANY_FILTERS": "name"}
+
+    name = forms.CharField(max_length=60, error_messages={"required": _("Đặt tên cho bộ lọc."),
+                                                          "max_length": _("Tên bộ lọc dài tối đa 60 ký tự.")})
+    path = forms.CharField(max_length=100)
+    query = forms.CharField(required=False, max_length=2000)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "filter-%s")  # not id="name": the list page has other forms
+        super().__init__(*args, **kwargs)
+
+
+class DirectionTextForm(PageForm):
+    service_fields = {"TEXT_REQUIRED": "text", "TEXT_TOO_LONG": "text"}
+
+    text = forms.CharField(max_length=1000, widget=forms.Textarea(attrs={"rows": 2}), error_messages={
+        "required": _("Nhập nội dung ý kiến chỉ đạo."), "max_length": _("Ý kiến chỉ đạo mẫu dài tối đa 1000 ký tự.")})
+    order = forms.IntegerField(required=False, min_value=0, max_value=10_000)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class FilesField(UploadField):
+    """Several files in one field (Django's documented way): each is checked like one file."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else ([data] if data else [])
+        if not files:
+            return super().clean(None, initial)
+        return files  # each is judged by records' services, refused ones one by one
+
+
+class UploadFilesForm(PageForm):
+    """Files dropped on a document: appendices (attach) or new draft versions (version)."""
+
+    files = FilesField(error_messages={"required": _("Chọn hoặc kéo thả ít nhất một tệp.")})
+    note = forms.CharField(required=False, max_length=500)

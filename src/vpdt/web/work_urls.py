@@ -11,6 +11,7 @@ from vpdt.web.views import (
     actions,
     delegation,
     document,
+    drafting,
     files,
     incoming,
     lists,
@@ -18,6 +19,7 @@ from vpdt.web.views import (
     outgoing,
     paper,
     quarantine,
+    quick,
 )
 
 app_name = "workflow"
@@ -34,6 +36,14 @@ urlpatterns = [
     path("van-ban/<id:pk>/ky-duyet/", outgoing.sign, name="sign"),
     path("van-ban/<id:pk>/phong-bi/", paper.envelopes, name="envelopes"),
     path("van-ban/<id:pk>/da-gui-giay/", paper.paper_sent, name="paper_sent"),
+    path("van-ban-di/du-thao/mau/", drafting.template_for_new_draft, name="new_draft_template"),
+    path("van-ban/<id:pk>/mau-du-thao/", drafting.template_for_document, name="draft_template"),
+    path("phien-ban/<id:pk>/ban-pdf/", drafting.rendition_file, name="rendition"),
+    path("phien-ban/<id:pk>/ban-pdf/tinh-trang/", drafting.rendition_state, name="rendition_state"),
+    path("phien-ban/<id:pk>/ban-pdf/chuyen-doi-lai/", drafting.rendition_retry, name="rendition_retry"),
+    path("van-ban/<id:pk>/tra-loi/", quick.reply, name="reply"),
+    path("van-ban/<id:pk>/chua-doc/", quick.mark_unread, name="mark_unread"),
+    path("van-ban/<id:pk>/tai-len/<slug:kind>/", quick.upload, name="upload"),
     path("van-ban/<id:pk>/<slug:action>/", actions.act, name="act"),
     path("phien-ban/<id:pk>/", files.version_file, name="version"),
     path("thong-bao/", notifications.notification_list, name="notifications"),
@@ -41,4 +51,9 @@ urlpatterns = [
     path("thong-bao/<id:pk>/", notifications.notification_open, name="notification"),
     path("uy-quyen/", delegation.delegations, name="delegations"),
     path("lien-thong/cach-ly/", quarantine.quarantined, name="quarantine"),
+    path("thao-tac-nhieu/", quick.bulk, name="bulk"),
+    path("phan-cong-nhieu/", quick.bulk_assign, name="bulk_assign"),
+    path("bo-loc/luu/", quick.filter_save, name="filter_save"),
+    path("bo-loc/<id:pk>/xoa/", quick.filter_delete, name="filter_delete"),
+    path("y-kien-chi-dao-mau/", quick.direction_texts, name="direction_texts"),
 ]

@@ -20,6 +20,14 @@ class WorkflowConfig(AppConfig):
         from vpdt.directory import oversight
 
         oversight.register_protection(_named_signer)
+        # The receiving clerks hear of arrivals, recalls, updates and replacements (workflow.arrivals).
+        from django.apps import apps
+
+        if apps.is_installed("vpdt.exchange"):
+            from vpdt.exchange.signals import package_handled
+            from vpdt.workflow import arrivals
+
+            package_handled.connect(arrivals.on_package_handled, dispatch_uid="vpdt.workflow.arrivals")
 
 
 def _named_signer(user) -> str | None:

@@ -309,3 +309,59 @@ class OfficialDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day:%d/%m/%Y}: {self.name}"
+
+
+# --- Working faster: canned directions, read markers, saved filters (issue 13) ----------
+
+
+class DirectionText(models.Model):
+    """A canned direction (ý kiến chỉ đạo mẫu) of an agency, offered on the direction forms.
+
+    Edited by the agency admin or a leader (workflow.services.directions)."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="direction_texts",
+                               verbose_name="cơ quan")
+    text = models.TextField("nội dung chỉ đạo")
+    order = models.PositiveSmallIntegerField("thứ tự", default=100)
+    created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "ý kiến chỉ đạo mẫu"
+        verbose_name_plural = "ý kiến chỉ đạo mẫu"
+        ordering = ["agency", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class DocumentRead(models.Model):
+    """A person opened a document (its page): the lists show it unbolded. No row: unread."""
+
+    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+", verbose_name="cán bộ")
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="+", verbose_name="văn bản")
+    read_at = models.DateTimeField("đọc lúc", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "văn bản đã đọc"
+        verbose_name_plural = "văn bản đã đọc"
+        constraints = [models.UniqueConstraint(fields=["user", "document"], name="document_read_unique")]
+
+
+class SavedFilter(models.Model):
+    """A person's named filter set of one list (its path and query string), shown as a quick link."""
+
+    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="saved_filters", verbose_name="cán bộ")
+    name = models.CharField("tên bộ lọc", max_length=60)
+    path = models.CharField("danh sách", max_length=100)
+    query = models.CharField("điều kiện lọc", max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "bộ lọc đã lưu"
+        verbose_name_plural = "bộ lọc đã lưu"
+        ordering = ["user", "path", "name"]
+        constraints = [models.UniqueConstraint(fields=["user", "path", "name"], name="saved_filter_unique")]
+
+    def __str__(self) -> str:
+        return self.name

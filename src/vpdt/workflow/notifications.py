@@ -27,7 +27,14 @@ from vpdt.workflow.models import Assignment, Notification
 log = logging.getLogger("vpdt.workflow")
 
 # Kinds also sent by e-mail (the others stay in the bell).
-EMAIL_KINDS = {"assigned", "review", "reminder", "overdue", "digest", "extension", "arrived", "submitted"}
+EMAIL_KINDS = {"assigned", "review", "reminder", "overdue", "digest", "extension", "arrived", "submitted",
+               # what the interconnection did for the receiving clerk (workflow.arrivals)
+               "exchange_arrived", "exchange_reconciled", "exchange_recalled", "exchange_updated",
+               "exchange_replaced"}
+
+# Kinds that ask something of the person (the bell lists them first); the others are for information.
+ACTION_KINDS = {"submitted", "assigned", "review", "reminder", "overdue", "extension", "transfer_back",
+                "approved", "sent_back", "arrived", "exchange_arrived"}
 
 
 def notify(users: Iterable[User | None], document: Document | None, kind: str, message: str, *,
@@ -52,6 +59,20 @@ def notify(users: Iterable[User | None], document: Document | None, kind: str, m
 
 def unread_count(user) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def for_bell(user, limit: int = 100) -> dict:
+    """The bell's list: what needs me first (ACTION_KINDS), then what is for information,
+    each newest first, with the unread count of each part."""
+    mine = Notification.objects.filter(user=user).select_related("document")
+    action = mine.filter(kind__in=ACTION_KINDS)
+    info = mine.exclude(kind__in=ACTION_KINDS)
+    return {
+        "action": list(action.order_by("-created_at", "-id")[:limit]),
+        "info": list(info.order_by("-created_at", "-id")[:limit]),
+        "action_unread": action.filter(read_at__isnull=True).count(),
+        "info_unread": info.filter(read_at__isnull=True).count(),
+    }
 
 
 def mark_read(user, notification_id: int | None = None) -> None:

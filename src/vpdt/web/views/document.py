@@ -14,18 +14,25 @@ from vpdt.records.models import Document
 from vpdt.records.permissions import visible_documents
 from vpdt.web import forms
 from vpdt.web.timeline import timeline
+from vpdt.web.views import drafting
 from vpdt.web.views.action_table import blank_forms
 from vpdt.web.views.common import with_document
 from vpdt.workflow import services
 from vpdt.workflow.models import Notification
+from vpdt.workflow.services import reading
 
 
 def _pdf_files(document, attachments, versions) -> list[dict]:
     files = [{"name": a.name, "url": reverse("web:attachment", args=[a.pk]), "kind": a.get_kind_display()}
              for a in attachments if a.viewable]
-    files += [{"name": _("Dự thảo v%(number)s: %(name)s") % {"number": v.number, "name": v.name},
-               "url": reverse("workflow:version", args=[v.pk]), "kind": _("Dự thảo")}
-              for v in reversed(versions) if v.viewable]
+    for v in reversed(versions):
+        if v.viewable:
+            files.append({"name": _("Dự thảo v%(number)s: %(name)s") % {"number": v.number, "name": v.name},
+                          "url": reverse("workflow:version", args=[v.pk]), "kind": _("Dự thảo")})
+        elif getattr(getattr(v, "rendition", None), "viewable", False):  # a .docx's PDF (LibreOffice)
+            files.append({"name": _("Dự thảo v%(number)s: %(name)s (bản PDF chuyển đổi)") % {
+                "number": v.number, "name": v.name}, "url": reverse("workflow:rendition", args=[v.pk]),
+                "kind": _("Dự thảo")})
     return files
 
 
@@ -60,7 +67,7 @@ def render_document(request, doc: Document, *, failed: tuple[str, forms.ActionFo
     user = request.user
     actions = services.available_actions(user, doc)
     attachments = list(doc.attachments.select_related("blob"))
-    versions = list(doc.versions.select_related("created_by", "blob"))
+    versions = list(doc.versions.select_related("created_by", "blob", "rendition"))
     assignments = list(doc.assignments.select_related("unit", "user", "assigned_by", "on_behalf_of")
                        .order_by("parent_id", "id"))
     ctx = {
@@ -83,6 +90,10 @@ def render_document(request, doc: Document, *, failed: tuple[str, forms.ActionFo
     ctx["paper_clerk"] = doc.state == State.RELEASED and user.has_role(Role.CLERK, doc.agency_id)
     ctx["paper_count"] = sum(1 for r in ctx["recipients"] if r.kind == "paper")
     ctx.update(_signing_context(user, doc, actions))
+    ctx.update(drafting.page_context(doc, versions, actions))
+    # ResponseFor both ways: what this document answers, and the replies this person may open (issue 13).
+    ctx["answers"] = list(doc.response_for.select_related("target"))
+    ctx["answered_by"] = list(visible_documents(user).filter(response_for__target=doc).order_by("id")[:20])
     if "complete" in actions:
         ctx["replies"] = Document.objects.filter(agency_id=doc.agency_id, created_by=user,
                                                  direction=Direction.OUTGOING).order_by("-id")[:30]
@@ -104,6 +115,7 @@ def render_document(request, doc: Document, *, failed: tuple[str, forms.ActionFo
         # The recipients' fields are shared with the draft page's include.
         ctx["form"] = ctx["forms"]["recipients"]
     Notification.objects.filter(user=user, document=doc, read_at__isnull=True).update(read_at=timezone.now())
+    reading.mark_opened(user, doc)  # the lists stop showing it bold (issue 13)
     return render(request, "web/document.html", ctx)
 
 

@@ -19,6 +19,7 @@ from vpdt.web.views.common import posted, with_document
 from vpdt.web.views.errors import forbidden
 from vpdt.workflow import holidays, services
 from vpdt.workflow.delegation import today
+from vpdt.workflow.services.directions import direction_context
 
 
 @login_required
@@ -92,7 +93,7 @@ def assign_form(request, doc: Document):
             messages.success(request, _("Đã phân công xử lý."))
             return redirect("workflow:document", pk=doc.pk)
     return render(request, "web/assign.html", {"document": doc, "mode": mode, "parent": parent, "form": form,
-                                               "remaining": remaining})
+                                               "remaining": remaining, **direction_context(request.user, doc.agency_id)})
 
 
 # ======================================================================================

@@ -15,15 +15,18 @@ from django.utils.translation import gettext as _
 
 from vpdt.core.converters import MAX_ID
 from vpdt.core.errors import InvalidInput
+from vpdt.directory.roles import Role
 from vpdt.records.choices import State, Urgency
 from vpdt.records.listing import page_and_count
 from vpdt.records.models import DocumentType, Register
 from vpdt.records.permissions import visible_documents
 from vpdt.records.search import apply_quick_search
+from vpdt.web import forms
 from vpdt.web.views import dashboard
 from vpdt.web.views.common import query_int
 from vpdt.workflow import counters, queues, services
 from vpdt.workflow.delegation import today
+from vpdt.workflow.services import reading, saved_filters
 
 PAGE_SIZE = 25
 # A work list says "more than 1,000" rather than counting further: the count walks every
@@ -36,7 +39,19 @@ SORTS = {
     "old": ("created_at", "id"),
     "due": ("due_date", "-urgency", "-id"),
     "issued": ("-issued_date", "-id"),
+    # The columns' own orders (a header click toggles its pair), issue 13.
+    "in_no": ("incoming_number", "id"),
+    "-in_no": ("-incoming_number", "-id"),
+    "number": ("number", "id"),
+    "-number": ("-number", "-id"),
+    "issued_old": ("issued_date", "id"),
+    "subject": ("subject_folded", "id"),
+    "-subject": ("-subject_folded", "-id"),
+    "due_late": ("-due_date", "-id"),
 }
+# Column -> (its ascending sort, its descending sort): a click on the header asks for the other one.
+COLUMN_SORTS = {"in_no": ("in_no", "-in_no"), "code": ("number", "-number"), "date": ("issued_old", "issued"),
+                "subject": ("subject", "-subject"), "due": ("due", "due_late")}
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -51,7 +66,12 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def _filtered(request, qs):
-    """Filters of every list: register, type, issuer, date range, urgency, state, quick search, sort."""
+    """Filters of every list: register, type, issuer, date range, urgency, state, quick search, sort.
+
+    Not django-filter (which the guide names): these filters are not one field each (a register
+    matches either register, "urgent" is a range, dates read dd/mm/yyyy with a Vietnamese warning
+    that keeps the list, the quick search is full text), the lists are paged by ids first
+    (records.listing) and answered to HTMX; a FilterSet would wrap the same code without removing any."""
     g = request.GET
     qs = apply_quick_search(qs, g.get("q"))
     reg, doc_type, urgency = (query_int(request, "register"), query_int(request, "type"),
@@ -77,6 +97,8 @@ def _filtered(request, qs):
         qs = qs.filter(urgency=urgency)
     if g.get("state") in State.values:
         qs = qs.filter(state=g["state"])
+    if g.get("unread") == "1":
+        qs = reading.unread(request.user, qs)
     sort = g.get("sort") if g.get("sort") in SORTS else "urgent"
     return qs.order_by(*SORTS[sort]), sort
 
@@ -89,14 +111,32 @@ def _page(request, qs) -> dict:
     rows, count, capped, has_next = page_and_count(qs, offset, PAGE_SIZE, COUNT_CAP, related=("document_type", "drafting_unit"))
     day = today()
     own = services.own_deadlines(request.user, [d.pk for d in rows])
+    read = reading.read_ids(request.user, [d.pk for d in rows])
     for d in rows:
         # the reader's own deadline (a specialist's is not the unit's), else the document's
         d.shown_due = own.get(d.pk, d.due_date)
         d.deadline_flag = services.deadline_status(d, day, due=d.shown_due)
+        d.unread = d.pk not in read
+    unread, unread_capped = reading.unread_count(request.user, qs, COUNT_CAP)
     params = request.GET.copy()
     params.pop("page", None)
+    unsorted = params.copy()
+    unsorted.pop("sort", None)
+    unread_params = params.copy()
+    unread_params["unread"] = "1"
     return {"rows": rows, "number": number, "has_next": has_next, "has_previous": number > 1,
-            "count": count, "count_capped": capped, "params": params.urlencode()}
+            "count": count, "count_capped": capped, "params": params.urlencode(),
+            "unsorted": unsorted.urlencode(), "unread": unread, "unread_capped": unread_capped,
+            "unread_params": unread_params.urlencode()}
+
+
+def _columns(sort: str) -> dict:
+    """Each sortable column's link (the other order of its pair) and its aria-sort."""
+    out = {}
+    for column, (up, down) in COLUMN_SORTS.items():
+        state = "ascending" if sort == up else "descending" if sort == down else "none"
+        out[column] = {"next": down if sort == up else up, "aria": state}
+    return out
 
 
 def _filter_context(user) -> dict:
@@ -106,13 +146,26 @@ def _filter_context(user) -> dict:
         "registers": Register.objects.filter(agency_id__in=agencies, year__gte=timezone.localdate().year - 1),
         "states": State.choices, "urgencies": Urgency.choices, "sorts": [
             ("urgent", _("Khẩn trước")), ("new", _("Mới nhất")), ("old", _("Cũ nhất")), ("due", _("Hạn xử lý")),
-            ("issued", _("Ngày ban hành"))],
+            ("issued", _("Ngày ban hành")), ("issued_old", _("Ngày ban hành (cũ trước)")),
+            ("in_no", _("Số đến (tăng dần)")), ("-in_no", _("Số đến (giảm dần)")),
+            ("number", _("Số văn bản (tăng dần)")), ("-number", _("Số văn bản (giảm dần)")),
+            ("subject", _("Trích yếu (A–Z)")), ("-subject", _("Trích yếu (Z–A)")),
+            ("due_late", _("Hạn xử lý (xa trước)"))],
     }
 
 
 def _partial(request) -> bool:
     return (request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "doc-list"
             and not request.headers.get("HX-History-Restore-Request"))
+
+
+def _work_context(request, sort: str, filter_form=None) -> dict:
+    """Sortable columns, saved filters and the bulk actions of a list (issue 13)."""
+    user = request.user
+    return {"columns": _columns(sort), "saved_filters": saved_filters.filters_for(user, request.path),
+            "filter_form": filter_form or forms.SavedFilterForm(),
+            "can_direct": any(user.has_role(Role.LEADER, a) for a in user.member_agency_ids()),
+            "list_query": request.GET.urlencode(), "list_path": request.path}
 
 
 def _list_response(request, template: str, context: dict):
@@ -127,7 +180,7 @@ def _list_response(request, template: str, context: dict):
 
 
 @login_required
-def queue(request, name: str = "waiting"):
+def queue(request, name: str = "waiting", filter_form=None):
     if name not in queues.QUEUES:
         raise Http404
     qs, sort = _filtered(request, queues.get(name, request.user))
@@ -140,13 +193,13 @@ def queue(request, name: str = "waiting"):
     board = {} if _partial(request) else dashboard.context(request.user, name, home=name == "waiting", known=known)
     return _list_response(request, "web/queue.html", {
         "title": queues.QUEUES[name][0], "tab": name, "page": page, "sort": sort,
-        "g": request.GET, **board, **_filter_context(request.user)})
+        "g": request.GET, **board, **_filter_context(request.user), **_work_context(request, sort, filter_form)})
 
 
 @login_required
-def documents(request, direction: str):
+def documents(request, direction: str, filter_form=None):
     qs, sort = _filtered(request, visible_documents(request.user).filter(direction=direction))
     title = {"incoming": _("Văn bản đến"), "outgoing": _("Văn bản đi"), "internal": _("Văn bản nội bộ")}[direction]
     return _list_response(request, "web/documents.html", {
         "title": title, "direction": direction, "page": _page(request, qs), "sort": sort, "g": request.GET,
-        **_filter_context(request.user)})
+        **_filter_context(request.user), **_work_context(request, sort, filter_form)})

@@ -16,8 +16,8 @@ def notification_list(request):
     if request.method == "POST" and forms.MarkReadForm(request.POST).is_valid():
         notifications.mark_read(request.user)
         return redirect("workflow:notifications")
-    items = Notification.objects.filter(user=request.user).select_related("document")[:100]
-    return render(request, "web/notifications.html", {"items": items})
+    bell = notifications.for_bell(request.user)  # what needs me first, then what is for information
+    return render(request, "web/notifications.html", {**bell, "items": bell["action"] + bell["info"]})
 
 
 @login_required

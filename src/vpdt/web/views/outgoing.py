@@ -68,14 +68,24 @@ def _what_is_signed(user, doc: Document, form) -> dict:
     version = doc.versions.select_related("blob").order_by("-number").first()
     is_pdf = bool(version and signing and signing.is_pdf(version.name, version.content_type))
     key = signing.key_of(user=user) if signing else None
+    from_rendition, refusal, signed_blob = False, "", version.blob if version else None
+    if key is not None and signing.signed_from_rendition(version):  # a .docx: its PDF rendition is signed
+        from_rendition = True
+        try:
+            signed_blob = signing.signable(version).blob
+        except VpdtError as exc:
+            refusal = exc.message
+        else:
+            is_pdf = True
     chosen = form["competence"].value() if form.is_bound else form.initial.get("competence", "")
     shown = Document(agency=doc.agency, signer_competence=chosen or "",
                      signer_position=doc.signer_position or user.position,
                      signer_name=doc.signer_name or user.get_full_name())
     return {
         "number": f"…/{doc.notation}" if doc.notation else _("… (văn thư cấp số khi ban hành)"),
-        "version": version, "sha256": (version.blob_id or "")[:16] if version else "",
-        "pages": _pages(version.blob) if is_pdf else None, "is_pdf": is_pdf,
+        "version": version, "sha256": (signed_blob.pk or "")[:16] if signed_blob else "",
+        "pages": _pages(signed_blob) if is_pdf else None, "is_pdf": is_pdf,
+        "from_rendition": from_rendition, "rendition_refusal": refusal,
         "title_lines": signing.title_lines(shown, user) if signing else [],
         "signer_name": shown.signer_name,
         "unlock": signing.unlock_needs(key) if (signing and is_pdf) else "",

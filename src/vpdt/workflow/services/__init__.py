@@ -27,6 +27,12 @@ from vpdt.workflow.services.actions import (  # noqa: F401
     pending_extensions,
     visible_or_raise,
 )
+from vpdt.workflow.services.bulk import (  # noqa: F401
+    assign_many,
+    check_finish_info,
+    finish_info,
+    finish_info_many,
+)
 from vpdt.workflow.services.common import (  # noqa: F401
     DRAFT_EXTENSIONS,
     HANDLING_STATES,
@@ -87,4 +93,8 @@ from vpdt.workflow.services.outgoing import (  # noqa: F401
     set_recipients,
     submit_for_review,
     update_released,
+)
+from vpdt.workflow.services.reply import (  # noqa: F401
+    check_reply,
+    start_reply,
 )

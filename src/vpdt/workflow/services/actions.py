@@ -16,6 +16,7 @@ from vpdt.workflow.models import (
     Assignment,
     ExtensionRequest,
 )
+from vpdt.workflow.services.bulk import check_finish_info
 from vpdt.workflow.services.common import _state
 from vpdt.workflow.services.incoming import (
     check_assign,
@@ -36,6 +37,8 @@ from vpdt.workflow.services.outgoing import (
     check_review,
     check_submit_review,
 )
+from vpdt.workflow.services.reply import check_reply
+from vpdt.workflow.services.uploads import check_attach
 
 CHECKS = {
     "register": lambda u, d: (require_role(u, d.agency_id, Role.CLERK),
@@ -58,6 +61,9 @@ CHECKS = {
     "recall": lambda u, d: check_after_release(u, d, Role.CLERK, Role.LEADER),
     "replace": lambda u, d: check_after_release(u, d, Role.CLERK, Role.LEADER),
     "update": lambda u, d: check_after_release(u, d, Role.CLERK),
+    "reply": check_reply,
+    "finish_info": check_finish_info,
+    "attach": check_attach,
 }
 
 

@@ -13,7 +13,8 @@ from vpdt.records.choices import State
 from vpdt.records.models import Document
 
 DRAFT_EXTENSIONS = {".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                    ".pdf": "application/pdf"}
+                    ".pdf": "application/pdf",
+                    ".odt": "application/vnd.oasis.opendocument.text"}  # converted to PDF like a .docx
 HANDLING_STATES = (State.ASSIGNED, State.IN_PROGRESS)
 
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workflow', '0004_official_days'),
+        ('workflow', '0005_faster_reading'),
     ]
 
     operations = [

@@ -1,0 +1,58 @@
+"""A person's read markers on documents: the first open of a document's page marks it read,
+the lists show the others bold with a count, and the person may mark documents read or unread.
+
+A marker is the person's own state, not a change of the document: it is not audited.
+Only documents the person may see are marked (records.permissions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from vpdt.records.permissions import visible_documents
+from vpdt.workflow.models import DocumentRead
+
+
+def _visible_ids(user, ids: Iterable[int]) -> list[int]:
+    ids = {int(pk) for pk in ids}
+    if not ids:
+        return []
+    return list(visible_documents(user).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def mark_read(user, ids: Iterable[int]) -> int:
+    """Marks the documents read for `user` (those they may see); returns how many were unread."""
+    chosen = _visible_ids(user, ids)
+    known = set(DocumentRead.objects.filter(user=user, document_id__in=chosen).values_list("document_id", flat=True))
+    fresh = [DocumentRead(user=user, document_id=pk) for pk in chosen if pk not in known]
+    DocumentRead.objects.bulk_create(fresh, ignore_conflicts=True)  # a second tab opening it meanwhile
+    return len(fresh)
+
+
+def mark_opened(user, document) -> None:
+    """The document's page was opened by `user` (who may see it: the page checked)."""
+    DocumentRead.objects.bulk_create([DocumentRead(user=user, document=document)], ignore_conflicts=True)
+
+
+def mark_unread(user, ids: Iterable[int]) -> int:
+    """Marks the documents unread again for `user`; returns how many were read."""
+    deleted, _detail = DocumentRead.objects.filter(user=user, document_id__in=_visible_ids(user, ids)).delete()
+    return deleted
+
+
+def read_ids(user, ids: Iterable[int]) -> set[int]:
+    """Which of `ids` `user` has read (one query for a page of a list)."""
+    return set(DocumentRead.objects.filter(user=user, document_id__in=list(ids)).values_list("document_id", flat=True))
+
+
+def unread(user, qs: QuerySet) -> QuerySet:
+    """The documents of `qs` that `user` has not read."""
+    return qs.filter(~Exists(DocumentRead.objects.filter(user=user, document_id=OuterRef("pk"))))
+
+
+def unread_count(user, qs: QuerySet, cap: int) -> tuple[int, bool]:
+    """(unread documents of `qs` up to `cap`, whether there are more)."""
+    found = unread(user, qs).order_by().values("pk")[:cap + 1].count()
+    return min(found, cap), found > cap
