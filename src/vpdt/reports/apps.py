@@ -8,4 +8,5 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         # The facts' periodic refresh joins the worker.
-        from vpdt.reports import jobs  # noqa: F401
+        # --- dashboard: and the period report's monthly mailing (period_report.monthly_mail).
+        from vpdt.reports import jobs, period_report  # noqa: F401

@@ -110,3 +110,39 @@ class FactsWatermark(models.Model):
     class Meta:
         verbose_name = "mốc cập nhật số liệu"
         verbose_name_plural = "mốc cập nhật số liệu"
+
+
+# --- dashboard: the period report's monthly mailing (vpdt.reports.period_report writes these)
+class PeriodReportRecipient(models.Model):
+    """A person the platform admin named to receive the monthly period report by e-mail."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                                verbose_name="cán bộ nhận")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                                 verbose_name="người chọn")
+    added_at = models.DateTimeField("chọn lúc", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "người nhận báo cáo định kỳ"
+        verbose_name_plural = "người nhận báo cáo định kỳ"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class PeriodReportDispatch(models.Model):
+    """One month's report mailed: its row (unique per month) is what makes the mailing happen once."""
+
+    period_start = models.DateField("từ ngày", unique=True)
+    period_end = models.DateField("đến ngày")
+    recipients = models.PositiveIntegerField("số người nhận")
+    sent_at = models.DateTimeField("gửi lúc", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "lần gửi báo cáo định kỳ"
+        verbose_name_plural = "các lần gửi báo cáo định kỳ"
+        ordering = ["-period_start"]
+
+    def __str__(self) -> str:
+        return f"{self.period_start:%m/%Y}"

@@ -20,6 +20,8 @@ def navigation(request) -> dict:
         "can_administer": user.is_superuser or user.is_platform_admin or bool(user.admin_agency_ids()),
         # "Sổ văn bản" (the registers of Phụ lục IV): clerks, leaders and agency admins.
         "can_see_registers": bool(roles & {Role.CLERK, Role.LEADER, Role.AGENCY_ADMIN}),
+        # The "Báo cáo" link (issue 14): the platform admin (province), an agency's leaders.
+        "can_see_reports": user.is_platform_admin or Role.LEADER in roles,
     }
     if apps.is_installed("vpdt.workflow"):
         from vpdt.workflow.notifications import unread_count

@@ -23,6 +23,7 @@ from vpdt.directory.models import Agency, RecipientGroup, Unit, User
 from vpdt.directory.roles import Role
 from vpdt.records.choices import DeliveryState, RecipientKind, Secrecy, Urgency
 from vpdt.records.models import Document, DocumentType, Recipient, Register
+from vpdt.reports.models import PeriodReportRecipient
 from vpdt.workflow import services
 from vpdt.workflow.delegation import today
 
@@ -817,6 +818,40 @@ class UnitForm(PageForm):
     def __init__(self, *args, agency=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["parent"].queryset = Unit.objects.filter(agency=agency) if agency else Unit.objects.none()
+
+
+# --- dashboard (issue 14): the reports' period, the period report's mailing list
+class ReportPeriodForm(PageForm):
+    """The period of a report (a GET form): from and to, dd/mm/yyyy, at most five years."""
+
+    start = DateField(label=_("Từ ngày"))
+    end = DateField(label=_("Đến ngày"))
+
+    def clean(self):
+        c = super().clean()
+        if c.get("start") and c.get("end"):
+            if c["end"] < c["start"]:
+                self.add_error("end", _("Ngày kết thúc phải từ ngày bắt đầu trở đi."))
+            elif (c["end"] - c["start"]).days > 3 * 366:
+                self.add_error("end", _("Kỳ báo cáo dài nhất 3 năm."))
+        return c
+
+
+class ReportRecipientForm(PageForm):
+    """A person who receives the monthly period report by e-mail (named by the platform admin)."""
+
+    service_fields = {"RECIPIENT_NO_EMAIL": "person"}
+
+    person = PersonChoice(User.objects.filter(is_active=True).exclude(email="").order_by("full_name"),
+                          label=_("Cán bộ nhận báo cáo"), error_messages={
+                              "required": _("Chọn cán bộ nhận báo cáo."),
+                              "invalid_choice": _("Chọn cán bộ nhận báo cáo trong danh sách.")})
+
+
+class ReportRecipientRemoveForm(forms.Form):
+    """Takes one person off the period report's mailing list (a button per row)."""
+
+    recipient = forms.ModelChoiceField(PeriodReportRecipient.objects.all(), widget=forms.HiddenInput)
 
 
 class RegisterCloseForm(PageForm):

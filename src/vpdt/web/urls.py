@@ -8,7 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from vpdt.web import forms
-from vpdt.web.views import account, administration, files, mfa, picker, registers, sso
+from vpdt.web.views import account, administration, files, mfa, picker, registers, reports, sso
 
 app_name = "web"
 
@@ -55,6 +55,13 @@ urlpatterns = [
     path("quan-tri/co-quan/", administration.agency_page, name="admin_agency"),
     path("quan-tri/khoa-ky/", administration.signing_keys, name="admin_keys"),
     path("quan-tri/truc-lien-thong/", administration.hub_connections, name="admin_hubs"),
+    # Reports (issue 14): the home page's charts, the "why" view, the period report.
+    path("bao-cao/bieu-do/", reports.chart_data, name="report_charts"),
+    path("bao-cao/vi-sao/", reports.why, name="report_why"),
+    path("bao-cao/vi-sao/tai/<str:fmt>/", reports.why_export, name="report_why_export"),
+    path("bao-cao/trien-khai/", reports.period_page, name="report_period"),
+    path("bao-cao/trien-khai/tai/<str:fmt>/", reports.period_download, name="report_period_download"),
+    path("bao-cao/trien-khai/bo-nguoi-nhan/", reports.period_recipient_remove, name="report_recipient_remove"),
     # The registers of Phụ lục IV (issue 14): books as PDF/XLSX, closing at year end.
     path("so-van-ban/", registers.register_list, name="registers"),
     path("so-van-ban/<id:pk>/khoa-so/", registers.register_close, name="register_close"),

@@ -51,6 +51,15 @@ def _union_subquery(*querysets) -> RawSQL:
     return RawSQL(sql, params)
 
 
+def _pending_reviews(user, principals):
+    """Review steps waiting for this person (or their principal), or for any holder of one of their roles."""
+    my_roles = {r for a in user.member_agency_ids() for r in user.role_set(a)}
+    review = Q(reviewer_id__in=principals)
+    if my_roles:
+        review |= Q(reviewer__isnull=True, role__in=my_roles, document__agency_id__in=user.member_agency_ids())
+    return Review.objects.filter(review, state=Review.State.PENDING).values_list("document_id", flat=True)
+
+
 def waiting_q(user, day: dt.date | None = None) -> Q:
     principals = principal_ids(user, day)
     lookups = [
@@ -58,11 +67,7 @@ def waiting_q(user, day: dt.date | None = None) -> Q:
         .exclude(role=Assignment.Role.INFO).values_list("document_id", flat=True),
         Document.objects.filter(created_by=user, state__in=[State.DRAFT, State.SENT_BACK]).values_list("id", flat=True),
     ]
-    my_roles = {r for a in user.member_agency_ids() for r in user.role_set(a)}
-    review = Q(reviewer_id__in=principals)
-    if my_roles:
-        review |= Q(reviewer__isnull=True, role__in=my_roles, document__agency_id__in=user.member_agency_ids())
-    lookups.append(Review.objects.filter(review, state=Review.State.PENDING).values_list("document_id", flat=True))
+    lookups.append(_pending_reviews(user, principals))
     leader_agencies = _agencies_with(user, Role.LEADER)
     submissions = Q(leader_id__in=principals)
     if leader_agencies:
@@ -124,11 +129,28 @@ def due_soon(user, day: dt.date | None = None) -> QuerySet:
                                           due_date__gte=day, due_date__lte=horizon)
 
 
+def awaiting_approval(user, day: dt.date | None = None) -> QuerySet:
+    """Chờ duyệt: drafts whose current review step waits for this person (a part of "Chờ xử lý")."""
+    return visible_documents(user).filter(id__in=_ids(_pending_reviews(user, principal_ids(user, day))))
+
+
+def awaiting_release(user, day: dt.date | None = None) -> QuerySet:
+    """Chờ phát hành: approved outgoing documents the clerk numbers and releases (a part of "Chờ xử lý")."""
+    clerk_agencies = _agencies_with(user, Role.CLERK)
+    if not clerk_agencies:
+        return Document.objects.none()
+    return visible_documents(user).filter(agency_id__in=clerk_agencies, direction=Direction.OUTGOING,
+                                          state=State.APPROVED)
+
+
 QUEUES = {
     "waiting": (_("Chờ xử lý"), waiting),
     "following": (_("Theo dõi"), lambda user, day=None: following(user)),
     "overdue": (_("Quá hạn"), overdue),
     "due_soon": (_("Sắp đến hạn"), due_soon),
+    # Shown as tabs only to whom they concern (web.dashboard.tabs): reviewers, clerks.
+    "approval": (_("Chờ duyệt"), awaiting_approval),
+    "release": (_("Chờ phát hành"), awaiting_release),
 }
 
 

@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -23,8 +22,9 @@ from vpdt.records.models import DocumentType, Register
 from vpdt.records.permissions import visible_documents
 from vpdt.records.search import apply_quick_search
 from vpdt.web import forms
+from vpdt.web.views import dashboard
 from vpdt.web.views.common import query_int
-from vpdt.workflow import queues, services
+from vpdt.workflow import counters, queues, services
 from vpdt.workflow.delegation import today
 from vpdt.workflow.services import reading, saved_filters
 
@@ -154,6 +154,11 @@ def _filter_context(user) -> dict:
     }
 
 
+def _partial(request) -> bool:
+    return (request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "doc-list"
+            and not request.headers.get("HX-History-Restore-Request"))
+
+
 def _work_context(request, sort: str, filter_form=None) -> dict:
     """Sortable columns, saved filters and the bulk actions of a list (issue 13)."""
     user = request.user
@@ -168,8 +173,7 @@ def _list_response(request, template: str, context: dict):
 
     A history restore (HTMX found no snapshot) asks for the whole page again.
     """
-    partial = (request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "doc-list"
-               and not request.headers.get("HX-History-Restore-Request"))
+    partial = _partial(request)
     response = render(request, "web/_list.html" if partial else template, {**context, "partial": partial})
     patch_vary_headers(response, ("HX-Request", "HX-Target"))
     return response
@@ -180,11 +184,16 @@ def queue(request, name: str = "waiting", filter_form=None):
     if name not in queues.QUEUES:
         raise Http404
     qs, sort = _filtered(request, queues.get(name, request.user))
-    tabs = [(key, label, reverse("workflow:queue", args=[key]) if key != "waiting" else reverse("workflow:home"))
-            for key, (label, _f) in queues.QUEUES.items()]
+    page = _page(request, qs)
+    # The tabs with their counts, and on the home page the counters and charts (issue 14);
+    # not for a list that HTMX swaps alone. The open tab's count is the list's own when no
+    # filter narrows it (sorting and paging do not).
+    unfiltered = not any(value for key, value in request.GET.items() if key not in ("sort", "page"))
+    known = {name: (page["count"], page["count_capped"])} if unfiltered and COUNT_CAP == counters.CAP else {}
+    board = {} if _partial(request) else dashboard.context(request.user, name, home=name == "waiting", known=known)
     return _list_response(request, "web/queue.html", {
-        "title": queues.QUEUES[name][0], "tab": name, "tabs": tabs, "page": _page(request, qs), "sort": sort,
-        "g": request.GET, **_filter_context(request.user), **_work_context(request, sort, filter_form)})
+        "title": queues.QUEUES[name][0], "tab": name, "page": page, "sort": sort,
+        "g": request.GET, **board, **_filter_context(request.user), **_work_context(request, sort, filter_form)})
 
 
 @login_required
