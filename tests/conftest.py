@@ -47,6 +47,17 @@ def pytest_report_header(config):
     return f"vpdt test database: {db['ENGINE'].rsplit('.', 1)[-1]} {db.get('HOST') or ''} {db['NAME']}"
 
 
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """Django's LocaleMiddleware activates the request's language in the thread and never
+    deactivates it, so a test that asked for a page in English would leave English active for
+    the next test on the same worker; each test starts in the default language (Vietnamese)."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _fast_password_hasher():
     """MD5 instead of PBKDF2 for every test: factories make people by the dozen, and each

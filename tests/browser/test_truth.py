@@ -47,7 +47,7 @@ def test_the_handling_screens_tell_the_truth_and_keep_the_chosen_handler(people,
     doc = _incoming(subject)
     clerk = people.login("skhcn.vanthu", width=width)
     clerk.goto(f"/van-ban/{doc.pk}/")
-    clerk.get_by_label("Ghi chú").fill("Đề nghị giao Phòng Chuyển đổi số")
+    clerk.locator("#submit-note").fill("Đề nghị giao Phòng Chuyển đổi số")
     clerk.get_by_role("button", name="Trình", exact=True).click()
     expect(clerk.get_by_test_id("state")).to_have_text("Chờ lãnh đạo cho ý kiến")
 
