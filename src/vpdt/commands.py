@@ -14,6 +14,13 @@ import sys
 from vpdt.cli import setup_django
 
 
+def _role(code: str) -> str:
+    """A role as a person reads it (Vietnamese), never its code."""
+    from vpdt.core.labels import role_label
+
+    return role_label(code)
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:
     serve = sub.add_parser("serve", help="chạy văn phòng điện tử (web, API, tác vụ nền và trục liên thông tỉnh)")
     serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
@@ -146,7 +153,7 @@ def cmd_demo_accounts(args) -> int:
         print(json.dumps(accounts, ensure_ascii=False, indent=2))
     else:
         for a in accounts:
-            print(f"{a['username']:<28} {a['password']:<12} {a['role']:<14} {a['agency_code']}  {a['agency_name']}")
+            print(f"{a['username']:<28} {a['password']:<12} {_role(a['role']):<22} {a['agency_code']}  {a['agency_name']}")
     return 0
 
 
@@ -265,7 +272,7 @@ def cmd_serve(args) -> int:
     if args.demo:
         print("\nTài khoản mẫu (mật khẩu chung bên dưới):")
         for a in demo_accounts():
-            print(f"  {a['username']:<26} {a['password']:<10} {a['role']:<14} {a['agency_name']}")
+            print(f"  {a['username']:<26} {a['password']:<10} {_role(a['role']):<22} {a['agency_name']}")
         for line in _otp_banner():
             print(line)
     if args.demo and "vpdt.exchange" in settings.INSTALLED_APPS and "vpdt.hub" in settings.INSTALLED_APPS:
