@@ -6,6 +6,7 @@ The daily work's pages are in vpdt.web.work_urls.
 
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
+from django.views.generic import RedirectView
 
 from vpdt.web import forms
 from vpdt.web.views import account, administration, files, mfa, picker, registers, reports, sso
@@ -56,6 +57,7 @@ urlpatterns = [
     path("quan-tri/khoa-ky/", administration.signing_keys, name="admin_keys"),
     path("quan-tri/truc-lien-thong/", administration.hub_connections, name="admin_hubs"),
     # Reports (issue 14): the home page's charts, the "why" view, the period report.
+    path("bao-cao/", RedirectView.as_view(pattern_name="web:report_why", query_string=True), name="reports"),
     path("bao-cao/bieu-do/", reports.chart_data, name="report_charts"),
     path("bao-cao/vi-sao/", reports.why, name="report_why"),
     path("bao-cao/vi-sao/tai/<str:fmt>/", reports.why_export, name="report_why_export"),
