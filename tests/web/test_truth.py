@@ -49,6 +49,25 @@ def test_the_specialist_sees_their_own_deadline_not_the_units(world, login):
     assert f"Hạn xử lý: {unit_due:%d/%m/%Y}" in leader_page and "Hạn xử lý của bạn" not in leader_page
 
 
+def test_the_overdue_and_due_soon_tabs_count_the_specialists_own_deadline(world, login):
+    from vpdt.workflow import queues
+
+    unit_due = holidays.add_working_days(TODAY, 15)
+    late = assigned(world, deadline=unit_due)  # the unit has weeks; the specialist's own day has passed
+    services.reassign(world.head, late, handler=world.spec, deadline=holidays.add_working_days(TODAY, 2))
+    Assignment.objects.filter(document=late, user=world.spec).update(deadline=TODAY - dt.timedelta(days=1))
+    soon = assigned(world, deadline=unit_due, number=389, subject="Về việc báo cáo tiến độ dự án")
+    services.reassign(world.head, soon, handler=world.spec, deadline=holidays.add_working_days(TODAY, 1))
+    assert set(queues.overdue(world.spec)) == {late}
+    assert set(queues.due_soon(world.spec)) == {soon}
+    # the leader, who has no assignment of their own, goes by the documents' deadline: neither is late
+    assert not {late, soon} & set(queues.overdue(world.leader))
+    from django.urls import reverse
+
+    page = _text(login(world.spec).get(reverse("workflow:queue", args=["overdue"])).content.decode())
+    assert late.subject in page and soon.subject not in page
+
+
 def test_completing_does_not_mark_a_co_handling_unit_done_that_never_acted(world, login):
     doc = assigned(world, deadline=holidays.add_working_days(TODAY, 10))
     services.reassign(world.head, doc, handler=world.spec)

@@ -117,16 +117,38 @@ def following(user) -> QuerySet:
     return visible_documents(user).filter(id__in=chosen)
 
 
+def _deadline_q(user, day: dt.date, **bounds) -> Q:
+    """Documents whose deadline FOR THIS PERSON lies within `bounds` (lt / gte / lte on a date).
+
+    The deadline a person must meet is their own open assignment's (a specialist handed the
+    work by the unit head), else their unit's as its head, else the document's (the main
+    unit's) — the same order as `services.own_deadlines`, which the lists show. A specialist
+    whose own deadline is later than the document's is not "quá hạn" yet, and one whose own
+    deadline is sooner is. Each part is an indexed subquery on the person's assignments."""
+    open_work = Assignment.objects.filter(state__in=Assignment.OPEN, deadline__isnull=False) \
+        .exclude(role=Assignment.Role.INFO)
+    personal = open_work.filter(user_id__in=principal_ids(user, day))
+    within = {f"deadline__{k}": v for k, v in bounds.items()}
+    q = Q(id__in=personal.filter(**within).values("document_id"))
+    has_own = Q(id__in=personal.values("document_id"))
+    if user.unit_id and user.has_role(Role.UNIT_HEAD, user.agency_id):
+        unit = open_work.filter(unit_id=user.unit_id, user__isnull=True)
+        q |= Q(id__in=unit.filter(**within).values("document_id")) & ~has_own
+        has_own |= Q(id__in=unit.values("document_id"))
+    return q | (Q(**{f"due_date__{k}": v for k, v in bounds.items()}) & ~has_own)
+
+
 def overdue(user, day: dt.date | None = None) -> QuerySet:
     day = day or timezone.localdate()
-    return visible_documents(user).filter(direction=Direction.INCOMING, state__in=HANDLING, due_date__lt=day)
+    return visible_documents(user).filter(_deadline_q(user, day, lt=day), direction=Direction.INCOMING,
+                                          state__in=HANDLING)
 
 
 def due_soon(user, day: dt.date | None = None) -> QuerySet:
     day = day or timezone.localdate()
     horizon = holidays.add_working_days(day, holidays.DUE_SOON_WORKING_DAYS)
-    return visible_documents(user).filter(direction=Direction.INCOMING, state__in=HANDLING,
-                                          due_date__gte=day, due_date__lte=horizon)
+    return visible_documents(user).filter(_deadline_q(user, day, gte=day, lte=horizon),
+                                          direction=Direction.INCOMING, state__in=HANDLING)
 
 
 def awaiting_approval(user, day: dt.date | None = None) -> QuerySet:
