@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -34,37 +33,8 @@ import lists_bench as lists  # noqa: E402  (the 1,000,000-document dataset)
 
 BENCH_DIR = lists.BENCH_DIR
 lists.SQLITE_PATH = SQLITE_PATH = BENCH_DIR / "dashboard.sqlite3"
-PG_NAME = "vpdt_bench_dashboard"
-lists.PG_URL = f"postgres://postgres@127.0.0.1:5432/{PG_NAME}"
+lists.use_pg("vpdt_bench_dashboard")
 ROLES = ("clerk", "leader", "unit_head", "specialist")
-
-
-def _recreate_pg() -> None:
-    import psycopg
-
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_NAME}")
-
-
-def _exists(db: str) -> bool:
-    if db == "sqlite":
-        return SQLITE_PATH.exists() and SQLITE_PATH.stat().st_size > 10_000_000
-    import psycopg
-
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        return bool(conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [PG_NAME]).fetchone())
-
-
-def _median_ms(func, runs: int) -> float:
-    for _ in range(3):
-        func()
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        func()
-        times.append((time.perf_counter() - t) * 1000)
-    return round(statistics.median(times), 1)
 
 
 def _uncounted(user, keys, day=None, *, known=None) -> dict:
@@ -87,7 +57,7 @@ def measure(runs: int) -> dict:
         return call
 
     results: dict[str, dict] = {"machine limit": {}}
-    results["machine limit"]["GET /healthz"] = _median_ms(get(Client(), "/healthz"), runs)
+    results["machine limit"]["GET /healthz"] = lists.median_ms(get(Client(), "/healthz"), runs)
     for role in ROLES:
         user = User.objects.get(username=f"bench_{role}")
         client = Client()
@@ -95,14 +65,14 @@ def measure(runs: int) -> dict:
         row: dict[str, object] = {}
         keys = counters.queue_keys(user)
         for key in keys:
-            row[f"count {key}"] = _median_ms(lambda key=key, user=user: counters.count(user, key), runs)
+            row[f"count {key}"] = lists.median_ms(lambda key=key, user=user: counters.count(user, key), runs)
             row[f"value {key}"] = counters.count(user, key).value
-        row["all tabs counted"] = _median_ms(lambda user=user, keys=keys: counters.counters(user, keys), runs)
-        row["home page (list + counters)"] = _median_ms(get(client, "/"), runs)
+        row["all tabs counted"] = lists.median_ms(lambda user=user, keys=keys: counters.counters(user, keys), runs)
+        row["home page (list + counters)"] = lists.median_ms(get(client, "/"), runs)
         # the same page with every count answered 0 at once: what the counting adds to it
         with mock.patch("vpdt.workflow.counters.counters", _uncounted):
-            row["home page, counting left out"] = _median_ms(get(client, "/"), runs)
-        row["queue overdue page (list + tab counts)"] = _median_ms(get(client, "/viec/overdue/"), runs)
+            row["home page, counting left out"] = lists.median_ms(get(client, "/"), runs)
+        row["queue overdue page (list + tab counts)"] = lists.median_ms(get(client, "/viec/overdue/"), runs)
         results[role] = row
         print(f"  {connection.vendor:10s} {role:10s} {json.dumps(row, ensure_ascii=False)}", flush=True)
     results["machine limit"]["load average"] = os.getloadavg()
@@ -110,12 +80,12 @@ def measure(runs: int) -> dict:
 
 
 def run_one(db: str, n_docs: int, runs: int, reuse: bool) -> dict:
-    if db == "postgres" and not (reuse and _exists(db)):
-        _recreate_pg()
+    if db == "postgres" and not (reuse and lists._exists(db)):
+        lists._recreate_pg()
     if db == "sqlite" and not reuse:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
-    fresh = not (reuse and _exists(db))
+    fresh = not (reuse and lists._exists(db))
     # Server-side time of the pages, not of the sign-in: the bench's people have no second factor.
     os.environ.setdefault("VPDT_MFA_REQUIRED_FOR", "none")
     lists._setup_env(db)

@@ -29,7 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 BENCH_DIR = ROOT / "var" / "bench"
-PG_URL = "postgres://postgres@127.0.0.1:5432/vpdt_bench"
+PG_NAME = "vpdt_bench"
+PG_URL = f"postgres://postgres@127.0.0.1:5432/{PG_NAME}"
 SQLITE_PATH = BENCH_DIR / "lists.sqlite3"
 
 AGENCIES = 256
@@ -96,20 +97,41 @@ def _setup_env(db: str) -> None:
 
 
 def _recreate_pg() -> None:
+    """Drops and creates the bench's PostgreSQL database (PG_NAME: each benchmark sets its own)."""
     import psycopg
 
     with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS vpdt_bench WITH (FORCE)")
-        conn.execute("CREATE DATABASE vpdt_bench")
+        conn.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {PG_NAME}")
 
 
 def _exists(db: str) -> bool:
+    """A loaded dataset is there to reuse (an SQLite file of a few kB is an interrupted load)."""
     if db == "sqlite":
-        return SQLITE_PATH.exists()
+        return SQLITE_PATH.exists() and SQLITE_PATH.stat().st_size > 10_000_000
     import psycopg
 
     with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        return bool(conn.execute("SELECT 1 FROM pg_database WHERE datname = 'vpdt_bench'").fetchone())
+        return bool(conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [PG_NAME]).fetchone())
+
+
+def use_pg(name: str) -> None:
+    """The PostgreSQL database a benchmark loads and measures (its own, beside the others')."""
+    global PG_NAME, PG_URL
+    PG_NAME = name
+    PG_URL = f"postgres://postgres@127.0.0.1:5432/{name}"
+
+
+def median_ms(func, runs: int) -> float:
+    """Median wall time of `func` in ms over `runs` calls, after 3 warm-ups."""
+    for _ in range(3):
+        func()
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        func()
+        times.append((time.perf_counter() - t) * 1000)
+    return round(statistics.median(times), 1)
 
 
 def load(db: str, n_docs: int) -> dict:
@@ -382,7 +404,7 @@ def run_one(db: str, n_docs: int, runs: int, reuse: bool) -> dict:
     if db == "sqlite" and not reuse:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
-    fresh = not (reuse and _exists(db) and (db != "sqlite" or SQLITE_PATH.stat().st_size > 10_000_000))
+    fresh = not (reuse and _exists(db))
     _setup_env(db)
     if fresh:
         info = load(db, n_docs)

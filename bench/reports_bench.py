@@ -28,7 +28,6 @@ import datetime as dt
 import json
 import os
 import random
-import statistics
 import subprocess
 import sys
 import time
@@ -40,31 +39,7 @@ import lists_bench as lists  # noqa: E402  (the 1,000,000-document dataset)
 
 BENCH_DIR = lists.BENCH_DIR
 lists.SQLITE_PATH = SQLITE_PATH = BENCH_DIR / "reports.sqlite3"
-lists.PG_URL = PG_URL = "postgres://postgres@127.0.0.1:5432/vpdt_bench_reports"
-PG_NAME = "vpdt_bench_reports"
-
-
-def _use_pg(name: str) -> None:
-    global PG_NAME, PG_URL
-    PG_NAME = name
-    lists.PG_URL = PG_URL = f"postgres://postgres@127.0.0.1:5432/{name}"
-
-
-def _recreate_pg() -> None:
-    import psycopg
-
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_NAME}")
-
-
-def _exists(db: str) -> bool:
-    if db == "sqlite":
-        return SQLITE_PATH.exists() and SQLITE_PATH.stat().st_size > 10_000_000
-    import psycopg
-
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        return bool(conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [PG_NAME]).fetchone())
+lists.use_pg("vpdt_bench_reports")
 
 
 def load_usage_data() -> dict:
@@ -127,17 +102,6 @@ def build_facts() -> dict:
     return {"facts_rows": rows, "facts_build_s": round(time.perf_counter() - t, 1)}
 
 
-def _median_ms(func, runs: int) -> float:
-    for _ in range(3):
-        func()
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        func()
-        times.append((time.perf_counter() - t) * 1000)
-    return round(statistics.median(times), 1)
-
-
 def _busy() -> tuple[float, float]:
     ticks = [int(x) for x in open("/proc/stat").readline().split()[1:]]
     return sum(ticks) - ticks[3] - ticks[4], sum(ticks)
@@ -193,7 +157,7 @@ def measure(runs: int) -> dict:
     load_before = os.getloadavg()
     busy0 = _busy()
     for label, func in cases:
-        results[label] = _median_ms(func, runs)
+        results[label] = lists.median_ms(func, runs)
         print(f"  {connection.vendor:10s} {label:55s} {results[label]:8.1f} ms", flush=True)
     busy1 = _busy()
     results["load average before / after"] = [round(load_before[0], 2), round(os.getloadavg()[0], 2)]
@@ -202,9 +166,9 @@ def measure(runs: int) -> dict:
 
 
 def run_one(db: str, n_docs: int, runs: int, reuse: bool, load_only: bool = False) -> dict:
-    fresh = not (reuse and _exists(db))
+    fresh = not (reuse and lists._exists(db))
     if fresh and db == "postgres":
-        _recreate_pg()
+        lists._recreate_pg()
     if fresh and db == "sqlite":
         for suffix in ("", "-wal", "-shm"):
             Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
@@ -233,12 +197,12 @@ def main() -> int:
     parser.add_argument("--docs", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=21)
     parser.add_argument("--reuse", action="store_true", help="keep an already loaded database")
-    parser.add_argument("--pg-name", default=PG_NAME, help="the PostgreSQL database (default %(default)s)")
+    parser.add_argument("--pg-name", default=lists.PG_NAME, help="the PostgreSQL database (default %(default)s)")
     parser.add_argument("--load-only", action="store_true", help="load the dataset (and its audit entries), stop")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--out", default=str(BENCH_DIR / "reports.json"))
     args = parser.parse_args()
-    _use_pg(args.pg_name)
+    lists.use_pg(args.pg_name)
     if args.one:
         info = run_one(args.one, args.docs, args.runs, args.reuse, args.load_only)
         print("RESULT " + json.dumps(info, default=str), flush=True)
