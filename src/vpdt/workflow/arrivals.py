@@ -6,8 +6,7 @@ transaction, and wakes the e-mail job once it commits (vpdt.workflow.notificatio
 mails these kinds). One notification per clerk, document and received package (`key`): a
 package taken in again after a crash notifies nobody twice.
 
-The labels of these kinds live here until the one catalogue of labels takes them
-(KIND_LABELS, Vietnamese with an English translation).
+The kinds' labels, as a person reads them, are in the one catalogue (vpdt.core.labels.NOTIFICATIONS).
 """
 
 from __future__ import annotations
@@ -28,14 +27,6 @@ KINDS = {
     signals.RECALLED: "exchange_recalled",
     signals.UPDATED: "exchange_updated",
     signals.REPLACED: "exchange_replaced",
-}
-
-KIND_LABELS = {
-    "exchange_arrived": _("Văn bản đến qua liên thông"),
-    "exchange_reconciled": _("Đã nhận bản điện tử của văn bản giấy"),
-    "exchange_recalled": _("Văn bản đến bị thu hồi"),
-    "exchange_updated": _("Văn bản đến được cập nhật"),
-    "exchange_replaced": _("Văn bản đến bị thay thế"),
 }
 
 # What needs the clerk's hand (registering a new arrival); the others tell what already happened.
