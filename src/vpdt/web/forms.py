@@ -218,7 +218,19 @@ class ReceiveForm(PageForm):
             "urgency", "page_count", "signer_name", "secrecy")}
 
 
-class AssignForm(PageForm):
+class _CoInfoSections:
+    """The co-handlers' and "để biết" checkbox lists of a direction form, in their headed parts."""
+
+    @property
+    def co_sections(self):
+        return _sections(self["co"])
+
+    @property
+    def info_sections(self):
+        return _sections(self["info"])
+
+
+class AssignForm(_CoInfoSections, PageForm):
     """The leader's direction: one main handler (a unit or a person), co-handlers, for information."""
 
     service_fields = {"MAIN_REQUIRED": "main", "BAD_TARGET": "main", "FOREIGN_UNIT": "main", "FOREIGN_USER": "main",
@@ -243,14 +255,6 @@ class AssignForm(PageForm):
         # Co-handlers and "để biết": units and people of the agency (web/picker.js searches them).
         self.fields["co"].choices = unit_choices + person_choices
         self.fields["info"].choices = unit_choices + person_choices
-
-    @property
-    def co_sections(self):
-        return _sections(self["co"])
-
-    @property
-    def info_sections(self):
-        return _sections(self["info"])
 
     def service_kwargs(self) -> dict:
         c = self.cleaned_data
@@ -283,7 +287,7 @@ class TargetsChoice(forms.MultipleChoiceField):
         return [self.targets[v] for v in super().clean(value)]
 
 
-class ReassignForm(PageForm):
+class ReassignForm(_CoInfoSections, PageForm):
     """The unit head hands the unit's assignment to people of the unit; other units of the agency
     may be asked to co-handle or to know."""
 
@@ -302,14 +306,6 @@ class ReassignForm(PageForm):
         self.fields["handler"].queryset = people
         for name in ("co", "info"):
             self.fields[name].set_targets(list(people), list(units))
-
-    @property
-    def co_sections(self):
-        return _sections(self["co"])
-
-    @property
-    def info_sections(self):
-        return _sections(self["info"])
 
     def service_kwargs(self) -> dict:
         c = self.cleaned_data
