@@ -17,37 +17,23 @@ language of the person who asks.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 from typing import BinaryIO
 
 from django.utils import timezone
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from vpdt.core import pdf_fonts
 from vpdt.core.i18n import vietnamese
 
-FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/TTF")]
-FONT, FONT_BOLD = "VpdtRegisterSans", "VpdtRegisterSans-Bold"
+FONT, FONT_BOLD = pdf_fonts.SANS, pdf_fonts.SANS_BOLD
 
 PAGE_W, PAGE_H = landscape(A4)
 MARGIN = 28.0
 SIZE, LEADING, PAD = 8.0, 10.0, 3.0
 HEAD_SIZE = 8.0
 MAX_CELL_CHARS = 4000
-
-
-def _fonts() -> None:
-    if FONT in pdfmetrics.getRegisteredFontNames():
-        return
-    for folder in FONT_DIRS:
-        regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
-        if regular.exists() and bold.exists():
-            pdfmetrics.registerFont(TTFont(FONT, str(regular)))
-            pdfmetrics.registerFont(TTFont(FONT_BOLD, str(bold)))
-            return
-    raise RuntimeError("DejaVu Sans is missing (Debian package fonts-dejavu-core)")
 
 
 _WIDTHS: dict[tuple[str, str], float] = {}
@@ -188,7 +174,7 @@ def _cover(c: Canvas, *, register, book, summary) -> None:
 
 
 def write_pdf(out: BinaryIO, *, register, book, summary, rows: Iterable[list[str]]) -> int:
-    _fonts()
+    pdf_fonts.dejavu_sans()
     title = vietnamese(book.title)
     c = Canvas(out, pagesize=(PAGE_W, PAGE_H), pageCompression=1, invariant=0)
     c.setTitle(f"{title} năm {register.year} – {register.agency.name}")

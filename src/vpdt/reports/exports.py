@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from pathlib import Path
 
 from django.utils.translation import gettext as _
 
+from vpdt.core import pdf_fonts
 from vpdt.reports.services import API_KEYS
-
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
 
 
 def headers() -> list[str]:
@@ -43,16 +40,6 @@ def xlsx(items: list[dict], date_from: dt.date, date_to: dt.date) -> bytes:
     return out.getvalue()
 
 
-def _fonts() -> tuple[str, str]:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT, str(FONT_DIR / "DejaVuSans.ttf")))
-        pdfmetrics.registerFont(TTFont(FONT_BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
-    return FONT, FONT_BOLD
-
-
 def _cell(value) -> str:
     if value is None:
         return "—"
@@ -68,7 +55,7 @@ def pdf(items: list[dict], date_from: dt.date, date_to: dt.date) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    font, bold = _fonts()
+    font, bold = pdf_fonts.dejavu_sans()
     out = io.BytesIO()
     document = SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=10 * mm, rightMargin=10 * mm,
                                  topMargin=12 * mm, bottomMargin=12 * mm, title=_title(date_from, date_to))

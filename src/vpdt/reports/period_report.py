@@ -15,7 +15,6 @@ import datetime as dt
 import logging
 import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import BinaryIO
 
 from django.conf import settings
@@ -26,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 
-from vpdt.core import audit, tasks
+from vpdt.core import audit, pdf_fonts, tasks
 from vpdt.core.errors import InvalidInput, PermissionDenied
 from vpdt.directory.codes import CODE_RE
 from vpdt.directory.models import Agency, User
@@ -37,8 +36,6 @@ from vpdt.reports.models import PeriodReportDispatch, PeriodReportRecipient
 
 log = logging.getLogger("vpdt.reports")
 
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
 JOB = "reports.period_report_mail"
 
 # The columns of the per-agency table, in order: (usage key, heading).
@@ -175,16 +172,6 @@ def _cell(value) -> str:
 
 
 # --------------------------------------------------------------------------- PDF
-def _fonts() -> tuple[str, str]:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT, str(FONT_DIR / "DejaVuSans.ttf")))
-        pdfmetrics.registerFont(TTFont(FONT_BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
-    return FONT, FONT_BOLD
-
-
 def write_pdf(report: PeriodReport, out: BinaryIO) -> None:
     """A4 landscape: the title and period, the table per agency, the signals, the interconnection."""
     from reportlab.lib import colors
@@ -193,7 +180,7 @@ def write_pdf(report: PeriodReport, out: BinaryIO) -> None:
     from reportlab.lib.units import mm
     from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
 
-    font, bold = _fonts()
+    font, bold = pdf_fonts.dejavu_sans()
     body = ParagraphStyle("body", fontName=font, fontSize=9, leading=12)
     small = ParagraphStyle("small", fontName=font, fontSize=7, leading=9)
     small_bold = ParagraphStyle("small_bold", parent=small, fontName=bold)
