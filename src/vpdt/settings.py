@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "vpdt.api",
     "vpdt.workflow",
     "vpdt.reports",
+    "vpdt.archive",  # dossiers, file plans, transfer to the archive, disposal
     "vpdt.signing",
     "vpdt.exchange",
     "vpdt.hub",  # the embedded province hub (on its own database alias "hub")

@@ -233,6 +233,7 @@ ROLES = {
     "leader": _("Lãnh đạo cơ quan"),
     "unit_head": _("Lãnh đạo phòng/đơn vị"),
     "specialist": _("Chuyên viên"),
+    "archivist": _("Cán bộ lưu trữ"),
     "agency_admin": _("Quản trị đơn vị"),
     "platform_admin": _("Quản trị hệ thống"),
 }

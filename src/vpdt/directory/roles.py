@@ -9,6 +9,7 @@ class Role(models.TextChoices):
     LEADER = "leader", _("Lãnh đạo cơ quan")
     UNIT_HEAD = "unit_head", _("Lãnh đạo phòng/đơn vị")
     SPECIALIST = "specialist", _("Chuyên viên")
+    ARCHIVIST = "archivist", _("Cán bộ lưu trữ")
     AGENCY_ADMIN = "agency_admin", _("Quản trị đơn vị")
     PLATFORM_ADMIN = "platform_admin", _("Quản trị hệ thống")
 

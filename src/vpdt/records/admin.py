@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from vpdt.directory.admin_scope import AgencyScopedAdmin, PlatformOnlyAdmin
-from vpdt.records.models import DocumentType, FilePlanEntry, Register
+from vpdt.records.models import DocumentType, Register
 
 
 @admin.register(DocumentType)
@@ -14,8 +14,3 @@ class RegisterAdmin(AgencyScopedAdmin):
     list_display = ["name", "agency", "year", "direction", "series", "last_number", "closed"]
     list_filter = ["year", "direction"]
     readonly_fields = ["last_number"]
-
-
-@admin.register(FilePlanEntry)
-class FilePlanEntryAdmin(AgencyScopedAdmin):
-    list_display = ["heading", "title", "agency", "year", "retention"]

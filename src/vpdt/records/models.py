@@ -1,4 +1,5 @@
-"""Registers, documents (incoming, outgoing, internal), attachments, versions and dossiers.
+"""Registers, documents (incoming, outgoing, internal), attachments and versions (dossiers are in
+vpdt.archive).
 
 Fields follow the registers of Decree 30 Phụ lục IV and what an edXML package carries,
 so a document maps to and from a package without loss.
@@ -358,59 +359,6 @@ class DocumentAccess(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(user__isnull=False) | Q(unit__isnull=False), name="access_has_subject"),
         ]
-
-
-class FilePlanEntry(models.Model):
-    """A line of the file plan (danh mục hồ sơ) of an agency for a year."""
-
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="file_plan", verbose_name="cơ quan")
-    year = models.PositiveSmallIntegerField("năm")
-    heading = models.CharField("đề mục", max_length=20, help_text="Ví dụ I.1")
-    title = models.CharField("tên hồ sơ", max_length=255)
-    retention = models.CharField("thời hạn bảo quản", max_length=50, default="10 năm")
-    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="đơn vị lập")
-
-    class Meta:
-        verbose_name = "danh mục hồ sơ"
-        verbose_name_plural = "danh mục hồ sơ"
-        ordering = ["agency", "year", "heading"]
-
-
-class Dossier(models.Model):
-    """A dossier (hồ sơ): code `OrganId.year.notation`; documents join it without being copied."""
-
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="dossiers", verbose_name="cơ quan")
-    plan_entry = models.ForeignKey(FilePlanEntry, null=True, blank=True, on_delete=models.SET_NULL,
-                                   verbose_name="theo danh mục")
-    code = models.CharField("mã hồ sơ", max_length=120, unique=True)
-    title = models.CharField("tiêu đề hồ sơ", max_length=255)
-    year = models.PositiveSmallIntegerField("năm")
-    retention = models.CharField("thời hạn bảo quản", max_length=50, default="10 năm")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+", verbose_name="người lập")
-    closed = models.BooleanField("đã kết thúc", default=False)
-    transfer_due = models.DateField("hạn nộp lưu", null=True, blank=True)
-    documents = models.ManyToManyField(Document, through="DossierItem", related_name="dossiers")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = "hồ sơ"
-        verbose_name_plural = "hồ sơ"
-        ordering = ["-year", "code"]
-
-    def __str__(self) -> str:
-        return f"{self.code} – {self.title}"
-
-
-class DossierItem(models.Model):
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="items")
-    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="dossier_items")
-    order = models.PositiveIntegerField("thứ tự", default=0)
-    added_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["dossier", "order", "id"]
-        constraints = [models.UniqueConstraint(fields=["dossier", "document"], name="dossier_item_unique")]
 
 
 class ClosedRegisterFile(models.Model):

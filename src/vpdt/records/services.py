@@ -34,8 +34,6 @@ from vpdt.records.models import (
     DocumentAccess,
     DocumentLink,
     DocumentType,
-    Dossier,
-    DossierItem,
     DraftVersion,
     Recipient,
     Register,
@@ -689,45 +687,6 @@ def grant_access(granted_by, document: Document, user=None, *, unit=None, reason
                      detail={"user": getattr(user, "pk", None), "unit": getattr(unit, "pk", None),
                              "reason": reason, "secret": secret})
     return access
-
-
-# --- dossiers -------------------------------------------------------------------------
-
-
-def create_dossier(user, *, title: str, year: int, notation: str, retention: str = "10 năm",
-                   plan_entry=None) -> Dossier:
-    agency = user.agency
-    if agency is None:
-        raise PermissionDenied("Tài khoản chưa thuộc cơ quan nào.")
-    if not title.strip() or not notation.strip():
-        raise InvalidInput("Cần tiêu đề và ký hiệu hồ sơ.", code="DOSSIER_FIELDS_REQUIRED")
-    code = f"{agency.code}.{year}.{notation}"
-    if Dossier.objects.filter(code=code).exists():
-        raise InvalidInput(f"Mã hồ sơ {code} đã tồn tại.", code="DOSSIER_CODE_TAKEN")
-    with transaction.atomic():
-        dossier = Dossier.objects.create(agency=agency, code=code, title=title, year=year, retention=retention,
-                                         owner=user, plan_entry=plan_entry)
-        audit.record("dossier.create", dossier, user=user, agency_code=agency.code)
-    return dossier
-
-
-def add_to_dossier(user, dossier: Dossier, documents: Iterable[Document]) -> None:
-    """Put documents in a dossier: a link, not a copy; one document may be in several dossiers."""
-    if dossier.agency_id not in user.member_agency_ids():
-        raise PermissionDenied("Hồ sơ không thuộc cơ quan của bạn.")
-    if dossier.closed:
-        raise InvalidState("Hồ sơ đã kết thúc.", code="DOSSIER_CLOSED")
-    with transaction.atomic():
-        order = dossier.items.aggregate(m=Max("order"))["m"] or 0
-        for document in documents:
-            if document.agency_id != dossier.agency_id or not can_view(user, document):
-                raise PermissionDenied("Không thể đưa văn bản này vào hồ sơ.")
-            order += 1
-            _, created = DossierItem.objects.get_or_create(dossier=dossier, document=document,
-                                                           defaults={"order": order})
-            if created:
-                audit.record("dossier.add_document", dossier, user=user, agency_code=dossier.agency.code,
-                             detail={"document": document.pk})
 
 
 PAPER_SENT_BY = {"post": "Bưu điện", "hand": "Chuyển trực tiếp"}
