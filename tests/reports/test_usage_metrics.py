@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from tests.reports.conftest import PERIOD, at
+from tests.reports.conftest import PERIOD, at, clock
 from vpdt.reports import facts, services
 
 pytestmark = [pytest.mark.django_db, pytest.mark.backends]
@@ -150,3 +150,36 @@ def test_drafts_returned_per_approval_step(province):
     build()
     a = next(i for i in services.figures(*PERIOD) if i["agency_code"] == province.a.code)
     assert (a["reviews_decided"], a["drafts_returned"]) == (3, 1)
+
+
+def test_interconnection_failures_by_cause(province):
+    """Two sends given up with the same error, one package refused with its reason: counted by
+    cause, most frequent first, told in Vietnamese; another agency's and the period's outside
+    are not counted."""
+    import io
+
+    from vpdt.core import blobs
+    from vpdt.exchange.models import HubConnection, InboxItem, OutboxMessage
+
+    conn = HubConnection.objects.create(endpoint="/hub", system_id="vpdt.test", secret_encrypted="x")
+    blob = blobs.store_stream(io.BytesIO(b"<edXML/>"))
+    error = "Trục liên thông từ chối gói tin: mã nơi nhận không tồn tại\nchi tiết kỹ thuật"
+    for agency, when in [(province.a, at(2025, 12, 30)), (province.a, at(2026, 1, 5)),
+                         (province.b, at(2026, 1, 5)), (province.a, at(2026, 1, 7))]:
+        with clock(when):
+            OutboxMessage.objects.create(agency=agency, to_code="000.00.99.H90",
+                                         message_type=OutboxMessage.EDOC, package=blob,
+                                         state=OutboxMessage.FAILED, last_error=error)
+    with clock(at(2026, 1, 2)):
+        InboxItem.objects.create(connection=conn, hub_doc_id="d1", agency=province.a, message_type="edoc",
+                                 outcome=InboxItem.QUARANTINED, reason_code="EDXML_MALFORMED",
+                                 detail="Gói tin edXML không đọc được (Header/Code). thiếu thẻ")
+        InboxItem.objects.create(connection=conn, hub_doc_id="d2", agency=province.a, message_type="edoc",
+                                 outcome=InboxItem.STORED)
+    got = services.exchange_failure_causes(*PERIOD, viewer=province.leader_a)
+    assert got == [
+        {"direction": "send", "direction_label": "Gửi đi", "code": error.splitlines()[0],
+         "cause": "Trục liên thông từ chối gói tin: mã nơi nhận không tồn tại", "count": 2},
+        {"direction": "receive", "direction_label": "Nhận về", "code": "EDXML_MALFORMED",
+         "cause": "Gói tin edXML không đọc được", "count": 1},
+    ]

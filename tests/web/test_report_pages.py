@@ -81,6 +81,22 @@ def test_a_leader_sees_the_units_of_their_agency_only(built, client):
     assert ranked_names(page) == [r["unit_name"] for r in ranked]
 
 
+def test_the_adoption_details_of_one_agency(built, client):
+    """People active per role, drafts returned per step, failures by cause: the leader's own
+    agency (another agency's code in the address changes nothing); the platform admin's choice."""
+    w = built
+    client.force_login(w.leader_a)
+    page = page_text(client.get("/bao-cao/vi-sao/", {**QUERY, "agency": w.b.code}))
+    assert f"Chi tiết sử dụng: {w.a.name}" in page and w.b.name not in page
+    roles = re.search(r'data-testid="details-roles">(.*?)</table>', page, re.S).group(1)
+    for row in services.active_by_role(*PERIOD, viewer=w.leader_a, agency=w.a.code):
+        assert f'<th scope="row">{row["role_label"]}</th><td>{row["people"]}</td><td>{row["active_people"]}</td>' in roles
+    client.force_login(w.admin)
+    assert 'data-testid="details"' not in page_text(client.get("/bao-cao/vi-sao/", QUERY))
+    page = page_text(client.get("/bao-cao/vi-sao/", {**QUERY, "agency": w.a.code}))
+    assert f"Chi tiết sử dụng: {w.a.name}" in page and 'data-testid="details-link"' in page
+
+
 @pytest.mark.parametrize("who", ["spec_a", "clerk_a", "idle_b"])
 def test_others_get_403_on_every_report_page(built, client, who):
     client.force_login(getattr(built, who))

@@ -15,7 +15,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import BigIntegerField, Count, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +28,7 @@ from vpdt.records.choices import Direction, State
 from vpdt.records.models import Document
 from vpdt.reports import facts
 from vpdt.reports.models import AGENCY, COUNTERS, MONTHLY, PERSON, UNIT, DailyFact, DurationFact
+from vpdt.workflow.models import Assignment
 
 LEVELS = ("agency", "unit", "person")
 MAX_PERIOD_DAYS = 3 * 366 + 1
@@ -209,29 +211,42 @@ def _as_of(date_to: dt.date) -> dt.date:
 
 
 def _open_overdue(date_to: dt.date, agency_ids, level: int) -> Counter:
-    """Incoming documents open past their due date at the period's end (or today), per key."""
+    """Incoming documents open past their due date at the period's end (or today), per key.
+
+    Counted by the database, grouped by agency or by the main handler's unit or person
+    (facts._handlers' rule, as correlated subqueries on the assignments' document index), so
+    no document row travels to Python: at 1,000,000 documents reading them and their handlers
+    was three quarters of a per-unit call.
+    """
     as_of = _as_of(date_to)
     _lo, end = facts._bounds(as_of, as_of)
     # The agencies named even when all are wanted: each is one short range of the index on
     # (agency, direction, state, due_date), instead of a scan of every document.
     ids = agency_ids if agency_ids is not None else list(Agency.objects.values_list("pk", flat=True))
-    base = Document.objects.filter(direction=Direction.INCOMING, due_date__lt=as_of, agency_id__in=ids)
-    rows = list(base.filter(state__in=OPEN_INCOMING, received_at__lt=end).values_list("pk", "agency_id"))
+    still_open = Q(state__in=OPEN_INCOMING)
     if as_of < timezone.localdate():  # a past period: also those completed after its end
-        rows += list(base.filter(state=State.COMPLETED, completed_at__gte=end, received_at__lt=end)
-                     .values_list("pk", "agency_id"))
-    out: Counter = Counter()
+        still_open |= Q(state=State.COMPLETED, completed_at__gte=end)
+    docs = Document.objects.filter(still_open, direction=Direction.INCOMING, due_date__lt=as_of,
+                                   agency_id__in=ids, received_at__lt=end)
     if level == AGENCY:
-        out.update((agency, None, None) for _pk, agency in rows)
-        return out
-    handlers = facts._handlers([pk for pk, _a in rows])
-    for pk, agency in rows:
-        unit, person = handlers.get(pk, (None, None))
-        if level == UNIT and unit is not None:
-            out[(agency, unit, None)] += 1
-        if level == PERSON and person is not None:
-            out[(agency, None, person)] += 1
-    return out
+        return Counter({(agency, None, None): n for agency, n in
+                        docs.values("agency_id").annotate(n=Count("pk")).values_list("agency_id", "n")})
+    main = (Assignment.objects.filter(document_id=OuterRef("pk"), role=Assignment.Role.MAIN)
+            .exclude(state=Assignment.State.CANCELLED))
+    last_person = main.filter(user__isnull=False).order_by("-id")
+    if level == UNIT:
+        first_top = main.filter(parent__isnull=True).order_by("id")
+        handler = Coalesce(
+            Subquery(first_top.annotate(u=Coalesce("unit_id", "user__unit_id", output_field=BigIntegerField()))
+                     .values("u")[:1]),
+            Subquery(last_person.values("user__unit_id")[:1]), output_field=BigIntegerField())
+    else:
+        handler = Subquery(last_person.values("user_id")[:1])
+    rows = (docs.annotate(handler=handler).filter(handler__isnull=False)
+            .values("agency_id", "handler").annotate(n=Count("pk")).values_list("agency_id", "handler", "n"))
+    if level == UNIT:
+        return Counter({(agency, unit, None): n for agency, unit, n in rows})
+    return Counter({(agency, None, person): n for agency, person, n in rows})
 
 
 def _period(level: int, date_from: dt.date, date_to: dt.date) -> Q:
@@ -484,23 +499,38 @@ def drafts_returned_by_step(date_from: dt.date, date_to: dt.date, *, viewer, age
     return [dict(r) for r in rows]
 
 
+def _first_sentence(text: str) -> str:
+    line = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+    return line[:160]
+
+
 def exchange_failure_causes(date_from: dt.date, date_to: dt.date, *, viewer, agency: str | None = None) -> list[dict]:
-    """Interconnection failures of the period by cause: outbox errors and refused packages."""
+    """Interconnection failures of the period by cause, most frequent first: packages that
+    could not be sent (the outbox gave up: grouped by the last error's first line) and packages
+    that could not be taken in (grouped by the quarantine's reason code, told by the Vietnamese
+    sentence recorded with its latest case)."""
     from vpdt.exchange.models import InboxItem, OutboxMessage
 
     _check(date_from, date_to, "agency")
     agency_ids = _scope(viewer, agency)
     lo, hi = facts._bounds(date_from, date_to)
     causes: Counter = Counter()
+    text: dict[tuple, str] = {}
     out = _filter(OutboxMessage.objects.filter(state=OutboxMessage.FAILED, created_at__gte=lo, created_at__lt=hi),
                   agency_ids)
     for error, n in out.values_list("last_error").annotate(n=Count("id")).order_by():
-        causes[("send", (error or "").splitlines()[0][:120] if error else "")] += n
+        key = ("send", _first_sentence(error))
+        causes[key] += n
+        text[key] = key[1] or str(_("Không rõ lỗi"))
     inbox = _filter(InboxItem.objects.filter(outcome__in=facts.INBOX_FAILURES, received_at__gte=lo,
                                              received_at__lt=hi), agency_ids)
-    for outcome, reason, n in inbox.values_list("outcome", "reason_code").annotate(n=Count("id")).order_by():
-        causes[("receive", reason or outcome)] += n
-    return [{"direction": d, "cause": c, "count": n} for (d, c), n in causes.most_common()]
+    for outcome, reason, detail in inbox.order_by("received_at", "id").values_list("outcome", "reason_code", "detail"):
+        key = ("receive", reason or outcome)
+        causes[key] += 1
+        text[key] = _first_sentence(detail).split(" (")[0] or str(_("Gói tin không hợp lệ"))
+    return [{"direction": d, "direction_label": str(_("Gửi đi") if d == "send" else _("Nhận về")),
+             "code": c, "cause": text[(d, c)], "count": n}
+            for (d, c), n in sorted(causes.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
 def active_by_role(date_from: dt.date, date_to: dt.date, *, viewer, agency: str | None = None) -> list[dict]:

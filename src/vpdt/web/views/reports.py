@@ -216,6 +216,7 @@ def why(request):
         messages.warning(request, exc.message)
         ranked, rows, medians = [], [], {}
     period = _period_query(start, end)
+    details = _details(request, start, end, kind, agency)
     headers = [{"key": key, "label": label, "unit": unit, "active": key == sort,
                 "url": "?" + _period_query(start, end, sort=key,
                                            dir="asc" if key == sort and descending else "desc"),
@@ -227,8 +228,28 @@ def why(request):
         "headers": headers,
         "table": [[row["name"], *[_fmt(row.get(key)) for key, _l, _u in columns]] for row in rows],
         "median_row": [_("Trung vị tỉnh"), *[_fmt(medians.get(key)) for key, _l, _u in columns]] if rows else None,
-        "sort": sort, "descending": descending, "period": period,
+        "sort": sort, "descending": descending, "period": period, "details": details,
     })
+
+
+def _details(request, start, end, kind, agency) -> dict | None:
+    """The adoption details of one agency: people active per role, drafts returned per approval
+    step, interconnection failures by cause. The leader's own agency; the platform admin's
+    choice (?agency=CODE, from a ranked agency's "Chi tiết" link)."""
+    if kind == "province":
+        agency = Agency.objects.filter(code=request.GET.get("agency") or "").first()
+    if agency is None:
+        return None
+    try:
+        return {
+            "agency": agency,
+            "roles": reports.active_by_role(start, end, viewer=request.user, agency=agency.code),
+            "steps": reports.drafts_returned_by_step(start, end, viewer=request.user, agency=agency.code),
+            "causes": reports.exchange_failure_causes(start, end, viewer=request.user, agency=agency.code),
+        }
+    except VpdtError as exc:
+        messages.warning(request, exc.message)
+        return None
 
 
 @login_required
