@@ -180,6 +180,7 @@ def test_reading_is_isolated_between_agencies(world):
     mine = reading.request_reading(world.owner, d, "Đối chiếu")
     assert list(reading.readings_for(world.specialist)) == [r]  # a person sees their own only
     assert set(reading.readings_for(world.archivist)) == {r, mine}
+    assert set(reading.readings_for(world.leader)) == {r, mine}  # the leader sees them too, but does not decide
     assert d not in reading.archived_dossiers(world.stranger)
 
 

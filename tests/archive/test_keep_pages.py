@@ -74,8 +74,13 @@ def test_request_approve_read_and_the_log(client, world):
     file = reader.get(f"/luu-tru/doc/{r.pk}/tep/{att.pk}/")
     assert file.status_code == 200 and b"".join(file.streaming_content).startswith(b"%PDF")
     assert AuditEntry.objects.filter(action="archive.read", actor_id=world.specialist.pk).count() == 2
-    log = _as(client, world.archivist).get("/luu-tru/").content.decode()
-    assert world.specialist.get_full_name() in log and "Tra cứu" in log
+    from lxml import html
+
+    page = html.fromstring(_as(client, world.archivist).get("/luu-tru/").content.decode())
+    log = [row.text_content() for row in page.xpath('//table[@data-testid="reading-log"]/tbody/tr')]
+    assert len(log) == 2  # each opening: the document's page and its file
+    assert all(world.specialist.get_full_name() in row and d.code in row and doc.subject in row for row in log)
+    assert "Tra cứu" in page.xpath('//table[@data-testid="reading-decided"]')[0].text_content()
     # another agency's person finds nothing
     stranger = _as(client, world.stranger)
     assert stranger.get(f"/luu-tru/doc/{r.pk}/").status_code == 404

@@ -48,13 +48,19 @@ def get_archived(user, pk: int) -> Dossier:
     return dossier
 
 
+def oversees(user, agency_id: int) -> bool:
+    """The archive officer and the leader see all of the agency's requests (only the first decides)."""
+    return _member(user, agency_id) and bool(user.role_set(agency_id) & {Role.ARCHIVIST, Role.LEADER})
+
+
 def readings_for(user, agency_id: int | None = None) -> QuerySet:
-    """The requests a person sees: all of the agency's for its archivist, otherwise their own."""
+    """The requests a person sees: all of the agency's for its archivist and its leader, otherwise
+    their own; never another agency's."""
     qs = ArchiveReading.objects.select_related("dossier", "reader", "decided_by")
     if user is None or not user.is_authenticated:
         return qs.none()
     agencies = [agency_id] if agency_id is not None else sorted(user.member_agency_ids())
-    archive_of = [a for a in agencies if is_archivist(user, a)]
+    archive_of = [a for a in agencies if oversees(user, a)]
     mine = qs.filter(reader=user, dossier__agency_id__in=agencies)
     if not archive_of:
         return mine
@@ -161,3 +167,26 @@ def open_document(user, reading: ArchiveReading, document_id: int) -> Document:
     audit.record("archive.read", reading.dossier, user=user, agency_code=reading.dossier.agency.code,
                  detail={"reading": reading.pk, "document": document.pk, "code": document.code or ""})
     return document
+
+
+def read_log(user, agency_id: int, limit: int = 100) -> list[dict]:
+    """Who read what, when: each opening of an archived document (the "archive.read" audit
+    entries of the agency), newest first. For the archive officer and the leader."""
+    from vpdt.core.models import AuditEntry
+    from vpdt.directory.models import Agency
+
+    require_role(user, agency_id, Role.ARCHIVIST, Role.LEADER)
+    code = Agency.objects.filter(pk=agency_id).values_list("code", flat=True).first()
+    entries = list(AuditEntry.objects.filter(action="archive.read", agency_code=code,
+                                             object_type="archive.dossier").order_by("-at", "-id")[:limit])
+    dossiers = Dossier.objects.in_bulk([int(e.object_id) for e in entries if e.object_id.isdigit()])
+    documents = Document.objects.in_bulk([e.detail.get("document") for e in entries
+                                          if isinstance(e.detail.get("document"), int)])
+    rows = []
+    for e in entries:
+        dossier = dossiers.get(int(e.object_id)) if e.object_id.isdigit() else None
+        document = documents.get(e.detail.get("document"))
+        if dossier is None or dossier.agency_id != agency_id:
+            continue
+        rows.append({"at": e.at, "reader": e.actor_name, "dossier": dossier, "document": document})
+    return rows

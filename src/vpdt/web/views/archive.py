@@ -87,9 +87,9 @@ def holdings(request):
         "retentions": _retention_choices(agency_id), "total": archived.count(),
         "past": [(d, disposal.retention_ends(d)) for d in disposal.past_retention(agency_id, today)],
         "listed": disposal.listed_dossier_ids(agency_id),
-        "pending": [r for r in requests_ if r.state == ReadingState.REQUESTED],
-        "decided": [r for r in requests_[:200] if r.state != ReadingState.REQUESTED],
-        "log": (requests_.filter(read_at__isnull=False).order_by("-read_at")[:100]),
+        "pending": requests_.filter(state=ReadingState.REQUESTED),
+        "decided": requests_.exclude(state=ReadingState.REQUESTED).order_by("-decided_at", "-id")[:200],
+        "log": reading.read_log(user, agency_id),
         "is_archivist": reading.is_archivist(user, agency_id),
         "may_dispose": bool(user.role_set(agency_id) & DISPOSAL_ROLES),
     })
