@@ -327,3 +327,35 @@ def test_another_agency_cannot_touch_the_list(world):
         disposal.approve(world.stranger, dl, disposal.LEADER)
     with pytest.raises(NotFound):
         disposal.get_list(world.stranger, dl.pk)
+
+
+def test_the_job_alerts_with_todays_date(world):
+    from vpdt.archive import jobs
+
+    d = world.dossier(state=DossierState.CLOSED, due=timezone.localdate() + dt.timedelta(days=5))
+    assert jobs.transfer_alerts() == 0  # never asks to be rerun at once
+    assert _notices(alerts.KIND).filter(user=world.clerk, message__contains=d.code).count() == 1
+    jobs.transfer_alerts()
+    assert _notices(alerts.KIND).filter(user=world.clerk).count() == 1
+
+
+def test_a_secret_document_opens_only_for_who_may_see_it(world):
+    d = world.dossier()
+    secret = factories.document(world.agency, secrecy=1, subject="Văn bản mật")
+    DossierItem.objects.create(dossier=d, document=secret, order=1)
+    r = reading.request_reading(world.specialist, d, "Tra cứu")
+    reading.decide(world.archivist, r, approve=True)
+    with pytest.raises(PermissionDenied) as err:
+        reading.open_document(world.specialist, r, secret.pk)
+    assert err.value.code == "READING_SECRET"
+    assert not AuditEntry.objects.filter(action="archive.read").exists()
+
+
+def test_submitting_a_disposal_tells_the_leader_and_the_archive(world):
+    d = world.dossier()
+    dl = disposal.propose(world.clerk, world.agency, [d.pk], today=TODAY)
+    disposal.submit(world.clerk, dl)
+    told = set(Notification.objects.filter(kind=disposal.KIND).values_list("user_id", flat=True))
+    assert told == {world.leader.pk, world.archivist.pk}
+    with pytest.raises(InvalidState):  # submitted once only
+        disposal.submit(world.clerk, dl)

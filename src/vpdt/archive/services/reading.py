@@ -155,6 +155,8 @@ def _check_may_read(user, reading: ArchiveReading) -> None:
 
 def open_document(user, reading: ArchiveReading, document_id: int) -> Document:
     """An approved reader opens one document of the dossier (read-only): logged each time."""
+    # The state as it is now (a refusal or a destruction since the object was read counts).
+    reading = ArchiveReading.objects.select_related("dossier__agency").get(pk=reading.pk)
     _check_may_read(user, reading)
     document = documents_of(reading).filter(pk=document_id).first()
     if document is None:
