@@ -5,3 +5,7 @@ class ArchiveConfig(AppConfig):
     name = "vpdt.archive"
     label = "archive"
     verbose_name = "Hồ sơ và lưu trữ"
+
+    def ready(self) -> None:
+        # --- keep: the 30-day alert before a dossier's transfer is due joins the worker.
+        from vpdt.archive import jobs  # noqa: F401

@@ -179,6 +179,17 @@ ACTIONS = {
     "register.export": _("Tải sổ văn bản"),
     "records.rendition": _("Chuyển đổi dự thảo sang PDF"),
     "records.rendition_retry": _("Chuyển đổi lại dự thảo sang PDF"),
+    # --- archive keep: reading archived dossiers, disposal (issue 19)
+    "archive.read_request": _("Đề nghị đọc hồ sơ lưu trữ"),
+    "archive.read_approve": _("Duyệt cho đọc hồ sơ lưu trữ"),
+    "archive.read_refuse": _("Không cho đọc hồ sơ lưu trữ"),
+    "archive.read": _("Đọc hồ sơ lưu trữ"),
+    "disposal.propose": _("Lập danh sách hồ sơ đề nghị hủy"),
+    "disposal.submit": _("Gửi duyệt danh sách hồ sơ đề nghị hủy"),
+    "disposal.approve_leader": _("Lãnh đạo duyệt hủy hồ sơ"),
+    "disposal.approve_archive": _("Lưu trữ duyệt hủy hồ sơ"),
+    "disposal.refuse": _("Không duyệt danh sách hồ sơ đề nghị hủy"),
+    "disposal.destroy": _("Hủy hồ sơ hết thời hạn bảo quản"),
     # the audit log itself
     "audit.genesis": _("Mở nhật ký hệ thống"),
 }
@@ -206,6 +217,9 @@ OBJECTS = {
     "signing.signingkey": _("Khóa ký số"),
     "signing.signingpolicy": _("Quy định chữ ký số"),
     "signing.trustanchor": _("Tổ chức cấp chứng thư tin cậy"),
+    # --- archive keep
+    "archive.archivereading": _("Yêu cầu đọc hồ sơ lưu trữ"),
+    "archive.disposallist": _("Danh sách hồ sơ đề nghị hủy"),
 }
 
 
@@ -296,6 +310,10 @@ NOTIFICATIONS = {
     "exchange_recalled": _("Văn bản đến bị thu hồi"),
     "exchange_updated": _("Văn bản đến được cập nhật"),
     "exchange_replaced": _("Văn bản đến bị thay thế"),
+    # --- archive keep
+    "archive_due": _("Hồ sơ sắp đến hạn nộp lưu"),
+    "archive_reading": _("Đọc hồ sơ lưu trữ"),
+    "archive_disposal": _("Hủy hồ sơ hết thời hạn bảo quản"),
 }
 
 

@@ -10,6 +10,7 @@ from django.views.generic import RedirectView
 
 from vpdt.web import forms
 from vpdt.web.views import account, administration, files, mfa, picker, registers, reports, sso
+from vpdt.web.views import archive as archive_keep  # --- archive keep
 
 app_name = "web"
 
@@ -72,4 +73,15 @@ urlpatterns = [
     path("noi-nhan/tim/", picker.agencies, name="picker_agencies"),
     path("noi-nhan/thuong-gui/", picker.favourite, name="picker_favourite"),
     path("quan-tri/nhom-noi-nhan/", picker.groups_page, name="admin_groups"),
+    # --- archive keep: the archive's own view, reader requests, disposal (issue 19).
+    path("luu-tru/", archive_keep.holdings, name="archive_keep"),
+    path("luu-tru/doc/", archive_keep.reading_page, name="archive_reading"),
+    path("luu-tru/doc/ho-so/<id:pk>/de-nghi/", archive_keep.reading_request, name="archive_reading_request"),
+    path("luu-tru/doc/<id:pk>/", archive_keep.reading_dossier, name="archive_read"),
+    path("luu-tru/doc/<id:pk>/quyet-dinh/", archive_keep.reading_decide, name="archive_reading_decide"),
+    path("luu-tru/doc/<id:pk>/van-ban/<id:doc>/", archive_keep.reading_document, name="archive_read_document"),
+    path("luu-tru/doc/<id:pk>/tep/<id:attachment>/", archive_keep.reading_file, name="archive_read_file"),
+    path("luu-tru/huy/", archive_keep.disposals, name="archive_disposals"),
+    path("luu-tru/huy/<id:pk>/", archive_keep.disposal_page, name="archive_disposal"),
+    path("luu-tru/huy/<id:pk>/bien-ban/", archive_keep.disposal_record, name="archive_disposal_record"),
 ]
