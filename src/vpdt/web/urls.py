@@ -10,6 +10,7 @@ from django.views.generic import RedirectView
 
 from vpdt.web import forms
 from vpdt.web.views import account, administration, files, mfa, picker, registers, reports, sso
+from vpdt.web.views import fileplan as file_plan_views  # --- archive fileplan
 
 app_name = "web"
 
@@ -72,4 +73,13 @@ urlpatterns = [
     path("noi-nhan/tim/", picker.agencies, name="picker_agencies"),
     path("noi-nhan/thuong-gui/", picker.favourite, name="picker_favourite"),
     path("quan-tri/nhom-noi-nhan/", picker.groups_page, name="admin_groups"),
+    # --- archive fileplan: the file plan (danh mục hồ sơ) of issue 19
+    path("ho-so/danh-muc/", file_plan_views.plan_list, name="file_plans"),
+    path("ho-so/danh-muc/<int:year>/", file_plan_views.plan_detail, name="file_plan"),
+    path("ho-so/danh-muc/<int:year>/tai/xlsx/", file_plan_views.plan_download, name="file_plan_download"),
+    path("ho-so/danh-muc/<int:year>/them/", file_plan_views.entry_new, name="file_plan_entry_new"),
+    path("ho-so/danh-muc/<int:year>/dong/<id:pk>/", file_plan_views.entry_edit, name="file_plan_entry"),
+    path("ho-so/danh-muc/<int:year>/dong/<id:pk>/<slug:action>/", file_plan_views.entry_change,
+         name="file_plan_entry_change"),
+    path("ho-so/danh-muc/<int:year>/<slug:action>/", file_plan_views.plan_action, name="file_plan_action"),
 ]

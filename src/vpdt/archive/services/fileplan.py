@@ -101,6 +101,8 @@ def plans_for(user, agency: Agency | None = None) -> list[FilePlan]:
 
 def get_plan(user, year: int, agency: Agency | None = None) -> FilePlan:
     agency_id = agency.pk if agency else user.agency_id
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise NotFound(f"Cơ quan chưa có danh mục hồ sơ năm {year}.", code="FILE_PLAN_NOT_FOUND")
     plan = FilePlan.objects.select_related("agency", "drafted_by", "approved_by", "based_on").filter(
         agency_id=agency_id, year=year).first()
     if plan is None:
@@ -488,3 +490,59 @@ __all__ = ["add_entry", "approve", "create_plan", "delete_entry", "dossier_code"
            "grouped", "may_decide", "may_draft", "may_edit", "may_open_dossier", "may_publish", "may_read",
            "move_entry", "open_dossier_from_entry", "opened", "plans_for", "publish", "reorder", "return_plan",
            "submit", "update_entry"]
+
+
+# --------------------------------------------------------------------------- export
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The columns of Decree 30 Phụ lục V (mẫu danh mục hồ sơ), with their relative widths.
+COLUMNS = [("Số và ký hiệu hồ sơ", 14), ("Tên đề mục và tiêu đề hồ sơ", 50), ("Thời hạn bảo quản", 12),
+           ("Đơn vị/người lập hồ sơ", 24), ("Ghi chú", 16)]
+
+
+def responsible_label(entry: FilePlanEntry) -> str:
+    return " – ".join(str(x) for x in (entry.unit.name if entry.unit else "", entry.owner or "") if x)
+
+
+def write_xlsx(user, plan: FilePlan, out) -> int:
+    """The plan as a spreadsheet with the columns of Phụ lục V, headings as their own rows
+    (written row by row, openpyxl's write-only mode); audited. Returns the number of entries."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    _need(may_read(user, plan), "Bạn không xem được danh mục hồ sơ này.")
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(str(plan.year))
+    for i, (_, width) in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+
+    def cell(value, *, strong=False):
+        # A text stays a text: never a formula, never a control character.
+        c = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", str(value or "")))
+        c.data_type = "s"
+        c.alignment = wrap
+        if strong:
+            c.font = bold
+        return c
+
+    sheet.append([cell(plan.agency.name.upper(), strong=True)])
+    sheet.append([cell(f"DANH MỤC HỒ SƠ CỦA {plan.agency.name.upper()} NĂM {plan.year}", strong=True)])
+    if plan.approved_at:
+        sheet.append([cell(f"(Ban hành kèm theo sự phê duyệt ngày {timezone.localtime(plan.approved_at):%d/%m/%Y} "
+                           f"của {plan.approved_by or 'lãnh đạo cơ quan'})")])
+    sheet.append([cell(name, strong=True) for name, _ in COLUMNS])
+    sheet.append([cell(f"({i})") for i in range(1, len(COLUMNS) + 1)])
+    count = 0
+    for group in grouped(plan):
+        sheet.append([cell(""), cell(group.title, strong=True)])
+        for entry in group.entries:
+            sheet.append([cell(entry.notation), cell(entry.title), cell(entry.retention_label),
+                          cell(responsible_label(entry)), cell(entry.note)])
+            count += 1
+    sheet.append([cell(f"Danh mục có {count} hồ sơ.")])
+    book.save(out)
+    audit.record("file_plan.export", plan, user=user, agency_code=plan.agency.code, detail={"format": "xlsx"})
+    return count
