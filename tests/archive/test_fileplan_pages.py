@@ -130,3 +130,24 @@ def test_another_agency_gets_nothing(client, world):
     assert client.get("/ho-so/danh-muc/2026/tai/xlsx/").status_code == 404
     assert client.post("/ho-so/danh-muc/2026/trinh/").status_code == 404
     assert client.get("/ho-so/danh-muc/99999/").status_code == 404
+
+
+def test_the_leaders_notice_of_a_submitted_plan_opens_the_file_plans(client, world):
+    from vpdt.workflow.models import Notification
+
+    w = world
+    fileplan.submit(w.clerk, plan_2026(w))
+    notice = Notification.objects.get(user=w.leader, kind="file_plan_submitted")
+    client.force_login(w.leader)
+    assert "Danh mục hồ sơ chờ duyệt" in client.get("/thong-bao/").content.decode()
+    response = client.get(f"/thong-bao/{notice.pk}/")
+    assert response.status_code == 302 and response["Location"] == "/ho-so/danh-muc/"
+
+
+def test_the_plan_reads_in_english(client, world):
+    w = world
+    plan_2026(w)
+    client.force_login(w.clerk)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get("/ho-so/danh-muc/2026/").content.decode()
+    assert "Dossier number and notation" in page and "3 dossiers" in page and "Submit to the leader" in page
