@@ -212,7 +212,7 @@ OBJECTS = {
     "records.dossier": _("Hồ sơ"),
     # --- archive fileplan
     "archive.fileplan": _("Danh mục hồ sơ"),
-    "archive.retentionperiod": _("Thời hạn bảo quản"),
+    "archive.retentionperiod": _("Dòng bảng thời hạn bảo quản"),
     "records.attachment": _("Tệp"),
     "directory.user": _("Tài khoản"),
     "directory.roleassignment": _("Vai trò"),
