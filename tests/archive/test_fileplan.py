@@ -340,3 +340,26 @@ def test_every_file_plan_audit_action_has_a_label():
 
     codes = set(re.findall(r'"(file_plan\.[a-z_]+)"', source))
     assert codes and codes <= set(ACTIONS)
+
+
+def test_only_the_platform_admin_keeps_the_retention_table_in_django_admin(world, client):
+    agency_admin = factories.person(world.agency, Role.AGENCY_ADMIN)
+    agency_admin.is_staff = True
+    agency_admin.save()
+    client.force_login(agency_admin)
+    assert client.get("/admin/archive/retentionperiod/").status_code == 403
+    assert client.post("/admin/archive/retentionperiod/add/", {"code": "X.1", "name": "Thử", "years": 3,
+                                                                "order": 1}).status_code == 403
+    platform = factories.person(world.agency, Role.PLATFORM_ADMIN)
+    platform.is_staff = True
+    platform.save()
+    client.force_login(platform)
+    page = client.get("/admin/archive/retentionperiod/").content.decode()
+    assert "Công văn trao đổi về công tác chung" in page
+    response = client.post("/admin/archive/retentionperiod/add/", {"code": "NV.01", "name": "Hồ sơ nghiệp vụ riêng",
+                                                                    "years": "", "field": "Nghiệp vụ", "order": 300})
+    assert response.status_code == 302
+    line = RetentionPeriod.objects.get(code="NV.01")
+    assert line.years is None and line.label == "Vĩnh viễn"
+    entry = AuditEntry.objects.get(action="retention_period.create", object_id=str(line.pk))
+    assert entry.actor_id == platform.pk
