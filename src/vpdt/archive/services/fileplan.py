@@ -93,7 +93,7 @@ def plans_for(user, agency: Agency | None = None) -> list[FilePlan]:
     agency_id = agency.pk if agency else user.agency_id
     if agency_id is None or not _member(user, agency_id):
         return []
-    plans = FilePlan.objects.filter(agency_id=agency_id).select_related("agency").order_by("-year")
+    plans = FilePlan.objects.filter(agency_id=agency_id).select_related("agency", "based_on").order_by("-year")
     if not user.role_set(agency_id) & DRAFT_READERS:
         plans = plans.filter(state=FilePlanState.PUBLISHED)
     return list(plans)

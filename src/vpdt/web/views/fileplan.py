@@ -10,6 +10,7 @@ import tempfile
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +23,7 @@ from vpdt.archive.services import fileplan
 from vpdt.core.errors import NotFound, PermissionDenied, VpdtError
 from vpdt.directory.models import Unit, User
 from vpdt.web.forms import PageForm, PersonChoice
+from vpdt.web.views.common import posted
 from vpdt.web.views.errors import forbidden
 
 
@@ -120,7 +122,7 @@ def plan_list(request):
         earlier = [p for p in plans if p.year < initial["year"]]
         if earlier:
             initial["based_on"] = earlier[0].pk
-        form = PlanCreateForm(request.POST or None, plans=plans, initial=initial)
+        form = PlanCreateForm(*posted(request), plans=plans, initial=initial)
         if request.method == "POST" and form.is_valid():
             try:
                 plan = fileplan.create_plan(user, form.cleaned_data["year"], based_on=form.cleaned_data["based_on"])
@@ -132,8 +134,8 @@ def plan_list(request):
                 return _to_plan(plan)
     elif request.method == "POST":
         return forbidden(request, _("Chỉ văn thư của cơ quan được lập danh mục hồ sơ."))
-    counts = {p.pk: p.entries.count() for p in plans}
-    rows = [{"plan": p, "count": counts[p.pk]} for p in plans]
+    counts = dict(FilePlanEntry.objects.filter(plan__in=plans).values_list("plan").annotate(n=Count("id")))
+    rows = [{"plan": p, "count": counts.get(p.pk, 0)} for p in plans]
     return render(request, "web/archive/fileplan_list.html", {"rows": rows, "form": form, "can_draft": can_draft})
 
 
@@ -223,7 +225,7 @@ def _entry_form(request, year: int, pk: int | None):
                    "retention_years": entry.retention_years if entry.retention_id is None else None}
     elif request.GET.get("de-muc"):
         initial = {"heading": request.GET["de-muc"][:255]}
-    form = EntryForm(request.POST or None, plan=plan, initial=initial)
+    form = EntryForm(*posted(request), plan=plan, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             if entry is None:
