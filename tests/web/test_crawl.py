@@ -156,7 +156,7 @@ def sign_in(client, user) -> None:
 def province(settings, tmp_path, monkeypatch, blob_dir):
     """The demo province (its workflow part: the signing part signs every released document,
     slow, and the interconnection needs the hub's database)."""
-    monkeypatch.setattr("vpdt.demo.loader.EXTENSIONS", ["vpdt.workflow.demo"])
+    monkeypatch.setattr("vpdt.demo.loader.EXTENSIONS", ["vpdt.workflow.demo", "vpdt.archive.demo"])
     from vpdt.demo.loader import load_demo
 
     load_demo()

@@ -190,6 +190,22 @@ ACTIONS = {
     "disposal.approve_archive": _("Lưu trữ duyệt hủy hồ sơ"),
     "disposal.refuse": _("Không duyệt danh sách hồ sơ đề nghị hủy"),
     "disposal.destroy": _("Hủy hồ sơ hết thời hạn bảo quản"),
+    # --- archive fileplan: the file plan (danh mục hồ sơ) and the retention table
+    "file_plan.create": _("Lập danh mục hồ sơ"),
+    "file_plan.entry_add": _("Thêm hồ sơ vào danh mục"),
+    "file_plan.entry_update": _("Sửa dòng danh mục hồ sơ"),
+    "file_plan.entry_delete": _("Xóa dòng danh mục hồ sơ"),
+    "file_plan.entry_move": _("Đổi thứ tự dòng danh mục hồ sơ"),
+    "file_plan.reorder": _("Sắp xếp lại danh mục hồ sơ"),
+    "file_plan.submit": _("Trình duyệt danh mục hồ sơ"),
+    "file_plan.approve": _("Duyệt danh mục hồ sơ"),
+    "file_plan.return": _("Trả lại danh mục hồ sơ"),
+    "file_plan.publish": _("Ban hành danh mục hồ sơ"),
+    "file_plan.open_dossier": _("Mở hồ sơ theo danh mục"),
+    "file_plan.export": _("Tải danh mục hồ sơ"),
+    "retention_period.create": _("Thêm dòng bảng thời hạn bảo quản"),
+    "retention_period.update": _("Sửa dòng bảng thời hạn bảo quản"),
+    "retention_period.delete": _("Xóa dòng bảng thời hạn bảo quản"),
     # the audit log itself
     "audit.genesis": _("Mở nhật ký hệ thống"),
 }
@@ -205,6 +221,9 @@ def action_label(code: str) -> str:
 OBJECTS = {
     "records.document": _("Văn bản"),
     "records.dossier": _("Hồ sơ"),
+    # --- archive fileplan
+    "archive.fileplan": _("Danh mục hồ sơ"),
+    "archive.retentionperiod": _("Dòng bảng thời hạn bảo quản"),
     "records.attachment": _("Tệp"),
     "directory.user": _("Tài khoản"),
     "directory.roleassignment": _("Vai trò"),
@@ -314,6 +333,11 @@ NOTIFICATIONS = {
     "archive_due": _("Hồ sơ sắp đến hạn nộp lưu"),
     "archive_reading": _("Đọc hồ sơ lưu trữ"),
     "archive_disposal": _("Hủy hồ sơ hết thời hạn bảo quản"),
+    # --- archive fileplan
+    "file_plan_submitted": _("Danh mục hồ sơ chờ duyệt"),
+    "file_plan_approved": _("Danh mục hồ sơ đã được duyệt"),
+    "file_plan_returned": _("Danh mục hồ sơ bị trả lại"),
+    "file_plan_published": _("Danh mục hồ sơ đã ban hành"),
 }
 
 

@@ -33,6 +33,7 @@ from vpdt.records.models import Attachment, Document, DocumentAccess, DocumentTy
 
 EXTENSIONS = ["vpdt.workflow.demo", "vpdt.signing.demo", "vpdt.demo.interconnection", "vpdt.demo.recipients"]
 EXTENSIONS += ["vpdt.demo.directions"]  # canned direction texts (issue 13)
+EXTENSIONS += ["vpdt.archive.demo"]  # --- archive fileplan: this year's file plans (issue 19)
 EXTENSIONS.append("vpdt.reports.demo")  # last: its usage facts count the whole demo
 
 

@@ -11,6 +11,7 @@ from django.views.generic import RedirectView
 from vpdt.web import forms
 from vpdt.web.views import account, administration, files, mfa, picker, registers, reports, sso
 from vpdt.web.views import archive as archive_keep  # --- archive keep
+from vpdt.web.views import fileplan as file_plan_views  # --- archive fileplan
 
 app_name = "web"
 
@@ -84,4 +85,13 @@ urlpatterns = [
     path("luu-tru/huy/", archive_keep.disposals, name="archive_disposals"),
     path("luu-tru/huy/<id:pk>/", archive_keep.disposal_page, name="archive_disposal"),
     path("luu-tru/huy/<id:pk>/bien-ban/", archive_keep.disposal_record, name="archive_disposal_record"),
+    # --- archive fileplan: the file plan (danh mục hồ sơ) of issue 19
+    path("ho-so/danh-muc/", file_plan_views.plan_list, name="file_plans"),
+    path("ho-so/danh-muc/<int:year>/", file_plan_views.plan_detail, name="file_plan"),
+    path("ho-so/danh-muc/<int:year>/tai/xlsx/", file_plan_views.plan_download, name="file_plan_download"),
+    path("ho-so/danh-muc/<int:year>/them/", file_plan_views.entry_new, name="file_plan_entry_new"),
+    path("ho-so/danh-muc/<int:year>/dong/<id:pk>/", file_plan_views.entry_edit, name="file_plan_entry"),
+    path("ho-so/danh-muc/<int:year>/dong/<id:pk>/<slug:action>/", file_plan_views.entry_change,
+         name="file_plan_entry_change"),
+    path("ho-so/danh-muc/<int:year>/<slug:action>/", file_plan_views.plan_action, name="file_plan_action"),
 ]

@@ -26,6 +26,8 @@ def notification_open(request, pk: int):
     if n is None:
         raise Http404
     notifications.mark_read(request.user, n.pk)
+    if n.kind.startswith("file_plan_"):  # --- archive fileplan: a file plan's notice opens the file plans
+        return redirect("web:file_plans")
     return redirect("workflow:document", pk=n.document_id) if n.document_id else redirect("workflow:notifications")
 
 
