@@ -61,6 +61,10 @@ ACTIONS = {
     "recipient.state": _("Cập nhật tình trạng nơi nhận"),
     "dossier.create": _("Lập hồ sơ"),
     "dossier.add_document": _("Đưa văn bản vào hồ sơ"),
+    # --- archive filing: dossiers as work happens (issue 19)
+    "dossier.remove_document": _("Bỏ văn bản khỏi hồ sơ"),
+    "dossier.reorder": _("Sắp xếp văn bản trong hồ sơ"),
+    "dossier.close": _("Kết thúc hồ sơ"),
     # the interconnection
     "exchange.connect": _("Kết nối trục liên thông"),
     "exchange.key_generated": _("Tạo khóa trao đổi của cơ quan"),
@@ -194,6 +198,7 @@ def action_label(code: str) -> str:
 OBJECTS = {
     "records.document": _("Văn bản"),
     "records.dossier": _("Hồ sơ"),
+    "archive.dossier": _("Hồ sơ"),  # --- archive filing
     "records.attachment": _("Tệp"),
     "directory.user": _("Tài khoản"),
     "directory.roleassignment": _("Vai trò"),
