@@ -10,6 +10,7 @@ from django.views.generic import RedirectView
 
 from vpdt.web import forms
 from vpdt.web.views import account, administration, files, mfa, picker, registers, reports, sso
+from vpdt.web.views import dossiers as archive_dossiers  # --- archive filing
 
 app_name = "web"
 
@@ -72,4 +73,12 @@ urlpatterns = [
     path("noi-nhan/tim/", picker.agencies, name="picker_agencies"),
     path("noi-nhan/thuong-gui/", picker.favourite, name="picker_favourite"),
     path("quan-tri/nhom-noi-nhan/", picker.groups_page, name="admin_groups"),
+    # --- archive filing: dossiers as work happens (issue 19)
+    path("ho-so/", archive_dossiers.dossier_list, name="dossiers"),
+    path("ho-so/lap/", archive_dossiers.dossier_create, name="dossier_new"),
+    path("ho-so/luu/", archive_dossiers.dossier_file, name="dossier_file"),
+    path("ho-so/<id:pk>/", archive_dossiers.dossier_detail, name="dossier"),
+    path("ho-so/<id:pk>/ket-thuc/", archive_dossiers.dossier_close, name="dossier_close"),
+    path("ho-so/<id:pk>/bo-van-ban/", archive_dossiers.dossier_remove, name="dossier_remove"),
+    path("ho-so/<id:pk>/sap-xep/", archive_dossiers.dossier_move, name="dossier_move"),
 ]
