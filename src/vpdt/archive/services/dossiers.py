@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -347,22 +348,43 @@ def close_dossier(user, dossier: Dossier, *, start_date: dt.date | None = None, 
 
 
 # --------------------------------------------------------------------------- suggestions
-# Words that say nothing about a subject (folded): "Về việc ... của các ... năm".
-STOP_WORDS = frozenset(fold(w) for w in """
+# Words that say nothing about a subject ("Về việc ... của các ... năm"), as written; compared
+# with diacritics ("từ" is a stop-word, "tử" in "điện tử" is not), folded only for a subject typed
+# without them.
+STOP_WORDS = frozenset(unicodedata.normalize("NFC", w) for w in """
 về việc v/v của các cho và với trong tại theo đến từ trên dưới đối những được là có không một này đó khi để
 năm tháng ngày quý số đợt lần giai đoạn ban hành thực hiện triển khai tổ chức đề nghị báo cáo công văn
 tỉnh huyện xã thị phường cơ quan đơn vị nhà nước hồ sơ ubnd sở phòng văn bản
 """.split())
+_STOP_FOLDED = frozenset(fold(w) for w in STOP_WORDS)
+
+
+def _is_stop(word: str, key: str) -> bool:
+    lower = unicodedata.normalize("NFC", word.lower())
+    return lower in STOP_WORDS or (lower == key and key in _STOP_FOLDED)
 
 
 def _keywords(text: str) -> dict[str, str]:
-    """{folded word: the word as written}, without stop-words, numbers and single letters."""
-    found = {}
-    for word in re.findall(r"\w+", text or ""):
+    """{folded keyword: the keyword as written}. Vietnamese words are mostly two syllables
+    ("hạ tầng", "chữ ký"): a keyword is a pair of neighbouring syllables, neither a stop-word nor
+    a number; a syllable standing alone between stop-words counts by itself."""
+    found: dict[str, str] = {}
+    run: list[tuple[str, str]] = []
+
+    def flush():
+        if len(run) == 1:
+            found.setdefault(run[0][0], run[0][1])
+        for (k1, w1), (k2, w2) in zip(run, run[1:]):
+            found.setdefault(f"{k1} {k2}", f"{w1} {w2}")
+        run.clear()
+
+    for word in re.findall(r"\w+|[^\w\s]", text or ""):
         key = fold(word)
-        if len(key) < 2 or key.isdigit() or key in STOP_WORDS or key in found:
-            continue
-        found[key] = word.lower()
+        if not key.isalnum() or len(key) < 2 or key.isdigit() or _is_stop(word, key):
+            flush()
+        else:
+            run.append((key, word.lower()))
+    flush()
     return found
 
 
