@@ -112,6 +112,13 @@ def test_the_document_page_offers_the_suggested_dossier_and_files_it_in_one_clic
     refused = client.post(reverse("web:dossier_file"), {"document": doc.pk, "dossier": foreign.pk}, follow=True)
     assert "Chỉ người lập hồ sơ" in refused.content.decode() or "không có quyền" in refused.content.decode()
     assert not DossierItem.objects.filter(dossier=foreign).exists()
+    # a document they may not see: the error page, nothing filed
+    client.force_login(w.other_spec)
+    own = dossiers.create_dossier(w.other_spec, title="Của tôi", year=2026, notation="12")
+    assert client.post(reverse("web:dossier_file"), {"document": doc.pk, "dossier": own.pk}).status_code == 403
+    assert client.post(reverse("web:dossier_file"), {"document": 10**9, "dossier": own.pk}).status_code == 404
+    assert client.post(reverse("web:dossier_file"), {"document": "x", "dossier": own.pk}).status_code == 404
+    assert not own.items.exists()
 
 
 def test_the_clerk_closes_a_dossier_and_it_no_longer_offers_changes(client, w):
@@ -138,3 +145,25 @@ def test_the_clerk_closes_a_dossier_and_it_no_longer_offers_changes(client, w):
     client.force_login(w.spec)
     html = client.get(reverse("workflow:document", args=[a.pk])).content.decode()
     assert "Đã kết thúc" in html and "Lưu vào hồ sơ này" not in html
+
+
+def test_the_owner_orders_and_removes_documents_from_the_page_and_others_cannot(client, w):
+    a = w.doc("Văn bản một", seen_by=[w.spec, w.other_spec])
+    b = w.doc("Văn bản hai", seen_by=[w.spec, w.other_spec])
+    d = dossiers.create_dossier(w.spec, title="Hồ sơ", year=2026, notation="12")
+    dossiers.add_document(w.spec, d, a)
+    dossiers.add_document(w.spec, d, b)
+    client.force_login(w.other_spec)  # sees the documents, not their dossier's owner nor unit
+    html = client.get(reverse("web:dossier", args=[d.pk])).content.decode()
+    assert "Bỏ khỏi hồ sơ" not in html and "Chuyển lên" not in html
+    refused = client.post(reverse("web:dossier_remove", args=[d.pk]), {"document": a.pk}, follow=True)
+    assert "Chỉ người lập hồ sơ" in refused.content.decode() and d.items.count() == 2
+    client.force_login(w.spec)
+    html = client.get(reverse("web:dossier", args=[d.pk])).content.decode()
+    assert "Bỏ khỏi hồ sơ" in html and "Chuyển lên" in html
+    client.post(reverse("web:dossier_move", args=[d.pk]), {"document": b.pk, "step": "up"})
+    assert list(d.items.order_by("order").values_list("document_id", flat=True)) == [b.pk, a.pk]
+    done = client.post(reverse("web:dossier_remove", args=[d.pk]), {"document": b.pk}, follow=True)
+    assert "Đã bỏ văn bản khỏi hồ sơ" in done.content.decode()
+    assert list(d.items.values_list("document_id", flat=True)) == [a.pk]
+    assert client.get(reverse("web:dossier_remove", args=[d.pk])).status_code == 405

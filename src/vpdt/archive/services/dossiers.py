@@ -23,6 +23,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
+from itertools import pairwise
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, QuerySet
@@ -374,7 +375,7 @@ def _keywords(text: str) -> dict[str, str]:
     def flush():
         if len(run) == 1:
             found.setdefault(run[0][0], run[0][1])
-        for (k1, w1), (k2, w2) in zip(run, run[1:]):
+        for (k1, w1), (k2, w2) in pairwise(run):
             found.setdefault(f"{k1} {k2}", f"{w1} {w2}")
         run.clear()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django import forms as djforms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -81,10 +82,14 @@ def _dossier(request, pk: int) -> Dossier:
 
 
 def _document(request, pk) -> Document:
+    """The document the request names, if the person may see it: 404 when it is not theirs to know
+    of, 403 (the error page, with the reason) when their agency's but not for them."""
     try:
         return get_visible(request.user, int(pk))
     except (NotFound, TypeError, ValueError) as exc:
         raise Http404(_("Không tìm thấy văn bản.")) from exc
+    except PermissionDenied as exc:
+        raise DjangoPermissionDenied(exc.message) from exc
 
 
 def _next(request, fallback: str) -> str:
