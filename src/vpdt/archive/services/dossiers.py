@@ -416,6 +416,9 @@ class Suggestion:
 
 
 CHAIN_SCORE, WORD_SCORE, PLAN_SCORE = 100, 10, 5
+# Bounds of one suggestion (it runs when a document's page opens): the newest open dossiers the
+# person may file into, and the subjects read from them.
+MAX_CANDIDATES, MAX_SUBJECTS = 300, 3000
 
 
 def suggest_dossiers(user, document: Document, limit: int = 3) -> list[Suggestion]:
@@ -425,7 +428,8 @@ def suggest_dossiers(user, document: Document, limit: int = 3) -> list[Suggestio
     if not can_view(user, document):
         return []
     candidates = {d.pk: d for d in fileable_dossiers(user, document.agency_id)
-                  .exclude(items__document=document).select_related("plan_entry")}
+                  .exclude(items__document=document).select_related("plan_entry")
+                  .order_by("-year", "-id")[:MAX_CANDIDATES]}
     if not candidates:
         return []
     scores = dict.fromkeys(candidates, 0)
@@ -448,7 +452,7 @@ def suggest_dossiers(user, document: Document, limit: int = 3) -> list[Suggestio
     if keywords:
         texts: dict[int, set[str]] = {pk: set(_keywords(d.title)) for pk, d in candidates.items()}
         rows = (DossierItem.objects.filter(dossier_id__in=candidates, document__in=visible_documents(user))
-                .values_list("dossier_id", "document__subject")[:5000])
+                .values_list("dossier_id", "document__subject")[:MAX_SUBJECTS])
         for dossier_id, subject in rows:
             texts[dossier_id] |= set(_keywords(subject))
         for pk, words in texts.items():

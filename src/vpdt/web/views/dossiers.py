@@ -108,12 +108,14 @@ def filing_context(user, document: Document) -> dict:
                     .order_by("-year", "code")[:100])
     if not inside and not fileable and document.state not in dossiers.FILING_STATES:
         return {}
-    suggestions = dossiers.suggest_dossiers(user, document) if fileable else []
+    # Suggested when the work on the document is done (completed, released, registered).
+    done = document.state in dossiers.FILING_STATES
+    suggestions = dossiers.suggest_dossiers(user, document) if fileable and done else []
     suggested = {s.dossier.pk for s in suggestions}
     return {"filing": {
         "inside": inside, "suggestions": suggestions,
         "others": [d for d in fileable if d.pk not in suggested],
-        "prominent": document.state in dossiers.FILING_STATES and bool(fileable),
+        "prominent": done and bool(fileable),
         "can_create": user.agency_id == document.agency_id,
     }}
 
