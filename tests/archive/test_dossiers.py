@@ -273,3 +273,16 @@ def test_the_chain_reaches_documents_answered_several_links_away(w):
     assert dossiers.response_chain(again) == {first.pk, answer.pk}
     [s] = dossiers.suggest_dossiers(w.spec, again)
     assert s.dossier == d and s.reason.startswith("Cùng luồng văn bản với ")
+
+
+def test_shared_words_are_read_as_phrases_and_stop_words_keep_their_diacritics(w):
+    doc = w.doc("Về việc chuyển đổi hạ tầng số của các cơ quan", seen_by=[w.spec])
+    d = dossiers.create_dossier(w.spec, title="Hồ sơ chuyển đổi hạ tầng năm 2026", year=2026, notation="50")
+    [s] = dossiers.suggest_dossiers(w.spec, doc)
+    assert s.dossier == d and s.reason == "Trùng từ khóa: chuyển đổi hạ tầng"
+    # "từ" (from) is a stop-word, "tử" in "điện tử" is not; "số", "năm", "của các" say nothing
+    e = w.doc("Về việc văn bản điện tử từ năm 2026", seen_by=[w.spec])
+    d2 = dossiers.create_dossier(w.spec, title="Hồ sơ chính quyền điện tử", year=2026, notation="51")
+    assert [(x.dossier, x.reason) for x in dossiers.suggest_dossiers(w.spec, e)] == [(d2, "Trùng từ khóa: điện tử")]
+    unrelated = w.doc("Về việc của các cơ quan năm 2026", seen_by=[w.spec])
+    assert dossiers.suggest_dossiers(w.spec, unrelated) == []

@@ -389,6 +389,26 @@ def _keywords(text: str) -> dict[str, str]:
     return found
 
 
+def _plain(folded: str) -> str:
+    """A folded text as its words separated by single spaces (punctuation dropped)."""
+    return " ".join(re.findall(r"[0-9a-z]+", folded or ""))
+
+
+def _phrases(shown: list[str], indexes: list[int]) -> list[str]:
+    """Shared keywords as a person reads them: neighbouring pairs of one run joined back into
+    their phrase ("chuyển đổi" + "đổi hạ" + "hạ tầng" → "chuyển đổi hạ tầng")."""
+    phrases: list[str] = []
+    last = None
+    for i in indexes:
+        words = shown[i].split(" ")
+        if phrases and last == i - 1 and len(words) == 2 and phrases[-1].endswith(" " + words[0]):
+            phrases[-1] += " " + words[1]
+        else:
+            phrases.append(shown[i])
+        last = i
+    return phrases
+
+
 def response_chain(document: Document, *, depth: int = 4) -> set[int]:
     """The documents of the same response chain (ResponseFor both ways, and the internal origin),
     in the document's agency, without the document itself."""
@@ -418,7 +438,7 @@ class Suggestion:
 CHAIN_SCORE, WORD_SCORE, PLAN_SCORE = 100, 10, 5
 # Bounds of one suggestion (it runs when a document's page opens): the newest open dossiers the
 # person may file into, and the subjects read from them.
-MAX_CANDIDATES, MAX_SUBJECTS = 300, 3000
+MAX_CANDIDATES, MAX_SUBJECTS = 300, 2000
 
 
 def suggest_dossiers(user, document: Document, limit: int = 3) -> list[Suggestion]:
@@ -450,16 +470,18 @@ def suggest_dossiers(user, document: Document, limit: int = 3) -> list[Suggestio
 
     keywords = _keywords(document.subject)
     if keywords:
-        texts: dict[int, set[str]] = {pk: set(_keywords(d.title)) for pk, d in candidates.items()}
+        # The dossier's words: its title and its documents' folded subjects, as " word word ... ".
+        texts: dict[int, list[str]] = {pk: [_plain(fold(d.title))] for pk, d in candidates.items()}
         rows = (DossierItem.objects.filter(dossier_id__in=candidates, document__in=visible_documents(user))
-                .values_list("dossier_id", "document__subject")[:MAX_SUBJECTS])
-        for dossier_id, subject in rows:
-            texts[dossier_id] |= set(_keywords(subject))
-        for pk, words in texts.items():
-            shared = [keywords[k] for k in keywords if k in words]
+                .values_list("dossier_id", "document__subject_folded")[:MAX_SUBJECTS])
+        for dossier_id, folded in rows:
+            texts[dossier_id].append(_plain(folded))
+        for pk, parts in texts.items():
+            padded = " " + " | ".join(parts) + " "
+            shared = [i for i, key in enumerate(keywords) if f" {key} " in padded]
             if shared:
                 scores[pk] += WORD_SCORE * len(shared)
-                reasons[pk].append("Trùng từ khóa: " + ", ".join(shared[:6]))
+                reasons[pk].append("Trùng từ khóa: " + ", ".join(_phrases(list(keywords.values()), shared)[:5]))
 
     for pk, dossier in candidates.items():
         entry = dossier.plan_entry
