@@ -34,11 +34,12 @@ from vpdt.core import audit, blobs
 from vpdt.core.errors import InvalidInput, InvalidState, NotFound, PermissionDenied
 from vpdt.core.text import fold
 from vpdt.directory.roles import Role
+from vpdt.records.choices import State
 from vpdt.records.models import Document, DocumentLink
 from vpdt.records.permissions import can_view, visible_documents
 
 # The states in which the person responsible is offered a dossier for the document.
-FILING_STATES = ("completed", "released", "registered")
+FILING_STATES = (State.COMPLETED, State.RELEASED, State.REGISTERED)
 NOTATION = re.compile(r"^[0-9A-Za-zĐđ][0-9A-Za-zĐđ.\-_/]{0,39}$")
 MAX_TITLE = 500
 
