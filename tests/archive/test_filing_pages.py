@@ -167,3 +167,29 @@ def test_the_owner_orders_and_removes_documents_from_the_page_and_others_cannot(
     assert "Đã bỏ văn bản khỏi hồ sơ" in done.content.decode()
     assert list(d.items.values_list("document_id", flat=True)) == [a.pk]
     assert client.get(reverse("web:dossier_remove", args=[d.pk])).status_code == 405
+
+
+def test_the_pages_read_in_english_once_the_person_switches(client, w):
+    doc = w.doc("Về việc chữ ký số", seen_by=[w.spec], issued_date=dt.date(2026, 2, 1), state=State.COMPLETED)
+    d = dossiers.create_dossier(w.spec, title="Hồ sơ chữ ký số", year=2026, notation="13")
+    other = dossiers.create_dossier(w.spec, title="Hồ sơ khác", year=2026, notation="14")
+    dossiers.add_document(w.spec, other, doc)
+    client.force_login(w.spec)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    pages = {
+        "list": client.get(reverse("web:dossiers")).content.decode(),
+        "new": client.get(reverse("web:dossier_new")).content.decode(),
+        "detail": client.get(reverse("web:dossier", args=[other.pk])).content.decode(),
+        "close": client.get(reverse("web:dossier_close", args=[other.pk])).content.decode(),
+        "document": client.get(reverse("workflow:document", args=[doc.pk])).content.decode(),
+    }
+    assert "Every dossier I may see" in pages["list"] and "In preparation" in pages["list"]
+    assert "Dossier notation" in pages["new"] and "Empty: permanent" in pages["new"]
+    assert "Documents in the dossier" in pages["detail"] and "Dossier log" in pages["detail"]
+    assert "Close the dossier" in pages["close"] and "Sheets" in pages["close"]
+    assert "File in this dossier" in pages["document"] and d.code in pages["document"]
+    assert "Shared keywords: chữ ký" in pages["document"]
+    for name, html in pages.items():
+        for words in ("Hồ sơ công việc", "Lưu vào hồ sơ", "Kết thúc hồ sơ", "Văn bản trong hồ sơ", "Thời hạn bảo quản",
+                      "Tiêu đề hồ sơ", "Đang lập", "Chú giải"):
+            assert words not in html, (name, words)

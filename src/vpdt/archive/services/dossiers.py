@@ -28,6 +28,7 @@ from itertools import pairwise
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from vpdt.archive.models import Dossier, DossierItem, DossierState
 from vpdt.core import audit, blobs
@@ -467,7 +468,7 @@ def suggest_dossiers(user, document: Document, limit: int = 3) -> list[Suggestio
             names.append(item.document.code or item.document.subject[:60])
         for pk, names in named.items():
             scores[pk] += CHAIN_SCORE * len(names)
-            reasons[pk].append("Cùng luồng văn bản với " + ", ".join(names[:2]))
+            reasons[pk].append(gettext("Cùng luồng văn bản với %(documents)s") % {"documents": ", ".join(names[:2])})
 
     keywords = _keywords(document.subject)
     if keywords:
@@ -482,7 +483,8 @@ def suggest_dossiers(user, document: Document, limit: int = 3) -> list[Suggestio
             shared = [i for i, key in enumerate(keywords) if f" {key} " in padded]
             if shared:
                 scores[pk] += WORD_SCORE * len(shared)
-                reasons[pk].append("Trùng từ khóa: " + ", ".join(_phrases(list(keywords.values()), shared)[:5]))
+                words = ", ".join(_phrases(list(keywords.values()), shared)[:5])
+                reasons[pk].append(gettext("Trùng từ khóa: %(words)s") % {"words": words})
 
     for pk, dossier in candidates.items():
         entry = dossier.plan_entry
@@ -490,7 +492,7 @@ def suggest_dossiers(user, document: Document, limit: int = 3) -> list[Suggestio
             continue
         if (user.unit_id and entry.unit_id == user.unit_id) or entry.owner_id == user.pk:
             scores[pk] += PLAN_SCORE
-            reasons[pk].append(f"Theo danh mục hồ sơ: {entry.notation} – {entry.title}")
+            reasons[pk].append(gettext("Theo danh mục hồ sơ: %(entry)s") % {"entry": f"{entry.notation} – {entry.title}"})
 
     ranked = sorted((pk for pk in candidates if scores[pk] > 0),
                     key=lambda pk: (-scores[pk], -candidates[pk].year, candidates[pk].code))
