@@ -61,6 +61,10 @@ ACTIONS = {
     "recipient.state": _("Cập nhật tình trạng nơi nhận"),
     "dossier.create": _("Lập hồ sơ"),
     "dossier.add_document": _("Đưa văn bản vào hồ sơ"),
+    # --- archive filing: dossiers as work happens (issue 19)
+    "dossier.remove_document": _("Bỏ văn bản khỏi hồ sơ"),
+    "dossier.reorder": _("Sắp xếp văn bản trong hồ sơ"),
+    "dossier.close": _("Kết thúc hồ sơ"),
     # the interconnection
     "exchange.connect": _("Kết nối trục liên thông"),
     "exchange.key_generated": _("Tạo khóa trao đổi của cơ quan"),
@@ -220,10 +224,10 @@ def action_label(code: str) -> str:
 # What an audit entry is about (AuditEntry.object_type is "app_label.model").
 OBJECTS = {
     "records.document": _("Văn bản"),
-    "records.dossier": _("Hồ sơ"),
     # --- archive fileplan
     "archive.fileplan": _("Danh mục hồ sơ"),
     "archive.retentionperiod": _("Dòng bảng thời hạn bảo quản"),
+    "archive.dossier": _("Hồ sơ"),  # --- archive filing
     "records.attachment": _("Tệp"),
     "directory.user": _("Tài khoản"),
     "directory.roleassignment": _("Vai trò"),

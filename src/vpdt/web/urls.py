@@ -12,6 +12,7 @@ from vpdt.web import forms
 from vpdt.web.views import account, administration, files, mfa, picker, registers, reports, sso
 from vpdt.web.views import archive as archive_keep  # --- archive keep
 from vpdt.web.views import fileplan as file_plan_views  # --- archive fileplan
+from vpdt.web.views import dossiers as archive_dossiers  # --- archive filing
 
 app_name = "web"
 
@@ -94,4 +95,12 @@ urlpatterns = [
     path("ho-so/danh-muc/<int:year>/dong/<id:pk>/<slug:action>/", file_plan_views.entry_change,
          name="file_plan_entry_change"),
     path("ho-so/danh-muc/<int:year>/<slug:action>/", file_plan_views.plan_action, name="file_plan_action"),
+    # --- archive filing: dossiers as work happens (issue 19)
+    path("ho-so/", archive_dossiers.dossier_list, name="dossiers"),
+    path("ho-so/lap/", archive_dossiers.dossier_create, name="dossier_new"),
+    path("ho-so/luu/", archive_dossiers.dossier_file, name="dossier_file"),
+    path("ho-so/<id:pk>/", archive_dossiers.dossier_detail, name="dossier"),
+    path("ho-so/<id:pk>/ket-thuc/", archive_dossiers.dossier_close, name="dossier_close"),
+    path("ho-so/<id:pk>/bo-van-ban/", archive_dossiers.dossier_remove, name="dossier_remove"),
+    path("ho-so/<id:pk>/sap-xep/", archive_dossiers.dossier_move, name="dossier_move"),
 ]

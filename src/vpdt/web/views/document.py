@@ -14,6 +14,7 @@ from vpdt.records.models import Document
 from vpdt.records.permissions import visible_documents
 from vpdt.web import forms
 from vpdt.web.timeline import timeline
+from vpdt.web.views import dossiers as archive_dossiers  # --- archive filing
 from vpdt.web.views import drafting
 from vpdt.web.views.action_table import blank_forms
 from vpdt.web.views.common import with_document
@@ -108,6 +109,7 @@ def render_document(request, doc: Document, *, failed: tuple[str, forms.ActionFo
         ctx["leaders"] = ctx["forms"]["submit"].fields["leader"].queryset
     if "forward" in ctx["forms"]:
         ctx["colleagues"] = ctx["forms"]["forward"].fields["to"].queryset
+    ctx.update(archive_dossiers.filing_context(user, doc))  # the "Lưu hồ sơ" box (issue 19)
     if failed is not None:
         ctx["forms"][failed[0]] = failed[1]
         ctx["failed_form"] = failed[1]
