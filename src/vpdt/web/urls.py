@@ -11,8 +11,8 @@ from django.views.generic import RedirectView
 from vpdt.web import forms
 from vpdt.web.views import account, administration, files, mfa, picker, registers, reports, sso
 from vpdt.web.views import archive as archive_keep  # --- archive keep
-from vpdt.web.views import fileplan as file_plan_views  # --- archive fileplan
 from vpdt.web.views import dossiers as archive_dossiers  # --- archive filing
+from vpdt.web.views import fileplan as file_plan_views  # --- archive fileplan
 
 app_name = "web"
 
