@@ -179,6 +179,16 @@ ACTIONS = {
     "register.export": _("Tải sổ văn bản"),
     "records.rendition": _("Chuyển đổi dự thảo sang PDF"),
     "records.rendition_retry": _("Chuyển đổi lại dự thảo sang PDF"),
+    # --- archive transfer
+    "transfer.prepare": _("Lập mục lục hồ sơ nộp lưu"),
+    "transfer.add": _("Thêm hồ sơ vào mục lục nộp lưu"),
+    "transfer.remove": _("Bỏ hồ sơ khỏi mục lục nộp lưu"),
+    "transfer.submit": _("Gửi mục lục hồ sơ nộp lưu cho lưu trữ"),
+    "transfer.item_accept": _("Lưu trữ nhận hồ sơ nộp lưu"),
+    "transfer.item_return": _("Lưu trữ trả lại hồ sơ nộp lưu"),
+    "transfer.accept": _("Lưu trữ tiếp nhận mục lục hồ sơ nộp lưu"),
+    "transfer.download": _("Tải gói hồ sơ nộp lưu"),
+    "archive.export": _("Xuất gói hồ sơ cho lưu trữ ngoài"),
     # the audit log itself
     "audit.genesis": _("Mở nhật ký hệ thống"),
 }
