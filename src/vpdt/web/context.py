@@ -22,6 +22,8 @@ def navigation(request) -> dict:
         "can_see_registers": bool(roles & {Role.CLERK, Role.LEADER, Role.AGENCY_ADMIN}),
         # The "Báo cáo" link (issue 14): the platform admin (province), an agency's leaders.
         "can_see_reports": user.is_platform_admin or Role.LEADER in roles,
+        # "Nộp lưu" (issue 19): the clerk prepares transfers, the archivist accepts them.
+        "can_transfer": bool(roles & {Role.CLERK, Role.ARCHIVIST}),
     }
     if apps.is_installed("vpdt.workflow"):
         from vpdt.workflow.notifications import unread_count

@@ -10,6 +10,7 @@ from django.views.generic import RedirectView
 
 from vpdt.web import forms
 from vpdt.web.views import account, administration, files, mfa, picker, registers, reports, sso
+from vpdt.web.views import transfer as archive_transfer
 
 app_name = "web"
 
@@ -72,4 +73,17 @@ urlpatterns = [
     path("noi-nhan/tim/", picker.agencies, name="picker_agencies"),
     path("noi-nhan/thuong-gui/", picker.favourite, name="picker_favourite"),
     path("quan-tri/nhom-noi-nhan/", picker.groups_page, name="admin_groups"),
+    # --- archive transfer: nộp lưu hồ sơ (issue 19)
+    path("ho-so/nop-luu/", archive_transfer.transfer_list, name="transfers"),
+    path("ho-so/nop-luu/lap/", archive_transfer.transfer_prepare, name="transfer_prepare"),
+    path("ho-so/nop-luu/<id:pk>/", archive_transfer.transfer_detail, name="transfer_detail"),
+    path("ho-so/nop-luu/<id:pk>/them/", archive_transfer.transfer_add, name="transfer_add"),
+    path("ho-so/nop-luu/<id:pk>/bo/<id:dossier>/", archive_transfer.transfer_remove, name="transfer_remove"),
+    path("ho-so/nop-luu/<id:pk>/gui/", archive_transfer.transfer_submit, name="transfer_submit"),
+    path("ho-so/nop-luu/<id:pk>/muc/<id:item>/nhan/", archive_transfer.transfer_item_accept,
+         name="transfer_item_accept"),
+    path("ho-so/nop-luu/<id:pk>/muc/<id:item>/tra-lai/", archive_transfer.transfer_item_return,
+         name="transfer_item_return"),
+    path("ho-so/nop-luu/<id:pk>/tiep-nhan/", archive_transfer.transfer_accept, name="transfer_accept"),
+    path("ho-so/nop-luu/<id:pk>/tai/", archive_transfer.transfer_download, name="transfer_download"),
 ]
