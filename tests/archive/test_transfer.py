@@ -393,3 +393,23 @@ def test_export_a_dossier_or_a_year_with_the_cli(world, tmp_path, capsys):
     assert out["dossiers"] == [w.due.code, w.later.code]  # the open dossier is not exported
     assert verify.verify(str(year)).ok
     assert AuditEntry.objects.filter(action="archive.export").count() == 2
+
+
+def test_verify_runs_offline_in_a_fresh_process_without_django_or_a_database(world, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    t = accepted(world)
+    path = package_file(t, tmp_path)
+    script = ("import sys; from vpdt.cli import main; rc = main(['archive', 'verify', sys.argv[1]]); "
+              "assert 'django.db' not in sys.modules, 'django loaded'; sys.exit(rc)")
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, "-c", script, path], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout)["ok"] is True
+    bad = str(tmp_path / "bad.zip")
+    target = f"{package.dossier_dir(world.due)}/001/01-ke-hoach-le-hoi.pdf"
+    rewrite(path, bad, change=target)
+    done = subprocess.run([sys.executable, "-c", script, bad], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and target in done.stderr
