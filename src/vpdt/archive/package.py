@@ -106,11 +106,16 @@ class _Writer:
         self.lines: list[tuple[str, str]] = []
         self.names: set[str] = set()
 
-    def add_stream(self, name: str, src, *, manifest: bool = True) -> str:
+    def add_stream(self, name: str, src, *, manifest: bool = True, stored: bool = False) -> str:
+        """`stored`: kept uncompressed (the documents' files: PDFs and scans are compressed already,
+        and a damaged byte of a stored entry spoils that byte only)."""
         if name in self.names:
             raise ValueError(f"duplicate entry {name}")
         self.names.add(name)
-        with self.zip.open(name, "w", force_zip64=True) as dst:
+        info = zipfile.ZipInfo(name, date_time=timezone.localtime().timetuple()[:6])
+        info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        with self.zip.open(info, "w", force_zip64=True) as dst:
             sha = _hash_stream(src, dst)
         if manifest:
             self.lines.append((sha, name))
@@ -274,7 +279,7 @@ def build(dossiers: Iterable[Dossier], *, agency, title: str, year: int | None, 
             writer.add_bytes(f"{base}/hoso.xml", metadata_xml(meta))
             for path, att in files:
                 with blobs.open_blob(att.blob) as src:
-                    sha = writer.add_stream(path, src)
+                    sha = writer.add_stream(path, src, stored=True)
                 if sha != att.blob.sha256:
                     raise ValueError(f"blob {att.blob.sha256} does not hold its bytes")
         manifest = "".join(f"{sha}  {name}\n" for sha, name in writer.lines).encode()
@@ -286,7 +291,7 @@ def build(dossiers: Iterable[Dossier], *, agency, title: str, year: int | None, 
             plain.seek(0)
             signer = seal(plain, signed)
             signed.seek(0)
-            writer.add_stream(RECORD, signed, manifest=False)
+            writer.add_stream(RECORD, signed, manifest=False, stored=True)
         count = len(writer.lines) + 2
     finally:
         writer.zip.close()

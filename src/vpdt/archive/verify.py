@@ -88,6 +88,7 @@ def _check_record(report: Report, pdf_file, manifest_sha: str) -> None:
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     from vpdt.signing import pdf
+    from vpdt.signing.errors import SigningError
 
     logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
     logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
@@ -104,8 +105,15 @@ def _check_record(report: Report, pdf_file, manifest_sha: str) -> None:
         report.problems.append(Problem(RECORD, "Biên bản nộp lưu không có chữ ký số."))
         report.signature = "unsigned"
         return
-    roots = _embedded_roots(sigs[0])
-    reports = pdf.verify_pdf(pdf_file, trust_roots=roots)
+    # The chain the signature carries; with VPDT_TRUST_ROOTS set, that bundle too (a token's
+    # signature may embed the chain without its root).
+    try:
+        roots = _embedded_roots(sigs[0]) + list(pdf.default_trust_roots())
+        reports = pdf.verify_pdf(pdf_file, trust_roots=roots)
+    except SigningError as exc:
+        report.problems.append(Problem(RECORD, f"{exc.message} ({exc.detail})"))
+        report.signature = "unreadable"
+        return
     first = reports[0]
     report.signer = first.signer_subject
     report.signing_time = first.signing_time.isoformat() if first.signing_time else None
