@@ -7,13 +7,18 @@ import io
 import tracemalloc
 import zipfile
 
-import pytest
 from django.urls import reverse
 
-from tests.archive.test_transfer import YEAR, archive_ca, submitted, world  # noqa: F401 (fixtures)
+from tests.archive import test_transfer as transfer_world
 from vpdt.archive import package
 from vpdt.archive.models import DossierState, TransferItemState, TransferList, TransferState
 from vpdt.core.models import AuditEntry
+
+# The agency's closed dossiers and its seal (test_transfer.py), as fixtures of this module.
+world = transfer_world.world
+archive_ca = transfer_world.archive_ca
+YEAR = transfer_world.YEAR
+submitted = transfer_world.submitted
 
 
 def client_for(client, user):
