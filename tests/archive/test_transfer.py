@@ -280,8 +280,12 @@ def test_the_package_holds_files_metadata_manifest_and_signed_record(world, tmp_
     assert listed == set(names) - {package.MANIFEST, package.RECORD}
     from lxml import etree
 
+    ns = {"h": package.SCHEMA_ID}
     root = etree.fromstring(xml)
-    assert root.findtext(f"{{{package.SCHEMA_ID}}}dossier/{{{package.SCHEMA_ID}}}code") == w.due.code
+    assert root.findtext("h:dossier/h:code", namespaces=ns) == w.due.code
+    docs = root.findall("h:documents/h:document", namespaces=ns)
+    assert [d.findtext("h:subject", namespaces=ns) for d in docs] == [d["subject"] for d in meta["documents"]]
+    assert docs[0].findtext("h:files/h:file/h:sha256", namespaces=ns) == meta["documents"][0]["files"][0]["sha256"]
 
 
 def test_a_second_json_metadata_mistake_fails_the_schema(world):

@@ -181,40 +181,34 @@ def dossier_metadata(dossier: Dossier) -> tuple[dict, list[tuple[str, Attachment
     return meta, files
 
 
-def _xml_value(tag: str, value) -> str:
-    if value is None:
-        return f"<{tag}/>"
-    return f"<{tag}>{escape(str(value))}</{tag}>"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _element(parent, tag: str, value):
+    """A child element for a JSON value: an object's keys as children, a list's items as `item`
+    children (`documents` → `document`, `files` → `file`), null as an empty element."""
+    from lxml import etree
+
+    node = etree.SubElement(parent, f"{{{SCHEMA_ID}}}{tag}")
+    if isinstance(value, dict):
+        for key, child in value.items():
+            _element(node, key, child)
+    elif isinstance(value, list):
+        for child in value:
+            _element(node, tag[:-1], child)
+    elif value is not None:
+        node.text = _CONTROL.sub("", str(value))
+    return node
 
 
 def metadata_xml(meta: dict) -> bytes:
-    """The JSON metadata as XML, element for key (the same names), in UTF-8."""
-    d = meta["dossier"]
-    out = ['<?xml version="1.0" encoding="UTF-8"?>',
-           f'<hoSo xmlns="{SCHEMA_ID}" schemaVersion="{SCHEMA_VERSION}">',
-           f'<agency>{_xml_value("code", meta["agency"]["code"])}{_xml_value("name", meta["agency"]["name"])}</agency>',
-           "<dossier>"]
-    for key in ("code", "title", "year"):
-        out.append(_xml_value(key, d[key]))
-    out.append(f'<retention>{_xml_value("years", d["retention"]["years"])}'
-               f'{_xml_value("label", d["retention"]["label"])}</retention>')
-    for key in ("start_date", "end_date", "sheets", "pages", "closing_note", "owner", "unit", "closed_at"):
-        out.append(_xml_value(key, d[key]))
-    out.append("</dossier><documents>")
-    for doc in meta["documents"]:
-        out.append(f'<document order="{doc["order"]}">')
-        for key in ("code", "number", "notation", "date", "issuer", "subject"):
-            out.append(_xml_value(key, doc[key]))
-        out.append(f'<type>{_xml_value("code", doc["type"]["code"])}{_xml_value("name", doc["type"]["name"])}</type>')
-        out.append(_xml_value("direction", doc["direction"]))
-        out.append(_xml_value("page_count", doc["page_count"]))
-        out.append("<files>")
-        for f in doc["files"]:
-            out.append("<file>" + "".join(_xml_value(k, f[k]) for k in
-                                          ("path", "name", "size", "sha256", "kind", "content_type")) + "</file>")
-        out.append("</files></document>")
-    out.append("</documents></hoSo>\n")
-    return "".join(out).encode()
+    """The JSON metadata as XML (lxml), element for key with the same names, in UTF-8."""
+    from lxml import etree
+
+    root = etree.Element(f"{{{SCHEMA_ID}}}hoSo", nsmap={None: SCHEMA_ID}, schemaVersion=SCHEMA_VERSION)
+    for key in ("agency", "dossier", "documents"):
+        _element(root, key, meta[key])
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
 def _vn(day) -> str:
