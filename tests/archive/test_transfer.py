@@ -417,3 +417,21 @@ def test_verify_runs_offline_in_a_fresh_process_without_django_or_a_database(wor
     rewrite(path, bad, change=target)
     done = subprocess.run([sys.executable, "-c", script, bad], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and target in done.stderr
+
+
+def test_a_missing_file_refuses_the_package_and_changes_nothing(world, settings):
+    import os
+
+    w = world
+    t = submitted(w)
+    for item in t.items.all():
+        transfer.accept_item(w.archivist, item)
+    att = Attachment.objects.filter(document=w.doc2).first()
+    os.remove(blobs.local_path(att.blob))
+    with pytest.raises(InvalidState) as damaged:
+        transfer.accept(w.archivist, t)
+    assert damaged.value.code == "ARCHIVE_FILE_DAMAGED" and "Báo cáo.pdf" in damaged.value.message
+    t.refresh_from_db()
+    assert t.state == TransferState.SUBMITTED and t.package_id is None
+    with pytest.raises(InvalidInput):
+        transfer.prepare(w.clerk, w.agency, 99999999, [w.due.pk])

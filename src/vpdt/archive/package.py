@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from vpdt.archive.models import Dossier, DossierItem
 from vpdt.core import blobs
+from vpdt.core.errors import InvalidState
 from vpdt.core.models import Blob
 from vpdt.core.text import fold
 from vpdt.records.models import Attachment
@@ -259,6 +260,11 @@ def write_record(out, *, agency, title: str, year: int | None, dossiers: list[Do
     doc.build(story)
 
 
+def _damaged(dossier: Dossier, att: Attachment, detail: str) -> InvalidState:
+    return InvalidState(f"Tệp {att.name} trong hồ sơ {dossier.code} bị thiếu hoặc hỏng trong kho lưu trữ tệp: "
+                        "chưa lập được gói. Hãy báo quản trị hệ thống.", code="ARCHIVE_FILE_DAMAGED", detail=detail)
+
+
 def build(dossiers: Iterable[Dossier], *, agency, title: str, year: int | None, seal, out) -> tuple[str, str, int]:
     """Write the package of `dossiers` into the binary file `out`. `seal(src, dst) -> signer`
     signs the record (src, dst: temporary files). Returns (signer, manifest sha256, files)."""
@@ -272,10 +278,13 @@ def build(dossiers: Iterable[Dossier], *, agency, title: str, year: int | None, 
             writer.add_bytes(f"{base}/hoso.json", json.dumps(meta, ensure_ascii=False, indent=2).encode())
             writer.add_bytes(f"{base}/hoso.xml", metadata_xml(meta))
             for path, att in files:
-                with blobs.open_blob(att.blob) as src:
-                    sha = writer.add_stream(path, src, stored=True)
+                try:
+                    with blobs.open_blob(att.blob) as src:
+                        sha = writer.add_stream(path, src, stored=True)
+                except OSError as exc:
+                    raise _damaged(dossier, att, str(exc)) from exc
                 if sha != att.blob.sha256:
-                    raise ValueError(f"blob {att.blob.sha256} does not hold its bytes")
+                    raise _damaged(dossier, att, f"blob {att.blob.sha256} holds {sha}")
         manifest = "".join(f"{sha}  {name}\n" for sha, name in writer.lines).encode()
         manifest_sha = writer.add_bytes(MANIFEST, manifest, manifest=False)
         with tempfile.TemporaryFile(prefix="vpdt-archive-") as plain, \

@@ -93,6 +93,7 @@ def candidates(user, agency, year: int, today: dt.date | None = None):
     """The agency's closed dossiers of `year` not in a list yet, those due (transfer_due reached)
     first, then by code. Raises PermissionDenied for anyone but the agency's clerk."""
     require_role(user, agency.pk, *PREPARERS)
+    year = _year(year)
     today = today or timezone.localdate()
     in_drafts = TransferItem.objects.filter(transfer__agency=agency, transfer__state=TransferState.DRAFT)
     return (Dossier.objects.filter(agency=agency, year=year, state=DossierState.CLOSED)
@@ -135,9 +136,16 @@ def _closed_dossiers(transfer_agency_id: int, year: int, ids: list[int], *, own:
     return found
 
 
+def _year(year) -> int:
+    if not isinstance(year, int) or not 1900 <= year <= 9999:
+        raise InvalidInput("Năm của hồ sơ không hợp lệ.", code="TRANSFER_BAD_YEAR")
+    return year
+
+
 def prepare(user, agency, year: int, dossier_ids, *, note: str = "") -> TransferList:
     """A new transfer list (draft) of `agency` for `year` holding the chosen closed dossiers."""
     require_role(user, agency.pk, *PREPARERS)
+    year = _year(year)
     ids = _ids(dossier_ids)
     if not ids:
         raise InvalidInput("Hãy chọn ít nhất một hồ sơ đã kết thúc để nộp lưu.", code="TRANSFER_EMPTY")

@@ -79,8 +79,9 @@ def transfer_prepare(request):
     today = timezone.localdate()
     years = sorted(set(Dossier.objects.filter(agency=agency, state="closed").values_list("year", flat=True)),
                    reverse=True)
-    year = query_int(request, "nam", maximum=9999) or int_or_none(request.POST.get("year")) or \
-        (years[0] if years else today.year - 1)
+    year = query_int(request, "nam", maximum=9999) or int_or_none(request.POST.get("year"))
+    if year is None or not 1900 <= year <= 9999:
+        year = years[0] if years else today.year - 1
     if request.method == "POST":
         chosen = request.POST.getlist("dossier")
         try:
