@@ -26,7 +26,7 @@ from vpdt.archive.models import (
 )
 from vpdt.archive.services import transfer
 from vpdt.cli import main
-from vpdt.core import blobs
+from vpdt.core import audit, blobs
 from vpdt.core.errors import InvalidInput, InvalidState, NotFound, PermissionDenied
 from vpdt.core.models import AuditEntry
 from vpdt.directory.roles import Role
@@ -161,6 +161,7 @@ def test_prepare_submit_accept_archives_the_dossiers_and_audits_each_step(world)
                    .order_by("id").values_list("action", flat=True))
     assert actions == ["transfer.prepare", "transfer.submit", "transfer.item_accept", "transfer.item_accept",
                        "transfer.accept"]
+    assert [e.action for e in audit.history(w.due)] == ["transfer.dossier_submitted", "transfer.dossier_archived"]
 
 
 def test_a_returned_dossier_goes_back_to_closed_and_out_of_the_package(world, tmp_path):
@@ -174,6 +175,8 @@ def test_a_returned_dossier_goes_back_to_closed_and_out_of_the_package(world, tm
     assert second.state == TransferItemState.RETURNED and second.reason == "Thiếu chú giải hồ sơ"
     w.later.refresh_from_db()
     assert w.later.state == DossierState.CLOSED
+    returned = audit.history(w.later)[-1]
+    assert returned.action == "transfer.dossier_returned" and returned.detail["reason"] == "Thiếu chú giải hồ sơ"
     with pytest.raises(InvalidState):
         transfer.accept_item(w.archivist, second)  # decided once
     transfer.accept_item(w.archivist, first)

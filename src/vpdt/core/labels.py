@@ -188,6 +188,9 @@ ACTIONS = {
     "transfer.item_return": _("Lưu trữ trả lại hồ sơ nộp lưu"),
     "transfer.accept": _("Lưu trữ tiếp nhận mục lục hồ sơ nộp lưu"),
     "transfer.download": _("Tải gói hồ sơ nộp lưu"),
+    "transfer.dossier_submitted": _("Hồ sơ được gửi nộp lưu"),
+    "transfer.dossier_returned": _("Hồ sơ bị lưu trữ trả lại"),
+    "transfer.dossier_archived": _("Hồ sơ đã nộp vào lưu trữ cơ quan"),
     "archive.export": _("Xuất gói hồ sơ cho lưu trữ ngoài"),
     # the audit log itself
     "audit.genesis": _("Mở nhật ký hệ thống"),

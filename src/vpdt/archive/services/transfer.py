@@ -86,6 +86,13 @@ def inbox(user):
     return visible_transfers(user).filter(agency_id__in=agencies_of(user, CHECKERS), state=TransferState.SUBMITTED)
 
 
+def _trail(action: str, dossiers, transfer: TransferList, user, **detail) -> None:
+    """Each dossier's own history keeps its transfer (audit.history(dossier))."""
+    for d in dossiers:
+        audit.record(action, d, user=user, agency_code=transfer.agency.code,
+                     detail={"transfer": transfer.pk, "year": transfer.year, **detail})
+
+
 # --- preparing ------------------------------------------------------------------------------
 
 
@@ -217,6 +224,7 @@ def submit(user, transfer: TransferList) -> TransferList:
         locked.save(update_fields=["state", "submitted_at"])
         audit.record("transfer.submit", locked, user=user, agency_code=locked.agency.code,
                      detail={"dossiers": [d.code for d in dossiers]})
+        _trail("transfer.dossier_submitted", dossiers, locked, user)
     return locked
 
 
@@ -260,6 +268,7 @@ def return_item(user, item: TransferItem, reason: str) -> TransferItem:
         Dossier.objects.filter(pk=row.dossier_id, state=DossierState.TRANSFERRING).update(state=DossierState.CLOSED)
         audit.record("transfer.item_return", locked, user=user, agency_code=locked.agency.code,
                      detail={"dossier": row.dossier.code, "reason": reason})
+        _trail("transfer.dossier_returned", [row.dossier], locked, user, reason=reason)
     return row
 
 
@@ -317,6 +326,7 @@ def accept(user, transfer: TransferList, *, pin: str | None = None) -> TransferL
         audit.record("transfer.accept", locked, user=user, agency_code=locked.agency.code, detail={
             "dossiers": [d.code for d in dossiers], "package": built.blob.sha256,
             "manifest_sha256": built.manifest_sha256, "signer": built.signer})
+        _trail("transfer.dossier_archived", dossiers, locked, user, package=built.blob.sha256)
     return locked
 
 
