@@ -243,6 +243,17 @@ def test_only_the_clerk_prepares_and_only_the_archivist_checks(world):
     assert item.state == TransferItemState.PENDING
 
 
+def test_the_archive_sees_a_list_once_it_is_sent(world):
+    w = world
+    t = transfer.prepare(w.clerk, w.agency, YEAR, [w.due.pk])
+    assert list(transfer.visible_transfers(w.archivist)) == []
+    with pytest.raises(NotFound):
+        transfer.get_transfer(w.archivist, t.pk)
+    transfer.submit(w.clerk, t)
+    assert list(transfer.visible_transfers(w.archivist)) == [t]
+    assert list(transfer.visible_transfers(w.clerk)) == [t]
+
+
 def test_agency_isolation(world):
     w = world
     with pytest.raises(PermissionDenied):

@@ -17,7 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from vpdt.archive import package
@@ -37,6 +37,7 @@ from vpdt.records.permissions import require_role
 PREPARERS = (Role.CLERK,)
 CHECKERS = (Role.ARCHIVIST,)
 READERS = (Role.CLERK, Role.ARCHIVIST, Role.LEADER)
+DRAFT_READERS = (Role.CLERK, Role.LEADER)  # the archive sees a list once it is sent
 MAX_REASON = 2000
 
 
@@ -56,6 +57,9 @@ def may_check(user, agency_id: int) -> bool:
 
 
 def may_read(user, transfer: TransferList) -> bool:
+    """The agency's clerks and leaders; its archivists once the list is sent to them."""
+    if transfer.state == TransferState.DRAFT:
+        return _has(user, transfer.agency_id, DRAFT_READERS)
     return _has(user, transfer.agency_id, READERS)
 
 
@@ -70,7 +74,10 @@ def agencies_of(user, roles=READERS) -> list[int]:
 
 
 def visible_transfers(user):
-    return (TransferList.objects.filter(agency_id__in=agencies_of(user))
+    drafts_too = agencies_of(user, DRAFT_READERS)
+    sent_only = agencies_of(user, CHECKERS)
+    return (TransferList.objects.filter(Q(agency_id__in=drafts_too)
+                                        | (Q(agency_id__in=sent_only) & ~Q(state=TransferState.DRAFT)))
             .select_related("agency", "prepared_by", "received_by"))
 
 
