@@ -124,3 +124,15 @@ def test_a_large_file_is_packed_in_bounded_memory(world, tmp_path):
         tracemalloc.stop()
     assert out.stat().st_size > size and report.ok, report.problems
     assert peak < 12 << 20 and verify_peak < 12 << 20, (peak, verify_peak)
+
+
+def test_a_list_whose_every_dossier_was_returned_leaves_the_inbox(world, client):
+    from vpdt.archive.services import transfer
+
+    w = world
+    t = submitted(w)
+    for item in t.items.all():
+        transfer.return_item(w.archivist, item, "Chưa đủ văn bản")
+    page = client_for(client, w.archivist).get(reverse("web:transfers")).content.decode()
+    assert f'data-testid="inbox-{t.pk}"' not in page and "Lưu trữ trả lại toàn bộ" in page
+

@@ -56,7 +56,9 @@ def transfer_list(request):
         t.progress = service.progress(t)
     return render(request, "web/archive/transfer_list.html", {
         "transfers": transfers,
-        "inbox": [t for t in transfers if t.state == TransferState.SUBMITTED and service.may_check(user, t.agency_id)],
+        # a list whose every dossier was returned has nothing left to receive
+        "inbox": [t for t in transfers if t.state == TransferState.SUBMITTED and service.may_check(user, t.agency_id)
+                  and (t.progress.pending or t.progress.accepted)],
         "can_prepare": any(service.may_prepare(user, a) for a in user.member_agency_ids()),
         "is_archivist": bool(service.agencies_of(user, service.CHECKERS)),
     })
