@@ -210,6 +210,19 @@ ACTIONS = {
     "retention_period.create": _("Thêm dòng bảng thời hạn bảo quản"),
     "retention_period.update": _("Sửa dòng bảng thời hạn bảo quản"),
     "retention_period.delete": _("Xóa dòng bảng thời hạn bảo quản"),
+    # --- archive transfer
+    "transfer.prepare": _("Lập mục lục hồ sơ nộp lưu"),
+    "transfer.add": _("Thêm hồ sơ vào mục lục nộp lưu"),
+    "transfer.remove": _("Bỏ hồ sơ khỏi mục lục nộp lưu"),
+    "transfer.submit": _("Gửi mục lục hồ sơ nộp lưu cho lưu trữ"),
+    "transfer.item_accept": _("Lưu trữ nhận hồ sơ nộp lưu"),
+    "transfer.item_return": _("Lưu trữ trả lại hồ sơ nộp lưu"),
+    "transfer.accept": _("Lưu trữ tiếp nhận mục lục hồ sơ nộp lưu"),
+    "transfer.download": _("Tải gói hồ sơ nộp lưu"),
+    "transfer.dossier_submitted": _("Hồ sơ được gửi nộp lưu"),
+    "transfer.dossier_returned": _("Hồ sơ bị lưu trữ trả lại"),
+    "transfer.dossier_archived": _("Hồ sơ đã nộp vào lưu trữ cơ quan"),
+    "archive.export": _("Xuất gói hồ sơ cho lưu trữ ngoài"),
     # the audit log itself
     "audit.genesis": _("Mở nhật ký hệ thống"),
 }

@@ -691,11 +691,22 @@ def seal_register_book(user, agency, src: BinaryIO, dst: BinaryIO, *, label: str
     """The agency's seal (the same key that seals documents at numbering) on a closed register's PDF,
     outside any transaction: no image, the text "<label> <time>" at the top right of page 1, as on
     an electronic copy. Returns the signer's certificate subject. No seal, no closing."""
-    _outside_transactions("seal_register_book")
+    return seal_agency_pdf(user, agency, src, dst, label=label, pin=pin, field_name="KhoaSo",
+                           reason="Khóa sổ đăng ký văn bản", missing_code="REGISTER_SEAL_MISSING",
+                           missing="chưa khóa sổ được")
+
+
+def seal_agency_pdf(user, agency, src: BinaryIO, dst: BinaryIO, *, label: str, field_name: str, reason: str,
+                    missing_code: str, missing: str, pin: str | None = None) -> str:
+    """The agency's seal on a PDF the system printed (a closed register, an archive transfer
+    record), outside any transaction: no image, "<label> <time>" at the top right of page 1.
+    Returns the signer's certificate subject. Without the agency's key: InvalidState
+    `missing_code`, the message ending with `missing` (what cannot be done)."""
+    _outside_transactions("seal_agency_pdf")
     key = key_of(agency=agency)
     if key is None:
-        raise InvalidState(f"Cơ quan {agency.name} chưa có khóa ký số (con dấu điện tử) nên chưa khóa sổ được.",
-                           code="REGISTER_SEAL_MISSING")
+        raise InvalidState(f"Cơ quan {agency.name} chưa có khóa ký số (con dấu điện tử) nên {missing}.",
+                           code=missing_code)
     from vpdt.signing import pdf
 
     try:
@@ -705,7 +716,7 @@ def seal_register_book(user, agency, src: BinaryIO, dst: BinaryIO, *, label: str
             raise InvalidInput(exc.message, code="PIN_INVALID", detail=exc.detail) from exc
         raise InvalidState(exc.message, code=exc.code, detail=exc.detail) from exc
     try:
-        pdf.sign_attachment(src, dst, signer, code=label, field_name="KhoaSo", reason="Khóa sổ đăng ký văn bản",
+        pdf.sign_attachment(src, dst, signer, code=label, field_name=field_name, reason=reason,
                             location=agency.place or "")
         return signer.subject
     except SigningError as exc:

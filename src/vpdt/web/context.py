@@ -24,6 +24,8 @@ def navigation(request) -> dict:
         "can_see_reports": user.is_platform_admin or Role.LEADER in roles,
         # --- archive keep: "Lưu trữ cơ quan" (issue 19): the archive officer and the leader.
         "can_see_archive_keep": bool(roles & {Role.ARCHIVIST, Role.LEADER}),
+        # "Nộp lưu" (issue 19): the clerk prepares transfers, the archivist accepts them.
+        "can_transfer": bool(roles & {Role.CLERK, Role.ARCHIVIST}),
     }
     if apps.is_installed("vpdt.workflow"):
         from vpdt.workflow.notifications import unread_count

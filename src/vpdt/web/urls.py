@@ -13,6 +13,7 @@ from vpdt.web.views import account, administration, files, mfa, picker, register
 from vpdt.web.views import archive as archive_keep  # --- archive keep
 from vpdt.web.views import dossiers as archive_dossiers  # --- archive filing
 from vpdt.web.views import fileplan as file_plan_views  # --- archive fileplan
+from vpdt.web.views import transfer as archive_transfer
 
 app_name = "web"
 
@@ -103,4 +104,17 @@ urlpatterns = [
     path("ho-so/<id:pk>/ket-thuc/", archive_dossiers.dossier_close, name="dossier_close"),
     path("ho-so/<id:pk>/bo-van-ban/", archive_dossiers.dossier_remove, name="dossier_remove"),
     path("ho-so/<id:pk>/sap-xep/", archive_dossiers.dossier_move, name="dossier_move"),
+    # --- archive transfer: nộp lưu hồ sơ (issue 19)
+    path("ho-so/nop-luu/", archive_transfer.transfer_list, name="transfers"),
+    path("ho-so/nop-luu/lap/", archive_transfer.transfer_prepare, name="transfer_prepare"),
+    path("ho-so/nop-luu/<id:pk>/", archive_transfer.transfer_detail, name="transfer_detail"),
+    path("ho-so/nop-luu/<id:pk>/them/", archive_transfer.transfer_add, name="transfer_add"),
+    path("ho-so/nop-luu/<id:pk>/bo/<id:dossier>/", archive_transfer.transfer_remove, name="transfer_remove"),
+    path("ho-so/nop-luu/<id:pk>/gui/", archive_transfer.transfer_submit, name="transfer_submit"),
+    path("ho-so/nop-luu/<id:pk>/muc/<id:item>/nhan/", archive_transfer.transfer_item_accept,
+         name="transfer_item_accept"),
+    path("ho-so/nop-luu/<id:pk>/muc/<id:item>/tra-lai/", archive_transfer.transfer_item_return,
+         name="transfer_item_return"),
+    path("ho-so/nop-luu/<id:pk>/tiep-nhan/", archive_transfer.transfer_accept, name="transfer_accept"),
+    path("ho-so/nop-luu/<id:pk>/tai/", archive_transfer.transfer_download, name="transfer_download"),
 ]
