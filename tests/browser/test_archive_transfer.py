@@ -22,8 +22,7 @@ def archive_world(demo, tmp_path_factory):
     from types import SimpleNamespace
 
     from vpdt.archive.models import Dossier, DossierItem, DossierState
-    from vpdt.demo.province import PASSWORD
-    from vpdt.directory.models import Agency, RoleAssignment, User
+    from vpdt.directory.models import Agency, User
     from vpdt.directory.roles import Role
     from vpdt.records.models import Document
     from vpdt.signing import pki
@@ -32,9 +31,8 @@ def archive_world(demo, tmp_path_factory):
     agency = Agency.objects.get(code=CODE)
     ca = pki.make_demo_ca(tmp_path_factory.mktemp("archive-seal"), agencies=[(CODE, agency.name)])
     signing.store_software_key(agency=agency, pkcs12=ca.agencies[CODE].read_bytes(), password=ca.password)
-    archivist = User.objects.create_user(username="skhcn.luutru", password=PASSWORD, agency=agency,
-                                         full_name="Đỗ Thị Lưu")
-    RoleAssignment.objects.create(user=archivist, agency=agency, role=Role.ARCHIVIST)
+    archivist = User.objects.get(username="skhcn.luutru")  # the demo's archive officer
+    assert archivist.has_role(Role.ARCHIVIST, agency)
     clerk = User.objects.get(username="skhcn.vanthu")
     docs = list(Document.objects.filter(agency=agency, attachments__isnull=False).distinct().order_by("id")[:3])
     assert len(docs) == 3

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 from django.conf import settings
 from django.test import override_settings
+from django.utils import timezone
 
 from vpdt.cli import main
 from vpdt.core import blobs
@@ -167,3 +168,37 @@ def test_demo_audit_log_verifies_and_names_a_row_changed_behind_the_triggers(dem
     finally:
         raw_sql([("UPDATE core_auditentry SET detail = %s WHERE id = %s", (json.dumps(target.detail), target.pk))])
     assert main(["audit", "verify"]) == 0
+
+
+@pytest.mark.django_db(databases=["default", "hub"])
+@pytest.mark.slow
+def test_demo_dossiers_and_one_transfer_done(demo, tmp_path):
+    """Issue 19: this year's file plan, dossiers holding documents, one transfer accepted whose
+    package verifies offline."""
+    import shutil
+
+    from vpdt.archive import verify
+    from vpdt.archive.models import (
+        Dossier,
+        DossierState,
+        FilePlan,
+        FilePlanState,
+        TransferList,
+        TransferState,
+    )
+    from vpdt.core import blobs
+
+    agency = Agency.objects.get(code="000.00.13.H90")
+    plan = FilePlan.objects.get(agency=agency, year=timezone.localdate().year)
+    assert plan.state == FilePlanState.PUBLISHED and plan.entries.count() >= 10
+    open_ = Dossier.objects.filter(agency=agency, state=DossierState.OPEN)
+    assert open_.count() >= 2 and all(d.items.exists() for d in open_)
+    transfer = TransferList.objects.get(agency=agency)
+    assert transfer.state == TransferState.ACCEPTED
+    archived = Dossier.objects.get(agency=agency, state=DossierState.ARCHIVED)
+    assert archived.transfer_items.get().transfer == transfer and archived.items.count() == 2
+    path = tmp_path / "transfer.zip"
+    with blobs.open_blob(transfer.package) as src, open(path, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    report = verify.verify(str(path))
+    assert report.ok, report.problems

@@ -27,6 +27,7 @@ ROLES = {
     "lãnh đạo phòng": "skhcn.truongphong2",
     "lãnh đạo cơ quan": "skhcn.lanhdao",
     "quản trị đơn vị": "skhcn.quantri",
+    "cán bộ lưu trữ": "skhcn.luutru",
     "quản trị hệ thống": "admin",
     "văn thư cấp xã": "phumy.vanthu",
 }

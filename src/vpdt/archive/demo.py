@@ -1,16 +1,24 @@
-"""The demo province's file plans: every agency with a clerk and a leader has this year's file
-plan (danh mục hồ sơ), drafted by its clerk, approved by its leader and published, built through
-the services the pages call (so the audit log and the notices are as in real use)."""
+"""The demo province's file plans and dossiers: every agency with a clerk and a leader has this
+year's file plan (danh mục hồ sơ), drafted by its clerk, approved by its leader and published;
+the Sở KH&CN has dossiers holding its documents and one dossier already handed to its archive.
+All built through the services the pages call (so the audit log and the notices are as in real
+use)."""
 
 from __future__ import annotations
 
 from django.utils import timezone
 
-from vpdt.archive.models import FilePlan, RetentionPeriod
+from vpdt.archive.models import FilePlan, RetentionPeriod, TransferList
 from vpdt.archive.seed import seed_retention_periods
-from vpdt.archive.services import fileplan
+from vpdt.archive.services import dossiers, fileplan, transfer
+from vpdt.core.errors import VpdtError
 from vpdt.directory.models import Agency, Unit, User
 from vpdt.directory.roles import Role
+from vpdt.records.choices import Direction, State
+from vpdt.records.models import Document
+
+# The agency whose dossiers the demo fills and transfers (the Sở KH&CN of the walk-through).
+DEMO_ARCHIVE_AGENCY = "000.00.13.H90"
 
 # (heading, notation, title ({year} filled), retention code, whose: "office" the office unit and its
 # clerk, "unit" the agency's other units in turn and their head)
@@ -57,6 +65,51 @@ def build_plan(agency: Agency, year: int) -> FilePlan | None:
     return fileplan.publish(clerk, plan)
 
 
+def file_documents(agency: Agency, year: int) -> list:
+    """Open this year's dossiers of the plan's lines "Công văn trao đổi" (05.TH) and "Tập lưu
+    văn bản đi" (07.VT) and file the agency's completed incoming and released outgoing documents
+    in them, as its clerk would, through the services."""
+    clerk = _first(agency, Role.CLERK)
+    plan = FilePlan.objects.filter(agency=agency, year=year).first()
+    if clerk is None or plan is None:
+        return []
+    opened = []
+    for notation, direction, state in [("05.TH", Direction.INCOMING, State.COMPLETED),
+                                       ("07.VT", Direction.OUTGOING, State.RELEASED)]:
+        entry = plan.entries.filter(notation=notation).first()
+        if entry is None or entry.dossiers.exists():
+            continue
+        dossier = fileplan.open_dossier_from_entry(clerk, entry)
+        for document in (Document.objects.filter(agency=agency, direction=direction, state=state)
+                         .exclude(dossier_items__isnull=False).order_by("issued_date", "id")[:12]):
+            dossiers.add_document(clerk, dossier, document)
+        opened.append(dossier)
+    return opened
+
+
+def transfer_done(agency: Agency, year: int) -> TransferList | None:
+    """One finished task's dossier, closed and handed to the agency archive: the clerk opens it
+    with the agency's two earliest completed incoming documents, closes it, lists it for transfer and sends
+    it; the archive officer accepts it and the signed package is built (the agency's seal key
+    comes from the signing demo)."""
+    clerk, archivist = _first(agency, Role.CLERK), _first(agency, Role.ARCHIVIST)
+    documents = list(Document.objects.filter(agency=agency, direction=Direction.INCOMING, state=State.COMPLETED)
+                     .order_by("received_at", "id")[:2])
+    if clerk is None or archivist is None or not documents or TransferList.objects.filter(agency=agency).exists():
+        return None
+    dossier = dossiers.create_dossier(clerk, title=f"Hồ sơ tổ chức Ngày Chuyển đổi số năm {year}", year=year,
+                                      notation="11.CĐS", retention_years=10)
+    for document in documents:
+        dossiers.add_document(clerk, dossier, document)
+    dossiers.close_dossier(clerk, dossier, sheets=len(documents) * 2,
+                           note="Đủ văn bản chỉ đạo, kế hoạch và báo cáo kết quả.")
+    listed = transfer.prepare(clerk, agency, year, [dossier.pk], note="Nộp lưu sớm: nhiệm vụ đã hoàn thành.")
+    transfer.submit(clerk, listed)
+    for item in listed.items.all():
+        transfer.accept_item(archivist, item)
+    return transfer.accept(archivist, listed)
+
+
 def extend_demo(context: dict) -> None:
     progress = context.get("progress", lambda _m: None)
     progress("Lập danh mục hồ sơ năm nay của các cơ quan…")
@@ -65,3 +118,11 @@ def extend_demo(context: dict) -> None:
     year = timezone.localdate().year
     for agency in Agency.objects.order_by("code"):
         build_plan(agency, year)
+    progress("Lưu văn bản vào hồ sơ, nộp lưu một hồ sơ đã kết thúc…")
+    main = Agency.objects.filter(code=DEMO_ARCHIVE_AGENCY).first()
+    if main is not None:
+        try:
+            transfer_done(main, year)
+        except VpdtError as exc:  # e.g. the signing demo left out: no seal key, no package
+            progress(f"Chưa nộp lưu được hồ sơ mẫu: {exc.message}")
+        file_documents(main, year)

@@ -71,6 +71,7 @@ def _people(agency: Agency, slug: str, leader_title: str, units: list[Unit], rng
                                 [Role.LEADER])
         staff["admin"] = _user(f"{slug}.quantri", _name(rng), agency, office, "Quản trị hệ thống đơn vị",
                                [Role.AGENCY_ADMIN], is_staff=True)
+        staff["archivist"] = _user(f"{slug}.luutru", _name(rng), agency, office, "Cán bộ lưu trữ", [Role.ARCHIVIST])
         for i, unit in enumerate(units):
             head_title = "Chánh Văn phòng" if unit.abbreviation == "VP" else "Trưởng phòng"
             staff["heads"][unit.pk] = _user(f"{slug}.truongphong{i + 1}", _name(rng), agency, unit, head_title,
@@ -95,7 +96,7 @@ def demo_accounts() -> list[dict]:
         ("skhcn.vanthu", Role.CLERK), ("skhcn.lanhdao", Role.LEADER), ("skhcn.pholanhdao", Role.LEADER),
         ("skhcn.truongphong2", Role.UNIT_HEAD), ("skhcn.chuyenvien2a", Role.SPECIALIST),
         ("skhcn.truongphong1", Role.UNIT_HEAD), ("skhcn.chuyenvien1a", Role.SPECIALIST),
-        ("skhcn.quantri", Role.AGENCY_ADMIN),
+        ("skhcn.quantri", Role.AGENCY_ADMIN), ("skhcn.luutru", Role.ARCHIVIST),
         ("stc.vanthu", Role.CLERK), ("stc.lanhdao", Role.LEADER),
         ("tanphu.vanthu", Role.CLERK), ("phumy.vanthu", Role.CLERK),
         ("admin", Role.PLATFORM_ADMIN),
