@@ -60,6 +60,7 @@ def test_the_clerk_drafts_next_years_plan_from_this_years_and_the_leader_approve
 
     clerk = people.login("skhcn.vanthu", width=390, height=844)
     clerk.get_by_role("button", name="Menu").click()  # the menu is folded on a phone
+    clerk.get_by_test_id("archive-menu").click()
     clerk.get_by_test_id("file-plans-link").click()
     clerk.wait_for_url("**/ho-so/danh-muc/")
     expect(clerk.get_by_test_id(f"file-plan-{year}")).to_contain_text("Đã ban hành")
@@ -93,6 +94,7 @@ def test_the_clerk_drafts_next_years_plan_from_this_years_and_the_leader_approve
     expect(clerk.get_by_test_id("add-entry")).to_have_count(0)
 
     leader = people.login("skhcn.lanhdao")
+    leader.get_by_test_id("archive-menu").click()
     leader.get_by_test_id("file-plans-link").click()
     leader.get_by_test_id(f"open-plan-{year + 1}").click()
     expect(leader.get_by_test_id("plan-table")).to_contain_text(f"Hồ sơ triển khai chuyển đổi số năm {year + 1}")

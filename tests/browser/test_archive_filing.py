@@ -88,6 +88,7 @@ def test_a_specialist_files_the_completed_document_in_the_suggested_dossier_and_
 
     clerk = people.login("skhcn.vanthu", width=390, height=844)
     clerk.get_by_role("button", name="Menu").click()
+    clerk.get_by_test_id("archive-menu").click()
     clerk.get_by_test_id("dossiers-link").click()
     clerk.get_by_label("Mã hoặc tiêu đề hồ sơ").fill("bo noi vu")
     clerk.get_by_role("button", name="Lọc").click()

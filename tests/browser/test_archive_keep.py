@@ -67,6 +67,7 @@ def test_the_archivist_sees_the_holdings_and_approves_a_reader(crowd, archive, w
 
     page = crowd.login("luutru.snv", width=width)
     _menu(page, width)
+    page.get_by_test_id("archive-menu").click()
     page.get_by_test_id("archive-keep-link").click()
     page.wait_for_url("**/luu-tru/")
     held = page.get_by_test_id(f"held-{a.dossier.pk}").inner_text()

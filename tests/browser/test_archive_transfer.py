@@ -57,6 +57,7 @@ def test_the_clerk_prepares_the_transfer_and_the_archivist_accepts_it(people, ar
 
     w = archive_world
     clerk = people.login("skhcn.vanthu")
+    clerk.get_by_test_id("archive-menu").click()
     clerk.get_by_test_id("transfers-link").click()
     clerk.wait_for_url("**/ho-so/nop-luu/")
     clerk.get_by_test_id("transfer-prepare").click()
@@ -77,6 +78,7 @@ def test_the_clerk_prepares_the_transfer_and_the_archivist_accepts_it(people, ar
 
     phone = people.login("skhcn.luutru", width=390, height=844)
     phone.get_by_role("button", name="Menu").click()
+    phone.get_by_test_id("archive-menu").click()
     phone.get_by_test_id("transfers-link").click()
     phone.get_by_test_id(f"inbox-{transfer.pk}").click()
     first, second = list(transfer.items.order_by("order"))
