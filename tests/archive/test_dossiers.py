@@ -286,3 +286,33 @@ def test_shared_words_are_read_as_phrases_and_stop_words_keep_their_diacritics(w
     assert [(x.dossier, x.reason) for x in dossiers.suggest_dossiers(w.spec, e)] == [(d2, "Trùng từ khóa: điện tử")]
     unrelated = w.doc("Về việc của các cơ quan năm 2026", seen_by=[w.spec])
     assert dossiers.suggest_dossiers(w.spec, unrelated) == []
+
+
+def test_the_archive_officer_sees_the_dossiers_in_the_archives_hands(db):
+    """Handed over (transferring), archived or destroyed: the agency's archive officer sees the
+    dossier and lists its documents but the secret ones; an open or closed one stays out of
+    sight, and another agency's archive never sees it."""
+    from tests import factories
+    from vpdt.archive.models import Dossier, DossierItem, DossierState
+    from vpdt.archive.services import dossiers
+    from vpdt.directory.roles import Role
+    from vpdt.records.choices import Secrecy
+
+    factories.doc_type("CV")
+    agency, other = factories.agency("000.00.61.H90"), factories.agency("000.00.62.H90")
+    archivist, stranger = factories.person(agency, Role.ARCHIVIST), factories.person(other, Role.ARCHIVIST)
+    plain = factories.document(agency, direction="incoming", subject="Kế hoạch chuyển đổi số")
+    secret = factories.document(agency, direction="incoming", subject="Văn bản mật", secrecy=Secrecy.SECRET)
+    made = {}
+    for n, state in enumerate(DossierState.values):
+        d = Dossier.objects.create(agency=agency, code=f"000.00.61.H90.2026.{n:02d}", title=state, year=2026,
+                                   state=state)
+        DossierItem.objects.create(dossier=d, document=plain, order=1)
+        DossierItem.objects.create(dossier=d, document=secret, order=2)
+        made[state] = d
+    seen = set(dossiers.dossiers_visible_to(archivist).values_list("state", flat=True))
+    assert seen == {DossierState.TRANSFERRING, DossierState.ARCHIVED, DossierState.DESTROYED}
+    assert not dossiers.dossiers_visible_to(stranger).exists()
+    archived = made[DossierState.ARCHIVED]
+    assert [d.pk for d in dossiers.documents_in(archivist, archived)] == [plain.pk]
+    assert dossiers.hidden_count(archivist, archived) == 1

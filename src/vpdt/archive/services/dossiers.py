@@ -35,7 +35,7 @@ from vpdt.core import audit, blobs
 from vpdt.core.errors import InvalidInput, InvalidState, NotFound, PermissionDenied
 from vpdt.core.text import fold
 from vpdt.directory.roles import Role
-from vpdt.records.choices import State
+from vpdt.records.choices import Secrecy, State
 from vpdt.records.models import Document, DocumentLink
 from vpdt.records.permissions import can_view, visible_documents
 
@@ -49,6 +49,19 @@ MAX_TITLE = 500
 def _wide_agencies(user) -> set[int]:
     """Agencies where `user` is a clerk or a leader: they see all of the agency's dossiers."""
     return set(user.agencies_with_wide_view()) & user.member_agency_ids()
+
+
+# The states in which a dossier is in the archive's hands: its archive officer sees it whole.
+ARCHIVE_STATES = (DossierState.TRANSFERRING, DossierState.ARCHIVED, DossierState.DESTROYED)
+
+
+def _archive_agencies(user) -> set[int]:
+    """Agencies where `user` is the archive officer."""
+    return {a for a in user.member_agency_ids() if user.has_role(Role.ARCHIVIST, a)}
+
+
+def _held_by_archive(user, dossier: Dossier) -> bool:
+    return dossier.state in ARCHIVE_STATES and dossier.agency_id in _archive_agencies(user)
 
 
 def dossiers_visible_to(user, base: QuerySet | None = None) -> QuerySet:
@@ -68,6 +81,9 @@ def dossiers_visible_to(user, base: QuerySet | None = None) -> QuerySet:
         if user.unit_id:
             reach |= Q(unit_id=user.unit_id)
         condition |= Q(agency_id__in=narrow) & reach
+    archive = _archive_agencies(user)
+    if archive:  # the archive officer checks what is handed over and keeps what was accepted
+        condition |= Q(agency_id__in=archive, state__in=ARCHIVE_STATES)
     return qs.filter(condition)
 
 
@@ -85,9 +101,17 @@ def get_visible_dossier(user, pk: int) -> Dossier:
     return dossier
 
 
+def _listed(user, dossier: Dossier):
+    """The documents of the dossier `user` may see listed: those they may see; for the archive
+    officer of a dossier in the archive's hands, all but the secret ones."""
+    if _held_by_archive(user, dossier):
+        return Document.objects.filter(Q(secrecy=Secrecy.NONE) | Q(pk__in=visible_documents(user).values("pk")))
+    return visible_documents(user)
+
+
 def documents_in(user, dossier: Dossier) -> list[Document]:
     """The documents of the dossier that `user` may see, in the dossier's order."""
-    items = (DossierItem.objects.filter(dossier=dossier, document__in=visible_documents(user))
+    items = (DossierItem.objects.filter(dossier=dossier, document__in=_listed(user, dossier))
              .select_related("document", "document__document_type", "added_by").order_by("order", "id"))
     documents = []
     for item in items:
@@ -98,7 +122,7 @@ def documents_in(user, dossier: Dossier) -> list[Document]:
 
 def hidden_count(user, dossier: Dossier) -> int:
     """How many documents of the dossier `user` may not see (the page says so, without naming them)."""
-    return dossier.items.exclude(document__in=visible_documents(user)).count()
+    return dossier.items.exclude(document__in=_listed(user, dossier)).count()
 
 
 # --------------------------------------------------------------------------- who may do what
