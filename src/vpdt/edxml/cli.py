@@ -16,7 +16,7 @@ def add_parser(subparsers) -> None:
     sub = p.add_subparsers(dest="edxml_command", metavar="SUBCOMMAND", required=True)
 
     v = sub.add_parser("validate", help="check packages; exit 1 if any is invalid")
-    v.add_argument("--strict", action="store_true", help="agency codes not following QCVN 102 are errors")
+    v.add_argument("--strict", action="store_true", help="agency codes following neither QCVN 102 nor QĐ 20/2020 are errors")
     v.add_argument("files", nargs="+", metavar="FILE")
     v.set_defaults(func=cmd_validate)
 

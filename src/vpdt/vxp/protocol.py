@@ -38,6 +38,7 @@ OPERATIONS = (
     "countReceiveStatus",
     "getAgenciesList",
     "getAgenciesListQD20",
+    "getSynchronizeUnit",
     "registerAgency",
     "deleteAgency",
 )
