@@ -75,7 +75,6 @@ def cmd_serve(args) -> int:
 def cmd_add_agency(args) -> int:
     _setup(args)
     from vpdt.hub import services
-
     from vpdt.vxp import protocol as vxp
 
     try:
