@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "vpdt.edxml.cli",  # edxml validate/show/extract/build/status
     "vpdt.hub.cli",  # hub serve/add-agency/set-upstream/verify-log
     "vpdt.signing.cli",  # pdf sign/verify, pki demo-ca
+    "vpdt.directory.cli",  # directory import-agencies (either code scheme)
 ]
 
 

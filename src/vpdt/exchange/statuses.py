@@ -71,8 +71,9 @@ def _recipient_for(agency: Agency, document_id: str, from_code: str) -> Recipien
                 .exclude(direction=Direction.INCOMING).order_by("-id").first())
     if document is None:
         return None
-    return (Recipient.objects.filter(document=document, agency__code=from_code).first()
-            or Recipient.objects.filter(document=document, organ_id=from_code).first())
+    codes = Agency.aliases(from_code)  # a receiver may answer under its QCVN 102 or its QĐ 20 code
+    return (Recipient.objects.filter(document=document, agency__code__in=codes).first()
+            or Recipient.objects.filter(document=document, organ_id__in=codes).first())
 
 
 def apply_received(item: InboxItem, status: edxml.StatusPackage, agency: Agency) -> None:
@@ -83,7 +84,7 @@ def apply_received(item: InboxItem, status: edxml.StatusPackage, agency: Agency)
     staff = (status.staff.staff or "") if status.staff else ""
     if code == TAKE_BACK:
         copy = (Document.objects.filter(agency=agency, direction=Direction.INCOMING, edxml_document_id=document_id,
-                                        issuer_code=from_code).order_by("-id").first())
+                                        issuer_code__in=Agency.aliases(from_code)).order_by("-id").first())
         if copy is None:
             item.outcome, item.detail = InboxItem.UNMATCHED, f"no incoming copy of {document_id!r} from {from_code}"
             return
