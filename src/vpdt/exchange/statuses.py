@@ -52,6 +52,36 @@ STATUS_TO_DELIVERY = {
 # (records.delivery.ALLOWED says which moves are forward).
 
 
+# What each status says when it goes out (QCVN 102 Description; the sample packages write
+# "<who>: <what>"): never empty, the person's note after it.
+DESCRIPTIONS = {
+    RECEIVED: "Đã đến - Phần mềm quản lý văn bản đã nhận, văn thư chưa xử lý",
+    REJECTED: "Từ chối tiếp nhận văn bản",
+    ACCEPTED: "Đã tiếp nhận - văn thư đã vào sổ văn bản đến",
+    ASSIGNED: "Đã phân công xử lý",
+    PROCESSING: "Đang xử lý",
+    COMPLETED: "Đã hoàn thành xử lý",
+    TAKE_BACK: "Đề nghị lấy lại văn bản",
+    AGREED: "Đồng ý cập nhật/lấy lại văn bản",
+    REFUSED: "Từ chối cập nhật/lấy lại văn bản",
+}
+
+
+def describe(code: str, note: str = "") -> str:
+    """The Description a status goes out with: what it means, then the person's note."""
+    base = DESCRIPTIONS.get(code) or edxml.STATUS_NAMES.get(code) or f"Trạng thái {code}"
+    note = (note or "").strip()
+    if not note or note == base:
+        return base
+    if code in REASONS:
+        return note  # the reason is what the other side reads (and shows) as the Description
+    return f"{base}: {note}"
+
+
+# Statuses whose Description is a reason the person gives.
+REASONS = {REJECTED, TAKE_BACK, AGREED, REFUSED}
+
+
 def status_for_state(new_state: str) -> str | None:
     return STATE_TO_STATUS.get(new_state)
 
