@@ -47,7 +47,7 @@ def add_parser(subparsers) -> None:
     st.add_argument("--response-code", help="number/notation of the document (default: from the id)")
     st.add_argument("--response-date", help="promulgation date yyyy/MM/dd (default: from the id)")
     st.add_argument("--code", required=True, help="StatusCode, two digits")
-    st.add_argument("--description")
+    st.add_argument("--description", help="default: the status's name (Đã tiếp nhận, Đang xử lý, ...)")
     st.add_argument("--timestamp", help="yyyy/MM/dd HH:mm:ss (default: now)")
     st.add_argument("--staff-department")
     st.add_argument("--staff")
@@ -141,7 +141,7 @@ def cmd_build(args) -> int:
 
 def cmd_status(args) -> int:
     from .header_xml import parse_datetime
-    from .model import Organization, ResponseFor, StaffInfo, StatusPackage
+    from .model import STATUS_NAMES, Organization, ResponseFor, StaffInfo, StatusPackage
     from .writer import write_status
 
     parts = args.document_id.split(",", 2)
@@ -171,7 +171,8 @@ def cmd_status(args) -> int:
             )
         ],
         staff=staff,
-        description=args.description,
+        # never empty: the status's own name when no --description is given
+        description=args.description or STATUS_NAMES.get(args.code) or f"Trạng thái {args.code}",
         timestamp=ts,
     )
     write_status(args.output, status, signer=_signer(args))
