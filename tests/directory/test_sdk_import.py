@@ -63,3 +63,12 @@ def test_a_bad_row_refuses_the_whole_list(rows, why):
         import_agencies([{"code": "000.00.00.H53", "codeQD20": "H53", "name": "UBND"}, *rows])
     assert why in exc.value.message
     assert Agency.objects.get().code_qd20 == ""  # nothing written
+
+
+def test_the_recipient_picker_finds_an_agency_by_its_qd20_code():
+    from vpdt.directory.recipients import search_agencies
+
+    own = factories.agency(code="000.00.00.H53", name="UBND tỉnh Tây Ninh")
+    stt = factories.agency(code="000.00.13.H53", name="Sở Thông tin và Truyền thông", code_qd20="H53.13")
+    clerk = factories.person(own, "clerk")
+    assert search_agencies(clerk, "H53.13") == [stt]
