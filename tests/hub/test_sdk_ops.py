@@ -170,3 +170,13 @@ def test_register_agency_with_a_qd20_code_and_the_sdk_examples_broken_body(agenc
     assert services.route("H53.13.77").holder.system_id == "sys.stt"
     assert _answer(client, "registerAgency", {}, b'{"code": 1, oops')["ErrorCode"] == "105"
     assert Delivery.objects.using("hub").count() == 0
+
+
+def test_register_agency_refuses_a_qd20_code_of_its_own_other_agency(agencies, connect):
+    services.grant_subtree("sys.stt", STT)
+    client = connect(*agencies[STT])
+    assert _answer(client, "registerAgency", {}, b'{"code":"001.77.13.H53","name":"A","codeQD20":"H53.13.77"}')[
+        "status"] == "OK"
+    again = _answer(client, "registerAgency", {}, b'{"code":"002.77.13.H53","name":"B","codeQD20":"H53.13.77"}')
+    assert again["ErrorCode"] == "401"
+    assert not Agency.objects.using("hub").filter(code="002.77.13.H53").exists()

@@ -60,18 +60,13 @@ def _drain(request) -> None:
 # and saves whatever body comes back as <docId>.edxml, reporting success for any non-empty
 # body. It cannot be served (nobody is identified, nothing is named): it is refused with an
 # EMPTY body, which the SDK reports as a failure (ErrorCode 100), and the reason in headers.
-UNSIGNED_DOWNLOAD = vxp.ErrorCode(
-    "109", "downloadEdoc không có chữ ký và mã gói tin (cách gọi downloadEdoc2 của SDK): hãy dùng getEdoc "
-           "hoặc downloadEdoc", "unsigned downloadEdoc (the SDK's downloadEdoc2): use getEdoc or downloadEdoc")
-
-
 def _unsigned_download(request) -> HttpResponse | None:
     if request.headers.get(vxp.SIGN_HEADER) or request.headers.get(vxp.HASH_HEADER):
         return None
     _drain(request)
     response = HttpResponse(b"", status=401, content_type="application/octet-stream")
-    response["XroadVnpt-ErrorCode"] = UNSIGNED_DOWNLOAD.code
-    response["XroadVnpt-ErrorDesc"] = UNSIGNED_DOWNLOAD.title
+    response["XroadVnpt-ErrorCode"] = vxp.UNSIGNED_DOWNLOAD.code
+    response["XroadVnpt-ErrorDesc"] = vxp.UNSIGNED_DOWNLOAD.title
     response["WWW-Authenticate"] = 'XroadVnpt realm="vpdt-hub"'
     log.info("hub downloadEdoc refused: unsigned request (SDK downloadEdoc2) from %s", request.META.get("REMOTE_ADDR"))
     return response

@@ -385,6 +385,9 @@ def register_agency(caller: Caller, payload: dict) -> Agency:
     with write() as w:
         if not own:
             _check_free(caller, code)  # again under the write lock: a concurrent registration
+        if code_qd20 and Agency.objects.using(DB).filter(Q(code_qd20=code_qd20) | Q(code=code_qd20)).exclude(
+                code=code).exists():
+            raise vxp.VxpError(vxp.AGENCY_EXISTS, f"{code_qd20!r} is already the code of another agency")
         defaults = {"name": name[:500], "parent_code": parent, "mail": str(payload.get("mail") or "")[:200],
                     "mobile": str(payload.get("mobile") or "")[:50], "fax": str(payload.get("fax") or "")[:50],
                     "system": caller.system, "active": True}
