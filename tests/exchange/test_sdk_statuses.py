@@ -54,3 +54,4 @@ def test_a_reason_is_the_description_itself():
     assert statuses.describe("02", "Gửi nhầm cơ quan") == "Gửi nhầm cơ quan"
     assert statuses.describe("05", "Chuyển phòng Tổ chức") == "Đang xử lý: Chuyển phòng Tổ chức"
     assert statuses.describe("06") == statuses.DESCRIPTIONS["06"]
+    assert statuses.describe("01", "Đã đến") == statuses.DESCRIPTIONS["01"]  # not said twice

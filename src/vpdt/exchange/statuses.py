@@ -71,7 +71,7 @@ def describe(code: str, note: str = "") -> str:
     """The Description a status goes out with: what it means, then the person's note."""
     base = DESCRIPTIONS.get(code) or edxml.STATUS_NAMES.get(code) or f"Trạng thái {code}"
     note = (note or "").strip()
-    if not note or note == base:
+    if not note or base.startswith(note):
         return base
     if code in REASONS:
         return note  # the reason is what the other side reads (and shows) as the Description
