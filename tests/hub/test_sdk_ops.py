@@ -66,9 +66,9 @@ def test_synchronize_unit_lists_every_unit_with_no_null_field(agencies, connect)
 
 def test_synchronize_unit_since_a_version_gives_only_changes_and_removals(agencies, connect, with_qd20):
     client = connect(*agencies[H53])
-    latest = max(u["version"] for u in client.call("getSynchronizeUnit", {})["data"])
+    latest = max(u["version"] for u in client.get_synchronize_unit())
     services.remove_agency(XA)
-    changed = client.call("getSynchronizeUnit", {"fromVersion": str(latest)})["data"]
+    changed = client.get_synchronize_unit(from_version=latest)
     assert [(u["code"], u["deleted"]) for u in changed] == [(XA, True)]
     assert client.call("getSynchronizeUnit", {"fromVersion": str(changed[0]["version"])})["data"] == []
     bad = _answer(client, "getSynchronizeUnit", {"fromVersion": "yesterday"})
