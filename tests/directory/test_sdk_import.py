@@ -49,6 +49,15 @@ def test_a_qcvn102_csv_and_the_cli(tmp_path, capsys):
     assert dict(Agency.objects.values_list("code", "code_qd20")) == {"000.00.00.H41": "H41", "000.00.14.H41": ""}
 
 
+def test_a_synchronize_unit_answer_skips_removed_units():
+    rows = [{"id": "1", "pid": "0", "code": "000.00.00.H41", "codeQD20": "H41", "name": "UBND tỉnh Nghệ An",
+             "mail": "", "centerCode": "", "version": 3, "deleted": False, "modifyDate": "", "isAgency": True},
+            {"id": "2", "pid": "1", "code": "001.77.00.H41", "codeQD20": "", "name": "Đã xóa", "mail": "",
+             "centerCode": "", "version": 4, "deleted": True, "modifyDate": "", "isAgency": True}]
+    assert import_agencies(rows).created == ["000.00.00.H41"]
+    assert not Agency.objects.filter(code="001.77.00.H41").exists()
+
+
 @pytest.mark.parametrize("rows, why", [
     ([{"code": "vxp.saas.03", "name": "x"}], "không theo QCVN 102"),
     ([{"code": "H53.77", "name": "x"}], "chưa có trong danh mục"),

@@ -73,6 +73,8 @@ def resolve(rows: list[dict]) -> tuple[list[Row], list[str]]:
     problems: list[str] = []
     seen_qd20: dict[str, str] = {}
     for n, row in enumerate(rows, start=1):
+        if str(row.get("deleted", "")).strip().lower() in ("true", "1"):
+            continue  # getSynchronizeUnit lists removed units too: they are not imported
         code = _text(row, "code", "ma", "maDinhDanh")
         code102 = _text(row, "code102")
         code_qd20 = _text(row, "codeQD20", "code_qd20")
