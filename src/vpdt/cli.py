@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "vpdt.hub.cli",  # hub serve/add-agency/set-upstream/verify-log
     "vpdt.signing.cli",  # pdf sign/verify, pki demo-ca
     "vpdt.archive.cli",  # archive verify/export
+    "vpdt.directory.cli",  # directory import-agencies (either code scheme)
 ]
 
 

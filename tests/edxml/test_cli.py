@@ -27,7 +27,7 @@ def test_validate_strict_fails_with_one_line_per_bad_file(capsys, tmp_path):
     assert rc == 1
     lines = capsys.readouterr().out.splitlines()
     assert lines == [
-        f"{FIXTURES / 'edoc_new.edxml'}: EDXML_ORGAN_ID: Mã định danh đơn vị không theo QCVN 102:2016 "
+        f"{FIXTURES / 'edoc_new.edxml'}: EDXML_ORGAN_ID: Mã định danh đơn vị không theo QCVN 102:2016 hay QĐ 20/2020/QĐ-TTg "
         "(/edXML/edXMLEnvelope/edXMLHeader/MessageHeader/To/OrganId)",
         f"{bad}: EDXML_TRUNCATED: Gói tin bị cắt cụt, chưa kết thúc (/edXML/a)",
     ]

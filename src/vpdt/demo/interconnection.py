@@ -46,7 +46,7 @@ def extend_demo(context: dict) -> None:
         secret = hub.generate_secret()
         parent = agency.parent.code if agency.parent_id else ""
         hub.add_agency(agency.code, agency.name, system_id=system_id, secret=secret, parent_code=parent,
-                       mail=agency.email)
+                       mail=agency.email, code_qd20=agency.code_qd20)
         services.connect([agency], endpoint=endpoint, system_id=system_id, secret=secret,
                          name=f"{agency.abbreviation} → trục tỉnh")
         count += 1

@@ -14,8 +14,8 @@ from vpdt.directory.roles import Role
 
 @admin.register(Agency)
 class AgencyAdmin(PlatformOnlyAdmin):
-    list_display = ["code", "name", "abbreviation", "parent", "level", "interconnected", "active"]
-    search_fields = ["code", "name"]
+    list_display = ["code", "code_qd20", "name", "abbreviation", "parent", "level", "interconnected", "active"]
+    search_fields = ["code", "code_qd20", "name"]
     list_filter = ["level", "interconnected", "active"]
     readonly_fields = ["level"]
 

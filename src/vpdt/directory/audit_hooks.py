@@ -70,5 +70,5 @@ def connect() -> None:
     audit.track_m2m(User.user_permissions.through, action="user.permissions", label=_label)
     audit.track_m2m(Group.permissions.through, action="group.permissions", label=_label)
     audit.track(Unit, action="unit", fields=["agency", "name", "abbreviation", "parent", "active"])
-    audit.track(Agency, action="agency", fields=["code", "name", "abbreviation", "parent", "level", "interconnected",
+    audit.track(Agency, action="agency", fields=["code", "code_qd20", "name", "abbreviation", "parent", "level", "interconnected",
                                                  "max_upload_mb", "active"])

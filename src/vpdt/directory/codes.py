@@ -1,4 +1,5 @@
-"""QCVN 102:2016 agency identifier codes (mã định danh): `V1V2V3.Z1Z2.Y1Y2.MX1X2`.
+"""QCVN 102:2016 agency identifier codes (mã định danh): `V1V2V3.Z1Z2.Y1Y2.MX1X2`, and the
+QĐ 20/2020/QĐ-TTg codes an agency also carries since Thông tư 01/2022/TT-BTTTT.
 
 Read right to left: M X1X2 is level 1 (G ministries, H provinces, K provincial councils,
 letters in general), Y level 2, Z level 3, V level 4; zeros mean "the unit itself".
@@ -46,6 +47,34 @@ class AgencyCode:
         if self.y != "00":
             return AgencyCode("000", "00", "00", self.m, self.x)
         return None
+
+
+# The QĐ 20/2020/QĐ-TTg scheme (Thông tư 01/2022/TT-BTTTT): level 1 first (`H53`, `H53.13`).
+QD20_RE = re.compile(r"^[A-Z]\d{2}(?:\.\d{2,3}){0,3}$")
+
+
+def is_valid_qd20_code(code: str) -> bool:
+    return bool(QD20_RE.match(code or ""))
+
+
+def check_qd20_code(code: str) -> str:
+    """A QĐ 20/2020 code, stripped; raises InvalidAgencyCode with a Vietnamese message."""
+    code = (code or "").strip()
+    if not QD20_RE.match(code):
+        raise InvalidAgencyCode(
+            f"Mã định danh “{code}” không đúng định dạng QĐ 20/2020/QĐ-TTg "
+            "(ví dụ đúng: H53.13 — một chữ cái in hoa và hai chữ số, rồi các cấp dưới mỗi cấp hai hoặc ba chữ số)."
+        )
+    return code
+
+
+def scheme(code: str) -> str | None:
+    """"qcvn102", "qd20" or None."""
+    if is_valid_code(code):
+        return "qcvn102"
+    if is_valid_qd20_code(code):
+        return "qd20"
+    return None
 
 
 class InvalidAgencyCode(ValueError):

@@ -23,10 +23,23 @@ def validate_agency_code(value: str) -> None:
         raise ValidationError(str(exc), code="invalid_agency_code") from exc
 
 
+def validate_qd20_code(value: str) -> None:
+    if not value:
+        return
+    try:
+        codes.check_qd20_code(value)
+    except codes.InvalidAgencyCode as exc:
+        raise ValidationError(str(exc), code="invalid_agency_code") from exc
+
+
 class Agency(models.Model):
     """A body with its own seal, clerk and registers (cơ quan, tổ chức)."""
 
     code = models.CharField("mã định danh", max_length=20, unique=True, validators=[validate_agency_code])
+    # Its code in the QĐ 20/2020/QĐ-TTg scheme (Thông tư 01/2022/TT-BTTTT), when known: packages
+    # addressed to either code reach it; it still writes its QCVN 102 `code` as From.
+    code_qd20 = models.CharField("mã định danh theo QĐ 20/2020", max_length=20, blank=True, default="",
+                                 validators=[validate_qd20_code])
     name = models.CharField("tên cơ quan", max_length=255)
     abbreviation = models.CharField(
         "chữ viết tắt", max_length=30, help_text="Dùng trong ký hiệu văn bản, ví dụ UBND, STTTT, VPUBND."
@@ -53,15 +66,33 @@ class Agency(models.Model):
         verbose_name = "cơ quan"
         verbose_name_plural = "cơ quan"
         ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["code_qd20"], condition=~models.Q(code_qd20=""),
+                                               name="agency_code_qd20_unique")]
 
     def __str__(self) -> str:
         return self.name
 
     def clean(self) -> None:
         validate_agency_code(self.code)
+        validate_qd20_code(self.code_qd20)
+
+    @classmethod
+    def by_code(cls, code: str):
+        """The agencies carrying `code` as their QCVN 102 or their QĐ 20/2020 code."""
+        code = (code or "").strip()
+        return cls.objects.filter(models.Q(code=code) | models.Q(code_qd20=code)) if code else cls.objects.none()
+
+    @staticmethod
+    def aliases(code: str) -> set[str]:
+        """`code` and the other code of the agency of the directory that carries it."""
+        found = {code}
+        for a in Agency.by_code(code).only("code", "code_qd20"):
+            found.update(c for c in (a.code, a.code_qd20) if c)
+        return found
 
     def save(self, *args, **kwargs):
         parsed = codes.parse_code(self.code)
+        self.code_qd20 = codes.check_qd20_code(self.code_qd20) if (self.code_qd20 or "").strip() else ""
         if self.parent_id is None:
             # Derive the parent from the code when it is in the directory; otherwise the
             # tree position is whatever the administrator sets.

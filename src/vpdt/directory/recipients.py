@@ -70,9 +70,10 @@ def _order(agency: Agency) -> tuple:
 
 
 @functools.lru_cache(maxsize=50_000)
-def _folded(name: str, abbreviation: str, code: str) -> str:
+def _folded(name: str, abbreviation: str, code: str, code_qd20: str = "") -> str:
     # Keyed by the texts themselves: a renamed agency is folded afresh, nothing goes stale.
-    return " ".join((fold(name), fold(abbreviation), code.lower()))
+    # Either code finds it (QCVN 102 or QĐ 20/2020).
+    return " ".join((fold(name), fold(abbreviation), code.lower(), (code_qd20 or "").lower()))
 
 
 def _wanted(query: str) -> list[str]:
@@ -88,7 +89,7 @@ def search_agencies(user: User, query: str = "", *, limit: int = 40, include_own
     agencies = Agency.objects.filter(active=True)
     if not include_own:
         agencies = agencies.exclude(pk=user.agency_id)
-    rows = agencies.values_list("id", "code", "name", "abbreviation", "level")
+    rows = agencies.values_list("id", "code", "name", "abbreviation", "level", "code_qd20")
     if not (query or "").strip():
         rows = rows.filter(pk__in=favourites)
         chosen = list(rows)
@@ -97,7 +98,7 @@ def search_agencies(user: User, query: str = "", *, limit: int = 40, include_own
         # Python (each text once per process), so accents are optional on every backend
         # without a stored folded column; only the shown matches are made into objects.
         wanted = _wanted(query)
-        chosen = [r for r in rows if all(w in _folded(r[2], r[3], r[1]) for w in wanted)]
+        chosen = [r for r in rows if all(w in _folded(r[2], r[3], r[1], r[5]) for w in wanted)]
     chosen.sort(key=lambda r: (r[0] not in favourites, *_rank(r[1], r[4], r[2])))
     ids = [r[0] for r in chosen[:limit]]
     by_id = {a.pk: a for a in agencies.filter(pk__in=ids).only("id", "code", "name", "abbreviation", "level")}

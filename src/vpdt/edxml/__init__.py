@@ -4,7 +4,7 @@ A plain Python library (no Django): streaming reader and writer, typed models,
 XML signature over the header, agency code checks. See docs/edxml.md.
 """
 
-from .codes import parent_organ_id, validate_organ_id
+from .codes import code_scheme, parent_organ_id, validate_organ_id, validate_qd20_code
 from .errors import EdxmlError, EdxmlWarning
 from .limits import Limits
 from .model import (
@@ -49,6 +49,7 @@ __all__ = [
     "DirectorySink", "DocumentPackage", "DocumentType", "EdxmlError", "EdxmlWarning", "Limits",
     "ManifestReference", "MessageHeader", "Organization", "OtherInfo", "PromulgationInfo", "Receiver",
     "ReplacementInfo", "ResponseFor", "SignatureInfo", "SignerInfo", "StaffInfo", "StatusPackage",
-    "TraceHeader", "XmlSigner", "ZipEntry", "parent_organ_id", "read_package", "validate_organ_id",
+    "TraceHeader", "XmlSigner", "ZipEntry", "code_scheme", "parent_organ_id", "read_package", "validate_organ_id",
+    "validate_qd20_code",
     "write_package", "write_status",
 ]

@@ -16,7 +16,7 @@ def add_parser(subparsers) -> None:
     sub = p.add_subparsers(dest="edxml_command", metavar="SUBCOMMAND", required=True)
 
     v = sub.add_parser("validate", help="check packages; exit 1 if any is invalid")
-    v.add_argument("--strict", action="store_true", help="agency codes not following QCVN 102 are errors")
+    v.add_argument("--strict", action="store_true", help="agency codes following neither QCVN 102 nor QĐ 20/2020 are errors")
     v.add_argument("files", nargs="+", metavar="FILE")
     v.set_defaults(func=cmd_validate)
 
@@ -47,7 +47,7 @@ def add_parser(subparsers) -> None:
     st.add_argument("--response-code", help="number/notation of the document (default: from the id)")
     st.add_argument("--response-date", help="promulgation date yyyy/MM/dd (default: from the id)")
     st.add_argument("--code", required=True, help="StatusCode, two digits")
-    st.add_argument("--description")
+    st.add_argument("--description", help="default: the status's name (Đã tiếp nhận, Đang xử lý, ...)")
     st.add_argument("--timestamp", help="yyyy/MM/dd HH:mm:ss (default: now)")
     st.add_argument("--staff-department")
     st.add_argument("--staff")
@@ -141,7 +141,7 @@ def cmd_build(args) -> int:
 
 def cmd_status(args) -> int:
     from .header_xml import parse_datetime
-    from .model import Organization, ResponseFor, StaffInfo, StatusPackage
+    from .model import STATUS_NAMES, Organization, ResponseFor, StaffInfo, StatusPackage
     from .writer import write_status
 
     parts = args.document_id.split(",", 2)
@@ -171,7 +171,8 @@ def cmd_status(args) -> int:
             )
         ],
         staff=staff,
-        description=args.description,
+        # never empty: the status's own name when no --description is given
+        description=args.description or STATUS_NAMES.get(args.code) or f"Trạng thái {args.code}",
         timestamp=ts,
     )
     write_status(args.output, status, signer=_signer(args))

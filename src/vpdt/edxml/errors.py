@@ -64,7 +64,7 @@ MESSAGES = {
     BAD_BASE64: "Nội dung tệp đính kèm không đúng mã base64",
     MANIFEST_MISMATCH: "Danh sách tệp đính kèm không khớp với tệp đính kèm thực tế",
     DUPLICATE_CONTENT_ID: "Hai tệp đính kèm trùng mã ContentId",
-    ORGAN_ID: "Mã định danh đơn vị không theo QCVN 102:2016",
+    ORGAN_ID: "Mã định danh đơn vị không theo QCVN 102:2016 hay QĐ 20/2020/QĐ-TTg",
     BAD_ZIP: "Tệp đính kèm nén (zip) bị hỏng",
     SIGNATURE: "Chữ ký số của gói tin không hợp lệ hoặc không kiểm tra được",
     ZIP_BOMB: "Tệp nén (zip) đính kèm giải nén vượt quá giới hạn cho phép (nghi là bom nén)",

@@ -65,7 +65,30 @@ class XmlSigner:
             digest_algorithm=self.digest_algorithm,
             c14n_algorithm=EXC_C14N,
         )
-        return signer.sign(header, key=self._key(), cert=self._cert_pem())
+        signed = signer.sign(header, key=self._key(), cert=self._cert_pem())
+        _name_the_subject(_find_signature(signed), self._certificate())
+        return signed
+
+    def _certificate(self) -> x509.Certificate:
+        if isinstance(self.cert, x509.Certificate):
+            return self.cert
+        return x509.load_pem_x509_certificate(self._cert_pem().encode())
+
+
+def _name_the_subject(sig, cert: x509.Certificate) -> None:
+    """Add X509SubjectName (RFC 4514, as Java's X500Principal writes it) before the certificate
+    in KeyInfo/X509Data: signxml writes only the certificate, and the official edXML parser
+    reports the signer from X509SubjectName. KeyInfo is outside SignedInfo: the signature holds."""
+    if sig is None:
+        return
+    ns = DSIG_NS
+    for data in sig.iter(f"{{{ns}}}X509Data"):
+        name = data.find(f"{{{ns}}}X509SubjectName")
+        if name is None:
+            name = etree.Element(f"{{{ns}}}X509SubjectName")
+            data.insert(0, name)
+        name.text = cert.subject.rfc4514_string()
+        return
 
 
 def _local(el) -> str:

@@ -83,7 +83,8 @@ def write_package(
 
     `trace` defaults to one TraceHeader (the sender, now); `business` to a new document
     (BussinessDocType 0). With `zip_attachments` each file travels zipped (one entry with
-    its name, ContentType application/zip), as the official library does.
+    its name, ContentType application/zip), as the official library does; a file already
+    named `.zip` travels as it is (wrapping it again hands the receiver a zip in a zip).
     """
     attachments = list(attachments)
     if trace is None:
@@ -91,9 +92,12 @@ def write_package(
     if business is None:
         business = Business(doc_type=0, paper=0)
     prepared = []
+    wrap: dict[str, bool] = {}
     for i, a in enumerate(attachments, start=1):
         cid = a.content_id or f"cid:{i}"
-        ctype = "application/zip" if zip_attachments else (
+        is_zip = a.name.lower().endswith(".zip")
+        wrap[cid] = zip_attachments and not is_zip
+        ctype = "application/zip" if zip_attachments and (wrap[cid] or is_zip) else (
             a.content_type or mimetypes.guess_type(a.name)[0] or "application/octet-stream"
         )
         prepared.append((a, cid, ctype, a.description if a.description is not None else a.name))
@@ -125,7 +129,7 @@ def write_package(
             f.write(b"      <ContentType>" + _text(ctype) + b"</ContentType>\n")
             f.write(f'      <edXML:ContentTransferEncoded xmlns:edXML="{NS}">'.encode())
             with a.open() as src:
-                if zip_attachments:
+                if wrap[cid]:
                     with tempfile.TemporaryFile() as tmp:
                         _zip_into(tmp, src, safe_filename(a.name, "attachment"))
                         tmp.seek(0)

@@ -50,7 +50,8 @@ def handle(item: InboxItem, package, agency: Agency) -> None:
 
 def _copies(agency: Agency, document_ids: list[str], from_code: str):
     return Document.objects.filter(agency=agency, direction=Direction.INCOMING, edxml_document_id__in=document_ids,
-                                   issuer_code=from_code).exclude(state__in=[State.RECALLED, State.REPLACED])
+                                   issuer_code__in=Agency.aliases(from_code)).exclude(
+        state__in=[State.RECALLED, State.REPLACED])
 
 
 def _attach(document: Document, package: edxml.DocumentPackage) -> int:

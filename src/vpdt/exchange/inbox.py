@@ -105,14 +105,17 @@ class BlobSink:
 
 
 def _agency_for(connection: HubConnection, to_code: str, package) -> Agency | None:
-    served = {a.code: a for a in connection.agencies.all()}
+    """The agency of this connection a package is for: by the `to` the hub lists, else the
+    package's To; either code of the agency (QCVN 102 or QĐ 20/2020) matches."""
+    agencies = list(connection.agencies.all())
+    served = {c: a for a in agencies for c in (a.code, a.code_qd20) if c}
     if to_code and to_code.strip('"') in served:
         return served[to_code.strip('"')]
     for org in getattr(package, "to", None) or []:
         if org.organ_id in served:
             return served[org.organ_id]
-    if len(served) == 1:
-        return next(iter(served.values()))
+    if len(agencies) == 1:
+        return agencies[0]
     return None
 
 

@@ -33,7 +33,7 @@ from vpdt.core import audit, blobs
 from vpdt.core.i18n import vietnamese
 from vpdt.core.models import Blob
 from vpdt.directory.models import Agency
-from vpdt.exchange import clients, connections, keys, mapping
+from vpdt.exchange import clients, connections, keys, mapping, statuses
 from vpdt.exchange.errors import PackageWriteFailed, SecretDocument
 from vpdt.exchange.models import HubConnection, OutboxMessage, StatusEvent
 from vpdt.records import delivery
@@ -203,20 +203,29 @@ def queue_business(document: Document, business_type: int, user=None, *, reason:
     return messages
 
 
+def _staff_info(agency: Agency, user) -> edxml.StaffInfo:
+    """Who reports a status (StaffInfo): the person acting, or, for what the software does by
+    itself (status 01 on receipt), the agency's clerical office (văn thư)."""
+    if user is not None and not getattr(user, "is_system_actor", False):
+        unit = getattr(user, "unit", None)
+        return edxml.StaffInfo(staff=(user.get_full_name() or user.get_username())[:200], staff_id=str(user.pk),
+                               email=user.email or agency.email or None, mobile=getattr(user, "phone", "") or None,
+                               department=(unit.name if unit else "Văn thư")[:200])
+    return edxml.StaffInfo(department="Văn thư", staff=f"Văn thư {agency.name}"[:200],
+                           email=agency.email or None, mobile=agency.phone or None)
+
+
 def queue_status(document: Document, code: str, user=None, *, description: str = "", to_code: str = "",
                  about: Document | None = None) -> OutboxMessage:
     """A status about `document` (our incoming copy, or for 13 our own outgoing one) to `to_code`."""
     agency: Agency = document.agency
     to_code = to_code or document.issuer_code
-    staff = None
-    if user is not None:
-        staff = edxml.StaffInfo(staff=(user.get_full_name() or user.get_username())[:200],
-                                staff_id=str(user.pk), email=user.email or None,
-                                department=user.unit.name if getattr(user, "unit", None) else None)
+    description = statuses.describe(code, description)
+    staff = _staff_info(agency, user)
     status = edxml.StatusPackage(
         from_=mapping.organization(agency), status_code=code,
         response_for=[mapping.status_response_for(about or document)],
-        to=[mapping.receiver_organization(to_code)], staff=staff, description=description or None,
+        to=[mapping.receiver_organization(to_code)], staff=staff, description=description,
         timestamp=mapping.vietnam_now(),
         trace=[edxml.TraceHeader(organ_id=agency.code, timestamp=mapping.vietnam_now())],
     )

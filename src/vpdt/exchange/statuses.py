@@ -52,6 +52,36 @@ STATUS_TO_DELIVERY = {
 # (records.delivery.ALLOWED says which moves are forward).
 
 
+# What each status says when it goes out (QCVN 102 Description; the sample packages write
+# "<who>: <what>"): never empty, the person's note after it.
+DESCRIPTIONS = {
+    RECEIVED: "Đã đến - Phần mềm quản lý văn bản đã nhận, văn thư chưa xử lý",
+    REJECTED: "Từ chối tiếp nhận văn bản",
+    ACCEPTED: "Đã tiếp nhận - văn thư đã vào sổ văn bản đến",
+    ASSIGNED: "Đã phân công xử lý",
+    PROCESSING: "Đang xử lý",
+    COMPLETED: "Đã hoàn thành xử lý",
+    TAKE_BACK: "Đề nghị lấy lại văn bản",
+    AGREED: "Đồng ý cập nhật/lấy lại văn bản",
+    REFUSED: "Từ chối cập nhật/lấy lại văn bản",
+}
+
+
+def describe(code: str, note: str = "") -> str:
+    """The Description a status goes out with: what it means, then the person's note."""
+    base = DESCRIPTIONS.get(code) or edxml.STATUS_NAMES.get(code) or f"Trạng thái {code}"
+    note = (note or "").strip()
+    if not note or base.startswith(note):
+        return base
+    if code in REASONS:
+        return note  # the reason is what the other side reads (and shows) as the Description
+    return f"{base}: {note}"
+
+
+# Statuses whose Description is a reason the person gives.
+REASONS = {REJECTED, TAKE_BACK, AGREED, REFUSED}
+
+
 def status_for_state(new_state: str) -> str | None:
     return STATE_TO_STATUS.get(new_state)
 
@@ -71,8 +101,9 @@ def _recipient_for(agency: Agency, document_id: str, from_code: str) -> Recipien
                 .exclude(direction=Direction.INCOMING).order_by("-id").first())
     if document is None:
         return None
-    return (Recipient.objects.filter(document=document, agency__code=from_code).first()
-            or Recipient.objects.filter(document=document, organ_id=from_code).first())
+    codes = Agency.aliases(from_code)  # a receiver may answer under its QCVN 102 or its QĐ 20 code
+    return (Recipient.objects.filter(document=document, agency__code__in=codes).first()
+            or Recipient.objects.filter(document=document, organ_id__in=codes).first())
 
 
 def apply_received(item: InboxItem, status: edxml.StatusPackage, agency: Agency) -> None:
@@ -83,7 +114,7 @@ def apply_received(item: InboxItem, status: edxml.StatusPackage, agency: Agency)
     staff = (status.staff.staff or "") if status.staff else ""
     if code == TAKE_BACK:
         copy = (Document.objects.filter(agency=agency, direction=Direction.INCOMING, edxml_document_id=document_id,
-                                        issuer_code=from_code).order_by("-id").first())
+                                        issuer_code__in=Agency.aliases(from_code)).order_by("-id").first())
         if copy is None:
             item.outcome, item.detail = InboxItem.UNMATCHED, f"no incoming copy of {document_id!r} from {from_code}"
             return

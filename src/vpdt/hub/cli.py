@@ -75,10 +75,16 @@ def cmd_serve(args) -> int:
 def cmd_add_agency(args) -> int:
     _setup(args)
     from vpdt.hub import services
+    from vpdt.vxp import protocol as vxp
 
-    agency = services.add_agency(args.code, args.name, system_id=args.system_id, secret=args.secret,
-                                 parent_code=args.parent or "")
-    print(f"Đã đăng ký đơn vị {agency.code} ({agency.name}) cho hệ thống {args.system_id}")
+    try:
+        agency = services.add_agency(args.code, args.name, system_id=args.system_id, secret=args.secret,
+                                     parent_code=args.parent or "", code_qd20=args.qd20_code)
+    except vxp.VxpError as exc:
+        print(f"Không đăng ký được: {exc.description()}", file=sys.stderr)
+        return 1
+    extra = f", mã QĐ 20/2020 {agency.code_qd20}" if agency.code_qd20 else ""
+    print(f"Đã đăng ký đơn vị {agency.code} ({agency.name}{extra}) cho hệ thống {args.system_id}")
     return 0
 
 
@@ -250,6 +256,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--system-id", required=True)
     p.add_argument("--secret", required=True)
     p.add_argument("--parent", help="code of the parent agency")
+    p.add_argument("--qd20-code", help="its code in the QĐ 20/2020/QĐ-TTg scheme (Thông tư 01/2022); '' clears it")
     p.set_defaults(func=cmd_add_agency)
 
     p = sub.add_parser("add-downstream", help="register a downstream hub serving the subtrees of CODES")

@@ -54,6 +54,9 @@ class Agency(models.Model):
     """An agency known to this hub; `system` is the software that sends and receives for it."""
 
     code = models.CharField("mã định danh", max_length=100, unique=True)
+    # Its code in the QĐ 20/2020/QĐ-TTg scheme (Thông tư 01/2022/TT-BTTTT), when it has one:
+    # packages and routing accept either code; `code` stays the QCVN 102 code.
+    code_qd20 = models.CharField("mã định danh theo QĐ 20/2020", max_length=100, blank=True, default="")
     name = models.CharField("tên đơn vị", max_length=500)
     parent_code = models.CharField("mã đơn vị cấp trên", max_length=100, blank=True)
     mail = models.CharField(max_length=200, blank=True)
@@ -61,12 +64,16 @@ class Agency(models.Model):
     fax = models.CharField(max_length=50, blank=True)
     system = models.ForeignKey(System, null=True, on_delete=models.PROTECT, related_name="agencies")
     active = models.BooleanField(default=True)
+    # getSynchronizeUnit: the message log's seq of the last change of this row (monotonic).
+    version = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = "đơn vị"
         ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["code_qd20"], condition=~Q(code_qd20=""),
+                                               name="hub_agency_code_qd20_once")]
 
 
 class Upstream(models.Model):

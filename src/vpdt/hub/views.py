@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -55,10 +56,28 @@ def _drain(request) -> None:
         pass
 
 
+# The SDK's downloadEdoc2 sends a bare GET {endpoint}/downloadEdoc: no signature, no docId,
+# and saves whatever body comes back as <docId>.edxml, reporting success for any non-empty
+# body. It cannot be served (nobody is identified, nothing is named): it is refused with an
+# EMPTY body, which the SDK reports as a failure (ErrorCode 100), and the reason in headers.
+def _unsigned_download(request) -> HttpResponse | None:
+    if request.headers.get(vxp.SIGN_HEADER) or request.headers.get(vxp.HASH_HEADER):
+        return None
+    _drain(request)
+    response = HttpResponse(b"", status=401, content_type="application/octet-stream")
+    response["XroadVnpt-ErrorCode"] = vxp.UNSIGNED_DOWNLOAD.code
+    response["XroadVnpt-ErrorDesc"] = vxp.UNSIGNED_DOWNLOAD.title
+    response["WWW-Authenticate"] = 'XroadVnpt realm="vpdt-hub"'
+    log.info("hub downloadEdoc refused: unsigned request (SDK downloadEdoc2) from %s", request.META.get("REMOTE_ADDR"))
+    return response
+
+
 @csrf_exempt
 def operation(request, op: str):
     if op not in vxp.OPERATIONS:
         return answer(vxp.response(vxp.UNKNOWN_OPERATION, op))
+    if op == "downloadEdoc" and (refused := _unsigned_download(request)) is not None:
+        return refused
     extra = {"DocId": ""} if op == "sendEdoc" else {}
     caller = None
     try:
@@ -192,7 +211,38 @@ def get_agencies_list_qd20(request, caller):
     rows = services.agencies()
     if level and level.strip().isdigit():
         rows = [a for a in rows if services.code_level(a.code) == int(level)]
-    data = [{"code": a.code, "id": a.pk, "mail": a.mail, "name": a.name, "code102": a.code} for a in rows]
+    # `code`: the QĐ 20/2020 code (Thông tư 01/2022), the QCVN 102 code until one is set;
+    # `code102`: always the QCVN 102 code.
+    data = [{"code": a.code_qd20 or a.code, "id": a.pk, "mail": a.mail, "name": a.name, "code102": a.code}
+            for a in rows]
+    return answer(vxp.response(data=data))
+
+
+def get_synchronize_unit(request, caller):
+    """The directory as changes: every unit (removed ones marked `deleted`), or with a
+    signed `fromVersion` only those changed after it. The SDK reads each field with getAsString /
+    getAsInt / getAsBoolean: none may be null."""
+    since = caller.signed.get("fromVersion")  # not "version": the SDK sends XroadVnpt-version itself
+    if since is not None and since.strip():
+        if not since.strip().isdigit():
+            raise vxp.VxpError(vxp.BAD_REQUEST, f"fromVersion {since!r} must be a whole number")
+        rows = services.synchronize_units(int(since))
+    else:
+        rows = services.synchronize_units()
+    ids = {a.code: a.pk for a in services.synchronize_units()} if since else {a.code: a.pk for a in rows}
+    data = [{
+        "id": str(a.pk),
+        "pid": str(ids.get(a.parent_code, 0)),
+        "code": a.code,
+        "codeQD20": a.code_qd20,
+        "name": a.name,
+        "mail": a.mail,
+        "centerCode": "",
+        "version": min(a.version, 2**31 - 1),
+        "deleted": not a.active,
+        "modifyDate": _time(a.updated_at),
+        "isAgency": True,
+    } for a in rows]
     return answer(vxp.response(data=data))
 
 
@@ -202,11 +252,34 @@ def _json_body(request, limit: int = 64 * 1024) -> dict:
         raise vxp.VxpError(vxp.BAD_REQUEST, "body too large")
     try:
         payload = json.loads(raw.decode("utf-8") or "{}")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise vxp.VxpError(vxp.BAD_REQUEST, f"body is not JSON: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise vxp.VxpError(vxp.BAD_REQUEST, f"body is not UTF-8: {exc}") from None
+    except ValueError as exc:
+        payload = _lenient_fields(raw.decode("utf-8"))
+        if payload is None:
+            raise vxp.VxpError(vxp.BAD_REQUEST, f"body is not JSON: {exc}") from None
     if not isinstance(payload, dict):
         raise vxp.VxpError(vxp.BAD_REQUEST, "body must be a JSON object")
     return payload
+
+
+_FIELD = re.compile(r'"(id|pcode|code|codeQD20|name|mail|mobile|fax)"\s*:\s*"((?:[^"\\]|\\.)*)"\s*(?=[,}])')
+
+
+def _lenient_fields(text: str) -> dict | None:
+    """The SDK's own example (ServiceTest) sends registerAgency data that is not JSON
+    (`"mail":cc"","mobile":333""`): read the well-formed `"key":"value"` pairs of the known
+    fields and leave the broken ones out; None when even code and name cannot be read."""
+    text = text.strip()
+    if not (text.startswith("{") and text.endswith("}")):
+        return None
+    fields = {}
+    for key, value in _FIELD.findall(text):
+        try:
+            fields[key] = json.loads(f'"{value}"')
+        except ValueError:
+            continue
+    return fields if fields.get("code") and fields.get("name") else None
 
 
 def register_agency(request, caller):
@@ -230,6 +303,7 @@ HANDLERS = {
     "countReceiveStatus": count_receive_status,
     "getAgenciesList": get_agencies_list,
     "getAgenciesListQD20": get_agencies_list_qd20,
+    "getSynchronizeUnit": get_synchronize_unit,
     "registerAgency": register_agency,
     "deleteAgency": delete_agency,
 }

@@ -197,6 +197,11 @@ class VxpClient:
     def get_agencies_list_qd20(self, level: int | str = 1) -> list[dict]:
         return list(self.call("getAgenciesListQD20", {"level": str(level)}).get("data") or [])
 
+    def get_synchronize_unit(self, from_version: int | None = None) -> list[dict]:
+        """The directory's units; with `from_version` (a vpdt hub) only those changed after it."""
+        values = {} if from_version is None else {"fromVersion": str(from_version)}
+        return list(self.call("getSynchronizeUnit", values, b"").get("data") or [])
+
     def register_agency(self, *, code: str, name: str, pcode: str = "", mail: str = "", mobile: str = "",
                         fax: str = "", id: str = "") -> dict:
         payload = {"id": id, "pcode": pcode, "code": code, "name": name, "mail": mail, "mobile": mobile,

@@ -38,6 +38,7 @@ OPERATIONS = (
     "countReceiveStatus",
     "getAgenciesList",
     "getAgenciesListQD20",
+    "getSynchronizeUnit",
     "registerAgency",
     "deleteAgency",
 )
@@ -65,6 +66,7 @@ BAD_REQUEST = E("105", "Yêu cầu thiếu thông tin bắt buộc hoặc sai đ
 UNKNOWN_OPERATION = E("106", "Thao tác không được hỗ trợ", "unknown operation")
 STALE_REQUEST = E("107", "Thời điểm gửi yêu cầu (XroadVnpt-timestamp) thiếu, sai định dạng hoặc lệch quá nhiều so với giờ của trục; kiểm tra đồng hồ và múi giờ của hệ thống gửi", "timestamp missing, malformed or outside the hub's clock window")
 REPLAYED = E("108", "Yêu cầu này đã được trục nhận trước đó (chữ ký trùng): mỗi yêu cầu chỉ được chấp nhận một lần", "request signature already used (replay)")
+UNSIGNED_DOWNLOAD = E("109", "Yêu cầu tải gói tin không có chữ ký và mã gói tin (cách gọi downloadEdoc2 của SDK): hãy dùng getEdoc hoặc downloadEdoc", "unsigned downloadEdoc (the SDK's downloadEdoc2): use getEdoc or downloadEdoc")
 HASH_MISMATCH = E("201", "Nội dung gói tin không khớp mã băm (gói tin bị cắt hoặc bị sửa khi truyền)", "hash-file does not match the body")
 TOO_LARGE = E("202", "Gói tin vượt quá kích thước cho phép của trục", "package larger than the hub accepts")
 MALFORMED = E("203", "Gói tin không đúng định dạng edXML", "package is not well-formed edXML")

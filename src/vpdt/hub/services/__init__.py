@@ -83,6 +83,7 @@ from vpdt.hub.services.registry import (  # noqa: F401
     add_agency,
     add_downstream,
     agencies,
+    aliases,
     authenticate,
     code_level,
     delete_agency,
@@ -97,5 +98,6 @@ from vpdt.hub.services.registry import (  # noqa: F401
     set_time_zone,
     set_upstream,
     subtree_suffix,
+    synchronize_units,
     upstream_codes,
 )

@@ -20,7 +20,7 @@ from vpdt.hub.router import HUB_ALIAS as DB
 from vpdt.hub.services.config import MiB, max_package_bytes, new_doc_id, store
 from vpdt.hub.services.forwarding import wake_forwarder
 from vpdt.hub.services.message_log import _Writer, write_grouped
-from vpdt.hub.services.registry import Caller, _active_agencies, _owns, _route_of
+from vpdt.hub.services.registry import Caller, _active_agencies, _owns, _route_of, aliases
 from vpdt.hub.storage import Incoming, StorageFull
 from vpdt.vxp import protocol as vxp
 
@@ -235,13 +235,19 @@ class _Duplicate(Exception):
 
 
 def _note_status(package, from_code: str, to_code: str) -> None:
-    """A status travelling back: record it on the delivery of the document it is about."""
+    """A status travelling back: record it, as the receiver's latest status, on the delivery
+    of the document it is about. Either code of an agency (QCVN 102 or QĐ 20) matches; a status
+    older (by its Timestamp) than the one already recorded does not replace it."""
     document_id = package.document_id
     if not document_id:
         return
+    stamp = package.timestamp
+    at = timezone.make_aware(stamp, timezone.get_fixed_timezone(7 * 60)) if stamp else timezone.now()
     Delivery.objects.using(DB).filter(
-        package__document_id=document_id, message_type="edoc", to_code=from_code, from_code=to_code,
-    ).update(receive_status=package.status_code or "", receive_status_at=timezone.now())
+        Q(receive_status_at__isnull=True) | Q(receive_status_at__lte=at),
+        package__document_id=document_id, message_type="edoc", to_code__in=aliases(from_code),
+        from_code__in=aliases(to_code),
+    ).update(receive_status=package.status_code or "", receive_status_at=at)
 
 
 def accept_from_upstream(path: Path, *, remote_doc_id: str, to_code: str, message_type: str) -> Accepted:

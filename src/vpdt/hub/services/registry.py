@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import httpx
+from django.db.models import Q
 
 from vpdt.hub import credentials
 from vpdt.hub.models import Agency, Delivery, Grant, LogEntry, Route, System, Upstream
@@ -47,16 +48,41 @@ def _upsert_system(system_id: str, secret: str, kind: str, name: str = "") -> Sy
     return system
 
 
-def add_agency(code: str, name: str, *, system_id: str, secret: str, parent_code: str = "", mail: str = "") -> Agency:
-    """Operator: register an agency served by this hub, with its system's VXP credentials."""
+def _check_code(code: str, what: str = "code") -> str:
+    code = (code or "").strip()
+    if not _CODE.match(code) or len(code) > 100:
+        raise vxp.VxpError(vxp.BAD_REQUEST, f"{what} {code!r}: letters, digits and dots only")
+    return code
+
+
+def add_agency(code: str, name: str, *, system_id: str, secret: str, parent_code: str = "", mail: str = "",
+               code_qd20: str | None = None) -> Agency:
+    """Operator: register an agency served by this hub, with its system's VXP credentials.
+
+    `code_qd20`: its code in the QĐ 20/2020 scheme (None keeps the one it has, "" clears it)."""
+    code = _check_code(code)
+    defaults = {"name": name, "parent_code": parent_code, "active": True, "mail": mail}
+    if code_qd20 is not None:
+        code_qd20 = _check_code(code_qd20, "QĐ 20 code") if code_qd20.strip() else ""
+        defaults["code_qd20"] = code_qd20
     with write() as w:
+        if code_qd20:
+            clash = Agency.objects.using(DB).filter(Q(code=code_qd20) | Q(code_qd20=code_qd20)).exclude(code=code)
+            if clash.exists() or Agency.objects.using(DB).filter(code_qd20=code).exists():
+                raise vxp.VxpError(vxp.AGENCY_EXISTS, f"{code_qd20!r} is already the code of another agency")
         system = _upsert_system(system_id, secret, System.AGENCY)
-        agency, created = Agency.objects.using(DB).update_or_create(
-            code=code, defaults={"name": name, "parent_code": parent_code, "system": system, "active": True,
-                                 "mail": mail})
+        agency, created = Agency.objects.using(DB).update_or_create(code=code, defaults={**defaults, "system": system})
         w.log(LogEntry.REGISTERED, to_code=code, system_id=system_id,
-              detail=f"agency {'added' if created else 'updated'} by the operator")
+              detail=f"agency {'added' if created else 'updated'} by the operator"
+                     + (f" (QĐ 20 code {agency.code_qd20})" if agency.code_qd20 else ""))
+        _bump(w, agency)
     return agency
+
+
+def _bump(w, agency: Agency) -> None:
+    """The agency changed in this write: its version is the log entry just written."""
+    Agency.objects.using(DB).filter(pk=agency.pk).update(version=w.head.seq)
+    agency.version = w.head.seq
 
 
 def add_downstream(system_id: str, secret: str, codes: Iterable[str], name: str = "") -> System:
@@ -156,15 +182,34 @@ class Destination:
     holder: System | None = None
 
 
+def _by_either_code(code: str):
+    return Q(code=code) | Q(code_qd20=code)
+
+
 def _active_agencies(codes: Iterable[str]) -> dict[str, Agency]:
-    """The active agencies among `codes`, with their systems, in one query."""
-    return {a.code: a for a in Agency.objects.using(DB).filter(code__in=set(codes), active=True)
-            .select_related("system")}
+    """The active agencies among `codes` (QCVN 102 or QĐ 20 codes), with their systems, in
+    one query; keyed by the code asked for."""
+    asked = {c for c in codes if c}
+    found: dict[str, Agency] = {}
+    for a in Agency.objects.using(DB).filter(Q(code__in=asked) | Q(code_qd20__in=asked), active=True) \
+            .select_related("system"):
+        for key in (a.code, a.code_qd20):
+            if key and key in asked:
+                found[key] = a
+    return found
+
+
+def aliases(code: str) -> set[str]:
+    """`code` and the other code of the agency that carries it (QCVN 102 ⇄ QĐ 20)."""
+    found = {code}
+    for a in Agency.objects.using(DB).filter(_by_either_code(code)).only("code", "code_qd20"):
+        found.update(c for c in (a.code, a.code_qd20) if c)
+    return found
 
 
 def _route_of(code: str, *, allow_upstream: bool, known: dict[str, Agency] | None = None) -> Destination | None:
     if known is None:
-        agency = Agency.objects.using(DB).filter(code=code, active=True).select_related("system").first()
+        agency = Agency.objects.using(DB).filter(_by_either_code(code), active=True).select_related("system").first()
     else:
         agency = known.get(code)
     if agency is not None and agency.system is not None and agency.system.active:
@@ -192,7 +237,7 @@ def _owns(system: System, code: str, known: dict[str, Agency] | None = None) -> 
         agency = known.get(code)
         if agency is not None and agency.system_id == system.pk:
             return True
-    elif Agency.objects.using(DB).filter(code=code, system=system, active=True).exists():
+    elif Agency.objects.using(DB).filter(_by_either_code(code), system=system, active=True).exists():
         return True
     if system.kind == System.HUB:
         return any(code == r.suffix or code.endswith("." + r.suffix) for r in system.routes.using(DB).all())
@@ -202,6 +247,15 @@ def _owns(system: System, code: str, known: dict[str, Agency] | None = None) -> 
 # --------------------------------------------------------------------------- directory
 def agencies() -> list[Agency]:
     return list(Agency.objects.using(DB).filter(active=True).order_by("code"))
+
+
+def synchronize_units(since: int | None = None) -> list[Agency]:
+    """getSynchronizeUnit: every agency (removed ones too, marked deleted), or only those
+    changed after version `since`, oldest change first."""
+    query = Agency.objects.using(DB).all()
+    if since is not None:
+        query = query.filter(version__gt=since)
+    return list(query.order_by("version", "code"))
 
 
 def code_level(code: str) -> int:
@@ -232,7 +286,7 @@ def grant_subtree(system_id: str, code: str) -> Grant:
     """Operator: `system_id` may register and remove the agencies strictly below `code`."""
     code = code.strip()
     if not _CODE.match(code):
-        raise vxp.VxpError(vxp.BAD_REQUEST, f"code {code!r} is not a QCVN 102 code")
+        raise vxp.VxpError(vxp.BAD_REQUEST, f"code {code!r} is not an agency code")
     system = System.objects.using(DB).filter(system_id=system_id).first()
     if system is None:
         raise vxp.VxpError(vxp.UNKNOWN_SYSTEM, f"systemid {system_id!r}")
@@ -267,6 +321,7 @@ def remove_agency(code: str) -> Agency:
         Agency.objects.using(DB).filter(pk=agency.pk).update(active=False)
         w.log(LogEntry.UNREGISTERED, to_code=agency.code,
               system_id=agency.system.system_id if agency.system else "", detail="removed by the operator")
+        _bump(w, agency)
     return agency
 
 
@@ -304,6 +359,9 @@ def register_agency(caller: Caller, payload: dict) -> Agency:
     code = str(payload.get("code") or "").strip()
     name = str(payload.get("name") or "").strip()
     parent = str(payload.get("pcode") or "").strip()
+    code_qd20 = str(payload.get("codeQD20") or payload.get("code_qd20") or "").strip()
+    if code_qd20 and (not _CODE.match(code_qd20) or len(code_qd20) > 100):
+        raise vxp.VxpError(vxp.BAD_REQUEST, f"codeQD20 {code_qd20!r}: letters, digits and dots only")
     if not code or not name:
         raise vxp.VxpError(vxp.BAD_REQUEST, "code and name are required")
     if not _CODE.match(code) or len(code) > 100 or (parent and not _CODE.match(parent)):
@@ -319,25 +377,34 @@ def register_agency(caller: Caller, payload: dict) -> Agency:
     own = existing is not None and existing.system_id == caller.system.pk
     if not own:
         _check_free(caller, code)
+        if code_qd20:
+            _check_free(caller, code_qd20)
         known_upstream = upstream_codes()
         if known_upstream is not None and code in known_upstream:
             raise vxp.VxpError(vxp.AGENCY_UPSTREAM, f"{code!r} is listed by the upper hub")
     with write() as w:
         if not own:
             _check_free(caller, code)  # again under the write lock: a concurrent registration
-        agency, _ = Agency.objects.using(DB).update_or_create(code=code, defaults={
-            "name": name[:500], "parent_code": parent, "mail": str(payload.get("mail") or "")[:200],
-            "mobile": str(payload.get("mobile") or "")[:50], "fax": str(payload.get("fax") or "")[:50],
-            "system": caller.system, "active": True})
+        if code_qd20 and Agency.objects.using(DB).filter(Q(code_qd20=code_qd20) | Q(code=code_qd20)).exclude(
+                code=code).exists():
+            raise vxp.VxpError(vxp.AGENCY_EXISTS, f"{code_qd20!r} is already the code of another agency")
+        defaults = {"name": name[:500], "parent_code": parent, "mail": str(payload.get("mail") or "")[:200],
+                    "mobile": str(payload.get("mobile") or "")[:50], "fax": str(payload.get("fax") or "")[:50],
+                    "system": caller.system, "active": True}
+        if code_qd20:
+            defaults["code_qd20"] = code_qd20
+        agency, _ = Agency.objects.using(DB).update_or_create(code=code, defaults=defaults)
         w.log(LogEntry.REGISTERED, to_code=code, system_id=caller.system_id,
               detail=f"registerAgency under grant *.{grant.suffix}" + (" (updated)" if own else ""))
+        _bump(w, agency)
     return agency
 
 
 def _check_free(caller: Caller, code: str) -> None:
     """Refuse (401) a code held here: an active agency of another system, or inside the
     subtree a downstream hub serves."""
-    holder = Agency.objects.using(DB).filter(code=code, active=True).exclude(system=caller.system).first()
+    holder = Agency.objects.using(DB).filter(_by_either_code(code), active=True).exclude(
+        system=caller.system).first()
     if holder is not None:
         raise vxp.VxpError(vxp.AGENCY_EXISTS, f"{code!r}")
     for route in Route.objects.using(DB).select_related("system").filter(system__active=True):
@@ -361,3 +428,4 @@ def delete_agency(caller: Caller, code: str | None) -> None:
         Agency.objects.using(DB).filter(pk=agency.pk).update(active=False)
         w.log(LogEntry.UNREGISTERED, to_code=agency.code, system_id=caller.system_id,
               detail=f"deleteAgency under grant *.{grant.suffix}")
+        _bump(w, agency)
