@@ -93,10 +93,15 @@ def load_usage_data() -> dict:
 
 def build_facts() -> dict:
     from vpdt.reports import facts
-    from vpdt.reports.models import DailyFact, DurationFact
+    from vpdt.reports.models import DailyFact, DurationFact, IncomingHandler
 
     if DailyFact.objects.exists():
-        return {"facts_rows": DailyFact.objects.count() + DurationFact.objects.count()}
+        info = {"facts_rows": DailyFact.objects.count() + DurationFact.objects.count()}
+        if not IncomingHandler.objects.exists():  # facts built before the handlers' table existed
+            t = time.perf_counter()
+            info["handlers_rows"] = facts.sync_handlers()
+            info["handlers_build_s"] = round(time.perf_counter() - t, 1)
+        return info
     t = time.perf_counter()
     rows = facts.rebuild_period(dt.date(2024, 6, 1), dt.date.today())
     return {"facts_rows": rows, "facts_build_s": round(time.perf_counter() - t, 1)}

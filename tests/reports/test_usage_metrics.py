@@ -183,3 +183,27 @@ def test_interconnection_failures_by_cause(province):
         {"direction": "receive", "direction_label": "Nhận về", "code": "EDXML_MALFORMED",
          "cause": "Gói tin edXML không đọc được", "count": 1},
     ]
+
+
+def test_open_past_due_per_unit_follows_the_documents_through_the_job(province):
+    """Per unit and person, open past due is read from the job's IncomingHandler rows: a change
+    to the document (audited) reaches them at the next refresh, and the rows' partial index
+    covers exactly the open states."""
+    from django.utils import timezone
+
+    from vpdt.core import audit
+    from vpdt.reports.models import IncomingHandler
+
+    w = province
+    facts.refresh()
+    unit = {(i["unit_id"]): i["open_overdue"] for i in services.usage(*PERIOD, viewer=w.admin, level="unit")}
+    assert unit[w.vp.pk] == 1
+    late = IncomingHandler.objects.get(unit_id=w.vp.pk).document
+    late.due_date = None  # the leader withdrew the deadline
+    late.save(update_fields=["due_date"])
+    audit.record("document.update", late, user=w.leader_a, agency_code=w.a.code)
+    facts.refresh(now=timezone.now() + dt.timedelta(minutes=10))
+    unit = {(i["unit_id"]): i["open_overdue"] for i in services.usage(*PERIOD, viewer=w.admin, level="unit")}
+    assert unit[w.vp.pk] == 0 and not IncomingHandler.objects.filter(document=late).exists()
+    index = next(i for i in IncomingHandler._meta.indexes if i.name == "handler_open")
+    assert sorted(index.condition.children[0][1]) == sorted(services.OPEN_INCOMING)

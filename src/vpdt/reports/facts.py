@@ -52,6 +52,7 @@ from vpdt.reports.models import (
     DailyFact,
     DurationFact,
     FactsWatermark,
+    IncomingHandler,
 )
 from vpdt.workflow.models import Assignment, ExtensionRequest, Review
 
@@ -380,6 +381,36 @@ def rebuild_period(first: dt.date, last: dt.date, agency_ids: Iterable[int] | No
     for month in _months(first, last):
         lo, hi = max(first, month), min(last, _month_end(month))
         written += rebuild([lo + dt.timedelta(days=i) for i in range((hi - lo).days + 1)], agency_ids)
+    sync_handlers(agency_ids=agency_ids)
+    return written
+
+
+def sync_handlers(doc_ids: Iterable[int] | None = None, agency_ids: Iterable[int] | None = None) -> int:
+    """Write the IncomingHandler rows of the incoming documents with a due date: of `doc_ids`
+    (the documents touched), or of `agency_ids`, or of every agency; returns the rows written."""
+    docs = Document.objects.filter(direction=Direction.INCOMING, due_date__isnull=False)
+    if doc_ids is not None:
+        chunks = list(_chunks(sorted(set(doc_ids))))
+    else:
+        agency_ids = None if agency_ids is None else sorted(set(agency_ids))
+        with transaction.atomic():
+            _scope(IncomingHandler.objects.all(), "agency_id", agency_ids).delete()
+        ids = _scope(docs, "agency_id", agency_ids).order_by("pk").values_list("pk", flat=True)
+        chunks = _chunks(list(ids))
+    written = 0
+    for chunk in chunks:
+        rows = list(docs.filter(pk__in=chunk).values_list("pk", "agency_id", "state", "due_date", "received_at",
+                                                           "completed_at"))
+        handlers = _handlers([r[0] for r in rows])
+        with transaction.atomic():
+            if doc_ids is not None:
+                IncomingHandler.objects.filter(document_id__in=chunk).delete()
+            IncomingHandler.objects.bulk_create([
+                IncomingHandler(document_id=pk, agency_id=agency, unit_id=handlers.get(pk, (None, None))[0],
+                                person_id=handlers.get(pk, (None, None))[1], state=state, due_date=due,
+                                received_at=received, completed_at=completed)
+                for pk, agency, state, due, received, completed in rows], batch_size=2000)
+        written += len(rows)
     return written
 
 
@@ -387,8 +418,9 @@ def rebuild_period(first: dt.date, last: dt.date, agency_ids: Iterable[int] | No
 OVERLAP = dt.timedelta(minutes=5)
 
 
-def _touched(since: dt.datetime) -> tuple[set[dt.date], set[int]]:
-    """The days whose facts may have changed since `since`, and the agencies concerned.
+def _touched(since: dt.datetime) -> tuple[set[dt.date], set[int], set[int]]:
+    """The days whose facts may have changed since `since`, the agencies concerned and the
+    documents changed.
 
     Every change to a document, an assignment, an extension or a review is audited on the
     document, so the audit log (indexed by time) names them; the document's own days (arrival,
@@ -432,7 +464,7 @@ def _touched(since: dt.datetime) -> tuple[set[dt.date], set[int]]:
             "agency_id", "received_at"):
         days.add(day(at))
         agencies.add(agency)
-    return days, agencies
+    return days, agencies, doc_ids
 
 
 def _earliest() -> dt.date | None:
@@ -461,8 +493,10 @@ def refresh(now: dt.datetime | None = None) -> int:
             count = (last - first).days + 1
         FactsWatermark.objects.update_or_create(pk=1, defaults={"at": now})
         return count
-    days, agencies = _touched(mark.at - OVERLAP)
+    days, agencies, doc_ids = _touched(mark.at - OVERLAP)
     if days and agencies:
         rebuild(days, agencies)
+    if doc_ids:
+        sync_handlers(doc_ids=doc_ids)
     FactsWatermark.objects.filter(pk=1).update(at=now)
     return len(days)
