@@ -136,3 +136,25 @@ def test_a_list_whose_every_dossier_was_returned_leaves_the_inbox(world, client)
     page = client_for(client, w.archivist).get(reverse("web:transfers")).content.decode()
     assert f'data-testid="inbox-{t.pk}"' not in page and "Lưu trữ trả lại toàn bộ" in page
 
+
+
+def test_a_closed_dossier_exports_from_its_page_as_a_package_that_verifies(world, client, tmp_path):
+    """The dossier page's "Xuất gói hồ sơ": the clerk gets the sealed ZIP, `vpdt archive verify`
+    accepts it; an open dossier offers no export and a specialist may not export."""
+    from vpdt.archive import verify
+
+    w = world
+    c = client_for(client, w.clerk)
+    page = c.get(reverse("web:dossier", args=[w.due.pk])).content.decode()
+    assert 'data-testid="dossier-export"' in page
+    assert 'data-testid="dossier-export"' not in c.get(reverse("web:dossier", args=[w.open.pk])).content.decode()
+    response = c.post(reverse("web:dossier_export", args=[w.due.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    path = tmp_path / "export.zip"
+    path.write_bytes(b"".join(response.streaming_content))
+    report = verify.verify(str(path))
+    assert report.ok, report.problems
+    assert AuditEntry.objects.filter(action="archive.export").count() == 1
+    client.force_login(w.spec)
+    assert client.post(reverse("web:dossier_export", args=[w.due.pk])).status_code in (403, 404)
+    assert AuditEntry.objects.filter(action="archive.export").count() == 1

@@ -102,6 +102,7 @@ urlpatterns = [
     path("ho-so/luu/", archive_dossiers.dossier_file, name="dossier_file"),
     path("ho-so/<id:pk>/", archive_dossiers.dossier_detail, name="dossier"),
     path("ho-so/<id:pk>/ket-thuc/", archive_dossiers.dossier_close, name="dossier_close"),
+    path("ho-so/<id:pk>/xuat/", archive_dossiers.dossier_export, name="dossier_export"),
     path("ho-so/<id:pk>/bo-van-ban/", archive_dossiers.dossier_remove, name="dossier_remove"),
     path("ho-so/<id:pk>/sap-xep/", archive_dossiers.dossier_move, name="dossier_move"),
     # --- archive transfer: nộp lưu hồ sơ (issue 19)

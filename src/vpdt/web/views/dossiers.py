@@ -5,11 +5,13 @@ closing note. The rules are in vpdt.archive.services.dossiers."""
 
 from __future__ import annotations
 
+import tempfile
+
 from django import forms as djforms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,10 +21,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from vpdt.archive.models import Dossier, DossierState
-from vpdt.archive.services import dossiers
+from vpdt.archive.services import dossiers, transfer
 from vpdt.core import audit, labels
 from vpdt.core.errors import NotFound, PermissionDenied, VpdtError
 from vpdt.core.text import fold
+from vpdt.directory.roles import Role
 from vpdt.records.models import Document
 from vpdt.records.permissions import get_visible, visible_documents
 from vpdt.web.forms import DateField, PageForm
@@ -221,10 +224,41 @@ def dossier_detail(request, pk: int):
         doc.trail = timeline(doc)
         doc.filed_date = dossiers.document_date(doc)
     manage = dossier.is_open and dossiers.may_manage(user, dossier)
+    exportable = (dossier.state in transfer.EXPORTABLE
+                  and any(user.has_role(r, dossier.agency_id) for r in (Role.CLERK, Role.ARCHIVIST)))
     return render(request, "web/archive/dossier_detail.html", {
-        "dossier": dossier, "documents": documents, "q": text, "manage": manage,
+        "dossier": dossier, "documents": documents, "q": text, "manage": manage, "exportable": exportable,
         "hidden": dossiers.hidden_count(user, dossier), "history": _history(user, dossier),
         "count": dossier.items.count()})
+
+
+@login_required
+@require_POST
+def dossier_export(request, pk: int):
+    """The dossier as the archive's package (a signed ZIP that verifies offline), for an external
+    archive: built into a temporary file and streamed back, never held in memory."""
+    user = request.user
+    try:
+        dossier = _dossier(request, pk)
+    except PermissionDenied as exc:
+        return forbidden(request, exc.message)
+    out = tempfile.TemporaryFile()
+    try:
+        transfer.export(user, dossier.agency, out, dossier_code=dossier.code,
+                        pin=(request.POST.get("pin") or None))
+    except PermissionDenied as exc:
+        out.close()
+        return forbidden(request, exc.message)
+    except VpdtError as exc:
+        out.close()
+        messages.error(request, exc.message)
+        return redirect("web:dossier", pk=dossier.pk)
+    out.seek(0)
+    response = FileResponse(out, as_attachment=True, filename=f"ho-so-{dossier.code}.zip",
+                            content_type="application/zip")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required
