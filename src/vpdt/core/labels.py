@@ -206,6 +206,11 @@ ACTIONS = {
     "retention_period.create": _("Thêm dòng bảng thời hạn bảo quản"),
     "retention_period.update": _("Sửa dòng bảng thời hạn bảo quản"),
     "retention_period.delete": _("Xóa dòng bảng thời hạn bảo quản"),
+    # --- api: system accounts and their scoped tokens (vpdt.directory.system_accounts)
+    "api.account_create": _("Tạo tài khoản hệ thống"),
+    "api.account_deactivate": _("Ngừng tài khoản hệ thống"),
+    "api.token_issue": _("Cấp khóa API cho tài khoản hệ thống"),
+    "api.token_revoke": _("Thu hồi khóa API của tài khoản hệ thống"),
     # the audit log itself
     "audit.genesis": _("Mở nhật ký hệ thống"),
 }
