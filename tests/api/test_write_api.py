@@ -351,3 +351,14 @@ def test_only_the_agencys_admin_manages_its_system_accounts(world):
     # a system account never logs in with a password
     assert Client().post("/api/auth/token", {"username": world["portal"].user.username, "password": ""},
                          content_type="application/json").status_code == 401
+
+
+def test_text_no_database_keeps_is_400_and_stores_nothing(world):
+    before = counts()
+    error(receive(world["tokens"]["portal"], meta={**META, "subject": "trích yếu\x00"}), 400, "INVALID_METADATA")
+    response = call("post", "/api/documents/incoming", world["tokens"]["portal"],
+                    data={"metadata": '{"subject": "\\ud800", "issuer_name": "UBND"}',
+                          "files": [upload("a.pdf", factories.pdf_bytes())]})
+    error(response, 400, "INVALID_METADATA")
+    error(make_draft(world["tokens"]["drafter"], recipients={"papers": ["\x00"]}), 400, "INVALID_INPUT")
+    assert counts() == before

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from ninja import Field, File, Form, Path, Query, Router, Schema, UploadedFile
 from ninja.responses import Status
-from pydantic import ConfigDict
+from pydantic import ConfigDict, model_validator
 from pydantic import ValidationError as PydanticError
 
 from vpdt.api import idempotency
@@ -40,11 +40,40 @@ from vpdt.workflow.models import Notification
 router = Router()
 DOCUMENT_ID = Path(..., ge=1, le=MAX_ID)
 MAX_FILES = 20
-INCOMING_FILES = File(..., description="Tệp của văn bản: tệp đầu là bản chính (bản quét), các tệp sau là phụ lục")
+INCOMING_FILES = File(..., min_length=1, max_length=MAX_FILES, description=(
+    "Tệp của văn bản (PDF, ảnh PNG/JPEG/TIFF, .docx/.xlsx/.odt...; xét theo nội dung tệp): tệp đầu là bản chính "
+    "(bản quét), các tệp sau là phụ lục"))
 DRAFT_FILE = File(..., description="Tệp dự thảo .docx hoặc .pdf")
 
 
-class IncomingMetadata(Schema):
+def _bad_text(value) -> bool:
+    """A NUL or an unpaired surrogate: no database keeps them (PostgreSQL refuses both)."""
+    if isinstance(value, str):
+        return "\x00" in value or any("\ud800" <= c <= "\udfff" for c in value)
+    if isinstance(value, (list, tuple)):
+        return any(_bad_text(v) for v in value)
+    if isinstance(value, Schema):
+        return any(_bad_text(v) for v in value.__dict__.values())
+    return False
+
+
+class Text(Schema):
+    """A body whose text fields hold only storable characters (else 400, nothing stored)."""
+
+    @model_validator(mode="after")
+    def _storable(self):
+        if _bad_text(self):
+            raise ValueError("text holds a NUL character or an unpaired surrogate")
+        return self
+
+
+def _check_text(*values) -> None:
+    if _bad_text(list(values)):
+        raise InvalidInput("Dữ liệu có ký tự không hợp lệ.", code="INVALID_INPUT",
+                           detail="text holds a NUL character or an unpaired surrogate")
+
+
+class IncomingMetadata(Text):
     """What the clerk's page asks of a document received (the fields GET /api/documents/{id} shows)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -63,20 +92,20 @@ class IncomingMetadata(Schema):
     due_date: dt.date | None = None
 
 
-class RegisterIn(Schema):
+class RegisterIn(Text):
     confirm_duplicate: bool = Field(False, description="Vào sổ dù có thể trùng văn bản đã tiếp nhận")
     override_reason: str = Field("", max_length=500,
                                  description="Lý do vào sổ khi chữ ký số của văn bản không hợp lệ")
 
 
-class DraftRecipients(Schema):
+class DraftRecipients(Text):
     units: list[int] = Field([], max_length=200, description="Đơn vị nội bộ (id)")
     agencies: list[str] = Field([], max_length=200, description="Cơ quan nhận liên thông (mã định danh)")
     emails: list[str] = Field([], max_length=200)
     papers: list[str] = Field([], max_length=200, description="Nơi nhận bản giấy (tên)")
 
 
-class DraftIn(Schema):
+class DraftIn(Text):
     model_config = ConfigDict(extra="forbid")
 
     subject: str = Field(..., min_length=1, max_length=2000)
@@ -87,7 +116,7 @@ class DraftIn(Schema):
     recipients: DraftRecipients | None = None
 
 
-class SubmitIn(Schema):
+class SubmitIn(Text):
     note: str = Field("", max_length=1000)
 
 
@@ -161,6 +190,7 @@ def _refuse_before_storing(user, agency: Agency, files) -> None:
         raise InvalidInput("Gửi ít nhất một tệp (phần files).", code="FILE_REQUIRED")
     if len(files) > MAX_FILES:
         raise InvalidInput(f"Mỗi lần tải lên tối đa {MAX_FILES} tệp.", code="TOO_MANY_FILES")
+    _check_text(*(f.name for f in files))
     for f in files:
         refusal = getattr(f, "refusal", None)
         if refusal is not None:
@@ -184,9 +214,14 @@ def register(api, auth, error_schema, detail_schema, detail) -> None:
     E = error_schema
     write_errors = {400: E, 401: E, 403: E, 404: E, 409: E, 413: E, 415: E, 422: E}
 
+    # The `metadata` part is JSON (IncomingMetadata): the schema says so, and which file types are kept.
+    incoming_body = {"requestBody": {"content": {"multipart/form-data": {
+        "schema": {"properties": {"metadata": IncomingMetadata.model_json_schema()}},
+        "encoding": {"metadata": {"contentType": "application/json"}}}}}}
+
     @router.post("/documents/incoming", response={201: detail_schema, **write_errors}, auth=auth,
-                 tags=["documents"])
-    def receive_incoming(request, metadata: str = Form(..., max_length=20_000, description=(
+                 tags=["documents"], openapi_extra=incoming_body)
+    def receive_incoming(request, metadata: str = Form(..., description=(
             "JSON: các trường của văn bản đến (subject, issuer_name, issuer_code, document_type, number, notation, "
             "issued_date, urgency, secrecy, page_count, signer_name, due_date)")),
             files: list[UploadedFile] = INCOMING_FILES):
@@ -271,6 +306,7 @@ def register(api, auth, error_schema, detail_schema, detail) -> None:
         need(request, "drafts:write")
 
         def produce():
+            _check_text(note, file.name)
             doc = _document(request, document_id)
             version = workflow.add_version(request.user, doc, file, file.name, note=note)
             return 201, {"document_id": doc.pk, "number": version.number, "name": version.name,
