@@ -79,9 +79,12 @@ class VpdtAPI(NinjaAPI):
 api = VpdtAPI(
     title="vpdt API",
     version="1",
-    description="API của văn phòng điện tử vpdt. Xác thực: POST /api/auth/token rồi gửi `Authorization: Bearer <token>`. "
+    description="API của văn phòng điện tử vpdt. Xác thực: `Authorization: Bearer <token>`: khóa của tài khoản hệ "
+                "thống (quản trị cơ quan cấp, kèm phạm vi: documents:read, documents:write, drafts:write, "
+                "notifications:read, reports:read) hoặc khóa của một người (POST /api/auth/token; chỉ đọc). "
+                "Thiếu phạm vi: 403 SCOPE_MISSING. Mọi POST nhận tiêu đề `Idempotency-Key` (giữ 24 giờ). "
                 "Mọi lỗi trả JSON `{\"code\", \"message\", \"detail\"}` (ErrorOut): `code` cho hệ thống, `message` "
-                "tiếng Việt cho người dùng; tham số sai hoặc vượt giới hạn: 400 INVALID_INPUT.",
+                "tiếng Việt cho người dùng; tham số sai hoặc vượt giới hạn: 400 INVALID_INPUT. Hướng dẫn: docs/api.md.",
     urls_namespace="api",
 )
 
