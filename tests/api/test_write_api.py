@@ -362,3 +362,40 @@ def test_text_no_database_keeps_is_400_and_stores_nothing(world):
     error(response, 400, "INVALID_METADATA")
     error(make_draft(world["tokens"]["drafter"], recipients={"papers": ["\x00"]}), 400, "INVALID_INPUT")
     assert counts() == before
+
+
+def test_a_key_whose_first_request_still_runs_is_409_then_forgotten_when_stale_or_old(world):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from vpdt.api import idempotency
+
+    token = world["tokens"]["portal"]
+    first = receive(token, key="k-run")
+    row = IdempotencyKey.objects.get(key="k-run")
+    assert row.status == 201 and row.body == first.json()
+    # the same request while its first run has not answered yet: 409, nothing done
+    IdempotencyKey.objects.filter(pk=row.pk).update(status=None, body=None)
+    error(receive(token, key="k-run"), 409, "IDEMPOTENCY_KEY_IN_PROGRESS")
+    assert Document.objects.count() == 1
+    # a first run that never answered (its process died) is forgotten after a while: runs again
+    IdempotencyKey.objects.filter(pk=row.pk).update(created_at=timezone.now() - idempotency.STALE
+                                                    - dt.timedelta(seconds=1))
+    assert receive(token, key="k-run").status_code == 201
+    assert Document.objects.count() == 2
+    # after 24 hours a key is free again, whatever it was used for
+    IdempotencyKey.objects.update(created_at=timezone.now() - idempotency.KEEP - dt.timedelta(seconds=1))
+    assert receive(token, meta={**META, "subject": "Khác"}, key="k-run").status_code == 201
+    assert IdempotencyKey.objects.count() == 1
+
+
+def test_every_post_of_the_schema_documents_the_idempotency_key(client):
+    schema = client.get("/api/openapi.json").json()
+    posts = {path: op for path, ops in schema["paths"].items() for method, op in ops.items() if method == "post"}
+    assert len(posts) >= 7
+    for path, op in posts.items():
+        names = {p["name"] for p in op.get("parameters", [])}
+        assert ("Idempotency-Key" in names) == (path != "/api/auth/token"), path
+        if path != "/api/auth/token":
+            assert {"403", "404", "409", "422"} <= set(op["responses"]), path

@@ -35,6 +35,8 @@ def as_(user):
 def test_create_issue_use_revoke_and_stop(admins):
     agency, admin, _ = admins
     page = as_(admin)
+    form = page.get(URL).content.decode()
+    assert f'<input type="hidden" name="agency" value="{agency.pk}">' in form  # one agency: not asked
     made = page.post(URL, {"action": "create", "agency": agency.pk, "name": "Cổng dịch vụ công", "role": "clerk",
                            "description": "Nhận hồ sơ trực tuyến"}, follow=True)
     assert "Đã tạo tài khoản hệ thống Cổng dịch vụ công." in made.content.decode()
