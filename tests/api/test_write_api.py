@@ -105,6 +105,12 @@ def test_a_system_account_receives_an_incoming_document_with_its_files(world):
     assert entry.actor_name == "Cổng dịch vụ công"
 
 
+def test_an_issuer_named_as_in_the_directory_brings_its_code(world):
+    body = receive(world["tokens"]["portal"], meta={"subject": "Về việc dự toán", "issuer_name": "sở tài chính"})
+    assert body.status_code == 201, body.content
+    assert (body.json()["issuer_name"], body.json()["issuer_code"]) == ("Sở Tài chính", "000.00.03.H90")
+
+
 def test_receiving_needs_the_scope_and_the_clerk_role_and_stores_nothing_otherwise(world):
     before = counts()
     error(receive(world["tokens"]["portal_read"]), 403, "SCOPE_MISSING")

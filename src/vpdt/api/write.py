@@ -27,6 +27,8 @@ from vpdt.api import idempotency
 from vpdt.api.scopes import need
 from vpdt.core.converters import MAX_ID
 from vpdt.core.errors import InvalidInput, InvalidState, NotFound, PermissionDenied
+from vpdt.core.uploads import too_large
+from vpdt.directory import recipients as directory_recipients
 from vpdt.directory.models import Agency, Unit
 from vpdt.directory.roles import Role
 from vpdt.records import services as records
@@ -179,6 +181,10 @@ def _metadata(raw: str) -> dict:
                            code="INVALID_METADATA", detail=str(detail)[:1000]) from exc
     data = parsed.model_dump()
     data["document_type"] = _document_type(data["document_type"])
+    if not data["issuer_code"].strip():  # as the clerk's form: an issuer named as in the directory brings its code
+        found = directory_recipients.issuer_in_directory(data["issuer_name"])
+        if found is not None:
+            data["issuer_name"], data["issuer_code"] = found.name, found.code
     data["number"] = int(data["number"]) if data["number"] else None
     return {k: v for k, v in data.items() if v is not None}
 
@@ -197,8 +203,6 @@ def _refuse_before_storing(user, agency: Agency, files) -> None:
             raise refusal
         records._check_name(f.name)
         if f.size > agency.upload_limit_bytes():
-            from vpdt.core.uploads import too_large
-
             raise too_large(agency.upload_limit_bytes())
         path = getattr(f, "temporary_file_path", None)
         if path is not None:
