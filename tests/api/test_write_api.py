@@ -394,6 +394,11 @@ def test_a_key_whose_first_request_still_runs_is_409_then_forgotten_when_stale_o
     IdempotencyKey.objects.update(created_at=timezone.now() - idempotency.KEEP - dt.timedelta(seconds=1))
     assert receive(token, meta={**META, "subject": "Khác"}, key="k-run").status_code == 201
     assert IdempotencyKey.objects.count() == 1
+    # and the hourly job forgets the old keys of tokens no longer used
+    from vpdt.api.jobs import idempotency_purge
+
+    IdempotencyKey.objects.update(created_at=timezone.now() - idempotency.KEEP - dt.timedelta(seconds=1))
+    assert idempotency_purge() == 1 and not IdempotencyKey.objects.exists()
 
 
 def test_every_post_of_the_schema_documents_the_idempotency_key(client):

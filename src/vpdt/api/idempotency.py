@@ -59,6 +59,11 @@ def fingerprint(request) -> str:
     return digest.hexdigest()
 
 
+def purge() -> int:
+    """Forget every key past KEEP; returns how many."""
+    return IdempotencyKey.objects.filter(created_at__lt=timezone.now() - KEEP).delete()[0]
+
+
 def _key(request) -> str | None:
     key = request.headers.get(HEADER)
     if key is None:
