@@ -14,11 +14,14 @@ from ninja.errors import HttpError, ValidationError
 from ninja.responses import Status
 from ninja.security import HttpBearer
 
+from vpdt.api.idempotency import HEADER as IDEMPOTENCY_HEADER
+from vpdt.api.idempotency import PARAMETER as IDEMPOTENCY_PARAMETER
 from vpdt.api.models import ApiToken, hash_token
+from vpdt.api.scopes import need
 from vpdt.core import request_context
 from vpdt.core.converters import MAX_ID
 from vpdt.core.errors import VpdtError, http_error
-from vpdt.directory import accounts, mfa
+from vpdt.directory import accounts, mfa, system_accounts
 from vpdt.records.choices import Direction
 from vpdt.records.listing import page_and_count
 from vpdt.records.permissions import get_visible, visible_documents
@@ -38,6 +41,8 @@ class BearerToken(HttpBearer):
         if found.last_used_at is None or now - found.last_used_at > dt.timedelta(minutes=1):
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)  # shown on the person's page
         request.user = found.user
+        request.api_token = found
+        request.api_scopes = system_accounts.scopes_of(found)
         request_context.set_current(
             request_context.Actor(user_id=found.user_id, ip=request_context.client_ip(request), via="api")
         )
@@ -58,7 +63,11 @@ class VpdtAPI(NinjaAPI):
         components.setdefault("ErrorOut", ErrorOut.model_json_schema())
         error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
         for operations in schema.get("paths", {}).values():
-            for operation in operations.values():
+            for method, operation in operations.items():
+                if method == "post" and operation.get("security"):  # every write takes an Idempotency-Key
+                    parameters = operation.setdefault("parameters", [])
+                    if not any(p.get("name") == IDEMPOTENCY_HEADER for p in parameters):
+                        parameters.append(dict(IDEMPOTENCY_PARAMETER))
                 responses = operation.setdefault("responses", {})
                 statuses = [400, 401] if operation.get("security") else [400]
                 for status in statuses:
@@ -70,9 +79,12 @@ class VpdtAPI(NinjaAPI):
 api = VpdtAPI(
     title="vpdt API",
     version="1",
-    description="API của văn phòng điện tử vpdt. Xác thực: POST /api/auth/token rồi gửi `Authorization: Bearer <token>`. "
+    description="API của văn phòng điện tử vpdt. Xác thực: `Authorization: Bearer <token>`: khóa của tài khoản hệ "
+                "thống (quản trị cơ quan cấp, kèm phạm vi: documents:read, documents:write, drafts:write, "
+                "notifications:read, reports:read) hoặc khóa của một người (POST /api/auth/token; chỉ đọc). "
+                "Thiếu phạm vi: 403 SCOPE_MISSING. Mọi POST nhận tiêu đề `Idempotency-Key` (giữ 24 giờ). "
                 "Mọi lỗi trả JSON `{\"code\", \"message\", \"detail\"}` (ErrorOut): `code` cho hệ thống, `message` "
-                "tiếng Việt cho người dùng; tham số sai hoặc vượt giới hạn: 400 INVALID_INPUT.",
+                "tiếng Việt cho người dùng; tham số sai hoặc vượt giới hạn: 400 INVALID_INPUT. Hướng dẫn: docs/api.md.",
     urls_namespace="api",
 )
 
@@ -225,13 +237,14 @@ if set(get_args(DirectionParam)) != set(Direction.values):
 COUNT_CAP = 10_000
 
 
-@api.get("/documents", response={200: DocumentList, 400: ErrorOut, 401: ErrorOut}, auth=BearerToken(),
+@api.get("/documents", response={200: DocumentList, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut}, auth=BearerToken(),
          tags=["documents"])
 def list_documents(request, direction: DirectionParam | None = None, q: str | None = None,
                    page: int = Query(1, ge=1, le=MAX_ID // PAGE_SIZE)):
     """Documents the caller may see, urgent first then newest; `q` is the quick search.
 
     `total` is exact up to 10,000; beyond it `total` is 10,000 and `total_is_capped` is true."""
+    need(request, "documents:read")
     qs = visible_documents(request.user)
     if direction:  # one of the schema's enum (anything else: 400 INVALID_INPUT)
         qs = qs.filter(direction=direction)
@@ -243,11 +256,17 @@ def list_documents(request, direction: DirectionParam | None = None, q: str | No
     return Status(200, {"total": total, "total_is_capped": capped, "items": [_item(d) for d in rows]})
 
 
-@api.get("/documents/{document_id}", response={200: DocumentDetail, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut,
+@api.get("/documents/{int:document_id}", response={200: DocumentDetail, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut,
                                                404: ErrorOut}, auth=BearerToken(), tags=["documents"])
 def get_document(request, document_id: int = Path(..., ge=1, le=MAX_ID)):
-    doc = get_visible(request.user, document_id)
-    return Status(200, {
+    """A document the caller may see: 404 for another agency's, 403 within the agency."""
+    need(request, "documents:read")
+    return Status(200, document_detail(get_visible(request.user, document_id)))
+
+
+def document_detail(doc) -> dict:
+    """What GET /api/documents/{id} answers (the write operations answer it too)."""
+    return {
         **_item(doc),
         "code": doc.code,
         "agency_name": doc.agency.name,
@@ -270,11 +289,15 @@ def get_document(request, document_id: int = Path(..., ge=1, le=MAX_ID)):
         "attachments": [
             {"id": a.pk, "name": a.name, "content_type": a.content_type, "size": a.blob.size,
              "sha256": a.blob_id, "kind": a.kind}
-            for a in doc.attachments.select_related("blob")
+            for a in doc.attachments.select_related("blob").order_by("pk")
         ],
-    })
+    }
 
 
 from vpdt.api import reports as _reports  # noqa: E402  (its router needs BearerToken and ErrorOut above)
 
 _reports.register(api, BearerToken(), ErrorOut)
+
+from vpdt.api import write as _write  # noqa: E402  (the write operations: the same auth and errors)
+
+_write.register(api, BearerToken(), ErrorOut, DocumentDetail, document_detail)

@@ -14,6 +14,7 @@ from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
+from vpdt.api.scopes import need
 from vpdt.reports import exports, services
 
 router = Router(tags=["reports"])
@@ -74,7 +75,8 @@ def register(api, auth, error_schema) -> None:
               level: Literal["agency", "unit", "person"] = "agency",
               format: Literal["json", "xlsx", "pdf"] | None = None):
         """Usage metrics over [from, to] per agency, unit or person (ids null above their level);
-        `format=xlsx|pdf`: the same items as a file."""
+        `format=xlsx|pdf`: the same items as a file. Scope: reports:read."""
+        need(request, "reports:read")
         return _usage(request, date_from, date_to, agency, level, format)
 
     api.add_router("/reports", router)

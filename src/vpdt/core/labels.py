@@ -223,6 +223,11 @@ ACTIONS = {
     "transfer.dossier_returned": _("Hồ sơ bị lưu trữ trả lại"),
     "transfer.dossier_archived": _("Hồ sơ đã nộp vào lưu trữ cơ quan"),
     "archive.export": _("Xuất gói hồ sơ cho lưu trữ ngoài"),
+    # --- api: system accounts and their scoped tokens (vpdt.directory.system_accounts)
+    "api.account_create": _("Tạo tài khoản hệ thống"),
+    "api.account_deactivate": _("Ngừng tài khoản hệ thống"),
+    "api.token_issue": _("Cấp khóa API cho tài khoản hệ thống"),
+    "api.token_revoke": _("Thu hồi khóa API của tài khoản hệ thống"),
     # the audit log itself
     "audit.genesis": _("Mở nhật ký hệ thống"),
 }

@@ -265,6 +265,11 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField("hết hạn lúc")
     last_used_at = models.DateTimeField("dùng lần cuối", null=True, blank=True)
     revoked_at = models.DateTimeField("thu hồi lúc", null=True, blank=True)
+    # --- api: what a system account's token may do (vpdt.directory.system_accounts.SCOPES); a
+    # person's own token has none listed and reads only (system_accounts.PERSONAL_SCOPES).
+    scopes = models.JSONField("phạm vi", default=list, blank=True)
+    issued_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                  verbose_name="cấp bởi")
 
     class Meta:
         db_table = "api_apitoken"
@@ -284,6 +289,26 @@ class ApiToken(models.Model):
         cls.objects.create(key_hash=hash_token(token), user=user, name=name,
                            expires_at=timezone.now() + timedelta(seconds=lifetime_seconds))
         return token
+
+
+class SystemAccount(models.Model):
+    """--- api: an account that another system uses through the API (no person, no password): a
+    User row of its agency holding one role, so the same permission checks apply to it; its
+    agency admin issues and revokes its scoped tokens (vpdt.directory.system_accounts)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="system_account",
+                                verbose_name="tài khoản")
+    description = models.CharField("mô tả", max_length=255, blank=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name="tạo bởi")
+    created_at = models.DateTimeField("tạo lúc", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "tài khoản hệ thống"
+        verbose_name_plural = "tài khoản hệ thống"
+
+    def __str__(self) -> str:
+        return str(self.user)
 
 
 class UserSession(models.Model):

@@ -14,6 +14,7 @@ from vpdt.web.views import archive as archive_keep  # --- archive keep
 from vpdt.web.views import dossiers as archive_dossiers  # --- archive filing
 from vpdt.web.views import fileplan as file_plan_views  # --- archive fileplan
 from vpdt.web.views import transfer as archive_transfer
+from vpdt.web.views import system_accounts as api_system_accounts  # --- api
 
 app_name = "web"
 
@@ -60,6 +61,8 @@ urlpatterns = [
     path("quan-tri/co-quan/", administration.agency_page, name="admin_agency"),
     path("quan-tri/khoa-ky/", administration.signing_keys, name="admin_keys"),
     path("quan-tri/truc-lien-thong/", administration.hub_connections, name="admin_hubs"),
+    # --- api: the agency admin's system accounts and their scoped API tokens (issue 18)
+    path("quan-tri/tai-khoan-he-thong/", api_system_accounts.system_accounts_page, name="admin_system_accounts"),
     # Reports (issue 14): the home page's charts, the "why" view, the period report.
     path("bao-cao/", RedirectView.as_view(pattern_name="web:report_why", query_string=True), name="reports"),
     path("bao-cao/bieu-do/", reports.chart_data, name="report_charts"),
