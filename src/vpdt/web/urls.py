@@ -13,8 +13,8 @@ from vpdt.web.views import account, administration, files, mfa, picker, register
 from vpdt.web.views import archive as archive_keep  # --- archive keep
 from vpdt.web.views import dossiers as archive_dossiers  # --- archive filing
 from vpdt.web.views import fileplan as file_plan_views  # --- archive fileplan
-from vpdt.web.views import transfer as archive_transfer
 from vpdt.web.views import system_accounts as api_system_accounts  # --- api
+from vpdt.web.views import transfer as archive_transfer
 
 app_name = "web"
 
