@@ -23,8 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from vpdt.core.errors import InvalidInput, NotFound, PermissionDenied
 from vpdt.directory.models import Agency, Unit, User
 from vpdt.directory.roles import Role
-from vpdt.records.choices import Direction, State
-from vpdt.records.models import Document
+from vpdt.records.choices import State
 from vpdt.reports import facts
 from vpdt.reports.models import (
     AGENCY,
@@ -220,34 +219,27 @@ def _as_of(date_to: dt.date) -> dt.date:
 def _open_overdue(date_to: dt.date, agency_ids, level: int) -> Counter:
     """Incoming documents open past their due date at the period's end (or today), per key.
 
-    Per agency, counted on the documents' index (agency, direction, state, due_date); per unit
-    or person, on the facts job's IncomingHandler rows, which carry each document's main
-    handler: the database groups, no document row travels to Python.
+    Counted on the facts job's IncomingHandler rows (each incoming document with a due date,
+    its state, dates and main handler), grouped by the database: the documents still open, on
+    the index of the open ones, and, for a past period, those completed after its end, on the
+    index of completion times. No document row travels to Python, whatever the history.
     """
     as_of = _as_of(date_to)
     _lo, end = facts._bounds(as_of, as_of)
-    # The agencies named even when all are wanted: each is one short range of the index,
-    # instead of a scan of every row.
+    # The agencies named even when all are wanted: each is one short range of the indexes.
     ids = agency_ids if agency_ids is not None else list(Agency.objects.values_list("pk", flat=True))
-    past = as_of < timezone.localdate()
-    if level == AGENCY:
-        still_open = Q(state__in=OPEN_INCOMING)
-        if past:  # a past period: also those completed after its end
-            still_open |= Q(state=State.COMPLETED, completed_at__gte=end)
-        docs = Document.objects.filter(still_open, direction=Direction.INCOMING, due_date__lt=as_of,
-                                       agency_id__in=ids, received_at__lt=end)
-        return Counter({(agency, None, None): n for agency, n in
-                        docs.values("agency_id").annotate(n=Count("pk")).values_list("agency_id", "n")})
-    field = "unit_id" if level == UNIT else "person_id"
-    base = IncomingHandler.objects.filter(agency_id__in=ids, due_date__lt=as_of, received_at__lt=end,
-                                          **{f"{field}__isnull": False})
+    field = {AGENCY: None, UNIT: "unit_id", PERSON: "person_id"}[level]
+    base = IncomingHandler.objects.filter(agency_id__in=ids, due_date__lt=as_of, received_at__lt=end)
+    if field:
+        base = base.filter(**{f"{field}__isnull": False})
     parts = [base.filter(state__in=OPEN_INCOMING)]
-    if past:
+    if as_of < timezone.localdate():  # a past period: also those completed after its end
         parts.append(base.filter(state=State.COMPLETED, completed_at__gte=end))
     out: Counter = Counter()
     for part in parts:
-        for agency, key, n in part.values("agency_id", field).annotate(n=Count("pk")).values_list(
-                "agency_id", field, "n"):
+        columns = ["agency_id", field] if field else ["agency_id"]
+        for row in part.values(*columns).annotate(n=Count("pk")).values_list(*columns, "n"):
+            agency, key, n = (row[0], row[1], row[2]) if field else (row[0], None, row[1])
             out[(agency, key, None) if level == UNIT else (agency, None, key)] += n
     return out
 
