@@ -1,0 +1,105 @@
+"""The report: JSON for machines, one self-contained HTML page (Vietnamese) for the acceptance
+record. Neither holds a secret: the parties appear by system id and agency code only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+from pathlib import Path
+
+from .suite import FAIL, PASS, Report
+
+OUTCOME_VI = {PASS: "Đạt", FAIL: "Không đạt", "skip": "Không kiểm tra được"}
+ROLE_VI = {"sender": "Bên gửi", "receiver": "Bên nhận"}
+
+
+def write_json(report: Report, path: str | Path) -> Path:
+    path = Path(path)
+    path.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def _when(iso: str) -> str:
+    """dd/mm/yyyy HH:MM:SS, as every date a person reads."""
+    if not iso:
+        return ""
+    return dt.datetime.fromisoformat(iso).strftime("%d/%m/%Y %H:%M:%S")
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:1rem;color:#1f2933;font-size:14px}
+h1{font-size:1.4rem;margin:.2rem 0 .8rem}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem .8rem;margin:0 0 1rem}
+dt{font-weight:600}dd{margin:0;word-break:break-all}
+.result{display:inline-block;padding:.3rem .7rem;border-radius:4px;font-weight:700;color:#fff}
+.result.pass{background:#1e7b34}.result.fail{background:#b42318}
+.scroll{overflow-x:auto}
+table{border-collapse:collapse;width:100%;min-width:900px}
+th,td{border:1px solid #cbd2d9;padding:.35rem .5rem;text-align:left;vertical-align:top}
+th{background:#f0f4f8}
+td.id{font-family:ui-monospace,Menlo,Consolas,monospace;white-space:nowrap}
+td.got{word-break:break-word;max-width:32rem}
+tr.fail td{background:#fdecea}tr.skip td{background:#fff8e1}
+.o-pass{color:#1e7b34;font-weight:700}.o-fail{color:#b42318;font-weight:700}.o-skip{color:#8a6100;font-weight:700}
+footer{margin-top:1rem;color:#52606d;font-size:.85rem}
+@media print{.scroll{overflow:visible}table{min-width:0}}
+"""
+
+
+def render_html(report: Report) -> str:
+    e = html.escape
+    s = report.summary
+    parties = "".join(
+        f"<dt>{ROLE_VI[p['role']]}</dt><dd>hệ thống {e(p['system_id'])}, mã định danh {e(p['code'])}</dd>"
+        for p in (report.sender, report.receiver))
+    rows = []
+    for c in report.checks:
+        rows.append(
+            f'<tr class="{e(c.outcome)}" id="{e(c.id)}"><td class="id">{e(c.id)}</td><td>{e(c.name)}</td>'
+            f"<td>{e(c.what)}</td><td>{e(c.expected)}</td><td class=\"got\">{e(c.got)}</td>"
+            f'<td class="o-{e(c.outcome)}">{OUTCOME_VI.get(c.outcome, c.outcome)}</td>'
+            f"<td>{e(_when(c.at))}<br>{c.duration_ms} ms</td></tr>")
+    failed = report.failed()
+    verdict = ("ĐẠT: mọi kiểm tra đều đạt" if report.ok else
+               f"KHÔNG ĐẠT: {s['failed']} kiểm tra không đạt, {s['skipped']} không kiểm tra được")
+    failed_list = (f"<dt>Không đạt</dt><dd>{e(', '.join(failed))}</dd>" if failed else "")
+    return f"""<!DOCTYPE html>
+<html lang="vi">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Kết quả kiểm tra tương thích trục liên thông: {e(report.endpoint)}</title>
+<style>{_CSS}</style>
+</head>
+<body>
+<h1>Kết quả kiểm tra tương thích trục liên thông văn bản (QCVN 102:2016, giao thức VXP)</h1>
+<p><span class="result {'pass' if report.ok else 'fail'}">{e(verdict)}</span></p>
+<dl>
+<dt>Địa chỉ trục</dt><dd>{e(report.endpoint)}</dd>
+{parties}
+<dt>Bắt đầu</dt><dd>{e(_when(report.started))}</dd>
+<dt>Kết thúc</dt><dd>{e(_when(report.finished))}</dd>
+<dt>Mã lượt kiểm tra</dt><dd>{e(report.run_id)}</dd>
+<dt>Tổng số kiểm tra</dt><dd>{s['total']}: {s['passed']} đạt, {s['failed']} không đạt, {s['skipped']} không kiểm tra được</dd>
+{failed_list}
+</dl>
+<div class="scroll">
+<table>
+<thead><tr><th>Mã kiểm tra</th><th>Tên</th><th>Nội dung kiểm tra</th><th>Kết quả mong đợi</th><th>Kết quả thực tế</th><th>Đánh giá</th><th>Thời điểm</th></tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody>
+</table>
+</div>
+<footer>Tạo bởi bộ kiểm tra tương thích vpdt (vpdt conformance). Ý nghĩa từng mã kiểm tra: tài liệu docs/conformance.md của vpdt.
+Thời điểm theo giờ Việt Nam (UTC+7).</footer>
+</body>
+</html>
+"""
+
+
+def write_html(report: Report, path: str | Path) -> Path:
+    path = Path(path)
+    path.write_text(render_html(report), encoding="utf-8")
+    return path

@@ -1,0 +1,144 @@
+"""`vpdt conformance` against vpdt's own hub (a `vpdt hub serve` process, two agencies): every
+check passes; through a test double in front of it that drops status 05 (answers OK, never
+delivers), the report names exactly the two checks of that behaviour (one per direction) and
+nothing else fails."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+
+from tests.hub.procs import HubProcess, run_all
+from vpdt.cli import main
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+A = "000.00.01.H90"
+B = "000.00.02.H90"
+SENDER = f"sys.a:secret-a:{A}"
+RECEIVER = f"sys.b:secret:with:colons:{B}"
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory):
+    hub = HubProcess("conformance", tmp_path_factory.mktemp("hub"))
+    run_all({hub: [("add-agency", A, "Cơ quan A", "--system-id", "sys.a", "--secret", "secret-a"),
+                   ("add-agency", B, "Cơ quan B", "--system-id", "sys.b", "--secret", "secret:with:colons")]})
+    hub.start()
+    yield hub
+    hub.stop()
+
+
+class DropStatus05:
+    """A hub with one broken behaviour: sendEdoc of a status 05 is answered OK with a DocId and
+    thrown away; every other request goes through to the real hub unchanged."""
+
+    def __init__(self, upstream: str):
+        self.dropped = 0
+        double = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _forward(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                if self.path.rstrip("/").endswith("sendEdoc") and re.search(rb"StatusCode>\s*05\s*<", body):
+                    double.dropped += 1
+                    answer = json.dumps({"status": "OK", "ErrorCode": "0", "ErrorDesc": "Success",
+                                         "DocId": f"dropped-{double.dropped}"}).encode()
+                    return self._answer(200, {"Content-Type": "application/json"}, answer)
+                headers = [(k, v) for k, v in self.headers.items() if k.lower() not in ("host", "content-length")]
+                r = httpx.request(self.command, upstream + self.path, headers=headers, content=body, timeout=30)
+                keep = {k: v for k, v in r.headers.items()
+                        if k.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding")}
+                self._answer(r.status_code, keep, r.content)
+
+            def _answer(self, code, headers, body):
+                self.send_response(code)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = _forward
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def run(endpoint, out, *extra) -> tuple[int, dict]:
+    code = main(["conformance", "--endpoint", endpoint, "--sender", SENDER, "--receiver", RECEIVER,
+                 "--out", str(out), "--timeout", "3", "--poll", "0.1", *extra])
+    return code, json.loads((out / "conformance.json").read_text(encoding="utf-8"))
+
+
+def test_vpdt_hub_passes_every_check(hub, tmp_path, capsys):
+    code, report = run(hub.url, tmp_path)
+    failed = [(c["id"], c["got"]) for c in report["checks"] if c["outcome"] != "pass"]
+    assert failed == []
+    assert code == 0 and report["result"] == "pass"
+    ids = {c["id"] for c in report["checks"]}
+    # every business type and every status, both directions
+    for kind in ("new", "revoke", "update", "replace"):
+        for d in ("s2r", "r2s"):
+            assert {f"edoc.{kind}.{aspect}.{d}" for aspect in
+                    ("sent", "listed", "identical", "download", "list_entry", "fields", "acknowledged",
+                     "sent_list")} <= ids
+    for status in ("01", "02", "03", "04", "05", "06", "15", "16"):
+        assert {f"status.{status}.delivered.r2s", f"status.{status}.delivered.s2r",
+                f"status.{status}.fields.r2s", f"status.{status}.receive_status.r2s"} <= ids
+    assert {"status.13.delivered.s2r", "status.13.delivered.r2s", "auth.wrong_secret.list", "auth.wrong_secret.send",
+            "auth.unknown_system", "route.unknown_receiver", "route.forged_from", "dup.same_docid",
+            "dup.listed_once"} <= ids
+    assert len(ids) == len(report["checks"])  # stable ids, each once
+    line = capsys.readouterr().out.splitlines()[0]
+    assert f"{len(ids)}/{len(ids)} kiểm tra đạt" in line and "ĐẠT" in line
+    page = (tmp_path / "conformance.html").read_text(encoding="utf-8")
+    assert "status.05.delivered.r2s" in page and "Đạt" in page
+    for secret in ("secret-a", "secret:with:colons"):  # no credential in the record
+        assert secret not in json.dumps(report) and secret not in page
+
+
+def test_a_hub_that_drops_status_05_is_named_exactly(hub, tmp_path, capsys):
+    double = DropStatus05(hub.url)
+    try:
+        code, report = run(double.url, tmp_path)
+    finally:
+        double.close()
+    assert double.dropped == 2
+    outcome = {c["id"]: c for c in report["checks"]}
+    failed = sorted(i for i, c in outcome.items() if c["outcome"] == "fail")
+    assert failed == ["status.05.delivered.r2s", "status.05.delivered.s2r"]
+    assert "status.05.delivered" in outcome["status.05.delivered.r2s"]["id"]
+    assert "không có gói tin này" in outcome["status.05.delivered.r2s"]["got"]
+    # what depends on the delivery is not run, and says why; everything else passes
+    skipped = {i for i, c in outcome.items() if c["outcome"] == "skip"}
+    assert skipped and all(i.startswith("status.05.") for i in skipped)
+    assert all("status.05.delivered" in outcome[i]["got"] for i in skipped)
+    assert outcome["status.05.sent.r2s"]["outcome"] == "pass"
+    assert outcome["status.06.delivered.r2s"]["outcome"] == "pass"
+    assert code == 1 and report["result"] == "fail"
+    out = capsys.readouterr().out
+    assert "KHÔNG ĐẠT" in out and "status.05.delivered.r2s, status.05.delivered.s2r" in out
+    page = (tmp_path / "conformance.html").read_text(encoding="utf-8")
+    assert 'class="fail" id="status.05.delivered.r2s"' in page
+
+
+def test_credentials_are_checked_before_anything_is_sent(tmp_path, capsys):
+    assert main(["conformance", "--endpoint", "http://127.0.0.1:9", "--sender", "only-two:parts",
+                 "--receiver", RECEIVER, "--out", str(tmp_path)]) == 2
+    assert "SYS:SECRET:CODE" in capsys.readouterr().err
