@@ -40,6 +40,7 @@ class DropStatus05:
 
     def __init__(self, upstream: str):
         self.dropped = 0
+        self.http = httpx.Client(timeout=30)
         double = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -52,7 +53,7 @@ class DropStatus05:
                                          "DocId": f"dropped-{double.dropped}"}).encode()
                     return self._answer(200, {"Content-Type": "application/json"}, answer)
                 headers = [(k, v) for k, v in self.headers.items() if k.lower() not in ("host", "content-length")]
-                r = httpx.request(self.command, upstream + self.path, headers=headers, content=body, timeout=30)
+                r = double.http.request(self.command, upstream + self.path, headers=headers, content=body)
                 keep = {k: v for k, v in r.headers.items()
                         if k.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding")}
                 self._answer(r.status_code, keep, r.content)
@@ -78,6 +79,7 @@ class DropStatus05:
     def close(self):
         self.server.shutdown()
         self.server.server_close()
+        self.http.close()
 
 
 def run(endpoint, out, *extra) -> tuple[int, dict]:
@@ -96,8 +98,8 @@ def test_vpdt_hub_passes_every_check(hub, tmp_path, capsys):
     for kind in ("new", "revoke", "update", "replace"):
         for d in ("s2r", "r2s"):
             assert {f"edoc.{kind}.{aspect}.{d}" for aspect in
-                    ("sent", "listed", "identical", "download", "list_entry", "fields", "acknowledged",
-                     "sent_list")} <= ids
+                    ("sent", "listed", "identical", "download", "list_entry", "counted", "isolated", "fields",
+                     "acknowledged", "sent_list")} <= ids
     for status in ("01", "02", "03", "04", "05", "06", "15", "16"):
         assert {f"status.{status}.delivered.r2s", f"status.{status}.delivered.s2r",
                 f"status.{status}.fields.r2s", f"status.{status}.receive_status.r2s"} <= ids
@@ -142,3 +144,30 @@ def test_credentials_are_checked_before_anything_is_sent(tmp_path, capsys):
     assert main(["conformance", "--endpoint", "http://127.0.0.1:9", "--sender", "only-two:parts",
                  "--receiver", RECEIVER, "--out", str(tmp_path)]) == 2
     assert "SYS:SECRET:CODE" in capsys.readouterr().err
+
+
+def test_an_unreachable_hub_fails_at_the_connection_checks(tmp_path, capsys):
+    from tests.hub.procs import free_port
+
+    code, report = run(f"http://127.0.0.1:{free_port()}", tmp_path)
+    assert code == 1
+    outcome = {c["id"]: c for c in report["checks"]}
+    assert outcome["conn.sender"]["outcome"] == "fail" and "kết nối" in outcome["conn.sender"]["got"]
+    assert outcome["edoc.new.listed.s2r"]["outcome"] == "skip"
+    assert "conn.sender" in outcome["edoc.new.listed.s2r"]["got"]
+    assert report["summary"]["passed"] == 0
+
+
+def test_the_kit_runs_without_django(tmp_path):
+    """Any province machine runs it: the command imports neither Django nor the hub's code."""
+    import subprocess
+    import sys
+
+    probe = ("import sys; from vpdt.cli import main; "
+             f"rc = main(['conformance', '--endpoint', 'http://127.0.0.1:9', '--sender', '{SENDER}', "
+             f"'--receiver', 'x:y:{A}', '--out', {str(tmp_path)!r}]); "
+             "loaded = [m for m in sys.modules if m.split('.')[0] == 'django' or m.startswith('vpdt.hub.')"
+             " and m != 'vpdt.hub.cli']; print(rc, loaded)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
+                         env={k: v for k, v in __import__("os").environ.items() if k != "DJANGO_SETTINGS_MODULE"})
+    assert out.stdout.strip() == "2 []", out.stderr

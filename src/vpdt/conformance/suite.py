@@ -32,7 +32,8 @@ TOOL = "vpdt conformance"
 REPORT_VERSION = 1
 # What a hub answers (vpdt's error codes, docs/hub.md): wrong secret, unknown system, From not
 # the caller's, receiver unknown.
-BAD_SIGNATURE, UNKNOWN_SYSTEM, FORGED_FROM, UNKNOWN_RECEIVER = "103", "102", "204", "205"
+# not found (a docId not one's own).
+BAD_SIGNATURE, UNKNOWN_SYSTEM, FORGED_FROM, UNKNOWN_RECEIVER, NOT_FOUND = "103", "102", "204", "205", "301"
 
 
 class Mismatch(Exception):
@@ -114,6 +115,17 @@ class Inbox:
         self.party = party
         self.directory = directory
         self.items: dict[tuple[str, str], Received] = {}
+
+    def snapshot(self) -> int:
+        """Note what already waits (earlier runs, other senders) without fetching it: never
+        matched, never fetched, never acknowledged. Returns how many items wait."""
+        count = 0
+        for message_type in ("edoc", "status"):
+            for entry in self.client.get_received_edoc_list(message_type=message_type):
+                doc_id = str(entry.get("docId", ""))
+                self.items[(message_type, doc_id)] = Received(doc_id, entry, None, None, None, "có từ trước")
+                count += 1
+        return count
 
     def scan(self, message_type: str) -> list[dict]:
         entries = self.client.get_received_edoc_list(message_type=message_type)
@@ -260,7 +272,7 @@ class Suite:
             self.check(f"conn.{party.role}", f"Kết nối và xác thực {self._who(party)}",
                        f"getReceivedEdocList với systemId {party.system_id} (khóa bí mật đã cấp)",
                        "status OK, ErrorCode 0, có danh sách data",
-                       lambda party=party: (f"OK, {len(self.inboxes[party.role].scan('edoc'))} gói tin đang chờ", None))
+                       lambda party=party: (f"OK, {self.inboxes[party.role].snapshot()} gói tin đang chờ từ trước", None))
         self._refusals(today)
         number = 0
         for a, b in ((s, r), (r, s)):
@@ -399,6 +411,31 @@ class Suite:
         self.check(f"{base}.list_entry.{d}", "Thông tin của mục trong danh sách chờ",
                    "các trường from, to, messageType của mục getReceivedEdocList",
                    f"from {a.code}, to {b.code}, messageType {mt}", entry, needs=after)
+
+        def counted():
+            waiting = len(cb.get_received_edoc_list(message_type=mt))
+            count = cb.count_receive_status() if mt == "status" else cb.count_receive_edoc()
+            if count != waiting:
+                raise Mismatch(f"count {count}, trong khi getReceivedEdocList có {waiting} mục")
+            return f"count {count} = số mục đang chờ", None
+
+        operation = "countReceiveStatus" if mt == "status" else "countReceiveEdoc"
+        self.check(f"{base}.counted.{d}", f"Đếm gói tin chờ nhận ({operation})",
+                   f"{operation} của {b.code} so với số mục getReceivedEdocList (messagetype {mt})",
+                   "count bằng số mục đang chờ", counted, needs=after)
+
+        def isolated():
+            try:
+                ca.get_edoc(item.doc_id, self.dir / f"other-{built.path.name}")
+            except VxpRemoteError as exc:
+                if exc.code != NOT_FOUND:
+                    raise Mismatch(f"từ chối nhưng sai mã lỗi: ErrorCode {exc.code}: {exc.description}") from None
+                return f"status FAIL, ErrorCode {exc.code}", None
+            raise Mismatch(f"hệ thống {a.system_id} tải được gói tin gửi cho {b.code}")
+
+        self.check(f"{base}.isolated.{d}", "Hệ thống khác không tải được gói tin",
+                   f"getEdoc bởi hệ thống {a.system_id} với docId {getattr(item, 'doc_id', '')} (gói tin gửi cho {b.code})",
+                   f"status FAIL, ErrorCode {NOT_FOUND}", isolated, needs=after)
 
         def fields():
             if item.path is None:
