@@ -31,15 +31,15 @@ _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:1rem;color:#1f2933;font-size:14px}
 h1{font-size:1.4rem;margin:.2rem 0 .8rem}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem .8rem;margin:0 0 1rem}
-dt{font-weight:600}dd{margin:0;word-break:break-all}
+dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}
 .result{display:inline-block;padding:.3rem .7rem;border-radius:4px;font-weight:700;color:#fff}
 .result.pass{background:#1e7b34}.result.fail{background:#b42318}
 .scroll{overflow-x:auto}
-table{border-collapse:collapse;width:100%;min-width:900px}
-th,td{border:1px solid #cbd2d9;padding:.35rem .5rem;text-align:left;vertical-align:top}
+table{border-collapse:collapse;width:100%;min-width:1000px;table-layout:fixed}
+th,td{border:1px solid #cbd2d9;padding:.35rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 th{background:#f0f4f8}
-td.id{font-family:ui-monospace,Menlo,Consolas,monospace;white-space:nowrap}
-td.got{word-break:break-word;max-width:32rem}
+td.id{font-family:ui-monospace,Menlo,Consolas,monospace}
+col.id{width:15%}col.name{width:12%}col.what{width:20%}col.exp{width:17%}col.got{width:22%}col.out{width:7%}col.at{width:7%}
 tr.fail td{background:#fdecea}tr.skip td{background:#fff8e1}
 .o-pass{color:#1e7b34;font-weight:700}.o-fail{color:#b42318;font-weight:700}.o-skip{color:#8a6100;font-weight:700}
 footer{margin-top:1rem;color:#52606d;font-size:.85rem}
@@ -59,11 +59,12 @@ def render_html(report: Report) -> str:
             f'<tr class="{e(c.outcome)}" id="{e(c.id)}"><td class="id">{e(c.id)}</td><td>{e(c.name)}</td>'
             f"<td>{e(c.what)}</td><td>{e(c.expected)}</td><td class=\"got\">{e(c.got)}</td>"
             f'<td class="o-{e(c.outcome)}">{OUTCOME_VI.get(c.outcome, c.outcome)}</td>'
-            f"<td>{e(_when(c.at))}<br>{c.duration_ms} ms</td></tr>")
+            f"<td>{'<br>'.join(e(part) for part in _when(c.at).split(' '))}<br>{c.duration_ms} ms</td></tr>")
     failed = report.failed()
     verdict = ("ĐẠT: mọi kiểm tra đều đạt" if report.ok else
                f"KHÔNG ĐẠT: {s['failed']} kiểm tra không đạt, {s['skipped']} không kiểm tra được")
-    failed_list = (f"<dt>Không đạt</dt><dd>{e(', '.join(failed))}</dd>" if failed else "")
+    failed_list = ("<dt>Không đạt</dt><dd>" + ", ".join(f'<a href="#{e(i)}">{e(i)}</a>' for i in failed) + "</dd>"
+                   if failed else "")
     return f"""<!DOCTYPE html>
 <html lang="vi">
 <head>
@@ -86,6 +87,7 @@ def render_html(report: Report) -> str:
 </dl>
 <div class="scroll">
 <table>
+<colgroup><col class="id"><col class="name"><col class="what"><col class="exp"><col class="got"><col class="out"><col class="at"></colgroup>
 <thead><tr><th>Mã kiểm tra</th><th>Tên</th><th>Nội dung kiểm tra</th><th>Kết quả mong đợi</th><th>Kết quả thực tế</th><th>Đánh giá</th><th>Thời điểm</th></tr></thead>
 <tbody>
 {chr(10).join(rows)}
