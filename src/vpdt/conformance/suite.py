@@ -28,6 +28,7 @@ from .packages import Built, Party
 
 PASS, FAIL, SKIP = "pass", "fail", "skip"
 TIME_ZONE = "Asia/Ho_Chi_Minh"
+PREEXISTING = "có từ trước khi kiểm tra"
 TOOL = "vpdt conformance"
 REPORT_VERSION = 1
 # What a hub answers (vpdt's error codes, docs/hub.md): wrong secret, unknown system, From not
@@ -123,7 +124,7 @@ class Inbox:
         for message_type in ("edoc", "status"):
             for entry in self.client.get_received_edoc_list(message_type=message_type):
                 doc_id = str(entry.get("docId", ""))
-                self.items[(message_type, doc_id)] = Received(doc_id, entry, None, None, None, "có từ trước")
+                self.items[(message_type, doc_id)] = Received(doc_id, entry, None, None, None, PREEXISTING)
                 count += 1
         return count
 
@@ -159,6 +160,11 @@ class Inbox:
             if time.monotonic() >= deadline:
                 return None
             time.sleep(poll)
+
+    def unreadable(self, message_type: str) -> list[Received]:
+        """Items listed during the run that could not be fetched or read (not those noted before)."""
+        return [r for (mt, _), r in self.items.items()
+                if mt == message_type and not r.claimed and r.error and r.error != PREEXISTING]
 
     def matching(self, built: Built) -> list[Received]:
         return [r for (mt, _), r in self.items.items()
@@ -364,7 +370,10 @@ class Suite:
         def listed():
             item = self.inboxes[b.role].find(built, self.timeout, self.poll)
             if item is None:
-                raise Mismatch(f"sau {self.timeout:g} giây, danh sách chờ nhận của {b.code} không có gói tin này")
+                broken = self.inboxes[b.role].unreadable(mt)
+                raise Mismatch(f"sau {self.timeout:g} giây, danh sách chờ nhận của {b.code} không có gói tin này"
+                               + (f"; {len(broken)} mục mới không tải hoặc không đọc được: "
+                                  + "; ".join(f"docId {r.doc_id}: {r.error}" for r in broken[:3]) if broken else ""))
             return f"có, docId {item.doc_id}", item
 
         listed_id = f"{base}.{flow_word}.{d}"
