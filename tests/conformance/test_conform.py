@@ -5,6 +5,7 @@ nothing else fails."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import threading
@@ -34,12 +35,18 @@ def hub(tmp_path_factory):
     hub.stop()
 
 
-class DropStatus05:
-    """A hub with one broken behaviour: sendEdoc of a status 05 is answered OK with a DocId and
-    thrown away; every other request goes through to the real hub unchanged."""
+ORIGINAL = "Kiểm thử tương thích trục: thu hồi văn bản".encode()
+ALTERED = "Kiểm thử tương thích trục: THU HỒI văn bản".encode()
 
-    def __init__(self, upstream: str):
-        self.dropped = 0
+
+class HubDouble:
+    """The real hub behind a proxy with one broken behaviour: `drop_status_05` answers sendEdoc of
+    a status 05 with OK and a DocId and throws it away; `alter_subject` hands receivers the
+    revocation with its Subject changed (getEdoc and downloadEdoc). Everything else goes through
+    unchanged."""
+
+    def __init__(self, upstream: str, *, drop_status_05: bool = False, alter_subject: bool = False):
+        self.dropped = self.altered = 0
         self.http = httpx.Client(timeout=30)
         double = self
 
@@ -47,7 +54,8 @@ class DropStatus05:
             def _forward(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                if self.path.rstrip("/").endswith("sendEdoc") and re.search(rb"StatusCode>\s*05\s*<", body):
+                if (drop_status_05 and self.path.rstrip("/").endswith("sendEdoc")
+                        and re.search(rb"StatusCode>\s*05\s*<", body)):
                     double.dropped += 1
                     answer = json.dumps({"status": "OK", "ErrorCode": "0", "ErrorDesc": "Success",
                                          "DocId": f"dropped-{double.dropped}"}).encode()
@@ -56,7 +64,18 @@ class DropStatus05:
                 r = double.http.request(self.command, upstream + self.path, headers=headers, content=body)
                 keep = {k: v for k, v in r.headers.items()
                         if k.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding")}
-                self._answer(r.status_code, keep, r.content)
+                content = r.content
+                if alter_subject and self.path.endswith("getEdoc"):
+                    answer = json.loads(content)
+                    package = base64.b64decode(answer.get("data") or "")
+                    if ORIGINAL in package:
+                        double.altered += 1
+                        answer["data"] = base64.b64encode(package.replace(ORIGINAL, ALTERED)).decode()
+                        content = json.dumps(answer).encode()
+                elif alter_subject and self.path.endswith("downloadEdoc") and ORIGINAL in content:
+                    double.altered += 1
+                    content = content.replace(ORIGINAL, ALTERED)
+                self._answer(r.status_code, keep, content)
 
             def _answer(self, code, headers, body):
                 self.send_response(code)
@@ -116,7 +135,7 @@ def test_vpdt_hub_passes_every_check(hub, tmp_path, capsys):
 
 
 def test_a_hub_that_drops_status_05_is_named_exactly(hub, tmp_path, capsys):
-    double = DropStatus05(hub.url)
+    double = HubDouble(hub.url, drop_status_05=True)
     try:
         code, report = run(double.url, tmp_path)
     finally:
@@ -171,3 +190,21 @@ def test_the_kit_runs_without_django(tmp_path):
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
                          env={k: v for k, v in __import__("os").environ.items() if k != "DJANGO_SETTINGS_MODULE"})
     assert out.stdout.strip() == "2 []", out.stderr
+
+
+def test_a_hub_that_alters_a_field_is_named_exactly(hub, tmp_path):
+    double = HubDouble(hub.url, alter_subject=True)
+    try:
+        code, report = run(double.url, tmp_path)
+    finally:
+        double.close()
+    assert double.altered == 4  # the revocation, each way, by getEdoc and by downloadEdoc
+    outcome = {c["id"]: c for c in report["checks"]}
+    failed = sorted(i for i, c in outcome.items() if c["outcome"] != "pass")
+    assert failed == [f"edoc.revoke.{aspect}.{d}" for aspect in ("download", "fields", "identical")
+                      for d in ("r2s", "s2r")]
+    # still recognised (by its DocumentId and type) and acknowledged; the field named
+    assert outcome["edoc.revoke.listed.s2r"]["outcome"] == "pass"
+    assert outcome["edoc.revoke.fields.s2r"]["got"].startswith("Subject: đã gửi")
+    assert "THU HỒI" in outcome["edoc.revoke.fields.s2r"]["got"]
+    assert code == 1
