@@ -107,8 +107,9 @@ def run(endpoint, out, *extra) -> tuple[int, dict]:
     return code, json.loads((out / "conformance.json").read_text(encoding="utf-8"))
 
 
-def test_vpdt_hub_passes_every_check(hub, tmp_path, capsys):
-    code, report = run(hub.url, tmp_path)
+@pytest.mark.parametrize("habits", [(), ("--sdk-habits",)], ids=["vpdt-client", "sdk-habits"])
+def test_vpdt_hub_passes_every_check(hub, tmp_path, capsys, habits):
+    code, report = run(hub.url, tmp_path, *habits)
     failed = [(c["id"], c["got"]) for c in report["checks"] if c["outcome"] != "pass"]
     assert failed == []
     assert code == 0 and report["result"] == "pass"

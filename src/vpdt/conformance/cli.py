@@ -28,6 +28,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--poll", type=float, default=0.5, metavar="SECONDS", help="pause between two looks (default 0.5)")
     p.add_argument("--unknown-code", default="999.99.99.Z99", metavar="CODE",
                    help="an agency code no hub has, for the refusal check (default 999.99.99.Z99)")
+    p.add_argument("--sdk-habits", action="store_true",
+                   help="sign requests exactly as the official SDK does (no nonce key, keys of earlier calls kept)")
     p.add_argument("--verbose", "-v", action="store_true", help="print each check as it ends")
     p.set_defaults(func=cmd_conformance)
 
@@ -63,7 +65,8 @@ def cmd_conformance(args) -> int:
         print(f"{OUTCOME_VI[check.outcome]:>20}  {check.id}  {check.got[:160]}", file=sys.stderr)
 
     suite = Suite(args.endpoint, sender, receiver, timeout=args.timeout, poll=args.poll,
-                  unknown_code=args.unknown_code, progress=progress if args.verbose else None)
+                  unknown_code=args.unknown_code, sdk_habits=args.sdk_habits,
+                  progress=progress if args.verbose else None)
     report = suite.run()
     json_path = write_json(report, out / "conformance.json")
     html_path = write_html(report, out / "conformance.html")

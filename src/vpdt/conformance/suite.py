@@ -196,12 +196,15 @@ class Suite:
 
     `timeout`: how long a package may take to be listed at its receiver (seconds);
     `poll`: the pause between two looks; `unknown_code`: an agency code no hub has;
-    `transport`: an httpx transport (tests), else plain HTTP.
+    `transport`: an httpx transport (tests), else plain HTTP; `sdk_habits`: sign as the official
+    SDK does when used as its example shows (no nonce key, keys of earlier calls kept in later
+    ones) instead of vpdt's client's own way.
     """
 
     def __init__(self, endpoint: str, sender: Party, receiver: Party, *, timeout: float = 30.0,
                  poll: float = 0.5, unknown_code: str = "999.99.99.Z99", http_timeout: float = 60.0,
                  transport: httpx.BaseTransport | None = None, workdir: str | Path | None = None,
+                 sdk_habits: bool = False,
                  progress: Callable[[Check], None] | None = None):
         self.endpoint = endpoint
         self.sender = sender
@@ -213,6 +216,7 @@ class Suite:
         self.transport = transport
         self.workdir = workdir
         self.progress = progress
+        self.sdk_habits = sdk_habits
         self.run_id = secrets.token_hex(3)
         self.report = Report(endpoint, sender.public(), receiver.public(), self.run_id)
         self._outcome: dict[str, str] = {}
@@ -223,7 +227,7 @@ class Suite:
     # ------------------------------------------------------------------ plumbing
     def client(self, party: Party, secret: str | None = None, system_id: str | None = None) -> VxpClient:
         c = VxpClient(self.endpoint, system_id or party.system_id, party.secret if secret is None else secret,
-                      timeout=self.http_timeout, transport=self.transport)
+                      timeout=self.http_timeout, transport=self.transport, sdk_quirks=self.sdk_habits)
         self._clients.append(c)
         return c
 
