@@ -21,6 +21,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 A = "000.00.01.H90"
 B = "000.00.02.H90"
+B_QD20 = "H90.02"  # B's code in the QĐ 20/2020 scheme
 SENDER = f"sys.a:secret-a:{A}"
 RECEIVER = f"sys.b:secret:with:colons:{B}"
 
@@ -29,7 +30,8 @@ RECEIVER = f"sys.b:secret:with:colons:{B}"
 def hub(tmp_path_factory):
     hub = HubProcess("conformance", tmp_path_factory.mktemp("hub"))
     run_all({hub: [("add-agency", A, "Cơ quan A", "--system-id", "sys.a", "--secret", "secret-a"),
-                   ("add-agency", B, "Cơ quan B", "--system-id", "sys.b", "--secret", "secret:with:colons")]})
+                   ("add-agency", B, "Cơ quan B", "--system-id", "sys.b", "--secret", "secret:with:colons",
+                    "--qd20-code", B_QD20)]})
     hub.start()
     yield hub
     hub.stop()
@@ -109,7 +111,7 @@ def run(endpoint, out, *extra) -> tuple[int, dict]:
 
 @pytest.mark.parametrize("habits", [(), ("--sdk-habits",)], ids=["vpdt-client", "sdk-habits"])
 def test_vpdt_hub_passes_every_check(hub, tmp_path, capsys, habits):
-    code, report = run(hub.url, tmp_path, *habits)
+    code, report = run(hub.url, tmp_path, "--receiver-qd20", B_QD20, *habits)
     failed = [(c["id"], c["got"]) for c in report["checks"] if c["outcome"] != "pass"]
     assert failed == []
     assert code == 0 and report["result"] == "pass"
@@ -125,7 +127,7 @@ def test_vpdt_hub_passes_every_check(hub, tmp_path, capsys, habits):
                 f"status.{status}.fields.r2s", f"status.{status}.receive_status.r2s"} <= ids
     assert {"status.13.delivered.s2r", "status.13.delivered.r2s", "auth.wrong_secret.list", "auth.wrong_secret.send",
             "auth.unknown_system", "route.unknown_receiver", "route.forged_from", "dup.same_docid",
-            "dup.listed_once"} <= ids
+            "dup.listed_once", "edoc.qd20.listed.s2r", "edoc.qd20.fields.s2r", "edoc.qd20.sent_list.s2r"} <= ids
     assert len(ids) == len(report["checks"])  # stable ids, each once
     line = capsys.readouterr().out.splitlines()[0]
     assert f"{len(ids)}/{len(ids)} kiểm tra đạt" in line and "ĐẠT" in line

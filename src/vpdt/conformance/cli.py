@@ -28,6 +28,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--poll", type=float, default=0.5, metavar="SECONDS", help="pause between two looks (default 0.5)")
     p.add_argument("--unknown-code", default="999.99.99.Z99", metavar="CODE",
                    help="an agency code no hub has, for the refusal check (default 999.99.99.Z99)")
+    p.add_argument("--receiver-qd20", metavar="CODE",
+                   help="the receiver's code in the QĐ 20/2020 scheme: also check that a document addressed by it "
+                        "reaches the receiver")
     p.add_argument("--sdk-habits", action="store_true",
                    help="sign requests exactly as the official SDK does (no nonce key, keys of earlier calls kept)")
     p.add_argument("--verbose", "-v", action="store_true", help="print each check as it ends")
@@ -65,7 +68,7 @@ def cmd_conformance(args) -> int:
         print(f"{OUTCOME_VI[check.outcome]:>20}  {check.id}  {check.got[:160]}", file=sys.stderr)
 
     suite = Suite(args.endpoint, sender, receiver, timeout=args.timeout, poll=args.poll,
-                  unknown_code=args.unknown_code, sdk_habits=args.sdk_habits,
+                  unknown_code=args.unknown_code, sdk_habits=args.sdk_habits, receiver_qd20=args.receiver_qd20,
                   progress=progress if args.verbose else None)
     report = suite.run()
     json_path = write_json(report, out / "conformance.json")

@@ -190,15 +190,17 @@ def package_document_fields(pkg) -> dict:
     return document_fields(pkg.header, pkg.business, [(a.name, a.sha256) for a in pkg.attachments])
 
 
-def build_document(directory: Path, kind: str, spec: dict, sender: Party, receiver: Party) -> Built:
+def build_document(directory: Path, kind: str, spec: dict, sender: Party, receiver: Party,
+                   label: str | None = None) -> Built:
     header, business = header_from_spec(spec)
     content = (f"Tệp đính kèm kiểm thử ({kind}, {spec['code']['notation']}).\n" * 40).encode("utf-8")
     attachment = AttachmentSource(name=f"kiem-thu-{kind}.txt", data=content, content_type="text/plain",
                                   description="Tệp kiểm thử")
-    path = directory / f"edoc-{kind}-{sender.letter}2{receiver.letter}.edxml"
+    label = label or kind
+    path = directory / f"edoc-{label}-{sender.letter}2{receiver.letter}.edxml"
     write_package(path, header, [attachment], business=business)
     fields = document_fields(header, business, [(attachment.name, hashlib.sha256(content).hexdigest())])
-    return Built(path, "edoc", kind, sender, receiver, fields, sha256_file(path),
+    return Built(path, "edoc", label, sender, receiver, fields, sha256_file(path),
                  ("edoc", header.document_id, business.doc_type))
 
 

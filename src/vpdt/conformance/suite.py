@@ -62,6 +62,7 @@ class Report:
     started: str = ""
     finished: str = ""
     checks: list[Check] = field(default_factory=list)
+    options: dict = field(default_factory=dict)  # how the run was made (timeouts, signing, codes)
 
     @property
     def summary(self) -> dict:
@@ -83,7 +84,8 @@ class Report:
     def to_dict(self) -> dict:
         return {
             "tool": TOOL, "report_version": REPORT_VERSION, "run_id": self.run_id, "endpoint": self.endpoint,
-            "sender": self.sender, "receiver": self.receiver, "started": self.started, "finished": self.finished,
+            "sender": self.sender, "receiver": self.receiver, "options": self.options,
+            "started": self.started, "finished": self.finished,
             "result": PASS if self.ok else FAIL, "summary": self.summary,
             "checks": [asdict(c) for c in self.checks],
         }
@@ -204,7 +206,7 @@ class Suite:
     def __init__(self, endpoint: str, sender: Party, receiver: Party, *, timeout: float = 30.0,
                  poll: float = 0.5, unknown_code: str = "999.99.99.Z99", http_timeout: float = 60.0,
                  transport: httpx.BaseTransport | None = None, workdir: str | Path | None = None,
-                 sdk_habits: bool = False,
+                 sdk_habits: bool = False, receiver_qd20: str | None = None,
                  progress: Callable[[Check], None] | None = None):
         self.endpoint = endpoint
         self.sender = sender
@@ -217,8 +219,11 @@ class Suite:
         self.workdir = workdir
         self.progress = progress
         self.sdk_habits = sdk_habits
+        self.receiver_qd20 = receiver_qd20
         self.run_id = secrets.token_hex(3)
-        self.report = Report(endpoint, sender.public(), receiver.public(), self.run_id)
+        self.report = Report(endpoint, sender.public(), receiver.public(), self.run_id, options={
+            "timeout": timeout, "poll": poll, "unknown_code": unknown_code, "sdk_habits": sdk_habits,
+            "receiver_qd20": receiver_qd20})
         self._outcome: dict[str, str] = {}
         self._cause: dict[str, list[str]] = {}  # a skipped check -> the failed checks that blocked it
         self._clients: list[VxpClient] = []
@@ -297,6 +302,8 @@ class Suite:
                 frm, to = (a, b) if code in P.FROM_DOCUMENT_SENDER else (b, a)
                 self._status(code, frm, to, specs["new"], document_sent=sent["new"], flow=flow)
         self._duplicate(today)
+        if self.receiver_qd20:
+            self._qd20(today)
 
     @staticmethod
     def _who(party: Party) -> str:
@@ -524,6 +531,16 @@ class Suite:
                    f"getSentEdocList của {to.code} cho văn bản (docId {document_sent or ''}), mục toCode {frm.code}",
                    f"receiveStatus {code}", receive_status,
                    needs=(f"status.{code}.delivered.{d}", f"edoc.new.sent.{to.letter}2{frm.letter}"))
+
+    # ------------------------------------------------------------------ QĐ 20 codes
+    def _qd20(self, today: dt.date) -> None:
+        """A new document addressed by the receiver's QĐ 20/2020 code (Thông tư 01/2022) reaches it:
+        the same checks as any document, ids `edoc.qd20.<aspect>.s2r`."""
+        s, r = self.sender, self.receiver
+        addressed = Party(r.system_id, r.secret, self.receiver_qd20, r.role)
+        spec = P.document_spec("new", self.run_id, 94, s, addressed, today)
+        built = P.build_document(self.dir, "new", spec, s, addressed, label="qd20")
+        self._exchange(built, "edoc", f"văn bản gửi tới mã QĐ 20/2020 {self.receiver_qd20}", "listed")
 
     # ------------------------------------------------------------------ duplicates
     def _duplicate(self, today: dt.date) -> None:
