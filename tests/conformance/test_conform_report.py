@@ -27,6 +27,15 @@ def test_what_a_hub_answers_is_escaped_and_the_page_stands_alone(tmp_path):
     assert 'lang="vi"' in page and "KHÔNG ĐẠT" in page and "Không đạt" in page
     assert "30/11/2026" in page and "09:05:01" in page  # dd/mm/yyyy, Vietnam time
     assert '<a href="#auth.wrong_secret.list">' in page
+    assert '<tr class="section"><th colspan="7">Từ chối yêu cầu sai</th></tr>' in page
+
+
+def test_rows_are_grouped_by_the_package_they_are_about():
+    from vpdt.conformance.report import section
+
+    assert section("edoc.revoke.fields.r2s") == "Thu hồi văn bản (bên nhận → bên gửi)"
+    assert section("status.05.delivered.r2s") == "Trạng thái 05: đang xử lý (bên nhận → bên gửi)"
+    assert section("status.05.receive_status.r2s") == section("status.05.sent.r2s")
 
 
 def test_the_verdict_is_pass_only_when_every_check_passed(tmp_path):

@@ -8,7 +8,8 @@ import html
 import json
 from pathlib import Path
 
-from .suite import FAIL, PASS, Report
+from .packages import BUSINESS_TYPES, STATUS_NAMES
+from .suite import DIRECTION_NAMES, FAIL, PASS, Report
 
 OUTCOME_VI = {PASS: "Đạt", FAIL: "Không đạt", "skip": "Không kiểm tra được"}
 ROLE_VI = {"sender": "Bên gửi", "receiver": "Bên nhận"}
@@ -18,6 +19,22 @@ def write_json(report: Report, path: str | Path) -> Path:
     path = Path(path)
     path.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return path
+
+
+def section(check_id: str) -> str:
+    """The heading a check's row goes under: the package it is about, or the kind of check."""
+    parts = check_id.split(".")
+    way = DIRECTION_NAMES.get(parts[-1], "")
+    if parts[0] == "edoc" and len(parts) > 2:
+        what = ("văn bản gửi tới mã QĐ 20/2020" if parts[1] == "qd20"
+                else BUSINESS_TYPES[parts[1]][1] if parts[1] in BUSINESS_TYPES else parts[1])
+        if parts[1] == "new":
+            what = "văn bản mới"
+        return f"{what[0].upper()}{what[1:]} ({way})"
+    if parts[0] == "status" and len(parts) > 2:
+        return f"Trạng thái {parts[1]}: {STATUS_NAMES.get(parts[1], '').lower()} ({way})"
+    return {"conn": "Kết nối", "auth": "Từ chối yêu cầu sai", "route": "Từ chối yêu cầu sai",
+            "dup": "Gửi trùng"}.get(parts[0], parts[0])
 
 
 def _when(iso: str) -> str:
@@ -38,13 +55,27 @@ dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}
 table{border-collapse:collapse;width:100%;min-width:1000px;table-layout:fixed}
 th,td{border:1px solid #cbd2d9;padding:.35rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 th{background:#f0f4f8}
+tr.section th{background:#d9e2ec;font-size:1rem}
 td.id{font-family:ui-monospace,Menlo,Consolas,monospace}
-col.id{width:15%}col.name{width:12%}col.what{width:20%}col.exp{width:17%}col.got{width:22%}col.out{width:7%}col.at{width:7%}
+col.id{width:15%}col.name{width:12%}col.what{width:19%}col.exp{width:17%}col.got{width:21%}col.out{width:7%}col.at{width:9%}
+td.at{white-space:nowrap}
 tr.fail td{background:#fdecea}tr.skip td{background:#fff8e1}
 .o-pass{color:#1e7b34;font-weight:700}.o-fail{color:#b42318;font-weight:700}.o-skip{color:#8a6100;font-weight:700}
 footer{margin-top:1rem;color:#52606d;font-size:.85rem}
 @media print{.scroll{overflow:visible}table{min-width:0}}
 """
+
+
+def _options(options: dict) -> str:
+    parts = []
+    if "timeout" in options:
+        parts.append(f"chờ gói tin tối đa {options['timeout']:g} giây")
+    if options.get("unknown_code"):
+        parts.append(f"mã đơn vị không tồn tại {options['unknown_code']}")
+    parts.append("ký yêu cầu như SDK chính thức" if options.get("sdk_habits") else "ký yêu cầu bằng thư viện vxp của vpdt")
+    if options.get("receiver_qd20"):
+        parts.append(f"mã QĐ 20/2020 của bên nhận {options['receiver_qd20']}")
+    return "; ".join(parts)
 
 
 def render_html(report: Report) -> str:
@@ -54,12 +85,16 @@ def render_html(report: Report) -> str:
         f"<dt>{ROLE_VI[p['role']]}</dt><dd>hệ thống {e(p['system_id'])}, mã định danh {e(p['code'])}</dd>"
         for p in (report.sender, report.receiver))
     rows = []
+    heading = None
     for c in report.checks:
+        if section(c.id) != heading:
+            heading = section(c.id)
+            rows.append(f'<tr class="section"><th colspan="7">{e(heading)}</th></tr>')
         rows.append(
             f'<tr class="{e(c.outcome)}" id="{e(c.id)}"><td class="id">{e(c.id)}</td><td>{e(c.name)}</td>'
             f"<td>{e(c.what)}</td><td>{e(c.expected)}</td><td class=\"got\">{e(c.got)}</td>"
             f'<td class="o-{e(c.outcome)}">{OUTCOME_VI.get(c.outcome, c.outcome)}</td>'
-            f"<td>{'<br>'.join(e(part) for part in _when(c.at).split(' '))}<br>{c.duration_ms} ms</td></tr>")
+            f"<td class=\"at\">{'<br>'.join(e(part) for part in _when(c.at).split(' '))}<br>{c.duration_ms} ms</td></tr>")
     failed = report.failed()
     verdict = ("ĐẠT: mọi kiểm tra đều đạt" if report.ok else
                f"KHÔNG ĐẠT: {s['failed']} kiểm tra không đạt, {s['skipped']} không kiểm tra được")
@@ -82,6 +117,7 @@ def render_html(report: Report) -> str:
 <dt>Bắt đầu</dt><dd>{e(_when(report.started))}</dd>
 <dt>Kết thúc</dt><dd>{e(_when(report.finished))}</dd>
 <dt>Mã lượt kiểm tra</dt><dd>{e(report.run_id)}</dd>
+<dt>Tùy chọn</dt><dd>{e(_options(report.options))}</dd>
 <dt>Tổng số kiểm tra</dt><dd>{s['total']}: {s['passed']} đạt, {s['failed']} không đạt, {s['skipped']} không kiểm tra được</dd>
 {failed_list}
 </dl>
