@@ -198,7 +198,7 @@ def test_the_kit_runs_without_django(tmp_path):
 def test_a_hub_that_alters_a_field_is_named_exactly(hub, tmp_path):
     double = HubDouble(hub.url, alter_subject=True)
     try:
-        code, report = run(double.url, tmp_path)
+        code, report = run(double.url, tmp_path, "--keep-packages")
     finally:
         double.close()
     assert double.altered == 4  # the revocation, each way, by getEdoc and by downloadEdoc
@@ -210,4 +210,9 @@ def test_a_hub_that_alters_a_field_is_named_exactly(hub, tmp_path):
     assert outcome["edoc.revoke.listed.s2r"]["outcome"] == "pass"
     assert outcome["edoc.revoke.fields.s2r"]["got"].startswith("Subject: đã gửi")
     assert "THU HỒI" in outcome["edoc.revoke.fields.s2r"]["got"]
+    # the evidence: what was sent and what came back, side by side
+    kept = tmp_path / "packages"
+    sent = (kept / "gui-edoc-revoke-s2r.edxml").read_bytes()
+    received = [p.read_bytes() for p in kept.glob("nhan-*.edxml") if ALTERED in p.read_bytes()]
+    assert ORIGINAL in sent and len(received) == 2
     assert code == 1

@@ -33,6 +33,8 @@ def add_parser(subparsers) -> None:
                         "reaches the receiver")
     p.add_argument("--sdk-habits", action="store_true",
                    help="sign requests exactly as the official SDK does (no nonce key, keys of earlier calls kept)")
+    p.add_argument("--keep-packages", action="store_true",
+                   help="keep the packages sent (gui-*) and received back (nhan-*) in DIR/packages")
     p.add_argument("--verbose", "-v", action="store_true", help="print each check as it ends")
     p.set_defaults(func=cmd_conformance)
 
@@ -69,6 +71,7 @@ def cmd_conformance(args) -> int:
 
     suite = Suite(args.endpoint, sender, receiver, timeout=args.timeout, poll=args.poll,
                   unknown_code=args.unknown_code, sdk_habits=args.sdk_habits, receiver_qd20=args.receiver_qd20,
+                  keep=out / "packages" if args.keep_packages else None,
                   progress=progress if args.verbose else None)
     report = suite.run()
     json_path = write_json(report, out / "conformance.json")

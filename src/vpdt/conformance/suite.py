@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -206,7 +207,7 @@ class Suite:
     def __init__(self, endpoint: str, sender: Party, receiver: Party, *, timeout: float = 30.0,
                  poll: float = 0.5, unknown_code: str = "999.99.99.Z99", http_timeout: float = 60.0,
                  transport: httpx.BaseTransport | None = None, workdir: str | Path | None = None,
-                 sdk_habits: bool = False, receiver_qd20: str | None = None,
+                 sdk_habits: bool = False, receiver_qd20: str | None = None, keep: str | Path | None = None,
                  progress: Callable[[Check], None] | None = None):
         self.endpoint = endpoint
         self.sender = sender
@@ -220,6 +221,7 @@ class Suite:
         self.progress = progress
         self.sdk_habits = sdk_habits
         self.receiver_qd20 = receiver_qd20
+        self.keep = Path(keep) if keep else None
         self.run_id = secrets.token_hex(3)
         self.report = Report(endpoint, sender.public(), receiver.public(), self.run_id, options={
             "timeout": timeout, "poll": poll, "unknown_code": unknown_code, "sdk_habits": sdk_habits,
@@ -275,8 +277,21 @@ class Suite:
             finally:
                 for c in self._clients:
                     c.close()
+                if self.keep:
+                    self._keep_packages()
         self.report.finished = _now().isoformat(timespec="seconds")
         return self.report
+
+    def _keep_packages(self) -> None:
+        """The packages sent, and those received back, as evidence next to the report."""
+        self.keep.mkdir(parents=True, exist_ok=True)
+        for path in sorted(self.dir.glob("*.edxml")):
+            if path.name.startswith(("edoc-", "status-")):
+                shutil.copyfile(path, self.keep / f"gui-{path.name}")
+        for inbox in getattr(self, "inboxes", {}).values():
+            for item in inbox.items.values():
+                if item.claimed and item.path is not None and item.path.exists():
+                    shutil.copyfile(item.path, self.keep / f"nhan-{item.path.name}")
 
     def _run(self) -> None:
         s, r = self.sender, self.receiver
