@@ -58,3 +58,26 @@ def test_credentials_parse_with_colons_and_from_the_environment(monkeypatch):
             Party.parse(bad, "sender")
     with pytest.raises(ValueError, match="NOT_SET_ANYWHERE"):
         _party("kt.nhan:env:NOT_SET_ANYWHERE:000.00.99.H53", "receiver")
+
+
+def test_an_answer_nobody_foresaw_fails_its_check_and_the_run_goes_on():
+    """A 'hub' whose lists are not lists: every check ends with an outcome, the report is whole."""
+    import httpx
+
+    from vpdt.conformance import Suite
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"status": "OK", "ErrorCode": "0", "ErrorDesc": "Success", "DocId": "1",
+                                         "data": "không phải danh sách"})
+
+    sender = Party("kt.gui", "s", "000.00.98.H53", "sender")
+    receiver = Party("kt.nhan", "r", "000.00.99.H53", "receiver")
+    result = Suite("http://hub.invalid", sender, receiver, timeout=0.1, poll=0.05,
+                   transport=httpx.MockTransport(handler)).run()
+    outcome = {c.id: c for c in result.checks}
+    assert outcome["conn.sender"].outcome == "fail"
+    assert outcome["conn.sender"].got.startswith("lỗi không lường trước")
+    assert outcome["auth.wrong_secret.list"].outcome == "skip"  # needs conn.sender
+    assert outcome["auth.unknown_system"].outcome == "fail"  # accepted: should have been refused
+    assert len(result.checks) > 250 and all(c.outcome in ("pass", "fail", "skip") for c in result.checks)
+    assert not result.ok

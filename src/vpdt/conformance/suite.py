@@ -261,6 +261,8 @@ class Suite:
                 check.outcome, check.got = FAIL, str(exc)
             except (VxpRemoteError, VxpProtocolError, httpx.HTTPError, EdxmlError, OSError) as exc:
                 check.outcome, check.got = FAIL, _explain(exc)
+            except Exception as exc:  # an answer nobody foresaw: the check fails, the report is still written
+                check.outcome, check.got = FAIL, f"lỗi không lường trước khi kiểm tra: {type(exc).__name__}: {exc}"
             check.duration_ms = int((time.monotonic() - start) * 1000)
         self._outcome[check_id] = check.outcome
         if self.progress:
