@@ -307,17 +307,16 @@ class Suite:
                        lambda party=party: (f"OK, {self.inboxes[party.role].snapshot()} gói tin đang chờ từ trước", None))
         self._refusals(today)
         number = 0
-        for a, b in ((s, r), (r, s)):
-            flow = f"{a.letter}2{b.letter}"
+        for a, b in ((s, r), (r, s)):  # documents one way, their statuses back; then the other way
             specs: dict[str, dict] = {}
             sent: dict[str, str] = {}
             for kind in P.BUSINESS_TYPES:
                 number += 1
                 specs[kind] = P.document_spec(kind, self.run_id, number, a, b, today, specs.get("new"))
-                sent[kind] = self._document(kind, specs[kind], a, b, flow)
+                sent[kind] = self._document(kind, specs[kind], a, b)
             for code in P.STATUS_CODES:
                 frm, to = (a, b) if code in P.FROM_DOCUMENT_SENDER else (b, a)
-                self._status(code, frm, to, specs["new"], document_sent=sent["new"], flow=flow)
+                self._status(code, frm, to, specs["new"], document_sent=sent["new"])
         self._duplicate(today)
         if self.receiver_qd20:
             self._qd20(today)
@@ -517,14 +516,13 @@ class Suite:
                    f"mục fromCode {a.code}, toCode {b.code}, sendStatus done", sent_list, needs=(ack_id,))
         return sent_id, item
 
-    def _document(self, kind: str, spec: dict, a: Party, b: Party, flow: str) -> str | None:
+    def _document(self, kind: str, spec: dict, a: Party, b: Party) -> str | None:
         built = P.build_document(self.dir, kind, spec, a, b)
         label = f"văn bản ({P.BUSINESS_TYPES[kind][1]}, BussinessDocType {P.BUSINESS_TYPES[kind][0]})"
         sent_id, _ = self._exchange(built, "edoc", label, "listed")
         return sent_id
 
-    def _status(self, code: str, frm: Party, to: Party, document: dict, *, document_sent: str | None,
-                flow: str) -> None:
+    def _status(self, code: str, frm: Party, to: Party, document: dict, *, document_sent: str | None) -> None:
         self._status_clock += dt.timedelta(seconds=1)
         built = P.build_status(self.dir, code, self.run_id, frm, to, document, self._status_clock)
         label = f"trạng thái {code} ({P.STATUS_NAMES.get(code, code)})"
