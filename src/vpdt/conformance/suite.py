@@ -405,7 +405,7 @@ class Suite:
 
         listed_id = f"{base}.{flow_word}.{d}"
         item: Received | None = self.check(
-            listed_id, f"{label[0].upper()}{label[1:]} đến bên nhận",
+            listed_id, f"{label[0].upper()}{label[1:]} đến {b.code}",
             f"getReceivedEdocList (messagetype {mt}) của {b.code}, chờ tối đa {self.timeout:g} giây",
             "có một mục mà nội dung tải về (getEdoc) là gói tin đã gửi", listed, needs=(f"{base}.sent.{d}",))
         after = (listed_id,)
