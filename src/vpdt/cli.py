@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "vpdt.signing.cli",  # pdf sign/verify, pki demo-ca
     "vpdt.archive.cli",  # archive verify/export
     "vpdt.directory.cli",  # directory import-agencies (either code scheme)
+    "vpdt.conformance.cli",  # conformance: check a vendor's hub, write the report
 ]
 
 
