@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "vpdt.workflow",
     "vpdt.reports",
     "vpdt.archive",  # dossiers, file plans, transfer to the archive, disposal
+    "vpdt.webhooks",  # --- hooks: events to other systems (signed POSTs, issue 18)
     "vpdt.signing",
     "vpdt.exchange",
     "vpdt.hub",  # the embedded province hub (on its own database alias "hub")

@@ -223,6 +223,12 @@ ACTIONS = {
     "transfer.dossier_returned": _("Hồ sơ bị lưu trữ trả lại"),
     "transfer.dossier_archived": _("Hồ sơ đã nộp vào lưu trữ cơ quan"),
     "archive.export": _("Xuất gói hồ sơ cho lưu trữ ngoài"),
+    # --- hooks: webhooks of an agency (issue 18)
+    "webhook.create": _("Đăng ký webhook"),
+    "webhook.pause": _("Tạm dừng webhook"),
+    "webhook.resume": _("Dùng lại webhook"),
+    "webhook.delete": _("Xóa đăng ký webhook"),
+    "webhook.resend": _("Gửi lại sự kiện webhook"),
     # the audit log itself
     "audit.genesis": _("Mở nhật ký hệ thống"),
 }
@@ -237,6 +243,7 @@ def action_label(code: str) -> str:
 # What an audit entry is about (AuditEntry.object_type is "app_label.model").
 OBJECTS = {
     "records.document": _("Văn bản"),
+    "webhooks.webhooksubscription": _("Đăng ký webhook"),  # --- hooks
     # --- archive fileplan
     "archive.fileplan": _("Danh mục hồ sơ"),
     "archive.retentionperiod": _("Dòng bảng thời hạn bảo quản"),

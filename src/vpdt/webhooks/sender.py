@@ -1,0 +1,127 @@
+"""Sending deliveries: signed POSTs, oldest first per subscription, retried with back-off.
+
+Order: a subscription's deliveries go out in the order they were enqueued (event order). The
+sender takes the oldest pending delivery of each subscription; while it waits for its retry,
+nothing later of that subscription goes, so a receiver that was down gets every event, once,
+in order, when it comes back. After MAX_ATTEMPTS failures in a row a delivery is `failed`
+(the next one goes) and an admin may send it again by hand.
+
+Each POST: JSON body, headers X-Vpdt-Event, X-Vpdt-Delivery (the delivery's id, the same on
+every retry, so the receiver can drop a repeat), X-Vpdt-Timestamp (Unix seconds) and
+X-Vpdt-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" under the secret>.
+Redirects are not followed (a 3xx is a failure): the body never goes to another host.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import time
+
+import httpx
+from django.db import transaction
+from django.utils import timezone
+
+from vpdt.core import backoff
+from vpdt.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
+
+log = logging.getLogger("vpdt.webhooks")
+
+TIMEOUT_SECONDS = 10.0
+MAX_ATTEMPTS = 8
+BACKOFF_BASE = 30.0  # 30 s, 1 min, 2 min, … capped
+BACKOFF_CAP = 3600.0
+LEASE_SECONDS = TIMEOUT_SECONDS + 20
+PER_RUN = 200
+USER_AGENT = "vpdt-webhooks/1"
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """The signature header's value: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">."""
+    mac = hmac.new(secret.encode("utf-8"), timestamp.encode("ascii") + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def body_of(delivery: WebhookDelivery) -> bytes:
+    return json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+
+
+def _lease(delivery: WebhookDelivery, now: dt.datetime) -> bool:
+    """Take the delivery for this worker (another worker's lease makes it not due)."""
+    return bool(WebhookDelivery.objects.filter(pk=delivery.pk, state=WebhookDelivery.State.PENDING,
+                                               next_attempt_at__lte=now)
+                .update(next_attempt_at=now + dt.timedelta(seconds=LEASE_SECONDS)))
+
+
+def post(delivery: WebhookDelivery, client: httpx.Client) -> tuple[int | None, str, int]:
+    """POST the delivery once: (HTTP status or None, error text, duration in ms)."""
+    subscription = delivery.subscription
+    body = body_of(delivery)
+    stamp = str(int(time.time()))
+    headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT,
+               "X-Vpdt-Event": delivery.event, "X-Vpdt-Delivery": str(delivery.uuid),
+               "X-Vpdt-Timestamp": stamp, "X-Vpdt-Signature": sign(subscription.secret_value(), stamp, body)}
+    started = time.monotonic()
+    try:
+        answer = client.post(subscription.url, content=body, headers=headers)
+    except httpx.HTTPError as exc:
+        return None, f"{type(exc).__name__}: {exc}"[:500], int((time.monotonic() - started) * 1000)
+    took = int((time.monotonic() - started) * 1000)
+    if 200 <= answer.status_code < 300:
+        return answer.status_code, "", took
+    if answer.is_redirect:
+        return answer.status_code, "chuyển hướng không được theo (redirect not followed)", took
+    return answer.status_code, f"HTTP {answer.status_code}", took
+
+
+def attempt(delivery: WebhookDelivery, client: httpx.Client, now: dt.datetime | None = None) -> bool:
+    """Send one delivery (already leased) and record the attempt; returns whether it was delivered."""
+    status, error, took = post(delivery, client)
+    now = now or timezone.now()
+    with transaction.atomic():
+        WebhookAttempt.objects.create(delivery=delivery, at=timezone.now(), status=status, error=error,
+                                      duration_ms=took)
+        delivery.last_status, delivery.last_error = status, error
+        if not error:
+            delivery.state, delivery.delivered_at, delivery.attempts = WebhookDelivery.State.DELIVERED, now, 0
+        else:
+            delivery.attempts += 1
+            if delivery.attempts >= MAX_ATTEMPTS:
+                delivery.state = WebhookDelivery.State.FAILED
+            delivery.next_attempt_at = now + dt.timedelta(
+                seconds=backoff.delay(delivery.attempts, BACKOFF_BASE, BACKOFF_CAP))
+        delivery.save(update_fields=["last_status", "last_error", "state", "delivered_at", "attempts",
+                                     "next_attempt_at"])
+    return not error
+
+
+def client() -> httpx.Client:
+    return httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False, trust_env=False)
+
+
+def deliver_due(now: dt.datetime | None = None, *, http: httpx.Client | None = None) -> int:
+    """Send what is due, oldest first per active subscription; returns how many were attempted."""
+    now = now or timezone.now()
+    tried = 0
+    waiting = (WebhookDelivery.objects.filter(state=WebhookDelivery.State.PENDING, subscription__active=True)
+               .values_list("subscription_id", flat=True).distinct())
+    own = http is None
+    http = http or client()
+    try:
+        for subscription in WebhookSubscription.objects.filter(pk__in=list(waiting)).order_by("pk"):
+            while tried < PER_RUN:
+                head = (WebhookDelivery.objects.filter(subscription=subscription, state=WebhookDelivery.State.PENDING)
+                        .select_related("subscription").order_by("pk").first())
+                # The oldest waits for its retry (or another worker holds it): nothing later goes before it.
+                if head is None or head.next_attempt_at > now or not _lease(head, now):
+                    break
+                tried += 1
+                if not attempt(head, http, now):
+                    break
+    finally:
+        if own:
+            http.close()
+    return tried
