@@ -243,7 +243,7 @@ def action_label(code: str) -> str:
 # What an audit entry is about (AuditEntry.object_type is "app_label.model").
 OBJECTS = {
     "records.document": _("Văn bản"),
-    "webhooks.webhooksubscription": _("Đăng ký webhook"),  # --- hooks
+    "webhooks.webhooksubscription": _("Địa chỉ nhận sự kiện (webhook)"),  # --- hooks
     # --- archive fileplan
     "archive.fileplan": _("Danh mục hồ sơ"),
     "archive.retentionperiod": _("Dòng bảng thời hạn bảo quản"),

@@ -17,6 +17,7 @@ import uuid
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from vpdt.core.models import AuditEntry
 from vpdt.records.choices import State
@@ -34,14 +35,14 @@ RECALLED = "document.recalled"
 
 # The public events, in the order the pages list them, with what a person reads.
 EVENTS = {
-    ARRIVED: "Văn bản đến (qua trục liên thông hoặc tiếp nhận)",
-    REGISTERED: "Vào sổ văn bản đến",
-    DIRECTED: "Lãnh đạo phân công xử lý (lần đầu)",
-    COMPLETED: "Hoàn thành xử lý",
-    OVERDUE: "Quá hạn xử lý",
-    RELEASED: "Phát hành văn bản đi",
-    RECIPIENT_STATUS: "Tình trạng của từng nơi nhận thay đổi",
-    RECALLED: "Thu hồi văn bản",
+    ARRIVED: _("Văn bản đến (qua trục liên thông hoặc tiếp nhận)"),
+    REGISTERED: _("Vào sổ văn bản đến"),
+    DIRECTED: _("Lãnh đạo phân công xử lý (lần đầu)"),
+    COMPLETED: _("Hoàn thành xử lý"),
+    OVERDUE: _("Quá hạn xử lý"),
+    RELEASED: _("Phát hành văn bản đi"),
+    RECIPIENT_STATUS: _("Tình trạng của từng nơi nhận thay đổi"),
+    RECALLED: _("Thu hồi văn bản"),
 }
 
 # audit action -> public event

@@ -13,6 +13,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from vpdt.core import sealed
 
@@ -50,9 +51,9 @@ class WebhookDelivery(models.Model):
     """One event for one subscription: the outbox row the sender works on."""
 
     class State(models.TextChoices):
-        PENDING = "pending", "Chờ gửi"
-        DELIVERED = "delivered", "Đã gửi"
-        FAILED = "failed", "Gửi không được"
+        PENDING = "pending", _("Chờ gửi")
+        DELIVERED = "delivered", _("Đã gửi")
+        FAILED = "failed", _("Gửi không được")
 
     uuid = models.UUIDField("mã lần báo", default=uuid.uuid4, unique=True, editable=False)
     subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries",

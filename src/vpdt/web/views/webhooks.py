@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from vpdt.core.errors import VpdtError
-from vpdt.webhooks import events, services
-from vpdt.webhooks.models import WebhookDelivery
 from vpdt.web.forms import PageForm
 from vpdt.web.views.errors import forbidden
+from vpdt.webhooks import events, services
+from vpdt.webhooks.models import WebhookDelivery
 
 
 class SubscriptionForm(PageForm):
@@ -27,7 +27,7 @@ class SubscriptionForm(PageForm):
     url = djforms.CharField(label=gettext_lazy("Địa chỉ nhận (URL)"), max_length=500,
                             widget=djforms.URLInput(attrs={"placeholder": "https://"}))
     events = djforms.MultipleChoiceField(label=gettext_lazy("Sự kiện"), widget=djforms.CheckboxSelectMultiple,
-                                         choices=[(k, gettext_lazy(v)) for k, v in events.EVENTS.items()])
+                                         choices=list(events.EVENTS.items()))
     description = djforms.CharField(label=gettext_lazy("Ghi chú"), max_length=200, required=False)
     service_fields = {"WEBHOOK_URL_SCHEME": "url", "WEBHOOK_URL_CREDENTIALS": "url", "WEBHOOK_URL_LONG": "url",
                       "WEBHOOK_NO_EVENT": "events", "WEBHOOK_UNKNOWN_EVENT": "events"}
@@ -56,7 +56,7 @@ def _admin_only(view):
 
 
 def _labels() -> dict:
-    return {k: _(v) for k, v in events.EVENTS.items()}
+    return {k: str(v) for k, v in events.EVENTS.items()}
 
 
 @_admin_only
