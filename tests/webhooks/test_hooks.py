@@ -296,3 +296,30 @@ def test_completed_is_told(world, receiver):
     got = receiver.events()
     assert [(e["event"], e["document"]["id"], e["document"]["state"]) for e in got] == [
         ("document.completed", doc.pk, State.COMPLETED)]
+
+
+def test_the_job_is_registered_and_does_the_whole_round(world, receiver):
+    from vpdt.core import tasks
+    from vpdt.webhooks import jobs
+
+    assert "webhooks.dispatch" in {j.name for j in tasks.jobs()}
+    registered(world)  # before anyone listens: never replayed later
+    assert jobs.dispatch() >= 0
+    services.subscribe(world.admin, world.agency, receiver.url, ALL)
+    doc = incoming(world, number=392)
+    assert jobs.dispatch() > 0  # work found: the worker runs it again at once
+    jobs.dispatch()
+    assert [(e["event"], e["document"]["id"]) for e in receiver.events()] == [("document.arrived", doc.pk)]
+
+
+def test_old_delivered_deliveries_are_forgotten_failed_ones_kept(world, receiver):
+    subscription, _secret = services.subscribe(world.admin, world.agency, receiver.url, ALL)
+    incoming(world)
+    run()
+    delivery = WebhookDelivery.objects.get()
+    failed = WebhookDelivery.objects.create(subscription=subscription, event=events.ARRIVED, event_id="x",
+                                            occurred_at=timezone.now(), state="failed")
+    assert events.prune(later(24 * 30)) == 0
+    assert events.prune(later(24 * (events.RETENTION_DAYS + 1))) >= 1
+    assert not WebhookDelivery.objects.filter(pk=delivery.pk).exists()
+    assert WebhookDelivery.objects.filter(pk=failed.pk).exists()

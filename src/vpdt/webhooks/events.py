@@ -97,9 +97,17 @@ def _event_of(entry: AuditEntry) -> tuple[str, str, dict, str | None] | None:
     return event, f"audit:{entry.seq}", {}, detail.get("to")
 
 
-def _subscribers(agency_id: int, event: str, at: dt.datetime) -> list[WebhookSubscription]:
-    return [s for s in WebhookSubscription.objects.filter(agency_id=agency_id, active=True, created_at__lte=at)
-            if event in (s.events or [])]
+def _active_by_agency() -> dict[int, list[WebhookSubscription]]:
+    found: dict[int, list[WebhookSubscription]] = {}
+    for s in WebhookSubscription.objects.filter(active=True).order_by("pk"):
+        found.setdefault(s.agency_id, []).append(s)
+    return found
+
+
+def _subscribers(active: dict[int, list[WebhookSubscription]], agency_id: int, event: str,
+                 at: dt.datetime) -> list[WebhookSubscription]:
+    """The agency's own active subscriptions that want `event` and existed when it happened."""
+    return [s for s in active.get(agency_id, []) if event in (s.events or []) and s.created_at <= at]
 
 
 def _enqueue(subscription: WebhookSubscription, event: str, event_id: str, occurred_at: dt.datetime,
@@ -137,7 +145,8 @@ def collect() -> int:
     made = 0
     with transaction.atomic():
         cursor = _lock_cursor()
-        if not WebhookSubscription.objects.filter(active=True).exists():
+        active = _active_by_agency()
+        if not active:
             # Nobody listens: keep up with the head, never replay the history later.
             last = AuditEntry.objects.filter(seq__isnull=False).order_by("-seq").values_list("seq", flat=True).first()
             WebhookCursor.objects.filter(pk=1).update(seq=last or 0)
@@ -155,7 +164,7 @@ def collect() -> int:
                 continue
             event, event_id, extra, state = found
             # The document's own agency: another agency's events never reach this one's URLs.
-            for subscription in _subscribers(document.agency_id, event, entry.at):
+            for subscription in _subscribers(active, document.agency_id, event, entry.at):
                 payload = _payload(event, entry.at, document, state=state, extra=extra)
                 made += _enqueue(subscription, event, event_id, entry.at, payload)
         WebhookCursor.objects.filter(pk=1).update(seq=entries[-1].seq)
@@ -172,15 +181,27 @@ def collect_overdue(today: dt.date | None = None) -> int:
         until = today - dt.timedelta(days=1)  # due yesterday: overdue from today on
         if until <= since:
             return 0
-        agency_ids = {s.agency_id for s in WebhookSubscription.objects.filter(active=True) if OVERDUE in (s.events or [])}
+        active = _active_by_agency()
+        agency_ids = {a for a, subs in active.items() if any(OVERDUE in (s.events or []) for s in subs)}
         now = timezone.now()
         documents = (Document.objects.filter(agency_id__in=agency_ids, state__in=OPEN_STATES,
                                              due_date__gt=since, due_date__lte=until)
                      .select_related("agency").order_by("due_date", "pk"))
         for document in documents.iterator():
-            for subscription in _subscribers(document.agency_id, OVERDUE, now):
+            for subscription in _subscribers(active, document.agency_id, OVERDUE, now):
                 payload = _payload(OVERDUE, now, document)
                 made += _enqueue(subscription, OVERDUE, f"overdue:{document.pk}:{document.due_date.isoformat()}",
                                  now, payload)
         WebhookCursor.objects.filter(pk=1).update(overdue_through=until)
     return made
+
+
+RETENTION_DAYS = 90
+
+
+def prune(now: dt.datetime | None = None) -> int:
+    """Forget delivered deliveries (and their attempts) older than RETENTION_DAYS; failed ones stay."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=RETENTION_DAYS)
+    gone, _by_model = WebhookDelivery.objects.filter(state=WebhookDelivery.State.DELIVERED,
+                                                     delivered_at__lt=cutoff).delete()
+    return gone

@@ -10,5 +10,6 @@ def dispatch() -> int:
     read = events.collect()
     events.collect_overdue()
     sent = sender.deliver_due()
+    events.prune()
     # Work found (entries read, deliveries tried): run again at once until the backlog is drained.
     return read + sent
