@@ -324,3 +324,25 @@ def test_old_delivered_deliveries_are_forgotten_failed_ones_kept(world, receiver
     assert events.prune(later(24 * (events.RETENTION_DAYS + 1))) >= 1
     assert not WebhookDelivery.objects.filter(pk=delivery.pk).exists()
     assert WebhookDelivery.objects.filter(pk=failed.pk).exists()
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8000/hook", "http://10.1.2.3/hook", "https://192.168.1.5/",
+                                 "http://169.254.169.254/latest/meta-data/", "http://[::1]/hook",
+                                 "http://localhost:8080/"])
+def test_inside_addresses_are_refused_unless_the_deployment_allows_them(world, settings, url):
+    settings.VPDT_WEBHOOKS_ALLOW_PRIVATE = False
+    with pytest.raises(InvalidInput) as refused:
+        services.subscribe(world.admin, world.agency, url, ALL)
+    assert refused.value.code == "WEBHOOK_URL_PRIVATE" and not WebhookSubscription.objects.exists()
+    settings.VPDT_WEBHOOKS_ALLOW_PRIVATE = True
+    services.subscribe(world.admin, world.agency, url, ALL)
+
+
+def test_nothing_is_sent_inside_once_the_deployment_forbids_it(world, settings, receiver):
+    subscription, _secret = services.subscribe(world.admin, world.agency, receiver.url, ALL)
+    settings.VPDT_WEBHOOKS_ALLOW_PRIVATE = False
+    incoming(world)
+    run()
+    assert receiver.requests == []
+    head = WebhookDelivery.objects.get(subscription=subscription)
+    assert head.state == "pending" and head.last_error.startswith("Địa chỉ nhận trỏ vào mạng nội bộ")

@@ -19,7 +19,9 @@ import hashlib
 import hmac
 import json
 import logging
+import socket
 import time
+from urllib.parse import urlsplit
 
 import httpx
 from django.db import transaction
@@ -27,6 +29,7 @@ from django.utils import timezone
 
 from vpdt.core import backoff
 from vpdt.core.sealed import SealedError
+from vpdt.webhooks import services
 from vpdt.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 log = logging.getLogger("vpdt.webhooks")
@@ -69,6 +72,8 @@ def post(delivery: WebhookDelivery, client: httpx.Client) -> tuple[int | None, s
     headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT,
                "X-Vpdt-Event": delivery.event, "X-Vpdt-Delivery": str(delivery.uuid),
                "X-Vpdt-Timestamp": stamp, "X-Vpdt-Signature": sign(secret, stamp, body)}
+    if _resolves_inside(subscription.url):
+        return None, "Địa chỉ nhận trỏ vào mạng nội bộ; hệ thống không gửi.", 0
     started = time.monotonic()
     try:
         # Streamed and closed unread: the receiver's answer body is never loaded.
@@ -83,6 +88,22 @@ def post(delivery: WebhookDelivery, client: httpx.Client) -> tuple[int | None, s
     if redirect:
         return status, "Nơi nhận chuyển hướng; hệ thống không theo chuyển hướng.", took
     return status, "Nơi nhận không trả lời thành công.", took
+
+
+def _resolves_inside(url: str) -> bool:
+    """The URL's host is (or its name resolves to) an inside address, and those are not allowed."""
+    if services.private_allowed():
+        return False
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if services.private_address(host):
+        return True
+    try:
+        found = socket.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80),
+                                   proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return False  # unresolvable: the POST fails as a connection error
+    return any(services.private_address(info[4][0]) for info in found)
 
 
 def _failure_text(exc: Exception) -> str:

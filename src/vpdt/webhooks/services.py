@@ -6,10 +6,12 @@ change is audited (webhook.*). The secret is made here, shown once, and kept sea
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -42,6 +44,23 @@ def _require_admin(actor, agency_id: int) -> None:
                                code="WEBHOOK_NOT_ADMIN", detail=f"user {actor.pk} on agency {agency_id}")
 
 
+def private_address(host: str) -> bool:
+    """A loopback, private, link-local, multicast or reserved address (an IP literal), or localhost."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved
+            or ip.is_unspecified)
+
+
+def private_allowed() -> bool:
+    return bool(getattr(settings, "VPDT_WEBHOOKS_ALLOW_PRIVATE", False))
+
+
 def check_url(url: str) -> str:
     url = (url or "").strip()
     parts = urlsplit(url)
@@ -49,6 +68,9 @@ def check_url(url: str) -> str:
         raise InvalidInput("Địa chỉ nhận phải là địa chỉ http:// hoặc https:// đầy đủ.", code="WEBHOOK_URL_SCHEME")
     if parts.username or parts.password:
         raise InvalidInput("Địa chỉ nhận không được chứa tên đăng nhập, mật khẩu.", code="WEBHOOK_URL_CREDENTIALS")
+    if not private_allowed() and private_address(parts.hostname):
+        raise InvalidInput("Địa chỉ nhận thuộc mạng nội bộ; hệ thống chỉ gửi tới địa chỉ công khai.",
+                           code="WEBHOOK_URL_PRIVATE")
     if len(url) > 500:
         raise InvalidInput("Địa chỉ nhận quá dài (tối đa 500 ký tự).", code="WEBHOOK_URL_LONG")
     return url

@@ -30,6 +30,7 @@ class SubscriptionForm(PageForm):
                                          choices=list(events.EVENTS.items()))
     description = djforms.CharField(label=gettext_lazy("Ghi chú"), max_length=200, required=False)
     service_fields = {"WEBHOOK_URL_SCHEME": "url", "WEBHOOK_URL_CREDENTIALS": "url", "WEBHOOK_URL_LONG": "url",
+                      "WEBHOOK_URL_PRIVATE": "url",
                       "WEBHOOK_NO_EVENT": "events", "WEBHOOK_UNKNOWN_EVENT": "events"}
 
     def __init__(self, *args, agencies=None, **kwargs):
