@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from tests.exchange.conftest import exchange_env, province, wsgi_hub  # noqa: F401 - three agencies on the hub
 from tests.workflow.conftest import world  # noqa: F401 - every role, a second agency
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.exchange.conftest import RECEIVER, SENDER, exchange_env, province, released, run_exchange, wsgi_hub  # noqa: F401
+from tests.exchange.conftest import RECEIVER, SENDER, released, run_exchange
 from vpdt.records.choices import Direction
 from vpdt.records.models import Document
 from vpdt.webhooks import events, services
