@@ -346,3 +346,10 @@ def test_nothing_is_sent_inside_once_the_deployment_forbids_it(world, settings, 
     assert receiver.requests == []
     head = WebhookDelivery.objects.get(subscription=subscription)
     assert head.state == "pending" and head.last_error.startswith("Địa chỉ nhận trỏ vào mạng nội bộ")
+
+
+def test_the_audit_log_keeps_the_url_without_its_query(world, receiver):
+    subscription, _secret = services.subscribe(world.admin, world.agency, receiver.url + "?token=bi-mat", ALL)
+    services.delete(world.admin, subscription)
+    kept = [e.detail["url"] for e in AuditEntry.objects.filter(object_type="webhooks.webhooksubscription")]
+    assert kept == [receiver.url, receiver.url]

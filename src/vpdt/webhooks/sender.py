@@ -122,6 +122,8 @@ def attempt(delivery: WebhookDelivery, client: httpx.Client, now: dt.datetime | 
     status, error, took = post(delivery, client)
     now = now or timezone.now()
     with transaction.atomic():
+        if not WebhookDelivery.objects.select_for_update().filter(pk=delivery.pk).exists():
+            return True  # deleted with its subscription meanwhile: nothing to record
         WebhookAttempt.objects.create(delivery=delivery, at=timezone.now(), status=status, error=error,
                                       duration_ms=took)
         delivery.last_status, delivery.last_error = status, error

@@ -86,6 +86,12 @@ def check_events(names: Iterable[str]) -> list[str]:
     return [n for n in ev.EVENTS if n in names]
 
 
+def shown(url: str) -> str:
+    """The URL as the audit log keeps it: without its query (a receiver's token may sit there)."""
+    parts = urlsplit(url)
+    return parts._replace(query="", fragment="").geturl()
+
+
 def new_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(32)
 
@@ -103,7 +109,7 @@ def subscribe(actor, agency: Agency, url: str, events: Iterable[str], descriptio
     subscription = WebhookSubscription.objects.create(
         agency=agency, url=url, events=names, description=(description or "").strip()[:200],
         secret=SEALER.encrypt(secret), created_by=actor, created_at=timezone.now())
-    audit.record("webhook.create", subscription, user=actor, detail={"url": url, "events": names})
+    audit.record("webhook.create", subscription, user=actor, detail={"url": shown(url), "events": names})
     return subscription, secret
 
 
@@ -116,7 +122,7 @@ def set_active(actor, subscription: WebhookSubscription, active: bool) -> Webhoo
     subscription.active = active
     subscription.save(update_fields=["active"])
     audit.record("webhook.resume" if active else "webhook.pause", subscription, user=actor,
-                 detail={"url": subscription.url})
+                 detail={"url": shown(subscription.url)})
     if active:
         transaction.on_commit(lambda: tasks.wake(JOB))
     return subscription
@@ -126,7 +132,7 @@ def set_active(actor, subscription: WebhookSubscription, active: bool) -> Webhoo
 def delete(actor, subscription: WebhookSubscription) -> None:
     _require_admin(actor, subscription.agency_id)
     audit.record("webhook.delete", subscription, user=actor, detail={
-        "url": subscription.url, "events": subscription.events,
+        "url": shown(subscription.url), "events": subscription.events,
         "pending": subscription.deliveries.filter(state=WebhookDelivery.State.PENDING).count()})
     subscription.delete()
 
