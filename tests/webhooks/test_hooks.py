@@ -353,3 +353,12 @@ def test_the_audit_log_keeps_the_url_without_its_query(world, receiver):
     services.delete(world.admin, subscription)
     kept = [e.detail["url"] for e in AuditEntry.objects.filter(object_type="webhooks.webhooksubscription")]
     assert kept == [receiver.url, receiver.url]
+
+
+def test_a_secret_documents_subject_never_leaves(world, receiver):
+    services.subscribe(world.admin, world.agency, receiver.url, ALL)
+    doc = incoming(world, secrecy=1, subject="Về phương án bảo vệ bí mật nhà nước")
+    run()
+    sent = receiver.events()[0]["document"]
+    assert sent["id"] == doc.pk and sent["secret"] is True and sent["subject"] == ""
+    assert "bảo vệ bí mật".encode() not in receiver.requests[0]["body"]
