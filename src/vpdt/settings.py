@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "vpdt.workflow",
     "vpdt.reports",
     "vpdt.archive",  # dossiers, file plans, transfer to the archive, disposal
+    "vpdt.webhooks",  # --- hooks: events to other systems (signed POSTs, issue 18)
     "vpdt.signing",
     "vpdt.exchange",
     "vpdt.hub",  # the embedded province hub (on its own database alias "hub")
@@ -361,6 +362,9 @@ VPDT_TASKS_NAME = os.environ.get("VPDT_TASKS_NAME", "vpdt")
 VPDT_TASKS_FILE = os.environ.get("VPDT_TASKS_FILE", str(DATA_DIR / "tasks.sqlite3"))
 VPDT_REDIS_URL = os.environ.get("VPDT_REDIS_URL", "redis://127.0.0.1:6379/0")
 VPDT_TASK_WORKERS = int(os.environ.get("VPDT_TASK_WORKERS", "2"))
+# --- hooks: webhooks POST to loopback, private or link-local addresses only when this is on (a
+# receiver inside the province's network); off, an agency admin cannot aim the server inside.
+VPDT_WEBHOOKS_ALLOW_PRIVATE = _env_bool("VPDT_WEBHOOKS_ALLOW_PRIVATE", False)
 # --- audit: the audit log's chain head is anchored (signed file here, and the in-process
 # hub's message log) every VPDT_AUDIT_ANCHOR_SECONDS by the job `audit.anchor`.
 VPDT_AUDIT_ANCHOR_DIR = os.environ.get("VPDT_AUDIT_ANCHOR_DIR", str(DATA_DIR / "audit"))

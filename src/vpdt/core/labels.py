@@ -228,6 +228,12 @@ ACTIONS = {
     "api.account_deactivate": _("Ngừng tài khoản hệ thống"),
     "api.token_issue": _("Cấp khóa API cho tài khoản hệ thống"),
     "api.token_revoke": _("Thu hồi khóa API của tài khoản hệ thống"),
+    # --- hooks: webhooks of an agency (issue 18)
+    "webhook.create": _("Đăng ký webhook"),
+    "webhook.pause": _("Tạm dừng webhook"),
+    "webhook.resume": _("Dùng lại webhook"),
+    "webhook.delete": _("Xóa đăng ký webhook"),
+    "webhook.resend": _("Gửi lại sự kiện webhook"),
     # the audit log itself
     "audit.genesis": _("Mở nhật ký hệ thống"),
 }
@@ -242,6 +248,7 @@ def action_label(code: str) -> str:
 # What an audit entry is about (AuditEntry.object_type is "app_label.model").
 OBJECTS = {
     "records.document": _("Văn bản"),
+    "webhooks.webhooksubscription": _("Địa chỉ nhận sự kiện (webhook)"),  # --- hooks
     # --- archive fileplan
     "archive.fileplan": _("Danh mục hồ sơ"),
     "archive.retentionperiod": _("Dòng bảng thời hạn bảo quản"),

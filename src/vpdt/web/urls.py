@@ -9,7 +9,7 @@ from django.urls import path, reverse_lazy
 from django.views.generic import RedirectView
 
 from vpdt.web import forms
-from vpdt.web.views import account, administration, files, mfa, picker, registers, reports, sso
+from vpdt.web.views import account, administration, files, mfa, picker, registers, reports, sso, webhooks
 from vpdt.web.views import archive as archive_keep  # --- archive keep
 from vpdt.web.views import dossiers as archive_dossiers  # --- archive filing
 from vpdt.web.views import fileplan as file_plan_views  # --- archive fileplan
@@ -63,6 +63,9 @@ urlpatterns = [
     path("quan-tri/truc-lien-thong/", administration.hub_connections, name="admin_hubs"),
     # --- api: the agency admin's system accounts and their scoped API tokens (issue 18)
     path("quan-tri/tai-khoan-he-thong/", api_system_accounts.system_accounts_page, name="admin_system_accounts"),
+    # --- hooks: the agency admin's webhooks (issue 18)
+    path("quan-tri/webhook/", webhooks.subscriptions, name="admin_webhooks"),
+    path("quan-tri/webhook/<id:pk>/", webhooks.subscription, name="admin_webhook"),
     # Reports (issue 14): the home page's charts, the "why" view, the period report.
     path("bao-cao/", RedirectView.as_view(pattern_name="web:report_why", query_string=True), name="reports"),
     path("bao-cao/bieu-do/", reports.chart_data, name="report_charts"),
