@@ -67,20 +67,20 @@ def build_plan(agency: Agency, year: int) -> FilePlan | None:
 
 def file_documents(agency: Agency, year: int) -> list:
     """Open this year's dossiers of the plan's lines "Công văn trao đổi" (05.TH) and "Tập lưu
-    văn bản đi" (07.VT) and file the agency's completed incoming and released outgoing documents
-    in them, as its clerk would, through the services."""
+    văn bản đi" (07.VT) and file the agency's registered or completed incoming and released
+    outgoing documents in them (the states in which filing is offered), as its clerk would."""
     clerk = _first(agency, Role.CLERK)
     plan = FilePlan.objects.filter(agency=agency, year=year).first()
     if clerk is None or plan is None:
         return []
     opened = []
-    for notation, direction, state in [("05.TH", Direction.INCOMING, State.COMPLETED),
-                                       ("07.VT", Direction.OUTGOING, State.RELEASED)]:
+    for notation, direction, states in [("05.TH", Direction.INCOMING, [State.COMPLETED, State.REGISTERED]),
+                                        ("07.VT", Direction.OUTGOING, [State.RELEASED])]:
         entry = plan.entries.filter(notation=notation).first()
         if entry is None or entry.dossiers.exists():
             continue
         dossier = fileplan.open_dossier_from_entry(clerk, entry)
-        for document in (Document.objects.filter(agency=agency, direction=direction, state=state)
+        for document in (Document.objects.filter(agency=agency, direction=direction, state__in=states)
                          .exclude(dossier_items__isnull=False).order_by("issued_date", "id")[:12]):
             dossiers.add_document(clerk, dossier, document)
         opened.append(dossier)

@@ -71,7 +71,9 @@ def _people(agency: Agency, slug: str, leader_title: str, units: list[Unit], rng
                                 [Role.LEADER])
         staff["admin"] = _user(f"{slug}.quantri", _name(rng), agency, office, "Quản trị hệ thống đơn vị",
                                [Role.AGENCY_ADMIN], is_staff=True)
-        staff["archivist"] = _user(f"{slug}.luutru", _name(rng), agency, office, "Cán bộ lưu trữ", [Role.ARCHIVIST])
+        # Its own random source: the province's sequence (names, subjects, dates) stays as it was.
+        staff["archivist"] = _user(f"{slug}.luutru", _name(random.Random(f"{slug}.luutru")), agency, office,
+                                   "Cán bộ lưu trữ", [Role.ARCHIVIST])
         for i, unit in enumerate(units):
             head_title = "Chánh Văn phòng" if unit.abbreviation == "VP" else "Trưởng phòng"
             staff["heads"][unit.pk] = _user(f"{slug}.truongphong{i + 1}", _name(rng), agency, unit, head_title,

@@ -38,8 +38,9 @@ class Agency(models.Model):
     code = models.CharField("mã định danh", max_length=20, unique=True, validators=[validate_agency_code])
     # Its code in the QĐ 20/2020/QĐ-TTg scheme (Thông tư 01/2022/TT-BTTTT), when known: packages
     # addressed to either code reach it; it still writes its QCVN 102 `code` as From.
+    # db_default: rows written by code that predates the column (older migrations' states) get "".
     code_qd20 = models.CharField("mã định danh theo QĐ 20/2020", max_length=20, blank=True, default="",
-                                 validators=[validate_qd20_code])
+                                 db_default="", validators=[validate_qd20_code])
     name = models.CharField("tên cơ quan", max_length=255)
     abbreviation = models.CharField(
         "chữ viết tắt", max_length=30, help_text="Dùng trong ký hiệu văn bản, ví dụ UBND, STTTT, VPUBND."

@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='agency',
             name='code_qd20',
-            field=models.CharField(blank=True, default='', max_length=20, validators=[vpdt.directory.models.validate_qd20_code], verbose_name='mã định danh theo QĐ 20/2020'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=20, validators=[vpdt.directory.models.validate_qd20_code], verbose_name='mã định danh theo QĐ 20/2020'),
         ),
         migrations.AddConstraint(
             model_name='agency',
