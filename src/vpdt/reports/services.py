@@ -238,7 +238,7 @@ def _open_overdue(date_to: dt.date, agency_ids, level: int) -> Counter:
     out: Counter = Counter()
     for part in parts:
         columns = ["agency_id", field] if field else ["agency_id"]
-        for row in part.values(*columns).annotate(n=Count("pk")).values_list(*columns, "n"):
+        for row in part.values(*columns).annotate(n=Count("*")).values_list(*columns, "n"):
             agency, key, n = (row[0], row[1], row[2]) if field else (row[0], None, row[1])
             out[(agency, key, None) if level == UNIT else (agency, None, key)] += n
     return out
