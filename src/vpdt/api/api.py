@@ -13,6 +13,7 @@ from ninja import Field, NinjaAPI, Path, Query, Schema
 from ninja.errors import HttpError, ValidationError
 from ninja.responses import Status
 from ninja.security import HttpBearer
+from pydantic import model_validator
 
 from vpdt.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from vpdt.api.idempotency import PARAMETER as IDEMPOTENCY_PARAMETER
@@ -127,6 +128,15 @@ class TokenIn(Schema):
     password: str
     otp: str | None = Field(None, description="The one-time code of the person's second factor (required "
                                                "when they have one, or the policy requires one)")
+
+    @model_validator(mode="after")
+    def _storable(self):
+        """A NUL or an unpaired surrogate is no one's name: 400 before the lockout's records (which
+        keep the name tried, and which PostgreSQL would refuse with a 500)."""
+        for value in (self.username, self.password, self.otp or ""):
+            if "\x00" in value or any("\ud800" <= c <= "\udfff" for c in value):
+                raise ValueError("text holds a NUL character or an unpaired surrogate")
+        return self
 
 
 class TokenOut(Schema):
