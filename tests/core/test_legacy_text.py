@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import io
 import re
 import unicodedata
 from pathlib import Path
@@ -17,6 +18,7 @@ from vpdt.core.legacy_text import (
     explain,
     from_unicode,
     is_syllable,
+    read_lines,
     to_unicode,
 )
 
@@ -284,3 +286,40 @@ def test_str_with_real_unicode_cannot_be_legacy():
     with pytest.raises(LegacyTextError) as err:
         to_unicode("Quyết định", "tcvn3")
     assert err.value.offset == 3
+
+
+# --- streams ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["tcvn3", "vni", "cp1258", "utf-8", "utf-8-sig", "utf-16"])
+def test_read_lines_streams_a_file_in_small_blocks(encoding):
+    text = "".join(f"{i};{p}\r\n" for i, p in enumerate(TCVN3_PHRASES * 3))
+    raw = text.encode(encoding) if encoding.startswith("utf") else from_unicode(text, encoding)
+    stream = io.BytesIO(raw)
+    name, lines = read_lines(stream, sample=7)  # blocks end inside letters, VNI pairs and UTF-16 units
+    assert name == encoding
+    got = list(lines)
+    assert got == text.splitlines(keepends=True)
+    # detection with a sample that holds whole lines
+    name, lines = read_lines(io.BytesIO(raw), sample=200)
+    assert name == encoding and "".join(lines) == text
+
+
+def test_read_lines_names_the_offset_in_the_whole_file():
+    good = from_unicode("Quyết định\n" * 50, "tcvn3")
+    name, lines = read_lines(io.BytesIO(good + b"Quy\x81t\n"), "tcvn3", sample=16)
+    with pytest.raises(LegacyTextError) as err:
+        list(lines)
+    assert err.value.offset == len(good) + 3
+    assert f"vị trí {len(good) + 3}" in err.value.message
+
+
+def test_utf8_cut_inside_a_letter_is_still_utf8():
+    raw = "Quyết định Việt".encode()
+    cut = len("Quyết định Vi".encode())
+    assert detect(raw[: cut + 2]) == "utf-8"  # the sample ends inside "ệ"
+    with pytest.raises(LegacyTextError) as err:
+        to_unicode(raw[: cut + 2])
+    assert err.value.offset == cut
+    # but a TCVN3 "Phó" (one high byte at the end of ASCII) is not taken for cut UTF-8
+    assert to_unicode(from_unicode("Phó", "tcvn3")) == ("Phó", "tcvn3")

@@ -35,6 +35,8 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+from collections.abc import Iterator
+from typing import BinaryIO
 
 from vpdt.core.errors import InvalidInput
 
@@ -68,12 +70,13 @@ def _canonical(encoding: str) -> str:
     return name
 
 
-def _undecodable(encoding: str, data: bytes, offset: int) -> LegacyTextError:
+def _undecodable(encoding: str, data: bytes, offset: int, base: int = 0) -> LegacyTextError:
+    """`data[offset]` is the bad byte; `base` is where `data` starts in the whole file."""
     return LegacyTextError(
-        f"Không đọc được văn bản theo bảng mã {encoding}: byte 0x{data[offset]:02X} ở vị trí {offset} "
+        f"Không đọc được văn bản theo bảng mã {encoding}: byte 0x{data[offset]:02X} ở vị trí {base + offset} "
         "không hợp lệ với bảng mã này.",
         code="LEGACY_TEXT_UNDECODABLE",
-        offset=offset,
+        offset=base + offset,
     )
 
 
@@ -399,8 +402,11 @@ def explain(data: bytes) -> tuple[str, str]:
         return "utf-16", "Văn bản bắt đầu bằng dấu BOM của UTF-16."
     try:
         text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        # A sample cut inside a letter, or a file cut short: UTF-8 up to its last bytes stays UTF-8
+        # (reading it then names the cut byte).
+        if exc.reason == "unexpected end of data" and exc.start >= len(data) - 3 and not data[: exc.start].isascii():
+            return "utf-8", "Văn bản đọc được theo UTF-8 (trừ vài byte cuối bị cắt giữa một chữ)."
     else:
         if text.isascii():
             return "utf-8", "Văn bản chỉ có ký tự ASCII (đọc như UTF-8)."
@@ -427,3 +433,71 @@ def explain(data: bytes) -> tuple[str, str]:
 def detect(data: bytes) -> str:
     """Best guess among utf-8 / utf-8-sig / utf-16 / cp1258 / tcvn3 / vni (`explain` says why)."""
     return explain(data)[0]
+
+
+# --- streams: a legacy file read line by line, never whole -------------------------------------------
+
+
+def read_lines(stream: BinaryIO, encoding: str | None = None, *, sample: int = 64 * 1024) -> tuple[str, Iterator[str]]:
+    """(encoding, the file's lines as NFC text with their line ends), reading `stream` line by line.
+
+    Without an encoding, the first `sample` bytes decide (`detect`). Every encoding here but
+    UTF-16 writes a line feed as the single byte 0x0A and never inside a letter, so each line is
+    decoded on its own; UTF-16 goes through Python's incremental decoder. An undecodable byte
+    raises LegacyTextError naming its offset in the whole file.
+    """
+    head = stream.read(sample)
+    if encoding is None:
+        name = detect(head[: head.rfind(b"\n") + 1] or head if len(head) == sample else head)
+    else:
+        name = _canonical(encoding)
+
+    def chunks() -> Iterator[bytes]:
+        if head:
+            yield head
+        while block := stream.read(sample):
+            yield block
+
+    def utf16() -> Iterator[str]:
+        if not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            _decode(head[:2], "utf-16")  # raises: no BOM
+        decoder = codecs.getincrementaldecoder("utf-16")()
+        pending, done = "", 0
+        for block in chunks():
+            try:
+                pending += decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                raise _undecodable("utf-16", block, min(exc.start, len(block) - 1), done) from None
+            *lines, pending = pending.split("\n")
+            for line in lines:
+                yield _nfc(line + "\n")
+            done += len(block)
+        pending += decoder.decode(b"", final=True)
+        if pending:
+            yield _nfc(pending)
+
+    def lines() -> Iterator[str]:
+        offset, rest, first = 0, b"", True
+        for block in chunks():
+            rest += block
+            *complete, rest = rest.split(b"\n")
+            for raw in complete:
+                yield _decode_at(raw + b"\n", offset, first)
+                offset += len(raw) + 1
+                first = False
+        if rest:
+            yield _decode_at(rest, offset, first)
+
+    def _decode_at(raw: bytes, offset: int, first: bool) -> str:
+        if name == "utf-8-sig" and not first:
+            raw_name = "utf-8"
+        else:
+            raw_name = name
+        try:
+            return _decode(raw, raw_name)
+        except LegacyTextError as exc:
+            if exc.offset is None:
+                raise
+            raise _undecodable(name, raw, exc.offset, offset) from None
+
+    return name, (utf16() if name == "utf-16" else lines())
