@@ -323,3 +323,30 @@ def test_utf8_cut_inside_a_letter_is_still_utf8():
     assert err.value.offset == cut
     # but a TCVN3 "Phó" (one high byte at the end of ASCII) is not taken for cut UTF-8
     assert to_unicode(from_unicode("Phó", "tcvn3")) == ("Phó", "tcvn3")
+
+
+def test_utf8_read_as_windows_1252_is_repaired():
+    text = "Cộng hòa xã hội chủ nghĩa Việt Nam; Sở Khoa học và Công nghệ"
+    for garbled in (text.encode("utf-8").decode("latin-1"), windows_1252(text.encode("utf-8"))):
+        assert to_unicode(garbled) == (text, "utf-8")
+        assert to_unicode(garbled, "utf-8") == (text, "utf-8")
+    assert "™" in windows_1252(text.encode("utf-8"))  # "ộ" is E1 BB 99: 0x99 reads as ™
+
+
+def windows_1252(raw: bytes) -> str:
+    """What Windows (Excel) shows: Windows-1252, its five undefined bytes kept as U+0081... ."""
+    out = []
+    for b in raw:
+        try:
+            out.append(bytes([b]).decode("cp1252"))
+        except UnicodeDecodeError:
+            out.append(chr(b))
+    return "".join(out)
+
+
+def test_a_decoded_str_with_a_unicode_or_windows_1258_encoding_is_kept():
+    # already text: NFC, whatever the mapping file says for a Unicode-capable encoding
+    assert to_unicode("Cà phê Việt", "utf-8") == ("Cà phê Việt", "utf-8")
+    python_cp1258 = b"C\xf4\xf2ng ho\xcca".decode("cp1258")  # Python leaves the tones combining
+    assert python_cp1258 != "Cộng hòa"
+    assert to_unicode(python_cp1258, "cp1258") == ("Cộng hòa", "cp1258")

@@ -177,8 +177,7 @@ def _build_vni() -> tuple[dict[str, str], dict[str, str]]:
     for seq, letter in list(decode.items()):
         if len(seq) == 2:
             base, mark = seq
-            for other in (mark.lower() if mark.isupper() else _up(mark),):
-                decode.setdefault(base + other, letter)
+            decode.setdefault(base + (mark.lower() if mark.isupper() else _up(mark)), letter)
     return decode, encode
 
 
@@ -279,12 +278,24 @@ def to_unicode(data: bytes | str, encoding: str | None = None) -> tuple[str, str
     if isinstance(data, str):
         if encoding is not None:
             name = _canonical(encoding)
-            return _decode(_latin_bytes(data), name), name
+            try:
+                return _decode(_latin_bytes(data), name), name
+            except LegacyTextError:
+                if name in ("tcvn3", "vni"):  # their text can only come from a Latin reading
+                    raise
+                # Not a Latin reading of these bytes: the str is already decoded text (say,
+                # Windows-1258 read by Python, tones as combining marks).
+                return _nfc(data), name
         try:
             raw = _latin_bytes(data)
         except LegacyTextError:
             return _nfc(data), "unicode"
         guess, _ = explain(raw)
+        if guess in ("utf-8", "utf-8-sig") and not raw.isascii():
+            try:  # UTF-8 read as Windows-1252 ("Cá»™ng hÃ²a"): the commonest mix-up of all
+                return _decode(raw, guess), guess
+            except LegacyTextError:
+                pass
         if guess in ("tcvn3", "vni", "cp1258") and _score(_decode(raw, guess)) > _score(_nfc(data)):
             return _decode(raw, guess), guess
         return _nfc(data), "unicode"
