@@ -46,6 +46,7 @@ PHRASES = [
     "Người ký: Nguyễn Thị Mỹ Hạnh; Trưởng phòng Hành chính - Tổng hợp",
     "Đắk Lắk, Đà Nẵng, Bà Rịa - Vũng Tàu, Thừa Thiên Huế, Cà Mau, Rạch Giá",
     "khuyến khích, nghiêng ngả, khuỷu tay, ngoằn ngoèo, quyển sổ, ruộng vườn, bưởi, rượu, hươu",
+    "Về việc “triển khai” thí điểm – năm 2024… (kèm theo 02 phụ lục)",
     "đ Đ ơ Ơ ư Ư ă Ă â Â ê Ê ô Ô",
 ]
 VOWELS = "aăâeêioôơuưy"
@@ -245,6 +246,7 @@ def test_syllable_check():
     for word in ["ViÖt", "hßa", "Coäng", "cát̀", "nghx", "bcd", "ốc̣", "áp̀"]:
         assert not is_syllable(word), word
     assert not is_syllable("cảt")  # a stop final takes only sắc or nặng
+    assert not is_syllable("bât")  # ... and never no tone
 
 
 # --- errors ---------------------------------------------------------------------------------------------

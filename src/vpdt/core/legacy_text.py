@@ -24,10 +24,19 @@ Old e-office systems and the spreadsheets exported from them carry Vietnamese in
   Windows-1252 punctuation.
 
 `to_unicode(data, encoding=None)` returns (NFC text, encoding used); `detect(data)` guesses the
-encoding by how many decoded words are Vietnamese syllables (`explain(data)` says why);
-`from_unicode(text, "tcvn3" | "vni")` is the inverse (for tests and for checking the tables).
+encoding (an explicit one always wins): a BOM, then strict UTF-8, else the reading among
+Windows-1258 / TCVN3 / VNI whose words with marks are most often Vietnamese syllables
+(`is_syllable`: initial consonant + vowel nucleus + final + one tone; frequent administrative
+syllables weigh double; VN1-only positions count against TCVN3); `explain(data)` says why in
+Vietnamese. `from_unicode(text, "tcvn3" | "vni" | "cp1258")` is the inverse (for tests and for
+checking the tables). `read_lines(stream, encoding=None)` reads a file line by line, never whole.
 Legacy text often arrives already mis-decoded as Windows-1252/Latin-1 (a CSV opened in Excel):
-`to_unicode(str, "tcvn3")` re-encodes such a str to its bytes first.
+`to_unicode(str, "tcvn3")` re-encodes such a str to its bytes first; `to_unicode(str)` also
+repairs UTF-8 read as Windows-1252 ("Cá»™ng hÃ²a").
+
+Errors are `LegacyTextError` (an InvalidInput and a ValueError, Vietnamese message): an unknown
+encoding name (LEGACY_ENCODING_UNKNOWN), a byte the encoding cannot read (LEGACY_TEXT_UNDECODABLE,
+`offset` = its position), a letter an encoding cannot write (LEGACY_TEXT_UNENCODABLE).
 """
 
 from __future__ import annotations
@@ -364,7 +373,7 @@ _WORD = re.compile(r"[^\s0-9!-/:-@\[-`{-~\u2010-\u206f]+")
 
 
 def is_syllable(word: str) -> bool:
-    """A Vietnamese syllable: initial + vowel nucleus + final, at most one tone (sắc/nặng only before c, ch, p, t)."""
+    """A Vietnamese syllable: initial + vowel nucleus + final, at most one tone (sắc or nặng, and only they, before c, ch, p, t)."""
     decomposed = unicodedata.normalize("NFD", word.lower())
     tones = [c for c in decomposed if c in _TONES]
     if len(tones) > 1:
@@ -376,7 +385,7 @@ def is_syllable(word: str) -> bool:
     nucleus, final = m.group(2), m.group(3) or ""
     if nucleus not in _NUCLEI:
         return False
-    if final in _STOP_FINALS and tones and tones[0] not in ("\u0301", "\u0323"):
+    if final in _STOP_FINALS and (not tones or tones[0] not in ("\u0301", "\u0323")):
         return False
     return True
 
@@ -438,7 +447,10 @@ def explain(data: bytes) -> tuple[str, str]:
     order = ("tcvn3", "vni", "cp1258")  # ties: the commonest legacy encoding first
     best = max(scores, key=lambda n: (scores[n], -order.index(n)))
     detail = ", ".join(f"{n}: {scores[n]:.0%}" for n in order if n in scores)
-    return best, f"Không phải UTF-8; tỉ lệ từ có dấu là âm tiết tiếng Việt hợp lệ: {detail}; chọn {best}."
+    return best, (
+        "Không phải UTF-8. Điểm tiếng Việt của từng cách đọc (từ có dấu là âm tiết hợp lệ, từ hành chính "
+        f"thường gặp tính gấp đôi): {detail}; chọn {best}."
+    )
 
 
 def detect(data: bytes) -> str:
