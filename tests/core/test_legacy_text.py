@@ -224,6 +224,7 @@ def test_explicit_encoding_always_wins():
     assert used == "cp1258" and text == nfc(raw.decode("cp1258"))
     assert to_unicode(b"plain", "VNI") == ("plain", "vni")  # names are case-insensitive
     assert to_unicode(b"plain", "windows-1258")[1] == "cp1258"
+    assert to_unicode(bytearray(raw), "TCVN3_ABC") == ("Cộng hòa xã hội chủ nghĩa Việt Nam", "tcvn3")
 
 
 @pytest.mark.parametrize("encoding", ["tcvn3", "vni"])

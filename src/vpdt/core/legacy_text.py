@@ -55,9 +55,9 @@ _ALIASES = {
     "utf8": "utf-8", "utf-8": "utf-8",
     "utf-8-sig": "utf-8-sig", "utf8-sig": "utf-8-sig", "utf-8-bom": "utf-8-sig",
     "utf-16": "utf-16", "utf16": "utf-16",
-    "cp1258": "cp1258", "windows-1258": "cp1258", "win1258": "cp1258",
-    "tcvn3": "tcvn3", "tcvn": "tcvn3", "abc": "tcvn3", "vn3": "tcvn3", "tcvn-3": "tcvn3",
-    "vni": "vni", "vni-win": "vni", "vni-windows": "vni", "vniwin": "vni",
+    "cp1258": "cp1258", "windows-1258": "cp1258", "windows1258": "cp1258", "win1258": "cp1258",
+    "tcvn3": "tcvn3", "tcvn": "tcvn3", "abc": "tcvn3", "vn3": "tcvn3", "tcvn-3": "tcvn3", "tcvn3-abc": "tcvn3",
+    "vni": "vni", "vni-win": "vni", "vni-windows": "vni", "vniwin": "vni", "vni-times": "vni",
 }
 
 
@@ -308,6 +308,7 @@ def to_unicode(data: bytes | str, encoding: str | None = None) -> tuple[str, str
         if guess in ("tcvn3", "vni", "cp1258") and _score(_decode(raw, guess)) > _score(_nfc(data)):
             return _decode(raw, guess), guess
         return _nfc(data), "unicode"
+    data = bytes(data)  # bytearray, memoryview
     name = _canonical(encoding) if encoding is not None else detect(data)
     return _decode(data, name), name
 
