@@ -6,6 +6,7 @@ Run on SQLite and on PostgreSQL (VPDT_TEST_DATABASE_URL)."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
 from tests import factories
 from vpdt.directory.roles import Role
@@ -137,8 +138,6 @@ def test_the_list_page_searches_the_same_way_and_only_what_the_person_may_see(w,
 
 
 def test_the_names_and_codes_have_their_indexes_on_this_backend():
-    from django.db import connection
-
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'records_document'")
@@ -147,3 +146,13 @@ def test_the_names_and_codes_have_their_indexes_on_this_backend():
             cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'records_document'")
             expected = {"doc_qs_notation_trgm", "doc_qs_people_trgm"}
         assert expected <= {row[0] for row in cursor.fetchall()}
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'")
+def test_a_table_remake_on_sqlite_gets_the_indexes_back():
+    from vpdt.search import schema
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP INDEX doc_qs_people")
+    assert "index doc_qs_people" in schema.ensure(connection)
+    assert schema.ensure(connection) == []

@@ -6,7 +6,22 @@
 # answer LIKE '%x%' and 'x%' directly. Without the pg_trgm extension (a server where it may not
 # be created) the search still works, by a scan.
 
+import re
+import unicodedata
+
 from django.db import migrations, models, transaction
+
+_SPACES = re.compile(r"\s+")
+_DD = str.maketrans({"đ": "d", "Đ": "d"})
+
+
+def fold(text):
+    # vpdt.core.text.fold as of this migration (migrations are history: no app imports).
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFD", text.translate(_DD))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _SPACES.sub(" ", stripped).strip().lower()
 
 SQLITE_INDEXES = [
     "CREATE INDEX IF NOT EXISTS doc_qs_notation ON records_document (notation_folded)",
@@ -21,8 +36,6 @@ DROP = ["DROP INDEX IF EXISTS doc_qs_notation", "DROP INDEX IF EXISTS doc_qs_peo
 
 
 def fill(apps, schema_editor):
-    from vpdt.core.text import fold
-
     Document = apps.get_model("records", "Document")
     db = schema_editor.connection.alias
     last = 0
