@@ -202,6 +202,7 @@ def load(db: str, n_docs: int) -> dict:
     defaults = {f.attname: (None if f.null else ("" if f.get_internal_type() in ("CharField", "TextField") else None))
                 for f in fields}
     from vpdt.core.text import fold
+    from vpdt.records.models import folded_search_fields
 
     # SQLite stores naive UTC text (Django's format); PostgreSQL takes aware datetimes.
     now = dt.datetime(2026, 6, 30, 17, 0, tzinfo=None if connection.vendor == "sqlite" else dt.UTC)
@@ -251,6 +252,9 @@ def load(db: str, n_docs: int) -> dict:
                            issued_date=created.date(), signer_name="Nguyễn Văn An", signer_position="Chủ tịch")
         if row["secrecy"]:
             access_rows.append((doc_id, specialist, None, "grant", created))
+        # What Document.save keeps for the quick search (records migration 0012).
+        row["notation_folded"], row["people_folded"] = folded_search_fields(
+            row["notation"], row["issuer_name"], row["signer_name"])
         doc_rows.append((doc_id, *[row[f.attname] for f in fields]))
     t_gen = time.perf_counter()
 
@@ -360,6 +364,12 @@ def _urls(user, big_id) -> list[tuple[str, str, dict]]:
         ("search 388/UBND-VP", f"{outgoing}?q=388/UBND-VP", {}),
         ("search 'dien tu'", f"{incoming}?q=dien+tu", {}),
         ("search 'dong nai'", f"{incoming}?q=dong+nai", {}),
+        # Issue 15: a code in lower case, part of a ký hiệu, the signer, a phrase.
+        ("search 388/ubnd-vp (lower case)", f"{outgoing}?q=388/ubnd-vp", {}),
+        ("search part of a ký hiệu", f"{incoming}?q=UBND-VP", {}),
+        ("search signer 'nguyen van an'", f"{outgoing}?q=nguyen+van+an", {}),
+        ("search issuer 'co quan 17'", f"{incoming}?q=co+quan+17", {}),
+        ("search phrase '\"chuyen doi so\"'", f"{incoming}?q=%22chuyen+doi+so%22", {}),
         ("document page", reverse("workflow:document", args=[doc.pk]) if doc else None, {}),
         # Issue 13: a column's order (no index leads with it) and the unread documents only.
         ("incoming, sorted by subject", f"{incoming}?sort=subject", {}),

@@ -1,9 +1,21 @@
-"""The quick search: an exact số/ký hiệu (`388/UBND-VP`), or subject words without diacritics.
+"""The quick search: one box for what clerks type (issue 15), on the metadata.
 
-Used by the web lists and by `GET /api/documents?q=…` alike. Numbers go to the B-tree
-indexes of records_document; words go to the full-text index of `vpdt.search` (SQLite
-FTS5, PostgreSQL GIN on tsvector): every word must be in the subject, the last one may be
-the start of a word.
+- a số/ký hiệu (`388/UBND-VP`, `11/skhcn-cds`, `11/SKHCN`): the number exactly, the ký hiệu
+  folded (any case, Đ typed as D) and as a prefix;
+- a part of a ký hiệu without the number (`SKHCN-CĐS`): every document whose ký hiệu has it;
+- words, accented or not, in any order: every word in the subject (the full-text index of
+  `vpdt.search`: SQLite FTS5, PostgreSQL GIN on tsvector; the last word may be unfinished),
+  or every word starting a word of the issuer's or the signer's name;
+- "an exact phrase" in double quotes: those words in a row, in the subject or the names.
+
+Both sides are folded (vpdt.core.text.fold). Used by the web lists and by
+`GET /api/documents?q=…` alike, on a queryset the caller already restricted to what the person
+may see: the search only narrows it.
+
+The names and the ký hiệu are matched with LIKE '%x%' on short folded columns (records
+migration 0012): on PostgreSQL through pg_trgm GIN indexes; on SQLite by one scan of a B-tree
+index of the column (not of the table), run once per search as an `id IN (…)` list. A search
+costs that scan; the default list (no `q`) is untouched.
 """
 
 from __future__ import annotations
@@ -12,9 +24,25 @@ import re
 
 from django.db.models import Q, QuerySet
 
-from vpdt.core.text import words
+from vpdt.core.text import fold, words
 
 CODE_RE = re.compile(r"^\s*(?P<number>\d{1,7})\s*/\s*(?P<notation>[^\s/]+)\s*$")
+PHRASE_RE = re.compile(r'"([^"]*)"?')
+
+
+def _ids(qs: QuerySet, condition: Q):
+    """`id IN (ids matching the condition)`: one pass over the column's index, not a probe per row."""
+    return Q(pk__in=qs.model._base_manager.filter(condition).values("pk"))
+
+
+def _names_condition(qs: QuerySet, terms: list[str], phrases: list[str]) -> Q:
+    # people_folded is " issuer / signer": " word" is the start of a word of either name.
+    condition = Q()
+    for term in terms:
+        condition &= Q(people_folded__contains=f" {term}")
+    for phrase in phrases:
+        condition &= Q(people_folded__contains=f" {phrase}")
+    return _ids(qs, condition)
 
 
 def apply_quick_search(qs: QuerySet, q: str | None) -> QuerySet:
@@ -26,12 +54,20 @@ def apply_quick_search(qs: QuerySet, q: str | None) -> QuerySet:
     match = CODE_RE.match(q)
     if match:
         number = int(match["number"])
-        notation = match["notation"]
-        return qs.filter(Q(number=number) | Q(incoming_number=number), notation__iexact=notation)
-    terms = words(q)
-    if q.isdigit():
-        number = int(q)
-        return qs.filter(Q(number=number) | Q(incoming_number=number) | word_condition(qs, terms))
-    if not terms:
+        notation = fold(match["notation"])
+        return qs.filter(Q(number=number) | Q(incoming_number=number), notation_folded__startswith=notation)
+    phrases = [" ".join(words(p)) for p in PHRASE_RE.findall(q)]
+    phrases = [p for p in phrases if p]
+    rest = PHRASE_RE.sub(" ", q).strip()
+    terms = words(rest)
+    if not terms and not phrases:
         return qs.none()
-    return qs.filter(word_condition(qs, terms))
+    condition = word_condition(qs, terms, [p.split() for p in phrases]) | _names_condition(qs, terms, phrases)
+    token = fold(rest)
+    if not phrases and " " not in token and len(token) >= 2 and not token.isdigit():
+        # One token: it may be a part of a ký hiệu (`SKHCN-CĐS`, `cds`).
+        condition |= _ids(qs, Q(notation_folded__contains=token))
+    if rest.isdigit() and not phrases:
+        number = int(rest)
+        condition |= Q(number=number) | Q(incoming_number=number)
+    return qs.filter(condition)

@@ -611,22 +611,30 @@ def release(user, document: Document, recipients: list[Recipient], *, detail: di
 
 
 def refold_subjects(using: str = "default", *, chunk: int = 5000) -> int:
-    """Recompute subject_folded where it differs from fold(subject) (a queryset.update() that
-    changed the subject skips Document.save); returns how many rows were fixed. A derived
-    column, repaired in place: no state changes, nothing to audit."""
+    """Recompute the folded columns (subject_folded, and the quick search's notation_folded and
+    people_folded) where they differ from the text (a queryset.update() that changed the text
+    skips Document.save); returns how many rows were fixed. Derived columns, repaired in place:
+    no state changes, nothing to audit."""
     from vpdt.core.text import fold
+    from vpdt.records.models import folded_search_fields
 
     fixed = 0
     last = 0
     while True:
         rows = list(Document.objects.using(using).filter(pk__gt=last).order_by("pk")
-                    .values_list("pk", "subject", "subject_folded")[:chunk])
+                    .values_list("pk", "subject", "subject_folded", "notation", "issuer_name", "signer_name",
+                                 "notation_folded", "people_folded")[:chunk])
         if not rows:
             return fixed
-        stale = [(pk, fold(subject)) for pk, subject, folded in rows if fold(subject) != folded]
+        stale = []
+        for pk, subject, folded, notation, issuer, signer, notation_folded, people_folded in rows:
+            fresh = (fold(subject), *folded_search_fields(notation, issuer, signer))
+            if fresh != (folded, notation_folded, people_folded):
+                stale.append((pk, fresh))
         with transaction.atomic(using=using):
-            for pk, folded in stale:
-                Document.objects.using(using).filter(pk=pk).update(subject_folded=folded)
+            for pk, (subject_f, notation_f, people_f) in stale:
+                Document.objects.using(using).filter(pk=pk).update(
+                    subject_folded=subject_f, notation_folded=notation_f, people_folded=people_f)
         fixed += len(stale)
         last = rows[-1][0]
 

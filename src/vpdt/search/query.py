@@ -10,23 +10,30 @@ from django.db.models.expressions import RawSQL
 from vpdt.search.schema import FTS_TABLE
 
 
-def _fts5_query(words: list[str]) -> str:
-    # Every word must appear; the last one may be unfinished (search as you type).
-    # Words are [0-9a-z]+ (vpdt.core.text.words), so quoting is enough against FTS syntax.
+def _fts5_query(words: list[str], phrases: list[list[str]] = ()) -> str:
+    # Every word must appear; the last one may be unfinished (search as you type); a phrase is
+    # its words in a row. Words are [0-9a-z]+ (vpdt.core.text.words), so quoting is enough
+    # against FTS syntax.
     terms = [f'"{w}"' for w in words]
-    terms[-1] += "*"
+    if terms:
+        terms[-1] += "*"
+    terms += ['"' + " ".join(phrase) + '"' for phrase in phrases]
     return " ".join(terms)
 
 
-def _tsquery(words: list[str]) -> str:
+def _tsquery(words: list[str], phrases: list[list[str]] = ()) -> str:
     terms = list(words)
-    terms[-1] += ":*"
+    if terms:
+        terms[-1] += ":*"
+    terms += ["(" + " <-> ".join(phrase) + ")" for phrase in phrases]
     return " & ".join(terms)
 
 
-def word_condition(qs: QuerySet, words: list[str]) -> Q:
-    """A condition on Document: its folded subject has every word (the last as a prefix)."""
-    if not words:
+def word_condition(qs: QuerySet, words: list[str], phrases: list[list[str]] = ()) -> Q:
+    """A condition on Document: its folded subject has every word (the last as a prefix) and
+    every phrase (its words in a row)."""
+    phrases = [p for p in phrases if p]
+    if not words and not phrases:
         return Q()
     vendor = connections[qs.db].vendor
     table = qs.model._meta.db_table
@@ -35,13 +42,15 @@ def word_condition(qs: QuerySet, words: list[str]) -> Q:
         # match in the whole province: 200 ms for a common word); it walks the agency's list
         # index in list order instead and probes the match list, stopping at the page.
         return Q(RawSQL(f'+"{table}"."id" IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)',
-                        [_fts5_query(words)], output_field=BooleanField()))
+                        [_fts5_query(words, phrases)], output_field=BooleanField()))
     if apps.is_installed("vpdt.search") and vendor == "postgresql":
         # Same expression as the GIN index (schema.PG_INDEX_SQL), so the planner can use it.
         return Q(RawSQL(f"to_tsvector('simple'::regconfig, \"{table}\".\"subject_folded\") "
-                        f"@@ to_tsquery('simple'::regconfig, %s)", [_tsquery(words)], output_field=BooleanField()))
+                        f"@@ to_tsquery('simple'::regconfig, %s)", [_tsquery(words, phrases)], output_field=BooleanField()))
     # Without the index: a scan; substrings, so it finds at least what the index finds.
     condition = Q()
     for word in words:
         condition &= Q(subject_folded__contains=word)
+    for phrase in phrases:
+        condition &= Q(subject_folded__contains=" ".join(phrase))
     return condition

@@ -69,6 +69,26 @@ def install(connection) -> None:
             cursor.execute(PG_INDEX_SQL)
 
 
+# The quick search's indexes on the folded ký hiệu and names (records migration 0012). On
+# SQLite a later table remake drops them like the triggers (Django copies only the model's
+# indexes), so `ensure` puts them back too.
+SQLITE_QS_INDEXES = {
+    "doc_qs_notation": "CREATE INDEX IF NOT EXISTS doc_qs_notation ON records_document (notation_folded)",
+    "doc_qs_people": "CREATE INDEX IF NOT EXISTS doc_qs_people ON records_document (people_folded)",
+}
+
+
+def _ensure_qs_indexes(connection, present: set[str]) -> list[str]:
+    with connection.cursor() as cursor:
+        columns = {c.name for c in connection.introspection.get_table_description(cursor, "records_document")}
+        if not {"notation_folded", "people_folded"} <= columns:
+            return []  # records migration 0012 not applied yet
+        missing = [name for name in SQLITE_QS_INDEXES if name not in present]
+        for name in missing:
+            cursor.execute(SQLITE_QS_INDEXES[name])
+    return [f"index {name}" for name in missing]
+
+
 def ensure(connection) -> list[str]:
     """Put back what a table remake (SQLite) or a hand's DROP removed; returns what was repaired."""
     if connection.vendor not in ("sqlite", "postgresql") or not _has_documents(connection):
@@ -76,8 +96,9 @@ def ensure(connection) -> list[str]:
     repaired = []
     if connection.vendor == "sqlite":
         present = _sqlite_objects(connection)
+        repaired += _ensure_qs_indexes(connection, present)
         if FTS_TABLE not in present:
-            return []  # search migration 0001 not applied on this database yet
+            return repaired  # search migration 0001 not applied on this database yet
         missing = [name for name in SQLITE_TRIGGERS if name not in present]
         if missing:
             # The index may have missed writes while a trigger was gone: install rebuilds it.

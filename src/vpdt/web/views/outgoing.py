@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 
 from vpdt.core.converters import bounded_int
 from vpdt.core.errors import InvalidInput, VpdtError
+from vpdt.core.text import fold
 from vpdt.records.models import Document
 from vpdt.records.search import CODE_RE, apply_quick_search
 from vpdt.web import forms
@@ -143,8 +144,10 @@ def _replacement(user, doc: Document, value: str) -> Document | None:
     if not value:
         return None
     candidates = replacement_candidates(user, doc)
-    if CODE_RE.match(value):
-        found = apply_quick_search(candidates, value).order_by("-issued_date", "-id").first()
+    if match := CODE_RE.match(value):
+        # The whole ký hiệu (folded), not the quick search's prefix: `12/SKHCN` names no document.
+        found = (apply_quick_search(candidates, value).filter(notation_folded=fold(match["notation"]))
+                 .order_by("-issued_date", "-id").first())
     else:
         pk = bounded_int(value.lstrip("#"), minimum=1)  # past BIGINT: not found, not a 500
         found = candidates.filter(pk=pk).first() if pk else None
