@@ -167,10 +167,10 @@ def test_the_second_factor_holds_for_the_api_as_for_the_pages(people, settings):
 @pytest.mark.django_db
 @pytest.mark.parametrize("username", ["vanthu\x00", "van\ud800thu"])
 def test_a_name_no_database_keeps_is_refused_before_the_lockout_records_it(client, username):
-    """A NUL or a lone surrogate in the name: 400 INVALID_INPUT (on PostgreSQL the lockout's record
-    of the failed attempt used to fail with a 500)."""
+    """A NUL or a lone surrogate in the name: 401 as any wrong name, nothing recorded (on
+    PostgreSQL the lockout's record of the failed attempt used to fail with a 500)."""
     import json
 
     body = json.dumps({"username": username, "password": "x"}, ensure_ascii=True)
     response = client.post("/api/auth/token", body, content_type="application/json")
-    assert response.status_code == 400 and response.json()["code"] == "INVALID_INPUT"
+    assert response.status_code == 401 and response.json()["code"] == "INVALID_CREDENTIALS"

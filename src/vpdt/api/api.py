@@ -13,7 +13,6 @@ from ninja import Field, NinjaAPI, Path, Query, Schema
 from ninja.errors import HttpError, ValidationError
 from ninja.responses import Status
 from ninja.security import HttpBearer
-from pydantic import model_validator
 
 from vpdt.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from vpdt.api.idempotency import PARAMETER as IDEMPOTENCY_PARAMETER
@@ -129,15 +128,6 @@ class TokenIn(Schema):
     otp: str | None = Field(None, description="The one-time code of the person's second factor (required "
                                                "when they have one, or the policy requires one)")
 
-    @model_validator(mode="after")
-    def _storable(self):
-        """A NUL or an unpaired surrogate is no one's name: 400 before the lockout's records (which
-        keep the name tried, and which PostgreSQL would refuse with a 500)."""
-        for value in (self.username, self.password, self.otp or ""):
-            if "\x00" in value or any("\ud800" <= c <= "\udfff" for c in value):
-                raise ValueError("text holds a NUL character or an unpaired surrogate")
-        return self
-
 
 class TokenOut(Schema):
     token: str
@@ -156,6 +146,12 @@ def issue_token(request, body: TokenIn):
 
     The login lockout of the pages applies (vpdt.directory.accounts): after too many failures
     for the account, 429 with `Retry-After` and a message saying when to try again."""
+    if any("\x00" in v or any("\ud800" <= c <= "\udfff" for c in v)
+           for v in (body.username, body.password, body.otp or "")):
+        # No account has such a name (no database keeps a NUL or a lone surrogate): refused as
+        # any wrong name is, before the lockout tries to record it (PostgreSQL: a 500).
+        return Status(401, {"code": "INVALID_CREDENTIALS", "message": "Tên đăng nhập hoặc mật khẩu không đúng.",
+                            "detail": ""})
     setattr(request, accounts.LOGIN_USERNAME_ATTR, body.username)
     user = authenticate(request, username=body.username, password=body.password)
     if getattr(request, "axes_locked_out", False):
