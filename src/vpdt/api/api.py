@@ -21,6 +21,7 @@ from vpdt.api.scopes import need
 from vpdt.core import request_context
 from vpdt.core.converters import MAX_ID
 from vpdt.core.errors import VpdtError, http_error
+from vpdt.core.text import unstorable
 from vpdt.directory import accounts, mfa, system_accounts
 from vpdt.records.choices import Direction
 from vpdt.records.listing import page_and_count
@@ -146,8 +147,7 @@ def issue_token(request, body: TokenIn):
 
     The login lockout of the pages applies (vpdt.directory.accounts): after too many failures
     for the account, 429 with `Retry-After` and a message saying when to try again."""
-    if any("\x00" in v or any("\ud800" <= c <= "\udfff" for c in v)
-           for v in (body.username, body.password, body.otp or "")):
+    if any(unstorable(v) for v in (body.username, body.password, body.otp or "")):
         # No account has such a name (no database keeps a NUL or a lone surrogate): refused as
         # any wrong name is, before the lockout tries to record it (PostgreSQL: a 500).
         return Status(401, {"code": "INVALID_CREDENTIALS", "message": "Tên đăng nhập hoặc mật khẩu không đúng.",

@@ -27,6 +27,7 @@ from vpdt.api import idempotency
 from vpdt.api.scopes import need
 from vpdt.core.converters import MAX_ID
 from vpdt.core.errors import InvalidInput, InvalidState, NotFound, PermissionDenied
+from vpdt.core.text import unstorable
 from vpdt.core.uploads import too_large
 from vpdt.directory import recipients as directory_recipients
 from vpdt.directory.models import Agency, Unit
@@ -49,9 +50,9 @@ DRAFT_FILE = File(..., description="Tệp dự thảo .docx hoặc .pdf")
 
 
 def _bad_text(value) -> bool:
-    """A NUL or an unpaired surrogate: no database keeps them (PostgreSQL refuses both)."""
+    """A text holding what no database keeps (core.text.unstorable), at any depth."""
     if isinstance(value, str):
-        return "\x00" in value or any("\ud800" <= c <= "\udfff" for c in value)
+        return unstorable(value)
     if isinstance(value, (list, tuple)):
         return any(_bad_text(v) for v in value)
     if isinstance(value, Schema):

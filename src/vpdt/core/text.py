@@ -24,3 +24,8 @@ def fold(text: str | None) -> str:
 
 def words(text: str | None) -> list[str]:
     return [w for w in re.split(r"[^0-9a-z]+", fold(text)) if w]
+
+
+def unstorable(text: str) -> bool:
+    """A NUL or an unpaired surrogate: no database keeps them (PostgreSQL refuses both)."""
+    return "\x00" in text or any("\ud800" <= c <= "\udfff" for c in text)
