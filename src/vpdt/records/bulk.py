@@ -1,0 +1,212 @@
+"""The bulk path for historical documents (`vpdt import`, vpdt.migration): records' own writer of
+documents that already existed in a legacy system, with the numbers they were issued.
+
+Live numbering (numbering.py) never touches these: a legacy document goes into a **historical
+register** of its agency, direction, legacy book and year (series `ls.<book>`, so it never
+collides with a live series such as `chung`), created closed (`Register.closed`): numbering
+into it is refused like any closed register (numbering.register_for), editing its documents too
+(registers.refuse_if_closed). The legacy number and notation are kept as issued.
+
+What this keeps, as the live services do:
+- a number once per register (the database constraint; a legacy duplicate is returned as a
+  rejection, never written, never renumbered);
+- the folded search columns (Document.save is bypassed by bulk_create, so they are set here);
+- the document belongs to the importing agency (isolation: `agency`), secret ones stay secret
+  (no access rows are made: only the clerk's own grants see them later);
+- the audit log: one entry per batch (`document.import_batch`, by the import's system actor),
+  naming the documents it created, so a batch of 1,000 costs one chained hash, not 1,000.
+
+`import_batch` runs in the caller's transaction (or its own), all or nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from vpdt.core import audit
+from vpdt.core.models import Blob
+from vpdt.core.text import fold
+from vpdt.directory.models import Agency
+from vpdt.records.choices import Direction, Secrecy, Source, State, Urgency
+from vpdt.records.models import Attachment, Document, DocumentType, Register, folded_search_fields
+
+HISTORICAL_PREFIX = "ls."
+IMPORT_ACTION = "document.import_batch"
+
+
+@dataclass
+class HistoricalFile:
+    blob: Blob
+    name: str
+    content_type: str
+    file_kind: str
+    flag: str = ""
+
+
+@dataclass
+class HistoricalDocument:
+    """One legacy document as the importer normalised it (NFC text, dates, the register's key)."""
+
+    key: str  # the legacy id, for the audit entry and rejections
+    direction: str
+    book: str
+    year: int
+    document_type: DocumentType
+    subject: str
+    number: int | None = None
+    notation: str = ""
+    issued_date: dt.date | None = None
+    incoming_number: int | None = None
+    received_at: dt.datetime | None = None
+    state: str = ""
+    urgency: int = Urgency.NORMAL
+    secrecy: int = Secrecy.NONE
+    signer_name: str = ""
+    signer_position: str = ""
+    issuer_code: str = ""
+    issuer_name: str = ""
+    recipients_text: str = ""
+    due_date: dt.date | None = None
+    note: str = ""
+    content: str = ""
+    place: str = ""
+    page_count: int | None = None
+    copies: int | None = None
+    edxml_document_id: str = ""
+    completed_at: dt.datetime | None = None
+    files: list[HistoricalFile] = field(default_factory=list)
+
+
+def historical_series(book: str) -> str:
+    return (HISTORICAL_PREFIX + (book or "chung"))[:30]
+
+
+def is_historical(register: Register) -> bool:
+    return register.series.startswith(HISTORICAL_PREFIX)
+
+
+def historical_register(agency: Agency, direction: str, book: str, year: int) -> Register:
+    """The closed historical register of (agency, direction, legacy book, year), made on first use."""
+    series = historical_series(book)
+    kind = "Sổ văn bản đi" if direction == Direction.OUTGOING else "Sổ văn bản đến"
+    name = f"{kind} (dữ liệu cũ: {book or 'chung'})"[:200]
+    try:
+        with transaction.atomic():
+            register, _ = Register.objects.get_or_create(
+                agency=agency, direction=direction, series=series, year=year,
+                defaults={"name": name, "closed": True})
+    except IntegrityError:
+        register = Register.objects.get(agency=agency, direction=direction, series=series, year=year)
+    return register
+
+
+def _number_field(direction: str) -> tuple[str, str]:
+    """(register field, number field) of the register's own number for a direction."""
+    if direction == Direction.OUTGOING:
+        return "register", "number"
+    return "incoming_register", "incoming_number"
+
+
+def taken_numbers(register: Register, numbers: set[int]) -> set[int]:
+    reg_field, num_field = _number_field(register.direction)
+    if not numbers:
+        return set()
+    return set(Document.objects.filter(**{reg_field: register, f"{num_field}__in": numbers})
+               .values_list(num_field, flat=True))
+
+
+def _default_state(direction: str) -> str:
+    return State.RELEASED if direction == Direction.OUTGOING else State.COMPLETED
+
+
+def import_batch(actor, agency: Agency, rows: list[HistoricalDocument], *, detail: dict | None = None
+                 ) -> tuple[list[tuple[HistoricalDocument, Document]], list[tuple[HistoricalDocument, str, str]]]:
+    """Write `rows` as historical documents of `agency`, all in one transaction.
+
+    Returns (created: [(row, document)], rejected: [(row, code, Vietnamese reason)]): a row whose
+    number is already taken in its historical register (by an earlier row or in this batch) is
+    rejected, never renumbered. One audit entry names the batch. `actor` is the import's
+    system actor (records.actors.system_actor(agency, IMPORT)) or a person running it.
+    """
+    created: list[tuple[HistoricalDocument, Document]] = []
+    rejected: list[tuple[HistoricalDocument, str, str]] = []
+    with transaction.atomic():
+        registers: dict[tuple[str, str, int], Register] = {}
+        by_register: dict[int, list[HistoricalDocument]] = {}
+        for row in rows:
+            k = (row.direction, row.book, row.year)
+            if k not in registers:
+                registers[k] = historical_register(agency, row.direction, row.book, row.year)
+            by_register.setdefault(registers[k].pk, []).append(row)
+        documents: list[tuple[HistoricalDocument, Document]] = []
+        for reg_pk, group in by_register.items():
+            register = Register.objects.select_for_update().get(pk=reg_pk)
+            if not is_historical(register) or register.agency_id != agency.pk:
+                raise ValueError(f"register {register.pk} is not a historical register of {agency.code}")
+            own = [r.number if r.direction == Direction.OUTGOING else r.incoming_number for r in group]
+            taken = taken_numbers(register, {n for n in own if n is not None})
+            seen: set[int] = set()
+            for row, n in zip(group, own, strict=True):
+                if n is not None and (n in taken or n in seen):
+                    kind = "số" if row.direction == Direction.OUTGOING else "số đến"
+                    rejected.append((row, "IMPORT_NUMBER_TAKEN",
+                                     f"Trùng {kind} {n:02d} trong {register.name} năm {register.year}: "
+                                     "không đánh lại số văn bản cũ."))
+                    continue
+                if n is not None:
+                    seen.add(n)
+                documents.append((row, _document(agency, register, row)))
+            if seen and max(seen) > register.last_number:
+                Register.objects.filter(pk=register.pk).update(last_number=max(seen))
+        Document.objects.bulk_create([d for _r, d in documents], batch_size=1000)
+        attachments = [Attachment(document=d, blob=f.blob, name=f.name[:255], content_type=f.content_type,
+                                  kind=Attachment.Kind.MAIN if i == 0 else Attachment.Kind.APPENDIX,
+                                  file_kind=f.file_kind, flag=f.flag)
+                       for row, d in documents for i, f in enumerate(row.files)]
+        if attachments:
+            Attachment.objects.bulk_create(attachments, batch_size=1000)
+        created = documents
+        if created:
+            ids = [d.pk for _r, d in created]
+            audit.record(IMPORT_ACTION, None, user=actor, agency_code=agency.code, detail={
+                **(detail or {}), "documents": len(created), "first_id": min(ids), "last_id": max(ids),
+                "first_key": created[0][0].key, "last_key": created[-1][0].key,
+                "attachments": len(attachments), "rejected": len(rejected)})
+    return created, rejected
+
+
+def _document(agency: Agency, register: Register, row: HistoricalDocument) -> Document:
+    outgoing = row.direction == Direction.OUTGOING
+    state = row.state or _default_state(row.direction)
+    doc = Document(
+        agency=agency, direction=row.direction, state=state,
+        source=Source.INTERNAL if outgoing else Source.PAPER, document_type=row.document_type,
+        register=register if outgoing else None, number=row.number, notation=row.notation[:60],
+        issued_date=row.issued_date, place=row.place[:100], subject=row.subject, content=row.content,
+        signer_name=row.signer_name[:150], signer_position=row.signer_position[:150],
+        urgency=row.urgency, secrecy=row.secrecy, page_count=row.page_count, copies=row.copies,
+        recipients_text=row.recipients_text, due_date=row.due_date, note=row.note,
+        issuer_code=row.issuer_code[:40], issuer_name=row.issuer_name[:255],
+        incoming_register=None if outgoing else register, incoming_number=None if outgoing else row.incoming_number,
+        received_at=row.received_at, edxml_document_id=row.edxml_document_id[:255],
+        completed_at=row.completed_at,
+    )
+    doc.subject_folded = fold(doc.subject)
+    doc.notation_folded, doc.people_folded = folded_search_fields(doc.notation, doc.issuer_name, doc.signer_name)
+    return doc
+
+
+def register_summary(agency: Agency) -> list[dict]:
+    """The agency's historical registers with their document counts (for the import's report)."""
+    out = []
+    for register in Register.objects.filter(agency=agency, series__startswith=HISTORICAL_PREFIX).order_by(
+            "year", "direction", "series"):
+        reg_field, num_field = _number_field(register.direction)
+        agg = Document.objects.filter(**{reg_field: register}).aggregate(n=Max(num_field))
+        out.append({"register": register.name, "year": register.year, "closed": register.closed,
+                    "last_number": agg["n"]})
+    return out
