@@ -71,7 +71,10 @@ def cmd_import(args) -> int:
             return _err(f"{exc} [{exc.code}]")
         if note:
             print(note, file=sys.stderr)
-        report = _run(args, agency, source, normalizer, rows, total)
+        try:
+            report = _run(args, agency, source, normalizer, rows, total)
+        except VpdtError as exc:  # e.g. a byte the declared encoding cannot read, mid-file
+            return _err(f"{exc} [{exc.code}]; các lô trước đó đã ghi xong, chạy lại sau khi sửa sẽ tiếp tục.")
     return _print(args, report, source)
 
 

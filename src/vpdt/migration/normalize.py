@@ -262,10 +262,10 @@ class Normalizer:
         group, legacy_id = UNKNOWN_GROUP, ""
         try:
             legacy_id = self.text(v.get("legacy_id"), 200, "mã bản ghi cũ")
-            if not legacy_id:
-                raise Rejected("IMPORT_NO_LEGACY_ID", "Thiếu mã bản ghi cũ (legacy_id).")
             if row.problem:
                 raise Rejected(*row.problem)
+            if not legacy_id:
+                raise Rejected("IMPORT_NO_LEGACY_ID", "Thiếu mã bản ghi cũ (legacy_id).")
             direction = self._direction(v.get("direction"))
             book = self.text(v.get("book"), 26, "sổ") or self.book
             number, notation = self.integer(v.get("number"), "số"), self.text(v.get("notation"), 60, "ký hiệu")

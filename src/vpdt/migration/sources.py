@@ -166,16 +166,30 @@ def xlsx_rows(path: Path, mapping: Mapping, files_dir: Path | None) -> tuple[int
     enc = mapping.encoding
 
     def convert(value):
-        if isinstance(value, str):
-            return legacy_text.to_unicode(value, enc)[0] if enc else legacy_text._nfc(value)
-        return value
+        """A cell in a legacy font's encoding (its bytes shown as Latin letters) to Unicode; a cell
+        already in Vietnamese Unicode (a sheet often mixes both) is kept, NFC."""
+        if not isinstance(value, str):
+            return value
+        if enc:
+            try:
+                return legacy_text.to_unicode(value, enc)[0]
+            except legacy_text.LegacyTextError as exc:
+                if exc.code != "LEGACY_TEXT_NOT_LATIN":
+                    raise
+        return legacy_text._nfc(value)
 
     def rows() -> Iterator[Row]:
         try:
             for n, cells in enumerate(it, start=2):
                 if not any(c not in (None, "") for c in cells):
                     continue
-                yield mapping.row([convert(c) for c in cells], index, f"dòng {n}", files_dir)
+                try:
+                    converted = [convert(c) for c in cells]
+                except legacy_text.LegacyTextError as exc:
+                    yield Row(values={"legacy_id": cells[index["legacy_id"]] if index["legacy_id"] < len(cells)
+                                      else ""}, where=f"dòng {n}", problem=(exc.code, str(exc)))
+                    continue
+                yield mapping.row(converted, index, f"dòng {n}", files_dir)
         finally:
             wb.close()
 
