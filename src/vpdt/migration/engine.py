@@ -119,6 +119,7 @@ class Importer:
         self.actor = system_actor(agency, IMPORT)
         self.seen: set[str] = set()
         self.dry_numbers: dict[tuple[str, str, int], set[int]] = {}
+        self.registers: dict = {}  # records.bulk's cache of historical registers, kept between batches
 
     def run(self, rows: Iterable[Row]) -> Report:
         started = time.monotonic()
@@ -218,7 +219,8 @@ class Importer:
         by_doc = {id(c.doc): (row, c) for row, c in todo}
         with transaction.atomic():
             created, rejected = bulk.import_batch(self.actor, self.agency, [c.doc for _r, c in todo],
-                                                  detail={"source": self.source, "batch": index})
+                                                  detail={"source": self.source, "batch": index},
+                                                  cache=self.registers)
             LegacyRecord.objects.bulk_create([
                 LegacyRecord(source=self.source, legacy_id=by_doc[id(h)][1].legacy_id, document=d,
                              digest=by_doc[id(h)][1].digest) for h, d in created], batch_size=1000)

@@ -25,7 +25,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Case, Max, PositiveIntegerField, Value, When
 
 from vpdt.core import audit
 from vpdt.core.models import Blob
@@ -111,57 +111,78 @@ def _number_field(direction: str) -> tuple[str, str]:
     return "incoming_register", "incoming_number"
 
 
-def taken_numbers(register: Register, numbers: set[int]) -> set[int]:
-    reg_field, num_field = _number_field(register.direction)
-    if not numbers:
-        return set()
-    return set(Document.objects.filter(**{reg_field: register, f"{num_field}__in": numbers})
-               .values_list(num_field, flat=True))
-
-
 def _default_state(direction: str) -> str:
     return State.RELEASED if direction == Direction.OUTGOING else State.COMPLETED
 
 
-def import_batch(actor, agency: Agency, rows: list[HistoricalDocument], *, detail: dict | None = None
+def _registers(agency: Agency, keys: set[tuple[str, str, int]], cache: dict) -> dict[tuple[str, str, int], int]:
+    """Register ids of (direction, book, year) keys: from `cache`, else one query, else made."""
+    missing = {k for k in keys if k not in cache}
+    if missing:
+        found = Register.objects.filter(
+            agency=agency, direction__in={k[0] for k in missing}, year__in={k[2] for k in missing},
+            series__in={historical_series(k[1]) for k in missing}).values_list("pk", "direction", "series", "year")
+        by_series = {(d, se, y): pk for pk, d, se, y in found}
+        for k in missing:
+            pk = by_series.get((k[0], historical_series(k[1]), k[2]))
+            cache[k] = pk if pk is not None else historical_register(agency, *k).pk
+    return {k: cache[k] for k in keys}
+
+
+def import_batch(actor, agency: Agency, rows: list[HistoricalDocument], *, detail: dict | None = None,
+                 cache: dict | None = None
                  ) -> tuple[list[tuple[HistoricalDocument, Document]], list[tuple[HistoricalDocument, str, str]]]:
     """Write `rows` as historical documents of `agency`, all in one transaction.
 
     Returns (created: [(row, document)], rejected: [(row, code, Vietnamese reason)]): a row whose
     number is already taken in its historical register (by an earlier row or in this batch) is
     rejected, never renumbered. One audit entry names the batch. `actor` is the import's
-    system actor (records.actors.system_actor(agency, IMPORT)) or a person running it.
+    system actor (records.actors.system_actor(agency, IMPORT)) or a person running it. `cache`
+    (a dict the caller keeps between batches) saves looking the registers up again.
+
+    A constant number of queries per batch, whatever the number of registers it touches: the
+    registers are locked together, the numbers they already hold read in one query each way.
     """
-    created: list[tuple[HistoricalDocument, Document]] = []
     rejected: list[tuple[HistoricalDocument, str, str]] = []
+    cache = {} if cache is None else cache
     with transaction.atomic():
-        registers: dict[tuple[str, str, int], Register] = {}
-        by_register: dict[int, list[HistoricalDocument]] = {}
-        for row in rows:
-            k = (row.direction, row.book, row.year)
-            if k not in registers:
-                registers[k] = historical_register(agency, row.direction, row.book, row.year)
-            by_register.setdefault(registers[k].pk, []).append(row)
-        documents: list[tuple[HistoricalDocument, Document]] = []
-        for reg_pk, group in by_register.items():
-            register = Register.objects.select_for_update().get(pk=reg_pk)
+        ids = _registers(agency, {(r.direction, r.book, r.year) for r in rows}, cache)
+        registers = {r.pk: r for r in Register.objects.select_for_update().filter(pk__in=set(ids.values()))}
+        for register in registers.values():
             if not is_historical(register) or register.agency_id != agency.pk:
                 raise ValueError(f"register {register.pk} is not a historical register of {agency.code}")
-            own = [r.number if r.direction == Direction.OUTGOING else r.incoming_number for r in group]
-            taken = taken_numbers(register, {n for n in own if n is not None})
-            seen: set[int] = set()
-            for row, n in zip(group, own, strict=True):
-                if n is not None and (n in taken or n in seen):
-                    kind = "số" if row.direction == Direction.OUTGOING else "số đến"
-                    rejected.append((row, "IMPORT_NUMBER_TAKEN",
-                                     f"Trùng {kind} {n:02d} trong {register.name} năm {register.year}: "
-                                     "không đánh lại số văn bản cũ."))
-                    continue
-                if n is not None:
-                    seen.add(n)
-                documents.append((row, _document(agency, register, row)))
-            if seen and max(seen) > register.last_number:
-                Register.objects.filter(pk=register.pk).update(last_number=max(seen))
+        wanted: dict[str, set[int]] = {Direction.OUTGOING: set(), Direction.INCOMING: set()}
+        for row in rows:
+            n = row.number if row.direction == Direction.OUTGOING else row.incoming_number
+            if n is not None:
+                wanted[row.direction].add(n)
+        taken: set[tuple[int, int]] = set()
+        for direction, numbers in wanted.items():
+            if not numbers:
+                continue
+            reg_field, num_field = _number_field(direction)
+            regs = [pk for (d, _b, _y), pk in ids.items() if d == direction]
+            taken |= set(Document.objects.filter(**{f"{reg_field}_id__in": regs, f"{num_field}__in": numbers})
+                         .values_list(f"{reg_field}_id", num_field))
+        documents: list[tuple[HistoricalDocument, Document]] = []
+        top: dict[int, int] = {}
+        for row in rows:
+            register = registers[ids[(row.direction, row.book, row.year)]]
+            n = row.number if row.direction == Direction.OUTGOING else row.incoming_number
+            if n is not None and (register.pk, n) in taken:
+                kind = "số" if row.direction == Direction.OUTGOING else "số đến"
+                rejected.append((row, "IMPORT_NUMBER_TAKEN",
+                                 f"Trùng {kind} {n:02d} trong {register.name} năm {register.year}: "
+                                 "không đánh lại số văn bản cũ."))
+                continue
+            if n is not None:
+                taken.add((register.pk, n))
+                top[register.pk] = max(top.get(register.pk, 0), n)
+            documents.append((row, _document(agency, register, row)))
+        raised = [(pk, n) for pk, n in top.items() if n > registers[pk].last_number]
+        if raised:
+            Register.objects.filter(pk__in=[pk for pk, _n in raised]).update(last_number=Case(
+                *[When(pk=pk, then=Value(n)) for pk, n in raised], output_field=PositiveIntegerField()))
         Document.objects.bulk_create([d for _r, d in documents], batch_size=1000)
         attachments = [Attachment(document=d, blob=f.blob, name=f.name[:255], content_type=f.content_type,
                                   kind=Attachment.Kind.MAIN if i == 0 else Attachment.Kind.APPENDIX,
@@ -169,14 +190,13 @@ def import_batch(actor, agency: Agency, rows: list[HistoricalDocument], *, detai
                        for row, d in documents for i, f in enumerate(row.files)]
         if attachments:
             Attachment.objects.bulk_create(attachments, batch_size=1000)
-        created = documents
-        if created:
-            ids = [d.pk for _r, d in created]
+        if documents:
+            pks = [d.pk for _r, d in documents]
             audit.record(IMPORT_ACTION, None, user=actor, agency_code=agency.code, detail={
-                **(detail or {}), "documents": len(created), "first_id": min(ids), "last_id": max(ids),
-                "first_key": created[0][0].key, "last_key": created[-1][0].key,
+                **(detail or {}), "documents": len(documents), "first_id": min(pks), "last_id": max(pks),
+                "first_key": documents[0][0].key, "last_key": documents[-1][0].key,
                 "attachments": len(attachments), "rejected": len(rejected)})
-    return created, rejected
+    return documents, rejected
 
 
 def _document(agency: Agency, register: Register, row: HistoricalDocument) -> Document:
