@@ -221,9 +221,9 @@ class Importer:
             created, rejected = bulk.import_batch(self.actor, self.agency, [c.doc for _r, c in todo],
                                                   detail={"source": self.source, "batch": index},
                                                   cache=self.registers)
-            LegacyRecord.objects.bulk_create([
+            bulk.insert(LegacyRecord, [
                 LegacyRecord(source=self.source, legacy_id=by_doc[id(h)][1].legacy_id, document=d,
-                             digest=by_doc[id(h)][1].digest) for h, d in created], batch_size=1000)
+                             digest=by_doc[id(h)][1].digest) for h, d in created])
             attachments = [a for _h, d in created for a in d.attachments.all()] if any(
                 h.files for h, _d in created) else []
             if attachments:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, Max, PositiveIntegerField, Value, When
 
 from vpdt.core import audit
@@ -183,7 +183,7 @@ def import_batch(actor, agency: Agency, rows: list[HistoricalDocument], *, detai
         if raised:
             Register.objects.filter(pk__in=[pk for pk, _n in raised]).update(last_number=Case(
                 *[When(pk=pk, then=Value(n)) for pk, n in raised], output_field=PositiveIntegerField()))
-        Document.objects.bulk_create([d for _r, d in documents], batch_size=1000)
+        insert(Document, [d for _r, d in documents])
         attachments = [Attachment(document=d, blob=f.blob, name=f.name[:255], content_type=f.content_type,
                                   kind=Attachment.Kind.MAIN if i == 0 else Attachment.Kind.APPENDIX,
                                   file_kind=f.file_kind, flag=f.flag)
@@ -197,6 +197,35 @@ def import_batch(actor, agency: Agency, rows: list[HistoricalDocument], *, detai
                 "first_key": documents[0][0].key, "last_key": documents[-1][0].key,
                 "attachments": len(attachments), "rejected": len(rejected)})
     return documents, rejected
+
+
+def insert(model, objects: list) -> None:
+    """Insert `objects` (unsaved instances of `model`, a table of this project) and set their pks.
+
+    PostgreSQL: the ids are drawn from the table's sequence in one query, then the rows go in
+    with COPY (no SQL statement of 90,000 parameters to parse; the values prepared by each
+    field exactly as bulk_create prepares them). Elsewhere: bulk_create.
+    """
+    if not objects:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objects, batch_size=1000)
+        return
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields]
+    table = connection.ops.quote_name(meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                       [meta.db_table, meta.pk.column, len(objects)])
+        for obj, (pk,) in zip(objects, cursor.fetchall(), strict=True):
+            obj.pk = pk
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for obj in objects:
+                copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
+    for obj in objects:
+        obj._state.adding = False
+        obj._state.db = connection.alias
 
 
 def _document(agency: Agency, register: Register, row: HistoricalDocument) -> Document:
