@@ -57,9 +57,17 @@ print(json.dumps({"docs": docs, "regs": regs, "atts": atts, "blobs": blobs, "aud
 """
 
 
+PG = os.environ.get("VPDT_TEST_DATABASE_URL", "")
+
+
+def _pg_url(base) -> str:
+    return PG.rsplit("/", 1)[0] + f"/{PG.rsplit('/', 1)[1]}_kill_{base.name}"
+
+
 def _env(base):
     env = {k: v for k, v in os.environ.items() if not k.startswith("VPDT_")}
-    env.update(VPDT_DATABASE_URL=f"sqlite:///{base / 'vpdt.sqlite3'}",
+    url = _pg_url(base) if (base.parent / "pg").exists() else f"sqlite:///{base / 'vpdt.sqlite3'}"
+    env.update(VPDT_DATABASE_URL=url,
                VPDT_HUB_DATABASE_URL=f"sqlite:///{base / 'hub.sqlite3'}", VPDT_DATA_DIR=str(base),
                DJANGO_SETTINGS_MODULE="vpdt.settings", VPDT_SECRET_KEY=keys.SECRET_KEY)
     return env
@@ -77,7 +85,55 @@ def _import_cmd(base, data, mapping, files):
             str(base / "report.csv")]
 
 
-def test_kill_9_then_rerun_equals_one_run(tmp_path):
+def _count(base) -> int:
+    if (base.parent / "pg").exists():
+        import psycopg
+
+        with psycopg.connect(_pg_url(base), autocommit=True) as conn:
+            return conn.execute("SELECT count(*) FROM migration_legacyrecord").fetchone()[0]
+    db = sqlite3.connect(base / "vpdt.sqlite3", timeout=30)
+    try:
+        return db.execute("SELECT count(*) FROM migration_legacyrecord").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+    finally:
+        db.close()
+
+
+def _pg_databases(tmp_path, names):
+    """Fresh PostgreSQL databases: the seed migrated once, the others copied from it (TEMPLATE)."""
+    import psycopg
+
+    (tmp_path / "pg").mkdir()
+    admin = PG.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        for name in names:
+            conn.execute(f"DROP DATABASE IF EXISTS {_pg_url(tmp_path / name).rsplit('/', 1)[1]} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {_pg_url(tmp_path / names[0]).rsplit('/', 1)[1]}")
+
+
+def _pg_copy(tmp_path, seed, targets):
+    import psycopg
+
+    admin = PG.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        for target in targets:
+            conn.execute(f"CREATE DATABASE {_pg_url(tmp_path / target).rsplit('/', 1)[1]} "
+                         f"TEMPLATE {_pg_url(tmp_path / seed).rsplit('/', 1)[1]}")
+
+
+def _pg_drop(tmp_path, names):
+    import psycopg
+
+    admin = PG.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        for name in names:
+            conn.execute(f"DROP DATABASE IF EXISTS {_pg_url(tmp_path / name).rsplit('/', 1)[1]} WITH (FORCE)")
+
+
+@pytest.mark.parametrize("backend", [
+    "sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(not PG, reason="VPDT_TEST_DATABASE_URL not set"))])
+def test_kill_9_then_rerun_equals_one_run(tmp_path, backend):
     from tests.factories import pdf_bytes
 
     files = tmp_path / "files"
@@ -93,10 +149,22 @@ def test_kill_9_then_rerun_equals_one_run(tmp_path):
 
     seed = tmp_path / "seed"
     seed.mkdir()
+    if backend == "postgresql":
+        _pg_databases(tmp_path, ["seed", "one", "killed"])
     _script(seed, SETUP)
     one, killed = tmp_path / "one", tmp_path / "killed"
     for target in (one, killed):
         shutil.copytree(seed, target)
+    if backend == "postgresql":
+        _pg_copy(tmp_path, "seed", ["one", "killed"])
+    try:
+        _compare(tmp_path, data, mapping, files, one, killed)
+    finally:
+        if backend == "postgresql":
+            _pg_drop(tmp_path, ["seed", "one", "killed"])
+
+
+def _compare(tmp_path, data, mapping, files, one, killed):
 
     # One uninterrupted run.
     done = subprocess.run(_import_cmd(one, data, mapping, files), env=_env(one), capture_output=True, text=True,
@@ -106,22 +174,17 @@ def test_kill_9_then_rerun_equals_one_run(tmp_path):
     # A run killed with SIGKILL once some batches are in, then started again.
     proc = subprocess.Popen(_import_cmd(killed, data, mapping, files), env=_env(killed),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    db = sqlite3.connect(killed / "vpdt.sqlite3", timeout=30)
     deadline = time.monotonic() + 300
     imported = 0
     while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            imported = db.execute("SELECT count(*) FROM migration_legacyrecord").fetchone()[0]
-        except sqlite3.OperationalError:
-            imported = 0
+        imported = _count(killed)
         if imported >= 300:
             break
         time.sleep(0.02)
     assert proc.poll() is None, "the import ended before it could be killed"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    imported = db.execute("SELECT count(*) FROM migration_legacyrecord").fetchone()[0]
-    db.close()
+    imported = _count(killed)
     assert 0 < imported < 1500
     assert imported % 50 == 0  # whole batches only (no row of this export is rejected)
     again = subprocess.run(_import_cmd(killed, data, mapping, files), env=_env(killed), capture_output=True,
