@@ -132,7 +132,8 @@ def _pg_drop(tmp_path, names):
 
 
 @pytest.mark.parametrize("backend", [
-    "sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(not PG, reason="VPDT_TEST_DATABASE_URL not set"))])
+    "sqlite", pytest.param("postgresql", marks=[
+        pytest.mark.backends, pytest.mark.skipif(not PG, reason="VPDT_TEST_DATABASE_URL not set")])])
 def test_kill_9_then_rerun_equals_one_run(tmp_path, backend):
     from tests.factories import pdf_bytes
 
