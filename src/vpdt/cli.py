@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "vpdt.hub.cli",  # hub serve/add-agency/set-upstream/verify-log
     "vpdt.signing.cli",  # pdf sign/verify, pki demo-ca
     "vpdt.archive.cli",  # archive verify/export
+    "vpdt.migration.cli",  # import csv/xlsx/edxml/bundle from a legacy system
     "vpdt.directory.cli",  # directory import-agencies (either code scheme)
     "vpdt.conformance.cli",  # conformance: check a vendor's hub, write the report
 ]

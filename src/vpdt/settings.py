@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "vpdt.exchange",
     "vpdt.hub",  # the embedded province hub (on its own database alias "hub")
     "vpdt.search",
+    "vpdt.migration",  # --- import: `vpdt import` from legacy systems (issue 15)
     "axes",  # login lockout (see the "login" block below)
 ]
 

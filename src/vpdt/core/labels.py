@@ -22,6 +22,7 @@ from django.utils.translation import pgettext_lazy
 ACTIONS = {
     # documents (records, workflow)
     "document.receive": _("Tiếp nhận văn bản"),
+    "document.import_batch": _("Nhập một lô văn bản từ hệ thống cũ"),
     "document.create": _("Tạo dự thảo"),
     "document.attach": _("Thêm tệp"),
     "document.attachment_file": _("Thay tệp đính kèm"),

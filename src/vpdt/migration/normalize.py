@@ -1,0 +1,328 @@
+"""One legacy row (field → raw value, as a source read it) to a records.bulk.HistoricalDocument,
+or a rejection with a code and a Vietnamese reason.
+
+Text is NFC (legacy encodings were converted by the source); dates follow the mapping's
+format, and an ambiguous or impossible one is a rejection, never a guess; types, urgency,
+secrecy, states and directions go through the mapping's value maps; issuers are matched to the
+directory by code, then by folded name, and an unmatched one keeps its legacy name with no
+code (reported, never invented).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vpdt.core.text import fold, unstorable
+from vpdt.directory.models import Agency
+from vpdt.records.bulk import HistoricalDocument
+from vpdt.records.choices import INCOMING_STATES, OUTGOING_STATES, Direction
+from vpdt.records.models import DocumentType
+
+UNKNOWN_GROUP = ("(không xác định)", 0)
+_INT = re.compile(r"^\s*0*(\d{1,9})\s*$")
+_DATE_PARTS = re.compile(r"^\s*(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})(?:[ T].*)?\s*$")
+_DIRECTIONS = {"incoming": Direction.INCOMING, "den": Direction.INCOMING, "vb den": Direction.INCOMING,
+               "van ban den": Direction.INCOMING, "outgoing": Direction.OUTGOING, "di": Direction.OUTGOING,
+               "vb di": Direction.OUTGOING, "van ban di": Direction.OUTGOING}
+_URGENCY = {"thuong": 0, "binh thuong": 0, "khan": 1, "thuong khan": 2, "hoa toc": 3, "hoa toc hen gio": 4}
+_SECRECY = {"thuong": 0, "mat": 1, "toi mat": 2, "tuyet mat": 3}
+
+
+class Rejected(Exception):  # noqa: N818 - a row's verdict, not a program error
+    def __init__(self, code: str, reason: str):
+        super().__init__(reason)
+        self.code, self.reason = code, reason
+        self.group: tuple[str, int] = UNKNOWN_GROUP
+        self.legacy_id = ""
+
+
+@dataclass
+class Row:
+    """What a source yields: mapped fields with raw values, where it came from, its files."""
+
+    values: dict
+    where: str  # "dòng 12", "tệp x.edxml"
+    files: list[tuple[Path, str, str]] = field(default_factory=list)  # (path, name, expected sha256 or "")
+    problem: tuple[str, str] | None = None  # a rejection the source already made (code, reason)
+
+
+@dataclass
+class Candidate:
+    legacy_id: str
+    doc: HistoricalDocument | None
+    group: tuple[str, int]
+    digest: str = ""
+    issuer_unmatched: str = ""
+    files: list[tuple[Path, str, str]] = field(default_factory=list)
+
+
+def group_of(direction: str, book: str, year: int) -> tuple[str, int]:
+    kind = "Sổ văn bản đi" if direction == Direction.OUTGOING else "Sổ văn bản đến"
+    return (f"{kind} (dữ liệu cũ: {book or 'chung'})", year)
+
+
+class Normalizer:
+    def __init__(self, agency: Agency, *, date_format: str = "dd/mm/yyyy", values: dict | None = None,
+                 direction: str | None = None, book: str = "chung"):
+        self.agency = agency
+        self.date_format = date_format
+        self.values = values or {}
+        self.direction = direction
+        self.book = book or "chung"
+        self.types = self._types()
+        self.cong_van = DocumentType.objects.filter(code="CV").first() or DocumentType.objects.order_by("order").first()
+        self.by_code: dict[str, tuple[str, str]] = {}
+        self.by_name: dict[str, tuple[str, str]] = {}
+        for code, qd20, name in Agency.objects.values_list("code", "code_qd20", "name"):
+            self.by_code[code.upper()] = (code, name)
+            if qd20:
+                self.by_code[qd20.upper()] = (code, name)
+            self.by_name.setdefault(fold(name), (code, name))
+
+    @staticmethod
+    def _types() -> dict[str, DocumentType]:
+        found: dict[str, DocumentType] = {}
+        for t in DocumentType.objects.all():
+            for key in (t.code, t.abbreviation, t.name):
+                if key:
+                    found.setdefault(fold(key), t)
+        return found
+
+    # --- values ------------------------------------------------------------------------------
+    @staticmethod
+    def text(value, limit: int | None = None, what: str = "") -> str:
+        if value is None:
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        text = unicodedata.normalize("NFC", str(value)).strip()
+        if unstorable(text):
+            raise Rejected("IMPORT_TEXT_UNSTORABLE", f"«{what}» có ký tự không lưu được (NUL hoặc mã lỗi).")
+        if limit is not None and len(text) > limit:
+            raise Rejected("IMPORT_TEXT_TOO_LONG", f"«{what}» dài quá {limit} ký tự ({len(text)}).")
+        return text
+
+    def _mapped(self, kind: str, raw):
+        table = self.values.get(kind) or {}
+        text = self.text(raw, what=kind)
+        if text in table:
+            return table[text]
+        folded = fold(text)
+        for key, value in table.items():
+            if fold(key) == folded:
+                return value
+        return None
+
+    def integer(self, raw, what: str) -> int | None:
+        if raw is None or raw == "":
+            return None
+        if isinstance(raw, bool):
+            raise Rejected("IMPORT_BAD_NUMBER", f"«{what}» không phải là số: {raw!r}.")
+        if isinstance(raw, int):
+            return raw
+        if isinstance(raw, float) and raw.is_integer():
+            return int(raw)
+        m = _INT.match(str(raw))
+        if not m:
+            raise Rejected("IMPORT_BAD_NUMBER", f"«{what}» không phải là số: «{raw}».")
+        return int(m.group(1))
+
+    def date(self, raw, what: str) -> dt.date | None:
+        if raw is None or raw == "":
+            return None
+        if isinstance(raw, dt.datetime):
+            return raw.date()
+        if isinstance(raw, dt.date):
+            return raw
+        text = str(raw).strip()
+        m = _DATE_PARTS.match(text)
+        if not m:
+            raise Rejected("IMPORT_BAD_DATE", f"«{what}» không phải ngày tháng: «{text}» (cần {self.date_format}).")
+        a, b, c = m.groups()
+        fmt = self.date_format
+        if len(a) == 4:
+            fmt, (y, mo, d) = "yyyy-mm-dd", (a, b, c)
+        elif len(c) != 4:
+            raise Rejected("IMPORT_AMBIGUOUS_DATE",
+                           f"«{what}» «{text}»: năm phải đủ 4 chữ số (năm 2 chữ số không rõ thế kỷ).")
+        elif fmt == "mm/dd/yyyy":
+            mo, d, y = a, b, c
+        else:
+            d, mo, y = a, b, c
+        if fmt == "auto" and int(a) <= 12 and int(b) <= 12 and a != b:
+            raise Rejected("IMPORT_AMBIGUOUS_DATE",
+                           f"«{what}» «{text}» có thể là ngày {a} tháng {b} hoặc ngày {b} tháng {a}: "
+                           "ghi rõ date_format trong tệp ánh xạ.")
+        try:
+            found = dt.date(int(y), int(mo), int(d))
+        except ValueError:
+            swapped = None
+            if len(a) != 4:
+                try:
+                    swapped = dt.date(int(y), int(d), int(mo))
+                except ValueError:
+                    swapped = None
+            if swapped is not None and fmt != "auto":
+                raise Rejected("IMPORT_AMBIGUOUS_DATE",
+                               f"«{what}» «{text}» không đúng dạng {self.date_format} (có thể đã đảo ngày và "
+                               f"tháng: {swapped:%d/%m/%Y}?).") from None
+            if swapped is not None:
+                found = swapped
+            else:
+                raise Rejected("IMPORT_BAD_DATE", f"«{what}» «{text}» không phải ngày có thật.") from None
+        if not (1945 <= found.year <= dt.date.today().year + 1):
+            raise Rejected("IMPORT_BAD_DATE", f"«{what}» «{text}»: năm {found.year} ngoài khoảng hợp lý.")
+        return found
+
+    def received(self, raw) -> dt.datetime | None:
+        if raw is None or raw == "":
+            return None
+        if isinstance(raw, dt.datetime):
+            value = raw
+        else:
+            text = str(raw).strip()
+            try:
+                value = dt.datetime.fromisoformat(text)
+            except ValueError:
+                value = dt.datetime.combine(self.date(text, "ngày đến"), dt.time(8, 0))
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone(dt.timedelta(hours=7)))
+        return value
+
+    def _direction(self, raw) -> str:
+        if raw in (None, ""):
+            if self.direction:
+                return self.direction
+            raise Rejected("IMPORT_NO_DIRECTION", "Không rõ văn bản đi hay đến (thêm cột hoặc «direction»).")
+        mapped = self._mapped("direction", raw)
+        if mapped:
+            return mapped
+        found = _DIRECTIONS.get(fold(str(raw)))
+        if not found:
+            raise Rejected("IMPORT_BAD_DIRECTION", f"Chiều văn bản «{raw}» không rõ (cần «đi» hoặc «đến»).")
+        return found
+
+    def _type(self, raw) -> DocumentType:
+        if raw in (None, ""):
+            return self.cong_van
+        mapped = self._mapped("document_type", raw)
+        key = fold(mapped if mapped else str(raw))
+        found = self.types.get(key)
+        if found is None:
+            raise Rejected("IMPORT_UNKNOWN_TYPE", f"Loại văn bản «{raw}» không có trong danh mục: thêm vào "
+                                                  "values.document_type của tệp ánh xạ.")
+        return found
+
+    def _level(self, kind: str, raw, table: dict, top: int, label: str) -> int:
+        if raw in (None, ""):
+            return 0
+        mapped = self._mapped(kind, raw)
+        if mapped is not None:
+            return int(mapped)
+        if isinstance(raw, int) or _INT.match(str(raw)):
+            n = self.integer(raw, label)
+            if 0 <= n <= top:
+                return n
+        found = table.get(fold(str(raw)))
+        if found is None:
+            raise Rejected(f"IMPORT_BAD_{kind.upper()}", f"{label} «{raw}» không rõ: thêm vào values.{kind}.")
+        return found
+
+    def _state(self, raw, direction: str) -> str:
+        if raw in (None, ""):
+            return ""
+        mapped = self._mapped("state", raw)
+        state = mapped or self.text(raw)
+        allowed = OUTGOING_STATES if direction == Direction.OUTGOING else INCOMING_STATES
+        if state not in [s.value for s in allowed]:
+            raise Rejected("IMPORT_BAD_STATE", f"Trạng thái «{raw}» không rõ với văn bản "
+                                               f"{'đi' if direction == Direction.OUTGOING else 'đến'}: thêm vào "
+                                               "values.state.")
+        return state
+
+    def issuer(self, code: str, name: str) -> tuple[str, str, bool]:
+        """(code, name, matched) of the issuer in the directory: by code, then by folded name."""
+        if code and code.upper() in self.by_code:
+            c, n = self.by_code[code.upper()]
+            return c, name or n, True
+        if name and fold(name) in self.by_name:
+            c, n = self.by_name[fold(name)]
+            return c, name, True
+        return "", name, False
+
+    # --- the row ---------------------------------------------------------------------------
+    def candidate(self, row: Row) -> Candidate:
+        v = row.values
+        group, legacy_id = UNKNOWN_GROUP, ""
+        try:
+            legacy_id = self.text(v.get("legacy_id"), 200, "mã bản ghi cũ")
+            if row.problem:
+                raise Rejected(*row.problem)
+            if not legacy_id:
+                raise Rejected("IMPORT_NO_LEGACY_ID", "Thiếu mã bản ghi cũ (legacy_id).")
+            direction = self._direction(v.get("direction"))
+            book = self.text(v.get("book"), 26, "sổ") or self.book
+            number, notation = self.integer(v.get("number"), "số"), self.text(v.get("notation"), 60, "ký hiệu")
+            code = self.text(v.get("code"), 80, "số, ký hiệu")
+            if code and number is None and not notation:
+                head, _sep, tail = code.partition("/")
+                if _INT.match(head):
+                    number, notation = int(head), tail.strip()[:60]
+                else:
+                    notation = code[:60]
+            issued = self.date(v.get("issued_date"), "ngày văn bản")
+            received = self.received(v.get("received_date"))
+            year_of = (received.date() if received else issued) if direction == Direction.INCOMING else issued
+            if year_of is None:
+                raise Rejected("IMPORT_NO_DATE", "Thiếu ngày văn bản (văn bản đi) hoặc ngày đến (văn bản đến): "
+                                                 "không biết vào sổ năm nào.")
+            group = group_of(direction, book, year_of.year)
+            subject = self.text(v.get("subject"), None, "trích yếu")
+            if not subject:
+                raise Rejected("IMPORT_NO_SUBJECT", "Trích yếu để trống.")
+            incoming_number = self.integer(v.get("incoming_number"), "số đến")
+            unmatched = ""
+            if direction == Direction.INCOMING:
+                issuer_code, issuer_name, matched = self.issuer(self.text(v.get("issuer_code"), 40, "mã cơ quan"),
+                                                                self.text(v.get("issuer_name"), 255, "cơ quan"))
+                if not matched and (issuer_name or v.get("issuer_code")):
+                    unmatched = issuer_name or self.text(v.get("issuer_code"))
+            else:
+                issuer_code, issuer_name = self.agency.code, self.agency.name
+            doc = HistoricalDocument(
+                key=legacy_id, direction=direction, book=book, year=year_of.year, document_type=self._type(
+                    v.get("document_type")), subject=subject, number=number, notation=notation, issued_date=issued,
+                incoming_number=incoming_number if direction == Direction.INCOMING else None,
+                received_at=received, state=self._state(v.get("state"), direction),
+                urgency=self._level("urgency", v.get("urgency"), _URGENCY, 4, "Độ khẩn"),
+                secrecy=self._level("secrecy", v.get("secrecy"), _SECRECY, 3, "Độ mật"),
+                signer_name=self.text(v.get("signer_name"), 150, "người ký"),
+                signer_position=self.text(v.get("signer_position"), 150, "chức vụ người ký"),
+                issuer_code=issuer_code, issuer_name=issuer_name,
+                recipients_text=self.text(v.get("recipients_text"), None, "nơi nhận"),
+                due_date=self.date(v.get("due_date"), "hạn xử lý"), note=self.text(v.get("note"), None, "ghi chú"),
+                content=self.text(v.get("content"), None, "nội dung"), place=self.text(v.get("place"), 100, "địa danh"),
+                page_count=self.integer(v.get("page_count"), "số trang"), copies=self.integer(v.get("copies"), "số bản"),
+                edxml_document_id=self.text(v.get("edxml_document_id"), 255, "mã liên thông"),
+            )
+        except Rejected as exc:
+            exc.group, exc.legacy_id = group, legacy_id
+            raise
+        cand = Candidate(legacy_id, doc, group, issuer_unmatched=unmatched, files=row.files)
+        cand.digest = digest(doc, row.files)
+        return cand
+
+
+def digest(doc: HistoricalDocument, files) -> str:
+    """SHA-256 of the normalised record (files by name and declared hash): what a rerun compares."""
+    fields = {k: (v.isoformat() if isinstance(v, dt.date | dt.datetime) else v)
+              for k, v in doc.__dict__.items() if k not in ("files", "document_type")}
+    fields["document_type"] = doc.document_type.code
+    fields["files"] = [(name, sha) for _p, name, sha in files]
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()

@@ -1,0 +1,281 @@
+"""The bulk path for historical documents (`vpdt import`, vpdt.migration): records' own writer of
+documents that already existed in a legacy system, with the numbers they were issued.
+
+Live numbering (numbering.py) never touches these: a legacy document goes into a **historical
+register** of its agency, direction, legacy book and year (series `ls.<book>`, so it never
+collides with a live series such as `chung`), created closed (`Register.closed`): numbering
+into it is refused like any closed register (numbering.register_for), editing its documents too
+(registers.refuse_if_closed). The legacy number and notation are kept as issued.
+
+What this keeps, as the live services do:
+- a number once per register (the database constraint; a legacy duplicate is returned as a
+  rejection, never written, never renumbered);
+- the folded search columns (Document.save is bypassed by bulk_create, so they are set here);
+- the document belongs to the importing agency (isolation: `agency`), secret ones stay secret
+  (no access rows are made: only the clerk's own grants see them later);
+- the audit log: one entry per batch (`document.import_batch`, by the import's system actor),
+  naming the documents it created, so a batch of 1,000 costs one chained hash, not 1,000.
+
+`import_batch` runs in the caller's transaction (or its own), all or nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import Case, Max, PositiveIntegerField, Value, When
+from django.utils import timezone
+
+from vpdt.core import audit
+from vpdt.core.models import Blob
+from vpdt.core.text import fold
+from vpdt.directory.models import Agency
+from vpdt.records.choices import Direction, Secrecy, Source, State, Urgency
+from vpdt.records.models import Attachment, Document, DocumentType, Register, folded_search_fields
+
+HISTORICAL_PREFIX = "ls."
+IMPORT_ACTION = "document.import_batch"
+
+
+@dataclass
+class HistoricalFile:
+    blob: Blob
+    name: str
+    content_type: str
+    file_kind: str
+    flag: str = ""
+
+
+@dataclass
+class HistoricalDocument:
+    """One legacy document as the importer normalised it (NFC text, dates, the register's key)."""
+
+    key: str  # the legacy id, for the audit entry and rejections
+    direction: str
+    book: str
+    year: int
+    document_type: DocumentType
+    subject: str
+    number: int | None = None
+    notation: str = ""
+    issued_date: dt.date | None = None
+    incoming_number: int | None = None
+    received_at: dt.datetime | None = None
+    state: str = ""
+    urgency: int = Urgency.NORMAL
+    secrecy: int = Secrecy.NONE
+    signer_name: str = ""
+    signer_position: str = ""
+    issuer_code: str = ""
+    issuer_name: str = ""
+    recipients_text: str = ""
+    due_date: dt.date | None = None
+    note: str = ""
+    content: str = ""
+    place: str = ""
+    page_count: int | None = None
+    copies: int | None = None
+    edxml_document_id: str = ""
+    completed_at: dt.datetime | None = None
+    files: list[HistoricalFile] = field(default_factory=list)
+
+
+def historical_series(book: str) -> str:
+    return (HISTORICAL_PREFIX + (book or "chung"))[:30]
+
+
+def is_historical(register: Register) -> bool:
+    return register.series.startswith(HISTORICAL_PREFIX)
+
+
+def historical_register(agency: Agency, direction: str, book: str, year: int) -> Register:
+    """The closed historical register of (agency, direction, legacy book, year), made on first use."""
+    series = historical_series(book)
+    kind = "Sổ văn bản đi" if direction == Direction.OUTGOING else "Sổ văn bản đến"
+    name = f"{kind} (dữ liệu cũ: {book or 'chung'})"[:200]
+    try:
+        with transaction.atomic():
+            register, _ = Register.objects.get_or_create(
+                agency=agency, direction=direction, series=series, year=year,
+                defaults={"name": name, "closed": True})
+    except IntegrityError:
+        register = Register.objects.get(agency=agency, direction=direction, series=series, year=year)
+    return register
+
+
+def _number_field(direction: str) -> tuple[str, str]:
+    """(register field, number field) of the register's own number for a direction."""
+    if direction == Direction.OUTGOING:
+        return "register", "number"
+    return "incoming_register", "incoming_number"
+
+
+def _default_state(direction: str) -> str:
+    return State.RELEASED if direction == Direction.OUTGOING else State.COMPLETED
+
+
+def _registers(agency: Agency, keys: set[tuple[str, str, int]], cache: dict) -> dict[tuple[str, str, int], int]:
+    """Register ids of (direction, book, year) keys: from `cache`, else one query, else made."""
+    missing = {k for k in keys if k not in cache}
+    if missing:
+        found = Register.objects.filter(
+            agency=agency, direction__in={k[0] for k in missing}, year__in={k[2] for k in missing},
+            series__in={historical_series(k[1]) for k in missing}).values_list("pk", "direction", "series", "year")
+        by_series = {(d, se, y): pk for pk, d, se, y in found}
+        for k in missing:
+            pk = by_series.get((k[0], historical_series(k[1]), k[2]))
+            cache[k] = pk if pk is not None else historical_register(agency, *k).pk
+    return {k: cache[k] for k in keys}
+
+
+def import_batch(actor, agency: Agency, rows: list[HistoricalDocument], *, detail: dict | None = None,
+                 cache: dict | None = None
+                 ) -> tuple[list[tuple[HistoricalDocument, Document]], list[tuple[HistoricalDocument, str, str]]]:
+    """Write `rows` as historical documents of `agency`, all in one transaction.
+
+    Returns (created: [(row, document)], rejected: [(row, code, Vietnamese reason)]): a row whose
+    number is already taken in its historical register (by an earlier row or in this batch) is
+    rejected, never renumbered. One audit entry names the batch. `actor` is the import's
+    system actor (records.actors.system_actor(agency, IMPORT)) or a person running it. `cache`
+    (a dict the caller keeps between batches) saves looking the registers up again.
+
+    A constant number of queries per batch, whatever the number of registers it touches: the
+    registers are locked together, the numbers they already hold read in one query each way.
+    """
+    rejected: list[tuple[HistoricalDocument, str, str]] = []
+    cache = {} if cache is None else cache
+    with transaction.atomic():
+        ids = _registers(agency, {(r.direction, r.book, r.year) for r in rows}, cache)
+        registers = {r.pk: r for r in Register.objects.select_for_update().filter(pk__in=set(ids.values()))}
+        for register in registers.values():
+            if not is_historical(register) or register.agency_id != agency.pk:
+                raise ValueError(f"register {register.pk} is not a historical register of {agency.code}")
+        wanted: dict[str, set[int]] = {Direction.OUTGOING: set(), Direction.INCOMING: set()}
+        for row in rows:
+            n = row.number if row.direction == Direction.OUTGOING else row.incoming_number
+            if n is not None:
+                wanted[row.direction].add(n)
+        taken: set[tuple[int, int]] = set()
+        for direction, numbers in wanted.items():
+            if not numbers:
+                continue
+            reg_field, num_field = _number_field(direction)
+            regs = [pk for (d, _b, _y), pk in ids.items() if d == direction]
+            taken |= set(Document.objects.filter(**{f"{reg_field}_id__in": regs, f"{num_field}__in": numbers})
+                         .values_list(f"{reg_field}_id", num_field))
+        documents: list[tuple[HistoricalDocument, Document]] = []
+        top: dict[int, int] = {}
+        for row in rows:
+            register = registers[ids[(row.direction, row.book, row.year)]]
+            n = row.number if row.direction == Direction.OUTGOING else row.incoming_number
+            if n is not None and (register.pk, n) in taken:
+                kind = "số" if row.direction == Direction.OUTGOING else "số đến"
+                rejected.append((row, "IMPORT_NUMBER_TAKEN",
+                                 f"Trùng {kind} {n:02d} trong {register.name} năm {register.year}: "
+                                 "không đánh lại số văn bản cũ."))
+                continue
+            if n is not None:
+                taken.add((register.pk, n))
+                top[register.pk] = max(top.get(register.pk, 0), n)
+            documents.append((row, _document(agency, register, row)))
+        raised = [(pk, n) for pk, n in top.items() if n > registers[pk].last_number]
+        if raised:
+            Register.objects.filter(pk__in=[pk for pk, _n in raised]).update(last_number=Case(
+                *[When(pk=pk, then=Value(n)) for pk, n in raised], output_field=PositiveIntegerField()))
+        insert(Document, [d for _r, d in documents])
+        attachments = [Attachment(document=d, blob=f.blob, name=f.name[:255], content_type=f.content_type,
+                                  kind=Attachment.Kind.MAIN if i == 0 else Attachment.Kind.APPENDIX,
+                                  file_kind=f.file_kind, flag=f.flag)
+                       for row, d in documents for i, f in enumerate(row.files)]
+        if attachments:
+            Attachment.objects.bulk_create(attachments, batch_size=1000)
+        if documents:
+            pks = [d.pk for _r, d in documents]
+            audit.record(IMPORT_ACTION, None, user=actor, agency_code=agency.code, detail={
+                **(detail or {}), "documents": len(documents), "first_id": min(pks), "last_id": max(pks),
+                "first_key": documents[0][0].key, "last_key": documents[-1][0].key,
+                "attachments": len(attachments), "rejected": len(rejected)})
+    return documents, rejected
+
+
+def insert(model, objects: list) -> None:
+    """Insert `objects` (unsaved instances of `model`, a table of this project) and set their pks.
+
+    PostgreSQL: the ids are drawn from the table's sequence in one query, then the rows go in
+    with COPY (no statement of 90,000 parameters to parse). The values are the instances' own
+    attributes (str, int, bool, date, aware datetime, None, foreign keys by their `_id`), with
+    auto_now/auto_now_add set as save() would and choices' enum members by their value: the
+    tables written here have no field whose database form differs from that (a JSON or binary
+    field would make `insert` refuse). Elsewhere: bulk_create.
+    """
+    if not objects:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objects, batch_size=1000)
+        return
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if f is not meta.pk]
+    plain = (models.CharField, models.TextField, models.IntegerField, models.BooleanField, models.DateField,
+             models.ForeignKey)  # DateTimeField is a DateField; the integer fields are IntegerFields
+    odd = [f.name for f in fields if not isinstance(f, plain)]
+    if odd:
+        raise TypeError(f"records.bulk.insert cannot COPY {meta.label} fields {odd}")
+    now = timezone.now()
+    stamped = [f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+    table = connection.ops.quote_name(meta.db_table)
+    attnames = [meta.pk.attname, *(f.attname for f in fields)]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                       [meta.db_table, meta.pk.column, len(objects)])
+        for obj, (pk,) in zip(objects, cursor.fetchall(), strict=True):
+            obj.pk = pk
+            for name in stamped:
+                setattr(obj, name, now)
+        columns = ", ".join(connection.ops.quote_name(c) for c in [meta.pk.column, *(f.column for f in fields)])
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for obj in objects:
+                values = obj.__dict__
+                copy.write_row([_plain(values[a]) for a in attnames])
+    for obj in objects:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+def _plain(value):
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def _document(agency: Agency, register: Register, row: HistoricalDocument) -> Document:
+    outgoing = row.direction == Direction.OUTGOING
+    state = row.state or _default_state(row.direction)
+    doc = Document(
+        agency=agency, direction=row.direction, state=state,
+        source=Source.INTERNAL if outgoing else Source.PAPER, document_type=row.document_type,
+        register=register if outgoing else None, number=row.number, notation=row.notation[:60],
+        issued_date=row.issued_date, place=row.place[:100], subject=row.subject, content=row.content,
+        signer_name=row.signer_name[:150], signer_position=row.signer_position[:150],
+        urgency=row.urgency, secrecy=row.secrecy, page_count=row.page_count, copies=row.copies,
+        recipients_text=row.recipients_text, due_date=row.due_date, note=row.note,
+        issuer_code=row.issuer_code[:40], issuer_name=row.issuer_name[:255],
+        incoming_register=None if outgoing else register, incoming_number=None if outgoing else row.incoming_number,
+        received_at=row.received_at, edxml_document_id=row.edxml_document_id[:255],
+        completed_at=row.completed_at,
+    )
+    doc.subject_folded = fold(doc.subject)
+    doc.notation_folded, doc.people_folded = folded_search_fields(doc.notation, doc.issuer_name, doc.signer_name)
+    return doc
+
+
+def register_summary(agency: Agency) -> list[dict]:
+    """The agency's historical registers with their document counts (for the import's report)."""
+    out = []
+    for register in Register.objects.filter(agency=agency, series__startswith=HISTORICAL_PREFIX).order_by(
+            "year", "direction", "series"):
+        reg_field, num_field = _number_field(register.direction)
+        agg = Document.objects.filter(**{reg_field: register}).aggregate(n=Max(num_field))
+        out.append({"register": register.name, "year": register.year, "closed": register.closed,
+                    "last_number": agg["n"]})
+    return out
