@@ -122,7 +122,7 @@ class Person(HttpUser):
                 return self.open_document()
             doc = self.work["assign"].pop()
             self._get(f"/van-ban/{doc}/phan-cong/", "assign: form")
-            self._post(f"/van-ban/{doc}/phan-cong/", {"main": f"u:{self.rng.choice(self.me['specialists'])}",
+            self._post(f"/van-ban/{doc}/phan-cong/", {"main": f"p:{self.rng.choice(self.me['specialists'])}",
                                                       "deadline": DEADLINE, "instructions": "Tham mưu, báo cáo trước hạn"},
                        "assign (direct)", expect="alert-success")
         else:
