@@ -30,9 +30,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--no-worker", action="store_true",
                        help="không chạy tác vụ nền trong tiến trình này (chạy `vpdt worker` riêng)")
     serve.add_argument("--threads", type=int, default=8, help="số luồng mỗi tiến trình")
-    serve.add_argument("--workers", type=int, default=1,
-                       help="số tiến trình phục vụ (gunicorn khi nhiều hơn 1), khoảng một tiến trình mỗi lõi")
+    serve.add_argument("--workers", type=int, default=None,
+                       help="số tiến trình phục vụ (gunicorn khi nhiều hơn 1), khoảng một tiến trình mỗi lõi "
+                            "(mặc định 1; với --production: VPDT_WEB_WORKERS hoặc số lõi)")
+    serve.add_argument("--production", action="store_true",
+                       help="chạy thật: gunicorn (kể cả một tiến trình), tệp tĩnh qua whitenoise, không chạy tác vụ "
+                            "nền (chạy `vpdt worker`) và không tự chuyển đổi cơ sở dữ liệu (chạy `vpdt migrate` trước); "
+                            "xem docs/deploy.md")
+    serve.add_argument("--migrate", action="store_true",
+                       help="với --production: chuyển đổi cơ sở dữ liệu trước khi phục vụ (chỉ khi một tiến trình)")
     serve.set_defaults(func=cmd_serve)
+
+    migrate = sub.add_parser("migrate", help="chuyển đổi cơ sở dữ liệu (văn phòng và trục nhúng) lên phiên bản mã "
+                                             "hiện tại; chạy một lần trước khi khởi động các tiến trình phục vụ")
+    migrate.set_defaults(func=cmd_migrate)
 
     worker = sub.add_parser("worker", help="chạy các tác vụ nền (gửi/nhận liên thông, nhắc hạn) trên hàng đợi Huey")
     worker.add_argument("--once", action="store_true", help="chạy mỗi tác vụ một lần rồi thoát")
@@ -246,8 +257,39 @@ def cmd_worker(args) -> int:
     return 0
 
 
+def cmd_migrate(args) -> int:
+    setup_django(check=True)
+    migrate_all(verbosity=1)
+    return 0
+
+
+def unapplied_migrations() -> list[str]:
+    """The migrations not yet applied, per database alias (`app.name`), empty when up to date."""
+    from django.conf import settings
+    from django.db import connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    missing = []
+    for alias in settings.DATABASES:
+        executor = MigrationExecutor(connections[alias])
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        missing += [f"{alias}:{migration.app_label}.{migration.name}" for migration, _ in plan]
+    return missing
+
+
+def web_workers(args) -> int:
+    """How many web processes: --workers, else VPDT_WEB_WORKERS, else one per core in production."""
+    if args.workers:
+        return args.workers
+    if args.production:
+        return int(os.environ.get("VPDT_WEB_WORKERS") or os.cpu_count() or 1)
+    return 1
+
+
 def cmd_serve(args) -> int:
     os.environ.setdefault("VPDT_SERVE", "1")
+    if args.production:
+        return serve_production(args)
     if args.demo:
         os.environ["VPDT_DEMO"] = "1"  # a random key kept in the data dir (vpdt.core.secret_keys)
     setup_django(check=True)
@@ -286,9 +328,10 @@ def cmd_serve(args) -> int:
     from vpdt.wsgi import application
 
     start_consumer = None if args.no_worker else tasks.start_in_thread
-    if args.workers > 1:
+    workers = web_workers(args)
+    if workers > 1:
         # gunicorn runs the processes; the job consumer runs in one of them.
-        return serving.serve_processes(application, host=args.host, port=args.port, workers=args.workers,
+        return serving.serve_processes(application, host=args.host, port=args.port, workers=workers,
                                        threads=args.threads, start_consumer=start_consumer,
                                        consumer_lock=settings.DATA_DIR / "tasks.lock")
     # One process (the embedded default): waitress, the consumer in a thread beside it.
@@ -302,3 +345,40 @@ def cmd_serve(args) -> int:
         if consumer is not None:
             consumer.stop()
     return 0
+
+
+def serve_production(args) -> int:
+    """The e-office's web processes only: gunicorn with `workers` processes x `threads` threads,
+    static files from whitenoise (in the same processes, compressed and cached), no job consumer
+    (`vpdt worker` runs the jobs), no hub (`vpdt hub serve`), no demo, no migration unless asked.
+    Each process's command is in docs/deploy.md."""
+    if args.demo:
+        print("--production không dùng với --demo (tỉnh mẫu chỉ để thử).", file=sys.stderr)
+        return 2
+    setup_django(check=True)
+    from django.conf import settings
+
+    workers = web_workers(args)
+    if args.migrate:
+        migrate_all()
+    missing = unapplied_migrations()
+    if missing:
+        print(f"Cơ sở dữ liệu chưa được chuyển đổi ({len(missing)} bước, ví dụ {missing[0]}): "
+              "chạy `vpdt migrate` một lần trước khi khởi động các tiến trình phục vụ.", file=sys.stderr)
+        return 1
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and workers > 1:
+        print("Lưu ý: SQLite phục vụ nhiều tiến trình nhưng mọi lần ghi xếp hàng một; "
+              "bản chạy thật dùng PostgreSQL (VPDT_DATABASE_URL).", file=sys.stderr, flush=True)
+    settings.ALLOWED_HOSTS.extend([args.host, f"{args.host}:{args.port}"])
+    if not os.environ.get("VPDT_SITE_URL"):
+        settings.VPDT_SITE_URL = f"http://{args.host}:{args.port}"
+    from vpdt.core import serving
+    from vpdt.wsgi import application
+
+    print(f"vpdt (production) tại http://{args.host}:{args.port}: {workers} tiến trình x {args.threads} luồng "
+          f"(gunicorn), cơ sở dữ liệu {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, "
+          f"kho tệp {serving.blob_backend_name()}, hàng đợi {settings.VPDT_TASKS}; "
+          "tác vụ nền: `vpdt worker`, trục: `vpdt hub serve`", flush=True)
+    return serving.serve_processes(application, host=args.host, port=args.port, workers=workers,
+                                   threads=args.threads, start_consumer=None, consumer_lock=None,
+                                   timeout=int(os.environ.get("VPDT_WEB_TIMEOUT_SECONDS", "300")))

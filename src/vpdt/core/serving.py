@@ -85,6 +85,17 @@ def serve_processes(application, *, host: str, port: int, workers: int, threads:
     return 0
 
 
+def blob_backend_name() -> str:
+    """Where the files go, as an operator reads it: the local directory or the S3 bucket."""
+    from django.conf import settings
+
+    blobs = settings.STORAGES["blobs"]
+    options = blobs.get("OPTIONS", {})
+    if "s3" in blobs["BACKEND"]:
+        return f"s3://{options.get('bucket_name')} ({options.get('endpoint_url') or 'AWS'})"
+    return str(options.get("location"))
+
+
 # --- the request body bound -------------------------------------------------------------------
 # A request may carry at most one upload at the largest limit of any agency, plus the form
 # around it (VPDT_REQUEST_OVERHEAD_MB); VPDT_MAX_REQUEST_MB fixes the bound instead. waitress

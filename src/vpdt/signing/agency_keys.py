@@ -25,8 +25,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from vpdt.core import audit
-from vpdt.signing.keys import open_secret, seal_secret
 from vpdt.signing.models import SigningKey
+from vpdt.signing.sealing import open_secret, seal_secret
 
 # (SigningKey pk, digest of its sealed file) -> (private key, certificate PEM), None if unusable.
 _cache: dict[tuple[int, bytes], tuple | None] = {}

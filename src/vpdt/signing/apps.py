@@ -8,7 +8,7 @@ class SigningConfig(AppConfig):
 
     def ready(self) -> None:
         from vpdt.records import seams as records_seams
-        from vpdt.signing import keys  # noqa: F401 - declares the sealed fields (`vpdt rotate-secrets`)
+        from vpdt.signing import sealing  # noqa: F401 - declares the sealed fields (`vpdt rotate-secrets`), without pyHanko
         from vpdt.signing.seams import AgencySealer, RegisterBookSealer, SignatureGate
 
         records_seams.register_sealer(AgencySealer())

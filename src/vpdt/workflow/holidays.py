@@ -23,8 +23,6 @@ import re
 import threading
 import time
 
-import holidays as holiday_calendars
-
 # The package's English names (stable keys) -> the names people read here.
 _NAMES = {
     "New Year's Day": "Tết Dương lịch",
@@ -62,6 +60,8 @@ def _name(english: str, vietnamese: str) -> str:
 @functools.lru_cache(maxsize=64)
 def _standing(year: int) -> tuple[dict[dt.date, str], frozenset[dt.date]]:
     """(days off with their names, Saturdays/Sundays worked) of the package's calendar."""
+    import holidays as holiday_calendars  # ~11 MB: loaded at the first deadline counted, not at start
+
     english = holiday_calendars.country_holidays("VN", years=year, language="en_US")
     vietnamese = holiday_calendars.country_holidays("VN", years=year, language="vi")
     days = {day: _name(name, vietnamese.get(day, name)) for day, name in english.items()}

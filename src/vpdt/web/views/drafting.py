@@ -5,6 +5,7 @@ the page's pdf.js viewer, its state polled while LibreOffice works), and "Chuyá»
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from vpdt.core.errors import NotFound, PermissionDenied, VpdtError
 from vpdt.directory.models import Agency
-from vpdt.records import draft_template, renditions
+from vpdt.records import renditions
 from vpdt.records.models import Document, DocumentType, DraftVersion, Rendition
 from vpdt.records.permissions import get_visible
 from vpdt.web import forms
@@ -26,6 +27,17 @@ from vpdt.web.views.common import with_document
 from vpdt.web.views.errors import forbidden
 from vpdt.web.views.files import _stream
 from vpdt.workflow import services
+
+if TYPE_CHECKING:
+    from vpdt.records import draft_template
+
+
+def _draft_template():
+    """records.draft_template, imported when a template is asked for: it loads python-docx
+    (~18 MB), which a web process need not carry from its start."""
+    from vpdt.records import draft_template
+
+    return draft_template
 
 
 def _with_signer(data: draft_template.DraftData, agency_id: int) -> draft_template.DraftData:
@@ -40,6 +52,7 @@ def _with_signer(data: draft_template.DraftData, agency_id: int) -> draft_templa
 
 
 def _docx_response(data: draft_template.DraftData):
+    draft_template = _draft_template()
     out = io.BytesIO()  # a few kilobytes made here, not a stored file
     draft_template.build(data, out)
     out.seek(0)
@@ -58,7 +71,7 @@ def template_for_document(request, doc: Document):
         services.check_edit_draft(request.user, doc)
     except VpdtError as exc:
         return forbidden(request, exc.message)
-    return _docx_response(_with_signer(draft_template.data_of(doc), doc.agency_id))
+    return _docx_response(_with_signer(_draft_template().data_of(doc), doc.agency_id))
 
 
 @login_required
@@ -83,7 +96,7 @@ def template_for_new_draft(request):
     draft = Document(agency=agency, document_type=doc_type, subject=c["subject"].strip(),
                      signer_competence=c.get("signer_competence", "").strip(), place=agency.place,
                      drafting_unit=user.unit)
-    return _docx_response(_with_signer(draft_template.data_of(draft, addressees=names), agency.pk))
+    return _docx_response(_with_signer(_draft_template().data_of(draft, addressees=names), agency.pk))
 
 
 def _version(request, pk: int) -> DraftVersion:

@@ -3,7 +3,6 @@ the code asked after the password. The rules are in vpdt.directory.mfa."""
 
 from __future__ import annotations
 
-import segno
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -30,6 +29,8 @@ def _go_on(request):
 
 def _qr_svg(url: str) -> str:
     # Drawn here as inline SVG: the secret never leaves this server for a QR service.
+    import segno  # only on the enrolment page: not loaded by every web process at start
+
     return segno.make(url, error="m").svg_inline(scale=4, dark="#000", light="#fff", omitsize=False,
                                                  title="Mã QR đăng ký ứng dụng xác thực")
 
