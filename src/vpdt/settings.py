@@ -85,6 +85,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "vpdt.ops.metrics.RequestMetricsMiddleware",  # --- ops: every request timed for /metrics (outermost)
     "vpdt.core.serving.BodyLimitMiddleware",  # --- files: 413 before anything reads a too large body
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",  # --- files: the site-wide Content-Security-Policy (settings below)
@@ -249,7 +250,7 @@ if _env_bool("VPDT_PROXY_SSL_HEADER", False):
 SESSION_COOKIE_SECURE = VPDT_HTTPS
 CSRF_COOKIE_SECURE = VPDT_HTTPS
 SECURE_SSL_REDIRECT = VPDT_HTTPS and _env_bool("VPDT_SSL_REDIRECT", True)
-SECURE_SSL_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_SSL_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = int(os.environ.get("VPDT_HSTS_SECONDS", "31536000")) if VPDT_HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = False  # an agency's other hosts may not all speak HTTPS yet
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("VPDT_PASSWORD_RESET_HOURS", "2")) * 3600
@@ -438,4 +439,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("VPDT_LOG_LEVEL", "WARNING")},
 }
+# --- ops: who may read /metrics (vpdt.ops.metrics): with a token, requests carrying
+# `Authorization: Bearer <token>`; without, requests from the loopback address only.
+VPDT_METRICS_TOKEN = os.environ.get("VPDT_METRICS_TOKEN", "").strip()
 WHITENOISE_USE_FINDERS = True  # serve app static files without a collectstatic step
