@@ -25,7 +25,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from vpdt.core import secret_keys
+from vpdt.core import logs, secret_keys
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("VPDT_DATA_DIR", Path.cwd() / "var")).resolve()
@@ -433,12 +433,10 @@ EMAIL_HOST_PASSWORD = os.environ.get("VPDT_SMTP_PASSWORD", "")
 EMAIL_USE_TLS = _env_bool("VPDT_SMTP_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("VPDT_MAIL_FROM", "vpdt@localhost")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("VPDT_LOG_LEVEL", "WARNING")},
-}
+# --- ops: VPDT_LOG_FORMAT=json writes one JSON object per line (python-json-logger) with the
+# request id, user, agency and address of the request the line belongs to (vpdt.core.logs).
+VPDT_LOG_FORMAT = os.environ.get("VPDT_LOG_FORMAT", "text").strip().lower()
+LOGGING = logs.config(os.environ.get("VPDT_LOG_LEVEL", "WARNING"), VPDT_LOG_FORMAT)
 # --- ops: who may read /metrics (vpdt.ops.metrics): with a token, requests carrying
 # `Authorization: Bearer <token>`; without, requests from the loopback address only.
 VPDT_METRICS_TOKEN = os.environ.get("VPDT_METRICS_TOKEN", "").strip()
