@@ -15,6 +15,9 @@ embedded demo (SQLite, local files, worker and hub in-process) and the scale pat
 - VPDT_TASKS               background jobs' queue (Huey): "sqlite" (default, a file in the
                            data dir, consumer inside `vpdt serve`) or "redis" (VPDT_REDIS_URL,
                            consumers in `vpdt worker` processes)
+- VPDT_METRICS_TOKEN       who may read /metrics (bearer token; unset: loopback only)
+- VPDT_LOG_FORMAT          "text" (default) or "json" (one JSON object per line)
+- VPDT_BACKUP_RECIPIENT, VPDT_BACKUP_IDENTITY_FILE: keys of `vpdt backup` / `vpdt restore`
 """
 
 from __future__ import annotations

@@ -440,7 +440,7 @@ def backup(out: str | os.PathLike, recipients: list, *, instance: Instance | Non
             partial.unlink(missing_ok=True)
             raise state["error"]
         os.replace(partial, out)
-    return BackupResult(out, len(entries) + 1, out.stat().st_size, time.monotonic() - started,
+    return BackupResult(out, len(entries), out.stat().st_size, time.monotonic() - started,
                         {s.alias: s.counts for s in snapshots}, missing)
 
 
