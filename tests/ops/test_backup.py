@@ -136,7 +136,7 @@ def test_backup_while_people_work_then_restore_into_a_fresh_instance(tmp_path, c
 
     check = backup.verify(archive, identities)
     assert check.ok, check.problems
-    assert check.members == len(check.manifest["members"])
+    assert check.members == len(check.manifest["members"]) + check.manifest["content"]["count"] == done.members
 
     target, made = _fresh_instance(tmp_path, source)
     try:
@@ -189,3 +189,23 @@ def test_a_changed_byte_or_another_key_is_refused(tmp_path, age_keys):
     truncated.write_bytes(bytes(archive.read_bytes()[: len(data) - 100]))
     with pytest.raises(backup.BackupError, match="hỏng"):
         backup.verify(truncated, identities)
+
+
+def test_a_file_rotten_in_the_store_is_named_by_the_backup_and_its_verify(tmp_path, age_keys):
+    from vpdt.core import blobs
+
+    recipients, identities = age_keys
+    blob = blobs.store_stream(io.BytesIO(uuid.uuid4().bytes * 100))
+    path = blobs.local_path(blob)
+    good = open(path, "rb").read()
+    try:
+        with open(path, "wb") as fh:  # same size, other bytes: a disk that rotted
+            fh.write(bytes(len(good)))
+        archive = tmp_path / "c.age"
+        done = backup.backup(archive, recipients, tmp_dir=tmp_path)
+        assert done.corrupt == [f"blobs/{blob.storage_name}"]
+        check = backup.verify(archive, identities)
+        assert not check.ok and any(blob.sha256 in p for p in check.problems)
+    finally:
+        with open(path, "wb") as fh:
+            fh.write(good)

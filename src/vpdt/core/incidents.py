@@ -1,8 +1,8 @@
 """--- ops: failure episodes of the links (vpdt.core.models.Incident), recorded where failures are seen.
 
 `failed(kind, subject, error)` opens an episode for the link (or counts one more failure in the
-open one); `recovered(kind, subject)` closes it. Both are cheap when nothing changes: a success
-with no open episode is one indexed lookup. A recording that fails never breaks the work that
+open one); `recovered(kind, subject)` closes it. A success with no open episode is one indexed
+read and no write. A recording that fails never breaks the work that
 reported it (the send or the poll goes on; a warning is logged).
 """
 
@@ -41,6 +41,8 @@ def recovered(kind: str, subject: str) -> None:
     from vpdt.core.models import Incident
 
     try:
-        Incident.objects.filter(kind=kind, subject=subject[:300], ended_at__isnull=True).update(ended_at=timezone.now())
+        open_one = Incident.objects.filter(kind=kind, subject=subject[:300], ended_at__isnull=True)
+        if open_one.exists():  # a read first: a success with nothing open writes nothing (no SQLite write lock)
+            open_one.update(ended_at=timezone.now())
     except Exception:  # noqa: BLE001
         log.warning("incident not closed: %s %s", kind, subject, exc_info=True)

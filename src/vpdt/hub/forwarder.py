@@ -27,7 +27,7 @@ log = logging.getLogger("vpdt.hub.forwarder")
 
 def _episode(failed: bool, upstream: tuple | None, error: str = "") -> None:
     """--- ops: the upper hub link's failure episodes (vpdt.core.incidents), when this hub runs inside
-    the e-office (a standalone hub has no e-office database; its log and /metrics still say it)."""
+    the e-office (a standalone hub has no e-office database; its log and its queue still say it)."""
     from django.apps import apps
 
     if upstream is None or not apps.is_installed("vpdt.core"):

@@ -287,6 +287,31 @@ def _blob_name(sha: str) -> str:
 
 
 # --------------------------------------------------------------------------- writing
+def _is_content(name: str) -> bool:
+    return name.startswith(("blobs/", "hub-packages/"))
+
+
+def _content_sha(name: str) -> str:
+    return name.rsplit("/", 1)[-1].removesuffix(".edxml")
+
+
+class _Tally:
+    """The content members (blobs, packages: named by their SHA-256) in O(1) memory: how many, how
+    many bytes, and a running SHA-256 of their names in stream order. The manifest keeps this, not
+    a line per file: a million files would otherwise be a manifest held whole in memory."""
+
+    def __init__(self):
+        self.count, self.bytes, self.names = 0, 0, hashlib.sha256()
+
+    def add(self, name: str, size: int) -> None:
+        self.count += 1
+        self.bytes += size
+        self.names.update(name.encode() + b"\n")
+
+    def as_dict(self) -> dict:
+        return {"count": self.count, "bytes": self.bytes, "names_sha256": self.names.hexdigest()}
+
+
 class _Hashing(io.RawIOBase):
     """A reader that hashes and counts what passes through it (tarfile reads the member from it)."""
 
@@ -311,6 +336,7 @@ class BackupResult:
     seconds: float
     counts: dict[str, dict[str, int]]
     missing: list[str] = field(default_factory=list)
+    corrupt: list[str] = field(default_factory=list)  # blobs whose bytes no longer match their name
 
 
 def _secret_files() -> list[tuple[str, bytes]]:
@@ -355,7 +381,9 @@ def backup(out: str | os.PathLike, recipients: list, *, instance: Instance | Non
             say(f"Chụp cơ sở dữ liệu {alias} ({_engine(config)})…")
             snapshots.append(snapshot_database(alias, config, tmp))
         entries: list[dict] = []
+        tally = _Tally()
         missing: list[str] = []
+        corrupt: list[str] = []
         state = {"error": None}
         read_fd, write_fd = os.pipe()
 
@@ -366,7 +394,12 @@ def backup(out: str | os.PathLike, recipients: list, *, instance: Instance | Non
             tar.addfile(info, hashing)
             if hashing.size != size:
                 raise BackupError(f"Tệp {name} đổi kích thước khi đang sao lưu ({size} → {hashing.size} byte).")
-            entries.append({"name": name, "size": size, "sha256": hashing.digest.hexdigest()})
+            if not _is_content(name):
+                entries.append({"name": name, "size": size, "sha256": hashing.digest.hexdigest()})
+                return
+            tally.add(name, size)
+            if hashing.digest.hexdigest() != _content_sha(name):
+                corrupt.append(name)  # the store holds other bytes under this name: said loudly
 
         def add_bytes(tar, name: str, data: bytes) -> None:
             add(tar, name, io.BytesIO(data), len(data))
@@ -412,8 +445,8 @@ def backup(out: str | os.PathLike, recipients: list, *, instance: Instance | Non
                                             continue
                                     with src:
                                         add(tar, name, src, int(size))
-                    manifest = {"format": FORMAT, "members": entries, "missing": missing,
-                                "counts": {s.alias: s.counts for s in snapshots}}
+                    manifest = {"format": FORMAT, "members": entries, "content": tally.as_dict(), "missing": missing,
+                                "corrupt": corrupt, "counts": {s.alias: s.counts for s in snapshots}}
                     data = json.dumps(manifest, indent=1).encode()
                     info = tarfile.TarInfo(MANIFEST)
                     info.size, info.mtime, info.mode = len(data), int(time.time()), 0o600
@@ -421,10 +454,15 @@ def backup(out: str | os.PathLike, recipients: list, *, instance: Instance | Non
             except BaseException as exc:  # noqa: BLE001 - handed to the main thread
                 state["error"] = exc
 
+        try:
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        except OSError as exc:
+            os.close(read_fd)
+            os.close(write_fd)
+            raise BackupError(f"Không ghi được tệp sao lưu {partial} ({exc.strerror}).") from None
         writer = threading.Thread(target=write_tar, name="backup-tar", daemon=True)
         writer.start()
         try:
-            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(read_fd, "rb") as source, os.fdopen(fd, "wb") as sink:
                 pyrage.encrypt_io(source, sink, recipients)
                 sink.flush()
@@ -440,8 +478,8 @@ def backup(out: str | os.PathLike, recipients: list, *, instance: Instance | Non
             partial.unlink(missing_ok=True)
             raise state["error"]
         os.replace(partial, out)
-    return BackupResult(out, len(entries), out.stat().st_size, time.monotonic() - started,
-                        {s.alias: s.counts for s in snapshots}, missing)
+    return BackupResult(out, len(entries) + tally.count, out.stat().st_size, time.monotonic() - started,
+                        {s.alias: s.counts for s in snapshots}, missing, corrupt)
 
 
 # --------------------------------------------------------------------------- reading
@@ -473,7 +511,8 @@ def _decrypted(path: str | os.PathLike, identities: list):
         try:
             with tarfile.open(fileobj=source, mode="r|", bufsize=CHUNK) as tar:
                 yield tar
-        except (tarfile.TarError, EOFError, OSError) as exc:
+        except (tarfile.TarError, EOFError) as exc:
+            source.close()
             thread.join()
             if state["error"] is not None:
                 raise _decrypt_error(state["error"]) from None
@@ -518,7 +557,8 @@ class Check:
     problems: list[str] = field(default_factory=list)
 
 
-def _check_against_manifest(seen: dict[str, tuple[int, str]], manifest: dict | None, check: Check) -> None:
+def _check_against_manifest(seen: dict[str, tuple[int, str]], tally: _Tally, manifest: dict | None,
+                            check: Check) -> None:
     if manifest is None:
         check.problems.append("Thiếu MANIFEST.json ở cuối: tệp sao lưu không trọn vẹn.")
         return
@@ -533,17 +573,24 @@ def _check_against_manifest(seen: dict[str, tuple[int, str]], manifest: dict | N
     for name in seen:
         if name not in listed:
             check.problems.append(f"Thành phần {name} không có trong danh mục.")
-    for name, (_, sha) in seen.items():
-        if name.startswith("blobs/") and name.rsplit("/", 1)[-1] != sha:
-            check.problems.append(f"Tệp {name} có nội dung không khớp tên (SHA-256 {sha}).")
-        if name.startswith("hub-packages/") and name.rsplit("/", 1)[-1].removesuffix(".edxml") != sha:
-            check.problems.append(f"Gói {name} có nội dung không khớp tên (SHA-256 {sha}).")
+    if manifest.get("content") != tally.as_dict():
+        check.problems.append(f"Các tệp trong bản sao lưu ({tally.count} tệp, {tally.bytes} byte) không khớp danh mục "
+                              f"({manifest.get('content', {}).get('count')} tệp).")
+    for name in manifest.get("corrupt", []):
+        check.problems.append(f"Tệp {name} đã hỏng trong kho lúc sao lưu (nội dung không khớp SHA-256 của tên).")
+
+
+def _content_member(name: str, size: int, sha: str, tally: _Tally, check: Check) -> None:
+    tally.add(name, size)
+    if sha != _content_sha(name):
+        check.problems.append(f"Tệp {name} có nội dung không khớp tên (SHA-256 {sha}).")
 
 
 def verify(path: str | os.PathLike, identities: list) -> Check:
     """Decrypt and read the whole archive: every member against the manifest's SHA-256."""
     check = Check(ok=False)
     seen: dict[str, tuple[int, str]] = {}
+    tally = _Tally()
     manifest = None
     with _decrypted(path, identities) as tar:
         for member in tar:
@@ -555,11 +602,15 @@ def verify(path: str | os.PathLike, identities: list) -> Check:
                 check.header = json.loads(data)
                 seen[member.name] = (len(data), hashlib.sha256(data).hexdigest())
                 continue
-            seen[member.name] = (member.size, _copy_member(tar, member))
+            sha = _copy_member(tar, member)
             check.bytes += member.size
-    check.members = len(seen)
+            if _is_content(member.name):
+                _content_member(member.name, member.size, sha, tally, check)
+            else:
+                seen[member.name] = (member.size, sha)
+    check.members = len(seen) + tally.count
     check.manifest = manifest or {}
-    _check_against_manifest(seen, manifest, check)
+    _check_against_manifest(seen, tally, manifest, check)
     check.ok = not check.problems
     return check
 
@@ -668,6 +719,7 @@ def restore(path: str | os.PathLike, identities: list, *, instance: Instance | N
     notes: list[str] = []
     check = Check(ok=False)
     seen: dict[str, tuple[int, str]] = {}
+    tally = _Tally()
     manifest = None
     staged: dict[str, Path] = {}
     tmp_root = instance.data_dir / "tmp"
@@ -724,8 +776,11 @@ def restore(path: str | os.PathLike, identities: list, *, instance: Instance | N
                 else:
                     sha = _copy_member(tar, member)
                     notes.append(f"Bỏ qua thành phần lạ {name}.")
-                seen[name] = (member.size, sha)
-        _check_against_manifest(seen, manifest, check)
+                if _is_content(name):
+                    _content_member(name, member.size, sha, tally, check)
+                else:
+                    seen[name] = (member.size, sha)
+        _check_against_manifest(seen, tally, manifest, check)
         if check.problems:
             raise BackupError("Bản sao lưu không khớp danh mục, chưa ghi cơ sở dữ liệu: " + " ".join(check.problems[:5]))
         for alias, staged_path in staged.items():
@@ -738,7 +793,7 @@ def restore(path: str | os.PathLike, identities: list, *, instance: Instance | N
     if any(n.startswith("keys/") for n in seen) and check.header.get("secret_key_source") != "demo":
         notes.append(f"Khóa bí mật của hệ thống đã ghi vào {keys_dir}/secret.key: đặt VPDT_SECRET_KEY_FILE trỏ tới tệp "
                      "này (hoặc chuyển nó ra nơi giữ khóa) trước khi chạy.")
-    return RestoreResult(len(seen), counts, notes, time.monotonic() - started)
+    return RestoreResult(len(seen) + tally.count, counts, notes, time.monotonic() - started)
 
 
 def _after_restore(instance: Instance, manifest: dict, notes: list[str]) -> dict[str, dict[str, int]]:

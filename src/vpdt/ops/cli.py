@@ -60,13 +60,16 @@ def cmd_backup(args) -> int:
         return 1
     if args.json:
         print(json.dumps({"path": str(done.path), "members": done.members, "bytes": done.bytes,
-                          "seconds": round(done.seconds, 2), "counts": done.counts, "missing": done.missing},
-                         ensure_ascii=False, indent=2))
+                          "seconds": round(done.seconds, 2), "counts": done.counts, "missing": done.missing,
+                          "corrupt": done.corrupt}, ensure_ascii=False, indent=2))
     else:
         print(f"Đã sao lưu vào {done.path}: {done.members} thành phần, {done.bytes:,} byte, {done.seconds:.1f} giây.")
         for m in done.missing:
             print(f"  Lưu ý: {m} đã bị xóa khỏi kho sau lúc chụp.")
-    return 0
+    for m in done.corrupt:
+        print(f"LỖI: tệp {m} trong kho đã hỏng (nội dung không khớp SHA-256 của tên); bản sao lưu ghi nhận "
+              "nhưng không khôi phục được cho tới khi tệp được thay bằng bản đúng.", file=sys.stderr)
+    return 1 if done.corrupt else 0
 
 
 def cmd_restore(args) -> int:
