@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "vpdt.migration.cli",  # import csv/xlsx/edxml/bundle from a legacy system
     "vpdt.directory.cli",  # directory import-agencies (either code scheme)
     "vpdt.conformance.cli",  # conformance: check a vendor's hub, write the report
+    "vpdt.ops.cli",  # backup, backup verify, restore
 ]
 
 

@@ -15,6 +15,9 @@ embedded demo (SQLite, local files, worker and hub in-process) and the scale pat
 - VPDT_TASKS               background jobs' queue (Huey): "sqlite" (default, a file in the
                            data dir, consumer inside `vpdt serve`) or "redis" (VPDT_REDIS_URL,
                            consumers in `vpdt worker` processes)
+- VPDT_METRICS_TOKEN       who may read /metrics (bearer token; unset: loopback only)
+- VPDT_LOG_FORMAT          "text" (default) or "json" (one JSON object per line)
+- VPDT_BACKUP_RECIPIENT, VPDT_BACKUP_IDENTITY_FILE: keys of `vpdt backup` / `vpdt restore`
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from vpdt.core import secret_keys
+from vpdt.core import logs, secret_keys
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("VPDT_DATA_DIR", Path.cwd() / "var")).resolve()
@@ -86,6 +89,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "vpdt.ops.metrics.RequestMetricsMiddleware",  # --- ops: every request timed for /metrics (outermost)
     "vpdt.core.serving.BodyLimitMiddleware",  # --- files: 413 before anything reads a too large body
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",  # --- files: the site-wide Content-Security-Policy (settings below)
@@ -250,7 +254,7 @@ if _env_bool("VPDT_PROXY_SSL_HEADER", False):
 SESSION_COOKIE_SECURE = VPDT_HTTPS
 CSRF_COOKIE_SECURE = VPDT_HTTPS
 SECURE_SSL_REDIRECT = VPDT_HTTPS and _env_bool("VPDT_SSL_REDIRECT", True)
-SECURE_SSL_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_SSL_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = int(os.environ.get("VPDT_HSTS_SECONDS", "31536000")) if VPDT_HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = False  # an agency's other hosts may not all speak HTTPS yet
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("VPDT_PASSWORD_RESET_HOURS", "2")) * 3600
@@ -433,10 +437,11 @@ EMAIL_HOST_PASSWORD = os.environ.get("VPDT_SMTP_PASSWORD", "")
 EMAIL_USE_TLS = _env_bool("VPDT_SMTP_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("VPDT_MAIL_FROM", "vpdt@localhost")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("VPDT_LOG_LEVEL", "WARNING")},
-}
+# --- ops: VPDT_LOG_FORMAT=json writes one JSON object per line (python-json-logger) with the
+# request id, user, agency and address of the request the line belongs to (vpdt.core.logs).
+VPDT_LOG_FORMAT = os.environ.get("VPDT_LOG_FORMAT", "text").strip().lower()
+LOGGING = logs.config(os.environ.get("VPDT_LOG_LEVEL", "WARNING"), VPDT_LOG_FORMAT)
+# --- ops: who may read /metrics (vpdt.ops.metrics): with a token, requests carrying
+# `Authorization: Bearer <token>`; without, requests from the loopback address only.
+VPDT_METRICS_TOKEN = os.environ.get("VPDT_METRICS_TOKEN", "").strip()
 WHITENOISE_USE_FINDERS = True  # serve app static files without a collectstatic step

@@ -7,6 +7,7 @@ from django.urls import include, path, register_converter
 from vpdt.api.api import api
 from vpdt.api.health import healthz
 from vpdt.core.converters import IdConverter
+from vpdt.ops.metrics import metrics_view
 
 # `<id:pk>`: a database id, never past BIGINT (a longer number is a 404, not a 500)
 register_converter(IdConverter, "id")
@@ -19,6 +20,7 @@ handler500 = "vpdt.web.views.errors.server_error"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),  # --- ops: Prometheus text format, token or loopback
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

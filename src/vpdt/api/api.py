@@ -45,7 +45,9 @@ class BearerToken(HttpBearer):
         request.api_token = found
         request.api_scopes = system_accounts.scopes_of(found)
         request_context.set_current(
-            request_context.Actor(user_id=found.user_id, ip=request_context.client_ip(request), via="api")
+            request_context.Actor(user_id=found.user_id, ip=request_context.client_ip(request), via="api",
+                                  request_id=request_context.current().request_id,
+                                  agency_id=getattr(found.user, "agency_id", None))
         )
         return found.user
 

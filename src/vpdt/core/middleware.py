@@ -9,14 +9,19 @@ class RequestContextMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
         actor = request_context.Actor(
-            user_id=user.pk if user is not None and user.is_authenticated else None,
+            user_id=user.pk if signed_in else None,
             ip=request_context.client_ip(request),
             via="api" if request.path.startswith("/api/") else "web",
+            request_id=request_context.request_id(request),
+            agency_id=getattr(user, "agency_id", None) if signed_in else None,
         )
         token = request_context.set_current(actor)
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
+            response.headers.setdefault("X-Request-ID", actor.request_id)
+            return response
         finally:
             request_context.reset(token)
 

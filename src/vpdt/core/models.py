@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Blob(models.Model):
@@ -91,3 +92,39 @@ class AuditHead(models.Model):
     class Meta:
         verbose_name = "đầu chuỗi nhật ký"
         verbose_name_plural = "đầu chuỗi nhật ký"
+
+
+class Incident(models.Model):
+    """--- ops: one failure episode of a link (a hub connection, an agency's sending, the upper hub):
+    opened at the first failure after success, closed at the next success. Written by the code that
+    sees the failure (vpdt.core.incidents), read by the operator's page and its report."""
+
+    CONNECTION = "connection"  # an e-office's connection to a hub (poll, send)
+    OUTBOX = "outbox"  # an agency's packages not going out
+    UPSTREAM = "upstream"  # the province hub's link to the upper hub
+    KINDS = [(CONNECTION, _("Kết nối tới trục")), (OUTBOX, _("Gửi gói tin của cơ quan")),
+             (UPSTREAM, _("Liên kết trục cấp trên"))]
+
+    kind = models.CharField("loại", max_length=12, choices=KINDS)
+    subject = models.CharField("đối tượng", max_length=300)
+    agency_code = models.CharField("mã cơ quan", max_length=40, blank=True)
+    started_at = models.DateTimeField("bắt đầu")
+    ended_at = models.DateTimeField("kết thúc", null=True, blank=True)
+    cause = models.TextField("nguyên nhân (lỗi đầu tiên)")
+    last_error = models.TextField("lỗi gần nhất", blank=True)
+    failures = models.PositiveIntegerField("số lần lỗi", default=1)
+    last_failure_at = models.DateTimeField("lỗi gần nhất lúc")
+
+    class Meta:
+        verbose_name = "sự cố"
+        verbose_name_plural = "sự cố"
+        ordering = ["-started_at"]
+        constraints = [models.UniqueConstraint(fields=["kind", "subject"], condition=models.Q(ended_at__isnull=True),
+                                               name="incident_one_open_per_link")]
+        indexes = [models.Index(fields=["started_at"], name="incident_started_idx")]
+
+    @property
+    def duration(self):
+        from django.utils import timezone
+
+        return (self.ended_at or timezone.now()) - self.started_at

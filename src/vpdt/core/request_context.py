@@ -11,6 +11,9 @@ class Actor:
     user_id: int | None = None
     ip: str | None = None
     via: str = "system"  # web, api, cli, worker, system
+    # --- ops: named in every log line of the request (vpdt.core.logs)
+    request_id: str = ""
+    agency_id: int | None = None
 
 
 _NOBODY = Actor()
@@ -31,3 +34,17 @@ def reset(token: contextvars.Token) -> None:
 
 def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR")
+
+
+_REQUEST_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:")
+
+
+def request_id(request) -> str:
+    """The request's id: the reverse proxy's X-Request-ID when it is a sane token (so one id follows
+    the request through the proxy's log and ours), else a new random one."""
+    import uuid
+
+    given = request.META.get("HTTP_X_REQUEST_ID", "")
+    if 0 < len(given) <= 64 and set(given) <= _REQUEST_ID_CHARS:
+        return given
+    return uuid.uuid4().hex

@@ -9,7 +9,8 @@ import httpx
 from django.conf import settings
 from django.utils import timezone
 
-from vpdt.core import backoff
+from vpdt.core import backoff, incidents
+from vpdt.core.models import Incident
 from vpdt.directory.models import Agency
 from vpdt.exchange.models import HubConnection
 from vpdt.vxp.client import VxpClient
@@ -54,13 +55,21 @@ def failed(connection: HubConnection, error: str) -> dt.datetime:
     HubConnection.objects.filter(pk=connection.pk).update(failures=failures, retry_at=retry_at,
                                                           last_error=error[:2000])
     connection.failures, connection.retry_at, connection.last_error = failures, retry_at, error
+    incidents.failed(Incident.CONNECTION, link_name(connection), error)  # --- ops: the episode, for the report
     return retry_at
+
+
+def link_name(connection: HubConnection) -> str:
+    """How the operator's page and the incidents name a connection."""
+    return f"{connection.system_id}@{connection.endpoint}"
 
 
 def succeeded(connection: HubConnection) -> None:
     if connection.failures or connection.retry_at or connection.last_error or connection.last_ok_at is None or (
             timezone.now() - connection.last_ok_at).total_seconds() > 60:
         now = timezone.now()
+        if connection.failures or connection.last_error:
+            incidents.recovered(Incident.CONNECTION, link_name(connection))
         HubConnection.objects.filter(pk=connection.pk).update(failures=0, retry_at=None, last_error="",
                                                               last_ok_at=now)
         connection.failures, connection.retry_at, connection.last_error, connection.last_ok_at = 0, None, "", now

@@ -29,9 +29,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from vpdt import edxml
-from vpdt.core import audit, blobs
+from vpdt.core import audit, blobs, incidents
 from vpdt.core.i18n import vietnamese
-from vpdt.core.models import Blob
+from vpdt.core.models import Blob, Incident
 from vpdt.directory.models import Agency
 from vpdt.exchange import clients, connections, keys, mapping, statuses
 from vpdt.exchange.errors import PackageWriteFailed, SecretDocument
@@ -271,6 +271,7 @@ def _claim(message_id: int, now: dt.datetime) -> bool:
 
 def _mark_sent(message: OutboxMessage, hub_doc_id: str) -> None:
     now = timezone.now()
+    incidents.recovered(Incident.OUTBOX, message.agency.code)  # --- ops: this agency's packages go out again
     with transaction.atomic():
         OutboxMessage.objects.filter(pk=message.pk).update(
             state=OutboxMessage.SENT, hub_doc_id=hub_doc_id[:100], sent_at=now, locked_until=None,
@@ -294,11 +295,13 @@ def _delivered_recipient(message: OutboxMessage, states) -> Recipient | None:
 
 
 def _mark_retry(message: OutboxMessage, error: str, retry_at: dt.datetime) -> None:
+    incidents.failed(Incident.OUTBOX, message.agency.code, f"{message.to_code}: {error}", agency_code=message.agency.code)
     OutboxMessage.objects.filter(pk=message.pk).update(
         attempts=message.attempts + 1, last_error=error[:2000], next_attempt_at=retry_at, locked_until=None)
 
 
 def _mark_failed(message: OutboxMessage, error: str) -> None:
+    incidents.failed(Incident.OUTBOX, message.agency.code, f"{message.to_code}: {error}", agency_code=message.agency.code)
     with transaction.atomic():
         OutboxMessage.objects.filter(pk=message.pk).update(
             state=OutboxMessage.FAILED, attempts=message.attempts + 1, last_error=error[:2000], locked_until=None)

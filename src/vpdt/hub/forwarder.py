@@ -25,6 +25,22 @@ from vpdt.vxp.client import VxpClient, VxpProtocolError, VxpRemoteError
 log = logging.getLogger("vpdt.hub.forwarder")
 
 
+def _episode(failed: bool, upstream: tuple | None, error: str = "") -> None:
+    """--- ops: the upper hub link's failure episodes (vpdt.core.incidents), when this hub runs inside
+    the e-office (a standalone hub has no e-office database; its log and its queue still say it)."""
+    from django.apps import apps
+
+    if upstream is None or not apps.is_installed("vpdt.core"):
+        return
+    from vpdt.core import incidents
+    from vpdt.core.models import Incident
+
+    if failed:
+        incidents.failed(Incident.UPSTREAM, str(upstream[0]), error)
+    else:
+        incidents.recovered(Incident.UPSTREAM, str(upstream[0]))
+
+
 class Forwarder:
     def __init__(self):
         self._lock = threading.Lock()
@@ -69,8 +85,11 @@ class Forwarder:
                 log.info("upper hub unreachable for %s: %s", delivery.doc_id, exc)
                 services.forward_failed(delivery, f"{vxp.UPSTREAM_UNREACHABLE.code} {exc}", permanent=False,
                                         code=vxp.UPSTREAM_UNREACHABLE.code)
+                _episode(True, self._client_key, f"{vxp.UPSTREAM_UNREACHABLE.code} {exc}")
                 continue
             services.forwarded(delivery, remote)
+            if not pushed:
+                _episode(False, self._client_key)
             pushed += 1
         return pushed
 
@@ -83,7 +102,9 @@ class Forwarder:
                 items = client.get_received_edoc_list(message_type=message_type)
             except (httpx.HTTPError, VxpProtocolError, VxpRemoteError) as exc:
                 log.info("cannot list the upper hub: %s", exc)
+                _episode(True, self._client_key, f"getReceivedEdocList: {exc}")
                 return pulled
+            _episode(False, self._client_key)
             for item in items:
                 doc_id = str(item.get("docId", ""))
                 dest = Path(tmp) / f"pull-{doc_id}.edxml"

@@ -13,6 +13,7 @@ from vpdt.web.views import account, administration, files, mfa, picker, register
 from vpdt.web.views import archive as archive_keep  # --- archive keep
 from vpdt.web.views import dossiers as archive_dossiers  # --- archive filing
 from vpdt.web.views import fileplan as file_plan_views  # --- archive fileplan
+from vpdt.web.views import operations as ops_views  # --- ops
 from vpdt.web.views import system_accounts as api_system_accounts  # --- api
 from vpdt.web.views import transfer as archive_transfer
 
@@ -61,6 +62,7 @@ urlpatterns = [
     path("quan-tri/co-quan/", administration.agency_page, name="admin_agency"),
     path("quan-tri/khoa-ky/", administration.signing_keys, name="admin_keys"),
     path("quan-tri/truc-lien-thong/", administration.hub_connections, name="admin_hubs"),
+    path("quan-tri/van-hanh/", ops_views.operations_page, name="admin_operations"),  # --- ops
     # --- api: the agency admin's system accounts and their scoped API tokens (issue 18)
     path("quan-tri/tai-khoan-he-thong/", api_system_accounts.system_accounts_page, name="admin_system_accounts"),
     # --- hooks: the agency admin's webhooks (issue 18)

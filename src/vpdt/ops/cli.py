@@ -1,0 +1,90 @@
+"""`vpdt backup FILE`, `vpdt backup verify FILE`, `vpdt backup keygen FILE`, `vpdt restore FILE`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from vpdt.cli import setup_django
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    backup = sub.add_parser(
+        "backup", help="sao lưu cơ sở dữ liệu, tệp và khóa vào một tệp mã hóa (trong khi hệ thống vẫn chạy); "
+                       "`vpdt backup verify TỆP` kiểm tra, `vpdt backup keygen TỆP` tạo cặp khóa",
+        description="vpdt backup TỆP | vpdt backup verify TỆP | vpdt backup keygen TỆP_KHÓA")
+    backup.add_argument("words", nargs="+", metavar="TỆP", help="tệp sao lưu (hoặc: verify TỆP, keygen TỆP_KHÓA)")
+    backup.add_argument("--recipient", help="khóa công khai age1… nhận bản sao lưu (mặc định VPDT_BACKUP_RECIPIENT)")
+    backup.add_argument("--identity", help="tệp khóa giải mã AGE-SECRET-KEY (mặc định VPDT_BACKUP_IDENTITY_FILE)")
+    backup.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
+    backup.set_defaults(func=cmd_backup)
+
+    restore = sub.add_parser("restore", help="khôi phục một tệp sao lưu vào bản cài mới (thư mục dữ liệu, "
+                                             "cơ sở dữ liệu trống)")
+    restore.add_argument("file", metavar="TỆP")
+    restore.add_argument("--identity", help="tệp khóa giải mã AGE-SECRET-KEY (mặc định VPDT_BACKUP_IDENTITY_FILE)")
+    restore.add_argument("--force", action="store_true", help="ghi đè dù nơi khôi phục đã có dữ liệu")
+    restore.add_argument("--keys-dir", help="nơi ghi khóa bí mật của hệ thống (mặc định <thư mục dữ liệu>/restored-keys)")
+    restore.set_defaults(func=cmd_restore)
+
+
+def cmd_backup(args) -> int:
+    from vpdt.ops import backup
+
+    words = args.words
+    try:
+        if words[0] == "keygen" and len(words) == 2:
+            recipient = backup.keygen(words[1])
+            print(f"Đã tạo khóa giải mã {words[1]} (giữ riêng, ngoài máy chủ). Khóa công khai để sao lưu:\n{recipient}")
+            return 0
+        if words[0] == "verify" and len(words) == 2:
+            check = backup.verify(words[1], backup.load_identities(args.identity))
+            if args.json:
+                print(json.dumps({"ok": check.ok, "members": check.members, "bytes": check.bytes,
+                                  "problems": check.problems, "header": check.header}, ensure_ascii=False, indent=2))
+            elif check.ok:
+                print(f"Bản sao lưu nguyên vẹn: {check.members} thành phần, {check.bytes:,} byte, tạo lúc "
+                      f"{check.header.get('created_at', '?')}; mọi mã băm SHA-256 khớp danh mục.")
+            else:
+                print("BẢN SAO LƯU HỎNG:\n  " + "\n  ".join(check.problems), file=sys.stderr)
+            return 0 if check.ok else 1
+        if len(words) != 1:
+            print("Cách dùng: vpdt backup TỆP | vpdt backup verify TỆP | vpdt backup keygen TỆP_KHÓA", file=sys.stderr)
+            return 2
+        setup_django()
+        done = backup.backup(words[0], backup.load_recipients(args.recipient, args.identity),
+                             progress=None if args.json else (lambda m: print(m, flush=True)))
+    except (backup.BackupError, FileExistsError) as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps({"path": str(done.path), "members": done.members, "bytes": done.bytes,
+                          "seconds": round(done.seconds, 2), "counts": done.counts, "missing": done.missing,
+                          "corrupt": done.corrupt}, ensure_ascii=False, indent=2))
+    else:
+        print(f"Đã sao lưu vào {done.path}: {done.members} thành phần, {done.bytes:,} byte, {done.seconds:.1f} giây.")
+        for m in done.missing:
+            print(f"  Lưu ý: {m} đã bị xóa khỏi kho sau lúc chụp.")
+    for m in done.corrupt:
+        print(f"LỖI: tệp {m} trong kho đã hỏng (nội dung không khớp SHA-256 của tên); bản sao lưu ghi nhận "
+              "nhưng không khôi phục được cho tới khi tệp được thay bằng bản đúng.", file=sys.stderr)
+    return 1 if done.corrupt else 0
+
+
+def cmd_restore(args) -> int:
+    from vpdt.ops import backup
+
+    setup_django()
+    try:
+        done = backup.restore(args.file, backup.load_identities(args.identity), force=args.force,
+                              keys_dir=args.keys_dir, progress=lambda m: print(m, flush=True))
+    except backup.BackupError as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return 1
+    total = sum(done.counts.get("default", {}).values())
+    print(f"Đã khôi phục {done.members} thành phần trong {done.seconds:.1f} giây; số dòng mọi bảng khớp bản chụp "
+          f"({total:,} dòng ở cơ sở dữ liệu chính), mọi tệp được tham chiếu đều có trong kho.")
+    for note in done.notes:
+        print(f"  {note}")
+    return 0
