@@ -105,6 +105,8 @@ class Package(models.Model):
 
     class Meta:
         verbose_name = "gói tin"
+        # a status coming back finds the document's deliveries by DocumentId (_note_status)
+        indexes = [models.Index(fields=["document_id"], name="hub_package_document_idx")]
 
 
 class Submission(models.Model):
@@ -167,6 +169,8 @@ class Delivery(models.Model):
         indexes = [
             models.Index(fields=["holder", "state", "message_type"], name="hub_inbox_idx"),
             models.Index(fields=["route", "state", "next_attempt_at"], name="hub_forward_idx"),
+            # retention (prune_done): finished deliveries by age
+            models.Index(fields=["state", "done_at"], name="hub_done_idx"),
         ]
 
 
@@ -186,6 +190,7 @@ class LogEntry(models.Model):
     ACKNOWLEDGED = "acknowledged"
     REFUSED = "refused"
     PURGED = "purged"
+    PRUNED = "pruned"  # finished deliveries removed by retention (HUB_KEEP_DONE_DAYS)
     REGISTERED = "registered"
     UNREGISTERED = "unregistered"
     GRANTED = "granted"

@@ -122,11 +122,19 @@ def _dedupe_key(package, message_type: str, from_code: str, to_code: str) -> str
 
 
 def _existing(sha256: str, to_code: str, key: str | None) -> Delivery | None:
-    query = Q(package__sha256=sha256, to_code=to_code)
+    """The delivery already queued for this package and receiver, or for this document and
+    receiver (`key`); the first one queued when both match.
+
+    Two lookups, each on a unique index (the package's sha256 then the partial unique
+    (package, to_code); the partial unique dedupe_key), so their cost does not grow with
+    the deliveries kept. The OR of both across the join was planned as full scans."""
+    deliveries = Delivery.objects.using(DB).exclude(route=Delivery.REFUSED).select_related("submission")
+    found = deliveries.filter(package__sha256=sha256, to_code=to_code).first()
     if key:
-        query |= Q(dedupe_key=key)
-    return Delivery.objects.using(DB).filter(query).exclude(route=Delivery.REFUSED).select_related(
-        "submission").first()
+        same_document = deliveries.filter(dedupe_key=key).first()
+        if same_document is not None and (found is None or same_document.pk < found.pk):
+            found = same_document
+    return found
 
 
 def _package_fields(package, message_type: str, from_code: str) -> dict:
