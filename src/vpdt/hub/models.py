@@ -167,7 +167,10 @@ class Delivery(models.Model):
                                     name="hub_delivery_document_once"),
         ]
         indexes = [
-            models.Index(fields=["holder", "state", "message_type"], name="hub_inbox_idx"),
+            # a system's queue (getReceivedEdocList, countReceive*): only waiting deliveries are in
+            # it, in the list's order, so its cost does not grow with the finished ones kept
+            models.Index(fields=["holder", "message_type", "id"], name="hub_waiting_idx",
+                         condition=Q(state="pending") | Q(state="processing")),
             models.Index(fields=["route", "state", "next_attempt_at"], name="hub_forward_idx"),
             # retention (prune_done): finished deliveries by age
             models.Index(fields=["state", "done_at"], name="hub_done_idx"),
