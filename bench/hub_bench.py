@@ -16,6 +16,15 @@ cores). Each phase prints the CPU per package of the hub process(es), of Postgre
 of the load generator, and how busy the whole machine was. Prints each run and the
 median. PostgreSQL: 127.0.0.1:5432, user postgres, database vpdt_hub_bench (re-created
 each run).
+
+    python bench/hub_bench.py --history --waiting 100000 --done 1000000 [--packages 300] [--runs 3]
+
+History (PostgreSQL only): two hubs side by side, one empty and one whose database holds
+WAITING deliveries queued for other agencies and DONE finished ones (each with its package
+and submission, written by bulk SQL, not through the API, then ANALYZEd). Each round sends
+the same fresh PACKAGES to both hubs in turn (empty, then history), then delivers them,
+so both see the same machine load; the ratio history/empty per round and its median is
+the figure (target: within 10 %).
 """
 
 from __future__ import annotations
@@ -38,7 +47,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from hub import factories  # noqa: E402
-from hub.procs import HubProcess, wait_for  # noqa: E402
+from hub.procs import HubProcess, finish, wait_for  # noqa: E402
 from vpdt.vxp import protocol as vxp  # noqa: E402
 
 SENDER, RECEIVER = "000.00.00.H53", "000.00.13.H53"
@@ -68,13 +77,17 @@ def proc_cpu(pid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def postgres_cpu() -> float:
-    """CPU seconds used so far by the PostgreSQL processes of this machine."""
+def postgres_cpu(database: str | None = None) -> float:
+    """CPU seconds used so far by the PostgreSQL processes of this machine; with `database`,
+    only the backends connected to it (other sessions share this server)."""
     total = 0
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 stat = open(f"/proc/{entry}/stat").read()
+                if database is not None and f" {database} ".encode() not in open(
+                        f"/proc/{entry}/cmdline", "rb").read() + b" ":
+                    continue
             except OSError:
                 continue
             if "(postgres)" in stat:
@@ -93,26 +106,27 @@ def machine_busy() -> tuple[float, float]:
 class Meter:
     """Wall time and CPU of the hub process and of this load generator over one phase."""
 
-    def __init__(self, pid: int):
-        self.pid = pid
+    def __init__(self, pid: int, database: str | None = None):
+        self.pid, self.database = pid, database
 
     def __enter__(self):
         self.wall, self.server, self.client = time.perf_counter(), proc_cpu(self.pid), time.process_time()
-        self.busy, self.db = machine_busy(), postgres_cpu()
+        self.busy, self.db = machine_busy(), postgres_cpu(self.database)
+        self.load = os.getloadavg()[0]
         return self
 
     def __exit__(self, *exc):
         self.wall = time.perf_counter() - self.wall
         self.server = proc_cpu(self.pid) - self.server
         self.client = time.process_time() - self.client
-        self.db = postgres_cpu() - self.db
+        self.db = postgres_cpu(self.database) - self.db
         busy, total = machine_busy()
         self.busy = (busy - self.busy[0]) / (total - self.busy[1])
 
     def line(self, what: str, count: int) -> str:
         return (f"{what} {count / self.wall:.0f}/s (server {self.server / count * 1000:.1f} ms CPU/pkg, "
                 f"PostgreSQL {self.db / count * 1000:.1f}, load generator {self.client / count * 1000:.1f}; "
-                f"machine {self.busy:.0%} busy)")
+                f"machine {self.busy:.0%} busy, load {self.load:.1f})")
 
 
 class RawClient:
@@ -152,6 +166,7 @@ class RawClient:
         return answer["DocId"]
 
     def get_received_edoc_list(self) -> list[dict]:
+        self.timestamp = vxp.sdk_timestamp()  # the same list request twice is a replay without it
         return self.call("getReceivedEdocList", {"servicetype": "eDoc", "messagetype": "edoc"}, b"")["data"]
 
     def download_edoc(self, doc_id: str, dest: Path) -> None:
@@ -196,7 +211,8 @@ def one_run(db: str, packages: list[Path], clients: int, work: Path, client_kind
                 opened.append(client)
             return client
 
-        with Meter(hub.proc.pid) as sent, cf.ThreadPoolExecutor(clients) as pool:
+        database = "vpdt_hub_bench" if db == "postgres" else None
+        with Meter(hub.proc.pid, database) as sent, cf.ThreadPoolExecutor(clients) as pool:
             list(pool.map(lambda p: own("bench.s", "s").send_edoc(p, from_code=SENDER, to=[RECEIVER]), payload))
 
         lister = connect("bench.r", "r")
@@ -212,7 +228,7 @@ def one_run(db: str, packages: list[Path], clients: int, work: Path, client_kind
             client.update_status(item["docId"], "done")
 
         delivered_count = 0
-        with Meter(hub.proc.pid) as got:
+        with Meter(hub.proc.pid, database) as got:
             while items:
                 with cf.ThreadPoolExecutor(clients) as pool:
                     list(pool.map(fetch, items))
@@ -227,6 +243,151 @@ def one_run(db: str, packages: list[Path], clients: int, work: Path, client_kind
         return len(packages) / sent.wall, delivered_count / got.wall
     finally:
         hub.stop()
+
+
+OTHERS = [f"000.00.{n:02d}.H53" for n in range(20, 28)]  # the history's other receivers
+
+
+def history_sql(waiting: int, done: int) -> list[str]:
+    """Bulk SQL writing `done` finished and `waiting` pending deliveries (one package and
+    submission each) into a hub database that has no package yet. Done ones go to the bench
+    receiver and the others in turn; waiting ones to the others only (the bench receiver's
+    own queue stays what the run sends it)."""
+    total = waiting + done
+    codes = [RECEIVER, *OTHERS]
+    to_case = "CASE (i % {n}) {whens} END".format(n=len(codes), whens=" ".join(
+        f"WHEN {k} THEN '{c}'" for k, c in enumerate(codes)))
+    wait_case = "CASE (i % {n}) {whens} END".format(n=len(OTHERS), whens=" ".join(
+        f"WHEN {k} THEN '{c}'" for k, c in enumerate(OTHERS)))
+    to_expr = f"(CASE WHEN i <= {done} THEN {to_case} ELSE {wait_case} END)"
+    age = f"now() - make_interval(secs => ({total} - i) * 30)"  # one every 30 s, oldest first
+    return [
+        f"""INSERT INTO hub_package (id, sha256, size, message_type, from_code, document_id, business_type,
+                status_code, subject, notation, created_at, purged_at)
+            SELECT i, md5('p' || i) || md5('q' || i), 140000, 'edoc', '{SENDER}', 'hist-' || i, 0, '',
+                   'Văn bản lịch sử ' || i, i || '/UBND-VP', {age}, NULL
+            FROM generate_series(1, {total}) AS i""",
+        f"""INSERT INTO hub_submission (id, doc_id, package_id, system_id, from_code, via_upstream, created_at)
+            SELECT i, 'hs-' || i, i, (SELECT id FROM hub_system WHERE system_id = 'bench.s'), '{SENDER}', false,
+                   {age}
+            FROM generate_series(1, {total}) AS i""",
+        f"""INSERT INTO hub_delivery (id, doc_id, submission_id, package_id, message_type, from_code, to_code, route,
+                holder_id, state, error_code, error_desc, dedupe_key, attempts, next_attempt_at, remote_doc_id,
+                receive_status, receive_status_at, created_at, updated_at, fetched_at, done_at)
+            SELECT i, 'hd-' || i, i, i, 'edoc', '{SENDER}', t.code, 'local',
+                   (SELECT a.system_id FROM hub_agency a WHERE a.code = t.code),
+                   CASE WHEN i <= {done} THEN 'done' ELSE 'pending' END, '', '',
+                   '{SENDER}|hist-' || i || '|' || t.code, 0, NULL, '', '', NULL, {age}, {age},
+                   CASE WHEN i <= {done} THEN {age} END, CASE WHEN i <= {done} THEN {age} END
+            FROM generate_series(1, {total}) AS i, LATERAL (SELECT {to_expr} AS code) AS t""",
+        "SELECT setval(pg_get_serial_sequence('hub_package', 'id'), (SELECT max(id) FROM hub_package))",
+        "SELECT setval(pg_get_serial_sequence('hub_submission', 'id'), (SELECT max(id) FROM hub_submission))",
+        "SELECT setval(pg_get_serial_sequence('hub_delivery', 'id'), (SELECT max(id) FROM hub_delivery))",
+        "ANALYZE hub_package", "ANALYZE hub_submission", "ANALYZE hub_delivery",
+    ]
+
+
+def history_run(args, work: Path, server_args: list[str]) -> int:
+    import psycopg
+
+    rounds = [[factories.document(work / f"r{r}p{i}.edxml", from_code=SENDER, to=[RECEIVER],
+                                  number=100000 + r * args.packages + i, attachment=args.attachment_kb * 1024)
+               for i in range(args.packages)] for r in range(args.runs)]
+    print(f"dataset: {args.runs} rounds of {args.packages} packages ({rounds[0][0].stat().st_size} bytes each), "
+          f"{args.clients} client threads, hub: {' '.join(server_args)}; history hub: {args.waiting} waiting + "
+          f"{args.done} done deliveries", flush=True)
+    hubs = {}
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        for name in ("empty", "history"):
+            conn.execute(f"DROP DATABASE IF EXISTS vpdt_hub_bench_{name} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE vpdt_hub_bench_{name}")
+    for name in ("empty", "history"):
+        hub = HubProcess(f"hub-{name}-{time.monotonic_ns()}", work)
+        url = f"postgres://postgres@127.0.0.1:5432/vpdt_hub_bench_{name}"
+        hub.args = (lambda h, u: lambda: ["--data-dir", str(h.dir), "--database", u])(hub, url)  # type: ignore
+        commands = [("add-agency", SENDER, "UBND tỉnh", "--system-id", "bench.s", "--secret", "s"),
+                    ("add-agency", RECEIVER, "Sở TT&TT", "--system-id", "bench.r", "--secret", "r")]
+        commands += [("add-agency", code, f"Đơn vị {code}", "--system-id", f"bench.o{k}", "--secret", "o")
+                     for k, code in enumerate(OTHERS)]
+        finish(hub.spawn(*commands), timeout=300)
+        hubs[name] = (hub, url)
+    started = time.perf_counter()
+    with psycopg.connect(hubs["history"][1].replace("postgres://", "postgresql://"), autocommit=True) as conn:
+        for statement in history_sql(args.waiting, args.done):
+            conn.execute(statement)
+        counts = conn.execute("SELECT state, count(*) FROM hub_delivery GROUP BY state ORDER BY state").fetchall()
+    print(f"history written by SQL in {time.perf_counter() - started:.0f} s: {dict(counts)}", flush=True)
+    results: dict[str, list[tuple[float, float]]] = {"empty": [], "history": []}
+    try:
+        warm = [factories.document(work / f"warm{i}.edxml", from_code=SENDER, to=[RECEIVER], number=90000 + i,
+                                   attachment=args.attachment_kb * 1024) for i in range(20)]
+        for name in hubs:
+            hubs[name][0].start(*server_args)
+            phase(hubs[name][0], warm, args.clients)  # not counted: imports, connections, caches
+        for r, packages in enumerate(rounds):
+            for name, (hub, _) in hubs.items():
+                accepted, delivered = phase(hub, packages, args.clients, f"vpdt_hub_bench_{name}")
+                results[name].append((accepted, delivered))
+                print(f"round {r + 1} {name}: accepted {accepted:.0f}/s, delivered {delivered:.0f}/s", flush=True)
+            ratio = results["history"][-1][0] / results["empty"][-1][0]
+            print(f"round {r + 1} accept ratio history/empty: {ratio:.2f}", flush=True)
+    finally:
+        for hub, _ in hubs.values():
+            hub.stop()
+    for hub, _ in hubs.values():
+        check = hub.run("verify-log")
+        assert "OK" in check, check
+    ratios = [h[0] / e[0] for h, e in zip(results["history"], results["empty"], strict=True)]
+    dratios = [h[1] / e[1] for h, e in zip(results["history"], results["empty"], strict=True)]
+    for name in hubs:
+        print(f"{name} median: accepted {statistics.median(x[0] for x in results[name]):.0f}/s, "
+              f"delivered {statistics.median(x[1] for x in results[name]):.0f}/s")
+    print(f"median ratio history/empty: accepted {statistics.median(ratios):.2f}, "
+          f"delivered {statistics.median(dratios):.2f}", flush=True)
+    return 0
+
+
+def phase(hub: HubProcess, packages: list[Path], clients: int, database: str | None = None) -> tuple[float, float]:
+    """Send `packages` to a running hub, then list, fetch and acknowledge them all (raw client)."""
+    payload = [(p.read_bytes(), vxp.hash_file_hex(hashlib.sha256(p.read_bytes()).digest())) for p in packages]
+    opened = []
+    local = threading.local()
+
+    def own(system_id, secret):
+        client = getattr(local, system_id + str(hub.port), None)
+        if client is None:
+            client = RawClient(hub.port, system_id, secret)
+            setattr(local, system_id + str(hub.port), client)
+            opened.append(client)
+        return client
+
+    with Meter(hub.proc.pid, database) as sent, cf.ThreadPoolExecutor(clients) as pool:
+        list(pool.map(lambda p: own("bench.s", "s").send_edoc(p, from_code=SENDER, to=[RECEIVER]), payload))
+    lister = RawClient(hub.port, "bench.r", "r")
+    opened.append(lister)
+    items = lister.get_received_edoc_list()
+    dest = hub.dir / f"in-{time.monotonic_ns()}"
+    dest.mkdir()
+
+    def fetch(item):
+        client = own("bench.r", "r")
+        client.download_edoc(item["docId"], dest / f"{item['docId']}.edxml")
+        client.update_status(item["docId"], "done")
+
+    count = 0
+    with Meter(hub.proc.pid, database) as got:
+        while items:
+            with cf.ThreadPoolExecutor(clients) as pool:
+                list(pool.map(fetch, items))
+            count += len(items)
+            items = lister.get_received_edoc_list()
+    assert count == len(packages), count
+    print("   ", sent.line("accepted", len(packages)), "|", got.line("delivered", count), flush=True)
+    for c in opened:
+        c.close()
+    for f in dest.iterdir():
+        f.unlink()
+    return len(packages) / sent.wall, count / got.wall
 
 
 def machine() -> str:
@@ -247,9 +408,16 @@ def main() -> int:
                         help="raw: http.client keep-alive (lean); sdk: vpdt's VxpClient on httpx")
     parser.add_argument("--threads", type=int, default=8, help="threads per hub worker process")
     parser.add_argument("--workers", type=int, default=1, help="hub worker processes (vpdt hub serve --workers)")
+    parser.add_argument("--history", action="store_true",
+                        help="PostgreSQL: an empty hub against one with --waiting and --done deliveries kept")
+    parser.add_argument("--waiting", type=int, default=100_000)
+    parser.add_argument("--done", type=int, default=1_000_000)
     args = parser.parse_args()
     server_args = ["--threads", str(args.threads), "--workers", str(args.workers)]
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}; load average {os.getloadavg()[0]:.2f}")
+    if args.history:
+        with tempfile.TemporaryDirectory() as tmp:
+            return history_run(args, Path(tmp), server_args)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         packages = [factories.document(work / f"p{i}.edxml", from_code=SENDER, to=[RECEIVER], number=i,

@@ -177,6 +177,10 @@ HUB_CLOCK_SKEW_SECONDS = float(os.environ.get("VPDT_HUB_CLOCK_SKEW_SECONDS", "30
 HUB_CLIENT_TIME_ZONE = os.environ.get("VPDT_HUB_CLIENT_TIME_ZONE", "Asia/Ho_Chi_Minh")
 # registerAgency never takes a code the upper hub lists (getAgenciesList, cached this long).
 HUB_UPSTREAM_DIRECTORY_SECONDS = float(os.environ.get("VPDT_HUB_UPSTREAM_DIRECTORY_SECONDS", "600"))
+# Retention of finished deliveries (done, failed, refused): the job hub.prune removes those
+# finished more than this many days ago, with the submissions and packages left without any
+# delivery; the message log keeps every entry. 0 (default): kept forever.
+HUB_KEEP_DONE_DAYS = float(os.environ.get("VPDT_HUB_KEEP_DONE_DAYS", "0"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "directory.User"

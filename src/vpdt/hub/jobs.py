@@ -1,7 +1,8 @@
-"""Background job of the hub (vpdt.core.tasks): one federation round (push up, pull down).
+"""Background jobs of the hub (vpdt.core.tasks): one federation round (push up, pull down),
+and the retention of finished deliveries.
 
-It returns how many packages moved, so a backlog drains at full speed; a package queued
-for the upper hub wakes it when its transaction commits (services.forwarding).
+Each returns how much it did, so a backlog drains at full speed; a package queued for the
+upper hub wakes the federation job when its transaction commits (services.forwarding).
 """
 
 from django.conf import settings
@@ -15,3 +16,12 @@ def forward() -> int:
 
     pushed, pulled = forwarder.run_once()
     return pushed + pulled
+
+
+@tasks.job("hub.prune", every=3600.0)
+def prune() -> int:
+    """Deliveries finished more than HUB_KEEP_DONE_DAYS ago (0: never) are removed, a batch a run."""
+    from vpdt.hub import services
+
+    days = services.keep_done_days()
+    return services.prune_done(days, max_batches=1) if days > 0 else 0

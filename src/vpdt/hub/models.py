@@ -105,6 +105,8 @@ class Package(models.Model):
 
     class Meta:
         verbose_name = "gói tin"
+        # a status coming back finds the document's deliveries by DocumentId (_note_status)
+        indexes = [models.Index(fields=["document_id"], name="hub_package_document_idx")]
 
 
 class Submission(models.Model):
@@ -165,8 +167,13 @@ class Delivery(models.Model):
                                     name="hub_delivery_document_once"),
         ]
         indexes = [
-            models.Index(fields=["holder", "state", "message_type"], name="hub_inbox_idx"),
+            # a system's queue (getReceivedEdocList, countReceive*): only waiting deliveries are in
+            # it, in the list's order, so its cost does not grow with the finished ones kept
+            models.Index(fields=["holder", "message_type", "id"], name="hub_waiting_idx",
+                         condition=Q(state="pending") | Q(state="processing")),
             models.Index(fields=["route", "state", "next_attempt_at"], name="hub_forward_idx"),
+            # retention (prune_done): finished deliveries by age
+            models.Index(fields=["state", "done_at"], name="hub_done_idx"),
         ]
 
 
@@ -186,6 +193,7 @@ class LogEntry(models.Model):
     ACKNOWLEDGED = "acknowledged"
     REFUSED = "refused"
     PURGED = "purged"
+    PRUNED = "pruned"  # finished deliveries removed by retention (HUB_KEEP_DONE_DAYS)
     REGISTERED = "registered"
     UNREGISTERED = "unregistered"
     GRANTED = "granted"

@@ -12,7 +12,8 @@ dir. Chosen by the CLI through the environment:
                          <data dir>/secret.key; VPDT_HUB_SECRET_KEY_FALLBACKS: former keys
 - VPDT_HUB_MAX_PACKAGE_MB, VPDT_HUB_MIN_FREE_MB, VPDT_HUB_RETRY_BASE_SECONDS,
   VPDT_HUB_RETRY_MAX_SECONDS, VPDT_HUB_POLL_SECONDS, VPDT_HUB_FORWARD_LEASE_SECONDS,
-  VPDT_HUB_CLOCK_SKEW_SECONDS, VPDT_HUB_CLIENT_TIME_ZONE, VPDT_HUB_UPSTREAM_DIRECTORY_SECONDS
+  VPDT_HUB_CLOCK_SKEW_SECONDS, VPDT_HUB_CLIENT_TIME_ZONE, VPDT_HUB_UPSTREAM_DIRECTORY_SECONDS,
+  VPDT_HUB_KEEP_DONE_DAYS (retention of finished deliveries, 0: forever)
 - VPDT_HUB_TASKS        the federation job's queue (Huey): "sqlite" (default, a file in
                          the data dir) or "redis" (VPDT_REDIS_URL)
 """
@@ -88,6 +89,10 @@ HUB_CLOCK_SKEW_SECONDS = float(os.environ.get("VPDT_HUB_CLOCK_SKEW_SECONDS", "30
 HUB_CLIENT_TIME_ZONE = os.environ.get("VPDT_HUB_CLIENT_TIME_ZONE", "Asia/Ho_Chi_Minh")
 # registerAgency never takes a code the upper hub lists (getAgenciesList, cached this long).
 HUB_UPSTREAM_DIRECTORY_SECONDS = float(os.environ.get("VPDT_HUB_UPSTREAM_DIRECTORY_SECONDS", "600"))
+# Retention of finished deliveries (done, failed, refused): the job hub.prune removes those
+# finished more than this many days ago, with the submissions and packages left without any
+# delivery; the message log keeps every entry. 0 (default): kept forever.
+HUB_KEEP_DONE_DAYS = float(os.environ.get("VPDT_HUB_KEEP_DONE_DAYS", "0"))
 
 # The federation job runs on vpdt.core.tasks (Huey), its queue in this hub's data dir.
 VPDT_TASKS = os.environ.get("VPDT_HUB_TASKS", "sqlite").lower()

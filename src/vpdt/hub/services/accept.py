@@ -4,6 +4,7 @@ queue one delivery per receiver (duplicates answered as before), log it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import IntegrityError, OperationalError
+from django.db import IntegrityError, OperationalError, connections
 from django.db.models import Q
 from django.utils import timezone
 
@@ -122,11 +123,36 @@ def _dedupe_key(package, message_type: str, from_code: str, to_code: str) -> str
 
 
 def _existing(sha256: str, to_code: str, key: str | None) -> Delivery | None:
-    query = Q(package__sha256=sha256, to_code=to_code)
+    """The delivery already queued for this package and receiver, or for this document and
+    receiver (`key`); the first one queued when both match.
+
+    One statement of two index lookups (the package's unique sha256 then the partial unique
+    (package, to_code); the partial unique dedupe_key), so its cost does not grow with the
+    deliveries kept (the OR of both across the join was planned as full scans), written as
+    SQL: it runs twice per accept, and the ORM's compiling cost ten times its execution.
+    The common answer is none; a found delivery is then loaded whole."""
+    delivery, package = _TABLES()
+    sql = (f"SELECT d.id FROM {delivery} d JOIN {package} p ON p.id = d.package_id "
+           f"WHERE p.sha256 = %s AND d.to_code = %s AND d.route <> %s")
+    params: list = [sha256, to_code, Delivery.REFUSED]
     if key:
-        query |= Q(dedupe_key=key)
-    return Delivery.objects.using(DB).filter(query).exclude(route=Delivery.REFUSED).select_related(
-        "submission").first()
+        sql = (f"SELECT MIN(id) FROM ({sql} UNION ALL SELECT d.id FROM {delivery} d "
+               f"WHERE d.dedupe_key = %s AND d.route <> %s) AS found")
+        params += [key, Delivery.REFUSED]
+    else:
+        sql = f"SELECT MIN(id) FROM ({sql}) AS found"
+    with connections[DB].cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if not row or row[0] is None:
+        return None
+    return Delivery.objects.using(DB).select_related("submission").get(pk=row[0])
+
+
+@functools.cache
+def _TABLES() -> tuple[str, str]:  # noqa: N802 - a constant computed once
+    quote = connections[DB].ops.quote_name
+    return quote(Delivery._meta.db_table), quote(Package._meta.db_table)
 
 
 def _package_fields(package, message_type: str, from_code: str) -> dict:

@@ -7,10 +7,10 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from django.db.models import Q
+from django.conf import settings
 from django.utils import timezone
 
-from vpdt.hub.models import Delivery, LogEntry, Package
+from vpdt.hub.models import Delivery, LogEntry, Package, Submission
 from vpdt.hub.router import HUB_ALIAS as DB
 from vpdt.hub.services.config import list_limit, store
 from vpdt.hub.services.message_log import _Writer, write, write_grouped
@@ -94,8 +94,10 @@ def sent(caller: Caller, doc_id: str | None = None, message_type: str | None = N
     query = Delivery.objects.using(DB).filter(submission__system=caller.system).select_related(
         "submission", "package")
     if doc_id:
-        query = query.filter(Q(submission__doc_id=doc_id) | Q(doc_id=doc_id))
-    elif message_type in vxp.MESSAGE_TYPES:
+        # the submission's DocId or one delivery's: two unique-index lookups, not an OR across the join
+        found = {d.pk: d for d in (*query.filter(submission__doc_id=doc_id), *query.filter(doc_id=doc_id))}
+        return sorted(found.values(), key=lambda d: -d.pk)[: list_limit()]
+    if message_type in vxp.MESSAGE_TYPES:
         query = query.filter(message_type=message_type)
     return list(query.order_by("-id")[: list_limit()])
 
@@ -118,3 +120,58 @@ def purge_delivered(days: float) -> int:
         storage.delete(pkg.sha256)
         purged += 1
     return purged
+
+
+def keep_done_days() -> float:
+    """HUB_KEEP_DONE_DAYS: finished deliveries older than this are pruned (0: kept forever)."""
+    return float(getattr(settings, "HUB_KEEP_DONE_DAYS", 0) or 0)
+
+
+def prune_done(days: float, batch: int = 2000, max_batches: int | None = None) -> int:
+    """Delete the deliveries finished (done, failed or refused) more than `days` ago, then the
+    submissions and packages left without any delivery, and those packages' files.
+
+    The message log keeps every entry (accepted, delivered, acknowledged: the audit chain and
+    the e-office's anchors live there, not in these rows), and one `pruned` entry is logged per
+    batch. A package still waiting for any receiver is kept. After pruning, the same package or
+    document sent again is accepted as new (its earlier deliveries are gone). Each batch is its
+    own short write transaction, so senders wait at most one batch for the log head;
+    `max_batches` bounds one call (the job runs again at once while it finds work)."""
+    if days <= 0:
+        return 0
+    cutoff = timezone.now() - timedelta(days=days)
+    finished = [Delivery.DONE, Delivery.FAIL]
+    # acknowledged/forwarded/failed: by done_at (index hub_done_idx); refused at accept: no done_at
+    by_done = Delivery.objects.using(DB).filter(state__in=finished, done_at__lt=cutoff)
+    refused = Delivery.objects.using(DB).filter(route=Delivery.REFUSED, state=Delivery.FAIL, done_at__isnull=True,
+                                                created_at__lt=cutoff)
+    storage = store()
+    pruned = batches = 0
+    for query in (by_done, refused):
+        while max_batches is None or batches < max_batches:
+            batches += 1
+            ids = list(query.order_by().values_list("pk", flat=True)[:batch])
+            if not ids:
+                break
+            files: list[str] = []
+            with write() as w:
+                rows = list(query.filter(pk__in=ids).values_list("pk", "submission_id", "package_id"))
+                if not rows:
+                    continue
+                Delivery.objects.using(DB).filter(pk__in=[r[0] for r in rows]).delete()
+                submissions = {r[1] for r in rows}
+                Submission.objects.using(DB).filter(pk__in=submissions).exclude(
+                    pk__in=Delivery.objects.using(DB).filter(submission_id__in=submissions).values("submission_id")
+                ).delete()
+                packages = {r[2] for r in rows}
+                gone = Package.objects.using(DB).filter(pk__in=packages).exclude(
+                    pk__in=Delivery.objects.using(DB).filter(package_id__in=packages).values("package_id")).exclude(
+                    pk__in=Submission.objects.using(DB).filter(package_id__in=packages).values("package_id"))
+                files = list(gone.filter(purged_at__isnull=True).values_list("sha256", flat=True))
+                gone.delete()
+                w.log(LogEntry.PRUNED, detail=f"{len(rows)} deliveries finished before {cutoff.isoformat()} "
+                                              f"({days:g} days), {len(files)} package files")
+            for sha in files:  # after the commit: a rolled-back prune keeps its files
+                storage.delete(sha)
+            pruned += len(rows)
+    return pruned

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import httpx
+from django.db import connections
 from django.db.models import Q
 
 from vpdt.hub import credentials
@@ -154,7 +155,7 @@ def authenticate(headers) -> Caller:
     not seen before. A refusal after the system is identified carries `system_id` (and
     `authenticated` once the HMAC verified) so that the view records it."""
     signed = vxp.read_signed_headers(headers)
-    system = System.objects.using(DB).filter(system_id=signed.system_id, active=True).first()
+    system = _active_system(signed.system_id)
     if system is None:
         raise vxp.VxpError(vxp.UNKNOWN_SYSTEM, f"systemid {signed.system_id!r}")
     cached = _secret_cache.get(system.system_id)
@@ -175,6 +176,26 @@ def authenticate(headers) -> Caller:
     return Caller(system, signed)
 
 
+_SYSTEM_COLUMNS = ["id", "system_id", "kind", "secret_encrypted", "active", "time_zone"]
+
+
+def _active_system(system_id: str | None) -> System | None:
+    """The active system `system_id` (every request asks): one SQL statement on its unique
+    key, only the fields authentication and routing read (the rest load on access)."""
+    if not system_id:
+        return None
+    quote = connections[DB].ops.quote_name
+    with connections[DB].cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(quote(c) for c in _SYSTEM_COLUMNS)} FROM "
+                       f"{quote(System._meta.db_table)} WHERE system_id = %s AND active", [system_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    values[4] = bool(values[4])
+    return System.from_db(DB, _SYSTEM_COLUMNS, values)
+
+
 # --------------------------------------------------------------------------- routing
 @dataclass
 class Destination:
@@ -188,11 +209,34 @@ def _by_either_code(code: str):
 
 def _active_agencies(codes: Iterable[str]) -> dict[str, Agency]:
     """The active agencies among `codes` (QCVN 102 or QĐ 20 codes), with their systems, in
-    one query; keyed by the code asked for."""
-    asked = {c for c in codes if c}
+    one statement; keyed by the code asked for.
+
+    Written as SQL (it runs on every accept; the ORM's compiling cost several times its
+    execution), the OR of both codes as a UNION of two index lookups."""
+    asked = sorted({c for c in codes if c})
     found: dict[str, Agency] = {}
-    for a in Agency.objects.using(DB).filter(Q(code__in=asked) | Q(code_qd20__in=asked), active=True) \
-            .select_related("system"):
+    if not asked:
+        return found
+    # only what routing reads; other fields load on access (deferred), as with .only()
+    agency_cols, system_cols = ["id", "code", "code_qd20", "system_id", "active"], ["id", "system_id", "kind", "active"]
+    marks = ", ".join(["%s"] * len(asked))
+    quote = connections[DB].ops.quote_name
+    agency_t, system_t = quote(Agency._meta.db_table), quote(System._meta.db_table)
+    sql = (f"SELECT {', '.join('a.' + quote(c) for c in agency_cols)}, "
+           f"{', '.join('s.' + quote(c) for c in system_cols)} FROM {agency_t} a "
+           f"LEFT JOIN {system_t} s ON s.id = a.system_id WHERE a.active AND a.id IN ("
+           f"SELECT id FROM {agency_t} WHERE code IN ({marks}) UNION "
+           f"SELECT id FROM {agency_t} WHERE code_qd20 IN ({marks}))")
+    with connections[DB].cursor() as cursor:
+        cursor.execute(sql, [*asked, *asked])
+        rows = cursor.fetchall()
+    n = len(agency_cols)
+    for row in rows:
+        a = Agency.from_db(DB, agency_cols, [*row[:n - 1], bool(row[n - 1])])
+        if row[n] is not None:
+            a.system = System.from_db(DB, system_cols, [*row[n:-1], bool(row[-1])])
+        else:
+            a.system = None
         for key in (a.code, a.code_qd20):
             if key and key in asked:
                 found[key] = a

@@ -1,0 +1,130 @@
+"""Where one hub accept (and one delivery) spends its CPU: cProfile in process, no HTTP server.
+
+    python bench/hub_profile.py [--db sqlite|postgres] [--packages 200] [--top 30]
+
+Runs the hub's WSGI application (the standalone hub's settings) in this process through
+Django's WSGI handler with signed sendEdoc requests as the SDK shapes them (100 KB
+attachment), then lists, downloads and acknowledges them; prints the CPU per accept and
+per delivery (process time) and the cProfile table (CPU time) of the accept phase,
+grouped by the functions with the most cumulative time. PostgreSQL: database
+vpdt_hub_profile on 127.0.0.1 (re-created).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import hashlib
+import io
+import json
+import os
+import pstats
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "tests"))
+
+SENDER, RECEIVER = "000.00.00.H53", "000.00.13.H53"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="postgres")
+    parser.add_argument("--packages", type=int, default=200)
+    parser.add_argument("--top", type=int, default=35)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="hubprof"))
+    os.environ.update(VPDT_HUB_DATA_DIR=str(tmp / "hub"), VPDT_DEMO="1", VPDT_HUB_MIN_FREE_MB="0",
+                      DJANGO_SETTINGS_MODULE="vpdt.hub.settings")
+    if args.db == "postgres":
+        import psycopg
+
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS vpdt_hub_profile WITH (FORCE)")
+            conn.execute("CREATE DATABASE vpdt_hub_profile")
+        os.environ["VPDT_HUB_DATABASE"] = "postgres://postgres@127.0.0.1:5432/vpdt_hub_profile"
+    else:
+        os.environ["VPDT_HUB_DATABASE"] = str(tmp / "hub.sqlite3")
+    import django
+
+    django.setup()
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.core.management import call_command
+
+    from hub import factories
+    from vpdt.hub import services
+    from vpdt.vxp import protocol as vxp
+
+    call_command("migrate", database="hub", verbosity=0)
+    services.add_agency(SENDER, "UBND tỉnh", system_id="p.s", secret="s")
+    services.add_agency(RECEIVER, "Sở TT&TT", system_id="p.r", secret="r")
+    app = WSGIHandler()
+
+    def call(system_id, secret, op, values, body=b"", content_type="application/json", method="POST"):
+        headers = vxp.sign_headers(system_id, secret, values, content_type=content_type)
+        environ = {"REQUEST_METHOD": method, "PATH_INFO": "/" + op, "SERVER_NAME": "hub", "SERVER_PORT": "80",
+                   "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body)), "wsgi.url_scheme": "http",
+                   "REMOTE_ADDR": "127.0.0.1", "CONTENT_TYPE": content_type}
+        for name, value in headers:
+            key = name.upper().replace("-", "_")
+            environ[key if key == "CONTENT_TYPE" else "HTTP_" + key] = value
+        out = []
+        result = app(environ, lambda status, hdrs: out.append(status))
+        data = b"".join(result)
+        if hasattr(result, "close"):
+            result.close()
+        return data
+
+    packages = []
+    for i in range(args.packages + 10):
+        p = factories.document(tmp / f"p{i}.edxml", from_code=SENDER, to=[RECEIVER], number=i, attachment=100 * 1024)
+        data = p.read_bytes()
+        packages.append((data, vxp.hash_file_hex(hashlib.sha256(data).digest())))
+
+    def send(pkg):
+        data, hash_file = pkg
+        raw = call("p.s", "s", "sendEdoc", {"from": SENDER, "servicetype": "eDoc", "messagetype": "edoc",
+                                           "hash-file": hash_file, "to": json.dumps([RECEIVER])},
+                   data + b"\r\n", "application/octet-stream")
+        assert json.loads(raw)["status"] == "OK", raw[:300]
+
+    def deliver_all():
+        n = 0
+        while True:
+            items = json.loads(call("p.r", "r", "getReceivedEdocList",
+                                    {"servicetype": "eDoc", "messagetype": "edoc", "n": str(time.time_ns())}))["data"]
+            if not items:
+                return n
+            for item in items:
+                body = call("p.r", "r", "downloadEdoc", {"docId": item["docId"]}, method="GET")
+                assert body.startswith(b"<"), body[:200]
+                assert json.loads(call("p.r", "r", "updateStatus",
+                                       {"docId": item["docId"], "status": "done"}))["status"] == "OK"
+                n += 1
+
+    for pkg in packages[:10]:  # warm-up: imports, connection
+        send(pkg)
+    deliver_all()
+    profile = cProfile.Profile(time.process_time)
+    cpu = time.process_time()
+    profile.enable()
+    for pkg in packages[10:]:
+        send(pkg)
+    profile.disable()
+    accept_cpu = (time.process_time() - cpu) / args.packages
+    cpu = time.process_time()
+    delivered = deliver_all()
+    deliver_cpu = (time.process_time() - cpu) / delivered
+    print(f"{args.db}: CPU per accept {accept_cpu * 1000:.2f} ms, per delivery (list share + download + "
+          f"acknowledge) {deliver_cpu * 1000:.2f} ms (this process: hub code; the database's own CPU not counted)")
+    stats = pstats.Stats(profile)
+    stats.sort_stats("cumulative").print_stats(args.top)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
