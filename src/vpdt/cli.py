@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "vpdt.archive.cli",  # archive verify/export
     "vpdt.directory.cli",  # directory import-agencies (either code scheme)
     "vpdt.conformance.cli",  # conformance: check a vendor's hub, write the report
+    "vpdt.search.cli",  # search status/extract/retry: the text of files
 ]
 
 
