@@ -24,6 +24,7 @@ import os
 import re
 import subprocess
 import tempfile
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 
@@ -62,7 +63,8 @@ class Extracted:
 
     @property
     def text(self) -> str:
-        return "\n".join(self.parts)
+        # NFC: a PDF may carry decomposed accents; the snippet maps folded to original one for one.
+        return unicodedata.normalize("NFC", "\n".join(self.parts))
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")

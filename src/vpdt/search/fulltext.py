@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.db import connections
-from django.db.models import BooleanField, Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Substr
 
@@ -77,19 +77,42 @@ def file_text_condition(qs: QuerySet, parsed: Parsed) -> Q:
     return Q(pk__in=FileText.objects.filter(condition).values("document_id"))
 
 
-def apply(qs: QuerySet, q: str | None) -> tuple[QuerySet, Parsed]:
-    """`qs` narrowed to the documents the search finds, annotated `meta_hit` (1 when the metadata
-    matched) and ordered by it, then newest first."""
+def conditions(qs: QuerySet, q: str | None) -> tuple[Q | None, Q | None, Parsed]:
+    """(metadata condition, file text condition, parsed query): None for a side that cannot match."""
     parsed = parse(q)
     meta = quick_condition(qs, q)
     if meta is None:
-        return qs.annotate(meta_hit=Value(0, output_field=IntegerField())).order_by("-created_at", "-id"), parsed
-    files = file_text_condition(qs, parsed) if not parsed.empty else Q(pk__in=[])
-    if meta is False:
-        meta = Q(pk__in=[])
-    qs = qs.filter(meta | files).annotate(
-        meta_hit=Case(When(meta, then=Value(1)), default=Value(0), output_field=IntegerField()))
-    return qs.order_by("-meta_hit", "-created_at", "-id"), parsed
+        return None, None, parsed
+    files = file_text_condition(qs, parsed) if not parsed.empty else None
+    return (meta if meta is not False else None), files, parsed
+
+
+ORDER = ("-created_at", "-id")
+
+
+def page_of(qs: QuerySet, meta: Q | None, files: Q | None, offset: int, size: int) -> list:
+    """One page in rank order: the documents whose metadata match (newest first), then those found
+    only by their files' text (newest first). Two index walks in list order, each stopping at the
+    page (never a sort of every match); a document is marked `meta_hit`."""
+    rows: list = []
+    meta_total = 0
+    if meta is not None:
+        rows = list(qs.filter(meta).order_by(*ORDER)[offset:offset + size])
+        for row in rows:
+            row.meta_hit = True
+        if len(rows) == size or files is None:
+            return rows
+        meta_total = offset + len(rows) if rows or not offset else qs.filter(meta).count()
+    if files is None:
+        return rows
+    skip = max(0, offset - meta_total)
+    only_files = qs.filter(files)
+    if meta is not None:
+        only_files = only_files.exclude(meta)
+    more = list(only_files.order_by(*ORDER)[skip:skip + size - len(rows)])
+    for row in more:
+        row.meta_hit = False
+    return rows + more
 
 
 # --- filters and facets -----------------------------------------------------------------------
@@ -117,41 +140,65 @@ def apply_filters(qs: QuerySet, params) -> QuerySet:
     return qs
 
 
-def facets(qs: QuerySet) -> dict[str, list[tuple]]:
-    """Counts per year, type, issuer, state, register, urgency over the found documents: (value, count),
-    largest first, at most FACET_LIMIT each."""
-    base = qs.order_by()
+FACET_SAMPLE = 5000
 
-    def top(*fields, flt: Q | None = None):
-        rows = base.filter(flt or Q()).values(*fields).annotate(n=Count("pk")).order_by("-n")[:FACET_LIMIT]
-        return [(tuple(r[f] for f in fields) if len(fields) > 1 else r[fields[0]], r["n"]) for r in rows]
 
-    registers = top("register_id", "register__name", flt=Q(register__isnull=False)) + top(
-        "incoming_register_id", "incoming_register__name", flt=Q(incoming_register__isnull=False))
-    return {
-        "year": top("issued_date__year", flt=Q(issued_date__isnull=False)),
-        "type": top("document_type_id", "document_type__name"),
-        "issuer": top("issuer_name", flt=~Q(issuer_name="")),
-        "state": top("state"),
-        "register": sorted(registers, key=lambda r: -r[1])[:FACET_LIMIT],
-        "urgency": top("urgency"),
-    }
+def facets(qs: QuerySet) -> tuple[dict[str, list[tuple]], bool]:
+    """Counts per year, type, issuer, state, register, urgency over the found documents, as
+    (value, label, count) largest first, at most FACET_LIMIT each; and whether they are counted
+    over the newest FACET_SAMPLE found only (a search finding more: the page says so). One query,
+    bounded, whatever the number of matches."""
+    from collections import Counter
+
+    from vpdt.records.models import DocumentType, Register
+
+    rows = list(qs.order_by(*ORDER).values_list(
+        "issued_date", "document_type_id", "issuer_name", "state", "register_id", "incoming_register_id",
+        "urgency")[:FACET_SAMPLE + 1])
+    sampled = len(rows) > FACET_SAMPLE
+    rows = rows[:FACET_SAMPLE]
+    counts = {key: Counter() for key in FILTERS}
+    for issued, type_id, issuer, state, register, incoming_register, urgency in rows:
+        if issued:
+            counts["year"][issued.year] += 1
+        counts["type"][type_id] += 1
+        if issuer:
+            counts["issuer"][issuer] += 1
+        counts["state"][state] += 1
+        for reg in {register, incoming_register} - {None}:
+            counts["register"][reg] += 1
+        counts["urgency"][urgency] += 1
+    types = DocumentType.objects.in_bulk(list(counts["type"]))
+    registers = Register.objects.in_bulk(list(counts["register"]))
+    label = {"type": lambda v: types[v].name if v in types else str(v),
+             "register": lambda v: registers[v].name if v in registers else str(v)}
+    out = {}
+    for key, counter in counts.items():
+        show = label.get(key, lambda v: v)
+        out[key] = [(value, show(value), n) for value, n in counter.most_common(FACET_LIMIT)]
+    return out, sampled
 
 
 # --- snippets ---------------------------------------------------------------------------------
 
-_DD = str.maketrans({"đ": "d", "Đ": "d"})
+def _fold_table() -> dict[int, str]:
+    """Each precomposed Latin letter to its folded base letter, one character for one (so a match in
+    the folded text is at the same place in the original): Đ/đ to d, accents dropped, lower case."""
+    table = {}
+    for code in list(range(0xC0, 0x250)) + list(range(0x1E00, 0x1F00)) + list(range(0x41, 0x5B)):
+        ch = chr(code)
+        base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c)).lower()
+        if len(base) == 1 and base != ch:
+            table[code] = base
+    table.update({ord("Đ"): "d", ord("đ"): "d", ord("Ð"): "d"})
+    return table
 
 
-def _fold_map(text: str) -> tuple[str, list[int]]:
-    """The folded text, and for each of its characters the index of the original one."""
-    out, where = [], []
-    for i, ch in enumerate(text):
-        folded = "".join(c for c in unicodedata.normalize("NFD", ch.translate(_DD)) if not unicodedata.combining(c))
-        for c in folded.lower():
-            out.append(c)
-            where.append(i)
-    return "".join(out), where
+_FOLD_TABLE = _fold_table()
+
+
+def _fold_same_length(text: str) -> str:
+    return text.translate(_FOLD_TABLE)
 
 
 def _pattern(parsed: Parsed, prefix_last: bool = True) -> re.Pattern | None:
@@ -176,11 +223,11 @@ def snippet(text: str, parsed: Parsed, width: int = SNIPPET_CHARS) -> list[tuple
     pattern = _pattern(parsed)
     if pattern is None or not text:
         return None
-    folded, where = _fold_map(text)
+    folded = _fold_same_length(text)
     hits = [(m.start(), m.end()) for m in pattern.finditer(folded)]
     if not hits:
         return None
-    first = where[hits[0][0]]
+    first = hits[0][0]
     start = max(0, first - width // 3)
     end = min(len(text), start + width)
     if start > 0:  # start at a word
@@ -189,7 +236,6 @@ def snippet(text: str, parsed: Parsed, width: int = SNIPPET_CHARS) -> list[tuple
     parts: list[tuple[str, bool]] = [("…", False)] if start > 0 else []
     cursor = start
     for a, b in hits:
-        a, b = where[a], where[b - 1] + 1
         if a < cursor or a >= end:
             continue
         parts += [(text[cursor:a], False), (text[a:b], True)]
@@ -238,20 +284,27 @@ class Results:
     facets: dict
     snippets: dict
     parsed: Parsed
-    total: int | None = None
+    facets_sampled: bool = False
 
 
 def search(user, q: str | None, params=None, *, page: int = 1, with_facets: bool = True) -> Results:
     """What `user` may see that `q` finds, filtered by `params` (year, type, issuer, state,
-    register, urgency), one page of PAGE_SIZE, with the facets' counts and the snippets."""
+    register, urgency), one page of PAGE_SIZE in rank order, with the facets' counts and the
+    snippets (read only for the documents of the page, all visible to `user`)."""
     from vpdt.records.permissions import visible_documents
 
-    params = params or {}
-    qs, parsed = apply(visible_documents(user), q)
-    found = apply_filters(qs, params)
-    offset = (max(1, page) - 1) * PAGE_SIZE
-    rows = list(found.select_related("document_type")[offset:offset + PAGE_SIZE + 1])
+    base = apply_filters(visible_documents(user), params or {})
+    meta, files, parsed = conditions(base, q)
+    if meta is None and files is None:
+        found = base.none() if (q or "").strip() else base
+        rows = list(found.order_by(*ORDER).select_related("document_type")[
+            (max(1, page) - 1) * PAGE_SIZE:max(1, page) * PAGE_SIZE + 1])
+    else:
+        rows = page_of(base.select_related("document_type"), meta, files, (max(1, page) - 1) * PAGE_SIZE,
+                       PAGE_SIZE + 1)
+        found = base.filter((meta or Q(pk__in=[])) | (files or Q(pk__in=[])))
     has_next = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
-    return Results(rows=rows, has_next=has_next, facets=facets(found) if with_facets else {},
-                   snippets=snippets(rows, parsed), parsed=parsed)
+    counted, sampled = facets(found) if with_facets else ({}, False)
+    return Results(rows=rows, has_next=has_next, facets=counted, snippets=snippets(rows, parsed), parsed=parsed,
+                   facets_sampled=sampled)
