@@ -206,3 +206,13 @@ def test_rows_written_without_the_signal_are_backfilled(w):
     assert search.drain() == 1
     assert FileText.objects.get(attachment=attachment).state == "done"
     assert found(w.clerk, "giay moi hoi nghi") == [w.report.pk]
+
+
+def test_a_word_in_many_files_takes_the_probing_plan_and_finds_the_same(w, monkeypatch):
+    attach(w.report, text_pdf(["Kế hoạch kiểm tra công tác văn thư lưu trữ"]), "kh.pdf")
+    attach(w.incoming, text_pdf(["Công văn về kiểm tra công tác văn thư"]), "cv.pdf")
+    search.drain()
+    plain = found(w.clerk, "van thu kiem tra")
+    monkeypatch.setattr(fulltext, "COMMON_FILES", 0)  # every word "common": the per-document probe
+    assert found(w.clerk, "van thu kiem tra") == plain and set(plain) == {w.report.pk, w.incoming.pk}
+    assert found(w.clerk, '"cong tac van thu luu tru"') == [w.report.pk]

@@ -50,6 +50,18 @@ def parse(q: str | None) -> Parsed:
     return Parsed(words(PHRASE_RE.sub(" ", q)), [p for p in phrases if p])
 
 
+# A word in more files than this is "common" (SQLite): see file_text_condition.
+COMMON_FILES = 20_000
+
+
+def _common(db: str, match: str) -> bool:
+    """More than COMMON_FILES files match (counted up to that, so it costs little either way)."""
+    with connections[db].cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM (SELECT rowid FROM {FILE_FTS_TABLE} WHERE {FILE_FTS_TABLE} MATCH %s "
+                       f"LIMIT %s)", [match, COMMON_FILES + 1])
+        return cursor.fetchone()[0] > COMMON_FILES
+
+
 def file_text_condition(qs: QuerySet, parsed: Parsed) -> Q:
     """Documents with a file whose text has every word and every phrase."""
     if parsed.empty:
@@ -59,6 +71,14 @@ def file_text_condition(qs: QuerySet, parsed: Parsed) -> Q:
     done = FileText.State.DONE
     if apps.is_installed("vpdt.search") and vendor == "sqlite":
         match = " ".join([f'"{w}"' for w in parsed.terms] + ['"' + " ".join(p) + '"' for p in parsed.phrases])
+        if _common(qs.db, match):
+            # Every word is in many files: probe each document of the list in order (an index
+            # lookup of its files, then FTS5 seeking that rowid in the doclists), which stops at
+            # the page, rather than first listing the hundreds of thousands of files that match.
+            return Q(RawSQL(
+                f"EXISTS (SELECT 1 FROM search_filetext ft JOIN {FILE_FTS_TABLE} f ON f.rowid = ft.id "
+                f'WHERE ft.document_id = "{table}"."id" AND ft.state = %s AND {FILE_FTS_TABLE} MATCH %s)',
+                [done, match], output_field=BooleanField()))
         return Q(RawSQL(
             f'"{table}"."id" IN (SELECT ft.document_id FROM search_filetext ft WHERE ft.id IN '
             f"(SELECT rowid FROM {FILE_FTS_TABLE} WHERE {FILE_FTS_TABLE} MATCH %s) AND ft.state = %s)",
