@@ -216,3 +216,24 @@ def test_a_word_in_many_files_takes_the_probing_plan_and_finds_the_same(w, monke
     monkeypatch.setattr(fulltext, "COMMON_FILES", 0)  # every word "common": the per-document probe
     assert found(w.clerk, "van thu kiem tra") == plain and set(plain) == {w.report.pk, w.incoming.pk}
     assert found(w.clerk, '"cong tac van thu luu tru"') == [w.report.pk]
+
+
+def test_extraction_is_bounded_and_a_broken_part_fails_with_a_code(tmp_path, settings):
+    from vpdt.search import extract
+
+    broken = tmp_path / "broken.docx"
+    with zipfile.ZipFile(broken, "w") as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+    with pytest.raises(extract.ExtractFailed) as failed:
+        extract.extract(str(broken), "docx")
+    assert failed.value.code == "TEXT_UNREADABLE"
+    settings.VPDT_TEXT_MAX_CHARS = 30
+    long = tmp_path / "long.docx"
+    long.write_bytes(docx(["Một hai ba bốn năm sáu bảy tám chín mười"] * 5))
+    out = extract.extract(str(long), "docx")
+    assert out.truncated and len(out.text) <= 30
+    pdf = tmp_path / "many.pdf"
+    pdf.write_bytes(text_pdf(["Trang một có đủ chữ để không phải bản quét"]))
+    settings.VPDT_TEXT_MAX_CHARS = 300_000
+    settings.VPDT_TEXT_MAX_PAGES = 0
+    assert extract.extract(str(pdf), "pdf").pages == 0 and extract.extract(str(pdf), "pdf").truncated
