@@ -87,7 +87,7 @@ def file_text_condition(qs: QuerySet, parsed: Parsed) -> Q:
         tsquery = " & ".join(list(parsed.terms) + ["(" + " <-> ".join(p) + ")" for p in parsed.phrases])
         return Q(RawSQL(
             f'"{table}"."id" IN (SELECT ft.document_id FROM search_filetext ft WHERE '
-            f"to_tsvector('simple'::regconfig, ft.text_folded) @@ to_tsquery('simple'::regconfig, %s) "
+            f"ft.text_tsv @@ to_tsquery('simple'::regconfig, %s) "
             f"AND ft.state = %s)", [tsquery, done], output_field=BooleanField()))
     condition = Q(state=done)
     for term in parsed.terms:

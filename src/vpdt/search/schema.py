@@ -71,8 +71,9 @@ FILE_SQLITE_TRIGGERS = {
         END""",
 }
 # text_folded is at most VPDT_TEXT_MAX_CHARS (300,000) characters: a tsvector stays under its 1 MB limit.
-FILE_PG_INDEX_SQL = (f"CREATE INDEX IF NOT EXISTS {FILE_PG_INDEX} ON search_filetext "
-                     f"USING gin (to_tsvector('simple'::regconfig, text_folded))")
+# The vector is a stored generated column (search migration 0003), not a model field.
+FILE_PG_COLUMN = "text_tsv"
+FILE_PG_INDEX_SQL = f"CREATE INDEX IF NOT EXISTS {FILE_PG_INDEX} ON search_filetext USING gin ({FILE_PG_COLUMN})"
 
 
 def _has_documents(connection) -> bool:
