@@ -6,9 +6,9 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 # Debian packages the suite and the demo use: the browser for UI tests, SoftHSM2 for
-# token signing, tesseract with the Vietnamese model for OCR, DejaVu fonts for PDFs, LibreOffice
+# token signing, tesseract with the Vietnamese model for OCR and poppler-utils (pdftoppm) to render scanned pages for it, DejaVu fonts for PDFs, LibreOffice
 # (no GUI) to turn .docx/.odt drafts into PDF, Liberation fonts (metric-compatible Times New Roman).
-DEB_PACKAGES := chromium chromium-driver softhsm2 opensc tesseract-ocr tesseract-ocr-vie fonts-dejavu-core \
+DEB_PACKAGES := chromium chromium-driver softhsm2 opensc tesseract-ocr tesseract-ocr-vie poppler-utils fonts-dejavu-core \
 	libreoffice-writer-nogui fonts-liberation2
 PG_URL ?= postgres://postgres@127.0.0.1:5432/vpdt
 

@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "vpdt.directory.cli",  # directory import-agencies (either code scheme)
     "vpdt.conformance.cli",  # conformance: check a vendor's hub, write the report
     "vpdt.ops.cli",  # backup, backup verify, restore
+    "vpdt.search.cli",  # search status/extract/retry: the text of files
 ]
 
 

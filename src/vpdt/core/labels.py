@@ -184,6 +184,7 @@ ACTIONS = {
     "register.export": _("Tải sổ văn bản"),
     "records.rendition": _("Chuyển đổi dự thảo sang PDF"),
     "records.rendition_retry": _("Chuyển đổi lại dự thảo sang PDF"),
+    "search.file_text": _("Trích nội dung tệp để tìm kiếm"),
     # --- archive keep: reading archived dossiers, disposal (issue 19)
     "archive.read_request": _("Đề nghị đọc hồ sơ lưu trữ"),
     "archive.read_approve": _("Duyệt cho đọc hồ sơ lưu trữ"),

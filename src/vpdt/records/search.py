@@ -46,22 +46,33 @@ def _names_condition(qs: QuerySet, terms: list[str], phrases: list[str]) -> Q:
 
 
 def apply_quick_search(qs: QuerySet, q: str | None) -> QuerySet:
+    condition = quick_condition(qs, q)
+    if condition is None:
+        return qs
+    if condition is False:
+        return qs.none()
+    return qs.filter(condition)
+
+
+def quick_condition(qs: QuerySet, q: str | None) -> Q | bool | None:
+    """The quick search's condition on `qs`'s documents: None for no search, False for one that
+    finds nothing (no word in it). The full search (vpdt.search.fulltext) ORs the file text to it."""
     from vpdt.search.query import word_condition
 
     q = (q or "").strip()
     if not q:
-        return qs
+        return None
     match = CODE_RE.match(q)
     if match:
         number = int(match["number"])
         notation = fold(match["notation"])
-        return qs.filter(Q(number=number) | Q(incoming_number=number), notation_folded__startswith=notation)
+        return (Q(number=number) | Q(incoming_number=number)) & Q(notation_folded__startswith=notation)
     phrases = [" ".join(words(p)) for p in PHRASE_RE.findall(q)]
     phrases = [p for p in phrases if p]
     rest = PHRASE_RE.sub(" ", q).strip()
     terms = words(rest)
     if not terms and not phrases:
-        return qs.none()
+        return False
     condition = word_condition(qs, terms, [p.split() for p in phrases]) | _names_condition(qs, terms, phrases)
     token = fold(rest)
     if not phrases and " " not in token and len(token) >= 2 and not token.isdigit():
@@ -70,4 +81,4 @@ def apply_quick_search(qs: QuerySet, q: str | None) -> QuerySet:
     if rest.isdigit() and not phrases:
         number = int(rest)
         condition |= Q(number=number) | Q(incoming_number=number)
-    return qs.filter(condition)
+    return condition

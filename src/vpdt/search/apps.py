@@ -1,5 +1,13 @@
+"""Full-text search of documents: the index and the query, per database backend.
+
+SQLite: an FTS5 external-content table over `records_document.subject_folded`, kept in
+step by triggers (same transaction as the write, whatever path writes: ORM, bulk SQL,
+admin). PostgreSQL: a GIN index on `to_tsvector('simple', subject_folded)`, an index on
+the column itself, so there is no second copy that could drift. The text of files
+(`search.FileText`) has the same two designs over its folded text.
+"""
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, post_save
 
 
 class SearchConfig(AppConfig):
@@ -8,7 +16,24 @@ class SearchConfig(AppConfig):
     verbose_name = "Tìm kiếm văn bản"
 
     def ready(self) -> None:
+        from vpdt.search import jobs  # noqa: F401 - registers search.text (the text of files)
+
         post_migrate.connect(_triggers_after_migrate, dispatch_uid="vpdt.search.ensure")
+        post_save.connect(_file_saved, sender="records.Attachment", dispatch_uid="vpdt.search.attachment")
+        post_save.connect(_file_saved, sender="records.DraftVersion", dispatch_uid="vpdt.search.version")
+
+
+def _file_saved(sender, instance, created=False, update_fields=None, raw=False, **kwargs) -> None:
+    # Every attachment and draft version, however it came (upload, a received package, release,
+    # signing, an import through the services): its text is queued. A save that did not touch
+    # the file (a renamed attachment) costs one indexed lookup.
+    if raw:
+        return
+    if not created and update_fields is not None and "blob" not in update_fields:
+        return
+    from vpdt.search.services import queue_text
+
+    queue_text(instance)
 
 
 def _triggers_after_migrate(sender, using=None, **kwargs) -> None:

@@ -44,6 +44,37 @@ SQLITE_TABLE = f"""
 PG_INDEX_SQL = (f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON records_document "
                 f"USING gin (to_tsvector('simple'::regconfig, subject_folded))")
 
+# The text of files (search.FileText, issue 15): the same two designs over search_filetext.text_folded.
+FILE_FTS_TABLE = "search_filetext_fts"
+FILE_PG_INDEX = "search_filetext_tsv"
+FILE_SQLITE_TABLE = f"""
+    CREATE VIRTUAL TABLE IF NOT EXISTS {FILE_FTS_TABLE} USING fts5(
+        text_folded, content='search_filetext', content_rowid='id',
+        tokenize="unicode61 remove_diacritics 2", detail=full
+    )"""
+FILE_SQLITE_TRIGGERS = {
+    "search_filetext_ai": f"""
+        CREATE TRIGGER IF NOT EXISTS search_filetext_ai AFTER INSERT ON search_filetext BEGIN
+            INSERT INTO {FILE_FTS_TABLE}(rowid, text_folded) VALUES (new.id, new.text_folded);
+        END""",
+    "search_filetext_ad": f"""
+        CREATE TRIGGER IF NOT EXISTS search_filetext_ad AFTER DELETE ON search_filetext BEGIN
+            INSERT INTO {FILE_FTS_TABLE}({FILE_FTS_TABLE}, rowid, text_folded)
+                VALUES ('delete', old.id, old.text_folded);
+        END""",
+    "search_filetext_au": f"""
+        CREATE TRIGGER IF NOT EXISTS search_filetext_au AFTER UPDATE OF text_folded ON search_filetext
+        WHEN old.text_folded IS NOT new.text_folded BEGIN
+            INSERT INTO {FILE_FTS_TABLE}({FILE_FTS_TABLE}, rowid, text_folded)
+                VALUES ('delete', old.id, old.text_folded);
+            INSERT INTO {FILE_FTS_TABLE}(rowid, text_folded) VALUES (new.id, new.text_folded);
+        END""",
+}
+# text_folded is at most VPDT_TEXT_MAX_CHARS (300,000) characters: a tsvector stays under its 1 MB limit.
+# The vector is a stored generated column (search migration 0003), not a model field.
+FILE_PG_COLUMN = "text_tsv"
+FILE_PG_INDEX_SQL = f"CREATE INDEX IF NOT EXISTS {FILE_PG_INDEX} ON search_filetext USING gin ({FILE_PG_COLUMN})"
+
 
 def _has_documents(connection) -> bool:
     with connection.cursor() as cursor:
@@ -104,6 +135,11 @@ def ensure(connection) -> list[str]:
             # The index may have missed writes while a trigger was gone: install rebuilds it.
             install(connection)
             repaired += [f"trigger {name}" for name in missing] + ["index rebuilt"]
+        if FILE_FTS_TABLE in present:
+            missing = [name for name in FILE_SQLITE_TRIGGERS if name not in present]
+            if missing:
+                install_file_index(connection)
+                repaired += [f"trigger {name}" for name in missing] + ["file text index rebuilt"]
     else:
         with connection.cursor() as cursor:
             cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'records_document'")
@@ -111,7 +147,25 @@ def ensure(connection) -> list[str]:
         if PG_INDEX not in present:
             install(connection)
             repaired.append(f"index {PG_INDEX}")
+        if "search_filetext" in connection.introspection.table_names():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'search_filetext'")
+                if FILE_PG_INDEX not in {row[0] for row in cursor.fetchall()}:
+                    install_file_index(connection)
+                    repaired.append(f"index {FILE_PG_INDEX}")
     return repaired
+
+
+def install_file_index(connection) -> None:
+    """The file text's index (idempotent), filled from search_filetext."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(FILE_SQLITE_TABLE)
+            for sql in FILE_SQLITE_TRIGGERS.values():
+                cursor.execute(sql)
+            cursor.execute(f"INSERT INTO {FILE_FTS_TABLE}({FILE_FTS_TABLE}) VALUES ('rebuild')")
+        elif connection.vendor == "postgresql":
+            cursor.execute(FILE_PG_INDEX_SQL)
 
 
 def rebuild(connection) -> None:

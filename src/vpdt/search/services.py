@@ -1,11 +1,20 @@
-"""Rebuild the index and check that it matches the table (`vpdt manage rebuild_search_index`)."""
+"""The search's services: rebuild and check the index (`vpdt manage rebuild_search_index`), and
+the text of files (`queue_text`, the job `search.text`, `text_status`)."""
 
 from __future__ import annotations
 
-from django.db import connections, transaction
+import datetime as dt
+import logging
+import time
 
+from django.db import connections, transaction
+from django.utils import timezone
+
+from vpdt.core import audit, tasks
 from vpdt.core.text import fold
+from vpdt.search import extract as extraction
 from vpdt.search import schema
+from vpdt.search.models import FileText
 
 CHUNK = 5000
 
@@ -52,3 +61,164 @@ def check_index(using: str = "default", *, deep: bool = False) -> list[str]:
         if stale:
             problems.append(f"subject_folded is stale for documents {stale}: run with --refold")
     return problems
+
+
+# --- the text of files (issue 15) -----------------------------------------------------------
+#
+# `queue_text(file)` is the one entry point: records' attachments and draft versions call it
+# through a post_save signal (apps.py), the importer may call it directly, and rows written by
+# bulk SQL are found by the job's backfill. The job `search.text` takes one due row at a time
+# (leased: a killed worker's row becomes due again), extracts OUTSIDE any transaction, then
+# records the outcome in a short one. The file is only read.
+
+log = logging.getLogger(__name__)
+
+JOB = "search.text"
+MAX_ATTEMPTS = 3
+BACKFILL = 200
+
+
+def _owner(file) -> dict:
+    from vpdt.records.models import Attachment
+
+    return {"attachment": file} if isinstance(file, Attachment) else {"version": file}
+
+
+def queue_text(file) -> FileText:
+    """An Attachment or a DraftVersion gets its text extracted in the background: its FileText row
+    is made pending (or made pending again if the file's bytes changed), and the job is woken when
+    the current transaction commits. Safe to call twice."""
+    row, created = FileText.objects.get_or_create(
+        **_owner(file), defaults={"document_id": file.document_id, "blob_id": file.blob_id,
+                                  "file_kind": file.file_kind or ""})
+    if not created and row.blob_id != file.blob_id:
+        row.blob_id, row.file_kind, row.document_id = file.blob_id, file.file_kind or "", file.document_id
+        row.state, row.attempts, row.text, row.text_folded, row.method = FileText.State.PENDING, 0, "", "", ""
+        row.error_code = row.error_detail = ""
+        row.save()
+    transaction.on_commit(lambda: tasks.wake(JOB))
+    return row
+
+
+def backfill(limit: int = BACKFILL) -> int:
+    """Files written without the signal (bulk SQL, an import) get their pending row."""
+    from vpdt.records.models import Attachment, DraftVersion
+
+    made = 0
+    for model in (Attachment, DraftVersion):
+        rows = [FileText(**_owner(f), document_id=f.document_id, blob_id=f.blob_id, file_kind=f.file_kind or "")
+                for f in model.objects.filter(file_text__isnull=True).order_by("pk")[:limit]]
+        if rows:
+            made += len(FileText.objects.bulk_create(rows, ignore_conflicts=True))
+    return made
+
+
+def _lease() -> FileText | None:
+    now = timezone.now()
+    lease = dt.timedelta(seconds=extraction.limit("VPDT_OCR_TIMEOUT", 120) * 4 + 60)
+    for due in (FileText.objects.filter(state__in=[FileText.State.PENDING, FileText.State.WORKING])
+                .exclude(state=FileText.State.WORKING, lease_until__gt=now).order_by("state", "pk")
+                .only("pk", "state", "attempts")[:5]):
+        taken = FileText.objects.filter(pk=due.pk, state=due.state, attempts=due.attempts).update(
+            state=FileText.State.WORKING, lease_until=now + lease, attempts=due.attempts + 1)
+        if taken:
+            return FileText.objects.select_related("blob").get(pk=due.pk)
+    return None
+
+
+def _finish(row: FileText, *, result: extraction.Extracted | None = None, copied: FileText | None = None,
+            code: str = "", detail: str = "", seconds: float | None = None) -> FileText | None:
+    with transaction.atomic():
+        locked = FileText.objects.select_for_update().filter(pk=row.pk).first()
+        if locked is None or locked.state != FileText.State.WORKING or locked.attempts != row.attempts \
+                or locked.blob_id != row.blob_id:
+            return locked  # gone, taken over after our lease ran out, or the file changed meanwhile
+        if copied is not None:
+            for name in ("method", "pages", "ocr_pages", "truncated", "text", "text_folded"):
+                setattr(locked, name, getattr(copied, name))
+            locked.state, locked.error_code, locked.error_detail = FileText.State.DONE, "", ""
+        elif result is not None:
+            locked.state, locked.method = FileText.State.DONE, result.method
+            locked.pages, locked.ocr_pages, locked.truncated = result.pages, result.ocr_pages, result.truncated
+            locked.text = result.text
+            locked.text_folded = fold(locked.text)
+            locked.error_code = locked.error_detail = ""
+        else:
+            locked.state, locked.error_code, locked.error_detail = FileText.State.FAILED, code, detail[:2000]
+        locked.seconds, locked.finished_at, locked.lease_until = seconds, timezone.now(), None
+        locked.save()
+        from vpdt.records.models import Document
+
+        agency = Document.objects.filter(pk=locked.document_id).values_list("agency__code", flat=True).first()
+        # Against the text row: the document and its file did not change.
+        audit.record("search.file_text", locked, user=None, agency_code=agency or "", detail={
+            "document": locked.document_id, "attachment": locked.attachment_id, "version": locked.version_id,
+            "sha256": locked.blob_id, "state": locked.state, "method": locked.method, "pages": locked.pages,
+            "ocr_pages": locked.ocr_pages, "code": code})
+    return locked
+
+
+def extract_one(row: FileText) -> FileText | None:
+    """Extract one leased row (outside any transaction) and record the outcome."""
+    from vpdt.core import filetypes
+
+    if row.attempts > MAX_ATTEMPTS:
+        return _finish(row, code="TEXT_ABANDONED", detail=f"{row.attempts - 1} attempts interrupted")
+    same = (FileText.objects.filter(blob_id=row.blob_id, state=FileText.State.DONE).exclude(pk=row.pk)
+            .order_by("pk").first())
+    if same is not None:  # the same bytes attached elsewhere: their text is this file's text
+        return _finish(row, copied=same, seconds=0.0)
+    if not extraction.extractable(row.file_kind):
+        return _finish(row, result=extraction.Extracted(method="skipped"), seconds=0.0)
+    started = time.monotonic()
+    try:
+        with filetypes.local_copy(row.blob) as path:
+            result = extraction.extract(path, row.file_kind)
+    except extraction.ExtractFailed as exc:
+        log.info("text of blob %s failed: %s %s", row.blob_id, exc.code, exc.detail)
+        return _finish(row, code=exc.code, detail=exc.detail, seconds=time.monotonic() - started)
+    except Exception as exc:  # noqa: BLE001 - a library's surprise on a hostile file: failed, not retried forever
+        log.warning("text of blob %s failed", row.blob_id, exc_info=True)
+        return _finish(row, code="TEXT_UNREADABLE", detail=f"{type(exc).__name__}: {exc}"[:500],
+                       seconds=time.monotonic() - started)
+    return _finish(row, result=result, seconds=time.monotonic() - started)
+
+
+def extract_next() -> int:
+    """The job's step: 1 when a file was handled (run again at once), 0 when idle."""
+    made = backfill()
+    row = _lease()
+    if row is None:
+        return 1 if made else 0
+    extract_one(row)
+    return 1
+
+
+def drain(limit: int | None = None) -> int:
+    """Extract every due file now (tests, `vpdt manage search_text --drain`); returns how many."""
+    done = 0
+    while limit is None or done < limit:
+        backfill()
+        row = _lease()
+        if row is None:
+            break
+        extract_one(row)
+        done += 1
+    return done
+
+
+def text_status() -> dict:
+    """How many files are pending, being read, done, failed; and how many were OCR'd."""
+    from django.db.models import Count
+
+    counts = {state: 0 for state in FileText.State.values}
+    for row in FileText.objects.values("state").annotate(n=Count("pk")).order_by():
+        counts[row["state"]] = row["n"]
+    counts["ocr"] = FileText.objects.filter(state=FileText.State.DONE, ocr_pages__gt=0).count()
+    return counts
+
+
+def retry_failed() -> int:
+    """Failed files are tried again (tesseract installed since, a transient failure)."""
+    return FileText.objects.filter(state=FileText.State.FAILED).update(
+        state=FileText.State.PENDING, attempts=0, error_code="", error_detail="")

@@ -31,7 +31,7 @@ from vpdt.workflow.services import bulk as bulk_services
 from vpdt.workflow.services import directions, reading, saved_filters, uploads
 
 # The lists a saved filter or a bulk action may return to.
-LIST_VIEWS = {"workflow:home", "workflow:queue", "workflow:incoming", "workflow:outgoing"}
+LIST_VIEWS = {"workflow:home", "workflow:queue", "workflow:incoming", "workflow:outgoing", "web:search"}
 
 
 def _list_match(path: str):

@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from vpdt.core.errors import InvalidInput, NotFound
 from vpdt.workflow.models import SavedFilter
 
-KEYS = ("q", "urgency", "state", "sort", "register", "type", "issuer", "from", "to", "unread")
+KEYS = ("q", "urgency", "state", "sort", "register", "type", "issuer", "from", "to", "unread", "year")
 MAX_PER_PERSON = 30
 NAME_MAX = 60
 

@@ -1,0 +1,330 @@
+"""The search page's search (issue 15): one box over everything, with facets and snippets.
+
+A document is found when the quick search finds it (records.search: số/ký hiệu, subject, the
+issuer's and the signer's names) OR the text of one of its files has every word and every
+quoted phrase (search.FileText, indexed by SQLite FTS5 or a PostgreSQL GIN on a tsvector of
+the folded text). Both sides are folded, so accents are optional and Đ is D; words in any order.
+
+Always on a queryset the caller restricted to what the person may see
+(records.permissions.visible_documents): a document outside it is never counted, listed, nor
+its text read for a snippet. Ranked: documents whose metadata match first, then those found
+by their files' text; newest first within each.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.db import connections
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Substr
+
+from vpdt.core.text import words
+from vpdt.records.search import PHRASE_RE, quick_condition
+from vpdt.search.models import FileText
+from vpdt.search.schema import FILE_FTS_TABLE
+
+FACET_LIMIT = 12
+SNIPPET_CHARS = 240
+# The file text read for a snippet: the first this many characters of each matching file.
+SNIPPET_SCAN = 60_000
+
+
+@dataclass
+class Parsed:
+    terms: list[str]
+    phrases: list[list[str]]
+
+    @property
+    def empty(self) -> bool:
+        return not self.terms and not self.phrases
+
+
+def parse(q: str | None) -> Parsed:
+    q = q or ""
+    phrases = [words(p) for p in PHRASE_RE.findall(q)]
+    return Parsed(words(PHRASE_RE.sub(" ", q)), [p for p in phrases if p])
+
+
+# A word in more files than this is "common" (SQLite): see file_text_condition.
+COMMON_FILES = 20_000
+
+
+def _common(db: str, match: str) -> bool:
+    """More than COMMON_FILES files match (counted up to that, so it costs little either way)."""
+    with connections[db].cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM (SELECT rowid FROM {FILE_FTS_TABLE} WHERE {FILE_FTS_TABLE} MATCH %s "
+                       f"LIMIT %s)", [match, COMMON_FILES + 1])
+        return cursor.fetchone()[0] > COMMON_FILES
+
+
+def file_text_condition(qs: QuerySet, parsed: Parsed) -> Q:
+    """Documents with a file whose text has every word and every phrase."""
+    if parsed.empty:
+        return Q(pk__in=[])
+    table = qs.model._meta.db_table
+    vendor = connections[qs.db].vendor
+    done = FileText.State.DONE
+    if apps.is_installed("vpdt.search") and vendor == "sqlite":
+        match = " ".join([f'"{w}"' for w in parsed.terms] + ['"' + " ".join(p) + '"' for p in parsed.phrases])
+        if _common(qs.db, match):
+            # Every word is in many files: probe each document of the list in order (an index
+            # lookup of its files, then FTS5 seeking that rowid in the doclists), which stops at
+            # the page, rather than first listing the hundreds of thousands of files that match.
+            return Q(RawSQL(
+                f"EXISTS (SELECT 1 FROM search_filetext ft JOIN {FILE_FTS_TABLE} f ON f.rowid = ft.id "
+                f'WHERE ft.document_id = "{table}"."id" AND ft.state = %s AND {FILE_FTS_TABLE} MATCH %s)',
+                [done, match], output_field=BooleanField()))
+        return Q(RawSQL(
+            f'"{table}"."id" IN (SELECT ft.document_id FROM search_filetext ft WHERE ft.id IN '
+            f"(SELECT rowid FROM {FILE_FTS_TABLE} WHERE {FILE_FTS_TABLE} MATCH %s) AND ft.state = %s)",
+            [match, done], output_field=BooleanField()))
+    if apps.is_installed("vpdt.search") and vendor == "postgresql":
+        tsquery = " & ".join(list(parsed.terms) + ["(" + " <-> ".join(p) + ")" for p in parsed.phrases])
+        return Q(RawSQL(
+            f'"{table}"."id" IN (SELECT ft.document_id FROM search_filetext ft WHERE '
+            f"ft.text_tsv @@ to_tsquery('simple'::regconfig, %s) "
+            f"AND ft.state = %s)", [tsquery, done], output_field=BooleanField()))
+    condition = Q(state=done)
+    for term in parsed.terms:
+        condition &= Q(text_folded__contains=term)
+    for phrase in parsed.phrases:
+        condition &= Q(text_folded__contains=" ".join(phrase))
+    return Q(pk__in=FileText.objects.filter(condition).values("document_id"))
+
+
+def conditions(qs: QuerySet, q: str | None) -> tuple[Q | None, Q | None, Parsed]:
+    """(metadata condition, file text condition, parsed query): None for a side that cannot match."""
+    parsed = parse(q)
+    meta = quick_condition(qs, q)
+    if meta is None:
+        return None, None, parsed
+    files = file_text_condition(qs, parsed) if not parsed.empty else None
+    return (meta if meta is not False else None), files, parsed
+
+
+ORDER = ("-created_at", "-id")
+
+
+def page_of(qs: QuerySet, meta: Q | None, files: Q | None, offset: int, size: int) -> list:
+    """One page in rank order: the documents whose metadata match (newest first), then those found
+    only by their files' text (newest first). Two index walks in list order, each stopping at the
+    page (never a sort of every match); a document is marked `meta_hit`."""
+    rows: list = []
+    meta_total = 0
+    if meta is not None:
+        rows = list(qs.filter(meta).order_by(*ORDER)[offset:offset + size])
+        for row in rows:
+            row.meta_hit = True
+        if len(rows) == size or files is None:
+            return rows
+        meta_total = offset + len(rows) if rows or not offset else qs.filter(meta).count()
+    if files is None:
+        return rows
+    skip = max(0, offset - meta_total)
+    only_files = qs.filter(files)
+    if meta is not None:
+        only_files = only_files.exclude(meta)
+    more = list(only_files.order_by(*ORDER)[skip:skip + size - len(rows)])
+    for row in more:
+        row.meta_hit = False
+    return rows + more
+
+
+# --- filters and facets -----------------------------------------------------------------------
+
+FILTERS = ("year", "type", "issuer", "state", "register", "urgency")
+
+
+def apply_filters(qs: QuerySet, params) -> QuerySet:
+    def number(name):
+        value = (params.get(name) or "").strip()
+        return int(value) if value.isdigit() and len(value) < 10 else None
+
+    if number("year"):
+        qs = qs.filter(issued_date__year=number("year"))
+    if number("type"):
+        qs = qs.filter(document_type_id=number("type"))
+    if (params.get("issuer") or "").strip():
+        qs = qs.filter(issuer_name=params["issuer"].strip())
+    if (params.get("state") or "").strip():
+        qs = qs.filter(state=params["state"].strip())
+    if number("register"):
+        qs = qs.filter(Q(register_id=number("register")) | Q(incoming_register_id=number("register")))
+    if number("urgency") is not None:
+        qs = qs.filter(urgency=number("urgency"))
+    return qs
+
+
+FACET_SAMPLE = 1000
+
+
+def facets(qs: QuerySet) -> tuple[dict[str, list[tuple]], bool]:
+    """Counts per year, type, issuer, state, register, urgency over the found documents, as
+    (value, label, count) largest first, at most FACET_LIMIT each; and whether they are counted
+    over the newest FACET_SAMPLE found only (a search finding more: the page says so). One query,
+    bounded, whatever the number of matches."""
+    from collections import Counter
+
+    from vpdt.records.models import DocumentType, Register
+
+    rows = list(qs.order_by(*ORDER).values_list(
+        "issued_date", "document_type_id", "issuer_name", "state", "register_id", "incoming_register_id",
+        "urgency")[:FACET_SAMPLE + 1])
+    sampled = len(rows) > FACET_SAMPLE
+    rows = rows[:FACET_SAMPLE]
+    counts = {key: Counter() for key in FILTERS}
+    for issued, type_id, issuer, state, register, incoming_register, urgency in rows:
+        if issued:
+            counts["year"][issued.year] += 1
+        counts["type"][type_id] += 1
+        if issuer:
+            counts["issuer"][issuer] += 1
+        counts["state"][state] += 1
+        for reg in {register, incoming_register} - {None}:
+            counts["register"][reg] += 1
+        counts["urgency"][urgency] += 1
+    types = DocumentType.objects.in_bulk(list(counts["type"]))
+    registers = Register.objects.in_bulk(list(counts["register"]))
+    label = {"type": lambda v: types[v].name if v in types else str(v),
+             "register": lambda v: registers[v].name if v in registers else str(v)}
+    out = {}
+    for key, counter in counts.items():
+        show = label.get(key, lambda v: v)
+        out[key] = [(value, show(value), n) for value, n in counter.most_common(FACET_LIMIT)]
+    return out, sampled
+
+
+# --- snippets ---------------------------------------------------------------------------------
+
+def _fold_table() -> dict[int, str]:
+    """Each precomposed Latin letter to its folded base letter, one character for one (so a match in
+    the folded text is at the same place in the original): Đ/đ to d, accents dropped, lower case."""
+    table = {}
+    for code in list(range(0xC0, 0x250)) + list(range(0x1E00, 0x1F00)) + list(range(0x41, 0x5B)):
+        ch = chr(code)
+        base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c)).lower()
+        if len(base) == 1 and base != ch:
+            table[code] = base
+    table.update({ord("Đ"): "d", ord("đ"): "d", ord("Ð"): "d"})
+    return table
+
+
+_FOLD_TABLE = _fold_table()
+
+
+def _fold_same_length(text: str) -> str:
+    return text.translate(_FOLD_TABLE)
+
+
+def _pattern(parsed: Parsed, prefix_last: bool = True) -> re.Pattern | None:
+    alternatives = [r"[^0-9a-z]+".join(map(re.escape, p)) for p in parsed.phrases]
+    for i, term in enumerate(parsed.terms):
+        last = prefix_last and i == len(parsed.terms) - 1
+        alternatives.append(re.escape(term) + ("" if last else r"(?![0-9a-z])"))
+    if not alternatives:
+        return None
+    return re.compile(r"(?<![0-9a-z])(?:" + "|".join(alternatives) + ")")
+
+
+@dataclass
+class Snippet:
+    source: str  # "subject" | "file"
+    parts: list[tuple[str, bool]] = field(default_factory=list)  # (text, highlighted)
+    name: str = ""
+
+
+def snippet(text: str, parsed: Parsed, width: int = SNIPPET_CHARS) -> list[tuple[str, bool]] | None:
+    """A window of `text` around its first match, as (piece, highlighted) parts; None without a match."""
+    pattern = _pattern(parsed)
+    if pattern is None or not text:
+        return None
+    folded = _fold_same_length(text)
+    hits = [(m.start(), m.end()) for m in pattern.finditer(folded)]
+    if not hits:
+        return None
+    first = hits[0][0]
+    start = max(0, first - width // 3)
+    end = min(len(text), start + width)
+    if start > 0:  # start at a word
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < first else start
+    parts: list[tuple[str, bool]] = [("…", False)] if start > 0 else []
+    cursor = start
+    for a, b in hits:
+        if a < cursor or a >= end:
+            continue
+        parts += [(text[cursor:a], False), (text[a:b], True)]
+        cursor = b
+    parts.append((text[cursor:end], False))
+    if end < len(text):
+        parts.append(("…", False))
+    return [(p, h) for p, h in parts if p]
+
+
+def snippets(documents: list, parsed: Parsed) -> dict[int, Snippet]:
+    """The snippet of each document of the page (already visible to the person): from the subject
+    when it matches, else from the first of its files whose text matches."""
+    out: dict[int, Snippet] = {}
+    if parsed.empty:
+        return out
+    need = []
+    for document in documents:
+        parts = snippet(document.subject, parsed)
+        if parts:
+            out[document.pk] = Snippet("subject", parts)
+        else:
+            need.append(document.pk)
+    if need:
+        rows = (FileText.objects.filter(document_id__in=need, state=FileText.State.DONE).exclude(text="")
+                .annotate(head=Substr("text", 1, SNIPPET_SCAN)).order_by("document_id", "pk")
+                .values_list("document_id", "head", "attachment__name", "version__name"))
+        for document_id, head, attachment_name, version_name in rows:
+            if document_id in out:
+                continue
+            parts = snippet(head, parsed)
+            if parts:
+                out[document_id] = Snippet("file", parts, attachment_name or version_name or "")
+    return out
+
+
+# --- the search page's one call ---------------------------------------------------------------
+
+PAGE_SIZE = 20
+
+
+@dataclass
+class Results:
+    rows: list
+    has_next: bool
+    facets: dict
+    snippets: dict
+    parsed: Parsed
+    facets_sampled: bool = False
+
+
+def search(user, q: str | None, params=None, *, page: int = 1, with_facets: bool = True) -> Results:
+    """What `user` may see that `q` finds, filtered by `params` (year, type, issuer, state,
+    register, urgency), one page of PAGE_SIZE in rank order, with the facets' counts and the
+    snippets (read only for the documents of the page, all visible to `user`)."""
+    from vpdt.records.permissions import visible_documents
+
+    base = apply_filters(visible_documents(user), params or {})
+    meta, files, parsed = conditions(base, q)
+    if meta is None and files is None:
+        found = base.none() if (q or "").strip() else base
+        rows = list(found.order_by(*ORDER).select_related("document_type")[
+            (max(1, page) - 1) * PAGE_SIZE:max(1, page) * PAGE_SIZE + 1])
+    else:
+        rows = page_of(base.select_related("document_type"), meta, files, (max(1, page) - 1) * PAGE_SIZE,
+                       PAGE_SIZE + 1)
+        found = base.filter((meta or Q(pk__in=[])) | (files or Q(pk__in=[])))
+    has_next = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    counted, sampled = facets(found) if with_facets else ({}, False)
+    return Results(rows=rows, has_next=has_next, facets=counted, snippets=snippets(rows, parsed), parsed=parsed,
+                   facets_sampled=sampled)

@@ -1,0 +1,239 @@
+"""The text of files and the search over it (issue 15): a phrase inside a PDF's text layer, inside
+a scanned (image-only) PDF read by tesseract at 300 dpi, inside a DOCX and an ODT; the job's
+states; the search page's one box over metadata and file text, ranked, with snippets and facets,
+that never shows a document (nor its snippet) to a person without the right.
+Run on SQLite and on PostgreSQL (VPDT_TEST_DATABASE_URL)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import zipfile
+
+import pytest
+
+from tests import factories
+from vpdt.directory.roles import Role
+from vpdt.records import services as records
+from vpdt.records.choices import Direction
+from vpdt.search import fulltext
+from vpdt.search import services as search
+from vpdt.search.models import FileText
+
+pytestmark = [pytest.mark.django_db, pytest.mark.backends]
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+def text_pdf(lines: list[str]) -> bytes:
+    """A PDF whose text layer has `lines` (reportlab, DejaVu for the Vietnamese letters)."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(TTFont("DejaVu", FONT))
+    out = io.BytesIO()
+    c = canvas.Canvas(out)
+    c.setFont("DejaVu", 12)
+    for i, line in enumerate(lines):
+        c.drawString(72, 760 - 18 * i, line)
+    c.showPage()
+    c.save()
+    return out.getvalue()
+
+
+def scanned_pdf(lines: list[str]) -> bytes:
+    """An image-only PDF, one small page: the text drawn by Pillow at 300 dpi (as a scanner would)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(FONT, 50)  # 12 pt at 300 dpi
+    image = Image.new("L", (2480, 120 + 90 * len(lines)), 255)
+    draw = ImageDraw.Draw(image)
+    for i, line in enumerate(lines):
+        draw.text((150, 60 + 90 * i), line, font=font, fill=0)
+    out = io.BytesIO()
+    image.save(out, "PDF", resolution=300)
+    return out.getvalue()
+
+
+def docx(paragraphs: list[str]) -> bytes:
+    import docx as python_docx
+
+    document = python_docx.Document()
+    for p in paragraphs:
+        document.add_paragraph(p)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def odt(paragraphs: list[str]) -> bytes:
+    out = io.BytesIO()
+    body = "".join(f"<text:p>{p}</text:p>" for p in paragraphs)
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text")
+        zf.writestr("META-INF/manifest.xml", '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                    'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                    '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.'
+                    'opendocument.text"/></manifest:manifest>')
+        zf.writestr("content.xml", '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+                    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+                    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+                    f"<office:body><office:text>{body}</office:text></office:body></office:document-content>")
+    return out.getvalue()
+
+
+def attach(document, data: bytes, name: str):
+    return records.add_attachment(None, document, io.BytesIO(data), name)
+
+
+def found(user, q, **params):
+    return [d.pk for d in fulltext.search(user, q, params).rows]
+
+
+@pytest.fixture
+def w():
+    from types import SimpleNamespace
+
+    agency = factories.agency(abbreviation="SKHCN", name="Sở Khoa học và Công nghệ")
+    other = factories.agency(abbreviation="STC", name="Sở Tài chính")
+    w = SimpleNamespace(agency=agency, other=other)
+    w.clerk = factories.clerk(agency)
+    w.outsider = factories.clerk(other)
+    w.specialist = factories.person(agency, Role.SPECIALIST)
+    w.cds11 = factories.document(agency, number=11, notation="SKHCN-CĐS", signer_name="Nguyễn Văn An",
+                                 subject="Về việc triển khai chuyển đổi số năm 2026")
+    w.incoming = factories.document(agency, direction=Direction.INCOMING, incoming_number=40, number=7,
+                                    notation="UBND-KT", issuer_name="Ủy ban nhân dân tỉnh Kiên Giang",
+                                    signer_name="Phạm Đức Dũng", subject="Về việc giao chỉ tiêu kinh tế xã hội")
+    w.report = factories.document(agency, number=12, notation="SKHCN-VP", subject="Báo cáo công tác quý I")
+    return w
+
+
+def test_metadata_searches_find_their_document(w):
+    assert found(w.clerk, "11/skhcn-cds") == [w.cds11.pk]
+    assert w.cds11.pk in found(w.clerk, "SKHCN-CĐS")
+    assert found(w.clerk, "uy ban nhan dan tinh kien giang") == [w.incoming.pk]
+    assert found(w.clerk, "pham duc dung") == [w.incoming.pk]
+    assert found(w.clerk, "Phạm Đức Dũng") == [w.incoming.pk]
+
+
+def test_a_phrase_inside_a_pdf_text_layer_is_found_once_the_text_is_in(w):
+    attachment = attach(w.report, text_pdf(["Kết quả thẩm định hồ sơ cấp phép bức xạ tại Bình Sơn",
+                                            "đã được Hội đồng khoa học thông qua."]), "baocao.pdf")
+    row = FileText.objects.get(attachment=attachment)
+    assert row.state == FileText.State.PENDING
+    assert found(w.clerk, '"cấp phép bức xạ"') == []  # not before the text is in
+    assert search.drain() == 1
+    row.refresh_from_db()
+    assert (row.state, row.method, row.pages, row.ocr_pages) == ("done", "text", 1, 0)
+    assert found(w.clerk, '"cap phep buc xa"') == [w.report.pk]
+    assert found(w.clerk, "hội đồng thẩm định") == [w.report.pk]  # words in any order, accents optional
+    assert found(w.clerk, '"buc xa cap phep"') == []  # a phrase keeps its order
+    result = fulltext.search(w.clerk, '"cấp phép bức xạ"')
+    snip = result.snippets[w.report.pk]
+    assert snip.source == "file" and snip.name == "baocao.pdf"
+    assert ("cấp phép bức xạ", True) in snip.parts
+
+
+def test_a_phrase_inside_a_docx_and_an_odt(w):
+    attach(w.report, docx(["Căn cứ Luật Công nghệ thông tin,", "triển khai nền tảng chia sẻ dữ liệu dùng chung."]),
+           "duthao.docx")
+    attach(w.cds11, odt(["Phụ lục: danh mục thiết bị đo lường chuẩn quốc gia"]), "phuluc.odt")
+    assert search.drain() == 2
+    assert found(w.clerk, '"nen tang chia se du lieu"') == [w.report.pk]
+    assert found(w.clerk, "thiết bị đo lường") == [w.cds11.pk]
+    assert set(FileText.objects.values_list("method", flat=True)) == {"text"}
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None or shutil.which("pdftoppm") is None,
+                    reason="tesseract (vie) and poppler-utils are installed by `make system-deps`")
+def test_a_phrase_inside_a_scanned_pdf_is_read_by_ocr(w):
+    attachment = attach(w.incoming, scanned_pdf(["QUYẾT ĐỊNH phê duyệt kế hoạch",
+                                                 "kiểm tra đê điều trước mùa mưa bão"]), "scan.pdf")
+    assert search.drain() == 1
+    row = FileText.objects.get(attachment=attachment)
+    assert (row.state, row.method, row.ocr_pages) == ("done", "ocr", 1), row.error_detail
+    assert found(w.clerk, '"kiểm tra đê điều"') == [w.incoming.pk]
+    assert found(w.clerk, "mua bao de dieu") == [w.incoming.pk]
+
+
+def test_a_person_without_the_right_sees_neither_the_document_nor_its_snippet(w, client):
+    attach(w.report, text_pdf(["Biên bản họp xét duyệt đề tài cấp tỉnh về giống lúa chịu mặn"]), "bienban.pdf")
+    search.drain()
+    assert found(w.clerk, "giong lua chiu man") == [w.report.pk]
+    # another agency's clerk, and a specialist of the same agency with no access to it
+    for person in (w.outsider, w.specialist):
+        result = fulltext.search(person, "giong lua chiu man")
+        assert result.rows == [] and result.snippets == {}
+        assert not any(result.facets.values())
+        client.force_login(person)
+        page = client.get("/tim-kiem/", {"q": "giống lúa chịu mặn"}).content.decode()
+        assert "chịu mặn" not in page.replace('value="giống lúa chịu mặn"', "")
+        assert "Báo cáo công tác" not in page
+    client.force_login(w.clerk)
+    page = client.get("/tim-kiem/", {"q": "giống lúa chịu mặn"}).content.decode()
+    assert "Báo cáo công tác quý I" in page and "<mark>chịu</mark> <mark>mặn</mark>" in page, page[-4000:]
+
+
+def test_ranked_metadata_first_with_facets_and_filters(w):
+    attach(w.report, text_pdf(["Tổng hợp tình hình chuyển đổi số của các huyện"]), "tonghop.pdf")
+    search.drain()
+    result = fulltext.search(w.clerk, "chuyển đổi số")
+    assert [d.pk for d in result.rows] == [w.cds11.pk, w.report.pk]  # the subject's match first
+    assert result.snippets[w.cds11.pk].source == "subject"
+    assert sum(n for _v, _label, n in result.facets["type"]) == 2 and not result.facets_sampled
+    assert [(v, n) for v, _label, n in result.facets["state"]] == [(w.cds11.state, 2)]
+    assert found(w.clerk, "chuyen doi so", state=w.cds11.state, urgency=str(w.cds11.urgency)) != []
+    assert found(w.clerk, "chuyen doi so", type="999999") == []
+
+
+def test_the_same_file_is_read_once_and_a_bad_file_fails_with_a_code(w):
+    data = text_pdf(["Thông báo lịch tiếp công dân tháng mười"])
+    attach(w.report, data, "a.pdf")
+    attach(w.cds11, data, "b.pdf")
+    assert search.drain() == 2
+    assert sorted(found(w.clerk, "tiep cong dan")) == sorted([w.report.pk, w.cds11.pk])
+    rows = list(FileText.objects.order_by("pk"))
+    assert rows[1].seconds == 0.0 and rows[1].text == rows[0].text  # copied, not parsed again
+    status = search.text_status()
+    assert status["done"] == 2 and status["pending"] == 0 and status["failed"] == 0
+
+
+def test_rows_written_without_the_signal_are_backfilled(w):
+    attachment = attach(w.report, docx(["Giấy mời dự hội nghị tổng kết"]), "moi.docx")
+    FileText.objects.all().delete()  # as after a bulk import
+    assert search.drain() == 1
+    assert FileText.objects.get(attachment=attachment).state == "done"
+    assert found(w.clerk, "giay moi hoi nghi") == [w.report.pk]
+
+
+def test_a_word_in_many_files_takes_the_probing_plan_and_finds_the_same(w, monkeypatch):
+    attach(w.report, text_pdf(["Kế hoạch kiểm tra công tác văn thư lưu trữ"]), "kh.pdf")
+    attach(w.incoming, text_pdf(["Công văn về kiểm tra công tác văn thư"]), "cv.pdf")
+    search.drain()
+    plain = found(w.clerk, "van thu kiem tra")
+    monkeypatch.setattr(fulltext, "COMMON_FILES", 0)  # every word "common": the per-document probe
+    assert found(w.clerk, "van thu kiem tra") == plain and set(plain) == {w.report.pk, w.incoming.pk}
+    assert found(w.clerk, '"cong tac van thu luu tru"') == [w.report.pk]
+
+
+def test_extraction_is_bounded_and_a_broken_part_fails_with_a_code(tmp_path, settings):
+    from vpdt.search import extract
+
+    broken = tmp_path / "broken.docx"
+    with zipfile.ZipFile(broken, "w") as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+    with pytest.raises(extract.ExtractFailed) as failed:
+        extract.extract(str(broken), "docx")
+    assert failed.value.code == "TEXT_UNREADABLE"
+    settings.VPDT_TEXT_MAX_CHARS = 30
+    long = tmp_path / "long.docx"
+    long.write_bytes(docx(["Một hai ba bốn năm sáu bảy tám chín mười"] * 5))
+    out = extract.extract(str(long), "docx")
+    assert out.truncated and len(out.text) <= 30
+    pdf = tmp_path / "many.pdf"
+    pdf.write_bytes(text_pdf(["Trang một có đủ chữ để không phải bản quét"]))
+    settings.VPDT_TEXT_MAX_CHARS = 300_000
+    settings.VPDT_TEXT_MAX_PAGES = 0
+    assert extract.extract(str(pdf), "pdf").pages == 0 and extract.extract(str(pdf), "pdf").truncated
