@@ -159,7 +159,8 @@ def test_unmatched_issuer_is_reported_not_invented(tmp_path, agency, blob_dir, c
     assert "Cơ quan ban hành không có trong danh bạ" in report.read_text(encoding="utf-8-sig")
 
 
-def test_issuer_matched_by_folded_name_and_files_stored_once(tmp_path, agency, blob_dir):
+def test_issuer_matched_by_folded_name_and_files_stored_once(tmp_path, agency, blob_dir,
+                                                             django_capture_on_commit_callbacks):
     files = tmp_path / "files"
     files.mkdir()
     pdf = factories.pdf_bytes("van ban cu")
@@ -169,7 +170,8 @@ def test_issuer_matched_by_folded_name_and_files_stored_once(tmp_path, agency, b
     body[0][-1] = "a.pdf"
     body[1][-1] = "a.pdf; b.pdf"
     path = write_csv(tmp_path / "export.csv", body, "utf-8")
-    assert _import(tmp_path, path, write_mapping(tmp_path / "m.json"), "--files", str(files))[0] == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _import(tmp_path, path, write_mapping(tmp_path / "m.json"), "--files", str(files))[0] == 0
     doc = Document.objects.get(legacy_record__legacy_id="DEN-00002")
     assert doc.issuer_code == "000.00.00.H90"
     from vpdt.core.models import Blob
@@ -178,6 +180,10 @@ def test_issuer_matched_by_folded_name_and_files_stored_once(tmp_path, agency, b
     assert Attachment.objects.count() == 3
     assert Blob.objects.count() == 1
     assert Attachment.objects.filter(file_kind="pdf").count() == 3
+    # each imported file waits for its text (the bulk path sends no signals: the import queues it)
+    from vpdt.search.models import FileText
+
+    assert FileText.objects.filter(state=FileText.State.PENDING).count() == 3
 
 
 def test_one_audit_entry_per_batch(tmp_path, agency, blob_dir):

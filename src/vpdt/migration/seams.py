@@ -1,21 +1,16 @@
-"""The one place the import reaches the full-text search (issue 15's other half).
+"""The one place the import reaches the full-text search.
 
-`queue_text(attachment)` asks vpdt.search to extract the text of an imported file in the
-background, when that service exists (`vpdt.search.services.queue_text`); until it does this is
-a no-op and the search app picks up files on its own schedule. Called after each batch commits.
+Imported files go in by the bulk path (no model signals), so after each batch commits the import
+asks `vpdt.search.services.queue_text` to extract each new file's text in the background: an
+imported document is found by the words inside its files as soon as the job has read them.
 """
 
 from __future__ import annotations
 
+from vpdt.search import services
+
 
 def queue_text(attachment) -> bool:
-    """Queue the text extraction of `attachment`; False when the search app has no such service."""
-    try:
-        from vpdt.search import services
-    except ImportError:
-        return False
-    queue = getattr(services, "queue_text", None)
-    if queue is None:
-        return False
-    queue(attachment)
+    """Queue the text extraction of `attachment` (the search app's job reads it later)."""
+    services.queue_text(attachment)
     return True
