@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "vpdt.workflow",
     "vpdt.reports",
     "vpdt.archive",  # dossiers, file plans, transfer to the archive, disposal
+    "vpdt.motcua",  # --- motcua: the one-stop shop (procedures, citizens' dossiers, counter slips)
     "vpdt.webhooks",  # --- hooks: events to other systems (signed POSTs, issue 18)
     "vpdt.signing",
     "vpdt.exchange",
