@@ -352,6 +352,11 @@ VPDT_PDF_ACTIVE_CONTENT_AGENCIES = [
 # endpoint is a path ("/hub"). `vpdt serve` sets it to the address it serves on.
 VPDT_SITE_URL = os.environ.get("VPDT_SITE_URL", "http://127.0.0.1:8000")
 
+# --- motcua: the one-stop shop's clock (motcua/clock.py). A dossier received at or after the
+# cut-off goes to the processing body the next working morning; steps count these working hours.
+VPDT_MOTCUA_TRANSFER_CUTOFF = os.environ.get("VPDT_MOTCUA_TRANSFER_CUTOFF", "15:00")
+VPDT_MOTCUA_WORKING_HOURS = os.environ.get("VPDT_MOTCUA_WORKING_HOURS", "07:30-11:30,13:00-17:00")
+
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if os.environ.get("VPDT_REDIS_URL"):
     CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["VPDT_REDIS_URL"]}
