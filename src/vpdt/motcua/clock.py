@@ -55,7 +55,8 @@ def local(moment: dt.datetime) -> dt.datetime:
     return timezone.localtime(moment) if timezone.is_aware(moment) else timezone.make_aware(moment)
 
 
-def _at(day: dt.date, time: dt.time) -> dt.datetime:
+def at(day: dt.date, time: dt.time) -> dt.datetime:
+    """`day` at `time`, in the project's time zone."""
     return timezone.make_aware(dt.datetime.combine(day, time))
 
 
@@ -83,9 +84,9 @@ def transfer_due(received_at: dt.datetime) -> dt.datetime:
     periods = working_periods()
     day = moment.date()
     if is_working_day(day) and moment.time() < transfer_cutoff():
-        return _at(day, periods[-1][1])
+        return at(day, periods[-1][1])
     following = next_working_day(day + dt.timedelta(days=1))
-    return _at(following, periods[0][1])
+    return at(following, periods[0][1])
 
 
 def add_working_hours(start: dt.datetime, hours: float) -> dt.datetime:
@@ -97,7 +98,7 @@ def add_working_hours(start: dt.datetime, hours: float) -> dt.datetime:
     while True:
         if is_working_day(day):
             for begin, end in periods:
-                period_start, period_end = _at(day, begin), _at(day, end)
+                period_start, period_end = at(day, begin), at(day, end)
                 if moment >= period_end:
                     continue
                 start_here = max(moment, period_start)
@@ -107,7 +108,12 @@ def add_working_hours(start: dt.datetime, hours: float) -> dt.datetime:
                 left -= available
                 moment = period_end
         day += dt.timedelta(days=1)
-        moment = _at(day, dt.time(0, 0))
+        moment = at(day, dt.time(0, 0))
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """The end of the working hours of `day`."""
+    return at(day, working_periods()[-1][1])
 
 
 def pause_working_days(started_at: dt.datetime, ended_at: dt.datetime) -> int:
