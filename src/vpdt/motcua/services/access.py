@@ -92,7 +92,10 @@ def require_view(user, dossier: Dossier) -> None:
 
 def holds_step(user, dossier: Dossier) -> bool:
     """`user` is who the current step waits for (its person, or a member of its unit)."""
-    step = dossier.current_step
+    # Read the current step afresh: the caller's copy of the dossier may be older than the last hand-over.
+    from vpdt.motcua.models import DossierStep
+
+    step = DossierStep.objects.filter(pk=Dossier.objects.filter(pk=dossier.pk).values("current_step_id")[:1]).first()
     if step is None or step.done_at is not None or user is None:
         return False
     if is_system(user):
