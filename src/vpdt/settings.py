@@ -356,6 +356,9 @@ VPDT_SITE_URL = os.environ.get("VPDT_SITE_URL", "http://127.0.0.1:8000")
 # cut-off goes to the processing body the next working morning; steps count these working hours.
 VPDT_MOTCUA_TRANSFER_CUTOFF = os.environ.get("VPDT_MOTCUA_TRANSFER_CUTOFF", "15:00")
 VPDT_MOTCUA_WORKING_HOURS = os.environ.get("VPDT_MOTCUA_WORKING_HOURS", "07:30-11:30,13:00-17:00")
+# The public lookup and the online submission, per client address (django-ratelimit's rate syntax).
+VPDT_MOTCUA_LOOKUP_RATE = os.environ.get("VPDT_MOTCUA_LOOKUP_RATE", "30/m")
+VPDT_MOTCUA_SUBMIT_RATE = os.environ.get("VPDT_MOTCUA_SUBMIT_RATE", "10/h")
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if os.environ.get("VPDT_REDIS_URL"):

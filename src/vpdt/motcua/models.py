@@ -401,6 +401,11 @@ class DossierEvent(models.Model):
         verbose_name_plural = "diễn biến hồ sơ"
         ordering = ["dossier", "at", "id"]
 
+    @property
+    def audit_action(self) -> str:
+        """The audit action written with this line (its label is in core/labels.py)."""
+        return f"motcua.{self.action}"
+
 
 class SupplementStage(models.TextChoices):
     COUNTER = "counter", _("Khi tiếp nhận")

@@ -302,7 +302,7 @@ def register_rows(dossiers: Iterable[Dossier]) -> Iterable[list[str]]:
         steps = list(x.steps.all())
         transfer = next((st.sent_at for st in steps if st.kind == StepKind.PROCESSING), None)
         back = next((st.sent_at for st in steps if st.kind == StepKind.RETURN), None)
-        note = DossierStatus(x.status).label
+        note = str(DossierStatus(x.status).label)
         if x.closing_reason:
             note += f": {x.closing_reason[:120]}"
         yield [str(number), x.code, x.procedure.name, "1",
@@ -322,9 +322,11 @@ def register_pdf(out: BinaryIO, dossiers: Iterable[Dossier], *, agency_name: str
     rows = [head]
     for row in register_rows(dossiers):
         rows.append([_p(c, small) for c in row])
-    widths = [9, 30, 40, 13, 27, 30, 27, 18, 18, 18, 18, 18, 15]
+    # 281 mm across: the code and the dates fit on one line with small paddings.
+    widths = [7, 40, 36, 9, 26, 28, 26, 17, 17, 17, 17, 17, 24]
     table = Table(rows, colWidths=[w * mm for w in widths], repeatRows=1)
     table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.3, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2),
                                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f7"))]))
     doc.build([_p(f"SỔ THEO DÕI HỒ SƠ – {agency_name.upper()}", s["title"]), _p(period, s["centre"]),
                Spacer(1, 3 * mm), table])

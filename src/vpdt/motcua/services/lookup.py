@@ -30,7 +30,7 @@ def normalise_code(text: str) -> str:
 
 def lookup_url(code: str) -> str:
     """The absolute address the QR code of the slips opens."""
-    return settings.VPDT_SITE_URL.rstrip("/") + reverse("motcua-lookup") + f"?ma={code}"
+    return settings.VPDT_SITE_URL.rstrip("/") + reverse("web:motcua_lookup") + f"?ma={code}"
 
 
 def find(code: str) -> Dossier:
