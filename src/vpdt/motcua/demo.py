@@ -253,9 +253,10 @@ SCRIPT = ["new", "received", "processing", "supplement", "approving", "done", "r
 def make_dossiers(rng: random.Random, officers: dict[str, User], procedures: list[Procedure]) -> int:
     made = 0
     by_code = {p.code: p for p in procedures}
-    for slug, officer in officers.items():
+    for officer in officers.values():
         agency = officer.agency
-        codes = [a for a in agency.motcua_activations.filter(active=True).values_list("procedure__code", flat=True)]
+        codes = list(agency.motcua_activations.filter(active=True).order_by("procedure__code").values_list(
+            "procedure__code", flat=True))
         if not codes:
             continue
         for index, fate in enumerate(SCRIPT):
