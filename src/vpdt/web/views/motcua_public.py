@@ -19,6 +19,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
@@ -63,7 +65,7 @@ def result_download(request):
         dossier = lookup.result_for(code, request.POST.get("bi_mat", ""))
     except (InvalidInput, NotFound) as exc:
         messages.error(request, exc.message)
-        return redirect(f"{request.path.rsplit('ket-qua/', 1)[0]}?ma={code.strip()[:60]}")
+        return redirect(reverse("web:motcua_lookup") + "?" + urlencode({"ma": code.strip()[:60]}))
     response = FileResponse(blobs.open_blob(dossier.result_id), as_attachment=True,
                             filename=dossier.result_filename or f"ket-qua-{dossier.code}.pdf",
                             content_type=filetypes.DOWNLOAD_ONLY if not dossier.result_filename.lower().endswith(
