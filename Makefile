@@ -8,8 +8,9 @@ HOST ?= 127.0.0.1
 # Debian packages the suite and the demo use: the browser for UI tests, SoftHSM2 for
 # token signing, tesseract with the Vietnamese model for OCR, DejaVu fonts for PDFs, LibreOffice
 # (no GUI) to turn .docx/.odt drafts into PDF, Liberation fonts (metric-compatible Times New Roman).
+# --- motcua: zbar-tools and poppler-utils let the browser walk decode the slip's QR code (zbarimg, pdftoppm)
 DEB_PACKAGES := chromium chromium-driver softhsm2 opensc tesseract-ocr tesseract-ocr-vie fonts-dejavu-core \
-	libreoffice-writer-nogui fonts-liberation2
+	libreoffice-writer-nogui fonts-liberation2 zbar-tools poppler-utils
 PG_URL ?= postgres://postgres@127.0.0.1:5432/vpdt
 
 .PHONY: run test test-fast test-pg deps venv system-deps lint lock bench clean

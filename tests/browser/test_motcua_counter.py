@@ -43,17 +43,26 @@ def shop(demo, live_server, settings):
 
 
 def _pdf_from(page, click) -> bytes:
-    """The PDF a click opens in a new tab (headless chromium downloads it instead of showing it)."""
-    downloads = []
+    """The PDF a click opens in a new tab: from the tab's response (chromium's viewer shows it), or
+    from the download when the browser saves it instead."""
+    responses, downloads = [], []
+
+    def seen(response):
+        if response.headers.get("content-type", "").startswith("application/pdf"):
+            responses.append(response)
+
+    page.context.on("response", seen)
     page.context.on("page", lambda tab: tab.on("download", lambda d: downloads.append(d)))
     page.on("download", lambda d: downloads.append(d))
     click()
-    page.wait_for_timeout(200)
-    for _ in range(100):
-        if downloads:
+    for _ in range(150):
+        if responses or downloads:
             break
         page.wait_for_timeout(100)
-    assert downloads, "the slip's PDF did not arrive"
+    page.context.remove_listener("response", seen)
+    assert responses or downloads, "the slip's PDF did not arrive"
+    if responses:
+        return responses[0].body()
     return Path(downloads[0].path()).read_bytes()
 
 
