@@ -250,7 +250,7 @@ def receive(user, agency: Agency, procedure: Procedure, intake: Intake, *, decis
 
 
 def _locked(dossier: Dossier) -> Dossier:
-    return Dossier.objects.select_for_update().select_related("procedure", "agency").get(pk=dossier.pk)
+    return Dossier.objects.select_for_update(of=("self",)).select_related("procedure", "agency").get(pk=dossier.pk)
 
 
 def accept(user, dossier: Dossier, *, ticked: Iterable[int] | None = None, note: str = "") -> Dossier:

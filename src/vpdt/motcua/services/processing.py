@@ -52,7 +52,7 @@ OPEN_STATUSES = (DossierStatus.RECEIVED, DossierStatus.PROCESSING, DossierStatus
 
 
 def _locked(dossier: Dossier) -> Dossier:
-    return Dossier.objects.select_for_update().select_related(
+    return Dossier.objects.select_for_update(of=("self",)).select_related(
         "procedure", "agency", "resolving_agency", "current_step").get(pk=dossier.pk)
 
 
