@@ -215,3 +215,15 @@ def test_catalogue_pages_edit_export_import(shop, client):
     assert w.procedure.legal_days == 5 and w.procedure.papers.count() == 1
     client.force_login(w.counter)
     assert client.post(reverse("web:motcua_procedure", args=[w.procedure.pk]), form).status_code == 403
+
+
+def test_the_pages_switch_to_english(shop, client):
+    w = shop
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get(reverse("web:motcua_lookup")).content.decode()
+    assert "Look up the status of an administrative dossier" in page and "Tra cứu tình trạng" not in page
+    client.force_login(w.counter)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get(reverse("web:motcua_intake", args=[w.procedure.pk])).content.decode()
+    assert "Receive a dossier" in page and "Complete and valid" in page
+    client.post("/i18n/setlang/", {"language": "vi", "next": "/"})
