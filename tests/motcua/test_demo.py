@@ -27,6 +27,7 @@ def test_demo_builds_catalogue_counters_and_dossiers_in_the_statuses(blob_dir):
     assert Procedure.objects.count() == len(demo.PROCEDURES) >= 20
     assert set(Procedure.objects.values_list("level", flat=True)) == {Level.COMMUNE, Level.DISTRICT, Level.PROVINCE}
     assert User.objects.filter(username__in=["phumy.motcua", "tanphu.motcua"]).count() == 2
+    assert User.objects.get(username="ubnd.quantrimotcua").has_role(Role.MOTCUA_ADMIN)
     joint = ProcedureActivation.objects.get(agency=commune, procedure__code="2.000575")
     assert joint.resolving_agency == town
     statuses = set(Dossier.objects.values_list("status", flat=True))

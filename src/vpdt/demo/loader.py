@@ -104,6 +104,7 @@ def demo_accounts() -> list[dict]:
         ("tanphu.vanthu", Role.CLERK), ("phumy.vanthu", Role.CLERK),
         # --- motcua: counter officers of a commune, the town and a department
         ("phumy.motcua", Role.COUNTER), ("tanphu.motcua", Role.COUNTER), ("skhcn.motcua", Role.COUNTER),
+        ("ubnd.quantrimotcua", Role.MOTCUA_ADMIN),
         ("admin", Role.PLATFORM_ADMIN),
     ]
     users = {u.username: u for u in User.objects.filter(username__in=[w[0] for w in wanted]).select_related("agency")}

@@ -184,6 +184,14 @@ def make_counter_officers(rng: random.Random) -> dict[str, User]:
         user.save()
         RoleAssignment.objects.create(user=user, agency=agency, role=Role.COUNTER)
         officers[slug] = user
+    # The province's one-stop admin (quản trị một cửa): keeps the catalogue, activates procedures.
+    province = Agency.objects.filter(code="000.00.00.H90").first()
+    if province is not None and not User.objects.filter(username="ubnd.quantrimotcua").exists():
+        admin = User(username="ubnd.quantrimotcua", full_name=f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} "
+                     f"{rng.choice(GIVEN)}", agency=province, unit=_unit(province, "VP"),
+                     position="Quản trị một cửa", email="ubnd.quantrimotcua@binhson.demo.vn", password=hashed)
+        admin.save()
+        RoleAssignment.objects.create(user=admin, agency=province, role=Role.MOTCUA_ADMIN)
     return officers
 
 
