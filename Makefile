@@ -8,8 +8,9 @@ HOST ?= 127.0.0.1
 # Debian packages the suite and the demo use: the browser for UI tests, SoftHSM2 for
 # token signing, tesseract with the Vietnamese model for OCR and poppler-utils (pdftoppm) to render scanned pages for it, DejaVu fonts for PDFs, LibreOffice
 # (no GUI) to turn .docx/.odt drafts into PDF, Liberation fonts (metric-compatible Times New Roman).
+# zbar-tools: zbarimg decodes the one-stop slip's QR code in the browser walk.
 DEB_PACKAGES := chromium chromium-driver softhsm2 opensc tesseract-ocr tesseract-ocr-vie poppler-utils fonts-dejavu-core \
-	libreoffice-writer-nogui fonts-liberation2
+	libreoffice-writer-nogui fonts-liberation2 zbar-tools
 PG_URL ?= postgres://postgres@127.0.0.1:5432/vpdt
 
 .PHONY: run test test-fast test-pg deps venv system-deps lint lock bench clean

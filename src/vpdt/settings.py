@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "vpdt.workflow",
     "vpdt.reports",
     "vpdt.archive",  # dossiers, file plans, transfer to the archive, disposal
+    "vpdt.motcua",  # --- motcua: the one-stop shop (procedures, citizens' dossiers, counter slips)
     "vpdt.webhooks",  # --- hooks: events to other systems (signed POSTs, issue 18)
     "vpdt.signing",
     "vpdt.exchange",
@@ -359,6 +360,14 @@ VPDT_PDF_ACTIVE_CONTENT_AGENCIES = [
 # This e-office's own address: links in e-mails, and the embedded hub for connections whose
 # endpoint is a path ("/hub"). `vpdt serve` sets it to the address it serves on.
 VPDT_SITE_URL = os.environ.get("VPDT_SITE_URL", "http://127.0.0.1:8000")
+
+# --- motcua: the one-stop shop's clock (motcua/clock.py). A dossier received at or after the
+# cut-off goes to the processing body the next working morning; steps count these working hours.
+VPDT_MOTCUA_TRANSFER_CUTOFF = os.environ.get("VPDT_MOTCUA_TRANSFER_CUTOFF", "15:00")
+VPDT_MOTCUA_WORKING_HOURS = os.environ.get("VPDT_MOTCUA_WORKING_HOURS", "07:30-11:30,13:00-17:00")
+# The public lookup and the online submission, per client address (django-ratelimit's rate syntax).
+VPDT_MOTCUA_LOOKUP_RATE = os.environ.get("VPDT_MOTCUA_LOOKUP_RATE", "30/m")
+VPDT_MOTCUA_SUBMIT_RATE = os.environ.get("VPDT_MOTCUA_SUBMIT_RATE", "10/h")
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if os.environ.get("VPDT_REDIS_URL"):

@@ -21,6 +21,10 @@ DOTTED = re.compile(r"^[a-z][a-z_]*(\.[a-z_]+)+$")
 COMPUTED = {
     ("directory/mfa.py", "mfa.{purpose}_throttled"): ["login", "signing", "recovery"],
     ("directory/mfa.py", "mfa.{purpose}_failed"): ["login", "signing", "recovery"],
+    # --- motcua: a dossier's history line and its audit entry share the action (services/counter.event)
+    ("motcua/services/counter.py", "motcua.{action}"): [
+        "submit", "register", "accept", "supplement_counter", "refuse", "transfer", "take", "appraise",
+        "submit_approval", "send_back", "approve", "return", "supplement", "supplement_answer", "withdraw", "stop"],
 }
 
 

@@ -236,6 +236,29 @@ ACTIONS = {
     "webhook.resume": _("Dùng lại webhook"),
     "webhook.delete": _("Xóa đăng ký webhook"),
     "webhook.resend": _("Gửi lại sự kiện webhook"),
+    # --- motcua: the one-stop shop (catalogue, counter, processing, lookup)
+    "motcua.procedure_create": _("Thêm thủ tục hành chính"),
+    "motcua.procedure_update": _("Sửa thủ tục hành chính"),
+    "motcua.activation": _("Áp dụng thủ tục tại cơ quan"),
+    "motcua.catalogue_import": _("Nhập danh mục thủ tục hành chính"),
+    "motcua.submit": _("Nộp hồ sơ trực tuyến"),
+    "motcua.register": _("Nhận hồ sơ tại Bộ phận Một cửa"),
+    "motcua.accept": _("Tiếp nhận hồ sơ, hẹn trả kết quả"),
+    "motcua.supplement_counter": _("Yêu cầu bổ sung, hoàn thiện hồ sơ khi tiếp nhận"),
+    "motcua.refuse": _("Từ chối tiếp nhận hồ sơ"),
+    "motcua.secret_issued": _("In giấy tiếp nhận, cấp mã bí mật tra cứu"),
+    "motcua.transfer": _("Chuyển hồ sơ đến phòng chuyên môn"),
+    "motcua.take": _("Nhận hồ sơ để xử lý"),
+    "motcua.appraise": _("Ghi ý kiến thẩm định hồ sơ"),
+    "motcua.submit_approval": _("Trình lãnh đạo phê duyệt hồ sơ"),
+    "motcua.send_back": _("Lãnh đạo trả lại hồ sơ để thẩm định lại"),
+    "motcua.approve": _("Phê duyệt kết quả giải quyết hồ sơ"),
+    "motcua.return": _("Trả kết quả cho công dân"),
+    "motcua.supplement": _("Yêu cầu bổ sung hồ sơ, dừng tính thời gian"),
+    "motcua.supplement_answer": _("Nhận hồ sơ bổ sung, tính lại thời gian"),
+    "motcua.withdraw": _("Công dân rút hồ sơ"),
+    "motcua.stop": _("Dừng xử lý hồ sơ"),
+    "motcua.result_download": _("Công dân tải kết quả điện tử"),
     # the audit log itself
     "audit.genesis": _("Mở nhật ký hệ thống"),
 }
@@ -270,6 +293,10 @@ OBJECTS = {
     # --- archive keep
     "archive.archivereading": _("Yêu cầu đọc hồ sơ lưu trữ"),
     "archive.disposallist": _("Danh sách hồ sơ đề nghị hủy"),
+    # --- motcua
+    "motcua.dossier": _("Hồ sơ thủ tục hành chính"),
+    "motcua.procedure": _("Thủ tục hành chính"),
+    "motcua.procedureactivation": _("Thủ tục áp dụng tại cơ quan"),
 }
 
 
@@ -300,6 +327,8 @@ ROLES = {
     "archivist": _("Cán bộ lưu trữ"),
     "agency_admin": _("Quản trị đơn vị"),
     "platform_admin": _("Quản trị hệ thống"),
+    "motcua_counter": _("Công chức tiếp nhận một cửa"),  # --- motcua
+    "motcua_admin": _("Quản trị một cửa"),
 }
 
 

@@ -34,6 +34,7 @@ from vpdt.records.models import Attachment, Document, DocumentAccess, DocumentTy
 EXTENSIONS = ["vpdt.workflow.demo", "vpdt.signing.demo", "vpdt.demo.interconnection", "vpdt.demo.recipients"]
 EXTENSIONS += ["vpdt.demo.directions"]  # canned direction texts (issue 13)
 EXTENSIONS += ["vpdt.archive.demo"]  # --- archive fileplan: this year's file plans (issue 19)
+EXTENSIONS += ["vpdt.motcua.demo"]  # --- motcua: the one-stop shop's catalogue, counters, dossiers (issue 16)
 EXTENSIONS.append("vpdt.reports.demo")  # last: its usage facts count the whole demo
 
 
@@ -101,6 +102,9 @@ def demo_accounts() -> list[dict]:
         ("skhcn.quantri", Role.AGENCY_ADMIN), ("skhcn.luutru", Role.ARCHIVIST),
         ("stc.vanthu", Role.CLERK), ("stc.lanhdao", Role.LEADER),
         ("tanphu.vanthu", Role.CLERK), ("phumy.vanthu", Role.CLERK),
+        # --- motcua: counter officers of a commune, the town and a department
+        ("phumy.motcua", Role.COUNTER), ("tanphu.motcua", Role.COUNTER), ("skhcn.motcua", Role.COUNTER),
+        ("ubnd.quantrimotcua", Role.MOTCUA_ADMIN),
         ("admin", Role.PLATFORM_ADMIN),
     ]
     users = {u.username: u for u in User.objects.filter(username__in=[w[0] for w in wanted]).select_related("agency")}

@@ -12,6 +12,9 @@ class Role(models.TextChoices):
     ARCHIVIST = "archivist", _("Cán bộ lưu trữ")
     AGENCY_ADMIN = "agency_admin", _("Quản trị đơn vị")
     PLATFORM_ADMIN = "platform_admin", _("Quản trị hệ thống")
+    # --- motcua: the one-stop shop's counter officer and the keeper of the procedure catalogue
+    COUNTER = "motcua_counter", _("Công chức tiếp nhận một cửa")
+    MOTCUA_ADMIN = "motcua_admin", _("Quản trị một cửa")
 
 
 # Roles that see every (non-secret) document of their agency.

@@ -3,6 +3,7 @@ and the menu entries their roles need (receiving, drafting, delegating)."""
 
 from django.apps import apps
 from django.conf import settings
+from django.db.models import Q
 
 from vpdt.directory.roles import Role
 
@@ -27,6 +28,18 @@ def navigation(request) -> dict:
         # "Nộp lưu" (issue 19): the clerk prepares transfers, the archivist accepts them.
         "can_transfer": bool(roles & {Role.CLERK, Role.ARCHIVIST}),
     }
+    if apps.is_installed("vpdt.motcua"):
+        # --- motcua: "Một cửa" for the counter officers, the one-stop admins, the platform admin,
+        # and the people of an agency that resolves procedures (processing officers, approvers).
+        from vpdt.motcua.models import ProcedureActivation
+
+        motcua_roles = {Role.COUNTER, Role.MOTCUA_ADMIN}
+        context["can_motcua"] = bool(roles & motcua_roles) or user.is_platform_admin or bool(
+            user.agency_id and roles & {Role.LEADER, Role.SPECIALIST, Role.UNIT_HEAD}
+            and ProcedureActivation.objects.filter(active=True).filter(
+                Q(agency_id=user.agency_id, resolving_agency__isnull=True) | Q(resolving_agency_id=user.agency_id)
+            ).exists())
+        context["can_motcua_counter"] = Role.COUNTER in roles
     if apps.is_installed("vpdt.workflow"):
         from vpdt.workflow.notifications import unread_count
 

@@ -9,12 +9,24 @@ from django.urls import path, reverse_lazy
 from django.views.generic import RedirectView
 
 from vpdt.web import forms
-from vpdt.web.views import account, administration, files, mfa, picker, registers, reports, sso, webhooks
+from vpdt.web.views import (
+    account,
+    administration,
+    files,
+    mfa,
+    motcua_public,  # --- motcua
+    picker,
+    registers,
+    reports,
+    sso,
+    webhooks,
+)
 from vpdt.web.views import archive as archive_keep  # --- archive keep
 from vpdt.web.views import dossiers as archive_dossiers  # --- archive filing
 from vpdt.web.views import fileplan as file_plan_views  # --- archive fileplan
 from vpdt.web.views import operations as ops_views  # --- ops
 from vpdt.web.views import search as search_views  # --- ftext
+from vpdt.web.views import motcua as motcua_views  # --- motcua
 from vpdt.web.views import system_accounts as api_system_accounts  # --- api
 from vpdt.web.views import transfer as archive_transfer
 
@@ -107,6 +119,24 @@ urlpatterns = [
     path("ho-so/danh-muc/<int:year>/dong/<id:pk>/<slug:action>/", file_plan_views.entry_change,
          name="file_plan_entry_change"),
     path("ho-so/danh-muc/<int:year>/<slug:action>/", file_plan_views.plan_action, name="file_plan_action"),
+    # --- motcua: the one-stop shop (issue 16): the officers' pages, then the citizens' (no sign-in)
+    path("mot-cua/", motcua_views.home, name="motcua_home"),
+    path("mot-cua/tiep-nhan/", motcua_views.intake_choose, name="motcua_intake_choose"),
+    path("mot-cua/tiep-nhan/<id:pk>/", motcua_views.intake, name="motcua_intake"),
+    path("mot-cua/ho-so/<id:pk>/", motcua_views.dossier_page, name="motcua_dossier"),
+    path("mot-cua/ho-so/<id:pk>/thao-tac/<slug:action>/", motcua_views.dossier_action, name="motcua_action"),
+    path("mot-cua/ho-so/<id:pk>/tep/<id:file_pk>/", motcua_views.dossier_file, name="motcua_file"),
+    path("mot-cua/ho-so/<id:pk>/phieu/<slug:kind>/", motcua_views.slip, name="motcua_slip"),
+    path("mot-cua/so-theo-doi/", motcua_views.register, name="motcua_register"),
+    path("mot-cua/thu-tuc/", motcua_views.catalogue_list, name="motcua_catalogue"),
+    path("mot-cua/thu-tuc/nhap/", motcua_views.catalogue_import, name="motcua_catalogue_import"),
+    path("mot-cua/thu-tuc/moi/", motcua_views.procedure_edit, name="motcua_procedure_new"),
+    path("mot-cua/thu-tuc/<id:pk>/", motcua_views.procedure_edit, name="motcua_procedure"),
+    path("mot-cua/thu-tuc/<id:pk>/ap-dung/", motcua_views.procedure_activate, name="motcua_activate"),
+    path("tra-cuu/", motcua_public.lookup_page, name="motcua_lookup"),
+    path("tra-cuu/ket-qua/", motcua_public.result_download, name="motcua_result"),
+    path("dich-vu-cong/", motcua_public.services_page, name="motcua_services"),
+    path("dich-vu-cong/<str:agency_code>/<str:procedure_code>/", motcua_public.submit_page, name="motcua_submit"),
     # --- archive filing: dossiers as work happens (issue 19)
     path("ho-so/", archive_dossiers.dossier_list, name="dossiers"),
     path("ho-so/lap/", archive_dossiers.dossier_create, name="dossier_new"),
