@@ -21,6 +21,10 @@ DOTTED = re.compile(r"^[a-z][a-z_]*(\.[a-z_]+)+$")
 COMPUTED = {
     ("directory/mfa.py", "mfa.{purpose}_throttled"): ["login", "signing", "recovery"],
     ("directory/mfa.py", "mfa.{purpose}_failed"): ["login", "signing", "recovery"],
+    # motcua2: the dossier's history and its audit entry (deadlines.record_event)
+    ("motcua/deadlines.py", "motcua.{action}"): [
+        "apology", "joint_send", "joint_receive", "joint_status", "joint_result", "joint_report_result", "return",
+        "opinion_ask", "opinion_reply", "submit", "fee_paid"],
 }
 
 
