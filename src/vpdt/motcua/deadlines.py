@@ -243,6 +243,9 @@ def issue_apology(user, dossier: Dossier, new_date: dt.date, reason: str, *,
                                         days_late=working_days_late(due, now), detected_at=now)
         record_event(d, "apology", user, before=d.status, note=reason, agency=body, detail={
             "old_date": old.isoformat() if old else "", "new_date": new_date.isoformat(), "body": body.code})
+        from vpdt.motcua.notify import notify_citizen
+
+        notify_citizen(d, "apology")
     return slip
 
 
