@@ -24,7 +24,7 @@ COMPUTED = {
     # motcua2: the dossier's history and its audit entry (deadlines.record_event)
     ("motcua/deadlines.py", "motcua.{action}"): [
         "apology", "joint_send", "joint_receive", "joint_status", "joint_result", "joint_report_result", "return",
-        "opinion_ask", "opinion_reply", "submit", "fee_paid"],
+        "opinion_ask", "opinion_reply", "submit", "fee_paid", "transfer", "approve"],
 }
 
 

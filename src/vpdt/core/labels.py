@@ -250,6 +250,8 @@ ACTIONS = {
     "motcua.fee_paid": _("Ghi nhận nộp phí, lệ phí"),
     "motcua.submit": _("Nộp hồ sơ trực tuyến"),
     "motcua.return": _("Trả kết quả cho công dân"),
+    "motcua.transfer": _("Chuyển hồ sơ đến phòng chuyên môn"),
+    "motcua.approve": _("Phê duyệt kết quả giải quyết hồ sơ"),
     # the audit log itself
     "audit.genesis": _("Mở nhật ký hệ thống"),
 }

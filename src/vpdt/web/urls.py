@@ -13,6 +13,7 @@ from vpdt.web.views import account, administration, files, mfa, picker, register
 from vpdt.web.views import archive as archive_keep  # --- archive keep
 from vpdt.web.views import dossiers as archive_dossiers  # --- archive filing
 from vpdt.web.views import fileplan as file_plan_views  # --- archive fileplan
+from vpdt.web.views import motcua_stats as motcua_stats_views  # --- motcua2
 from vpdt.web.views import system_accounts as api_system_accounts  # --- api
 from vpdt.web.views import transfer as archive_transfer
 
@@ -74,6 +75,9 @@ urlpatterns = [
     path("bao-cao/trien-khai/", reports.period_page, name="report_period"),
     path("bao-cao/trien-khai/tai/<str:fmt>/", reports.period_download, name="report_period_download"),
     path("bao-cao/trien-khai/bo-nguoi-nhan/", reports.period_recipient_remove, name="report_recipient_remove"),
+    # --- motcua2: the one-stop shop's statistics
+    path("mot-cua/thong-ke/", motcua_stats_views.page, name="motcua_stats"),
+    path("mot-cua/thong-ke/tai/<str:fmt>/", motcua_stats_views.export, name="motcua_stats_export"),
     # The registers of Phụ lục IV (issue 14): books as PDF/XLSX, closing at year end.
     path("so-van-ban/", registers.register_list, name="registers"),
     path("so-van-ban/<id:pk>/khoa-so/", registers.register_close, name="register_close"),
