@@ -29,7 +29,7 @@ from vpdt.motcua.models import Dossier, DossierStatus
 from vpdt.motcua.portal import Submission, accept_submission
 
 router = Router()
-CODE = Path(..., min_length=1, max_length=40, pattern=r"^[0-9A-Za-z.\-]+$",
+CODE = Path(..., min_length=13, max_length=34, pattern=r"^[0-9A-Za-z.]{1,20}-[0-9]{6}-[0-9]{4,6}$",
             description="Mã hồ sơ <mã cơ quan>-<YYMMDD>-<NNNN>")
 CODE_RE = re.compile(r"^[0-9A-Z.]{1,20}-\d{6}-\d{4,6}$")
 DEFAULT_PUBLIC_RATE = 30

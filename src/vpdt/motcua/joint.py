@@ -285,6 +285,11 @@ def on_package(sender, item, agency, event, documents, reason, **kwargs) -> None
     """A package arrived for `agency`: a joint dossier (create the linked one) or its result."""
     if event != exchange_signals.ARRIVED:
         return
+    with transaction.atomic():  # the inbox's transaction: what is written here commits with the package
+        _on_arrived(agency, documents)
+
+
+def _on_arrived(agency: Agency, documents) -> None:
     for document in documents:
         try:
             data = _data_of(document)
@@ -401,15 +406,15 @@ def on_status(sender, instance: StatusEvent, created: bool, **kwargs) -> None:
     if link is None or found is None:
         return
     status = int(found.group(1))
-    d = Dossier.objects.select_for_update().get(pk=link.dossier_id)
-    if d.is_final or d.status == DossierStatus.DONE or status not in MIRRORED:
-        return
-    before = d.status
-    d.status = status
-    d.save(update_fields=["status", "updated_at"])
-    agency = d.resolving_agency
-    record_event(d, "joint_status", _actor(d.agency), before=before, agency=agency,
-                 note=STATUS_TAG.sub("", instance.description or "").strip(), detail={"from": instance.organ_id})
+    with transaction.atomic():  # the inbox's transaction when there is one
+        d = Dossier.objects.select_for_update().get(pk=link.dossier_id)
+        if d.is_final or d.status == DossierStatus.DONE or status not in MIRRORED:
+            return
+        before = d.status
+        d.status = status
+        d.save(update_fields=["status", "updated_at"])
+        record_event(d, "joint_status", _actor(d.agency), before=before, agency=d.resolving_agency,
+                     note=STATUS_TAG.sub("", instance.description or "").strip(), detail={"from": instance.organ_id})
 
 
 # --------------------------------------------------------------------------- resolver → sender
