@@ -46,6 +46,7 @@ class BrokenSms(notify.SmsSender):
         raise ConnectionError("gateway down")
 
 
+@pytest.mark.backends  # one payment per provider reference: a unique constraint on both databases
 def test_fees_at_the_counter_and_online_once(blob_dir, tmp_path):
     w = world()
     d = dossier(w.build, w.commune, resolving=w.department)
