@@ -27,8 +27,9 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 @pytest.fixture
-def api_token(transactional_db) -> str:
+def api_token(transactional_db, settings) -> str:
     cache.clear()  # the login throttle
+    settings.VPDT_MOTCUA_PUBLIC_RATE = 100_000  # the public lookup's limit is tested in tests/motcua
     agency = factories.agency("000.00.13.H90", abbreviation="SKHCN", name="Sở Khoa học và Công nghệ")
     other = factories.agency("000.00.03.H90", abbreviation="STC", name="Sở Tài chính")
     clerk = factories.clerk(agency, username="fuzz_clerk")

@@ -25,6 +25,10 @@ COMPUTED = {
     ("motcua/services/counter.py", "motcua.{action}"): [
         "submit", "register", "accept", "supplement_counter", "refuse", "transfer", "take", "appraise",
         "submit_approval", "send_back", "approve", "return", "supplement", "supplement_answer", "withdraw", "stop"],
+    # motcua2: the dossier's history and its audit entry (deadlines.record_event)
+    ("motcua/deadlines.py", "motcua.{action}"): [
+        "apology", "joint_send", "joint_receive", "joint_status", "joint_result", "joint_report_result", "return",
+        "opinion_ask", "opinion_reply", "submit", "fee_paid", "transfer", "approve"],
 }
 
 

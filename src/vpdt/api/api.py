@@ -309,3 +309,7 @@ _reports.register(api, BearerToken(), ErrorOut)
 from vpdt.api import write as _write  # noqa: E402  (the write operations: the same auth and errors)
 
 _write.register(api, BearerToken(), ErrorOut, DocumentDetail, document_detail)
+
+from vpdt.api import motcua as _motcua  # noqa: E402  (the one-stop shop: submissions, status history, public view)
+
+_motcua.register(api, BearerToken(), ErrorOut)

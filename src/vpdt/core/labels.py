@@ -259,6 +259,20 @@ ACTIONS = {
     "motcua.withdraw": _("Công dân rút hồ sơ"),
     "motcua.stop": _("Dừng xử lý hồ sơ"),
     "motcua.result_download": _("Công dân tải kết quả điện tử"),
+    # --- motcua2: deadlines, joint processing, opinions, fees, portals
+    "motcua.delay": _("Ghi nhận hồ sơ chậm xử lý"),
+    "motcua.apology": _("Phiếu xin lỗi, hẹn lại ngày trả kết quả"),
+    "motcua.joint_letter": _("Văn bản liên thông hồ sơ một cửa"),
+    "motcua.joint_send": _("Chuyển hồ sơ liên thông"),
+    "motcua.joint_receive": _("Nhận hồ sơ liên thông"),
+    "motcua.joint_status": _("Cập nhật trạng thái hồ sơ liên thông"),
+    "motcua.joint_result": _("Nhận kết quả hồ sơ liên thông"),
+    "motcua.joint_report_result": _("Gửi kết quả hồ sơ liên thông"),
+    "motcua.joint_unmatched": _("Hồ sơ liên thông không khớp"),
+    "motcua.joint_unreadable": _("Dữ liệu hồ sơ liên thông không đọc được"),
+    "motcua.opinion_ask": _("Xin ý kiến cơ quan phối hợp về hồ sơ"),
+    "motcua.opinion_reply": _("Nhận ý kiến cơ quan phối hợp về hồ sơ"),
+    "motcua.fee_paid": _("Ghi nhận nộp phí, lệ phí"),
     # the audit log itself
     "audit.genesis": _("Mở nhật ký hệ thống"),
 }
@@ -398,6 +412,9 @@ NOTIFICATIONS = {
     "file_plan_approved": _("Danh mục hồ sơ đã được duyệt"),
     "file_plan_returned": _("Danh mục hồ sơ bị trả lại"),
     "file_plan_published": _("Danh mục hồ sơ đã ban hành"),
+    # --- motcua2
+    "motcua_due": _("Hồ sơ một cửa sắp đến hạn xử lý"),
+    "motcua_late": _("Hồ sơ một cửa quá hạn xử lý"),
 }
 
 

@@ -32,6 +32,9 @@ SCOPES = {
     "drafts:write": gettext_lazy("Soạn, trình dự thảo"),
     "notifications:read": gettext_lazy("Đọc thông báo"),
     "reports:read": gettext_lazy("Xem thống kê"),
+    # --- motcua2: the one-stop shop's API (a portal submits dossiers, follows their statuses)
+    "motcua:write": gettext_lazy("Gửi hồ sơ thủ tục hành chính"),
+    "motcua:read": gettext_lazy("Xem hồ sơ thủ tục hành chính"),
 }
 PERSONAL_SCOPES = frozenset({"documents:read", "notifications:read", "reports:read"})
 # The roles a system account may hold: none that approves, signs or administers.

@@ -469,3 +469,14 @@ __all__ = [
     "Procedure", "ProcedureActivation", "ProcedurePaper", "ProcedureStep", "ResultType", "ReturnMethod",
     "StepKind", "SupplementRequest", "SupplementStage", "personal_id_validator",
 ]
+
+# The tables of deadlines, joint processing, opinions, fees and notices (motcua2; models_more.py).
+from vpdt.motcua.models_more import (  # noqa: E402, F401
+    ApologySlip,
+    CitizenNotice,
+    DossierDelay,
+    DossierOpinion,
+    FeePayment,
+    JointLink,
+    JointRole,
+)

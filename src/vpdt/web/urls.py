@@ -24,9 +24,10 @@ from vpdt.web.views import (
 from vpdt.web.views import archive as archive_keep  # --- archive keep
 from vpdt.web.views import dossiers as archive_dossiers  # --- archive filing
 from vpdt.web.views import fileplan as file_plan_views  # --- archive fileplan
+from vpdt.web.views import motcua as motcua_views  # --- motcua
+from vpdt.web.views import motcua_stats as motcua_stats_views  # --- motcua2
 from vpdt.web.views import operations as ops_views  # --- ops
 from vpdt.web.views import search as search_views  # --- ftext
-from vpdt.web.views import motcua as motcua_views  # --- motcua
 from vpdt.web.views import system_accounts as api_system_accounts  # --- api
 from vpdt.web.views import transfer as archive_transfer
 
@@ -91,6 +92,9 @@ urlpatterns = [
     path("bao-cao/trien-khai/bo-nguoi-nhan/", reports.period_recipient_remove, name="report_recipient_remove"),
     # --- ftext: the search page, one box over the metadata and the text of files (issue 15)
     path("tim-kiem/", search_views.search, name="search"),
+    # --- motcua2: the one-stop shop's statistics
+    path("mot-cua/thong-ke/", motcua_stats_views.page, name="motcua_stats"),
+    path("mot-cua/thong-ke/tai/<str:fmt>/", motcua_stats_views.export, name="motcua_stats_export"),
     # The registers of Phụ lục IV (issue 14): books as PDF/XLSX, closing at year end.
     path("so-van-ban/", registers.register_list, name="registers"),
     path("so-van-ban/<id:pk>/khoa-so/", registers.register_close, name="register_close"),

@@ -53,5 +53,13 @@ def context(user, tab: str, *, home: bool, known: dict[str, tuple[int, bool]] | 
         result.update({
             "cards": [(c, queue_url(c.key), TONES.get(c.key, "secondary")) for c in cards],
             "chart_scope": chart_scope(user),
+            "motcua_cards": _motcua_cards(user),  # --- motcua2
         })
     return result
+
+
+def _motcua_cards(user) -> list[dict]:
+    """The one-stop shop's counters (motcua2: vpdt.web.views.motcua_stats.home_cards)."""
+    from vpdt.web.views.motcua_stats import home_cards
+
+    return home_cards(user)
