@@ -290,7 +290,15 @@ def apology_pdf(dossier: Dossier, slip: ApologySlip, *, signer: str = "") -> byt
     line(f"{slip.agency.name} xin lỗi Ông/Bà vì sự chậm trễ này và hẹn trả kết quả vào ngày "
          f"{slip.new_date:%d/%m/%Y}.", font=bold)
     line("Mong Ông/Bà thông cảm. Xin trân trọng cảm ơn!")
-    line(f"Tra cứu tình trạng hồ sơ tại /tra-cuu/ với mã {dossier.code}.", size=9)
+    # The QR code of the core's slips (Mẫu 01, 02, 03, 05): it opens the public lookup of the code.
+    from vpdt.motcua.slips import QRFlowable, qr_payload
+
+    qr = QRFlowable(qr_payload(dossier), size=26 * mm)
+    qr.wrapOn(page, 26 * mm, 26 * mm)
+    qr.drawOn(page, 20 * mm, y - 26 * mm)
+    page.setFont(sans, 9)
+    page.drawString(50 * mm, y - 10 * mm, f"Quét mã QR hoặc tra cứu tại {qr_payload(dossier)}"[:110])
+    y -= 30 * mm
     y -= 8 * mm
     centred(f"THỦ TRƯỞNG {slip.agency.name.upper()[:50]}", bold, 10, x=140 * mm)
     centred("(Ký, ghi rõ họ tên và đóng dấu)", sans, 9, x=140 * mm)
