@@ -1,5 +1,6 @@
-"""Dossiers built straight on the models (the core's counter services live on another branch):
-a commune, a department, a procedure resolved by the department, and dossiers at any point."""
+"""Dossiers built straight on the models (fast: no counter, no files) for the tests of deadlines,
+joint processing and the rest: a commune, a department, a procedure resolved by the department,
+and dossiers at any point."""
 
 from __future__ import annotations
 

@@ -59,11 +59,16 @@ def test_a_portal_submits_once_and_follows_the_history(api_world):
     code = first.json()["code"]
     assert first.json()["status"] == DossierStatus.NEW and code.startswith(w.commune.code + "-")
     assert first.json()["resolving_agency_code"] == w.department.code
+    # motcua3: made by the core's online submission, which issues the citizen's lookup secret once.
+    from vpdt.motcua.services.counter import secret_matches
+
+    secret = first.json()["lookup_secret"]
+    assert secret and secret_matches(Dossier.objects.get(code=code), secret)
     # The same key answers the same; the same external id without a key gives the same dossier.
     again = call("post", "/api/motcua/dossiers", w.tokens["portal"], key="k1", data=BODY)
     assert again.status_code == 201 and again.json()["code"] == code
     replay = call("post", "/api/motcua/dossiers", w.tokens["portal"], data=BODY)
-    assert replay.status_code == 200 and replay.json()["code"] == code
+    assert replay.status_code == 200 and replay.json()["code"] == code and replay.json()["lookup_secret"] is None
     assert Dossier.objects.count() == 1
     history = call("get", f"/api/motcua/dossiers/{code}", w.tokens["portal"])
     assert history.status_code == 200

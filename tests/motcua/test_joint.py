@@ -13,8 +13,8 @@ from tests.motcua.motcua2_world import dossier, world
 from vpdt.core import blobs
 from vpdt.core.errors import InvalidInput, InvalidState, PermissionDenied
 from vpdt.motcua import joint
-from vpdt.motcua.deadlines import record_event
 from vpdt.motcua.models import Dossier, DossierFile, DossierStatus, FileKind, JointLink, JointRole
+from vpdt.motcua.services.counter import event as record_event
 from vpdt.records.choices import Direction
 
 pytestmark = pytest.mark.django_db(databases=["default", "hub"])

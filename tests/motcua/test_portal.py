@@ -63,7 +63,7 @@ class PortalContract:
         self.put(portal, "a", GOOD)
         exchange_with(portal, w.commune)
         assert [s["status"] for s in self.statuses(portal)] == [DossierStatus.NEW]
-        from vpdt.motcua.deadlines import record_event
+        from vpdt.motcua.services.counter import event as record_event
 
         d = Dossier.objects.get()
         Dossier.objects.filter(pk=d.pk).update(status=DossierStatus.RECEIVED)

@@ -138,3 +138,33 @@ def test_public_view_has_nothing_personal_and_the_result_needs_the_secret(shop):
         lookup.find("000.01.31.H90-261130-9999")
     done = processing.return_result(w.counter, dossier, method=ReturnMethod.ONLINE)
     assert done.return_method == ReturnMethod.ONLINE
+
+
+def test_a_financial_obligation_stops_the_clock_and_the_citizen_is_told(shop, monkeypatch):
+    """motcua3: status 6 has its service; the core's services notify the citizen."""
+    from vpdt.motcua.models import CitizenNotice
+
+    w = shop
+    now = {"t": timezone.make_aware(dt.datetime(2026, 11, 2, 9))}  # Monday
+    monkeypatch.setattr(timezone, "now", lambda: now["t"])
+    dossier = received(w)
+    assert dossier.appointment_date == dt.date(2026, 11, 5)
+    processing.transfer(w.counter, dossier, w.tp, to_user=w.officer)
+    now["t"] = timezone.make_aware(dt.datetime(2026, 11, 3, 10))  # Tuesday
+    with pytest.raises(PermissionDenied):
+        processing.ask_financial(w.counter, dossier, "Lệ phí trước bạ")  # not the counter's step
+    with pytest.raises(InvalidInput):
+        processing.ask_financial(w.officer, dossier, " ")
+    dossier = processing.ask_financial(w.officer, dossier, "Nộp lệ phí trước bạ")
+    assert dossier.status == DossierStatus.FINANCIAL and dossier.paused_at is not None
+    with pytest.raises(InvalidState):
+        processing.ask_financial(w.officer, dossier, "lần nữa")
+    now["t"] = timezone.make_aware(dt.datetime(2026, 11, 4, 8))  # Wednesday: Wednesday stood still
+    dossier = processing.financial_met(w.counter, dossier, note="Biên lai 0012")
+    assert dossier.status == DossierStatus.PROCESSING and dossier.appointment_date == dt.date(2026, 11, 6)
+    assert ClockPause.objects.get(dossier=dossier).working_days == 1
+    with pytest.raises(InvalidState):
+        processing.financial_met(w.counter, dossier)
+    assert [e.action for e in dossier.events.order_by("at", "id")][-2:] == ["financial", "financial_met"]
+    told = set(CitizenNotice.objects.filter(dossier=dossier).values_list("event", flat=True))
+    assert {"received", "financial"} <= told  # the applicant gave a phone and an e-mail

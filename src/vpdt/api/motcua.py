@@ -81,6 +81,9 @@ class DossierOut(Schema):
     finished_at: dt.datetime | None
     returned_at: dt.datetime | None
     history: list[EventOut]
+    # The citizen's lookup secret (to download the electronic result): in the 201 answer only,
+    # shown once; only its hash is kept.
+    lookup_secret: str | None = None
 
 
 class PublicDossierOut(Schema):
@@ -113,12 +116,17 @@ def _detail(d: Dossier) -> dict:
 
 
 def public_summary(d: Dossier) -> dict:
-    """Nothing personal: no name, number, address, contact, note or officer."""
+    """Nothing personal: the core's public view (`services.lookup.public_view`, what the lookup
+    page shows) under the API's field names."""
+    from vpdt.motcua.services.lookup import public_view
+
+    view = public_view(d)
     return {
-        "code": d.code, "procedure_code": d.procedure.code, "procedure_name": d.procedure.name,
-        "agency_name": d.agency.name, "resolving_agency_name": d.resolving_agency.name, "status": d.status,
-        "status_label": str(DossierStatus(d.status).label), "received_at": d.received_at,
-        "appointment_date": d.appointment_date, "finished_at": d.finished_at, "returned_at": d.returned_at,
+        "code": view["code"], "procedure_code": view["procedure_code"], "procedure_name": view["procedure"],
+        "agency_name": view["agency"], "resolving_agency_name": view["resolving_agency"], "status": view["status"],
+        "status_label": str(view["status_label"]), "received_at": view["received_at"],
+        "appointment_date": view["appointment_date"], "finished_at": view["finished_at"],
+        "returned_at": view["returned_at"],
     }
 
 
@@ -161,7 +169,7 @@ def register(api, auth, error_schema) -> None:
 
         def produce():
             dossier, made = accept_submission(request.user, agency, Submission(**body.dict()))
-            return (201 if made else 200), _detail(dossier)
+            return (201 if made else 200), {**_detail(dossier), "lookup_secret": getattr(dossier, "lookup_secret", None)}
 
         return idempotency.run(request, produce)
 

@@ -273,6 +273,9 @@ ACTIONS = {
     "motcua.opinion_ask": _("Xin ý kiến cơ quan phối hợp về hồ sơ"),
     "motcua.opinion_reply": _("Nhận ý kiến cơ quan phối hợp về hồ sơ"),
     "motcua.fee_paid": _("Ghi nhận nộp phí, lệ phí"),
+    # motcua3: status 6, the financial obligation that stops the clock
+    "motcua.financial": _("Yêu cầu thực hiện nghĩa vụ tài chính, dừng tính thời gian"),
+    "motcua.financial_met": _("Công dân đã thực hiện nghĩa vụ tài chính, tính lại thời gian"),
     # the audit log itself
     "audit.genesis": _("Mở nhật ký hệ thống"),
 }

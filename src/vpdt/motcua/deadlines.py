@@ -32,16 +32,18 @@ from vpdt.core.errors import InvalidInput, InvalidState, PermissionDenied
 from vpdt.directory.models import Agency, User
 from vpdt.directory.roles import Role
 from vpdt.motcua import clock
+from vpdt.motcua.clock import end_of_day
 from vpdt.motcua.models import (
     ApologySlip,
     Dossier,
     DossierDelay,
-    DossierEvent,
     DossierFile,
     DossierStatus,
     DossierStep,
     FileKind,
 )
+from vpdt.motcua.services.access import person
+from vpdt.motcua.services.counter import event as record_event
 from vpdt.workflow.holidays import is_working_day, working_days_between
 from vpdt.workflow.notifications import notify
 
@@ -55,26 +57,7 @@ def warn_hours() -> float:
 
 
 def _person(user):
-    return None if user is None or getattr(user, "is_system_actor", False) or not getattr(user, "pk", None) else user
-
-
-def record_event(dossier: Dossier, action: str, user, *, before: int | None, note: str = "",
-                 detail: dict | None = None, agency: Agency | None = None) -> DossierEvent:
-    """A line of the dossier's history and its audit entry (`motcua.<action>`), as the core's
-    `services.counter.event` writes them (same shape; the lead may join the two at merge)."""
-    agency = agency or dossier.agency
-    row = DossierEvent.objects.create(dossier=dossier, at=timezone.now(), action=action, status_from=before,
-                                      status_to=dossier.status, by=_person(user), note=note[:4000], agency=agency,
-                                      detail=detail or {})
-    audit.record(f"motcua.{action}", dossier, user=user, agency_code=agency.code, detail={
-        "code": dossier.code, "status": [before, dossier.status], **({"note": note[:500]} if note else {}),
-        **(detail or {})})
-    return row
-
-
-def end_of_day(day: dt.date) -> dt.datetime:
-    """The end of the working hours of `day` (the core's clock has the same at merge)."""
-    return timezone.make_aware(dt.datetime.combine(day, clock.working_periods()[-1][1]))
+    return person(user)
 
 
 def working_days_late(due: dt.datetime, end: dt.datetime) -> int:
@@ -307,7 +290,15 @@ def apology_pdf(dossier: Dossier, slip: ApologySlip, *, signer: str = "") -> byt
     line(f"{slip.agency.name} xin lỗi Ông/Bà vì sự chậm trễ này và hẹn trả kết quả vào ngày "
          f"{slip.new_date:%d/%m/%Y}.", font=bold)
     line("Mong Ông/Bà thông cảm. Xin trân trọng cảm ơn!")
-    line(f"Tra cứu tình trạng hồ sơ tại /tra-cuu/ với mã {dossier.code}.", size=9)
+    # The QR code of the core's slips (Mẫu 01, 02, 03, 05): it opens the public lookup of the code.
+    from vpdt.motcua.slips import QRFlowable, qr_payload
+
+    qr = QRFlowable(qr_payload(dossier), size=26 * mm)
+    qr.wrapOn(page, 26 * mm, 26 * mm)
+    qr.drawOn(page, 20 * mm, y - 26 * mm)
+    page.setFont(sans, 9)
+    page.drawString(50 * mm, y - 10 * mm, f"Quét mã QR hoặc tra cứu tại {qr_payload(dossier)}"[:110])
+    y -= 30 * mm
     y -= 8 * mm
     centred(f"THỦ TRƯỞNG {slip.agency.name.upper()[:50]}", bold, 10, x=140 * mm)
     centred("(Ký, ghi rõ họ tên và đóng dấu)", sans, 9, x=140 * mm)

@@ -19,7 +19,7 @@ from django.contrib.auth.hashers import make_password
 from vpdt.core.errors import VpdtError
 from vpdt.directory.models import Agency, RoleAssignment, Unit, User
 from vpdt.directory.roles import Role
-from vpdt.motcua.models import Level, Procedure, ReturnMethod, StepKind
+from vpdt.motcua.models import Dossier, DossierStatus, Level, Procedure, ReturnMethod, StepKind
 from vpdt.motcua.services import catalogue, counter, processing
 from vpdt.records import actors
 
@@ -352,3 +352,42 @@ def extend_demo(context: dict) -> None:
     procedures = build_catalogue()
     activate(procedures)
     make_dossiers(rng, officers, procedures)
+    joint_dossier(officers)
+    # motcua3: the around half moves dossiers along (late with an apology; the joint one sent over
+    # the hub, delivered when the demo's exchange worker runs). Its own Random: the sequence above stays.
+    from vpdt.motcua import demo_flow
+
+    done = demo_flow.advance()
+    financial_dossier()
+    progress(f"Một cửa: {done['processing']} hồ sơ chuyển xử lý, {done['late']} hồ sơ trễ hẹn có phiếu xin lỗi, "
+             f"hồ sơ liên thông {done['joint'] or '—'}")
+
+
+def financial_dossier() -> None:
+    """One dossier waiting for the citizen's financial obligation (status 6), asked by its officer."""
+    for d in (Dossier.objects.filter(status=DossierStatus.PROCESSING, current_step__kind=StepKind.PROCESSING,
+                                     current_step__to_user__isnull=False)
+              .select_related("current_step__to_user").order_by("id")[:1]):
+        try:
+            processing.ask_financial(d.current_step.to_user, d, "Nộp lệ phí trước bạ theo thông báo của cơ quan thuế.")
+        except VpdtError:
+            continue
+
+
+def joint_dossier(officers: dict[str, User]) -> None:
+    """A dossier received at the commune for a procedure the district resolves (JOINT), waiting
+    to be sent over the hub; drawn from its own Random so the demo's sequence stays."""
+    rng = random.Random(SEED + 1)
+    for code, receiving, _resolving in JOINT:
+        officer = officers.get(receiving)
+        procedure = Procedure.objects.filter(code=code).first()
+        if officer is None or procedure is None:
+            continue
+        papers = [p for p in procedure.papers.all() if p.required]
+        uploads = [counter.Upload(io.BytesIO(_pdf(p.name)), f"ban-so-hoa-{i + 1}.pdf", p.pk)
+                   for i, p in enumerate(papers)]
+        intake = counter.Intake(applicant=_applicant(rng), ticked={p.pk for p in papers}, uploads=uploads)
+        try:
+            counter.receive(officer, officer.agency, procedure, intake, decision="accept")
+        except VpdtError:
+            continue

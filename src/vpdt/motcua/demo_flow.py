@@ -4,8 +4,8 @@ with its apology slip, and one joint commune → department dossier sent over th
 Call `advance()` after the core demo has loaded its catalogue, its activations, its counter
 accounts and its dossiers (status 2, được tiếp nhận). It draws from its own
 `random.Random(SEED)`, never from the demo's, so the demo's fixed sequence stays as it is.
-Every change goes through this app's functions or writes what the core's services would
-(hand-overs of the control slip, history lines), so the pages show a consistent story.
+Every change goes through the core's services (transfer, take, appraise, approve, return) and
+the deadlines' and joint processing's own, so the pages show a consistent story.
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ import random
 
 from django.utils import timezone
 
-from vpdt.core import blobs
 from vpdt.core.errors import VpdtError
-from vpdt.directory.models import User
+from vpdt.directory.models import Unit, User
 from vpdt.directory.roles import Role
 from vpdt.motcua import clock, deadlines, joint
-from vpdt.motcua.models import Dossier, DossierStatus, FileKind, StepKind
+from vpdt.motcua.models import Dossier, DossierStatus
+from vpdt.motcua.services import processing
+from vpdt.motcua.services.counter import Upload
 
 log = logging.getLogger("vpdt.motcua")
 SEED = 16_0162
@@ -33,30 +34,34 @@ def _person(agency_id: int, role: str) -> User | None:
             .order_by("id").first())
 
 
-def _processing(d: Dossier, now: dt.datetime, *, due_in_hours: float = 16) -> None:
-    unit = d.procedure.activations.filter(agency=d.agency).values_list("processing_unit", flat=True).first()
-    joint._hand_over(d, None, kind=StepKind.PROCESSING, name="Thẩm định, xử lý hồ sơ", to_agency=d.resolving_agency,
-                     now=now, due_at=clock.add_working_hours(now, due_in_hours) if due_in_hours > 0
-                     else now + dt.timedelta(hours=due_in_hours))
-    if unit:
-        d.current_step.to_unit_id = unit
-        d.current_step.save(update_fields=["to_unit"])
-    before, d.status = d.status, DossierStatus.PROCESSING
-    d.save(update_fields=["status", "current_step", "updated_at"])
-    deadlines.record_event(d, "transfer", None, before=before, agency=d.resolving_agency)
+def _processing(d: Dossier) -> Dossier | None:
+    """The counter hands the dossier to the processing unit (the core's transfer); None when the
+    demo has nobody to do it."""
+    counter = _person(d.agency_id, Role.COUNTER)
+    unit_id = d.procedure.activations.filter(agency=d.agency).values_list("processing_unit", flat=True).first()
+    unit = Unit.objects.filter(pk=unit_id, agency=d.resolving_agency).first() if unit_id else None
+    unit = unit or Unit.objects.filter(agency=d.resolving_agency, active=True).order_by("id").first()
+    if counter is None or unit is None:
+        return None
+    processing.transfer(counter, d, unit)
+    return d
 
 
-def _done(d: Dossier, now: dt.datetime, leader) -> None:
-    pdf = blobs.store_stream(io.BytesIO(joint.cover_letter("KẾT QUẢ GIẢI QUYẾT", [d.procedure.result_name or
-                                                                                  d.procedure.name, d.code],
-                                                            d.resolving_agency)))
-    d.files.create(kind=FileKind.RESULT, blob=pdf, filename="ket-qua.pdf", content_type="application/pdf",
-                   size=pdf.size)
-    joint._hand_over(d, leader, kind=StepKind.RETURN, name="Trả kết quả", to_agency=d.agency, now=now)
-    before = d.status
-    d.status, d.finished_at, d.result, d.result_filename = DossierStatus.DONE, now, pdf, "ket-qua.pdf"
-    d.save(update_fields=["status", "finished_at", "result", "result_filename", "current_step", "updated_at"])
-    deadlines.record_event(d, "approve", leader, before=before, agency=d.resolving_agency)
+def _done(d: Dossier, leader) -> bool:
+    """The unit appraises and submits, the leader approves with a result (the core's services)."""
+    step = d.current_step
+    officer = (User.objects.filter(is_active=True, unit_id=step.to_unit_id).order_by("id").first()
+               if step and step.to_unit_id else None)
+    if officer is None:
+        return False
+    processing.take(officer, d)
+    processing.appraise(officer, d, "Hồ sơ đủ điều kiện; đề nghị giải quyết.")
+    processing.submit_for_approval(officer, d, to_user=leader)
+    pdf = joint.cover_letter("KẾT QUẢ GIẢI QUYẾT", [d.procedure.result_name or d.procedure.name, d.code],
+                             d.resolving_agency)
+    processing.approve(leader, d, result=Upload(io.BytesIO(pdf), "ket-qua.pdf"),
+                       result_note=d.procedure.result_name or "")
+    return True
 
 
 def advance(rng: random.Random | None = None) -> dict:
@@ -70,10 +75,16 @@ def advance(rng: random.Random | None = None) -> dict:
     rng.shuffle(local)
     for i, d in enumerate(local):
         share = i / max(1, len(local))
-        if share >= 0.8:
-            break  # a fifth stays at the counter, waiting for the transfer
+        if share >= 0.8 or i >= len(local) - 1:
+            break  # a fifth (at least one) stays at the counter, waiting for the transfer
         leader = _person(d.resolving_agency_id, Role.LEADER)
-        _processing(d, now - dt.timedelta(hours=rng.randint(1, 30)), due_in_hours=rng.choice([8, 12, 16]))
+        try:
+            if _processing(d) is None:
+                continue
+        except VpdtError as exc:
+            log.warning("demo transfer for %s: %s", d.code, exc)
+            continue
+        d.refresh_from_db()
         done["processing"] += 1
         if share < 0.1 and leader is not None:  # late: the step ran past its time, the body apologises
             step = d.current_step
@@ -88,11 +99,12 @@ def advance(rng: random.Random | None = None) -> dict:
             except VpdtError as exc:
                 log.warning("demo apology for %s: %s", d.code, exc)
         elif share < 0.6 and leader is not None:
-            _done(d, now - dt.timedelta(hours=rng.randint(0, 8)), leader)
+            if not _done(d, leader):
+                continue
             done["done"] += 1
             counter = _person(d.agency_id, Role.COUNTER)
             if share < 0.45 and counter is not None:
-                joint.return_at_counter(counter, d, method=rng.choice(["counter", "counter", "post", "online"]))
+                processing.return_result(counter, d, method=rng.choice(["counter", "counter", "post", "online"]))
                 done["returned"] += 1
     for d in joint_ones[:1]:
         counter = _person(d.agency_id, Role.COUNTER)

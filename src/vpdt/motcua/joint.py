@@ -46,11 +46,10 @@ from vpdt.directory.roles import Role
 from vpdt.exchange import signals as exchange_signals
 from vpdt.exchange.models import StatusEvent
 from vpdt.motcua import clock
-from vpdt.motcua.deadlines import end_of_day, record_event
+from vpdt.motcua.clock import end_of_day
 from vpdt.motcua.models import (
     Channel,
     Dossier,
-    DossierCounter,
     DossierFile,
     DossierPaper,
     DossierStatus,
@@ -61,6 +60,9 @@ from vpdt.motcua.models import (
     Procedure,
     StepKind,
 )
+from vpdt.motcua.services import processing
+from vpdt.motcua.services.counter import event as record_event
+from vpdt.motcua.services.counter import next_code as _next_code
 
 log = logging.getLogger("vpdt.motcua")
 
@@ -245,33 +247,12 @@ def send_to_resolver(user, dossier: Dossier, *, note: str = "") -> JointLink:
 
 def _hand_over(d: Dossier, user, *, kind: str, name: str, to_agency: Agency, now: dt.datetime,
                due_at: dt.datetime | None = None, note: str = "") -> DossierStep:
-    """A row of the control slip (same shape as the core's processing hand-over)."""
-    previous = d.current_step
-    if previous is not None and previous.done_at is None:
-        previous.done_at = now
-        previous.received_at = previous.received_at or now
-        previous.save(update_fields=["done_at", "received_at"])
-    order = (d.steps.order_by("-order").values_list("order", flat=True).first() or 0) + 1
-    person = user if isinstance(user, User) else None
-    step = DossierStep.objects.create(
-        dossier=d, order=order, kind=kind, name=name[:300],
-        from_agency=previous.to_agency if previous else d.agency, from_unit=previous.to_unit if previous else None,
-        from_user=person, to_agency=to_agency, sent_at=now, due_at=due_at, note=note)
-    d.current_step = step
-    return step
+    """A row of the control slip: the core's processing hand-over, with a deadline given as a moment."""
+    return processing._hand_over(d, user, kind=kind, name=name[:300], to_agency=to_agency, hours=None, now=now,
+                                 due_at=due_at, note=note)
 
 
 # --------------------------------------------------------------------------- receiving side
-def _next_code(agency: Agency, when: dt.datetime) -> str:
-    day = clock.local(when).date()
-    DossierCounter.objects.bulk_create([DossierCounter(agency=agency, day=day, last_number=0)],
-                                       ignore_conflicts=True)
-    row = DossierCounter.objects.select_for_update().get(agency=agency, day=day)
-    row.last_number += 1
-    row.save(update_fields=["last_number"])
-    return f"{agency.code}-{day:%y%m%d}-{row.last_number:04d}"
-
-
 def _data_of(document) -> dict | None:
     attachment = document.attachments.filter(name=DATA_NAME).select_related("blob").first()
     if attachment is None:
@@ -500,22 +481,5 @@ def send_result(d: Dossier, link: JointLink):
 
 
 def return_at_counter(user, dossier: Dossier, method: str = "counter", note: str = "") -> Dossier:
-    """The receiving counter returns the result (status 10). Same rule as the core's
-    `services.processing.return_result`, which the lead should call instead at merge."""
-    if not user.has_role(Role.COUNTER, dossier.agency):
-        raise PermissionDenied("Chỉ công chức tiếp nhận một cửa trả kết quả.", code="MOTCUA_NOT_COUNTER")
-    with transaction.atomic():
-        d = Dossier.objects.select_for_update().get(pk=dossier.pk)
-        if d.status != DossierStatus.DONE:
-            raise InvalidState("Hồ sơ chưa xử lý xong, chưa trả kết quả được.", code="MOTCUA_NOT_DONE")
-        now = timezone.now()
-        step = d.current_step
-        if step is not None and step.done_at is None:
-            step.done_at, step.received_at = now, step.received_at or now
-            step.save(update_fields=["done_at", "received_at"])
-        before = d.status
-        d.status, d.returned_at, d.return_method = DossierStatus.RETURNED, now, method
-        d.save(update_fields=["status", "returned_at", "return_method", "updated_at"])
-        record_event(d, "return", user, before=before, note=note, detail={"method": method})
-    dossier.refresh_from_db()
-    return dossier
+    """The receiving counter returns the result (status 10): the core's `processing.return_result`."""
+    return processing.return_result(user, dossier, method=method, note=note)

@@ -30,6 +30,7 @@ EVENTS = {
     "received": "Hồ sơ {code} đã được tiếp nhận. Ngày hẹn trả kết quả: {appointment}.",
     "supplement": "Hồ sơ {code} cần bổ sung giấy tờ. Vui lòng liên hệ Bộ phận Một cửa {agency}.",
     "apology": "Hồ sơ {code} chậm so với hẹn. {agency} xin lỗi và hẹn trả kết quả ngày {appointment}.",
+    "financial": "Hồ sơ {code} cần thực hiện nghĩa vụ tài chính. Vui lòng liên hệ Bộ phận Một cửa {agency}.",
     "done": "Hồ sơ {code} đã có kết quả. Mời Ông/Bà nhận kết quả tại {agency} hoặc tra cứu trực tuyến.",
     "returned": "Hồ sơ {code} đã trả kết quả. Cảm ơn Ông/Bà.",
     "status": "Hồ sơ {code}: {status}.",

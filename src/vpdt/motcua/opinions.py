@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from vpdt.core.errors import InvalidInput, PermissionDenied
 from vpdt.directory.models import Agency
-from vpdt.motcua.deadlines import record_event
 from vpdt.motcua.models import Dossier, DossierOpinion, DossierStatus
+from vpdt.motcua.services.counter import event as record_event
 
 
 def ask_opinion(user, dossier: Dossier, agency: Agency, question: str) -> DossierOpinion:

@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from vpdt.core.errors import InvalidInput, InvalidState, PermissionDenied
 from vpdt.directory.roles import Role
-from vpdt.motcua.deadlines import record_event
 from vpdt.motcua.models import Dossier, FeePayment
+from vpdt.motcua.services.counter import event as record_event
 
 
 @dataclass(frozen=True)

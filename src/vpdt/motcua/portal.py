@@ -28,12 +28,9 @@ from django.utils import timezone
 
 from vpdt.core.errors import InvalidInput, NotFound
 from vpdt.directory.models import Agency
-from vpdt.motcua.deadlines import record_event
 from vpdt.motcua.models import (
-    Channel,
     Dossier,
     DossierEvent,
-    DossierPaper,
     DossierStatus,
     Procedure,
     ProcedureActivation,
@@ -102,8 +99,10 @@ def _clean(s: Submission) -> Submission:
 
 
 def accept_submission(user, agency: Agency, submission: Submission) -> tuple[Dossier, bool]:
-    """(the dossier, True when made now): status 1, waiting for the counter's check."""
-    from vpdt.motcua.joint import _next_code
+    """(the dossier, True when made now): status 1, waiting for the counter's check. Made by the
+    core's online submission (`services.counter.submit_online`: its numbering, its checks, the
+    lookup secret); the secret is on the returned dossier as `lookup_secret` when made now."""
+    from vpdt.motcua.services import counter
 
     s = _clean(submission)
     procedure = Procedure.objects.filter(code=s.procedure_code, active=True).first()
@@ -114,24 +113,20 @@ def accept_submission(user, agency: Agency, submission: Submission) -> tuple[Dos
     if activation is None or not procedure.online:
         raise InvalidInput(f"Thủ tục “{procedure.name}” không nhận trực tuyến tại {agency.name}.",
                            code="MOTCUA_PROCEDURE_NOT_ACTIVE", detail=f"{procedure.code} @ {agency.code}")
+    wanted = {p.strip().casefold() for p in s.papers}
+    ticked = {p.pk for p in procedure.papers.all() if p.name.strip().casefold() in wanted}
+    intake = counter.Intake(applicant=counter.Applicant(
+        name=s.applicant_name, personal_id=s.personal_id, address=s.address, phone=s.phone, email=s.email,
+        organisation=s.organisation), ticked=ticked, subject=s.subject)
     with transaction.atomic():
         if s.external_id:
-            found = Dossier.objects.filter(agency=agency, source=s.source, external_id=s.external_id).first()
+            found = (Dossier.objects.select_for_update().filter(agency=agency, source=s.source,
+                                                                external_id=s.external_id).first())
             if found is not None:
                 return found, False
-        now = timezone.now()
-        d = Dossier.objects.create(
-            code=_next_code(agency, now), procedure=procedure, agency=agency,
-            resolving_agency=activation.resolving_agency or agency, channel=Channel.ONLINE, source=s.source,
-            external_id=s.external_id, applicant_name=s.applicant_name, organisation=s.organisation,
-            personal_id=s.personal_id, address=s.address, phone=s.phone, email=s.email, subject=s.subject,
-            status=DossierStatus.NEW, fee_amount=procedure.fee_amount)
-        wanted = {p.strip().casefold() for p in s.papers}
-        for paper in procedure.papers.all():
-            DossierPaper.objects.create(dossier=d, paper=paper, name=paper.name, form=paper.form, count=paper.count,
-                                        provided=paper.name.strip().casefold() in wanted)
-        record_event(d, "submit", user, before=None, agency=agency, detail={"source": s.source,
-                                                                            "external_id": s.external_id})
+        d, secret = counter.submit_online(agency, procedure, intake, source=s.source, external_id=s.external_id,
+                                          user=user)
+    d.lookup_secret = secret
     return d, True
 
 

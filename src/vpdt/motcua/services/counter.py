@@ -46,6 +46,7 @@ from vpdt.motcua.models import (
     SupplementStage,
     personal_id_validator,
 )
+from vpdt.motcua.notify import notify_citizen
 from vpdt.motcua.services.access import person, require_counter
 
 SECRET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: it is typed from paper
@@ -291,6 +292,7 @@ def accept(user, dossier: Dossier, *, ticked: Iterable[int] | None = None, note:
                               "original_appointment_date", "transfer_due", "current_step", "updated_at"])
         event(d, "accept", user, before=before, note=note, detail={
             "appointment": told.appointment.isoformat(), "transfer_due": told.transfer_due.isoformat()})
+        notify_citizen(d, "received")
     dossier.refresh_from_db()
     return dossier
 
@@ -332,6 +334,7 @@ def ask_supplement_at_counter(user, dossier: Dossier, gaps: Iterable[dict] = (),
         d.status = DossierStatus.SUPPLEMENT
         d.save(update_fields=["status", "updated_at"])
         event(d, "supplement_counter", user, before=before, note=note, detail={"items": len(items)})
+        notify_citizen(d, "supplement")
     return request
 
 

@@ -36,6 +36,7 @@ from vpdt.motcua.models import (
     SupplementRequest,
     SupplementStage,
 )
+from vpdt.motcua.notify import notify_citizen
 from vpdt.motcua.services.access import (
     holds_step,
     is_approver,
@@ -73,7 +74,7 @@ def _close_step(step: DossierStep | None, now: dt.datetime, note: str = "") -> N
 
 
 def _hand_over(d: Dossier, user, *, kind: str, name: str, to_agency, to_unit=None, to_user=None,
-               hours: int | None, now: dt.datetime, note: str = "") -> DossierStep:
+               hours: int | None, now: dt.datetime, note: str = "", due_at: dt.datetime | None = None) -> DossierStep:
     previous = d.current_step
     _close_step(previous, now, note)
     order = (d.steps.order_by("-order").values_list("order", flat=True).first() or 0) + 1
@@ -82,7 +83,7 @@ def _hand_over(d: Dossier, user, *, kind: str, name: str, to_agency, to_unit=Non
         from_agency=previous.to_agency if previous else d.agency,
         from_unit=previous.to_unit if previous else None,
         from_user=person(user), to_agency=to_agency, to_unit=to_unit, to_user=to_user, sent_at=now,
-        due_at=clock.add_working_hours(now, hours) if hours else None)
+        due_at=clock.add_working_hours(now, hours) if hours else due_at)
     d.current_step = step
     return step
 
@@ -220,6 +221,7 @@ def approve(user, dossier: Dossier, *, result: Upload | None = None, result_note
         event(d, "approve", user, before=before, note=note, agency=d.resolving_agency,
               detail={"result": d.result_filename, "outcome": clock.outcome(
                   clock.local(now).date(), d.appointment_date) if d.appointment_date else ""})
+        notify_citizen(d, "done")
     dossier.refresh_from_db()
     return dossier
 
@@ -243,6 +245,7 @@ def return_result(user, dossier: Dossier, *, method: str = ReturnMethod.COUNTER,
         d.status, d.returned_at, d.return_method = DossierStatus.RETURNED, now, method
         d.save(update_fields=["status", "returned_at", "return_method", "updated_at"])
         event(d, "return", user, before=before, note=note, detail={"method": method})
+        notify_citizen(d, "returned")
     dossier.refresh_from_db()
     return dossier
 
@@ -275,6 +278,7 @@ def ask_supplement(user, dossier: Dossier, items: Iterable[dict], *, note: str =
         d.save(update_fields=["status", "paused_at", "updated_at"])
         event(d, "supplement", user, before=before, note=note, agency=d.current_step.to_agency,
               detail={"items": len(cleaned)})
+        notify_citizen(d, "supplement")
     return request
 
 
@@ -301,6 +305,50 @@ def answer_supplement(user, dossier: Dossier, *, note: str = "", uploads: Iterab
         event(d, "supplement_answer", user, before=before, note=note, detail={
             "paused_working_days": days, "appointment": d.appointment_date.isoformat() if d.appointment_date else "",
             "files": names})
+    dossier.refresh_from_db()
+    return dossier
+
+
+def ask_financial(user, dossier: Dossier, note: str) -> Dossier:
+    """Processing finds the citizen owes a financial obligation (a tax, a land levy): status 6,
+    the clock stops until the counter or the officer records it met (`financial_met`)."""
+    require_step(user, dossier)
+    note = (note or "").strip()
+    if not note:
+        raise InvalidInput("Hãy ghi rõ nghĩa vụ tài chính công dân phải thực hiện.", code="MOTCUA_REASON_REQUIRED")
+    with transaction.atomic():
+        d = _locked(dossier)
+        if d.status != DossierStatus.PROCESSING:
+            raise InvalidState("Chỉ yêu cầu thực hiện nghĩa vụ tài chính khi hồ sơ đang xử lý.",
+                               code="MOTCUA_NOT_PROCESSING", detail=f"status={d.status}")
+        now = timezone.now()
+        ClockPause.objects.create(dossier=d, reason=PauseReason.FINANCIAL, started_at=now)
+        before = d.status
+        d.status, d.paused_at = DossierStatus.FINANCIAL, now
+        d.save(update_fields=["status", "paused_at", "updated_at"])
+        event(d, "financial", user, before=before, note=note, agency=d.current_step.to_agency)
+        notify_citizen(d, "financial")
+    dossier.refresh_from_db()
+    return dossier
+
+
+def financial_met(user, dossier: Dossier, *, note: str = "") -> Dossier:
+    """The citizen met the financial obligation: the clock restarts, the appointment and the open
+    step's deadline move by the working days it stood still."""
+    if not (is_counter(user, dossier.agency) or holds_step(user, dossier)):
+        raise PermissionDenied("Chỉ Bộ phận Một cửa hoặc người đang xử lý hồ sơ ghi nhận việc này.",
+                               code="MOTCUA_NOT_COUNTER")
+    with transaction.atomic():
+        d = _locked(dossier)
+        if d.status != DossierStatus.FINANCIAL:
+            raise InvalidState("Hồ sơ không chờ thực hiện nghĩa vụ tài chính.", code="MOTCUA_NOT_WAITING_FINANCIAL",
+                               detail=f"status={d.status}")
+        days = _end_pause(d, timezone.now())
+        before = d.status
+        d.status = DossierStatus.PROCESSING
+        d.save(update_fields=["status", "appointment_date", "paused_at", "updated_at"])
+        event(d, "financial_met", user, before=before, note=note, detail={
+            "paused_working_days": days, "appointment": d.appointment_date.isoformat() if d.appointment_date else ""})
     dossier.refresh_from_db()
     return dossier
 

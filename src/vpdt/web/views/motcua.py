@@ -32,12 +32,13 @@ from vpdt.core import blobs, filetypes
 from vpdt.core.errors import VpdtError
 from vpdt.directory.models import Agency, Unit, User
 from vpdt.directory.roles import Role
-from vpdt.motcua import clock, slips
+from vpdt.motcua import clock, deadlines, joint, opinions, payment, slips
 from vpdt.motcua.models import (
     Channel,
     Dossier,
     DossierFile,
     DossierStatus,
+    JointRole,
     Level,
     PaperForm,
     PaperKind,
@@ -252,7 +253,7 @@ def _actions(user, dossier: Dossier) -> dict:
         "ask_counter_supplement": is_counter and dossier.status == DossierStatus.NEW,
         "refuse": is_counter and (dossier.status == DossierStatus.NEW or open_counter_request),
         "receipt": is_counter and dossier.received_at is not None,
-        "transfer": is_counter and dossier.status == DossierStatus.RECEIVED,
+        "transfer": is_counter and dossier.status == DossierStatus.RECEIVED and not dossier.is_joint,
         "take": holds and step is not None and step.received_at is None and step.kind in (
             StepKind.PROCESSING, StepKind.APPROVER),
         "appraise": holds and dossier.status == DossierStatus.PROCESSING and step.kind in (
@@ -266,7 +267,43 @@ def _actions(user, dossier: Dossier) -> dict:
         "withdraw": is_counter and dossier.status in (DossierStatus.NEW, *processing.OPEN_STATUSES),
         "stop": (holds or access.is_approver(user, dossier.resolving_agency))
         and dossier.status in processing.OPEN_STATUSES and dossier.received_at is not None,
+        **_around_actions(user, dossier, is_counter=is_counter, holds=holds),
     }
+
+
+def _around_actions(user, dossier: Dossier, *, is_counter: bool, holds: bool) -> dict:
+    """motcua3: the buttons of deadlines, joint processing, opinions, fees and status 6, under the
+    rules their services check (a button shown is an action the service accepts)."""
+    step = dossier.current_step
+    processing_step = holds and dossier.status == DossierStatus.PROCESSING and step is not None and (
+        step.kind == StepKind.PROCESSING)
+    late = None
+    if not dossier.is_final and dossier.status != DossierStatus.DONE and dossier.received_at is not None:
+        late = deadlines.late_body(dossier)
+    return {
+        "send_joint": is_counter and dossier.status == DossierStatus.RECEIVED and dossier.is_joint
+        and getattr(user, "agency_id", None) == dossier.agency_id
+        and not dossier.joint_links.filter(role=JointRole.SENDER).exists(),
+        "apology": late is not None and deadlines.may_apologise(user, dossier, late)
+        and not dossier.apologies.filter(agency=late).exists(),
+        "apology_body": late,
+        "opinion": processing_step and getattr(user, "agency_id", None) == dossier.resolving_agency_id,
+        "fee": is_counter and dossier.fee_amount > 0 and dossier.fee_paid_at is None and dossier.status not in (
+            DossierStatus.REFUSED, DossierStatus.WITHDRAWN),
+        "financial": processing_step,
+        "financial_met": (is_counter or holds) and dossier.status == DossierStatus.FINANCIAL,
+    }
+
+
+def _date_input(text: str) -> dt.date | None:
+    """A date from a form: the browser's date input (yyyy-mm-dd) or typed dd/mm/yyyy."""
+    text = (text or "").strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
 
 
 @login_required
@@ -294,6 +331,21 @@ def dossier_page(request, pk: int):
         "return_methods": ReturnMethod.choices, "statuses": DossierStatus,
         "paused": dossier.pauses.filter(ended_at__isnull=True).first(),
         "open_supplement": dossier.supplements.filter(answered_at__isnull=True).first(),
+        # motcua3: what the around half keeps about the dossier
+        "delays": dossier.delays.select_related("agency", "step").order_by("detected_at", "id"),
+        "apologies": dossier.apologies.select_related("agency", "file").order_by("issued_at", "id"),
+        "joint_links": [(link, Agency.objects.filter(code=link.partner_code).first(),
+                         DossierStatus(link.reported_status).label if link.reported_status in DossierStatus.values
+                         else "") for link in
+                        dossier.joint_links.select_related("transfer_document", "result_document").order_by("id")],
+        "opinions": dossier.opinions.select_related("asked_agency", "request_document", "reply_document")
+        .order_by("asked_at", "id"),
+        "payments": dossier.payments.order_by("paid_at", "id"),
+        "opinion_agencies": (Agency.objects.filter(active=True).exclude(pk=dossier.resolving_agency_id)
+                             .order_by("name") if actions["opinion"] else []),
+        "next_working_day": clock.next_working_day(max(
+            dossier.appointment_date or clock.local(timezone.now()).date(), clock.local(timezone.now()).date())
+            + dt.timedelta(days=1)),
     })
 
 
@@ -381,6 +433,45 @@ def dossier_action(request, pk: int, action: str):
     if action == "dung":
         return _act(request, dossier, lambda: processing.stop(user, dossier, post.get("reasons", "")),
                     _("Đã dừng xử lý hồ sơ."))
+    return _around_action(request, dossier, action)
+
+
+def _around_action(request, dossier: Dossier, action: str):
+    """motcua3: the actions of deadlines, joint processing, opinions, fees and status 6."""
+    user, post = request.user, request.POST
+    note = post.get("note", "")[:4000]
+    if action == "lien-thong":
+        return _act(request, dossier, lambda: joint.send_to_resolver(user, dossier, note=note),
+                    _("Đã gửi hồ sơ liên thông đến %(agency)s qua trục liên thông.")
+                    % {"agency": dossier.resolving_agency.name})
+    if action == "xin-loi":
+        new_date = _date_input(post.get("new_date", ""))
+        if new_date is None:
+            messages.error(request, _("Nhập ngày hẹn mới (dd/mm/yyyy)."))
+            return redirect("web:motcua_dossier", pk=dossier.pk)
+        return _act(request, dossier, lambda: deadlines.issue_apology(user, dossier, new_date, post.get("reason", "")),
+                    _("Đã lập phiếu xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04)."))
+    if action == "xin-y-kien":
+        agency = Agency.objects.filter(pk=query_pk(post.get("agency")), active=True).first()
+        if agency is None:
+            messages.error(request, _("Chọn cơ quan xin ý kiến."))
+            return redirect("web:motcua_dossier", pk=dossier.pk)
+        return _act(request, dossier, lambda: opinions.ask_opinion(user, dossier, agency, post.get("question", "")),
+                    _("Đã gửi văn bản xin ý kiến %(agency)s.") % {"agency": agency.name})
+    if action == "nop-phi":
+        amount = query_pk("".join(ch for ch in post.get("amount", "") if ch.isdigit())[:18] or None)
+        if amount is None:
+            messages.error(request, _("Nhập số tiền đã nộp."))
+            return redirect("web:motcua_dossier", pk=dossier.pk)
+        return _act(request, dossier, lambda: payment.record_paid(user, dossier, amount),
+                    _("Đã ghi nhận nộp phí, lệ phí."))
+    if action == "nghia-vu-tai-chinh":
+        return _act(request, dossier, lambda: processing.ask_financial(user, dossier, note),
+                    _("Đã yêu cầu thực hiện nghĩa vụ tài chính; thời gian giải quyết tạm dừng."))
+    if action == "da-nop-nghia-vu":
+        return _act(request, dossier, lambda: processing.financial_met(user, dossier, note=note),
+                    _("Đã ghi nhận công dân thực hiện nghĩa vụ tài chính; thời gian giải quyết được tính lại."))
+    raise Http404(_("Không có thao tác này."))
     raise Http404(_("Không có thao tác này."))
 
 
