@@ -195,11 +195,16 @@ def _queue(incoming: Incoming, package, message_type: str, from_code: str, recei
         # Every hub writer holds the log head, so nothing can insert this package between
         # the SELECT and the INSERT: no savepoint needed (get_or_create would add two).
         # (fastsql: the INSERTs without the ORM's per-call compiling, same rows and instances)
-        pkg = Package.objects.using(DB).filter(sha256=sha).only("pk", "purged_at").first()
-        if pkg is None:
+        table = connections[DB].ops.quote_name(Package._meta.db_table)
+        with connections[DB].cursor() as cursor:
+            cursor.execute(f"SELECT id, purged_at FROM {table} WHERE sha256 = %s", [sha])
+            row = cursor.fetchone()
+        if row is None:
             pkg = fastsql.insert(Package(sha256=sha, size=incoming.size, **fields))
-        elif pkg.purged_at is not None:
-            Package.objects.using(DB).filter(pk=pkg.pk).update(purged_at=None)
+        else:
+            pkg = fastsql.existing(Package, row[0])
+            if row[1] is not None:
+                Package.objects.using(DB).filter(pk=pkg.pk).update(purged_at=None)
         submission = fastsql.insert(Submission(
             doc_id=new_doc_id(), package=pkg, system=system, from_code=from_code, via_upstream=via_upstream))
         result = Accepted(submission.doc_id)

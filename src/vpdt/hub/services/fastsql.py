@@ -70,6 +70,13 @@ def _insert_rows(objs: list[Model]) -> None:
                 _saved(obj, None)
 
 
+def existing(model: type[Model], pk) -> Model:
+    """A stand-in for the stored row `pk` (only its key loaded): enough to point a foreign key at."""
+    obj = model(pk=pk)
+    _saved(obj, pk)
+    return obj
+
+
 def _saved(obj: Model, pk) -> None:
     if pk is not None:
         obj.pk = pk
