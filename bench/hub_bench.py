@@ -17,6 +17,14 @@ of the load generator, and how busy the whole machine was. Prints each run and t
 median. PostgreSQL: 127.0.0.1:5432, user postgres, database vpdt_hub_bench (re-created
 each run).
 
+    python bench/hub_bench.py --db postgres --ceiling [--packages 300] [--runs 3] [--workers N]
+
+Ceiling (PostgreSQL): after each run, bench/hub_ceiling.py (a minimal WSGI app on the same
+server with the same threads and workers: body streamed to disk with SHA-256, fsync of
+file and directory, one PostgreSQL row committed) receives the same bodies from the same
+load generator; the ratio hub/ceiling per run and its median is the figure (issue 17:
+>= 0.3), with CPU per package of each.
+
     python bench/hub_bench.py --history --waiting 100000 --done 1000000 [--packages 300] [--runs 3]
 
 History (PostgreSQL only): two hubs side by side, one empty and one whose database holds
@@ -181,8 +189,64 @@ class RawClient:
         self.conn.close()
 
 
+CEILING_URL = "postgresql://postgres@127.0.0.1:5432/vpdt_hub_ceiling"
+
+
+def ceiling_phase(payload: list[tuple[bytes, str]], clients: int, work: Path, server_args: list[str]) -> float:
+    """The minimal-server ceiling (bench/hub_ceiling.py, same server and options as the hub):
+    the same bodies sent the same way by the same load generator; packages/s."""
+    import subprocess
+
+    import psycopg
+
+    from hub.procs import free_port
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS vpdt_hub_ceiling WITH (FORCE)")
+        conn.execute("CREATE DATABASE vpdt_hub_ceiling")
+    port, root = free_port(), work / f"ceiling-{time.monotonic_ns()}"
+    proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "hub_ceiling.py"), "--port", str(port),
+                             "--dir", str(root), "--database", CEILING_URL, *server_args])
+    try:
+        wait_for(lambda: _listening(port), timeout=30)
+        opened = []
+        local = threading.local()
+
+        def own():
+            client = getattr(local, "c", None)
+            if client is None:
+                client = local.c = RawClient(port, "bench.s", "s")
+                opened.append(client)
+            return client
+
+        for p in payload[:10]:  # warm-up: connections, imports (not counted)
+            own().send_edoc(p, from_code=SENDER, to=[RECEIVER])
+        with Meter(proc.pid, "vpdt_hub_ceiling") as sent, cf.ThreadPoolExecutor(clients) as pool:
+            list(pool.map(lambda p: own().send_edoc(p, from_code=SENDER, to=[RECEIVER]), payload))
+        print("   ", sent.line("ceiling accepted", len(payload)), flush=True)
+        for c in opened:
+            c.close()
+        with psycopg.connect(CEILING_URL) as conn:
+            rows = conn.execute("SELECT count(*) FROM ceiling_accept").fetchone()[0]
+        assert rows == len(payload) + 10, rows
+        return len(payload) / sent.wall
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def _listening(port: int) -> bool:
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
 def one_run(db: str, packages: list[Path], clients: int, work: Path, client_kind: str,
-            server_args: list[str]) -> tuple[float, float]:
+            server_args: list[str], ceiling: bool = False) -> tuple[float, float, float | None]:
     hub = HubProcess(f"hub-{db}-{time.monotonic_ns()}", work)
     if db == "postgres":
         recreate_pg()
@@ -240,9 +304,14 @@ def one_run(db: str, packages: list[Path], clients: int, work: Path, client_kind
             c.close()
         check = hub.run("verify-log")
         assert "OK" in check, check
-        return len(packages) / sent.wall, delivered_count / got.wall
     finally:
         hub.stop()
+    top = None
+    if ceiling:
+        raw = [(p.read_bytes(), vxp.hash_file_hex(hashlib.sha256(p.read_bytes()).digest())) for p in packages]
+        top = ceiling_phase(raw, clients, work, server_args)
+        print(f"    hub/ceiling accepted: {len(packages) / sent.wall / top:.3f}", flush=True)
+    return len(packages) / sent.wall, delivered_count / got.wall, top
 
 
 OTHERS = [f"000.00.{n:02d}.H53" for n in range(20, 28)]  # the history's other receivers
@@ -408,6 +477,9 @@ def main() -> int:
                         help="raw: http.client keep-alive (lean); sdk: vpdt's VxpClient on httpx")
     parser.add_argument("--threads", type=int, default=8, help="threads per hub worker process")
     parser.add_argument("--workers", type=int, default=1, help="hub worker processes (vpdt hub serve --workers)")
+    parser.add_argument("--ceiling", action="store_true",
+                        help="PostgreSQL: after each run, the minimal server (bench/hub_ceiling.py) on the same "
+                             "bodies, same server and options; prints the ratio hub/ceiling")
     parser.add_argument("--history", action="store_true",
                         help="PostgreSQL: an empty hub against one with --waiting and --done deliveries kept")
     parser.add_argument("--waiting", type=int, default=100_000)
@@ -427,12 +499,20 @@ def main() -> int:
               f"{args.clients} client threads ({args.client} client), hub: {' '.join(server_args)}")
         for db in (["sqlite", "postgres"] if args.db == "both" else [args.db]):
             results = []
+            ceiling = args.ceiling and db == "postgres"
             for run in range(args.runs):
-                accepted, delivered = one_run(db, packages, args.clients, work, args.client, server_args)
-                results.append((accepted, delivered))
-                print(f"{db} run {run + 1}: accepted {accepted:.0f}/s, delivered {delivered:.0f}/s", flush=True)
+                accepted, delivered, top = one_run(db, packages, args.clients, work, args.client, server_args,
+                                                   ceiling)
+                results.append((accepted, delivered, top))
+                extra = f", ceiling {top:.0f}/s, ratio {accepted / top:.3f}" if top else ""
+                print(f"{db} run {run + 1}: accepted {accepted:.0f}/s, delivered {delivered:.0f}/s{extra}",
+                      flush=True)
+            extra = ""
+            if ceiling:
+                extra = (f", ceiling {statistics.median(r[2] for r in results):.0f}/s, median ratio hub/ceiling "
+                         f"{statistics.median(r[0] / r[2] for r in results):.3f}")
             print(f"{db} median: accepted {statistics.median(r[0] for r in results):.0f}/s, "
-                  f"delivered {statistics.median(r[1] for r in results):.0f}/s", flush=True)
+                  f"delivered {statistics.median(r[1] for r in results):.0f}/s{extra}", flush=True)
     return 0
 
 

@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 
 from vpdt.hub.models import RefusedRequest, SeenRequest
 from vpdt.hub.router import HUB_ALIAS as DB
+from vpdt.hub.services import fastsql
 from vpdt.vxp import protocol as vxp
 
 log = logging.getLogger("vpdt.hub")
@@ -60,8 +61,8 @@ def check_fresh_and_once(signed: vxp.SignedHeaders, system_id: str, now: datetim
     expires_at = max(sent_at, now) + timedelta(seconds=skew + 60)
     try:
         with transaction.atomic(using=DB):
-            SeenRequest.objects.using(DB).create(signature=signed.hash_header.strip().lower()[:64],
-                                                 system_id=system_id[:100], expires_at=expires_at)
+            fastsql.insert(SeenRequest(signature=signed.hash_header.strip().lower()[:64],
+                                       system_id=system_id[:100], expires_at=expires_at))
     except IntegrityError:
         raise vxp.VxpError(vxp.REPLAYED, f"signature {signed.hash_header[:16]}… already used "
                                          f"(timestamp {signed.get('timestamp')})") from None

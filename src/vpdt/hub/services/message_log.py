@@ -19,6 +19,7 @@ from django.db import connections, transaction
 
 from vpdt.hub.models import LogEntry, LogHead
 from vpdt.hub.router import HUB_ALIAS as DB
+from vpdt.hub.services import fastsql
 
 log = logging.getLogger("vpdt.hub")
 GENESIS = "0" * 64
@@ -61,8 +62,11 @@ class _Writer:
 
     def flush(self) -> None:
         if self.entries:
-            LogEntry.objects.using(DB).bulk_create(self.entries)
-            LogHead.objects.using(DB).filter(pk=1).update(seq=self.head.seq, hash=self.head.hash)
+            fastsql.insert_many(self.entries)
+            table = connections[DB].ops.quote_name(LogHead._meta.db_table)
+            with connections[DB].cursor() as cursor:
+                cursor.execute(f"UPDATE {table} SET seq = %s, hash = %s WHERE id = 1",
+                               [self.head.seq, self.head.hash])
 
 
 class write:

@@ -1,0 +1,48 @@
+"""fastsql writes the same rows as the ORM's create()/bulk_create() (defaults, timestamps, keys)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from vpdt.hub.models import Delivery, LogEntry, Package, SeenRequest, Submission
+from vpdt.hub.services import fastsql
+
+pytestmark = pytest.mark.django_db(databases=["default", "hub"])
+
+LATER = datetime(2030, 1, 1, tzinfo=UTC)
+COLUMNS = ["size", "message_type", "from_code", "document_id", "business_type", "status_code", "subject",
+           "notation", "purged_at"]
+
+
+@pytest.mark.backends
+def test_insert_writes_what_create_writes():
+    fields = dict(size=140000, message_type="edoc", from_code="000.00.00.H53", document_id="d-1",
+                  business_type=0, subject="Văn bản thử", notation="1/UBND-VP")
+    orm = Package.objects.using("hub").create(sha256="a" * 64, **fields)
+    fast = fastsql.insert(Package(sha256="b" * 64, **fields))
+    assert fast.pk and fast.pk != orm.pk and not fast._state.adding and fast._state.db == "hub"
+    stored = Package.objects.using("hub").get(pk=fast.pk)
+    assert [getattr(stored, c) for c in COLUMNS] == [getattr(Package.objects.using("hub").get(pk=orm.pk), c)
+                                                   for c in COLUMNS]
+    assert stored.created_at is not None and stored.created_at == fast.created_at  # auto_now_add set as save() does
+    sub = fastsql.insert(Submission(doc_id="s1", package=fastsql.existing(Package, fast.pk), from_code="X"))
+    delivery = fastsql.insert(Delivery(doc_id="d1", submission=sub, package=stored, message_type="edoc",
+                                       from_code="X", to_code="Y", route=Delivery.LOCAL, dedupe_key="k"))
+    row = Delivery.objects.using("hub").get(pk=delivery.pk)
+    assert (row.state, row.attempts, row.submission.doc_id, row.package_id) == (
+        Delivery.PENDING, 0, "s1", fast.pk)
+    assert row.updated_at is not None and row.created_at is not None
+
+
+@pytest.mark.backends
+def test_insert_many_sets_keys_in_order_and_unique_keys_still_hold():
+    entries = [LogEntry(seq=900 + i, at="2026-11-30T00:00:00", action="accepted", prev_hash="0" * 64,
+                        entry_hash=str(i) * 64) for i in range(3)]
+    fastsql.insert_many(entries)
+    assert [LogEntry.objects.using("hub").get(pk=e.pk).seq for e in entries] == [900, 901, 902]
+    fastsql.insert(SeenRequest(signature="f" * 64, system_id="s", expires_at=LATER))
+    with pytest.raises(IntegrityError), transaction.atomic(using="hub"):
+        fastsql.insert(SeenRequest(signature="f" * 64, system_id="s", expires_at=LATER))
