@@ -161,22 +161,16 @@ def apply_filters(qs: QuerySet, params) -> QuerySet:
 
 
 FACET_SAMPLE = 1000
+FACET_COLUMNS = ("issued_date", "document_type_id", "issuer_name", "state", "register_id", "incoming_register_id",
+                 "urgency")
 
 
-def facets(qs: QuerySet) -> tuple[dict[str, list[tuple]], bool]:
-    """Counts per year, type, issuer, state, register, urgency over the found documents, as
-    (value, label, count) largest first, at most FACET_LIMIT each; and whether they are counted
-    over the newest FACET_SAMPLE found only (a search finding more: the page says so). One query,
-    bounded, whatever the number of matches."""
+def _count(rows) -> dict[str, list[tuple]]:
+    """The facets' (value, label, count) lists, largest first, from rows of FACET_COLUMNS."""
     from collections import Counter
 
     from vpdt.records.models import DocumentType, Register
 
-    rows = list(qs.order_by(*ORDER).values_list(
-        "issued_date", "document_type_id", "issuer_name", "state", "register_id", "incoming_register_id",
-        "urgency")[:FACET_SAMPLE + 1])
-    sampled = len(rows) > FACET_SAMPLE
-    rows = rows[:FACET_SAMPLE]
     counts = {key: Counter() for key in FILTERS}
     for issued, type_id, issuer, state, register, incoming_register, urgency in rows:
         if issued:
@@ -196,7 +190,48 @@ def facets(qs: QuerySet) -> tuple[dict[str, list[tuple]], bool]:
     for key, counter in counts.items():
         show = label.get(key, lambda v: v)
         out[key] = [(value, show(value), n) for value, n in counter.most_common(FACET_LIMIT)]
-    return out, sampled
+    return out
+
+
+def facets(qs: QuerySet) -> tuple[dict[str, list[tuple]], bool]:
+    """Counts per year, type, issuer, state, register, urgency over the found documents, as
+    (value, label, count) largest first, at most FACET_LIMIT each; and whether they are counted
+    over the newest FACET_SAMPLE found only (a search finding more: the page says so). One query,
+    bounded, whatever the number of matches."""
+    rows = list(qs.order_by(*ORDER).values_list(*FACET_COLUMNS)[:FACET_SAMPLE + 1])
+    return _count(rows[:FACET_SAMPLE]), len(rows) > FACET_SAMPLE
+
+
+def _newest(qs: QuerySet, condition: Q) -> list[tuple]:
+    """(id, created_at, *FACET_COLUMNS) of the newest FACET_SAMPLE + 1 documents of `qs` meeting
+    `condition`: one walk of the list index in list order, stopping there, each side on its own
+    (never the OR of metadata and file text, which PostgreSQL evaluates as a hash of every match)."""
+    return list(qs.filter(condition).order_by(*ORDER).values_list("id", "created_at", *FACET_COLUMNS)
+                [:FACET_SAMPLE + 1])
+
+
+def sampled_search(base: QuerySet, meta: Q | None, files: Q | None, offset: int, size: int):
+    """The facets and, when the samples cover it, the page, from two bounded queries: the newest
+    FACET_SAMPLE + 1 documents found by their metadata and the newest found by their files' text.
+    Their merge in list order is exactly the newest FACET_SAMPLE + 1 of the union (each side's
+    newest contain the union's newest). Returns (page ids in rank order with their meta_hit, or
+    None when the page lies beyond the samples), facets, sampled."""
+    meta_rows = _newest(base, meta) if meta is not None else []
+    file_rows = _newest(base, files) if files is not None else []
+    merged = {row[0]: row for row in meta_rows}
+    merged.update((row[0], row) for row in file_rows if row[0] not in merged)
+    union = sorted(merged.values(), key=lambda r: (r[1], r[0]), reverse=True)
+    counted = _count([row[2:] for row in union[:FACET_SAMPLE]])
+    sampled = len(union) > FACET_SAMPLE
+    # The rank: every metadata match (newest first), then the file-only matches (newest first).
+    meta_ids = [row[0] for row in meta_rows]
+    meta_complete = len(meta_rows) <= FACET_SAMPLE
+    files_complete = len(file_rows) <= FACET_SAMPLE
+    seen = set(meta_ids)
+    ranked = [(pk, True) for pk in meta_ids] + [(row[0], False) for row in file_rows if row[0] not in seen]
+    if offset + size <= len(meta_ids) or (meta_complete and (files_complete or offset + size <= len(ranked))):
+        return ranked[offset:offset + size], counted, sampled
+    return None, counted, sampled
 
 
 # --- snippets ---------------------------------------------------------------------------------
@@ -315,16 +350,27 @@ def search(user, q: str | None, params=None, *, page: int = 1, with_facets: bool
 
     base = apply_filters(visible_documents(user), params or {})
     meta, files, parsed = conditions(base, q)
+    offset = (max(1, page) - 1) * PAGE_SIZE
+    counted, sampled = {}, False
     if meta is None and files is None:
         found = base.none() if (q or "").strip() else base
-        rows = list(found.order_by(*ORDER).select_related("document_type")[
-            (max(1, page) - 1) * PAGE_SIZE:max(1, page) * PAGE_SIZE + 1])
+        rows = list(found.order_by(*ORDER).select_related("document_type")[offset:offset + PAGE_SIZE + 1])
+        if with_facets:
+            counted, sampled = facets(found)
     else:
-        rows = page_of(base.select_related("document_type"), meta, files, (max(1, page) - 1) * PAGE_SIZE,
-                       PAGE_SIZE + 1)
-        found = base.filter((meta or Q(pk__in=[])) | (files or Q(pk__in=[])))
+        ranked = None
+        if with_facets:
+            ranked, counted, sampled = sampled_search(base, meta, files, offset, PAGE_SIZE + 1)
+        if ranked is not None:
+            by_id = base.select_related("document_type").in_bulk([pk for pk, _hit in ranked])
+            rows = []
+            for pk, hit in ranked:
+                if pk in by_id:
+                    by_id[pk].meta_hit = hit
+                    rows.append(by_id[pk])
+        else:
+            rows = page_of(base.select_related("document_type"), meta, files, offset, PAGE_SIZE + 1)
     has_next = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
-    counted, sampled = facets(found) if with_facets else ({}, False)
     return Results(rows=rows, has_next=has_next, facets=counted, snippets=snippets(rows, parsed), parsed=parsed,
                    facets_sampled=sampled)

@@ -41,8 +41,8 @@ SQLITE_TABLE = f"""
         tokenize="unicode61 remove_diacritics 2", prefix='2 3'
     )"""
 
-PG_INDEX_SQL = (f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON records_document "
-                f"USING gin (to_tsvector('simple'::regconfig, subject_folded))")
+# The subject's vector is a stored generated column (search migration 0004), not a model field.
+PG_INDEX_SQL = f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON records_document USING gin (subject_tsv)"
 
 # The text of files (search.FileText, issue 15): the same two designs over search_filetext.text_folded.
 FILE_FTS_TABLE = "search_filetext_fts"
