@@ -108,3 +108,26 @@ def test_the_sampled_page_and_facets_agree_with_the_plain_rank(w, monkeypatch):
     assert result.facets_sampled and sum(n for _v, _l, n in result.facets["state"]) == 7
     assert all(d.meta_hit for d in fulltext.search(w.clerk, "thuy loi", page=2).rows)
     assert not any(d.meta_hit for d in fulltext.search(w.clerk, "thuy loi", page=3).rows)
+
+
+def test_the_api_searches_the_text_when_asked(w, client):
+    from django.core.cache import cache
+
+    cache.clear()
+    factories.clerk(w.agency, username="api_clerk")
+    factories.clerk(w.other, username="api_outsider")
+    Opinion.objects.create(document=w.incoming, author=w.clerk, text="Giao phòng Kinh tế theo dõi tôm càng xanh")
+
+    def ids(username, **params):
+        response = client.post("/api/auth/token", {"username": username, "password": "Secret#12345"},
+                               content_type="application/json")
+        tok = response.json()["token"]
+        answer = client.get("/api/documents", params, HTTP_AUTHORIZATION=f"Bearer {tok}")
+        assert answer.status_code == 200, answer.content
+        return [item["id"] for item in answer.json()["items"]]
+
+    assert ids("api_clerk", q="tom cang xanh") == []  # the quick search: metadata only
+    assert ids("api_clerk", q="tom cang xanh", full_text="true") == [w.incoming.pk]
+    assert ids("api_clerk", q="tram quan trac", full_text="true") == [w.doc.pk]
+    assert ids("api_clerk", q="9/ubnd-kt", full_text="true") == [w.incoming.pk]
+    assert ids("api_outsider", q="tom cang xanh", full_text="true") == []
