@@ -131,3 +131,16 @@ def test_the_api_searches_the_text_when_asked(w, client):
     assert ids("api_clerk", q="tram quan trac", full_text="true") == [w.doc.pk]
     assert ids("api_clerk", q="9/ubnd-kt", full_text="true") == [w.incoming.pk]
     assert ids("api_outsider", q="tom cang xanh", full_text="true") == []
+
+
+def test_imported_documents_are_searched_by_their_note_and_recipients(w):
+    from vpdt.records import bulk
+
+    row = bulk.HistoricalDocument(key="VIC-1", direction=Direction.OUTGOING, book="chung", year=2019,
+                                  document_type=factories.doc_type("CV"), subject="Về việc báo cáo năm",
+                                  number=3, notation="SKHCN-VP", note="Hồ sơ kè sông Long Điền",
+                                  recipients_text="- Sở Giao thông vận tải;")
+    created, rejected = bulk.import_batch(None, w.agency, [row])
+    assert rejected == [] and len(created) == 1
+    assert found(w.clerk, "ke song long dien") == [created[0][1].pk]
+    assert found(w.clerk, "so giao thong van tai") == [created[0][1].pk]

@@ -272,3 +272,18 @@ def refresh_document_text(document_id: int, using: str = "default", *, create: b
     updated = DocumentText.objects.using(using).filter(document_id=document_id).update(text_folded=folded)
     if not updated and create:
         DocumentText.objects.using(using).create(document_id=document_id, text_folded=folded)
+
+
+def index_new_documents(documents: list, using: str = "default") -> int:
+    """search.DocumentText for documents just written by bulk SQL (the import: Document.save and
+    its signal are bypassed), from their own summary, note and typed recipients (a new document
+    has no recipient rows nor opinions yet). One insert per batch; returns the rows written."""
+    from vpdt.search.models import DocumentText
+
+    rows = []
+    for document in documents:
+        folded = fold("\n".join(t for t in (document.content, document.note, document.recipients_text) if t))
+        if folded:
+            rows.append(DocumentText(document_id=document.pk, text_folded=folded))
+    DocumentText.objects.using(using).bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    return len(rows)
