@@ -27,6 +27,7 @@ from vpdt.records.choices import Direction
 from vpdt.records.listing import page_and_count
 from vpdt.records.permissions import get_visible, visible_documents
 from vpdt.records.search import apply_quick_search
+from vpdt.search import fulltext
 
 
 class BearerToken(HttpBearer):
@@ -248,15 +249,22 @@ COUNT_CAP = 10_000
 @api.get("/documents", response={200: DocumentList, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut}, auth=BearerToken(),
          tags=["documents"])
 def list_documents(request, direction: DirectionParam | None = None, q: str | None = None,
-                   page: int = Query(1, ge=1, le=MAX_ID // PAGE_SIZE)):
-    """Documents the caller may see, urgent first then newest; `q` is the quick search.
+                   page: int = Query(1, ge=1, le=MAX_ID // PAGE_SIZE), full_text: bool = False):
+    """Documents the caller may see, urgent first then newest; `q` is the quick search, and with
+    `full_text=true` the search page's search: also the text of the files, the summary, the note,
+    the recipients and the handling opinions.
 
     `total` is exact up to 10,000; beyond it `total` is 10,000 and `total_is_capped` is true."""
     need(request, "documents:read")
     qs = visible_documents(request.user)
     if direction:  # one of the schema's enum (anything else: 400 INVALID_INPUT)
         qs = qs.filter(direction=direction)
-    qs = apply_quick_search(qs, q)
+    if full_text and (q or "").strip():
+        meta, text, _parsed = fulltext.conditions(qs, q)
+        found = [c for c in (meta, text) if c is not None]
+        qs = qs.filter(found[0] | found[1] if len(found) == 2 else found[0]) if found else qs.none()
+    else:
+        qs = apply_quick_search(qs, q)
     # Counting stops at COUNT_CAP: an exact COUNT over a big agency's 100,000 matches is
     # what made this slow, and nobody pages that far; `total_is_capped` says so.
     rows, total, capped, _more = page_and_count(qs.order_by("-urgency", "-created_at", "-id"), (page - 1) * PAGE_SIZE,

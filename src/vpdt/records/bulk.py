@@ -186,6 +186,10 @@ def import_batch(actor, agency: Agency, rows: list[HistoricalDocument], *, detai
             Register.objects.filter(pk__in=[pk for pk, _n in raised]).update(last_number=Case(
                 *[When(pk=pk, then=Value(n)) for pk, n in raised], output_field=PositiveIntegerField()))
         insert(Document, [d for _r, d in documents])
+        # Their summary, note and recipients are searched like any other document's (issue 15).
+        from vpdt.search.services import index_new_documents
+
+        index_new_documents([d for _r, d in documents])
         attachments = [Attachment(document=d, blob=f.blob, name=f.name[:255], content_type=f.content_type,
                                   kind=Attachment.Kind.MAIN if i == 0 else Attachment.Kind.APPENDIX,
                                   file_kind=f.file_kind, flag=f.flag)

@@ -174,6 +174,9 @@ class Document(models.Model):
                          name="doc_list_state_s"),
             # The API lists both directions together in the same order.
             models.Index(fields=["agency", "secrecy", "-urgency", "-created_at", "-id"], name="doc_agency_order"),
+            # The search page's order (vpdt.search.fulltext: newest first, whatever the urgency): a walk of
+            # the agency's documents in that order, stopping at the page or the facets' sample.
+            models.Index(fields=["agency", "secrecy", "-created_at", "-id"], name="doc_agency_newest"),
             # The quick search by số đến.
             models.Index(fields=["agency", "incoming_number"], name="doc_agency_incoming_no"),
             # "What my unit drafted / what I drafted": ids from the index alone.

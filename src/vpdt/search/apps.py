@@ -2,12 +2,12 @@
 
 SQLite: an FTS5 external-content table over `records_document.subject_folded`, kept in
 step by triggers (same transaction as the write, whatever path writes: ORM, bulk SQL,
-admin). PostgreSQL: a GIN index on `to_tsvector('simple', subject_folded)`, an index on
+admin). PostgreSQL: a GIN index on the stored `subject_tsv` (to_tsvector('simple', subject_folded)), an index on
 the column itself, so there is no second copy that could drift. The text of files
 (`search.FileText`) has the same two designs over its folded text.
 """
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate, post_save
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 class SearchConfig(AppConfig):
@@ -21,6 +21,34 @@ class SearchConfig(AppConfig):
         post_migrate.connect(_triggers_after_migrate, dispatch_uid="vpdt.search.ensure")
         post_save.connect(_file_saved, sender="records.Attachment", dispatch_uid="vpdt.search.attachment")
         post_save.connect(_file_saved, sender="records.DraftVersion", dispatch_uid="vpdt.search.version")
+        # The rest of a document's words (search.DocumentText): summary, note, recipients, opinions.
+        post_save.connect(_document_saved, sender="records.Document", dispatch_uid="vpdt.search.document")
+        # (workflow adds its opinions: workflow/apps.py, services.add_word_source)
+        post_save.connect(part_changed, sender="records.Recipient", dispatch_uid="vpdt.search.recipient.save")
+        post_delete.connect(part_changed, sender="records.Recipient", dispatch_uid="vpdt.search.recipient.delete")
+
+
+_DOCUMENT_WORDS = {"content", "note", "recipients_text"}
+
+
+def _document_saved(sender, instance, created=False, update_fields=None, raw=False, using=None, **kwargs) -> None:
+    # A save that names its fields and none of these leaves the words as they were: no query.
+    if raw or (update_fields is not None and not _DOCUMENT_WORDS & set(update_fields)):
+        return
+    if created and not (instance.content or instance.note or instance.recipients_text):
+        return  # nothing to index yet; recipients and opinions come with their own saves
+    from vpdt.search.services import refresh_document_text
+
+    refresh_document_text(instance.pk, using or "default")
+
+
+def part_changed(sender, instance, raw=False, using=None, signal=None, **kwargs) -> None:
+    if raw:
+        return
+    from vpdt.search.services import refresh_document_text
+
+    # A delete (perhaps the document's own cascade) never creates the row again.
+    refresh_document_text(instance.document_id, using or "default", create=signal is not post_delete)
 
 
 def _file_saved(sender, instance, created=False, update_fields=None, raw=False, **kwargs) -> None:

@@ -25,8 +25,9 @@ from django.db.models.functions import Substr
 
 from vpdt.core.text import words
 from vpdt.records.search import PHRASE_RE, quick_condition
-from vpdt.search.models import FileText
-from vpdt.search.schema import FILE_FTS_TABLE
+from vpdt.search.models import DocumentText, FileText
+from vpdt.search.schema import DOC_FTS_TABLE, FILE_FTS_TABLE
+from vpdt.search.services import words_of
 
 FACET_LIMIT = 12
 SNIPPET_CHARS = 240
@@ -97,14 +98,49 @@ def file_text_condition(qs: QuerySet, parsed: Parsed) -> Q:
     return Q(pk__in=FileText.objects.filter(condition).values("document_id"))
 
 
-def conditions(qs: QuerySet, q: str | None) -> tuple[Q | None, Q | None, Parsed]:
-    """(metadata condition, file text condition, parsed query): None for a side that cannot match."""
+def document_text_condition(qs: QuerySet, parsed: Parsed) -> Q:
+    """Documents whose summary, note, recipients or opinions (search.DocumentText, keyed by the
+    document's id: no join) have every word and every phrase."""
+    if parsed.empty:
+        return Q(pk__in=[])
+    table = qs.model._meta.db_table
+    vendor = connections[qs.db].vendor
+    if apps.is_installed("vpdt.search") and vendor == "sqlite":
+        match = " ".join([f'"{w}"' for w in parsed.terms] + ['"' + " ".join(p) + '"' for p in parsed.phrases])
+        return Q(RawSQL(f'+"{table}"."id" IN (SELECT rowid FROM {DOC_FTS_TABLE} WHERE {DOC_FTS_TABLE} MATCH %s)',
+                        [match], output_field=BooleanField()))
+    if apps.is_installed("vpdt.search") and vendor == "postgresql":
+        tsquery = " & ".join(list(parsed.terms) + ["(" + " <-> ".join(p) + ")" for p in parsed.phrases])
+        return Q(RawSQL(f'"{table}"."id" IN (SELECT dt.document_id FROM search_documenttext dt WHERE '
+                        f"dt.text_tsv @@ to_tsquery('simple'::regconfig, %s))", [tsquery],
+                        output_field=BooleanField()))
+    condition = Q()
+    for term in parsed.terms:
+        condition &= Q(text_folded__contains=term)
+    for phrase in parsed.phrases:
+        condition &= Q(text_folded__contains=" ".join(phrase))
+    return Q(pk__in=DocumentText.objects.filter(condition).values("document_id"))
+
+
+def text_sides(qs: QuerySet, q: str | None) -> tuple[Q | None, list[Q], Parsed]:
+    """(metadata condition, [file text condition, document text condition], parsed query); the
+    metadata None when it cannot match, the list empty when nothing can."""
     parsed = parse(q)
     meta = quick_condition(qs, q)
-    if meta is None:
-        return None, None, parsed
-    files = file_text_condition(qs, parsed) if not parsed.empty else None
-    return (meta if meta is not False else None), files, parsed
+    if meta is None or parsed.empty:
+        return (meta if meta not in (None, False) else None), [], parsed
+    return (meta if meta is not False else None), [file_text_condition(qs, parsed),
+                                                   document_text_condition(qs, parsed)], parsed
+
+
+def conditions(qs: QuerySet, q: str | None) -> tuple[Q | None, Q | None, Parsed]:
+    """(metadata condition, text condition (files, summary, note, recipients, opinions), parsed
+    query): None for a side that cannot match."""
+    meta, sides, parsed = text_sides(qs, q)
+    files = None
+    for side in sides:
+        files = side if files is None else files | side
+    return meta, files, parsed
 
 
 ORDER = ("-created_at", "-id")
@@ -161,22 +197,16 @@ def apply_filters(qs: QuerySet, params) -> QuerySet:
 
 
 FACET_SAMPLE = 1000
+FACET_COLUMNS = ("issued_date", "document_type_id", "issuer_name", "state", "register_id", "incoming_register_id",
+                 "urgency")
 
 
-def facets(qs: QuerySet) -> tuple[dict[str, list[tuple]], bool]:
-    """Counts per year, type, issuer, state, register, urgency over the found documents, as
-    (value, label, count) largest first, at most FACET_LIMIT each; and whether they are counted
-    over the newest FACET_SAMPLE found only (a search finding more: the page says so). One query,
-    bounded, whatever the number of matches."""
+def _count(rows) -> dict[str, list[tuple]]:
+    """The facets' (value, label, count) lists, largest first, from rows of FACET_COLUMNS."""
     from collections import Counter
 
     from vpdt.records.models import DocumentType, Register
 
-    rows = list(qs.order_by(*ORDER).values_list(
-        "issued_date", "document_type_id", "issuer_name", "state", "register_id", "incoming_register_id",
-        "urgency")[:FACET_SAMPLE + 1])
-    sampled = len(rows) > FACET_SAMPLE
-    rows = rows[:FACET_SAMPLE]
     counts = {key: Counter() for key in FILTERS}
     for issued, type_id, issuer, state, register, incoming_register, urgency in rows:
         if issued:
@@ -196,7 +226,53 @@ def facets(qs: QuerySet) -> tuple[dict[str, list[tuple]], bool]:
     for key, counter in counts.items():
         show = label.get(key, lambda v: v)
         out[key] = [(value, show(value), n) for value, n in counter.most_common(FACET_LIMIT)]
-    return out, sampled
+    return out
+
+
+def facets(qs: QuerySet) -> tuple[dict[str, list[tuple]], bool]:
+    """Counts per year, type, issuer, state, register, urgency over the found documents, as
+    (value, label, count) largest first, at most FACET_LIMIT each; and whether they are counted
+    over the newest FACET_SAMPLE found only (a search finding more: the page says so). One query,
+    bounded, whatever the number of matches."""
+    rows = list(qs.order_by(*ORDER).values_list(*FACET_COLUMNS)[:FACET_SAMPLE + 1])
+    return _count(rows[:FACET_SAMPLE]), len(rows) > FACET_SAMPLE
+
+
+def _newest(qs: QuerySet, condition: Q) -> list[tuple]:
+    """(id, created_at, *FACET_COLUMNS) of the newest FACET_SAMPLE + 1 documents of `qs` meeting
+    `condition`: one walk of the list index in list order, stopping there, each side on its own
+    (never the OR of metadata and file text, which PostgreSQL evaluates as a hash of every match)."""
+    return list(qs.filter(condition).order_by(*ORDER).values_list("id", "created_at", *FACET_COLUMNS)
+                [:FACET_SAMPLE + 1])
+
+
+def sampled_search(base: QuerySet, meta: Q | None, sides: list[Q], offset: int, size: int):
+    """The facets and, when the samples cover it, the page, from two bounded queries: the newest
+    FACET_SAMPLE + 1 documents found by their metadata and the newest found by their files' text.
+    Their merge in list order is exactly the newest FACET_SAMPLE + 1 of the union (each side's
+    newest contain the union's newest). Returns (page ids in rank order with their meta_hit, or
+    None when the page lies beyond the samples), facets, sampled."""
+    meta_rows = _newest(base, meta) if meta is not None else []
+    # Each text side (files, the rest of the document's words) on its own walk, merged likewise.
+    file_rows = []
+    for side in sides:
+        file_rows += _newest(base, side)
+    file_rows = sorted({row[0]: row for row in file_rows}.values(), key=lambda r: (r[1], r[0]), reverse=True)
+    file_rows = file_rows[:FACET_SAMPLE + 1]
+    merged = {row[0]: row for row in meta_rows}
+    merged.update((row[0], row) for row in file_rows if row[0] not in merged)
+    union = sorted(merged.values(), key=lambda r: (r[1], r[0]), reverse=True)
+    counted = _count([row[2:] for row in union[:FACET_SAMPLE]])
+    sampled = len(union) > FACET_SAMPLE
+    # The rank: every metadata match (newest first), then the file-only matches (newest first).
+    meta_ids = [row[0] for row in meta_rows]
+    meta_complete = len(meta_rows) <= FACET_SAMPLE
+    files_complete = len(file_rows) <= FACET_SAMPLE
+    seen = set(meta_ids)
+    ranked = [(pk, True) for pk in meta_ids] + [(row[0], False) for row in file_rows if row[0] not in seen]
+    if offset + size <= len(meta_ids) or (meta_complete and (files_complete or offset + size <= len(ranked))):
+        return ranked[offset:offset + size], counted, sampled
+    return None, counted, sampled
 
 
 # --- snippets ---------------------------------------------------------------------------------
@@ -280,6 +356,15 @@ def snippets(documents: list, parsed: Parsed) -> dict[int, Snippet]:
         else:
             need.append(document.pk)
     if need:
+        # The summary, note, recipients and opinions (all readable by who sees the document).
+        for document_id, texts in words_of(need, documents[0]._state.db or "default").items():
+            for text in texts:
+                parts = snippet(text, parsed)
+                if parts:
+                    out[document_id] = Snippet("notes", parts)
+                    break
+        need = [pk for pk in need if pk not in out]
+    if need:
         rows = (FileText.objects.filter(document_id__in=need, state=FileText.State.DONE).exclude(text="")
                 .annotate(head=Substr("text", 1, SNIPPET_SCAN)).order_by("document_id", "pk")
                 .values_list("document_id", "head", "attachment__name", "version__name"))
@@ -314,17 +399,31 @@ def search(user, q: str | None, params=None, *, page: int = 1, with_facets: bool
     from vpdt.records.permissions import visible_documents
 
     base = apply_filters(visible_documents(user), params or {})
-    meta, files, parsed = conditions(base, q)
+    meta, sides, parsed = text_sides(base, q)
+    files = None
+    for side in sides:
+        files = side if files is None else files | side
+    offset = (max(1, page) - 1) * PAGE_SIZE
+    counted, sampled = {}, False
     if meta is None and files is None:
         found = base.none() if (q or "").strip() else base
-        rows = list(found.order_by(*ORDER).select_related("document_type")[
-            (max(1, page) - 1) * PAGE_SIZE:max(1, page) * PAGE_SIZE + 1])
+        rows = list(found.order_by(*ORDER).select_related("document_type")[offset:offset + PAGE_SIZE + 1])
+        if with_facets:
+            counted, sampled = facets(found)
     else:
-        rows = page_of(base.select_related("document_type"), meta, files, (max(1, page) - 1) * PAGE_SIZE,
-                       PAGE_SIZE + 1)
-        found = base.filter((meta or Q(pk__in=[])) | (files or Q(pk__in=[])))
+        ranked = None
+        if with_facets:
+            ranked, counted, sampled = sampled_search(base, meta, sides, offset, PAGE_SIZE + 1)
+        if ranked is not None:
+            by_id = base.select_related("document_type").in_bulk([pk for pk, _hit in ranked])
+            rows = []
+            for pk, hit in ranked:
+                if pk in by_id:
+                    by_id[pk].meta_hit = hit
+                    rows.append(by_id[pk])
+        else:
+            rows = page_of(base.select_related("document_type"), meta, files, offset, PAGE_SIZE + 1)
     has_next = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
-    counted, sampled = facets(found) if with_facets else ({}, False)
     return Results(rows=rows, has_next=has_next, facets=counted, snippets=snippets(rows, parsed), parsed=parsed,
                    facets_sampled=sampled)

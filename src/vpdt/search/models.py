@@ -69,3 +69,20 @@ class FileText(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_state_display()} – {self.blob_id[:12]}"
+
+
+class DocumentText(models.Model):
+    """The words of a document beyond its subject and names (issue 15): the summary (nội dung tóm
+    tắt), the note (ghi chú), the recipients (nơi nhận: the typed list and each recipient's name)
+    and the handling opinions (ý kiến xử lý), folded, one row per document keyed by its id, so a
+    match is a document id with no join. Kept by `services.refresh_document_text` (signals on the
+    document, its recipients and opinions). Opinions are read by whoever may see the document
+    (the document page shows them all), so they are searched under the same visibility."""
+
+    document = models.OneToOneField("records.Document", primary_key=True, on_delete=models.CASCADE,
+                                    related_name="+", verbose_name="văn bản")
+    text_folded = models.TextField("nội dung không dấu", blank=True)
+
+    class Meta:
+        verbose_name = "nội dung khác của văn bản"
+        verbose_name_plural = "nội dung khác của văn bản"

@@ -44,8 +44,8 @@ def word_condition(qs: QuerySet, words: list[str], phrases: list[list[str]] = ()
         return Q(RawSQL(f'+"{table}"."id" IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)',
                         [_fts5_query(words, phrases)], output_field=BooleanField()))
     if apps.is_installed("vpdt.search") and vendor == "postgresql":
-        # Same expression as the GIN index (schema.PG_INDEX_SQL), so the planner can use it.
-        return Q(RawSQL(f"to_tsvector('simple'::regconfig, \"{table}\".\"subject_folded\") "
+        # The stored vector the GIN index covers (search migration 0004, schema.PG_INDEX_SQL).
+        return Q(RawSQL(f"\"{table}\".\"subject_tsv\" "
                         f"@@ to_tsquery('simple'::regconfig, %s)", [_tsquery(words, phrases)], output_field=BooleanField()))
     # Without the index: a scan; substrings, so it finds at least what the index finds.
     condition = Q()

@@ -41,8 +41,8 @@ SQLITE_TABLE = f"""
         tokenize="unicode61 remove_diacritics 2", prefix='2 3'
     )"""
 
-PG_INDEX_SQL = (f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON records_document "
-                f"USING gin (to_tsvector('simple'::regconfig, subject_folded))")
+# The subject's vector is a stored generated column (search migration 0004), not a model field.
+PG_INDEX_SQL = f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON records_document USING gin (subject_tsv)"
 
 # The text of files (search.FileText, issue 15): the same two designs over search_filetext.text_folded.
 FILE_FTS_TABLE = "search_filetext_fts"
@@ -74,6 +74,53 @@ FILE_SQLITE_TRIGGERS = {
 # The vector is a stored generated column (search migration 0003), not a model field.
 FILE_PG_COLUMN = "text_tsv"
 FILE_PG_INDEX_SQL = f"CREATE INDEX IF NOT EXISTS {FILE_PG_INDEX} ON search_filetext USING gin ({FILE_PG_COLUMN})"
+
+
+# The rest of a document's words (search.DocumentText: summary, note, recipients, opinions), keyed
+# by the document's id (rowid = document_id on SQLite): the same two designs again.
+DOC_FTS_TABLE = "search_documenttext_fts"
+DOC_PG_INDEX = "search_documenttext_tsv"
+DOC_SQLITE_TABLE = f"""
+    CREATE VIRTUAL TABLE IF NOT EXISTS {DOC_FTS_TABLE} USING fts5(
+        text_folded, content='search_documenttext', content_rowid='document_id',
+        tokenize="unicode61 remove_diacritics 2", detail=full
+    )"""
+DOC_SQLITE_TRIGGERS = {
+    "search_documenttext_ai": f"""
+        CREATE TRIGGER IF NOT EXISTS search_documenttext_ai AFTER INSERT ON search_documenttext BEGIN
+            INSERT INTO {DOC_FTS_TABLE}(rowid, text_folded) VALUES (new.document_id, new.text_folded);
+        END""",
+    "search_documenttext_ad": f"""
+        CREATE TRIGGER IF NOT EXISTS search_documenttext_ad AFTER DELETE ON search_documenttext BEGIN
+            INSERT INTO {DOC_FTS_TABLE}({DOC_FTS_TABLE}, rowid, text_folded)
+                VALUES ('delete', old.document_id, old.text_folded);
+        END""",
+    "search_documenttext_au": f"""
+        CREATE TRIGGER IF NOT EXISTS search_documenttext_au AFTER UPDATE OF text_folded ON search_documenttext
+        WHEN old.text_folded IS NOT new.text_folded BEGIN
+            INSERT INTO {DOC_FTS_TABLE}({DOC_FTS_TABLE}, rowid, text_folded)
+                VALUES ('delete', old.document_id, old.text_folded);
+            INSERT INTO {DOC_FTS_TABLE}(rowid, text_folded) VALUES (new.document_id, new.text_folded);
+        END""",
+}
+DOC_PG_SQL = [
+    "ALTER TABLE search_documenttext ADD COLUMN IF NOT EXISTS text_tsv tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, text_folded)) STORED",
+    f"CREATE INDEX IF NOT EXISTS {DOC_PG_INDEX} ON search_documenttext USING gin (text_tsv)",
+]
+
+
+def install_document_text_index(connection) -> None:
+    """The index of search.DocumentText (idempotent), filled from the table."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(DOC_SQLITE_TABLE)
+            for sql in DOC_SQLITE_TRIGGERS.values():
+                cursor.execute(sql)
+            cursor.execute(f"INSERT INTO {DOC_FTS_TABLE}({DOC_FTS_TABLE}) VALUES ('rebuild')")
+        elif connection.vendor == "postgresql":
+            for sql in DOC_PG_SQL:
+                cursor.execute(sql)
 
 
 def _has_documents(connection) -> bool:
@@ -140,6 +187,11 @@ def ensure(connection) -> list[str]:
             if missing:
                 install_file_index(connection)
                 repaired += [f"trigger {name}" for name in missing] + ["file text index rebuilt"]
+        if DOC_FTS_TABLE in present:
+            missing = [name for name in DOC_SQLITE_TRIGGERS if name not in present]
+            if missing:
+                install_document_text_index(connection)
+                repaired += [f"trigger {name}" for name in missing] + ["document text index rebuilt"]
     else:
         with connection.cursor() as cursor:
             cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'records_document'")

@@ -222,3 +222,68 @@ def retry_failed() -> int:
     """Failed files are tried again (tesseract installed since, a transient failure)."""
     return FileText.objects.filter(state=FileText.State.FAILED).update(
         state=FileText.State.PENDING, attempts=0, error_code="", error_detail="")
+
+
+# --- the rest of a document's words (summary, note, recipients, opinions) --------------------
+
+# Layers above records add their own texts (workflow: the opinions) without search importing them:
+# each source maps document ids to {id: [texts]}, and calls refresh_document_text on its changes.
+WORD_SOURCES: list = []
+
+
+def add_word_source(source) -> None:
+    if source not in WORD_SOURCES:
+        WORD_SOURCES.append(source)
+
+
+def words_of(ids: list[int], using: str = "default") -> dict[int, list[str]]:
+    """The texts search.DocumentText folds, per document, as people wrote them (also read for
+    the snippet): the summary, the note, the typed recipients, each recipient's name, then each
+    source's (the opinions). A few queries for any number of documents."""
+    from vpdt.records.models import Document, Recipient
+
+    out: dict[int, list[str]] = {}
+    for pk, *texts in (Document.objects.using(using).filter(pk__in=ids)
+                       .values_list("pk", "content", "note", "recipients_text")):
+        out[pk] = [t for t in texts if t]
+    for pk, name in (Recipient.objects.using(using).filter(document_id__in=list(out)).exclude(name="")
+                     .order_by("pk").values_list("document_id", "name")):
+        out[pk].append(name)
+    for source in WORD_SOURCES:
+        for pk, texts in source(list(out), using).items():
+            out[pk] += [t for t in texts if t]
+    return out
+
+
+def document_words(document_id: int, using: str = "default") -> list[str]:
+    return words_of([document_id], using).get(document_id, [])
+
+
+def refresh_document_text(document_id: int, using: str = "default", *, create: bool = True) -> None:
+    """Write (or remove) the document's search.DocumentText row from what it holds now; `create`
+    False (a recipient or an opinion deleted, maybe with its document) only updates a row there."""
+    from vpdt.search.models import DocumentText
+
+    texts = words_of([document_id], using)
+    folded = fold("\n".join(texts.get(document_id, [])))
+    if not folded or document_id not in texts:
+        DocumentText.objects.using(using).filter(document_id=document_id).delete()
+        return
+    updated = DocumentText.objects.using(using).filter(document_id=document_id).update(text_folded=folded)
+    if not updated and create:
+        DocumentText.objects.using(using).create(document_id=document_id, text_folded=folded)
+
+
+def index_new_documents(documents: list, using: str = "default") -> int:
+    """search.DocumentText for documents just written by bulk SQL (the import: Document.save and
+    its signal are bypassed), from their own summary, note and typed recipients (a new document
+    has no recipient rows nor opinions yet). One insert per batch; returns the rows written."""
+    from vpdt.search.models import DocumentText
+
+    rows = []
+    for document in documents:
+        folded = fold("\n".join(t for t in (document.content, document.note, document.recipients_text) if t))
+        if folded:
+            rows.append(DocumentText(document_id=document.pk, text_folded=folded))
+    DocumentText.objects.using(using).bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    return len(rows)

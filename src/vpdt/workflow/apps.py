@@ -20,6 +20,13 @@ class WorkflowConfig(AppConfig):
         from vpdt.directory import oversight
 
         oversight.register_protection(_named_signer)
+        # The opinions are searched with the document (issue 15): whoever sees it reads them.
+        from vpdt.search import apps as search_apps
+        from vpdt.search import services as search_services
+
+        search_services.add_word_source(_opinion_words)
+        post_save.connect(search_apps.part_changed, sender="workflow.Opinion", dispatch_uid="vpdt.workflow.opinion_s")
+        post_delete.connect(search_apps.part_changed, sender="workflow.Opinion", dispatch_uid="vpdt.workflow.opinion_d")
         # The receiving clerks hear of arrivals, recalls, updates and replacements (workflow.arrivals).
         from django.apps import apps
 
@@ -38,6 +45,16 @@ def _named_signer(user) -> str | None:
     if ApprovalStep.objects.filter(user=user, is_signer=True, chain__active=True).exists():
         return _("người ký trong quy trình duyệt")
     return None
+
+
+def _opinion_words(ids: list[int], using: str) -> dict[int, list[str]]:
+    from vpdt.workflow.models import Opinion
+
+    out: dict[int, list[str]] = {}
+    for pk, text in Opinion.objects.using(using).filter(document_id__in=ids).order_by("pk").values_list(
+            "document_id", "text"):
+        out.setdefault(pk, []).append(text)
+    return out
 
 
 def _official_days_changed(**kwargs) -> None:
