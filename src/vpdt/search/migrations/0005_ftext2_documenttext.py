@@ -55,9 +55,19 @@ PG = [
 ]
 
 
-def index_and_fill(apps, schema_editor):
-    from vpdt.core.text import fold
+def fold(text):
+    """vpdt.core.text.fold as it was when this migration was written (migrations import no app code)."""
+    import re
+    import unicodedata
 
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFD", text.translate({ord("đ"): "d", ord("Đ"): "d"}))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return re.sub(r"\s+", " ", stripped).strip().lower()
+
+
+def index_and_fill(apps, schema_editor):
     connection = schema_editor.connection
     with connection.cursor() as cursor:
         for sql in {"sqlite": SQLITE, "postgresql": PG}.get(connection.vendor, []):
