@@ -45,8 +45,13 @@ def browser():
         banner = "!" * 78
         print(f"\n{banner}\n!! BROWSER TESTS SKIPPED: {reason}\n{banner}")
         pytest.skip(f"BROWSER TESTS SKIPPED: {reason}")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Assertions wait as long as the pages' own actions (15 s), not Playwright's 5 s: on a
+    # loaded two-core CI machine a heavy page (the why view over the whole province) can take
+    # longer than 5 s to arrive, and a wait that times out early is a failure of the test, not
+    # of the page.
+    expect.set_options(timeout=15_000)
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         yield chromium
