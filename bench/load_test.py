@@ -17,7 +17,12 @@
    on PostgreSQL, started here on a free loopback port.
 4. locust, headless, on loopback, PEOPLE users spawned at SPAWN_RATE/s, for DURATION seconds,
    each pausing THINK seconds (uniform) between actions (bench/load/locustfile.py).
-5. Beside it, every 2 s: the CPU seconds and RSS of the server's processes (gunicorn master and
+5. With `--backup SECONDS`: that long into the run, `vpdt backup` writes an encrypted archive
+   while the people keep working (its time and exit beside the latencies); after the run,
+   `vpdt restore` brings it into a fresh PostgreSQL database and data dir, where it checks every
+   member against the manifest, the row count of every table against the snapshot's, and the
+   file of every blob the database references (`docs/backup.md`).
+6. Beside it, every 2 s: the CPU seconds and RSS of the server's processes (gunicorn master and
    workers, the worker), of PostgreSQL's, of locust's, and the machine's load average and busy
    share; the floor (`/healthz`, one SELECT 1) is one of locust's requests under the same load.
 
@@ -191,6 +196,57 @@ def make_teams(people: int) -> dict:
 
 # --------------------------------------------------------------------------- 3-5: serve and load
 
+class BackupDuringLoad:
+    """`vpdt backup` started while locust runs, then `vpdt restore` of its archive into a fresh
+    PostgreSQL database (`<db>_restored`) and data dir; both are the real commands, in their own
+    processes, with the run's settings. The restore's own checks are the verdict (exit 0)."""
+
+    def __init__(self, env: dict):
+        self.env = env
+        self.dir = BENCH_DIR / "backup"
+        if self.dir.exists():
+            import shutil
+
+            shutil.rmtree(self.dir)
+        self.dir.mkdir(parents=True)
+        self.key = self.dir / "backup.key"
+        keygen = subprocess.run([sys.executable, "-m", "vpdt.cli", "backup", "keygen", str(self.key)], env=env,
+                                cwd=ROOT, capture_output=True, text=True, check=True)
+        self.recipient = keygen.stdout.strip().splitlines()[-1]
+        self.archive = self.dir / "vpdt.age"
+        self.log = open(self.dir / "backup.log", "wb")
+        self.t0 = time.monotonic()
+        self.proc = subprocess.Popen([sys.executable, "-m", "vpdt.cli", "backup", str(self.archive),
+                                      "--recipient", self.recipient], env=env, cwd=ROOT,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        self.seconds = None
+        print(f"backup started at {time.strftime('%H:%M:%S')}", flush=True)
+
+    def poll(self) -> None:
+        if self.seconds is None and self.proc.poll() is not None:
+            self.seconds = round(time.monotonic() - self.t0, 1)
+
+    def wait(self) -> None:
+        self.proc.wait()
+        self.poll()
+
+    def restore(self) -> dict:
+        name = f"{PG_NAME}_restored"
+        subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name], check=True)
+        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
+        data = self.dir / "restored"
+        env = dict(self.env, VPDT_DATABASE_URL=lists.PG_URL.rsplit("/", 1)[0] + "/" + name,
+                   VPDT_HUB_DATABASE_URL=f"sqlite:///{data / 'hub.sqlite3'}", VPDT_DATA_DIR=str(data))
+        t = time.monotonic()
+        done = subprocess.run([sys.executable, "-m", "vpdt.cli", "restore", str(self.archive),
+                               "--identity", str(self.key)], env=env, cwd=ROOT, capture_output=True, text=True)
+        (self.dir / "restore.log").write_text(done.stdout + done.stderr)
+        return {"backup_exit": self.proc.returncode, "backup_s": self.seconds,
+                "archive_mb": round(self.archive.stat().st_size / 2**20, 1) if self.archive.exists() else None,
+                "restore_exit": done.returncode, "restore_s": round(time.monotonic() - t, 1),
+                "restore_said": (done.stdout + done.stderr).strip().splitlines()[-6:]}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -305,11 +361,18 @@ def run(args) -> dict:
             env=locust_env, cwd=ROOT, stdout=open(logs / "locust.log", "wb"), stderr=subprocess.STDOUT)
         sampler = Sampler({"web": [web.pid], "worker": [worker.pid], "postgres": _postgres_procs,
                            "locust": [locust.pid]})
-        first = sampler.take()
+        first, started = sampler.take(), time.monotonic()
+        backup = None
         while locust.poll() is None:
             time.sleep(sampler.every)
             sampler.take()
+            if args.backup is not None and backup is None and time.monotonic() - started >= args.backup:
+                backup = BackupDuringLoad(env)
+            if backup is not None:
+                backup.poll()
         last = sampler.samples[-1]
+        if backup is not None:
+            backup.wait()
     finally:
         for p in (locust, web, worker):
             if p is not None and p.poll() is None:
@@ -341,7 +404,9 @@ def run(args) -> dict:
     if Path(f"{csv_prefix}_failures.csv").exists():
         with open(f"{csv_prefix}_failures.csv", newline="") as fh:
             failures = [dict(r) for r in csv.DictReader(fh)]
+    backed_up = backup.restore() if backup is not None else None
     return {"when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "machine": lists.machine(),
+            "backup": backed_up,
             "people": people, "duration_s": args.duration, "think_s": args.think, "spawn_rate": args.spawn_rate,
             "web_workers": args.web_workers, "threads": args.threads, "dataset": plan.get("dataset"),
             "wall_s": round(wall, 1), "load1_mean": round(sum(s["load1"] for s in steady) / len(steady), 2),
@@ -379,6 +444,8 @@ def main() -> int:
     parser.add_argument("--prepare-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--pg-name", default=PG_NAME, help="the PostgreSQL database (default %(default)s)")
     parser.add_argument("--out", default=None, help="default: <data dir>/load.json")
+    parser.add_argument("--backup", type=float, default=None, metavar="SECONDS",
+                        help="run `vpdt backup` that long into the run, then `vpdt restore` it afterwards")
     args = parser.parse_args()
     use_database(args.pg_name)
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
@@ -395,6 +462,10 @@ def main() -> int:
     print(table(result))
     for f in result["failures"]:
         print("FAILURE", f)
+    if result["backup"]:
+        print("BACKUP", json.dumps(result["backup"], ensure_ascii=False))
+        if result["backup"]["backup_exit"] or result["backup"]["restore_exit"]:
+            return 1
     return 0
 
 
