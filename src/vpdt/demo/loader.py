@@ -35,6 +35,7 @@ EXTENSIONS = ["vpdt.workflow.demo", "vpdt.signing.demo", "vpdt.demo.interconnect
 EXTENSIONS += ["vpdt.demo.directions"]  # canned direction texts (issue 13)
 EXTENSIONS += ["vpdt.archive.demo"]  # --- archive fileplan: this year's file plans (issue 19)
 EXTENSIONS += ["vpdt.motcua.demo"]  # --- motcua: the one-stop shop's catalogue, counters, dossiers (issue 16)
+EXTENSIONS += ["vpdt.migration.demo"]  # the Sở KH&CN's 2024–2025 documents from its old system (issue 15)
 EXTENSIONS.append("vpdt.reports.demo")  # last: its usage facts count the whole demo
 
 
