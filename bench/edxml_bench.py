@@ -10,8 +10,10 @@ peak RSS is that run's own.
 
 In the same run, the raw limit: the same file read in 1 MiB pieces, a2b_base64 of each
 (carrying the remainder to a multiple of 4), SHA-256, written to a file; and the reader with a
-file sink (DirectorySink, fsync) doing the same work: "ratio" is reader-to-file / raw; and both
-without writing (read_package discarding / raw to /dev/null): "ratio without writing".
+file sink (DirectorySink, fsync) doing the same work, alternated twice, best of each: "ratio"
+is reader-to-file / raw; and both
+without writing (read_package discarding / raw to /dev/null, alternated twice, best of each):
+"ratio without writing".
 """
 
 from __future__ import annotations
@@ -94,21 +96,29 @@ def one_run(mb: int, zipped: bool) -> dict:
         write_package(path, header, [AttachmentSource("bench.bin", RandomStream(size))], zip_attachments=zipped)
         t_write = time.perf_counter() - t0
         xml_size = path.stat().st_size
-        t0 = time.perf_counter()
-        pkg = read_package(path)
-        t_read = time.perf_counter() - t0
-        t_raw_nowrite = raw_decode(path, None)
-        t_raw = raw_decode(path, Path(tmp) / "raw.bin")
-        os.unlink(Path(tmp) / "raw.bin")
+        # Reader and raw limit alternate, twice each, the best time of each kept: other work on
+        # the machine then weighs on both alike.
+        t_read = t_raw_nowrite = float("inf")
+        for _ in range(2):
+            t0 = time.perf_counter()
+            pkg = read_package(path)
+            t_read = min(t_read, time.perf_counter() - t0)
+            t_raw_nowrite = min(t_raw_nowrite, raw_decode(path, None))
         from vpdt.edxml.sinks import DirectorySink
 
-        t0 = time.perf_counter()
-        sink = DirectorySink(Path(tmp) / "out")
-        read_package(path, attachment_sink=sink)
-        for p in sink.paths:
-            with open(p, "rb+") as fh:
-                os.fsync(fh.fileno())
-        t_file = time.perf_counter() - t0
+        t_raw = t_file = float("inf")
+        for i in range(2):
+            t_raw = min(t_raw, raw_decode(path, Path(tmp) / "raw.bin"))
+            os.unlink(Path(tmp) / "raw.bin")
+            t0 = time.perf_counter()
+            sink = DirectorySink(Path(tmp) / f"out{i}")
+            read_package(path, attachment_sink=sink)
+            for p in sink.paths:
+                with open(p, "rb+") as fh:
+                    os.fsync(fh.fileno())
+            t_file = min(t_file, time.perf_counter() - t0)
+            for p in sink.paths:
+                p.unlink()
     assert pkg.attachments[0].size == (size if not zipped else pkg.attachments[0].size)
     return {
         "write_s": t_write,
