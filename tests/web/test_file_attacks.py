@@ -14,7 +14,7 @@ from pypdf import PdfWriter
 from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
 from tests.factories import doc_type
-from vpdt.core import filetypes, uploads
+from vpdt.core import blobs, filetypes, uploads
 from vpdt.core.models import Blob
 from vpdt.records.models import Attachment, Document, Register
 
@@ -110,37 +110,35 @@ def test_the_pages_carry_a_strict_csp_without_inline_script(world, login):
 
 
 class _Measuring(uploads.BoundedUploadHandler):
-    """Django's handler, measuring the upload temp folder after every chunk."""
+    """The upload handler, measuring the folder it writes into (the blob store's spool) after every chunk."""
 
     peak = 0
+    chunk_size = 256 * 1024  # below the 1 MB limit, so that some of the file is written first
 
     def receive_data_chunk(self, raw_data, start):
         out = super().receive_data_chunk(raw_data, start)
-        folder = self.request.META["_TEST_UPLOAD_DIR"]
+        folder = blobs._spool_dir()
         held = sum(os.path.getsize(os.path.join(folder, f)) for f in os.listdir(folder))
         _Measuring.peak = max(_Measuring.peak, held)
         return out
 
 
-def test_an_oversize_upload_is_refused_while_it_streams(world, login, blob_dir, tmp_path):
+def test_an_oversize_upload_is_refused_while_it_streams(world, login, blob_dir):
     _Measuring.peak = 0
     world.agency.max_upload_mb = 1
     world.agency.save(update_fields=["max_upload_mb"])
-    folder = tmp_path / "uploads"
-    folder.mkdir()
+    folder = blobs._spool_dir()
     big = b"%PDF-1.4\n" + b"0" * (6 * 1024 * 1024)  # 6 MB against a 1 MB limit
-    with override_settings(FILE_UPLOAD_TEMP_DIR=str(folder),
-                           FILE_UPLOAD_HANDLERS=[f"{__name__}._Measuring"]):
+    with override_settings(FILE_UPLOAD_HANDLERS=[f"{__name__}._Measuring"]):
         c = login(world.clerk)
         from django.core.files.uploadedfile import SimpleUploadedFile
 
         r = c.post("/van-ban-den/tiep-nhan/", {
             "issuer_name": "Bộ Nội vụ", "document_type": doc_type("CV").pk, "subject": "Tệp lớn",
             "number": "12", "notation": "BNV-VP", "issued_date": "02/03/2026", "urgency": "1", "register_now": "1",
-            "scan": SimpleUploadedFile("lon.pdf", big, content_type="application/pdf")},
-            _TEST_UPLOAD_DIR=str(folder))
+            "scan": SimpleUploadedFile("lon.pdf", big, content_type="application/pdf")})
     assert "Tệp vượt quá dung lượng cho phép (1 MB)." in r.content.decode()
-    chunk = uploads.BoundedUploadHandler.chunk_size
+    chunk = _Measuring.chunk_size
     assert 1024 * 1024 - 2 * chunk <= _Measuring.peak <= 1024 * 1024 + chunk  # never the 6 MB
     assert os.listdir(folder) == []
     _nothing_kept(blob_dir)

@@ -5,8 +5,9 @@ Each operation calls the service the pages call (vpdt.workflow.services, records
 caller's account: a system account's token acts with its role in its agency, and the audit log
 names the account. The token's scope is checked first (403 SCOPE_MISSING); another agency's
 document is 404. Every POST takes an `Idempotency-Key` (vpdt.api.idempotency). Files arrive
-through Django's upload handler (core.uploads.BoundedUploadHandler: spooled to temporary files,
-bounded by the agency's limit while they stream) and are stored by records' services, judged by
+through Django's upload handler (core.uploads.BoundedUploadHandler: written once into the blob
+store's spool with their SHA-256, bounded by the agency's limit while they stream) and are stored
+by records' services (a rename, not a copy), judged by
 their bytes; a refused file answers its code (FILE_TOO_LARGE 413, FILE_TYPE_REFUSED 415...)
 and nothing is stored.
 """

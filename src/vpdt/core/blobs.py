@@ -3,7 +3,8 @@
 The backend is the `blobs` entry of settings.STORAGES: the local disk by default, any
 S3-compatible service through django-storages by settings alone. Nothing here reads a
 whole file into memory: uploads are hashed while spooled to a temporary file, then
-moved (local disk) or streamed (S3) into place.
+moved (local disk) or streamed (S3) into place. A web upload is spooled by the request's
+upload handler itself (core.uploads.StagedUpload), so storing it copies nothing.
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ def store_checked(stream: BinaryIO | Iterator[bytes], *, max_bytes: int | None =
     Returns the blob and what `check` returned.
     """
     limit = default_limit_bytes() if max_bytes is None else max_bytes
+    if getattr(stream, "staged", False):
+        return _store_staged(stream, limit, check)
     digest = hashlib.sha256()
     size = 0
     chunks = iter(lambda: stream.read(CHUNK), b"") if hasattr(stream, "read") else iter(stream)
@@ -70,10 +73,7 @@ def store_checked(stream: BinaryIO | Iterator[bytes], *, max_bytes: int | None =
             for chunk in chunks:
                 size += len(chunk)
                 if size > limit:
-                    raise TooLarge(
-                        f"Tệp vượt quá dung lượng cho phép ({limit // (1024 * 1024)} MB).",
-                        detail=f"limit={limit} bytes, received more than that",
-                    )
+                    raise _too_large(limit)
                 digest.update(chunk)
                 tmp.write(chunk)
         verdict = check(tmp_path) if check is not None else None
@@ -93,6 +93,36 @@ def store_checked(stream: BinaryIO | Iterator[bytes], *, max_bytes: int | None =
     finally:
         if os.path.exists(tmp_path):
             os.unlink(tmp_path)
+
+
+def _too_large(limit: int) -> TooLarge:
+    return TooLarge(f"Tệp vượt quá dung lượng cho phép ({limit // (1024 * 1024)} MB).",
+                    detail=f"limit={limit} bytes, received more than that")
+
+
+def _store_staged(upload, limit: int, check: Callable[[str], T] | None) -> tuple[Blob, T | None]:
+    """An upload the request handler already wrote into the spool with its SHA-256
+    (core.uploads.StagedUpload): checked where it lies, then renamed into place (local disk) or
+    streamed once to the storage (S3). Refused, it is deleted at once and nothing is stored."""
+    try:
+        if upload.size > limit:
+            raise _too_large(limit)
+        verdict = check(upload.temporary_file_path()) if check is not None else None
+    except BaseException:
+        upload.discard()
+        raise
+    blob = Blob(sha256=upload.sha256, size=upload.size)
+    backend = storage()
+    if not backend.exists(blob.storage_name):
+        if isinstance(backend, FileSystemStorage):
+            final = backend.path(blob.storage_name)
+            os.makedirs(os.path.dirname(final), exist_ok=True)
+            upload.place(final)
+        else:
+            with open(upload.temporary_file_path(), "rb") as fh:
+                backend.save(blob.storage_name, File(fh))
+    blob, _ = Blob.objects.get_or_create(sha256=blob.sha256, defaults={"size": blob.size})
+    return blob, verdict
 
 
 def store_path(path: str | os.PathLike, *, max_bytes: int | None = None) -> Blob:

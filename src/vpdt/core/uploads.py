@@ -1,12 +1,21 @@
-"""Uploads bounded while they stream in: the limit is checked on every chunk, not at the end.
+"""Uploads written once, straight into the blob store's staging folder, bounded while they stream.
 
-`BoundedUploadHandler` (settings.FILE_UPLOAD_HANDLERS) spools each uploaded file to a
-temporary file as Django's own handler does, and counts: once a file passes the limit of
-the person's agency (Agency.upload_limit_bytes, else VPDT_MAX_UPLOAD_MB), its temporary file
-is deleted at once and the rest of it is dropped as it arrives, so the temporary folder never
-holds more than the limit plus one chunk. The form receives a `RefusedUpload` in its place,
-which carries the Vietnamese refusal (TooLarge, FILE_TOO_LARGE): web.forms.UploadField shows
-it next to the field, and records' services raise it if one reaches them.
+`BoundedUploadHandler` (settings.FILE_UPLOAD_HANDLERS) writes each uploaded file, chunk by
+chunk as the request is read, to a temporary file in the blob store's own spool (the folder
+`blobs.store_checked` moves files from, on the same filesystem as the store) and computes its
+SHA-256 on the way. The form or the API receives a `StagedUpload`: storing it is then a check of
+its bytes (core.filetypes, by path) and a rename into the store, not another copy of the file
+(issue 17: before, the body was written by Django's temporary-file handler, then copied again
+into the store's spool). With S3 storage the staged file is streamed to the bucket once from
+there. A staged file that is not stored (refused, or the request failed) is deleted when the
+request ends, as Django's temporary files are.
+
+It counts as well: once a file passes the limit of the person's agency
+(Agency.upload_limit_bytes, else VPDT_MAX_UPLOAD_MB), its staged file is deleted at once and
+the rest of it is dropped as it arrives, so the folder never holds more than the limit plus
+one chunk. The form receives a `RefusedUpload` in its place, which carries the Vietnamese
+refusal (TooLarge, FILE_TOO_LARGE): web.forms.UploadField shows it next to the field, and
+records' services raise it if one reaches them.
 
 The web server bounds the whole request as well (core.serving.BodyLimitMiddleware).
 """
@@ -14,14 +23,19 @@ The web server bounds the whole request as well (core.serving.BodyLimitMiddlewar
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import os
+import tempfile
+import weakref
 
 from django.core.files.uploadedfile import UploadedFile
-from django.core.files.uploadhandler import TemporaryFileUploadHandler
+from django.core.files.uploadhandler import FileUploadHandler
 
 from vpdt.core import blobs
 from vpdt.core.errors import TooLarge
+
+CHUNK = 2 * 1024 * 1024  # what Django reads from the request and hands over at a time
 
 
 def limit_for(request) -> int:
@@ -44,12 +58,66 @@ class RefusedUpload(UploadedFile):
         self.refusal = refusal
 
 
-class BoundedUploadHandler(TemporaryFileUploadHandler):
+class _Staging:
+    """The staged file's path while it is still the upload's own (not refused, not moved)."""
+
+    __slots__ = ("path", "staged", "__weakref__")
+
+    def __init__(self, path: str):
+        self.path, self.staged = path, True
+
+    def remove(self) -> None:
+        if self.staged:
+            self.staged = False
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.path)
+
+
+class StagedUpload(UploadedFile):
+    """An uploaded file already written in the blob store's spool, with its SHA-256: what
+    blobs.store_checked moves into place (`place`) instead of copying. Closing it deletes the
+    staged file unless it was moved; so does the end of its open file (a request that failed
+    half-way), whichever comes first."""
+
+    def __init__(self, file, staging: _Staging, name: str, content_type: str, size: int, charset,
+                 content_type_extra, sha256: str):
+        super().__init__(file, name, content_type, size, charset, content_type_extra)
+        self.sha256 = sha256
+        self._staging = staging
+
+    @property
+    def staged(self) -> bool:
+        return self._staging.staged
+
+    def temporary_file_path(self) -> str:
+        return self._staging.path
+
+    def place(self, final: str) -> None:
+        """Move the staged file to `final` (same filesystem: a rename); the open file reads on."""
+        os.replace(self._staging.path, final)
+        self._staging.path, self._staging.staged = final, False
+
+    def discard(self) -> None:
+        self._staging.remove()
+
+    def close(self):
+        try:
+            return self.file.close()
+        finally:
+            self.discard()
+
+
+class BoundedUploadHandler(FileUploadHandler):
+    chunk_size = CHUNK
+
     def __init__(self, request=None):
         super().__init__(request)
         self.limit: int | None = None
         self.received = 0
         self.refused: TooLarge | None = None
+        self.file = None
+        self.staging: _Staging | None = None
+        self.digest = None
 
     def new_file(self, *args, **kwargs):
         super().new_file(*args, **kwargs)
@@ -57,6 +125,12 @@ class BoundedUploadHandler(TemporaryFileUploadHandler):
             self.limit = limit_for(self.request)
         self.received = 0
         self.refused = None
+        fd, path = tempfile.mkstemp(dir=blobs._spool_dir(), prefix="upload-")
+        self.file = os.fdopen(fd, "w+b")
+        self.staging = _Staging(path)
+        # A request that fails half-way (the client went away) leaves no staged file behind.
+        weakref.finalize(self.file, self.staging.remove)
+        self.digest = hashlib.sha256()
 
     def receive_data_chunk(self, raw_data, start):
         self.received += len(raw_data)
@@ -66,22 +140,24 @@ class BoundedUploadHandler(TemporaryFileUploadHandler):
             self.refused = too_large(self.limit)
             self._discard()
             return None
-        return super().receive_data_chunk(raw_data, start)
+        self.digest.update(raw_data)
+        self.file.write(raw_data)
+        return None
 
     def file_complete(self, file_size):
         if self.refused is not None:
             return RefusedUpload(self.file_name, self.content_type, self.received, self.refused)
-        return super().file_complete(file_size)
+        self.file.flush()
+        self.file.seek(0)
+        return StagedUpload(self.file, self.staging, self.file_name, self.content_type, self.received,
+                            self.charset, self.content_type_extra, self.digest.hexdigest())
 
     def upload_interrupted(self):
         self._discard()
 
     def _discard(self) -> None:
-        file = getattr(self, "file", None)
-        if file is None:
+        if self.file is None:
             return
-        path = file.temporary_file_path()
         with contextlib.suppress(OSError):
-            file.close()
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
+            self.file.close()
+        self.staging.remove()

@@ -56,6 +56,43 @@ class Base64Decoder:
         except binascii.Error as exc:
             raise Base64Error(f"invalid base64: {exc}", _first_bad(chunk, start)) from None
 
+    def feed_raw(self, data: bytes) -> bytes | None:
+        """Like `feed` for a piece of raw input known to be text (no markup), in one decoding
+        call without a scan first; None, with nothing changed, when the piece holds anything but
+        base64 characters and whitespace, or padding (then the caller hands it to `feed` the
+        way it came, e.g. through the XML parser, which judges references and CDATA)."""
+        if self._padded:
+            return None
+        out = self._aligned(data)
+        if out is None:
+            out = self._aligned(data.translate(None, _WS))  # wrapped lines: without whitespace, once more
+        return out
+
+    def _aligned(self, data: bytes) -> bytes | None:
+        """Decode the carried characters completed from `data`, then `data`'s whole groups of four
+        in place (a view, not a copy); None, nothing changed, unless all is plain base64."""
+        rest = self._rest
+        k = -len(rest) % 4
+        if len(data) < k:
+            buf = rest + data
+            if buf.translate(None, _B64):
+                return None
+            self._rest = buf
+            return b""
+        head = _plain(rest + data[:k]) if rest else b""
+        body = memoryview(data)[k:]
+        n = len(body) & ~3
+        tail = bytes(body[n:])
+        if head is None or tail.translate(None, _B64) or (n and body[n - 1] == 61):
+            return None
+        try:
+            out = binascii.a2b_base64(body[:n], strict_mode=True)
+        except binascii.Error:
+            return None
+        self._rest = tail
+        self.consumed += k + n
+        return head + out if head else out
+
     def finish(self) -> bytes:
         rest, self._rest = self._rest, b""
         if not rest:
@@ -67,6 +104,20 @@ class Base64Decoder:
             return binascii.a2b_base64(rest + b"=" * (4 - len(rest)), strict_mode=True)
         except binascii.Error as exc:
             raise Base64Error(f"invalid base64 at the end: {exc}", self.consumed) from None
+
+
+_B64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def _plain(buf: bytes) -> bytes | None:
+    """The decoded whole groups of four of `buf`, if it is base64 characters only, without padding."""
+    n = len(buf) & ~3
+    if (n and buf[n - 1] == 61) or buf[n:].translate(None, _B64):
+        return None
+    try:
+        return binascii.a2b_base64(buf if n == len(buf) else buf[:n], strict_mode=True)
+    except binascii.Error:
+        return None
 
 
 _ALPHABET = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")

@@ -112,6 +112,10 @@ class _StreamReader:
         self.in_doctype_at: int | None = None
         self.last_event = 0
         self.encoding: str | None = None
+        # Attachment text given to the base64 decoder without expat (raw bytes, see `feed`):
+        # expat's byte offsets plus this are offsets in the input.
+        self.skipped = 0
+        self.expat_idle = True  # expat holds no partial token (tag, reference, CDATA end)
 
         p = ParserCreate(namespace_separator=_SEP)
         p.buffer_text = True
@@ -143,6 +147,10 @@ class _StreamReader:
             return uri, local
         return None, name
 
+    def pos(self) -> int:
+        """The input offset of expat's current event."""
+        return self.parser.CurrentByteIndex + self.skipped
+
     def fail(self, code: str, detail: str, path: str | None = None):
         raise EdxmlError(code, detail, path if path is not None else self.path())
 
@@ -153,7 +161,7 @@ class _StreamReader:
         self.encoding = encoding
 
     def _doctype_start(self, name, system_id, public_id, has_internal_subset):
-        self.in_doctype_at = self.parser.CurrentByteIndex
+        self.in_doctype_at = self.pos()
         if not has_internal_subset:
             self.fail(E.DTD, f"DOCTYPE {name!r} (system {system_id!r}) is not allowed", "/")
 
@@ -179,7 +187,7 @@ class _StreamReader:
             stack.pop()
 
     def _start(self, name, attrs):
-        self.last_event = self.parser.CurrentByteIndex
+        self.last_event = self.pos()
         uri, local = self.split(name)
         self.elements += 1
         if self.elements > self.limits.max_elements:
@@ -200,7 +208,7 @@ class _StreamReader:
                 self.seen_envelope = True
             return
         if depth == 2 and parent == _ENV and in_ns and local == "edXMLHeader" and self.header is None:
-            idx = self.parser.CurrentByteIndex
+            idx = self.pos()
             if idx < self.window_start:
                 self.fail(E.TOO_LARGE, "edXMLHeader start tag larger than the read window")
             self.header = _Capture(self.window[idx - self.window_start :], idx)
@@ -231,7 +239,7 @@ class _StreamReader:
                 self.begin_text()
 
     def _end(self, name):
-        self.last_event = self.parser.CurrentByteIndex
+        self.last_event = self.pos()
         uri, local = self.split(name)
         depth = len(self.stack) - 1
         if self.header is not None and self.header_bytes is None:
@@ -287,7 +295,7 @@ class _StreamReader:
     # -- header ------------------------------------------------------------------------------------
     def finish_header(self):
         cap = self.header
-        end = self.parser.CurrentByteIndex - cap.start
+        end = self.pos() - cap.start
         close = cap.buf.find(b">", end)
         if close < 0:
             self.fail(E.MALFORMED, "end of edXMLHeader not found")
@@ -424,18 +432,44 @@ class _StreamReader:
             self.header.buf += chunk
             if len(self.header.buf) > self.limits.max_header_bytes + len(chunk):
                 self.fail(E.TOO_LARGE, f"edXMLHeader larger than {self.limits.max_header_bytes} bytes")
-        self.parse(chunk, False)
+        if self.att is not None and self.att.decoder is not None and self.header_bytes is not None and self.expat_idle:
+            chunk = self.raw_content(chunk)
+        if chunk:
+            self.parse(chunk, False)
         if self.header is not None and self.header_bytes is None and len(self.header.buf) > self.limits.max_header_bytes:
             self.fail(E.TOO_LARGE, f"edXMLHeader larger than {self.limits.max_header_bytes} bytes")
         # A token (tag, attribute, comment) the parser must buffer whole, or a DTD.
         if self.in_doctype_at is not None and self.fed - self.in_doctype_at > _DTD_BUDGET:
             self.fail(E.DTD, "a DOCTYPE declaration is not allowed in edXML", "/")
-        if self.fed - max(self.last_event, self.parser.CurrentByteIndex) > self.limits.max_token_bytes and not (
+        if self.fed - max(self.last_event, self.pos()) > self.limits.max_token_bytes and not (
             self.att is not None and self.att.decoder is not None
         ):
             self.fail(E.TOO_LARGE, f"a single markup token larger than {self.limits.max_token_bytes} bytes")
 
+    def raw_content(self, chunk: bytes) -> bytes:
+        """Inside attachment text at the start of a chunk: its bytes up to the next '<' go to
+        the base64 decoder directly (no expat, no str), the rest to expat; what expat then sees is
+        `<ContentTransferEncoded>` (and the text of earlier chunks) closed by its end tag, well
+        formed. Only base64 characters and whitespace are taken this way; a piece with anything
+        else (a reference, CDATA, padding, a foreign byte) goes to expat as before, as does a chunk
+        after one whose end expat may still hold (see `parse`)."""
+        end = chunk.find(b"<")
+        text = chunk if end < 0 else chunk[:end]
+        if not text:
+            return chunk
+        a = self.att
+        raw = a.decoder.feed_raw(text)
+        if raw is None:
+            return chunk
+        self.skipped += len(text)
+        if raw:
+            self.write(a, raw)
+        return b"" if end < 0 else chunk[end:]
+
     def parse(self, data: bytes, final: bool):
+        # What follows the last '>' may be a token expat keeps until the next chunk completes it.
+        after = data.rfind(b">") + 1
+        self.expat_idle = all(data.find(c, after) < 0 for c in (b"<", b"&", b"]"))
         try:
             self.parser.Parse(data, final)
         except ExpatError as exc:

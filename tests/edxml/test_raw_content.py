@@ -1,0 +1,98 @@
+"""Attachment text decoded from the raw bytes (issue 17): what expat is not shown must decode
+to the same bytes, at every chunk boundary, with every layout a writer may use."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import os
+import re
+
+import pytest
+
+from vpdt.edxml import AttachmentSource, EdxmlError, read_package, write_package
+from vpdt.edxml.limits import Limits
+
+from .factories import header
+
+RAW = os.urandom(30_000)
+_CONTENT = re.compile(rb"(<edXML:ContentTransferEncoded[^>]*>)([^<]*)(</edXML:ContentTransferEncoded>)")
+
+
+def _package(text_of=None) -> bytes:
+    out = io.BytesIO()
+    write_package(out, header(), [AttachmentSource("a.bin", io.BytesIO(RAW))])
+    data = out.getvalue()
+    if text_of is None:
+        return data
+    return _CONTENT.sub(lambda m: m.group(1) + text_of(m.group(2)) + m.group(3), data)
+
+
+def _wrapped(text: bytes, eol: bytes = b"\r\n") -> bytes:
+    return eol.join(text[i : i + 76] for i in range(0, len(text), 76)) + eol
+
+
+LAYOUTS = {
+    "one line": None,
+    "76 columns CRLF": _wrapped,
+    "76 columns LF, indented": lambda t: b"\n" + _wrapped(t, b"\n        "),
+    "character references": lambda t: _wrapped(t, b"&#13;&#10;"),
+    "CDATA": lambda t: b"<![CDATA[" + _wrapped(t, b"\n") + b"]]>",
+}
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("chunk", [200, 1000, 4096, 1 << 20])
+def test_decoded_bytes_are_the_attachment_whatever_the_layout_and_chunking(layout, chunk):
+    pkg = read_package(io.BytesIO(_package(LAYOUTS[layout])), limits=Limits(chunk_size=chunk))
+    (att,) = pkg.attachments
+    assert (att.size, att.sha256) == (len(RAW), hashlib.sha256(RAW).hexdigest())
+
+
+def test_decoded_bytes_reach_the_sink_whole(tmp_path):
+    from vpdt.edxml.sinks import DirectorySink
+
+    sink = DirectorySink(tmp_path)
+    read_package(io.BytesIO(_package(_wrapped)), attachment_sink=sink, limits=Limits(chunk_size=4096))
+    assert sink.paths[0].read_bytes() == RAW
+
+
+@pytest.mark.parametrize("bad", [b"!", b"\xc3\xa9", b"\x01"])
+def test_a_foreign_byte_deep_in_the_text_is_refused(bad):
+    def spoil(text: bytes) -> bytes:
+        return text[:20_000] + bad + text[20_001:]
+
+    with pytest.raises(EdxmlError) as exc:
+        read_package(io.BytesIO(_package(spoil)), limits=Limits(chunk_size=4096))
+    assert exc.value.code in ("EDXML_BAD_BASE64", "EDXML_MALFORMED")
+
+
+def test_text_cut_short_by_a_stray_tag_is_malformed_not_decoded():
+    def stray(text: bytes) -> bytes:
+        return text[:20_000] + b"<x>" + text[20_000:]
+
+    with pytest.raises(EdxmlError):
+        read_package(io.BytesIO(_package(stray)), limits=Limits(chunk_size=4096))
+
+
+def test_same_result_as_the_text_decoded_whole():
+    text = _CONTENT.search(_package()).group(2)
+    assert base64.b64decode(text) == RAW
+
+
+def test_attachment_text_goes_to_the_decoder_as_raw_bytes_in_large_pieces(monkeypatch):
+    from vpdt.edxml import b64stream
+
+    pieces: list[int] = []
+    feed_raw = b64stream.Base64Decoder.feed_raw
+
+    def counting(self, text):
+        out = feed_raw(self, text)
+        if out is not None:
+            pieces.append(len(text))
+        return out
+
+    monkeypatch.setattr(b64stream.Base64Decoder, "feed_raw", counting)
+    read_package(io.BytesIO(_package()), limits=Limits(chunk_size=4096))
+    assert sum(pieces) > 0.8 * len(base64.b64encode(RAW)) and max(pieces) == 4096
