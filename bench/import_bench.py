@@ -36,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 BENCH_DIR = ROOT / "var" / "bench"
-PG_NAME = "vpdt_import_bench"
+PG_NAME = "vpdt_import_bench"  # --db names another
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_URL = f"postgresql://postgres@127.0.0.1:5432/{PG_NAME}"
 AGENCY = "000.00.05.H90"
@@ -108,6 +108,13 @@ for code, name in {_agencies()!r}:
 """
 
 
+def _use_database(name: str) -> None:
+    global PG_NAME, PG_URL
+    if not name.replace("_", "").isalnum():
+        sys.exit(f"bad database name {name!r}")
+    PG_NAME, PG_URL = name, f"postgresql://postgres@127.0.0.1:5432/{name}"
+
+
 def fresh_database() -> None:
     import psycopg
 
@@ -151,7 +158,9 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--batch", type=int, default=2000)
     ap.add_argument("--reuse-csv", action="store_true")
+    ap.add_argument("--db", default=PG_NAME, help="the database to (re)make (default: vpdt_import_bench)")
     args = ap.parse_args()
+    _use_database(args.db)
     data = BENCH_DIR / f"import-{args.rows}.csv"
     mapping = BENCH_DIR / "import-mapping.json"
     mapping.parent.mkdir(parents=True, exist_ok=True)
