@@ -185,8 +185,8 @@ class Importer:
     def _batch(self, index: int, chunk: list[Row], verdicts: list) -> None:
         rep = self.report
         keys = [str(r.values.get("legacy_id") or "").strip() for r in chunk]
-        known = dict(LegacyRecord.objects.filter(source=self.source, legacy_id__in=[k for k in keys if k])
-                     .values_list("legacy_id", "digest"))
+        known = dict(bulk.select_in(LegacyRecord, ["legacy_id", "digest"], {"legacy_id": [k for k in keys if k]},
+                                    equal={"source": self.source}))
         todo: list[tuple[Row, Candidate]] = []
         for row, cand in zip(chunk, verdicts, strict=True):
             if isinstance(cand, Rejected):

@@ -181,8 +181,8 @@ def import_batch(actor, agency: Agency, rows: list[HistoricalDocument], *, detai
                 continue
             reg_field, num_field = _number_field(direction)
             regs = [pk for (d, _b, _y), pk in ids.items() if d == direction]
-            taken |= set(Document.objects.filter(**{f"{reg_field}_id__in": regs, f"{num_field}__in": numbers})
-                         .values_list(f"{reg_field}_id", num_field))
+            taken |= set(select_in(Document, [f"{reg_field}_id", num_field],
+                                   {f"{reg_field}_id": regs, num_field: numbers}))
         accepted: list[tuple[HistoricalDocument, dict]] = []
         top: dict[int, int] = {}
         folds = cache.setdefault("_folds", _Folds())
@@ -299,6 +299,10 @@ class _Table:
         self.called = [f for f in self.fields if f.has_default() and callable(f.default)]
         self.defaults = {f.attname: f.get_default() for f in self.fields if f not in self.called}
         self.attnames = [f.attname for f in self.fields]
+        self.known = set(self.attnames)
+        self.pairs = [(a, self.defaults.get(a)) for a in self.attnames]
+        self.stamped_at = [i for i, a in enumerate(self.attnames) if a in self.stamped]
+        self.called_at = [(i, f) for i, f in enumerate(self.fields) if f in self.called]
         self.pk = meta.pk
         self.table = meta.db_table
 
@@ -321,21 +325,21 @@ def insert_values(model, rows: list[dict]) -> list[int]:
     if not rows:
         return []
     table = _TABLES.get(model) or _TABLES.setdefault(model, _Table(model))
-    base = dict(table.defaults)
     now = timezone.now()
-    for name in table.stamped:
-        base[name] = now
-    width = len(table.fields)
-    full: list[dict] = []
+    known = table.known
     for row in rows:
-        values = base.copy()
-        for f in table.called:
-            values[f.attname] = f.get_default()
-        values.update(row)
-        for name in table.stamped:
-            values[name] = now
-        if len(values) != width:
-            raise TypeError(f"unknown {model._meta.label} columns: {sorted(set(values) - set(table.attnames))}")
+        if not row.keys() <= known:
+            raise TypeError(f"unknown {model._meta.label} columns: {sorted(row.keys() - known)}")
+    # Each column: the row's value, else the default (a callable one called per row), and the
+    # auto_now/auto_now_add ones the time of this call whatever the row says, as save() does.
+    full = []
+    for row in rows:
+        values = [row.get(a, d) for a, d in table.pairs]
+        for i in table.stamped_at:
+            values[i] = now
+        for i, f in table.called_at:
+            if f.attname not in row:
+                values[i] = f.get_default()
         full.append(values)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in [table.pk, *table.fields])
@@ -344,18 +348,44 @@ def insert_values(model, rows: list[dict]) -> list[int]:
             cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
                            [table.table, table.pk.column, len(full)])
             pks = [pk for (pk,) in cursor.fetchall()]
-            attnames = table.attnames
             with cursor.cursor.copy(f"COPY {quote(table.table)} ({columns}) FROM STDIN") as copy:
                 for pk, values in zip(pks, full, strict=True):
-                    copy.write_row([pk, *[values[a] for a in attnames]])
+                    copy.write_row([pk, *values])
             return pks
         sql = (f"INSERT INTO {quote(table.table)} ({', '.join(quote(f.column) for f in table.fields)}) "
-               f"VALUES ({', '.join(['%s'] * width)})")
+               f"VALUES ({', '.join(['%s'] * len(table.fields))})")
         pks = []
         for values in full:
-            cursor.execute(sql, [f.get_db_prep_save(values[f.attname], connection) for f in table.fields])
+            cursor.execute(sql, [f.get_db_prep_save(v, connection) for f, v in zip(table.fields, values, strict=True)])
             pks.append(cursor.lastrowid)
         return pks
+
+
+def select_in(model, attnames: list[str], where: dict[str, list], equal: dict | None = None) -> list[tuple]:
+    """Rows (tuples of `attnames`) of `model` whose columns are in the given lists, and equal to the
+    given values: `filter(x__in=[...])` without Django's work on each of thousands of values (most
+    of a batch's client time). PostgreSQL: `= ANY(%s)`, one array parameter; SQLite: `IN (...)`."""
+    meta, quote = model._meta, connection.ops.quote_name
+    column = {f.attname: f.column for f in meta.concrete_fields}
+    tests, params = [], []
+    for name, value in (equal or {}).items():
+        tests.append(f"{quote(column[name])} = %s")
+        params.append(value)
+    for name, values in where.items():
+        values = list(values)
+        if not values:
+            return []
+        if connection.vendor == "postgresql":
+            tests.append(f"{quote(column[name])} = ANY(%s)")
+            params.append(values)
+        else:
+            tests.append(f"{quote(column[name])} IN ({', '.join(['%s'] * len(values))})")
+            params.extend(values)
+    sql = (f"SELECT {', '.join(quote(column[a]) for a in attnames)} FROM {quote(meta.db_table)} "
+           f"WHERE {' AND '.join(tests)}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [tuple(r) for r in cursor.fetchall()]
 
 
 def _plain(value):
