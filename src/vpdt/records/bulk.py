@@ -186,19 +186,22 @@ def import_batch(actor, agency: Agency, rows: list[HistoricalDocument], *, detai
         accepted: list[tuple[HistoricalDocument, dict]] = []
         top: dict[int, int] = {}
         folds = cache.setdefault("_folds", _Folds())
+        agency_id = agency.pk
         for row in rows:
-            register = registers[ids[(row.direction, row.book, row.year)]]
+            register_id = ids[(row.direction, row.book, row.year)]
             n = row.number if row.direction == Direction.OUTGOING else row.incoming_number
-            if n is not None and (register.pk, n) in taken:
-                kind = "số" if row.direction == Direction.OUTGOING else "số đến"
-                rejected.append((row, "IMPORT_NUMBER_TAKEN",
-                                 f"Trùng {kind} {n:02d} trong {register.name} năm {register.year}: "
-                                 "không đánh lại số văn bản cũ."))
-                continue
             if n is not None:
-                taken.add((register.pk, n))
-                top[register.pk] = max(top.get(register.pk, 0), n)
-            accepted.append((row, document_values(agency.pk, register.pk, row, folds)))
+                if (register_id, n) in taken:
+                    register = registers[register_id]
+                    kind = "số" if row.direction == Direction.OUTGOING else "số đến"
+                    rejected.append((row, "IMPORT_NUMBER_TAKEN",
+                                     f"Trùng {kind} {n:02d} trong {register.name} năm {register.year}: "
+                                     "không đánh lại số văn bản cũ."))
+                    continue
+                taken.add((register_id, n))
+                if n > top.get(register_id, 0):
+                    top[register_id] = n
+            accepted.append((row, document_values(agency_id, register_id, row, folds)))
         raised = [(pk, n) for pk, n in top.items() if n > registers[pk].last_number]
         if raised:
             Register.objects.filter(pk__in=[pk for pk, _n in raised]).update(last_number=Case(
@@ -389,6 +392,9 @@ def select_in(model, attnames: list[str], where: dict[str, list], equal: dict | 
 
 
 def _plain(value):
+    kind = type(value)
+    if kind is str or kind is int:
+        return value
     return value.value if isinstance(value, enum.Enum) else value
 
 
