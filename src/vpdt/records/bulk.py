@@ -155,7 +155,8 @@ def import_batch(actor, agency: Agency, rows: list[HistoricalDocument], *, detai
     row whose number is already taken in its historical register (by an earlier row or in this batch)
     is rejected, never renumbered. One audit entry names the batch. `actor` is the import's
     system actor (records.actors.system_actor(agency, IMPORT)) or a person running it. `cache`
-    (a dict the caller keeps between batches) saves looking the registers up again.
+    (a dict the caller keeps between batches) saves looking the registers up again and folding the
+    values the rows repeat.
 
     A constant number of queries per batch, whatever the number of registers it touches: the
     registers are locked together, the numbers they already hold read in one query each way.
@@ -300,7 +301,7 @@ class _Table:
                         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
         # A default that is a callable is called for each row, as Model(...) would.
         self.called = [f for f in self.fields if f.has_default() and callable(f.default)]
-        self.defaults = {f.attname: f.get_default() for f in self.fields if f not in self.called}
+        self.defaults = {f.attname: _plain(f.get_default()) for f in self.fields if f not in self.called}
         self.attnames = [f.attname for f in self.fields]
         self.known = set(self.attnames)
         self.pairs = [(a, self.defaults.get(a)) for a in self.attnames]
