@@ -1,11 +1,11 @@
 """Benchmark: `vpdt import csv` of legacy metadata rows on PostgreSQL, beside the raw limit.
 
-    python bench/import_bench.py [--rows 1000000] [--batch 2000] [--reuse-csv]
+    python bench/import_bench.py [--rows 1000000] [--batch 2000] [--reuse-csv] [--db vpdt_import_bench]
 
 1. Writes a legacy export of ROWS rows (var/bench/import.csv, UTF-8, dd/mm/yyyy dates, half
    outgoing and half incoming over 10 years and 3 legacy books, issuers by name, a fixed
    random.Random(15)).
-2. Makes a fresh database `vpdt_import_bench` on 127.0.0.1:5432, migrates it, adds the
+2. Makes a fresh database `vpdt_import_bench` (or --db NAME) on 127.0.0.1:5432, migrates it, adds the
    importing agency and a province's directory (64 agencies), then runs the real command
    (`vpdt import csv … --no-progress`, one process, batches of BATCH rows) and times it:
    decoding, mapping, normalising, issuer matching, historical registers, documents,
