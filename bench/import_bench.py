@@ -1,11 +1,11 @@
 """Benchmark: `vpdt import csv` of legacy metadata rows on PostgreSQL, beside the raw limit.
 
-    python bench/import_bench.py [--rows 1000000] [--batch 2000] [--reuse-csv]
+    python bench/import_bench.py [--rows 1000000] [--batch 2000] [--reuse-csv] [--db vpdt_import_bench]
 
 1. Writes a legacy export of ROWS rows (var/bench/import.csv, UTF-8, dd/mm/yyyy dates, half
    outgoing and half incoming over 10 years and 3 legacy books, issuers by name, a fixed
    random.Random(15)).
-2. Makes a fresh database `vpdt_import_bench` on 127.0.0.1:5432, migrates it, adds the
+2. Makes a fresh database `vpdt_import_bench` (or --db NAME) on 127.0.0.1:5432, migrates it, adds the
    importing agency and a province's directory (64 agencies), then runs the real command
    (`vpdt import csv … --no-progress`, one process, batches of BATCH rows) and times it:
    decoding, mapping, normalising, issuer matching, historical registers, documents,
@@ -36,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 BENCH_DIR = ROOT / "var" / "bench"
-PG_NAME = "vpdt_import_bench"
+PG_NAME = "vpdt_import_bench"  # --db names another
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_URL = f"postgresql://postgres@127.0.0.1:5432/{PG_NAME}"
 AGENCY = "000.00.05.H90"
@@ -108,6 +108,13 @@ for code, name in {_agencies()!r}:
 """
 
 
+def _use_database(name: str) -> None:
+    global PG_NAME, PG_URL
+    if not name.replace("_", "").isalnum():
+        sys.exit(f"bad database name {name!r}")
+    PG_NAME, PG_URL = name, f"postgresql://postgres@127.0.0.1:5432/{name}"
+
+
 def fresh_database() -> None:
     import psycopg
 
@@ -151,7 +158,9 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--batch", type=int, default=2000)
     ap.add_argument("--reuse-csv", action="store_true")
+    ap.add_argument("--db", default=PG_NAME, help="the database to (re)make (default: vpdt_import_bench)")
     args = ap.parse_args()
+    _use_database(args.db)
     data = BENCH_DIR / f"import-{args.rows}.csv"
     mapping = BENCH_DIR / "import-mapping.json"
     mapping.parent.mkdir(parents=True, exist_ok=True)

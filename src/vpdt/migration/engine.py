@@ -17,7 +17,10 @@ says what a real run would do.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import queue
+import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -38,6 +41,8 @@ from vpdt.records.models import Document, Register
 from vpdt.records.services import decide_type
 
 BATCH = 1000
+AHEAD = 2  # batches read and normalised ahead of the one being written
+_END = object()
 
 
 @dataclass
@@ -123,23 +128,69 @@ class Importer:
 
     def run(self, rows: Iterable[Row]) -> Report:
         started = time.monotonic()
-        for index, chunk in enumerate(_chunks(rows, self.batch)):
-            self._batch(index, chunk)
-            self.progress(len(chunk))
+        with contextlib.closing(self._prepared(rows)) as batches:
+            for index, (chunk, verdicts) in enumerate(batches):
+                self._batch(index, chunk, verdicts)
+                self.progress(len(chunk))
         self.report.seconds = time.monotonic() - started
         return self.report
 
+    def _prepared(self, rows: Iterable[Row]) -> Iterator[tuple[list[Row], list]]:
+        """The batches with each row's verdict (a Candidate or the Rejected), in source order.
+
+        A thread reads and normalises up to AHEAD batches ahead of the one being written (no
+        database in it: the normaliser has its directory and types in memory), so the source's
+        decoding and the normalising go on while the server takes the previous batch. What it
+        raises (e.g. a byte the encoding cannot read) is raised here, in order: the batches
+        before it are written first, exactly as without the thread."""
+        out: queue.Queue = queue.Queue(maxsize=AHEAD)
+        stop = threading.Event()
+
+        def put(item) -> bool:
+            while not stop.is_set():
+                try:
+                    out.put(item, timeout=0.2)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def work() -> None:
+            try:
+                for chunk in _chunks(rows, self.batch):
+                    if not put((chunk, [self._verdict(row) for row in chunk])):
+                        return
+                put(_END)
+            except BaseException as exc:  # noqa: BLE001 - handed to the writing thread, raised there
+                put(exc)
+
+        reader = threading.Thread(target=work, name="vpdt-import-reader", daemon=True)
+        reader.start()
+        try:
+            while (item := out.get()) is not _END:
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            stop.set()
+            reader.join(timeout=5)
+
+    def _verdict(self, row: Row) -> Candidate | Rejected:
+        try:
+            return self.norm.candidate(row)
+        except Rejected as exc:
+            return exc
+
     # --- one batch ---------------------------------------------------------------------
-    def _batch(self, index: int, chunk: list[Row]) -> None:
+    def _batch(self, index: int, chunk: list[Row], verdicts: list) -> None:
         rep = self.report
         keys = [str(r.values.get("legacy_id") or "").strip() for r in chunk]
-        known = dict(LegacyRecord.objects.filter(source=self.source, legacy_id__in=[k for k in keys if k])
-                     .values_list("legacy_id", "digest"))
+        known = dict(bulk.select_in(LegacyRecord, ["legacy_id", "digest"], {"legacy_id": [k for k in keys if k]},
+                                    equal={"source": self.source}))
         todo: list[tuple[Row, Candidate]] = []
-        for row in chunk:
-            try:
-                cand = self.norm.candidate(row)
-            except Rejected as exc:
+        for row, cand in zip(chunk, verdicts, strict=True):
+            if isinstance(cand, Rejected):
+                exc = cand
                 rep.groups[exc.group].read += 1
                 if exc.legacy_id and exc.legacy_id in known:
                     rep.groups[exc.group].skipped += 1
@@ -221,11 +272,10 @@ class Importer:
             created, rejected = bulk.import_batch(self.actor, self.agency, [c.doc for _r, c in todo],
                                                   detail={"source": self.source, "batch": index},
                                                   cache=self.registers)
-            bulk.insert(LegacyRecord, [
-                LegacyRecord(source=self.source, legacy_id=by_doc[id(h)][1].legacy_id, document=d,
-                             digest=by_doc[id(h)][1].digest) for h, d in created])
-            attachments = [a for _h, d in created for a in d.attachments.all()] if any(
-                h.files for h, _d in created) else []
+            bulk.insert_values(LegacyRecord, [
+                {"source": self.source, "legacy_id": by_doc[id(h)][1].legacy_id, "document_id": d.pk,
+                 "digest": by_doc[id(h)][1].digest} for h, d in created])
+            attachments = [a for _h, d in created for a in d.attachments]
             if attachments:
                 transaction.on_commit(lambda: [seams.queue_text(a) for a in attachments])
         for h, _d in created:

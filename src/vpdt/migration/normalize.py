@@ -25,6 +25,7 @@ from vpdt.records.choices import INCOMING_STATES, OUTGOING_STATES, Direction
 from vpdt.records.models import DocumentType
 
 UNKNOWN_GROUP = ("(không xác định)", 0)
+MEMO_LIMIT = 50_000  # values remembered per kind (dates...), then forgotten and worked out again
 _INT = re.compile(r"^\s*0*(\d{1,9})\s*$")
 _DATE_PARTS = re.compile(r"^\s*(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})(?:[ T].*)?\s*$")
 _DIRECTIONS = {"incoming": Direction.INCOMING, "den": Direction.INCOMING, "vb den": Direction.INCOMING,
@@ -76,6 +77,8 @@ class Normalizer:
         self.direction = direction
         self.book = book or "chung"
         self.types = self._types()
+        self._dates: dict[str, dt.date] = {}
+        self._received: dict[str, dt.datetime] = {}
         self.cong_van = DocumentType.objects.filter(code="CV").first() or DocumentType.objects.order_by("order").first()
         self.by_code: dict[str, tuple[str, str]] = {}
         self.by_name: dict[str, tuple[str, str]] = {}
@@ -140,6 +143,16 @@ class Normalizer:
             return raw.date()
         if isinstance(raw, dt.date):
             return raw
+        if type(raw) is str:  # an export repeats its dates on row after row
+            found = self._dates.get(raw)
+            if found is None:
+                if len(self._dates) >= MEMO_LIMIT:
+                    self._dates.clear()
+                found = self._dates[raw] = self._date(raw, what)
+            return found
+        return self._date(raw, what)
+
+    def _date(self, raw, what: str) -> dt.date:
         text = str(raw).strip()
         m = _DATE_PARTS.match(text)
         if not m:
@@ -183,6 +196,16 @@ class Normalizer:
     def received(self, raw) -> dt.datetime | None:
         if raw is None or raw == "":
             return None
+        if type(raw) is str:
+            found = self._received.get(raw)
+            if found is None:
+                if len(self._received) >= MEMO_LIMIT:
+                    self._received.clear()
+                found = self._received[raw] = self._received_at(raw)
+            return found
+        return self._received_at(raw)
+
+    def _received_at(self, raw) -> dt.datetime:
         if isinstance(raw, dt.datetime):
             value = raw
         else:
@@ -319,10 +342,22 @@ class Normalizer:
         return cand
 
 
+# The HistoricalDocument fields that hold a date or a time (all the others are text and numbers).
+_DATED = ("issued_date", "received_at", "due_date", "completed_at")
+
+
 def digest(doc: HistoricalDocument, files) -> str:
-    """SHA-256 of the normalised record (files by name and declared hash): what a rerun compares."""
-    fields = {k: (v.isoformat() if isinstance(v, dt.date | dt.datetime) else v)
-              for k, v in doc.__dict__.items() if k not in ("files", "document_type")}
+    """SHA-256 of the normalised record (files by name and declared hash): what a rerun compares.
+
+    Its form is fixed: a rerun compares it with the digests earlier versions stored (a change of
+    form would report every record as changed in the old system). tests/migration/test_rows.py
+    checks it against the form as first written."""
+    fields = doc.__dict__.copy()
+    del fields["files"]
+    for k in _DATED:
+        v = fields[k]
+        if v is not None:
+            fields[k] = v.isoformat()
     fields["document_type"] = doc.document_type.code
     fields["files"] = [(name, sha) for _p, name, sha in files]
     return hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()

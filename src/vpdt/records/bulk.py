@@ -10,7 +10,8 @@ into it is refused like any closed register (numbering.register_for), editing it
 What this keeps, as the live services do:
 - a number once per register (the database constraint; a legacy duplicate is returned as a
   rejection, never written, never renumbered);
-- the folded search columns (Document.save is bypassed by bulk_create, so they are set here);
+- the folded search columns (Document.save is bypassed: the rows are written as values,
+  `document_values`, so they are set here, exactly as save() sets them: tests/migration/test_rows.py);
 - the document belongs to the importing agency (isolation: `agency`), secret ones stay secret
   (no access rows are made: only the clerk's own grants see them later);
 - the audit log: one entry per batch (`document.import_batch`, by the import's system actor),
@@ -131,19 +132,36 @@ def _registers(agency: Agency, keys: set[tuple[str, str, int]], cache: dict) -> 
     return {k: cache[k] for k in keys}
 
 
+class Imported:
+    """A document `import_batch` wrote: its id and the attachments made for it (no model instance:
+    building 40 fields' worth of Django model per legacy row was most of an import's time)."""
+
+    __slots__ = ("pk", "attachments")
+
+    def __init__(self, pk: int, attachments: list | None = None):
+        self.pk, self.attachments = pk, attachments if attachments is not None else []
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+
 def import_batch(actor, agency: Agency, rows: list[HistoricalDocument], *, detail: dict | None = None,
                  cache: dict | None = None
-                 ) -> tuple[list[tuple[HistoricalDocument, Document]], list[tuple[HistoricalDocument, str, str]]]:
+                 ) -> tuple[list[tuple[HistoricalDocument, Imported]], list[tuple[HistoricalDocument, str, str]]]:
     """Write `rows` as historical documents of `agency`, all in one transaction.
 
-    Returns (created: [(row, document)], rejected: [(row, code, Vietnamese reason)]): a row whose
-    number is already taken in its historical register (by an earlier row or in this batch) is
-    rejected, never renumbered. One audit entry names the batch. `actor` is the import's
+    Returns (created: [(row, Imported(pk, attachments))], rejected: [(row, code, Vietnamese reason)]): a
+    row whose number is already taken in its historical register (by an earlier row or in this batch)
+    is rejected, never renumbered. One audit entry names the batch. `actor` is the import's
     system actor (records.actors.system_actor(agency, IMPORT)) or a person running it. `cache`
-    (a dict the caller keeps between batches) saves looking the registers up again.
+    (a dict the caller keeps between batches) saves looking the registers up again and folding the
+    values the rows repeat.
 
     A constant number of queries per batch, whatever the number of registers it touches: the
     registers are locked together, the numbers they already hold read in one query each way.
+    The documents' columns are built as values (`document_values`), the columns a `Document(...)`
+    would have had, and written by `insert_values` (COPY on PostgreSQL).
     """
     rejected: list[tuple[HistoricalDocument, str, str]] = []
     cache = {} if cache is None else cache
@@ -164,40 +182,48 @@ def import_batch(actor, agency: Agency, rows: list[HistoricalDocument], *, detai
                 continue
             reg_field, num_field = _number_field(direction)
             regs = [pk for (d, _b, _y), pk in ids.items() if d == direction]
-            taken |= set(Document.objects.filter(**{f"{reg_field}_id__in": regs, f"{num_field}__in": numbers})
-                         .values_list(f"{reg_field}_id", num_field))
-        documents: list[tuple[HistoricalDocument, Document]] = []
+            taken |= set(select_in(Document, [f"{reg_field}_id", num_field],
+                                   {f"{reg_field}_id": regs, num_field: numbers}))
+        accepted: list[tuple[HistoricalDocument, dict]] = []
         top: dict[int, int] = {}
+        folds = cache.setdefault("_folds", _Folds())
+        agency_id = agency.pk
         for row in rows:
-            register = registers[ids[(row.direction, row.book, row.year)]]
+            register_id = ids[(row.direction, row.book, row.year)]
             n = row.number if row.direction == Direction.OUTGOING else row.incoming_number
-            if n is not None and (register.pk, n) in taken:
-                kind = "số" if row.direction == Direction.OUTGOING else "số đến"
-                rejected.append((row, "IMPORT_NUMBER_TAKEN",
-                                 f"Trùng {kind} {n:02d} trong {register.name} năm {register.year}: "
-                                 "không đánh lại số văn bản cũ."))
-                continue
             if n is not None:
-                taken.add((register.pk, n))
-                top[register.pk] = max(top.get(register.pk, 0), n)
-            documents.append((row, _document(agency, register, row)))
+                if (register_id, n) in taken:
+                    register = registers[register_id]
+                    kind = "số" if row.direction == Direction.OUTGOING else "số đến"
+                    rejected.append((row, "IMPORT_NUMBER_TAKEN",
+                                     f"Trùng {kind} {n:02d} trong {register.name} năm {register.year}: "
+                                     "không đánh lại số văn bản cũ."))
+                    continue
+                taken.add((register_id, n))
+                if n > top.get(register_id, 0):
+                    top[register_id] = n
+            accepted.append((row, document_values(agency_id, register_id, row, folds)))
         raised = [(pk, n) for pk, n in top.items() if n > registers[pk].last_number]
         if raised:
             Register.objects.filter(pk__in=[pk for pk, _n in raised]).update(last_number=Case(
                 *[When(pk=pk, then=Value(n)) for pk, n in raised], output_field=PositiveIntegerField()))
-        insert(Document, [d for _r, d in documents])
+        pks = insert_values(Document, [values for _r, values in accepted])
+        documents = [(row, Imported(pk)) for (row, _v), pk in zip(accepted, pks, strict=True)]
         # Their summary, note and recipients are searched like any other document's (issue 15).
-        from vpdt.search.services import index_new_documents
+        from vpdt.search.services import index_new_texts
 
-        index_new_documents([d for _r, d in documents])
-        attachments = [Attachment(document=d, blob=f.blob, name=f.name[:255], content_type=f.content_type,
-                                  kind=Attachment.Kind.MAIN if i == 0 else Attachment.Kind.APPENDIX,
-                                  file_kind=f.file_kind, flag=f.flag)
-                       for row, d in documents for i, f in enumerate(row.files)]
+        index_new_texts((d.pk, row.content, row.note, row.recipients_text) for row, d in documents)
+        attachments = []
+        for row, d in documents:
+            for i, f in enumerate(row.files):
+                attachment = Attachment(document_id=d.pk, blob=f.blob, name=f.name[:255], content_type=f.content_type,
+                                        kind=Attachment.Kind.MAIN if i == 0 else Attachment.Kind.APPENDIX,
+                                        file_kind=f.file_kind, flag=f.flag)
+                d.attachments.append(attachment)
+                attachments.append(attachment)
         if attachments:
             Attachment.objects.bulk_create(attachments, batch_size=1000)
         if documents:
-            pks = [d.pk for _r, d in documents]
             audit.record(IMPORT_ACTION, None, user=actor, agency_code=agency.code, detail={
                 **(detail or {}), "documents": len(documents), "first_id": min(pks), "last_id": max(pks),
                 "first_key": documents[0][0].key, "last_key": documents[-1][0].key,
@@ -205,72 +231,172 @@ def import_batch(actor, agency: Agency, rows: list[HistoricalDocument], *, detai
     return documents, rejected
 
 
-def insert(model, objects: list) -> None:
-    """Insert `objects` (unsaved instances of `model`, a table of this project) and set their pks.
+class _Folds:
+    """The folded forms of values a legacy export repeats on row after row (ký hiệu such as
+    `UBND-VP`, issuer and signer pairs), remembered for the import (at most LIMIT of each, then
+    forgotten and made again: an export of unique values cannot grow them without bound)."""
 
-    PostgreSQL: the ids are drawn from the table's sequence in one query, then the rows go in
-    with COPY (no statement of 90,000 parameters to parse). The values are the instances' own
-    attributes (str, int, bool, date, aware datetime, None, foreign keys by their `_id`), with
-    auto_now/auto_now_add set as save() would and choices' enum members by their value: the
-    tables written here have no field whose database form differs from that (a JSON or binary
-    field would make `insert` refuse). Elsewhere: bulk_create.
+    LIMIT = 50_000
+
+    def __init__(self):
+        self.notation: dict[str, str] = {}
+        self.people: dict[tuple[str, str], str] = {}
+
+    def fields(self, notation: str, issuer_name: str, signer_name: str) -> tuple[str, str]:
+        """What records.models.folded_search_fields gives."""
+        folded_notation = self.notation.get(notation)
+        if folded_notation is None:
+            if len(self.notation) >= self.LIMIT:
+                self.notation.clear()
+            folded_notation = self.notation[notation] = folded_search_fields(notation, "", "")[0]
+        key = (issuer_name, signer_name)
+        people = self.people.get(key)
+        if people is None:
+            if len(self.people) >= self.LIMIT:
+                self.people.clear()
+            people = self.people[key] = folded_search_fields("", issuer_name, signer_name)[1]
+        return folded_notation, people
+
+
+def document_values(agency_id: int, register_id: int, row: HistoricalDocument, folds: _Folds | None = None) -> dict:
+    """The columns of the Document a legacy row becomes, by attname (the fields not named here
+    take their model default in `insert_values`): what `Document(...)` and its save() would set."""
+    outgoing = row.direction == Direction.OUTGOING
+    notation, issuer_name, signer_name = row.notation[:60], row.issuer_name[:255], row.signer_name[:150]
+    notation_folded, people_folded = (folds or _Folds()).fields(notation, issuer_name, signer_name)
+    return {
+        "agency_id": agency_id, "direction": _plain(row.direction),
+        "state": _plain(row.state or _default_state(row.direction)),
+        "source": _SOURCE_OUT if outgoing else _SOURCE_IN, "document_type_id": row.document_type.pk,
+        "register_id": register_id if outgoing else None, "number": row.number, "notation": notation,
+        "issued_date": row.issued_date, "place": row.place[:100], "subject": row.subject,
+        "subject_folded": fold(row.subject), "content": row.content,
+        "signer_name": signer_name, "signer_position": row.signer_position[:150],
+        "urgency": _plain(row.urgency), "secrecy": _plain(row.secrecy), "page_count": row.page_count,
+        "copies": row.copies, "recipients_text": row.recipients_text, "due_date": row.due_date, "note": row.note,
+        "issuer_code": row.issuer_code[:40], "issuer_name": issuer_name,
+        "notation_folded": notation_folded, "people_folded": people_folded,
+        "incoming_register_id": None if outgoing else register_id,
+        "incoming_number": None if outgoing else row.incoming_number,
+        "received_at": row.received_at, "edxml_document_id": row.edxml_document_id[:255],
+        "completed_at": row.completed_at,
+    }
+
+
+_SOURCE_OUT, _SOURCE_IN = Source.INTERNAL.value, Source.PAPER.value
+_PLAIN_FIELDS = (models.CharField, models.TextField, models.IntegerField, models.BooleanField, models.DateField,
+                 models.ForeignKey)  # DateTimeField is a DateField; the integer fields are IntegerFields
+
+
+class _Table:
+    """What `insert_values` needs of a model, worked out once: its columns, their defaults."""
+
+    def __init__(self, model):
+        meta = model._meta
+        self.fields = [f for f in meta.concrete_fields if f is not meta.pk]
+        odd = [f.name for f in self.fields if not isinstance(f, _PLAIN_FIELDS)]
+        if odd:
+            raise TypeError(f"records.bulk.insert_values cannot write {meta.label} fields {odd}")
+        self.stamped = [f.attname for f in self.fields
+                        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+        # A default that is a callable is called for each row, as Model(...) would.
+        self.called = [f for f in self.fields if f.has_default() and callable(f.default)]
+        self.defaults = {f.attname: _plain(f.get_default()) for f in self.fields if f not in self.called}
+        self.attnames = [f.attname for f in self.fields]
+        self.known = set(self.attnames)
+        self.pairs = [(a, self.defaults.get(a)) for a in self.attnames]
+        self.stamped_at = [i for i, a in enumerate(self.attnames) if a in self.stamped]
+        self.called_at = [(i, f) for i, f in enumerate(self.fields) if f in self.called]
+        self.pk = meta.pk
+        self.table = meta.db_table
+
+
+_TABLES: dict = {}
+
+
+def insert_values(model, rows: list[dict]) -> list[int]:
+    """Insert `rows` (dicts of column values by attname) into `model`'s table; returns their ids.
+
+    The fields a row does not name take their default, the auto_now/auto_now_add ones the time of
+    the call, as `Model(...)` and save() would. Values are Python values (str, int, bool, date,
+    aware datetime, None, foreign keys as `<name>_id`); the tables written here have no field whose
+    database form differs from that (a JSON or binary field makes this refuse).
+
+    PostgreSQL: the ids are drawn from the table's sequence in one query, then the rows go in with
+    COPY (no statement of 90,000 parameters to parse). Elsewhere (SQLite): one prepared INSERT per
+    row, its values through the fields' own get_db_prep_save.
     """
-    if not objects:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(objects, batch_size=1000)
-        return
-    meta = model._meta
-    fields = [f for f in meta.concrete_fields if f is not meta.pk]
-    plain = (models.CharField, models.TextField, models.IntegerField, models.BooleanField, models.DateField,
-             models.ForeignKey)  # DateTimeField is a DateField; the integer fields are IntegerFields
-    odd = [f.name for f in fields if not isinstance(f, plain)]
-    if odd:
-        raise TypeError(f"records.bulk.insert cannot COPY {meta.label} fields {odd}")
+    if not rows:
+        return []
+    table = _TABLES.get(model) or _TABLES.setdefault(model, _Table(model))
     now = timezone.now()
-    stamped = [f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
-    table = connection.ops.quote_name(meta.db_table)
-    attnames = [meta.pk.attname, *(f.attname for f in fields)]
+    known = table.known
+    for row in rows:
+        if not row.keys() <= known:
+            raise TypeError(f"unknown {model._meta.label} columns: {sorted(row.keys() - known)}")
+    # Each column: the row's value, else the default (a callable one called per row), and the
+    # auto_now/auto_now_add ones the time of this call whatever the row says, as save() does.
+    full = []
+    for row in rows:
+        values = [row.get(a, d) for a, d in table.pairs]
+        for i in table.stamped_at:
+            values[i] = now
+        for i, f in table.called_at:
+            if f.attname not in row:
+                values[i] = f.get_default()
+        full.append(values)
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in [table.pk, *table.fields])
     with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                       [meta.db_table, meta.pk.column, len(objects)])
-        for obj, (pk,) in zip(objects, cursor.fetchall(), strict=True):
-            obj.pk = pk
-            for name in stamped:
-                setattr(obj, name, now)
-        columns = ", ".join(connection.ops.quote_name(c) for c in [meta.pk.column, *(f.column for f in fields)])
-        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for obj in objects:
-                values = obj.__dict__
-                copy.write_row([_plain(values[a]) for a in attnames])
-    for obj in objects:
-        obj._state.adding = False
-        obj._state.db = connection.alias
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                           [table.table, table.pk.column, len(full)])
+            pks = [pk for (pk,) in cursor.fetchall()]
+            with cursor.cursor.copy(f"COPY {quote(table.table)} ({columns}) FROM STDIN") as copy:
+                for pk, values in zip(pks, full, strict=True):
+                    copy.write_row([pk, *values])
+            return pks
+        sql = (f"INSERT INTO {quote(table.table)} ({', '.join(quote(f.column) for f in table.fields)}) "
+               f"VALUES ({', '.join(['%s'] * len(table.fields))})")
+        pks = []
+        for values in full:
+            cursor.execute(sql, [f.get_db_prep_save(v, connection) for f, v in zip(table.fields, values, strict=True)])
+            pks.append(cursor.lastrowid)
+        return pks
+
+
+def select_in(model, attnames: list[str], where: dict[str, list], equal: dict | None = None) -> list[tuple]:
+    """Rows (tuples of `attnames`) of `model` whose columns are in the given lists, and equal to the
+    given values: `filter(x__in=[...])` without Django's work on each of thousands of values (most
+    of a batch's client time). PostgreSQL: `= ANY(%s)`, one array parameter; SQLite: `IN (...)`."""
+    meta, quote = model._meta, connection.ops.quote_name
+    column = {f.attname: f.column for f in meta.concrete_fields}
+    tests, params = [], []
+    for name, value in (equal or {}).items():
+        tests.append(f"{quote(column[name])} = %s")
+        params.append(value)
+    for name, values in where.items():
+        values = list(values)
+        if not values:
+            return []
+        if connection.vendor == "postgresql":
+            tests.append(f"{quote(column[name])} = ANY(%s)")
+            params.append(values)
+        else:
+            tests.append(f"{quote(column[name])} IN ({', '.join(['%s'] * len(values))})")
+            params.extend(values)
+    sql = (f"SELECT {', '.join(quote(column[a]) for a in attnames)} FROM {quote(meta.db_table)} "
+           f"WHERE {' AND '.join(tests)}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [tuple(r) for r in cursor.fetchall()]
 
 
 def _plain(value):
+    kind = type(value)
+    if kind is str or kind is int:
+        return value
     return value.value if isinstance(value, enum.Enum) else value
-
-
-def _document(agency: Agency, register: Register, row: HistoricalDocument) -> Document:
-    outgoing = row.direction == Direction.OUTGOING
-    state = row.state or _default_state(row.direction)
-    doc = Document(
-        agency=agency, direction=row.direction, state=state,
-        source=Source.INTERNAL if outgoing else Source.PAPER, document_type=row.document_type,
-        register=register if outgoing else None, number=row.number, notation=row.notation[:60],
-        issued_date=row.issued_date, place=row.place[:100], subject=row.subject, content=row.content,
-        signer_name=row.signer_name[:150], signer_position=row.signer_position[:150],
-        urgency=row.urgency, secrecy=row.secrecy, page_count=row.page_count, copies=row.copies,
-        recipients_text=row.recipients_text, due_date=row.due_date, note=row.note,
-        issuer_code=row.issuer_code[:40], issuer_name=row.issuer_name[:255],
-        incoming_register=None if outgoing else register, incoming_number=None if outgoing else row.incoming_number,
-        received_at=row.received_at, edxml_document_id=row.edxml_document_id[:255],
-        completed_at=row.completed_at,
-    )
-    doc.subject_folded = fold(doc.subject)
-    doc.notation_folded, doc.people_folded = folded_search_fields(doc.notation, doc.issuer_name, doc.signer_name)
-    return doc
 
 
 def register_summary(agency: Agency) -> list[dict]:

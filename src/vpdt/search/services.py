@@ -274,16 +274,17 @@ def refresh_document_text(document_id: int, using: str = "default", *, create: b
         DocumentText.objects.using(using).create(document_id=document_id, text_folded=folded)
 
 
-def index_new_documents(documents: list, using: str = "default") -> int:
+def index_new_texts(documents, using: str = "default") -> int:
     """search.DocumentText for documents just written by bulk SQL (the import: Document.save and
-    its signal are bypassed), from their own summary, note and typed recipients (a new document
-    has no recipient rows nor opinions yet). One insert per batch; returns the rows written."""
+    its signal are bypassed), from (document id, summary, note, typed recipients) tuples: a new
+    document has no recipient rows nor opinions yet. One insert per batch; returns the rows written."""
     from vpdt.search.models import DocumentText
 
     rows = []
-    for document in documents:
-        folded = fold("\n".join(t for t in (document.content, document.note, document.recipients_text) if t))
+    for pk, content, note, recipients_text in documents:
+        folded = fold("\n".join(t for t in (content, note, recipients_text) if t))
         if folded:
-            rows.append(DocumentText(document_id=document.pk, text_folded=folded))
-    DocumentText.objects.using(using).bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+            rows.append(DocumentText(document_id=pk, text_folded=folded))
+    if rows:
+        DocumentText.objects.using(using).bulk_create(rows, batch_size=1000, ignore_conflicts=True)
     return len(rows)
