@@ -350,19 +350,42 @@ def _newest(qs: QuerySet, condition: Q) -> list[tuple]:
                 [:FACET_SAMPLE + 1])
 
 
+def _or_parts(condition: Q) -> list[Q]:
+    """The branches of an OR (the quick search's subject words, names, ký hiệu, number), each to be
+    walked on its own: PostgreSQL cannot combine an `id IN (list)` branch with an indexed one, so
+    the OR of them walked the whole agency in list order when the words are in no subject."""
+    if condition.connector != Q.OR or condition.negated or len(condition.children) < 2:
+        return [condition]
+    parts = []
+    for child in condition.children:
+        if isinstance(child, Q):
+            parts.append(child)
+        elif isinstance(child, tuple):
+            parts.append(Q(**{child[0]: child[1]}))
+        else:
+            parts.append(Q(child))
+    return parts
+
+
+def _merge_newest(rows: list[tuple]) -> list[tuple]:
+    """The newest FACET_SAMPLE + 1 of several walks' rows (id, created_at, ...), each id once."""
+    unique = sorted({row[0]: row for row in rows}.values(), key=lambda r: (r[1], r[0]), reverse=True)
+    return unique[:FACET_SAMPLE + 1]
+
+
 def sampled_search(base: QuerySet, meta: Q | None, sides: list[Q], offset: int, size: int):
     """The facets and, when the samples cover it, the page, from two bounded queries: the newest
     FACET_SAMPLE + 1 documents found by their metadata and the newest found by their files' text.
     Their merge in list order is exactly the newest FACET_SAMPLE + 1 of the union (each side's
     newest contain the union's newest). Returns (page ids in rank order with their meta_hit, or
     None when the page lies beyond the samples), facets, sampled."""
-    meta_rows = _newest(base, meta) if meta is not None else []
-    # Each text side (files, the rest of the document's words) on its own walk, merged likewise.
-    file_rows = []
-    for side in sides:
-        file_rows += _newest(base, side)
-    file_rows = sorted({row[0]: row for row in file_rows}.values(), key=lambda r: (r[1], r[0]), reverse=True)
-    file_rows = file_rows[:FACET_SAMPLE + 1]
+    # Each branch of the metadata's OR, and each text side (files, the rest of the document's
+    # words), on its own bounded walk; each walk's newest contain their union's newest.
+    meta_rows = []
+    if meta is not None:
+        parts = _or_parts(meta) if connections[base.db].vendor == "postgresql" else [meta]
+        meta_rows = _merge_newest([row for part in parts for row in _newest(base, part)])
+    file_rows = _merge_newest([row for side in sides for row in _newest(base, side)])
     merged = {row[0]: row for row in meta_rows}
     merged.update((row[0], row) for row in file_rows if row[0] not in merged)
     union = sorted(merged.values(), key=lambda r: (r[1], r[0]), reverse=True)
