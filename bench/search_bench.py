@@ -8,8 +8,9 @@ issuers and signers), in the benchmark's own database (var/bench/search.sqlite3,
 (search.FileText, state done) is `--words` words of synthetic Vietnamese administrative prose
 (a vocabulary of ~400 words and set phrases with Zipf-like weights, so some words are in most
 files and others in a few hundred), written by bulk SQL, never by the services (the job that
-fills it is measured by the tests). On SQLite the FTS5 triggers index it as it is inserted; on
-PostgreSQL the GIN index is dropped for the COPY and built after.
+fills it is measured by the tests). On SQLite the FTS5 triggers are dropped for the load and the
+index is rebuilt once at the end; on PostgreSQL the GIN index is dropped for the COPY and built
+after. VPDT_BENCH_SEARCH_SQLITE / VPDT_BENCH_SEARCH_PG name a session's own databases.
 
 Measured server-side (service call `vpdt.search.fulltext.search`: visibility, the search over
 metadata and file text, ranking, one page of 20, the six facets' counts, the snippets), for the
@@ -24,6 +25,7 @@ documents; with the load average.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -38,8 +40,9 @@ sys.path.insert(0, str(HERE))
 import lists_bench as lists  # noqa: E402  (the 1,000,000-document dataset)
 
 BENCH_DIR = lists.BENCH_DIR
-lists.SQLITE_PATH = SQLITE_PATH = BENCH_DIR / "search.sqlite3"
-lists.use_pg("vpdt_bench_search")
+# A session's own database: VPDT_BENCH_SEARCH_SQLITE (a file) and VPDT_BENCH_SEARCH_PG (a name).
+lists.SQLITE_PATH = SQLITE_PATH = Path(os.environ.get("VPDT_BENCH_SEARCH_SQLITE", BENCH_DIR / "search.sqlite3"))
+lists.use_pg(os.environ.get("VPDT_BENCH_SEARCH_PG", "vpdt_bench_search"))  # a session's own name
 
 # Administrative Vietnamese: words and set phrases (a phrase is one draw, so "chuyển đổi số" occurs as a phrase).
 COMMON = ("và của các được trong theo cho với về việc này đã có là những để tại đến từ trên không "
@@ -83,8 +86,10 @@ def load_file_text(n_words: int) -> dict:
     t0 = time.perf_counter()
     with connection.cursor() as cursor:
         # Resumable: only the documents without their file yet (a load interrupted between chunks).
-        cursor.execute("SELECT id, created_at FROM records_document WHERE id NOT IN "
-                       "(SELECT document_id FROM search_filetext) ORDER BY id")
+        # NOT EXISTS (an anti-join): NOT IN over 1,000,000 ids outgrows work_mem on PostgreSQL and
+        # becomes a subplan per row (quadratic).
+        cursor.execute("SELECT d.id, d.created_at FROM records_document d WHERE NOT EXISTS "
+                       "(SELECT 1 FROM search_filetext ft WHERE ft.document_id = d.id) ORDER BY d.id")
         docs = cursor.fetchall()
     if not docs:
         return {"file_texts": "reused"}
@@ -92,6 +97,7 @@ def load_file_text(n_words: int) -> dict:
     rng = random.Random(15)
     words, folded, weights = _vocabulary()
     index = list(range(len(words)))
+    cum_weights = list(itertools.accumulate(weights))  # the same draws as weights=, without re-adding them per file
     sqlite = connection.vendor == "sqlite"
     att_cols = ["id", "document_id", "blob_id", "name", "content_type", "kind", "file_kind", "flag", "description",
                 "created_at"]
@@ -101,7 +107,7 @@ def load_file_text(n_words: int) -> dict:
     def rows(start, stop):
         atts, fts = [], []
         for pk, created in docs[start:stop]:
-            picks = rng.choices(index, weights=weights, k=n_words)
+            picks = rng.choices(index, cum_weights=cum_weights, k=n_words)
             text = " ".join(words[i] for i in picks)
             atts.append((pk, pk, blob.sha256, "vanban.pdf", "application/pdf", "main", "pdf", "", "", created))
             fts.append((pk, pk, pk, blob.sha256, "pdf", "done", "text", 1, 0, False, text,
@@ -110,8 +116,13 @@ def load_file_text(n_words: int) -> dict:
 
     chunk = 50_000
     if sqlite:
+        from vpdt.search.schema import FILE_FTS_TABLE, FILE_SQLITE_TRIGGERS
+
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA cache_size = -2000000")
+            # One FTS5 'rebuild' at the end rather than a trigger per row (and a segment per chunk).
+            for name in FILE_SQLITE_TRIGGERS:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
         for start in range(0, len(docs), chunk):
             atts, fts = rows(start, start + chunk)
             with transaction.atomic(), connection.cursor() as cursor:
@@ -120,11 +131,18 @@ def load_file_text(n_words: int) -> dict:
                 cursor.executemany(f"INSERT INTO search_filetext ({', '.join(ft_cols)}) VALUES "
                                    f"({', '.join(['%s'] * len(ft_cols))})", fts)
             print(f"  file text {start + len(fts)} / {len(docs)}", flush=True)
+        t_index = time.perf_counter()
         with connection.cursor() as cursor:
-            cursor.execute("INSERT INTO search_filetext_fts(search_filetext_fts) VALUES ('optimize')")
+            cursor.execute(f"INSERT INTO {FILE_FTS_TABLE}({FILE_FTS_TABLE}) VALUES ('rebuild')")
+            for sql in FILE_SQLITE_TRIGGERS.values():
+                cursor.execute(sql)
+            cursor.execute(f"INSERT INTO {FILE_FTS_TABLE}({FILE_FTS_TABLE}) VALUES ('optimize')")
             cursor.execute("ANALYZE")
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        print(f"  FTS5 index rebuilt in {time.perf_counter() - t_index:.0f} s", flush=True)
     else:
+        from vpdt.search.schema import pg_file_index_sql
+
         with connection.cursor() as cursor:
             cursor.execute("DROP INDEX IF EXISTS search_filetext_tsv")
         for start in range(0, len(docs), chunk):
@@ -135,7 +153,7 @@ def load_file_text(n_words: int) -> dict:
         t_index = time.perf_counter()
         with connection.cursor() as cursor:
             cursor.execute("SET maintenance_work_mem = '1GB'")
-            cursor.execute("CREATE INDEX search_filetext_tsv ON search_filetext USING gin (text_tsv)")
+            cursor.execute(pg_file_index_sql(cursor))  # search migration 0006: (agency_id, text_tsv)
             for table in ("records_attachment", "search_filetext"):
                 cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), %s)", [len(docs)])
                 cursor.execute(f"VACUUM (ANALYZE) {table}")
@@ -258,7 +276,7 @@ def _planner_settings() -> None:
         pass  # not created yet: the load creates it, the next --reuse run sets them
 
 
-def run_one(db: str, n_docs: int, n_words: int, runs: int, reuse: bool) -> dict:
+def run_one(db: str, n_docs: int, n_words: int, runs: int, reuse: bool, build_only: bool = False) -> dict:
     if db == "postgres" and not (reuse and lists._exists(db)):
         lists._recreate_pg()
     if db == "sqlite" and not reuse:
@@ -282,6 +300,8 @@ def run_one(db: str, n_docs: int, n_words: int, runs: int, reuse: bool) -> dict:
             cursor.execute("ANALYZE")
     info.update(load_file_text(n_words))
     print(f"{db}: dataset {info}", flush=True)
+    if build_only:
+        return info
     load1 = os.getloadavg()[0]
     if db == "postgres":
         info["planner"] = PG_PLANNER
@@ -297,17 +317,18 @@ def main() -> int:
     parser.add_argument("--words", type=int, default=250)
     parser.add_argument("--runs", type=int, default=21)
     parser.add_argument("--reuse", action="store_true", help="keep an already loaded database")
+    parser.add_argument("--build-only", action="store_true", help="load the dataset, measure nothing")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--out", default=str(BENCH_DIR / "search.json"))
     args = parser.parse_args()
     if args.one:
-        info = run_one(args.one, args.docs, args.words, args.runs, args.reuse)
+        info = run_one(args.one, args.docs, args.words, args.runs, args.reuse, args.build_only)
         print("RESULT " + json.dumps(info, default=str), flush=True)
         return 0
     summary = {"machine": lists.machine(), "backends": {}}
     for db in (["sqlite", "postgres"] if args.db == "both" else [args.db]):
         cmd = [sys.executable, __file__, "--one", db, "--docs", str(args.docs), "--words", str(args.words),
-               "--runs", str(args.runs)] + (["--reuse"] if args.reuse else [])
+               "--runs", str(args.runs)] + (["--reuse"] if args.reuse else []) + (["--build-only"] if args.build_only else [])
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=False)
         lines = proc.stdout.splitlines()
         print("\n".join(line for line in lines if not line.startswith("RESULT ")))

@@ -214,8 +214,60 @@ def test_a_word_in_many_files_takes_the_probing_plan_and_finds_the_same(w, monke
     search.drain()
     plain = found(w.clerk, "van thu kiem tra")
     monkeypatch.setattr(fulltext, "COMMON_FILES", 0)  # every word "common": the per-document probe
+    monkeypatch.setattr(fulltext, "_pg_probe", lambda *args: True)  # likewise on PostgreSQL
     assert found(w.clerk, "van thu kiem tra") == plain and set(plain) == {w.report.pk, w.incoming.pk}
     assert found(w.clerk, '"cong tac van thu luu tru"') == [w.report.pk]
+    assert found(w.outsider, "van thu kiem tra") == []
+
+
+def test_the_files_searched_are_the_persons_agencies_and_the_plan_follows_the_statistics(w, monkeypatch):
+    """PostgreSQL reads only the files of the person's agencies (search migration 0006's column,
+    kept by a trigger); a member of two agencies finds in both. The choice of plan (list the
+    matching files, or probe the list's documents) follows ANALYZE's share of the words."""
+    other_doc = factories.document(w.other, subject="Về việc khác")
+    attach(w.report, text_pdf(["Kế hoạch kiểm tra công tác văn thư lưu trữ"]), "kh.pdf")
+    attach(other_doc, text_pdf(["Kế hoạch kiểm tra công tác văn thư lưu trữ"]), "kh.pdf")
+    search.drain()
+    assert found(w.clerk, "van thu luu tru") == [w.report.pk]
+    assert found(w.outsider, "van thu luu tru") == [other_doc.pk]
+    from vpdt.directory.models import RoleAssignment
+
+    RoleAssignment.objects.create(user=w.clerk, agency=w.other, role=Role.CLERK)
+    both = fulltext.search(type(w.clerk).objects.get(pk=w.clerk.pk), "van thu luu tru")
+    assert {d.pk for d in both.rows} == {w.report.pk, other_doc.pk}
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT document_id, agency_id FROM search_filetext")
+            assert {(d, a) for d, a in cursor.fetchall()} == {(w.report.pk, w.agency.pk), (other_doc.pk, w.other.pk)}
+    stats = {"rows": 1_000_000, "words": {"ke": 0.99, "hoach": 0.99, "tham": 0.05, "dinh": 0.16},
+             "rare": 0.002, "agencies": {w.agency.pk: 0.1}, "other_agency": 0.001}
+    monkeypatch.setattr(fulltext, "_pg_stats", lambda db: stats)
+    probe = [fulltext._pg_probe("default", fulltext.parse(q), {w.agency.pk}) for q in
+             ("ke hoach", "tham dinh", "giong lua", '"ke hoach" giong')]
+    assert probe == [True, False, False, False]  # the rarest word decides
+    assert fulltext._pg_probe("default", fulltext.parse("ke hoach"), {w.other.pk}) is False  # a small agency
+    monkeypatch.setattr(fulltext, "_pg_stats", lambda db: None)  # never analysed: list
+    assert fulltext._pg_probe("default", fulltext.parse("ke hoach"), {w.agency.pk}) is False
+
+
+def test_a_common_signer_checked_on_each_row_finds_the_same(w):
+    """The names checked on each row (PostgreSQL, a name on many documents) find what the id list
+    finds; the SQL is a plain LIKE, so it runs on either backend."""
+    from vpdt.records.permissions import visible_documents
+    from vpdt.records.search import quick_condition
+
+    assert found(w.clerk, "nguyen van an") == [w.cds11.pk]
+
+    qs = visible_documents(w.clerk)
+    assert list(qs.filter(quick_condition(qs, "nguyen van an", inline_names=True)).values_list("pk", flat=True)) \
+        == [w.cds11.pk]
+    assert list(qs.filter(quick_condition(qs, '"van an"', inline_names=True)).values_list("pk", flat=True)) \
+        == [w.cds11.pk]
+    assert not qs.filter(quick_condition(qs, "nguyen van binh", inline_names=True)).exists()
+    outsider = visible_documents(w.outsider)
+    assert not outsider.filter(quick_condition(outsider, "nguyen van an", inline_names=True)).exists()
 
 
 def test_extraction_is_bounded_and_a_broken_part_fails_with_a_code(tmp_path, settings):

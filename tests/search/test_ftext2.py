@@ -144,3 +144,31 @@ def test_imported_documents_are_searched_by_their_note_and_recipients(w):
     assert rejected == [] and len(created) == 1
     assert found(w.clerk, "ke song long dien") == [created[0][1].pk]
     assert found(w.clerk, "so giao thong van tai") == [created[0][1].pk]
+
+
+def test_rebuild_search_index_makes_the_document_texts_again(w):
+    """A bulk write that bypassed the signals (queryset.update, a restore) leaves search.DocumentText
+    stale: rebuild_search_index makes every row again from what the documents hold, and its index."""
+    from django.core.management import call_command
+
+    from vpdt.records.models import Document
+
+    plain = factories.document(w.agency, subject="Về việc khác")
+    Document.objects.filter(pk=w.doc.pk).update(note="Ghi chú về kè sông Long Điền")  # was: cầu cảng Tân Phú
+    Document.objects.filter(pk=w.incoming.pk).update(content="Tóm tắt về vườn ươm An Lạc")  # had no row
+    DocumentText.objects.create(document_id=plain.pk, text_folded="tram bom binh son")  # a row it should not have
+    assert found(w.clerk, "ke song long dien") == [] and found(w.clerk, "vuon uom an lac") == []
+    assert found(w.clerk, "tram bom binh son") == [plain.pk]
+
+    call_command("rebuild_search_index")
+
+    assert found(w.clerk, "ke song long dien") == [w.doc.pk]
+    assert found(w.clerk, "cau cang tan phu") == []
+    assert found(w.clerk, "tram quan trac phu my") == [w.doc.pk]  # the summary, unchanged, still found
+    assert found(w.clerk, "vuon uom an lac") == [w.incoming.pk]
+    assert found(w.clerk, "tram bom binh son") == []
+    assert not DocumentText.objects.filter(document_id=plain.pk).exists()
+    assert found(w.outsider, "ke song long dien") == []
+    from vpdt.search import services
+
+    assert services.rebuild_document_texts() == 0  # nothing left to change

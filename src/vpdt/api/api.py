@@ -260,7 +260,7 @@ def list_documents(request, direction: DirectionParam | None = None, q: str | No
     if direction:  # one of the schema's enum (anything else: 400 INVALID_INPUT)
         qs = qs.filter(direction=direction)
     if full_text and (q or "").strip():
-        meta, text, _parsed = fulltext.conditions(qs, q)
+        meta, text, _parsed = fulltext.conditions(qs, q, request.user.member_agency_ids())
         found = [c for c in (meta, text) if c is not None]
         qs = qs.filter(found[0] | found[1] if len(found) == 2 else found[0]) if found else qs.none()
     else:

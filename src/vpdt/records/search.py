@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from vpdt.core.text import fold, words
 
@@ -35,14 +36,33 @@ def _ids(qs: QuerySet, condition: Q):
     return Q(pk__in=qs.model._base_manager.filter(condition).values("pk"))
 
 
-def _names_condition(qs: QuerySet, terms: list[str], phrases: list[str]) -> Q:
+def _names_condition(qs: QuerySet, terms: list[str], phrases: list[str], inline: bool = False) -> Q:
     # people_folded is " issuer / signer": " word" is the start of a word of either name.
     condition = Q()
     for term in terms:
         condition &= Q(people_folded__contains=f" {term}")
     for phrase in phrases:
         condition &= Q(people_folded__contains=f" {phrase}")
+    if inline:
+        # Checked on each row the list walks (a name on a large share of the documents: listing
+        # every match in the province costs more than the walk). `|| ''` keeps the planner from
+        # the trigram index, which it would still scan province-wide (it underestimates an AND of
+        # common words).
+        column = f'("{qs.model._meta.db_table}"."people_folded" || \'\')'
+        condition = Q()
+        for pattern in [f" {t}" for t in terms] + [f" {p}" for p in phrases]:
+            condition &= Q(RawSQL(f"{column} LIKE %s", [f"%{pattern}%"], output_field=BooleanField()))
+        return condition
     return _ids(qs, condition)
+
+
+def names_patterns(q: str | None) -> list[str]:
+    """The LIKE '%x%' patterns the names condition of `q` has (empty for a số/ký hiệu)."""
+    q = (q or "").strip()
+    if not q or CODE_RE.match(q):
+        return []
+    phrases = [" ".join(words(p)) for p in PHRASE_RE.findall(q)]
+    return [f" {t}" for t in words(PHRASE_RE.sub(" ", q).strip())] + [f" {p}" for p in phrases if p]
 
 
 def apply_quick_search(qs: QuerySet, q: str | None) -> QuerySet:
@@ -54,9 +74,10 @@ def apply_quick_search(qs: QuerySet, q: str | None) -> QuerySet:
     return qs.filter(condition)
 
 
-def quick_condition(qs: QuerySet, q: str | None) -> Q | bool | None:
+def quick_condition(qs: QuerySet, q: str | None, *, inline_names: bool = False) -> Q | bool | None:
     """The quick search's condition on `qs`'s documents: None for no search, False for one that
-    finds nothing (no word in it). The full search (vpdt.search.fulltext) ORs the file text to it."""
+    finds nothing (no word in it). The full search (vpdt.search.fulltext) ORs the file text to it,
+    and asks for the names `inline_names` (a condition on the row) when they are common."""
     from vpdt.search.query import word_condition
 
     q = (q or "").strip()
@@ -73,7 +94,8 @@ def quick_condition(qs: QuerySet, q: str | None) -> Q | bool | None:
     terms = words(rest)
     if not terms and not phrases:
         return False
-    condition = word_condition(qs, terms, [p.split() for p in phrases]) | _names_condition(qs, terms, phrases)
+    condition = word_condition(qs, terms, [p.split() for p in phrases]) | _names_condition(qs, terms, phrases,
+                                                                                     inline_names)
     token = fold(rest)
     if not phrases and " " not in token and len(token) >= 2 and not token.isdigit():
         # One token: it may be a part of a ký hiệu (`SKHCN-CĐS`, `cds`).

@@ -63,8 +63,95 @@ def _common(db: str, match: str) -> bool:
         return cursor.fetchone()[0] > COMMON_FILES
 
 
-def file_text_condition(qs: QuerySet, parsed: Parsed) -> Q:
-    """Documents with a file whose text has every word and every phrase."""
+# PostgreSQL: when to probe each document of the list rather than list the matching files.
+# Listing costs about one heap row per file that matches within the person's agencies (~10 µs);
+# probing costs one index lookup and one stored vector per document walked (~60 µs, the vector is
+# TOASTed), and the walk stops after FACET_SAMPLE + 1 found, so it walks (FACET_SAMPLE + 1) / f
+# documents for a word in a share f of the files. Listing is dearer when
+# files × f × 10 > (FACET_SAMPLE + 1) / f × 60, i.e. files × f² > 6 × (FACET_SAMPLE + 1).
+PG_PROBE_COST = 6
+_PG_STATS: dict[str, tuple[float, dict | None]] = {}
+PG_STATS_SECONDS = 300
+
+
+def _pg_stats(db: str) -> dict | None:
+    """ANALYZE's statistics of search_filetext: each common word's share of the files, each common
+    agency's share, the row count; None before the first ANALYZE. Cached a few minutes per process."""
+    import time
+
+    cached = _PG_STATS.get(db)
+    if cached and time.monotonic() - cached[0] < PG_STATS_SECONDS:
+        return cached[1]
+    with connections[db].cursor() as cursor:
+        cursor.execute("SELECT c.reltuples, s.most_common_elems::text::text[], s.most_common_elem_freqs, "
+                       "a.most_common_vals::text::text[], a.most_common_freqs, a.n_distinct, a.null_frac "
+                       "FROM pg_class c JOIN pg_stats s ON s.tablename = c.relname AND s.attname = 'text_tsv' "
+                       "LEFT JOIN pg_stats a ON a.tablename = c.relname AND a.attname = 'agency_id' "
+                       "WHERE c.relname = 'search_filetext' AND s.schemaname = current_schema()")
+        row = cursor.fetchone()
+    stats = None
+    if row and row[0] and row[0] > 0 and row[1]:
+        rows, elems, elem_freqs, agencies, agency_freqs, n_distinct, null_frac = row
+        n_distinct = n_distinct or 0
+        distinct = -n_distinct * rows if n_distinct < 0 else n_distinct
+        common = dict(zip((int(a) for a in agencies or []), agency_freqs or [], strict=False))
+        rest = max(0.0, 1 - sum(common.values()) - (null_frac or 0))
+        stats = {"rows": rows, "words": dict(zip(elems, elem_freqs, strict=False)),
+                 # The word share below the least common listed (the last entries are min, max, nulls).
+                 "rare": (elem_freqs[len(elems)] if len(elem_freqs) > len(elems) else min(elem_freqs)) / 2,
+                 "agencies": common, "other_agency": rest / max(1.0, distinct - len(common)) if agencies else 1.0}
+    _PG_STATS[db] = (time.monotonic(), stats)
+    return stats
+
+
+def _pg_probe(db: str, parsed: Parsed, agencies) -> bool:
+    """The words are common enough within the agencies' files that probing the list costs less."""
+    stats = _pg_stats(db)
+    if stats is None:
+        return False
+    share = min(stats["words"].get(w, stats["rare"]) for w in [*parsed.terms, *(w for p in parsed.phrases for w in p)])
+    files = stats["rows"]
+    if agencies:
+        files *= min(1.0, sum(stats["agencies"].get(a, stats["other_agency"]) for a in agencies))
+    return files * share * share > PG_PROBE_COST * (FACET_SAMPLE + 1)
+
+
+# PostgreSQL, the issuer's and signer's names (records.search): listing every document of the
+# province whose names match (pg_trgm, ~3 µs a row) costs more than checking each row the list walks
+# (~1.3 µs, stopping after FACET_SAMPLE + 1 found) when rows × f² > ~0.45 × (FACET_SAMPLE + 1), f
+# the share of documents whose names match (from ANALYZE's most common values of people_folded).
+PG_NAMES_INLINE = 0.45
+_PG_NAME_STATS: dict[str, tuple[float, tuple | None]] = {}
+
+
+def _pg_inline_names(db: str, q: str | None) -> bool:
+    import time
+
+    from vpdt.records.search import names_patterns
+
+    patterns = names_patterns(q)
+    if not patterns:
+        return False
+    cached = _PG_NAME_STATS.get(db)
+    if not cached or time.monotonic() - cached[0] >= PG_STATS_SECONDS:
+        with connections[db].cursor() as cursor:
+            cursor.execute("SELECT c.reltuples, s.most_common_vals::text::text[], s.most_common_freqs FROM pg_class c "
+                           "JOIN pg_stats s ON s.tablename = c.relname AND s.attname = 'people_folded' "
+                           "WHERE c.relname = 'records_document' AND s.schemaname = current_schema()")
+            row = cursor.fetchone()
+        cached = (time.monotonic(), row if row and row[0] and row[0] > 0 and row[1] else None)
+        _PG_NAME_STATS[db] = cached
+    if cached[1] is None:
+        return False
+    rows, values, freqs = cached[1]
+    share = sum(f for v, f in zip(values, freqs, strict=False) if all(p in v for p in patterns))
+    return rows * share * share > PG_NAMES_INLINE * (FACET_SAMPLE + 1)
+
+
+def file_text_condition(qs: QuerySet, parsed: Parsed, agencies=None) -> Q:
+    """Documents with a file whose text has every word and every phrase. `agencies`: the person's
+    agencies (every document they may see is in one of them), which on PostgreSQL bounds the files
+    read to theirs."""
     if parsed.empty:
         return Q(pk__in=[])
     table = qs.model._meta.db_table
@@ -86,10 +173,22 @@ def file_text_condition(qs: QuerySet, parsed: Parsed) -> Q:
             [match, done], output_field=BooleanField()))
     if apps.is_installed("vpdt.search") and vendor == "postgresql":
         tsquery = " & ".join(list(parsed.terms) + ["(" + " <-> ".join(p) + ")" for p in parsed.phrases])
+        if _pg_probe(qs.db, parsed, agencies):
+            # Every word is in many files: probe each document of the list in order, which stops
+            # at FACET_SAMPLE + 1 found. OFFSET 0 keeps the EXISTS a per-row probe (PostgreSQL
+            # would otherwise hash every matching file of the province first).
+            return Q(RawSQL(
+                f'EXISTS (SELECT 1 FROM search_filetext ft WHERE ft.document_id = "{table}"."id" AND ft.state = %s '
+                f"AND ft.text_tsv @@ to_tsquery('simple'::regconfig, %s) OFFSET 0)",
+                [done, tsquery], output_field=BooleanField()))
+        # Only the files of the person's agencies (search migration 0006: the column, and the GIN
+        # index leading with it): a common phrase then hashes its matches in these agencies only.
+        agencies = sorted(agencies or [])
+        scope = ("(" + " OR ".join(["ft.agency_id = %s"] * len(agencies)) + ") AND ") if agencies else ""
         return Q(RawSQL(
-            f'"{table}"."id" IN (SELECT ft.document_id FROM search_filetext ft WHERE '
+            f'"{table}"."id" IN (SELECT ft.document_id FROM search_filetext ft WHERE {scope}'
             f"ft.text_tsv @@ to_tsquery('simple'::regconfig, %s) "
-            f"AND ft.state = %s)", [tsquery, done], output_field=BooleanField()))
+            f"AND ft.state = %s)", [*agencies, tsquery, done], output_field=BooleanField()))
     condition = Q(state=done)
     for term in parsed.terms:
         condition &= Q(text_folded__contains=term)
@@ -122,21 +221,26 @@ def document_text_condition(qs: QuerySet, parsed: Parsed) -> Q:
     return Q(pk__in=DocumentText.objects.filter(condition).values("document_id"))
 
 
-def text_sides(qs: QuerySet, q: str | None) -> tuple[Q | None, list[Q], Parsed]:
+def text_sides(qs: QuerySet, q: str | None, agencies=None) -> tuple[Q | None, list[Q], Parsed]:
     """(metadata condition, [file text condition, document text condition], parsed query); the
-    metadata None when it cannot match, the list empty when nothing can."""
+    metadata None when it cannot match, the list empty when nothing can. `agencies`: the agencies
+    every document of `qs` belongs to (the person's), or None."""
     parsed = parse(q)
-    meta = quick_condition(qs, q)
+    # SQLite walks the list in order for the subject's words anyway (records.search's `+id`): the
+    # names checked on the rows it walks cost less than a scan of the whole names index.
+    vendor = connections[qs.db].vendor
+    inline = vendor == "sqlite" or (vendor == "postgresql" and _pg_inline_names(qs.db, q))
+    meta = quick_condition(qs, q, inline_names=inline)
     if meta is None or parsed.empty:
         return (meta if meta not in (None, False) else None), [], parsed
-    return (meta if meta is not False else None), [file_text_condition(qs, parsed),
+    return (meta if meta is not False else None), [file_text_condition(qs, parsed, agencies),
                                                    document_text_condition(qs, parsed)], parsed
 
 
-def conditions(qs: QuerySet, q: str | None) -> tuple[Q | None, Q | None, Parsed]:
+def conditions(qs: QuerySet, q: str | None, agencies=None) -> tuple[Q | None, Q | None, Parsed]:
     """(metadata condition, text condition (files, summary, note, recipients, opinions), parsed
     query): None for a side that cannot match."""
-    meta, sides, parsed = text_sides(qs, q)
+    meta, sides, parsed = text_sides(qs, q, agencies)
     files = None
     for side in sides:
         files = side if files is None else files | side
@@ -246,19 +350,42 @@ def _newest(qs: QuerySet, condition: Q) -> list[tuple]:
                 [:FACET_SAMPLE + 1])
 
 
+def _or_parts(condition: Q) -> list[Q]:
+    """The branches of an OR (the quick search's subject words, names, ký hiệu, number), each to be
+    walked on its own: PostgreSQL cannot combine an `id IN (list)` branch with an indexed one, so
+    the OR of them walked the whole agency in list order when the words are in no subject."""
+    if condition.connector != Q.OR or condition.negated or len(condition.children) < 2:
+        return [condition]
+    parts = []
+    for child in condition.children:
+        if isinstance(child, Q):
+            parts.append(child)
+        elif isinstance(child, tuple):
+            parts.append(Q(**{child[0]: child[1]}))
+        else:
+            parts.append(Q(child))
+    return parts
+
+
+def _merge_newest(rows: list[tuple]) -> list[tuple]:
+    """The newest FACET_SAMPLE + 1 of several walks' rows (id, created_at, ...), each id once."""
+    unique = sorted({row[0]: row for row in rows}.values(), key=lambda r: (r[1], r[0]), reverse=True)
+    return unique[:FACET_SAMPLE + 1]
+
+
 def sampled_search(base: QuerySet, meta: Q | None, sides: list[Q], offset: int, size: int):
     """The facets and, when the samples cover it, the page, from two bounded queries: the newest
     FACET_SAMPLE + 1 documents found by their metadata and the newest found by their files' text.
     Their merge in list order is exactly the newest FACET_SAMPLE + 1 of the union (each side's
     newest contain the union's newest). Returns (page ids in rank order with their meta_hit, or
     None when the page lies beyond the samples), facets, sampled."""
-    meta_rows = _newest(base, meta) if meta is not None else []
-    # Each text side (files, the rest of the document's words) on its own walk, merged likewise.
-    file_rows = []
-    for side in sides:
-        file_rows += _newest(base, side)
-    file_rows = sorted({row[0]: row for row in file_rows}.values(), key=lambda r: (r[1], r[0]), reverse=True)
-    file_rows = file_rows[:FACET_SAMPLE + 1]
+    # Each branch of the metadata's OR, and each text side (files, the rest of the document's
+    # words), on its own bounded walk; each walk's newest contain their union's newest.
+    meta_rows = []
+    if meta is not None:
+        parts = _or_parts(meta) if connections[base.db].vendor == "postgresql" else [meta]
+        meta_rows = _merge_newest([row for part in parts for row in _newest(base, part)])
+    file_rows = _merge_newest([row for side in sides for row in _newest(base, side)])
     merged = {row[0]: row for row in meta_rows}
     merged.update((row[0], row) for row in file_rows if row[0] not in merged)
     union = sorted(merged.values(), key=lambda r: (r[1], r[0]), reverse=True)
@@ -399,7 +526,8 @@ def search(user, q: str | None, params=None, *, page: int = 1, with_facets: bool
     from vpdt.records.permissions import visible_documents
 
     base = apply_filters(visible_documents(user), params or {})
-    meta, sides, parsed = text_sides(base, q)
+    agencies = user.member_agency_ids() if user is not None and user.is_authenticated else set()
+    meta, sides, parsed = text_sides(base, q, agencies)
     files = None
     for side in sides:
         files = side if files is None else files | side

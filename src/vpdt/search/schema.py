@@ -74,6 +74,17 @@ FILE_SQLITE_TRIGGERS = {
 # The vector is a stored generated column (search migration 0003), not a model field.
 FILE_PG_COLUMN = "text_tsv"
 FILE_PG_INDEX_SQL = f"CREATE INDEX IF NOT EXISTS {FILE_PG_INDEX} ON search_filetext USING gin ({FILE_PG_COLUMN})"
+# Search migration 0006: the document's agency on each row (kept by triggers), and the index leading
+# with it when btree_gin could be created, so a search reads only the files of the person's agencies.
+FILE_PG_AGENCY_INDEX_SQL = (f"CREATE INDEX IF NOT EXISTS {FILE_PG_INDEX} ON search_filetext "
+                            f"USING gin (agency_id, {FILE_PG_COLUMN})")
+
+
+def pg_file_index_sql(cursor) -> str:
+    cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'btree_gin') AND EXISTS "
+                   "(SELECT 1 FROM information_schema.columns WHERE table_name = 'search_filetext' "
+                   "AND column_name = 'agency_id' AND table_schema = current_schema())")
+    return FILE_PG_AGENCY_INDEX_SQL if cursor.fetchone()[0] else FILE_PG_INDEX_SQL
 
 
 # The rest of a document's words (search.DocumentText: summary, note, recipients, opinions), keyed
@@ -217,7 +228,7 @@ def install_file_index(connection) -> None:
                 cursor.execute(sql)
             cursor.execute(f"INSERT INTO {FILE_FTS_TABLE}({FILE_FTS_TABLE}) VALUES ('rebuild')")
         elif connection.vendor == "postgresql":
-            cursor.execute(FILE_PG_INDEX_SQL)
+            cursor.execute(pg_file_index_sql(cursor))
 
 
 def rebuild(connection) -> None:

@@ -50,7 +50,43 @@ def rebuild_index(using: str = "default", *, refold_subjects: bool = False) -> d
     with transaction.atomic(using=using):
         repaired = schema.ensure(connection)
         schema.rebuild(connection)
-    return {"refolded": fixed, "repaired": repaired, "problems": schema.problems(connection)}
+    texts = rebuild_document_texts(using)
+    return {"refolded": fixed, "repaired": repaired, "document_texts": texts, "problems": schema.problems(connection)}
+
+
+def rebuild_document_texts(using: str = "default") -> int:
+    """search.DocumentText made again from what every document holds now (its summary, note,
+    recipients, opinions: a bulk write or a restore that bypassed the signals leaves it stale),
+    then its index rebuilt (SQLite FTS5). Chunk by chunk, each in its own transaction; returns how
+    many rows were written, changed or removed."""
+    from vpdt.records.models import Document
+    from vpdt.search.models import DocumentText
+
+    changed = 0
+    last = 0
+    while True:
+        ids = list(Document.objects.using(using).filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:CHUNK])
+        if not ids:
+            break
+        last = ids[-1]
+        wanted = {pk: fold("\n".join(texts)) for pk, texts in words_of(ids, using).items()}
+        wanted = {pk: folded for pk, folded in wanted.items() if folded}
+        with transaction.atomic(using=using):
+            have = dict(DocumentText.objects.using(using).filter(document_id__in=ids)
+                        .values_list("document_id", "text_folded"))
+            gone = [pk for pk in have if pk not in wanted]
+            DocumentText.objects.using(using).filter(document_id__in=gone).delete()
+            stale = [DocumentText(document_id=pk, text_folded=folded) for pk, folded in wanted.items()
+                     if pk in have and have[pk] != folded]
+            DocumentText.objects.using(using).bulk_update(stale, ["text_folded"], batch_size=1000)
+            new = [DocumentText(document_id=pk, text_folded=folded) for pk, folded in wanted.items() if pk not in have]
+            DocumentText.objects.using(using).bulk_create(new, batch_size=1000)
+        changed += len(gone) + len(stale) + len(new)
+    connection = connections[using]
+    if connection.vendor == "sqlite":
+        with transaction.atomic(using=using):
+            schema.install_document_text_index(connection)  # the table, its triggers, and 'rebuild'
+    return changed
 
 
 def check_index(using: str = "default", *, deep: bool = False) -> list[str]:

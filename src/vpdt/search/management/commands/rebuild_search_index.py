@@ -23,4 +23,5 @@ class Command(BaseCommand):
         if result["problems"]:
             raise CommandError("Dựng lại xong nhưng vẫn lỗi: " + "; ".join(result["problems"]))
         self.stdout.write(f"Đã dựng lại chỉ mục tìm kiếm (sửa trích yếu không dấu: {result['refolded']}, "
+                          f"sửa nội dung khác của văn bản: {result['document_texts']}, "
                           f"khôi phục: {', '.join(result['repaired']) or 'không'}).")
