@@ -102,8 +102,12 @@ def _lock_head() -> tuple[int, str]:
 
 
 def _append(**fields) -> AuditEntry:
-    """Append one entry to the chain (in the caller's transaction, or its own)."""
-    with transaction.atomic():
+    """Append one entry to the chain (in the caller's transaction, or its own).
+
+    Inside the caller's transaction no savepoint of its own (two statements fewer per entry:
+    an exchange writes ~9 entries): an entry that cannot be written fails the caller's whole
+    transaction, which is what an audited change must do anyway."""
+    with transaction.atomic(savepoint=False):
         seq, prev = _lock_head()
         entry = AuditEntry(seq=seq + 1, prev_hash=prev, at=timezone.now(), **fields)
         entry.entry_hash = entry_hash(prev, _values(entry))
