@@ -124,6 +124,23 @@ def _pdf(size: int) -> bytes:
     return out.getvalue()
 
 
+def _calibrate() -> float:
+    """CPU ms of a fixed piece of pure-Python work (median of 5): the same-run yardstick. On a
+    shared machine a process's CPU time per unit of work grows with the load (cores shared with
+    other processes' threads, caches); this grows with it, so ratios to it compare runs."""
+    import hashlib
+    import json
+
+    def once() -> float:
+        start = time.thread_time()
+        rows = [{"id": i, "name": f"văn bản {i}", "state": "sent"} for i in range(20000)]
+        hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode()).hexdigest()
+        sum(len(r["name"]) for r in json.loads(json.dumps(rows)))
+        return (time.thread_time() - start) * 1000
+
+    return statistics.median(once() for _ in range(5))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--documents", type=int, default=300)
@@ -270,10 +287,18 @@ def _run(args, port: int, hub_pid: int) -> int:
         sql_log.clear()
 
     # burst
+    calib0 = _calibrate()
     pg = PgCpu()
     cpu0 = (_proc_cpu(hub_pid), time.process_time(), pg.total())
     t0 = time.time()
-    docs = [release() for _ in range(args.documents)]
+    if args.profile:
+        import cProfile
+
+        release_profile = cProfile.Profile(time.thread_time)
+        docs = release_profile.runcall(lambda: [release() for _ in range(args.documents)])
+        release_profile.dump_stats(args.profile + ".release")
+    else:
+        docs = [release() for _ in range(args.documents)]
     t_released = time.time()
     cpu_released = time.process_time()
     consumer = start_workers(bool(args.profile))
@@ -282,6 +307,7 @@ def _run(args, port: int, hub_pid: int) -> int:
     t_end = time.time()
     cpu1 = (_proc_cpu(hub_pid), time.process_time(), pg.total())
     burst_queries = queries["n"]
+    calib1 = _calibrate()
     burst_jobs = {name: list(v) for name, v in by_job.items()}
     if sql_log is not None:
         Path(args.sql_log).write_text("".join(f"{name}\t{' '.join(sql.split())}\n" for name, sql in sql_log))
@@ -325,6 +351,11 @@ def _run(args, port: int, hub_pid: int) -> int:
           f"PostgreSQL {(cpu1[2] - cpu0[2]) * per:.1f} ms; {burst_queries / len(docs):.0f} SQL statements "
           f"per exchange by the workers; wall {(t_end - t0) * per:.1f} ms on {os.cpu_count()} cores "
           f"(load average {os.getloadavg()[0]:.1f})")
+    total = ((cpu1[0] - cpu0[0]) + (cpu1[1] - cpu0[1]) + (cpu1[2] - cpu0[2])) * per
+    calib = (calib0 + calib1) / 2
+    print(f"burst CPU per exchange, all processes together: {total:.1f} ms; yardstick (fixed pure-Python "
+          f"work, same run) {calib0:.1f} ms before / {calib1:.1f} ms after the burst: {total / calib:.2f} "
+          f"yardsticks per exchange")
     for name, (runs, cpu, statements) in sorted(burst_jobs.items(), key=lambda kv: -kv[1][1]):
         print(f"  worker job {name}: {runs} runs, {cpu * per:.1f} ms CPU and {statements / len(docs):.1f} "
               f"statements per exchange")

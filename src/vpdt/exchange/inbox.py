@@ -233,12 +233,22 @@ def _verify_received(agency: Agency, package, stored_from) -> None:
         signing.verify_received(document)
 
 
-def acknowledge(client: VxpClient, item: InboxItem) -> None:
+def acknowledge(client: VxpClient, item: InboxItem, *, stamps: list[int] | None = None) -> None:
+    """Tell the hub the package is taken in (or not), then stamp the item: at once, or, with
+    `stamps`, by adding its id there for the caller's one `stamp_acknowledged` of the whole list."""
     # `fail` for a package not taken in: the hub stops offering it and the sender's
     # sent list (getSentEdocList) shows it failed; a retry later starts from the kept copy.
     status = "fail" if item.outcome in (InboxItem.INVALID, InboxItem.QUARANTINED, InboxItem.DISCARDED) else "done"
     client.update_status(item.hub_doc_id, status)
-    InboxItem.objects.filter(pk=item.pk, acknowledged_at__isnull=True).update(acknowledged_at=timezone.now())
+    if stamps is None:
+        stamp_acknowledged([item.pk])
+    else:
+        stamps.append(item.pk)
+
+
+def stamp_acknowledged(item_ids: list[int]) -> None:
+    if item_ids:
+        InboxItem.objects.filter(pk__in=item_ids, acknowledged_at__isnull=True).update(acknowledged_at=timezone.now())
 
 
 def _fetch_and_ingest(client: VxpClient, connection: HubConnection, entry: dict, hub_doc_id: str,
@@ -278,12 +288,16 @@ def poll(connection: HubConnection, client: VxpClient | None = None) -> int:
         # One query for the whole list: which of them were taken in already (not yet acknowledged).
         known = {item.hub_doc_id: item for item in InboxItem.objects.filter(
             connection=connection, hub_doc_id__in=[hub_doc_id for hub_doc_id, _ in entries])} if entries else {}
-        for hub_doc_id, entry in entries:
-            item = known.get(hub_doc_id)
-            if item is None:
-                item = _fetch_and_ingest(client, connection, entry, hub_doc_id, message_type)
-            acknowledge(client, item)
-            count += 1
+        stamps: list[int] = []  # acknowledged at the hub: stamped in one statement for the list
+        try:
+            for hub_doc_id, entry in entries:
+                item = known.get(hub_doc_id)
+                if item is None:
+                    item = _fetch_and_ingest(client, connection, entry, hub_doc_id, message_type)
+                acknowledge(client, item, stamps=stamps)
+                count += 1
+        finally:
+            stamp_acknowledged(stamps)
     connections.succeeded(connection)
     return count
 

@@ -296,7 +296,7 @@ def _delivered_recipient(message: OutboxMessage, states) -> Recipient | None:
     """The recipient a first delivery (EDOC, business type 0) is for, when in one of `states`."""
     if not (message.recipient_id and message.message_type == OutboxMessage.EDOC and message.business_type == 0):
         return None
-    return (Recipient.objects.select_related("document", "document__agency")
+    return (Recipient.objects.select_related("document", "document__agency", "agency", "unit")
             .filter(pk=message.recipient_id, state__in=states).first())
 
 
@@ -342,7 +342,7 @@ def send_pending(limit: int = 500) -> int:
         # loses the claim reads nothing more (one statement instead of three).
         if not _claim(message_id, now):
             continue
-        message = OutboxMessage.objects.select_related("agency", "package").get(pk=message_id)
+        message = OutboxMessage.objects.select_related("agency", "package", "document").get(pk=message_id)
         if message.agency_id not in served:
             served[message.agency_id] = connections.for_agency(message.agency_id)
         connection = served[message.agency_id]
