@@ -13,9 +13,12 @@ the hub is polled every `--poll` seconds when idle.
   = documents / (time from the first release to the last status 01 back at the sender).
 - paced: PACED documents released one at a time, 0.2 s apart, workers running: the median
   latency release → "đã đến" at the receiver → status 01 back at the sender.
-- CPU per exchange (burst) by process: the hub, this e-office process (releases, then
-  the workers), the PostgreSQL backends of the two bench databases (sampled from /proc);
-  SQL statements per exchange run by the workers.
+- CPU per exchange (burst) by process and in all processes together: the hub, this e-office
+  process (releases, then the workers), the PostgreSQL backends of the two bench databases
+  (sampled from /proc); each worker job's thread CPU and SQL statements; the release's
+  statements; a same-run yardstick (fixed pure-Python work) to compare runs under other load.
+  Two warm-up exchanges run first. `--sql-log` writes the workers' statements by job,
+  `--profile` a cProfile on thread CPU time (workers; FILE.release for the releases).
 
 Creates (and drops first) the databases vpdt_xbench and vpdt_xbench_hub at
 127.0.0.1:5432 as user postgres.
@@ -291,6 +294,16 @@ def _run(args, port: int, hub_pid: int) -> int:
     pg = PgCpu()
     cpu0 = (_proc_cpu(hub_pid), time.process_time(), pg.total())
     t0 = time.time()
+    from django.db import connection as main_connection
+
+    release_statements = {"n": 0}
+
+    def count_release(execute, sql, params, many, context):
+        release_statements["n"] += 1
+        return execute(sql, params, many, context)
+
+    released_with = main_connection.execute_wrapper(count_release)
+    released_with.__enter__()
     if args.profile:
         import cProfile
 
@@ -299,6 +312,7 @@ def _run(args, port: int, hub_pid: int) -> int:
         release_profile.dump_stats(args.profile + ".release")
     else:
         docs = [release() for _ in range(args.documents)]
+    released_with.__exit__(None, None, None)
     t_released = time.time()
     cpu_released = time.process_time()
     consumer = start_workers(bool(args.profile))
@@ -351,6 +365,8 @@ def _run(args, port: int, hub_pid: int) -> int:
           f"PostgreSQL {(cpu1[2] - cpu0[2]) * per:.1f} ms; {burst_queries / len(docs):.0f} SQL statements "
           f"per exchange by the workers; wall {(t_end - t0) * per:.1f} ms on {os.cpu_count()} cores "
           f"(load average {os.getloadavg()[0]:.1f})")
+    print(f"release: {release_statements['n'] / len(docs):.0f} SQL statements per exchange (records' services and "
+          f"the package written in the release's transaction)")
     total = ((cpu1[0] - cpu0[0]) + (cpu1[1] - cpu0[1]) + (cpu1[2] - cpu0[2])) * per
     calib = (calib0 + calib1) / 2
     print(f"burst CPU per exchange, all processes together: {total:.1f} ms; yardstick (fixed pure-Python "
