@@ -13,9 +13,12 @@ the hub is polled every `--poll` seconds when idle.
   = documents / (time from the first release to the last status 01 back at the sender).
 - paced: PACED documents released one at a time, 0.2 s apart, workers running: the median
   latency release → "đã đến" at the receiver → status 01 back at the sender.
-- CPU per exchange (burst) by process: the hub, this e-office process (releases, then
-  the workers), the PostgreSQL backends of the two bench databases (sampled from /proc);
-  SQL statements per exchange run by the workers.
+- CPU per exchange (burst) by process and in all processes together: the hub, this e-office
+  process (releases, then the workers), the PostgreSQL backends of the two bench databases
+  (sampled from /proc); each worker job's thread CPU and SQL statements; the release's
+  statements; a same-run yardstick (fixed pure-Python work) to compare runs under other load.
+  Two warm-up exchanges run first. `--sql-log` writes the workers' statements by job,
+  `--profile` a cProfile on thread CPU time (workers; FILE.release for the releases).
 
 Creates (and drops first) the databases vpdt_xbench and vpdt_xbench_hub at
 127.0.0.1:5432 as user postgres.
@@ -109,6 +112,38 @@ class PgCpu(threading.Thread):
         return sum(self.seen.values())
 
 
+def _pdf(size: int) -> bytes:
+    """A valid one-page PDF of about `size` bytes (files are judged by their bytes)."""
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, NameObject
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(595, 842)
+    stream = DecodedStreamObject()
+    stream.set_data(b"% " + os.urandom(size // 2).hex().encode()[:size])
+    page[NameObject("/Contents")] = writer._add_object(stream)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _calibrate() -> float:
+    """CPU ms of a fixed piece of pure-Python work (median of 5): the same-run yardstick. On a
+    shared machine a process's CPU time per unit of work grows with the load (cores shared with
+    other processes' threads, caches); this grows with it, so ratios to it compare runs."""
+    import hashlib
+    import json
+
+    def once() -> float:
+        start = time.thread_time()
+        rows = [{"id": i, "name": f"văn bản {i}", "state": "sent"} for i in range(20000)]
+        hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode()).hexdigest()
+        sum(len(r["name"]) for r in json.loads(json.dumps(rows)))
+        return (time.thread_time() - start) * 1000
+
+    return statistics.median(once() for _ in range(5))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--documents", type=int, default=300)
@@ -117,7 +152,8 @@ def main() -> int:
     ap.add_argument("--kb", type=int, default=100)
     ap.add_argument("--poll", type=float, default=0.5,
                     help="seconds between polls of the hub when idle (EXCHANGE_POLL_INTERVAL_SECONDS)")
-    ap.add_argument("--profile", help="write the workers' cProfile of the burst to this file")
+    ap.add_argument("--profile", help="write the workers' cProfile (CPU time) of the burst to this file")
+    ap.add_argument("--sql-log", help="write the workers' SQL statements of the burst, by job, to this file")
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="xbench-"))
@@ -165,7 +201,7 @@ def _run(args, port: int, hub_pid: int) -> int:
         services.connect([agency], endpoint=endpoint, system_id=f"sys.{code}", secret=f"secret-{code}")
         agencies[code] = agency
     cong_van = DocumentType.objects.get(code="CV")
-    payload = os.urandom(args.kb * 1024)
+    payload = _pdf(args.kb * 1024)
     counter = {"n": 0}
 
     def release() -> Document:
@@ -191,28 +227,45 @@ def _run(args, port: int, hub_pid: int) -> int:
     profiles: dict = {}
     queries = {"n": 0}
     profiling = {"on": False}
+    # By job name: runs, CPU seconds of the thread that ran them, SQL statements.
+    by_job: dict[str, list] = {}
+    local = threading.local()
+    sql_log: list | None = [] if args.sql_log else None
 
     def count(execute, sql, params, many, context):
         queries["n"] += 1
+        name = getattr(local, "job", None)
+        if name:
+            by_job[name][2] += 1
+            if sql_log is not None:
+                sql_log.append((name, sql))
         return execute(sql, params, many, context)
 
     @tasks.huey.pre_execute()
     def _before(task) -> None:
-        """In each consumer thread: count its SQL, profile its tasks during the burst."""
+        """In each consumer thread: count its SQL and CPU by job, profile its tasks during the burst."""
         from django.db import connection
 
         if count not in connection.execute_wrappers:
             connection.execute_wrappers.append(count)
+        local.job = task.name
+        by_job.setdefault(task.name, [0, 0.0, 0])[0] += 1
+        local.cpu = time.thread_time()
         if profiling["on"]:
             import cProfile
 
-            profiles.setdefault(threading.get_ident(), cProfile.Profile()).enable()
+            # CPU time of this thread, not wall time: waits on the hub and PostgreSQL are not the
+            # e-office's CPU.
+            profiles.setdefault(threading.get_ident(), cProfile.Profile(time.thread_time)).enable()
 
     @tasks.huey.post_execute()
     def _after(task, task_value, exc) -> None:
         prof = profiles.get(threading.get_ident())
         if prof is not None:
             prof.disable()
+        if getattr(local, "job", None):
+            by_job[local.job][1] += time.thread_time() - local.cpu
+            local.job = None
 
     def start_workers(profile: bool):
         """The e-office's job consumer on its SQLite queue, as `vpdt serve` runs it."""
@@ -223,11 +276,43 @@ def _run(args, port: int, hub_pid: int) -> int:
         return StatusEvent.objects.filter(recipient__document__in=docs, status_code="01",
                                           direction=StatusEvent.RECEIVED).count()
 
+    # warm-up: two exchanges, so that the burst's figures are the steady state (modules imported
+    # on first use, the VXP clients' connections, caches), not the process's first minute
+    consumer = start_workers(False)
+    warm = [release() for _ in range(2)]
+    while back(warm) < len(warm):
+        time.sleep(0.2)
+    consumer.stop(graceful=True)
+    close_old_connections()
+    by_job.clear()
+    queries["n"] = 0
+    if sql_log is not None:
+        sql_log.clear()
+
     # burst
+    calib0 = _calibrate()
     pg = PgCpu()
     cpu0 = (_proc_cpu(hub_pid), time.process_time(), pg.total())
     t0 = time.time()
-    docs = [release() for _ in range(args.documents)]
+    from django.db import connection as main_connection
+
+    release_statements = {"n": 0}
+
+    def count_release(execute, sql, params, many, context):
+        release_statements["n"] += 1
+        return execute(sql, params, many, context)
+
+    released_with = main_connection.execute_wrapper(count_release)
+    released_with.__enter__()
+    if args.profile:
+        import cProfile
+
+        release_profile = cProfile.Profile(time.thread_time)
+        docs = release_profile.runcall(lambda: [release() for _ in range(args.documents)])
+        release_profile.dump_stats(args.profile + ".release")
+    else:
+        docs = [release() for _ in range(args.documents)]
+    released_with.__exit__(None, None, None)
     t_released = time.time()
     cpu_released = time.process_time()
     consumer = start_workers(bool(args.profile))
@@ -236,6 +321,11 @@ def _run(args, port: int, hub_pid: int) -> int:
     t_end = time.time()
     cpu1 = (_proc_cpu(hub_pid), time.process_time(), pg.total())
     burst_queries = queries["n"]
+    calib1 = _calibrate()
+    burst_jobs = {name: list(v) for name, v in by_job.items()}
+    if sql_log is not None:
+        Path(args.sql_log).write_text("".join(f"{name}\t{' '.join(sql.split())}\n" for name, sql in sql_log))
+        sql_log = None
     consumer.stop(graceful=True)
     close_old_connections()
     burst_rate = len(docs) / (t_end - t0)
@@ -275,6 +365,16 @@ def _run(args, port: int, hub_pid: int) -> int:
           f"PostgreSQL {(cpu1[2] - cpu0[2]) * per:.1f} ms; {burst_queries / len(docs):.0f} SQL statements "
           f"per exchange by the workers; wall {(t_end - t0) * per:.1f} ms on {os.cpu_count()} cores "
           f"(load average {os.getloadavg()[0]:.1f})")
+    print(f"release: {release_statements['n'] / len(docs):.0f} SQL statements per exchange (records' services and "
+          f"the package written in the release's transaction)")
+    total = ((cpu1[0] - cpu0[0]) + (cpu1[1] - cpu0[1]) + (cpu1[2] - cpu0[2])) * per
+    calib = (calib0 + calib1) / 2
+    print(f"burst CPU per exchange, all processes together: {total:.1f} ms; yardstick (fixed pure-Python "
+          f"work, same run) {calib0:.1f} ms before / {calib1:.1f} ms after the burst: {total / calib:.2f} "
+          f"yardsticks per exchange")
+    for name, (runs, cpu, statements) in sorted(burst_jobs.items(), key=lambda kv: -kv[1][1]):
+        print(f"  worker job {name}: {runs} runs, {cpu * per:.1f} ms CPU and {statements / len(docs):.1f} "
+              f"statements per exchange")
     print(f"paced: {len(paced)} documents 0.2 s apart: median release→đã đến {statistics.median(lat_arrive):.2f}s, "
           f"median release→status 01 back {statistics.median(lat_back):.2f}s "
           f"(p90 {sorted(lat_back)[int(len(lat_back) * 0.9) - 1]:.2f}s)")

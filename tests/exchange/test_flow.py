@@ -254,7 +254,7 @@ def test_worker_killed_after_storing_before_acknowledging(province, monkeypatch)
     outbox.send_pending()
     real = inbox.acknowledge
 
-    def crash(client, item):
+    def crash(client, item, **kwargs):
         raise SystemExit("worker killed")
 
     monkeypatch.setattr(inbox, "acknowledge", crash)

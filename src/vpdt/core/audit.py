@@ -102,14 +102,41 @@ def _lock_head() -> tuple[int, str]:
 
 
 def _append(**fields) -> AuditEntry:
-    """Append one entry to the chain (in the caller's transaction, or its own)."""
-    with transaction.atomic():
+    """Append one entry to the chain (in the caller's transaction, or its own).
+
+    Inside the caller's transaction no savepoint of its own (two statements fewer per entry:
+    an exchange writes ~9 entries): an entry that cannot be written fails the caller's whole
+    transaction, which is what an audited change must do anyway."""
+    with transaction.atomic(savepoint=False):
         seq, prev = _lock_head()
         entry = AuditEntry(seq=seq + 1, prev_hash=prev, at=timezone.now(), **fields)
         entry.entry_hash = entry_hash(prev, _values(entry))
-        entry.save(force_insert=True)
-        AuditHead.objects.filter(pk=1).update(seq=entry.seq, hash=entry.entry_hash)
+        if connection.vendor == "postgresql":
+            _insert_and_move_head(entry)
+        else:
+            entry.save(force_insert=True)
+            AuditHead.objects.filter(pk=1).update(seq=entry.seq, hash=entry.entry_hash)
     return entry
+
+
+def _insert_and_move_head(entry: AuditEntry) -> None:
+    """PostgreSQL: the entry's INSERT and the head's move in one statement (a data-modifying
+    WITH), under the head's row lock taken by `_lock_head`: one round trip fewer per entry."""
+    from django.db.models.sql import InsertQuery
+
+    meta = AuditEntry._meta
+    query = InsertQuery(AuditEntry)
+    query.insert_values([f for f in meta.concrete_fields if not f.primary_key], [entry])
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = [meta.pk]
+    [(insert_sql, params)] = compiler.as_sql()
+    head = connection.ops.quote_name(AuditHead._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH e AS ({insert_sql}), h AS (UPDATE {head} SET seq = %s, hash = %s WHERE id = 1) "
+                       f"SELECT * FROM e", [*params, entry.seq, entry.entry_hash])
+        entry.pk = cursor.fetchone()[0]
+    entry._state.adding = False
+    entry._state.db = connection.alias
 
 
 def _json_safe(value):

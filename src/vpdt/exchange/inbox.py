@@ -136,16 +136,20 @@ def _limit_bytes(connection: HubConnection, to_code: str) -> int:
 
 
 def ingest_file(connection: HubConnection, hub_doc_id: str, path: str, *, to_code: str = "",
-                message_type: str = "edoc", from_code: str = "", retry_of: InboxItem | None = None) -> InboxItem:
+                message_type: str = "edoc", from_code: str = "", retry_of: InboxItem | None = None,
+                known_new: bool = False) -> InboxItem:
     """Read, store and record one fetched package (everything except the acknowledgement).
 
     Never raises for the package's sake: whatever goes wrong with this one package (a bound
     crossed, unreadable XML, a file too large, an unexpected error) quarantines it.
-    `retry_of` re-runs the intake of a quarantined item from its kept package.
+    `retry_of` re-runs the intake of a quarantined item from its kept package. `known_new`: the
+    caller has just looked for an InboxItem of this docId and found none (the poll's one query
+    for the whole list); a concurrent worker's row is still caught by the unique constraint.
     """
-    existing = InboxItem.objects.filter(connection=connection, hub_doc_id=hub_doc_id).first()
-    if existing is not None and retry_of is None:
-        return existing
+    if retry_of is None and not known_new:
+        existing = InboxItem.objects.filter(connection=connection, hub_doc_id=hub_doc_id).first()
+        if existing is not None:
+            return existing
     try:
         return _ingest(connection, hub_doc_id, path, to_code=to_code, message_type=message_type,
                        retry_of=retry_of)
@@ -229,12 +233,22 @@ def _verify_received(agency: Agency, package, stored_from) -> None:
         signing.verify_received(document)
 
 
-def acknowledge(client: VxpClient, item: InboxItem) -> None:
+def acknowledge(client: VxpClient, item: InboxItem, *, stamps: list[int] | None = None) -> None:
+    """Tell the hub the package is taken in (or not), then stamp the item: at once, or, with
+    `stamps`, by adding its id there for the caller's one `stamp_acknowledged` of the whole list."""
     # `fail` for a package not taken in: the hub stops offering it and the sender's
     # sent list (getSentEdocList) shows it failed; a retry later starts from the kept copy.
     status = "fail" if item.outcome in (InboxItem.INVALID, InboxItem.QUARANTINED, InboxItem.DISCARDED) else "done"
     client.update_status(item.hub_doc_id, status)
-    InboxItem.objects.filter(pk=item.pk, acknowledged_at__isnull=True).update(acknowledged_at=timezone.now())
+    if stamps is None:
+        stamp_acknowledged([item.pk])
+    else:
+        stamps.append(item.pk)
+
+
+def stamp_acknowledged(item_ids: list[int]) -> None:
+    if item_ids:
+        InboxItem.objects.filter(pk__in=item_ids, acknowledged_at__isnull=True).update(acknowledged_at=timezone.now())
 
 
 def _fetch_and_ingest(client: VxpClient, connection: HubConnection, entry: dict, hub_doc_id: str,
@@ -254,7 +268,7 @@ def _fetch_and_ingest(client: VxpClient, connection: HubConnection, entry: dict,
                                      message_type=message_type, agency=_agency_for(connection, to_code, None),
                                      keep=False)
         return ingest_file(connection, hub_doc_id, path, to_code=to_code, message_type=message_type,
-                           from_code=from_code)
+                           from_code=from_code, known_new=True)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
@@ -268,15 +282,22 @@ def poll(connection: HubConnection, client: VxpClient | None = None) -> int:
     client = client or clients.shared(connection)
     count = 0
     for message_type in ("edoc", "status"):
-        for entry in client.get_received_edoc_list(message_type=message_type):
-            hub_doc_id = str(entry.get("docId") or "")
-            if not hub_doc_id:
-                continue
-            item = InboxItem.objects.filter(connection=connection, hub_doc_id=hub_doc_id).first()
-            if item is None:
-                item = _fetch_and_ingest(client, connection, entry, hub_doc_id, message_type)
-            acknowledge(client, item)
-            count += 1
+        entries = [(str(entry.get("docId") or ""), entry)
+                   for entry in client.get_received_edoc_list(message_type=message_type)]
+        entries = [(hub_doc_id, entry) for hub_doc_id, entry in entries if hub_doc_id]
+        # One query for the whole list: which of them were taken in already (not yet acknowledged).
+        known = {item.hub_doc_id: item for item in InboxItem.objects.filter(
+            connection=connection, hub_doc_id__in=[hub_doc_id for hub_doc_id, _ in entries])} if entries else {}
+        stamps: list[int] = []  # acknowledged at the hub: stamped in one statement for the list
+        try:
+            for hub_doc_id, entry in entries:
+                item = known.get(hub_doc_id)
+                if item is None:
+                    item = _fetch_and_ingest(client, connection, entry, hub_doc_id, message_type)
+                acknowledge(client, item, stamps=stamps)
+                count += 1
+        finally:
+            stamp_acknowledged(stamps)
     connections.succeeded(connection)
     return count
 
@@ -291,7 +312,8 @@ def _poll_lease() -> dt.timedelta:
 def poll_all() -> int:
     """Worker job: poll every enabled connection not in back-off and not polled by another worker."""
     total = 0
-    for connection in HubConnection.objects.filter(enabled=True).order_by("id"):
+    # The connection's agencies once per run (each package asks which of them it is for).
+    for connection in HubConnection.objects.filter(enabled=True).order_by("id").prefetch_related("agencies"):
         if connections.is_waiting(connection):
             continue
         now = timezone.now()

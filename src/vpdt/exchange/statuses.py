@@ -101,9 +101,14 @@ def _recipient_for(agency: Agency, document_id: str, from_code: str) -> Recipien
                 .exclude(direction=Direction.INCOMING).order_by("-id").first())
     if document is None:
         return None
+    document.agency = agency  # the filter's: the audit entry names it without reading it again
     codes = Agency.aliases(from_code)  # a receiver may answer under its QCVN 102 or its QĐ 20 code
-    return (Recipient.objects.filter(document=document, agency__code__in=codes).first()
-            or Recipient.objects.filter(document=document, organ_id__in=codes).first())
+    recipients = Recipient.objects.select_related("agency", "unit")  # the audit entry names it
+    recipient = (recipients.filter(document=document, agency__code__in=codes).first()
+                 or recipients.filter(document=document, organ_id__in=codes).first())
+    if recipient is not None:
+        recipient.document = document  # already read: delivery.move audits on it
+    return recipient
 
 
 def apply_received(item: InboxItem, status: edxml.StatusPackage, agency: Agency) -> None:

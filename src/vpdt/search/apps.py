@@ -42,8 +42,16 @@ def _document_saved(sender, instance, created=False, update_fields=None, raw=Fal
     refresh_document_text(instance.pk, using or "default")
 
 
-def part_changed(sender, instance, raw=False, using=None, signal=None, **kwargs) -> None:
+# A recipient's words are its name: a save that names its fields and not these (a delivery state
+# moving on each status the exchange receives) leaves the document's words as they were.
+_RECIPIENT_WORDS = {"name", "document", "document_id"}
+
+
+def part_changed(sender, instance, raw=False, using=None, signal=None, update_fields=None, **kwargs) -> None:
     if raw:
+        return
+    if (update_fields is not None and sender._meta.label == "records.Recipient"
+            and not _RECIPIENT_WORDS & set(update_fields)):
         return
     from vpdt.search.services import refresh_document_text
 
