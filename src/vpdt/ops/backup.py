@@ -511,6 +511,11 @@ def _decrypted(path: str | os.PathLike, identities: list):
         try:
             with tarfile.open(fileobj=source, mode="r|", bufsize=CHUNK) as tar:
                 yield tar
+            # The tar's end marker is not the stream's end (a tar is padded to its record size):
+            # read the rest, so the decrypting thread authenticates the last chunk and ends,
+            # instead of meeting a closed pipe (a "broken pipe" read as a damaged archive).
+            while source.read(CHUNK):
+                pass
         except (tarfile.TarError, EOFError) as exc:
             source.close()
             thread.join()
