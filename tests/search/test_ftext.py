@@ -213,11 +213,21 @@ def test_a_word_in_many_files_takes_the_probing_plan_and_finds_the_same(w, monke
     attach(w.incoming, text_pdf(["Công văn về kiểm tra công tác văn thư"]), "cv.pdf")
     search.drain()
     plain = found(w.clerk, "van thu kiem tra")
-    monkeypatch.setattr(fulltext, "COMMON_FILES", 0)  # every word "common": the per-document probe
-    monkeypatch.setattr(fulltext, "_pg_probe", lambda *args: True)  # likewise on PostgreSQL
-    assert found(w.clerk, "van thu kiem tra") == plain and set(plain) == {w.report.pk, w.incoming.pk}
-    assert found(w.clerk, '"cong tac van thu luu tru"') == [w.report.pk]
-    assert found(w.outsider, "van thu kiem tra") == []
+    monkeypatch.setattr(fulltext, "_pg_probe", lambda *args: True)  # the per-document probe on PostgreSQL
+    for plan in ("probe", "walk", "list"):  # SQLite's three plans
+        monkeypatch.setattr(fulltext, "_sqlite_plan", lambda db, match, plan=plan: plan)
+        assert found(w.clerk, "van thu kiem tra") == plain and set(plain) == {w.report.pk, w.incoming.pk}
+        assert found(w.clerk, '"cong tac van thu luu tru"') == [w.report.pk]
+        assert found(w.outsider, "van thu kiem tra") == []
+
+
+def test_sqlite_plan_follows_the_share_of_matching_files():
+    """SQLite lists the matching files while few match, walks the list against their set in the
+    middle, probes each document when most files match; the bounds grow with the files' count."""
+    plans = [fulltext._sqlite_plan_for(n, 1_000_000) for n in (645, 37_000, 49_146, 100_000, 115_165, 996_417)]
+    assert plans == ["list", "list", "walk", "walk", "probe", "probe"]
+    assert fulltext._sqlite_plan_for(49_146, 100_000) == "probe"  # the same count in a tenth of the files
+    assert fulltext._sqlite_plan_for(5, 10) == "list" and fulltext._sqlite_plan_for(0, 0) == "list"
 
 
 def test_the_files_searched_are_the_persons_agencies_and_the_plan_follows_the_statistics(w, monkeypatch):
@@ -289,3 +299,21 @@ def test_extraction_is_bounded_and_a_broken_part_fails_with_a_code(tmp_path, set
     settings.VPDT_TEXT_MAX_CHARS = 300_000
     settings.VPDT_TEXT_MAX_PAGES = 0
     assert extract.extract(str(pdf), "pdf").pages == 0 and extract.extract(str(pdf), "pdf").truncated
+
+
+def test_names_and_part_of_a_ky_hieu_are_read_from_the_persons_agencies_only(w):
+    """The full search gives the person's agencies to the quick search's names and ký hiệu lists
+    (on SQLite scanned from an index leading with the agency, records 0014): another agency's
+    document with the same signer or ký hiệu is never found, and a member of two finds both."""
+    other_doc = factories.document(w.other, subject="Về việc khác", signer_name="Nguyễn Văn An",
+                                   notation="77/QXYZ-VP")
+    mine = factories.document(w.agency, subject="Về việc riêng", notation="78/QXYZ-VP")
+    assert found(w.clerk, "nguyen van an") == [w.cds11.pk]
+    assert found(w.clerk, "qxyz-vp") == [mine.pk]
+    assert found(w.outsider, "qxyz-vp") == [other_doc.pk]
+    from vpdt.directory.models import RoleAssignment
+
+    RoleAssignment.objects.create(user=w.clerk, agency=w.other, role=Role.CLERK)
+    clerk = type(w.clerk).objects.get(pk=w.clerk.pk)
+    assert {d.pk for d in fulltext.search(clerk, "qxyz-vp").rows} == {mine.pk, other_doc.pk}
+    assert {d.pk for d in fulltext.search(clerk, "nguyen van an").rows} == {w.cds11.pk, other_doc.pk}

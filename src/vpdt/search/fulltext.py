@@ -51,16 +51,38 @@ def parse(q: str | None) -> Parsed:
     return Parsed(words(PHRASE_RE.sub(" ", q)), [p for p in phrases if p])
 
 
-# A word in more files than this is "common" (SQLite): see file_text_condition.
-COMMON_FILES = 20_000
+# SQLite: three plans for the file side, chosen from n, the files matching (FTS5 counts its doclist,
+# ~0.1 µs a file, up to the probe's threshold) and N, all the files (the largest id). Measured at
+# 1,000,000 files: listing the matching files' documents costs ~0.75 µs a file (FTS5, then a
+# lookup of the file's row); a walk of the list in order costs ~4 µs a document walked checking
+# that set, ~12 µs probing each document (its files' index, then FTS5 seeking that rowid); driving
+# from the matching documents costs ~3.5 µs each (a row lookup) plus a sort. A walk stops after
+# FACET_SAMPLE + 1 found, i.e. walks (FACET_SAMPLE + 1) × N / n documents.
+# - "list" (drive from the documents of the matching files) when n² ≤ SQLITE_LIST × (FACET_SAMPLE + 1) × N;
+# - "walk" (the list in order, `+id IN` the set) while n² ≤ SQLITE_PROBE × (FACET_SAMPLE + 1) × N;
+# - "probe" (each document of the list in order) above.
+# At 1,000,000 files: list below ~38,000 matching files, probe above ~103,000 (the former fixed
+# COMMON_FILES = 20,000 probed from there, 20,000 documents walked at 12 µs for a 5 % word).
+SQLITE_LIST = 1.45
+SQLITE_PROBE = 10.7
 
 
-def _common(db: str, match: str) -> bool:
-    """More than COMMON_FILES files match (counted up to that, so it costs little either way)."""
+def _sqlite_plan_for(matching: int, files: int) -> str:
+    """The file side's plan on SQLite for `matching` files of `files` (see SQLITE_LIST)."""
+    bound = (FACET_SAMPLE + 1) * max(files, 1)
+    if matching * matching <= SQLITE_LIST * bound:
+        return "list"
+    return "walk" if matching * matching <= SQLITE_PROBE * bound else "probe"
+
+
+def _sqlite_plan(db: str, match: str) -> str:
     with connections[db].cursor() as cursor:
+        cursor.execute("SELECT max(id) FROM search_filetext")
+        files = cursor.fetchone()[0] or 0
+        limit = int((SQLITE_PROBE * (FACET_SAMPLE + 1) * max(files, 1)) ** 0.5) + 1
         cursor.execute(f"SELECT count(*) FROM (SELECT rowid FROM {FILE_FTS_TABLE} WHERE {FILE_FTS_TABLE} MATCH %s "
-                       f"LIMIT %s)", [match, COMMON_FILES + 1])
-        return cursor.fetchone()[0] > COMMON_FILES
+                       f"LIMIT %s)", [match, limit])
+        return _sqlite_plan_for(cursor.fetchone()[0], files)
 
 
 # PostgreSQL: when to probe each document of the list rather than list the matching files.
@@ -159,7 +181,8 @@ def file_text_condition(qs: QuerySet, parsed: Parsed, agencies=None) -> Q:
     done = FileText.State.DONE
     if apps.is_installed("vpdt.search") and vendor == "sqlite":
         match = " ".join([f'"{w}"' for w in parsed.terms] + ['"' + " ".join(p) + '"' for p in parsed.phrases])
-        if _common(qs.db, match):
+        plan = _sqlite_plan(qs.db, match)
+        if plan == "probe":
             # Every word is in many files: probe each document of the list in order (an index
             # lookup of its files, then FTS5 seeking that rowid in the doclists), which stops at
             # the page, rather than first listing the hundreds of thousands of files that match.
@@ -167,8 +190,11 @@ def file_text_condition(qs: QuerySet, parsed: Parsed, agencies=None) -> Q:
                 f"EXISTS (SELECT 1 FROM search_filetext ft JOIN {FILE_FTS_TABLE} f ON f.rowid = ft.id "
                 f'WHERE ft.document_id = "{table}"."id" AND ft.state = %s AND {FILE_FTS_TABLE} MATCH %s)',
                 [done, match], output_field=BooleanField()))
+        # "walk": `+` keeps SQLite from driving the query from the matching documents (one row
+        # lookup each, then a sort of them all); it walks the list in order and checks the set.
+        unary = "+" if plan == "walk" else ""
         return Q(RawSQL(
-            f'"{table}"."id" IN (SELECT ft.document_id FROM search_filetext ft WHERE ft.id IN '
+            f'{unary}"{table}"."id" IN (SELECT ft.document_id FROM search_filetext ft WHERE ft.id IN '
             f"(SELECT rowid FROM {FILE_FTS_TABLE} WHERE {FILE_FTS_TABLE} MATCH %s) AND ft.state = %s)",
             [match, done], output_field=BooleanField()))
     if apps.is_installed("vpdt.search") and vendor == "postgresql":
@@ -226,11 +252,13 @@ def text_sides(qs: QuerySet, q: str | None, agencies=None) -> tuple[Q | None, li
     metadata None when it cannot match, the list empty when nothing can. `agencies`: the agencies
     every document of `qs` belongs to (the person's), or None."""
     parsed = parse(q)
-    # SQLite walks the list in order for the subject's words anyway (records.search's `+id`): the
-    # names checked on the rows it walks cost less than a scan of the whole names index.
+    # SQLite: the names are listed from the person's agencies' entries of an index leading with
+    # the agency (records 0014), which costs less than checking them on each row the list walks
+    # (a table row each: the whole agency when nothing matches). Without the agencies, checked on
+    # each row (a scan of the whole province's names index costs more).
     vendor = connections[qs.db].vendor
-    inline = vendor == "sqlite" or (vendor == "postgresql" and _pg_inline_names(qs.db, q))
-    meta = quick_condition(qs, q, inline_names=inline)
+    inline = (vendor == "sqlite" and not agencies) or (vendor == "postgresql" and _pg_inline_names(qs.db, q))
+    meta = quick_condition(qs, q, inline_names=inline, agencies=agencies)
     if meta is None or parsed.empty:
         return (meta if meta not in (None, False) else None), [], parsed
     return (meta if meta is not False else None), [file_text_condition(qs, parsed, agencies),
