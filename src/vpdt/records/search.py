@@ -54,11 +54,12 @@ def _names_condition(qs: QuerySet, terms: list[str], phrases: list[str], inline:
         # every match in the province costs more than the walk). `|| ''` keeps the planner from
         # the trigram index, which it would still scan province-wide (it underestimates an AND of
         # common words).
-        column = f'("{qs.model._meta.db_table}"."people_folded" || \'\')'
-        condition = Q()
-        for pattern in [f" {t}" for t in terms] + [f" {p}" for p in phrases]:
-            condition &= Q(RawSQL(f"{column} LIKE %s", [f"%{pattern}%"], output_field=BooleanField()))
-        return condition
+        patterns = [f"%{pattern}%" for pattern in [f" {t}" for t in terms] + [f" {p}" for p in phrases]]
+        template = " AND ".join(["({t}.\"people_folded\" || '') LIKE %s"] * len(patterns))
+        check = RawSQL(template.format(t=f'"{qs.model._meta.db_table}"'), patterns, output_field=BooleanField())
+        # The full search walks the list in order and checks it there (vpdt.search.fulltext._newest).
+        check.probe = (template, patterns, ("people_folded",))
+        return Q(check)
     return _ids(qs, condition, agencies)
 
 

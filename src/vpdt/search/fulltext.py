@@ -170,11 +170,12 @@ def _pg_inline_names(db: str, q: str | None) -> bool:
     return rows * share * share > PG_NAMES_INLINE * (FACET_SAMPLE + 1)
 
 
-def _probe(template: str, params: list, column: str) -> Q:
-    """The per-document probe as a condition on `column`; it keeps its SQL (`probe`: template with
-    {id}, params) so that _newest can apply it to the list already in order."""
-    condition = Q(RawSQL(template.format(id=column), params, output_field=BooleanField()))
-    condition.probe = (template, params)
+def _probe(template: str, params: list, table: str) -> Q:
+    """The per-document probe as a condition on `table`'s rows; it keeps its SQL (`probe`: template
+    with {t} for the table, params, the columns it reads) so that _newest can apply it to the list
+    already in order."""
+    condition = Q(RawSQL(template.format(t=table), params, output_field=BooleanField()))
+    condition.probe = (template, params, ("id",))
     return condition
 
 
@@ -195,8 +196,8 @@ def file_text_condition(qs: QuerySet, parsed: Parsed, agencies=None) -> Q:
             # lookup of its files, then FTS5 seeking that rowid in the doclists), which stops at
             # the page, rather than first listing the hundreds of thousands of files that match.
             return _probe(f"EXISTS (SELECT 1 FROM search_filetext ft JOIN {FILE_FTS_TABLE} f ON f.rowid = ft.id "
-                          f"WHERE ft.document_id = {{id}} AND ft.state = %s AND {FILE_FTS_TABLE} MATCH %s)",
-                          [done, match], f'"{table}"."id"')
+                          f'WHERE ft.document_id = {{t}}."id" AND ft.state = %s AND {FILE_FTS_TABLE} MATCH %s)',
+                          [done, match], f'"{table}"')
         # "walk": `+` keeps SQLite from driving the query from the matching documents (one row
         # lookup each, then a sort of them all); it walks the list in order and checks the set.
         unary = "+" if plan == "walk" else ""
@@ -210,9 +211,9 @@ def file_text_condition(qs: QuerySet, parsed: Parsed, agencies=None) -> Q:
             # Every word is in many files: probe each document of the list in order, which stops
             # at FACET_SAMPLE + 1 found. OFFSET 0 keeps the EXISTS a per-row probe (PostgreSQL
             # would otherwise hash every matching file of the province first).
-            return _probe("EXISTS (SELECT 1 FROM search_filetext ft WHERE ft.document_id = {id} AND ft.state = %s "
+            return _probe('EXISTS (SELECT 1 FROM search_filetext ft WHERE ft.document_id = {t}."id" AND ft.state = %s '
                           "AND ft.text_tsv @@ to_tsquery('simple'::regconfig, %s) OFFSET 0)",
-                          [done, tsquery], f'"{table}"."id"')
+                          [done, tsquery], f'"{table}"')
         # Only the files of the person's agencies (search migration 0006: the column, and the GIN
         # index leading with it): a common phrase then hashes its matches in these agencies only.
         agencies = sorted(agencies or [])
@@ -381,17 +382,19 @@ def _newest(qs: QuerySet, condition: Q) -> list[tuple]:
     `condition`: one walk of the list index in list order, stopping there, each side on its own
     (never the OR of metadata and file text, which PostgreSQL evaluates as a hash of every match)."""
     probe = getattr(condition, "probe", None)
+    if probe is None and len(condition.children) == 1 and not condition.negated:
+        probe = getattr(condition.children[0], "probe", None)  # records.search's names on the row
     if probe is not None:
         # The probe applied to the list already in list order (OFFSET 0: neither backend merges
         # the two), stopping after FACET_SAMPLE + 1 found. Inside one query, a unit head's few
         # thousand reachable documents were each probed, then sorted (PostgreSQL 414 ms, SQLite
         # 215 ms for a word in every file); in order, ~1,000 probes (46 ms).
-        inner = qs.order_by(*ORDER).values_list("id", "created_at")
+        template, probe_params, columns = probe
+        inner = qs.order_by(*ORDER).values_list(*dict.fromkeys(("id", "created_at", *columns)))
         sql, params = inner.query.sql_with_params()
         offset = "LIMIT -1 OFFSET 0" if connections[qs.db].vendor == "sqlite" else "OFFSET 0"
-        template, probe_params = probe
         with connections[qs.db].cursor() as cursor:
-            cursor.execute(f"SELECT v.id FROM ({sql} {offset}) v WHERE {template.format(id='v.id')} LIMIT %s",
+            cursor.execute(f"SELECT v.id FROM ({sql} {offset}) v WHERE {template.format(t='v')} LIMIT %s",
                            [*params, *probe_params, FACET_SAMPLE + 1])
             ids = [row[0] for row in cursor.fetchall()]
         # The rows by their ids (the ORM's types: dates, times), still only what `qs` may show.
