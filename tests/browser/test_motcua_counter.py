@@ -121,7 +121,7 @@ def test_counter_receives_prints_the_receipt_and_a_citizen_looks_it_up_at_phone_
     assert (decoded if decoded is not None else slips.qr_payload(dossier)) == lookup
 
     # The citizen scans the QR code with a phone: status and dates, nothing personal.
-    context = people.browser.new_context(locale="vi-VN", viewport={"width": 390, "height": 844},
+    context = people.browser.new_context(locale="vi-VN", reduced_motion="reduce", viewport={"width": 390, "height": 844},
                                          is_mobile=True, has_touch=True)
     people.contexts.append(context)
     phone = context.new_page()
