@@ -17,24 +17,29 @@ from __future__ import annotations
 FTS_TABLE = "search_document_fts"
 PG_INDEX = "search_doc_subject_tsv"
 
-SQLITE_TRIGGERS = {
-    "search_document_ai": f"""
-        CREATE TRIGGER IF NOT EXISTS search_document_ai AFTER INSERT ON records_document BEGIN
-            INSERT INTO {FTS_TABLE}(rowid, subject_folded) VALUES (new.id, new.subject_folded);
+
+def _fts_triggers(prefix: str, table: str, fts: str, column: str, rowid: str) -> dict[str, str]:
+    """The three triggers that keep an FTS5 external-content table `fts` in step with `column` of
+    `table` (rowid = `rowid`): insert, delete, and an update that changed the column."""
+    return {
+        f"{prefix}_ai": f"""
+        CREATE TRIGGER IF NOT EXISTS {prefix}_ai AFTER INSERT ON {table} BEGIN
+            INSERT INTO {fts}(rowid, {column}) VALUES (new.{rowid}, new.{column});
         END""",
-    "search_document_ad": f"""
-        CREATE TRIGGER IF NOT EXISTS search_document_ad AFTER DELETE ON records_document BEGIN
-            INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, subject_folded)
-                VALUES ('delete', old.id, old.subject_folded);
+        f"{prefix}_ad": f"""
+        CREATE TRIGGER IF NOT EXISTS {prefix}_ad AFTER DELETE ON {table} BEGIN
+            INSERT INTO {fts}({fts}, rowid, {column}) VALUES ('delete', old.{rowid}, old.{column});
         END""",
-    "search_document_au": f"""
-        CREATE TRIGGER IF NOT EXISTS search_document_au AFTER UPDATE OF subject_folded ON records_document
-        WHEN old.subject_folded IS NOT new.subject_folded BEGIN
-            INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, subject_folded)
-                VALUES ('delete', old.id, old.subject_folded);
-            INSERT INTO {FTS_TABLE}(rowid, subject_folded) VALUES (new.id, new.subject_folded);
+        f"{prefix}_au": f"""
+        CREATE TRIGGER IF NOT EXISTS {prefix}_au AFTER UPDATE OF {column} ON {table}
+        WHEN old.{column} IS NOT new.{column} BEGIN
+            INSERT INTO {fts}({fts}, rowid, {column}) VALUES ('delete', old.{rowid}, old.{column});
+            INSERT INTO {fts}(rowid, {column}) VALUES (new.{rowid}, new.{column});
         END""",
-}
+    }
+
+
+SQLITE_TRIGGERS = _fts_triggers("search_document", "records_document", FTS_TABLE, "subject_folded", "id")
 SQLITE_TABLE = f"""
     CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(
         subject_folded, content='records_document', content_rowid='id',
@@ -52,24 +57,7 @@ FILE_SQLITE_TABLE = f"""
         text_folded, content='search_filetext', content_rowid='id',
         tokenize="unicode61 remove_diacritics 2", detail=full
     )"""
-FILE_SQLITE_TRIGGERS = {
-    "search_filetext_ai": f"""
-        CREATE TRIGGER IF NOT EXISTS search_filetext_ai AFTER INSERT ON search_filetext BEGIN
-            INSERT INTO {FILE_FTS_TABLE}(rowid, text_folded) VALUES (new.id, new.text_folded);
-        END""",
-    "search_filetext_ad": f"""
-        CREATE TRIGGER IF NOT EXISTS search_filetext_ad AFTER DELETE ON search_filetext BEGIN
-            INSERT INTO {FILE_FTS_TABLE}({FILE_FTS_TABLE}, rowid, text_folded)
-                VALUES ('delete', old.id, old.text_folded);
-        END""",
-    "search_filetext_au": f"""
-        CREATE TRIGGER IF NOT EXISTS search_filetext_au AFTER UPDATE OF text_folded ON search_filetext
-        WHEN old.text_folded IS NOT new.text_folded BEGIN
-            INSERT INTO {FILE_FTS_TABLE}({FILE_FTS_TABLE}, rowid, text_folded)
-                VALUES ('delete', old.id, old.text_folded);
-            INSERT INTO {FILE_FTS_TABLE}(rowid, text_folded) VALUES (new.id, new.text_folded);
-        END""",
-}
+FILE_SQLITE_TRIGGERS = _fts_triggers("search_filetext", "search_filetext", FILE_FTS_TABLE, "text_folded", "id")
 # text_folded is at most VPDT_TEXT_MAX_CHARS (300,000) characters: a tsvector stays under its 1 MB limit.
 # The vector is a stored generated column (search migration 0003), not a model field.
 FILE_PG_COLUMN = "text_tsv"
@@ -96,24 +84,8 @@ DOC_SQLITE_TABLE = f"""
         text_folded, content='search_documenttext', content_rowid='document_id',
         tokenize="unicode61 remove_diacritics 2", detail=full
     )"""
-DOC_SQLITE_TRIGGERS = {
-    "search_documenttext_ai": f"""
-        CREATE TRIGGER IF NOT EXISTS search_documenttext_ai AFTER INSERT ON search_documenttext BEGIN
-            INSERT INTO {DOC_FTS_TABLE}(rowid, text_folded) VALUES (new.document_id, new.text_folded);
-        END""",
-    "search_documenttext_ad": f"""
-        CREATE TRIGGER IF NOT EXISTS search_documenttext_ad AFTER DELETE ON search_documenttext BEGIN
-            INSERT INTO {DOC_FTS_TABLE}({DOC_FTS_TABLE}, rowid, text_folded)
-                VALUES ('delete', old.document_id, old.text_folded);
-        END""",
-    "search_documenttext_au": f"""
-        CREATE TRIGGER IF NOT EXISTS search_documenttext_au AFTER UPDATE OF text_folded ON search_documenttext
-        WHEN old.text_folded IS NOT new.text_folded BEGIN
-            INSERT INTO {DOC_FTS_TABLE}({DOC_FTS_TABLE}, rowid, text_folded)
-                VALUES ('delete', old.document_id, old.text_folded);
-            INSERT INTO {DOC_FTS_TABLE}(rowid, text_folded) VALUES (new.document_id, new.text_folded);
-        END""",
-}
+DOC_SQLITE_TRIGGERS = _fts_triggers("search_documenttext", "search_documenttext", DOC_FTS_TABLE, "text_folded",
+                                    "document_id")
 DOC_PG_SQL = [
     "ALTER TABLE search_documenttext ADD COLUMN IF NOT EXISTS text_tsv tsvector "
     "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, text_folded)) STORED",
