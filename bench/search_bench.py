@@ -141,10 +141,11 @@ def load_file_text(n_words: int) -> dict:
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         print(f"  FTS5 index rebuilt in {time.perf_counter() - t_index:.0f} s", flush=True)
     else:
-        from vpdt.search.schema import pg_file_index_sql
+        from vpdt.search.schema import FILE_PG_PAIRS_INDEX, pg_file_index_sql, pg_pairs_index_sql
 
         with connection.cursor() as cursor:
             cursor.execute("DROP INDEX IF EXISTS search_filetext_tsv")
+            cursor.execute(f"DROP INDEX IF EXISTS {FILE_PG_PAIRS_INDEX}")
         for start in range(0, len(docs), chunk):
             atts, fts = rows(start, start + chunk)
             lists._copy_pg(connection, "records_attachment", att_cols, atts)
@@ -154,6 +155,7 @@ def load_file_text(n_words: int) -> dict:
         with connection.cursor() as cursor:
             cursor.execute("SET maintenance_work_mem = '1GB'")
             cursor.execute(pg_file_index_sql(cursor))  # search migration 0006: (agency_id, text_tsv)
+            cursor.execute(pg_pairs_index_sql(cursor))  # search migration 0007: (agency_id, pairs_tsv)
             for table in ("records_attachment", "search_filetext"):
                 cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), %s)", [len(docs)])
                 cursor.execute(f"VACUUM (ANALYZE) {table}")

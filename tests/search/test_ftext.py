@@ -320,3 +320,43 @@ def test_names_and_part_of_a_ky_hieu_are_read_from_the_persons_agencies_only(w):
     clerk = type(w.clerk).objects.get(pk=w.clerk.pk)
     assert {d.pk for d in fulltext.search(clerk, "qxyz-vp").rows} == {mine.pk, other_doc.pk}
     assert {d.pk for d in fulltext.search(clerk, "nguyen van an").rows} == {w.cds11.pk, other_doc.pk}
+
+
+def test_a_phrase_is_its_words_in_order_and_adjacent(w, monkeypatch):
+    """A quoted phrase needs its words next to each other in that order. On PostgreSQL it is first
+    the AND of its adjacent pairs (search migration 0007's vector, answered by the index alone),
+    then, for three words or more, checked with positions: "a b" and "b c" apart are not "a b c"."""
+    attach(w.report, text_pdf(["Giải phóng nhanh chóng, chạy nhanh mặt bằng đã giải phóng mặt bằng xong"]), "gp.pdf")
+    attach(w.incoming, text_pdf(["Báo cáo giải phóng nhanh, còn mặt bằng chưa xong"]), "bc.pdf")
+    search.drain()
+    assert found(w.clerk, '"giai phong mat bang"') == [w.report.pk]
+    assert found(w.clerk, '"giai phong nhanh mat bang"') == []  # every pair there, not in one run
+    assert found(w.clerk, '"nhanh mat bang"') == [w.report.pk]
+    assert found(w.clerk, '"nhanh con mat bang"') == [w.incoming.pk]  # punctuation is no break
+    assert sorted(found(w.clerk, '"giai phong nhanh"')) == sorted([w.report.pk, w.incoming.pk])
+    assert found(w.clerk, '"mat bang giai phong"') == []  # order kept
+    assert sorted(found(w.clerk, '"nhanh"')) == sorted([w.report.pk, w.incoming.pk])  # one word
+    assert found(w.clerk, 'xong "da giai phong"') == [w.report.pk]  # a word and a phrase
+    assert found(w.outsider, '"giai phong mat bang"') == []
+    monkeypatch.setattr(fulltext, "_pg_probe", lambda *args: True)  # PostgreSQL's per-document probe
+    assert found(w.clerk, '"giai phong mat bang"') == [w.report.pk]
+    assert found(w.clerk, '"giai phong nhanh mat bang"') == []
+
+
+def test_the_pairs_vector_holds_the_pairs_the_query_asks_for(w):
+    """PostgreSQL's pairs come from the folded text split as core.text.words splits the query."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's pairs vector (search migration 0007); SQLite's FTS5 checks positions itself")
+    from vpdt.core.text import fold, words
+
+    text = "Đường 3/2 – QL1A: Ủy ban-nhân dân,  tỉnh\nKIÊN GIANG (2026) đ đ"
+    expected = {f"{a} {b}" for a, b in zip(words(text), words(text)[1:], strict=False)}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tsvector_to_array(search_word_pairs(%s))", [fold(text)])
+        assert set(cursor.fetchone()[0]) == expected
+        cursor.execute("SELECT search_word_pairs(''), search_word_pairs('mot')")
+        assert cursor.fetchone() == ("", "")
+    parsed = fulltext.parse('ke hoach "giai phong mat bang" "xa"')
+    assert fulltext.phrase_terms(parsed) == (["ke", "hoach", "xa"], ["giai phong", "phong mat", "mat bang"])

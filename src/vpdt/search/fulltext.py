@@ -106,14 +106,18 @@ def _pg_stats(db: str) -> dict | None:
         return cached[1]
     with connections[db].cursor() as cursor:
         cursor.execute("SELECT c.reltuples, s.most_common_elems::text::text[], s.most_common_elem_freqs, "
-                       "a.most_common_vals::text::text[], a.most_common_freqs, a.n_distinct, a.null_frac "
+                       "a.most_common_vals::text::text[], a.most_common_freqs, a.n_distinct, a.null_frac, "
+                       "p.most_common_elems::text::text[], p.most_common_elem_freqs "
                        "FROM pg_class c JOIN pg_stats s ON s.tablename = c.relname AND s.attname = 'text_tsv' "
                        "LEFT JOIN pg_stats a ON a.tablename = c.relname AND a.attname = 'agency_id' "
+                       "AND a.schemaname = s.schemaname "
+                       "LEFT JOIN pg_stats p ON p.tablename = c.relname AND p.attname = 'pairs_tsv' "
+                       "AND p.schemaname = s.schemaname "
                        "WHERE c.relname = 'search_filetext' AND s.schemaname = current_schema()")
         row = cursor.fetchone()
     stats = None
     if row and row[0] and row[0] > 0 and row[1]:
-        rows, elems, elem_freqs, agencies, agency_freqs, n_distinct, null_frac = row
+        rows, elems, elem_freqs, agencies, agency_freqs, n_distinct, null_frac, pairs, pair_freqs = row
         n_distinct = n_distinct or 0
         distinct = -n_distinct * rows if n_distinct < 0 else n_distinct
         common = dict(zip((int(a) for a in agencies or []), agency_freqs or [], strict=False))
@@ -121,6 +125,8 @@ def _pg_stats(db: str) -> dict | None:
         stats = {"rows": rows, "words": dict(zip(elems, elem_freqs, strict=False)),
                  # The word share below the least common listed (the last entries are min, max, nulls).
                  "rare": (elem_freqs[len(elems)] if len(elem_freqs) > len(elems) else min(elem_freqs)) / 2,
+                 # The pairs' shares (search migration 0007); a pair not listed: the rare word's share.
+                 "pairs": dict(zip(pairs or [], pair_freqs or [], strict=False)),
                  "agencies": common, "other_agency": rest / max(1.0, distinct - len(common)) if agencies else 1.0}
     _PG_STATS[db] = (time.monotonic(), stats)
     return stats
@@ -131,7 +137,9 @@ def _pg_probe(db: str, parsed: Parsed, agencies) -> bool:
     stats = _pg_stats(db)
     if stats is None:
         return False
-    share = min(stats["words"].get(w, stats["rare"]) for w in [*parsed.terms, *(w for p in parsed.phrases for w in p)])
+    terms, pairs = phrase_terms(parsed)
+    share = min([stats["words"].get(w, stats["rare"]) for w in terms]
+                + [stats.get("pairs", {}).get(p, stats["rare"]) for p in pairs])
     files = stats["rows"]
     if agencies:
         files *= min(1.0, sum(stats["agencies"].get(a, stats["other_agency"]) for a in agencies))
@@ -179,6 +187,15 @@ def _probe(template: str, params: list, table: str) -> Q:
     return condition
 
 
+def phrase_terms(parsed: Parsed) -> tuple[list[str], list[str]]:
+    """(words, adjacent word pairs) that a file must hold for `parsed`: its words and one-word
+    phrases, and each longer phrase's pairs ("giai phong mat bang": "giai phong", "phong mat",
+    "mat bang"), as PostgreSQL's pairs vector holds them (search migration 0007)."""
+    terms = list(parsed.terms) + [p[0] for p in parsed.phrases if len(p) == 1]
+    pairs = [f"{a} {b}" for p in parsed.phrases if len(p) > 1 for a, b in zip(p, p[1:], strict=False)]
+    return list(dict.fromkeys(terms)), list(dict.fromkeys(pairs))
+
+
 def file_text_condition(qs: QuerySet, parsed: Parsed, agencies=None) -> Q:
     """Documents with a file whose text has every word and every phrase. `agencies`: the person's
     agencies (every document they may see is in one of them), which on PostgreSQL bounds the files
@@ -216,12 +233,29 @@ def file_text_condition(qs: QuerySet, parsed: Parsed, agencies=None) -> Q:
                           [done, tsquery], f'"{table}"')
         # Only the files of the person's agencies (search migration 0006: the column, and the GIN
         # index leading with it): a common phrase then hashes its matches in these agencies only.
+        # A phrase is the AND of its adjacent word pairs (search migration 0007), which the pairs'
+        # GIN index answers without re-reading any file's vector; a phrase of three words or more
+        # is then checked with its positions on the documents the list walks (it stops at the
+        # page and the facets' sample), so "a b" and "b c" apart never make "a b c".
         agencies = sorted(agencies or [])
         scope = ("(" + " OR ".join(["ft.agency_id = %s"] * len(agencies)) + ") AND ") if agencies else ""
-        return Q(RawSQL(
+        terms, pairs = phrase_terms(parsed)
+        where, params = [], []
+        if terms:
+            where.append("ft.text_tsv @@ to_tsquery('simple'::regconfig, %s)")
+            params.append(" & ".join(terms))
+        if pairs:
+            where.append("ft.pairs_tsv @@ %s::tsquery")
+            params.append(" & ".join(f"'{p}'" for p in pairs))  # [0-9a-z ] only: safe inside quotes
+        condition = Q(RawSQL(
             f'"{table}"."id" IN (SELECT ft.document_id FROM search_filetext ft WHERE {scope}'
-            f"ft.text_tsv @@ to_tsquery('simple'::regconfig, %s) "
-            f"AND ft.state = %s)", [*agencies, tsquery, done], output_field=BooleanField()))
+            f"{' AND '.join(where)} AND ft.state = %s)", [*agencies, *params, done], output_field=BooleanField()))
+        if any(len(p) > 2 for p in parsed.phrases):
+            condition &= Q(RawSQL(
+                f'EXISTS (SELECT 1 FROM search_filetext ft WHERE ft.document_id = "{table}"."id" AND ft.state = %s '
+                "AND ft.text_tsv @@ to_tsquery('simple'::regconfig, %s) OFFSET 0)", [done, tsquery],
+                output_field=BooleanField()))
+        return condition
     condition = Q(state=done)
     for term in parsed.terms:
         condition &= Q(text_folded__contains=term)

@@ -68,6 +68,16 @@ FILE_PG_AGENCY_INDEX_SQL = (f"CREATE INDEX IF NOT EXISTS {FILE_PG_INDEX} ON sear
                             f"USING gin (agency_id, {FILE_PG_COLUMN})")
 
 
+# Search migration 0007: each file's adjacent word pairs (a quoted phrase is the AND of its pairs),
+# a stored vector with its GIN index, leading with the agency like the words' index.
+FILE_PG_PAIRS_INDEX = "search_filetext_pairs"
+
+
+def pg_pairs_index_sql(cursor) -> str:
+    columns = "agency_id, pairs_tsv" if pg_file_index_sql(cursor) == FILE_PG_AGENCY_INDEX_SQL else "pairs_tsv"
+    return f"CREATE INDEX IF NOT EXISTS {FILE_PG_PAIRS_INDEX} ON search_filetext USING gin ({columns})"
+
+
 def pg_file_index_sql(cursor) -> str:
     cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'btree_gin') AND EXISTS "
                    "(SELECT 1 FROM information_schema.columns WHERE table_name = 'search_filetext' "
@@ -185,9 +195,15 @@ def ensure(connection) -> list[str]:
         if "search_filetext" in connection.introspection.table_names():
             with connection.cursor() as cursor:
                 cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'search_filetext'")
-                if FILE_PG_INDEX not in {row[0] for row in cursor.fetchall()}:
+                indexes = {row[0] for row in cursor.fetchall()}
+                cursor.execute("SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE "
+                               "table_name = 'search_filetext' AND column_name = 'pairs_tsv' "
+                               "AND table_schema = current_schema())")
+                wanted = [FILE_PG_INDEX] + ([FILE_PG_PAIRS_INDEX] if cursor.fetchone()[0] else [])
+                missing = [name for name in wanted if name not in indexes]
+                if missing:
                     install_file_index(connection)
-                    repaired.append(f"index {FILE_PG_INDEX}")
+                    repaired += [f"index {name}" for name in missing]
     return repaired
 
 
@@ -201,6 +217,11 @@ def install_file_index(connection) -> None:
             cursor.execute(f"INSERT INTO {FILE_FTS_TABLE}({FILE_FTS_TABLE}) VALUES ('rebuild')")
         elif connection.vendor == "postgresql":
             cursor.execute(pg_file_index_sql(cursor))
+            cursor.execute("SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE "
+                           "table_name = 'search_filetext' AND column_name = 'pairs_tsv' "
+                           "AND table_schema = current_schema())")
+            if cursor.fetchone()[0]:  # search migration 0007 applied
+                cursor.execute(pg_pairs_index_sql(cursor))
 
 
 def rebuild(connection) -> None:
