@@ -245,6 +245,10 @@ def test_the_files_searched_are_the_persons_agencies_and_the_plan_follows_the_st
     RoleAssignment.objects.create(user=w.clerk, agency=w.other, role=Role.CLERK)
     both = fulltext.search(type(w.clerk).objects.get(pk=w.clerk.pk), "van thu luu tru")
     assert {d.pk for d in both.rows} == {w.report.pk, other_doc.pk}
+    # The subject's words, scoped to the person's agencies the same way (search migration 0008).
+    assert found(w.clerk, '"viec khac"') == [] and found(w.outsider, '"viec khac"') == [other_doc.pk]
+    both = fulltext.search(type(w.clerk).objects.get(pk=w.clerk.pk), '"viec khac"')
+    assert [d.pk for d in both.rows] == [other_doc.pk]
     from django.db import connection
 
     if connection.vendor == "postgresql":

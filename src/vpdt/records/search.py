@@ -104,7 +104,7 @@ def quick_condition(qs: QuerySet, q: str | None, *, inline_names: bool = False,
     terms = words(rest)
     if not terms and not phrases:
         return False
-    condition = word_condition(qs, terms, [p.split() for p in phrases]) | _names_condition(
+    condition = word_condition(qs, terms, [p.split() for p in phrases], agencies) | _names_condition(
         qs, terms, phrases, inline_names, agencies)
     token = fold(rest)
     if not phrases and " " not in token and len(token) >= 2 and not token.isdigit():

@@ -247,15 +247,18 @@ def file_text_condition(qs: QuerySet, parsed: Parsed, agencies=None) -> Q:
         if pairs:
             where.append("ft.pairs_tsv @@ %s::tsquery")
             params.append(" & ".join(f"'{p}'" for p in pairs))  # [0-9a-z ] only: safe inside quotes
-        condition = Q(RawSQL(
-            f'"{table}"."id" IN (SELECT ft.document_id FROM search_filetext ft WHERE {scope}'
-            f"{' AND '.join(where)} AND ft.state = %s)", [*agencies, *params, done], output_field=BooleanField()))
+        listed = (f"SELECT ft.document_id FROM search_filetext ft WHERE {scope}{' AND '.join(where)} "
+                  "AND ft.state = %s")
         if any(len(p) > 2 for p in parsed.phrases):
-            condition &= Q(RawSQL(
-                f'EXISTS (SELECT 1 FROM search_filetext ft WHERE ft.document_id = "{table}"."id" AND ft.state = %s '
-                "AND ft.text_tsv @@ to_tsquery('simple'::regconfig, %s) OFFSET 0)", [done, tsquery],
-                output_field=BooleanField()))
-        return condition
+            # The set of the pairs' documents, then the positions checked on each document of the
+            # list in order that is in it (a probe: stops at the sample), never on all the set
+            # (planned as a join, every candidate's vector was re-read: 470 ms at 1,000,000).
+            # CASE keeps that order: as an AND, PostgreSQL probed every document walked first.
+            return _probe('CASE WHEN {t}."id" IN (' + listed + ") THEN EXISTS (SELECT 1 FROM search_filetext ft "
+                          'WHERE ft.document_id = {t}."id" AND ft.state = %s '
+                          "AND ft.text_tsv @@ to_tsquery('simple'::regconfig, %s) OFFSET 0) ELSE false END",
+                          [*agencies, *params, done, done, tsquery], f'"{table}"')
+        return Q(RawSQL(f'"{table}"."id" IN ({listed})', [*agencies, *params, done], output_field=BooleanField()))
     condition = Q(state=done)
     for term in parsed.terms:
         condition &= Q(text_folded__contains=term)

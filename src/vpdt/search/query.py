@@ -29,9 +29,10 @@ def _tsquery(words: list[str], phrases: list[list[str]] = ()) -> str:
     return " & ".join(terms)
 
 
-def word_condition(qs: QuerySet, words: list[str], phrases: list[list[str]] = ()) -> Q:
+def word_condition(qs: QuerySet, words: list[str], phrases: list[list[str]] = (), agencies=None) -> Q:
     """A condition on Document: its folded subject has every word (the last as a prefix) and
-    every phrase (its words in a row)."""
+    every phrase (its words in a row). `agencies`: the person's (every document of `qs` is in one
+    of them), which on PostgreSQL the GIN index's first column reads (search migration 0008)."""
     phrases = [p for p in phrases if p]
     if not words and not phrases:
         return Q()
@@ -45,8 +46,16 @@ def word_condition(qs: QuerySet, words: list[str], phrases: list[list[str]] = ()
                         [_fts5_query(words, phrases)], output_field=BooleanField()))
     if apps.is_installed("vpdt.search") and vendor == "postgresql":
         # The stored vector the GIN index covers (search migration 0004, schema.PG_INDEX_SQL).
-        return Q(RawSQL(f"\"{table}\".\"subject_tsv\" "
-                        f"@@ to_tsquery('simple'::regconfig, %s)", [_tsquery(words, phrases)], output_field=BooleanField()))
+        # The person's agencies read the GIN index's first column (search migration 0008), the
+        # expression agency_id::integer: btree_gin has no cross-type operators, and a plain
+        # `agency_id = %s` would merge with the lists' own condition into an integer constant the
+        # bigint column's index cannot take. 215 → 19 ms for a phrase in 2.7 % of the subjects at
+        # 1,000,000. One equality per agency (GIN takes no `= ANY(array)`).
+        scope, params = "", sorted(agencies or [])
+        if params:
+            scope = "(" + " OR ".join([f'"{table}"."agency_id"::integer = %s::integer'] * len(params)) + ") AND "
+        return Q(RawSQL(f"{scope}\"{table}\".\"subject_tsv\" @@ to_tsquery('simple'::regconfig, %s)",
+                        [*params, _tsquery(words, phrases)], output_field=BooleanField()))
     # Without the index: a scan; substrings, so it finds at least what the index finds.
     condition = Q()
     for word in words:

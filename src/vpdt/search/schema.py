@@ -46,8 +46,15 @@ SQLITE_TABLE = f"""
         tokenize="unicode61 remove_diacritics 2", prefix='2 3'
     )"""
 
-# The subject's vector is a stored generated column (search migration 0004), not a model field.
+# The subject's vector is a stored generated column (search migration 0004), not a model field;
+# its index leads with the agency where btree_gin is there (search migration 0008).
 PG_INDEX_SQL = f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON records_document USING gin (subject_tsv)"
+PG_AGENCY_INDEX_SQL = f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON records_document USING gin ((agency_id::integer), subject_tsv)"
+
+
+def pg_subject_index_sql(cursor) -> str:
+    cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'btree_gin')")
+    return PG_AGENCY_INDEX_SQL if cursor.fetchone()[0] else PG_INDEX_SQL
 
 # The text of files (search.FileText, issue 15): the same two designs over search_filetext.text_folded.
 FILE_FTS_TABLE = "search_filetext_fts"
@@ -137,7 +144,7 @@ def install(connection) -> None:
         rebuild(connection)
     elif connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(PG_INDEX_SQL)
+            cursor.execute(pg_subject_index_sql(cursor))
 
 
 # The quick search's indexes on the folded ký hiệu and names (records migration 0012). On
