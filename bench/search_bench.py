@@ -116,12 +116,19 @@ def load_file_text(n_words: int) -> dict:
 
     chunk = 50_000
     if sqlite:
-        from vpdt.search.schema import FILE_FTS_TABLE, FILE_SQLITE_TRIGGERS
+        from vpdt.search.schema import (
+            FILE_FTS_TABLE,
+            FILE_PAIRS_FTS_TABLE,
+            FILE_SQLITE_PAIRS_TRIGGERS,
+            FILE_SQLITE_TRIGGERS,
+            install_pairs_index,
+        )
 
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA cache_size = -2000000")
-            # One FTS5 'rebuild' at the end rather than a trigger per row (and a segment per chunk).
-            for name in FILE_SQLITE_TRIGGERS:
+            # One FTS5 'rebuild' at the end rather than a trigger per row (and a segment per chunk);
+            # the pairs (search migration 0009) filled once at the end too.
+            for name in [*FILE_SQLITE_TRIGGERS, *FILE_SQLITE_PAIRS_TRIGGERS]:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
         for start in range(0, len(docs), chunk):
             atts, fts = rows(start, start + chunk)
@@ -137,6 +144,12 @@ def load_file_text(n_words: int) -> dict:
             for sql in FILE_SQLITE_TRIGGERS.values():
                 cursor.execute(sql)
             cursor.execute(f"INSERT INTO {FILE_FTS_TABLE}({FILE_FTS_TABLE}) VALUES ('optimize')")
+        t_pairs = time.perf_counter()
+        install_pairs_index(connection)
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {FILE_PAIRS_FTS_TABLE}({FILE_PAIRS_FTS_TABLE}) VALUES ('optimize')")
+        print(f"  pairs' FTS5 table filled in {time.perf_counter() - t_pairs:.0f} s", flush=True)
+        with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         print(f"  FTS5 index rebuilt in {time.perf_counter() - t_index:.0f} s", flush=True)

@@ -345,6 +345,55 @@ def test_a_phrase_is_its_words_in_order_and_adjacent(w, monkeypatch):
     monkeypatch.setattr(fulltext, "_pg_probe", lambda *args: True)  # PostgreSQL's per-document probe
     assert found(w.clerk, '"giai phong mat bang"') == [w.report.pk]
     assert found(w.clerk, '"giai phong nhanh mat bang"') == []
+    # SQLite: the same answers whichever plan the share of files holding the pairs picks.
+    for plan in ("list", "walk", "probe"):
+        monkeypatch.setattr(fulltext, "_sqlite_plan_for", lambda *args, plan=plan: plan)
+        assert found(w.clerk, '"giai phong mat bang"') == [w.report.pk], plan
+        assert found(w.clerk, '"giai phong nhanh mat bang"') == [], plan
+        assert found(w.clerk, '"nhanh con mat bang"') == [w.incoming.pk], plan
+        assert sorted(found(w.clerk, '"giai phong nhanh"')) == sorted([w.report.pk, w.incoming.pk]), plan
+        assert found(w.clerk, 'xong "da giai phong"') == [w.report.pk], plan
+        assert found(w.clerk, 'chua "giai phong"') == [w.incoming.pk], plan
+        assert found(w.outsider, '"giai phong mat bang"') == [], plan
+
+
+def test_sqlite_keeps_each_files_pairs_as_its_text_changes(w):
+    """SQLite's pairs (search migration 0009): a contentless FTS5 table kept by triggers through a
+    function each connection registers; an update or a delete takes the old pairs out."""
+    from django.db import connection
+
+    from vpdt.core.text import fold, words
+    from vpdt.search import schema
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's pairs table (search migration 0009); PostgreSQL's is test_the_pairs_vector_…")
+    text = "Đường 3/2 – QL1A: Ủy ban-nhân dân,  tỉnh\nKIÊN GIANG (2026) đ đ"
+    folded = words(text)
+    assert schema.word_pairs(fold(text)).split() == list(dict.fromkeys(
+        f"{a}_{b}" for a, b in zip(folded, folded[1:], strict=False)))
+    assert schema.word_pairs("") == schema.word_pairs("mot") == schema.word_pairs(None) == ""
+
+    def holding(*pairs):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT rowid FROM {schema.FILE_PAIRS_FTS_TABLE} WHERE {schema.FILE_PAIRS_FTS_TABLE} "
+                           "MATCH %s ORDER BY rowid", [" ".join(f'"{p}"' for p in pairs)])
+            return [row[0] for row in cursor.fetchall()]
+
+    attach(w.report, text_pdf(["Giải phóng mặt bằng"]), "gp.pdf")
+    search.drain()
+    row = FileText.objects.get(document=w.report)
+    assert holding("giai_phong", "mat_bang") == [row.pk]
+    FileText.objects.filter(pk=row.pk).update(text_folded="mat bang da giai phong")
+    assert holding("giai_phong", "mat_bang") == [row.pk] and holding("phong_mat") == []
+    assert holding("bang_da") == [row.pk]
+    FileText.objects.filter(pk=row.pk).delete()
+    assert holding("giai_phong") == [] and holding("bang_da") == []
+    with connection.cursor() as cursor:  # a dropped trigger is put back, the table filled again
+        cursor.execute("DROP TRIGGER search_filetext_pairs_ai")
+    assert "file pairs index rebuilt" in schema.ensure(connection)
+    attach(w.incoming, text_pdf(["Kế hoạch năm"]), "kh.pdf")
+    search.drain()
+    assert holding("ke_hoach", "hoach_nam") == [FileText.objects.get(document=w.incoming).pk]
 
 
 def test_the_pairs_vector_holds_the_pairs_the_query_asks_for(w):

@@ -154,7 +154,10 @@ class _Reader:
 
     def tables(self) -> list[str]:
         if self.engine == "sqlite":
-            sql = "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            # Not the FTS5 tables themselves (a contentless one cannot be scanned): their shadow
+            # tables (…_data, …_idx, …) are real tables and are counted.
+            sql = ("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
+                   "AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name")
         else:
             sql = ("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
                    "AND table_type = 'BASE TABLE' ORDER BY table_name")

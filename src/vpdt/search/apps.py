@@ -7,6 +7,7 @@ the column itself, so there is no second copy that could drift. The text of file
 (`search.FileText`) has the same two designs over its folded text.
 """
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_delete, post_migrate, post_save
 
 
@@ -19,6 +20,8 @@ class SearchConfig(AppConfig):
         from vpdt.search import jobs  # noqa: F401 - registers search.text (the text of files)
 
         post_migrate.connect(_triggers_after_migrate, dispatch_uid="vpdt.search.ensure")
+        # SQLite: the function the file pairs' triggers call (search migration 0009).
+        connection_created.connect(_sqlite_functions, dispatch_uid="vpdt.search.functions")
         post_save.connect(_file_saved, sender="records.Attachment", dispatch_uid="vpdt.search.attachment")
         post_save.connect(_file_saved, sender="records.DraftVersion", dispatch_uid="vpdt.search.version")
         # The rest of a document's words (search.DocumentText): summary, note, recipients, opinions.
@@ -26,6 +29,13 @@ class SearchConfig(AppConfig):
         # (workflow adds its opinions: workflow/apps.py, services.add_word_source)
         post_save.connect(part_changed, sender="records.Recipient", dispatch_uid="vpdt.search.recipient.save")
         post_delete.connect(part_changed, sender="records.Recipient", dispatch_uid="vpdt.search.recipient.delete")
+
+
+def _sqlite_functions(sender, connection, **kwargs) -> None:
+    if connection.vendor == "sqlite":
+        from vpdt.search.schema import register_sqlite_functions
+
+        register_sqlite_functions(connection)
 
 
 _DOCUMENT_WORDS = {"content", "note", "recipients_text"}

@@ -26,7 +26,7 @@ from django.db.models.functions import Substr
 from vpdt.core.text import words
 from vpdt.records.search import PHRASE_RE, quick_condition
 from vpdt.search.models import DocumentText, FileText
-from vpdt.search.schema import DOC_FTS_TABLE, FILE_FTS_TABLE
+from vpdt.search.schema import DOC_FTS_TABLE, FILE_FTS_TABLE, FILE_PAIRS_FTS_TABLE, pair_token
 from vpdt.search.services import words_of
 
 FACET_LIMIT = 12
@@ -75,14 +75,52 @@ def _sqlite_plan_for(matching: int, files: int) -> str:
     return "walk" if matching * matching <= SQLITE_PROBE * bound else "probe"
 
 
-def _sqlite_plan(db: str, match: str) -> str:
+def _sqlite_plan(db: str, match: str, table: str = FILE_FTS_TABLE) -> str:
     with connections[db].cursor() as cursor:
         cursor.execute("SELECT max(id) FROM search_filetext")
         files = cursor.fetchone()[0] or 0
         limit = int((SQLITE_PROBE * (FACET_SAMPLE + 1) * max(files, 1)) ** 0.5) + 1
-        cursor.execute(f"SELECT count(*) FROM (SELECT rowid FROM {FILE_FTS_TABLE} WHERE {FILE_FTS_TABLE} MATCH %s "
-                       f"LIMIT %s)", [match, limit])
+        cursor.execute(f"SELECT count(*) FROM (SELECT rowid FROM {table} WHERE {table} MATCH %s LIMIT %s)",
+                       [match, limit])
         return _sqlite_plan_for(cursor.fetchone()[0], files)
+
+
+def _sqlite_has_pairs(db: str) -> bool:
+    """Search migration 0009 is in (the pairs' FTS5 table): one lookup of sqlite_master."""
+    with connections[db].cursor() as cursor:
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", [FILE_PAIRS_FTS_TABLE])
+        return cursor.fetchone() is not None
+
+
+def _sqlite_pairs_condition(table: str, parsed: Parsed, db: str, match: str) -> Q:
+    """SQLite, a quoted phrase of two words or more: the files holding every pair of adjacent words
+    (search migration 0009) and every other word; a phrase of three words or more is then checked
+    with positions (FTS5's own phrase query on that rowid) on the documents the list walks in the
+    set, never on the whole set. The plan (list, walk, probe) follows the files holding the pairs."""
+    done = FileText.State.DONE
+    terms, pairs = phrase_terms(parsed)
+    pairs_match = " ".join(f'"{pair_token(*p.split(" "))}"' for p in pairs)
+    plan = _sqlite_plan(db, pairs_match, FILE_PAIRS_FTS_TABLE)
+    exact = f"EXISTS (SELECT 1 FROM search_filetext ft JOIN {FILE_FTS_TABLE} f ON f.rowid = ft.id " \
+            f'WHERE ft.document_id = {{t}}."id" AND ft.state = %s AND {FILE_FTS_TABLE} MATCH %s)'
+    if plan == "probe":
+        return _probe(exact, [done, match], f'"{table}"')
+    sets = [f"ft.id IN (SELECT rowid FROM {FILE_PAIRS_FTS_TABLE} WHERE {FILE_PAIRS_FTS_TABLE} MATCH %s)"]
+    params = [pairs_match]
+    if terms:
+        sets.append(f"ft.id IN (SELECT rowid FROM {FILE_FTS_TABLE} WHERE {FILE_FTS_TABLE} MATCH %s)")
+        params.append(" ".join(f'"{w}"' for w in terms))
+    listed = f"SELECT ft.document_id FROM search_filetext ft WHERE {' AND '.join(sets)} AND ft.state = %s"
+    unary = "+" if plan == "walk" else ""
+    if not any(len(p) > 2 for p in parsed.phrases):
+        return Q(RawSQL(f'{unary}"{table}"."id" IN ({listed})', [*params, done], output_field=BooleanField()))
+    if plan == "list":
+        # Few documents hold the pairs: drive from them, each checked with positions.
+        return Q(RawSQL(f'"{table}"."id" IN ({listed}) AND ' + exact.format(t=f'"{table}"'),
+                        [*params, done, done, match], output_field=BooleanField()))
+    # CASE: the positions only for a document of the walk that is in the set.
+    return _probe('CASE WHEN {t}."id" IN (' + listed + ") THEN " + exact + " ELSE 0 END",
+                  [*params, done, done, match], f'"{table}"')
 
 
 # PostgreSQL: when to probe each document of the list rather than list the matching files.
@@ -207,6 +245,8 @@ def file_text_condition(qs: QuerySet, parsed: Parsed, agencies=None) -> Q:
     done = FileText.State.DONE
     if apps.is_installed("vpdt.search") and vendor == "sqlite":
         match = " ".join([f'"{w}"' for w in parsed.terms] + ['"' + " ".join(p) + '"' for p in parsed.phrases])
+        if any(len(p) > 1 for p in parsed.phrases) and _sqlite_has_pairs(qs.db):
+            return _sqlite_pairs_condition(table, parsed, qs.db, match)
         plan = _sqlite_plan(qs.db, match)
         if plan == "probe":
             # Every word is in many files: probe each document of the list in order (an index

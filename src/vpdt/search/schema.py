@@ -14,6 +14,8 @@ survives, and PostgreSQL never remakes a table.
 
 from __future__ import annotations
 
+import re
+
 FTS_TABLE = "search_document_fts"
 PG_INDEX = "search_doc_subject_tsv"
 
@@ -83,6 +85,67 @@ FILE_PG_PAIRS_INDEX = "search_filetext_pairs"
 def pg_pairs_index_sql(cursor) -> str:
     columns = "agency_id, pairs_tsv" if pg_file_index_sql(cursor) == FILE_PG_AGENCY_INDEX_SQL else "pairs_tsv"
     return f"CREATE INDEX IF NOT EXISTS {FILE_PG_PAIRS_INDEX} ON search_filetext USING gin ({columns})"
+
+
+# Search migration 0009, SQLite: the same pairs in a contentless FTS5 table (no positions, no
+# sizes: a phrase is the AND of its pair tokens "giai_phong", "phong_mat", …), so a quoted phrase
+# of common words never evaluates their position lists over the whole province. The pairs come
+# from `word_pairs`, a Python function each connection registers (apps.py), called by triggers;
+# a contentless table's 'delete' needs the tokens inserted, which the function gives again.
+FILE_PAIRS_FTS_TABLE = "search_filetext_pairs_fts"
+PAIRS_FUNCTION = "vpdt_word_pairs"
+FILE_SQLITE_PAIRS_TABLE = f"""
+    CREATE VIRTUAL TABLE IF NOT EXISTS {FILE_PAIRS_FTS_TABLE} USING fts5(
+        pairs, content='', columnsize=0, detail=none, tokenize="unicode61 remove_diacritics 0 tokenchars '_'"
+    )"""
+FILE_SQLITE_PAIRS_TRIGGERS = {
+    "search_filetext_pairs_ai": f"""
+    CREATE TRIGGER IF NOT EXISTS search_filetext_pairs_ai AFTER INSERT ON search_filetext BEGIN
+        INSERT INTO {FILE_PAIRS_FTS_TABLE}(rowid, pairs) VALUES (new.id, {PAIRS_FUNCTION}(new.text_folded));
+    END""",
+    "search_filetext_pairs_ad": f"""
+    CREATE TRIGGER IF NOT EXISTS search_filetext_pairs_ad AFTER DELETE ON search_filetext BEGIN
+        INSERT INTO {FILE_PAIRS_FTS_TABLE}({FILE_PAIRS_FTS_TABLE}, rowid, pairs)
+        VALUES ('delete', old.id, {PAIRS_FUNCTION}(old.text_folded));
+    END""",
+    "search_filetext_pairs_au": f"""
+    CREATE TRIGGER IF NOT EXISTS search_filetext_pairs_au AFTER UPDATE OF text_folded ON search_filetext
+    WHEN old.text_folded IS NOT new.text_folded BEGIN
+        INSERT INTO {FILE_PAIRS_FTS_TABLE}({FILE_PAIRS_FTS_TABLE}, rowid, pairs)
+        VALUES ('delete', old.id, {PAIRS_FUNCTION}(old.text_folded));
+        INSERT INTO {FILE_PAIRS_FTS_TABLE}(rowid, pairs) VALUES (new.id, {PAIRS_FUNCTION}(new.text_folded));
+    END""",
+}
+_NOT_WORD = re.compile(r"[^0-9a-z]+")
+
+
+def word_pairs(text: str | None) -> str:
+    """The adjacent word pairs of a folded text as FTS5 tokens ("giai_phong phong_mat mat_bang"),
+    each once, split as core.text.words splits the query and as PostgreSQL's search_word_pairs."""
+    words = [w for w in _NOT_WORD.split(text or "") if w]
+    return " ".join(dict.fromkeys(pair_token(a, b) for a, b in zip(words, words[1:], strict=False)))
+
+
+def pair_token(a: str, b: str) -> str:
+    """One pair as the pairs' table holds it (unicode61 keeps '_' inside a token)."""
+    return f"{a}_{b}"
+
+
+def register_sqlite_functions(connection) -> None:
+    """What the pairs' triggers call, on every new SQLite connection (a connection without it
+    cannot write search_filetext once search migration 0009 is in)."""
+    connection.connection.create_function(PAIRS_FUNCTION, 1, word_pairs, deterministic=True)
+
+
+def install_pairs_index(connection) -> None:
+    """SQLite: the pairs' table and triggers (idempotent), filled again from search_filetext."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {FILE_PAIRS_FTS_TABLE}")
+        cursor.execute(FILE_SQLITE_PAIRS_TABLE)
+        for sql in FILE_SQLITE_PAIRS_TRIGGERS.values():
+            cursor.execute(sql)
+        cursor.execute(f"INSERT INTO {FILE_PAIRS_FTS_TABLE}(rowid, pairs) "
+                       f"SELECT id, {PAIRS_FUNCTION}(text_folded) FROM search_filetext")
 
 
 def pg_file_index_sql(cursor) -> str:
@@ -187,6 +250,11 @@ def ensure(connection) -> list[str]:
             if missing:
                 install_file_index(connection)
                 repaired += [f"trigger {name}" for name in missing] + ["file text index rebuilt"]
+        if FILE_PAIRS_FTS_TABLE in present:
+            missing = [name for name in FILE_SQLITE_PAIRS_TRIGGERS if name not in present]
+            if missing:
+                install_pairs_index(connection)
+                repaired += [f"trigger {name}" for name in missing] + ["file pairs index rebuilt"]
         if DOC_FTS_TABLE in present:
             missing = [name for name in DOC_SQLITE_TRIGGERS if name not in present]
             if missing:
