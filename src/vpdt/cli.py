@@ -3,6 +3,9 @@
 Each feature contributes its subcommands through an `add_parser(subparsers)` function in
 its own `cli.py`; a subcommand sets `func(args) -> int` as its default. Subcommands that
 need Django call `setup_django()` first; pure ones (edxml) never import Django.
+
+What a person reads is Vietnamese; `vpdt --lang en …` (or VPDT_LANGUAGE=en) switches what the
+commands print and write to English: `setup_django()` activates the language chosen.
 """
 
 from __future__ import annotations
@@ -26,6 +29,15 @@ COMMAND_MODULES = [
     "vpdt.search.cli",  # search status/extract/retry: the text of files
 ]
 
+LANGUAGES = ("vi", "en")
+_language: str | None = None  # `--lang` of this run (main); setup_django() activates it
+
+
+def default_language() -> str:
+    """VPDT_LANGUAGE when it names one of LANGUAGES ("en", "en_US.UTF-8" too), else Vietnamese."""
+    lang = os.environ.get("VPDT_LANGUAGE", "").strip().lower()[:2]
+    return lang if lang in LANGUAGES else "vi"
+
 
 def setup_django(settings: str = "vpdt.settings", *, check: bool = False) -> None:
     """Django set up; with `check`, the system checks too: a process that serves or runs jobs
@@ -34,6 +46,9 @@ def setup_django(settings: str = "vpdt.settings", *, check: bool = False) -> Non
     import django
 
     django.setup()
+    from django.utils import translation
+
+    translation.activate(_language or default_language())
     if check:
         from django.core.management.base import BaseCommand, SystemCheckError
 
@@ -48,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="vpdt",
         description="vpdt: văn phòng điện tử mở (open e-office for Vietnamese public agencies)",
     )
+    parser.add_argument("--lang", choices=LANGUAGES, default=default_language(),
+                        help="ngôn ngữ của thông báo, báo cáo và lỗi: vi (tiếng Việt) hoặc en (tiếng Anh); "
+                             "mặc định lấy từ biến môi trường VPDT_LANGUAGE, không có thì vi")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -62,8 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global _language
     parser = build_parser()
     args = parser.parse_args(argv)
+    _language = args.lang
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help()

@@ -3,6 +3,10 @@
 Exit 0 when every row was imported or skipped, 1 when some were rejected (the report says
 which and why), 2 when nothing could be read (a bad mapping, a missing file, an unknown agency):
 then nothing was written.
+
+What it prints and the report it writes are Vietnamese, English with `vpdt --lang en` (the
+language is active once setup_django() ran: the messages are worded after it, never at import).
+The argparse help stays Vietnamese (it is built before the language option is read).
 """
 
 from __future__ import annotations
@@ -39,7 +43,9 @@ def add_parser(subparsers) -> None:
 
 
 def _err(message: str) -> int:
-    print(f"lỗi: {message}", file=sys.stderr)
+    from django.utils.translation import gettext as _
+
+    print(_("lỗi: %(message)s") % {"message": message}, file=sys.stderr)
     return 2
 
 
@@ -47,6 +53,8 @@ def cmd_import(args) -> int:
     from vpdt.cli import setup_django
 
     setup_django()
+    from django.utils.translation import gettext as _
+
     from vpdt.core.errors import VpdtError
     from vpdt.directory.models import Agency
     from vpdt.migration import sources
@@ -54,15 +62,15 @@ def cmd_import(args) -> int:
 
     path = Path(args.path)
     if not path.exists():
-        return _err(f"Không thấy «{path}».")
+        return _err(_("Không thấy «%(path)s».") % {"path": path})
     with tempfile.TemporaryDirectory(prefix="vpdt-import-") as workdir:
         try:
             agency_code, source, total, rows, norm_opts, note = _open(args, path, Path(workdir), sources)
             if not agency_code:
-                return _err("Chưa rõ cơ quan: dùng --agency MÃ (hoặc ghi «agency» trong tệp ánh xạ/gói).")
+                return _err(_("Chưa rõ cơ quan: dùng --agency MÃ (hoặc ghi «agency» trong tệp ánh xạ/gói)."))
             agency = Agency.objects.filter(code=agency_code).first()
             if agency is None:
-                return _err(f"Không có cơ quan mã «{agency_code}» trong danh bạ.")
+                return _err(_("Không có cơ quan mã «%(code)s» trong danh bạ.") % {"code": agency_code})
             if args.import_kind == "edxml":
                 codes = {agency.code.upper(), *([agency.code_qd20.upper()] if agency.code_qd20 else [])}
                 total, rows = sources.edxml_rows(path, codes, args.book, Path(workdir))
@@ -74,35 +82,41 @@ def cmd_import(args) -> int:
         try:
             report = _run(args, agency, source, normalizer, rows, total)
         except VpdtError as exc:  # e.g. a byte the declared encoding cannot read, mid-file
-            return _err(f"{exc} [{exc.code}]; các lô trước đó đã ghi xong, chạy lại sau khi sửa sẽ tiếp tục.")
+            return _err(_("%(error)s; các lô trước đó đã ghi xong, chạy lại sau khi sửa sẽ tiếp tục.")
+                        % {"error": f"{exc} [{exc.code}]"})
     return _print(args, report, source)
 
 
 def _open(args, path: Path, workdir: Path, sources):
     """(agency code, source name, total rows, rows, normaliser options, a line for the operator)."""
+    from django.utils.translation import gettext as _
+
     if args.import_kind in ("csv", "xlsx"):
         mapping = sources.Mapping.load(args.mapping)
         files_dir = Path(args.files) if args.files else None
         if files_dir is not None and not files_dir.is_dir():
-            raise sources.SourceError(f"Không thấy thư mục tệp «{files_dir}».")
+            raise sources.SourceError(_("Không thấy thư mục tệp «%(path)s».") % {"path": files_dir})
         opts = {"date_format": mapping.raw.get("date_format", "dd/mm/yyyy"), "values": mapping.raw.get("values"),
                 "direction": mapping.raw.get("direction"), "book": mapping.raw.get("book", "chung")}
         agency = args.agency or mapping.raw.get("agency")
         if args.import_kind == "csv":
             total = max(sources.count_lines(path) - 1, 0)
             encoding, rows = sources.csv_rows(path, mapping, files_dir)
-            return agency, mapping.source, total, rows, opts, f"Bảng mã của tệp: {encoding}."
+            return agency, mapping.source, total, rows, opts, _("Bảng mã của tệp: %(encoding)s.") % {"encoding": encoding}
         total, rows = sources.xlsx_rows(path, mapping, files_dir)
         return agency, mapping.source, total, rows, opts, ""
     if args.import_kind == "edxml":
         if not path.is_dir():
-            raise sources.SourceError(f"«{path}» không phải thư mục.")
+            raise sources.SourceError(_("«%(path)s» không phải thư mục.") % {"path": path})
         return args.agency, args.source, 0, iter(()), {"date_format": "yyyy-mm-dd"}, ""
     header, total, rows = sources.bundle_rows(path)
     return args.agency or header.get("agency"), header["source"], total, rows, {"date_format": "yyyy-mm-dd"}, ""
 
 
 def _run(args, agency, source, normalizer, rows, total):
+    from django.utils.translation import get_language
+    from django.utils.translation import gettext as _
+
     from vpdt.migration.engine import Importer
 
     if args.no_progress or not sys.stderr.isatty():
@@ -119,41 +133,57 @@ def _run(args, agency, source, normalizer, rows, total):
     )
 
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
-               TextColumn("{task.fields[rate]} bản ghi/giây"), TextColumn("còn"), TimeRemainingColumn(),
-               TextColumn("đã chạy"), TimeElapsedColumn())
+               TextColumn("{task.fields[rate]} " + _("bản ghi/giây")), TextColumn(_("còn")), TimeRemainingColumn(),
+               TextColumn(_("đã chạy")), TimeElapsedColumn())
+    thousands = "." if (get_language() or "vi").startswith("vi") else ","  # of the rate
     with Progress(*columns, console=Console(stderr=True)) as bar:
-        task = bar.add_task("Thử nhập" if args.dry_run else "Đang nhập", total=total or None, rate="—")
+        task = bar.add_task(_("Thử nhập") if args.dry_run else _("Đang nhập"), total=total or None, rate="—")
 
         def advance(n: int) -> None:
             bar.advance(task, n)
             t = bar.tasks[0]
             if t.speed:
-                bar.update(task, rate=f"{t.speed:,.0f}".replace(",", "."))
+                bar.update(task, rate=f"{t.speed:,.0f}".replace(",", thousands))
 
         return Importer(agency, source, normalizer, dry_run=args.dry_run, batch=args.batch,
                         progress=advance).run(rows)
 
 
 def _print(args, report, source: str) -> int:
+    from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext, pgettext
+
     total = report.total
     path = Path(args.report) if args.report else Path(f"bao-cao-nhap-{source}-{datetime.now():%Y%m%d-%H%M%S}.csv")
     summary_path, rejected_path = report.write_csv(path)
-    title = "THỬ NHẬP (--dry-run): không ghi gì vào cơ sở dữ liệu" if args.dry_run else "KẾT QUẢ NHẬP"
-    print(f"{title} — nguồn «{source}»")
-    print(f"{'Sổ':<48} {'Năm':>5} {'Đọc':>8} {'Nhập':>8} {'Bỏ qua':>8} {'Từ chối':>8}")
+    title = _("THỬ NHẬP (--dry-run): không ghi gì vào cơ sở dữ liệu") if args.dry_run else _("KẾT QUẢ NHẬP")
+    print(_("%(title)s — nguồn «%(source)s»") % {"title": title, "source": source})
+    register, year_, read, imported, skipped, rejected = (_("Sổ"), _("Năm"), _("Đọc"), pgettext("import", "Nhập"),
+                                                          _("Bỏ qua"), pgettext("import", "Từ chối"))
+    print(f"{register:<48} {year_:>5} {read:>8} {imported:>8} {skipped:>8} {rejected:>8}")
     for (name, year), t in sorted(report.groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        name = report.register_label(name)
         print(f"{name[:48]:<48} {year or '':>5} {t.read:>8} {t.imported:>8} {t.skipped:>8} {t.rejected:>8}")
         for reason, n in t.reasons.most_common(5):
-            print(f"    từ chối {n}: {reason}")
-    print(f"{'Tổng':<48} {'':>5} {total.read:>8} {total.imported:>8} {total.skipped:>8} {total.rejected:>8}")
+            print("    " + _("từ chối %(count)s: %(reason)s") % {"count": n, "reason": reason})
+    all_ = _("Tổng")
+    print(f"{all_:<48} {'':>5} {total.read:>8} {total.imported:>8} {total.skipped:>8} {total.rejected:>8}")
     if report.unmatched_issuers:
-        print(f"Cơ quan ban hành không có trong danh bạ ({len(report.unmatched_issuers)}), giữ tên, không tạo mới:")
+        print(_("Cơ quan ban hành không có trong danh bạ (%(count)s), giữ tên, không tạo mới:")
+              % {"count": len(report.unmatched_issuers)})
         for issuer, n in report.unmatched_issuers.most_common(10):
-            print(f"    {issuer} ({n} văn bản)")
+            print("    " + ngettext("%(issuer)s (%(count)s văn bản)", "%(issuer)s (%(count)s văn bản)", n)
+                  % {"issuer": issuer, "count": n})
     if report.changed:
-        print(f"{len(report.changed)} bản ghi đã đổi ở hệ thống cũ sau lần nhập trước (không cập nhật, sổ cũ đã khóa): "
-              + ", ".join(report.changed[:10]))
+        n = len(report.changed)
+        print(ngettext("%(count)s bản ghi đã đổi ở hệ thống cũ sau lần nhập trước (không cập nhật, sổ cũ đã khóa): "
+                       "%(ids)s", "%(count)s bản ghi đã đổi ở hệ thống cũ sau lần nhập trước (không cập nhật, sổ cũ "
+                       "đã khóa): %(ids)s", n) % {"count": n, "ids": ", ".join(report.changed[:10])})
     rate = total.read / report.seconds if report.seconds else 0
-    print(f"{total.read} bản ghi trong {report.seconds:.1f} giây ({rate:,.0f} bản ghi/giây); "
-          f"báo cáo: {summary_path}, các dòng bị từ chối: {rejected_path}")
+    print(ngettext("%(count)s bản ghi trong %(seconds)s giây (%(rate)s bản ghi/giây); báo cáo: %(report)s, "
+                   "các dòng bị từ chối: %(rejected)s",
+                   "%(count)s bản ghi trong %(seconds)s giây (%(rate)s bản ghi/giây); báo cáo: %(report)s, "
+                   "các dòng bị từ chối: %(rejected)s", total.read)
+          % {"count": total.read, "seconds": f"{report.seconds:.1f}", "rate": f"{rate:,.0f}",
+             "report": summary_path, "rejected": rejected_path})
     return 1 if total.rejected else 0

@@ -13,6 +13,9 @@ with what one run gives (tests/migration/test_kill.py compares the tables row by
 `--dry-run` does everything but the writing: reads, decodes, validates, matches issuers, checks
 numbers against the database and each other, checks the files exist and their type; the report
 says what a real run would do.
+
+Reasons, the report's headers and the `where` of rows are in the active language (`vpdt --lang`),
+in the reading thread too; register names are data and stay as they are (Vietnamese).
 """
 
 from __future__ import annotations
@@ -28,12 +31,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from vpdt.core import blobs
 from vpdt.directory.models import Agency
 from vpdt.migration import seams
 from vpdt.migration.models import LegacyRecord
-from vpdt.migration.normalize import Candidate, Normalizer, Rejected, Row, group_of
+from vpdt.migration.normalize import UNKNOWN_GROUP, Candidate, Normalizer, Rejected, Row, group_of
 from vpdt.records import bulk
 from vpdt.records.actors import IMPORT, system_actor
 from vpdt.records.choices import Direction
@@ -80,26 +86,33 @@ class Report:
     def reject(self, where: str, legacy_id: str, group, code: str, reason: str) -> None:
         tally = self.groups[group]
         tally.rejected += 1
-        tally.reasons[reason if code != "IMPORT_NUMBER_TAKEN" else "Trùng số trong sổ"] += 1
+        tally.reasons[reason if code != "IMPORT_NUMBER_TAKEN" else _("Trùng số trong sổ")] += 1
         self.rejections.append((where, legacy_id, group[0], group[1] or "", code, reason))
+
+    @staticmethod
+    def register_label(name: str) -> str:
+        """A register's name as the report shows it: as stored (data), UNKNOWN_GROUP's translated."""
+        return _(name) if name == UNKNOWN_GROUP[0] else name
 
     def write_csv(self, path: Path) -> tuple[Path, Path]:
         """The report per register and year (`path`) and the rejected rows (`<stem>-tu-choi.csv`)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w", encoding="utf-8-sig", newline="") as fh:
             w = csv.writer(fh)
-            w.writerow(["Sổ", "Năm", "Đã đọc", "Đã nhập", "Bỏ qua (đã có)", "Từ chối", "Lý do từ chối"])
+            w.writerow([_("Sổ"), _("Năm"), _("Đã đọc"), _("Đã nhập"), _("Bỏ qua (đã có)"), pgettext("import", "Từ chối"),
+                        pgettext("import", "Lý do từ chối")])
             for (name, year), t in sorted(self.groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
                 reasons = "; ".join(f"{r} ({n})" for r, n in t.reasons.most_common())
-                w.writerow([name, year or "", t.read, t.imported if not self.dry_run else f"{t.imported} (thử)",
-                            t.skipped, t.rejected, reasons])
+                imported = _("%(count)s (thử)") % {"count": t.imported} if self.dry_run else t.imported
+                w.writerow([self.register_label(name), year or "", t.read, imported, t.skipped, t.rejected, reasons])
             for issuer, n in self.unmatched_issuers.most_common():
-                w.writerow(["Cơ quan ban hành không có trong danh bạ", "", n, "", "", "", issuer])
+                w.writerow([_("Cơ quan ban hành không có trong danh bạ"), "", n, "", "", "", issuer])
         rejected = path.with_name(f"{path.stem}-tu-choi.csv")
         with rejected.open("w", encoding="utf-8-sig", newline="") as fh:
             w = csv.writer(fh)
-            w.writerow(["Vị trí", "Mã bản ghi cũ", "Sổ", "Năm", "Mã lỗi", "Lý do"])
-            w.writerows(self.rejections)
+            w.writerow([_("Vị trí"), _("Mã bản ghi cũ"), _("Sổ"), _("Năm"), _("Mã lỗi"), _("Lý do")])
+            w.writerows((where, lid, self.register_label(name), year, code, reason)
+                        for where, lid, name, year, code, reason in self.rejections)
         return path, rejected
 
 
@@ -142,9 +155,11 @@ class Importer:
         database in it: the normaliser has its directory and types in memory), so the source's
         decoding and the normalising go on while the server takes the previous batch. What it
         raises (e.g. a byte the encoding cannot read) is raised here, in order: the batches
-        before it are written first, exactly as without the thread."""
+        before it are written first, exactly as without the thread. The thread words its
+        reasons in this one's language (a thread starts in the default one)."""
         out: queue.Queue = queue.Queue(maxsize=AHEAD)
         stop = threading.Event()
+        language = translation.get_language()
 
         def put(item) -> bool:
             while not stop.is_set():
@@ -157,9 +172,10 @@ class Importer:
 
         def work() -> None:
             try:
-                for chunk in _chunks(rows, self.batch):
-                    if not put((chunk, [self._verdict(row) for row in chunk])):
-                        return
+                with translation.override(language):
+                    for chunk in _chunks(rows, self.batch):
+                        if not put((chunk, [self._verdict(row) for row in chunk])):
+                            return
                 put(_END)
             except BaseException as exc:  # noqa: BLE001 - handed to the writing thread, raised there
                 put(exc)
@@ -208,7 +224,8 @@ class Importer:
                 continue
             if cand.legacy_id in self.seen:
                 rep.reject(row.where, cand.legacy_id, cand.group, "IMPORT_DUPLICATE_ID",
-                           f"Mã bản ghi cũ «{cand.legacy_id}» lặp lại trong dữ liệu nguồn (đã gặp trước đó).")
+                           _("Mã bản ghi cũ «%(id)s» lặp lại trong dữ liệu nguồn (đã gặp trước đó).")
+                           % {"id": cand.legacy_id})
                 continue
             self.seen.add(cand.legacy_id)
             try:
@@ -228,7 +245,8 @@ class Importer:
         """Store (or, in a dry run, check) each file; the blobs go on the candidate's document."""
         for path, name, sha in cand.files:
             if not path.is_file():
-                raise Rejected("IMPORT_FILE_MISSING", f"Không thấy tệp «{name}» ({path}).")
+                raise Rejected("IMPORT_FILE_MISSING", _("Không thấy tệp «%(name)s» (%(path)s).") % {
+                    "name": name, "path": path})
             if self.dry_run:
                 decide_type(str(path), self.agency, untrusted=True)
                 continue
@@ -237,7 +255,8 @@ class Importer:
                     fh, max_bytes=self.agency.upload_limit_bytes(),
                     check=lambda p: decide_type(p, self.agency, untrusted=True))
             if sha and blob.sha256 != sha:
-                raise Rejected("IMPORT_FILE_HASH", f"Tệp «{name}» không khớp mã băm SHA-256 đã khai.")
+                raise Rejected("IMPORT_FILE_HASH",
+                               _("Tệp «%(name)s» không khớp mã băm SHA-256 đã khai.") % {"name": name})
             self.report.files_stored += 1
             cand.doc.files.append(bulk.HistoricalFile(blob=blob, name=name, content_type=decided.content_type,
                                                       file_kind=decided.kind, flag=flag))
@@ -257,7 +276,8 @@ class Importer:
                     **{f"{num}__isnull": True}).values_list(num, flat=True)) if register else set()
             if n is not None and n in self.dry_numbers[k]:
                 rep.reject(row.where, cand.legacy_id, cand.group, "IMPORT_NUMBER_TAKEN",
-                           f"Trùng số {n:02d} trong sổ năm {doc.year}: không đánh lại số văn bản cũ.")
+                           _("Trùng số %(number)s trong sổ năm %(year)s: không đánh lại số văn bản cũ.")
+                           % {"number": f"{n:02d}", "year": doc.year})
                 continue
             if n is not None:
                 self.dry_numbers[k].add(n)
@@ -286,7 +306,20 @@ class Importer:
         for h, code, reason in rejected:
             row, cand = by_doc[id(h)]
             self.seen.discard(cand.legacy_id)
+            if code == "IMPORT_NUMBER_TAKEN":  # records.bulk says it in Vietnamese only
+                reason = _number_taken(h, cand.group[0])
             rep.reject(row.where, cand.legacy_id, cand.group, code, reason)
+
+
+def _number_taken(doc: bulk.HistoricalDocument, register: str) -> str:
+    """records.bulk's reason for a number already taken in `register` (its name), in the active language."""
+    if doc.direction == Direction.OUTGOING:
+        message = _("Trùng số %(number)s trong %(register)s năm %(year)s: không đánh lại số văn bản cũ.")
+        n = doc.number
+    else:
+        message = _("Trùng số đến %(number)s trong %(register)s năm %(year)s: không đánh lại số văn bản cũ.")
+        n = doc.incoming_number
+    return message % {"number": f"{n:02d}", "register": register, "year": doc.year}
 
 
 __all__ = ["Importer", "Report", "group_of"]

@@ -1,11 +1,14 @@
 """One legacy row (field → raw value, as a source read it) to a records.bulk.HistoricalDocument,
-or a rejection with a code and a Vietnamese reason.
+or a rejection with a code and a reason for people (Vietnamese, English under `vpdt --lang en`).
 
 Text is NFC (legacy encodings were converted by the source); dates follow the mapping's
 format, and an ambiguous or impossible one is a rejection, never a guess; types, urgency,
 secrecy, states and directions go through the mapping's value maps; issuers are matched to the
 directory by code, then by folded name, and an unmatched one keeps its legacy name with no
 code (reported, never invented).
+
+A reason is worded (gettext) when a row is rejected, never for a row that goes in: the field
+labels a row passes are the constants below, marked for translation and translated by `_label`.
 """
 
 from __future__ import annotations
@@ -18,13 +21,18 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
 from vpdt.core.text import fold, unstorable
 from vpdt.directory.models import Agency
 from vpdt.records.bulk import HistoricalDocument
 from vpdt.records.choices import INCOMING_STATES, OUTGOING_STATES, Direction
 from vpdt.records.models import DocumentType
 
-UNKNOWN_GROUP = ("(không xác định)", 0)
+# The report's key for rows rejected before their register is known (never a register's name:
+# the report shows it translated, Report.register_label).
+UNKNOWN_GROUP = (gettext_noop("(không xác định)"), 0)
 MEMO_LIMIT = 50_000  # values remembered per kind (dates...), then forgotten and worked out again
 _INT = re.compile(r"^\s*0*(\d{1,9})\s*$")
 _DATE_PARTS = re.compile(r"^\s*(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})(?:[ T].*)?\s*$")
@@ -33,6 +41,24 @@ _DIRECTIONS = {"incoming": Direction.INCOMING, "den": Direction.INCOMING, "vb de
                "vb di": Direction.OUTGOING, "van ban di": Direction.OUTGOING}
 _URGENCY = {"thuong": 0, "binh thuong": 0, "khan": 1, "thuong khan": 2, "hoa toc": 3, "hoa toc hen gio": 4}
 _SECRECY = {"thuong": 0, "mat": 1, "toi mat": 2, "tuyet mat": 3}
+
+# The fields as a reason names them (`what`).
+LEGACY_ID, BOOK, NUMBER, NOTATION = (gettext_noop("mã bản ghi cũ"), gettext_noop("sổ"), gettext_noop("số"),
+                                     gettext_noop("ký hiệu"))
+CODE, ISSUED, RECEIVED, SUBJECT = (gettext_noop("số, ký hiệu"), gettext_noop("ngày văn bản"),
+                                   gettext_noop("ngày đến"), gettext_noop("trích yếu"))
+INCOMING_NUMBER, ISSUER_CODE, ISSUER = gettext_noop("số đến"), gettext_noop("mã cơ quan"), gettext_noop("cơ quan")
+URGENCY, SECRECY = gettext_noop("Độ khẩn"), gettext_noop("Độ mật")
+SIGNER, SIGNER_POSITION = gettext_noop("người ký"), gettext_noop("chức vụ người ký")
+RECIPIENTS, DUE, NOTE, CONTENT = (gettext_noop("nơi nhận"), gettext_noop("hạn xử lý"), gettext_noop("ghi chú"),
+                                  gettext_noop("nội dung"))
+PLACE, PAGES, COPIES = gettext_noop("địa danh"), gettext_noop("số trang"), gettext_noop("số bản")
+EDXML_ID = gettext_noop("mã liên thông")
+
+
+def _label(what: str) -> str:
+    """A field label in the active language ("" stays "": gettext("") is the catalogue's header)."""
+    return _(what) if what else what
 
 
 class Rejected(Exception):  # noqa: N818 - a row's verdict, not a program error
@@ -48,7 +74,7 @@ class Row:
     """What a source yields: mapped fields with raw values, where it came from, its files."""
 
     values: dict
-    where: str  # "dòng 12", "tệp x.edxml"
+    where: str  # "dòng 12", "tệp x.edxml" (in the language of the run)
     files: list[tuple[Path, str, str]] = field(default_factory=list)  # (path, name, expected sha256 or "")
     problem: tuple[str, str] | None = None  # a rejection the source already made (code, reason)
 
@@ -106,9 +132,11 @@ class Normalizer:
             value = int(value)
         text = unicodedata.normalize("NFC", str(value)).strip()
         if unstorable(text):
-            raise Rejected("IMPORT_TEXT_UNSTORABLE", f"«{what}» có ký tự không lưu được (NUL hoặc mã lỗi).")
+            raise Rejected("IMPORT_TEXT_UNSTORABLE",
+                           _("«%(what)s» có ký tự không lưu được (NUL hoặc mã lỗi).") % {"what": _label(what)})
         if limit is not None and len(text) > limit:
-            raise Rejected("IMPORT_TEXT_TOO_LONG", f"«{what}» dài quá {limit} ký tự ({len(text)}).")
+            raise Rejected("IMPORT_TEXT_TOO_LONG", _("«%(what)s» dài quá %(limit)s ký tự (%(length)s).") % {
+                "what": _label(what), "limit": limit, "length": len(text)})
         return text
 
     def _mapped(self, kind: str, raw):
@@ -126,14 +154,16 @@ class Normalizer:
         if raw is None or raw == "":
             return None
         if isinstance(raw, bool):
-            raise Rejected("IMPORT_BAD_NUMBER", f"«{what}» không phải là số: {raw!r}.")
+            raise Rejected("IMPORT_BAD_NUMBER", _("«%(what)s» không phải là số: %(value)s.") % {
+                "what": _label(what), "value": repr(raw)})
         if isinstance(raw, int):
             return raw
         if isinstance(raw, float) and raw.is_integer():
             return int(raw)
         m = _INT.match(str(raw))
         if not m:
-            raise Rejected("IMPORT_BAD_NUMBER", f"«{what}» không phải là số: «{raw}».")
+            raise Rejected("IMPORT_BAD_NUMBER", _("«%(what)s» không phải là số: «%(value)s».") % {
+                "what": _label(what), "value": raw})
         return int(m.group(1))
 
     def date(self, raw, what: str) -> dt.date | None:
@@ -156,22 +186,24 @@ class Normalizer:
         text = str(raw).strip()
         m = _DATE_PARTS.match(text)
         if not m:
-            raise Rejected("IMPORT_BAD_DATE", f"«{what}» không phải ngày tháng: «{text}» (cần {self.date_format}).")
+            raise Rejected("IMPORT_BAD_DATE", _("«%(what)s» không phải ngày tháng: «%(value)s» (cần %(format)s).") % {
+                "what": _label(what), "value": text, "format": self.date_format})
         a, b, c = m.groups()
         fmt = self.date_format
         if len(a) == 4:
             fmt, (y, mo, d) = "yyyy-mm-dd", (a, b, c)
         elif len(c) != 4:
-            raise Rejected("IMPORT_AMBIGUOUS_DATE",
-                           f"«{what}» «{text}»: năm phải đủ 4 chữ số (năm 2 chữ số không rõ thế kỷ).")
+            raise Rejected("IMPORT_AMBIGUOUS_DATE", _(
+                "«%(what)s» «%(value)s»: năm phải đủ 4 chữ số (năm 2 chữ số không rõ thế kỷ).") % {
+                "what": _label(what), "value": text})
         elif fmt == "mm/dd/yyyy":
             mo, d, y = a, b, c
         else:
             d, mo, y = a, b, c
         if fmt == "auto" and int(a) <= 12 and int(b) <= 12 and a != b:
-            raise Rejected("IMPORT_AMBIGUOUS_DATE",
-                           f"«{what}» «{text}» có thể là ngày {a} tháng {b} hoặc ngày {b} tháng {a}: "
-                           "ghi rõ date_format trong tệp ánh xạ.")
+            raise Rejected("IMPORT_AMBIGUOUS_DATE", _(
+                "«%(what)s» «%(value)s» có thể là ngày %(a)s tháng %(b)s hoặc ngày %(b)s tháng %(a)s: "
+                "ghi rõ date_format trong tệp ánh xạ.") % {"what": _label(what), "value": text, "a": a, "b": b})
         try:
             found = dt.date(int(y), int(mo), int(d))
         except ValueError:
@@ -182,15 +214,19 @@ class Normalizer:
                 except ValueError:
                     swapped = None
             if swapped is not None and fmt != "auto":
-                raise Rejected("IMPORT_AMBIGUOUS_DATE",
-                               f"«{what}» «{text}» không đúng dạng {self.date_format} (có thể đã đảo ngày và "
-                               f"tháng: {swapped:%d/%m/%Y}?).") from None
+                raise Rejected("IMPORT_AMBIGUOUS_DATE", _(
+                    "«%(what)s» «%(value)s» không đúng dạng %(format)s (có thể đã đảo ngày và tháng: %(swapped)s?).")
+                    % {"what": _label(what), "value": text, "format": self.date_format,
+                       "swapped": f"{swapped:%d/%m/%Y}"}) from None
             if swapped is not None:
                 found = swapped
             else:
-                raise Rejected("IMPORT_BAD_DATE", f"«{what}» «{text}» không phải ngày có thật.") from None
+                raise Rejected("IMPORT_BAD_DATE",
+                               _("«%(what)s» «%(value)s» không phải ngày có thật.") % {
+                                   "what": _label(what), "value": text}) from None
         if not (1945 <= found.year <= dt.date.today().year + 1):
-            raise Rejected("IMPORT_BAD_DATE", f"«{what}» «{text}»: năm {found.year} ngoài khoảng hợp lý.")
+            raise Rejected("IMPORT_BAD_DATE", _("«%(what)s» «%(value)s»: năm %(year)s ngoài khoảng hợp lý.") % {
+                "what": _label(what), "value": text, "year": found.year})
         return found
 
     def received(self, raw) -> dt.datetime | None:
@@ -213,7 +249,7 @@ class Normalizer:
             try:
                 value = dt.datetime.fromisoformat(text)
             except ValueError:
-                value = dt.datetime.combine(self.date(text, "ngày đến"), dt.time(8, 0))
+                value = dt.datetime.combine(self.date(text, RECEIVED), dt.time(8, 0))
         if value.tzinfo is None:
             value = value.replace(tzinfo=dt.timezone(dt.timedelta(hours=7)))
         return value
@@ -222,13 +258,14 @@ class Normalizer:
         if raw in (None, ""):
             if self.direction:
                 return self.direction
-            raise Rejected("IMPORT_NO_DIRECTION", "Không rõ văn bản đi hay đến (thêm cột hoặc «direction»).")
+            raise Rejected("IMPORT_NO_DIRECTION", _("Không rõ văn bản đi hay đến (thêm cột hoặc «direction»)."))
         mapped = self._mapped("direction", raw)
         if mapped:
             return mapped
         found = _DIRECTIONS.get(fold(str(raw)))
         if not found:
-            raise Rejected("IMPORT_BAD_DIRECTION", f"Chiều văn bản «{raw}» không rõ (cần «đi» hoặc «đến»).")
+            raise Rejected("IMPORT_BAD_DIRECTION",
+                           _("Chiều văn bản «%(value)s» không rõ (cần «đi» hoặc «đến»).") % {"value": raw})
         return found
 
     def _type(self, raw) -> DocumentType:
@@ -238,8 +275,9 @@ class Normalizer:
         key = fold(mapped if mapped else str(raw))
         found = self.types.get(key)
         if found is None:
-            raise Rejected("IMPORT_UNKNOWN_TYPE", f"Loại văn bản «{raw}» không có trong danh mục: thêm vào "
-                                                  "values.document_type của tệp ánh xạ.")
+            raise Rejected("IMPORT_UNKNOWN_TYPE", _(
+                "Loại văn bản «%(value)s» không có trong danh mục: thêm vào values.document_type của tệp ánh xạ.")
+                % {"value": raw})
         return found
 
     def _level(self, kind: str, raw, table: dict, top: int, label: str) -> int:
@@ -254,7 +292,8 @@ class Normalizer:
                 return n
         found = table.get(fold(str(raw)))
         if found is None:
-            raise Rejected(f"IMPORT_BAD_{kind.upper()}", f"{label} «{raw}» không rõ: thêm vào values.{kind}.")
+            raise Rejected(f"IMPORT_BAD_{kind.upper()}", _("%(what)s «%(value)s» không rõ: thêm vào values.%(kind)s.")
+                           % {"what": _label(label), "value": raw, "kind": kind})
         return found
 
     def _state(self, raw, direction: str) -> str:
@@ -264,9 +303,11 @@ class Normalizer:
         state = mapped or self.text(raw)
         allowed = OUTGOING_STATES if direction == Direction.OUTGOING else INCOMING_STATES
         if state not in [s.value for s in allowed]:
-            raise Rejected("IMPORT_BAD_STATE", f"Trạng thái «{raw}» không rõ với văn bản "
-                                               f"{'đi' if direction == Direction.OUTGOING else 'đến'}: thêm vào "
-                                               "values.state.")
+            if direction == Direction.OUTGOING:
+                message = _("Trạng thái «%(value)s» không rõ với văn bản đi: thêm vào values.state.")
+            else:
+                message = _("Trạng thái «%(value)s» không rõ với văn bản đến: thêm vào values.state.")
+            raise Rejected("IMPORT_BAD_STATE", message % {"value": raw})
         return state
 
     def issuer(self, code: str, name: str) -> tuple[str, str, bool]:
@@ -284,36 +325,36 @@ class Normalizer:
         v = row.values
         group, legacy_id = UNKNOWN_GROUP, ""
         try:
-            legacy_id = self.text(v.get("legacy_id"), 200, "mã bản ghi cũ")
+            legacy_id = self.text(v.get("legacy_id"), 200, LEGACY_ID)
             if row.problem:
                 raise Rejected(*row.problem)
             if not legacy_id:
-                raise Rejected("IMPORT_NO_LEGACY_ID", "Thiếu mã bản ghi cũ (legacy_id).")
+                raise Rejected("IMPORT_NO_LEGACY_ID", _("Thiếu mã bản ghi cũ (legacy_id)."))
             direction = self._direction(v.get("direction"))
-            book = self.text(v.get("book"), 26, "sổ") or self.book
-            number, notation = self.integer(v.get("number"), "số"), self.text(v.get("notation"), 60, "ký hiệu")
-            code = self.text(v.get("code"), 80, "số, ký hiệu")
+            book = self.text(v.get("book"), 26, BOOK) or self.book
+            number, notation = self.integer(v.get("number"), NUMBER), self.text(v.get("notation"), 60, NOTATION)
+            code = self.text(v.get("code"), 80, CODE)
             if code and number is None and not notation:
                 head, _sep, tail = code.partition("/")
                 if _INT.match(head):
                     number, notation = int(head), tail.strip()[:60]
                 else:
                     notation = code[:60]
-            issued = self.date(v.get("issued_date"), "ngày văn bản")
+            issued = self.date(v.get("issued_date"), ISSUED)
             received = self.received(v.get("received_date"))
             year_of = (received.date() if received else issued) if direction == Direction.INCOMING else issued
             if year_of is None:
-                raise Rejected("IMPORT_NO_DATE", "Thiếu ngày văn bản (văn bản đi) hoặc ngày đến (văn bản đến): "
-                                                 "không biết vào sổ năm nào.")
+                raise Rejected("IMPORT_NO_DATE", _("Thiếu ngày văn bản (văn bản đi) hoặc ngày đến (văn bản đến): "
+                                                   "không biết vào sổ năm nào."))
             group = group_of(direction, book, year_of.year)
-            subject = self.text(v.get("subject"), None, "trích yếu")
+            subject = self.text(v.get("subject"), None, SUBJECT)
             if not subject:
-                raise Rejected("IMPORT_NO_SUBJECT", "Trích yếu để trống.")
-            incoming_number = self.integer(v.get("incoming_number"), "số đến")
+                raise Rejected("IMPORT_NO_SUBJECT", _("Trích yếu để trống."))
+            incoming_number = self.integer(v.get("incoming_number"), INCOMING_NUMBER)
             unmatched = ""
             if direction == Direction.INCOMING:
-                issuer_code, issuer_name, matched = self.issuer(self.text(v.get("issuer_code"), 40, "mã cơ quan"),
-                                                                self.text(v.get("issuer_name"), 255, "cơ quan"))
+                issuer_code, issuer_name, matched = self.issuer(self.text(v.get("issuer_code"), 40, ISSUER_CODE),
+                                                                self.text(v.get("issuer_name"), 255, ISSUER))
                 if not matched and (issuer_name or v.get("issuer_code")):
                     unmatched = issuer_name or self.text(v.get("issuer_code"))
             else:
@@ -323,16 +364,16 @@ class Normalizer:
                     v.get("document_type")), subject=subject, number=number, notation=notation, issued_date=issued,
                 incoming_number=incoming_number if direction == Direction.INCOMING else None,
                 received_at=received, state=self._state(v.get("state"), direction),
-                urgency=self._level("urgency", v.get("urgency"), _URGENCY, 4, "Độ khẩn"),
-                secrecy=self._level("secrecy", v.get("secrecy"), _SECRECY, 3, "Độ mật"),
-                signer_name=self.text(v.get("signer_name"), 150, "người ký"),
-                signer_position=self.text(v.get("signer_position"), 150, "chức vụ người ký"),
+                urgency=self._level("urgency", v.get("urgency"), _URGENCY, 4, URGENCY),
+                secrecy=self._level("secrecy", v.get("secrecy"), _SECRECY, 3, SECRECY),
+                signer_name=self.text(v.get("signer_name"), 150, SIGNER),
+                signer_position=self.text(v.get("signer_position"), 150, SIGNER_POSITION),
                 issuer_code=issuer_code, issuer_name=issuer_name,
-                recipients_text=self.text(v.get("recipients_text"), None, "nơi nhận"),
-                due_date=self.date(v.get("due_date"), "hạn xử lý"), note=self.text(v.get("note"), None, "ghi chú"),
-                content=self.text(v.get("content"), None, "nội dung"), place=self.text(v.get("place"), 100, "địa danh"),
-                page_count=self.integer(v.get("page_count"), "số trang"), copies=self.integer(v.get("copies"), "số bản"),
-                edxml_document_id=self.text(v.get("edxml_document_id"), 255, "mã liên thông"),
+                recipients_text=self.text(v.get("recipients_text"), None, RECIPIENTS),
+                due_date=self.date(v.get("due_date"), DUE), note=self.text(v.get("note"), None, NOTE),
+                content=self.text(v.get("content"), None, CONTENT), place=self.text(v.get("place"), 100, PLACE),
+                page_count=self.integer(v.get("page_count"), PAGES), copies=self.integer(v.get("copies"), COPIES),
+                edxml_document_id=self.text(v.get("edxml_document_id"), 255, EDXML_ID),
             )
         except Rejected as exc:
             exc.group, exc.legacy_id = group, legacy_id

@@ -9,7 +9,8 @@
 - `bundle_rows`: a JSON Lines bundle (docs/import-bundle.schema.json), each line validated.
 
 `Mapping` is the mapping file of CSV and XLSX, validated by its JSON Schema; a bad one raises
-MappingError with every problem in Vietnamese, before anything is read or written.
+MappingError with every problem in Vietnamese (English under `vpdt --lang en`), before anything
+is read or written. A source words the `where` of its rows once ("dòng %(line)s"), not per row.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from vpdt.core import legacy_text
 from vpdt.core.errors import InvalidInput
@@ -45,19 +49,22 @@ class Mapping:
         try:
             raw = json.loads(Path(path).read_text(encoding="utf-8-sig"))
         except FileNotFoundError:
-            raise MappingError(f"Không thấy tệp ánh xạ «{path}».") from None
+            raise MappingError(_("Không thấy tệp ánh xạ «%(path)s».") % {"path": path}) from None
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise MappingError(f"Tệp ánh xạ «{path}» không phải JSON hợp lệ (UTF-8): {exc}.") from None
+            raise MappingError(_("Tệp ánh xạ «%(path)s» không phải JSON hợp lệ (UTF-8): %(error)s.")
+                               % {"path": path, "error": exc}) from None
         found = validation.problems("mapping", raw)
         if found:
-            raise MappingError("Tệp ánh xạ không hợp lệ: " + "; ".join(found) + ".")
+            raise MappingError(_("Tệp ánh xạ không hợp lệ: %(problems)s.") % {"problems": "; ".join(found)})
         fields = list(raw["columns"].values())
         for required in ("legacy_id", "subject"):
             if required not in fields:
-                raise MappingError(f"Tệp ánh xạ không hợp lệ: chưa có cột nào ánh xạ vào «{required}».")
+                raise MappingError(_("Tệp ánh xạ không hợp lệ: chưa có cột nào ánh xạ vào «%(field)s».")
+                                   % {"field": required})
         dup = {f for f in fields if fields.count(f) > 1 and f != "ignore"}
         if dup:
-            raise MappingError(f"Tệp ánh xạ không hợp lệ: nhiều cột cùng ánh xạ vào {', '.join(sorted(dup))}.")
+            raise MappingError(_("Tệp ánh xạ không hợp lệ: nhiều cột cùng ánh xạ vào %(fields)s.")
+                               % {"fields": ", ".join(sorted(dup))})
         if raw.get("encoding") not in (None, "", "auto"):
             legacy_text._canonical(raw["encoding"])  # LEGACY_ENCODING_UNKNOWN, in Vietnamese
         return cls(raw)
@@ -76,9 +83,9 @@ class Mapping:
         names = [legacy_text._nfc(str(h or "")).strip() for h in header]
         missing = [c for c in self.raw["columns"] if c.strip() not in names]
         if missing:
-            raise MappingError("Tệp ánh xạ nêu cột không có trong tệp dữ liệu: "
-                               + ", ".join(f"«{m}»" for m in missing)
-                               + ". Các cột có: " + ", ".join(f"«{n}»" for n in names if n) + ".")
+            raise MappingError(_("Tệp ánh xạ nêu cột không có trong tệp dữ liệu: %(missing)s. Các cột có: %(columns)s.")
+                               % {"missing": ", ".join(f"«{m}»" for m in missing),
+                                  "columns": ", ".join(f"«{n}»" for n in names if n)})
         return {f: names.index(c.strip()) for c, f in self.raw["columns"].items() if f != "ignore"}
 
     def row(self, cells: list, index: dict[str, int], where: str, files_dir: Path | None) -> Row:
@@ -91,11 +98,12 @@ class Mapping:
                 if not name:
                     continue
                 if files_dir is None:
-                    row.problem = ("IMPORT_NO_FILES_DIR", "Dòng có tệp nhưng lệnh thiếu --files THƯ_MỤC.")
+                    row.problem = ("IMPORT_NO_FILES_DIR", _("Dòng có tệp nhưng lệnh thiếu --files THƯ_MỤC."))
                     break
                 path = _inside(files_dir, name)
                 if path is None:
-                    row.problem = ("IMPORT_FILE_OUTSIDE", f"Tên tệp «{name}» trỏ ra ngoài thư mục tệp.")
+                    row.problem = ("IMPORT_FILE_OUTSIDE",
+                                   _("Tên tệp «%(name)s» trỏ ra ngoài thư mục tệp.") % {"name": name})
                     break
                 row.files.append((path, Path(name).name, ""))
         return row
@@ -108,6 +116,13 @@ def _inside(root: Path, name: str) -> Path | None:
     except ValueError:
         return None
     return path
+
+
+def _around(template: str, name: str) -> tuple[str, str]:
+    """A translated `where` ("dòng %(line)s") split around its placeholder, worded once per
+    source: each row's is then an f-string, no dearer than before the import spoke English."""
+    head, _sep, tail = template.partition(f"%({name})s")
+    return head, tail
 
 
 def count_lines(path: Path) -> int:
@@ -127,18 +142,19 @@ def csv_rows(path: Path, mapping: Mapping, files_dir: Path | None) -> tuple[str,
         reader = csv.reader(lines, delimiter=mapping.raw.get("delimiter", ","))
         header = next(reader, None)
         if header is None:
-            raise SourceError(f"Tệp «{path.name}» trống.")
+            raise SourceError(_("Tệp «%(name)s» trống.") % {"name": path.name})
         index = mapping.header_index(header)
     except BaseException:
         fh.close()
         raise
 
     def rows() -> Iterator[Row]:
+        head, tail = _around(_("dòng %(line)s"), "line")
         with fh:
             for cells in reader:
                 if not any(c.strip() for c in cells):
                     continue
-                yield mapping.row(cells, index, f"dòng {reader.line_num}", files_dir)
+                yield mapping.row(cells, index, f"{head}{reader.line_num}{tail}", files_dir)
 
     return encoding, rows()
 
@@ -151,17 +167,19 @@ def xlsx_rows(path: Path, mapping: Mapping, files_dir: Path | None) -> tuple[int
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the same answer for a person
-        raise SourceError(f"Không đọc được tệp Excel «{path.name}»: {exc.__class__.__name__}.") from None
+        raise SourceError(_("Không đọc được tệp Excel «%(name)s»: %(error)s.")
+                          % {"name": path.name, "error": exc.__class__.__name__}) from None
     sheet = mapping.raw.get("sheet")
     if sheet and sheet not in wb.sheetnames:
         wb.close()
-        raise MappingError(f"Không có trang tính «{sheet}» (có: {', '.join(wb.sheetnames)}).")
+        raise MappingError(_("Không có trang tính «%(sheet)s» (có: %(sheets)s).")
+                           % {"sheet": sheet, "sheets": ", ".join(wb.sheetnames)})
     ws = wb[sheet] if sheet else wb.worksheets[0]
     it = ws.iter_rows(values_only=True)
     header = next(it, None)
     if header is None:
         wb.close()
-        raise SourceError(f"Tệp «{path.name}» trống.")
+        raise SourceError(_("Tệp «%(name)s» trống.") % {"name": path.name})
     index = mapping.header_index(list(header))
     enc = mapping.encoding
 
@@ -179,6 +197,7 @@ def xlsx_rows(path: Path, mapping: Mapping, files_dir: Path | None) -> tuple[int
         return legacy_text._nfc(value)
 
     def rows() -> Iterator[Row]:
+        head, tail = _around(_("dòng %(line)s"), "line")
         try:
             for n, cells in enumerate(it, start=2):
                 if not any(c not in (None, "") for c in cells):
@@ -187,9 +206,9 @@ def xlsx_rows(path: Path, mapping: Mapping, files_dir: Path | None) -> tuple[int
                     converted = [convert(c) for c in cells]
                 except legacy_text.LegacyTextError as exc:
                     yield Row(values={"legacy_id": cells[index["legacy_id"]] if index["legacy_id"] < len(cells)
-                                      else ""}, where=f"dòng {n}", problem=(exc.code, str(exc)))
+                                      else ""}, where=f"{head}{n}{tail}", problem=(exc.code, str(exc)))
                     continue
-                yield mapping.row(converted, index, f"dòng {n}", files_dir)
+                yield mapping.row(converted, index, f"{head}{n}{tail}", files_dir)
         finally:
             wb.close()
 
@@ -209,22 +228,25 @@ def edxml_rows(folder: Path, agency_codes: set[str], book: str, workdir: Path) -
     paths = sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".edxml", ".xml") and p.is_file())
 
     def rows() -> Iterator[Row]:
+        head, tail = _around(_("tệp %(path)s"), "path")
         for path in paths:
             rel = str(path.relative_to(folder))
+            where = f"{head}{rel}{tail}"
             tmp = Path(tempfile.mkdtemp(prefix="pkg-", dir=workdir))
             try:
                 try:
                     pkg = read_package(str(path), attachment_sink=DirectorySink(tmp))
                 except EdxmlError as exc:
-                    yield Row(values={"legacy_id": rel}, where=f"tệp {rel}",
+                    yield Row(values={"legacy_id": rel}, where=where,
                               problem=("IMPORT_EDXML_" + str(exc.code).upper().replace(".", "_")[:40],
-                                       f"Gói edXML không đọc được: {exc.message} ({exc.code})."))
+                                       _("Gói edXML không đọc được: %(message)s (%(code)s).")
+                                       % {"message": _edxml_message(exc), "code": exc.code}))
                     continue
                 if isinstance(pkg, StatusPackage):
-                    yield Row(values={"legacy_id": rel}, where=f"tệp {rel}",
-                              problem=("IMPORT_EDXML_STATUS", "Gói trạng thái, không phải văn bản: bỏ qua."))
+                    yield Row(values={"legacy_id": rel}, where=where,
+                              problem=("IMPORT_EDXML_STATUS", _("Gói trạng thái, không phải văn bản: bỏ qua.")))
                     continue
-                yield _edxml_row(pkg, rel, agency_codes, book)
+                yield _edxml_row(pkg, rel, agency_codes, book, where)
             except BaseException:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
@@ -232,7 +254,14 @@ def edxml_rows(folder: Path, agency_codes: set[str], book: str, workdir: Path) -
     return len(paths), rows()
 
 
-def _edxml_row(pkg, rel: str, agency_codes: set[str], book: str) -> Row:
+def _edxml_message(exc) -> str:
+    """What the edXML reader says is wrong: its message for a clerk is Vietnamese only, its
+    detail (what exactly) English, so another language gets the detail."""
+    vietnamese = (translation.get_language() or "vi").startswith("vi")
+    return exc.message if vietnamese or not exc.detail else exc.detail
+
+
+def _edxml_row(pkg, rel: str, agency_codes: set[str], book: str, where: str) -> Row:
     h = pkg.header
     sender = (h.from_.organ_id or "").strip()
     outgoing = sender.upper() in agency_codes
@@ -257,7 +286,7 @@ def _edxml_row(pkg, rel: str, agency_codes: set[str], book: str) -> Row:
         # Received: the package's file time is all an archive keeps (no registration date in edXML).
         "received_date": h.promulgation.date if (h.promulgation and not outgoing) else None,
     }
-    row = Row(values=values, where=f"tệp {rel}")
+    row = Row(values=values, where=where)
     for att in pkg.attachments:
         if att.stored is not None:
             row.files.append((Path(str(att.stored)), att.name or Path(str(att.stored)).name, att.sha256))
@@ -279,35 +308,39 @@ def bundle_rows(target: Path) -> tuple[dict, int, Iterator[Row]]:
     """(the header, lines announced, rows). The header (first line) is checked now."""
     path, root = bundle_paths(target)
     if not path.is_file():
-        raise SourceError(f"Không thấy tệp gói «{path}».")
+        raise SourceError(_("Không thấy tệp gói «%(path)s».") % {"path": path})
     fh = path.open("rb")
     first = fh.readline()
     try:
         header = json.loads(first.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         fh.close()
-        raise SourceError(f"Dòng 1 của gói không phải JSON (UTF-8): {exc}.") from None
+        raise SourceError(_("Dòng 1 của gói không phải JSON (UTF-8): %(error)s.") % {"error": exc}) from None
     found = validation.problems("bundle", header, "header")
     if found:
         fh.close()
-        raise SourceError("Dòng đầu của gói phải là phần mô tả {\"bundle\": …}: " + "; ".join(found) + ".")
+        raise SourceError(_("Dòng đầu của gói phải là phần mô tả {\"bundle\": …}: %(problems)s.")
+                          % {"problems": "; ".join(found)})
 
     def rows() -> Iterator[Row]:
+        head, tail = _around(_("dòng %(line)s"), "line")
         with fh:
             for n, raw in enumerate(fh, start=2):
                 if not raw.strip():
                     continue
-                where = f"dòng {n}"
+                where = f"{head}{n}{tail}"
                 try:
                     record = json.loads(raw.decode("utf-8"))
                 except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                    yield Row(values={}, where=where, problem=("IMPORT_BAD_JSON", f"Không phải JSON (UTF-8): {exc}."))
+                    yield Row(values={}, where=where,
+                              problem=("IMPORT_BAD_JSON", _("Không phải JSON (UTF-8): %(error)s.") % {"error": exc}))
                     continue
                 lid = record.get("legacy_id") if isinstance(record, dict) else None
                 problems = validation.problems("bundle", record, "document")
                 if problems:
                     yield Row(values={"legacy_id": lid if isinstance(lid, str) else ""}, where=where,
-                              problem=("IMPORT_BUNDLE_INVALID", "Bản ghi không đúng lược đồ: " + "; ".join(problems)))
+                              problem=("IMPORT_BUNDLE_INVALID",
+                                       _("Bản ghi không đúng lược đồ: %(problems)s") % {"problems": "; ".join(problems)}))
                     continue
                 yield _bundle_row(record, where, root)
 
@@ -323,7 +356,8 @@ def _bundle_row(record: dict, where: str, root: Path) -> Row:
     for f in record.get("files", []):
         path = _inside(root, f["path"])
         if path is None:
-            row.problem = ("IMPORT_FILE_OUTSIDE", f"Đường dẫn tệp «{f['path']}» trỏ ra ngoài thư mục gói.")
+            row.problem = ("IMPORT_FILE_OUTSIDE",
+                           _("Đường dẫn tệp «%(path)s» trỏ ra ngoài thư mục gói.") % {"path": f["path"]})
             break
         row.files.append((path, f.get("name") or Path(f["path"]).name, f.get("sha256", "")))
     return row
