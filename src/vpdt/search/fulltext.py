@@ -53,18 +53,21 @@ def parse(q: str | None) -> Parsed:
 
 # SQLite: three plans for the file side, chosen from n, the files matching (FTS5 counts its doclist,
 # ~0.1 µs a file, up to the probe's threshold) and N, all the files (the largest id). Measured at
-# 1,000,000 files: listing the matching files' documents costs ~0.75 µs a file (FTS5, then a
-# lookup of the file's row); a walk of the list in order costs ~4 µs a document walked checking
-# that set, ~12 µs probing each document (its files' index, then FTS5 seeking that rowid); driving
+# 1,000,000 files: listing the matching files' documents costs ~0.9 µs a file (FTS5, then the
+# file's document and state from the covering index search_ft_id_doc, search migration 0009;
+# ~2.8 µs from the table's rows, scattered among the text); a walk of the list in order costs ~4 µs
+# a document walked checking that set, 12–90 µs probing each document (its files' index, then
+# FTS5 seeking that rowid in each word's doclist: the dearer the more files hold the word); driving
 # from the matching documents costs ~3.5 µs each (a row lookup) plus a sort. A walk stops after
 # FACET_SAMPLE + 1 found, i.e. walks (FACET_SAMPLE + 1) × N / n documents.
 # - "list" (drive from the documents of the matching files) when n² ≤ SQLITE_LIST × (FACET_SAMPLE + 1) × N;
 # - "walk" (the list in order, `+id IN` the set) while n² ≤ SQLITE_PROBE × (FACET_SAMPLE + 1) × N;
 # - "probe" (each document of the list in order) above.
-# At 1,000,000 files: list below ~38,000 matching files, probe above ~103,000 (the former fixed
-# COMMON_FILES = 20,000 probed from there, 20,000 documents walked at 12 µs for a 5 % word).
+# At 1,000,000 files: list below ~38,000 matching files, probe above ~200,000 (a word in 11 % of
+# the files with a filter narrowing the list: probe 824 ms, walk 260 ms; with 10.7, probed above
+# ~103,000, before the covering index).
 SQLITE_LIST = 1.45
-SQLITE_PROBE = 10.7
+SQLITE_PROBE = 40
 
 
 def _sqlite_plan_for(matching: int, files: int) -> str:

@@ -131,6 +131,15 @@ def pair_token(a: str, b: str) -> str:
     return f"{a}_{b}"
 
 
+# Also 0009, SQLite: the files' rows read without their text. A list of the files matching (FTS5
+# rowids) needs each file's document and state; from the table that is one row's first page each,
+# scattered through a file of gigabytes (text beside it), from this index a few small pages
+# (121,000 files: 340 → 105 ms at 1,000,000).
+FILE_SQLITE_COVERING = {
+    "search_ft_id_doc": "CREATE INDEX IF NOT EXISTS search_ft_id_doc ON search_filetext (id, document_id, state)",
+}
+
+
 def register_sqlite_functions(connection) -> None:
     """What the pairs' triggers call, on every new SQLite connection (a connection without it
     cannot write search_filetext once search migration 0009 is in)."""
@@ -251,6 +260,10 @@ def ensure(connection) -> list[str]:
                 install_file_index(connection)
                 repaired += [f"trigger {name}" for name in missing] + ["file text index rebuilt"]
         if FILE_PAIRS_FTS_TABLE in present:
+            with connection.cursor() as cursor:
+                for name in [n for n in FILE_SQLITE_COVERING if n not in present]:
+                    cursor.execute(FILE_SQLITE_COVERING[name])
+                    repaired.append(f"index {name}")
             missing = [name for name in FILE_SQLITE_PAIRS_TRIGGERS if name not in present]
             if missing:
                 install_pairs_index(connection)

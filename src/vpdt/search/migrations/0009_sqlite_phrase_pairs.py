@@ -6,7 +6,8 @@ for common words that is most of the province's files (a 4-word phrase of common
 the few documents the list walks (search.fulltext). The pairs come from a Python function every
 connection registers (apps.py, schema.word_pairs), called by the triggers. Filling it at
 1,000,000 files takes minutes: see docs/deploy.md. Nothing on PostgreSQL (migration 0007 did it
-there). The DDL is schema.py's, written out here as history."""
+there). With it, an index of each file's (id, document, state), so a list of matching files never
+reads the rows that hold the text. The DDL is schema.py's, written out here as history."""
 
 from django.db import migrations
 
@@ -32,12 +33,16 @@ TRIGGERS = [
         INSERT INTO search_filetext_pairs_fts(rowid, pairs) VALUES (new.id, vpdt_word_pairs(new.text_folded));
     END""",
 ]
+# The files' rows read without their text (a list of matching files needs each one's document and
+# state): schema.FILE_SQLITE_COVERING.
+COVERING = "CREATE INDEX IF NOT EXISTS search_ft_id_doc ON search_filetext (id, document_id, state)"
 FILL = "INSERT INTO search_filetext_pairs_fts(rowid, pairs) SELECT id, vpdt_word_pairs(text_folded) FROM search_filetext"
 BACKWARDS = [
     "DROP TRIGGER IF EXISTS search_filetext_pairs_ai",
     "DROP TRIGGER IF EXISTS search_filetext_pairs_ad",
     "DROP TRIGGER IF EXISTS search_filetext_pairs_au",
     "DROP TABLE IF EXISTS search_filetext_pairs_fts",
+    "DROP INDEX IF EXISTS search_ft_id_doc",
 ]
 
 
@@ -49,6 +54,7 @@ def forwards(apps, schema_editor):
         for sql in TRIGGERS:
             cursor.execute(sql)
         cursor.execute(FILL)
+        cursor.execute(COVERING)
 
 
 def backwards(apps, schema_editor):
