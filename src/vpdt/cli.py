@@ -46,9 +46,12 @@ def setup_django(settings: str = "vpdt.settings", *, check: bool = False) -> Non
     import django
 
     django.setup()
-    from django.utils import translation
+    if not check:
+        # A command's own output. Not a process that serves or runs jobs (check): a request
+        # takes the person's language, and what jobs store (notifications, audit) stays Vietnamese.
+        from django.utils import translation
 
-    translation.activate(_language or default_language())
+        translation.activate(_language or default_language())
     if check:
         from django.core.management.base import BaseCommand, SystemCheckError
 
