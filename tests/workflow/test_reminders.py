@@ -79,3 +79,157 @@ def test_unreachable_smtp_server_sends_nothing_and_keeps_the_notices(world, sett
     assigned(world, deadline=dt.date.today())
     assert notifications.deliver_emails() == 0
     assert Notification.objects.filter(emailed_at__isnull=True).exists()
+
+
+# --- Many assignments at once (issue 17: the worker's start-up catch-up) ------------------
+
+DAY = dt.date(2026, 3, 10)  # a Tuesday: due soon up to Thursday 12/3 (two working days)
+SOON, OVERDUE, LATER = dt.date(2026, 3, 12), dt.date(2026, 3, 5), dt.date(2026, 3, 20)
+
+
+def _open_doc(w, state=None, **fields):
+    from tests import factories
+    from vpdt.records.choices import Direction, State
+
+    return factories.document(w.agency, direction=Direction.INCOMING, state=state or State.ASSIGNED, **fields)
+
+
+def _assign(doc, *, user=None, unit=None, deadline=SOON, role="main", state="pending"):
+    from vpdt.workflow.models import Assignment
+
+    return Assignment.objects.create(document=doc, user=user, unit=unit, deadline=deadline, role=role, state=state)
+
+
+def _second_cds_head(w):
+    from tests import factories
+    from vpdt.directory.roles import Role
+
+    return factories.person(w.agency, Role.UNIT_HEAD, unit=w.cds, username="phophong")
+
+
+def test_reminders_of_many_assignments_reach_exactly_whom_they_should(world):
+    from vpdt.records.choices import State
+
+    w = world
+    head2 = _second_cds_head(w)
+    coded = _open_doc(w, number=5, notation="UBND-VP", subject="Về việc A")
+    arrived = _open_doc(w, incoming_number=7, subject="Về việc B " + "x" * 120, state=State.IN_PROGRESS)
+    plain = _open_doc(w, subject="Về việc C")
+    finished = _open_doc(w, state=State.COMPLETED, subject="Về việc D")
+    a1 = _assign(coded, user=w.spec)                            # to a person, due soon
+    a2 = _assign(coded, unit=w.cds, role="co", deadline=OVERDUE)  # to a unit with two heads, overdue
+    a3 = _assign(arrived, unit=w.bcvt, deadline=OVERDUE)         # to a unit with one head
+    a4 = _assign(plain, user=w.spec2, deadline=DAY)              # due today
+    a5 = _assign(arrived, user=w.spec, state="in_progress")      # the same person again: another key
+    _assign(finished, user=w.spec)                               # document no longer being handled
+    _assign(plain, user=w.head_vp, role="info")                  # for information: no reminder
+    _assign(plain, user=w.spec_bcvt, state="done")               # done
+    _assign(plain, user=w.spec_bcvt, deadline=LATER)             # not due yet
+    _assign(plain, user=w.spec_bcvt, deadline=None)              # no deadline
+    # head2 was already reminded of a2 today (an earlier run): not again, not counted
+    Notification.objects.create(user=head2, document=coded, kind="overdue", message="x",
+                                key=f"overdue:{a2.pk}:{DAY.isoformat()}")
+    before = set(Notification.objects.values_list("pk", flat=True))
+
+    made = notifications.send_reminders(DAY)
+
+    soon = "Sắp đến hạn xử lý ({}): {}"
+    late = "Quá hạn xử lý (hạn {}): {}"
+    label_a, label_b = "05/UBND-VP – Về việc A", "số đến 07 – " + ("Về việc B " + "x" * 120)[:90]
+    expected = {
+        (w.spec.pk, coded.pk, "reminder", f"reminder:{a1.pk}:2026-03-10", soon.format("12/03/2026", label_a)),
+        (w.head.pk, coded.pk, "overdue", f"overdue:{a2.pk}:2026-03-10", late.format("05/03/2026", label_a)),
+        (w.head_bcvt.pk, arrived.pk, "overdue", f"overdue:{a3.pk}:2026-03-10", late.format("05/03/2026", label_b)),
+        (w.spec2.pk, plain.pk, "reminder", f"reminder:{a4.pk}:2026-03-10", soon.format("10/03/2026", "Về việc C")),
+        (w.spec.pk, arrived.pk, "reminder", f"reminder:{a5.pk}:2026-03-10", soon.format("12/03/2026", label_b)),
+    }
+    added = set(Notification.objects.exclude(pk__in=before).values_list("user_id", "document_id", "kind", "key",
+                                                                         "message"))
+    assert added == expected
+    assert made == len(expected)
+    assert not Notification.objects.exclude(pk__in=before).filter(read_at__isnull=False).exists()
+    # Twice the same day: nothing new.
+    assert notifications.send_reminders(DAY) == 0
+    assert Notification.objects.count() == len(before) + len(expected)
+
+
+def _many(w, n: int) -> None:
+    """n open overdue assignments: a third to a person, the others to units (one or two heads)."""
+    targets = [{"user": w.spec}, {"unit": w.cds}, {"unit": w.bcvt}]
+    for i in range(n):
+        doc = _open_doc(w, number=i + 1, notation="UBND-VP", subject=f"Về việc {i}")
+        _assign(doc, deadline=OVERDUE, **targets[i % 3])
+
+
+def _queries(day) -> tuple[int, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        made = notifications.send_reminders(day)
+    return made, len(queries)
+
+
+def test_queries_of_a_run_do_not_grow_with_the_assignments(world):
+    w = world
+    _second_cds_head(w)
+    _many(w, 30)
+    made_30, first_30 = _queries(DAY)
+    _, again_30 = _queries(DAY)
+    _many(w, 60)  # 90 in all; the next day every key is new again
+    made_90, first_90 = _queries(DAY + dt.timedelta(days=1))
+    _, again_90 = _queries(DAY + dt.timedelta(days=1))
+    assert (made_30, made_90) == (40, 120)  # a third to one person, a third to two heads, a third to one
+    # SQLite inserts at most 999 parameters a statement (142 notifications): more rows, one more INSERT
+    assert first_90 <= first_30 + 2, (first_30, first_90)
+    assert again_90 == again_30, (again_30, again_90)
+    assert first_90 <= 12 and again_90 <= 6, (first_90, again_90)
+
+
+def test_unit_heads_of_many_units_agree_with_unit_heads(world):
+    from tests import factories
+    from vpdt.directory.models import RoleAssignment
+    from vpdt.directory.roles import Role
+    from vpdt.workflow.services import unit_heads, unit_heads_of
+
+    w = world
+    _second_cds_head(w)
+    gone = factories.person(w.agency, Role.UNIT_HEAD, unit=w.bcvt, username="nghiviec")
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
+    elsewhere = factories.person(w.other, Role.SPECIALIST, unit=w.vp, username="khac")  # a head elsewhere only
+    RoleAssignment.objects.create(user=elsewhere, agency=w.other, role=Role.UNIT_HEAD)
+    RoleAssignment.objects.create(user=w.head, agency=w.other, role=Role.UNIT_HEAD)  # two roles: once
+    empty = factories.unit(w.agency, "TTr", "Thanh tra")
+    units = [w.cds, w.bcvt, w.vp, empty]
+    found = unit_heads_of([u.pk for u in units])
+    assert set(found) == {u.pk for u in units}
+    for unit in units:
+        assert sorted(p.pk for p in found[unit.pk]) == sorted(p.pk for p in unit_heads(unit)), unit
+    assert len(found[w.cds.pk]) == 2 and found[empty.pk] == [] and unit_heads_of([]) == {}
+
+
+def test_digest_counts_nothing_again_for_leaders_who_have_it(world):
+    from tests import factories
+    from vpdt.records.choices import Direction, State
+
+    day = DAY
+    doc = _open_doc(world, subject="Về việc E", due_date=OVERDUE)
+    _assign(doc, user=world.spec, deadline=OVERDUE)
+    factories.document(world.other, direction=Direction.INCOMING, state=State.IN_PROGRESS, due_date=SOON)
+    made, _ = _digest_queries(day)
+    assert made == 3  # both leaders of the agency, the other agency's leader
+    assert sorted(Notification.objects.filter(kind="digest").values_list("message", flat=True)) == [
+        "Tổng hợp ngày 10/03/2026: 0 văn bản chờ xử lý, 0 văn bản quá hạn, 1 văn bản sắp đến hạn.",
+        *["Tổng hợp ngày 10/03/2026: 0 văn bản chờ xử lý, 1 văn bản quá hạn, 0 văn bản sắp đến hạn."] * 2]
+    again, queries = _digest_queries(day)
+    assert again == 0 and queries == 2, queries  # who has it, the leaders: nothing counted again
+
+
+def _digest_queries(day) -> tuple[int, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        made = notifications.send_daily_digest(day)
+    return made, len(queries)

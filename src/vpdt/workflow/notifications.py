@@ -125,28 +125,68 @@ def _label(document: Document) -> str:
     return f"{code + ' – ' if code else ''}{document.subject[:90]}"
 
 
+# Open assignments read per chunk by send_reminders: one query of keys and one insert a chunk.
+REMINDER_CHUNK = 2_000
+
+
+class _LabelFields:
+    """What `_label` reads of a document, from a row of values: Document's own properties."""
+
+    __slots__ = ("number", "notation", "incoming_number", "subject")
+    code = Document.code
+    number_text = Document.number_text
+    incoming_number_text = Document.incoming_number_text
+
+    def __init__(self, number, notation, incoming_number, subject):
+        self.number, self.notation, self.incoming_number, self.subject = number, notation, incoming_number, subject
+
+
 def send_reminders(day: dt.date | None = None) -> int:
-    """Remind handlers of open assignments due within two working days or overdue (once a day each)."""
+    """Remind handlers of open assignments due within two working days or overdue (once a day each).
+
+    The assignments are read REMINDER_CHUNK at a time, only the columns the text needs; each
+    chunk costs one query of the keys already there and one insert of the missing notifications,
+    and each unit's heads are looked up once a run. The unique (user, key) constraint still
+    guards against a concurrent run: its rows are skipped, not doubled (counted here, though,
+    when it wrote them between this run's look-up and its insert)."""
+    from vpdt.workflow.services import unit_heads_of
+
     day = day or timezone.localdate()
     horizon = holidays.add_working_days(day, holidays.DUE_SOON_WORKING_DAYS)
-    made = 0
-    open_assignments = (Assignment.objects.filter(state__in=Assignment.OPEN, deadline__isnull=False,
-                                                  deadline__lte=horizon)
-                        .exclude(role=Assignment.Role.INFO).select_related("document", "user", "unit"))
-    for a in open_assignments:
-        from vpdt.workflow.services import unit_heads
-
-        status = holidays.deadline_status(a.deadline, day)
-        if a.document.state not in (State.ASSIGNED, State.IN_PROGRESS):
-            continue
-        to = [a.user] if a.user_id else unit_heads(a.unit)
-        if status == "overdue":
-            text = f"Quá hạn xử lý (hạn {a.deadline:%d/%m/%Y}): {_label(a.document)}"
-        else:
-            text = f"Sắp đến hạn xử lý ({a.deadline:%d/%m/%Y}): {_label(a.document)}"
-        kind = "overdue" if status == "overdue" else "reminder"
-        made += notify(to, a.document, kind, text, key=f"{kind}:{a.pk}:{day.isoformat()}")
+    due = (Assignment.objects.filter(state__in=Assignment.OPEN, deadline__isnull=False, deadline__lte=horizon,
+                                     document__state__in=(State.ASSIGNED, State.IN_PROGRESS))
+           .exclude(role=Assignment.Role.INFO).order_by("pk")
+           .values_list("pk", "deadline", "user_id", "unit_id", "document_id", "document__number",
+                        "document__notation", "document__incoming_number", "document__subject"))
+    heads: dict[int, list[int]] = {}  # unit id -> its heads' ids, once a run
+    made, last = 0, 0
+    while chunk := list(due.filter(pk__gt=last)[:REMINDER_CHUNK]):
+        last = chunk[-1][0]
+        units = {row[3] for row in chunk if not row[2]} - heads.keys()
+        heads.update({unit: [p.pk for p in people] for unit, people in unit_heads_of(units).items()})
+        wanted = []  # (key, kind, row, people)
+        for row in chunk:
+            kind = "overdue" if holidays.deadline_status(row[1], day) == "overdue" else "reminder"
+            wanted.append((f"{kind}:{row[0]}:{day.isoformat()}", kind, row, [row[2]] if row[2] else heads[row[3]]))
+        there = set(Notification.objects.filter(key__in=[key for key, *_ in wanted]).exclude(key="")
+                    .order_by().values_list("user_id", "key"))
+        new = [Notification(user_id=person, document_id=row[4], kind=kind, message=_reminder_text(kind, row),
+                            key=key)
+               for key, kind, row, people in wanted for person in people if (person, key) not in there]
+        if new:
+            with transaction.atomic():
+                Notification.objects.bulk_create(new, ignore_conflicts=True)
+        made += len(new)
+        if len(chunk) < REMINDER_CHUNK:
+            break
     return made
+
+
+def _reminder_text(kind: str, row: tuple) -> str:
+    deadline, label = row[1], _label(_LabelFields(*row[5:]))
+    if kind == "overdue":
+        return f"Quá hạn xử lý (hạn {deadline:%d/%m/%Y}): {label}"[:500]
+    return f"Sắp đến hạn xử lý ({deadline:%d/%m/%Y}): {label}"[:500]
 
 
 def send_daily_digest(day: dt.date | None = None) -> int:
@@ -155,19 +195,26 @@ def send_daily_digest(day: dt.date | None = None) -> int:
 
     day = day or timezone.localdate()
     horizon = holidays.add_working_days(day, holidays.DUE_SOON_WORKING_DAYS)
-    made = 0
+    made, key = 0, f"digest:{day.isoformat()}"
+    # The hourly runs after the first: who has today's digest is not counted again.
+    done = set(Notification.objects.filter(key=key).exclude(key="").order_by().values_list("user_id", flat=True))
+    per_agency: dict[int, tuple[int, int]] = {}  # agency id -> (overdue, due soon): the same for its leaders
     leaders = User.objects.filter(is_active=True, role_assignments__role=Role.LEADER).distinct()
     for leader in leaders:
-        agency_docs = Document.objects.filter(agency_id=leader.agency_id, direction=Direction.INCOMING,
-                                              state__in=[State.ASSIGNED, State.IN_PROGRESS])
+        if leader.pk in done:
+            continue
+        if leader.agency_id not in per_agency:
+            agency_docs = Document.objects.filter(agency_id=leader.agency_id, direction=Direction.INCOMING,
+                                                  state__in=[State.ASSIGNED, State.IN_PROGRESS])
+            per_agency[leader.agency_id] = (agency_docs.filter(due_date__lt=day).count(),
+                                            agency_docs.filter(Q(due_date__gte=day) & Q(due_date__lte=horizon)).count())
+        overdue, soon = per_agency[leader.agency_id]
         waiting = queues.waiting(leader, day=day).count()
-        overdue = agency_docs.filter(due_date__lt=day).count()
-        soon = agency_docs.filter(Q(due_date__gte=day) & Q(due_date__lte=horizon)).count()
         if not (waiting or overdue or soon):
             continue
         text = (f"Tổng hợp ngày {day:%d/%m/%Y}: {waiting} văn bản chờ xử lý, {overdue} văn bản quá hạn, "
                 f"{soon} văn bản sắp đến hạn.")
-        made += notify([leader], None, "digest", text, key=f"digest:{day.isoformat()}")
+        made += notify([leader], None, "digest", text, key=key)
     return made
 
 

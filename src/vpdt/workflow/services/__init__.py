@@ -39,6 +39,7 @@ from vpdt.workflow.services.common import (  # noqa: F401
     role_holders,
     signing_services,
     unit_heads,
+    unit_heads_of,
 )
 from vpdt.workflow.services.delegation import (  # noqa: F401
     delegate,
