@@ -88,6 +88,11 @@ def _sqlite_plan(db: str, match: str, table: str = FILE_FTS_TABLE) -> str:
         return _sqlite_plan_for(cursor.fetchone()[0], files)
 
 
+# SQLite: does document {t} have a done file whose text matches (FTS5 seeking its files' rowids)?
+_SQLITE_FILE_PROBE = (f"EXISTS (SELECT 1 FROM search_filetext ft JOIN {FILE_FTS_TABLE} f ON f.rowid = ft.id "
+                      f'WHERE ft.document_id = {{t}}."id" AND ft.state = %s AND {FILE_FTS_TABLE} MATCH %s)')
+
+
 def _sqlite_has_pairs(db: str) -> bool:
     """Search migration 0009 is in (the pairs' FTS5 table): one lookup of sqlite_master."""
     with connections[db].cursor() as cursor:
@@ -104,10 +109,8 @@ def _sqlite_pairs_condition(table: str, parsed: Parsed, db: str, match: str) -> 
     terms, pairs = phrase_terms(parsed)
     pairs_match = " ".join(f'"{pair_token(*p.split(" "))}"' for p in pairs)
     plan = _sqlite_plan(db, pairs_match, FILE_PAIRS_FTS_TABLE)
-    exact = f"EXISTS (SELECT 1 FROM search_filetext ft JOIN {FILE_FTS_TABLE} f ON f.rowid = ft.id " \
-            f'WHERE ft.document_id = {{t}}."id" AND ft.state = %s AND {FILE_FTS_TABLE} MATCH %s)'
     if plan == "probe":
-        return _probe(exact, [done, match], f'"{table}"')
+        return _probe(_SQLITE_FILE_PROBE, [done, match], f'"{table}"')
     sets = [f"ft.id IN (SELECT rowid FROM {FILE_PAIRS_FTS_TABLE} WHERE {FILE_PAIRS_FTS_TABLE} MATCH %s)"]
     params = [pairs_match]
     if terms:
@@ -119,10 +122,10 @@ def _sqlite_pairs_condition(table: str, parsed: Parsed, db: str, match: str) -> 
         return Q(RawSQL(f'{unary}"{table}"."id" IN ({listed})', [*params, done], output_field=BooleanField()))
     if plan == "list":
         # Few documents hold the pairs: drive from them, each checked with positions.
-        return Q(RawSQL(f'"{table}"."id" IN ({listed}) AND ' + exact.format(t=f'"{table}"'),
+        return Q(RawSQL(f'"{table}"."id" IN ({listed}) AND ' + _SQLITE_FILE_PROBE.format(t=f'"{table}"'),
                         [*params, done, done, match], output_field=BooleanField()))
     # CASE: the positions only for a document of the walk that is in the set.
-    return _probe('CASE WHEN {t}."id" IN (' + listed + ") THEN " + exact + " ELSE 0 END",
+    return _probe('CASE WHEN {t}."id" IN (' + listed + ") THEN " + _SQLITE_FILE_PROBE + " ELSE 0 END",
                   [*params, done, done, match], f'"{table}"')
 
 
@@ -255,9 +258,7 @@ def file_text_condition(qs: QuerySet, parsed: Parsed, agencies=None) -> Q:
             # Every word is in many files: probe each document of the list in order (an index
             # lookup of its files, then FTS5 seeking that rowid in the doclists), which stops at
             # the page, rather than first listing the hundreds of thousands of files that match.
-            return _probe(f"EXISTS (SELECT 1 FROM search_filetext ft JOIN {FILE_FTS_TABLE} f ON f.rowid = ft.id "
-                          f'WHERE ft.document_id = {{t}}."id" AND ft.state = %s AND {FILE_FTS_TABLE} MATCH %s)',
-                          [done, match], f'"{table}"')
+            return _probe(_SQLITE_FILE_PROBE, [done, match], f'"{table}"')
         # "walk": `+` keeps SQLite from driving the query from the matching documents (one row
         # lookup each, then a sort of them all); it walks the list in order and checks the set.
         unary = "+" if plan == "walk" else ""
