@@ -306,20 +306,7 @@ class Importer:
         for h, code, reason in rejected:
             row, cand = by_doc[id(h)]
             self.seen.discard(cand.legacy_id)
-            if code == "IMPORT_NUMBER_TAKEN":  # records.bulk says it in Vietnamese only
-                reason = _number_taken(h, cand.group[0])
             rep.reject(row.where, cand.legacy_id, cand.group, code, reason)
-
-
-def _number_taken(doc: bulk.HistoricalDocument, register: str) -> str:
-    """records.bulk's reason for a number already taken in `register` (its name), in the active language."""
-    if doc.direction == Direction.OUTGOING:
-        message = _("Trùng số %(number)s trong %(register)s năm %(year)s: không đánh lại số văn bản cũ.")
-        n = doc.number
-    else:
-        message = _("Trùng số đến %(number)s trong %(register)s năm %(year)s: không đánh lại số văn bản cũ.")
-        n = doc.incoming_number
-    return message % {"number": f"{n:02d}", "register": register, "year": doc.year}
 
 
 __all__ = ["Importer", "Report", "group_of"]

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Case, Max, PositiveIntegerField, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from vpdt.core import audit
 from vpdt.core.models import Blob
@@ -194,10 +195,12 @@ def import_batch(actor, agency: Agency, rows: list[HistoricalDocument], *, detai
             if n is not None:
                 if (register_id, n) in taken:
                     register = registers[register_id]
-                    kind = "số" if row.direction == Direction.OUTGOING else "số đến"
-                    rejected.append((row, "IMPORT_NUMBER_TAKEN",
-                                     f"Trùng {kind} {n:02d} trong {register.name} năm {register.year}: "
-                                     "không đánh lại số văn bản cũ."))
+                    message = (_("Trùng số %(number)s trong %(register)s năm %(year)s: không đánh lại số văn bản cũ.")
+                               if row.direction == Direction.OUTGOING else
+                               _("Trùng số đến %(number)s trong %(register)s năm %(year)s: "
+                                 "không đánh lại số văn bản cũ."))
+                    rejected.append((row, "IMPORT_NUMBER_TAKEN", message % {
+                        "number": f"{n:02d}", "register": register.name, "year": register.year}))
                     continue
                 taken.add((register_id, n))
                 if n > top.get(register_id, 0):
