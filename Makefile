@@ -13,7 +13,7 @@ DEB_PACKAGES := chromium chromium-driver softhsm2 opensc tesseract-ocr tesseract
 	libreoffice-writer-nogui fonts-liberation2 zbar-tools
 PG_URL ?= postgres://postgres@127.0.0.1:5432/vpdt
 
-.PHONY: run test test-fast test-pg deps venv system-deps lint lock bench clean
+.PHONY: run test test-fast test-pg test-pg-rest deps venv system-deps lint lock bench clean
 
 run: deps
 	$(BIN)/vpdt serve --host $(HOST) --port $(PORT) --demo
@@ -40,6 +40,12 @@ test-fast: deps
 # The whole suite again on PostgreSQL (skips loudly if no server answers).
 test-pg: deps
 	VPDT_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
+
+# What `make test` has not already run on PostgreSQL (everything but the marker `backends`):
+# CI runs it after `make test`, so the whole suite runs once on each backend, not the database
+# rules twice on PostgreSQL.
+test-pg-rest: deps
+	VPDT_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -m "not backends" $(XDIST) $(PYTEST_ARGS)
 
 deps: system-deps $(VENV)/.installed
 
