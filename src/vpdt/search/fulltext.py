@@ -55,17 +55,22 @@ def parse(q: str | None) -> Parsed:
 # ~0.1 µs a file, up to the probe's threshold) and N, all the files (the largest id). Measured at
 # 1,000,000 files: listing the matching files' documents costs ~0.9 µs a file (FTS5, then the
 # file's document and state from the covering index search_ft_id_doc, search migration 0009;
-# ~2.8 µs from the table's rows, scattered among the text); a walk of the list in order costs ~4 µs
-# a document walked checking that set, 12–90 µs probing each document (its files' index, then
-# FTS5 seeking that rowid in each word's doclist: the dearer the more files hold the word); driving
-# from the matching documents costs ~3.5 µs each (a row lookup) plus a sort. A walk stops after
-# FACET_SAMPLE + 1 found, i.e. walks (FACET_SAMPLE + 1) × N / n documents.
+# ~2.8 µs from the table's rows, scattered among the text); driving from the matching documents
+# costs ~3.5 µs each (a row lookup) plus a sort. A walk of the list in order checks each document's
+# files (their index) against the set of the matching files' rowids, which FTS5 lists once per
+# statement (~0.2 µs a file: no row of search_filetext read for it); probing each document instead
+# seeks FTS5's doclists for each of its files (12–90 µs a document: the dearer the more files hold
+# the word). A walk or a probe stops after FACET_SAMPLE + 1 found, i.e. walks
+# (FACET_SAMPLE + 1) × N / n documents.
 # - "list" (drive from the documents of the matching files) when n² ≤ SQLITE_LIST × (FACET_SAMPLE + 1) × N;
-# - "walk" (the list in order, `+id IN` the set) while n² ≤ SQLITE_PROBE × (FACET_SAMPLE + 1) × N;
-# - "probe" (each document of the list in order) above.
+# - "walk" (the list in order, each document's files `+ft.id IN` the rowids) while
+#   n² ≤ SQLITE_PROBE × (FACET_SAMPLE + 1) × N;
+# - "probe" (each document of the list in order, FTS5 seeking its files) above.
 # At 1,000,000 files: list below ~38,000 matching files, probe above ~200,000 (a word in 11 % of
 # the files with a filter narrowing the list: probe 824 ms, walk 260 ms; with 10.7, probed above
-# ~103,000, before the covering index).
+# ~103,000, before the covering index). A walk checked `id IN` the matching files' documents until
+# the seventh pass (02/12/2026): that set costs a covering-index lookup for each of the n files
+# (the clerk's quoted phrase, 121,044 files: 150 → 73 ms for the walk's statement).
 SQLITE_LIST = 1.45
 SQLITE_PROBE = 40
 
@@ -78,19 +83,39 @@ def _sqlite_plan_for(matching: int, files: int) -> str:
     return "walk" if matching * matching <= SQLITE_PROBE * bound else "probe"
 
 
+# The share of matching files is counted among the newest SQLITE_PLAN_SAMPLE files (FTS5 seeks the
+# rowid range in each doclist) and scaled to all: at 1,000,000 files, counting a word in most files
+# up to the probe's bound cost 40–46 ms, the sample 2 ms; "de dieu" 115,165 files, estimated 115,320.
+# Only the plan follows it, never the answer.
+SQLITE_PLAN_SAMPLE = 50_000
+
+
 def _sqlite_plan(db: str, match: str, table: str = FILE_FTS_TABLE) -> str:
     with connections[db].cursor() as cursor:
         cursor.execute("SELECT max(id) FROM search_filetext")
         files = cursor.fetchone()[0] or 0
-        limit = int((SQLITE_PROBE * (FACET_SAMPLE + 1) * max(files, 1)) ** 0.5) + 1
-        cursor.execute(f"SELECT count(*) FROM (SELECT rowid FROM {table} WHERE {table} MATCH %s LIMIT %s)",
-                       [match, limit])
-        return _sqlite_plan_for(cursor.fetchone()[0], files)
+        span = min(files, SQLITE_PLAN_SAMPLE)
+        if not span:
+            return "list"
+        bound = int((SQLITE_PROBE * (FACET_SAMPLE + 1) * files) ** 0.5) + 1  # above it: "probe"
+        cursor.execute(f"SELECT count(*) FROM (SELECT rowid FROM {table} WHERE {table} MATCH %s AND rowid > %s "
+                       "LIMIT %s)", [match, files - span, bound * span // files + 1])
+        return _sqlite_plan_for(round(cursor.fetchone()[0] * files / span), files)
 
 
 # SQLite: does document {t} have a done file whose text matches (FTS5 seeking its files' rowids)?
 _SQLITE_FILE_PROBE = (f"EXISTS (SELECT 1 FROM search_filetext ft JOIN {FILE_FTS_TABLE} f ON f.rowid = ft.id "
                       f'WHERE ft.document_id = {{t}}."id" AND ft.state = %s AND {FILE_FTS_TABLE} MATCH %s)')
+
+
+def _sqlite_walk(sets: list[tuple[str, str]]) -> tuple[str, list]:
+    """The walk's check (a template on {t}, and its parameters before the state's): document {t} has
+    a done file whose rowid is in each (FTS5 table, MATCH) set. The sets are not correlated: SQLite
+    lists each once per statement. `+ft.id` keeps each an IN check on the document's own files
+    (search_ft_document), never a lookup of every rowid of a set for each document walked."""
+    checks = "".join(f" AND +ft.id IN (SELECT rowid FROM {table} WHERE {table} MATCH %s)" for table, _match in sets)
+    return ('EXISTS (SELECT 1 FROM search_filetext ft WHERE ft.document_id = {t}."id" AND ft.state = %s'
+            + checks + ")", [match for _table, match in sets])
 
 
 def _sqlite_has_pairs(db: str) -> bool:
@@ -111,22 +136,26 @@ def _sqlite_pairs_condition(table: str, parsed: Parsed, db: str, match: str) -> 
     plan = _sqlite_plan(db, pairs_match, FILE_PAIRS_FTS_TABLE)
     if plan == "probe":
         return _probe(_SQLITE_FILE_PROBE, [done, match], f'"{table}"')
-    sets = [f"ft.id IN (SELECT rowid FROM {FILE_PAIRS_FTS_TABLE} WHERE {FILE_PAIRS_FTS_TABLE} MATCH %s)"]
-    params = [pairs_match]
+    sets = [(FILE_PAIRS_FTS_TABLE, pairs_match)]
     if terms:
-        sets.append(f"ft.id IN (SELECT rowid FROM {FILE_FTS_TABLE} WHERE {FILE_FTS_TABLE} MATCH %s)")
-        params.append(" ".join(f'"{w}"' for w in terms))
-    listed = f"SELECT ft.document_id FROM search_filetext ft WHERE {' AND '.join(sets)} AND ft.state = %s"
-    unary = "+" if plan == "walk" else ""
-    if not any(len(p) > 2 for p in parsed.phrases):
-        return Q(RawSQL(f'{unary}"{table}"."id" IN ({listed})', [*params, done], output_field=BooleanField()))
-    if plan == "list":
-        # Few documents hold the pairs: drive from them, each checked with positions.
-        return Q(RawSQL(f'"{table}"."id" IN ({listed}) AND ' + _SQLITE_FILE_PROBE.format(t=f'"{table}"'),
-                        [*params, done, done, match], output_field=BooleanField()))
-    # CASE: the positions only for a document of the walk that is in the set.
-    return _probe('CASE WHEN {t}."id" IN (' + listed + ") THEN " + _SQLITE_FILE_PROBE + " ELSE 0 END",
-                  [*params, done, done, match], f'"{table}"')
+        sets.append((FILE_FTS_TABLE, " ".join(f'"{w}"' for w in terms)))
+    positions = any(len(p) > 2 for p in parsed.phrases)
+    if plan == "walk":
+        # Each document the list walks: its files against the sets' rowids; then, for three words or
+        # more, the positions, only for a document whose files hold the pairs (CASE keeps that order).
+        walk, params = _sqlite_walk(sets)
+        if not positions:
+            return _probe(walk, [done, *params], f'"{table}"')
+        return _probe("CASE WHEN " + walk + " THEN " + _SQLITE_FILE_PROBE + " ELSE 0 END",
+                      [done, *params, done, match], f'"{table}"')
+    where = " AND ".join(f"ft.id IN (SELECT rowid FROM {t} WHERE {t} MATCH %s)" for t, _m in sets)
+    listed = f"SELECT ft.document_id FROM search_filetext ft WHERE {where} AND ft.state = %s"
+    params = [m for _t, m in sets]
+    if not positions:
+        return Q(RawSQL(f'"{table}"."id" IN ({listed})', [*params, done], output_field=BooleanField()))
+    # Few documents hold the pairs: drive from them, each checked with positions.
+    return Q(RawSQL(f'"{table}"."id" IN ({listed}) AND ' + _SQLITE_FILE_PROBE.format(t=f'"{table}"'),
+                    [*params, done, done, match], output_field=BooleanField()))
 
 
 # PostgreSQL: when to probe each document of the list rather than list the matching files.
@@ -259,11 +288,12 @@ def file_text_condition(qs: QuerySet, parsed: Parsed, agencies=None) -> Q:
             # lookup of its files, then FTS5 seeking that rowid in the doclists), which stops at
             # the page, rather than first listing the hundreds of thousands of files that match.
             return _probe(_SQLITE_FILE_PROBE, [done, match], f'"{table}"')
-        # "walk": `+` keeps SQLite from driving the query from the matching documents (one row
-        # lookup each, then a sort of them all); it walks the list in order and checks the set.
-        unary = "+" if plan == "walk" else ""
+        if plan == "walk":
+            # The list in order, each document's files checked against the matching files' rowids.
+            walk, params = _sqlite_walk([(FILE_FTS_TABLE, match)])
+            return _probe(walk, [done, *params], f'"{table}"')
         return Q(RawSQL(
-            f'{unary}"{table}"."id" IN (SELECT ft.document_id FROM search_filetext ft WHERE ft.id IN '
+            f'"{table}"."id" IN (SELECT ft.document_id FROM search_filetext ft WHERE ft.id IN '
             f"(SELECT rowid FROM {FILE_FTS_TABLE} WHERE {FILE_FTS_TABLE} MATCH %s) AND ft.state = %s)",
             [match, done], output_field=BooleanField()))
     if apps.is_installed("vpdt.search") and vendor == "postgresql":
@@ -470,16 +500,27 @@ def _newest(qs: QuerySet, condition: Q) -> list[tuple]:
         # the two), stopping after FACET_SAMPLE + 1 found. Inside one query, a unit head's few
         # thousand reachable documents were each probed, then sorted (PostgreSQL 414 ms, SQLite
         # 215 ms for a word in every file); in order, ~1,000 probes (46 ms).
+        # SQLite: the walk reads the facets' columns as it goes, converted to the ORM's types by the
+        # queryset's own converters; fetching the found rows again by their ids cost one more
+        # statement (~25 ms for 1,001 at 1,000,000 documents). PostgreSQL fetches them again: its
+        # walk of the list may be an index-only scan, which those columns would end.
         template, probe_params, columns = probe
-        inner = qs.order_by(*ORDER).values_list(*dict.fromkeys(("id", "created_at", *columns)))
-        sql, params = inner.query.sql_with_params()
-        offset = "LIMIT -1 OFFSET 0" if connections[qs.db].vendor == "sqlite" else "OFFSET 0"
+        sqlite = connections[qs.db].vendor == "sqlite"
+        names = ("id", "created_at", *FACET_COLUMNS) if sqlite else ("id", "created_at")
+        inner = qs.order_by(*ORDER).values_list(*dict.fromkeys((*names, *columns)))
+        compiler = inner.query.get_compiler(using=qs.db)
+        sql, params = compiler.as_sql()
+        offset = "LIMIT -1 OFFSET 0" if sqlite else "OFFSET 0"
         with connections[qs.db].cursor() as cursor:
-            cursor.execute(f"SELECT v.id FROM ({sql} {offset}) v WHERE {template.format(t='v')} LIMIT %s",
+            cursor.execute(f"SELECT v.* FROM ({sql} {offset}) v WHERE {template.format(t='v')} LIMIT %s",
                            [*params, *probe_params, FACET_SAMPLE + 1])
-            ids = [row[0] for row in cursor.fetchall()]
+            rows = [row[:len(names)] for row in cursor.fetchall()]
+        if sqlite:
+            converters = compiler.get_converters([col for col, _sql, _alias in compiler.select[:len(names)]])
+            return [tuple(row) for row in compiler.apply_converters(rows, converters)] if converters else rows
         # The rows by their ids (the ORM's types: dates, times), still only what `qs` may show.
-        return list(qs.filter(pk__in=ids).order_by(*ORDER).values_list("id", "created_at", *FACET_COLUMNS))
+        return list(qs.filter(pk__in=[row[0] for row in rows]).order_by(*ORDER)
+                    .values_list("id", "created_at", *FACET_COLUMNS))
     return list(qs.filter(condition).order_by(*ORDER).values_list("id", "created_at", *FACET_COLUMNS)
                 [:FACET_SAMPLE + 1])
 
