@@ -82,6 +82,16 @@ def _second_factor_policy_off():
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _no_blob_fsync():
+    """A test's blobs live in a throwaway directory: not fsync'd (a few ms each, thousands of them
+    in the suite). tests/core/test_blobs.py turns it on to check that a stored blob is."""
+    from django.test import override_settings
+
+    with override_settings(VPDT_BLOB_FSYNC=False):
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _audit_anchor_dir(tmp_path_factory):
     """The audit log's anchors (and their key) of the run in a temporary directory, never the
     developer's var/audit: a job run by a test (`tasks.run_once`) anchors too."""

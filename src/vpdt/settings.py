@@ -344,6 +344,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     "blobs": _blob_storage,
 }
+# A stored file's bytes, then its name in the store's directory, are on disk (fsync) before the
+# row that names it commits, as the row is (synchronous=FULL): a power cut never leaves a
+# document pointing at a blob that is not there. Local disk only (S3 answers once it has it).
+VPDT_BLOB_FSYNC = _env_bool("VPDT_BLOB_FSYNC", True)
 # Default per-file limit; each agency may set its own (Agency.max_upload_mb).
 VPDT_MAX_UPLOAD_MB = int(os.environ.get("VPDT_MAX_UPLOAD_MB", "500"))
 # Uploads stream to temporary files on disk past this size, never held in memory.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import io
 import os
 from types import SimpleNamespace
 
@@ -128,3 +129,36 @@ def test_the_web_form_stores_the_uploaded_file_without_copying_it(blob_dir, clie
     assert blob.sha256 == hashlib.sha256(pdf).hexdigest()
     assert [os.stat(blob_dir / blob.storage_name).st_ino] == written
     assert _spool() == []
+
+
+@pytest.mark.parametrize("staged", [True, False])
+def test_a_stored_file_and_its_name_are_on_disk_before_the_row(blob_dir, settings, monkeypatch, staged):
+    """settings.VPDT_BLOB_FSYNC (on by default; off for the rest of the suite): the spooled bytes
+    are fsync'd before the rename into place, then the directory that holds the new name; the
+    Blob row is written after both. Off, nothing is fsync'd."""
+    settings.VPDT_BLOB_FSYNC = True
+    events = []
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        return real_fsync(fd)
+
+    real_create = Blob.objects.get_or_create
+
+    def get_or_create(*args, **kwargs):
+        events.append(("row", kwargs.get("sha256")))
+        return real_create(*args, **kwargs)
+
+    monkeypatch.setattr(blobs.os, "fsync", fsync)
+    monkeypatch.setattr(Blob.objects, "get_or_create", get_or_create)
+    data = DATA + (b"staged" if staged else b"stream")
+    blob = blobs.store_checked(_upload(data))[0] if staged else blobs.store_stream(io.BytesIO(data))
+    final = os.path.realpath(blobs.storage().path(blob.storage_name))
+    assert [kind for kind, _ in events] == ["fsync", "fsync", "row"]
+    assert os.path.dirname(events[0][1]) == os.path.realpath(os.path.join(blob_dir, "tmp"))  # the spool file
+    assert events[1][1] == os.path.dirname(final)  # its new name's directory
+    events.clear()
+    settings.VPDT_BLOB_FSYNC = False
+    blobs.store_stream(io.BytesIO(data + b"again"))
+    assert [kind for kind, _ in events] == ["row"]

@@ -84,7 +84,9 @@ def store_checked(stream: BinaryIO | Iterator[bytes], *, max_bytes: int | None =
             if isinstance(backend, FileSystemStorage):
                 final = backend.path(blob.storage_name)
                 os.makedirs(os.path.dirname(final), exist_ok=True)
+                _sync(tmp_path)
                 os.replace(tmp_path, final)
+                _sync_dir(os.path.dirname(final))
             else:
                 with open(tmp_path, "rb") as fh:
                     backend.save(blob.storage_name, File(fh))
@@ -93,6 +95,26 @@ def store_checked(stream: BinaryIO | Iterator[bytes], *, max_bytes: int | None =
     finally:
         if os.path.exists(tmp_path):
             os.unlink(tmp_path)
+
+
+def _sync(path: str) -> None:
+    """The file's bytes on disk (settings.VPDT_BLOB_FSYNC), before it is renamed into place."""
+    if settings.VPDT_BLOB_FSYNC:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _sync_dir(path: str) -> None:
+    """The rename itself on disk: the directory's entry, fsync'd (settings.VPDT_BLOB_FSYNC)."""
+    if settings.VPDT_BLOB_FSYNC:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _too_large(limit: int) -> TooLarge:
@@ -117,7 +139,9 @@ def _store_staged(upload, limit: int, check: Callable[[str], T] | None) -> tuple
         if isinstance(backend, FileSystemStorage):
             final = backend.path(blob.storage_name)
             os.makedirs(os.path.dirname(final), exist_ok=True)
+            _sync(upload.temporary_file_path())
             upload.place(final)
+            _sync_dir(os.path.dirname(final))
         else:
             with open(upload.temporary_file_path(), "rb") as fh:
                 backend.save(blob.storage_name, File(fh))
