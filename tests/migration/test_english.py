@@ -127,7 +127,7 @@ CASES = [
     (_bundle_line, "IMPORT_BUNDLE_INVALID", "does not match the schema: at «direction»: value «sideways» is not valid",
      "Bản ghi không đúng lược đồ: tại «direction»: giá trị «sideways» không hợp lệ (chọn một trong: incoming, "
      "outgoing)"),
-    (_bad_edxml, "IMPORT_EDXML_EDXML_TRUNCATED", "edXML package cannot be read: unclosed token",
+    (_bad_edxml, "IMPORT_EDXML_EDXML_TRUNCATED", "edXML package cannot be read: The package is cut short",
      "Gói edXML không đọc được: Gói tin bị cắt cụt, chưa kết thúc (EDXML_TRUNCATED)."),
     (_bad_mapping, "IMPORT_BAD_MAPPING", "The mapping file is not valid: at the root: missing «source»",
      "Tệp ánh xạ không hợp lệ: tại gốc: thiếu mục «source»."),
@@ -216,3 +216,43 @@ def test_language_from_the_environment(monkeypatch):
     assert cli.build_parser().parse_args(["--lang", "vi", "import", "csv", "x.csv", "--mapping", "m.json"]).lang == "vi"
     monkeypatch.delenv("VPDT_LANGUAGE")
     assert cli.build_parser().parse_args(["import", "csv", "x.csv", "--mapping", "m.json"]).lang == "vi"
+
+
+def test_every_edxml_reader_message_has_its_english():
+    """The edXML reader (no Django) says what is wrong in Vietnamese; the import translates it:
+    each of its messages has an English entry in the catalogue."""
+    from vpdt.edxml.errors import MESSAGES
+
+    with translation.override("en"):
+        missing = [m for m in MESSAGES.values() if translation.gettext(m) == m]
+        english = [translation.gettext(m) for m in MESSAGES.values()]
+    assert missing == []
+    assert not any(VIETNAMESE.search(e) for e in english if "QĐ-TTg" not in e)
+
+
+def test_legacy_text_errors_in_english_and_in_vietnamese(tmp_path, language):
+    """core.legacy_text: an unknown encoding (in a mapping file), bytes an encoding cannot read, a
+    UTF-16 text without its BOM: English in an English run, Vietnamese by default, same codes."""
+    from vpdt.core import legacy_text
+
+    def errors():
+        out = []
+        for call in (lambda: legacy_text._canonical("klingon"),
+                     lambda: legacy_text.to_unicode(b"abc\x81def", "cp1258"),
+                     lambda: legacy_text.to_unicode(b"a\x00b\x00", "utf-16")):
+            with pytest.raises(legacy_text.LegacyTextError) as caught:
+                call()
+            out.append((caught.value.code, str(caught.value.message)))
+        return out
+
+    with translation.override("en"):
+        english = errors()
+    vietnamese = errors()
+    assert [c for c, _ in english] == [c for c, _ in vietnamese] == [
+        "LEGACY_ENCODING_UNKNOWN", "LEGACY_TEXT_UNDECODABLE", "LEGACY_TEXT_NO_BOM"]
+    assert english[0][1].startswith("The encoding «klingon» is not supported; choose one of: utf-8")
+    assert english[1][1] == "The text cannot be read as cp1258: byte 0x81 at position 3 is not valid in this encoding."
+    assert english[2][1] == "The UTF-16 text has no BOM at its start: its byte order is unknown."
+    assert vietnamese[1][1] == ("Không đọc được văn bản theo bảng mã cp1258: byte 0x81 ở vị trí 3 không hợp lệ "
+                                "với bảng mã này.")
+    assert not any(VIETNAMESE.search(m) for _c, m in english)

@@ -47,6 +47,8 @@ import unicodedata
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from django.utils.translation import gettext as _
+
 from vpdt.core.errors import InvalidInput
 
 ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "cp1258", "tcvn3", "vni")
@@ -73,7 +75,8 @@ def _canonical(encoding: str) -> str:
     name = _ALIASES.get(encoding.strip().lower().replace("_", "-"))
     if name is None:
         raise LegacyTextError(
-            f"Bảng mã «{encoding}» không được hỗ trợ; chọn một trong: {', '.join(ENCODINGS)}.",
+            _("Bảng mã «%(encoding)s» không được hỗ trợ; chọn một trong: %(choices)s.")
+            % {"encoding": encoding, "choices": ", ".join(ENCODINGS)},
             code="LEGACY_ENCODING_UNKNOWN",
         )
     return name
@@ -82,8 +85,8 @@ def _canonical(encoding: str) -> str:
 def _undecodable(encoding: str, data: bytes, offset: int, base: int = 0) -> LegacyTextError:
     """`data[offset]` is the bad byte; `base` is where `data` starts in the whole file."""
     return LegacyTextError(
-        f"Không đọc được văn bản theo bảng mã {encoding}: byte 0x{data[offset]:02X} ở vị trí {base + offset} "
-        "không hợp lệ với bảng mã này.",
+        _("Không đọc được văn bản theo bảng mã %(encoding)s: byte %(byte)s ở vị trí %(offset)s không hợp lệ "
+          "với bảng mã này.") % {"encoding": encoding, "byte": f"0x{data[offset]:02X}", "offset": base + offset},
         code="LEGACY_TEXT_UNDECODABLE",
         offset=base + offset,
     )
@@ -209,8 +212,8 @@ def _latin_bytes(text: str) -> bytes:
             out += ch.encode("cp1252")
         except UnicodeEncodeError:
             raise LegacyTextError(
-                f"Ký tự «{ch}» ở vị trí {i} không thuộc bảng mã Windows-1252: văn bản này không phải "
-                "văn bản bảng mã cũ bị đọc nhầm.",
+                _("Ký tự «%(char)s» ở vị trí %(offset)s không thuộc bảng mã Windows-1252: văn bản này không "
+                  "phải văn bản bảng mã cũ bị đọc nhầm.") % {"char": ch, "offset": i},
                 code="LEGACY_TEXT_NOT_LATIN",
                 offset=i,
             ) from None
@@ -269,7 +272,7 @@ def _decode(data: bytes, name: str) -> str:
         return _decode_vni(data)
     if name == "utf-16" and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise LegacyTextError(
-            "Văn bản UTF-16 không có dấu BOM ở đầu: không biết thứ tự byte.", code="LEGACY_TEXT_NO_BOM", offset=0
+            _("Văn bản UTF-16 không có dấu BOM ở đầu: không biết thứ tự byte."), code="LEGACY_TEXT_NO_BOM", offset=0
         )
     try:
         return _nfc(data.decode(name))
