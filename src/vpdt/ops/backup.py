@@ -117,6 +117,8 @@ def load_recipients(recipient: str | None = None, identity_path: str | None = No
 # --------------------------------------------------------------------------- databases, raw
 def _engine(config: dict) -> str:
     engine = config.get("ENGINE", "")
+    if engine.endswith(".dummy"):
+        return "none"  # the standalone hub's empty "default" alias
     if engine.endswith("sqlite3"):
         return "sqlite"
     if "postgresql" in engine:
@@ -254,9 +256,9 @@ class Instance:
     """Where an instance keeps each part: the one backed up, or the one restored into."""
 
     databases: dict[str, dict]
-    blob_storage: object
+    blob_storage: object | None  # None: a standalone hub (its packages are its only files)
     data_dir: Path
-    anchor_dir: Path
+    anchor_dir: Path | None  # None: a standalone hub (no audit log of its own)
     hub_dir: Path
 
     @classmethod
@@ -269,10 +271,15 @@ class Instance:
         for alias in ALIASES:
             if alias in settings.DATABASES and _engine(connections[alias].settings_dict) != "none":
                 databases[alias] = dict(connections[alias].settings_dict)
-        if "hub" in databases and _same_database(databases["hub"], databases["default"]):
+        if "hub" in databases and "default" in databases and _same_database(databases["hub"], databases["default"]):
             del databases["hub"]  # one database holds both: dumped once
-        hub_dir = Path(getattr(settings, "HUB_DATA_DIR", None) or Path(settings.DATA_DIR) / "hub")
-        return cls(databases, storages["blobs"], Path(settings.DATA_DIR), Path(settings.VPDT_AUDIT_ANCHOR_DIR), hub_dir)
+        # The e-office (vpdt.settings: its data dir, blobs, audit anchors, the embedded hub under
+        # <data dir>/hub) or a standalone hub (vpdt.hub.settings: its database and HUB_DATA_DIR only).
+        hub_data = getattr(settings, "HUB_DATA_DIR", None)
+        data_dir = Path(getattr(settings, "DATA_DIR", None) or hub_data)
+        anchors = getattr(settings, "VPDT_AUDIT_ANCHOR_DIR", None)
+        return cls(databases, storages["blobs"] if "blobs" in settings.STORAGES else None, data_dir,
+                   Path(anchors) if anchors else None, Path(hub_data or data_dir / "hub"))
 
     def blob_path(self, sha: str) -> str | None:
         from django.core.files.storage import FileSystemStorage
@@ -374,7 +381,7 @@ def backup(out: str | os.PathLike, recipients: list, *, instance: Instance | Non
     say = progress or (lambda msg: None)
     instance = instance or Instance.from_settings()
     out = Path(out)
-    tmp_root = Path(tmp_dir or Path(settings.DATA_DIR) / "tmp")
+    tmp_root = Path(tmp_dir or instance.data_dir / "tmp")
     tmp_root.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
     with tempfile.TemporaryDirectory(dir=tmp_root, prefix="backup-") as tmp_name:
@@ -423,8 +430,8 @@ def backup(out: str | os.PathLike, recipients: list, *, instance: Instance | Non
                         add_path(tar, f"db/{s.path.name}", s.path)
                     for name, data in _secret_files():
                         add_bytes(tar, name, data)
-                    for name, path in [*_tree(instance.anchor_dir, "files/audit"),
-                                       *_tree(instance.data_dir / "pki", "files/pki")]:
+                    anchors = _tree(instance.anchor_dir, "files/audit") if instance.anchor_dir else []
+                    for name, path in [*anchors, *_tree(instance.data_dir / "pki", "files/pki")]:
                         add_path(tar, name, path)
                     say("Chép các tệp (blob) mà bản chụp tham chiếu…")
                     for s in snapshots:
@@ -777,7 +784,7 @@ def restore(path: str | os.PathLike, identities: list, *, instance: Instance | N
                 elif name.startswith("keys/"):
                     sha = _write_file(keys_dir / Path(name).name, tar, member)
                     os.chmod(keys_dir, 0o700)
-                elif name.startswith("files/audit/"):
+                elif name.startswith("files/audit/") and instance.anchor_dir is not None:
                     sha = _write_file(instance.anchor_dir / name.removeprefix("files/audit/"), tar, member)
                 elif name.startswith("files/pki/"):
                     sha = _write_file(instance.data_dir / "pki" / name.removeprefix("files/pki/"), tar, member)
@@ -799,7 +806,10 @@ def restore(path: str | os.PathLike, identities: list, *, instance: Instance | N
             _put_database(alias, config, staged_path, force)
     counts = _after_restore(instance, manifest, notes)
     if any(n.startswith("keys/") for n in seen) and check.header.get("secret_key_source") != "demo":
-        notes.append(f"Khóa bí mật của hệ thống đã ghi vào {keys_dir}/secret.key: đặt VPDT_SECRET_KEY_FILE trỏ tới tệp "
+        from django.conf import settings
+
+        env = getattr(settings, "VPDT_SECRET_KEY_ENV", "VPDT_SECRET_KEY")  # VPDT_HUB_SECRET_KEY for a hub
+        notes.append(f"Khóa bí mật của hệ thống đã ghi vào {keys_dir}/secret.key: đặt {env}_FILE trỏ tới tệp "
                      "này (hoặc chuyển nó ra nơi giữ khóa) trước khi chạy.")
     return RestoreResult(len(seen) + tally.count, counts, notes, time.monotonic() - started)
 

@@ -1,4 +1,5 @@
-"""`vpdt backup FILE`, `vpdt backup verify FILE`, `vpdt backup keygen FILE`, `vpdt restore FILE`."""
+"""`vpdt backup FILE`, `vpdt backup verify FILE`, `vpdt backup keygen FILE`, `vpdt restore FILE`; with
+`--hub`, the same for a standalone hub (`vpdt hub serve`: its database, packages and key)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     backup.add_argument("--recipient", help="khóa công khai age1… nhận bản sao lưu (mặc định VPDT_BACKUP_RECIPIENT)")
     backup.add_argument("--identity", help="tệp khóa giải mã AGE-SECRET-KEY (mặc định VPDT_BACKUP_IDENTITY_FILE)")
     backup.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
+    _hub_options(backup)
     backup.set_defaults(func=cmd_backup)
 
     restore = sub.add_parser("restore", help="khôi phục một tệp sao lưu vào bản cài mới (thư mục dữ liệu, "
@@ -26,7 +28,34 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     restore.add_argument("--identity", help="tệp khóa giải mã AGE-SECRET-KEY (mặc định VPDT_BACKUP_IDENTITY_FILE)")
     restore.add_argument("--force", action="store_true", help="ghi đè dù nơi khôi phục đã có dữ liệu")
     restore.add_argument("--keys-dir", help="nơi ghi khóa bí mật của hệ thống (mặc định <thư mục dữ liệu>/restored-keys)")
+    _hub_options(restore)
     restore.set_defaults(func=cmd_restore)
+
+
+def _hub_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--hub", action="store_true",
+                        help="một trục liên thông chạy riêng (`vpdt hub serve`): cơ sở dữ liệu, các gói tin và khóa "
+                             "của nó (VPDT_HUB_DATABASE, VPDT_HUB_DATA_DIR, VPDT_HUB_SECRET_KEY)")
+    parser.add_argument("--database", help="với --hub: URL cơ sở dữ liệu (postgres://…) hoặc tệp SQLite của trục")
+    parser.add_argument("--data-dir", help="với --hub: thư mục gói tin và khóa của trục")
+
+
+def _setup(args) -> None:
+    """Django for the e-office (vpdt.settings), or with --hub for a standalone hub (vpdt.hub.settings)."""
+    import os
+
+    if getattr(args, "hub", False):
+        os.environ["DJANGO_SETTINGS_MODULE"] = "vpdt.hub.settings"
+        if args.database:
+            os.environ["VPDT_HUB_DATABASE"] = args.database
+        if args.data_dir:
+            os.environ["VPDT_HUB_DATA_DIR"] = args.data_dir
+        setup_django("vpdt.hub.settings")
+        return
+    if args.database or args.data_dir:
+        raise SystemExit("--database và --data-dir chỉ dùng cùng --hub (văn phòng điện tử: VPDT_DATABASE_URL, "
+                         "VPDT_DATA_DIR).")
+    setup_django()
 
 
 def cmd_backup(args) -> int:
@@ -52,7 +81,7 @@ def cmd_backup(args) -> int:
         if len(words) != 1:
             print("Cách dùng: vpdt backup TỆP | vpdt backup verify TỆP | vpdt backup keygen TỆP_KHÓA", file=sys.stderr)
             return 2
-        setup_django()
+        _setup(args)
         done = backup.backup(words[0], backup.load_recipients(args.recipient, args.identity),
                              progress=None if args.json else (lambda m: print(m, flush=True)))
     except (backup.BackupError, FileExistsError) as exc:
@@ -75,16 +104,18 @@ def cmd_backup(args) -> int:
 def cmd_restore(args) -> int:
     from vpdt.ops import backup
 
-    setup_django()
+    _setup(args)
     try:
         done = backup.restore(args.file, backup.load_identities(args.identity), force=args.force,
                               keys_dir=args.keys_dir, progress=lambda m: print(m, flush=True))
     except backup.BackupError as exc:
         print(f"Lỗi: {exc}", file=sys.stderr)
         return 1
-    total = sum(done.counts.get("default", {}).values())
+    main = "hub" if args.hub else "default"
+    total = sum(done.counts.get(main, {}).values())
     print(f"Đã khôi phục {done.members} thành phần trong {done.seconds:.1f} giây; số dòng mọi bảng khớp bản chụp "
-          f"({total:,} dòng ở cơ sở dữ liệu chính), mọi tệp được tham chiếu đều có trong kho.")
+          f"({total:,} dòng ở cơ sở dữ liệu {'của trục' if args.hub else 'chính'}), mọi tệp được tham chiếu đều có "
+          "trong kho.")
     for note in done.notes:
         print(f"  {note}")
     return 0
