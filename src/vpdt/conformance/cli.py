@@ -12,30 +12,37 @@ def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
         "conformance",
         help="kiểm tra tương thích một trục liên thông (VXP, QCVN 102): gửi nhận thử mọi loại gói tin, ghi biên bản",
-        description="Check a hub that speaks the national axis API (VXP) with two of its systems: every business "
-                    "type and every status in both directions; writes a JSON and an HTML report. Exit 0 only when "
-                    "every check passed.",
+        description="Kiểm tra một trục liên thông dùng API của Trục liên thông văn bản quốc gia (VXP) "
+                    "bằng hai hệ thống kết nối vào trục: gửi nhận thử mọi loại nghiệp vụ và mọi trạng thái "
+                    "theo cả hai chiều; ghi biên bản dạng JSON và HTML. Trả mã thoát 0 chỉ khi "
+                    "mọi phép kiểm tra đều đạt.",
     )
-    p.add_argument("--endpoint", required=True, metavar="URL", help="the hub's endpoint, as a vendor's SDK gets it")
+    p.add_argument("--endpoint", required=True, metavar="URL",
+                   help="địa chỉ endpoint của trục, đúng như cấu hình cho SDK của nhà cung cấp")
     p.add_argument("--sender", required=True, metavar="SYS:SECRET:CODE",
-                   help="system id, secret and agency code of the first system (a secret of the form env:NAME is "
-                        "read from the environment variable NAME)")
-    p.add_argument("--receiver", required=True, metavar="SYS:SECRET:CODE", help="the same for the second system")
+                   help="mã hệ thống, khóa bí mật và mã định danh cơ quan của hệ thống thứ nhất "
+                        "(khóa bí mật dạng env:NAME được đọc từ biến môi trường NAME)")
+    p.add_argument("--receiver", required=True, metavar="SYS:SECRET:CODE",
+                   help="như trên, cho hệ thống thứ hai")
     p.add_argument("--out", default=None, metavar="DIR",
-                   help="directory for conformance.json and conformance.html (default: conformance-<time>)")
+                   help="thư mục ghi conformance.json và conformance.html "
+                        "(mặc định: conformance-<thời điểm>)")
     p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
-                   help="how long a package may take to reach its receiver (default 30)")
-    p.add_argument("--poll", type=float, default=0.5, metavar="SECONDS", help="pause between two looks (default 0.5)")
+                   help="thời gian tối đa (giây) để một gói tin đến được bên nhận (mặc định 30)")
+    p.add_argument("--poll", type=float, default=0.5, metavar="SECONDS",
+                   help="thời gian chờ (giây) giữa hai lần hỏi trục (mặc định 0.5)")
     p.add_argument("--unknown-code", default="999.99.99.Z99", metavar="CODE",
-                   help="an agency code no hub has, for the refusal check (default 999.99.99.Z99)")
+                   help="mã định danh cơ quan không trục nào có, dùng để kiểm tra việc từ chối "
+                        "(mặc định 999.99.99.Z99)")
     p.add_argument("--receiver-qd20", metavar="CODE",
-                   help="the receiver's code in the QĐ 20/2020 scheme: also check that a document addressed by it "
-                        "reaches the receiver")
+                   help="mã của bên nhận theo QĐ 20/2020: kiểm tra thêm việc văn bản gửi tới mã này "
+                        "đến được bên nhận")
     p.add_argument("--sdk-habits", action="store_true",
-                   help="sign requests exactly as the official SDK does (no nonce key, keys of earlier calls kept)")
+                   help="ký yêu cầu đúng như SDK chính thức (không có trường nonce, "
+                        "giữ lại các trường của những lần gọi trước)")
     p.add_argument("--keep-packages", action="store_true",
-                   help="keep the packages sent (gui-*) and received back (nhan-*) in DIR/packages")
-    p.add_argument("--verbose", "-v", action="store_true", help="print each check as it ends")
+                   help="lưu các gói tin đã gửi (gui-*) và đã nhận về (nhan-*) vào DIR/packages")
+    p.add_argument("--verbose", "-v", action="store_true", help="in kết quả từng phép kiểm tra ngay khi xong")
     p.set_defaults(func=cmd_conformance)
 
 

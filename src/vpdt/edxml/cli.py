@@ -15,40 +15,47 @@ def add_parser(subparsers) -> None:
     p = subparsers.add_parser("edxml", help="gói tin edXML (QCVN 102:2016): kiểm tra, xem, tách, tạo")
     sub = p.add_subparsers(dest="edxml_command", metavar="SUBCOMMAND", required=True)
 
-    v = sub.add_parser("validate", help="check packages; exit 1 if any is invalid")
-    v.add_argument("--strict", action="store_true", help="agency codes following neither QCVN 102 nor QĐ 20/2020 are errors")
+    v = sub.add_parser("validate", help="kiểm tra gói tin; trả mã thoát 1 nếu có gói không hợp lệ")
+    v.add_argument("--strict", action="store_true",
+                   help="coi là lỗi mọi mã định danh cơ quan "
+                        "không theo QCVN 102 mà cũng không theo QĐ 20/2020")
     v.add_argument("files", nargs="+", metavar="FILE")
     v.set_defaults(func=cmd_validate)
 
-    s = sub.add_parser("show", help="print a package as one JSON object")
+    s = sub.add_parser("show", help="in gói tin thành một đối tượng JSON")
     s.add_argument("--strict", action="store_true")
     s.add_argument("file", metavar="FILE")
     s.set_defaults(func=cmd_show)
 
-    x = sub.add_parser("extract", help="write the attachments (unzipped when zipped) into DIR")
+    x = sub.add_parser("extract", help="ghi các tệp đính kèm vào thư mục DIR (giải nén nếu đã nén zip)")
     x.add_argument("file", metavar="FILE")
     x.add_argument("directory", metavar="DIR")
     x.set_defaults(func=cmd_extract)
 
-    b = sub.add_parser("build", help="write a document package from a JSON spec and files")
-    b.add_argument("spec", metavar="SPEC.json", help="header fields, same keys as `show` prints")
+    b = sub.add_parser("build", help="tạo gói tin văn bản từ tệp mô tả JSON và các tệp đính kèm")
+    b.add_argument("spec", metavar="SPEC.json",
+                   help="các trường tiêu đề, cùng tên khóa như lệnh `show` in ra")
     b.add_argument("--attach", nargs="*", default=[], metavar="FILE")
-    b.add_argument("--zip", action="store_true", help="zip each attachment first (as the official library)")
+    b.add_argument("--zip", action="store_true",
+                   help="nén zip từng tệp đính kèm trước (như thư viện chính thức)")
     _signing_args(b)
     b.add_argument("-o", "--output", required=True, metavar="OUT.edxml")
     b.set_defaults(func=cmd_build)
 
-    st = sub.add_parser("status", help="write a status package (01-06, 13, 15, 16, ...)")
-    st.add_argument("--from", dest="from_id", required=True, metavar="ORGAN_ID", help="agency reporting")
+    st = sub.add_parser("status", help="tạo gói tin trạng thái (01-06, 13, 15, 16, ...)")
+    st.add_argument("--from", dest="from_id", required=True, metavar="ORGAN_ID",
+                    help="cơ quan báo trạng thái")
     st.add_argument("--from-name", metavar="NAME")
-    st.add_argument("--to", action="append", default=[], metavar="ORGAN_ID", help="recipient (repeatable)")
-    st.add_argument("--document-id", required=True, help="DocumentId of the document reported on")
-    st.add_argument("--response-organ-id", help="OrganId of the document's sender (default: from the id)")
-    st.add_argument("--response-code", help="number/notation of the document (default: from the id)")
-    st.add_argument("--response-date", help="promulgation date yyyy/MM/dd (default: from the id)")
-    st.add_argument("--code", required=True, help="StatusCode, two digits")
-    st.add_argument("--description", help="default: the status's name (Đã tiếp nhận, Đang xử lý, ...)")
-    st.add_argument("--timestamp", help="yyyy/MM/dd HH:mm:ss (default: now)")
+    st.add_argument("--to", action="append", default=[], metavar="ORGAN_ID",
+                    help="cơ quan nhận (có thể lặp lại)")
+    st.add_argument("--document-id", required=True, help="DocumentId của văn bản được báo trạng thái")
+    st.add_argument("--response-organ-id",
+                    help="OrganId của cơ quan gửi văn bản (mặc định: lấy từ DocumentId)")
+    st.add_argument("--response-code", help="số, ký hiệu của văn bản (mặc định: lấy từ DocumentId)")
+    st.add_argument("--response-date", help="ngày ban hành yyyy/MM/dd (mặc định: lấy từ DocumentId)")
+    st.add_argument("--code", required=True, help="StatusCode, gồm hai chữ số")
+    st.add_argument("--description", help="mặc định: tên của trạng thái (Đã tiếp nhận, Đang xử lý, ...)")
+    st.add_argument("--timestamp", help="yyyy/MM/dd HH:mm:ss (mặc định: thời điểm hiện tại)")
     st.add_argument("--staff-department")
     st.add_argument("--staff")
     st.add_argument("--staff-email")
@@ -59,8 +66,8 @@ def add_parser(subparsers) -> None:
 
 
 def _signing_args(p) -> None:
-    p.add_argument("--sign-key", metavar="KEY.pem", help="private key (PEM) to sign the header")
-    p.add_argument("--sign-cert", metavar="CERT.pem", help="certificate (PEM) of that key")
+    p.add_argument("--sign-key", metavar="KEY.pem", help="khóa bí mật (PEM) để ký số phần tiêu đề")
+    p.add_argument("--sign-cert", metavar="CERT.pem", help="chứng thư số (PEM) của khóa đó")
 
 
 def _signer(args):

@@ -32,9 +32,11 @@ def _setup(args) -> None:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--database", help="database URL (postgres://...) or SQLite file of this hub")
-    parser.add_argument("--data-dir", help="directory of package files and the hub's key")
-    parser.add_argument("--embedded", action="store_true", help="use the e-office settings' hub database")
+    parser.add_argument("--database",
+                        help="địa chỉ URL cơ sở dữ liệu (postgres://...) hoặc tệp SQLite của trục này")
+    parser.add_argument("--data-dir", help="thư mục chứa các tệp gói tin và khóa bí mật của trục")
+    parser.add_argument("--embedded", action="store_true",
+                        help="dùng cơ sở dữ liệu trục trong cấu hình của văn phòng điện tử")
 
 
 def _waitress_options(args) -> dict:
@@ -235,31 +237,37 @@ def cmd_migrate(args) -> int:
 
 
 def add_parser(subparsers) -> None:
-    hub = subparsers.add_parser("hub", help="trục liên thông (LGSP): serve, registry, federation, message log")
+    hub = subparsers.add_parser("hub", help="trục liên thông (LGSP): vận hành trục, danh sách đơn vị, "
+                                            "liên thông nhiều cấp, nhật ký gói tin")
     sub = hub.add_subparsers(dest="hub_command", metavar="HUB_COMMAND")
     hub.set_defaults(func=lambda args: (hub.print_help(), 2)[1])
 
-    p = sub.add_parser("serve", help="run a hub (VXP API at the root URL) with its forwarder")
+    p = sub.add_parser("serve", help="chạy một trục liên thông (API VXP tại địa chỉ gốc) cùng bộ chuyển tiếp")
     _common(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8100)
-    p.add_argument("--threads", type=int, default=8, help="threads per worker process")
+    p.add_argument("--threads", type=int, default=8, help="số luồng của mỗi tiến trình xử lý")
     p.add_argument("--workers", type=int, default=1,
-                   help="hub processes (gunicorn, when more than one); about one per core")
-    p.add_argument("--no-forwarder", action="store_true", help="do not push to / pull from the upper hub")
+                   help="số tiến trình của trục (dùng gunicorn khi nhiều hơn một); "
+                        "khoảng một tiến trình cho mỗi lõi CPU")
+    p.add_argument("--no-forwarder", action="store_true",
+                   help="không đẩy gói tin lên và không kéo gói tin về từ trục cấp trên")
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("add-agency", help="register an agency served here and its system's credentials")
+    p = sub.add_parser("add-agency", help="đăng ký một đơn vị do trục này phục vụ "
+                                          "cùng thông tin xác thực của hệ thống của đơn vị")
     _common(p)
     p.add_argument("code")
     p.add_argument("name")
     p.add_argument("--system-id", required=True)
     p.add_argument("--secret", required=True)
-    p.add_argument("--parent", help="code of the parent agency")
-    p.add_argument("--qd20-code", help="its code in the QĐ 20/2020/QĐ-TTg scheme (Thông tư 01/2022); '' clears it")
+    p.add_argument("--parent", help="mã định danh của đơn vị cấp trên")
+    p.add_argument("--qd20-code", help="mã của đơn vị theo QĐ 20/2020/QĐ-TTg (Thông tư 01/2022); "
+                                       "'' để xóa mã này")
     p.set_defaults(func=cmd_add_agency)
 
-    p = sub.add_parser("add-downstream", help="register a downstream hub serving the subtrees of CODES")
+    p = sub.add_parser("add-downstream",
+                       help="đăng ký một trục cấp dưới phục vụ nhánh đơn vị của mỗi mã CODE")
     _common(p)
     p.add_argument("codes", nargs="+", metavar="CODE")
     p.add_argument("--system-id", required=True)
@@ -267,61 +275,66 @@ def add_parser(subparsers) -> None:
     p.add_argument("--name")
     p.set_defaults(func=cmd_add_downstream)
 
-    p = sub.add_parser("set-upstream", help="connect this hub to its upper hub")
+    p = sub.add_parser("set-upstream", help="kết nối trục này với trục cấp trên")
     _common(p)
     p.add_argument("url")
     p.add_argument("--system-id", required=True)
     p.add_argument("--secret", required=True)
     p.set_defaults(func=cmd_set_upstream)
 
-    p = sub.add_parser("grant-subtree", help="let SYSTEM register/remove agencies strictly below CODE over VXP")
+    p = sub.add_parser("grant-subtree", help="cho phép hệ thống SYSTEM đăng ký/gỡ qua VXP "
+                                             "các đơn vị cấp dưới của CODE (không gồm chính CODE)")
     _common(p)
     p.add_argument("system_id", metavar="SYSTEM")
     p.add_argument("code", metavar="CODE")
     p.set_defaults(func=cmd_grant_subtree)
 
-    p = sub.add_parser("revoke-subtree", help="withdraw a grant made by grant-subtree")
+    p = sub.add_parser("revoke-subtree", help="thu hồi quyền đã cấp bằng grant-subtree")
     _common(p)
     p.add_argument("system_id", metavar="SYSTEM")
     p.add_argument("code", metavar="CODE")
     p.set_defaults(func=cmd_revoke_subtree)
 
-    p = sub.add_parser("time-zone", help="the zone SYSTEM writes its XroadVnpt-timestamp in (a JVM on UTC: UTC)")
+    p = sub.add_parser("time-zone", help="múi giờ hệ thống SYSTEM dùng khi ghi tiêu đề "
+                                         "XroadVnpt-timestamp (JVM chạy theo UTC thì đặt UTC)")
     _common(p)
     p.add_argument("system_id", metavar="SYSTEM")
-    p.add_argument("zone", help='an IANA zone, e.g. UTC; "" for the hub default (VPDT_HUB_CLIENT_TIME_ZONE)')
+    p.add_argument("zone", help='tên múi giờ IANA, ví dụ UTC; "" để dùng mặc định của trục '
+                                 '(VPDT_HUB_CLIENT_TIME_ZONE)')
     p.set_defaults(func=cmd_time_zone)
 
-    p = sub.add_parser("grants", help="list the subtrees granted to systems")
+    p = sub.add_parser("grants", help="liệt kê các nhánh đơn vị đã cấp quyền cho từng hệ thống")
     _common(p)
     p.set_defaults(func=cmd_grants)
 
-    p = sub.add_parser("remove-agency", help="stop serving an agency (operator)")
+    p = sub.add_parser("remove-agency", help="ngừng phục vụ một đơn vị (dành cho người vận hành)")
     _common(p)
     p.add_argument("code")
     p.set_defaults(func=cmd_remove_agency)
 
-    p = sub.add_parser("refused", help="latest refused requests of known systems, with their reason")
+    p = sub.add_parser("refused",
+                       help="các yêu cầu bị từ chối gần nhất của các hệ thống đã đăng ký, kèm lý do")
     _common(p)
-    p.add_argument("--system", help="only this system id")
+    p.add_argument("--system", help="chỉ xem hệ thống có mã (system id) này")
     p.add_argument("--limit", type=int, default=50)
     p.set_defaults(func=cmd_refused)
 
-    p = sub.add_parser("verify-log", help="check the hash chain of the message log")
+    p = sub.add_parser("verify-log", help="kiểm tra chuỗi băm của nhật ký gói tin")
     _common(p)
     p.set_defaults(func=cmd_verify_log)
 
-    p = sub.add_parser("purge", help="delete content of packages delivered more than DAYS ago (log kept)")
+    p = sub.add_parser("purge", help="xóa nội dung các gói tin đã chuyển xong quá DAYS ngày "
+                                     "(giữ nguyên nhật ký)")
     _common(p)
     p.add_argument("--days", type=float, required=True)
     p.set_defaults(func=cmd_purge)
 
     p = sub.add_parser("rotate-secrets",
-                       help="re-seal the stored system secrets under the new VPDT_HUB_SECRET_KEY "
-                            "(the old one in VPDT_HUB_SECRET_KEY_FALLBACKS)")
+                       help="mã hóa lại các khóa bí mật đã lưu của các hệ thống bằng VPDT_HUB_SECRET_KEY mới "
+                            "(khóa cũ đặt trong VPDT_HUB_SECRET_KEY_FALLBACKS)")
     _common(p)
     p.set_defaults(func=cmd_rotate_secrets)
 
-    p = sub.add_parser("migrate", help="create or update the hub's database")
+    p = sub.add_parser("migrate", help="tạo mới hoặc cập nhật cơ sở dữ liệu của trục")
     _common(p)
     p.set_defaults(func=cmd_migrate)

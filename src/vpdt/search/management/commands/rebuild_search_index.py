@@ -7,9 +7,12 @@ class Command(BaseCommand):
     help = "Dựng lại chỉ mục tìm kiếm văn bản (--check: chỉ kiểm tra chỉ mục khớp với bảng)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--check", action="store_true", help="only check, change nothing")
-        parser.add_argument("--deep", action="store_true", help="with --check: also re-fold every subject")
-        parser.add_argument("--refold", action="store_true", help="recompute stale subject_folded first")
+        parser.add_argument("--check", action="store_true", help="chỉ kiểm tra, không thay đổi gì")
+        parser.add_argument("--deep", action="store_true",
+                            help="dùng với --check: tính lại trích yếu không dấu "
+                                 "của mọi văn bản để đối chiếu")
+        parser.add_argument("--refold", action="store_true",
+                            help="trước hết tính lại các subject_folded (trích yếu không dấu) đã cũ")
         parser.add_argument("--database", default="default")
 
     def handle(self, *args, check=False, deep=False, refold=False, database="default", **options):
