@@ -74,7 +74,7 @@ def _signer(args):
     from .signature import XmlSigner
 
     if bool(args.sign_key) != bool(args.sign_cert):
-        raise SystemExit("--sign-key and --sign-cert go together")
+        raise SystemExit("--sign-key và --sign-cert phải dùng cùng nhau")
     return XmlSigner.from_files(args.sign_key, args.sign_cert) if args.sign_key else None
 
 
@@ -160,7 +160,7 @@ def cmd_status(args) -> int:
         print(f"bad date: {exc}", file=sys.stderr)
         return 2
     if len(args.code) != 2 or not args.code.isdigit():
-        print("--code must be two digits (01-06, 13, 15, 16, ...)", file=sys.stderr)
+        print("--code phải là hai chữ số (01-06, 13, 15, 16, ...)", file=sys.stderr)
         return 2
     staff = None
     if any([args.staff_department, args.staff, args.staff_email, args.staff_mobile]):
