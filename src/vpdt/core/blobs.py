@@ -86,7 +86,7 @@ def store_checked(stream: BinaryIO | Iterator[bytes], *, max_bytes: int | None =
                 os.makedirs(os.path.dirname(final), exist_ok=True)
                 _sync(tmp_path)
                 os.replace(tmp_path, final)
-                _sync_dir(os.path.dirname(final))
+                _sync(os.path.dirname(final), directory=True)
             else:
                 with open(tmp_path, "rb") as fh:
                     backend.save(blob.storage_name, File(fh))
@@ -97,20 +97,11 @@ def store_checked(stream: BinaryIO | Iterator[bytes], *, max_bytes: int | None =
             os.unlink(tmp_path)
 
 
-def _sync(path: str) -> None:
-    """The file's bytes on disk (settings.VPDT_BLOB_FSYNC), before it is renamed into place."""
+def _sync(path: str, *, directory: bool = False) -> None:
+    """On disk (settings.VPDT_BLOB_FSYNC): a file's bytes before it is renamed into place, or with
+    `directory` the rename itself (the directory's entry)."""
     if settings.VPDT_BLOB_FSYNC:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _sync_dir(path: str) -> None:
-    """The rename itself on disk: the directory's entry, fsync'd (settings.VPDT_BLOB_FSYNC)."""
-    if settings.VPDT_BLOB_FSYNC:
-        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
         try:
             os.fsync(fd)
         finally:
@@ -141,7 +132,7 @@ def _store_staged(upload, limit: int, check: Callable[[str], T] | None) -> tuple
             os.makedirs(os.path.dirname(final), exist_ok=True)
             _sync(upload.temporary_file_path())
             upload.place(final)
-            _sync_dir(os.path.dirname(final))
+            _sync(os.path.dirname(final), directory=True)
         else:
             with open(upload.temporary_file_path(), "rb") as fh:
                 backend.save(blob.storage_name, File(fh))

@@ -69,7 +69,7 @@ def parse(q: str | None) -> Parsed:
 # At 1,000,000 files: list below ~38,000 matching files, probe above ~200,000 (a word in 11 % of
 # the files with a filter narrowing the list: probe 824 ms, walk 260 ms; with 10.7, probed above
 # ~103,000, before the covering index). A walk checked `id IN` the matching files' documents until
-# the seventh pass (02/12/2026): that set costs a covering-index lookup for each of the n files
+# the seventh pass (01/12/2026): that set costs a covering-index lookup for each of the n files
 # (the clerk's quoted phrase, 121,044 files: 150 → 73 ms for the walk's statement).
 SQLITE_LIST = 1.45
 SQLITE_PROBE = 40
@@ -118,6 +118,14 @@ def _sqlite_walk(sets: list[tuple[str, str]]) -> tuple[str, list]:
             + checks + ")", [match for _table, match in sets])
 
 
+def _sqlite_listed(sets: list[tuple[str, str]]) -> tuple[str, list]:
+    """The list's set (SQL, and its parameters before the state's): the documents of the done files
+    whose rowid is in each (FTS5 table, MATCH) set."""
+    where = " AND ".join(f"ft.id IN (SELECT rowid FROM {table} WHERE {table} MATCH %s)" for table, _match in sets)
+    return (f"SELECT ft.document_id FROM search_filetext ft WHERE {where} AND ft.state = %s",
+            [match for _table, match in sets])
+
+
 def _sqlite_has_pairs(db: str) -> bool:
     """Search migration 0009 is in (the pairs' FTS5 table): one lookup of sqlite_master."""
     with connections[db].cursor() as cursor:
@@ -148,9 +156,7 @@ def _sqlite_pairs_condition(table: str, parsed: Parsed, db: str, match: str) -> 
             return _probe(walk, [done, *params], f'"{table}"')
         return _probe("CASE WHEN " + walk + " THEN " + _SQLITE_FILE_PROBE + " ELSE 0 END",
                       [done, *params, done, match], f'"{table}"')
-    where = " AND ".join(f"ft.id IN (SELECT rowid FROM {t} WHERE {t} MATCH %s)" for t, _m in sets)
-    listed = f"SELECT ft.document_id FROM search_filetext ft WHERE {where} AND ft.state = %s"
-    params = [m for _t, m in sets]
+    listed, params = _sqlite_listed(sets)
     if not positions:
         return Q(RawSQL(f'"{table}"."id" IN ({listed})', [*params, done], output_field=BooleanField()))
     # Few documents hold the pairs: drive from them, each checked with positions.
@@ -292,10 +298,8 @@ def file_text_condition(qs: QuerySet, parsed: Parsed, agencies=None) -> Q:
             # The list in order, each document's files checked against the matching files' rowids.
             walk, params = _sqlite_walk([(FILE_FTS_TABLE, match)])
             return _probe(walk, [done, *params], f'"{table}"')
-        return Q(RawSQL(
-            f'"{table}"."id" IN (SELECT ft.document_id FROM search_filetext ft WHERE ft.id IN '
-            f"(SELECT rowid FROM {FILE_FTS_TABLE} WHERE {FILE_FTS_TABLE} MATCH %s) AND ft.state = %s)",
-            [match, done], output_field=BooleanField()))
+        listed, params = _sqlite_listed([(FILE_FTS_TABLE, match)])
+        return Q(RawSQL(f'"{table}"."id" IN ({listed})', [*params, done], output_field=BooleanField()))
     if apps.is_installed("vpdt.search") and vendor == "postgresql":
         tsquery = " & ".join(list(parsed.terms) + ["(" + " <-> ".join(p) + ")" for p in parsed.phrases])
         if _pg_probe(qs.db, parsed, agencies):
