@@ -5,7 +5,32 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
+
+
+class ChoiceLabels:
+    """`get_<field>_display()` by a dictionary lookup: a model mixin, before `models.Model`.
+
+    Django's own builds `dict(make_hashable(field.flatchoices))` on every call, which hashes
+    every lazy label and so translates every choice: ~0.35 ms for a document's 14 states, twice
+    per line of a list (docs/BENCHMARKS.md, "People at once"). Here each field's labels are
+    kept per field, untranslated, and only the one shown is translated. Same answer: the label
+    of the value, or the value itself when it is not one of the choices.
+    """
+
+    _choice_labels: dict = {}
+
+    def _get_FIELD_display(self, field):
+        labels = ChoiceLabels._choice_labels.get(field)
+        if labels is None:
+            labels = ChoiceLabels._choice_labels[field] = dict(field.flatchoices)
+        value = getattr(self, field.attname)
+        try:
+            label = labels.get(value, value)
+        except TypeError:  # an unhashable value (a JSON field's list) is not one of the choices
+            label = value
+        return force_str(label, strings_only=True)
 
 
 class Blob(models.Model):

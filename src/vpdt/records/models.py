@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from vpdt.core.models import Blob
+from vpdt.core.models import Blob, ChoiceLabels
 from vpdt.core.text import fold
 from vpdt.directory.models import Agency, Unit
 from vpdt.records.choices import (
@@ -82,7 +82,7 @@ def folded_search_fields(notation: str, issuer_name: str, signer_name: str) -> t
     return fold(notation)[:60], f" {fold(issuer_name)} / {fold(signer_name)}"
 
 
-class Document(models.Model):
+class Document(ChoiceLabels, models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="documents", verbose_name="cơ quan")
     direction = models.CharField("chiều", max_length=10, choices=Direction.choices, db_index=True)
     state = models.CharField("trạng thái", max_length=20, choices=State.choices, db_index=True)
@@ -255,7 +255,7 @@ class DocumentLink(models.Model):
         verbose_name_plural = "văn bản được trả lời"
 
 
-class Recipient(models.Model):
+class Recipient(ChoiceLabels, models.Model):
     """Nơi nhận of an outgoing document, and what became of its copy there."""
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="recipients", verbose_name="văn bản")
@@ -317,7 +317,7 @@ class DraftVersion(models.Model):
         constraints = [models.UniqueConstraint(fields=["document", "number"], name="draft_version_unique")]
 
 
-class Attachment(models.Model):
+class Attachment(ChoiceLabels, models.Model):
     class Kind(models.TextChoices):
         MAIN = "main", _("Văn bản chính")
         APPENDIX = "appendix", _("Phụ lục, tệp đính kèm")

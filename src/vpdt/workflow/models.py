@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from vpdt.core.models import ChoiceLabels
 from vpdt.directory.models import Agency, Unit
 from vpdt.directory.roles import Role
 from vpdt.records.models import Attachment, Document
@@ -39,7 +40,7 @@ class Submission(models.Model):
         indexes = [models.Index(fields=["leader", "open"]), models.Index(fields=["document", "open"])]
 
 
-class Assignment(models.Model):
+class Assignment(ChoiceLabels, models.Model):
     """A direction: main handler (chủ trì), co-handler (phối hợp) or for information (để biết)."""
 
     class Role(models.TextChoices):
@@ -202,7 +203,7 @@ class ApprovalStep(models.Model):
         return f"{self.order}. {self.label}"
 
 
-class Review(models.Model):
+class Review(ChoiceLabels, models.Model):
     """One review step of one draft, for one round of review."""
 
     class State(models.TextChoices):

@@ -142,8 +142,9 @@ def _columns(sort: str) -> dict:
 def _filter_context(user) -> dict:
     agencies = [a for a in user.member_agency_ids()]
     return {
-        "types": DocumentType.objects.all(),
-        "registers": Register.objects.filter(agency_id__in=agencies, year__gte=timezone.localdate().year - 1),
+        "types": DocumentType.objects.values_list("pk", "name"),
+        "registers": [(pk, f"{name} {year}") for pk, name, year in Register.objects.filter(
+            agency_id__in=agencies, year__gte=timezone.localdate().year - 1).values_list("pk", "name", "year")],
         "states": State.choices, "urgencies": Urgency.choices, "sorts": [
             ("urgent", _("Khẩn trước")), ("new", _("Mới nhất")), ("old", _("Cũ nhất")), ("due", _("Hạn xử lý")),
             ("issued", _("Ngày ban hành")), ("issued_old", _("Ngày ban hành (cũ trước)")),
