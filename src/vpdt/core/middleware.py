@@ -2,7 +2,8 @@ from vpdt.core import request_context
 
 
 class RequestContextMiddleware:
-    """Records the requesting user and address so services can audit without a request."""
+    """Records the requesting user and address so services can audit without a request; opens
+    the memo of a read-only request (GET, HEAD: `request_context.remembered`)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -18,11 +19,14 @@ class RequestContextMiddleware:
             agency_id=getattr(user, "agency_id", None) if signed_in else None,
         )
         token = request_context.set_current(actor)
+        memo = request_context.open_memo() if request.method in ("GET", "HEAD") else None
         try:
             response = self.get_response(request)
             response.headers.setdefault("X-Request-ID", actor.request_id)
             return response
         finally:
+            if memo is not None:
+                request_context.close_memo(memo)
             request_context.reset(token)
 
 

@@ -32,6 +32,31 @@ def reset(token: contextvars.Token) -> None:
     _current.reset(token)
 
 
+# --- a read-only request's memo: facts about the person that several parts of one page ask for
+# (their secret grants, whom they act for today), looked up once per request. Only for GET and
+# HEAD, which change none of them; elsewhere (a form's POST, the worker, the CLI, tests calling
+# services) there is no memo and every call looks again.
+_memo: contextvars.ContextVar[dict | None] = contextvars.ContextVar("vpdt_request_memo", default=None)
+
+
+def open_memo() -> contextvars.Token:
+    return _memo.set({})
+
+
+def close_memo(token: contextvars.Token) -> None:
+    _memo.reset(token)
+
+
+def remembered(key: tuple, compute):
+    """`compute()`, once per read-only request for the same `key`; every time outside one."""
+    memo = _memo.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
 def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR")
 

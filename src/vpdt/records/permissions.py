@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from vpdt.core import audit
+from vpdt.core import audit, request_context
 from vpdt.core.errors import NotFound, PermissionDenied
 from vpdt.core.i18n import vietnamese
 from vpdt.directory.roles import Role
@@ -55,7 +55,7 @@ def visible_documents(user, base: QuerySet | None = None) -> QuerySet:
 
     secret = (DocumentAccess.objects.filter(user=user, secret_grant=True)
               .values_list("document_id", flat=True).order_by())
-    secret_ids = list(secret[: _INLINE_SECRET_IDS + 1])
+    secret_ids = request_context.remembered(("secret_ids", user.pk), lambda: list(secret[: _INLINE_SECRET_IDS + 1]))
     granted = secret if len(secret_ids) > _INLINE_SECRET_IDS else secret_ids
 
     condition = Q(pk__in=[])

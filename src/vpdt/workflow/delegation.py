@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.utils import timezone
 
+from vpdt.core import request_context
 from vpdt.workflow.models import Delegation
 
 
@@ -16,10 +17,10 @@ def today() -> dt.date:
 def principal_ids(user, day: dt.date | None = None) -> list[int]:
     """The people `user` acts for today: themselves, and whoever delegated to them."""
     day = day or today()
-    ids = list(
+    ids = request_context.remembered(("principals", user.pk, day), lambda: list(
         Delegation.objects.filter(deputy=user, starts_on__lte=day, ends_on__gte=day, revoked_at__isnull=True)
         .values_list("principal_id", flat=True)
-    )
+    ))
     return [user.pk, *ids]
 
 
