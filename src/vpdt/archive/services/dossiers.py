@@ -467,15 +467,24 @@ CHAIN_SCORE, WORD_SCORE, PLAN_SCORE = 100, 10, 5
 MAX_CANDIDATES, MAX_SUBJECTS = 300, 2000
 
 
-def suggest_dossiers(user, document: Document, limit: int = 3) -> list[Suggestion]:
+def filing_candidates(user, document: Document) -> list[Dossier]:
+    """The open dossiers `user` may file `document` into and it is not in yet: the newest
+    MAX_CANDIDATES, with their file plan entries."""
+    return list(fileable_dossiers(user, document.agency_id).exclude(items__document=document)
+                .select_related("plan_entry").order_by("-year", "-id")[:MAX_CANDIDATES])
+
+
+def suggest_dossiers(user, document: Document, limit: int = 3, *,
+                     candidates: list[Dossier] | None = None) -> list[Suggestion]:
     """The open dossiers `user` may file `document` into, most likely first, each with why:
     documents of the same response chain already in it, shared subject words, the file plan
-    entry of the person's unit or of the person."""
-    if not can_view(user, document):
-        return []
-    candidates = {d.pk: d for d in fileable_dossiers(user, document.agency_id)
-                  .exclude(items__document=document).select_related("plan_entry")
-                  .order_by("-year", "-id")[:MAX_CANDIDATES]}
+    entry of the person's unit or of the person. `candidates`: `filing_candidates` already
+    read by a caller that has checked the person may see the document (its page)."""
+    if candidates is None:
+        if not can_view(user, document):
+            return []
+        candidates = filing_candidates(user, document)
+    candidates = {d.pk: d for d in candidates}
     if not candidates:
         return []
     scores = dict.fromkeys(candidates, 0)

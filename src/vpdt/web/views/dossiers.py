@@ -111,9 +111,11 @@ def filing_context(user, document: Document) -> dict:
                     .order_by("-year", "code")[:100])
     if not inside and not fileable and document.state not in dossiers.FILING_STATES:
         return {}
-    # Suggested when the work on the document is done (completed, released, registered).
+    # Suggested when the work on the document is done (completed, released, registered); the
+    # page has checked that the person sees the document.
     done = document.state in dossiers.FILING_STATES
-    suggestions = dossiers.suggest_dossiers(user, document) if fileable and done else []
+    suggestions = (dossiers.suggest_dossiers(user, document, candidates=dossiers.filing_candidates(user, document))
+                   if fileable and done else [])
     suggested = {s.dossier.pk for s in suggestions}
     return {"filing": {
         "inside": inside, "suggestions": suggestions,
