@@ -144,3 +144,16 @@ def test_each_request_looks_again(world, login):
         with CaptureQueriesContext(connection) as q:
             assert c.get("/").status_code == 200
         assert sum("workflow_delegation" in x["sql"] and "principal_id" in x["sql"] for x in q.captured_queries) == 1
+
+
+def test_a_document_page_asks_each_assignment_and_view_question_once(world, login):
+    """Each button's check asks for the person's open assignment and whether they see the
+    document; on the page (a GET) the same question is not sent to the database twice."""
+    doc = walk.assigned(world)
+    c = login(world.head)
+    with CaptureQueriesContext(connection) as q:
+        assert c.get(f"/van-ban/{doc.pk}/").status_code == 200
+    asked = [(x["sql"]) for x in q.captured_queries
+             if 'FROM "workflow_assignment"' in x["sql"] and "LIMIT 1" in x["sql"]
+             or ('FROM "records_document"' in x["sql"] and x["sql"].startswith("SELECT 1 AS"))]
+    assert asked and len(asked) == len(set(asked)), asked

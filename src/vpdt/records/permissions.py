@@ -85,7 +85,9 @@ def visible_documents(user, base: QuerySet | None = None) -> QuerySet:
 def can_view(user, document: Document) -> bool:
     if is_system(user):  # the system acts for its own agency only (records.actors)
         return user.acts_for(document.agency_id)
-    return visible_documents(user, Document.objects.filter(pk=document.pk)).exists()
+    return request_context.remembered(  # asked by several buttons' checks of one page
+        ("can_view", user.pk, document.pk),
+        lambda: visible_documents(user, Document.objects.filter(pk=document.pk)).exists())
 
 
 def get_visible(user, pk: int) -> Document:

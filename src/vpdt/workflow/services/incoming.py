@@ -10,7 +10,7 @@ from typing import BinaryIO
 from django.db import transaction
 from django.utils import timezone
 
-from vpdt.core import audit
+from vpdt.core import audit, request_context
 from vpdt.core.errors import InvalidInput, InvalidState
 from vpdt.directory.models import Agency, Unit, User
 from vpdt.directory.roles import Role
@@ -257,7 +257,15 @@ def reassign(user, document: Document, *, handler: User, co: Iterable[User | Uni
 
 
 def my_assignment(user, document: Document, roles=(Assignment.Role.MAIN, Assignment.Role.CO)) -> Assignment | None:
-    """The open assignment through which `user` handles the document (their own, or their unit's as head)."""
+    """The open assignment through which `user` handles the document (their own, or their unit's as head).
+
+    A page asks it once per button it may show (14 times for a unit head's document page):
+    within a read-only request it is looked up once (request_context.remembered)."""
+    return request_context.remembered(("my_assignment", user.pk, document.pk, tuple(roles)),
+                                      lambda: _my_assignment(user, document, roles))
+
+
+def _my_assignment(user, document: Document, roles) -> Assignment | None:
     mine = (Assignment.objects.filter(document=document, user__in=principal_ids(user), role__in=roles,
                                       state__in=Assignment.OPEN).order_by("id").first())
     if mine is not None:
