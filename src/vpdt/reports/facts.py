@@ -467,6 +467,21 @@ def _touched(since: dt.datetime) -> tuple[set[dt.date], set[int], set[int]]:
     return days, agencies, doc_ids
 
 
+def _first_build(mark: FactsWatermark) -> int:
+    """Every day from the one after `mark.first_build_through` to the day the build started, a
+    month at a time, each month's progress kept; then the handlers' rows. Returns the days built."""
+    start, last = mark.first_build_through + dt.timedelta(days=1), worktime.local_day(mark.at)
+    built = 0
+    for month in _months(start, last):
+        lo, hi = max(start, month), min(last, _month_end(month))
+        rebuild([lo + dt.timedelta(days=i) for i in range((hi - lo).days + 1)])
+        FactsWatermark.objects.filter(pk=1).update(first_build_through=hi)
+        built += (hi - lo).days + 1
+    sync_handlers()
+    FactsWatermark.objects.filter(pk=1).update(first_build_through=None)
+    return built
+
+
 def _earliest() -> dt.date | None:
     stamps = [Document.objects.order_by("created_at").values_list("created_at", flat=True).first(),
               Document.objects.filter(received_at__isnull=False).order_by("received_at")
@@ -479,20 +494,24 @@ def _earliest() -> dt.date | None:
 def refresh(now: dt.datetime | None = None) -> int:
     """Bring the facts up to date from the watermark; returns how many days were rebuilt.
 
-    The first run builds everything since the earliest record; later runs rebuild only the
-    days touched since the watermark (less a few minutes, for transactions that committed late).
+    The first run builds everything since the earliest record, a month at a time, keeping its
+    progress: a worker stopped during it (a restart, a deploy) carries on from the last month it
+    finished instead of starting over (at 1,000,000 documents the first build takes over ten
+    minutes of a core). Later runs rebuild only the days touched since the watermark (less a few
+    minutes, for transactions that committed late); the first of them also catches what changed
+    while the first build ran, as `at` is when it started.
     """
     now = now or timezone.now()
     mark = FactsWatermark.objects.filter(pk=1).first()
     if mark is None:
         first = _earliest()
-        count = 0
-        if first is not None:
-            last = worktime.local_day(now)
-            rebuild_period(first, last)
-            count = (last - first).days + 1
-        FactsWatermark.objects.update_or_create(pk=1, defaults={"at": now})
-        return count
+        if first is None:
+            FactsWatermark.objects.update_or_create(pk=1, defaults={"at": now})
+            return 0
+        mark, _ = FactsWatermark.objects.update_or_create(
+            pk=1, defaults={"at": now, "first_build_through": first - dt.timedelta(days=1)})
+    if mark.first_build_through is not None:
+        return _first_build(mark)
     days, agencies, doc_ids = _touched(mark.at - OVERLAP)
     if days and agencies:
         rebuild(days, agencies)

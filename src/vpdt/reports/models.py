@@ -137,9 +137,14 @@ class IncomingHandler(models.Model):
 
 
 class FactsWatermark(models.Model):
-    """One row (id 1): the facts include every change up to `at`."""
+    """One row (id 1): the facts include every change up to `at`.
+
+    While the first build runs (every day since the earliest record, a month at a time),
+    `first_build_through` is the last day it has finished, and `at` the moment it started; a
+    worker stopped during it carries on from there. None once the first build is done."""
 
     at = models.DateTimeField("đã cập nhật đến")
+    first_build_through = models.DateField("lần dựng đầu đã xong đến ngày", null=True, blank=True)
 
     class Meta:
         verbose_name = "mốc cập nhật số liệu"
