@@ -78,6 +78,7 @@ def test_the_rows_change_with_what_they_show(rows):
     assert html.count('data-unread="1"') == 2 and html.count("unread-dot") == 2
     assert "badge-urgency-1" in html and "Tối mật" in html
     assert "· Quá hạn" in html and "· Sắp đến hạn" in html and "20/11/2026" in html
+    assert "Khẩn</span> <a " in html  # read as text, the badge and the subject stay two words
     rows[0].unread, rows[0].deadline_flag = False, "ok"
     again = document_rows(rows)
     assert again.count('data-unread="1"') == 1 and "· Quá hạn" not in again

@@ -33,7 +33,8 @@ def urgency(d) -> SafeString:
         out += format_html('<span class="badge badge-urgency-{} me-1">{}</span>', d.urgency, d.get_urgency_display())
     if d.secrecy:
         out += format_html('<span class="badge bg-dark me-1">{}</span>', d.get_secrecy_display())
-    return mark_safe(out)
+    # a space after the badges, so that read as text "Khẩn" and the subject stay two words
+    return mark_safe(f"{out} " if out else "")
 
 
 @register.simple_tag
