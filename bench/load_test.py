@@ -269,6 +269,10 @@ class Sampler:
 
         self.psutil, self.groups, self.every = psutil, groups, every
         self.samples: list[dict] = []
+        # Each process's CPU as last seen: a group's CPU is the sum over every process it ever
+        # had, so a PostgreSQL backend that closes during the run keeps what it used (summing
+        # only the living ones went down, even below zero, when backends came and went).
+        self.seen: dict[str, dict[int, float]] = {name: {} for name in groups}
 
     def _procs(self, name):
         spec = self.groups[name]
@@ -287,15 +291,16 @@ class Sampler:
         sample = {"t": time.monotonic(), "load1": os.getloadavg()[0],
                   "busy": self.psutil.cpu_percent(interval=None)}
         for name in self.groups:
-            cpu = rss = 0.0
+            rss = 0.0
+            seen = self.seen[name]
             for p in self._procs(name):
                 try:
                     times = p.cpu_times()
-                    cpu += times.user + times.system
+                    seen[p.pid] = times.user + times.system
                     rss += p.memory_info().rss
                 except self.psutil.Error:
                     pass
-            sample[name] = {"cpu": cpu, "rss_mb": rss / 2**20}
+            sample[name] = {"cpu": sum(seen.values()), "rss_mb": rss / 2**20}
         self.samples.append(sample)
         return sample
 
