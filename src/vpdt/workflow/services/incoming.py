@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import BinaryIO
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from vpdt.core import audit, request_context
@@ -257,23 +258,31 @@ def reassign(user, document: Document, *, handler: User, co: Iterable[User | Uni
 
 
 def my_assignment(user, document: Document, roles=(Assignment.Role.MAIN, Assignment.Role.CO)) -> Assignment | None:
-    """The open assignment through which `user` handles the document (their own, or their unit's as head).
-
-    A page asks it once per button it may show (14 times for a unit head's document page):
-    within a read-only request it is looked up once (request_context.remembered)."""
-    return request_context.remembered(("my_assignment", user.pk, document.pk, tuple(roles)),
-                                      lambda: _my_assignment(user, document, roles))
-
-
-def _my_assignment(user, document: Document, roles) -> Assignment | None:
-    mine = (Assignment.objects.filter(document=document, user__in=principal_ids(user), role__in=roles,
-                                      state__in=Assignment.OPEN).order_by("id").first())
-    if mine is not None:
+    """The open assignment through which `user` handles the document (their own, or their unit's as head)."""
+    rows = _open_assignments(user, document)
+    principals = set(principal_ids(user))
+    mine = next((a for a in rows if a.user_id in principals and a.role in roles), None)
+    if mine is not None or not _heads_unit(user, document):
         return mine
-    if user.unit_id and user.has_role(Role.UNIT_HEAD, document.agency_id):
-        return (Assignment.objects.filter(document=document, unit_id=user.unit_id, user__isnull=True, role__in=roles,
-                                          state__in=Assignment.OPEN).order_by("id").first())
-    return None
+    return next((a for a in rows if a.unit_id == user.unit_id and a.user_id is None and a.role in roles), None)
+
+
+def _heads_unit(user, document: Document) -> bool:
+    return bool(user.unit_id and user.has_role(Role.UNIT_HEAD, document.agency_id))
+
+
+def _open_assignments(user, document: Document) -> list[Assignment]:
+    """The document's open assignments of `user` (or whom they act for) and, as its head, of their
+    unit, oldest first: one statement for every role `my_assignment` is asked about. A page asks
+    once per button it may show (a unit head's document page: 14 times), so within a read-only
+    request the rows are read once (request_context.remembered)."""
+    def read() -> list[Assignment]:
+        whose = Q(user__in=principal_ids(user))
+        if _heads_unit(user, document):
+            whose |= Q(unit_id=user.unit_id, user__isnull=True)
+        return list(Assignment.objects.filter(whose, document=document, state__in=Assignment.OPEN).order_by("id"))
+
+    return request_context.remembered(("open_assignments", user.pk, document.pk), read)
 
 
 def check_opinion(user, document: Document) -> None:
