@@ -375,12 +375,16 @@ def rebuild(days: Iterable[dt.date], agency_ids: Iterable[int] | None = None) ->
     return written
 
 
-def rebuild_period(first: dt.date, last: dt.date, agency_ids: Iterable[int] | None = None) -> int:
-    """Rebuild a long period a calendar month at a time (memory stays bounded)."""
+def rebuild_period(first: dt.date, last: dt.date, agency_ids: Iterable[int] | None = None, *,
+                   month_done=None) -> int:
+    """Rebuild a long period a calendar month at a time (memory stays bounded); `month_done(day)`
+    is called with the last day of each month once it is written (the first build's progress)."""
     written = 0
     for month in _months(first, last):
         lo, hi = max(first, month), min(last, _month_end(month))
         written += rebuild([lo + dt.timedelta(days=i) for i in range((hi - lo).days + 1)], agency_ids)
+        if month_done is not None:
+            month_done(hi)
     sync_handlers(agency_ids=agency_ids)
     return written
 
@@ -468,18 +472,13 @@ def _touched(since: dt.datetime) -> tuple[set[dt.date], set[int], set[int]]:
 
 
 def _first_build(mark: FactsWatermark) -> int:
-    """Every day from the one after `mark.first_build_through` to the day the build started, a
-    month at a time, each month's progress kept; then the handlers' rows. Returns the days built."""
+    """Every day from the one after `mark.first_build_through` to the day the build started, each
+    month's progress kept; then the handlers' rows. Returns the days built."""
     start, last = mark.first_build_through + dt.timedelta(days=1), worktime.local_day(mark.at)
-    built = 0
-    for month in _months(start, last):
-        lo, hi = max(start, month), min(last, _month_end(month))
-        rebuild([lo + dt.timedelta(days=i) for i in range((hi - lo).days + 1)])
-        FactsWatermark.objects.filter(pk=1).update(first_build_through=hi)
-        built += (hi - lo).days + 1
-    sync_handlers()
+    rebuild_period(start, last, month_done=lambda day: FactsWatermark.objects.filter(pk=1).update(
+        first_build_through=day))
     FactsWatermark.objects.filter(pk=1).update(first_build_through=None)
-    return built
+    return max(0, (last - start).days + 1)
 
 
 def _earliest() -> dt.date | None:
