@@ -96,3 +96,38 @@ def test_attachment_text_goes_to_the_decoder_as_raw_bytes_in_large_pieces(monkey
     monkeypatch.setattr(b64stream.Base64Decoder, "feed_raw", counting)
     read_package(io.BytesIO(_package()), limits=Limits(chunk_size=4096))
     assert sum(pieces) > 0.8 * len(base64.b64encode(RAW)) and max(pieces) == 4096
+
+
+def test_reads_start_small_and_double_to_the_chunk_size():
+    from vpdt.edxml.reader import FIRST_CHUNK, _chunk_sizes
+
+    sizes = _chunk_sizes(1 << 20)
+    assert [next(sizes) for _ in range(9)] == [FIRST_CHUNK << i for i in range(7)] + [1 << 20, 1 << 20]
+    assert next(_chunk_sizes(4096)) == 4096  # never above the configured size
+
+
+@pytest.mark.parametrize("source", ["bytes", "file"])
+def test_a_package_of_a_few_hundred_kb_is_mostly_decoded_raw_with_the_default_chunks(monkeypatch, tmp_path, source):
+    """The first read is small: the attachment text starts in an early, small chunk, and the
+    chunks after it skip expat (with one 1 MiB first read, all of it went through expat)."""
+    from vpdt.edxml import b64stream
+
+    raw = os.urandom(150_000)
+    out = io.BytesIO()
+    write_package(out, header(), [AttachmentSource("a.bin", io.BytesIO(raw))])
+    pieces: list[int] = []
+    feed_raw = b64stream.Base64Decoder.feed_raw
+
+    def counting(self, text):
+        result = feed_raw(self, text)
+        if result is not None:
+            pieces.append(len(text))
+        return result
+
+    monkeypatch.setattr(b64stream.Base64Decoder, "feed_raw", counting)
+    path = tmp_path / "p.edxml"
+    path.write_bytes(out.getvalue())
+    pkg = read_package(out.getvalue() if source == "bytes" else path)
+    (att,) = pkg.attachments
+    assert (att.size, att.sha256) == (len(raw), hashlib.sha256(raw).hexdigest())
+    assert sum(pieces) > 0.6 * len(base64.b64encode(raw))
