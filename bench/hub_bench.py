@@ -150,6 +150,15 @@ class RawClient:
     def request(self, method: str, op: str, values: dict, body: bytes = b"", content_type="application/json"):
         headers = vxp.sign_headers(self.system_id, self.secret, values, timestamp=self.timestamp,
                                    content_type=content_type)
+        try:
+            return self._send(method, op, headers, body)
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            # an idle keep-alive connection the server closed (gunicorn's keepalive, 2 s):
+            # the request never reached it; once more on a new connection
+            self.conn.close()
+            return self._send(method, op, headers, body)
+
+    def _send(self, method: str, op: str, headers, body: bytes):
         self.conn.putrequest(method, "/" + op, skip_accept_encoding=True)
         for name, value in headers:
             self.conn.putheader(name, value.encode("utf-8"))

@@ -29,6 +29,7 @@ from pathlib import Path
 import dj_database_url
 
 from vpdt.core import logs, secret_keys
+from vpdt.hub import db_options as hub_db_options
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("VPDT_DATA_DIR", Path.cwd() / "var")).resolve()
@@ -177,6 +178,8 @@ DATABASES = {
     "default": _database(_db_url, DATA_DIR / "vpdt.sqlite3"),
     "hub": _database(_hub_url, DATA_DIR / "hub.sqlite3"),
 }
+if DATABASES["hub"]["ENGINE"].endswith("postgresql"):  # the hub's hot paths: vpdt.hub.db_options
+    DATABASES["hub"].setdefault("OPTIONS", {}).update(hub_db_options.postgres_options())
 DATABASE_ROUTERS = ["vpdt.hub.router.HubRouter"]
 # --- hubauth: replay protection and the upper hub's directory, read by vpdt.hub.services.
 # A request's XroadVnpt-timestamp (a wall time without zone, read in HUB_CLIENT_TIME_ZONE) must be

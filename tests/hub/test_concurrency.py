@@ -41,6 +41,27 @@ def test_a_failing_unit_rolls_back_alone_and_the_chain_stays_whole(agencies):
     assert services.verify_log().ok
 
 
+def test_a_batch_without_failures_runs_together_without_a_savepoint_per_unit(agencies):
+    from django.db import connections
+
+    before = LogEntry.objects.using("hub").count()
+    statements: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    batch = [services._Unit(lambda w, i=i: w.log("registered", detail=str(i)) or i) for i in range(5)]
+    with connections["hub"].execute_wrapper(record):
+        services._run_batch(batch)
+    assert [u.result for u in batch] == [0, 1, 2, 3, 4] and all(u.error is None for u in batch)
+    # at most the one of write() itself (the test runs inside a transaction), none per unit
+    assert sum(sql.startswith("SAVEPOINT") for sql in statements) <= 1
+    details = list(LogEntry.objects.using("hub").filter(seq__gt=before).values_list("detail", flat=True))
+    assert details == ["0", "1", "2", "3", "4"]
+    assert services.verify_log().ok
+
+
 def test_commit_failure_fails_every_unit_of_the_batch(agencies, monkeypatch):
     before = LogEntry.objects.using("hub").count()
 

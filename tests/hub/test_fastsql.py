@@ -46,3 +46,19 @@ def test_insert_many_sets_keys_in_order_and_unique_keys_still_hold():
     fastsql.insert(SeenRequest(signature="f" * 64, system_id="s", expires_at=LATER))
     with pytest.raises(IntegrityError), transaction.atomic(using="hub"):
         fastsql.insert(SeenRequest(signature="f" * 64, system_id="s", expires_at=LATER))
+
+
+@pytest.mark.backends
+def test_insert_unless_present_inserts_once_and_answers_whether_it_did():
+    first = SeenRequest(signature="e" * 64, system_id="s", expires_at=LATER)
+    assert fastsql.insert_unless_present(first, "signature") is True
+    assert first.pk and not first._state.adding
+    again = SeenRequest(signature="e" * 64, system_id="other", expires_at=LATER)
+    assert fastsql.insert_unless_present(again, "signature") is False  # no error, nothing written
+    assert again.pk is None
+    assert list(SeenRequest.objects.using("hub").filter(signature="e" * 64).values_list("system_id", flat=True)) == ["s"]
+    # inside a transaction the refusal does not spoil it (no IntegrityError to roll back)
+    with transaction.atomic(using="hub"):
+        assert fastsql.insert_unless_present(SeenRequest(signature="e" * 64, system_id="t", expires_at=LATER),
+                                             "signature") is False
+        assert SeenRequest.objects.using("hub").count() == 1

@@ -26,6 +26,7 @@ from pathlib import Path
 import dj_database_url
 
 from vpdt.core import secret_keys
+from vpdt.hub import db_options
 
 HUB_DATA_DIR = Path(os.environ.get("VPDT_HUB_DATA_DIR", Path.cwd() / "var" / "hub")).resolve()
 HUB_DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -33,7 +34,10 @@ HUB_DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 def _database(value: str) -> dict:
     if "://" in value and not value.startswith("sqlite:///"):
-        return dj_database_url.parse(value, conn_max_age=60, conn_health_checks=True)
+        config = dj_database_url.parse(value, conn_max_age=60, conn_health_checks=True)
+        if config.get("ENGINE", "").endswith("postgresql"):
+            config.setdefault("OPTIONS", {}).update(db_options.postgres_options())
+        return config
     path = value.removeprefix("sqlite:///")
     return {
         "ENGINE": "django.db.backends.sqlite3",

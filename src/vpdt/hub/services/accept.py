@@ -22,7 +22,7 @@ from vpdt.hub.services import fastsql
 from vpdt.hub.services.config import MiB, max_package_bytes, new_doc_id, store
 from vpdt.hub.services.forwarding import wake_forwarder
 from vpdt.hub.services.message_log import _Writer, write_grouped
-from vpdt.hub.services.registry import Caller, _active_agencies, _owns, _route_of, aliases
+from vpdt.hub.services.registry import Caller, _active_agencies_and, _owns, _route_of, aliases
 from vpdt.hub.storage import Incoming, StorageFull
 from vpdt.vxp import protocol as vxp
 
@@ -105,13 +105,17 @@ def accept(caller: Caller, incoming: Incoming) -> Accepted:
         claimed_from = signed.get("from")
         if claimed_from and claimed_from.strip() != from_code:
             raise vxp.VxpError(vxp.FORGED_FROM, f"header from {claimed_from!r} differs from package From {from_code!r}")
-        receivers = _receivers(signed.to_codes, package)
-        known = _active_agencies([from_code, *receivers])  # sender and receivers: one query
+        receivers = list(dict.fromkeys(_receivers(signed.to_codes, package)))  # named twice: queued once
+        # One statement: the sender and receivers, and whether each receiver has this package
+        # (or document) queued already (a retry).
+        keys = {code: _dedupe_key(package, message_type, from_code, code) for code in receivers}
+        known, ids = _active_agencies_and([from_code, *receivers], *_existing_columns(incoming.sha256, receivers, keys))
         if not _owns(caller.system, from_code, known):
             raise vxp.VxpError(vxp.FORGED_FROM, f"From {from_code!r} is not an agency of system {caller.system_id!r}")
         if not receivers:
             raise vxp.VxpError(vxp.NO_RECEIVER, "no to header and no To/ResponseFor in the package")
-        return _queue(incoming, package, message_type, from_code, receivers, system=caller.system, known=known)
+        return _queue(incoming, package, message_type, from_code, receivers, system=caller.system, known=known,
+                      existing=_deliveries(ids))
     except BaseException:
         incoming.discard()
         raise
@@ -125,29 +129,58 @@ def _dedupe_key(package, message_type: str, from_code: str, to_code: str) -> str
 
 def _existing(sha256: str, to_code: str, key: str | None) -> Delivery | None:
     """The delivery already queued for this package and receiver, or for this document and
-    receiver (`key`); the first one queued when both match.
+    receiver (`key`); the first one queued when both match."""
+    return _existing_all(sha256, [to_code], {to_code: key})[0]
 
-    One statement of two index lookups (the package's unique sha256 then the partial unique
-    (package, to_code); the partial unique dedupe_key), so its cost does not grow with the
-    deliveries kept (the OR of both across the join was planned as full scans), written as
-    SQL: it runs twice per accept, and the ORM's compiling cost ten times its execution.
-    The common answer is none; a found delivery is then loaded whole."""
-    delivery, package = _TABLES()
-    sql = (f"SELECT d.id FROM {delivery} d JOIN {package} p ON p.id = d.package_id "
-           f"WHERE p.sha256 = %s AND d.to_code = %s AND d.route <> %s")
-    params: list = [sha256, to_code, Delivery.REFUSED]
-    if key:
-        sql = (f"SELECT MIN(id) FROM ({sql} UNION ALL SELECT d.id FROM {delivery} d "
-               f"WHERE d.dedupe_key = %s AND d.route <> %s) AS found")
-        params += [key, Delivery.REFUSED]
+
+def _existing_all(sha256: str, receivers: list[str], keys: dict[str, str | None], *,
+                  package_row: bool = False) -> list:
+    """`_existing` for every receiver in one statement; with `package_row`, the stored
+    package of this sha256 too (its id and purged_at, or None), as the last item."""
+    columns, params = _existing_columns(sha256, receivers, keys)
+    _, package = _TABLES()
+    if package_row:
+        sql = (f"SELECT {', '.join([*columns, 'pk.id', 'pk.purged_at'])} FROM (SELECT 1 AS one) AS x "
+               f"LEFT JOIN {package} pk ON pk.sha256 = %s")
+        params.append(sha256)
     else:
-        sql = f"SELECT MIN(id) FROM ({sql}) AS found"
-    with connections[DB].cursor() as cursor:
+        sql = f"SELECT {', '.join(columns)}"
+    with fastsql.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    if not row or row[0] is None:
-        return None
-    return Delivery.objects.using(DB).select_related("submission").get(pk=row[0])
+    found = _deliveries(row[:len(receivers)])
+    if package_row:
+        found.append(None if row[-2] is None else (row[-2], row[-1]))
+    return found
+
+
+def _existing_columns(sha256: str, receivers: list[str], keys: dict[str, str | None]) -> tuple[list[str], list]:
+    """Per receiver, the SQL expression of `_existing` (the id of the delivery found, or NULL)
+    and its parameters.
+
+    Each is a scalar subquery of two index lookups (the package's unique sha256 then the
+    partial unique (package, to_code); the partial unique dedupe_key), so its cost does not
+    grow with the deliveries kept (the OR of both across the join was planned as full scans),
+    written as SQL: it runs on every accept, and the ORM's compiling cost ten times its
+    execution."""
+    delivery, package = _TABLES()
+    columns: list[str] = []
+    params: list = []
+    for code in receivers:
+        one = (f"SELECT d.id FROM {delivery} d JOIN {package} p ON p.id = d.package_id "
+               f"WHERE p.sha256 = %s AND d.to_code = %s AND d.route <> %s")
+        params += [sha256, code, Delivery.REFUSED]
+        if keys.get(code):
+            one += f" UNION ALL SELECT d.id FROM {delivery} d WHERE d.dedupe_key = %s AND d.route <> %s"
+            params += [keys[code], Delivery.REFUSED]
+        columns.append(f"(SELECT MIN(id) FROM ({one}) AS found)")
+    return columns, params
+
+
+def _deliveries(ids) -> list[Delivery | None]:
+    """The deliveries found (the common answer is none; one found is then loaded whole)."""
+    return [Delivery.objects.using(DB).select_related("submission").get(pk=pk) if pk is not None else None
+            for pk in ids]
 
 
 @functools.cache
@@ -171,11 +204,14 @@ def _package_fields(package, message_type: str, from_code: str) -> dict:
 
 def _queue(incoming: Incoming, package, message_type: str, from_code: str, receivers: list[str], *,
            system: System | None, via_upstream: bool = False, remote_doc_id: str = "",
-           known: dict[str, Agency] | None = None) -> Accepted:
+           known: dict[str, Agency] | None = None, existing: list[Delivery | None] | None = None) -> Accepted:
+    """Store and queue: `existing` is `_existing_all` for `receivers` when the caller asked it."""
     sha = incoming.sha256
+    receivers = list(dict.fromkeys(receivers))  # a receiver named twice is queued once
     keys = {code: _dedupe_key(package, message_type, from_code, code) for code in receivers}
     # Fast path for a retry: every receiver already queued -> same answer, nothing written.
-    existing = [_existing(sha, code, keys[code]) for code in receivers]
+    if existing is None:
+        existing = _existing_all(sha, receivers, keys)
     if all(existing):
         incoming.discard()
         return Accepted(existing[0].submission.doc_id, existing, duplicate=True)
@@ -195,10 +231,9 @@ def _queue(incoming: Incoming, package, message_type: str, from_code: str, recei
         # Every hub writer holds the log head, so nothing can insert this package between
         # the SELECT and the INSERT: no savepoint needed (get_or_create would add two).
         # (fastsql: the INSERTs without the ORM's per-call compiling, same rows and instances)
-        table = connections[DB].ops.quote_name(Package._meta.db_table)
-        with connections[DB].cursor() as cursor:
-            cursor.execute(f"SELECT id, purged_at FROM {table} WHERE sha256 = %s", [sha])
-            row = cursor.fetchone()
+        # One statement: the stored package of these bytes and, per receiver, the delivery a
+        # concurrent identical request may have queued since the check above.
+        *priors, row = _existing_all(sha, receivers, keys, package_row=True)
         if row is None:
             pkg = fastsql.insert(Package(sha256=sha, size=incoming.size, **fields))
         else:
@@ -208,9 +243,8 @@ def _queue(incoming: Incoming, package, message_type: str, from_code: str, recei
         submission = fastsql.insert(Submission(
             doc_id=new_doc_id(), package=pkg, system=system, from_code=from_code, via_upstream=via_upstream))
         result = Accepted(submission.doc_id)
-        for code in receivers:
+        for code, prior in zip(receivers, priors, strict=True):
             key = keys[code]
-            prior = _existing(sha, code, key)
             if prior is not None:
                 result.deliveries.append(prior)
                 continue

@@ -11,16 +11,18 @@ are the same as the ORM's. Model save signals are not sent (the hub registers no
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from django.db import connections
 from django.db.models import Model
 
 from vpdt.hub.router import HUB_ALIAS as DB
 
-_SQL: dict[tuple[type, str, int], tuple[str, list, bool]] = {}
+_SQL: dict[tuple[type, str, int, str], tuple[str, list, bool]] = {}
 
 
-def _statement(model: type[Model], connection, rows: int) -> tuple[str, list, bool]:
-    key = (model, connection.vendor, rows)
+def _statement(model: type[Model], connection, rows: int, conflict: str = "") -> tuple[str, list, bool]:
+    key = (model, connection.vendor, rows, conflict)
     found = _SQL.get(key)
     if found is None:
         meta = model._meta
@@ -30,10 +32,37 @@ def _statement(model: type[Model], connection, rows: int) -> tuple[str, list, bo
         one = "(" + ", ".join(["%s"] * len(fields)) + ")"
         sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
                f"VALUES {', '.join([one] * rows)}")
+        if conflict:
+            sql += f" ON CONFLICT ({quote(meta.get_field(conflict).column)}) DO NOTHING"
         if returning:
             sql += f" RETURNING {quote(meta.auto_field.column)}"
         found = _SQL[key] = (sql, fields, returning)
     return found
+
+
+@contextmanager
+def cursor():
+    """A cursor for one statement of a hot path (`with fastsql.cursor() as c: c.execute(...)`).
+
+    On PostgreSQL, the driver's own cursor, kept on the connection and reused: Django's
+    cursor wrapper and a new psycopg cursor per statement cost ~65 µs of CPU each, half of a
+    one-row statement (bench: 136 against 71 µs). Errors are still Django's (IntegrityError
+    …), the per-request health check still runs, the transaction is Django's. Django's cursor
+    on SQLite (its own placeholders), and whenever someone watches the statements
+    (`execute_wrapper` hooks, DEBUG's query log), so they still see every one."""
+    connection = connections[DB]
+    if connection.vendor != "postgresql" or connection.execute_wrappers or connection.queries_logged:
+        with connection.cursor() as c:
+            yield c
+        return
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    raw = connection.connection
+    c = getattr(connection, "_vpdt_fast_cursor", None)
+    if c is None or c.connection is not raw or c.closed:
+        c = connection._vpdt_fast_cursor = raw.cursor()
+    with connection.wrap_database_errors:
+        yield c
 
 
 def insert(obj: Model) -> Model:
@@ -41,11 +70,32 @@ def insert(obj: Model) -> Model:
     connection = connections[DB]
     sql, fields, returning = _statement(type(obj), connection, 1)
     values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        pk = cursor.fetchone()[0] if returning else cursor.lastrowid
+    with cursor() as c:
+        c.execute(sql, values)
+        pk = c.fetchone()[0] if returning else c.lastrowid
     _saved(obj, pk)
     return obj
+
+
+def insert_unless_present(obj: Model, unique: str) -> bool:
+    """INSERT one new instance unless a row with the same value of the unique column `unique`
+    exists (`ON CONFLICT … DO NOTHING`, PostgreSQL and SQLite): True if inserted (its key set)."""
+    connection = connections[DB]
+    sql, fields, returning = _statement(type(obj), connection, 1, conflict=unique)
+    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    with cursor() as c:
+        c.execute(sql, values)
+        if returning:
+            row = c.fetchone()
+            if row is None:
+                return False
+            pk = row[0]
+        else:
+            if c.rowcount != 1:
+                return False
+            pk = c.lastrowid
+    _saved(obj, pk)
+    return True
 
 
 def insert_many(objs: list[Model]) -> None:
@@ -60,10 +110,10 @@ def _insert_rows(objs: list[Model]) -> None:
     connection = connections[DB]
     sql, fields, returning = _statement(type(objs[0]), connection, len(objs))
     values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
+    with cursor() as c:
+        c.execute(sql, values)
         if returning:
-            for obj, row in zip(objs, cursor.fetchall(), strict=True):
+            for obj, row in zip(objs, c.fetchall(), strict=True):
                 _saved(obj, row[0])
         else:
             for obj in objs:

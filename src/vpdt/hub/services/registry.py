@@ -19,7 +19,7 @@ from django.db.models import Q
 from vpdt.hub import credentials
 from vpdt.hub.models import Agency, Delivery, Grant, LogEntry, Route, System, Upstream
 from vpdt.hub.router import HUB_ALIAS as DB
-from vpdt.hub.services import guard
+from vpdt.hub.services import fastsql, guard
 from vpdt.hub.services.message_log import write
 from vpdt.vxp import protocol as vxp
 
@@ -185,7 +185,7 @@ def _active_system(system_id: str | None) -> System | None:
     if not system_id:
         return None
     quote = connections[DB].ops.quote_name
-    with connections[DB].cursor() as cursor:
+    with fastsql.cursor() as cursor:
         cursor.execute(f"SELECT {', '.join(quote(c) for c in _SYSTEM_COLUMNS)} FROM "
                        f"{quote(System._meta.db_table)} WHERE system_id = %s AND active", [system_id])
         row = cursor.fetchone()
@@ -213,34 +213,54 @@ def _active_agencies(codes: Iterable[str]) -> dict[str, Agency]:
 
     Written as SQL (it runs on every accept; the ORM's compiling cost several times its
     execution), the OR of both codes as a UNION of two index lookups."""
+    return _active_agencies_and(codes, [], [])[0]
+
+
+_AGENCY_COLS = ["id", "code", "code_qd20", "system_id", "active"]
+_AGENCY_SYSTEM_COLS = ["id", "system_id", "kind", "active"]
+
+
+def _active_agencies_and(codes: Iterable[str], columns: list[str], params: list) -> tuple[dict[str, Agency], list]:
+    """`_active_agencies`, and in the same statement the scalar SQL expressions `columns`
+    (with their `params`, placed before the agencies'): their values come back as a list.
+    The accept path asks its duplicate check this way, one round trip instead of two."""
     asked = sorted({c for c in codes if c})
     found: dict[str, Agency] = {}
-    if not asked:
-        return found
+    if not asked and not columns:
+        return found, []
     # only what routing reads; other fields load on access (deferred), as with .only()
-    agency_cols, system_cols = ["id", "code", "code_qd20", "system_id", "active"], ["id", "system_id", "kind", "active"]
-    marks = ", ".join(["%s"] * len(asked))
     quote = connections[DB].ops.quote_name
     agency_t, system_t = quote(Agency._meta.db_table), quote(System._meta.db_table)
-    sql = (f"SELECT {', '.join('a.' + quote(c) for c in agency_cols)}, "
-           f"{', '.join('s.' + quote(c) for c in system_cols)} FROM {agency_t} a "
-           f"LEFT JOIN {system_t} s ON s.id = a.system_id WHERE a.active AND a.id IN ("
-           f"SELECT id FROM {agency_t} WHERE code IN ({marks}) UNION "
-           f"SELECT id FROM {agency_t} WHERE code_qd20 IN ({marks}))")
-    with connections[DB].cursor() as cursor:
-        cursor.execute(sql, [*asked, *asked])
+    marks = ", ".join(["%s"] * len(asked)) or "NULL"
+    picked = ([f"a.{quote(c)} AS a_{c}" for c in _AGENCY_COLS]
+              + [f"s.{quote(c)} AS s_{c}" for c in _AGENCY_SYSTEM_COLS])
+    agencies = (f"SELECT {', '.join(picked)} FROM {agency_t} a "
+                f"LEFT JOIN {system_t} s ON s.id = a.system_id WHERE a.active AND a.id IN ("
+                f"SELECT id FROM {agency_t} WHERE code IN ({marks}) UNION "
+                f"SELECT id FROM {agency_t} WHERE code_qd20 IN ({marks}))")
+    if columns:  # one row even without an agency
+        sql = (f"SELECT {', '.join(columns)}, ag.* FROM (SELECT 1 AS one) AS x "
+               f"LEFT JOIN ({agencies}) AS ag ON 1 = 1")
+    else:
+        sql = agencies
+    with fastsql.cursor() as cursor:
+        cursor.execute(sql, [*params, *asked, *asked])
         rows = cursor.fetchall()
-    n = len(agency_cols)
+    extra = list(rows[0][:len(columns)]) if columns else []
+    n = len(_AGENCY_COLS)
     for row in rows:
-        a = Agency.from_db(DB, agency_cols, [*row[:n - 1], bool(row[n - 1])])
+        row = row[len(columns):]
+        if row[0] is None:
+            continue  # the one row of the extra columns, no agency
+        a = Agency.from_db(DB, _AGENCY_COLS, [*row[:n - 1], bool(row[n - 1])])
         if row[n] is not None:
-            a.system = System.from_db(DB, system_cols, [*row[n:-1], bool(row[-1])])
+            a.system = System.from_db(DB, _AGENCY_SYSTEM_COLS, [*row[n:-1], bool(row[-1])])
         else:
             a.system = None
         for key in (a.code, a.code_qd20):
             if key and key in asked:
                 found[key] = a
-    return found
+    return found, extra
 
 
 def aliases(code: str) -> set[str]:

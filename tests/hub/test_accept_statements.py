@@ -1,0 +1,43 @@
+"""How many statements the hub sends to accept a package (issue 17: the accept path must stay
+near the machine's limit; each statement costs CPU in the hub and in the database)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connections
+
+from vpdt.hub.models import Delivery
+
+from . import factories
+from .conftest import H53, STT
+
+pytestmark = [pytest.mark.django_db(databases=["default", "hub"]), pytest.mark.backends]
+
+
+class Statements:
+    def __init__(self):
+        self.sql: list[str] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        self.sql.append(sql)
+        return execute(sql, params, many, context)
+
+
+def test_a_new_package_takes_ten_statements_and_a_retry_four(agencies, connect, tmp_path):
+    pkg = factories.document(tmp_path / "d.edxml", from_code=H53, to=[STT], attachment=20_000)
+    client = connect(*agencies[H53])
+    sent = Statements()
+    with connections["hub"].execute_wrapper(sent):
+        doc_id = client.send_edoc(pkg, from_code=H53, to=[STT])
+    # (savepoints: the test's own transaction; the prune of old signatures: once a minute)
+    work = [s for s in sent.sql if not s.startswith(("SAVEPOINT", "RELEASE SAVEPOINT", 'DELETE FROM "hub_seen'))]
+    # caller's system, its signature remembered, agencies + duplicate check, log head,
+    # package + duplicate check again, 3 inserts (package, submission, delivery), log entry, head
+    assert len(work) <= 10, "\n".join(work)
+    retry = Statements()
+    with connections["hub"].execute_wrapper(retry):
+        assert client.send_edoc(pkg, from_code=H53, to=[STT]) == doc_id
+    # system, signature, agencies + duplicate check, the delivery found (nothing written)
+    retried = [s for s in retry.sql if not s.startswith(("SAVEPOINT", "RELEASE SAVEPOINT", 'DELETE FROM "hub_seen'))]
+    assert len(retried) <= 4, "\n".join(retried)
+    assert Delivery.objects.using("hub").count() == 1
