@@ -23,7 +23,7 @@ class Statements:
         return execute(sql, params, many, context)
 
 
-def test_a_new_package_takes_ten_statements_and_a_retry_four(agencies, connect, tmp_path):
+def test_a_new_package_takes_seven_statements_on_postgresql_ten_on_sqlite_and_a_retry_four(agencies, connect, tmp_path):
     pkg = factories.document(tmp_path / "d.edxml", from_code=H53, to=[STT], attachment=20_000)
     client = connect(*agencies[H53])
     sent = Statements()
@@ -32,8 +32,10 @@ def test_a_new_package_takes_ten_statements_and_a_retry_four(agencies, connect, 
     # (savepoints: the test's own transaction; the prune of old signatures: once a minute)
     work = [s for s in sent.sql if not s.startswith(("SAVEPOINT", "RELEASE SAVEPOINT", 'DELETE FROM "hub_seen'))]
     # caller's system, its signature remembered, agencies + duplicate check, log head,
-    # package + duplicate check again, 3 inserts (package, submission, delivery), log entry, head
-    assert len(work) <= 10, "\n".join(work)
+    # package + duplicate check again, 3 inserts (package, submission, delivery), log entry, head;
+    # on PostgreSQL the 3 inserts are one statement, and the log entry with the head one more
+    expected = 7 if connections["hub"].vendor == "postgresql" else 10
+    assert len(work) <= expected, "\n".join(work)
     retry = Statements()
     with connections["hub"].execute_wrapper(retry):
         assert client.send_edoc(pkg, from_code=H53, to=[STT]) == doc_id

@@ -62,3 +62,63 @@ def test_insert_unless_present_inserts_once_and_answers_whether_it_did():
         assert fastsql.insert_unless_present(SeenRequest(signature="e" * 64, system_id="t", expires_at=LATER),
                                              "signature") is False
         assert SeenRequest.objects.using("hub").count() == 1
+
+
+class _Count:
+    def __init__(self):
+        self.n = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.n += 1
+        return execute(sql, params, many, context)
+
+
+@pytest.mark.backends
+def test_insert_linked_writes_rows_pointing_at_each_other_in_one_statement_on_postgresql():
+    from django.db import connections
+
+    pkg = Package(sha256="c" * 64, size=10, message_type="edoc", from_code="X", document_id="d-2")
+    sub = Submission(doc_id="s2", package=pkg, from_code="X")
+    deliveries = [Delivery(doc_id=f"d2{i}", submission=sub, package=pkg, message_type="edoc", from_code="X",
+                           to_code=f"Y{i}", route=Delivery.LOCAL, dedupe_key=f"k2{i}") for i in range(2)]
+    count = _Count()
+    with connections["hub"].execute_wrapper(count):
+        fastsql.insert_linked([pkg, sub, *deliveries])
+    assert count.n == (1 if connections["hub"].vendor == "postgresql" else 4)
+    assert pkg.pk and sub.pk and all(d.pk for d in deliveries)
+    assert sub.package_id == pkg.pk and sub.package is pkg  # the instance is kept, not reloaded
+    for i, d in enumerate(deliveries):
+        row = Delivery.objects.using("hub").get(pk=d.pk)
+        assert (row.submission_id, row.package_id, row.to_code, row.state) == (sub.pk, pkg.pk, f"Y{i}",
+                                                                               Delivery.PENDING)
+        assert d.submission is sub and not d._state.adding
+    assert Submission.objects.using("hub").get(pk=sub.pk).created_at == sub.created_at
+    # a package stored earlier is a plain key, not linked
+    again = Submission(doc_id="s3", package=fastsql.existing(Package, pkg.pk), from_code="X")
+    fastsql.insert_linked([again])
+    assert Submission.objects.using("hub").get(pk=again.pk).package_id == pkg.pk
+
+
+def test_insert_linked_refuses_a_link_to_an_object_not_in_the_list():
+    loose = Package(sha256="d" * 64, size=1, message_type="edoc", from_code="X")
+    with pytest.raises(ValueError, match="unsaved"):
+        fastsql.insert_linked([Submission(doc_id="s4", package=loose, from_code="X")])
+
+
+@pytest.mark.backends
+def test_insert_many_then_runs_the_update_after_the_rows():
+    from django.db import connections
+
+    from vpdt.hub.models import LogHead
+
+    LogHead.objects.using("hub").update_or_create(pk=1, defaults={"seq": 0, "hash": "0" * 64})
+    entries = [LogEntry(seq=700 + i, at="2026-12-01T00:00:00", action="accepted", prev_hash="0" * 64,
+                        entry_hash=f"{i}" * 64) for i in range(2)]
+    count = _Count()
+    with connections["hub"].execute_wrapper(count):
+        fastsql.insert_many(entries, then=('UPDATE "hub_loghead" SET seq = %s, hash = %s WHERE id = 1',
+                                           [701, "1" * 64]))
+    assert count.n == (1 if connections["hub"].vendor == "postgresql" else 2)
+    assert [LogEntry.objects.using("hub").get(pk=e.pk).seq for e in entries] == [700, 701]
+    head = LogHead.objects.using("hub").get(pk=1)
+    assert (head.seq, head.hash) == (701, "1" * 64)

@@ -234,17 +234,22 @@ def _queue(incoming: Incoming, package, message_type: str, from_code: str, recei
         # One statement: the stored package of these bytes and, per receiver, the delivery a
         # concurrent identical request may have queued since the check above.
         *priors, row = _existing_all(sha, receivers, keys, package_row=True)
+        if all(priors):  # everything was queued meanwhile (a concurrent retry won the race)
+            raise _Duplicate(priors)
+        rows: list = []  # inserted together (fastsql.insert_linked: one statement on PostgreSQL)
         if row is None:
-            pkg = fastsql.insert(Package(sha256=sha, size=incoming.size, **fields))
+            pkg = Package(sha256=sha, size=incoming.size, **fields)
+            rows.append(pkg)
         else:
             pkg = fastsql.existing(Package, row[0])
             if row[1] is not None:
                 Package.objects.using(DB).filter(pk=pkg.pk).update(purged_at=None)
-        submission = fastsql.insert(Submission(
-            doc_id=new_doc_id(), package=pkg, system=system, from_code=from_code, via_upstream=via_upstream))
+        submission = Submission(doc_id=new_doc_id(), package=pkg, system=system, from_code=from_code,
+                                via_upstream=via_upstream)
+        rows.append(submission)
         result = Accepted(submission.doc_id)
+        system_id = system.system_id if system else ""
         for code, prior in zip(receivers, priors, strict=True):
-            key = keys[code]
             if prior is not None:
                 result.deliveries.append(prior)
                 continue
@@ -252,28 +257,29 @@ def _queue(incoming: Incoming, package, message_type: str, from_code: str, recei
             if dest is None:
                 refusal = Refusal(code, vxp.UNKNOWN_RECEIVER, f"receiver {code!r} unknown")
                 result.refused.append(refusal)
-                fastsql.insert(Delivery(
+                rows.append(Delivery(
                     doc_id=new_doc_id(), submission=submission, package=pkg, message_type=message_type,
                     from_code=from_code, to_code=code, route=Delivery.REFUSED, state=Delivery.FAIL,
                     error_code=refusal.error.code, error_desc=refusal.error.message))
-                w.log(LogEntry.REFUSED, sha256=sha, from_code=from_code, to_code=code,
-                      system_id=system.system_id if system else "", detail=f"{refusal.error.code} unknown receiver")
+                w.log(LogEntry.REFUSED, sha256=sha, from_code=from_code, to_code=code, system_id=system_id,
+                      detail=f"{refusal.error.code} unknown receiver")
                 continue
-            delivery = fastsql.insert(Delivery(
+            delivery = Delivery(
                 doc_id=new_doc_id(), submission=submission, package=pkg, message_type=message_type,
-                from_code=from_code, to_code=code, route=dest.route, holder=dest.holder, dedupe_key=key,
-                next_attempt_at=now if dest.route == Delivery.UPSTREAM else None))
+                from_code=from_code, to_code=code, route=dest.route, holder=dest.holder, dedupe_key=keys[code],
+                next_attempt_at=now if dest.route == Delivery.UPSTREAM else None)
+            rows.append(delivery)
             result.deliveries.append(delivery)
             w.log(LogEntry.ACCEPTED, doc_id=delivery.doc_id, sha256=sha, from_code=from_code, to_code=code,
-                  system_id=system.system_id if system else "",
+                  system_id=system_id,
                   detail=f"{message_type} route={dest.route}" + (f" upstream={remote_doc_id}" if via_upstream else ""))
-            if message_type == "status":
-                _note_status(package, from_code, code)
         if not result.deliveries:
             raise vxp.VxpError(vxp.UNKNOWN_RECEIVER, ", ".join(receivers))
-        if all(d.submission_id != submission.pk for d in result.deliveries) and not result.refused:
-            # everything was a duplicate after all (a concurrent retry won the race)
-            raise _Duplicate(result.deliveries)
+        fastsql.insert_linked(rows)
+        if message_type == "status":
+            for delivery in result.deliveries:
+                if delivery.submission is submission:
+                    _note_status(package, from_code, delivery.to_code)
         return result
 
     try:

@@ -77,6 +77,66 @@ def insert(obj: Model) -> Model:
     return obj
 
 
+def insert_linked(objs: list[Model]) -> None:
+    """INSERT new instances of several models where later ones point at earlier ones (a
+    foreign key set to an unsaved instance of the list): on PostgreSQL in one statement (each
+    INSERT a data-modifying CTE, the key taken from the earlier one's RETURNING), elsewhere one
+    INSERT each, in order. Sets every key and every linked `<fk>_id`."""
+    connection = connections[DB]
+    plan = []  # per object: its fields, and for each linked field the index of the earlier object
+    for i, obj in enumerate(objs):
+        fields = _statement(type(obj), connection, 1)[1]
+        links = {}
+        for f in fields:
+            if f.many_to_one:
+                target = f.get_cached_value(obj, None)
+                if target is not None and target.pk is None:
+                    j = next((k for k in range(i) if objs[k] is target), None)
+                    if j is None:
+                        raise ValueError(f"{type(obj).__name__}.{f.name} points at an unsaved object not inserted before it")
+                    links[f] = j
+        plan.append((fields, links))
+    if connection.vendor != "postgresql":
+        for obj, (_, links) in zip(objs, plan, strict=True):
+            _link(obj, links, objs)
+            insert(obj)
+        return
+    key = tuple((type(obj), tuple((f.attname, j) for f, j in links.items())) for obj, (_, links) in zip(objs, plan,
+                                                                                                       strict=True))
+    sql = _LINKED.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        parts = []
+        for i, (obj, (fields, links)) in enumerate(zip(objs, plan, strict=True)):
+            meta = type(obj)._meta
+            marks = ", ".join(f"(SELECT {quote(objs[links[f]]._meta.auto_field.column)} FROM r{links[f]})"
+                              if f in links else "%s" for f in fields)
+            parts.append(f"r{i} AS (INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+                         f"VALUES ({marks}) RETURNING {quote(meta.auto_field.column)})")
+        ids = ", ".join(f"(SELECT {quote(type(obj)._meta.auto_field.column)} FROM r{i})" for i, obj in enumerate(objs))
+        sql = _LINKED[key] = f"WITH {', '.join(parts)} SELECT {ids}"
+    values = [f.get_db_prep_save(f.pre_save(obj, True), connection)
+              for obj, (fields, links) in zip(objs, plan, strict=True) for f in fields if f not in links]
+    with cursor() as c:
+        c.execute(sql, values)
+        row = c.fetchone()
+    for obj, pk in zip(objs, row, strict=True):
+        _saved(obj, pk)
+    for obj, (_, links) in zip(objs, plan, strict=True):
+        _link(obj, links, objs)
+
+
+def _link(obj: Model, links: dict, objs: list[Model]) -> None:
+    """Point `obj`'s linked keys at the saved objects (setting `<fk>_id` drops Django's cached
+    instance; it is put back, as save() leaves it)."""
+    for f, j in links.items():
+        setattr(obj, f.attname, objs[j].pk)
+        f.set_cached_value(obj, objs[j])
+
+
+_LINKED: dict[tuple, str] = {}
+
+
 def insert_unless_present(obj: Model, unique: str) -> bool:
     """INSERT one new instance unless a row with the same value of the unique column `unique`
     exists (`ON CONFLICT … DO NOTHING`, PostgreSQL and SQLite): True if inserted (its key set)."""
@@ -98,18 +158,25 @@ def insert_unless_present(obj: Model, unique: str) -> bool:
     return True
 
 
-def insert_many(objs: list[Model]) -> None:
-    """INSERT new instances of one model in one statement (as `bulk_create`); sets their keys."""
-    for start in range(0, len(objs), 500):  # far below SQLite's bound on parameters
-        _insert_rows(objs[start:start + 500])
+def insert_many(objs: list[Model], then: tuple[str, list] | None = None) -> None:
+    """INSERT new instances of one model in one statement (as `bulk_create`); sets their keys.
+    `then`: an UPDATE (SQL, params) run after them: on PostgreSQL in the same statement (a
+    data-modifying CTE), elsewhere as the next one."""
+    batches = [objs[start:start + 500] for start in range(0, len(objs), 500)]  # below SQLite's bound
+    for n, batch in enumerate(batches):
+        _insert_rows(batch, then if n == len(batches) - 1 else None)
+    if then is not None and not batches:
+        with cursor() as c:
+            c.execute(*then)
 
 
-def _insert_rows(objs: list[Model]) -> None:
-    if not objs:
-        return
+def _insert_rows(objs: list[Model], then: tuple[str, list] | None = None) -> None:
     connection = connections[DB]
     sql, fields, returning = _statement(type(objs[0]), connection, len(objs))
     values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in fields]
+    if then is not None and connection.vendor == "postgresql" and returning:
+        pk = connection.ops.quote_name(type(objs[0])._meta.auto_field.column)
+        sql, values, then = f"WITH new_rows AS ({sql}), after_rows AS ({then[0]}) SELECT {pk} FROM new_rows", values + then[1], None
     with cursor() as c:
         c.execute(sql, values)
         if returning:
@@ -118,6 +185,8 @@ def _insert_rows(objs: list[Model]) -> None:
         else:
             for obj in objs:
                 _saved(obj, None)
+        if then is not None:
+            c.execute(*then)
 
 
 def existing(model: type[Model], pk) -> Model:

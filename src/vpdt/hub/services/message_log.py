@@ -61,12 +61,10 @@ class _Writer:
         del self.entries[count:]
 
     def flush(self) -> None:
-        if self.entries:
-            fastsql.insert_many(self.entries)
+        if self.entries:  # the entries and the new head: one statement on PostgreSQL
             table = connections[DB].ops.quote_name(LogHead._meta.db_table)
-            with fastsql.cursor() as cursor:
-                cursor.execute(f"UPDATE {table} SET seq = %s, hash = %s WHERE id = 1",
-                               [self.head.seq, self.head.hash])
+            fastsql.insert_many(self.entries, then=(f"UPDATE {table} SET seq = %s, hash = %s WHERE id = 1",
+                                                    [self.head.seq, self.head.hash]))
 
 
 class write:
