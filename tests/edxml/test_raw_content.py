@@ -131,3 +131,44 @@ def test_a_package_of_a_few_hundred_kb_is_mostly_decoded_raw_with_the_default_ch
     (att,) = pkg.attachments
     assert (att.size, att.sha256) == (len(raw), hashlib.sha256(raw).hexdigest())
     assert sum(pieces) > 0.6 * len(base64.b64encode(raw))
+
+
+# --- checked, not decoded (the hub's read): same verdicts as decoding, no bytes
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("chunk", [200, 1000, 4096, 1 << 20])
+def test_checking_without_decoding_accepts_every_layout(layout, chunk):
+    pkg = read_package(io.BytesIO(_package(LAYOUTS[layout])), limits=Limits(chunk_size=chunk),
+                       decode_attachments=False)
+    (att,) = pkg.attachments
+    assert (att.size, att.sha256, att.content_id) == (None, None, pkg.manifest[0].content_id)
+
+
+SPOILED = {
+    "foreign character": lambda t: t[:20_000] + b"!" + t[20_001:],
+    "non-ASCII": lambda t: t[:20_000] + b"\xc3\xa9" + t[20_001:],
+    "control byte": lambda t: t[:20_000] + b"\x01" + t[20_001:],
+    "padding in the middle": lambda t: t[:20_000] + b"=" + t[20_001:],
+    "one character too many": lambda t: t + b"A",  # 40,001 characters: not base64
+    "data after the padding": lambda t: t + b"QQ==QUJD",
+    "stray tag": lambda t: t[:20_000] + b"<x>" + t[20_000:],
+}
+
+
+@pytest.mark.parametrize("spoil", SPOILED)
+@pytest.mark.parametrize("chunk", [1000, 4096, 1 << 20])
+def test_checking_without_decoding_refuses_what_decoding_refuses(spoil, chunk):
+    data = _package(SPOILED[spoil])
+    with pytest.raises(EdxmlError) as decoded:
+        read_package(io.BytesIO(data), limits=Limits(chunk_size=chunk))
+    with pytest.raises(EdxmlError) as checked:
+        read_package(io.BytesIO(data), limits=Limits(chunk_size=chunk), decode_attachments=False)
+    assert checked.value.code == decoded.value.code
+
+
+def test_checking_without_decoding_takes_no_sink(tmp_path):
+    from vpdt.edxml.sinks import DirectorySink
+
+    with pytest.raises(ValueError):
+        read_package(io.BytesIO(_package()), attachment_sink=DirectorySink(tmp_path), decode_attachments=False)

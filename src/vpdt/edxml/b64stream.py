@@ -107,6 +107,61 @@ class Base64Decoder:
 
 
 _B64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_B64_WS = _B64 + _WS
+
+
+class Base64Checker:
+    """`Base64Decoder`'s checks without decoding (for a reader that only needs to know the
+    text is base64: the hub's accept): the alphabet, whitespace ignored, padding only at the
+    end (at most two), a length that can be base64. `feed` and `feed_raw` return b"" (nothing
+    decoded); errors are `Base64Error`, as the decoder's."""
+
+    def __init__(self):
+        self._padded = 0  # '=' seen: nothing but more '=' (two in all) may follow
+        self.consumed = 0
+
+    def feed(self, text: str | bytes) -> bytes:
+        if isinstance(text, str):
+            try:
+                data = text.encode("ascii")
+            except UnicodeEncodeError as exc:
+                raise Base64Error(f"non-ASCII character {text[exc.start]!r} in base64", self.consumed) from None
+        else:
+            data = text
+        if b"\n" in data or b"\r" in data or b" " in data or b"\t" in data:
+            data = data.translate(None, _WS)
+        if not data:
+            return b""
+        body = data.rstrip(b"=")
+        pads = len(data) - len(body)
+        if (self._padded and body) or body.translate(None, _B64):
+            if self._padded:
+                raise Base64Error("data after base64 padding", self.consumed)
+            raise Base64Error("invalid base64: a character outside the base64 alphabet", _first_bad(data, self.consumed))
+        if pads:
+            if (self.consumed + len(body)) % 4 < 2 or self._padded + pads > 2:
+                raise Base64Error("invalid base64: padding where it cannot be", self.consumed + len(body))
+            self._padded += pads
+        self.consumed += len(data)
+        return b""
+
+    def feed_raw(self, data: bytes) -> bytes | None:
+        """Like `feed` for raw input known to be text; None, nothing changed, unless the piece
+        is base64 characters and whitespace only (the caller then hands it to `feed`)."""
+        if self._padded or data.translate(None, _B64_WS):
+            return None
+        if b"\n" in data or b"\r" in data or b" " in data or b"\t" in data:
+            self.consumed += len(data.translate(None, _WS))
+        else:
+            self.consumed += len(data)
+        return b""
+
+    def finish(self) -> bytes:
+        if self._padded and self.consumed % 4:
+            raise Base64Error("base64 text length is not a multiple of 4", self.consumed)
+        if self.consumed % 4 == 1:
+            raise Base64Error("base64 text length is not a multiple of 4", self.consumed)
+        return b""
 
 
 def _plain(buf: bytes) -> bytes | None:

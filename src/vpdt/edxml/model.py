@@ -210,14 +210,15 @@ class ManifestReference:
 
 @dataclass
 class Attachment:
-    """An attachment as read: metadata plus size and SHA-256 of the decoded bytes."""
+    """An attachment as read: metadata plus size and SHA-256 of the decoded bytes (None when
+    read with `decode_attachments=False`)."""
 
     content_id: str
     name: str | None = None
     content_type: str | None = None
     description: str | None = None
-    size: int = 0
-    sha256: str = ""
+    size: int | None = 0
+    sha256: str | None = ""
     zipped: bool = False  # a zip made for transport around one file (or a few)
     zip_entries: list[ZipEntry] | None = None
     stored: Any = None  # what the sink reported (e.g. a path), None when discarded

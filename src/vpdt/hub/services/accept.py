@@ -54,7 +54,9 @@ def _read_edxml(path: Path):
     from vpdt.edxml import EdxmlError, read_package
 
     try:
-        return read_package(str(path), attachment_sink=None, strict=False, verify_signature=False)
+        # routing needs the header; the attachments are checked to be base64, not decoded
+        return read_package(str(path), attachment_sink=None, strict=False, verify_signature=False,
+                            decode_attachments=False)
     except EdxmlError as exc:
         where = f" at {exc.path}" if exc.path else ""
         raise vxp.VxpError(vxp.MALFORMED, f"{exc.code}{where}: {exc.message}. {exc.detail}".strip()) from None
