@@ -172,3 +172,34 @@ def test_checking_without_decoding_takes_no_sink(tmp_path):
 
     with pytest.raises(ValueError):
         read_package(io.BytesIO(_package()), attachment_sink=DirectorySink(tmp_path), decode_attachments=False)
+
+
+@pytest.mark.parametrize("decode", [True, False])
+def test_text_in_the_chunk_of_its_start_tag_skips_expat_too(monkeypatch, decode):
+    """One chunk holds the whole package: expat is given it up to the ContentTransferEncoded
+    start tag, the text after it goes the raw way."""
+    from vpdt.edxml import b64stream, reader
+
+    monkeypatch.setattr(reader, "FIRST_CHUNK", 1 << 20)
+    pieces: list[int] = []
+    cls = b64stream.Base64Decoder if decode else b64stream.Base64Checker
+    feed_raw = cls.feed_raw
+
+    def counting(self, text):
+        result = feed_raw(self, text)
+        if result is not None:
+            pieces.append(len(text))
+        return result
+
+    monkeypatch.setattr(cls, "feed_raw", counting)
+    pkg = read_package(io.BytesIO(_package()), decode_attachments=decode)
+    assert len(pkg.attachments) == 1 and (pkg.attachments[0].sha256 == hashlib.sha256(RAW).hexdigest()) == decode
+    assert sum(pieces) == len(base64.b64encode(RAW))
+
+
+def test_a_content_tag_name_in_an_attribute_or_comment_does_not_open_the_raw_way():
+    def disguise(text: bytes) -> bytes:
+        return b"<!-- ContentTransferEncoded> -->" + text
+
+    pkg = read_package(io.BytesIO(_package(disguise)), limits=Limits(chunk_size=1 << 20))
+    assert pkg.attachments[0].sha256 == hashlib.sha256(RAW).hexdigest()

@@ -435,6 +435,19 @@ class _StreamReader:
                 self.fail(E.TOO_LARGE, f"edXMLHeader larger than {self.limits.max_header_bytes} bytes")
         if self.att is not None and self.att.decoder is not None and self.header_bytes is not None and self.expat_idle:
             chunk = self.raw_content(chunk)
+        while chunk and (self.att is None or self.att.decoder is None):
+            # Give expat the chunk up to the end of a ContentTransferEncoded start tag, so that
+            # the attachment text after it in the same chunk skips expat too (`raw_content`).
+            # Only a cut: the text goes the raw way only if expat really opened the element
+            # (decoder set) and holds nothing (idle); otherwise expat gets the rest as before.
+            cut = _after_content_tag(chunk)
+            if not cut:
+                break
+            self.parse(chunk[:cut], False)
+            chunk = chunk[cut:]
+            if self.att is not None and self.att.decoder is not None and self.header_bytes is not None \
+                    and self.expat_idle:
+                chunk = self.raw_content(chunk)
         if chunk:
             self.parse(chunk, False)
         if self.header is not None and self.header_bytes is None and len(self.header.buf) > self.limits.max_header_bytes:
@@ -484,6 +497,15 @@ class _StreamReader:
     def close(self):
         self.parse(b"", True)
         self.window = b""
+
+
+def _after_content_tag(chunk: bytes) -> int:
+    """The offset just after the first `…ContentTransferEncoded…>` in `chunk`, or 0."""
+    at = chunk.find(b"ContentTransferEncoded")
+    if at < 0:
+        return 0
+    end = chunk.find(b">", at)
+    return 0 if end < 0 or end + 1 >= len(chunk) else end + 1
 
 
 def _readable(f) -> bool:
