@@ -203,3 +203,29 @@ def test_a_content_tag_name_in_an_attribute_or_comment_does_not_open_the_raw_way
 
     pkg = read_package(io.BytesIO(_package(disguise)), limits=Limits(chunk_size=1 << 20))
     assert pkg.attachments[0].sha256 == hashlib.sha256(RAW).hexdigest()
+
+
+def _zipped(entry_bytes: bytes) -> bytes:
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("bao-cao.txt", entry_bytes)
+    out = io.BytesIO()
+    write_package(out, header(), [AttachmentSource("bao-cao.txt", buf.getvalue(), content_type="application/zip")])
+    return out.getvalue()
+
+
+def test_checking_without_decoding_still_decodes_and_lists_a_zip():
+    pkg = read_package(io.BytesIO(_zipped(b"noi dung " * 1000)), decode_attachments=False)
+    (att,) = pkg.attachments
+    assert att.zipped and att.size and att.sha256 and [e.name for e in att.zip_entries] == ["bao-cao.txt"]
+
+
+def test_checking_without_decoding_still_refuses_a_zip_bomb():
+    bomb = _zipped(b"\0" * (64 * 1024 * 1024))
+    with pytest.raises(EdxmlError) as decoded:
+        read_package(io.BytesIO(bomb))
+    with pytest.raises(EdxmlError) as checked:
+        read_package(io.BytesIO(bomb), decode_attachments=False)
+    assert checked.value.code == decoded.value.code == "EDXML_ZIP_BOMB"

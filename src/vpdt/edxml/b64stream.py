@@ -175,6 +175,36 @@ def _plain(buf: bytes) -> bytes | None:
         return None
 
 
+class Base64CheckerUnlessZip:
+    """`Base64Checker`, unless the text starts as a zip's does (`PK\\x03\\x04` is "UEsD…" in
+    base64): then `Base64Decoder`, so that a zip made for transport is still listed and held
+    to the zip bounds (a bomb refused at once). `decodes` says which it became."""
+
+    def __init__(self):
+        self.inner: Base64Checker | Base64Decoder | None = None
+        self.decodes = True
+
+    def _pick(self, data: str | bytes) -> None:
+        if isinstance(data, str):
+            data = data[:64].encode("ascii", "replace")
+        head = data[:64].translate(None, _WS)[:4]
+        self.inner = Base64Checker() if len(head) == 4 and head != b"UEsD" else Base64Decoder()
+        self.decodes = isinstance(self.inner, Base64Decoder)
+
+    def feed(self, text: str | bytes) -> bytes:
+        if self.inner is None:
+            self._pick(text)
+        return self.inner.feed(text)
+
+    def feed_raw(self, data: bytes) -> bytes | None:
+        if self.inner is None:
+            self._pick(data)
+        return self.inner.feed_raw(data)
+
+    def finish(self) -> bytes:
+        return self.inner.finish() if self.inner is not None else b""
+
+
 _ALPHABET = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 
 

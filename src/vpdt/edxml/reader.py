@@ -20,7 +20,7 @@ from xml.parsers.expat import ExpatError
 from lxml import etree
 
 from . import errors as E
-from .b64stream import Base64Checker, Base64Decoder, Base64Error
+from .b64stream import Base64CheckerUnlessZip, Base64Decoder, Base64Error
 from .errors import EdxmlError, EdxmlWarning
 from .header_xml import read_header
 from .limits import DEFAULT_LIMITS, Limits
@@ -82,7 +82,8 @@ class _AttachmentState:
         self.magic = b""
         self.fileobj = None
         self.tee = None  # temporary copy of a zip when the sink keeps no readable file
-        self.decoder: Base64Decoder | None = None
+        self.decoder: Base64Decoder | Base64CheckerUnlessZip | None = None
+        self.decoded = True  # False: the text was only checked (decode_attachments=False)
         self.content_seen = False
 
 
@@ -309,7 +310,7 @@ class _StreamReader:
         if a.content_seen:
             self.fail(E.MALFORMED, "two ContentTransferEncoded in one Attachment")
         a.content_seen = True
-        a.decoder = Base64Decoder() if self.decode else Base64Checker()
+        a.decoder = Base64Decoder() if self.decode else Base64CheckerUnlessZip()
         meta = self.meta(a)
         if self.sink is None:
             a.fileobj = None
@@ -373,6 +374,7 @@ class _StreamReader:
             self.fail(E.BAD_BASE64, str(exc))
         if raw:
             self.write(a, raw)
+        a.decoded = getattr(a.decoder, "decodes", True)
         a.decoder = None
 
     def end_attachment(self):
@@ -390,8 +392,8 @@ class _StreamReader:
             name=meta.name,
             content_type=meta.content_type,
             description=meta.description,
-            size=a.size if self.decode else None,
-            sha256=a.sha.hexdigest() if self.decode else None,
+            size=a.size if a.decoded else None,
+            sha256=a.sha.hexdigest() if a.decoded else None,
         )
         att.zipped = is_transport_zip(att.name, att.content_type, a.magic)
         readable = a.tee if a.tee is not None else (a.fileobj if _readable(a.fileobj) else None)
@@ -592,7 +594,8 @@ def read_package(
     `attachment_sink` receives decoded attachment bytes (see `vpdt.edxml.sinks`); None
     discards them after computing size and SHA-256. `decode_attachments=False` (no sink):
     attachment text is only checked to be base64 (alphabet, padding, length), not decoded,
-    and each attachment's size and sha256 are None: for a reader that only routes the
+    and that attachment's size and sha256 are None, unless it starts as a zip (then decoded
+    and listed as always, so a zip bomb is still refused): for a reader that only routes the
     package (the hub), a sixth of its CPU per package. Raises `EdxmlError` for a package
     that cannot be accepted; everything else lands in `.warnings`.
     """
