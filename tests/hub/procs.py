@@ -17,6 +17,9 @@ import httpx
 from vpdt.vxp.client import VxpClient
 
 VPDT = [sys.executable, "-m", "vpdt.cli"]
+# The hub processes run the code this process imported (a bench run from a git worktree must
+# not start the editable install's tree instead).
+SRC = Path(__import__("vpdt").__file__).resolve().parents[1]
 
 
 def free_port() -> int:
@@ -37,7 +40,8 @@ class HubProcess:
                         # a hub killed mid-push lets the package go again within the tests' waits
                         VPDT_HUB_FORWARD_LEASE_SECONDS="5",
                         # each hub its own key (there is no default one), the same across its restarts
-                        VPDT_HUB_SECRET_KEY=f"vpdt-tests-hub-{name}-secret-key-never-deployed-0123456789")
+                        VPDT_HUB_SECRET_KEY=f"vpdt-tests-hub-{name}-secret-key-never-deployed-0123456789",
+                        PYTHONPATH=os.pathsep.join(p for p in (str(SRC), os.environ.get("PYTHONPATH", "")) if p))
         self.env.pop("DJANGO_SETTINGS_MODULE", None)
 
     @property
