@@ -7,6 +7,7 @@ embedded demo (SQLite, local files, worker and hub in-process) and the scale pat
 - VPDT_DATA_DIR            where SQLite files, blobs and keys live (default ./var)
 - VPDT_DATABASE_URL        e.g. postgres://postgres@127.0.0.1:5432/vpdt (default SQLite)
 - VPDT_HUB_DATABASE_URL    the hub's own database (default SQLite var/hub.sqlite3)
+- VPDT_HUB_DB_PREPARE_AFTER  PostgreSQL: the hub's prepared statements (vpdt.hub.db_options)
 - VPDT_BLOB_STORAGE        "local" (default) or "s3" (then AWS_* / VPDT_S3_* below)
 - VPDT_SECRET_KEY (or VPDT_SECRET_KEY_FILE), VPDT_SECRET_KEY_FALLBACKS: required outside
                            demo mode (VPDT_DEMO=1), see vpdt.core.secret_keys

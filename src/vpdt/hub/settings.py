@@ -14,6 +14,8 @@ dir. Chosen by the CLI through the environment:
   VPDT_HUB_RETRY_MAX_SECONDS, VPDT_HUB_POLL_SECONDS, VPDT_HUB_FORWARD_LEASE_SECONDS,
   VPDT_HUB_CLOCK_SKEW_SECONDS, VPDT_HUB_CLIENT_TIME_ZONE, VPDT_HUB_UPSTREAM_DIRECTORY_SECONDS,
   VPDT_HUB_KEEP_DONE_DAYS (retention of finished deliveries, 0: forever)
+- VPDT_HUB_DB_PREPARE_AFTER  PostgreSQL: prepare a statement after this many runs (default 5;
+                         0: no prepared statements nor server-side binding, for old poolers)
 - VPDT_HUB_TASKS        the federation job's queue (Huey): "sqlite" (default, a file in
                          the data dir) or "redis" (VPDT_REDIS_URL)
 """
