@@ -33,6 +33,24 @@ def _wrapped(text: bytes, eol: bytes = b"\r\n") -> bytes:
     return eol.join(text[i : i + 76] for i in range(0, len(text), 76)) + eol
 
 
+def _raw_pieces(monkeypatch, cls_name: str = "Base64Decoder") -> list[int]:
+    """The sizes of the pieces the reader gives `cls.feed_raw` and that it takes (not None)."""
+    from vpdt.edxml import b64stream
+
+    cls = getattr(b64stream, cls_name)
+    pieces: list[int] = []
+    feed_raw = cls.feed_raw
+
+    def counting(self, text):
+        result = feed_raw(self, text)
+        if result is not None:
+            pieces.append(len(text))
+        return result
+
+    monkeypatch.setattr(cls, "feed_raw", counting)
+    return pieces
+
+
 LAYOUTS = {
     "one line": None,
     "76 columns CRLF": _wrapped,
@@ -82,18 +100,7 @@ def test_same_result_as_the_text_decoded_whole():
 
 
 def test_attachment_text_goes_to_the_decoder_as_raw_bytes_in_large_pieces(monkeypatch):
-    from vpdt.edxml import b64stream
-
-    pieces: list[int] = []
-    feed_raw = b64stream.Base64Decoder.feed_raw
-
-    def counting(self, text):
-        out = feed_raw(self, text)
-        if out is not None:
-            pieces.append(len(text))
-        return out
-
-    monkeypatch.setattr(b64stream.Base64Decoder, "feed_raw", counting)
+    pieces = _raw_pieces(monkeypatch)
     read_package(io.BytesIO(_package()), limits=Limits(chunk_size=4096))
     assert sum(pieces) > 0.8 * len(base64.b64encode(RAW)) and max(pieces) == 4096
 
@@ -110,21 +117,10 @@ def test_reads_start_small_and_double_to_the_chunk_size():
 def test_a_package_of_a_few_hundred_kb_is_mostly_decoded_raw_with_the_default_chunks(monkeypatch, tmp_path, source):
     """The first read is small: the attachment text starts in an early, small chunk, and the
     chunks after it skip expat (with one 1 MiB first read, all of it went through expat)."""
-    from vpdt.edxml import b64stream
-
     raw = os.urandom(150_000)
     out = io.BytesIO()
     write_package(out, header(), [AttachmentSource("a.bin", io.BytesIO(raw))])
-    pieces: list[int] = []
-    feed_raw = b64stream.Base64Decoder.feed_raw
-
-    def counting(self, text):
-        result = feed_raw(self, text)
-        if result is not None:
-            pieces.append(len(text))
-        return result
-
-    monkeypatch.setattr(b64stream.Base64Decoder, "feed_raw", counting)
+    pieces = _raw_pieces(monkeypatch)
     path = tmp_path / "p.edxml"
     path.write_bytes(out.getvalue())
     pkg = read_package(out.getvalue() if source == "bytes" else path)
@@ -178,20 +174,10 @@ def test_checking_without_decoding_takes_no_sink(tmp_path):
 def test_text_in_the_chunk_of_its_start_tag_skips_expat_too(monkeypatch, decode):
     """One chunk holds the whole package: expat is given it up to the ContentTransferEncoded
     start tag, the text after it goes the raw way."""
-    from vpdt.edxml import b64stream, reader
+    from vpdt.edxml import reader
 
     monkeypatch.setattr(reader, "FIRST_CHUNK", 1 << 20)
-    pieces: list[int] = []
-    cls = b64stream.Base64Decoder if decode else b64stream.Base64Checker
-    feed_raw = cls.feed_raw
-
-    def counting(self, text):
-        result = feed_raw(self, text)
-        if result is not None:
-            pieces.append(len(text))
-        return result
-
-    monkeypatch.setattr(cls, "feed_raw", counting)
+    pieces = _raw_pieces(monkeypatch, "Base64Decoder" if decode else "Base64Checker")
     pkg = read_package(io.BytesIO(_package()), decode_attachments=decode)
     assert len(pkg.attachments) == 1 and (pkg.attachments[0].sha256 == hashlib.sha256(RAW).hexdigest()) == decode
     assert sum(pieces) == len(base64.b64encode(RAW))

@@ -18,6 +18,21 @@ class Base64Error(ValueError):
         self.offset = offset
 
 
+def _significant(text: str | bytes, consumed: int) -> bytes:
+    """`text` as ASCII bytes without whitespace (a non-ASCII character is an error at `consumed`)."""
+    if isinstance(text, str):
+        try:
+            data = text.encode("ascii")
+        except UnicodeEncodeError as exc:
+            raise Base64Error(f"non-ASCII character {text[exc.start]!r} in base64", consumed) from None
+    else:
+        data = text
+    # Most writers emit one long line: skip the copy when there is nothing to strip.
+    if b"\n" in data or b"\r" in data or b" " in data or b"\t" in data:
+        data = data.translate(None, _WS)
+    return data
+
+
 class Base64Decoder:
     def __init__(self):
         self._rest = b""
@@ -25,16 +40,7 @@ class Base64Decoder:
         self.consumed = 0  # significant characters seen, for error offsets
 
     def feed(self, text: str | bytes) -> bytes:
-        if isinstance(text, str):
-            try:
-                data = text.encode("ascii")
-            except UnicodeEncodeError as exc:
-                raise Base64Error(f"non-ASCII character {text[exc.start]!r} in base64", self.consumed) from None
-        else:
-            data = text
-        # Most writers emit one long line: skip the copy when there is nothing to strip.
-        if b"\n" in data or b"\r" in data or b" " in data or b"\t" in data:
-            data = data.translate(None, _WS)
+        data = _significant(text, self.consumed)
         if not data:
             return b""
         if self._padded:
@@ -121,15 +127,7 @@ class Base64Checker:
         self.consumed = 0
 
     def feed(self, text: str | bytes) -> bytes:
-        if isinstance(text, str):
-            try:
-                data = text.encode("ascii")
-            except UnicodeEncodeError as exc:
-                raise Base64Error(f"non-ASCII character {text[exc.start]!r} in base64", self.consumed) from None
-        else:
-            data = text
-        if b"\n" in data or b"\r" in data or b" " in data or b"\t" in data:
-            data = data.translate(None, _WS)
+        data = _significant(text, self.consumed)
         if not data:
             return b""
         body = data.rstrip(b"=")
