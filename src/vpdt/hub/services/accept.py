@@ -290,8 +290,7 @@ def _queue(incoming: Incoming, package, message_type: str, from_code: str, recei
         return Accepted(dup.deliveries[0].submission.doc_id, dup.deliveries, duplicate=True)
     except IntegrityError:
         # A concurrent identical request committed first: answer as for a retry.
-        again = [_existing(sha, code, _dedupe_key(package, message_type, from_code, code)) for code in receivers]
-        found = [d for d in again if d]
+        found = [d for d in _existing_all(sha, receivers, keys) if d]
         if found:
             return Accepted(found[0].submission.doc_id, found, duplicate=True)
         raise

@@ -65,11 +65,16 @@ def cursor():
         yield c
 
 
+def _values(obj: Model, fields: list, connection) -> list:
+    """A new row's values, prepared as `Model.save()` prepares them (pre_save with add=True)."""
+    return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+
+
 def insert(obj: Model) -> Model:
     """INSERT one new instance (as `obj.save()` would); sets its primary key; returns it."""
     connection = connections[DB]
     sql, fields, returning = _statement(type(obj), connection, 1)
-    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    values = _values(obj, fields, connection)
     with cursor() as c:
         c.execute(sql, values)
         pk = c.fetchone()[0] if returning else c.lastrowid
@@ -115,8 +120,8 @@ def insert_linked(objs: list[Model]) -> None:
                          f"VALUES ({marks}) RETURNING {quote(meta.auto_field.column)})")
         ids = ", ".join(f"(SELECT {quote(type(obj)._meta.auto_field.column)} FROM r{i})" for i, obj in enumerate(objs))
         sql = _LINKED[key] = f"WITH {', '.join(parts)} SELECT {ids}"
-    values = [f.get_db_prep_save(f.pre_save(obj, True), connection)
-              for obj, (fields, links) in zip(objs, plan, strict=True) for f in fields if f not in links]
+    values = [v for obj, (fields, links) in zip(objs, plan, strict=True)
+              for v in _values(obj, [f for f in fields if f not in links], connection)]
     with cursor() as c:
         c.execute(sql, values)
         row = c.fetchone()
@@ -142,7 +147,7 @@ def insert_unless_present(obj: Model, unique: str) -> bool:
     exists (`ON CONFLICT … DO NOTHING`, PostgreSQL and SQLite): True if inserted (its key set)."""
     connection = connections[DB]
     sql, fields, returning = _statement(type(obj), connection, 1, conflict=unique)
-    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    values = _values(obj, fields, connection)
     with cursor() as c:
         c.execute(sql, values)
         if returning:
@@ -173,7 +178,7 @@ def insert_many(objs: list[Model], then: tuple[str, list] | None = None) -> None
 def _insert_rows(objs: list[Model], then: tuple[str, list] | None = None) -> None:
     connection = connections[DB]
     sql, fields, returning = _statement(type(objs[0]), connection, len(objs))
-    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in fields]
+    values = [v for obj in objs for v in _values(obj, fields, connection)]
     if then is not None and connection.vendor == "postgresql" and returning:
         pk = connection.ops.quote_name(type(objs[0])._meta.auto_field.column)
         sql, values, then = f"WITH new_rows AS ({sql}), after_rows AS ({then[0]}) SELECT {pk} FROM new_rows", values + then[1], None
