@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from vpdt.core.models import AuditEntry
+from django.utils.timezone import localdate as today  # Vietnam's date, asked when used
 
-TODAY = dt.date.today()
+from vpdt.core.models import AuditEntry
 
 
 def test_the_agency_admin_delegates_for_an_absent_leader_through_the_page(world, client):
     from vpdt.workflow.models import Delegation
 
-    until = (TODAY + dt.timedelta(days=5)).strftime("%d/%m/%Y")
+    until = (today() + dt.timedelta(days=5)).strftime("%d/%m/%Y")
     client.force_login(world.admin)
     page = client.get("/uy-quyen/").content.decode()
     assert 'name="principal"' in page and str(world.leader) in page
     r = client.post("/uy-quyen/", {"principal": world.leader.pk, "deputy": world.deputy.pk,
-                                   "starts_on": TODAY.strftime("%d/%m/%Y"), "ends_on": until, "reason": "Đi công tác"},
+                                   "starts_on": today().strftime("%d/%m/%Y"), "ends_on": until, "reason": "Đi công tác"},
                     follow=True)
     assert "Đã ủy quyền." in r.content.decode()
     made = Delegation.objects.get(principal=world.leader)
@@ -26,7 +26,7 @@ def test_the_agency_admin_delegates_for_an_absent_leader_through_the_page(world,
     assert entry.actor_id == world.admin.pk and entry.detail["principal"] == world.leader.pk
     # A principal outside the agency's leaders is refused and nothing is written.
     r = client.post("/uy-quyen/", {"principal": world.spec.pk, "deputy": world.deputy.pk,
-                                   "starts_on": TODAY.strftime("%d/%m/%Y"), "ends_on": until}, follow=True)
+                                   "starts_on": today().strftime("%d/%m/%Y"), "ends_on": until}, follow=True)
     assert "Chọn lãnh đạo ủy quyền trong danh sách." in r.content.decode()
     assert Delegation.objects.count() == 1
     # The admin may revoke it; a specialist sees no principal choice and cannot delegate for another.
@@ -36,5 +36,5 @@ def test_the_agency_admin_delegates_for_an_absent_leader_through_the_page(world,
     client.force_login(world.spec)
     assert 'name="principal"' not in client.get("/uy-quyen/").content.decode()
     client.post("/uy-quyen/", {"principal": world.leader.pk, "deputy": world.deputy.pk,
-                               "starts_on": TODAY.strftime("%d/%m/%Y"), "ends_on": until})
+                               "starts_on": today().strftime("%d/%m/%Y"), "ends_on": until})
     assert Delegation.objects.count() == 1

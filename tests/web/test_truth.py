@@ -7,6 +7,7 @@ import io
 import re
 
 import pytest
+from django.utils.timezone import localdate as today  # Vietnam's date, asked when used
 
 from tests import factories
 from tests.workflow.walk import PDF, assigned, draft, submitted
@@ -15,8 +16,6 @@ from vpdt.records.choices import DeliveryState, RecipientKind, State
 from vpdt.records.models import Recipient, Register
 from vpdt.workflow import holidays, services
 from vpdt.workflow.models import Assignment, Notification
-
-TODAY = dt.date.today()
 
 
 def _text(page: str) -> str:
@@ -33,8 +32,8 @@ def test_the_outgoing_list_names_the_drafting_unit_not_the_document_type(world, 
 
 
 def test_the_specialist_sees_their_own_deadline_not_the_units(world, login):
-    unit_due = holidays.add_working_days(TODAY, 15)
-    own_due = holidays.add_working_days(TODAY, 5)
+    unit_due = holidays.add_working_days(today(), 15)
+    own_due = holidays.add_working_days(today(), 5)
     doc = assigned(world, deadline=unit_due)
     services.reassign(world.head, doc, handler=world.spec, deadline=own_due)
     c = login(world.spec)
@@ -52,12 +51,12 @@ def test_the_specialist_sees_their_own_deadline_not_the_units(world, login):
 def test_the_overdue_and_due_soon_tabs_count_the_specialists_own_deadline(world, login):
     from vpdt.workflow import queues
 
-    unit_due = holidays.add_working_days(TODAY, 15)
+    unit_due = holidays.add_working_days(today(), 15)
     late = assigned(world, deadline=unit_due)  # the unit has weeks; the specialist's own day has passed
-    services.reassign(world.head, late, handler=world.spec, deadline=holidays.add_working_days(TODAY, 2))
-    Assignment.objects.filter(document=late, user=world.spec).update(deadline=TODAY - dt.timedelta(days=1))
+    services.reassign(world.head, late, handler=world.spec, deadline=holidays.add_working_days(today(), 2))
+    Assignment.objects.filter(document=late, user=world.spec).update(deadline=today() - dt.timedelta(days=1))
     soon = assigned(world, deadline=unit_due, number=389, subject="Về việc báo cáo tiến độ dự án")
-    services.reassign(world.head, soon, handler=world.spec, deadline=holidays.add_working_days(TODAY, 1))
+    services.reassign(world.head, soon, handler=world.spec, deadline=holidays.add_working_days(today(), 1))
     assert set(queues.overdue(world.spec)) == {late}
     assert set(queues.due_soon(world.spec)) == {soon}
     # the leader, who has no assignment of their own, goes by the documents' deadline: neither is late
@@ -69,7 +68,7 @@ def test_the_overdue_and_due_soon_tabs_count_the_specialists_own_deadline(world,
 
 
 def test_completing_does_not_mark_a_co_handling_unit_done_that_never_acted(world, login):
-    doc = assigned(world, deadline=holidays.add_working_days(TODAY, 10))
+    doc = assigned(world, deadline=holidays.add_working_days(today(), 10))
     services.reassign(world.head, doc, handler=world.spec)
     services.complete(world.spec, doc, summary="Đã trả lời")
     co = Assignment.objects.get(document=doc, unit=world.bcvt)
@@ -83,7 +82,7 @@ def test_completing_does_not_mark_a_co_handling_unit_done_that_never_acted(world
 
 
 def test_a_co_handler_that_gave_an_opinion_is_done(world):
-    doc = assigned(world, deadline=holidays.add_working_days(TODAY, 10))
+    doc = assigned(world, deadline=holidays.add_working_days(today(), 10))
     services.give_opinion(world.head_bcvt, doc, "Phòng BCVT thống nhất")
     services.reassign(world.head, doc, handler=world.spec)
     services.complete(world.spec, doc)
@@ -91,7 +90,7 @@ def test_a_co_handler_that_gave_an_opinion_is_done(world):
 
 
 def test_the_reassignment_hint_says_the_units_real_deadline(world, login):
-    unit_due = holidays.add_working_days(TODAY, 4)
+    unit_due = holidays.add_working_days(today(), 4)
     doc = assigned(world, deadline=unit_due)
     page = _text(login(world.head).get(f"/van-ban/{doc.pk}/phan-cong/").content.decode())
     assert "10 ngày làm việc" not in page
@@ -163,7 +162,7 @@ def test_the_receive_form_asks_secrecy_and_the_register(world, login):
     services.register(world.clerk, services.receive_paper(world.clerk, world.agency, {
         "document_type": factories.doc_type("CV"), "subject": "Mở sổ", "issuer_name": "Bộ Nội vụ"}))
     other_register = Register.objects.create(agency=world.other, direction="incoming", series="chung",
-                                             year=TODAY.year, name="Sổ của cơ quan khác")
+                                             year=today().year, name="Sổ của cơ quan khác")
     page = c.get("/van-ban-den/tiep-nhan/").content.decode()
     assert 'name="secrecy"' in page and 'name="register"' in page
     assert "Sổ của cơ quan khác" not in page and "Sổ văn bản đến chung" in page
