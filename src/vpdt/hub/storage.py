@@ -64,6 +64,9 @@ class Incoming:
             pass
 
 
+_made: set[Path] = set()  # store roots whose directories this process has made (or found)
+
+
 class PackageStore:
     def __init__(self, root: str | os.PathLike, min_free_bytes: int = 0):
         self.root = Path(root)
@@ -72,8 +75,23 @@ class PackageStore:
         self.packages = self.root / "packages"
 
     def ensure(self) -> None:
+        """Make the temp and package directories, once per process (every accept asks; a
+        directory removed since is made again where a write finds it missing)."""
+        if self.root in _made:
+            return
         self.tmp.mkdir(parents=True, exist_ok=True)
         self.packages.mkdir(parents=True, exist_ok=True)
+        _made.add(self.root)
+
+    def _in_place(self, call):
+        """`call()`, again once the directories are made if they were removed under a running
+        process."""
+        try:
+            return call()
+        except FileNotFoundError:
+            _made.discard(self.root)
+            self.ensure()
+            return call()
 
     def path(self, sha256: str) -> Path:
         return self.packages / sha256[:2] / sha256[2:4] / f"{sha256}.edxml"
@@ -82,7 +100,7 @@ class PackageStore:
         if not self.min_free_bytes and not incoming_bytes:
             return
         self.ensure()
-        free = shutil.disk_usage(self.root).free
+        free = self._in_place(lambda: shutil.disk_usage(self.root).free)
         if free - incoming_bytes < self.min_free_bytes:
             raise StorageFull(f"{free} bytes free, {incoming_bytes} incoming, minimum {self.min_free_bytes}")
 
@@ -92,7 +110,7 @@ class PackageStore:
             raise vxp.VxpError(vxp.TOO_LARGE, f"Content-Length {expected} > limit {max_bytes}")
         self.check_space(expected or 0)
         self.ensure()
-        fd, name = tempfile.mkstemp(dir=self.tmp, suffix=".part")
+        fd, name = self._in_place(lambda: tempfile.mkstemp(dir=self.tmp, suffix=".part"))
         path = Path(name)
         digest = hashlib.sha256()
         held = b""  # the last two bytes, hashed only once we know they are not the final CRLF
@@ -135,10 +153,15 @@ class PackageStore:
             incoming.discard()
             return target
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
             with open(incoming.path, "rb+") as fh:
                 os.fsync(fh.fileno())
-            os.replace(incoming.path, target)
+            try:
+                os.replace(incoming.path, target)
+            except FileNotFoundError:  # the first package of its two-level directory
+                if target.parent.is_dir():
+                    raise
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(incoming.path, target)
             _fsync_dir(target.parent)
         except OSError as exc:
             incoming.discard()
