@@ -36,10 +36,7 @@ HUB_DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 def _database(value: str) -> dict:
     if "://" in value and not value.startswith("sqlite:///"):
-        config = dj_database_url.parse(value, conn_max_age=60, conn_health_checks=True)
-        if config.get("ENGINE", "").endswith("postgresql"):
-            config.setdefault("OPTIONS", {}).update(db_options.postgres_options())
-        return config
+        return db_options.configure(dj_database_url.parse(value, conn_max_age=60, conn_health_checks=True))
     path = value.removeprefix("sqlite:///")
     return {
         "ENGINE": "django.db.backends.sqlite3",
