@@ -1,6 +1,7 @@
 """Where one hub accept (and one delivery) spends its CPU: cProfile in process, no HTTP server.
 
     python bench/hub_profile.py [--db sqlite|postgres] [--packages 200] [--top 30] [--no-profile]
+                                [--callees NAME ...]
 
 Runs the hub's WSGI application (the standalone hub's settings) in this process through
 Django's WSGI handler with signed sendEdoc requests as the SDK shapes them (100 KB
@@ -38,6 +39,8 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=35)
     parser.add_argument("--no-profile", action="store_true",
                         help="only the CPU per accept and per delivery, without cProfile's own cost")
+    parser.add_argument("--callees", action="append", default=[], metavar="NAME",
+                        help="also list what the functions matching NAME call (pstats' restriction), repeatable")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="hubprof"))
     os.environ.update(VPDT_HUB_DATA_DIR=str(tmp / "hub"), VPDT_DEMO="1", VPDT_HUB_MIN_FREE_MB="0",
@@ -127,6 +130,8 @@ def main() -> int:
     if not args.no_profile:
         stats = pstats.Stats(profile)
         stats.sort_stats("cumulative").print_stats(args.top)
+        for name in args.callees:
+            stats.print_callees(name)
     return 0
 
 
