@@ -179,7 +179,8 @@ DATABASES = {
     "default": _database(_db_url, DATA_DIR / "vpdt.sqlite3"),
     "hub": _database(_hub_url, DATA_DIR / "hub.sqlite3"),
 }
-hub_db_options.configure(DATABASES["hub"])  # PostgreSQL: the hub's engine and options (its hot paths)
+if DATABASES["hub"]["ENGINE"].endswith("postgresql"):  # the hub's hot paths: vpdt.hub.db_options
+    DATABASES["hub"].setdefault("OPTIONS", {}).update(hub_db_options.postgres_options())
 DATABASE_ROUTERS = ["vpdt.hub.router.HubRouter"]
 # --- hubauth: replay protection and the upper hub's directory, read by vpdt.hub.services.
 # A request's XroadVnpt-timestamp (a wall time without zone, read in HUB_CLIENT_TIME_ZONE) must be

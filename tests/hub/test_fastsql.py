@@ -122,37 +122,3 @@ def test_insert_many_then_runs_the_update_after_the_rows():
     assert [LogEntry.objects.using("hub").get(pk=e.pk).seq for e in entries] == [700, 701]
     head = LogHead.objects.using("hub").get(pk=1)
     assert (head.seq, head.hash) == (701, "1" * 64)
-
-
-@pytest.mark.backends
-def test_values_taken_as_they_are_only_where_save_would_leave_them_so():
-    from django.apps import apps
-    from django.db import connections
-    from django.db.models import Field
-
-    from vpdt.hub.models import Agency, System
-
-    connection = connections["hub"]
-    package = fastsql.existing(Package, 7)
-    objs = [Package(sha256="c" * 64, size=12, message_type="edoc", from_code="X", business_type=0),
-            Delivery(doc_id="d", submission=fastsql.existing(Submission, 3), package=package, message_type="edoc",
-                     from_code="X", to_code="Y", route=Delivery.LOCAL, dedupe_key=None),
-            LogEntry(seq=5, at="2026-12-01T00:00:00", action="accepted", prev_hash="0" * 64, entry_hash="1" * 64),
-            Package(sha256="d" * 64, size="12", message_type="edoc", from_code=7, business_type="0")]  # not plain
-    for obj in objs:
-        fields = fastsql._statement(type(obj), connection, 1)[1]
-        slow = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-        fast = fastsql._values(obj, fields, connection)
-        plain = [i for i, f in enumerate(fields) if fastsql._plain_type(f) is not None]
-        assert plain, type(obj)
-        assert [fast[i] for i in plain] == [slow[i] for i in plain]
-        assert [type(fast[i]) for i in plain] == [type(slow[i]) for i in plain]
-    # what save() changes is never taken as it is: timestamps, sealed secrets, other field types
-    for model in apps.get_app_config("hub").get_models():
-        for f in model._meta.local_concrete_fields:
-            if fastsql._plain_type(f) is not None:
-                base = f.target_field if f.many_to_one else f
-                assert type(f).pre_save is Field.pre_save and type(base).get_db_prep_save is Field.get_db_prep_save, f
-                assert not getattr(f, "auto_now", False) and not getattr(f, "auto_now_add", False), f
-    assert fastsql._plain_type(System._meta.get_field("secret_encrypted")) in (None, str)
-    assert fastsql._plain_type(Agency._meta.get_field("system")) is None  # an integer key

@@ -1,4 +1,4 @@
-"""Connection settings of the hub's database on PostgreSQL (read by both settings modules).
+"""Connection options of the hub's database on PostgreSQL (read by both settings modules).
 
 The hub's hot paths (accept, list, download, acknowledge) send the same dozen statements
 over and over. With server-side binding, parameters travel apart from the SQL text (no
@@ -7,16 +7,11 @@ process), and psycopg prepares a statement after `VPDT_HUB_DB_PREPARE_AFTER` exe
 (5 by default), so PostgreSQL skips parsing and planning it again. 0 turns both off: for a
 connection pooler that cannot keep prepared statements (PgBouncer in transaction mode before
 1.21 without max_prepared_statements).
-
-The engine is `vpdt.hub.postgresql`: Django's, with the per-request health check skipped
-while a connection is busy (see its module).
 """
 
 from __future__ import annotations
 
 import os
-
-ENGINE = "vpdt.hub.postgresql"
 
 
 def postgres_options() -> dict:
@@ -24,11 +19,3 @@ def postgres_options() -> dict:
     if after <= 0:
         return {}
     return {"server_side_binding": True, "prepare_threshold": after}
-
-
-def configure(config: dict) -> dict:
-    """The hub's database settings `config` (dj_database_url's), made the hub's on PostgreSQL."""
-    if config.get("ENGINE", "").endswith("postgresql"):
-        config["ENGINE"] = ENGINE
-        config.setdefault("OPTIONS", {}).update(postgres_options())
-    return config

@@ -36,7 +36,10 @@ HUB_DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 def _database(value: str) -> dict:
     if "://" in value and not value.startswith("sqlite:///"):
-        return db_options.configure(dj_database_url.parse(value, conn_max_age=60, conn_health_checks=True))
+        config = dj_database_url.parse(value, conn_max_age=60, conn_health_checks=True)
+        if config.get("ENGINE", "").endswith("postgresql"):
+            config.setdefault("OPTIONS", {}).update(db_options.postgres_options())
+        return config
     path = value.removeprefix("sqlite:///")
     return {
         "ENGINE": "django.db.backends.sqlite3",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from django.db import connections, models
+from django.db import connections
 from django.db.models import Model
 
 from vpdt.hub.router import HUB_ALIAS as DB
@@ -65,35 +65,9 @@ def cursor():
         yield c
 
 
-# Field classes whose preparation leaves a value of this exact type (or None) as it is: the
-# value of such a field skips `pre_save`/`get_db_prep_save` (half of a row's preparing cost).
-# Not integers: on PostgreSQL Django gives each its column's type (Int8 …), so that a prepared
-# statement keeps one signature whatever the number's size.
-_PLAIN = {models.CharField: str, models.TextField: str, models.BooleanField: bool}
-_KINDS: dict[object, type | None] = {}
-
-
-def _plain_type(f) -> type | None:
-    """The type whose values field `f` stores unchanged, or None (prepared as save() does)."""
-    try:
-        return _KINDS[f]
-    except KeyError:
-        kind = _KINDS[f] = _PLAIN.get(type(f.target_field if type(f) is models.ForeignKey else f))
-        return kind
-
-
 def _values(obj: Model, fields: list, connection) -> list:
     """A new row's values, prepared as `Model.save()` prepares them (pre_save with add=True)."""
-    out = []
-    for f in fields:
-        kind = _plain_type(f)
-        if kind is not None:
-            value = getattr(obj, f.attname)
-            if value is None or type(value) is kind:
-                out.append(value)
-                continue
-        out.append(f.get_db_prep_save(f.pre_save(obj, True), connection))
-    return out
+    return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
 
 
 def insert(obj: Model) -> Model:
