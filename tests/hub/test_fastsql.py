@@ -64,6 +64,25 @@ def test_insert_unless_present_inserts_once_and_answers_whether_it_did():
         assert SeenRequest.objects.using("hub").count() == 1
 
 
+@pytest.mark.backends
+def test_insert_unless_present_and_select_inserts_once_and_reads_the_row_in_the_same_statement():
+    from django.db import connections
+
+    if connections["hub"].vendor != "postgresql":
+        with pytest.raises(NotImplementedError):
+            fastsql.insert_unless_present_and_select(SeenRequest(signature="9" * 64, system_id="s",
+                                                                 expires_at=LATER), "signature", "SELECT 1", [])
+        return
+    select = "SELECT signature, system_id FROM hub_seenrequest WHERE signature = %s"
+    first = SeenRequest(signature="9" * 64, system_id="s", expires_at=LATER)
+    # the SELECT sees the table as it was before the statement: the row is not there yet
+    assert fastsql.insert_unless_present_and_select(first, "signature", select, ["9" * 64]) == (True, None)
+    assert first.pk and not first._state.adding
+    again = SeenRequest(signature="9" * 64, system_id="other", expires_at=LATER)
+    assert fastsql.insert_unless_present_and_select(again, "signature", select, ["9" * 64]) == (False, ("9" * 64, "s"))
+    assert again.pk is None and SeenRequest.objects.using("hub").filter(signature="9" * 64).count() == 1
+
+
 class _Count:
     def __init__(self):
         self.n = 0

@@ -163,6 +163,25 @@ def insert_unless_present(obj: Model, unique: str) -> bool:
     return True
 
 
+def insert_unless_present_and_select(obj: Model, unique: str, select: str, params: list) -> tuple[bool, tuple | None]:
+    """PostgreSQL only: `insert_unless_present`, and in the same statement the row of `select`
+    (a SELECT of at most one row whose first column is never NULL, with its `params`), or None
+    when it has none. One round trip where a request needs a row and must remember something
+    (a caller's system and its signature)."""
+    connection = connections[DB]
+    if connection.vendor != "postgresql":
+        raise NotImplementedError("data-modifying WITH is PostgreSQL's")
+    sql, fields, _ = _statement(type(obj), connection, 1, conflict=unique)
+    pk = connection.ops.quote_name(type(obj)._meta.auto_field.column)
+    with cursor() as c:
+        c.execute(f"WITH new_row AS ({sql}) SELECT (SELECT {pk} FROM new_row), picked.* FROM (SELECT 1) AS one "
+                  f"LEFT JOIN ({select}) AS picked ON TRUE", [*_values(obj, fields, connection), *params])
+        row = c.fetchone()
+    if row[0] is not None:
+        _saved(obj, row[0])
+    return row[0] is not None, (None if row[1] is None else tuple(row[1:]))
+
+
 def insert_many(objs: list[Model], then: tuple[str, list] | None = None) -> None:
     """INSERT new instances of one model in one statement (as `bulk_create`); sets their keys.
     `then`: an UPDATE (SQL, params) run after them: on PostgreSQL in the same statement (a

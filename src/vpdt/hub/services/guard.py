@@ -47,10 +47,20 @@ def check_fresh_and_once(signed: vxp.SignedHeaders, system_id: str, now: datetim
     """Refuse a stale (107) or replayed (108) request; remember its signature otherwise.
 
     `time_zone`: the system's own (System.time_zone), else HUB_CLIENT_TIME_ZONE."""
-    skew = clock_skew()
-    if skew <= 0:
+    if clock_skew() <= 0:
         return
     now = now or datetime.now(UTC)
+    # One statement (its own transaction in autocommit; a savepoint inside an outer one): the
+    # unique signature decides, no IntegrityError to catch, no BEGIN/COMMIT round trips.
+    if not fastsql.insert_unless_present(seen(signed, system_id, fresh_until(signed, now, time_zone)),
+                                         "signature"):
+        raise replayed(signed)
+    maybe_prune(now)
+
+
+def fresh_until(signed: vxp.SignedHeaders, now: datetime, time_zone: str = "") -> datetime:
+    """Refuse a stale request (107); otherwise until when its signature must be remembered."""
+    skew = clock_skew()
     zone = time_zone or client_time_zone()
     sent_at = vxp.parse_sdk_timestamp(signed.get("timestamp"), zone)
     offset = (sent_at - now).total_seconds()
@@ -58,18 +68,21 @@ def check_fresh_and_once(signed: vxp.SignedHeaders, system_id: str, now: datetim
         raise vxp.VxpError(vxp.STALE_REQUEST, (
             f"timestamp {signed.get('timestamp')} read in {zone} is {abs(offset):.0f} s "
             f"{'ahead of' if offset > 0 else 'behind'} the hub's clock (allowed ±{skew:.0f} s)"))
-    expires_at = max(sent_at, now) + timedelta(seconds=skew + 60)
-    # One statement (its own transaction in autocommit; a savepoint inside an outer one): the
-    # unique signature decides, no IntegrityError to catch, no BEGIN/COMMIT round trips.
-    if not fastsql.insert_unless_present(SeenRequest(signature=signed.hash_header.strip().lower()[:64],
-                                                     system_id=system_id[:100], expires_at=expires_at),
-                                         "signature"):
-        raise vxp.VxpError(vxp.REPLAYED, f"signature {signed.hash_header[:16]}… already used "
-                                         f"(timestamp {signed.get('timestamp')})")
-    _maybe_prune(now)
+    return max(sent_at, now) + timedelta(seconds=skew + 60)
 
 
-def _maybe_prune(now: datetime) -> None:
+def seen(signed: vxp.SignedHeaders, system_id: str, expires_at: datetime) -> SeenRequest:
+    """The row that remembers the request's signature."""
+    return SeenRequest(signature=signed.hash_header.strip().lower()[:64], system_id=system_id[:100],
+                       expires_at=expires_at)
+
+
+def replayed(signed: vxp.SignedHeaders) -> vxp.VxpError:
+    return vxp.VxpError(vxp.REPLAYED, f"signature {signed.hash_header[:16]}… already used "
+                                      f"(timestamp {signed.get('timestamp')})")
+
+
+def maybe_prune(now: datetime) -> None:
     global _last_prune
     if time.monotonic() - _last_prune < PRUNE_EVERY_SECONDS or not _prune_lock.acquire(blocking=False):
         return
