@@ -11,7 +11,7 @@ from vpdt.hub import services
 from vpdt.hub.models import LogEntry
 
 from . import factories
-from .conftest import H53, STT
+from .conftest import H53, STT, XA
 from .procs import HubProcess
 
 pytestmark = pytest.mark.django_db(databases=["default", "hub"])
@@ -73,6 +73,46 @@ def test_commit_failure_fails_every_unit_of_the_batch(agencies, monkeypatch):
     services._run_batch(batch)
     assert all(isinstance(u.error, RuntimeError) for u in batch)
     assert LogEntry.objects.using("hub").count() == before
+
+
+def _queue_after_a_stale_check(path, receivers, existing):
+    """Accept as if another request committed between the duplicate check (`existing`, what it
+    found) and the write: nothing is read under the lock, the unique constraints decide."""
+    import importlib
+    import io
+
+    accept = importlib.import_module("vpdt.hub.services.accept")  # the module (services.accept is its function)
+    data = path.read_bytes()
+    incoming = services.receive_body(io.BytesIO(data).read, len(data), None)
+    package = accept._read_edxml(incoming.path)
+    return accept._queue(incoming, package, "edoc", H53, receivers, system=None, existing=existing)
+
+
+@pytest.mark.backends
+def test_a_receiver_queued_by_a_concurrent_request_is_answered_as_a_retry(agencies, connect, tmp_path):
+    from vpdt.hub.models import Delivery
+
+    pkg = factories.document(tmp_path / "d.edxml", from_code=H53, to=[STT])
+    first = connect(*agencies[H53]).send_edoc(pkg, from_code=H53, to=[STT])
+    late = _queue_after_a_stale_check(pkg, [STT], existing=[None])  # its check saw nothing yet
+    assert late.duplicate and late.doc_id == first
+    assert Delivery.objects.using("hub").count() == 1
+    assert services.verify_log().ok
+
+
+@pytest.mark.backends
+def test_a_concurrent_request_that_queued_one_receiver_leaves_the_others_to_this_one(agencies, connect, tmp_path):
+    from vpdt.hub.models import Delivery, Package
+
+    pkg = factories.document(tmp_path / "d.edxml", from_code=H53, to=[STT, XA])
+    first = connect(*agencies[H53]).send_edoc(pkg, from_code=H53, to=[STT])
+    late = _queue_after_a_stale_check(pkg, [STT, XA], existing=[None, None])
+    assert not late.duplicate and late.doc_id != first
+    assert sorted(d.to_code for d in late.deliveries) == sorted([STT, XA])
+    assert Delivery.objects.using("hub").filter(to_code=STT).count() == 1
+    assert Delivery.objects.using("hub").filter(to_code=XA, submission__doc_id=late.doc_id).count() == 1
+    assert Package.objects.using("hub").count() == 1  # the same bytes: one package row
+    assert services.verify_log().ok
 
 
 @pytest.mark.parametrize("workers", [1, 2])

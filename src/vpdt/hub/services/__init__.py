@@ -15,7 +15,6 @@ from vpdt.hub.services.accept import (  # noqa: F401
     Accepted,
     Refusal,
     _dedupe_key,
-    _Duplicate,
     _existing,
     _note_status,
     _package_fields,

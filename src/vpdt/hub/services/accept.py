@@ -135,25 +135,13 @@ def _existing(sha256: str, to_code: str, key: str | None) -> Delivery | None:
     return _existing_all(sha256, [to_code], {to_code: key})[0]
 
 
-def _existing_all(sha256: str, receivers: list[str], keys: dict[str, str | None], *,
-                  package_row: bool = False) -> list:
-    """`_existing` for every receiver in one statement; with `package_row`, the stored
-    package of this sha256 too (its id and purged_at, or None), as the last item."""
+def _existing_all(sha256: str, receivers: list[str], keys: dict[str, str | None]) -> list:
+    """`_existing` for every receiver in one statement."""
     columns, params = _existing_columns(sha256, receivers, keys)
-    _, package = _TABLES()
-    if package_row:
-        sql = (f"SELECT {', '.join([*columns, 'pk.id', 'pk.purged_at'])} FROM (SELECT 1 AS one) AS x "
-               f"LEFT JOIN {package} pk ON pk.sha256 = %s")
-        params.append(sha256)
-    else:
-        sql = f"SELECT {', '.join(columns)}"
     with fastsql.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(f"SELECT {', '.join(columns)}", params)
         row = cursor.fetchone()
-    found = _deliveries(row[:len(receivers)])
-    if package_row:
-        found.append(None if row[-2] is None else (row[-2], row[-1]))
-    return found
+    return _deliveries(row[:len(receivers)])
 
 
 def _existing_columns(sha256: str, receivers: list[str], keys: dict[str, str | None]) -> tuple[list[str], list]:
@@ -206,8 +194,10 @@ def _package_fields(package, message_type: str, from_code: str) -> dict:
 
 def _queue(incoming: Incoming, package, message_type: str, from_code: str, receivers: list[str], *,
            system: System | None, via_upstream: bool = False, remote_doc_id: str = "",
-           known: dict[str, Agency] | None = None, existing: list[Delivery | None] | None = None) -> Accepted:
-    """Store and queue: `existing` is `_existing_all` for `receivers` when the caller asked it."""
+           known: dict[str, Agency] | None = None, existing: list[Delivery | None] | None = None,
+           again: bool = False) -> Accepted:
+    """Store and queue: `existing` is `_existing_all` for `receivers` when the caller asked it;
+    `again`: asked once more after a concurrent request queued some of them first."""
     sha = incoming.sha256
     receivers = list(dict.fromkeys(receivers))  # a receiver named twice is queued once
     keys = {code: _dedupe_key(package, message_type, from_code, code) for code in receivers}
@@ -230,25 +220,18 @@ def _queue(incoming: Incoming, package, message_type: str, from_code: str, recei
     fields = _package_fields(package, message_type, from_code)
 
     def unit(w: _Writer) -> Accepted:
-        # Every hub writer holds the log head, so nothing can insert this package between
-        # the SELECT and the INSERT: no savepoint needed (get_or_create would add two).
-        # (fastsql: the INSERTs without the ORM's per-call compiling, same rows and instances)
-        # One statement: the stored package of these bytes and, per receiver, the delivery a
-        # concurrent identical request may have queued since the check above.
-        *priors, row = _existing_all(sha, receivers, keys, package_row=True)
-        if all(priors):  # everything was queued meanwhile (a concurrent retry won the race)
-            raise _Duplicate(priors)
-        rows: list = []  # inserted together (fastsql.insert_linked: one statement on PostgreSQL)
-        if row is None:
-            pkg = Package(sha256=sha, size=incoming.size, **fields)
-            rows.append(pkg)
-        else:
-            pkg = fastsql.existing(Package, row[0])
-            if row[1] is not None:
-                Package.objects.using(DB).filter(pk=pkg.pk).update(purged_at=None)
+        # No read under the lock: the receivers found queued (`existing`) were asked before it.
+        # A concurrent request that queued one of the others since makes an INSERT break a
+        # unique constraint (IntegrityError): the whole unit is rolled back and asked again
+        # below. The package row is an upsert: new, or the one of the same bytes (its file
+        # stored again if it was purged).
+        # (fastsql: the INSERTs without the ORM's per-call compiling, same rows and instances;
+        # on PostgreSQL package, submission and deliveries are one statement)
+        priors = existing
+        pkg = Package(sha256=sha, size=incoming.size, **fields)
         submission = Submission(doc_id=new_doc_id(), package=pkg, system=system, from_code=from_code,
                                 via_upstream=via_upstream)
-        rows.append(submission)
+        rows: list = [pkg, submission]
         result = Accepted(submission.doc_id)
         system_id = system.system_id if system else ""
         for code, prior in zip(receivers, priors, strict=True):
@@ -277,7 +260,7 @@ def _queue(incoming: Incoming, package, message_type: str, from_code: str, recei
                   detail=f"{message_type} route={dest.route}" + (f" upstream={remote_doc_id}" if via_upstream else ""))
         if not result.deliveries:
             raise vxp.VxpError(vxp.UNKNOWN_RECEIVER, ", ".join(receivers))
-        fastsql.insert_linked(rows)
+        fastsql.insert_linked(rows, upsert=(pkg, "sha256", "purged_at = NULL"))
         if message_type == "status":
             for delivery in result.deliveries:
                 if delivery.submission is submission:
@@ -286,14 +269,13 @@ def _queue(incoming: Incoming, package, message_type: str, from_code: str, recei
 
     try:
         accepted = write_grouped(unit)
-    except _Duplicate as dup:
-        return Accepted(dup.deliveries[0].submission.doc_id, dup.deliveries, duplicate=True)
     except IntegrityError:
-        # A concurrent identical request committed first: answer as for a retry.
-        found = [d for d in _existing_all(sha, receivers, keys) if d]
-        if found:
-            return Accepted(found[0].submission.doc_id, found, duplicate=True)
-        raise
+        # A concurrent request queued this package (or document) for one of these receivers
+        # first: asked again, those are answered as for a retry and the others queued.
+        if again:
+            raise
+        return _queue(incoming, package, message_type, from_code, receivers, system=system,
+                      via_upstream=via_upstream, remote_doc_id=remote_doc_id, known=known, again=True)
     except OperationalError as exc:
         if "full" in str(exc).lower():
             raise StorageFull(f"database: {exc}") from None
@@ -301,11 +283,6 @@ def _queue(incoming: Incoming, package, message_type: str, from_code: str, recei
     if any(d.route == Delivery.UPSTREAM for d in accepted.deliveries):
         wake_forwarder()  # committed: the federation job sends it now, not at its next poll
     return accepted
-
-
-class _Duplicate(Exception):
-    def __init__(self, deliveries):
-        self.deliveries = deliveries
 
 
 def _note_status(package, from_code: str, to_code: str) -> None:

@@ -21,8 +21,10 @@ from vpdt.hub.router import HUB_ALIAS as DB
 _SQL: dict[tuple[type, str, int, str], tuple[str, list, bool]] = {}
 
 
-def _statement(model: type[Model], connection, rows: int, conflict: str = "") -> tuple[str, list, bool]:
-    key = (model, connection.vendor, rows, conflict)
+def _statement(model: type[Model], connection, rows: int, conflict: str = "", update: str = "") -> tuple[str, list, bool]:
+    """The INSERT of `rows` new rows; with `conflict` (a unique field): ON CONFLICT DO NOTHING,
+    or DO UPDATE SET `update` (SQL), which still returns the existing row's key."""
+    key = (model, connection.vendor, rows, conflict, update)
     found = _SQL.get(key)
     if found is None:
         meta = model._meta
@@ -33,7 +35,8 @@ def _statement(model: type[Model], connection, rows: int, conflict: str = "") ->
         sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
                f"VALUES {', '.join([one] * rows)}")
         if conflict:
-            sql += f" ON CONFLICT ({quote(meta.get_field(conflict).column)}) DO NOTHING"
+            sql += f" ON CONFLICT ({quote(meta.get_field(conflict).column)}) " + (
+                f"DO UPDATE SET {update}" if update else "DO NOTHING")
         if returning:
             sql += f" RETURNING {quote(meta.auto_field.column)}"
         found = _SQL[key] = (sql, fields, returning)
@@ -70,10 +73,12 @@ def _values(obj: Model, fields: list, connection) -> list:
     return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
 
 
-def insert(obj: Model) -> Model:
-    """INSERT one new instance (as `obj.save()` would); sets its primary key; returns it."""
+def insert(obj: Model, upsert: tuple[str, str] | None = None) -> Model:
+    """INSERT one new instance (as `obj.save()` would); sets its primary key; returns it.
+    `upsert` (unique field, SQL SET clause): where a row with the same value exists, update it
+    so instead, and the key set is that row's."""
     connection = connections[DB]
-    sql, fields, returning = _statement(type(obj), connection, 1)
+    sql, fields, returning = _statement(type(obj), connection, 1, *(upsert or ()))
     values = _values(obj, fields, connection)
     with cursor() as c:
         c.execute(sql, values)
@@ -82,11 +87,14 @@ def insert(obj: Model) -> Model:
     return obj
 
 
-def insert_linked(objs: list[Model]) -> None:
+def insert_linked(objs: list[Model], upsert: tuple[Model, str, str] | None = None) -> None:
     """INSERT new instances of several models where later ones point at earlier ones (a
     foreign key set to an unsaved instance of the list): on PostgreSQL in one statement (each
     INSERT a data-modifying CTE, the key taken from the earlier one's RETURNING), elsewhere one
-    INSERT each, in order. Sets every key and every linked `<fk>_id`."""
+    INSERT each, in order. Sets every key and every linked `<fk>_id`. `upsert` (one of `objs`,
+    its unique field, an SQL SET clause): that one updates the row already there instead (see
+    `insert`), and the others point at it."""
+    up_obj, up = (upsert[0], upsert[1:]) if upsert else (None, ())
     connection = connections[DB]
     plan = []  # per object: its fields, and for each linked field the index of the earlier object
     for i, obj in enumerate(objs):
@@ -104,10 +112,10 @@ def insert_linked(objs: list[Model]) -> None:
     if connection.vendor != "postgresql":
         for obj, (_, links) in zip(objs, plan, strict=True):
             _link(obj, links, objs)
-            insert(obj)
+            insert(obj, up if obj is up_obj else None)
         return
-    key = tuple((type(obj), tuple((f.attname, j) for f, j in links.items())) for obj, (_, links) in zip(objs, plan,
-                                                                                                       strict=True))
+    key = (tuple((type(obj), tuple((f.attname, j) for f, j in links.items())) for obj, (_, links) in zip(
+        objs, plan, strict=True)), None if up_obj is None else (next(i for i, o in enumerate(objs) if o is up_obj), up))
     sql = _LINKED.get(key)
     if sql is None:
         quote = connection.ops.quote_name
@@ -116,8 +124,11 @@ def insert_linked(objs: list[Model]) -> None:
             meta = type(obj)._meta
             marks = ", ".join(f"(SELECT {quote(objs[links[f]]._meta.auto_field.column)} FROM r{links[f]})"
                               if f in links else "%s" for f in fields)
+            conflict = ""
+            if obj is up_obj:
+                conflict = f" ON CONFLICT ({quote(meta.get_field(up[0]).column)}) DO UPDATE SET {up[1]}"
             parts.append(f"r{i} AS (INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-                         f"VALUES ({marks}) RETURNING {quote(meta.auto_field.column)})")
+                         f"VALUES ({marks}){conflict} RETURNING {quote(meta.auto_field.column)})")
         ids = ", ".join(f"(SELECT {quote(type(obj)._meta.auto_field.column)} FROM r{i})" for i, obj in enumerate(objs))
         sql = _LINKED[key] = f"WITH {', '.join(parts)} SELECT {ids}"
     values = [v for obj, (fields, links) in zip(objs, plan, strict=True)
