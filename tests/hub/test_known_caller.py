@@ -14,19 +14,11 @@ from vpdt.hub.models import SeenRequest, System
 from vpdt.vxp import protocol as vxp
 
 from .conftest import STT
+from .test_accept_statements import Statements
 from .test_replay import post, signed
 
 pytestmark = [pytest.mark.django_db(databases=["default", "hub"]), pytest.mark.backends]
 COUNT = {"messagetype": "edoc"}
-
-
-class Statements:
-    def __init__(self):
-        self.sql: list[str] = []
-
-    def __call__(self, execute, sql, params, many, context):
-        self.sql.append(sql)
-        return execute(sql, params, many, context)
 
 
 def _count(client, system, **values) -> dict:
