@@ -227,14 +227,13 @@ def _queue(incoming: Incoming, package, message_type: str, from_code: str, recei
         # stored again if it was purged).
         # (fastsql: the INSERTs without the ORM's per-call compiling, same rows and instances;
         # on PostgreSQL package, submission and deliveries are one statement)
-        priors = existing
         pkg = Package(sha256=sha, size=incoming.size, **fields)
         submission = Submission(doc_id=new_doc_id(), package=pkg, system=system, from_code=from_code,
                                 via_upstream=via_upstream)
         rows: list = [pkg, submission]
         result = Accepted(submission.doc_id)
         system_id = system.system_id if system else ""
-        for code, prior in zip(receivers, priors, strict=True):
+        for code, prior in zip(receivers, existing, strict=True):
             if prior is not None:
                 result.deliveries.append(prior)
                 continue

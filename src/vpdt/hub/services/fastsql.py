@@ -34,13 +34,20 @@ def _statement(model: type[Model], connection, rows: int, conflict: str = "", up
         one = "(" + ", ".join(["%s"] * len(fields)) + ")"
         sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
                f"VALUES {', '.join([one] * rows)}")
-        if conflict:
-            sql += f" ON CONFLICT ({quote(meta.get_field(conflict).column)}) " + (
-                f"DO UPDATE SET {update}" if update else "DO NOTHING")
+        sql += _on_conflict(meta, quote, conflict, update)
         if returning:
             sql += f" RETURNING {quote(meta.auto_field.column)}"
         found = _SQL[key] = (sql, fields, returning)
     return found
+
+
+def _on_conflict(meta, quote, conflict: str, update: str = "") -> str:
+    """The ON CONFLICT clause on the unique field `conflict` (none without it): DO NOTHING, or
+    DO UPDATE SET `update` (SQL)."""
+    if not conflict:
+        return ""
+    return f" ON CONFLICT ({quote(meta.get_field(conflict).column)}) " + (
+        f"DO UPDATE SET {update}" if update else "DO NOTHING")
 
 
 @contextmanager
@@ -124,9 +131,7 @@ def insert_linked(objs: list[Model], upsert: tuple[Model, str, str] | None = Non
             meta = type(obj)._meta
             marks = ", ".join(f"(SELECT {quote(objs[links[f]]._meta.auto_field.column)} FROM r{links[f]})"
                               if f in links else "%s" for f in fields)
-            conflict = ""
-            if obj is up_obj:
-                conflict = f" ON CONFLICT ({quote(meta.get_field(up[0]).column)}) DO UPDATE SET {up[1]}"
+            conflict = _on_conflict(meta, quote, *up) if obj is up_obj else ""
             parts.append(f"r{i} AS (INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
                          f"VALUES ({marks}){conflict} RETURNING {quote(meta.auto_field.column)})")
         ids = ", ".join(f"(SELECT {quote(type(obj)._meta.auto_field.column)} FROM r{i})" for i, obj in enumerate(objs))

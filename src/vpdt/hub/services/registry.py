@@ -4,6 +4,7 @@ authentication of a caller, routing of a code to its holder, the VXP directory c
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import secrets
@@ -207,11 +208,8 @@ def _authenticate_known(signed: vxp.SignedHeaders) -> Caller | None:
         expires_at = guard.fresh_until(signed, now, zone)
     except vxp.VxpError:
         return None
-    quote = connections[DB].ops.quote_name
     inserted, row = fastsql.insert_unless_present_and_select(
-        guard.seen(signed, system_id, expires_at), "signature",
-        f"SELECT {', '.join(quote(c) for c in _SYSTEM_COLUMNS)} FROM {quote(System._meta.db_table)} "
-        f"WHERE system_id = %s AND active", [system_id])
+        guard.seen(signed, system_id, expires_at), "signature", _active_system_sql(), [system_id])
     if row is None:
         _zones.pop(system_id, None)
         raise vxp.VxpError(vxp.UNKNOWN_SYSTEM, f"systemid {system_id!r}")
@@ -238,12 +236,18 @@ def _active_system(system_id: str | None) -> System | None:
     key, only the fields authentication and routing read (the rest load on access)."""
     if not system_id:
         return None
-    quote = connections[DB].ops.quote_name
     with fastsql.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(quote(c) for c in _SYSTEM_COLUMNS)} FROM "
-                       f"{quote(System._meta.db_table)} WHERE system_id = %s AND active", [system_id])
+        cursor.execute(_active_system_sql(), [system_id])
         row = cursor.fetchone()
     return None if row is None else _system_from_row(row)
+
+
+@functools.cache
+def _active_system_sql() -> str:
+    """The SELECT of an active system by its id (`_SYSTEM_COLUMNS`), built once."""
+    quote = connections[DB].ops.quote_name
+    return (f"SELECT {', '.join(quote(c) for c in _SYSTEM_COLUMNS)} FROM {quote(System._meta.db_table)} "
+            f"WHERE system_id = %s AND active")
 
 
 def _system_from_row(row) -> System:
