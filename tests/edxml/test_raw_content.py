@@ -215,3 +215,62 @@ def test_checking_without_decoding_still_refuses_a_zip_bomb():
     with pytest.raises(EdxmlError) as checked:
         read_package(io.BytesIO(bomb), decode_attachments=False)
     assert checked.value.code == decoded.value.code == "EDXML_ZIP_BOMB"
+
+
+# --- the last piece of the text ends in padding (an attachment whose size is not a multiple of 3)
+
+
+def _padded_package(raw: bytes, text_of=None) -> bytes:
+    out = io.BytesIO()
+    write_package(out, header(), [AttachmentSource("a.bin", io.BytesIO(raw))])
+    data = out.getvalue()
+    if text_of is None:
+        return data
+    return _CONTENT.sub(lambda m: m.group(1) + text_of(m.group(2)) + m.group(3), data)
+
+
+@pytest.mark.parametrize("size", [30_001, 30_002])
+@pytest.mark.parametrize("decode", [True, False])
+@pytest.mark.parametrize("chunk", [1000, 4096, 1 << 20])
+def test_text_ending_in_padding_goes_raw_up_to_the_padding(monkeypatch, size, decode, chunk):
+    """Only the padding and the end tag go through expat: before, the whole piece holding the
+    padding did (with the default reads, the last chunk of the package, up to 1 MiB)."""
+    from vpdt.edxml import reader
+
+    monkeypatch.setattr(reader, "FIRST_CHUNK", chunk)
+    raw = os.urandom(size)
+    text = base64.b64encode(raw)
+    pieces = _raw_pieces(monkeypatch, "Base64Decoder" if decode else "Base64Checker")
+    pkg = read_package(io.BytesIO(_padded_package(raw)), limits=Limits(chunk_size=chunk), decode_attachments=decode)
+    (att,) = pkg.attachments
+    if decode:
+        assert (att.size, att.sha256) == (size, hashlib.sha256(raw).hexdigest())
+    assert text.endswith(b"=") and sum(pieces) == len(text.rstrip(b"="))
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("chunk", [200, 4096, 1 << 20])
+def test_padded_text_decodes_whatever_the_layout_and_chunking(layout, chunk):
+    raw = os.urandom(30_001)
+    pkg = read_package(io.BytesIO(_padded_package(raw, LAYOUTS[layout])), limits=Limits(chunk_size=chunk))
+    (att,) = pkg.attachments
+    assert (att.size, att.sha256) == (len(raw), hashlib.sha256(raw).hexdigest())
+
+
+PADDING_SPOILED = {
+    "three '='": lambda t: t + b"=",
+    "data after the padding": lambda t: t + b"QUJD",
+    "data after the padding and a space": lambda t: t + b" QUJD",
+    "padding one group early": lambda t: t[:-8] + b"==" + t[-6:],
+    "a foreign byte before the padding": lambda t: t[:-4] + b"!" + t[-3:],
+}
+
+
+@pytest.mark.parametrize("spoil", PADDING_SPOILED)
+@pytest.mark.parametrize("decode", [True, False])
+@pytest.mark.parametrize("chunk", [1000, 4096, 1 << 20])
+def test_spoiled_padding_is_refused_as_before(spoil, decode, chunk):
+    data = _padded_package(os.urandom(30_001), PADDING_SPOILED[spoil])
+    with pytest.raises(EdxmlError) as exc:
+        read_package(io.BytesIO(data), limits=Limits(chunk_size=chunk), decode_attachments=decode)
+    assert exc.value.code == "EDXML_BAD_BASE64"

@@ -476,7 +476,17 @@ class _StreamReader:
         a = self.att
         raw = a.decoder.feed_raw(text)
         if raw is None:
-            return chunk
+            # The text's last piece ends in padding: what comes before it is still taken raw,
+            # and expat gets the rest from the first '=' (a few characters and the end tag),
+            # where `feed` judges the padding; otherwise the whole last chunk (up to 1 MiB)
+            # went through expat's text events.
+            end = text.find(b"=")
+            if end <= 0:
+                return chunk
+            text = text[:end]
+            raw = a.decoder.feed_raw(text)
+            if raw is None:
+                return chunk
         self.skipped += len(text)
         if raw:
             self.write(a, raw)
