@@ -158,3 +158,18 @@ def test_a_document_page_asks_each_assignment_and_view_question_once(world, logi
              if 'FROM "workflow_assignment"' in x["sql"] and "LIMIT 1" in x["sql"]
              or ('FROM "records_document"' in x["sql"] and x["sql"].startswith("SELECT 1 AS"))]
     assert asked and len(asked) == len(set(asked)), asked
+
+
+@pytest.mark.parametrize("length", [59, 60, 61, 100, 140, 141])
+@pytest.mark.parametrize("form", ["NFC", "NFD"])
+def test_subjects_are_cut_as_truncatechars_cuts_them_at_every_length(world, length, form):
+    """The row skips Truncator's walk for a short subject: the same text at, around and past
+    both cuts (60 for the checkbox's label, 140 for the link), composed or not."""
+    import unicodedata
+
+    subject = unicodedata.normalize(form, ("Về việc ôn tập " * 20)[:length])
+    doc = factories.document(world.agency, direction="incoming", state=State.REGISTERED, subject=subject)
+    docs = list(Document.objects.filter(pk=doc.pk).select_related("drafting_unit"))
+    for d in docs:
+        d.unread, d.shown_due, d.deadline_flag = False, None, "ok"
+    assert _squeeze(document_rows(docs)) == _squeeze(TEMPLATE_ROW.render(Context({"rows": docs})))

@@ -9,6 +9,8 @@ The markup is the one the templates had; `tests/web/test_list_rows.py` holds it 
 
 from __future__ import annotations
 
+import unicodedata
+
 from django import template
 from django.urls import reverse
 from django.utils.html import escape, format_html
@@ -48,7 +50,14 @@ def deadline(d, flag) -> SafeString:
                        flag or "", _date(due), f" · {note}" if note else "")
 
 
-def _row(d, unread_label: str) -> str:
+def _chars(text: str, n: int) -> str:
+    """`Truncator(text).chars(n)`, without its character-by-character walk when the text is
+    short enough (most subjects for the link; the walk was a tenth of a row's CPU)."""
+    nfc = unicodedata.normalize("NFC", text)
+    return nfc if len(nfc) <= n else Truncator(text).chars(n)
+
+
+def _row(d, unread_label: str, link: str) -> str:
     state = escape(d.get_state_display())
     subject = d.subject or ""
     # an incoming document's issuer as received; an outgoing one's drafting unit, or a dash
@@ -60,7 +69,7 @@ def _row(d, unread_label: str) -> str:
               '</span></span>') if d.unread else ""
     classes = ("urgent-row" if d.urgency else "") + (" unread-row" if d.unread else "")
     unread_attr = ' data-unread="1"' if d.unread else ""
-    pick = gettext("Chọn văn bản: %(s)s") % {"s": Truncator(subject).chars(60)}
+    pick = gettext("Chọn văn bản: %(s)s") % {"s": _chars(subject, 60)}
     return (
         f'<tr class="{classes}"{unread_attr}>'
         f'<td class="pick-col"><input class="form-check-input" type="checkbox" name="ids" value="{d.pk}" '
@@ -68,8 +77,8 @@ def _row(d, unread_label: str) -> str:
         f'<td class="d-none d-md-table-cell">{escape(d.incoming_number_text or DASH)}</td>'
         f'<td class="text-nowrap">{escape(d.code or DASH)}</td>'
         f'<td class="text-nowrap d-none d-md-table-cell">{_date(d.issued_date) or DASH}</td>'
-        f'<td>{marker}{urgency(d)}<a href="{reverse("workflow:document", args=[d.pk])}">'
-        f'{escape(Truncator(subject).chars(140))}</a>'
+        f'<td>{marker}{urgency(d)}<a href="{link % d.pk}">'
+        f'{escape(_chars(subject, 140))}</a>'
         f'<div class="d-sm-none small text-muted">{state}</div></td>'
         f'<td class="d-none d-lg-table-cell small">{escape(origin)}</td>'
         f'<td class="small">{deadline(d, d.deadline_flag)}</td>'
@@ -83,7 +92,12 @@ def document_rows(rows) -> SafeString:
     """One `<tr>` per document of a list page (`web/_list.html`); each row carries `shown_due`,
     `deadline_flag` and `unread`, set by the list's view (vpdt.web.views.lists._page)."""
     unread_label = escape(gettext("Chưa đọc"))
-    return mark_safe("\n".join(_row(d, unread_label) for d in rows))
+    # the document's address reversed once, its id put in per row (reverse() was ~8 % of a row)
+    link = reverse("workflow:document", args=[_PK_MARK]).replace("%", "%%").replace(str(_PK_MARK), "%d")
+    return mark_safe("\n".join(_row(d, unread_label, link) for d in rows))
+
+
+_PK_MARK = 9081726354
 
 
 @register.simple_tag
