@@ -123,3 +123,27 @@ def test_a_filtered_list_does_not_change_its_tabs_count(world, login):
     for query in ("", "?sort=old", "?q=khong+co+van+ban+nao", "?state=assigned&page=1"):
         shown = tabs(c.get(f"/viec/following/{query}").content.decode())
         assert shown["following"][0] == everything, query
+
+
+def test_a_pages_counters_are_one_statement_and_say_what_each_count_alone_says(world):
+    """Counted together (one SELECT of sub-counts): the same figures as each queue counted on its
+    own, capped the same way; a queue that cannot hold anything costs nothing."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    busy_agency(world)
+    for user in (world.clerk, world.leader, world.head, world.spec):
+        keys = counters.queue_keys(user)
+        built = [queues.QUEUES[key][1](user) for key in keys]
+        with CaptureQueriesContext(connection) as counting:
+            together = counters.bounded_counts(built)
+        assert len(counting) == 1, user.username
+        assert together == [counters.bounded_count(qs) for qs in built], user.username
+        assert sum(n for n, _ in together) > 0
+    following = queues.get("following", world.leader)
+    n = following.count()
+    none = Document.objects.none()
+    assert counters.bounded_counts([none, following, none], n - 1) == [(0, False), (n - 1, True), (0, False)]
+    with CaptureQueriesContext(connection) as counting:
+        assert counters.bounded_counts([none]) == [(0, False)]
+    assert len(counting) == 0

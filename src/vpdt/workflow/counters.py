@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import QuerySet
 
 from vpdt.directory.roles import Role
@@ -54,16 +56,41 @@ def queue_keys(user, *, cards: bool = False) -> list[str]:
     return keys
 
 
+def bounded_counts(querysets: list[QuerySet], cap: int | None = None) -> list[tuple[int, bool]]:
+    """`bounded_count` of each queryset, all in one statement: `SELECT (SELECT COUNT(*) FROM
+    (…LIMIT cap + 1)), …`. A page shows four to six counters; counted one by one, each cost a
+    round trip and Django's wrapping of the sliced query in an aggregate (a fifth of a list
+    page's CPU went to the counters)."""
+    cap = cap or CAP
+    parts, params, values = [], [], []
+    for i, qs in enumerate(querysets):
+        try:
+            sql, p = qs.order_by().values("pk")[: cap + 1].query.sql_with_params()
+        except EmptyResultSet:  # a queue that cannot hold anything (none()): 0, not asked
+            values.append(0)
+            continue
+        values.append(None)
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS q{i})")
+        params += p
+    if parts:
+        alias = querysets[0].db
+        with connections[alias].cursor() as cursor:
+            cursor.execute(f"SELECT {', '.join(parts)}", params)
+            row = iter(cursor.fetchone())
+        values = [next(row) if v is None else v for v in values]
+    return [(min(n, cap), n > cap) for n in values]
+
+
 def count(user, key: str, day: dt.date | None = None) -> Counter:
-    label, queue = queues.QUEUES[key]
-    value, capped = bounded_count(queue(user, day))
-    return Counter(key, str(label), value, capped)
+    return counters(user, [key], day)[key]
 
 
 def counters(user, keys: list[str], day: dt.date | None = None, *,
              known: dict[str, tuple[int, bool]] | None = None) -> dict[str, Counter]:
-    """Each queue of `keys` counted; `known` gives (count, capped) already made for some (the list's
-    page counts its queue up to the same cap): those are not counted again."""
-    known = known or {}
-    return {key: Counter(key, str(queues.QUEUES[key][0]), *known[key]) if key in known else count(user, key, day)
-            for key in keys}
+    """Each queue of `keys` counted (in one statement); `known` gives (count, capped) already made
+    for some (the list's page counts its queue up to the same cap): those are not counted again."""
+    known = dict(known or {})
+    todo = [key for key in keys if key not in known]
+    if todo:
+        known.update(zip(todo, bounded_counts([queues.QUEUES[key][1](user, day) for key in todo]), strict=True))
+    return {key: Counter(key, str(queues.QUEUES[key][0]), *known[key]) for key in keys}
