@@ -158,3 +158,40 @@ def test_a_person_makes_new_recovery_codes_with_a_code_from_the_app_and_the_old_
     StaticDevice.objects.filter(user=world.leader).update(throttling_failure_count=0,  # the wait a person would
                                                           throttling_failure_timestamp=None)  # have let pass
     assert client.post(reverse("web:mfa_verify"), {"code": new[0]}).status_code == 302
+
+
+@pytest.mark.parametrize("setting", ["admins,signers", "all", "none", "signers"])
+def test_what_the_gate_asks_is_has_device_then_required_for_in_one_statement(world, settings, setting):
+    """The gate's one statement answers as the two checks it replaces, for every kind of person:
+    a device of either kind (TOTP, recovery codes only), a leader, an administrator, a holder of an
+    active signing key, a specialist with none of these."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    from tests.second_factor import device_of
+    from vpdt.signing.models import SigningKey
+
+    settings.VPDT_MFA_REQUIRED_FOR = setting
+    device_of(world.head)
+    StaticDevice.objects.create(user=world.clerk, name=mfa.RECOVERY_NAME, confirmed=True)
+    key_holder = world.spec2
+    SigningKey.objects.filter(user=key_holder).delete()
+    SigningKey.objects.create(user=key_holder, kind="remote", remote_url="https://ky.example/", remote_key_id="k")
+    SigningKey.objects.filter(user=world.spec).update(active=False)
+    holders = {}
+    for user in (world.spec, world.leader, world.admin, world.head, world.clerk, key_holder):
+        user.refresh_from_db()
+        old = mfa.VERIFY if mfa.has_device(user) else (mfa.ENROL if mfa.required_for(user) else None)
+        user.role_set()  # the person's roles, read once per request by every check
+        with CaptureQueriesContext(connection) as asked:
+            holders[user.username] = mfa.second_factor_due(user)
+        assert holders[user.username] == old, (user.username, setting)
+        assert len(asked) == 1, user.username
+    assert holders[world.head.username] == holders[world.clerk.username] == mfa.VERIFY
+    if setting == "none":
+        assert holders[world.spec.username] is None and holders[key_holder.username] is None
+    else:
+        assert holders[world.leader.username] == holders[key_holder.username] == mfa.ENROL
+    if setting != "all":
+        assert holders[world.spec.username] is None

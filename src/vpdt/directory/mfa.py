@@ -23,8 +23,9 @@ import secrets
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists
 from django.utils import timezone
-from django_otp import devices_for_user, user_has_device
+from django_otp import device_classes, devices_for_user, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -71,6 +72,33 @@ def required_for(user) -> bool:
 
 def has_device(user) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and user_has_device(user, confirmed=True)
+
+
+VERIFY, ENROL = "verify", "enrol"
+
+
+def second_factor_due(user) -> str | None:
+    """What a person not verified in this session owes: VERIFY (they have a device: a code after
+    the password), ENROL (the policy names them and they have none), or None.
+
+    `has_device` then `required_for`, with their questions to the database in one statement
+    (a confirmed device of each kind, an active signing key): asked on every page of a person
+    without a second factor, it was three statements."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    asked = {f"device_{i}": Exists(model.objects.devices_for_user(user, confirmed=True))
+             for i, model in enumerate(device_classes())}
+    keys = getattr(user, "signing_keys", None)  # the signing app's reverse relation, if installed
+    if keys is not None:
+        asked["signing_key"] = Exists(keys.filter(active=True))
+    found = user._meta.model._base_manager.filter(pk=user.pk).values(**asked).first() or {}
+    if any(v for k, v in found.items() if k.startswith("device_")):
+        return VERIFY
+    wanted = policy()
+    signer = Role.LEADER in user.role_set() or bool(found.get("signing_key"))
+    if "all" in wanted or ("admins" in wanted and is_admin(user)) or ("signers" in wanted and signer):
+        return ENROL
+    return None
 
 
 def totp_device(user) -> TOTPDevice | None:

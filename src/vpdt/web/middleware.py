@@ -108,11 +108,9 @@ class SecondFactorMiddleware:
         if (path in (verify, enrol, reverse("web:logout")) or path.startswith(static)
                 or path.startswith(OPEN_PREFIXES)):
             return None
-        if mfa.has_device(user):
-            target = verify
-        elif mfa.required_for(user):
-            target = enrol
-        else:
+        due = mfa.second_factor_due(user)
+        if due is None:
             return None
+        target = verify if due == mfa.VERIFY else enrol
         wanted = request.get_full_path() if request.method == "GET" else ""
         return f"{target}?{urlencode({'next': wanted})}" if wanted and wanted != "/" else target
