@@ -316,3 +316,21 @@ def test_the_archive_officer_sees_the_dossiers_in_the_archives_hands(db):
     archived = made[DossierState.ARCHIVED]
     assert [d.pk for d in dossiers.documents_in(archivist, archived)] == [plain.pk]
     assert dossiers.hidden_count(archivist, archived) == 1
+
+
+def test_the_dossiers_a_document_sits_in_are_those_the_person_may_see_and_none_costs_one_lookup(w):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    theirs = w.doc("Văn bản phòng khác", seen_by=[w.other_spec])
+    loose = w.doc("Văn bản chưa lập hồ sơ", seen_by=[w.spec])
+    visible = dossiers.create_dossier(w.spec, title="Của tôi", year=2026, notation="20")
+    hidden = dossiers.create_dossier(w.other_spec, title="Của phòng khác", year=2026, notation="21")
+    dossiers.add_document(w.other_spec, hidden, theirs)
+    dossiers.add_document(w.clerk, visible, theirs)
+    assert [d.pk for d in dossiers.dossiers_of(w.spec, theirs)] == [visible.pk]
+    assert {d.pk for d in dossiers.dossiers_of(w.clerk, theirs)} == {visible.pk, hidden.pk}
+    assert [d.pk for d in dossiers.dossiers_of(w.elsewhere_clerk, theirs)] == []
+    with CaptureQueriesContext(connection) as asked:
+        assert dossiers.dossiers_of(w.spec, loose) == []
+    assert len(asked) == 1

@@ -533,9 +533,16 @@ def suggest_dossiers(user, document: Document, limit: int = 3, *,
 
 
 def dossiers_of(user, document: Document) -> list[Dossier]:
-    """The dossiers the document sits in that `user` may see."""
-    return list(dossiers_visible_to(user, Dossier.objects.filter(items__document=document))
-                .select_related("agency").distinct().order_by("-year", "code"))
+    """The dossiers the document sits in that `user` may see.
+
+    The dossiers holding it are asked first (one index lookup): most documents on whose page
+    this is asked sit in none, and then the visibility rule (for a specialist, a subquery over
+    the documents they may see: 8 % of a document page's CPU to build) is not built at all."""
+    holding = list(DossierItem.objects.filter(document=document).values_list("dossier_id", flat=True))
+    if not holding:
+        return []
+    return list(dossiers_visible_to(user, Dossier.objects.filter(pk__in=holding))
+                .select_related("agency").order_by("-year", "code"))
 
 
 def may_file(user, document: Document) -> bool:
