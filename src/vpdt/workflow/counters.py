@@ -59,8 +59,8 @@ def queue_keys(user, *, cards: bool = False) -> list[str]:
 def bounded_counts(querysets: list[QuerySet], cap: int | None = None) -> list[tuple[int, bool]]:
     """`bounded_count` of each queryset, all in one statement: `SELECT (SELECT COUNT(*) FROM
     (…LIMIT cap + 1)), …`. A page shows four to six counters; counted one by one, each cost a
-    round trip and Django's wrapping of the sliced query in an aggregate (a fifth of a list
-    page's CPU went to the counters)."""
+    round trip and Django's wrapping of the sliced query in an aggregate. (Building the queues'
+    querysets, not counting them, is most of the counters' share of a list page.)"""
     cap = cap or CAP
     parts, params, values = [], [], []
     for i, qs in enumerate(querysets):
