@@ -50,3 +50,38 @@ def test_a_new_package_takes_six_statements_on_postgresql_five_once_the_caller_i
         client.send_edoc(other, from_code=H53, to=[STT])
     work = [s for s in again.sql if not s.startswith(("SAVEPOINT", "RELEASE SAVEPOINT", 'DELETE FROM "hub_seen'))]
     assert len(work) <= (5 if connections["hub"].vendor == "postgresql" else 9), "\n".join(work)
+
+
+def test_a_download_and_an_acknowledgement_read_the_delivery_in_one_statement(agencies, connect, tmp_path):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from vpdt.hub.models import System
+    from vpdt.hub.services import Caller, _own_delivery
+
+    pkg = factories.document(tmp_path / "d.edxml", from_code=H53, to=[STT], attachment=20_000)
+    connect(*agencies[H53]).send_edoc(pkg, from_code=H53, to=[STT])
+    receiver = connect(*agencies[STT])
+    (item,) = receiver.get_received_edoc_list()
+    postgres = connections["hub"].vendor == "postgresql"
+    for call in (lambda: receiver.get_edoc(item["docId"], tmp_path / "o"),
+                 lambda: receiver.update_status(item["docId"], "done")):
+        seen = Statements()
+        with connections["hub"].execute_wrapper(seen):
+            call()
+        work = [s for s in seen.sql if not s.startswith(("SAVEPOINT", "RELEASE SAVEPOINT", 'DELETE FROM "hub_seen'))]
+        # caller (system + signature: one statement on PostgreSQL), the delivery with its
+        # package's hash, log head, the delivery's UPDATE, log entry + head (one on PostgreSQL)
+        assert len(work) <= (5 if postgres else 7), "\n".join(work)
+    row = Delivery.objects.using("hub").select_related("package").get(doc_id=item["docId"])
+    now = timezone.now()
+    for stamp in (row.fetched_at, row.done_at):  # written by SQL, read by the ORM as it writes them
+        assert timezone.is_aware(stamp) and now - timedelta(minutes=1) < stamp <= now
+    assert row.state == Delivery.DONE
+    # what the SQL lookup loads is the row as the ORM reads it
+    found = _own_delivery(Caller(System.objects.using("hub").get(pk=row.holder_id), None), item["docId"])
+    for name in ("id", "doc_id", "state", "fetched_at", "from_code", "to_code", "message_type", "package_id"):
+        assert getattr(found, name) == getattr(row, name), name
+    assert found.package.sha256 == row.package.sha256
+    assert found.done_at == row.done_at  # a field not loaded loads on access

@@ -4,14 +4,17 @@ and retention (purging delivered package files, the log stays).
 
 from __future__ import annotations
 
+import functools
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.db import connections
 from django.utils import timezone
 
 from vpdt.hub.models import Delivery, LogEntry, Package, Submission
 from vpdt.hub.router import HUB_ALIAS as DB
+from vpdt.hub.services import fastsql
 from vpdt.hub.services.config import list_limit, store
 from vpdt.hub.services.message_log import _Writer, write, write_grouped
 from vpdt.hub.services.registry import Caller
@@ -35,13 +38,54 @@ def count_received(caller: Caller, message_type: str) -> int:
 
 
 def _own_delivery(caller: Caller, doc_id: str | None) -> Delivery:
+    """The delivery `doc_id` held for the caller, with what opening and acknowledging read
+    (`_OWN_DELIVERY`, its package's sha256; the other fields load on access): one statement
+    on the unique docId, as SQL (every download and acknowledgement asks; the ORM's
+    select_related compiling cost several times its execution)."""
     if not doc_id:
         raise vxp.VxpError(vxp.BAD_REQUEST, "docId header required")
-    delivery = Delivery.objects.using(DB).filter(doc_id=doc_id, holder=caller.system).select_related(
-        "package").first()
-    if delivery is None:
+    with fastsql.cursor() as cursor:
+        cursor.execute(_own_delivery_sql(), [doc_id, caller.system.pk])
+        row = cursor.fetchone()
+    if row is None:
         raise vxp.VxpError(vxp.NOT_FOUND, f"docId {doc_id!r}")
+    values = [_aware(v) if c == "fetched_at" else v for c, v in zip(_OWN_DELIVERY, row, strict=False)]
+    delivery = Delivery.from_db(DB, _OWN_DELIVERY, values)
+    delivery.package = Package.from_db(DB, ["id", "sha256"], [delivery.package_id, row[-1]])
     return delivery
+
+
+# in the model's field order, as Model.from_db takes them
+_OWN_DELIVERY = [f.attname for f in Delivery._meta.concrete_fields if f.attname in {
+    "id", "doc_id", "state", "fetched_at", "from_code", "to_code", "message_type", "package_id"}]
+
+
+@functools.cache
+def _own_delivery_sql() -> str:
+    quote = connections[DB].ops.quote_name
+    return (f"SELECT {', '.join('d.' + quote(c) for c in _OWN_DELIVERY)}, p.{quote('sha256')} "
+            f"FROM {quote(Delivery._meta.db_table)} d JOIN {quote(Package._meta.db_table)} p ON p.id = d.package_id "
+            f"WHERE d.doc_id = %s AND d.holder_id = %s")
+
+
+def _aware(value):
+    """A datetime read by SQL as the ORM gives it (SQLite's cursor gives it without its zone, UTC)."""
+    if value is not None and settings.USE_TZ and timezone.is_naive(value):
+        return timezone.make_aware(value, UTC)
+    return value
+
+
+def _update_delivery(pk: int, sets: dict, *, unless_set: str | None = None) -> int:
+    """UPDATE one delivery's columns (`sets`: column -> value, datetimes adapted as the ORM
+    adapts them), only where `unless_set` is still NULL; the number of rows changed."""
+    connection = connections[DB]
+    quote = connection.ops.quote_name
+    values = [connection.ops.adapt_datetimefield_value(v) if isinstance(v, datetime) else v for v in sets.values()]
+    sql = (f"UPDATE {quote(Delivery._meta.db_table)} SET {', '.join(f'{quote(c)} = %s' for c in sets)} "
+           f"WHERE id = %s" + (f" AND {quote(unless_set)} IS NULL" if unless_set else ""))
+    with fastsql.cursor() as cursor:
+        cursor.execute(sql, [*values, pk])
+        return cursor.rowcount
 
 
 def open_delivery(caller: Caller, doc_id: str | None):
@@ -54,8 +98,7 @@ def open_delivery(caller: Caller, doc_id: str | None):
         raise vxp.VxpError(vxp.CONTENT_GONE, f"docId {doc_id!r}") from None
     if delivery.fetched_at is None:
         def unit(w: _Writer) -> None:
-            if Delivery.objects.using(DB).filter(pk=delivery.pk, fetched_at__isnull=True).update(
-                    fetched_at=timezone.now()):
+            if _update_delivery(delivery.pk, {"fetched_at": timezone.now()}, unless_set="fetched_at"):
                 w.log(LogEntry.DELIVERED, doc_id=delivery.doc_id, sha256=delivery.package.sha256,
                       from_code=delivery.from_code, to_code=delivery.to_code, system_id=caller.system_id)
 
@@ -79,7 +122,7 @@ def acknowledge(caller: Caller, doc_id: str | None, status: str | None) -> Deliv
         updates = {"state": status}
         if status in (Delivery.DONE, Delivery.FAIL):
             updates["done_at"] = timezone.now()
-        Delivery.objects.using(DB).filter(pk=delivery.pk).update(**updates)
+        _update_delivery(delivery.pk, updates)
         action = LogEntry.ACKNOWLEDGED if status == Delivery.DONE else f"status-{status}"
         w.log(action, doc_id=delivery.doc_id, sha256=delivery.package.sha256, from_code=delivery.from_code,
               to_code=delivery.to_code, system_id=caller.system_id, detail=status)
