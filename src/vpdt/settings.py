@@ -29,7 +29,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from vpdt.core import dbbackends, logs, secret_keys
+from vpdt.core import logs, secret_keys
 from vpdt.hub import db_options as hub_db_options
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -166,7 +166,8 @@ def _database(url: str | None, default_path: Path) -> dict:
         return _sqlite(default_path)
     if url.startswith("sqlite:///"):
         return _sqlite(Path(url.removeprefix("sqlite:///")))
-    return dbbackends.ours(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
+    config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    return config
 
 
 # The test run picks its database with VPDT_TEST_DATABASE_URL (see tests/conftest.py).

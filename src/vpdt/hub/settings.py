@@ -27,7 +27,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from vpdt.core import dbbackends, secret_keys
+from vpdt.core import secret_keys
 from vpdt.hub import db_options
 
 HUB_DATA_DIR = Path(os.environ.get("VPDT_HUB_DATA_DIR", Path.cwd() / "var" / "hub")).resolve()
@@ -36,7 +36,7 @@ HUB_DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 def _database(value: str) -> dict:
     if "://" in value and not value.startswith("sqlite:///"):
-        config = dbbackends.ours(dj_database_url.parse(value, conn_max_age=60, conn_health_checks=True))
+        config = dj_database_url.parse(value, conn_max_age=60, conn_health_checks=True)
         if config.get("ENGINE", "").endswith("postgresql"):
             config.setdefault("OPTIONS", {}).update(db_options.postgres_options())
         return config
