@@ -1,14 +1,15 @@
 """Where one hub accept (and one delivery) spends its CPU: cProfile in process, no HTTP server.
 
     python bench/hub_profile.py [--db sqlite|postgres] [--packages 200] [--top 30] [--no-profile]
-                                [--callees NAME ...]
+                                [--callees NAME ...] [--polls 500]
 
 Runs the hub's WSGI application (the standalone hub's settings) in this process through
 Django's WSGI handler with signed sendEdoc requests as the SDK shapes them (100 KB
 attachment), then lists, downloads and acknowledges them; prints the CPU per accept and
 per delivery (process time) and the cProfile table (CPU time) of the accept phase,
-grouped by the functions with the most cumulative time. PostgreSQL: database
-vpdt_hub_profile on 127.0.0.1 (re-created).
+grouped by the functions with the most cumulative time; then the CPU per empty poll
+(getReceivedEdocList with nothing waiting, `--polls` of them: what every system's poll finds
+most of the time). PostgreSQL: database vpdt_hub_profile on 127.0.0.1 (re-created).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ def main() -> int:
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="postgres")
     parser.add_argument("--packages", type=int, default=200)
     parser.add_argument("--top", type=int, default=35)
+    parser.add_argument("--polls", type=int, default=500, help="empty getReceivedEdocList calls timed after the deliveries")
     parser.add_argument("--no-profile", action="store_true",
                         help="only the CPU per accept and per delivery, without cProfile's own cost")
     parser.add_argument("--callees", action="append", default=[], metavar="NAME",
@@ -125,8 +127,14 @@ def main() -> int:
     cpu = time.process_time()
     delivered = deliver_all()
     deliver_cpu = (time.process_time() - cpu) / delivered
+    cpu = time.process_time()
+    for _ in range(args.polls):  # what every system's poll finds most of the time: nothing
+        assert json.loads(call("p.r", "r", "getReceivedEdocList",
+                               {"servicetype": "eDoc", "messagetype": "edoc", "n": str(time.time_ns())}))["data"] == []
+    poll_cpu = (time.process_time() - cpu) / max(args.polls, 1)
     print(f"{args.db}: CPU per accept {accept_cpu * 1000:.2f} ms, per delivery (list share + download + "
-          f"acknowledge) {deliver_cpu * 1000:.2f} ms (this process: hub code; the database's own CPU not counted)")
+          f"acknowledge) {deliver_cpu * 1000:.2f} ms, per empty poll {poll_cpu * 1000:.2f} ms "
+          f"(this process: hub code; the database's own CPU not counted)")
     if not args.no_profile:
         stats = pstats.Stats(profile)
         stats.sort_stats("cumulative").print_stats(args.top)

@@ -85,3 +85,33 @@ def test_a_download_and_an_acknowledgement_read_the_delivery_in_one_statement(ag
         assert getattr(found, name) == getattr(row, name), name
     assert found.package.sha256 == row.package.sha256
     assert found.done_at == row.done_at  # a field not loaded loads on access
+
+
+@pytest.mark.parametrize("message_type", ["edoc", "status", None])
+def test_a_poll_lists_what_the_orm_lists(agencies, connect, tmp_path, settings, message_type):
+    """getReceivedEdocList's lookup (SQL) gives the deliveries, order, limit and fields of the
+    ORM's query it replaced."""
+    from vpdt.hub.models import System
+    from vpdt.hub.services import Caller, received
+
+    sender = connect(*agencies[H53])
+    for n in range(4):
+        sender.send_edoc(factories.document(tmp_path / f"d{n}.edxml", from_code=H53, to=[STT], number=n + 1),
+                         from_code=H53, to=[STT])
+    sender.send_edoc(factories.status(tmp_path / "s.edxml", from_code=H53, about_from=STT), from_code=H53, to=[STT],
+                     message_type="status")
+    receiver = connect(*agencies[STT])
+    first = receiver.get_received_edoc_list()[0]["docId"]
+    receiver.update_status(first, "done")  # no longer waiting
+    settings.HUB_LIST_LIMIT = 3
+    holder = Delivery.objects.using("hub").get(doc_id=first).holder
+    query = Delivery.objects.using("hub").filter(holder=holder, state__in=[Delivery.PENDING, Delivery.PROCESSING])
+    if message_type:
+        query = query.filter(message_type=message_type)
+    expected = list(query.order_by("id")[:3])
+    got = received(Caller(System.objects.using("hub").get(pk=holder.pk), None), message_type)
+    assert [d.pk for d in got] == [d.pk for d in expected] and got
+    for a, b in zip(got, expected, strict=True):
+        for name in ("doc_id", "message_type", "from_code", "to_code", "state", "created_at", "updated_at"):
+            assert getattr(a, name) == getattr(b, name), name
+        assert a.holder_id == b.holder_id  # a field not loaded loads on access
