@@ -34,13 +34,23 @@ def received(caller: Caller, message_type: str | None = None) -> list[Delivery]:
         cursor.execute(_received_sql(by_type), [caller.system.pk, Delivery.PENDING, Delivery.PROCESSING,
                                                 *([message_type] if by_type else []), list_limit()])
         rows = cursor.fetchall()
-    return [Delivery.from_db(DB, _LISTED, [_aware(v) if c in ("created_at", "updated_at") else v
-                                           for c, v in zip(_LISTED, row, strict=True)]) for row in rows]
+    return [_delivery(_LISTED, row) for row in rows]
 
 
-# in the model's field order, as Model.from_db takes them
-_LISTED = [f.attname for f in Delivery._meta.concrete_fields if f.attname in {
-    "id", "doc_id", "message_type", "from_code", "to_code", "state", "created_at", "updated_at"}]
+def _columns(*names: str) -> list[str]:
+    """Delivery's columns `names` in the model's field order, as Model.from_db takes them."""
+    return [f.attname for f in Delivery._meta.concrete_fields if f.attname in names]
+
+
+_LISTED = _columns("id", "doc_id", "message_type", "from_code", "to_code", "state", "created_at", "updated_at")
+_DATETIMES = {f.attname for f in Delivery._meta.concrete_fields if f.get_internal_type() == "DateTimeField"}
+
+
+def _delivery(columns: list[str], row) -> Delivery:
+    """A Delivery from a row of `columns` read by SQL (the fields not read load on access), its
+    datetimes as the ORM gives them (SQLite's cursor gives them without their zone, UTC)."""
+    return Delivery.from_db(DB, columns, [_aware(v) if c in _DATETIMES else v
+                                          for c, v in zip(columns, row, strict=True)])
 
 
 @functools.cache
@@ -68,15 +78,12 @@ def _own_delivery(caller: Caller, doc_id: str | None) -> Delivery:
         row = cursor.fetchone()
     if row is None:
         raise vxp.VxpError(vxp.NOT_FOUND, f"docId {doc_id!r}")
-    values = [_aware(v) if c == "fetched_at" else v for c, v in zip(_OWN_DELIVERY, row, strict=False)]
-    delivery = Delivery.from_db(DB, _OWN_DELIVERY, values)
+    delivery = _delivery(_OWN_DELIVERY, row[:-1])
     delivery.package = Package.from_db(DB, ["id", "sha256"], [delivery.package_id, row[-1]])
     return delivery
 
 
-# in the model's field order, as Model.from_db takes them
-_OWN_DELIVERY = [f.attname for f in Delivery._meta.concrete_fields if f.attname in {
-    "id", "doc_id", "state", "fetched_at", "from_code", "to_code", "message_type", "package_id"}]
+_OWN_DELIVERY = _columns("id", "doc_id", "state", "fetched_at", "from_code", "to_code", "message_type", "package_id")
 
 
 @functools.cache
@@ -88,7 +95,6 @@ def _own_delivery_sql() -> str:
 
 
 def _aware(value):
-    """A datetime read by SQL as the ORM gives it (SQLite's cursor gives it without its zone, UTC)."""
     if value is not None and settings.USE_TZ and timezone.is_naive(value):
         return timezone.make_aware(value, UTC)
     return value
