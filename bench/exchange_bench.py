@@ -40,6 +40,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+from yardstick import yardstick_ms  # noqa: E402
+
 PG = "postgres://postgres@127.0.0.1:5432"
 SENDER, RECEIVER = "000.00.01.H90", "000.00.02.H90"
 
@@ -125,23 +128,6 @@ def _pdf(size: int) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
-
-
-def _calibrate() -> float:
-    """CPU ms of a fixed piece of pure-Python work (median of 5): the same-run yardstick. On a
-    shared machine a process's CPU time per unit of work grows with the load (cores shared with
-    other processes' threads, caches); this grows with it, so ratios to it compare runs."""
-    import hashlib
-    import json
-
-    def once() -> float:
-        start = time.thread_time()
-        rows = [{"id": i, "name": f"văn bản {i}", "state": "sent"} for i in range(20000)]
-        hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode()).hexdigest()
-        sum(len(r["name"]) for r in json.loads(json.dumps(rows)))
-        return (time.thread_time() - start) * 1000
-
-    return statistics.median(once() for _ in range(5))
 
 
 def main() -> int:
@@ -290,7 +276,7 @@ def _run(args, port: int, hub_pid: int) -> int:
         sql_log.clear()
 
     # burst
-    calib0 = _calibrate()
+    calib0 = yardstick_ms()
     pg = PgCpu()
     cpu0 = (_proc_cpu(hub_pid), time.process_time(), pg.total())
     t0 = time.time()
@@ -321,7 +307,7 @@ def _run(args, port: int, hub_pid: int) -> int:
     t_end = time.time()
     cpu1 = (_proc_cpu(hub_pid), time.process_time(), pg.total())
     burst_queries = queries["n"]
-    calib1 = _calibrate()
+    calib1 = yardstick_ms()
     burst_jobs = {name: list(v) for name, v in by_job.items()}
     if sql_log is not None:
         Path(args.sql_log).write_text("".join(f"{name}\t{' '.join(sql.split())}\n" for name, sql in sql_log))

@@ -48,6 +48,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 import lists_bench as lists  # noqa: E402  (the 1,000,000-document dataset)
+from yardstick import yardstick_ms  # noqa: E402
 
 PG_NAME = "vpdt_bench_load"
 lists.use_pg(PG_NAME)
@@ -115,6 +116,7 @@ def make_teams(people: int) -> dict:
     from vpdt.directory.roles import Role
     from vpdt.records.choices import State
     from vpdt.records.models import Attachment, Document, DocumentType
+    from vpdt.records.permissions import visible_documents
     from vpdt.records.services import add_attachment
     from vpdt.workflow import services as wf
 
@@ -177,13 +179,19 @@ def make_teams(people: int) -> dict:
                 doc = wf.issue_number(clerk, doc)
                 wf.set_recipients(clerk, doc, agencies=[other])
                 to_release.append(doc.pk)
-        # something to open from the big dataset as well: the agency's own recent documents
-        recent = list(Document.objects.filter(agency=agency).order_by("-pk").values_list("pk", flat=True)[:40])
-        shared = [(pk, None) for pk in recent] + [x for xs in assigned.values() for x in xs]
+        # something to open from the big dataset as well: the agency's own recent documents that
+        # the person sees (a secret one is not in their lists: opening it is rightly refused)
+        def recent(user, _agency=agency):
+            return [(pk, None) for pk in visible_documents(user).filter(agency=_agency).order_by("-pk")
+                    .values_list("pk", flat=True)[:40]]
+
+        assigned_docs = [x for xs in assigned.values() for x in xs]
         mine = {"clerk": [(pk, attachment_of(pk)) for pk in to_register[:2]], "leader": []}
-        plan_people.append({"username": clerk.username, "role": "clerk", "open": shared + mine["clerk"],
+        plan_people.append({"username": clerk.username, "role": "clerk",
+                            "open": recent(clerk) + assigned_docs + mine["clerk"],
                             "items": {"register": to_register, "release": to_release}})
-        plan_people.append({"username": leader.username, "role": "leader", "totp": key, "open": shared,
+        plan_people.append({"username": leader.username, "role": "leader", "totp": key,
+                            "open": recent(leader) + assigned_docs,
                             "specialists": [s.pk for s in specs], "items": {"assign": to_assign}})
         for spec in specs:
             plan_people.append({"username": spec.username, "role": "specialist", "open": assigned[spec.pk] * 8,
@@ -356,6 +364,7 @@ def run(args) -> dict:
         time.sleep(3)  # every gunicorn worker up
         settled = settle(worker.pid, args.settle)
         idle = Sampler({"web": [web.pid], "worker": [worker.pid]}).take()
+        yardstick = [yardstick_ms()]  # the machine's own speed before and after the people
         csv_prefix = BENCH_DIR / "locust"
         locust_env = dict(env, LOAD_PLAN=str(plan_path), LOAD_THINK_MIN=str(args.think[0]),
                           LOAD_THINK_MAX=str(args.think[1]))
@@ -377,6 +386,7 @@ def run(args) -> dict:
             if backup is not None:
                 backup.poll()
         last = sampler.samples[-1]
+        yardstick.append(yardstick_ms())
         if backup is not None:
             backup.wait()
     finally:
@@ -415,7 +425,8 @@ def run(args) -> dict:
             "backup": backed_up, "worker_start": settled,
             "people": people, "duration_s": args.duration, "think_s": args.think, "spawn_rate": args.spawn_rate,
             "web_workers": args.web_workers, "threads": args.threads, "dataset": plan.get("dataset"),
-            "wall_s": round(wall, 1), "load1_mean": round(sum(s["load1"] for s in steady) / len(steady), 2),
+            "wall_s": round(wall, 1), "yardstick_ms_before_after": [round(y, 1) for y in yardstick],
+            "load1_mean": round(sum(s["load1"] for s in steady) / len(steady), 2),
             "machine_busy_pct_mean": round(sum(s["busy"] for s in steady) / len(steady), 1),
             "resources": resources, "stats": stats, "failures": failures[:20]}
 
@@ -453,6 +464,14 @@ def table(result: dict) -> str:
     lines.append("|---|---:|---:|---:|---:|")
     for name, r in result["resources"].items():
         lines.append(f"| {name} | {r['cpu_s']} | {r['cpu_cores']} | {r['rss_mb_max']} | {r['rss_mb_idle'] or ''} |")
+    served = next((s["requests"] for s in result["stats"] if s["name"] == "Aggregated"), 0)
+    if served:
+        per = {name: r["cpu_s"] * 1000 / served for name, r in result["resources"].items()}
+        lines.append("")
+        lines.append(f"CPU per request: web {per['web']:.1f} ms, PostgreSQL {per['postgres']:.1f} ms; "
+                     f"{result['web_workers']} web processes x {result['threads']} threads; "
+                     f"yardstick before/after {result.get('yardstick_ms_before_after')} ms; "
+                     f"machine busy {result['machine_busy_pct_mean']} %, load {result['load1_mean']}")
     return "\n".join(lines)
 
 
