@@ -2,6 +2,7 @@
 
     python bench/page_profile.py [--pg-name vpdt_bench_load] [--runs 10] [--people clerk,leader,spec0]
                                  [--page NAME ...] [--profile NAME] [--top 40] [--sort KEY] [--callees FN ...] [--save FILE]
+                                 [--sql NAME ...]
                                  [--src DIR]
 
 Needs the load test's dataset and plan (`python bench/load_test.py --prepare-only`, or
@@ -96,7 +97,49 @@ def measure(client, url: str, runs: int) -> dict:
         response = client.get(url)
         drain(response)
     return {"cpu_ms": round(statistics.median(cpu) * 1000, 1), "wall_ms": round(statistics.median(wall) * 1000, 1),
-            "statements": len(queries)}
+            "statements": len(queries), "sql": [q["sql"] for q in queries.captured_queries]}
+
+
+def acts_of(person: dict) -> list[tuple[str, str, dict]]:
+    """The POSTs of the person's role in the daily mix, one per work item left in the plan (each
+    can be done once: `load_test.py --prepare-only` makes new ones), as the locustfile sends them."""
+    import datetime
+
+    work, acts = person["items"], []
+    for doc in work.get("register", []):
+        acts.append(("register", f"/van-ban/{doc}/register/", {"confirm": "1"}))
+    for doc in work.get("release", []):
+        acts.append(("release", f"/van-ban/{doc}/release/", {"confirm": "on"}))
+    deadline = (datetime.date.today() + datetime.timedelta(days=15)).strftime("%d/%m/%Y")
+    for i, doc in enumerate(work.get("assign", [])):
+        specialist = person["specialists"][i % len(person["specialists"])]
+        acts.append(("assign", f"/van-ban/{doc}/phan-cong/",
+                     {"main": f"p:{specialist}", "deadline": deadline, "instructions": "Tham mưu, báo cáo trước hạn"}))
+    for doc in work.get("opinion", []) * 3:
+        acts.append(("opinion", f"/van-ban/{doc}/opinion/", {"text": "Đề xuất giao phòng chuyên môn tham mưu."}))
+    return acts
+
+
+def measure_acts(client, person: dict, profile: cProfile.Profile | None) -> dict[str, list]:
+    """Each act POSTed (without following its redirect): {name: [(cpu s, wall s, statements)]}."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    done: dict[str, list] = {}
+    for name, url, data in acts_of(person):
+        client.get(url.rsplit("/", 2)[0] + "/")  # the document's page first, as the person does
+        token = client.cookies["csrftoken"].value
+        with CaptureQueriesContext(connection) as queries:
+            c, w = time.process_time(), time.perf_counter()
+            if profile:
+                profile.enable()
+            response = client.post(url, {**data, "csrfmiddlewaretoken": token})
+            if profile:
+                profile.disable()
+            cpu, wall = time.process_time() - c, time.perf_counter() - w
+        assert response.status_code == 302, (name, url, response.status_code)
+        done.setdefault(name, []).append((cpu, wall, len(queries)))
+    return done
 
 
 def main() -> int:
@@ -111,6 +154,9 @@ def main() -> int:
     parser.add_argument("--src", default=SRC, help="the source tree to measure (default: this checkout's)")
     parser.add_argument("--save", metavar="FILE", help="also write the profile (pstats) to FILE")
     parser.add_argument("--callees", action="append", default=[], metavar="FN")
+    parser.add_argument("--acts", action="store_true",
+                        help="time the role's POSTs (register, release, assign, opinion) and the login instead of the pages")
+    parser.add_argument("--sql", action="append", default=[], metavar="NAME", help="print the statements of this page")
     args = parser.parse_args()
     load_test.use_database(args.pg_name)
     plan_path = load_test.BENCH_DIR / "plan.json"
@@ -142,13 +188,29 @@ def main() -> int:
     for role in roles:
         person = people[role]
         client = Client()
+        c, w = time.process_time(), time.perf_counter()
         login(client, person)
+        if args.acts:
+            print(f"{role:8} {'login':18} {(time.process_time() - c) * 1000:7.1f} {(time.perf_counter() - w) * 1000:8.1f}")
+            profile = cProfile.Profile(time.process_time) if args.profile else None
+            for name, runs in measure_acts(client, person, profile).items():
+                print(f"{role:8} {name:18} {statistics.median(r[0] for r in runs) * 1000:7.1f} "
+                      f"{statistics.median(r[1] for r in runs) * 1000:8.1f} {runs[0][2]:10d}  (median of {len(runs)})")
+            if profile:
+                stats = pstats.Stats(profile)
+                if args.save:
+                    stats.dump_stats(args.save.replace(".prof", f"_{role}.prof"))
+                stats.sort_stats(args.sort).print_stats(args.top)
+            continue
         pages = pages_of(person)
         for name, url in pages.items():
             if args.page and name not in args.page:
                 continue
             m = measure(client, url, args.runs)
             print(f"{role:8} {name:18} {m['cpu_ms']:7.1f} {m['wall_ms']:8.1f} {m['statements']:10d}")
+            if name in args.sql:
+                for i, sql in enumerate(m["sql"], 1):
+                    print(f"  {i:3}. {sql}")
         if args.profile and role == roles[0]:
             url = pages[args.profile]
             profile = cProfile.Profile(time.process_time)
