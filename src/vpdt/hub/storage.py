@@ -157,9 +157,11 @@ class PackageStore:
                 os.fsync(fh.fileno())
             try:
                 os.replace(incoming.path, target)
-            except FileNotFoundError:  # the first package of its two-level directory
-                if target.parent.is_dir():
-                    raise
+            except FileNotFoundError:
+                # The first package of its two-level directory: make it and rename again. Not
+                # "if the directory exists, the temp file is what is missing": another request
+                # may have made the directory between this rename and that look. A temp file
+                # really gone fails the second rename.
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(incoming.path, target)
             _fsync_dir(target.parent)
