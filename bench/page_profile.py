@@ -37,6 +37,9 @@ sys.path.insert(0, SRC)
 sys.path.insert(0, str(HERE.parent))
 import load_test  # noqa: E402  (the dataset, the plan, the environment of the served run)
 
+sys.path.insert(0, str(HERE / "load"))
+import mix_forms as forms  # noqa: E402  (the daily mix's POSTs, as the locustfile sends them)
+
 sys.path.insert(0, SRC)  # first again: lists_bench (imported by load_test) put this checkout's src first
 
 
@@ -103,20 +106,12 @@ def measure(client, url: str, runs: int) -> dict:
 def acts_of(person: dict) -> list[tuple[str, str, dict]]:
     """The POSTs of the person's role in the daily mix, one per work item left in the plan (each
     can be done once: `load_test.py --prepare-only` makes new ones), as the locustfile sends them."""
-    import datetime
-
     work, acts = person["items"], []
-    for doc in work.get("register", []):
-        acts.append(("register", f"/van-ban/{doc}/register/", {"confirm": "1"}))
-    for doc in work.get("release", []):
-        acts.append(("release", f"/van-ban/{doc}/release/", {"confirm": "on"}))
-    deadline = (datetime.date.today() + datetime.timedelta(days=15)).strftime("%d/%m/%Y")
-    for i, doc in enumerate(work.get("assign", [])):
-        specialist = person["specialists"][i % len(person["specialists"])]
-        acts.append(("assign", f"/van-ban/{doc}/phan-cong/",
-                     {"main": f"p:{specialist}", "deadline": deadline, "instructions": "Tham mưu, báo cáo trước hạn"}))
-    for doc in work.get("opinion", []) * 3:
-        acts.append(("opinion", f"/van-ban/{doc}/opinion/", {"text": "Đề xuất giao phòng chuyên môn tham mưu."}))
+    acts += [("register", *forms.register(doc)) for doc in work.get("register", [])]
+    acts += [("release", *forms.release(doc)) for doc in work.get("release", [])]
+    acts += [("assign", *forms.assign(doc, person["specialists"][i % len(person["specialists"])]))
+             for i, doc in enumerate(work.get("assign", []))]
+    acts += [("opinion", *forms.opinion(doc)) for doc in work.get("opinion", []) * 3]
     return acts
 
 
@@ -197,10 +192,7 @@ def main() -> int:
                 print(f"{role:8} {name:18} {statistics.median(r[0] for r in runs) * 1000:7.1f} "
                       f"{statistics.median(r[1] for r in runs) * 1000:8.1f} {runs[0][2]:10d}  (median of {len(runs)})")
             if profile:
-                stats = pstats.Stats(profile)
-                if args.save:
-                    stats.dump_stats(args.save.replace(".prof", f"_{role}.prof"))
-                stats.sort_stats(args.sort).print_stats(args.top)
+                report(profile, args, args.save and args.save.replace(".prof", f"_{role}.prof"))
             continue
         pages = pages_of(person)
         for name, url in pages.items():
@@ -219,13 +211,17 @@ def main() -> int:
                 response = client.get(url)
                 drain(response)
             profile.disable()
-            stats = pstats.Stats(profile)
-            if args.save:
-                stats.dump_stats(args.save)
-            stats.sort_stats(args.sort).print_stats(args.top)
-            for name in args.callees:
-                stats.print_callees(name)
+            report(profile, args, args.save)
     return 0
+
+
+def report(profile: cProfile.Profile, args, save: str | None) -> None:
+    stats = pstats.Stats(profile)
+    if save:
+        stats.dump_stats(save)
+    stats.sort_stats(args.sort).print_stats(args.top)
+    for name in args.callees:
+        stats.print_callees(name)
 
 
 if __name__ == "__main__":

@@ -18,22 +18,24 @@ rarely, measures the floor of any request on the same server under the same load
 
 from __future__ import annotations
 
-import datetime
 import itertools
 import json
 import os
 import random
 import re
+import sys
 import threading
 
 from locust import HttpUser, between, task
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mix_forms as forms  # noqa: E402  (the POSTs' addresses and fields, shared with bench/page_profile.py)
 
 PLAN = json.loads(open(os.environ["LOAD_PLAN"], encoding="utf-8").read())
 _next = itertools.count()
 _lock = threading.Lock()
 WORDS = PLAN["search_words"]
 QUEUES = ["waiting", "following", "due_soon", "overdue"]
-DEADLINE = (datetime.date.today() + datetime.timedelta(days=15)).strftime("%d/%m/%Y")
 
 
 def _totp(hex_key: str) -> str:
@@ -113,23 +115,18 @@ class Person(HttpUser):
                 return self.queues()
             doc = self.work[kind].pop()
             self._get(f"/van-ban/{doc}/", "document: page")
-            if kind == "register":
-                self._post(f"/van-ban/{doc}/register/", {"confirm": "1"}, "register", expect="alert-success")
-            else:
-                self._post(f"/van-ban/{doc}/release/", {"confirm": "on"}, "release", expect="alert-success")
+            self._post(*(forms.register if kind == "register" else forms.release)(doc), kind, expect="alert-success")
         elif role == "leader":
             if not self.work["assign"]:
                 return self.open_document()
             doc = self.work["assign"].pop()
             self._get(f"/van-ban/{doc}/phan-cong/", "assign: form")
-            self._post(f"/van-ban/{doc}/phan-cong/", {"main": f"p:{self.rng.choice(self.me['specialists'])}",
-                                                      "deadline": DEADLINE, "instructions": "Tham mưu, báo cáo trước hạn"},
-                       "assign (direct)", expect="alert-success")
+            self._post(*forms.assign(doc, self.rng.choice(self.me["specialists"])), "assign (direct)",
+                       expect="alert-success")
         else:
             doc = self.rng.choice(self.work["opinion"])
             self._get(f"/van-ban/{doc}/", "document: page")
-            self._post(f"/van-ban/{doc}/opinion/", {"text": "Đề xuất giao phòng chuyên môn tham mưu."},
-                       "opinion", expect="alert-success")
+            self._post(*forms.opinion(doc), "opinion", expect="alert-success")
 
     @task(1)
     def floor(self) -> None:
