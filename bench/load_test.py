@@ -143,7 +143,9 @@ def make_teams(people: int) -> dict:
         TOTPDevice.objects.update_or_create(user=leader, name="load", defaults={"key": key, "confirmed": True,
                                                                                  "last_t": -1})
         clerk, specs = accounts["clerk"], [accounts[f"spec{i}"] for i in range(3)]
-        other = agencies[(t + 1) % len(agencies)]
+        # released to the next team's agency; a lone team sends to any other agency
+        other = agencies[(t + 1) % len(agencies)] if len(agencies) > 1 else \
+            Agency.objects.exclude(pk=agency.pk).order_by("pk").first()
 
         def received(i, _clerk=clerk, _agency=agency):
             data = {"document_type": cv, "subject": f"Về việc thử tải lần {run}, văn bản {i}",
