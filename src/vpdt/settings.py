@@ -212,10 +212,16 @@ OTP_TOTP_THROTTLE_FACTOR = float(os.environ.get("VPDT_MFA_THROTTLE_SECONDS", "1"
 OTP_STATIC_THROTTLE_FACTOR = OTP_TOTP_THROTTLE_FACTOR
 
 # --- login: passwords, lockout, sessions, HTTPS (issue 12) ---------------------------------
-# Argon2id first (argon2-cffi); PBKDF2 hashes made before still check, and Django re-hashes
-# them with Argon2 at the person's next login.
+# Argon2id first (argon2-cffi), with OWASP's parameters (vpdt.directory.passwords.Argon2idHasher:
+# 19 MiB, 2 passes, 1 lane; Django's own cost ~8x the CPU per login); PBKDF2 hashes and Argon2
+# hashes with other parameters still check, and Django re-hashes them at the person's next login.
+VPDT_ARGON2 = {
+    "memory_cost": int(os.environ.get("VPDT_ARGON2_MEMORY_KIB", "19456")),
+    "time_cost": int(os.environ.get("VPDT_ARGON2_PASSES", "2")),
+    "parallelism": int(os.environ.get("VPDT_ARGON2_LANES", "1")),
+}
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "vpdt.directory.passwords.Argon2idHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",

@@ -70,6 +70,27 @@ def test_argon2_is_the_hasher_and_an_old_pbkdf2_hash_is_upgraded_at_login(client
     assert client.get("/tai-khoan/").status_code == 200
 
 
+def test_argon2id_has_owasps_parameters_and_a_hash_with_djangos_is_redone_at_login(client, settings):
+    """19 MiB, 2 passes, 1 lane (settings.VPDT_ARGON2); a hash made with Django's parameters
+    (100 MiB, 8 lanes) still signs in and is re-hashed with these."""
+    from argon2 import extract_parameters
+    from django.contrib.auth.hashers import Argon2PasswordHasher
+
+    settings.PASSWORD_HASHERS = ["vpdt.directory.passwords.Argon2idHasher"]
+    person = factories.person(factories.agency(), Role.SPECIALIST, username="argon")
+    django_default = Argon2PasswordHasher()
+    User.objects.filter(pk=person.pk).update(password=django_default.encode(PASSWORD, django_default.salt()))
+    before = extract_parameters(User.objects.get(pk=person.pk).password.removeprefix("argon2"))
+    assert (before.memory_cost, before.parallelism) == (102400, 8)
+    assert client.post("/dang-nhap/", {"username": "argon", "password": "sai mat khau 123"}).status_code == 200
+    assert client.post("/dang-nhap/", {"username": "argon", "password": PASSWORD}).status_code == 302
+    stored = User.objects.get(pk=person.pk).password
+    assert stored.startswith("argon2$argon2id$")
+    after = extract_parameters(stored.removeprefix("argon2"))
+    assert (after.memory_cost, after.time_cost, after.parallelism, after.type.name) == (19456, 2, 1, "ID")
+    assert client.get("/tai-khoan/").status_code == 200
+
+
 def test_the_demo_password_still_signs_in(client, settings):
     """Demo accounts are created with their hash directly; the policy applies to changes only."""
     from vpdt.demo.province import PASSWORD as DEMO

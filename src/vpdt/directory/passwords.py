@@ -14,7 +14,9 @@ import re
 import unicodedata
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import password_validation as django_validation
+from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -90,3 +92,21 @@ class NumericPasswordValidator(django_validation.NumericPasswordValidator):
 
     def get_help_text(self):
         return _("Mật khẩu không được chỉ gồm chữ số.")
+
+
+class Argon2idHasher(Argon2PasswordHasher):
+    """Argon2id with OWASP's first configuration (Password Storage Cheat Sheet): 19 MiB of
+    memory, 2 passes, 1 lane; settings.VPDT_ARGON2 changes them.
+
+    Django's own parameters (100 MiB, 2 passes, 8 lanes) cost 240–340 ms of CPU per login on a
+    2-core server and take both cores for the time of each: a morning's wave of logins then
+    stalls every other request (docs/BENCHMARKS.md, "People at once"). OWASP's configurations
+    are of equal strength against a GPU attacker; Keycloak's default is one of them (7 MiB, 5
+    passes). The algorithm name stays "argon2": hashes made with other parameters still check,
+    and Django re-hashes them with these at the person's next login (`must_update`)."""
+
+    def __init__(self):
+        params = settings.VPDT_ARGON2
+        self.time_cost = params["time_cost"]
+        self.memory_cost = params["memory_cost"]
+        self.parallelism = params["parallelism"]
