@@ -164,7 +164,7 @@ class StatusEvent(models.Model):
     class Meta:
         verbose_name = "trạng thái liên thông"
         verbose_name_plural = "lịch sử trạng thái liên thông"
-        ordering = ["document", "created_at", "id"]
+        ordering = ["document_id", "created_at", "id"]
         indexes = [models.Index(fields=["document", "recipient"], name="status_doc_recipient")]
 
 

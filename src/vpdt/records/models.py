@@ -313,7 +313,7 @@ class DraftVersion(models.Model):
     class Meta:
         verbose_name = "phiên bản dự thảo"
         verbose_name_plural = "phiên bản dự thảo"
-        ordering = ["document", "number"]
+        ordering = ["document_id", "number"]
         constraints = [models.UniqueConstraint(fields=["document", "number"], name="draft_version_unique")]
 
 
@@ -343,7 +343,7 @@ class Attachment(ChoiceLabels, models.Model):
     class Meta:
         verbose_name = "tệp đính kèm"
         verbose_name_plural = "tệp đính kèm"
-        ordering = ["document", "id"]
+        ordering = ["document_id", "id"]
 
     def __str__(self) -> str:
         return self.name

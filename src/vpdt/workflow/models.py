@@ -82,7 +82,7 @@ class Assignment(ChoiceLabels, models.Model):
     class Meta:
         verbose_name = "phân công xử lý"
         verbose_name_plural = "phân công xử lý"
-        ordering = ["document", "id"]
+        ordering = ["document_id", "id"]
         indexes = [models.Index(fields=["user", "state"]), models.Index(fields=["unit", "state"]),
                    models.Index(fields=["assigned_by", "state"]),
                    # The "Theo dõi" queue (queues.following): per person or unit, the assignments
@@ -128,7 +128,7 @@ class Opinion(models.Model):
     class Meta:
         verbose_name = "ý kiến xử lý"
         verbose_name_plural = "ý kiến xử lý"
-        ordering = ["document", "created_at", "id"]
+        ordering = ["document_id", "created_at", "id"]
 
 
 class ExtensionRequest(models.Model):
@@ -233,7 +233,7 @@ class Review(ChoiceLabels, models.Model):
     class Meta:
         verbose_name = "bước duyệt của văn bản"
         verbose_name_plural = "bước duyệt của văn bản"
-        ordering = ["document", "round", "order", "id"]
+        ordering = ["document_id", "round", "order", "id"]
         indexes = [models.Index(fields=["reviewer", "state"]), models.Index(fields=["document", "state"])]
 
 
