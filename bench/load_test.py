@@ -303,7 +303,7 @@ class Sampler:
 
     def take(self) -> dict:
         sample = {"t": time.monotonic(), "load1": os.getloadavg()[0],
-                  "busy": self.psutil.cpu_percent(interval=None)}
+                  "busy": self.psutil.cpu_percent(interval=None), "machine": self.psutil.cpu_times()._asdict()}
         for name in self.groups:
             rss = 0.0
             seen = self.seen[name]
@@ -409,9 +409,15 @@ def run(args) -> dict:
                 except subprocess.TimeoutExpired:
                     p.kill()
     wall = last["t"] - first["t"]
-    steady = sampler.samples[len(sampler.samples) // 3:]  # after the ramp-up
+    # after the ramp-up (every person started), else the last third when the run is mostly ramp-up
+    ramp_end = first["t"] + people / args.spawn_rate
+    steady = [x for x in sampler.samples if x["t"] >= ramp_end]
+    if len(steady) < max(2, len(sampler.samples) // 5):
+        steady = sampler.samples[len(sampler.samples) * 2 // 3:]
+    steady_wall = last["t"] - steady[0]["t"]
     resources = {name: {"cpu_s": round(last[name]["cpu"] - first[name]["cpu"], 1),
                         "cpu_cores": round((last[name]["cpu"] - first[name]["cpu"]) / wall, 2),
+                        "cpu_cores_steady": round((last[name]["cpu"] - steady[0][name]["cpu"]) / steady_wall, 2),
                         "rss_mb_max": round(max(s[name]["rss_mb"] for s in sampler.samples)),
                         "rss_mb_idle": round(idle[name]["rss_mb"]) if name in idle else None}
                  for name in ("web", "worker", "postgres", "locust")}
@@ -434,7 +440,16 @@ def run(args) -> dict:
             "wall_s": round(wall, 1), "yardstick_ms_before_after": [round(y, 1) for y in yardstick],
             "load1_mean": round(sum(s["load1"] for s in steady) / len(steady), 2),
             "machine_busy_pct_mean": round(sum(s["busy"] for s in steady) / len(steady), 1),
+            "machine_cores_steady": _machine_split(steady[0]["machine"], last["machine"], steady_wall),
             "resources": resources, "stats": stats, "failures": failures[:20]}
+
+
+def _machine_split(before: dict, after: dict, wall: float) -> dict:
+    """The whole machine's cores in use over the steady part of the run, by kind of time
+    (`/proc/stat`: user, system, softirq, steal …; idle and iowait left out): the processes'
+    own figures beside it show what the rest of the machine took."""
+    busy = {k: round((after[k] - before[k]) / wall, 2) for k in after if k not in ("idle", "iowait", "guest", "guest_nice")}
+    return {"total": round(sum(busy.values()), 2), **{k: v for k, v in busy.items() if v}}
 
 
 def settle(pid: int, limit: float) -> dict:
@@ -466,10 +481,17 @@ def table(result: dict) -> str:
         lines.append(f"| {s['method']} {name} | {s['requests']} | {s['failures']} | {s['p50']:.0f} | "
                      f"{s['p95']:.0f} | {s['p99']:.0f} | {s['max']:.0f} |")
     lines.append("")
-    lines.append("| processes | CPU s | cores (mean) | RSS max MB | RSS idle MB |")
-    lines.append("|---|---:|---:|---:|---:|")
+    lines.append("| processes | CPU s | cores (mean) | cores (after the ramp-up) | RSS max MB | RSS idle MB |")
+    lines.append("|---|---:|---:|---:|---:|---:|")
     for name, r in result["resources"].items():
-        lines.append(f"| {name} | {r['cpu_s']} | {r['cpu_cores']} | {r['rss_mb_max']} | {r['rss_mb_idle'] or ''} |")
+        lines.append(f"| {name} | {r['cpu_s']} | {r['cpu_cores']} | {r.get('cpu_cores_steady', '')} | {r['rss_mb_max']} | "
+                     f"{r['rss_mb_idle'] or ''} |")
+    split = result.get("machine_cores_steady")
+    if split:
+        mine = sum(r.get("cpu_cores_steady", 0) for r in result["resources"].values())
+        kinds = ", ".join(f"{k} {v}" for k, v in split.items() if k != "total")
+        lines.append(f"| the whole machine | | | {split['total']} ({kinds}; outside the groups above "
+                     f"{split['total'] - mine:.2f}) | | |")
     served = next((s["requests"] for s in result["stats"] if s["name"] == "Aggregated"), 0)
     if served:
         per = {name: r["cpu_s"] * 1000 / served for name, r in result["resources"].items()}
