@@ -514,7 +514,9 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--docs", type=int, default=1_000_000)
     parser.add_argument("--rebuild", action="store_true", help="build the dataset again")
-    parser.add_argument("--skip-prepare", action="store_true", help="reuse var/load/plan.json as it is")
+    parser.add_argument("--skip-prepare", action="store_true",
+                        help="reuse var/load/plan.json as it is (a run uses up its work to register, release and "
+                             "assign: without a new prepare those POSTs are refused and counted as failures)")
     parser.add_argument("--prepare-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--pg-name", default=PG_NAME, help="the PostgreSQL database (default %(default)s)")
     parser.add_argument("--out", default=None, help="default: <data dir>/load.json")
