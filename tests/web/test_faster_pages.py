@@ -56,6 +56,30 @@ def test_unread_rows_are_bold_with_a_count_until_opened_and_may_be_marked_unread
     assert "1 chưa đọc" in c.get("/van-ban-den/").content.decode()
 
 
+def test_the_unread_count_covers_every_match_not_only_the_page_and_walks_the_list_once(world, login, monkeypatch):
+    """Uncapped, the count is taken from the ids the list already read (one lookup of the read
+    marks, no second walk with the filters); capped, from SQL in the list's own order."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from vpdt.web.views import lists
+
+    docs = [walk.registered(world, subject=f"Văn bản số {i}", number=i) for i in range(1, 4)]
+    c = login(world.clerk)
+    c.get(f"/van-ban/{docs[0].pk}/")
+    monkeypatch.setattr(lists, "PAGE_SIZE", 1)  # one row per page: the other matches are off the page
+    with CaptureQueriesContext(connection) as seen:
+        page = c.get("/van-ban-den/").content.decode()
+    assert len(_rows(page)) == 1 and "2 chưa đọc" in page
+    assert not [q["sql"] for q in seen.captured_queries if "NOT EXISTS" in q["sql"].upper()]
+    monkeypatch.setattr(lists, "COUNT_CAP", 1)  # more matches than the cap: counted by SQL, capped
+    with CaptureQueriesContext(connection) as seen:
+        page = c.get("/van-ban-den/").content.decode()
+    assert "hơn 1 chưa đọc" in page
+    [count] = [q["sql"] for q in seen.captured_queries if "NOT EXISTS" in q["sql"].upper()]
+    assert "ORDER BY" in count.upper()  # the list's order: the same index walk as the page's
+
+
 def test_a_column_header_sorts_the_list_and_keeps_the_filters(world, login):
     for i, subject in enumerate(["Về việc B", "Về việc A", "Về việc C"]):
         walk.registered(world, subject=subject, number=i + 1)

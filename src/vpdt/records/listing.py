@@ -21,10 +21,16 @@ from django.db.models import QuerySet
 
 
 def page_and_count(qs: QuerySet, offset: int, size: int, cap: int, *,
-                   related: tuple[str, ...] = ()) -> tuple[list, int, bool, bool]:
-    """(rows of the page, count up to `cap`, whether there are more than `cap`, whether a next page exists)."""
+                   related: tuple[str, ...] = (), ids_read: list | None = None) -> tuple[list, int, bool, bool]:
+    """(rows of the page, count up to `cap`, whether there are more than `cap`, whether a next page exists).
+
+    `ids_read`: a list to receive the ids the count read (every match's, in order, when the
+    count is not capped; left empty for a page past the cap), for a caller that counts
+    something else among the matches without walking them again."""
     if offset + size <= cap:  # the usual case: one ids query gives the page and the count
         ids = list(qs.values_list("pk", flat=True)[:cap + 1])
+        if ids_read is not None:
+            ids_read[:] = ids
         count = len(ids)
         page_ids, has_next = ids[offset:offset + size], count > offset + size
     else:  # a page past the cap: that page's ids, and the count on its own

@@ -108,7 +108,9 @@ def _page(request, qs) -> dict:
     # a page whose offset the database cannot take is a 400, not a 500
     number = max(1, query_int(request, "page", maximum=MAX_PAGE) or 1)
     offset = (number - 1) * PAGE_SIZE
-    rows, count, capped, has_next = page_and_count(qs, offset, PAGE_SIZE, COUNT_CAP, related=("document_type", "drafting_unit"))
+    matched: list[int] = []
+    rows, count, capped, has_next = page_and_count(qs, offset, PAGE_SIZE, COUNT_CAP, related=("document_type", "drafting_unit"),
+                                                   ids_read=matched)
     day = today()
     own = services.own_deadlines(request.user, [d.pk for d in rows])
     read = reading.read_ids(request.user, [d.pk for d in rows])
@@ -117,7 +119,12 @@ def _page(request, qs) -> dict:
         d.shown_due = own.get(d.pk, d.due_date)
         d.deadline_flag = services.deadline_status(d, day, due=d.shown_due)
         d.unread = d.pk not in read
-    unread, unread_capped = reading.unread_count(request.user, qs, COUNT_CAP)
+    if not capped and len(matched) == count:
+        # every match's id is at hand: which are read is one indexed lookup, not a second walk of
+        # the list's index with the search's filters (a search's 100-200 ms on 1,000,000 documents)
+        unread, unread_capped = count - len(reading.read_ids(request.user, matched)), False
+    else:
+        unread, unread_capped = reading.unread_count(request.user, qs, COUNT_CAP)
     params = request.GET.copy()
     params.pop("page", None)
     unsorted = params.copy()
