@@ -33,6 +33,58 @@ sys.path.insert(0, str(ROOT / "tests"))
 SENDER, RECEIVER = "000.00.00.H53", "000.00.13.H53"
 
 
+class BackendMeter:
+    """The PostgreSQL backend's CPU (its /proc/<pid>/schedstat, ns on the CPU; this machine's
+    server only) around every statement and commit of this process, summed per kind of
+    statement (its first words)."""
+
+    def __init__(self):
+        import psycopg
+
+        self.cpu: dict[str, float] = {}
+        self.count: dict[str, int] = {}
+        self._saved = [(psycopg.Cursor, "execute"), (psycopg.Connection, "commit")]
+        self._originals = [getattr(cls, name) for cls, name in self._saved]
+        meter = self
+        execute, commit = self._originals
+
+        def timed_execute(cursor, query, params=None, **kwargs):
+            return meter.around(cursor.connection, meter.kind(query), execute, cursor, query, params, **kwargs)
+
+        def timed_commit(connection):
+            return meter.around(connection, "COMMIT", commit, connection)
+
+        psycopg.Cursor.execute, psycopg.Connection.commit = timed_execute, timed_commit
+
+    @staticmethod
+    def kind(query) -> str:
+        text = query if isinstance(query, str) else str(query)
+        words = " ".join(text.split())
+        if words.startswith("WITH"):
+            return " ".join(words.split()[:6])[:90]
+        return " ".join(words.split()[:4])[:90]
+
+    def around(self, connection, kind: str, fn, *args, **kwargs):
+        path = f"/proc/{connection.info.backend_pid}/schedstat"
+        before = int(open(path).read().split()[0])
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            spent = int(open(path).read().split()[0]) - before
+            self.cpu[kind] = self.cpu.get(kind, 0) + spent / 1e6
+            self.count[kind] = self.count.get(kind, 0) + 1
+
+    def stop(self) -> None:
+        for (cls, name), original in zip(self._saved, self._originals, strict=True):
+            setattr(cls, name, original)
+
+    def report(self, accepts: int) -> None:
+        total = sum(self.cpu.values())
+        print(f"PostgreSQL backend CPU per accept: {total / accepts:.2f} ms (statements and commits of this process)")
+        for kind, ms in sorted(self.cpu.items(), key=lambda x: -x[1]):
+            print(f"  {ms / accepts:6.3f} ms  x{self.count[kind] / accepts:.2f}  {kind}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="postgres")
@@ -43,6 +95,11 @@ def main() -> int:
                         help="only the CPU per accept and per delivery, without cProfile's own cost")
     parser.add_argument("--callees", action="append", default=[], metavar="NAME",
                         help="also list what the functions matching NAME call (pstats' restriction), repeatable")
+    parser.add_argument("--pg-statements", action="store_true",
+                        help="PostgreSQL: the database backend's CPU per kind of statement during the accepts "
+                             "(/proc/<pid>/schedstat around each statement and commit)")
+    parser.add_argument("--sort", default="cumulative", choices=["cumulative", "tottime"],
+                        help="the table's order: cumulative time, or each function's own time")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="hubprof"))
     os.environ.update(VPDT_HUB_DATA_DIR=str(tmp / "hub"), VPDT_DEMO="1", VPDT_HUB_MIN_FREE_MB="0",
@@ -117,12 +174,15 @@ def main() -> int:
         send(pkg)
     deliver_all()
     profile = cProfile.Profile(time.process_time)
+    backend = BackendMeter() if args.pg_statements else None
     cpu = time.process_time()
     if not args.no_profile:
         profile.enable()
     for pkg in packages[10:]:
         send(pkg)
     profile.disable()
+    if backend is not None:
+        backend.stop()
     accept_cpu = (time.process_time() - cpu) / args.packages
     cpu = time.process_time()
     delivered = deliver_all()
@@ -135,9 +195,11 @@ def main() -> int:
     print(f"{args.db}: CPU per accept {accept_cpu * 1000:.2f} ms, per delivery (list share + download + "
           f"acknowledge) {deliver_cpu * 1000:.2f} ms, per empty poll {poll_cpu * 1000:.2f} ms "
           f"(this process: hub code; the database's own CPU not counted)")
+    if backend is not None:
+        backend.report(args.packages)
     if not args.no_profile:
         stats = pstats.Stats(profile)
-        stats.sort_stats("cumulative").print_stats(args.top)
+        stats.sort_stats(args.sort).print_stats(args.top)
         for name in args.callees:
             stats.print_callees(name)
     return 0
