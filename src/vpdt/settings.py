@@ -244,7 +244,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # administrator may unlock it sooner (admin action, `vpdt manage unlock_login USERNAME`).
 AUTHENTICATION_BACKENDS = [
     "vpdt.directory.accounts.LockoutBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "vpdt.directory.accounts.PasswordBackend",  # Django's ModelBackend, the session's person prepared
 ]
 VPDT_LOGIN_FAILURE_LIMIT = int(os.environ.get("VPDT_LOGIN_FAILURE_LIMIT", "10"))
 VPDT_LOGIN_COOLOFF_MINUTES = float(os.environ.get("VPDT_LOGIN_COOLOFF_MINUTES", "15"))
@@ -267,6 +267,8 @@ AXES_VERBOSE = False
 VPDT_SESSION_IDLE_SECONDS = int(float(os.environ.get("VPDT_SESSION_IDLE_MINUTES", "30")) * 60)
 SESSION_COOKIE_AGE = int(float(os.environ.get("VPDT_SESSION_MAX_HOURS", "10")) * 3600)
 SESSION_COOKIE_SAMESITE = "Lax"
+# Django's database sessions, read by one prepared statement (vpdt.core.sessions).
+SESSION_ENGINE = "vpdt.core.sessions"
 CSRF_COOKIE_SAMESITE = "Lax"
 # Behind HTTPS (VPDT_HTTPS=1, or a proxy that says so in X-Forwarded-Proto with
 # VPDT_PROXY_SSL_HEADER=1): Secure cookies, HSTS, and plain HTTP redirected.
@@ -307,7 +309,7 @@ OIDC_CREATE_USER = False
 OIDC_AUTHENTICATION_CALLBACK_URL = "web:sso_callback"
 if VPDT_OIDC_ISSUER and OIDC_RP_CLIENT_ID:
     AUTHENTICATION_BACKENDS = [
-        *globals().get("AUTHENTICATION_BACKENDS", ["django.contrib.auth.backends.ModelBackend"]),
+        *globals().get("AUTHENTICATION_BACKENDS", ["vpdt.directory.accounts.PasswordBackend"]),
         "vpdt.directory.sso.ProvinceSSOBackend",
     ]
 

@@ -18,6 +18,7 @@ from axes.handlers.database import AxesDatabaseHandler
 from axes.handlers.proxy import AxesProxyHandler
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
@@ -31,7 +32,8 @@ from django.utils.translation import ngettext
 
 from vpdt.core import audit, request_context
 from vpdt.core.errors import NotFound, PermissionDenied
-from vpdt.directory.models import ApiToken, User, UserSession, hash_token, password_changed
+from vpdt.core.prepared import Read
+from vpdt.directory.models import Agency, ApiToken, User, UserSession, hash_token, password_changed
 from vpdt.directory.roles import Role
 
 # The person's typed username, for the parts of axes that only get the request (the API's
@@ -49,6 +51,37 @@ class LockoutBackend(AxesStandaloneBackend):
         if username is not None and not getattr(request, LOGIN_USERNAME_ATTR, None):
             setattr(request, LOGIN_USERNAME_ATTR, username)
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+# The signed-in person and their agency, loaded on every request: two prepared statements
+# (vpdt.core.prepared) instead of the ORM writing them out each time.
+_USER = Read(lambda pk: User.objects.filter(pk=pk), pk=int)
+_AGENCY = Read(lambda pk: Agency.objects.filter(pk=pk), pk=int)
+
+
+def signed_in_user(user_id) -> User | None:
+    """The active person `user_id` of a session, their agency already loaded (every page's frame
+    shows it), or None."""
+    try:
+        pk = int(user_id)
+    except (TypeError, ValueError):
+        return None
+    user = _USER.instance(pk=pk)
+    if user is None or not user.is_active:
+        return None
+    if user.agency_id is not None:
+        User.agency.field.set_cached_value(user, _AGENCY.instance(pk=user.agency_id))
+    return user
+
+
+class PasswordBackend(ModelBackend):
+    """Django's ModelBackend (username and password), with the session's person loaded by
+    `signed_in_user`. Sessions signed in under Django's own path are read as this one's
+    (vpdt.core.sessions)."""
+
+    def get_user(self, user_id):
+        return signed_in_user(user_id)
+
 
 
 class LockoutHandler(AxesDatabaseHandler):

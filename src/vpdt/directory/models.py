@@ -12,6 +12,7 @@ from django.db import models
 from django.dispatch import Signal
 from django.utils import timezone
 
+from vpdt.core.prepared import Read
 from vpdt.directory import codes
 from vpdt.directory.roles import AGENCY_WIDE_ROLES, Role
 
@@ -170,7 +171,7 @@ class User(AbstractUser):
         cache = getattr(self, "_role_cache", None)
         if cache is None:
             cache = {}
-            for agency, role in self.role_assignments.values_list("agency_id", "role"):
+            for agency, role in (_ROLES.rows(user_id=self.pk) if self.pk else []):
                 cache.setdefault(agency, set()).add(role)
             self._role_cache = cache
         if agency_id is None:
@@ -426,3 +427,8 @@ class FavouriteAgency(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.agency.abbreviation}"
+
+
+# Every signed-in request asks for the person's roles: one prepared statement (vpdt.core.prepared).
+_ROLES = Read(lambda user_id: RoleAssignment.objects.filter(user_id=user_id).values_list("agency_id", "role"),
+              user_id=int)

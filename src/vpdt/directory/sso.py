@@ -197,7 +197,9 @@ class ProvinceSSOBackend(OIDCAuthenticationBackend):
 
     def get_user(self, user_id):
         # As Django's ModelBackend: a person deactivated meanwhile is signed out at the next request.
-        return User.objects.filter(pk=user_id, is_active=True).first()
+        from vpdt.directory.accounts import signed_in_user
+
+        return signed_in_user(user_id)
 
 
 def unlink(link: ExternalIdentity, *, by: User) -> None:

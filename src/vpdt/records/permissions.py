@@ -16,6 +16,7 @@ from django.db.models.expressions import RawSQL
 from vpdt.core import audit, request_context
 from vpdt.core.errors import NotFound, PermissionDenied
 from vpdt.core.i18n import vietnamese
+from vpdt.core.prepared import Read
 from vpdt.directory.roles import Role
 from vpdt.records.actors import is_system
 from vpdt.records.models import Document, DocumentAccess
@@ -28,6 +29,12 @@ def _member_agency_ids(user) -> set[int]:
 # Secret grants are rare; up to this many are inlined as literal ids (an index lookup),
 # beyond it they stay a subquery.
 _INLINE_SECRET_IDS = 500
+
+
+# A person's secret grants, read on every page that lists or opens documents: one prepared
+# statement (vpdt.core.prepared).
+_SECRET_IDS = Read(lambda user_id: DocumentAccess.objects.filter(user_id=user_id, secret_grant=True)
+                   .values_list("document_id").order_by()[: _INLINE_SECRET_IDS + 1], user_id=int)
 
 
 def _one_of(field: str, ids) -> Q:
@@ -63,7 +70,8 @@ def _visible(user, qs: QuerySet) -> QuerySet:
 
     secret = (DocumentAccess.objects.filter(user=user, secret_grant=True)
               .values_list("document_id", flat=True).order_by())
-    secret_ids = request_context.remembered(("secret_ids", user.pk), lambda: list(secret[: _INLINE_SECRET_IDS + 1]))
+    secret_ids = request_context.remembered(("secret_ids", user.pk),
+                                            lambda: [row[0] for row in _SECRET_IDS.rows(user_id=user.pk)])
     granted = secret if len(secret_ids) > _INLINE_SECRET_IDS else secret_ids
 
     condition = Q(pk__in=[])

@@ -1,11 +1,25 @@
 """Data every page's frame needs: the agency and roles of the person, the bell's unread count
 and the menu entries their roles need (receiving, drafting, delegating)."""
 
+import functools
+
 from django.apps import apps
 from django.conf import settings
 from django.db.models import Q
 
+from vpdt.core.prepared import Read
 from vpdt.directory.roles import Role
+
+
+@functools.cache
+def _resolves_procedures() -> Read:
+    """Whether an agency resolves procedures of the one-stop shop: asked on every page of its
+    leaders and specialists, one prepared statement (vpdt.core.prepared)."""
+    from vpdt.motcua.models import ProcedureActivation
+
+    return Read(lambda agency_id, resolving_id: ProcedureActivation.objects.filter(active=True).filter(
+        Q(agency_id=agency_id, resolving_agency__isnull=True) | Q(resolving_agency_id=resolving_id))
+        .order_by().values_list("id")[:1], agency_id=int, resolving_id=int)
 
 
 def navigation(request) -> dict:
@@ -31,14 +45,10 @@ def navigation(request) -> dict:
     if apps.is_installed("vpdt.motcua"):
         # --- motcua: "Một cửa" for the counter officers, the one-stop admins, the platform admin,
         # and the people of an agency that resolves procedures (processing officers, approvers).
-        from vpdt.motcua.models import ProcedureActivation
-
         motcua_roles = {Role.COUNTER, Role.MOTCUA_ADMIN}
         context["can_motcua"] = bool(roles & motcua_roles) or user.is_platform_admin or bool(
             user.agency_id and roles & {Role.LEADER, Role.SPECIALIST, Role.UNIT_HEAD}
-            and ProcedureActivation.objects.filter(active=True).filter(
-                Q(agency_id=user.agency_id, resolving_agency__isnull=True) | Q(resolving_agency_id=user.agency_id)
-            ).exists())
+            and _resolves_procedures().first(agency_id=user.agency_id, resolving_id=user.agency_id))
         context["can_motcua_counter"] = Role.COUNTER in roles
     if apps.is_installed("vpdt.workflow"):
         from vpdt.workflow.notifications import unread_count

@@ -7,6 +7,7 @@ import datetime as dt
 from django.utils import timezone
 
 from vpdt.core import request_context
+from vpdt.core.prepared import Read
 from vpdt.workflow.models import Delegation
 
 
@@ -14,13 +15,17 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
+# Asked by every list, counter and button check: one prepared statement (vpdt.core.prepared).
+_PRINCIPALS = Read(lambda user_id, day: Delegation.objects.filter(
+    deputy_id=user_id, starts_on__lte=day, ends_on__gte=day, revoked_at__isnull=True).values_list("principal_id"),
+    user_id=int, day=dt.date)
+
+
 def principal_ids(user, day: dt.date | None = None) -> list[int]:
     """The people `user` acts for today: themselves, and whoever delegated to them."""
     day = day or today()
-    ids = request_context.remembered(("principals", user.pk, day), lambda: list(
-        Delegation.objects.filter(deputy=user, starts_on__lte=day, ends_on__gte=day, revoked_at__isnull=True)
-        .values_list("principal_id", flat=True)
-    ))
+    ids = request_context.remembered(("principals", user.pk, day),
+                                     lambda: [row[0] for row in _PRINCIPALS.rows(user_id=user.pk, day=day)])
     return [user.pk, *ids]
 
 

@@ -14,9 +14,10 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.mail import get_connection, send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
+from vpdt.core.prepared import Read
 from vpdt.directory.models import User
 from vpdt.directory.roles import Role
 from vpdt.records.choices import Direction, State
@@ -57,8 +58,13 @@ def notify(users: Iterable[User | None], document: Document | None, kind: str, m
     return made
 
 
+# The bell's count, on every page: one prepared statement (vpdt.core.prepared); no row is 0.
+_UNREAD = Read(lambda user_id: Notification.objects.filter(user_id=user_id, read_at__isnull=True).order_by()
+               .values("user_id").annotate(n=Count("id")).values_list("n"), user_id=int)
+
+
 def unread_count(user) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    return _UNREAD.scalar(user_id=user.pk) or 0
 
 
 def for_bell(user, limit: int = 100) -> dict:
