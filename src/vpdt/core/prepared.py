@@ -1,4 +1,4 @@
-"""Reads the ORM writes once and runs many times: the statements every page asks.
+"""Reads the ORM writes once and runs many times: the statements every page makes.
 
 Under the load test's daily mix, building and compiling querysets took ~43 % of the web
 processes' CPU (py-spy on the served workers, docs/BENCHMARKS.md): the same few statements
@@ -22,8 +22,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections
 from django.db.models import QuerySet
+from django.db.models.query import ModelIterable
 
 log = logging.getLogger("vpdt.prepared")
 
@@ -63,22 +65,22 @@ class _Compiled:
 
 class Read:
     """`Read(build, user_id=int)`: `build(**markers)` returns the queryset; `.rows(user_id=5)`
-    runs it. `.model_rows()` gives model instances (a queryset of the plain model, no
+    runs it. `.instances()` gives model instances (a queryset of the plain model, no
     select_related)."""
 
     def __init__(self, build: Callable[..., QuerySet], **kinds: type):
         self._build = build
         self._kinds = kinds
         self._compiled: dict[str, _Compiled | None] = {}
+        self._alias: str | None = None  # the queryset's database, known at the first call
 
     # --- running --------------------------------------------------------------------------
     def rows(self, **values) -> list[tuple]:
         compiled, alias = self._get(values)
         if compiled is None:
             return self._orm_rows(values)
-        params = [values[slot] if isinstance(slot, str) else slot[1] for slot in compiled.slots]
-        params = [compiled.adapters[slot](p) if isinstance(slot, str) else p
-                  for slot, p in zip(compiled.slots, params, strict=True)]
+        params = [compiled.adapters[slot](values[slot]) if isinstance(slot, str) else slot[1]
+                  for slot in compiled.slots]
         connection = connections[alias]
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
@@ -123,27 +125,19 @@ class Read:
     def _get(self, values) -> tuple[_Compiled | None, str]:
         if set(values) != set(self._kinds):
             raise TypeError(f"expected the values {sorted(self._kinds)}, got {sorted(values)}")
-        alias = self._alias()
-        if alias not in self._compiled:
-            self._compiled[alias] = self._compile(alias)
+        alias = self._alias
+        if alias is None or alias not in self._compiled:
+            markers = {name: _marker(kind, i) for i, (name, kind) in enumerate(self._kinds.items())}
+            qs = self._build(**markers)
+            alias = self._alias = qs.db
+            self._compiled[alias] = self._compile(qs, markers)
         return self._compiled[alias], alias
 
-    def _alias(self) -> str:
-        alias = getattr(self, "_alias_cache", None)
-        if alias is None:
-            markers = {name: _marker(kind, i) for i, (name, kind) in enumerate(self._kinds.items())}
-            alias = self._alias_cache = self._build(**markers).db
-        return alias
-
-    def _compile(self, alias: str) -> _Compiled | None:
-        from django.core.exceptions import EmptyResultSet, FullResultSet
-
-        connection = connections[alias]
-        markers = {name: _marker(kind, i) for i, (name, kind) in enumerate(self._kinds.items())}
+    def _compile(self, qs: QuerySet, markers: dict) -> _Compiled | None:
+        connection = connections[qs.db]
         adapters = {name: _adapter(self._kinds[name], connection) for name in markers}
         expected = {name: adapters[name](value) for name, value in markers.items()}
-        qs = self._build(**markers)
-        compiler = qs.query.get_compiler(alias)
+        compiler = qs.query.get_compiler(qs.db)
         try:
             sql, params = compiler.as_sql()
         except (EmptyResultSet, FullResultSet):
@@ -166,7 +160,7 @@ class Read:
         converters = tuple((pos, tuple(convs), expr) for pos, (convs, expr) in compiler.get_converters(fields).items())
         model, attnames = None, ()
         info = compiler.klass_info
-        if info and not info.get("related_klass_infos") and not qs._fields and qs._iterable_class.__name__ == "ModelIterable":
+        if info and not info.get("related_klass_infos") and not qs._fields and qs._iterable_class is ModelIterable:
             concrete = info["model"]._meta.concrete_fields
             selected = [compiler.select[i][0].target.attname for i in info["select_fields"]]
             if selected == [f.attname for f in concrete][:len(selected)] and len(selected) == len(fields):

@@ -83,7 +83,6 @@ class PasswordBackend(ModelBackend):
         return signed_in_user(user_id)
 
 
-
 class LockoutHandler(AxesDatabaseHandler):
     """axes' database handler, counting each attempt until its own expiry: with a cool-off
     that grows at each lockout, a window computed from today's cool-off would bring back
