@@ -103,6 +103,39 @@ def measure(client, url: str, runs: int) -> dict:
             "statements": len(queries), "sql": [q["sql"] for q in queries.captured_queries]}
 
 
+def sites(client, url: str, runs: int) -> list[tuple[str, float, int]]:
+    """CPU in this process per statement's call site (the innermost frame of vpdt that is not
+    core/prepared.py): the ORM writing the statement out, the driver, converting the rows; not
+    the filter() calls that built the queryset before it ran."""
+    import traceback
+
+    from django.db.models.sql import compiler
+
+    src, spent = str(Path(SRC).resolve()), {}
+    original = compiler.SQLCompiler.execute_sql
+
+    def timed(self, *args, **kwargs):
+        c = time.process_time()
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            took, site = time.process_time() - c, "?"
+            for frame in reversed(traceback.extract_stack(limit=40)[:-1]):
+                if frame.filename.startswith(src) and not frame.filename.endswith("core/prepared.py"):
+                    site = f"{frame.filename[len(src) + 1:]}:{frame.lineno} {frame.name}"
+                    break
+            total, n = spent.get(site, (0.0, 0))
+            spent[site] = (total + took, n + 1)
+
+    compiler.SQLCompiler.execute_sql = timed
+    try:
+        for _ in range(runs):
+            drain(client.get(url))
+    finally:
+        compiler.SQLCompiler.execute_sql = original
+    return sorted(((site, t / runs * 1000, n // runs) for site, (t, n) in spent.items()), key=lambda x: -x[1])
+
+
 def acts_of(person: dict) -> list[tuple[str, str, dict]]:
     """The POSTs of the person's role in the daily mix, one per work item left in the plan (each
     can be done once: `load_test.py --prepare-only` makes new ones), as the locustfile sends them."""
@@ -152,6 +185,8 @@ def main() -> int:
     parser.add_argument("--acts", action="store_true",
                         help="time the role's POSTs (register, release, assign, opinion) and the login instead of the pages")
     parser.add_argument("--sql", action="append", default=[], metavar="NAME", help="print the statements of this page")
+    parser.add_argument("--sites", action="append", default=[], metavar="NAME",
+                        help="print where this page's statements are made and the CPU each site takes to run them")
     args = parser.parse_args()
     load_test.use_database(args.pg_name)
     plan_path = load_test.BENCH_DIR / "plan.json"
@@ -203,6 +238,9 @@ def main() -> int:
             if name in args.sql:
                 for i, sql in enumerate(m["sql"], 1):
                     print(f"  {i:3}. {sql}")
+            if name in args.sites:
+                for site, ms, n in sites(client, url, args.runs):
+                    print(f"  {ms:6.2f} ms  {n:2d} x  {site}")
         if args.profile and role == roles[0]:
             url = pages[args.profile]
             profile = cProfile.Profile(time.process_time)

@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from vpdt.core import request_context
 from vpdt.core.models import AuditEntry, AuditHead
+from vpdt.core.prepared import Read
 
 log = logging.getLogger("vpdt.audit")
 
@@ -182,10 +183,12 @@ def record(action: str, obj: Any = None, *, user=None, agency_code: str = "", de
     )
 
 
+_HISTORY = Read(lambda kind, pk: AuditEntry.objects.filter(object_type=kind, object_id=pk).order_by("at", "id"),
+                kind=str, pk=str)  # every document page's story (vpdt.core.prepared)
+
+
 def history(obj) -> list[AuditEntry]:
-    return list(
-        AuditEntry.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).order_by("at", "id")
-    )
+    return _HISTORY.instances(kind=obj._meta.label_lower, pk=str(obj.pk))
 
 
 # --------------------------------------------------------------------------- anchors

@@ -8,9 +8,16 @@ database, from a queryset built with marker values, and then runs that SQL with 
 values, converting the columns as the ORM would (its own converters, kept from the compile).
 
 What it takes: scalar parameters (int, str, date, datetime) that the ORM passes as query
-parameters. Anything else is refused at compile time (a marker not found among the
-parameters, or found where a fixed value is, or written into the SQL text): the `Read` then
-simply runs the ORM each time, so a shape it cannot take is slower, never wrong.
+parameters, and lists of ints or strs (kind `[int]`, for `__in`). A list's SQL is written once
+per length rounded up to a power of two, the list padded with its last value (an IN list with a
+repeated value answers the same); an empty list, or one longer than 1,024, runs through the
+ORM. An int marker that the ORM answers without a query (past a small integer column's range)
+is tried again with small markers; psycopg's Int2 wrapping of such a column is kept. Model rows
+come back as the ORM's ModelIterable builds them, `select_related` objects and annotations
+included (not `prefetch_related`, nor a related manager's known objects: `attach()` sets those).
+Anything else is refused at compile time (a marker not found among the parameters, or found
+where a fixed value is, or written into the SQL text): the `Read` then simply runs the ORM each
+time, so a shape it cannot take is slower, never wrong.
 `tests/core/test_prepared.py` compares each read with its ORM queryset on both backends.
 """
 
@@ -18,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,16 +33,23 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections
 from django.db.models import QuerySet
-from django.db.models.query import ModelIterable
+from django.db.models.query import ModelIterable, get_related_populators
 
 log = logging.getLogger("vpdt.prepared")
 
 _INT_BASE = 1_987_654_321  # inside a 32-bit integer column's range (Django refuses values outside it)
+_LIST_MAX = 1024  # a longer list runs through the ORM (padding must not pass a backend's limit of parameters)
+_SMALL_BASE = 30_011  # the second try, for a small integer column (a year): inside its range too
 
 
-def _marker(kind: type, i: int):
+def _bucket(n: int) -> int:
+    """The length a list's SQL is written for: the next power of two (1, 2, 4, 8 ...)."""
+    return 1 << (n - 1).bit_length()
+
+
+def _marker(kind: type, i: int, small: bool = False):
     if kind is int:
-        return _INT_BASE + 7 * i
+        return (_SMALL_BASE if small else _INT_BASE) + 7 * i
     if kind is str:
         return f"\x1fvpdt-prepared-{i}\x1f"
     if kind is dt.datetime:
@@ -53,34 +68,71 @@ def _adapter(kind: type, connection) -> Callable[[Any], Any]:
     return lambda value: value
 
 
+_OUT_OF_RANGE = object()
+ALL: weakref.WeakSet = weakref.WeakSet()  # every Read made, for the test that none was refused
+
+
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
-    slots: tuple  # per parameter: a name (the call's value) or (None, fixed value)
+    slots: tuple  # per parameter: a name, (a list's name, its index), or (None, fixed value)
     adapters: dict
     converters: tuple  # (position, converters, expression)
     model: Any  # the model class when the rows are whole instances, else None
     attnames: tuple
+    wrappers: tuple = ()  # per parameter: the driver's type the ORM wrapped the value in (Int2), or None
+    start: int = 0  # where the model's columns start in a row
+    populators: tuple = ()  # select_related objects (Django's RelatedPopulator)
+    annotations: tuple = ()  # (attribute, position)
+
+
+def attach(rows: list, **parents) -> list:
+    """Sets each row's foreign keys to these already loaded objects (`attach(rows, document=doc)`),
+    as a related manager (`doc.attachments.all()`) does for the object it was reached from."""
+    for name, parent in parents.items():
+        for row in rows:
+            type(row)._meta.get_field(name).set_cached_value(row, parent)
+    return rows
 
 
 class Read:
-    """`Read(build, user_id=int)`: `build(**markers)` returns the queryset; `.rows(user_id=5)`
-    runs it. `.instances()` gives model instances (a queryset of the plain model, no
-    select_related)."""
+    """`Read(build, user_id=int, ids=[int])`: `build(**markers)` returns the queryset;
+    `.rows(user_id=5, ids=[1, 2])` runs it. `.instances()` gives model instances as the
+    queryset would (select_related and annotations included)."""
 
-    def __init__(self, build: Callable[..., QuerySet], **kinds: type):
+    def __init__(self, build: Callable[..., QuerySet], **kinds):
         self._build = build
+        self._lists = {}
+        for name, kind in kinds.items():
+            if isinstance(kind, list):
+                if kind not in ([int], [str]):
+                    raise TypeError(f"a prepared read's list parameter is [int] or [str], not {kind!r}")
+                self._lists[name] = kind[0]
+            else:
+                _marker(kind, 0)  # refuses a kind it cannot take, now rather than at the first call
         self._kinds = kinds
-        self._compiled: dict[str, _Compiled | None] = {}
+        ALL.add(self)
+        self._compiled: dict[tuple, _Compiled | None] = {}
         self._alias: str | None = None  # the queryset's database, known at the first call
 
     # --- running --------------------------------------------------------------------------
     def rows(self, **values) -> list[tuple]:
-        compiled, alias = self._get(values)
+        compiled, alias, values = self._get(values)
         if compiled is None:
             return self._orm_rows(values)
-        params = [compiled.adapters[slot](values[slot]) if isinstance(slot, str) else slot[1]
-                  for slot in compiled.slots]
+        return self._run(compiled, alias, values)
+
+    def _run(self, compiled: _Compiled, alias: str, values: dict) -> list[tuple]:
+        params = []
+        for slot, wrapper in zip(compiled.slots, compiled.wrappers, strict=True):
+            if isinstance(slot, str):
+                value = compiled.adapters[slot](values[slot])
+            elif slot[0] is None:
+                params.append(slot[1])
+                continue
+            else:
+                value = values[slot[0]][slot[1]]
+            params.append(value if wrapper is None else wrapper(value))
         connection = connections[alias]
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
@@ -107,10 +159,20 @@ class Read:
         return row[0] if row else None
 
     def instances(self, **values) -> list:
-        compiled, alias = self._get(values)
+        compiled, alias, values = self._get(values)
         if compiled is None or compiled.model is None:
             return list(self._build(**values))
-        return [compiled.model.from_db(alias, compiled.attnames, row) for row in self.rows(**values)]
+        model, attnames, start, end = compiled.model, compiled.attnames, compiled.start, compiled.start + len(
+            compiled.attnames)
+        found = []
+        for row in self._run(compiled, alias, values):
+            obj = model.from_db(alias, attnames, row[start:end])
+            for populator in compiled.populators:
+                populator.populate(row, obj)
+            for attr, pos in compiled.annotations:
+                setattr(obj, attr, row[pos])
+            found.append(obj)
+        return found
 
     def instance(self, **values):
         found = self.instances(**values)
@@ -122,50 +184,91 @@ class Read:
         compiler = qs.query.get_compiler(qs.db)
         return [tuple(row) for row in compiler.results_iter(tuple_expected=True)]
 
-    def _get(self, values) -> tuple[_Compiled | None, str]:
+    def _get(self, values) -> tuple[_Compiled | None, str, dict]:
+        """The compiled read for these values (None: through the ORM), its database, and the
+        values with each list padded to its bucket's length."""
         if set(values) != set(self._kinds):
             raise TypeError(f"expected the values {sorted(self._kinds)}, got {sorted(values)}")
+        buckets = ()
+        if self._lists:
+            values = dict(values)
+            for name in self._lists:
+                given = list(values[name])
+                if not given or len(given) > _LIST_MAX:  # the ORM knows what an empty IN means
+                    return None, self._alias or "", values
+                size = _bucket(len(given))
+                values[name] = given + given[-1:] * (size - len(given))
+                buckets += (size,)
         alias = self._alias
-        if alias is None or alias not in self._compiled:
-            markers = {name: _marker(kind, i) for i, (name, kind) in enumerate(self._kinds.items())}
-            qs = self._build(**markers)
-            alias = self._alias = qs.db
-            self._compiled[alias] = self._compile(qs, markers)
-        return self._compiled[alias], alias
+        key = (alias, buckets)
+        if alias is None or key not in self._compiled:
+            for small in (False, True):
+                markers, n = {}, 0
+                for name, kind in self._kinds.items():
+                    if name in self._lists:
+                        size = len(values[name])
+                        markers[name] = [_marker(self._lists[name], n + j, small) for j in range(size)]
+                        n += size
+                    else:
+                        markers[name] = _marker(kind, n, small)
+                        n += 1
+                qs = self._build(**markers)
+                alias = self._alias = qs.db
+                key = (alias, buckets)
+                compiled = self._compile(qs, markers, last_try=small)
+                if compiled is not _OUT_OF_RANGE:
+                    break
+            self._compiled[key] = compiled
+        return self._compiled[key], alias, values
 
-    def _compile(self, qs: QuerySet, markers: dict) -> _Compiled | None:
+    def _compile(self, qs: QuerySet, markers: dict, last_try: bool = True):
         connection = connections[qs.db]
-        adapters = {name: _adapter(self._kinds[name], connection) for name in markers}
-        expected = {name: adapters[name](value) for name, value in markers.items()}
+        adapters = {name: _adapter(self._kinds[name], connection) for name in markers if name not in self._lists}
+        expected = {}  # the value the ORM passes -> its slot
+        for name, value in markers.items():
+            if name in self._lists:
+                expected.update({(type(v), v): (name, j) for j, v in enumerate(value)})
+            else:
+                adapted = adapters[name](value)
+                expected[(type(adapted), adapted)] = name
+        if qs._prefetch_related_lookups:
+            return self._refuse("prefetch_related is not taken")
         compiler = qs.query.get_compiler(qs.db)
         try:
             sql, params = compiler.as_sql()
         except (EmptyResultSet, FullResultSet):
-            return None
-        slots, used = [], set()
+            # Django answers a value out of a column's range without asking (a marker past a
+            # small integer column's end): tried again with small markers, else refused.
+            if not last_try:
+                return _OUT_OF_RANGE
+            return self._refuse("the markers make the ORM answer without a query")
+        slots, wrappers, used = [], [], set()
         for param in params:
-            names = [n for n, v in expected.items() if type(v) is type(param) and v == param]
-            if len(names) > 1:
-                return self._refuse("two markers give one value")
-            if names:
-                slots.append(names[0])
-                used.add(names[0])
+            # PostgreSQL's backend passes a small integer column's value as psycopg's Int2
+            wrapper = type(param) if isinstance(param, int) and type(param) not in (int, bool) else None
+            slot = expected.get((int, int(param)) if wrapper else (type(param), param))
+            if slot is not None:
+                used.add(slot)
+                slots.append(slot)
+                wrappers.append(wrapper)
             else:
                 slots.append((None, param))
-        if used != set(markers):
-            return self._refuse(f"markers not passed as parameters: {sorted(set(markers) - used)}")
-        if any(str(v) in sql for v in expected.values()):
+                wrappers.append(None)
+        if used != set(expected.values()):
+            return self._refuse(f"markers not passed as parameters: {sorted(map(str, set(expected.values()) - used))}")
+        if any(str(v) in sql for _, v in expected):
             return self._refuse("a marker written into the SQL text")
         fields = [s[0] for s in compiler.select[:compiler.col_count]]
         converters = tuple((pos, tuple(convs), expr) for pos, (convs, expr) in compiler.get_converters(fields).items())
-        model, attnames = None, ()
         info = compiler.klass_info
-        if info and not info.get("related_klass_infos") and not qs._fields and qs._iterable_class is ModelIterable:
-            concrete = info["model"]._meta.concrete_fields
-            selected = [compiler.select[i][0].target.attname for i in info["select_fields"]]
-            if selected == [f.attname for f in concrete][:len(selected)] and len(selected) == len(fields):
-                model, attnames = info["model"], tuple(selected)
-        return _Compiled(sql, tuple(slots), adapters, converters, model, attnames)
+        if not (info and not qs._fields and qs._iterable_class is ModelIterable):
+            return _Compiled(sql, tuple(slots), adapters, converters, None, (), tuple(wrappers))
+        # as ModelIterable builds its objects, from the same compiler's select and klass_info
+        start, end = info["select_fields"][0], info["select_fields"][-1] + 1
+        return _Compiled(sql, tuple(slots), adapters, converters, info["model"],
+                         tuple(f[0].target.attname for f in compiler.select[start:end]), tuple(wrappers), start,
+                         tuple(get_related_populators(info, compiler.select, qs.db)),
+                         tuple(compiler.annotation_col_map.items()))
 
     def _refuse(self, why: str) -> None:
         log.warning("prepared read %r runs through the ORM each time: %s", self._build, why)

@@ -28,6 +28,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from vpdt.core.prepared import Read
 from vpdt.motcua import clock
 from vpdt.motcua.models import (
     ApologySlip,
@@ -255,6 +256,21 @@ def pdf(rows: list[Row], title: str) -> bytes:
     return out.getvalue()
 
 
+def _held_steps(user_id, unit_id=None):
+    steps = DossierStep.objects.filter(done_at__isnull=True, dossier__status__in=OPEN)
+    held = steps.filter(to_user_id=user_id)
+    if unit_id is not None:
+        held = held | steps.filter(to_user__isnull=True, to_unit_id=unit_id)
+    return held
+
+
+# Whether any step waits for them: asked on every work list of every officer, mostly "no"
+# (vpdt.core.prepared: the two shapes written out once).
+_HOLDS = Read(lambda user_id: _held_steps(user_id).values_list("pk")[:1], user_id=int)
+_HOLDS_OR_UNIT = Read(lambda user_id, unit_id: _held_steps(user_id, unit_id).values_list("pk")[:1],
+                      user_id=int, unit_id=int)
+
+
 def officer_counters(user) -> dict:
     """The figures on an officer's home page: at the counter (to receive, to return, overdue),
     behind it (steps waiting for them, due today, late)."""
@@ -271,11 +287,10 @@ def officer_counters(user) -> dict:
         out["to_receive"] = mine.filter(status=DossierStatus.NEW).count()
         out["to_return"] = mine.filter(status=DossierStatus.DONE).count()
         out["overdue"] = mine.filter(status__in=OPEN, appointment_date__lt=today).count()
-    steps = DossierStep.objects.filter(done_at__isnull=True, dossier__status__in=OPEN)
-    held = steps.filter(to_user=user)
-    if user.unit_id:
-        held = held | steps.filter(to_user__isnull=True, to_unit_id=user.unit_id)
-    if held.exists():
+    held = _held_steps(user.pk, user.unit_id or None)
+    holds = (_HOLDS_OR_UNIT.first(user_id=user.pk, unit_id=user.unit_id) if user.unit_id
+             else _HOLDS.first(user_id=user.pk))
+    if holds is not None:
         end_today = timezone.make_aware(dt.datetime.combine(today, clock.working_periods()[-1][1]))
         out["steps"] = held.count()
         out["steps_due_today"] = held.filter(due_at__gte=now, due_at__lte=end_today).count()

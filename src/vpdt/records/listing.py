@@ -19,6 +19,18 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from vpdt.core.prepared import Read
+
+_ROWS: dict[tuple, Read] = {}  # (model, related) -> the page's rows by id, written out once per length bucket
+
+
+def _rows_of(model, related: tuple[str, ...], ids: list[int]) -> dict:
+    read = _ROWS.get((model, related))
+    if read is None:
+        read = _ROWS[(model, related)] = Read(
+            lambda ids: model._base_manager.select_related(*related).filter(pk__in=ids).order_by(), ids=[int])
+    return {row.pk: row for row in read.instances(ids=ids)}
+
 
 def page_and_count(qs: QuerySet, offset: int, size: int, cap: int, *,
                    related: tuple[str, ...] = (), ids_read: list | None = None) -> tuple[list, int, bool, bool]:
@@ -38,5 +50,5 @@ def page_and_count(qs: QuerySet, offset: int, size: int, cap: int, *,
         has_next = len(page_ids) > size
         page_ids = page_ids[:size]
         count = qs.order_by().values("pk")[:cap + 1].count()
-    found = qs.model._base_manager.select_related(*related).in_bulk(page_ids) if page_ids else {}
+    found = _rows_of(qs.model, tuple(related), page_ids) if page_ids else {}
     return [found[pk] for pk in page_ids if pk in found], min(count, cap), count > cap, has_next

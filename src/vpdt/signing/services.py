@@ -42,6 +42,7 @@ from django.utils import timezone
 from vpdt.core import audit, blobs
 from vpdt.core.errors import InvalidInput, InvalidState, PermissionDenied
 from vpdt.core.models import Blob
+from vpdt.core.prepared import Read, attach
 from vpdt.records.choices import Direction
 from vpdt.records.models import Attachment, Document, DraftVersion
 from vpdt.signing.errors import SigningError
@@ -325,8 +326,12 @@ def verify_received(document: Document) -> list[SignatureCheck]:
     return checks
 
 
+_CHECKS = Read(lambda doc_id: SignatureCheck.objects.filter(document_id=doc_id).select_related("attachment")
+               .order_by("attachment_id"), doc_id=int)  # on every document page (vpdt.core.prepared)
+
+
 def checks_for(document: Document) -> list[SignatureCheck]:
-    return list(SignatureCheck.objects.filter(document=document).select_related("attachment").order_by("attachment_id"))
+    return attach(_CHECKS.instances(doc_id=document.pk), document=document)
 
 
 def can_register(document: Document) -> tuple[bool, str]:

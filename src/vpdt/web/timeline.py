@@ -8,10 +8,20 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from vpdt.core import audit, labels
+from vpdt.core.prepared import Read, attach
 from vpdt.records.choices import State
 
 # The labels of audit actions live in the one catalogue (vpdt.core.labels).
 ACTIONS = labels.ACTIONS
+
+
+def _opinions(doc_id):
+    from vpdt.workflow.models import Opinion
+
+    return Opinion.objects.filter(document_id=doc_id).select_related("author", "attachment")
+
+
+_OPINIONS = Read(_opinions, doc_id=int)  # written out once (vpdt.core.prepared)
 
 # Detail keys worth showing a person, with their labels.
 DETAIL = [
@@ -53,7 +63,7 @@ def timeline(document) -> list[dict]:
                         (None, "", [])],
             "via": e.via,
         })
-    for o in document.opinions.select_related("author", "attachment"):
+    for o in attach(_OPINIONS.instances(doc_id=document.pk), document=document):
         items.append({"at": o.created_at, "who": str(o.author) if o.author else "",
                       "what": ACTIONS["document.opinion"], "action": "document.opinion", "state": "", "behalf": "",
                       "details": [], "opinion": o.text, "file": o.attachment})

@@ -33,6 +33,7 @@ from django.utils.translation import gettext
 from vpdt.archive.models import Dossier, DossierItem, DossierState
 from vpdt.core import audit, blobs
 from vpdt.core.errors import InvalidInput, InvalidState, NotFound, PermissionDenied
+from vpdt.core.prepared import Read
 from vpdt.core.text import fold
 from vpdt.directory.roles import Role
 from vpdt.records.choices import Secrecy, State
@@ -532,13 +533,17 @@ def suggest_dossiers(user, document: Document, limit: int = 3, *,
     return [Suggestion(candidates[pk], scores[pk], "; ".join(reasons[pk])) for pk in ranked[:limit]]
 
 
+_HOLDING = Read(lambda doc_id: DossierItem.objects.filter(document_id=doc_id).values_list("dossier_id"),
+                doc_id=int)  # asked by every document page (vpdt.core.prepared)
+
+
 def dossiers_of(user, document: Document) -> list[Dossier]:
     """The dossiers the document sits in that `user` may see.
 
     The dossiers holding it are asked first (one index lookup): most documents on whose page
     this is asked sit in none, and then the visibility rule (for a specialist, a subquery over
     the documents they may see: 8 % of a document page's CPU to build) is not built at all."""
-    holding = list(DossierItem.objects.filter(document=document).values_list("dossier_id", flat=True))
+    holding = [row[0] for row in _HOLDING.rows(doc_id=document.pk)]
     if not holding:
         return []
     return list(dossiers_visible_to(user, Dossier.objects.filter(pk__in=holding))

@@ -8,9 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vpdt.core.prepared import Read, attach
 from vpdt.directory.roles import Role
 from vpdt.records.choices import Direction, State
-from vpdt.records.models import Document
+from vpdt.records.models import Attachment, Document, DocumentLink, DraftVersion, Recipient
 from vpdt.records.permissions import visible_documents
 from vpdt.web import forms
 from vpdt.web.timeline import timeline
@@ -19,8 +20,23 @@ from vpdt.web.views import drafting
 from vpdt.web.views.action_table import blank_forms
 from vpdt.web.views.common import with_document
 from vpdt.workflow import services
-from vpdt.workflow.models import Notification
+from vpdt.workflow.models import Assignment, Notification, Review
 from vpdt.workflow.services import reading
+
+# The page's own statements, the same for every document: written out once per process
+# (vpdt.core.prepared), then run with the document's id.
+_ATTACHMENTS = Read(lambda doc_id: Attachment.objects.filter(document_id=doc_id).select_related("blob"), doc_id=int)
+_VERSIONS = Read(lambda doc_id: DraftVersion.objects.filter(document_id=doc_id).select_related(
+    "created_by", "blob", "rendition"), doc_id=int)
+_ASSIGNMENTS = Read(lambda doc_id: Assignment.objects.filter(document_id=doc_id).select_related(
+    "unit", "user", "assigned_by", "on_behalf_of").order_by("parent_id", "id"), doc_id=int)
+_RECIPIENTS = Read(lambda doc_id: Recipient.objects.filter(document_id=doc_id).select_related("unit", "agency"),
+                   doc_id=int)
+_REVIEWS = Read(lambda doc_id: Review.objects.filter(document_id=doc_id).select_related(
+    "reviewer", "decided_by", "on_behalf_of"), doc_id=int)
+_ANSWERS = Read(lambda doc_id: DocumentLink.objects.filter(document_id=doc_id).select_related("target"), doc_id=int)
+_UNREAD_NOTICES = Read(lambda user_id, doc_id: Notification.objects.filter(
+    user_id=user_id, document_id=doc_id, read_at__isnull=True).values_list("id"), user_id=int, doc_id=int)
 
 
 def _pdf_files(document, attachments, versions) -> list[dict]:
@@ -67,15 +83,14 @@ def render_document(request, doc: Document, *, failed: tuple[str, forms.ActionFo
     """The page; `failed` is an action's bound Form whose errors are shown next to its fields."""
     user = request.user
     actions = services.available_actions(user, doc)
-    attachments = list(doc.attachments.select_related("blob"))
-    versions = list(doc.versions.select_related("created_by", "blob", "rendition"))
-    assignments = list(doc.assignments.select_related("unit", "user", "assigned_by", "on_behalf_of")
-                       .order_by("parent_id", "id"))
+    attachments = attach(_ATTACHMENTS.instances(doc_id=doc.pk), document=doc)
+    versions = attach(_VERSIONS.instances(doc_id=doc.pk), document=doc)
+    assignments = attach(_ASSIGNMENTS.instances(doc_id=doc.pk), document=doc)
     ctx = {
         "document": doc, "actions": actions, "attachments": attachments, "versions": versions,
-        "recipients": list(doc.recipients.select_related("unit", "agency")),
+        "recipients": attach(_RECIPIENTS.instances(doc_id=doc.pk), document=doc),
         "assignments": assignments,
-        "reviews": doc.reviews.select_related("reviewer", "decided_by", "on_behalf_of"),
+        "reviews": attach(_REVIEWS.instances(doc_id=doc.pk), document=doc),
         "timeline": timeline(doc),
         "pdfs": _pdf_files(doc, attachments, versions),
         "own_due": services.own_deadlines(user, [doc.pk]).get(doc.pk),
@@ -93,7 +108,7 @@ def render_document(request, doc: Document, *, failed: tuple[str, forms.ActionFo
     ctx.update(_signing_context(user, doc, actions))
     ctx.update(drafting.page_context(doc, versions, actions))
     # ResponseFor both ways: what this document answers, and the replies this person may open (issue 13).
-    ctx["answers"] = list(doc.response_for.select_related("target"))
+    ctx["answers"] = attach(_ANSWERS.instances(doc_id=doc.pk), document=doc)
     ctx["answered_by"] = list(visible_documents(user).filter(response_for__target=doc).order_by("id")[:20])
     if "complete" in actions:
         ctx["replies"] = Document.objects.filter(agency_id=doc.agency_id, created_by=user,
@@ -116,7 +131,9 @@ def render_document(request, doc: Document, *, failed: tuple[str, forms.ActionFo
     if "recipients" in ctx["forms"]:
         # The recipients' fields are shared with the draft page's include.
         ctx["form"] = ctx["forms"]["recipients"]
-    Notification.objects.filter(user=user, document=doc, read_at__isnull=True).update(read_at=timezone.now())
+    unread = [row[0] for row in _UNREAD_NOTICES.rows(user_id=user.pk, doc_id=doc.pk)]
+    if unread:  # most pages are opened with nothing unread about them: no write then
+        Notification.objects.filter(pk__in=unread, read_at__isnull=True).update(read_at=timezone.now())
     reading.mark_opened(user, doc)  # the lists stop showing it bold (issue 13)
     return render(request, "web/document.html", ctx)
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from vpdt.core.converters import MAX_ID
 from vpdt.core.errors import InvalidInput
+from vpdt.core.prepared import Read
 from vpdt.directory.roles import Role
 from vpdt.records.choices import State, Urgency
 from vpdt.records.listing import page_and_count
@@ -146,12 +147,18 @@ def _columns(sort: str) -> dict:
     return out
 
 
+# Every list's filter choices (vpdt.core.prepared: written out once).
+_TYPES = Read(lambda: DocumentType.objects.values_list("pk", "name"))
+_REGISTERS = Read(lambda agencies, year: Register.objects.filter(agency_id__in=agencies, year__gte=year)
+                  .values_list("pk", "name", "year"), agencies=[int], year=int)
+
+
 def _filter_context(user) -> dict:
-    agencies = [a for a in user.member_agency_ids()]
+    agencies = sorted(user.member_agency_ids())
     return {
-        "types": DocumentType.objects.values_list("pk", "name"),
-        "registers": [(pk, f"{name} {year}") for pk, name, year in Register.objects.filter(
-            agency_id__in=agencies, year__gte=timezone.localdate().year - 1).values_list("pk", "name", "year")],
+        "types": _TYPES.rows(),
+        "registers": [(pk, f"{name} {year}") for pk, name, year in _REGISTERS.rows(
+            agencies=agencies, year=timezone.localdate().year - 1)],
         "states": State.choices, "urgencies": Urgency.choices, "sorts": [
             ("urgent", _("Khẩn trước")), ("new", _("Mới nhất")), ("old", _("Cũ nhất")), ("due", _("Hạn xử lý")),
             ("issued", _("Ngày ban hành")), ("issued_old", _("Ngày ban hành (cũ trước)")),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from vpdt.core.errors import NotFound, PermissionDenied, VpdtError
+from vpdt.core.prepared import Read
 from vpdt.directory.roles import Role
 from vpdt.records.choices import Direction, State
 from vpdt.records.models import Document
@@ -39,6 +40,23 @@ from vpdt.workflow.services.outgoing import (
 )
 from vpdt.workflow.services.reply import check_reply
 from vpdt.workflow.services.uploads import check_attach
+
+# Asked by every document page, and own_deadlines by every list (vpdt.core.prepared: written once).
+_PENDING_EXTENSIONS = Read(lambda doc_id: ExtensionRequest.objects.filter(
+    assignment__document_id=doc_id, state=ExtensionRequest.State.PENDING).select_related(
+    "requested_by", "assignment__document"), doc_id=int)
+
+
+def _open_work(ids):
+    return Assignment.objects.filter(document_id__in=ids, state__in=Assignment.OPEN, deadline__isnull=False) \
+        .exclude(role=Assignment.Role.INFO)
+
+
+_UNIT_DEADLINES = Read(lambda ids, unit_id: _open_work(ids).filter(unit_id=unit_id, user__isnull=True)
+                       .order_by("-id").values_list("document_id", "deadline"), ids=[int], unit_id=int)
+_OWN_DEADLINES = Read(lambda ids, user_ids: _open_work(ids).filter(user_id__in=user_ids)
+                      .order_by("-id").values_list("document_id", "deadline"), ids=[int], user_ids=[int])
+
 
 CHECKS = {
     "register": lambda u, d: (require_role(u, d.agency_id, Role.CLERK),
@@ -82,9 +100,7 @@ def available_actions(user, document: Document) -> set[str]:
 
 def pending_extensions(user, document: Document) -> list[ExtensionRequest]:
     out = []
-    for request in ExtensionRequest.objects.filter(assignment__document=document,
-                                                   state=ExtensionRequest.State.PENDING).select_related(
-                                                       "requested_by", "assignment__document"):
+    for request in _PENDING_EXTENSIONS.instances(doc_id=document.pk):
         try:
             check_decide_extension(user, request)
         except VpdtError:
@@ -113,15 +129,11 @@ def own_deadlines(user, document_ids) -> dict[int, dt.date]:
     ids = list(document_ids)
     if not ids or not getattr(user, "is_authenticated", False):
         return {}
-    open_work = Assignment.objects.filter(document_id__in=ids, state__in=Assignment.OPEN, deadline__isnull=False) \
-        .exclude(role=Assignment.Role.INFO)
     found: dict[int, dt.date] = {}
     if user.unit_id and user.has_role(Role.UNIT_HEAD, user.agency_id):
-        for doc_id, deadline in open_work.filter(unit_id=user.unit_id, user__isnull=True).order_by("-id") \
-                .values_list("document_id", "deadline"):
+        for doc_id, deadline in _UNIT_DEADLINES.rows(ids=ids, unit_id=user.unit_id):
             found[doc_id] = deadline
-    for doc_id, deadline in open_work.filter(user_id__in=principal_ids(user)).order_by("-id") \
-            .values_list("document_id", "deadline"):
+    for doc_id, deadline in _OWN_DEADLINES.rows(ids=ids, user_ids=principal_ids(user)):
         found[doc_id] = deadline  # one's own assignment wins over the unit's
     return found
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from vpdt.core import audit, request_context
 from vpdt.core.errors import InvalidInput, InvalidState
+from vpdt.core.prepared import Read
 from vpdt.directory.models import Agency, Unit, User
 from vpdt.directory.roles import Role
 from vpdt.records import services as records
@@ -271,16 +272,28 @@ def _heads_unit(user, document: Document) -> bool:
     return bool(user.unit_id and user.has_role(Role.UNIT_HEAD, document.agency_id))
 
 
+def _open_of(doc_id):
+    return Assignment.objects.filter(document_id=doc_id, state__in=Assignment.OPEN).order_by("id")
+
+
+# the two shapes of _open_assignments (vpdt.core.prepared: each written out once)
+_OPEN_OWN = Read(lambda doc_id, user_ids: _open_of(doc_id).filter(user_id__in=user_ids),
+                 doc_id=int, user_ids=[int])
+_OPEN_OWN_OR_UNIT = Read(lambda doc_id, user_ids, unit_id: _open_of(doc_id).filter(
+    Q(user_id__in=user_ids) | Q(unit_id=unit_id, user__isnull=True)), doc_id=int, user_ids=[int], unit_id=int)
+_PENDING_EXTENSION = Read(lambda assignment_id: ExtensionRequest.objects.filter(
+    assignment_id=assignment_id, state=ExtensionRequest.State.PENDING).values_list("pk")[:1], assignment_id=int)
+
+
 def _open_assignments(user, document: Document) -> list[Assignment]:
     """The document's open assignments of `user` (or whom they act for) and, as its head, of their
     unit, oldest first: one statement for every role `my_assignment` is asked about. A page asks
     once per button it may show (a unit head's document page: 14 times), so within a read-only
     request the rows are read once (request_context.remembered)."""
     def read() -> list[Assignment]:
-        whose = Q(user__in=principal_ids(user))
         if _heads_unit(user, document):
-            whose |= Q(unit_id=user.unit_id, user__isnull=True)
-        return list(Assignment.objects.filter(whose, document=document, state__in=Assignment.OPEN).order_by("id"))
+            return _OPEN_OWN_OR_UNIT.instances(doc_id=document.pk, user_ids=principal_ids(user), unit_id=user.unit_id)
+        return _OPEN_OWN.instances(doc_id=document.pk, user_ids=principal_ids(user))
 
     return request_context.remembered(("open_assignments", user.pk, document.pk), read)
 
@@ -329,7 +342,7 @@ def check_extension(user, document: Document) -> Assignment:
     _state(document, HANDLING_STATES, "Văn bản không trong quá trình xử lý.")
     mine = my_assignment(user, document)
     _need(mine is not None, "Chỉ người được giao xử lý mới đề nghị gia hạn.")
-    if ExtensionRequest.objects.filter(assignment=mine, state=ExtensionRequest.State.PENDING).exists():
+    if _PENDING_EXTENSION.first(assignment_id=mine.pk) is not None:
         raise InvalidState("Đã có đề nghị gia hạn đang chờ duyệt.", code="EXTENSION_PENDING")
     return mine
 

@@ -11,8 +11,15 @@ from collections.abc import Iterable
 
 from django.db.models import Exists, OuterRef, QuerySet
 
+from vpdt.core.prepared import Read
 from vpdt.records.permissions import visible_documents
 from vpdt.workflow.models import DocumentRead
+
+# Asked on every document page and every list page (vpdt.core.prepared: written out once).
+_OPENED = Read(lambda user_id, doc_id: DocumentRead.objects.filter(user_id=user_id, document_id=doc_id)
+               .values_list("pk")[:1], user_id=int, doc_id=int)
+_READ_IDS = Read(lambda user_id, ids: DocumentRead.objects.filter(user_id=user_id, document_id__in=ids)
+                 .values_list("document_id").order_by(), user_id=int, ids=[int])
 
 
 def _visible_ids(user, ids: Iterable[int]) -> list[int]:
@@ -33,6 +40,8 @@ def mark_read(user, ids: Iterable[int]) -> int:
 
 def mark_opened(user, document) -> None:
     """The document's page was opened by `user` (who may see it: the page checked)."""
+    if _OPENED.first(user_id=user.pk, doc_id=document.pk) is not None:  # most pages are opened again
+        return
     DocumentRead.objects.bulk_create([DocumentRead(user=user, document=document)], ignore_conflicts=True)
 
 
@@ -44,7 +53,7 @@ def mark_unread(user, ids: Iterable[int]) -> int:
 
 def read_ids(user, ids: Iterable[int]) -> set[int]:
     """Which of `ids` `user` has read (one query for a page of a list)."""
-    return set(DocumentRead.objects.filter(user=user, document_id__in=list(ids)).values_list("document_id", flat=True))
+    return {row[0] for row in _READ_IDS.rows(user_id=user.pk, ids=list(ids))}
 
 
 def unread(user, qs: QuerySet) -> QuerySet:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlencode
 
 from django.db import transaction
-from django.db.models import QuerySet
 
 from vpdt.core.errors import InvalidInput, NotFound
+from vpdt.core.prepared import Read
 from vpdt.workflow.models import SavedFilter
 
 KEYS = ("q", "urgency", "state", "sort", "register", "type", "issuer", "from", "to", "unread", "year")
@@ -25,8 +25,12 @@ def clean_query(query: str) -> str:
     return urlencode(pairs)[:1000]
 
 
-def filters_for(user, path: str) -> QuerySet:
-    return SavedFilter.objects.filter(user=user, path=path)
+_FILTERS = Read(lambda user_id, path: SavedFilter.objects.filter(user_id=user_id, path=path), user_id=int, path=str)
+
+
+def filters_for(user, path: str) -> list[SavedFilter]:
+    """The person's saved filters of the list at `path` (every list page: prepared, written out once)."""
+    return _FILTERS.instances(user_id=user.pk, path=path)
 
 
 def save_filter(user, path: str, name: str, query: str) -> SavedFilter:
