@@ -63,13 +63,18 @@ def visible_documents(user, base: QuerySet | None = None) -> QuerySet:
     return _visible(user, base if base is not None else Document.objects.all())
 
 
+def _wide(user) -> set[int]:
+    """The agencies where `user` sees every non-secret document (clerk, leader)."""
+    return set(user.agencies_with_wide_view()) & _member_agency_ids(user)
+
+
 def _visible(user, qs: QuerySet) -> QuerySet:
     if user is None or not user.is_authenticated:
         return qs.none()
     members = _member_agency_ids(user)
     if not members:
         return qs.none()
-    wide = set(user.agencies_with_wide_view()) & members
+    wide = _wide(user)
     narrow = members - wide
     head_units = [user.unit_id] if user.unit_id and user.has_role(Role.UNIT_HEAD, user.agency_id) else []
 
@@ -106,6 +111,8 @@ def _visible(user, qs: QuerySet) -> QuerySet:
 def can_view(user, document: Document) -> bool:
     if is_system(user):  # the system acts for its own agency only (records.actors)
         return user.acts_for(document.agency_id)
+    if getattr(user, "is_authenticated", False) and document.secrecy == 0 and document.agency_id in _wide(user):
+        return True  # _visible's first branch, decided without asking: a clerk or leader, a non-secret document
     return request_context.remembered(  # asked by several buttons' checks of one page
         ("can_view", user.pk, document.pk),
         lambda: visible_documents(user, Document.objects.filter(pk=document.pk)).exists())

@@ -141,15 +141,53 @@ def may_manage(user, dossier: Dossier) -> bool:
 
 def fileable_dossiers(user, agency_id: int) -> QuerySet:
     """The open dossiers of the agency `user` may file into."""
-    qs = Dossier.objects.filter(agency_id=agency_id, state=DossierState.OPEN)
     if agency_id not in user.member_agency_ids():
-        return qs.none()
+        return Dossier.objects.none()
+    return _fileable(agency_id, *_fileable_shape(user, agency_id)[1:])
+
+
+def _fileable_shape(user, agency_id: int) -> tuple[str, int | None, int | None]:
+    """Whose open dossiers `user` files into: the agency's (its clerk), their own and their unit's, or their own."""
     if _is_clerk(user, agency_id):
-        return qs
-    mine = Q(owner_id=user.pk)
+        return "agency", None, None
     if user.unit_id:
-        mine |= Q(unit_id=user.unit_id)
+        return "own_or_unit", user.pk, user.unit_id
+    return "own", user.pk, None
+
+
+def _fileable(agency_id: int, owner_id: int | None = None, unit_id: int | None = None) -> QuerySet:
+    qs = Dossier.objects.filter(agency_id=agency_id, state=DossierState.OPEN)
+    if owner_id is None:
+        return qs
+    mine = Q(owner_id=owner_id)
+    if unit_id is not None:
+        mine |= Q(unit_id=unit_id)
     return qs.filter(mine)
+
+
+def _fileable_page(agency_id, doc_id, owner_id=None, unit_id=None):
+    return _fileable(agency_id, owner_id, unit_id).exclude(items__document_id=doc_id).order_by("-year", "code")[:100]
+
+
+# The "Lưu hồ sơ" box of every document page, one prepared read per shape (vpdt.core.prepared).
+_FILEABLE_PAGE = {
+    "agency": Read(lambda agency_id, doc_id: _fileable_page(agency_id, doc_id), agency_id=int, doc_id=int),
+    "own_or_unit": Read(lambda agency_id, doc_id, owner_id, unit_id: _fileable_page(agency_id, doc_id, owner_id,
+                                                                                    unit_id),
+                        agency_id=int, doc_id=int, owner_id=int, unit_id=int),
+    "own": Read(lambda agency_id, doc_id, owner_id: _fileable_page(agency_id, doc_id, owner_id),
+                agency_id=int, doc_id=int, owner_id=int),
+}
+
+
+def fileable_for_page(user, document: Document) -> list[Dossier]:
+    """The newest 100 open dossiers `user` may file `document` into and it is not in yet."""
+    if document.agency_id not in user.member_agency_ids():
+        return []
+    shape, owner_id, unit_id = _fileable_shape(user, document.agency_id)
+    whose = {"owner_id": owner_id, "unit_id": unit_id} if shape == "own_or_unit" else (
+        {"owner_id": owner_id} if shape == "own" else {})
+    return _FILEABLE_PAGE[shape].instances(agency_id=document.agency_id, doc_id=document.pk, **whose)
 
 
 def _require_open(dossier: Dossier) -> None:

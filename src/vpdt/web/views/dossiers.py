@@ -107,8 +107,7 @@ def filing_context(user, document: Document) -> dict:
     """The "Lưu hồ sơ" box of a document's page: the suggested dossiers with their reasons, the
     other open dossiers the person may file into, the dossiers the document already sits in."""
     inside = dossiers.dossiers_of(user, document)
-    fileable = list(dossiers.fileable_dossiers(user, document.agency_id).exclude(items__document=document)
-                    .order_by("-year", "code")[:100])
+    fileable = dossiers.fileable_for_page(user, document)
     if not inside and not fileable and document.state not in dossiers.FILING_STATES:
         return {}
     # Suggested when the work on the document is done (completed, released, registered); the
