@@ -199,3 +199,22 @@ def test_the_frames_reads_are_prepared_not_refused(client):
         read._get({name: None for name in read._kinds})
         assert read._compiled and all(c is not None for c in read._compiled.values()), read._build
     assert accounts._USER._compiled[(User.objects.db, ())].model is User
+
+
+def test_the_session_device_is_read_as_django_otp_reads_it():
+    """The device a session was verified with (every request of a leader): prepared, the same
+    device as Device.from_persistent_id, None for what django-otp would not find."""
+    from django_otp.models import Device
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from vpdt.directory import mfa
+
+    agency = f.agency()
+    leader = f.person(agency, Role.LEADER)
+    device = TOTPDevice.objects.create(user=leader, name="app", confirmed=True)
+    for _ in range(2):
+        found = mfa.session_device(device.persistent_id)
+        assert found == Device.from_persistent_id(device.persistent_id) and found.user_id == leader.pk
+    assert all(c is not None for c in mfa._DEVICE_READS[TOTPDevice]._compiled.values())
+    for wrong in ("otp_totp.totpdevice/999999", "otp_totp.totpdevice/x", "auth.group/1", "nope", "no.model/1"):
+        assert mfa.session_device(wrong) is None, wrong

@@ -22,16 +22,19 @@ import base64
 import functools
 import secrets
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, transaction
 from django.utils import timezone
 from django_otp import device_classes, devices_for_user, user_has_device
+from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from vpdt.core import audit
 from vpdt.core.errors import InvalidInput
+from vpdt.core.prepared import Read
 from vpdt.directory.roles import Role
 
 TOTP_NAME = "Ứng dụng xác thực"
@@ -39,6 +42,26 @@ RECOVERY_NAME = "Mã khôi phục"
 RECOVERY_CODES = 10
 
 GROUPS = {"admins", "signers"}
+
+
+_DEVICE_READS: dict[type, Read] = {}
+
+
+def session_device(persistent_id: str) -> Device | None:
+    """The device a session was verified with ("otp_totp.totpdevice/12"), as django-otp's
+    Device.from_persistent_id finds it, read on every request of a person with a second factor:
+    one prepared statement per device model (vpdt.core.prepared)."""
+    try:
+        label, pk = persistent_id.rsplit("/", 1)
+        model, pk = apps.get_model(*label.split(".")), int(pk)
+    except (ValueError, LookupError, TypeError):
+        return None
+    if not issubclass(model, Device):
+        return None
+    read = _DEVICE_READS.get(model)
+    if read is None:
+        read = _DEVICE_READS[model] = Read(lambda pk: model.objects.filter(id=pk).order_by("pk")[:1], pk=int)
+    return read.instance(pk=pk)
 
 
 def policy() -> set[str]:

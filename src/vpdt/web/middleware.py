@@ -25,6 +25,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django_otp.middleware import OTPMiddleware
 
 from vpdt.directory import accounts, mfa
 
@@ -114,3 +115,11 @@ class SecondFactorMiddleware:
         target = verify if due == mfa.VERIFY else enrol
         wanted = request.get_full_path() if request.method == "GET" else ""
         return f"{target}?{urlencode({'next': wanted})}" if wanted and wanted != "/" else target
+
+
+class SessionDeviceMiddleware(OTPMiddleware):
+    """django-otp's middleware (request.user.is_verified()), its device read prepared
+    (vpdt.directory.mfa.session_device): every request of a leader or an administrator."""
+
+    def _device_from_persistent_id(self, persistent_id: str):
+        return mfa.session_device(self._normalize_persistent_id(persistent_id))
