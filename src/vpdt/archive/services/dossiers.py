@@ -143,16 +143,14 @@ def fileable_dossiers(user, agency_id: int) -> QuerySet:
     """The open dossiers of the agency `user` may file into."""
     if agency_id not in user.member_agency_ids():
         return Dossier.objects.none()
-    return _fileable(agency_id, *_fileable_shape(user, agency_id)[1:])
+    return _fileable(agency_id, **_fileable_whose(user, agency_id))
 
 
-def _fileable_shape(user, agency_id: int) -> tuple[str, int | None, int | None]:
-    """Whose open dossiers `user` files into: the agency's (its clerk), their own and their unit's, or their own."""
+def _fileable_whose(user, agency_id: int) -> dict:
+    """Whose open dossiers `user` files into: the agency's ({} for its clerk), their own, and their unit's."""
     if _is_clerk(user, agency_id):
-        return "agency", None, None
-    if user.unit_id:
-        return "own_or_unit", user.pk, user.unit_id
-    return "own", user.pk, None
+        return {}
+    return {"owner_id": user.pk, **({"unit_id": user.unit_id} if user.unit_id else {})}
 
 
 def _fileable(agency_id: int, owner_id: int | None = None, unit_id: int | None = None) -> QuerySet:
@@ -165,29 +163,21 @@ def _fileable(agency_id: int, owner_id: int | None = None, unit_id: int | None =
     return qs.filter(mine)
 
 
-def _fileable_page(agency_id, doc_id, owner_id=None, unit_id=None):
-    return _fileable(agency_id, owner_id, unit_id).exclude(items__document_id=doc_id).order_by("-year", "code")[:100]
+def _fileable_page_read(*whose: str) -> Read:
+    return Read(lambda agency_id, doc_id, **ids: _fileable(agency_id, **ids).exclude(items__document_id=doc_id)
+                .order_by("-year", "code")[:100], agency_id=int, doc_id=int, **dict.fromkeys(whose, int))
 
 
-# The "Lưu hồ sơ" box of every document page, one prepared read per shape (vpdt.core.prepared).
-_FILEABLE_PAGE = {
-    "agency": Read(lambda agency_id, doc_id: _fileable_page(agency_id, doc_id), agency_id=int, doc_id=int),
-    "own_or_unit": Read(lambda agency_id, doc_id, owner_id, unit_id: _fileable_page(agency_id, doc_id, owner_id,
-                                                                                    unit_id),
-                        agency_id=int, doc_id=int, owner_id=int, unit_id=int),
-    "own": Read(lambda agency_id, doc_id, owner_id: _fileable_page(agency_id, doc_id, owner_id),
-                agency_id=int, doc_id=int, owner_id=int),
-}
+# The "Lưu hồ sơ" box of every document page: one prepared read per shape of _fileable_whose.
+_FILEABLE_PAGE = {frozenset(whose): _fileable_page_read(*whose) for whose in ((), ("owner_id",), ("owner_id", "unit_id"))}
 
 
 def fileable_for_page(user, document: Document) -> list[Dossier]:
     """The newest 100 open dossiers `user` may file `document` into and it is not in yet."""
     if document.agency_id not in user.member_agency_ids():
         return []
-    shape, owner_id, unit_id = _fileable_shape(user, document.agency_id)
-    whose = {"owner_id": owner_id, "unit_id": unit_id} if shape == "own_or_unit" else (
-        {"owner_id": owner_id} if shape == "own" else {})
-    return _FILEABLE_PAGE[shape].instances(agency_id=document.agency_id, doc_id=document.pk, **whose)
+    whose = _fileable_whose(user, document.agency_id)
+    return _FILEABLE_PAGE[frozenset(whose)].instances(agency_id=document.agency_id, doc_id=document.pk, **whose)
 
 
 def _require_open(dossier: Dossier) -> None:
