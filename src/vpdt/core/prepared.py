@@ -8,9 +8,10 @@ database, from a queryset built with marker values, and then runs that SQL with 
 values, converting the columns as the ORM would (its own converters, kept from the compile).
 
 What it takes: scalar parameters (int, str, date, datetime) that the ORM passes as query
-parameters, and lists of ints or strs (kind `[int]`, for `__in`). A list's SQL is written once
-per length rounded up to a power of two, the list padded with its last value (an IN list with a
-repeated value answers the same); an empty list, or one longer than 1,024, runs through the
+parameters, and lists of ints or strs (kind `[int]`, for `__in`). On PostgreSQL a list is one
+array parameter (`= ANY(%s)`), one SQL for every length; elsewhere its SQL is written once per
+length rounded up to a power of two, the list padded with its last value (an IN list with a
+repeated value answers the same). An empty list, or one longer than 1,024, runs through the
 ORM. An int marker that the ORM answers without a query (past a small integer column's range)
 is tried again with small markers; psycopg's Int2 wrapping of such a column is kept. Model rows
 come back as the ORM's ModelIterable builds them, `select_related` objects and annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,6 +71,43 @@ def _adapter(kind: type, connection) -> Callable[[Any], Any]:
 
 
 _OUT_OF_RANGE = object()
+_ARRAY = "array"  # a slot's index for a whole list passed as one array
+_PLACEHOLDER = re.compile(r"%%|%s")
+
+
+def _as_arrays(sql: str, slots: list, wrappers: list, sizes: dict) -> tuple[str, list, list] | None:
+    """PostgreSQL: each list's `IN (%s, %s, ...)` written as `= ANY(%s)` with the list as one
+    array parameter, so one SQL text serves every length. psycopg otherwise splits a statement
+    longer than 4 KB again at each call (its cache's limit), and PostgreSQL parses every literal
+    of a long IN list: a list page's read marks of its 1,000 matches. None: a list not found in
+    that form (it then keeps its buckets)."""
+    places = [m.start() for m in _PLACEHOLDER.finditer(sql) if m.group() == "%s"]
+    if len(places) != len(slots):
+        return None
+    out, new_slots, new_wrappers, i, last = [], [], [], 0, 0
+    while i < len(slots):
+        slot = slots[i]
+        if isinstance(slot, tuple) and slot[0] in sizes:
+            j = i
+            while j + 1 < len(slots) and slots[j + 1] == (slot[0], slots[j][1] + 1):
+                j += 1
+            if slot[1] != 0 or j - i + 1 != sizes[slot[0]]:  # the whole list, in order, or not at all
+                return None
+            start, end = places[i], places[j] + 2
+            if not (sql[:start].endswith(" IN (") and sql[end:end + 1] == ")"
+                    and all(sql[places[k] + 2:places[k + 1]] == ", " for k in range(i, j))):
+                return None
+            out.append(sql[last:start - len(" IN (")] + " = ANY(%s")
+            new_slots.append((slot[0], _ARRAY))
+            new_wrappers.append(None)
+            last, i = end, j + 1
+            continue
+        out.append(sql[last:places[i] + 2])
+        new_slots.append(slot)
+        new_wrappers.append(wrappers[i])
+        last, i = places[i] + 2, i + 1
+    out.append(sql[last:])
+    return "".join(out), new_slots, new_wrappers
 ALL: weakref.WeakSet = weakref.WeakSet()  # every Read made, for the test that none was refused
 
 
@@ -84,6 +123,7 @@ class _Compiled:
     start: int = 0  # where the model's columns start in a row
     populators: tuple = ()  # select_related objects (Django's RelatedPopulator)
     annotations: tuple = ()  # (attribute, position)
+    arrays: bool = False  # each list is one array parameter (PostgreSQL): the SQL fits any length
 
 
 def attach(rows: list, **parents) -> list:
@@ -129,6 +169,9 @@ class Read:
                 value = compiled.adapters[slot](values[slot])
             elif slot[0] is None:
                 params.append(slot[1])
+                continue
+            elif slot[1] is _ARRAY:
+                params.append(values[slot[0]])
                 continue
             else:
                 value = values[slot[0]][slot[1]]
@@ -196,6 +239,12 @@ class Read:
                 given = list(values[name])
                 if not given or len(given) > _LIST_MAX:  # the ORM knows what an empty IN means
                     return None, self._alias or "", values
+                values[name] = given
+            arrays = self._compiled.get((self._alias, _ARRAY))
+            if arrays is not None:  # one SQL for every length: no padding
+                return arrays, self._alias, values
+            for name in self._lists:
+                given = values[name]
                 size = _bucket(len(given))
                 values[name] = given + given[-1:] * (size - len(given))
                 buckets += (size,)
@@ -219,6 +268,8 @@ class Read:
                 if compiled is not _OUT_OF_RANGE:
                     break
             self._compiled[key] = compiled
+            if compiled is not None and compiled.arrays:
+                self._compiled[(alias, _ARRAY)] = compiled
         return self._compiled[key], alias, values
 
     def _compile(self, qs: QuerySet, markers: dict, last_try: bool = True):
@@ -258,17 +309,22 @@ class Read:
             return self._refuse(f"markers not passed as parameters: {sorted(map(str, set(expected.values()) - used))}")
         if any(str(v) in sql for _, v in expected):
             return self._refuse("a marker written into the SQL text")
+        arrays = False
+        if self._lists and connection.vendor == "postgresql":
+            rewritten = _as_arrays(sql, slots, wrappers, {name: len(markers[name]) for name in self._lists})
+            if rewritten is not None:
+                (sql, slots, wrappers), arrays = rewritten, True
         fields = [s[0] for s in compiler.select[:compiler.col_count]]
         converters = tuple((pos, tuple(convs), expr) for pos, (convs, expr) in compiler.get_converters(fields).items())
         info = compiler.klass_info
         if not (info and not qs._fields and qs._iterable_class is ModelIterable):
-            return _Compiled(sql, tuple(slots), adapters, converters, None, (), tuple(wrappers))
+            return _Compiled(sql, tuple(slots), adapters, converters, None, (), tuple(wrappers), arrays=arrays)
         # as ModelIterable builds its objects, from the same compiler's select and klass_info
         start, end = info["select_fields"][0], info["select_fields"][-1] + 1
         return _Compiled(sql, tuple(slots), adapters, converters, info["model"],
                          tuple(f[0].target.attname for f in compiler.select[start:end]), tuple(wrappers), start,
                          tuple(get_related_populators(info, compiler.select, qs.db)),
-                         tuple(compiler.annotation_col_map.items()))
+                         tuple(compiler.annotation_col_map.items()), arrays)
 
     def _refuse(self, why: str) -> None:
         log.warning("prepared read %r runs through the ORM each time: %s", self._build, why)
