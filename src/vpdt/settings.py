@@ -133,6 +133,9 @@ TEMPLATES = [
         },
     }
 ]
+# Inputs, selects and their options written in Python (vpdt.web.renderer): Django's markup,
+# without the template engine's include per option (a directing form lists every person twice).
+FORM_RENDERER = "vpdt.web.renderer.FastRenderer"
 
 
 # SQLite reads its file through a memory map of this many MiB (PRAGMA mmap_size; SQLite caps it
