@@ -9,6 +9,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from vpdt.core import jobs  # noqa: F401 - register the audit anchor job
+        from vpdt.core import lookups  # noqa: F401 - id__any_of
         from vpdt.core.secret_keys import check_secret_key
 
         checks.register(check_secret_key, checks.Tags.security)

@@ -81,7 +81,7 @@ def waiting_q(user, day: dt.date | None = None) -> Q:
                        .exclude(role=Assignment.Role.INFO).values_list("document_id", flat=True))
         lookups.append(Recipient.objects.filter(unit_id=user.unit_id, state=DeliveryState.DELIVERED)
                        .values_list("document_id", flat=True))
-    q = Q(id__in=_ids(*lookups))
+    q = Q(id__any_of=_ids(*lookups))
     clerk_agencies = _agencies_with(user, Role.CLERK)
     if clerk_agencies:
         q |= Q(agency_id__in=clerk_agencies, direction=Direction.INCOMING,
@@ -114,7 +114,7 @@ def following(user) -> QuerySet:
     # all read (and de-duplicated) just to learn that they are many.
     probe = list(_union_subquery_qs(*lookups, all_rows=True)[:INLINE_IDS + 1])
     chosen = sorted(set(probe)) if len(probe) <= INLINE_IDS else _union_subquery(*lookups)
-    return visible_documents(user).filter(id__in=chosen)
+    return visible_documents(user).filter(**{"id__any_of" if isinstance(chosen, list) else "id__in": chosen})
 
 
 def _deadline_q(user, day: dt.date, **bounds) -> Q:
@@ -153,7 +153,7 @@ def due_soon(user, day: dt.date | None = None) -> QuerySet:
 
 def awaiting_approval(user, day: dt.date | None = None) -> QuerySet:
     """Chờ duyệt: drafts whose current review step waits for this person (a part of "Chờ xử lý")."""
-    return visible_documents(user).filter(id__in=_ids(_pending_reviews(user, principal_ids(user, day))))
+    return visible_documents(user).filter(id__any_of=_ids(_pending_reviews(user, principal_ids(user, day))))
 
 
 def awaiting_release(user, day: dt.date | None = None) -> QuerySet:
