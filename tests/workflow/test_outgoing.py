@@ -171,3 +171,27 @@ def test_replace_and_update_a_released_document(world):
         services.replace(world.head, doc, "Sai nội dung", new)
     services.replace(world.clerk, doc, "Sai nội dung", new)
     assert doc.state == State.REPLACED
+
+
+def test_the_release_writes_its_package_before_taking_the_audit_head(world, monkeypatch):
+    """The audit chain's head is held from the first append until commit, and every audited
+    change waits for it: a release appends its entries at its end (audit.deferred), after the
+    edXML package is written and signed. Its entries are those an immediate release writes."""
+    from vpdt.core import audit
+    from vpdt.core.models import AuditEntry
+    from vpdt.exchange import outbox
+
+    doc = approved(world)
+    services.issue_number(world.clerk, doc)
+    since = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first()
+    order = []
+    lock, package = audit._lock_head, outbox._document_package
+    monkeypatch.setattr(audit, "_lock_head", lambda: order.append("head") or lock())
+    monkeypatch.setattr(outbox, "_document_package", lambda *a, **k: order.append("package") or package(*a, **k))
+    services.release(world.clerk, doc)
+    assert "package" in order and order.index("package") < order.index("head")
+    actions = list(AuditEntry.objects.filter(pk__gt=since).order_by("seq").values_list("action", flat=True))
+    assert actions[-1] == "exchange.queue" and "document.release" in actions
+    assert "document.deliver_unit" in actions and actions.index("document.deliver_unit") < actions.index(
+        "document.release")
+    assert audit.verify(anchors=False).ok

@@ -20,10 +20,12 @@ Rows written before the chain existed have no `seq`; migration 0004 appended an
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -170,7 +172,7 @@ def record(action: str, obj: Any = None, *, user=None, agency_code: str = "", de
         agency = getattr(obj, "agency", None)
         agency_code = getattr(agency, "code", "") or ""
     ip = AuditEntry._meta.get_field("ip").get_prep_value(actor.ip) if actor.ip else None
-    return _append(
+    fields = dict(
         actor_id=user_id,
         actor_name=name,
         agency_code=agency_code,
@@ -181,6 +183,66 @@ def record(action: str, obj: Any = None, *, user=None, agency_code: str = "", de
         via=via,
         detail=_json_safe(detail or {}),
     )
+    pending = getattr(_deferring, "pending", None)
+    if pending is not None and connection.in_atomic_block:
+        marker = _Marker()
+        transaction.on_commit(marker)  # Django drops it if the savepoint it was made in rolls back
+        pending.append((marker, fields))
+        return AuditEntry(**fields)
+    return _append(**fields)
+
+
+# --------------------------------------------------------------------------- deferring
+class _Marker:
+    """An on-commit callback that does nothing: while it is in the connection's list, the
+    savepoint its entry was recorded in has not been rolled back."""
+
+    def __call__(self) -> None:
+        pass
+
+
+_deferring = threading.local()
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """Inside a transaction: the entries recorded in the block are appended to the chain at its
+    end, not as they are recorded. Appending takes the chain's head, and the head is held until
+    the transaction commits; every audited change of the whole system waits for it. A release
+    writes and signs its edXML package after its first audited change: in this block it does
+    so without holding the head (tests/core/test_audit_deferred.py).
+
+    Each entry is appended as `record` would have appended it (its time taken then, in the
+    order recorded), or not at all when the savepoint it was recorded in rolled back (Django
+    drops that savepoint's on-commit callbacks; each entry leaves one as a marker). An entry
+    recorded in the block comes back unsaved (no `seq`, no `pk`)."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit.deferred() is used inside a transaction")
+    if getattr(_deferring, "pending", None) is not None:  # already deferring: the outer block appends
+        yield
+        return
+    pending: list = []
+    _deferring.pending = pending
+    failed = False
+    try:
+        yield
+    except BaseException:
+        failed = True
+        raise
+    finally:
+        _deferring.pending = None
+        alive = {id(func) for _sids, func, _robust in connection.run_on_commit}
+        connection.run_on_commit = [c for c in connection.run_on_commit if not isinstance(c[1], _Marker)]
+        # Also after an error the caller may catch inside its transaction: what was changed
+        # before it, and not rolled back, keeps its entries.
+        if not connection.needs_rollback:
+            try:
+                for marker, fields in pending:
+                    if id(marker) in alive:
+                        _append(**fields)
+            except Exception:
+                if not failed:
+                    raise  # else the block's own error goes on, and its transaction rolls back
 
 
 _HISTORY = Read(lambda kind, pk: AuditEntry.objects.filter(object_type=kind, object_id=pk).order_by("at", "id"),

@@ -32,7 +32,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from vpdt import edxml
-from vpdt.core import blobs
+from vpdt.core import audit, blobs
 from vpdt.core.errors import VpdtError
 from vpdt.core.models import Blob
 from vpdt.directory.models import Agency
@@ -182,7 +182,9 @@ def _ingest(connection: HubConnection, hub_doc_id: str, path: str, *, to_code: s
     }
     stored_from = timezone.now()
     try:
-        with transaction.atomic():
+        # The audit entries at the end (audit.deferred): a package makes documents and writes and
+        # signs status packages back without holding the audit chain's head meanwhile.
+        with transaction.atomic(), audit.deferred():
             if retry_of is not None:
                 item = retry_of
                 for name, value in fields.items():

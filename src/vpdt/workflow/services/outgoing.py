@@ -362,8 +362,11 @@ def check_release(user, document: Document) -> None:
 
 
 def release(user, document: Document) -> list[Recipient]:
-    """Phát hành: one delivery per recipient, in the same transaction as the state change."""
-    with transaction.atomic():
+    """Phát hành: one delivery per recipient, in the same transaction as the state change.
+
+    The audit entries are appended at the end (audit.deferred): the edXML package is written and
+    signed without holding the audit chain's head, for which every other change waits."""
+    with transaction.atomic(), audit.deferred():
         locked = _lock(document)
         check_release(user, locked)
         rows = list(Recipient.objects.filter(document=locked).select_related("unit", "agency"))
