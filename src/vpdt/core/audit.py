@@ -4,7 +4,9 @@ Each entry carries `seq`, the previous entry's hash and its own hash, SHA-256 ov
 previous hash and a canonical JSON of its fields (`chained_fields`). Writers take the
 chain head (`AuditHead`, one row) with an UPDATE first, inside their transaction (the
 write lock on SQLite, a row lock on PostgreSQL), so concurrent writers never fork the
-chain: the head is held until the writer's transaction commits.
+chain: the head is held until the writer's transaction commits. A transaction that does slow
+work after its first audited change (a release writing its package, the intake of a received
+one) records in `deferred()`: its entries are appended when that work is done.
 
 Database triggers refuse UPDATE and DELETE; one who bypasses them (drops a trigger, edits
 the SQLite file) leaves a chain that `verify` finds broken. One who rewrites the chain
