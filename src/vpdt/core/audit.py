@@ -186,7 +186,7 @@ def record(action: str, obj: Any = None, *, user=None, agency_code: str = "", de
         detail=_json_safe(detail or {}),
     )
     pending = getattr(_deferring, "pending", None)
-    if pending is not None and connection.in_atomic_block:
+    if pending is not None:  # inside deferred(), itself inside a transaction
         marker = _Marker()
         transaction.on_commit(marker)  # Django drops it if the savepoint it was made in rolls back
         pending.append((marker, fields))
@@ -219,7 +219,7 @@ def deferred() -> Iterator[None]:
     drops that savepoint's on-commit callbacks; each entry leaves one as a marker). An entry
     recorded in the block comes back unsaved (no `seq`, no `pk`)."""
     if not connection.in_atomic_block:
-        raise RuntimeError("audit.deferred() is used inside a transaction")
+        raise RuntimeError("audit.deferred() must be used inside a transaction")
     if getattr(_deferring, "pending", None) is not None:  # already deferring: the outer block appends
         yield
         return

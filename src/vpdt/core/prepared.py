@@ -108,6 +108,8 @@ def _as_arrays(sql: str, slots: list, wrappers: list, sizes: dict) -> tuple[str,
         last, i = places[i] + 2, i + 1
     out.append(sql[last:])
     return "".join(out), new_slots, new_wrappers
+
+
 ALL: weakref.WeakSet = weakref.WeakSet()  # every Read made, for the test that none was refused
 
 

@@ -114,7 +114,7 @@ def following(user) -> QuerySet:
     # all read (and de-duplicated) just to learn that they are many.
     probe = list(_union_subquery_qs(*lookups, all_rows=True)[:INLINE_IDS + 1])
     chosen = sorted(set(probe)) if len(probe) <= INLINE_IDS else _union_subquery(*lookups)
-    return visible_documents(user).filter(**{"id__any_of" if isinstance(chosen, list) else "id__in": chosen})
+    return visible_documents(user).filter(id__any_of=chosen)  # a subquery stays IN (SELECT …)
 
 
 def _deadline_q(user, day: dt.date, **bounds) -> Q:
