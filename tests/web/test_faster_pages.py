@@ -72,12 +72,23 @@ def test_the_unread_count_covers_every_match_not_only_the_page_and_walks_the_lis
         page = c.get("/van-ban-den/").content.decode()
     assert len(_rows(page)) == 1 and "2 chưa đọc" in page
     assert not [q["sql"] for q in seen.captured_queries if "NOT EXISTS" in q["sql"].upper()]
-    monkeypatch.setattr(lists, "COUNT_CAP", 1)  # more matches than the cap: counted by SQL, capped
+    monkeypatch.setattr(lists, "COUNT_CAP", 1)  # more matches than the cap
+    # The first cap + 1 matches (the two newest) are unread: more than the cap are, no walk.
     with CaptureQueriesContext(connection) as seen:
         page = c.get("/van-ban-den/").content.decode()
     assert "hơn 1 chưa đọc" in page
+    assert not [q["sql"] for q in seen.captured_queries if "NOT EXISTS" in q["sql"].upper()]
+    # One of them read: counted by SQL, in the list's order.
+    c.get(f"/van-ban/{docs[2].pk}/")
+    with CaptureQueriesContext(connection) as seen:
+        page = c.get("/van-ban-den/").content.decode()
+    assert "1 chưa đọc" in page and "hơn 1 chưa đọc" not in page
     [count] = [q["sql"] for q in seen.captured_queries if "NOT EXISTS" in q["sql"].upper()]
     assert "ORDER BY" in count.upper()  # the list's order: the same index walk as the page's
+    # Two of three read, the third (the oldest) unread beyond the first cap + 1: still counted.
+    c.post(f"/van-ban/{docs[0].pk}/chua-doc/")
+    c.get(f"/van-ban/{docs[1].pk}/")
+    assert "1 chưa đọc" in c.get("/van-ban-den/").content.decode()
 
 
 def test_a_column_header_sorts_the_list_and_keeps_the_filters(world, login):

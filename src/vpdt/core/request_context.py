@@ -47,6 +47,11 @@ def close_memo(token: contextvars.Token) -> None:
     _memo.reset(token)
 
 
+def memo_open() -> bool:
+    """Whether this is a read-only request, whose facts `remembered` keeps."""
+    return _memo.get() is not None
+
+
 def remembered(key: tuple, compute):
     """`compute()`, once per read-only request for the same `key`; every time outside one."""
     memo = _memo.get()
