@@ -73,6 +73,8 @@ def _env() -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VPDT_") and k != "DJANGO_SETTINGS_MODULE"}
     env.update(VPDT_DATABASE_URL=lists.PG_URL, VPDT_HUB_DATABASE_URL=f"sqlite:///{BENCH_DIR / 'hub.sqlite3'}",
                VPDT_DATA_DIR=str(BENCH_DIR), VPDT_SECRET_KEY=SECRET_KEY, PYTHONPATH=str(ROOT / "src"))
+    if os.environ.get("VPDT_DB_PREPARE_AFTER"):  # the e-office's prepared statements (settings.py)
+        env["VPDT_DB_PREPARE_AFTER"] = os.environ["VPDT_DB_PREPARE_AFTER"]
     return env
 
 

@@ -184,6 +184,16 @@ DATABASES = {
 }
 if DATABASES["hub"]["ENGINE"].endswith("postgresql"):  # the hub's hot paths: vpdt.hub.db_options
     DATABASES["hub"].setdefault("OPTIONS", {}).update(hub_db_options.postgres_options())
+# The e-office's own PostgreSQL connection, as the hub's (vpdt.hub.db_options): parameters bound
+# server-side and each statement prepared after VPDT_DB_PREPARE_AFTER runs on a connection (5 by
+# default), so PostgreSQL stops parsing and planning it again: it planned as long as it executed
+# (docs/BENCHMARKS.md, "A specialist's search by key"). 0 turns both off: Django's client-side
+# binding, for a pooler that cannot keep prepared statements (PgBouncer in transaction mode
+# before 1.21 without max_prepared_statements).
+DB_PREPARE_AFTER = int(os.environ.get("VPDT_DB_PREPARE_AFTER", "5"))
+if DATABASES["default"]["ENGINE"].endswith("postgresql") and DB_PREPARE_AFTER > 0:
+    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True,
+                                                          prepare_threshold=DB_PREPARE_AFTER)
 DATABASE_ROUTERS = ["vpdt.hub.router.HubRouter"]
 # --- hubauth: replay protection and the upper hub's directory, read by vpdt.hub.services.
 # A request's XroadVnpt-timestamp (a wall time without zone, read in HUB_CLIENT_TIME_ZONE) must be

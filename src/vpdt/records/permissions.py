@@ -63,7 +63,8 @@ def visible_documents(user, base: QuerySet | None = None) -> QuerySet:
 
     Built so that each branch is an index range: a clerk or leader of one agency without
     secret grants gets exactly `agency_id = X AND secrecy = 0`; a unit head or specialist
-    gets `agency_id = X AND secrecy = 0 AND id IN (their access rows UNION their drafts)`.
+    gets `agency_id = X AND secrecy = 0 AND id IN (their access rows UNION their drafts)`, in a
+    read-only request as the list of those ids when they are few (`_INLINE_REACHED_IDS`).
 
     Built once per read-only request (a list page asks for it once per queue it counts);
     each caller gets its own copy to filter.
