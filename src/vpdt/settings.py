@@ -7,7 +7,8 @@ embedded demo (SQLite, local files, worker and hub in-process) and the scale pat
 - VPDT_DATA_DIR            where SQLite files, blobs and keys live (default ./var)
 - VPDT_DATABASE_URL        e.g. postgres://postgres@127.0.0.1:5432/vpdt (default SQLite)
 - VPDT_HUB_DATABASE_URL    the hub's own database (default SQLite var/hub.sqlite3)
-- VPDT_HUB_DB_PREPARE_AFTER  PostgreSQL: the hub's prepared statements (vpdt.hub.db_options)
+- VPDT_DB_PREPARE_AFTER, VPDT_HUB_DB_PREPARE_AFTER: PostgreSQL, the e-office's and the hub's
+                           prepared statements (vpdt.core.db_options; default 5, 0 = off)
 - VPDT_BLOB_STORAGE        "local" (default) or "s3" (then AWS_* / VPDT_S3_* below)
 - VPDT_SECRET_KEY (or VPDT_SECRET_KEY_FILE), VPDT_SECRET_KEY_FALLBACKS: required outside
                            demo mode (VPDT_DEMO=1), see vpdt.core.secret_keys
@@ -29,7 +30,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from vpdt.core import logs, secret_keys
+from vpdt.core import db_options, logs, secret_keys
 from vpdt.hub import db_options as hub_db_options
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -184,16 +185,11 @@ DATABASES = {
 }
 if DATABASES["hub"]["ENGINE"].endswith("postgresql"):  # the hub's hot paths: vpdt.hub.db_options
     DATABASES["hub"].setdefault("OPTIONS", {}).update(hub_db_options.postgres_options())
-# The e-office's own PostgreSQL connection, as the hub's (vpdt.hub.db_options): parameters bound
-# server-side and each statement prepared after VPDT_DB_PREPARE_AFTER runs on a connection (5 by
-# default), so PostgreSQL stops parsing and planning it again: it planned as long as it executed
-# (docs/BENCHMARKS.md, "A specialist's search by key"). 0 turns both off: Django's client-side
-# binding, for a pooler that cannot keep prepared statements (PgBouncer in transaction mode
-# before 1.21 without max_prepared_statements).
-DB_PREPARE_AFTER = int(os.environ.get("VPDT_DB_PREPARE_AFTER", "5"))
-if DATABASES["default"]["ENGINE"].endswith("postgresql") and DB_PREPARE_AFTER > 0:
-    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True,
-                                                          prepare_threshold=DB_PREPARE_AFTER)
+# The e-office's own PostgreSQL connection, as the hub's: statements prepared after
+# VPDT_DB_PREPARE_AFTER runs on a connection (vpdt.core.db_options).
+DB_PREPARE_AFTER = db_options.prepare_after("VPDT_DB_PREPARE_AFTER")
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(db_options.postgres_options(DB_PREPARE_AFTER))
 DATABASE_ROUTERS = ["vpdt.hub.router.HubRouter"]
 # --- hubauth: replay protection and the upper hub's directory, read by vpdt.hub.services.
 # A request's XroadVnpt-timestamp (a wall time without zone, read in HUB_CLIENT_TIME_ZONE) must be

@@ -124,7 +124,7 @@ def _page(request, qs) -> dict:
         # every match's id is at hand: which are read is one indexed lookup, not a second walk of
         # the list's index with the search's filters (a search's 100-200 ms on 1,000,000 documents)
         unread, unread_capped = count - len(reading.read_ids(request.user, matched)), False
-    elif capped and len(matched) > COUNT_CAP and not reading.read_ids(request.user, matched):
+    elif len(matched) > COUNT_CAP and not reading.read_ids(request.user, matched):  # capped
         # more than the cap match and none of the first cap + 1 is read: more than the cap are
         # unread, known without walking the matches again (a common search's second 20-45 ms)
         unread, unread_capped = COUNT_CAP, True
