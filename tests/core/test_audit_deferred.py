@@ -39,7 +39,7 @@ def test_entries_are_appended_at_the_end_in_order_and_the_chain_verifies(monkeyp
             assert taken == [] and _actions(since) == []  # nothing appended, the head not taken
             assert first.pk is None and first.action == "test.one"
             audit.record("test.three", agency)
-        assert taken == ["head"] * 3
+        assert taken == ["head"]  # taken once for the block's three entries
         assert _actions(since) == ["test.one", "test.two", "test.three"]
     seqs = list(AuditEntry.objects.filter(pk__gt=since).order_by("seq").values_list("seq", flat=True))
     assert seqs == list(range(seqs[0], seqs[0] + 3)) and AuditHead.objects.get(pk=1).seq == seqs[-1]
@@ -83,3 +83,37 @@ def test_nested_blocks_append_once_at_the_outer_end():
             audit.record("test.inner", agency)
         assert _actions(since) == []
     assert _actions(since) == ["test.inner"]
+
+
+def test_a_block_s_entries_are_written_together_and_chain_one_after_another(monkeypatch):
+    """Five entries in batches of two (the last batch moves the head): the same chain as five
+    appends one by one, every entry numbered and linked to the one before."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    agency = factories.agency()
+    audit.record("test.before", agency)
+    since = _last()
+    monkeypatch.setattr(audit, "_BATCH", 2)
+    with CaptureQueriesContext(connection) as queries, transaction.atomic(), audit.deferred():
+        for n in range(5):
+            audit.record(f"test.n{n}", agency, detail={"n": n})
+    assert _actions(since) == [f"test.n{n}" for n in range(5)]
+    rows = list(AuditEntry.objects.filter(pk__gt=since - 1).order_by("seq").values_list("seq", "prev_hash", "entry_hash"))
+    for (seq, _prev, hash_), (next_seq, next_prev, _hash) in zip(rows, rows[1:], strict=False):
+        assert (next_seq, next_prev) == (seq + 1, hash_)
+    assert (AuditHead.objects.get(pk=1).seq, AuditHead.objects.get(pk=1).hash) == rows[-1][::2]
+    writes = [q["sql"] for q in queries.captured_queries if "auditentry" in q["sql"].lower() or "audithead" in q["sql"].lower()]
+    if connection.vendor == "postgresql":  # the head taken once, then one statement per batch
+        assert len(writes) == 4, writes
+    assert audit.verify(anchors=False).ok
+
+
+def test_entries_appended_together_come_back_saved_with_their_ids():
+    agency = factories.agency()
+    with transaction.atomic():
+        entries = audit._append_many([dict(action=f"test.m{n}", agency_code=agency.code, detail={}) for n in range(3)])
+    assert [e.pk for e in entries] == list(AuditEntry.objects.filter(action__startswith="test.m").order_by("seq")
+                                           .values_list("pk", flat=True))
+    assert all(not e._state.adding for e in entries)
+    assert entries[1].prev_hash == entries[0].entry_hash

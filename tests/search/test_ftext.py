@@ -208,6 +208,46 @@ def test_rows_written_without_the_signal_are_backfilled(w):
     assert found(w.clerk, "giay moi hoi nghi") == [w.report.pk]
 
 
+def test_a_due_file_is_read_before_files_without_a_row_are_looked_for(w):
+    """The job's step leases what is due; the anti-joins that find files written without the
+    signal run only when nothing is due. Each outcome is audited against the document's agency."""
+    from vpdt.core.models import AuditEntry
+
+    first = attach(w.report, docx(["Giấy mời dự hội nghị"]), "moi.docx")
+    second = attach(w.cds11, docx(["Kế hoạch chuyển đổi số"]), "kh.docx")
+    FileText.objects.filter(attachment=second).delete()  # as after a bulk import
+    assert search.extract_next() == 1
+    assert FileText.objects.get(attachment=first).state == "done"
+    assert not FileText.objects.filter(attachment=second).exists()  # not looked for yet
+    assert search.extract_next() == 1
+    assert FileText.objects.get(attachment=second).state == "done"
+    assert search.extract_next() == 0
+    entries = AuditEntry.objects.filter(action="search.file_text").order_by("seq")
+    assert [e.agency_code for e in entries] == [w.agency.code, w.agency.code]
+
+
+def test_a_row_whose_file_changed_after_it_was_read_is_not_leased_with_the_old_bytes(w, monkeypatch):
+    """Between the lease's read and its UPDATE the file is replaced (queue_text resets the row):
+    the UPDATE does not take the row as it was read, so the old bytes are never extracted."""
+    from vpdt.core import blobs
+
+    attachment = attach(w.report, docx(["Bản cũ"]), "a.docx")
+    newer = blobs.store_stream(io.BytesIO(docx(["Bản mới"])))
+    real_filter = FileText.objects.filter
+
+    def changed_meanwhile(*args, **kwargs):
+        if "attempts" in kwargs:  # the lease's UPDATE: the file was replaced just before it
+            FileText.objects.all().update(blob_id=newer.pk)
+        return real_filter(*args, **kwargs)
+
+    monkeypatch.setattr(FileText.objects, "filter", changed_meanwhile)
+    assert search._lease() is None
+    monkeypatch.undo()
+    row = search._lease()
+    assert (row.blob_id, row.state, row.attempts) == (newer.pk, "working", 1)
+    assert FileText.objects.get(attachment=attachment).blob_id == newer.pk
+
+
 def test_a_word_in_many_files_takes_the_probing_plan_and_finds_the_same(w, monkeypatch):
     attach(w.report, text_pdf(["Kế hoạch kiểm tra công tác văn thư lưu trữ"]), "kh.pdf")
     attach(w.incoming, text_pdf(["Công văn về kiểm tra công tác văn thư"]), "cv.pdf")

@@ -107,41 +107,68 @@ def _lock_head() -> tuple[int, str]:
 
 
 def _append(**fields) -> AuditEntry:
-    """Append one entry to the chain (in the caller's transaction, or its own).
+    """Append one entry to the chain (in the caller's transaction, or its own)."""
+    return _append_many([fields])[0]
+
+
+_BATCH = 500  # entries per INSERT (13 values each: well under PostgreSQL's 65,535 parameters)
+
+
+def _append_many(many: list[dict]) -> list[AuditEntry]:
+    """Append entries to the chain in the order given, under one take of the head: on
+    PostgreSQL two statements for any number (the head locked and read, then every INSERT and
+    the head's move in one), on SQLite three.
 
     Inside the caller's transaction no savepoint of its own (two statements fewer per entry:
     an exchange writes ~9 entries): an entry that cannot be written fails the caller's whole
     transaction, which is what an audited change must do anyway."""
+    entries: list[AuditEntry] = []
+    if not many:
+        return entries
     with transaction.atomic(savepoint=False):
         seq, prev = _lock_head()
-        entry = AuditEntry(seq=seq + 1, prev_hash=prev, at=timezone.now(), **fields)
-        entry.entry_hash = entry_hash(prev, _values(entry))
-        if connection.vendor == "postgresql":
-            _insert_and_move_head(entry)
-        else:
-            entry.save(force_insert=True)
-            AuditHead.objects.filter(pk=1).update(seq=entry.seq, hash=entry.entry_hash)
-    return entry
+        for fields in many:
+            entry = AuditEntry(seq=seq + 1, prev_hash=prev, at=timezone.now(), **fields)
+            entry.entry_hash = entry_hash(prev, _values(entry))
+            seq, prev = entry.seq, entry.entry_hash
+            entries.append(entry)
+        for start in range(0, len(entries), _BATCH):
+            batch, last = entries[start:start + _BATCH], start + _BATCH >= len(entries)
+            if connection.vendor == "postgresql":
+                _insert_and_move_head(batch, move=last)
+            else:
+                AuditEntry.objects.bulk_create(batch)
+        if connection.vendor != "postgresql":
+            AuditHead.objects.filter(pk=1).update(seq=seq, hash=prev)
+    return entries
 
 
-def _insert_and_move_head(entry: AuditEntry) -> None:
-    """PostgreSQL: the entry's INSERT and the head's move in one statement (a data-modifying
-    WITH), under the head's row lock taken by `_lock_head`: one round trip fewer per entry."""
+def _insert_and_move_head(entries: list[AuditEntry], *, move: bool = True) -> None:
+    """PostgreSQL: the entries' INSERT and the head's move to the last of them in one statement
+    (a data-modifying WITH), under the head's row lock taken by `_lock_head`: one round trip
+    for them all. `move` False: only the INSERT (a batch before the last)."""
     from django.db.models.sql import InsertQuery
 
     meta = AuditEntry._meta
     query = InsertQuery(AuditEntry)
-    query.insert_values([f for f in meta.concrete_fields if not f.primary_key], [entry])
+    query.insert_values([f for f in meta.concrete_fields if not f.primary_key], entries)
     compiler = query.get_compiler(connection=connection)
-    compiler.returning_fields = [meta.pk]
+    compiler.returning_fields = [meta.pk, meta.get_field("seq")]
     [(insert_sql, params)] = compiler.as_sql()
-    head = connection.ops.quote_name(AuditHead._meta.db_table)
+    if move:
+        head = connection.ops.quote_name(AuditHead._meta.db_table)
+        sql = (f"WITH e AS ({insert_sql}), h AS (UPDATE {head} SET seq = %s, hash = %s WHERE id = 1) "
+               f"SELECT * FROM e")
+        params = [*params, entries[-1].seq, entries[-1].entry_hash]
+    else:
+        sql = insert_sql
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH e AS ({insert_sql}), h AS (UPDATE {head} SET seq = %s, hash = %s WHERE id = 1) "
-                       f"SELECT * FROM e", [*params, entry.seq, entry.entry_hash])
-        entry.pk = cursor.fetchone()[0]
-    entry._state.adding = False
-    entry._state.db = connection.alias
+        cursor.execute(sql, params)
+        ids = dict((seq, pk) for pk, seq in cursor.fetchall())
+    for entry in entries:
+        entry.pk = ids[entry.seq]
+        entry._state.adding = False
+        entry._state.db = connection.alias
 
 
 def _json_safe(value):
@@ -214,10 +241,12 @@ def deferred() -> Iterator[None]:
     writes and signs its edXML package after its first audited change: in this block it does
     so without holding the head (tests/core/test_audit_deferred.py).
 
-    Each entry is appended as `record` would have appended it (its time taken then, in the
-    order recorded), or not at all when the savepoint it was recorded in rolled back (Django
-    drops that savepoint's on-commit callbacks; each entry leaves one as a marker). An entry
-    recorded in the block comes back unsaved (no `seq`, no `pk`)."""
+    Each entry is appended as `record` would have appended it (in the order recorded, its time
+    that of the append), or not at all when the savepoint it was recorded in rolled back (Django
+    drops that savepoint's on-commit callbacks; each entry leaves one as a marker). They are
+    appended together, under one take of the head (on PostgreSQL two statements for them all,
+    where each alone took two). An entry recorded in the block comes back unsaved (no `seq`,
+    no `pk`)."""
     if not connection.in_atomic_block:
         raise RuntimeError("audit.deferred() must be used inside a transaction")
     if getattr(_deferring, "pending", None) is not None:  # already deferring: the outer block appends
@@ -239,9 +268,7 @@ def deferred() -> Iterator[None]:
         # before it, and not rolled back, keeps its entries.
         if not connection.needs_rollback:
             try:
-                for marker, fields in pending:
-                    if id(marker) in alive:
-                        _append(**fields)
+                _append_many([fields for marker, fields in pending if id(marker) in alive])
             except Exception:
                 if not failed:
                     raise  # else the block's own error goes on, and its transaction rolls back

@@ -8,6 +8,7 @@ import logging
 import time
 
 from django.db import connections, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from vpdt.core import audit, tasks
@@ -150,22 +151,28 @@ def backfill(limit: int = BACKFILL) -> int:
 
 
 def _lease() -> FileText | None:
+    """The oldest due row, leased to this worker (a killed worker's row is due again when its
+    lease runs out), read with its blob: two statements. The UPDATE takes it only as it was read
+    (state, attempts, bytes): a row queued again or taken by another worker meanwhile is left."""
     now = timezone.now()
     lease = dt.timedelta(seconds=extraction.limit("VPDT_OCR_TIMEOUT", 120) * 4 + 60)
     for due in (FileText.objects.filter(state__in=[FileText.State.PENDING, FileText.State.WORKING])
                 .exclude(state=FileText.State.WORKING, lease_until__gt=now).order_by("state", "pk")
-                .only("pk", "state", "attempts")[:5]):
-        taken = FileText.objects.filter(pk=due.pk, state=due.state, attempts=due.attempts).update(
+                .select_related("blob").defer("text", "text_folded")[:5]):
+        taken = FileText.objects.filter(pk=due.pk, state=due.state, attempts=due.attempts, blob_id=due.blob_id).update(
             state=FileText.State.WORKING, lease_until=now + lease, attempts=due.attempts + 1)
         if taken:
-            return FileText.objects.select_related("blob").get(pk=due.pk)
+            due.state, due.lease_until, due.attempts = FileText.State.WORKING, now + lease, due.attempts + 1
+            return due
     return None
 
 
 def _finish(row: FileText, *, result: extraction.Extracted | None = None, copied: FileText | None = None,
             code: str = "", detail: str = "", seconds: float | None = None) -> FileText | None:
     with transaction.atomic():
-        locked = FileText.objects.select_for_update().filter(pk=row.pk).first()
+        # the document's agency (the entry names it) read with the row
+        locked = (FileText.objects.select_for_update(of=("self",)).filter(pk=row.pk)
+                  .annotate(agency_code=F("document__agency__code")).first())
         if locked is None or locked.state != FileText.State.WORKING or locked.attempts != row.attempts \
                 or locked.blob_id != row.blob_id:
             return locked  # gone, taken over after our lease ran out, or the file changed meanwhile
@@ -183,11 +190,8 @@ def _finish(row: FileText, *, result: extraction.Extracted | None = None, copied
             locked.state, locked.error_code, locked.error_detail = FileText.State.FAILED, code, detail[:2000]
         locked.seconds, locked.finished_at, locked.lease_until = seconds, timezone.now(), None
         locked.save()
-        from vpdt.records.models import Document
-
-        agency = Document.objects.filter(pk=locked.document_id).values_list("agency__code", flat=True).first()
         # Against the text row: the document and its file did not change.
-        audit.record("search.file_text", locked, user=None, agency_code=agency or "", detail={
+        audit.record("search.file_text", locked, user=None, agency_code=locked.agency_code or "", detail={
             "document": locked.document_id, "attachment": locked.attachment_id, "version": locked.version_id,
             "sha256": locked.blob_id, "state": locked.state, "method": locked.method, "pages": locked.pages,
             "ocr_pages": locked.ocr_pages, "code": code})
@@ -220,12 +224,20 @@ def extract_one(row: FileText) -> FileText | None:
     return _finish(row, result=result, seconds=time.monotonic() - started)
 
 
+def _lease_or_backfill() -> FileText | None:
+    """The next due row; only when none is due, the files written without the signal get their
+    rows (two anti-joins over attachments and versions: not run before every file)."""
+    row = _lease()
+    if row is None and backfill():
+        row = _lease()
+    return row
+
+
 def extract_next() -> int:
     """The job's step: 1 when a file was handled (run again at once), 0 when idle."""
-    made = backfill()
-    row = _lease()
+    row = _lease_or_backfill()
     if row is None:
-        return 1 if made else 0
+        return 0
     extract_one(row)
     return 1
 
@@ -234,8 +246,7 @@ def drain(limit: int | None = None) -> int:
     """Extract every due file now (tests, `vpdt manage search_text --drain`); returns how many."""
     done = 0
     while limit is None or done < limit:
-        backfill()
-        row = _lease()
+        row = _lease_or_backfill()
         if row is None:
             break
         extract_one(row)
