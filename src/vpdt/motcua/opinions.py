@@ -56,6 +56,8 @@ def link_reply(document) -> DossierOpinion | None:
     links = list(DocumentLink.objects.filter(document=document).values_list("target_id", "edxml_document_id"))
     targets = [t for t, _ in links if t]
     ids = [e for _, e in links if e]
+    if not targets and not ids:
+        return None  # most documents answer nothing: no question to look for
     opinion = (DossierOpinion.objects.filter(reply_document__isnull=True, request_document__agency=document.agency)
                .filter(Q(request_document_id__in=targets) | Q(request_document__edxml_document_id__in=ids))
                .select_related("dossier").first())
