@@ -23,7 +23,9 @@ Ceiling (PostgreSQL): after each run, bench/hub_ceiling.py (a minimal WSGI app o
 server with the same threads and workers: body streamed to disk with SHA-256, fsync of
 file and directory, one PostgreSQL row committed) receives the same bodies from the same
 load generator; the ratio hub/ceiling per run and its median is the figure (issue 17:
->= 0.3), with CPU per package of each.
+>= 0.3), with CPU per package of each. Both are served as docs/deploy.md serves the hub
+(2 processes of 8 threads) unless --workers says otherwise (--workers 1: one waitress
+process each).
 
     python bench/hub_bench.py --history --waiting 100000 --done 1000000 [--packages 300] [--runs 3]
 
@@ -485,7 +487,9 @@ def main() -> int:
     parser.add_argument("--client", choices=["raw", "sdk"], default="raw",
                         help="raw: http.client keep-alive (lean); sdk: vpdt's VxpClient on httpx")
     parser.add_argument("--threads", type=int, default=8, help="threads per hub worker process")
-    parser.add_argument("--workers", type=int, default=1, help="hub worker processes (vpdt hub serve --workers)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="hub worker processes (vpdt hub serve --workers); default 2 with --ceiling (the "
+                             "production setup of docs/deploy.md, for the hub and the ceiling alike), else 1")
     parser.add_argument("--ceiling", action="store_true",
                         help="PostgreSQL: after each run, the minimal server (bench/hub_ceiling.py) on the same "
                              "bodies, same server and options; prints the ratio hub/ceiling")
@@ -494,6 +498,8 @@ def main() -> int:
     parser.add_argument("--waiting", type=int, default=100_000)
     parser.add_argument("--done", type=int, default=1_000_000)
     args = parser.parse_args()
+    if args.workers is None:
+        args.workers = 2 if args.ceiling else 1
     server_args = ["--threads", str(args.threads), "--workers", str(args.workers)]
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.2f}")
     if args.history:
