@@ -10,7 +10,7 @@ import lxml.html
 
 from tests import factories
 from tests.factories import doc_type
-from tests.workflow.walk import PDF, assigned, draft, submitted
+from tests.workflow.walk import PDF, approved, assigned, draft, submitted
 from vpdt.core.models import AuditEntry
 from vpdt.records.choices import State
 from vpdt.records.models import Document
@@ -182,3 +182,46 @@ def test_form_errors_follow_the_persons_language(world, login):
     tree = page_of(c.post(f"/van-ban/{doc.pk}/phan-cong/", {"main": "", "deadline": YESTERDAY}))
     assert error_next_to(tree, "main") == "Choose the lead unit or person."
     assert error_next_to(tree, "deadline") == "The deadline cannot be before today."
+
+
+def test_the_clerk_completes_the_recipients_of_an_approved_document_before_releasing_it(world, login):
+    """An approved document without recipients cannot be released: its page opens the Nơi nhận
+    form for the clerk, the saved recipients are shown, and the release then goes through. The
+    drafter no longer sees the form, and a released document's recipients are not changed."""
+    from vpdt.records.models import Recipient
+
+    doc = approved(world)
+    Recipient.objects.filter(document=doc).delete()
+    c = login(world.clerk)
+    tree = page_of(c.get(f"/van-ban/{doc.pk}/"))
+    box = tree.xpath('//details[@data-testid="release-recipients"]')
+    assert box and box[0].get("open") is not None
+    assert "chưa có, cần chọn trước khi phát hành" in box[0].xpath("./summary")[0].text_content()
+    services.issue_number(world.clerk, doc)
+    response = c.post(f"/van-ban/{doc.pk}/recipients/", {"agencies": [world.other.pk], "units": [world.vp.pk]},
+                      follow=True)
+    assert "Đã cập nhật nơi nhận." in response.content.decode()
+    assert set(Recipient.objects.filter(document=doc).values_list("name", flat=True)) == {
+        world.other.name, world.vp.name}
+    box = page_of(c.get(f"/van-ban/{doc.pk}/")).xpath('//details[@data-testid="release-recipients"]')
+    assert box and box[0].get("open") is None  # recipients chosen: folded, to add more
+    response = c.post(f"/van-ban/{doc.pk}/release/", {"confirm": "on"}, follow=True)
+    assert "Đã phát hành văn bản." in response.content.decode()
+    doc.refresh_from_db()
+    assert doc.state == State.RELEASED
+    # once released, nobody changes them through the form
+    assert not page_of(c.get(f"/van-ban/{doc.pk}/")).xpath('//details[@data-testid="release-recipients"]')
+    before = AuditEntry.objects.count()
+    c.post(f"/van-ban/{doc.pk}/recipients/", {"agencies": [], "units": [world.bcvt.pk]})
+    assert Recipient.objects.filter(document=doc).count() == 2 and AuditEntry.objects.count() == before
+
+
+def test_only_the_clerk_sets_the_recipients_of_an_approved_document(world, login):
+    from vpdt.records.models import Recipient
+
+    doc = approved(world)
+    before = list(Recipient.objects.filter(document=doc).values_list("name", flat=True))
+    c = login(world.spec)  # the drafter: the draft is approved, no longer theirs to change
+    assert not page_of(c.get(f"/van-ban/{doc.pk}/")).xpath('//details[@data-testid="release-recipients"]')
+    c.post(f"/van-ban/{doc.pk}/recipients/", {"units": [world.bcvt.pk]})
+    assert list(Recipient.objects.filter(document=doc).values_list("name", flat=True)) == before

@@ -12,7 +12,7 @@ from vpdt.web.views import incoming, outgoing
 ACTIONS = {**incoming.ACTIONS, **outgoing.ACTIONS}
 # An action whose fields appear when the services allow another, wider one (see
 # workflow.services.available_actions); None: shown from elsewhere (pending extensions).
-GATES = {"version": "edit_draft", "recipients": "edit_draft", "approve": "review", "send_back": "review",
+GATES = {"version": "edit_draft", "approve": "review", "send_back": "review",
          "forward": "review", "decide_extension": None}
 
 

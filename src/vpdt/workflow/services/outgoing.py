@@ -85,6 +85,15 @@ def check_edit_draft(user, document: Document) -> None:
     raise InvalidState("Văn bản không còn ở giai đoạn dự thảo.", code="WRONG_STATE")
 
 
+def check_recipients(user, document: Document) -> None:
+    """Who sets the Nơi nhận: whoever may edit the draft, and once it is approved (before its
+    release) the clerk, who completes them before releasing."""
+    if document.direction == Direction.OUTGOING and document.state == State.APPROVED:
+        require_role(user, document.agency_id, Role.CLERK)
+        return
+    check_edit_draft(user, document)
+
+
 def add_version(user, document: Document, file: BinaryIO, filename: str, *, note: str = ""):
     content_type = _draft_type(filename)
     check_edit_draft(user, document)
@@ -102,10 +111,7 @@ def _recipients_text(document: Document, rows: list[Recipient]) -> str:
 def set_recipients(user, document: Document, *, units: Iterable[Unit] = (), agencies: Iterable[Agency] = (),
                    emails: Iterable[str] = (), papers: Iterable[str] = ()) -> list[Recipient]:
     """Nơi nhận: internal units, agencies of the directory, others by e-mail or on paper."""
-    if document.state == State.APPROVED:
-        require_role(user, document.agency_id, Role.CLERK)
-    else:
-        check_edit_draft(user, document)
+    check_recipients(user, document)
     rows: list[Recipient] = []
     for unit in units:
         if unit.agency_id != document.agency_id:
