@@ -132,14 +132,12 @@ def _append_many(many: list[dict]) -> list[AuditEntry]:
             entry.entry_hash = entry_hash(prev, _values(entry))
             seq, prev = entry.seq, entry.entry_hash
             entries.append(entry)
-        for start in range(0, len(entries), _BATCH):
-            batch, last = entries[start:start + _BATCH], start + _BATCH >= len(entries)
-            if connection.vendor == "postgresql":
-                _insert_and_move_head(batch, move=last)
-            else:
-                AuditEntry.objects.bulk_create(batch)
         if connection.vendor != "postgresql":
+            AuditEntry.objects.bulk_create(entries, batch_size=_BATCH)
             AuditHead.objects.filter(pk=1).update(seq=seq, hash=prev)
+            return entries
+        for start in range(0, len(entries), _BATCH):
+            _insert_and_move_head(entries[start:start + _BATCH], move=start + _BATCH >= len(entries))
     return entries
 
 

@@ -159,10 +159,10 @@ def _lease() -> FileText | None:
     for due in (FileText.objects.filter(state__in=[FileText.State.PENDING, FileText.State.WORKING])
                 .exclude(state=FileText.State.WORKING, lease_until__gt=now).order_by("state", "pk")
                 .select_related("blob").defer("text", "text_folded")[:5]):
-        taken = FileText.objects.filter(pk=due.pk, state=due.state, attempts=due.attempts, blob_id=due.blob_id).update(
-            state=FileText.State.WORKING, lease_until=now + lease, attempts=due.attempts + 1)
-        if taken:
-            due.state, due.lease_until, due.attempts = FileText.State.WORKING, now + lease, due.attempts + 1
+        leased = {"state": FileText.State.WORKING, "lease_until": now + lease, "attempts": due.attempts + 1}
+        if FileText.objects.filter(pk=due.pk, state=due.state, attempts=due.attempts, blob_id=due.blob_id).update(**leased):
+            for name, value in leased.items():
+                setattr(due, name, value)
             return due
     return None
 

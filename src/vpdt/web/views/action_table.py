@@ -10,10 +10,10 @@ from vpdt.records.models import Document
 from vpdt.web.views import incoming, outgoing
 
 ACTIONS = {**incoming.ACTIONS, **outgoing.ACTIONS}
-# An action whose fields appear when the services allow another, wider one (see
-# workflow.services.available_actions); None: shown from elsewhere (pending extensions).
-GATES = {"version": "edit_draft", "approve": "review", "send_back": "review",
-         "forward": "review", "decide_extension": None}
+# An action whose fields appear when the services allow another, wider one, or any of several
+# (see workflow.services.available_actions); None: shown from elsewhere (pending extensions).
+GATES = {"version": "edit_draft", "recipients": ("edit_draft", "add_recipients"), "approve": "review",
+         "send_back": "review", "forward": "review", "decide_extension": None}
 
 
 def make_form(name: str, doc: Document, user, *, data=None, files=None, initial=None):
@@ -24,4 +24,10 @@ def make_form(name: str, doc: Document, user, *, data=None, files=None, initial=
 def blank_forms(doc: Document, user, actions: set[str], initial: dict) -> dict:
     """An empty Form for each action `user` may take on `doc` (`initial`: per action, optional)."""
     return {name: make_form(name, doc, user, initial=initial.get(name))
-            for name in ACTIONS if GATES.get(name, name) in actions}
+            for name in ACTIONS if _open(GATES.get(name, name), actions)}
+
+
+def _open(gate, actions: set[str]) -> bool:
+    """An action's gate: its own name, another action's, or any of several (a tuple)."""
+    gates = gate if isinstance(gate, tuple) else (gate,)
+    return any(g in actions for g in gates)

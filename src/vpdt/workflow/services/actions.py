@@ -31,10 +31,10 @@ from vpdt.workflow.services.incoming import (
 )
 from vpdt.workflow.services.outgoing import (
     check_acknowledge,
+    check_add_recipients,
     check_after_release,
     check_edit_draft,
     check_issue_number,
-    check_recipients,
     check_release,
     check_review,
     check_submit_review,
@@ -72,7 +72,7 @@ CHECKS = {
     "transfer_back": check_transfer_back,
     "complete": check_complete,
     "edit_draft": check_edit_draft,
-    "recipients": check_recipients,
+    "add_recipients": check_add_recipients,
     "submit_review": check_submit_review,
     "review": check_review,
     "issue_number": check_issue_number,

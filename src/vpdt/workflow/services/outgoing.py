@@ -85,11 +85,17 @@ def check_edit_draft(user, document: Document) -> None:
     raise InvalidState("Văn bản không còn ở giai đoạn dự thảo.", code="WRONG_STATE")
 
 
+def check_add_recipients(user, document: Document) -> None:
+    """Once a document is approved (before its release), the clerk completes its Nơi nhận."""
+    _state(document, [State.APPROVED], "Chỉ bổ sung nơi nhận cho văn bản đã duyệt, chưa phát hành.")
+    require_role(user, document.agency_id, Role.CLERK)
+
+
 def check_recipients(user, document: Document) -> None:
-    """Who sets the Nơi nhận: whoever may edit the draft, and once it is approved (before its
-    release) the clerk, who completes them before releasing."""
+    """Who sets the Nơi nhận: whoever may edit the draft (`check_edit_draft`), and the clerk
+    once it is approved (`check_add_recipients`). The page offers the form on either check."""
     if document.direction == Direction.OUTGOING and document.state == State.APPROVED:
-        require_role(user, document.agency_id, Role.CLERK)
+        check_add_recipients(user, document)
         return
     check_edit_draft(user, document)
 
