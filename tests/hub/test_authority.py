@@ -3,6 +3,8 @@ VXP only strictly below a subtree the operator granted it, never a code held her
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from vpdt.hub import services
@@ -170,4 +172,5 @@ def test_operator_commands_grant_list_remove_and_show_refusals(tmp_path):
                             ("grants",), ("verify-log",)]})
     refusal = next(line for line in out.splitlines() if "registerAgency" in line)
     assert "sys.stt" in refusal and "\t403\t" in refusal and MINISTRY in refusal
+    assert re.match(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2}\t", refusal), refusal  # dd/mm/yyyy, local time
     assert "Đã gỡ đơn vị 001.00.13.H53" in out and "Đã thu hồi" in out and "OK" in out

@@ -182,7 +182,7 @@ def cmd_refused(args) -> int:
 
     for row in services.refused(args.system, args.limit):
         auth = "xác thực" if row.authenticated else "sai chữ ký"
-        print(f"{timezone.localtime(row.at):%Y-%m-%d %H:%M:%S}\t{row.system_id}\t{auth}\t{row.operation}\t"
+        print(f"{timezone.localtime(row.at):%d/%m/%Y %H:%M:%S}\t{row.system_id}\t{auth}\t{row.operation}\t"
               f"{row.error_code}\t{row.remote_addr}\t{row.reason}")
     return 0
 

@@ -58,6 +58,30 @@ def _setup(args) -> None:
     setup_django()
 
 
+def _count(n: int) -> str:
+    """A count as Vietnamese writes it: 24.367.225."""
+    return f"{n:,}".replace(",", ".")
+
+
+def _seconds(s: float) -> str:
+    return f"{s:.1f}".replace(".", ",")
+
+
+def _when(iso: str | None) -> str:
+    """The archive's time (ISO 8601, UTC, in its header) as people read it: dd/mm/yyyy hh:mm:ss,
+    Vietnam's time."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    try:
+        at = dt.datetime.fromisoformat(iso or "")
+    except ValueError:
+        return iso or "?"
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    return f"{at.astimezone(ZoneInfo('Asia/Ho_Chi_Minh')):%d/%m/%Y %H:%M:%S} (giờ Việt Nam)"
+
+
 def cmd_backup(args) -> int:
     from vpdt.ops import backup
 
@@ -73,8 +97,8 @@ def cmd_backup(args) -> int:
                 print(json.dumps({"ok": check.ok, "members": check.members, "bytes": check.bytes,
                                   "problems": check.problems, "header": check.header}, ensure_ascii=False, indent=2))
             elif check.ok:
-                print(f"Bản sao lưu nguyên vẹn: {check.members} thành phần, {check.bytes:,} byte, tạo lúc "
-                      f"{check.header.get('created_at', '?')}; mọi mã băm SHA-256 khớp danh mục.")
+                print(f"Bản sao lưu nguyên vẹn: {check.members} thành phần, {_count(check.bytes)} byte, tạo lúc "
+                      f"{_when(check.header.get('created_at'))}; mọi mã băm SHA-256 khớp danh mục.")
             else:
                 print("BẢN SAO LƯU HỎNG:\n  " + "\n  ".join(check.problems), file=sys.stderr)
             return 0 if check.ok else 1
@@ -92,7 +116,8 @@ def cmd_backup(args) -> int:
                           "seconds": round(done.seconds, 2), "counts": done.counts, "missing": done.missing,
                           "corrupt": done.corrupt}, ensure_ascii=False, indent=2))
     else:
-        print(f"Đã sao lưu vào {done.path}: {done.members} thành phần, {done.bytes:,} byte, {done.seconds:.1f} giây.")
+        print(f"Đã sao lưu vào {done.path}: {done.members} thành phần, {_count(done.bytes)} byte, "
+              f"{_seconds(done.seconds)} giây.")
         for m in done.missing:
             print(f"  Lưu ý: {m} đã bị xóa khỏi kho sau lúc chụp.")
     for m in done.corrupt:
@@ -113,8 +138,8 @@ def cmd_restore(args) -> int:
         return 1
     main = "hub" if args.hub else "default"
     total = sum(done.counts.get(main, {}).values())
-    print(f"Đã khôi phục {done.members} thành phần trong {done.seconds:.1f} giây; số dòng mọi bảng khớp bản chụp "
-          f"({total:,} dòng ở cơ sở dữ liệu {'của trục' if args.hub else 'chính'}), mọi tệp được tham chiếu đều có "
+    print(f"Đã khôi phục {done.members} thành phần trong {_seconds(done.seconds)} giây; số dòng mọi bảng khớp bản chụp "
+          f"({_count(total)} dòng ở cơ sở dữ liệu {'của trục' if args.hub else 'chính'}), mọi tệp được tham chiếu đều có "
           "trong kho.")
     for note in done.notes:
         print(f"  {note}")
