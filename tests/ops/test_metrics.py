@@ -80,3 +80,14 @@ def test_metrics_are_for_the_loopback_or_the_token_holder(client):
         assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 403
         ok = client.get("/metrics", REMOTE_ADDR="10.0.0.5", HTTP_AUTHORIZATION="Bearer t0k3n-long-enough")
         assert ok.status_code == 200 and b"vpdt_task_queue_pending" in ok.content
+
+
+def test_each_hub_operation_is_timed_under_its_own_name_and_unknown_names_share_one(client):
+    client.post("/hub/getReceivedEdocList", data=b"{}", content_type="application/json")  # unsigned: refused, timed
+    client.post("/hub//getSentEdocList", data=b"{}", content_type="application/json")  # the SDK's double slash
+    for name in ("nope1", "nope2"):
+        client.post(f"/hub/{name}", data=b"{}", content_type="application/json")
+    routes = {dict(labels)["route"] for (name, labels), _ in _samples(client.get("/metrics").content.decode()).items()
+              if name == "vpdt_http_request_duration_seconds_count"}
+    assert {"hub/getReceivedEdocList", "hub/getSentEdocList", "hub/unknown"} <= routes
+    assert not any("(?" in r or "nope" in r for r in routes), routes

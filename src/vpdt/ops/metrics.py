@@ -52,12 +52,25 @@ class RequestMetricsMiddleware:
     def __call__(self, request):
         started = time.perf_counter()
         response = self.get_response(request)
-        match = getattr(request, "resolver_match", None)
-        route = (match.route or match.view_name) if match is not None else "unmatched"
+        route = _route(getattr(request, "resolver_match", None))
         method = request.method if request.method in {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"} else "OTHER"
         REQUEST_SECONDS.labels(method, route[:100], f"{response.status_code // 100}xx").observe(
             time.perf_counter() - started)
         return response
+
+
+def _route(match) -> str:
+    """A request's label: its URL pattern, not its path (a bounded set). The hub serves every VXP
+    operation through one pattern (a regular expression): its label is `hub/<operation>` for the
+    protocol's operations, `hub/unknown` for any other name (a caller cannot add labels)."""
+    if match is None:
+        return "unmatched"
+    if match.view_name == "hub:operation":
+        from vpdt.vxp import protocol as vxp
+
+        op = match.kwargs.get("op")
+        return f"hub/{op if op in vxp.OPERATIONS else 'unknown'}"
+    return match.route or match.view_name
 
 
 def _age(now, then) -> float:
