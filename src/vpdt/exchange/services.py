@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from vpdt import edxml
-from vpdt.core import audit
+from vpdt.core import audit, tasks
 from vpdt.core.errors import InvalidInput, InvalidState
 from vpdt.directory.models import Agency
 from vpdt.directory.roles import Role
@@ -41,6 +41,8 @@ def connect(agencies: list[Agency], *, endpoint: str, system_id: str, secret: st
         connection.agencies.add(*agencies)
         audit.record("exchange.connect", connection, user=user, agency_code=agencies[0].code if agencies else "",
                      detail={"endpoint": endpoint, "system_id": system_id, "agencies": [a.code for a in agencies]})
+        # their package keys made now, in the background, not in a clerk's first release
+        transaction.on_commit(lambda: tasks.wake("exchange.package_keys"))
     return connection
 
 

@@ -71,12 +71,23 @@ def _open(record: SigningKey) -> tuple | None:
     return found
 
 
+def _signs_packages() -> Q:
+    """The keys that may sign an agency's packages: its package key, or its seal when the server
+    can open it alone (a password stored with it)."""
+    return Q(active=True, kind=SigningKey.Kind.SOFTWARE) & (
+        Q(purpose=SigningKey.Purpose.PACKAGES) | (Q(purpose=SigningKey.Purpose.DOCUMENTS) & ~Q(password_encrypted=b"")))
+
+
 def _candidates(agency) -> list[SigningKey]:
     # "documents" sorts before "packages": the seal first.
-    return list(SigningKey.objects.filter(agency=agency, active=True, kind=SigningKey.Kind.SOFTWARE)
-                .filter(Q(purpose=SigningKey.Purpose.PACKAGES)
-                        | (Q(purpose=SigningKey.Purpose.DOCUMENTS) & ~Q(password_encrypted=b"")))
-                .order_by("purpose", "-pk"))
+    return list(SigningKey.objects.filter(_signs_packages(), agency=agency).order_by("purpose", "-pk"))
+
+
+def without_package_key(agencies):
+    """Of `agencies` (a queryset), those with no key that may sign their packages: the ones
+    `package_key` would generate a key for."""
+    return agencies.exclude(pk__in=SigningKey.objects.filter(_signs_packages(), agency__isnull=False)
+                            .values("agency_id"))
 
 
 def package_key(agency) -> tuple[tuple, object, str]:

@@ -1,0 +1,67 @@
+"""The package-signing keys of connected agencies are made in the background (job
+exchange.package_keys), so that a clerk's first release does not generate one in its request."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import factories
+from vpdt.exchange import jobs, services
+from vpdt.exchange import keys as exchange_keys
+from vpdt.exchange.models import HubConnection
+from vpdt.signing import agency_keys
+from vpdt.signing.models import SigningKey
+
+pytestmark = pytest.mark.django_db
+
+
+def _runs_until_idle() -> int:
+    runs = 0
+    while jobs.package_keys():
+        runs += 1
+        assert runs < 20, "the job never went idle"
+    return runs
+
+
+def test_each_connected_agency_gets_one_package_key_and_the_rest_none(monkeypatch):
+    monkeypatch.setattr("vpdt.core.tasks.wake", lambda name: None)
+    a, b, alone, off = (factories.agency() for _ in range(4))
+    services.connect([a, b], endpoint="/hub", system_id="sys-ab", secret="s")
+    services.connect([off], endpoint="/hub", system_id="sys-off", secret="s")
+    HubConnection.objects.filter(system_id="sys-off").update(enabled=False)
+
+    assert _runs_until_idle() == 2  # one agency per run, then idle
+    for agency in (a, b):
+        (key,) = SigningKey.objects.filter(agency=agency)
+        assert key.purpose == SigningKey.Purpose.PACKAGES and key.active
+    assert not SigningKey.objects.filter(agency__in=[alone, off]).exists()  # not connected, or disabled
+
+    # the release's signer uses the key made beforehand: nothing generated in the request
+    made = {a.pk: SigningKey.objects.get(agency=a).pk}
+    assert exchange_keys.signer_for(a) is not None
+    assert list(SigningKey.objects.filter(agency=a).values_list("pk", flat=True)) == [made[a.pk]]
+    assert _runs_until_idle() == 0
+
+
+def test_an_agency_whose_seal_the_server_opens_needs_no_package_key(monkeypatch):
+    monkeypatch.setattr("vpdt.core.tasks.wake", lambda name: None)
+    sealed, plain = factories.agency(), factories.agency()
+    services.connect([sealed, plain], endpoint="/hub", system_id="sys-s", secret="s")
+    SigningKey.objects.create(agency=sealed, kind=SigningKey.Kind.SOFTWARE, purpose=SigningKey.Purpose.DOCUMENTS,
+                              pkcs12_encrypted=b"x", password_encrypted=b"y")  # a seal with its password
+    SigningKey.objects.create(agency=plain, kind=SigningKey.Kind.SOFTWARE, purpose=SigningKey.Purpose.DOCUMENTS,
+                              pkcs12_encrypted=b"x")  # a seal only its holder can open: it cannot sign packages
+    from vpdt.directory.models import Agency
+
+    assert list(agency_keys.without_package_key(Agency.objects.filter(pk__in=[sealed.pk, plain.pk]))) == [plain]
+    assert _runs_until_idle() == 1
+    assert SigningKey.objects.filter(agency=plain, purpose=SigningKey.Purpose.PACKAGES).count() == 1
+    assert not SigningKey.objects.filter(agency=sealed, purpose=SigningKey.Purpose.PACKAGES).exists()
+
+
+def test_connecting_agencies_wakes_the_job_once_committed(monkeypatch, django_capture_on_commit_callbacks):
+    woken = []
+    monkeypatch.setattr("vpdt.core.tasks.wake", woken.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.connect([factories.agency()], endpoint="/hub", system_id="sys-w", secret="s")
+    assert "exchange.package_keys" in woken
