@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests import factories
+from vpdt.directory.roles import Role
 from vpdt.exchange import jobs, services
 from vpdt.exchange import keys as exchange_keys
 from vpdt.exchange.models import HubConnection
@@ -23,18 +24,24 @@ def _runs_until_idle() -> int:
     return runs
 
 
-def test_each_connected_agency_gets_one_package_key_and_the_rest_none(monkeypatch):
+def test_each_agency_that_may_send_gets_one_package_key_and_the_rest_none(monkeypatch):
     monkeypatch.setattr("vpdt.core.tasks.wake", lambda name: None)
-    a, b, alone, off = (factories.agency() for _ in range(4))
+    a, b, alone, off, staffed, closed = (factories.agency() for _ in range(6))
     services.connect([a, b], endpoint="/hub", system_id="sys-ab", secret="s")
     services.connect([off], endpoint="/hub", system_id="sys-off", secret="s")
     HubConnection.objects.filter(system_id="sys-off").update(enabled=False)
+    factories.person(staffed, Role.CLERK)  # a clerk here releases, connected or not yet
+    factories.person(alone, Role.SPECIALIST)  # people, but nobody who releases
+    factories.person(closed, Role.CLERK)
+    closed.active = False
+    closed.save()
 
-    assert _runs_until_idle() == 2  # one agency per run, then idle
-    for agency in (a, b):
+    assert _runs_until_idle() == 3  # one agency per run, then idle
+    for agency in (a, b, staffed):
         (key,) = SigningKey.objects.filter(agency=agency)
         assert key.purpose == SigningKey.Purpose.PACKAGES and key.active
-    assert not SigningKey.objects.filter(agency__in=[alone, off]).exists()  # not connected, or disabled
+    # a directory entry, a disabled connection, an agency closed down: none
+    assert not SigningKey.objects.filter(agency__in=[alone, off, closed]).exists()
 
     # the release's signer uses the key made beforehand: nothing generated in the request
     made = {a.pk: SigningKey.objects.get(agency=a).pk}

@@ -28,18 +28,24 @@ def receive() -> int:
 
 @tasks.job("exchange.package_keys", every=3600)
 def package_keys() -> int:
-    """An agency connected to a hub gets the key that signs its packages before its first release.
+    """An agency that may send packages has the key that signs them before its first release.
 
     Without one, the first release generates it (an RSA-2048 key, its certificate, sealed and
     audited: 25-130 ms of CPU here) in the clerk's request, inside the release's transaction.
-    One agency per run: a run that made a key runs again at once. An agency whose seal the
-    server can open alone needs none (the seal signs its packages)."""
+    The agencies: those of an enabled hub connection, and those with a clerk here (a release
+    queues its packages even before the agency is connected). One agency per run: a run that
+    made a key runs again at once. An agency whose seal the server can open alone needs none
+    (the seal signs its packages)."""
+    from django.db.models import Q
+
     from vpdt.directory.models import Agency
+    from vpdt.directory.roles import Role
     from vpdt.exchange import keys
     from vpdt.signing import agency_keys
 
-    connected = Agency.objects.filter(hub_connections__enabled=True).distinct()
-    agency = agency_keys.without_package_key(connected).order_by("pk").first()
+    senders = Agency.objects.filter(Q(hub_connections__enabled=True) | Q(role_assignments__role=Role.CLERK),
+                                    active=True)
+    agency = agency_keys.without_package_key(senders).order_by("pk").first()
     if agency is None:
         return 0
     keys.signer_for(agency)
