@@ -1,5 +1,5 @@
 """Background jobs of the exchange (vpdt.core.tasks): send the outbox, poll the hub, make the
-connected agencies' package keys.
+package keys of the agencies that may send.
 
 Each keeps its state in the database and returns how much it handled, so a backlog drains at
 full speed; a new outbox message wakes `exchange.send` when its transaction commits, a new
