@@ -91,8 +91,7 @@ _SCRIPT = textwrap.dedent("""
     from vpdt.core.sealed import Sealer
     from vpdt.signing.agency_keys import _generate
     from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.serialization import pkcs12
-    key, cert, _ = pkcs12.load_key_and_certificates(_generate(agency), None)
+    _data, key, cert = _generate(agency)
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
     cert_pem = cert.public_bytes(serialization.Encoding.PEM).decode()

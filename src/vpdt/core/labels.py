@@ -95,6 +95,7 @@ ACTIONS = {
     "signing.override": _("Vào sổ dù chữ ký số không hợp lệ"),
     "signing.unlock_failed": _("Mở khóa ký số không thành công"),
     "signing.key_set": _("Cài đặt khóa ký số"),
+    "signing.key_ready": _("Kiểm tra khóa ký số, lưu dạng mở nhanh"),
     "signing.key_deactivate": _("Ngừng dùng khóa ký số"),
     "signing.trust_anchor_add": _("Thêm tổ chức cấp chứng thư tin cậy"),
     "signing_key.create": _("Tạo khóa ký số"),

@@ -6,7 +6,8 @@ file whose password is kept, with an RSA key (the package signature is RSA-SHA25
 does: a SigningKey with purpose PACKAGES, generated at first use as a self-signed RSA-2048
 certificate naming the agency, or put there by the platform admin.
 
-Opened keys are cached per process by the key's row and sealed content (a new seal is a new
+Keys are opened from their ready form (vpdt.signing.stored_keys: checked once, not at each
+opening). Opened keys are cached per process by the key's row and sealed content (a new seal is a new
 row; a restored or flushed database may give an old id to another key).
 """
 
@@ -25,16 +26,17 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from vpdt.core import audit
+from vpdt.signing import stored_keys
 from vpdt.signing.models import SigningKey
-from vpdt.signing.sealing import open_secret, seal_secret
+from vpdt.signing.sealing import seal_secret
 
 # (SigningKey pk, digest of its sealed file) -> (private key, certificate PEM), None if unusable.
 _cache: dict[tuple[int, bytes], tuple | None] = {}
 _lock = threading.Lock()
 
 
-def _generate(agency) -> bytes:
-    """A PKCS#12 file (no password) with a new RSA-2048 key and a self-signed certificate."""
+def _generate(agency):
+    """(a PKCS#12 file without password, its RSA-2048 key, its self-signed certificate)."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([
         x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
@@ -48,8 +50,9 @@ def _generate(agency) -> bytes:
         .not_valid_after(now + dt.timedelta(days=3650))
         .sign(key, hashes.SHA256())
     )
-    return pkcs12.serialize_key_and_certificates(agency.code.encode(), key, cert, None,
+    data = pkcs12.serialize_key_and_certificates(agency.code.encode(), key, cert, None,
                                                  serialization.NoEncryption())
+    return data, key, cert
 
 
 def _identity(record: SigningKey) -> tuple[int, bytes]:
@@ -61,8 +64,7 @@ def _open(record: SigningKey) -> tuple | None:
     with _lock:
         if identity in _cache:
             return _cache[identity]
-    password = open_secret(record.password_encrypted) if record.password_encrypted else b""
-    key, cert, _chain = pkcs12.load_key_and_certificates(open_secret(record.pkcs12_encrypted), password or None)
+    key, cert, _chain = stored_keys.open_software(record)  # from its ready form: no RSA check here
     found = None
     if isinstance(key, rsa.RSAPrivateKey) and cert is not None:
         found = (key, cert.public_bytes(serialization.Encoding.PEM).decode("ascii"))
@@ -96,14 +98,14 @@ def package_key(agency) -> tuple[tuple, object, str]:
         found = _open(record)
         if found is not None:
             return (_identity(record), *found)
-    data = _generate(agency)
+    data, key, cert = _generate(agency)
     try:
         with transaction.atomic():
-            cert = pkcs12.load_key_and_certificates(data, None)[1]
             record = SigningKey.objects.create(
                 agency=agency, kind=SigningKey.Kind.SOFTWARE, purpose=SigningKey.Purpose.PACKAGES,
                 label="Khóa ký gói tin (tự sinh)", subject=cert.subject.rfc4514_string()[:500],
-                pkcs12_encrypted=seal_secret(data), password_encrypted=b"")
+                pkcs12_encrypted=seal_secret(data), password_encrypted=b"",
+                ready_encrypted=stored_keys.seal_ready(key, [cert], data))
             audit.record("exchange.key_generated", agency, agency_code=agency.code,
                          detail={"certificate": cert.public_bytes(serialization.Encoding.PEM)
                                  .decode("ascii").splitlines()[1][:40]})

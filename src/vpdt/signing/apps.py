@@ -7,8 +7,9 @@ class SigningConfig(AppConfig):
     verbose_name = "Chữ ký số"
 
     def ready(self) -> None:
+        # jobs: registers signing.ready_keys; sealing: declares the sealed fields (`vpdt rotate-secrets`), without pyHanko
         from vpdt.records import seams as records_seams
-        from vpdt.signing import sealing  # noqa: F401 - declares the sealed fields (`vpdt rotate-secrets`), without pyHanko
+        from vpdt.signing import jobs, sealing  # noqa: F401
         from vpdt.signing.seams import AgencySealer, RegisterBookSealer, SignatureGate
 
         records_seams.register_sealer(AgencySealer())
@@ -30,8 +31,9 @@ def _audit_keys_and_policies() -> None:
     audit.track(SigningKey, action="signing_key",
                 fields=["user", "agency", "kind", "label", "subject", "active", "purpose", "pkcs11_lib",
                         "token_label", "key_label", "remote_url", "remote_key_id", "pkcs12_encrypted",
-                        "password_encrypted", "remote_api_key_encrypted", "image"],
-                secret=("pkcs12_encrypted", "password_encrypted", "remote_api_key_encrypted", "image"))
+                        "password_encrypted", "remote_api_key_encrypted", "ready_encrypted", "image"],
+                secret=("pkcs12_encrypted", "password_encrypted", "remote_api_key_encrypted", "ready_encrypted",
+                        "image"))
     audit.track(SigningPolicy, action="signing_policy", fields=["agency", "require_signatures"])
     audit.track(TrustAnchor, action="trust_anchor", fields=["name", "fingerprint", "subject", "active"])
 

@@ -12,7 +12,6 @@ import base64
 from typing import Protocol, runtime_checkable
 
 from asn1crypto import x509 as asn1_x509
-from cryptography.hazmat.primitives.serialization import pkcs12
 from pyhanko.sign import signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -64,25 +63,21 @@ class SoftwareKey:
 
     @classmethod
     def from_pkcs12(cls, data: bytes, password: str) -> SoftwareKey:
-        # One parse: decrypting a PKCS#12 (its key derivation) is most of the cost of opening a
-        # key, so the asn1 objects pyHanko needs are translated from cryptography's.
+        # One parse: decrypting a PKCS#12 (its key derivation) and checking its RSA key are most
+        # of the cost of opening a key, so the asn1 objects pyHanko needs are translated from
+        # cryptography's. A stored key is opened by vpdt.signing.stored_keys (its ready form).
+        from .stored_keys import load_pkcs12
+
+        return cls.from_opened(*load_pkcs12(data, password))
+
+    @classmethod
+    def from_opened(cls, pyca_key, pyca_cert, pyca_others=()) -> SoftwareKey:
+        """A key, its certificate and the other certificates of its chain, as cryptography opened them."""
         from pyhanko.keys.internal import (
             translate_pyca_cryptography_cert_to_asn1,
             translate_pyca_cryptography_key_to_asn1,
         )
-        from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-        try:
-            pyca_key, pyca_cert, pyca_others = pkcs12.load_key_and_certificates(
-                data, password.encode() if password else None)
-        except ValueError as exc:
-            raise SigningError(
-                "KEY_BAD_PASSWORD",
-                "Không mở được khóa ký: sai mật khẩu hoặc tệp khóa không hợp lệ.",
-                f"PKCS#12 could not be decrypted: {exc}",
-            ) from exc
-        if pyca_cert is None or pyca_key is None:
-            raise SigningError("KEY_INVALID", "Tệp khóa ký không chứa khóa và chứng thư số.", "PKCS#12 without key or cert")
         registry = SimpleCertificateStore()
         registry.register_multiple({translate_pyca_cryptography_cert_to_asn1(c) for c in pyca_others})
         base = signers.SimpleSigner(signing_key=translate_pyca_cryptography_key_to_asn1(pyca_key),

@@ -50,6 +50,10 @@ class SigningKey(models.Model):
     password_encrypted = models.BinaryField(
         "mật khẩu (đã mã hóa)", blank=True, default=b"", editable=False,
         help_text="Trống: người ký nhập mật khẩu mỗi lần ký.")
+    # The key checked once and kept ready to open without cryptography's RSA check
+    # (vpdt.signing.stored_keys); only for keys the server may use alone.
+    ready_encrypted = models.BinaryField("khóa đã kiểm tra (đã mã hóa)", blank=True, default=b"", db_default=b"",
+                                         editable=False)  # db_default: a process of the previous release inserts without it
     # pkcs11
     pkcs11_lib = models.CharField("thư viện PKCS#11", max_length=255, blank=True)
     token_label = models.CharField("nhãn token", max_length=100, blank=True)

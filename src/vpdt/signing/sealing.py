@@ -24,7 +24,7 @@ def sealer(secrets=None) -> Sealer:
     return Sealer(_SALT, _INFO, secrets)
 
 
-for _field in ("pkcs12_encrypted", "password_encrypted", "remote_api_key_encrypted"):
+for _field in ("pkcs12_encrypted", "password_encrypted", "remote_api_key_encrypted", "ready_encrypted"):
     register("signing.SigningKey", _field, sealer(), text=False)
 
 

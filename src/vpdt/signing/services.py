@@ -114,13 +114,18 @@ def _agency_code(key: SigningKey) -> str:
 def store_software_key(*, user=None, agency=None, pkcs12: bytes, password: str, keep_password: bool = True,
                        image: bytes = b"", label: str = "") -> SigningKey:
     """Keep a PKCS#12 file, encrypted; its password too when `keep_password` (else asked at signing)."""
+    from vpdt.signing import stored_keys
     from vpdt.signing.keys import SoftwareKey
 
     owner = _owner(user, agency)
-    opened = SoftwareKey.from_pkcs12(pkcs12, password)  # refuse a wrong password now, not at signing
+    key_cert_chain = stored_keys.load_pkcs12(pkcs12, password)  # refuse a wrong password now, not at signing
+    opened = SoftwareKey.from_opened(*key_cert_chain)
     key = SigningKey(kind=SigningKey.Kind.SOFTWARE, label=label, subject=opened.subject[:500], image=image,
                      pkcs12_encrypted=_encrypt(pkcs12),
                      password_encrypted=_encrypt(password.encode()) if keep_password else b"", **owner)
+    if keep_password:  # checked just now: the server opens it from its ready form from the start
+        pyca_key, cert, others = key_cert_chain
+        key.ready_encrypted = stored_keys.seal_ready(pyca_key, [cert, *others], pkcs12)
     return _replace_active(owner, key)
 
 
@@ -168,11 +173,10 @@ def key_of(*, user=None, agency=None) -> SigningKey | None:
 
 def open_signer(key: SigningKey, pin: str | None = None):
     """The `keys` signer for a stored key; `pin` is the token PIN or the PKCS#12 password when not kept."""
-    from vpdt.signing import keys
+    from vpdt.signing import keys, stored_keys
 
-    if key.kind == SigningKey.Kind.SOFTWARE:
-        password = _decrypt(key.password_encrypted).decode() if key.password_encrypted else (pin or "")
-        return keys.SoftwareKey.from_pkcs12(_decrypt(key.pkcs12_encrypted), password)
+    if key.kind == SigningKey.Kind.SOFTWARE:  # from its ready form when the server may use it alone
+        return keys.SoftwareKey.from_opened(*stored_keys.open_software(key, pin))
     if key.kind == SigningKey.Kind.PKCS11:
         if not pin:
             raise SigningError("KEY_PIN_REQUIRED", "Cần nhập mã PIN của thiết bị ký số.", f"key {key.pk}")
