@@ -225,7 +225,8 @@ def main() -> int:
             profile = cProfile.Profile(time.process_time) if args.profile else None
             for name, runs in measure_acts(client, person, profile).items():
                 print(f"{role:8} {name:18} {statistics.median(r[0] for r in runs) * 1000:7.1f} "
-                      f"{statistics.median(r[1] for r in runs) * 1000:8.1f} {runs[0][2]:10d}  (median of {len(runs)})")
+                      f"{statistics.median(r[1] for r in runs) * 1000:8.1f} {runs[0][2]:10d}  (median of {len(runs)}; "
+                      f"the first {runs[0][0] * 1000:.1f} ms CPU, {runs[0][2]} statements)")
             if profile:
                 report(profile, args, args.save and args.save.replace(".prof", f"_{role}.prof"))
             continue

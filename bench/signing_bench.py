@@ -4,7 +4,9 @@
 
 Each run signs a one-page Decree 30 letter `--signatures` times (visible field with the
 signer's image, incremental update into memory) and reports signatures per second; the
-figure printed is the median over `--runs`. Verification: a `--pages`-page letter signed by
+figure printed is the median over `--runs`. Stored key: what opening a stored seal costs
+before each signature, from its PKCS#12 file or from its ready form (vpdt.signing.stored_keys),
+beside the raw RSA-2048 signature. Verification: a `--pages`-page letter signed by
 the leader and then the agency (seal), verified with the demo root and CRLs; median seconds.
 Prints one JSON object.
 """
@@ -75,6 +77,40 @@ def _rate(key, letter: bytes, image: bytes, box, n: int) -> float:
     return n / (time.perf_counter() - t0)
 
 
+def _stored_key(p12: bytes, password: str, letter: bytes, image: bytes, box, runs: int) -> dict:
+    """A stored seal as the e-office opens it for each signature (vpdt.signing.stored_keys): from
+    its PKCS#12 file (decrypted, RSA key checked), or from its sealed ready form (checked once);
+    then one signature with it. Beside them, this machine's raw RSA-2048 signature."""
+    from django.conf import settings
+
+    if not settings.configured:  # the sealing of the ready form needs the deployment's secret
+        settings.configure(SECRET_KEY="signing-bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz")
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    from vpdt.signing import keys, stored_keys
+
+    def median_ms(fn, n: int = 10) -> float:
+        times = []
+        for _ in range(max(runs, 1) * n):
+            t0 = time.process_time()
+            fn()
+            times.append((time.process_time() - t0) * 1000)
+        return round(statistics.median(times), 2)
+
+    pyca_key, cert, others = stored_keys.load_pkcs12(p12, password)
+    ready = stored_keys.seal_ready(pyca_key, [cert, *others], p12)
+    sign = lambda opened: _rate(opened, letter, image, box, 1)  # noqa: E731
+    return {
+        "open_file_ms": median_ms(lambda: stored_keys.load_pkcs12(p12, password)),
+        "open_ready_ms": median_ms(lambda: stored_keys.open_ready(ready, p12)),
+        "open_file_and_sign_ms": median_ms(lambda: sign(keys.SoftwareKey.from_pkcs12(p12, password)), 2),
+        "open_ready_and_sign_ms": median_ms(lambda: sign(keys.SoftwareKey.from_opened(*stored_keys.open_ready(ready, p12))), 2),
+        "raw_rsa2048_sign_ms": median_ms(lambda: pyca_key.sign(b"x" * 32, padding.PKCS1v15(), hashes.SHA256())),
+        "cpu_ms": "process CPU, median",
+    }
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--signatures", type=int, default=20)
@@ -111,6 +147,8 @@ def main() -> int:
                 rates = [_rate(token, letter, image, box, args.signatures) for _ in range(args.runs)]
             result["softhsm_signatures_per_s"] = {"median": round(statistics.median(rates), 1),
                                                   "all": [round(r, 1) for r in rates]}
+
+        result["stored_key"] = _stored_key(ca.agencies["H01"].read_bytes(), ca.password, letter, image, box, args.runs)
 
         long_letter = samples.demo_letter(pages=args.pages)
         one, two = io.BytesIO(), io.BytesIO()
