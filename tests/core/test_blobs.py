@@ -102,3 +102,21 @@ def test_large_attachment_round_trips_with_flat_memory(blob_dir):
     assert digest.hexdigest() == attachment.blob.sha256 == expected.hexdigest()
     print(f"\n{LARGE_MB} MB attachment: peak RSS growth {growth:.0f} MB")
     assert growth < 100, f"peak RSS grew by {growth:.0f} MB"
+
+
+def test_a_new_file_is_registered_in_one_statement_and_the_same_bytes_again_change_nothing(blob_dir):
+    """A blob's row is one INSERT that does nothing when the bytes are there already (a retry,
+    another document with the same file, a concurrent writer): no look first, no savepoint."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        first = blobs.store_stream(io.BytesIO(b"mot lan"))
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert len(statements) == 1 and "core_blob" in statements[0] and statements[0].startswith("INSERT")
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        again = blobs.store_stream(io.BytesIO(b"mot lan"))
+    assert len(queries.captured_queries) == 1
+    assert (again.sha256, again.size) == (first.sha256, first.size) == (hashlib.sha256(b"mot lan").hexdigest(), 7)
+    row = Blob.objects.get()
+    assert (row.sha256, row.size) == (first.sha256, 7) and row.created_at is not None

@@ -144,14 +144,14 @@ def test_a_stored_file_and_its_name_are_on_disk_before_the_row(blob_dir, setting
         events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
         return real_fsync(fd)
 
-    real_create = Blob.objects.get_or_create
+    real_create = Blob.objects.bulk_create
 
-    def get_or_create(*args, **kwargs):
-        events.append(("row", kwargs.get("sha256")))
-        return real_create(*args, **kwargs)
+    def bulk_create(objs, *args, **kwargs):
+        events.append(("row", objs[0].sha256))
+        return real_create(objs, *args, **kwargs)
 
     monkeypatch.setattr(blobs.os, "fsync", fsync)
-    monkeypatch.setattr(Blob.objects, "get_or_create", get_or_create)
+    monkeypatch.setattr(Blob.objects, "bulk_create", bulk_create)
     data = DATA + (b"staged" if staged else b"stream")
     blob = blobs.store_checked(_upload(data))[0] if staged else blobs.store_stream(io.BytesIO(data))
     final = os.path.realpath(blobs.storage().path(blob.storage_name))

@@ -123,3 +123,26 @@ def test_a_file_received_again_checks_only_the_new_document(province, trusted, m
                     .values_list("pk", flat=True))
     assert len(received) == 3 and seen == received
     assert SignatureCheck.objects.filter(document__in=received, overall="valid").count() == 3
+
+
+def test_a_file_checked_again_replaces_its_verdict_in_one_statement(province, trusted):
+    """One verdict per file: checking it again (a trust anchor added later, say) replaces the row,
+    keeps its id, and writes it in one statement (no look first, no savepoint)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    (a, clerk), (b, _) = province[SENDER], province[RECEIVER]
+    released(a, clerk, [b], attachment=trusted)
+    run_exchange()
+    first = SignatureCheck.objects.get(document=_incoming(b))
+    SignatureCheck.objects.filter(pk=first.pk).update(overall="valid_untrusted", signatures=[])
+
+    attachment = first.attachment
+    with CaptureQueriesContext(connection) as queries:
+        again = signing.verify_attachment(attachment)
+    writes = [q["sql"] for q in queries.captured_queries if "signing_signaturecheck" in q["sql"]]
+    assert len(writes) == 1 and writes[0].startswith("INSERT")
+    assert not [q for q in queries.captured_queries if "SAVEPOINT" in q["sql"]]
+    assert again.pk == first.pk and SignatureCheck.objects.filter(attachment=attachment).count() == 1
+    row = SignatureCheck.objects.get(pk=first.pk)
+    assert row.overall == "valid" and len(row.signatures) == 1 and row.checked_at >= first.checked_at

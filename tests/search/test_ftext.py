@@ -504,3 +504,22 @@ def test_the_pairs_vector_holds_the_pairs_the_query_asks_for(w):
         assert cursor.fetchone() == ("", "")
     parsed = fulltext.parse('ke hoach "giai phong mat bang" "xa"')
     assert fulltext.phrase_terms(parsed) == (["ke", "hoach", "xa"], ["giai phong", "phong mat", "mat bang"])
+
+
+def test_a_new_files_text_row_is_one_insert_and_a_replaced_file_is_read_again(w):
+    """A file just stored has no text row yet: its row is one INSERT (no look first, no savepoint
+    of its own); a file whose bytes change is made pending again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        attachment = attach(w.report, text_pdf(["Kế hoạch kiểm tra năm 2027"]), "kh.pdf")
+    rows = [q["sql"] for q in queries.captured_queries if "search_filetext" in q["sql"]]
+    assert len(rows) == 1 and rows[0].startswith("INSERT")
+    assert search.drain() == 1 and FileText.objects.get(attachment=attachment).state == "done"
+
+    other = attach(w.cds11, text_pdf(["Kế hoạch kiểm tra năm 2027, bản đã ký"]), "kh-ky.pdf")
+    records.replace_attachment_file(w.clerk, attachment, other.blob)
+    row = FileText.objects.get(attachment=attachment)
+    assert (row.state, row.blob_id, row.text) == (FileText.State.PENDING, other.blob_id, "")
+    assert FileText.objects.filter(attachment=attachment).count() == 1

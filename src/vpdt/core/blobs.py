@@ -90,8 +90,7 @@ def store_checked(stream: BinaryIO | Iterator[bytes], *, max_bytes: int | None =
             else:
                 with open(tmp_path, "rb") as fh:
                     backend.save(blob.storage_name, File(fh))
-        blob, _ = Blob.objects.get_or_create(sha256=sha, defaults={"size": size})
-        return blob, verdict
+        return _register(sha, size), verdict
     finally:
         if os.path.exists(tmp_path):
             os.unlink(tmp_path)
@@ -136,8 +135,16 @@ def _store_staged(upload, limit: int, check: Callable[[str], T] | None) -> tuple
         else:
             with open(upload.temporary_file_path(), "rb") as fh:
                 backend.save(blob.storage_name, File(fh))
-    blob, _ = Blob.objects.get_or_create(sha256=blob.sha256, defaults={"size": blob.size})
-    return blob, verdict
+    return _register(blob.sha256, blob.size), verdict
+
+
+def _register(sha: str, size: int) -> Blob:
+    """The Blob row of bytes just put in place: one INSERT that does nothing when the row is
+    there already (the same bytes stored before, or by a concurrent writer). get_or_create took
+    a SELECT, then a savepoint, the INSERT and its release for a new file."""
+    blob = Blob(sha256=sha, size=size)
+    Blob.objects.bulk_create([blob], ignore_conflicts=True)
+    return blob
 
 
 def store_path(path: str | os.PathLike, *, max_bytes: int | None = None) -> Blob:

@@ -72,13 +72,13 @@ def to_header(document: Document, receivers: list[edxml.Organization]) -> edxml.
 
 
 def _document_type(dtype: edxml.DocumentType | None) -> DocumentType:
-    if not DocumentType.objects.exists():
-        seed_document_types(DocumentType)
     name = (dtype.type_name or "").strip() if dtype else ""
     if name:  # TypeName is authoritative (no official code table)
         found = DocumentType.objects.filter(Q(name__iexact=name) | Q(abbreviation__iexact=name)).first()
         if found:
-            return found
+            return found  # the table is seeded: nothing more to ask
+    if not DocumentType.objects.exists():
+        seed_document_types(DocumentType)
     cong_van = DocumentType.objects.filter(abbreviation="").order_by("order").first()
     return cong_van or DocumentType.objects.order_by("order").first()
 

@@ -266,7 +266,9 @@ def on_package(sender, item, agency, event, documents, reason, **kwargs) -> None
     """A package arrived for `agency`: a joint dossier (create the linked one) or its result."""
     if event != exchange_signals.ARRIVED:
         return
-    with transaction.atomic():  # the inbox's transaction: what is written here commits with the package
+    # Inside the inbox's transaction, what is written here commits with the package, and an error
+    # rolls the whole intake back: no savepoint of its own (two statements per package).
+    with transaction.atomic(savepoint=False):
         _on_arrived(agency, documents)
 
 

@@ -79,7 +79,7 @@ def _file_saved(sender, instance, created=False, update_fields=None, raw=False, 
         return
     from vpdt.search.services import queue_text
 
-    queue_text(instance)
+    queue_text(instance, new=created)
 
 
 def _triggers_after_migrate(sender, using=None, **kwargs) -> None:

@@ -121,10 +121,17 @@ def _owner(file) -> dict:
     return {"attachment": file} if isinstance(file, Attachment) else {"version": file}
 
 
-def queue_text(file) -> FileText:
+def queue_text(file, *, new: bool = False) -> FileText:
     """An Attachment or a DraftVersion gets its text extracted in the background: its FileText row
     is made pending (or made pending again if the file's bytes changed), and the job is woken when
-    the current transaction commits. Safe to call twice."""
+    the current transaction commits. Safe to call twice. `new`: the file's row was inserted just now
+    (its post_save), so it has no FileText yet: one INSERT, without get_or_create's look first and
+    savepoint around it."""
+    if new:
+        row = FileText.objects.create(**_owner(file), document_id=file.document_id, blob_id=file.blob_id,
+                                      file_kind=file.file_kind or "")
+        transaction.on_commit(lambda: tasks.wake(JOB))
+        return row
     row, created = FileText.objects.get_or_create(
         **_owner(file), defaults={"document_id": file.document_id, "blob_id": file.blob_id,
                                   "file_kind": file.file_kind or ""})

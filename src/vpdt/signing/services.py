@@ -294,10 +294,12 @@ def verify_attachment(attachment: Attachment) -> SignatureCheck:
     """
     with _blob_file(attachment.blob) as fh:
         overall, signatures, detail = verify_file(fh)
-    check, _ = SignatureCheck.objects.update_or_create(
-        attachment=attachment,
-        defaults={"document_id": attachment.document_id, "overall": overall, "signatures": signatures,
-                  "detail": detail, "checked_at": timezone.now()})
+    # One statement, new or replaced (update_or_create: a SELECT, then a savepoint, the INSERT and
+    # its release); the row's id comes back with it on both backends.
+    check = SignatureCheck(attachment=attachment, document_id=attachment.document_id, overall=overall,
+                           signatures=signatures, detail=detail, checked_at=timezone.now())
+    SignatureCheck.objects.bulk_create([check], update_conflicts=True, unique_fields=["attachment"],
+                                       update_fields=["document", "overall", "signatures", "detail", "checked_at"])
     # Logged against the check, not the document: verifying is not a change of the document.
     audit.record("signing.verify", check, user=None, agency_code=attachment.document.agency.code, detail={
         "document": attachment.document_id, "attachment": attachment.pk, "name": attachment.name, "overall": overall,
