@@ -72,3 +72,54 @@ def test_connecting_agencies_wakes_the_job_once_committed(monkeypatch, django_ca
     with django_capture_on_commit_callbacks(execute=True):
         services.connect([factories.agency()], endpoint="/hub", system_id="sys-w", secret="s")
     assert "exchange.package_keys" in woken
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_job_and_a_release_making_the_same_key_at_once_neither_fails():
+    """A release that has audited a change holds the audit chain's head, then makes its agency's
+    package key at first use; the job makes the same key at that moment. The job used to insert
+    the key, then wait for the head; the release waited for the job's key: a deadlock, and one of
+    them aborted (seen in bench/exchange_bench.py). Now the job takes the head first and gives way."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    from vpdt.core import audit
+
+    if connection.vendor != "postgresql":
+        pytest.skip("POSTGRESQL ONLY: concurrent writers (run with VPDT_TEST_DATABASE_URL)")
+    agency = factories.agency()
+    holding = threading.Event()
+    errors: list = []
+
+    def release():
+        try:
+            with transaction.atomic():
+                audit.record("document.release", agency, agency_code=agency.code)  # the head is held from here
+                holding.set()
+                time.sleep(0.5)  # the job starts meanwhile
+                agency_keys.package_key(agency)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(("release", exc))
+        finally:
+            connection.close()
+
+    def job():
+        holding.wait(10)
+        try:
+            agency_keys.make_package_key(agency)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(("job", exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=release), threading.Thread(target=job)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors
+    assert SigningKey.objects.filter(agency=agency, purpose=SigningKey.Purpose.PACKAGES, active=True).count() == 1
+    assert agency_keys.make_package_key(agency) is True  # it has one: nothing more
+    assert SigningKey.objects.filter(agency=agency).count() == 1

@@ -106,6 +106,16 @@ def _lock_head() -> tuple[int, str]:
     return _lock_head()
 
 
+def hold_head() -> None:
+    """Inside a transaction: take the chain's head now; it is held until the transaction ends.
+
+    For work that must not wait for the head while it holds something another writer waits
+    for: taking the head first, it waits while holding nothing (vpdt.signing.agency_keys)."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit.hold_head() must be used inside a transaction")
+    _lock_head()
+
+
 def _append(**fields) -> AuditEntry:
     """Append one entry to the chain (in the caller's transaction, or its own)."""
     return _append_many([fields])[0]

@@ -40,7 +40,6 @@ def package_keys() -> int:
 
     from vpdt.directory.models import Agency
     from vpdt.directory.roles import Role
-    from vpdt.exchange import keys
     from vpdt.signing import agency_keys
 
     senders = Agency.objects.filter(Q(hub_connections__enabled=True) | Q(role_assignments__role=Role.CLERK),
@@ -48,8 +47,8 @@ def package_keys() -> int:
     agency = agency_keys.without_package_key(senders).order_by("pk").first()
     if agency is None:
         return 0
-    keys.signer_for(agency)
-    return 1
+    # False: a release is making this agency's key at this moment (it will have one).
+    return 1 if agency_keys.make_package_key(agency) else 0
 
 
 @receiver(post_save, sender=OutboxMessage, dispatch_uid="vpdt.exchange.wake_send")

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
 from vpdt.core import audit
@@ -92,6 +92,42 @@ def without_package_key(agencies):
                             .values("agency_id"))
 
 
+# Making an agency's package key, on PostgreSQL: a transaction-scoped advisory lock (this class,
+# the agency's id) taken before the key's row is inserted.
+#
+# Why: a release that generates the key at first use may already hold the audit chain's head (an
+# audited change earlier in its transaction), then inserts the key. The background job inserted
+# the key, then took the head for its audit entry. Each waited for the other (the unique index
+# of one package key per agency, the head): PostgreSQL aborted one, the release or the job
+# (found by bench/exchange_bench.py, whose releases start with the workers). Now the job takes
+# the head first, then only tries this lock, and gives up when a release is making the key: it
+# never waits while holding what a release waits for.
+_KEY_LOCK_CLASS = 0x76706B31  # "vpk1"
+
+
+def _key_lock(agency, *, wait: bool) -> bool:
+    if connection.vendor != "postgresql":
+        return True  # SQLite: one writer at a time, no lock to order
+    with connection.cursor() as cursor:
+        if wait:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_KEY_LOCK_CLASS, agency.pk])
+            return True
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [_KEY_LOCK_CLASS, agency.pk])
+        return bool(cursor.fetchone()[0])
+
+
+def _store_generated(agency, data: bytes, key, cert) -> SigningKey:
+    record = SigningKey.objects.create(
+        agency=agency, kind=SigningKey.Kind.SOFTWARE, purpose=SigningKey.Purpose.PACKAGES,
+        label="Khóa ký gói tin (tự sinh)", subject=cert.subject.rfc4514_string()[:500],
+        pkcs12_encrypted=seal_secret(data), password_encrypted=b"",
+        ready_encrypted=stored_keys.seal_ready(key, [cert], data))
+    audit.record("exchange.key_generated", agency, agency_code=agency.code,
+                 detail={"certificate": cert.public_bytes(serialization.Encoding.PEM)
+                         .decode("ascii").splitlines()[1][:40]})
+    return record
+
+
 def package_key(agency) -> tuple[tuple, object, str]:
     """(the key's identity for caches, RSA private key, certificate PEM) that sign the agency's packages."""
     for record in _candidates(agency):
@@ -101,15 +137,27 @@ def package_key(agency) -> tuple[tuple, object, str]:
     data, key, cert = _generate(agency)
     try:
         with transaction.atomic():
-            record = SigningKey.objects.create(
-                agency=agency, kind=SigningKey.Kind.SOFTWARE, purpose=SigningKey.Purpose.PACKAGES,
-                label="Khóa ký gói tin (tự sinh)", subject=cert.subject.rfc4514_string()[:500],
-                pkcs12_encrypted=seal_secret(data), password_encrypted=b"",
-                ready_encrypted=stored_keys.seal_ready(key, [cert], data))
-            audit.record("exchange.key_generated", agency, agency_code=agency.code,
-                         detail={"certificate": cert.public_bytes(serialization.Encoding.PEM)
-                                 .decode("ascii").splitlines()[1][:40]})
+            _key_lock(agency, wait=True)
+            record = _store_generated(agency, data, key, cert)
     except IntegrityError:  # generated concurrently: use the one that won
         record = SigningKey.objects.get(agency=agency, active=True, purpose=SigningKey.Purpose.PACKAGES)
     found = _open(record)
     return (_identity(record), *found)
+
+
+def make_package_key(agency) -> bool:
+    """The background job's way (exchange.package_keys): the agency gets its package key now,
+    unless it has a key that may sign its packages. The key is generated outside any lock; then,
+    in one transaction, the audit chain's head first, the key lock only if free (a release making
+    the key now holds it: False, nothing written, that release makes it)."""
+    if without_package_key(type(agency).objects.filter(pk=agency.pk)).first() is None:
+        return True
+    data, key, cert = _generate(agency)
+    with transaction.atomic():
+        audit.hold_head()
+        if not _key_lock(agency, wait=False):
+            return False
+        if without_package_key(type(agency).objects.filter(pk=agency.pk)).first() is None:
+            return True  # made and committed meanwhile
+        _store_generated(agency, data, key, cert)
+    return True
