@@ -14,7 +14,19 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from vpdt.core.prepared import Read
+
 log = logging.getLogger("vpdt.ops")
+
+
+def _open_episode(kind, subject):
+    from vpdt.core.models import Incident
+
+    return Incident.objects.filter(kind=kind, subject=subject, ended_at__isnull=True).order_by().values_list("pk")[:1]
+
+
+# Every send and poll that succeeds asks it: written out once (vpdt.core.prepared).
+_OPEN = Read(_open_episode, kind=str, subject=str)
 
 
 def failed(kind: str, subject: str, error: str, *, agency_code: str = "") -> None:
@@ -41,8 +53,9 @@ def recovered(kind: str, subject: str) -> None:
     from vpdt.core.models import Incident
 
     try:
-        open_one = Incident.objects.filter(kind=kind, subject=subject[:300], ended_at__isnull=True)
-        if open_one.exists():  # a read first: a success with nothing open writes nothing (no SQLite write lock)
-            open_one.update(ended_at=timezone.now())
+        # a read first: a success with nothing open writes nothing (no SQLite write lock)
+        if _OPEN.first(kind=kind, subject=subject[:300]) is not None:
+            Incident.objects.filter(kind=kind, subject=subject[:300], ended_at__isnull=True).update(
+                ended_at=timezone.now())
     except Exception:  # noqa: BLE001
         log.warning("incident not closed: %s %s", kind, subject, exc_info=True)

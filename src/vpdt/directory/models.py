@@ -88,8 +88,9 @@ class Agency(models.Model):
     def aliases(code: str) -> set[str]:
         """`code` and the other code of the agency of the directory that carries it."""
         found = {code}
-        for a in Agency.by_code(code).only("code", "code_qd20"):
-            found.update(c for c in (a.code, a.code_qd20) if c)
+        if (code or "").strip():  # every package and status asks: written out once (vpdt.core.prepared)
+            for row in _ALIASES.rows(code=code.strip()):
+                found.update(c for c in row if c)
         return found
 
     def save(self, *args, **kwargs):
@@ -432,3 +433,8 @@ class FavouriteAgency(models.Model):
 # Every signed-in request asks for the person's roles: one prepared statement (vpdt.core.prepared).
 _ROLES = Read(lambda user_id: RoleAssignment.objects.filter(user_id=user_id).values_list("agency_id", "role"),
               user_id=int)
+
+
+# (by_code's own strip would change the marker the read is written with: the code comes stripped)
+_ALIASES = Read(lambda code: Agency.objects.filter(models.Q(code=code) | models.Q(code_qd20=code)).order_by()
+                .values_list("code", "code_qd20"), code=str)

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from vpdt import edxml
 from vpdt.core import audit
+from vpdt.core.prepared import Read
 from vpdt.directory.models import Agency
 from vpdt.exchange import mapping, outbox, reconcile, signals, statuses
 from vpdt.exchange.models import InboxItem, TakeBackRequest
@@ -54,9 +55,16 @@ def _copies(agency: Agency, document_ids: list[str], from_code: str):
         state__in=[State.RECALLED, State.REPLACED])
 
 
+# Every received package makes these reads: written out once (vpdt.core.prepared).
+_FILES = Read(lambda doc_id: Attachment.objects.filter(document_id=doc_id).order_by().values_list("blob_id"), doc_id=int)
+_RECEIVED = Read(lambda agency_id, document_id, issuer: Document.objects.filter(
+    agency_id=agency_id, direction=Direction.INCOMING, edxml_document_id=document_id, issuer_code=issuer)
+    .exclude(state=State.RETURNED).order_by("id")[:1], agency_id=int, document_id=str, issuer=str)
+
+
 def _attach(document: Document, package: edxml.DocumentPackage) -> int:
     count = 0
-    existing = set(document.attachments.values_list("blob_id", flat=True))
+    existing = {row[0] for row in _FILES.rows(doc_id=document.pk)}
     for i, att in enumerate(package.attachments):
         if not att.stored:
             continue
@@ -76,9 +84,7 @@ def _attach(document: Document, package: edxml.DocumentPackage) -> int:
 def _new_document(item: InboxItem, package: edxml.DocumentPackage, agency: Agency) -> Document | None:
     fields = mapping.incoming_fields(package.header)
     from_code = fields["issuer_code"]
-    duplicate = (Document.objects.filter(agency=agency, direction=Direction.INCOMING,
-                                         edxml_document_id=fields["edxml_document_id"], issuer_code=from_code)
-                 .exclude(state=State.RETURNED).order_by("id").first())
+    duplicate = _RECEIVED.instance(agency_id=agency.pk, document_id=fields["edxml_document_id"], issuer=from_code)
     if duplicate is not None:
         item.outcome, item.document = InboxItem.DUPLICATE, duplicate
         item.detail = f"DocumentId {fields['edxml_document_id']!r} already received as document {duplicate.pk}"

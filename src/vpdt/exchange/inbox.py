@@ -35,6 +35,7 @@ from vpdt import edxml
 from vpdt.core import audit, blobs
 from vpdt.core.errors import VpdtError
 from vpdt.core.models import Blob
+from vpdt.core.prepared import Read
 from vpdt.directory.models import Agency
 from vpdt.edxml import zipinfo
 from vpdt.exchange import clients, connections, handlers, quarantine
@@ -229,10 +230,14 @@ def _verify_received(agency: Agency, package, stored_from) -> None:
     shas = [att.stored[0].pk for att in package.attachments if att.stored]
     if not shas:
         return
-    for document in (Document.objects.filter(agency=agency, direction=Direction.INCOMING, attachments__blob_id__in=shas,
-                                             attachments__created_at__gte=stored_from)
-                     .distinct().order_by("id")):
+    for document in _JOINED.instances(agency_id=agency.pk, shas=shas, since=stored_from):
         signing.verify_received(document)
+
+
+# Every received package asks it: written out once (vpdt.core.prepared).
+_JOINED = Read(lambda agency_id, shas, since: Document.objects.filter(
+    agency_id=agency_id, direction=Direction.INCOMING, attachments__blob_id__in=shas,
+    attachments__created_at__gte=since).distinct().order_by("id"), agency_id=int, shas=[str], since=dt.datetime)
 
 
 def acknowledge(client: VxpClient, item: InboxItem, *, stamps: list[int] | None = None) -> None:

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from vpdt import edxml
 from vpdt.core import audit
+from vpdt.core.prepared import Read
 from vpdt.directory.models import Agency
 from vpdt.exchange.models import InboxItem, StatusEvent, TakeBackRequest
 from vpdt.records import delivery
@@ -96,16 +97,24 @@ def _reported_at(status: edxml.StatusPackage):
     return timezone.make_aware(status.timestamp, timezone.get_fixed_timezone(7 * 60))
 
 
+# Every status that arrives makes these reads: written out once (vpdt.core.prepared).
+_SENT = Read(lambda agency_id, document_id: Document.objects.filter(agency_id=agency_id, edxml_document_id=document_id)
+             .exclude(direction=Direction.INCOMING).order_by("-id")[:1], agency_id=int, document_id=str)
+# the recipient with its agency and unit: the audit entry names them
+_BY_AGENCY = Read(lambda doc_id, codes: Recipient.objects.select_related("agency", "unit")
+                  .filter(document_id=doc_id, agency__code__in=codes).order_by("pk")[:1], doc_id=int, codes=[str])
+_BY_ORGAN = Read(lambda doc_id, codes: Recipient.objects.select_related("agency", "unit")
+                 .filter(document_id=doc_id, organ_id__in=codes).order_by("pk")[:1], doc_id=int, codes=[str])
+
+
 def _recipient_for(agency: Agency, document_id: str, from_code: str) -> Recipient | None:
-    document = (Document.objects.filter(agency=agency, edxml_document_id=document_id)
-                .exclude(direction=Direction.INCOMING).order_by("-id").first())
+    document = _SENT.instance(agency_id=agency.pk, document_id=document_id)
     if document is None:
         return None
     document.agency = agency  # the filter's: the audit entry names it without reading it again
-    codes = Agency.aliases(from_code)  # a receiver may answer under its QCVN 102 or its QĐ 20 code
-    recipients = Recipient.objects.select_related("agency", "unit")  # the audit entry names it
-    recipient = (recipients.filter(document=document, agency__code__in=codes).first()
-                 or recipients.filter(document=document, organ_id__in=codes).first())
+    codes = list(Agency.aliases(from_code))  # a receiver may answer under its QCVN 102 or its QĐ 20 code
+    recipient = (_BY_AGENCY.instance(doc_id=document.pk, codes=codes)
+                 or _BY_ORGAN.instance(doc_id=document.pk, codes=codes))
     if recipient is not None:
         recipient.document = document  # already read: delivery.move audits on it
     return recipient

@@ -41,6 +41,7 @@ from django.utils import timezone
 
 from vpdt.core import audit, blobs
 from vpdt.core.errors import InvalidInput, InvalidState, PermissionDenied
+from vpdt.core.prepared import Read
 from vpdt.directory.models import Agency, User
 from vpdt.directory.roles import Role
 from vpdt.exchange import signals as exchange_signals
@@ -253,8 +254,18 @@ def _hand_over(d: Dossier, user, *, kind: str, name: str, to_agency: Agency, now
 
 
 # --------------------------------------------------------------------------- receiving side
+def _data_file(doc_id):
+    from vpdt.records.models import Attachment
+
+    return (Attachment.objects.filter(document_id=doc_id, name=DATA_NAME).select_related("blob")
+            .order_by("document_id", "id")[:1])
+
+
+_DATA_FILE = Read(_data_file, doc_id=int)  # every arriving document asks it: written out once (vpdt.core.prepared)
+
+
 def _data_of(document) -> dict | None:
-    attachment = document.attachments.filter(name=DATA_NAME).select_related("blob").first()
+    attachment = _DATA_FILE.instance(doc_id=document.pk)
     if attachment is None:
         return None
     with blobs.open_blob(attachment.blob) as fh:

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from vpdt.core.errors import InvalidInput, PermissionDenied
+from vpdt.core.prepared import Read
 from vpdt.directory.models import Agency
 from vpdt.motcua.models import Dossier, DossierOpinion, DossierStatus
 from vpdt.motcua.services.counter import event as record_event
@@ -49,11 +50,18 @@ def ask_opinion(user, dossier: Dossier, agency: Agency, question: str) -> Dossie
     return opinion
 
 
-def link_reply(document) -> DossierOpinion | None:
-    """An official document arrived: when it answers an opinion question, link it to the dossier."""
+def _links_of(doc_id):
     from vpdt.records.models import DocumentLink
 
-    links = list(DocumentLink.objects.filter(document=document).values_list("target_id", "edxml_document_id"))
+    return DocumentLink.objects.filter(document_id=doc_id).values_list("target_id", "edxml_document_id")
+
+
+_LINKS = Read(_links_of, doc_id=int)  # every arriving document asks it: written out once (vpdt.core.prepared)
+
+
+def link_reply(document) -> DossierOpinion | None:
+    """An official document arrived: when it answers an opinion question, link it to the dossier."""
+    links = _LINKS.rows(doc_id=document.pk)
     targets = [t for t, _ in links if t]
     ids = [e for _, e in links if e]
     if not targets and not ids:

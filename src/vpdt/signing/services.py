@@ -320,9 +320,7 @@ def verify_received(document: Document) -> list[SignatureCheck]:
     if document.direction != Direction.INCOMING:
         return []
     checks = []
-    pending = (Attachment.objects.filter(document=document).exclude(kind=Attachment.Kind.OPINION)
-               .filter(signature_check__isnull=True).select_related("blob", "document__agency").order_by("id"))
-    for attachment in pending:
+    for attachment in _UNCHECKED.instances(doc_id=document.pk):
         if not is_pdf(attachment.name, attachment.content_type):
             continue
         try:
@@ -332,6 +330,10 @@ def verify_received(document: Document) -> list[SignatureCheck]:
     return checks
 
 
+# every received document asks it (written out once: vpdt.core.prepared)
+_UNCHECKED = Read(lambda doc_id: Attachment.objects.filter(document_id=doc_id).exclude(kind=Attachment.Kind.OPINION)
+                  .filter(signature_check__isnull=True).select_related("blob", "document__agency").order_by("id"),
+                  doc_id=int)
 _CHECKS = Read(lambda doc_id: SignatureCheck.objects.filter(document_id=doc_id).select_related("attachment")
                .order_by("attachment_id"), doc_id=int)  # on every document page (vpdt.core.prepared)
 
