@@ -123,3 +123,20 @@ def test_the_job_and_a_release_making_the_same_key_at_once_neither_fails():
     assert SigningKey.objects.filter(agency=agency, purpose=SigningKey.Purpose.PACKAGES, active=True).count() == 1
     assert agency_keys.make_package_key(agency) is True  # it has one: nothing more
     assert SigningKey.objects.filter(agency=agency).count() == 1
+
+
+def test_a_new_clerk_wakes_the_job_once_committed(monkeypatch, django_capture_on_commit_callbacks):
+    """An agency that gets its first clerk has its package key made at once, not at the job's
+    next hourly run nor in the clerk's first release."""
+    woken = []
+    monkeypatch.setattr("vpdt.core.tasks.wake", woken.append)
+    agency = factories.agency()
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.person(agency, Role.SPECIALIST)
+    assert "exchange.package_keys" not in woken  # nobody here releases yet
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.person(agency, Role.CLERK)
+    assert woken.count("exchange.package_keys") == 1
+    monkeypatch.setattr("vpdt.core.tasks.wake", lambda name: None)
+    assert _runs_until_idle() == 1
+    assert SigningKey.objects.filter(agency=agency, purpose=SigningKey.Purpose.PACKAGES).count() == 1
