@@ -298,10 +298,16 @@ def _mark_sent(message: OutboxMessage, hub_doc_id: str) -> None:
 _DELIVERED = Read(lambda pk, states: Recipient.objects.select_related("document", "document__agency", "agency", "unit")
                   .filter(pk=pk, state__in=states).order_by("pk")[:1], pk=int, states=[str])
 DUE_BATCH = 500
-_DUE = Read(lambda now: OutboxMessage.objects.filter(state=OutboxMessage.PENDING)
+
+
+def _due_ids(now: dt.datetime):
+    return (OutboxMessage.objects.filter(state=OutboxMessage.PENDING)
             .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
             .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
-            .order_by("id").values_list("id")[:DUE_BATCH], now=dt.datetime)
+            .order_by("id").values_list("id", flat=True))
+
+
+_DUE = Read(lambda now: _due_ids(now)[:DUE_BATCH], now=dt.datetime)
 
 
 def _delivered_recipient(message: OutboxMessage, states) -> Recipient | None:
@@ -336,12 +342,7 @@ def _mark_failed(message: OutboxMessage, error: str) -> None:
 def _due(now: dt.datetime, limit: int) -> list[int]:
     if limit == DUE_BATCH:
         return [row[0] for row in _DUE.rows(now=now)]
-    return list(
-        OutboxMessage.objects.filter(state=OutboxMessage.PENDING)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
-        .order_by("id").values_list("id", flat=True)[:limit]
-    )
+    return list(_due_ids(now)[:limit])
 
 
 def send_pending(limit: int = DUE_BATCH) -> int:

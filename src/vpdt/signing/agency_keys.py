@@ -145,19 +145,23 @@ def package_key(agency) -> tuple[tuple, object, str]:
     return (_identity(record), *found)
 
 
+def _needs_package_key(agency) -> bool:
+    return without_package_key(type(agency).objects.filter(pk=agency.pk)).exists()
+
+
 def make_package_key(agency) -> bool:
     """The background job's way (exchange.package_keys): the agency gets its package key now,
     unless it has a key that may sign its packages. The key is generated outside any lock; then,
     in one transaction, the audit chain's head first, the key lock only if free (a release making
     the key now holds it: False, nothing written, that release makes it)."""
-    if without_package_key(type(agency).objects.filter(pk=agency.pk)).first() is None:
+    if not _needs_package_key(agency):
         return True
     data, key, cert = _generate(agency)
     with transaction.atomic():
         audit.hold_head()
         if not _key_lock(agency, wait=False):
             return False
-        if without_package_key(type(agency).objects.filter(pk=agency.pk)).first() is None:
+        if not _needs_package_key(agency):
             return True  # made and committed meanwhile
         _store_generated(agency, data, key, cert)
     return True
