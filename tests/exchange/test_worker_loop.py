@@ -144,6 +144,38 @@ def test_a_lost_chain_is_restarted_by_the_periodic_kick(only_jobs):
     assert len([t for t in tasks.huey.pending() if t.name == "test.chain"]) == 1
 
 
+def test_a_kick_landing_while_a_run_schedules_its_next_leaves_one_next_run(only_jobs, monkeypatch):
+    """The per-minute kick and a run that just ended may schedule a job's next run at the same
+    moment (the consumer's start enqueues both at once): one next run is scheduled, not two."""
+    @tasks.job("test.raced", every=60.0)
+    def raced():
+        return 0
+
+    job_ = tasks._jobs["test.raced"]
+    storage = tasks.huey.storage
+    other = []
+
+    class Interleaved:
+        """The storage, where the other caller runs to its end right after the first read or
+        write of the key-value store: the worst interleaving of the two."""
+
+        def __getattr__(self, name):
+            attr = getattr(storage, name)
+            if name in {"peek_data", "put_data", "put_if_empty", "pop_data"} and not other:
+                def first(*args, **kwargs):
+                    other.append(1)
+                    result = attr(*args, **kwargs)
+                    tasks._schedule_next(job_)
+                    return result
+                return first
+            return attr
+
+    monkeypatch.setattr(tasks.huey, "storage", Interleaved())
+    tasks._schedule_next(job_)
+    assert other == [1]
+    assert len([t for t in tasks.huey.pending() if t.name == "test.raced"]) == 1
+
+
 def test_the_periodic_kick_is_a_huey_periodic_task():
     assert tasks.kick.task_class in tasks.huey._registry._periodic_tasks
 

@@ -121,14 +121,21 @@ def wake(name: str) -> None:
 
 
 def _schedule_next(job_: Job, *, force: bool = False) -> None:
-    """Schedule the next idle run unless a live one is already scheduled."""
+    """Schedule the next idle run unless a live one is already scheduled.
+
+    The key is claimed atomically (`put_if_empty`): the per-minute kick and a run that just
+    ended may both get here at once, and a read followed by a write let both schedule a run."""
     key = _next_key(job_.name)
     now = time.time()
-    current = huey.get(key, peek=True)
-    if current is not None and not force and current[1] > now - STALE_SECONDS:
-        return
     token = uuid.uuid4().hex
-    huey.put(key, (token, now + job_.every))
+    claim = (token, now + job_.every)
+    if force:
+        huey.put(key, claim)
+    elif not huey.put_if_empty(key, claim):
+        current = huey.get(key, peek=True)
+        if current is not None and current[1] > now - STALE_SECONDS:
+            return
+        huey.put(key, claim)  # a stale claim: its process died before the run it scheduled
     job_.task.schedule(kwargs={"link": token}, delay=job_.every)
 
 
