@@ -125,6 +125,59 @@ def test_the_job_and_a_release_making_the_same_key_at_once_neither_fails():
     assert SigningKey.objects.filter(agency=agency).count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_two_first_releases_of_one_agency_at_once_neither_fails():
+    """Two releases of an agency without a package key: the first has audited a change (the
+    audit head held) when it makes the key; the second makes it before auditing anything. The
+    second used to insert the key and wait for the head, the first to wait for the second's key:
+    PostgreSQL aborted one release (a clerk's error). Both take the head before the key now."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    from vpdt.core import audit
+
+    if connection.vendor != "postgresql":
+        pytest.skip("POSTGRESQL ONLY: concurrent writers (run with VPDT_TEST_DATABASE_URL)")
+    agency = factories.agency()
+    holding = threading.Event()
+    errors: list = []
+    used: list = []
+
+    def first():
+        try:
+            with transaction.atomic():
+                audit.record("document.release", agency, agency_code=agency.code)  # the head is held from here
+                holding.set()
+                time.sleep(1.0)  # the second release makes the key meanwhile
+                used.append(agency_keys.package_key(agency)[0])
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(("first", exc))
+        finally:
+            connection.close()
+
+    def second():
+        holding.wait(10)
+        try:
+            with transaction.atomic():
+                used.append(agency_keys.package_key(agency)[0])
+                audit.record("document.release", agency, agency_code=agency.code)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(("second", exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors
+    assert len(used) == 2 and used[0] == used[1]  # both signed with the one key
+    assert SigningKey.objects.filter(agency=agency, purpose=SigningKey.Purpose.PACKAGES, active=True).count() == 1
+
+
 def test_a_new_clerk_wakes_the_job_once_committed(monkeypatch, django_capture_on_commit_callbacks):
     """An agency that gets its first clerk has its package key made at once, not at the job's
     next hourly run nor in the clerk's first release."""

@@ -130,19 +130,33 @@ def _store_generated(agency, data: bytes, key, cert) -> SigningKey:
 
 def package_key(agency) -> tuple[tuple, object, str]:
     """(the key's identity for caches, RSA private key, certificate PEM) that sign the agency's packages."""
+    found = _usable(agency)
+    if found is not None:
+        return found
+    data, key, cert = _generate(agency)
+    try:
+        with transaction.atomic():
+            # The same order as the job: the head, then the key lock. Two first releases of one
+            # agency used to deadlock: one held the head (an audited change) and waited for the
+            # key lock; the other held the key lock (its key inserted) and waited for the head.
+            audit.hold_head()
+            _key_lock(agency, wait=True)
+            found = _usable(agency)  # made and committed while this one waited
+            if found is not None:
+                return found
+            record = _store_generated(agency, data, key, cert)
+    except IntegrityError:  # generated concurrently (SQLite): use the one that won
+        record = SigningKey.objects.get(agency=agency, active=True, purpose=SigningKey.Purpose.PACKAGES)
+    found = _open(record)
+    return (_identity(record), *found)
+
+
+def _usable(agency) -> tuple | None:
     for record in _candidates(agency):
         found = _open(record)
         if found is not None:
             return (_identity(record), *found)
-    data, key, cert = _generate(agency)
-    try:
-        with transaction.atomic():
-            _key_lock(agency, wait=True)
-            record = _store_generated(agency, data, key, cert)
-    except IntegrityError:  # generated concurrently: use the one that won
-        record = SigningKey.objects.get(agency=agency, active=True, purpose=SigningKey.Purpose.PACKAGES)
-    found = _open(record)
-    return (_identity(record), *found)
+    return None
 
 
 def _needs_package_key(agency) -> bool:
