@@ -191,6 +191,29 @@ def test_a_changed_byte_or_another_key_is_refused(tmp_path, age_keys):
         backup.verify(truncated, identities)
 
 
+def test_without_the_deployment_secret_nothing_is_written_and_the_error_says_why(tmp_path, age_keys, settings,
+                                                                                 capsys):
+    """`vpdt backup` run without the server's settings (a demo's var/ without VPDT_DEMO=1) has no
+    SECRET_KEY: an archive without it cannot open the secrets sealed in the database. Refused
+    before any snapshot, in words, not a traceback."""
+    from vpdt.cli import main
+
+    recipients, _identities = age_keys
+    settings.SECRET_KEY = ""
+    archive = tmp_path / "b.age"
+    with pytest.raises(backup.BackupError, match="khóa bí mật"):
+        backup.backup(archive, recipients, tmp_dir=tmp_path)
+    assert not archive.exists() and not list(tmp_path.glob("b.age*"))
+    (tmp_path / "demo-training.json").write_text("{}")
+    settings.DATA_DIR = tmp_path
+    with pytest.raises(backup.BackupError, match="VPDT_DEMO=1 vpdt backup"):
+        backup.backup(archive, recipients, tmp_dir=tmp_path)
+    recipient = str(recipients[0])
+    assert main(["backup", "--recipient", recipient, str(archive)]) == 1
+    assert "Lỗi: Không sao lưu" in capsys.readouterr().err
+    assert not archive.exists()
+
+
 def test_a_file_rotten_in_the_store_is_named_by_the_backup_and_its_verify(tmp_path, age_keys):
     from vpdt.core import blobs
 

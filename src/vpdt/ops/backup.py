@@ -350,15 +350,40 @@ class BackupResult:
 
 
 def _secret_files() -> list[tuple[str, bytes]]:
+    """The deployment secret (and former ones). Without it an archive is of no use: every secret
+    stored in the database (signing keys and their passwords, the hub's systems, the audit
+    anchor key) is sealed under it. So no secret: BackupError, before anything is written."""
     from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
 
-    found = []
-    if settings.SECRET_KEY:
-        found.append(("keys/secret.key", settings.SECRET_KEY.encode() + b"\n"))
+    try:
+        key = settings.SECRET_KEY
+    except ImproperlyConfigured:
+        key = ""
+    if not key:
+        raise BackupError(_no_secret_message())
+    found = [("keys/secret.key", key.encode() + b"\n")]
     fallbacks = [k for k in getattr(settings, "SECRET_KEY_FALLBACKS", []) if k]
     if fallbacks:
         found.append(("keys/secret_key_fallbacks", "\n".join(fallbacks).encode() + b"\n"))
     return found
+
+
+def _no_secret_message() -> str:
+    from django.conf import settings
+
+    from vpdt.core import secret_keys
+
+    text = ("Không sao lưu: lệnh không thấy khóa bí mật (SECRET_KEY) của hệ thống, mà mọi bí mật lưu trong cơ sở "
+            "dữ liệu (khóa ký số và mật khẩu, khóa của trục, khóa neo nhật ký) được niêm phong bằng khóa này; bản "
+            "sao lưu thiếu nó không khôi phục được. Chạy lệnh với cùng thiết lập như máy chủ.")
+    data_dir = Path(getattr(settings, "HUB_DATA_DIR", None) or settings.DATA_DIR)
+    if (data_dir / "demo-training.json").exists():  # vpdt.demo.training.MARKER_NAME (ops may not import demo)
+        text += (" Đây là bản chạy thử (make run, vpdt serve --demo): đặt VPDT_DEMO=1 trước lệnh, ví dụ "
+                 "VPDT_DEMO=1 vpdt backup TỆP.")
+    else:
+        text += " " + " ".join(str(p.hint) for p in secret_keys.problems() if p.id == "vpdt.E001" and p.hint)
+    return text
 
 
 def _tree(root: Path, prefix: str) -> Iterator[tuple[str, Path]]:
@@ -379,6 +404,7 @@ def backup(out: str | os.PathLike, recipients: list, *, instance: Instance | Non
 
     started = time.monotonic()
     say = progress or (lambda msg: None)
+    secrets = _secret_files()  # first: no secret, nothing written
     instance = instance or Instance.from_settings()
     out = Path(out)
     tmp_root = Path(tmp_dir or instance.data_dir / "tmp")
@@ -428,7 +454,7 @@ def backup(out: str | os.PathLike, recipients: list, *, instance: Instance | Non
                     add_bytes(tar, HEADER, json.dumps(header, indent=2).encode())
                     for s in snapshots:
                         add_path(tar, f"db/{s.path.name}", s.path)
-                    for name, data in _secret_files():
+                    for name, data in secrets:
                         add_bytes(tar, name, data)
                     anchors = _tree(instance.anchor_dir, "files/audit") if instance.anchor_dir else []
                     for name, path in [*anchors, *_tree(instance.data_dir / "pki", "files/pki")]:

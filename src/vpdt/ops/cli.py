@@ -97,7 +97,7 @@ def cmd_backup(args) -> int:
                 print(json.dumps({"ok": check.ok, "members": check.members, "bytes": check.bytes,
                                   "problems": check.problems, "header": check.header}, ensure_ascii=False, indent=2))
             elif check.ok:
-                print(f"Bản sao lưu nguyên vẹn: {check.members} thành phần, {_count(check.bytes)} byte, tạo lúc "
+                print(f"Bản sao lưu nguyên vẹn: {check.members} thành phần, {_count(check.bytes)} byte nội dung (trước mã hóa), tạo lúc "
                       f"{_when(check.header.get('created_at'))}; mọi mã băm SHA-256 khớp danh mục.")
             else:
                 print("BẢN SAO LƯU HỎNG:\n  " + "\n  ".join(check.problems), file=sys.stderr)
@@ -116,7 +116,7 @@ def cmd_backup(args) -> int:
                           "seconds": round(done.seconds, 2), "counts": done.counts, "missing": done.missing,
                           "corrupt": done.corrupt}, ensure_ascii=False, indent=2))
     else:
-        print(f"Đã sao lưu vào {done.path}: {done.members} thành phần, {_count(done.bytes)} byte, "
+        print(f"Đã sao lưu vào {done.path}: {done.members} thành phần, tệp mã hóa {_count(done.bytes)} byte, "
               f"{_seconds(done.seconds)} giây.")
         for m in done.missing:
             print(f"  Lưu ý: {m} đã bị xóa khỏi kho sau lúc chụp.")
