@@ -120,7 +120,7 @@ def wake(name: str) -> None:
         log.warning("could not wake job %s (task queue unreachable)", name, exc_info=True)
 
 
-def _schedule_next(job_: Job, *, force: bool = False) -> None:
+def _schedule_next(job_: Job) -> None:
     """Schedule the next idle run unless a live one is already scheduled.
 
     The key is claimed atomically (`put_if_empty`): the per-minute kick and a run that just
@@ -129,9 +129,7 @@ def _schedule_next(job_: Job, *, force: bool = False) -> None:
     now = time.time()
     token = uuid.uuid4().hex
     claim = (token, now + job_.every)
-    if force:
-        huey.put(key, claim)
-    elif not huey.put_if_empty(key, claim):
+    if not huey.put_if_empty(key, claim):
         current = huey.get(key, peek=True)
         if current is not None and current[1] > now - STALE_SECONDS:
             return
