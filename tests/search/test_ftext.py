@@ -208,6 +208,38 @@ def test_rows_written_without_the_signal_are_backfilled(w):
     assert found(w.clerk, "giay moi hoi nghi") == [w.report.pk]
 
 
+def test_the_text_job_looks_past_the_newest_file_with_a_row_and_the_hourly_sweep_through_all(
+        w, django_capture_on_commit_callbacks):
+    """The text job's idle step looks only at files newer than the newest with a row (an index
+    range whatever the tables' size); an older file without a row (bulk SQL while other files
+    were attached) is found by the hourly job search.backfill, which wakes the text job."""
+    from vpdt.core import tasks
+    from vpdt.search import jobs
+
+    older = attach(w.report, docx(["Báo cáo cũ ghi bằng SQL"]), "cu.docx")
+    newer = attach(w.cds11, docx(["Kế hoạch"]), "kh.docx")
+    assert search.drain() == 2
+    FileText.objects.filter(attachment=older).delete()  # as if written by bulk SQL
+    newest = attach(w.cds11, docx(["Giấy mời"]), "moi.docx")
+    FileText.objects.filter(attachment=newest).delete()
+    assert search.extract_next() == 1  # past the newest with a row: found
+    assert FileText.objects.get(attachment=newest).state == "done"
+    assert search.extract_next() == 0
+    assert not FileText.objects.filter(attachment=older).exists()  # older than `newer`: left to the sweep
+    woken = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tasks, "wake", woken.append)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert jobs.backfill_text() == 1
+        assert jobs.backfill_text() == 0
+    assert woken == [search.JOB]
+    assert FileText.objects.get(attachment=older).state == "pending"
+    assert search.extract_next() == 1
+    assert FileText.objects.get(attachment=older).state == "done"
+    assert found(w.clerk, "bao cao cu ghi bang sql") == [w.report.pk]
+    assert newer.pk < newest.pk
+
+
 def test_a_due_file_is_read_before_files_without_a_row_are_looked_for(w):
     """The job's step leases what is due; the anti-joins that find files written without the
     signal run only when nothing is due. Each outcome is audited against the document's agency."""
