@@ -74,51 +74,66 @@ def test_connecting_agencies_wakes_the_job_once_committed(monkeypatch, django_ca
     assert "exchange.package_keys" in woken
 
 
+def _at_once(holder, other) -> list:
+    """Run `holder(holding)` and `other()` in two threads with their own connections, `other`
+    once `holder` has set `holding`, and return the errors each raised (PostgreSQL only)."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("POSTGRESQL ONLY: concurrent writers (run with VPDT_TEST_DATABASE_URL)")
+    holding = threading.Event()
+    errors: list = []
+
+    def run(name, func, *args):
+        try:
+            func(*args)
+        except Exception as exc:  # noqa: BLE001 - reported to the test
+            errors.append((name, exc))
+        finally:
+            connection.close()
+
+    def after():
+        holding.wait(10)
+        run("other", other)
+
+    threads = [threading.Thread(target=run, args=("holder", holder, holding)), threading.Thread(target=after)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return errors
+
+
+def _audited_then(agency, seconds: float, then):
+    """A release's transaction that audits a change (the audit head held from there), waits
+    `seconds` while the other thread works, then calls `then()`."""
+    import time
+
+    from django.db import transaction
+
+    from vpdt.core import audit
+
+    def holder(holding):
+        with transaction.atomic():
+            audit.record("document.release", agency, agency_code=agency.code)
+            holding.set()
+            time.sleep(seconds)
+            then()
+
+    return holder
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_job_and_a_release_making_the_same_key_at_once_neither_fails():
     """A release that has audited a change holds the audit chain's head, then makes its agency's
     package key at first use; the job makes the same key at that moment. The job used to insert
     the key, then wait for the head; the release waited for the job's key: a deadlock, and one of
     them aborted (seen in bench/exchange_bench.py). Now the job takes the head first and gives way."""
-    import threading
-    import time
-
-    from django.db import connection, transaction
-
-    from vpdt.core import audit
-
-    if connection.vendor != "postgresql":
-        pytest.skip("POSTGRESQL ONLY: concurrent writers (run with VPDT_TEST_DATABASE_URL)")
     agency = factories.agency()
-    holding = threading.Event()
-    errors: list = []
-
-    def release():
-        try:
-            with transaction.atomic():
-                audit.record("document.release", agency, agency_code=agency.code)  # the head is held from here
-                holding.set()
-                time.sleep(0.5)  # the job starts meanwhile
-                agency_keys.package_key(agency)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(("release", exc))
-        finally:
-            connection.close()
-
-    def job():
-        holding.wait(10)
-        try:
-            agency_keys.make_package_key(agency)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(("job", exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=release), threading.Thread(target=job)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    errors = _at_once(_audited_then(agency, 0.5, lambda: agency_keys.package_key(agency)),
+                      lambda: agency_keys.make_package_key(agency))
     assert not errors
     assert SigningKey.objects.filter(agency=agency, purpose=SigningKey.Purpose.PACKAGES, active=True).count() == 1
     assert agency_keys.make_package_key(agency) is True  # it has one: nothing more
@@ -131,48 +146,19 @@ def test_two_first_releases_of_one_agency_at_once_neither_fails():
     audit head held) when it makes the key; the second makes it before auditing anything. The
     second used to insert the key and wait for the head, the first to wait for the second's key:
     PostgreSQL aborted one release (a clerk's error). Both take the head before the key now."""
-    import threading
-    import time
-
-    from django.db import connection, transaction
+    from django.db import transaction
 
     from vpdt.core import audit
 
-    if connection.vendor != "postgresql":
-        pytest.skip("POSTGRESQL ONLY: concurrent writers (run with VPDT_TEST_DATABASE_URL)")
     agency = factories.agency()
-    holding = threading.Event()
-    errors: list = []
     used: list = []
 
-    def first():
-        try:
-            with transaction.atomic():
-                audit.record("document.release", agency, agency_code=agency.code)  # the head is held from here
-                holding.set()
-                time.sleep(1.0)  # the second release makes the key meanwhile
-                used.append(agency_keys.package_key(agency)[0])
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(("first", exc))
-        finally:
-            connection.close()
-
     def second():
-        holding.wait(10)
-        try:
-            with transaction.atomic():
-                used.append(agency_keys.package_key(agency)[0])
-                audit.record("document.release", agency, agency_code=agency.code)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(("second", exc))
-        finally:
-            connection.close()
+        with transaction.atomic():
+            used.append(agency_keys.package_key(agency)[0])
+            audit.record("document.release", agency, agency_code=agency.code)
 
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    errors = _at_once(_audited_then(agency, 1.0, lambda: used.append(agency_keys.package_key(agency)[0])), second)
     assert not errors
     assert len(used) == 2 and used[0] == used[1]  # both signed with the one key
     assert SigningKey.objects.filter(agency=agency, purpose=SigningKey.Purpose.PACKAGES, active=True).count() == 1
