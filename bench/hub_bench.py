@@ -257,7 +257,11 @@ def _listening(port: int) -> bool:
 
 
 def one_run(db: str, packages: list[Path], clients: int, work: Path, client_kind: str,
-            server_args: list[str], ceiling: bool = False) -> tuple[float, float, float | None]:
+            server_args: list[str], ceiling: bool = False,
+            warm: list[Path] = ()) -> tuple[float, float, float | None]:
+    """One hub: `warm` packages sent first and not counted (as the ceiling's warm-up: imports,
+    connections), then `packages` accepted and delivered, timed; with `ceiling`, the minimal
+    server on the same bodies."""
     hub = HubProcess(f"hub-{db}-{time.monotonic_ns()}", work)
     if db == "postgres":
         recreate_pg()
@@ -272,9 +276,11 @@ def one_run(db: str, packages: list[Path], clients: int, work: Path, client_kind
             # the hash-file each sender computes is the load generator's work, done beforehand
             payload = [(p.read_bytes(), vxp.hash_file_hex(hashlib.sha256(p.read_bytes()).digest()))
                        for p in packages]
+            warm_payload = [(p.read_bytes(), vxp.hash_file_hex(hashlib.sha256(p.read_bytes()).digest()))
+                            for p in warm]
         else:
             connect = hub.client
-            payload = packages
+            payload, warm_payload = packages, list(warm)
         opened = []
         local = threading.local()
 
@@ -287,6 +293,8 @@ def one_run(db: str, packages: list[Path], clients: int, work: Path, client_kind
             return client
 
         database = "vpdt_hub_bench" if db == "postgres" else None
+        for p in warm_payload:  # warm-up, as the ceiling's: not counted (packages of their own, not duplicates)
+            own("bench.s", "s").send_edoc(p, from_code=SENDER, to=[RECEIVER])
         with Meter(hub.proc.pid, database) as sent, cf.ThreadPoolExecutor(clients) as pool:
             list(pool.map(lambda p: own("bench.s", "s").send_edoc(p, from_code=SENDER, to=[RECEIVER]), payload))
 
@@ -309,7 +317,7 @@ def one_run(db: str, packages: list[Path], clients: int, work: Path, client_kind
                     list(pool.map(fetch, items))
                 delivered_count += len(items)
                 items = lister.get_received_edoc_list()
-        assert delivered_count == len(packages), delivered_count
+        assert delivered_count == len(packages) + len(warm), delivered_count
         print("   ", sent.line("accepted", len(packages)), "|", got.line("delivered", delivered_count), flush=True)
         for c in opened:
             c.close()
@@ -509,6 +517,9 @@ def main() -> int:
         work = Path(tmp)
         packages = [factories.document(work / f"p{i}.edxml", from_code=SENDER, to=[RECEIVER], number=i,
                                        attachment=args.attachment_kb * 1024) for i in range(args.packages)]
+        # as many warm-up packages as the ceiling's warm-up requests (ceiling_phase)
+        warm = [factories.document(work / f"w{i}.edxml", from_code=SENDER, to=[RECEIVER], number=80000 + i,
+                                   attachment=args.attachment_kb * 1024) for i in range(10)]
         size = packages[0].stat().st_size
         print(f"dataset: {args.packages} packages, {args.attachment_kb} KB attachment, {size} bytes each, "
               f"{args.clients} client threads ({args.client} client), hub: {' '.join(server_args)}")
@@ -517,7 +528,7 @@ def main() -> int:
             ceiling = args.ceiling and db == "postgres"
             for run in range(args.runs):
                 accepted, delivered, top = one_run(db, packages, args.clients, work, args.client, server_args,
-                                                   ceiling)
+                                                   ceiling, warm)
                 results.append((accepted, delivered, top))
                 extra = f", ceiling {top:.0f}/s, ratio {accepted / top:.3f}" if top else ""
                 print(f"{db} run {run + 1}: accepted {accepted:.0f}/s, delivered {delivered:.0f}/s{extra}",
