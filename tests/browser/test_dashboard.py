@@ -92,3 +92,34 @@ def test_the_platform_admin_sees_the_weak_agency_ranked_with_its_signals(story, 
         expect(page).to_have_url(re.compile(r"sort=paper_share&dir=desc"))
         expect(table.locator("tbody tr").first.locator("th")).to_have_text(WEAK)
         assert errors == []
+
+
+def _holding(held: list):
+    """A route handler that keeps each request waiting in `held`."""
+    def hold(route):
+        held.append(route)
+    return hold
+
+
+def test_the_list_below_the_charts_does_not_move_when_they_arrive(demo, people):
+    """The charts are drawn after the page (their figures fetched by web/charts.js). Their room is
+    kept meanwhile: a person clicking a document of the list as they arrive must not have the row
+    jump away under the click (a browser test clicked the card above it this way)."""
+    for username, (width, height) in [(u, w) for u in ("skhcn.lanhdao", "admin") for w in WIDTHS]:
+        page = people.login(username, width=width, height=height)  # the agency's charts; the province's
+        held: list = []
+        page.route("**/bao-cao/bieu-do/**", _holding(held))  # the figures wait until released below
+        page.goto("/")
+        tabs = page.get_by_test_id("tab-waiting")
+        expect(tabs).to_be_visible()
+        page.wait_for_function("() => document.querySelector('[data-charts-loading]') !== null")
+        for _ in range(100):
+            if held:
+                break
+            page.wait_for_timeout(50)
+        assert held, "the charts' figures were not asked for"
+        before = tabs.bounding_box()["y"]
+        held[0].continue_()
+        expect(page.get_by_test_id("charts")).to_have_attribute("data-rendered", "true")
+        after = tabs.bounding_box()["y"]
+        assert abs(after - before) <= 16, (username, width, before, after)  # under a line, not 300-1,100 px

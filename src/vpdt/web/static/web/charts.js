@@ -84,6 +84,7 @@
       })
       .catch(function () {
         if (loading) loading.textContent = container.dataset.error;
+        container.dataset.rendered = "failed";  // the room kept for the charts is given back
       });
   }
 
