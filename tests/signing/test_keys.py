@@ -55,3 +55,50 @@ def test_remote_signer_unreachable_is_a_clear_error():
     with pytest.raises(SigningError) as err:
         keys.RemoteSigner("http://127.0.0.1:9", "x", "y", timeout=2)
     assert err.value.code == "REMOTE_UNAVAILABLE"
+
+
+@pytest.mark.parametrize("algorithm", ["sha256", "sha512"])
+def test_the_prepared_container_is_byte_for_byte_the_one_pyhanko_builds(person_key, algorithm):
+    """The CMS container of a PAdES signature is pyHanko's, built once per key and digest
+    algorithm, with each signature's digest and value put in (RSA PKCS#1 v1.5 is deterministic:
+    the same digest gives the same bytes)."""
+    import asyncio
+    import hashlib
+
+    from pyhanko.sign import signers
+
+    signer = person_key.pyhanko_signer()
+    for text in (b"one", b"two", b"three"):
+        digest = hashlib.new(algorithm, text).digest()
+        ours = asyncio.run(signer.async_sign(digest, algorithm, use_pades=True))
+        theirs = asyncio.run(signers.SimpleSigner.async_sign(signer, digest, algorithm, use_pades=True))
+        assert ours.dump() == theirs.dump()
+        assert ours["content"]["signer_infos"][0]["signed_attrs"][1]["values"][0].native == digest
+    assert (algorithm, hashlib.new(algorithm).digest_size) in signer._containers
+
+
+def test_a_signature_with_other_signed_attributes_is_built_by_pyhanko(person_key):
+    import asyncio
+    import hashlib
+
+    from pyhanko.sign.ades.api import CAdESSignedAttrSpec, GenericCommitment
+    from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+
+    settings = PdfCMSSignedAttributes(
+        cades_signed_attrs=CAdESSignedAttrSpec(commitment_type=GenericCommitment.PROOF_OF_APPROVAL.asn1))
+    signed = asyncio.run(person_key.pyhanko_signer().async_sign(
+        hashlib.sha256(b"x").digest(), "sha256", use_pades=True, signed_attr_settings=settings))
+    types = [a["type"].native for a in signed["content"]["signer_infos"][0]["signed_attrs"]]
+    assert "commitment_type" in types
+
+
+def test_keys_of_one_certificate_share_a_container_and_another_certificate_has_its_own(demo_ca, letter_pdf):
+    """The e-office opens a stored key for each signature: its container is built once per process."""
+    keys._CONTAINERS.clear()
+    first, second = (keys.SoftwareKey.from_pkcs12(demo_ca.people["an"].read_bytes(), demo_ca.password) for _ in "12")
+    other = keys.SoftwareKey.from_pkcs12(demo_ca.people["binh"].read_bytes(), demo_ca.password)
+    for key in (first, second, other):
+        pdf.sign_pdf(letter_pdf, io.BytesIO(), key, field_name="S")
+    assert len(keys._CONTAINERS) == 2
+    assert first.pyhanko_signer()._containers == second.pyhanko_signer()._containers
+    assert first.pyhanko_signer()._containers != other.pyhanko_signer()._containers

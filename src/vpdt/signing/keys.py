@@ -9,8 +9,11 @@ same under a secret given by the caller.
 from __future__ import annotations
 
 import base64
+import hashlib
+import os
 from typing import Protocol, runtime_checkable
 
+from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
 from pyhanko.sign import signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -29,7 +32,124 @@ def _subject(cert: asn1_x509.Certificate) -> str:
     return cert.subject.human_friendly
 
 
-class _CachedKeySigner(signers.SimpleSigner):
+class _Container:
+    """The DER of one key's PAdES CMS container, built once by pyHanko, with the place of the two
+    parts a signature changes: the document's digest (in the signed attributes) and the signature
+    value. Everything else (certificates, signer identifier, algorithms, the signing certificate's
+    ESS attribute) is the same in every signature this key makes for one digest algorithm."""
+
+    def __init__(self, container: bytes, attrs: bytes, marker: bytes, signature: bytes):
+        self.container, self.attrs = container, attrs
+        self.digest_len, self.signature_len = len(marker), len(signature)
+        self.attrs_at = _only(attrs, marker)
+        self.digest_at = _only(container, marker)
+        self.signature_at = _only(container, signature)
+        if None in (self.attrs_at, self.digest_at, self.signature_at) or self.digest_at > self.signature_at:
+            raise ValueError("the container's parts are not where a signature's parts can be replaced")
+
+    def signed_attrs(self, digest: bytes) -> bytes:
+        at = self.attrs_at
+        return self.attrs[:at] + digest + self.attrs[at + self.digest_len:]
+
+    def with_parts(self, digest: bytes, signature: bytes) -> bytes:
+        d, s = self.digest_at, self.signature_at
+        return b"".join((self.container[:d], digest, self.container[d + self.digest_len:s], signature,
+                         self.container[s + self.signature_len:]))
+
+
+def _only(data: bytes, part: bytes) -> int | None:
+    at = data.find(part)
+    return at if at >= 0 and data.find(part, at + 1) < 0 else None
+
+
+class _PreparedContainer:
+    """A PAdES signature's CMS container without rebuilding it each time (a mixin before one of
+    pyHanko's signers: a software key's, a PKCS#11 token's).
+
+    pyHanko builds the container with asn1crypto, which re-encodes the certificates and the signer's
+    name at every signature: ~18 ms for an RSA-2048 key with its chain, where the RSA operation
+    takes 0.3 ms (docs/BENCHMARKS.md, "Signing"). For the e-office's signatures (PAdES B-B: no
+    timestamp, no extra signed attributes, no attribute certificates) only the document's digest and
+    the signature value differ between two signatures of one key, so pyHanko's own container is
+    built once per certificate and digest algorithm and those two parts are put in its place. The bytes are those
+    pyHanko would write (`tests/signing/test_keys.py` compares them). Anything else (a timestamp,
+    CAdES attributes, a dry run, a signature of another length) goes through pyHanko as before.
+    """
+
+    _containers: dict
+
+    async def async_sign(self, data_digest: bytes, digest_algorithm: str, dry_run=False, use_pades=False,
+                         timestamper=None, signed_attr_settings=None, is_pdf_sig=True, encap_content_info=None):
+        plain = (use_pades and is_pdf_sig and not dry_run and timestamper is None and encap_content_info is None
+                 and not self.attribute_certs and self.signed_attr_prov_spec is None
+                 and self.unsigned_attr_prov_spec is None
+                 and (signed_attr_settings is None or (signed_attr_settings.cades_signed_attrs is None
+                                                       and getattr(signed_attr_settings, "adobe_revinfo_attr", None) is None)))
+        container = await self._container(digest_algorithm.lower(), len(data_digest)) if plain else None
+        if container is None:
+            return await super().async_sign(
+                data_digest, digest_algorithm, dry_run=dry_run, use_pades=use_pades, timestamper=timestamper,
+                signed_attr_settings=signed_attr_settings, is_pdf_sig=is_pdf_sig, encap_content_info=encap_content_info)
+        signature = await self.async_sign_raw(container.signed_attrs(data_digest), digest_algorithm.lower())
+        if len(signature) != container.signature_len:  # not for RSA; an ECDSA value's length varies
+            return await super().async_sign(data_digest, digest_algorithm, use_pades=True,
+                                            signed_attr_settings=signed_attr_settings)
+        return cms.ContentInfo.load(container.with_parts(data_digest, signature))
+
+    async def _container(self, digest_algorithm: str, digest_len: int) -> _Container | None:
+        containers = self.__dict__.setdefault("_containers", {})
+        key = (digest_algorithm, digest_len)
+        if key not in containers:
+            # Shared by every signer of the same certificates: the e-office opens a stored key
+            # for each signature, and a container costs a whole pyHanko signature to build.
+            identity = self._identity(digest_algorithm, digest_len)
+            if identity not in _CONTAINERS:
+                while len(_CONTAINERS) >= _CONTAINERS_KEPT:
+                    _CONTAINERS.pop(next(iter(_CONTAINERS)))
+                _CONTAINERS[identity] = await self._build(digest_algorithm, digest_len)
+            containers[key] = _CONTAINERS[identity]
+        return containers[key]
+
+    def _identity(self, digest_algorithm: str, digest_len: int) -> bytes:
+        """What the container depends on: the algorithms, the signer's certificate and the others
+        it carries (a certificate names one public key, so one private key signs under it)."""
+        parts = [digest_algorithm.encode(), b"%d" % digest_len, b"%d" % bool(self.embed_roots),
+                 self.get_signature_mechanism_for_digest(digest_algorithm).dump(), self.signing_cert.dump(),
+                 *sorted(cert.dump() for cert in (self.cert_registry or ()))]
+        digest = hashlib.sha256()
+        for part in parts:
+            digest.update(b"%d:" % len(part) + part)
+        return digest.digest()
+
+    async def _build(self, digest_algorithm: str, digest_len: int) -> _Container | None:
+        marker = os.urandom(digest_len)
+        built = await super().async_sign(marker, digest_algorithm, use_pades=True)
+        signer_info = built["content"]["signer_infos"][0]
+        in_container = signer_info["signed_attrs"].dump()
+        if in_container[:1] != b"\xa0":
+            return None  # not the [0] IMPLICIT SET OF of RFC 5652: never expected; pyHanko then
+        # What is signed is the same attributes as a SET OF (RFC 5652 §5.4): the tag alone differs.
+        try:
+            return _Container(built.dump(), b"\x31" + in_container[1:], marker, signer_info["signature"].native)
+        except ValueError:
+            return None
+
+
+_CONTAINERS: dict[bytes, _Container | None] = {}
+_CONTAINERS_KEPT = 1024
+
+
+_PREPARED: dict[type, type] = {}
+
+
+def _prepared(signer_class: type) -> type:
+    """`signer_class` with its PAdES containers prepared once (`_PreparedContainer`)."""
+    if signer_class not in _PREPARED:
+        _PREPARED[signer_class] = type(f"Prepared{signer_class.__name__}", (_PreparedContainer, signer_class), {})
+    return _PREPARED[signer_class]
+
+
+class _CachedKeySigner(_PreparedContainer, signers.SimpleSigner):
     """pyHanko's SimpleSigner re-parses the private key at every signature, and cryptography
     checks an RSA key's consistency on each parse (~0.1 s for 2048 bits): keep it parsed."""
 
@@ -135,7 +255,7 @@ class Pkcs11Key:
                 f"lib={self.lib} token={self.token_label}: {type(exc).__name__} {exc}",
             ) from exc
         try:
-            self._signer = pyhanko_pkcs11.PKCS11Signer(
+            self._signer = _prepared(pyhanko_pkcs11.PKCS11Signer)(
                 self._session, cert_label=self.cert_label, key_label=self.key_label,
                 # Tokens usually hold the issuing chain too: embed every certificate found.
                 other_certs_to_pull=None, ca_chain=self._ca_chain or None,

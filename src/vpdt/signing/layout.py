@@ -16,7 +16,10 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from pypdf import PdfReader
+from pypdf import PageObject, PdfReader
+from pypdf.generic import NameObject
+
+from . import pagetree
 
 MM = 72 / 25.4
 SEAL_SIZE = 36 * MM  # the usual diameter of an agency seal
@@ -50,6 +53,27 @@ def _reader(pdf) -> PdfReader:
     return PdfReader(pdf)
 
 
+_INHERITED = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
+
+
+def _page(reader: PdfReader, page: int) -> tuple[int, PageObject]:
+    """The page with index `page` (negative counts from the end) and that index, read alone
+    (`vpdt.signing.pagetree`): `reader.pages` reads every page object of the file first."""
+    try:
+        root_ref = reader.root_object.raw_get("/Pages")
+        path = pagetree.path_to(root_ref, page)
+        count = int(root_ref.get_object()["/Count"])
+        found = PageObject(reader, path[-1][0])
+        for key in _INHERITED:
+            value = pagetree.inherited(path, key) if key not in found else None
+            if value is not None:
+                found[NameObject(key)] = value
+        return (page if page >= 0 else count + page), found
+    except (pagetree.PageTreeError, KeyError, TypeError, ValueError, AttributeError):
+        index = _page_index(len(reader.pages), page)  # pypdf's own walk, through every page
+        return index, reader.pages[index]
+
+
 def _lines(page) -> list[_Line]:
     parts: list[_Line] = []
 
@@ -79,9 +103,7 @@ def signer_box(
     without them, falls back to the lower right part of the page, where Decree 30 puts the
     signature block.
     """
-    reader = _reader(pdf_path)
-    index = _page_index(len(reader.pages), page)
-    pg = reader.pages[index]
+    index, pg = _page(_reader(pdf_path), page)
     x0, y0, x1, y1 = (float(v) for v in pg.mediabox)
     pw = x1 - x0
     lines = _lines(pg)
@@ -130,8 +152,8 @@ def seal_box(signer_box: Box) -> Box:
 
 def attachment_box(pdf_path) -> tuple[int, Box]:
     """Top right of page 1, inside the margins: where the agency signs attachments and copies."""
-    reader = _reader(pdf_path)
-    x0, y0, x1, y1 = (float(v) for v in reader.pages[0].mediabox)
+    _, first = _page(_reader(pdf_path), 0)
+    x0, y0, x1, y1 = (float(v) for v in first.mediabox)
     w, h = ATTACHMENT_BOX
     right = x1 - MARGIN
     top = y1 - 0.5 * MARGIN

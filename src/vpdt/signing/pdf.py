@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from PIL import Image
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
 from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -39,7 +40,7 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko.stamp import StaticStampStyle, TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 
-from . import layout, pki
+from . import layout, pagetree, pki
 from .errors import SigningError
 from .keys import Signer
 
@@ -170,6 +171,23 @@ def _image(image) -> Image.Image:
     return Image.open(image)
 
 
+class _Writer(IncrementalPdfFileWriter):
+    """pyHanko's incremental writer, finding the page it puts a signature field on without reading
+    every page object before it (`vpdt.signing.pagetree`); its own walk where the tree's counts
+    do not hold."""
+
+    def _walk_page_tree(self, page_ix, retrieve_parent):
+        if not retrieve_parent:
+            try:
+                path = pagetree.path_to(self.root.raw_get("/Pages"), page_ix)
+            except (pagetree.PageTreeError, KeyError, TypeError, ValueError, AttributeError):
+                pass
+            else:
+                resources = pagetree.inherited(path, "/Resources", raw=True)
+                return path[-1][0], (generic.DictionaryObject() if resources is None else resources)
+        return super()._walk_page_tree(page_ix, retrieve_parent)
+
+
 def _page_count(buf: BinaryIO) -> int:
     return int(PdfFileReader(buf, strict=False).root["/Pages"]["/Count"])
 
@@ -201,7 +219,7 @@ def sign_pdf(
     """
     with _input(src) as buf:
         try:
-            writer = IncrementalPdfFileWriter(buf, strict=False)
+            writer = _Writer(buf, strict=False)
         except Exception as exc:
             raise SigningError("PDF_UNREADABLE", "Tệp không phải PDF hợp lệ.", f"{type(exc).__name__}: {exc}") from exc
         n_pages = int(writer.root["/Pages"]["/Count"])

@@ -1,0 +1,75 @@
+"""One page of a PDF found without reading every page object.
+
+Signing reads one page: the last, where Decree 30 puts the signature block (or the first, for an
+attachment's stamp). pypdf's `reader.pages` and pyHanko's page walk both read the page objects
+before it: every page of a long letter, each parsed by pure Python (3 ms and 6.5 ms for 50
+pages, docs/BENCHMARKS.md "Signing"). Each /Pages node's /Count says how many pages lie below it,
+so the walk here enters each node from its nearer end and reads only the kids between that end
+and the page: for the last page, one object per level.
+
+Works on pypdf's and pyHanko's objects alike (both resolve an indirect reference with
+`get_object()` and read a dictionary by key). A tree whose /Count does not match what lies below
+raises `PageTreeError`: the callers then use their library's own walk.
+"""
+
+from __future__ import annotations
+
+MAX_DEPTH = 64
+
+
+class PageTreeError(ValueError):
+    pass
+
+
+def _is_pages(node) -> bool:
+    kind = node.get("/Type")
+    return kind == "/Pages" or (kind is None and "/Kids" in node)
+
+
+def _key(ref) -> tuple:
+    return (ref.idnum, ref.generation)
+
+
+def path_to(root_ref, page_ix: int) -> list[tuple[object, object]]:
+    """[(reference, object)] from the page tree's root to the page with index `page_ix` (negative
+    counts from the end), the page last."""
+    root = root_ref.get_object()
+    count = int(root["/Count"])
+    if page_ix < 0:
+        page_ix += count
+    if not 0 <= page_ix < count:
+        raise PageTreeError(f"page {page_ix} of {count}")
+    path, first, seen = [(root_ref, root)], 0, {_key(root_ref)}
+    while len(path) <= MAX_DEPTH:
+        node = path[-1][1]
+        kids = list(node["/Kids"])
+        end = first + int(node["/Count"])
+        from_end = end - page_ix <= page_ix - first
+        pos = end if from_end else first
+        for kid_ref in (reversed(kids) if from_end else kids):
+            if not hasattr(kid_ref, "idnum") or _key(kid_ref) in seen:
+                raise PageTreeError("a kid that is not an indirect object, or seen twice")
+            kid = kid_ref.get_object()
+            n = int(kid["/Count"]) if _is_pages(kid) else 1
+            low = pos - n if from_end else pos
+            if low <= page_ix < low + n:
+                seen.add(_key(kid_ref))
+                path.append((kid_ref, kid))
+                if not _is_pages(kid):
+                    return path
+                first = low
+                break
+            pos = low if from_end else pos + n
+        else:
+            raise PageTreeError(f"page {page_ix} is not where the counts say")
+    raise PageTreeError("page tree too deep")
+
+
+def inherited(path, key: str, *, raw: bool = False):
+    """The value of an inheritable page attribute (/Resources, /MediaBox, /CropBox, /Rotate): the
+    page's own, else the nearest ancestor's; None without any. `raw` leaves references unresolved
+    (pyHanko's `raw_get`)."""
+    for _, node in reversed(path):
+        if key in node:
+            return node.raw_get(key) if raw else node[key]
+    return None
