@@ -123,3 +123,23 @@ def test_a_nested_tree_is_signed_on_its_last_page_and_verifies(person_key, demo_
                        image=signature_image)
     assert pdf.signature_fields(dst)["ChuKyNguoiKy"][0] == 5
     assert pdf.overall(pdf.verify_pdf(dst, trust_roots=[demo_ca.root_cert])) == "valid"
+
+
+def test_signature_fields_are_read_from_the_form_as_a_reader_of_every_page_finds_them(
+        person_key, agency_key, seal_image, signature_image, tmp_path):
+    one, two = tmp_path / "1.pdf", tmp_path / "2.pdf"
+    pdf.sign_as_signer(io.BytesIO(nested_tree()), one, person_key, signer_name=SIGNER_NAME, title=TITLE,
+                       image=signature_image)
+    pdf.sign_as_agency(one, two, agency_key, seal_image=seal_image)
+    reader = PdfReader(two)
+    from_form = pdf._fields_from_form(reader)
+    assert list(from_form) == ["ChuKyNguoiKy", "ChuKyCoQuan"]
+    assert from_form == pdf._fields_from_pages(PdfReader(two)) == pdf.signature_fields(two)
+    assert {page for page, _ in from_form.values()} == {5}
+    assert [k for k in (5, 6, 8, 9, 7) if (0, k) in reader.resolved_objects] == []  # no other page read
+
+
+@pytest.mark.parametrize("index", range(6))
+def test_a_page_s_index_from_its_parents_is_its_place_in_the_document(index):
+    reader = PdfReader(io.BytesIO(nested_tree()))
+    assert pagetree.index_of(reader.pages[index].indirect_reference) == index

@@ -168,3 +168,35 @@ def test_multi_page_letter_is_signed_on_the_last_page(person_key, demo_ca, signa
     pdf.sign_as_signer(src, dst, person_key, signer_name=SIGNER_NAME, title=TITLE, image=signature_image)
     assert pdf.signature_fields(dst)["ChuKyNguoiKy"][0] == 2
     assert pdf.overall(pdf.verify_pdf(dst, trust_roots=[demo_ca.root_cert])) == "valid"
+
+
+def test_a_kept_image_is_written_whole_in_each_signed_file(letter_pdf, person_key, demo_ca, signature_image, tmp_path):
+    """The image object is compressed once per image and copied into each file (pdf._KeptImage):
+    each file holds the image's own pixels and transparency, and verifies."""
+    from PIL import Image
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    pdf._ENCODED_IMAGES.clear()
+    expected = Image.open(io.BytesIO(signature_image))
+    for n in range(2):
+        out = tmp_path / f"{n}.pdf"
+        pdf.sign_as_signer(letter_pdf, out, person_key, signer_name=SIGNER_NAME, title=TITLE, image=signature_image)
+        with open(out, "rb") as fh:
+            reader = PdfFileReader(fh)
+            [field] = [f for f in (r.get_object() for r in reader.root["/AcroForm"]["/Fields"]) if f["/T"] == "ChuKyNguoiKy"]
+            appearance = field["/AP"]["/N"]
+            images = list(_images(appearance["/Resources"]["/XObject"]))
+            [image] = images
+            assert (image["/Width"], image["/Height"]) == expected.size
+            assert image.data == expected.convert("RGB").tobytes()
+            assert image["/SMask"].data == expected.getchannel("A").tobytes()
+        assert pdf.overall(pdf.verify_pdf(out, trust_roots=[demo_ca.root_cert])) == "valid"
+    assert len(pdf._ENCODED_IMAGES) == 1
+
+
+def _images(xobjects):
+    for obj in (x.get_object() for x in xobjects.values()):
+        if obj["/Subtype"] == "/Image":
+            yield obj
+        elif "/Resources" in obj and "/XObject" in obj["/Resources"]:
+            yield from _images(obj["/Resources"]["/XObject"])

@@ -73,3 +73,31 @@ def inherited(path, key: str, *, raw: bool = False):
         if key in node:
             return node.raw_get(key) if raw else node[key]
     return None
+
+
+def _count(kid) -> int:
+    return int(kid["/Count"]) if _is_pages(kid) else 1
+
+
+def index_of(page_ref) -> int:
+    """The index of the page `page_ref`, from its /Parent chain: at each level the kids before it
+    are counted, or, when it lies in the later half, the kids after it taken from the node's /Count
+    (a signature on the last page reads no other page)."""
+    index, ref, node, seen = 0, page_ref, page_ref.get_object(), {_key(page_ref)}
+    while "/Parent" in node:
+        parent_ref = node.raw_get("/Parent")
+        if not hasattr(parent_ref, "idnum") or _key(parent_ref) in seen or len(seen) > MAX_DEPTH:
+            raise PageTreeError("a parent that is not an indirect object, seen twice, or too deep")
+        seen.add(_key(parent_ref))
+        parent = parent_ref.get_object()
+        kids = list(parent["/Kids"])
+        at = [k for k, kid in enumerate(kids) if hasattr(kid, "idnum") and _key(kid) == _key(ref)]
+        if len(at) != 1:
+            raise PageTreeError("a page tree node that is not among its parent's kids once")
+        k = at[0]
+        if k <= len(kids) // 2:
+            index += sum(_count(kid.get_object()) for kid in kids[:k])
+        else:
+            index += int(parent["/Count"]) - _count(node) - sum(_count(kid.get_object()) for kid in kids[k + 1:])
+        ref, node = parent_ref, parent
+    return index

@@ -14,6 +14,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import datetime as dt
+import hashlib
 import io
 import mmap
 import os
@@ -27,10 +28,11 @@ from typing import BinaryIO
 from PIL import Image
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
-from pyhanko.pdf_utils.images import PdfImage
+from pyhanko.pdf_utils.images import PdfImage, pil_image
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.text import TextBoxStyle
+from pyhanko.pdf_utils.writer import PdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.ades.report import AdESIndeterminate
 from pyhanko.sign.diff_analysis import ModificationLevel
@@ -188,6 +190,54 @@ class _Writer(IncrementalPdfFileWriter):
         return super()._walk_page_tree(page_ix, retrieve_parent)
 
 
+class _KeptImage(PdfImage):
+    """A signature's or seal's image, its PDF image object compressed once per image and copied
+    into each signed file. pyHanko compresses the image's pixels (and its transparency mask) anew
+    at every signature: ~4 ms for a signature's image, ~8 ms for a seal's."""
+
+    def __init__(self, image: Image.Image, *, kept: bytes | None):
+        super().__init__(image)
+        self._kept = kept
+
+    @property
+    def image_ref(self) -> generic.IndirectObject:
+        if self._kept is None:
+            return super().image_ref
+        ref = self._image_ref
+        if ref is None or ref.get_pdf_handler() is not self.writer:
+            self._image_ref = ref = _add_encoded(self.writer, _encoded_image(self._kept, self.image))
+        return ref
+
+
+_ENCODED_IMAGES: dict[bytes, tuple[generic.StreamObject, generic.StreamObject | None]] = {}
+_ENCODED_IMAGES_KEPT = 256
+
+
+def _encoded_image(digest: bytes, image: Image.Image) -> tuple[generic.StreamObject, generic.StreamObject | None]:
+    """pyHanko's image object of `image` (whose file's SHA-256 is `digest`) and its transparency
+    mask, both compressed, made once in a writer of their own."""
+    found = _ENCODED_IMAGES.get(digest)
+    if found is None:
+        stream = pil_image(image, PdfFileWriter()).get_object()
+        found = (stream, stream["/SMask"] if "/SMask" in stream else None)
+        for part in found:
+            if part is not None:
+                part.encoded_data  # noqa: B018 - compressed now, once
+        while len(_ENCODED_IMAGES) >= _ENCODED_IMAGES_KEPT:
+            _ENCODED_IMAGES.pop(next(iter(_ENCODED_IMAGES)))
+        _ENCODED_IMAGES[digest] = found
+    return found
+
+
+def _add_encoded(writer, parts) -> generic.IndirectObject:
+    stream, smask = parts
+    entries = generic.DictionaryObject({k: v for k, v in stream.items() if k != "/SMask"})
+    if smask is not None:
+        entries[generic.pdf_name("/SMask")] = writer.add_object(
+            generic.StreamObject(generic.DictionaryObject(smask), encoded_data=smask.encoded_data))
+    return writer.add_object(generic.StreamObject(entries, encoded_data=stream.encoded_data))
+
+
 def _page_count(buf: BinaryIO) -> int:
     return int(PdfFileReader(buf, strict=False).root["/Pages"]["/Count"])
 
@@ -233,7 +283,8 @@ def sign_pdf(
                 img = _image(image)
             except OSError as exc:
                 raise SigningError("IMAGE_UNREADABLE", "Không đọc được ảnh chữ ký hoặc con dấu.", str(exc)) from exc
-            style = StaticStampStyle(background=PdfImage(img), border_width=0, background_opacity=1.0)
+            kept = hashlib.sha256(image).digest() if isinstance(image, (bytes, bytearray)) else None
+            style = StaticStampStyle(background=_KeptImage(img, kept=kept), border_width=0, background_opacity=1.0)
         elif stamp_text is not None:
             font = GlyphAccumulatorFactory(str(STAMP_FONT)) if STAMP_FONT.exists() else None
             tbs = TextBoxStyle(font=font, font_size=10) if font else TextBoxStyle(font_size=10)
@@ -308,6 +359,40 @@ def signature_fields(src) -> dict[str, tuple[int, tuple[float, float, float, flo
 
 
 def _signature_fields(reader) -> dict[str, tuple[int, tuple[float, float, float, float]]]:
+    """From the form's fields (/AcroForm), reading only the pages they lie on; where a widget does
+    not say its page (/P) or the page tree's counts do not hold, from every page's annotations."""
+    try:
+        return _fields_from_form(reader)
+    except (pagetree.PageTreeError, KeyError, TypeError, ValueError, AttributeError, RecursionError):
+        return _fields_from_pages(reader)
+
+
+def _fields_from_form(reader) -> dict[str, tuple[int, tuple[float, float, float, float]]]:
+    form = reader.root_object.get("/AcroForm")
+    if form is None:
+        return {}
+    found: list = []
+
+    def visit(ref, ft, name, depth: int) -> None:
+        if depth > 32:
+            raise pagetree.PageTreeError("form fields nested too deep")
+        field = ref.get_object()
+        ft, name = field.get("/FT", ft), field.get("/T", name)
+        if field.get("/Subtype") == "/Widget" and ft == "/Sig":
+            page_ref = field.raw_get("/P")
+            annots = [a.idnum for a in (page_ref.get_object().get("/Annots") or []) if hasattr(a, "idnum")]
+            # In page order, then in the page's order of annotations: as a reader of the pages finds them.
+            found.append(((pagetree.index_of(page_ref), annots.index(ref.idnum)), str(name),
+                          tuple(float(v) for v in field["/Rect"])))
+        for kid in field.get("/Kids") or []:
+            visit(kid, ft, name, depth + 1)
+
+    for ref in form.get_object().get("/Fields") or []:
+        visit(ref, None, None, 0)
+    return {name: (place[0], rect) for place, name, rect in sorted(found, key=lambda f: f[0])}
+
+
+def _fields_from_pages(reader) -> dict[str, tuple[int, tuple[float, float, float, float]]]:
     page_of = {p.indirect_reference.idnum: i for i, p in enumerate(reader.pages) if p.indirect_reference}
     out: dict = {}
     for i, pg in enumerate(reader.pages):
