@@ -34,7 +34,10 @@ STEPS = [
     ("read the PDF (IncrementalPdfFileWriter: xref, trailer)", "pyhanko/pdf_utils/incremental_writer.py",
      "__init__"),
     ("find the signer's box (layout.signer_box: text of the last page)", "vpdt/signing/layout.py", "signer_box"),
+    ("  of which the page alone (layout._page, vpdt.signing.pagetree)", "vpdt/signing/layout.py", "_page"),
+    ("  of which the text positions of that page (pypdf extract_text)", "vpdt/signing/layout.py", "_lines"),
     ("decode the PNG (PIL)", "vpdt/signing/pdf.py", "_image"),
+    ("the field's page for pyHanko (vpdt.signing.pagetree.path_to)", "vpdt/signing/pagetree.py", "path_to"),
     ("pyHanko: walk the page tree to the field's page (reads every page object)",
      "pyhanko/pdf_utils/rw_common.py", "_walk_page_tree"),
     ("pyHanko: appearance (stamp) rendering", "pyhanko/stamp/base.py", "render"),
@@ -46,6 +49,9 @@ STEPS = [
     ("  of which signed attributes (asn1crypto)", "pyhanko/sign/signers/pdf_cms.py", "signed_attrs"),
     ("  of which SignerInfo (asn1crypto)", "pyhanko/sign/signers/pdf_cms.py", "signer_info"),
     ("  of which the RSA operation (cryptography)", "vpdt/signing/keys.py", "sign_raw"),
+    ("CMS: the key's prepared container, digest and value put in (keys._PreparedContainer)",
+     "vpdt/signing/keys.py", "async_sign"),
+    ("image object copied from its kept compressed form (pdf._add_encoded)", "vpdt/signing/pdf.py", "_add_encoded"),
     ("write the signature into the reserved room", "pyhanko/sign/signers/cms_embedder.py", "write_cms"),
 ]
 
