@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import threading
 from typing import Protocol, runtime_checkable
 
 from asn1crypto import cms
@@ -103,11 +104,12 @@ class _PreparedContainer:
             # Shared by every signer of the same certificates: the e-office opens a stored key
             # for each signature, and a container costs a whole pyHanko signature to build.
             identity = self._identity(digest_algorithm, digest_len)
-            if identity not in _CONTAINERS:
+            container = _CONTAINERS[identity] if identity in _CONTAINERS else await self._build(digest_algorithm, digest_len)
+            with _CONTAINERS_LOCK:
                 while len(_CONTAINERS) >= _CONTAINERS_KEPT:
                     _CONTAINERS.pop(next(iter(_CONTAINERS)))
-                _CONTAINERS[identity] = await self._build(digest_algorithm, digest_len)
-            containers[key] = _CONTAINERS[identity]
+                _CONTAINERS[identity] = container
+            containers[key] = container
         return containers[key]
 
     def _identity(self, digest_algorithm: str, digest_len: int) -> bytes:
@@ -136,7 +138,8 @@ class _PreparedContainer:
 
 
 _CONTAINERS: dict[bytes, _Container | None] = {}
-_CONTAINERS_KEPT = 1024
+_CONTAINERS_KEPT = 1024  # ~3 KB each (an RSA-2048 key's container with its chain)
+_CONTAINERS_LOCK = threading.Lock()
 
 
 _PREPARED: dict[type, type] = {}

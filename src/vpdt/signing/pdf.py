@@ -20,6 +20,7 @@ import mmap
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -209,33 +210,40 @@ class _KeptImage(PdfImage):
         return ref
 
 
-_ENCODED_IMAGES: dict[bytes, tuple[generic.StreamObject, generic.StreamObject | None]] = {}
-_ENCODED_IMAGES_KEPT = 256
+# Per process: an image's compressed streams (a seal's ~100 KB; its pixels are not kept).
+_Encoded = tuple[generic.DictionaryObject, bytes]
+_ENCODED_IMAGES: dict[bytes, tuple[_Encoded, _Encoded | None]] = {}
+_ENCODED_IMAGES_KEPT = 64
+_ENCODED_LOCK = threading.Lock()
 
 
-def _encoded_image(digest: bytes, image: Image.Image) -> tuple[generic.StreamObject, generic.StreamObject | None]:
+def _encoded_image(digest: bytes, image: Image.Image) -> tuple[_Encoded, _Encoded | None]:
     """pyHanko's image object of `image` (whose file's SHA-256 is `digest`) and its transparency
-    mask, both compressed, made once in a writer of their own."""
+    mask: their entries and compressed bytes, made once in a writer of their own."""
     found = _ENCODED_IMAGES.get(digest)
     if found is None:
         stream = pil_image(image, PdfFileWriter()).get_object()
-        found = (stream, stream["/SMask"] if "/SMask" in stream else None)
-        for part in found:
-            if part is not None:
-                part.encoded_data  # noqa: B018 - compressed now, once
-        while len(_ENCODED_IMAGES) >= _ENCODED_IMAGES_KEPT:
-            _ENCODED_IMAGES.pop(next(iter(_ENCODED_IMAGES)))
-        _ENCODED_IMAGES[digest] = found
+        smask = stream["/SMask"] if "/SMask" in stream else None
+        found = ((_entries(stream), stream.encoded_data),
+                 None if smask is None else (_entries(smask), smask.encoded_data))
+        with _ENCODED_LOCK:
+            while len(_ENCODED_IMAGES) >= _ENCODED_IMAGES_KEPT:
+                _ENCODED_IMAGES.pop(next(iter(_ENCODED_IMAGES)))
+            _ENCODED_IMAGES[digest] = found
     return found
 
 
+def _entries(stream) -> generic.DictionaryObject:
+    return generic.DictionaryObject({k: v for k, v in stream.items() if k not in ("/SMask", "/Length")})
+
+
 def _add_encoded(writer, parts) -> generic.IndirectObject:
-    stream, smask = parts
-    entries = generic.DictionaryObject({k: v for k, v in stream.items() if k != "/SMask"})
+    (entries, data), smask = parts
+    entries = generic.DictionaryObject(entries)
     if smask is not None:
         entries[generic.pdf_name("/SMask")] = writer.add_object(
-            generic.StreamObject(generic.DictionaryObject(smask), encoded_data=smask.encoded_data))
-    return writer.add_object(generic.StreamObject(entries, encoded_data=stream.encoded_data))
+            generic.StreamObject(generic.DictionaryObject(smask[0]), encoded_data=smask[1]))
+    return writer.add_object(generic.StreamObject(entries, encoded_data=data))
 
 
 def _page_count(buf: BinaryIO) -> int:
