@@ -63,15 +63,20 @@ def test_the_prepared_container_is_byte_for_byte_the_one_pyhanko_builds(person_k
     algorithm, with each signature's digest and value put in (RSA PKCS#1 v1.5 is deterministic:
     the same digest gives the same bytes)."""
     import asyncio
+    import datetime
     import hashlib
 
     from pyhanko.sign import signers
+    from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 
     signer = person_key.pyhanko_signer()
+    # as pyHanko's PdfSigner asks: the signing time given (PAdES keeps it out of the CMS: the /M entry)
+    settings = PdfCMSSignedAttributes(signing_time=datetime.datetime.now(datetime.UTC))
     for text in (b"one", b"two", b"three"):
         digest = hashlib.new(algorithm, text).digest()
-        ours = asyncio.run(signer.async_sign(digest, algorithm, use_pades=True))
-        theirs = asyncio.run(signers.SimpleSigner.async_sign(signer, digest, algorithm, use_pades=True))
+        ours = asyncio.run(signer.async_sign(digest, algorithm, use_pades=True, signed_attr_settings=settings))
+        theirs = asyncio.run(signers.SimpleSigner.async_sign(signer, digest, algorithm, use_pades=True,
+                                                             signed_attr_settings=settings))
         assert ours.dump() == theirs.dump()
         assert ours["content"]["signer_infos"][0]["signed_attrs"][1]["values"][0].native == digest
     assert (algorithm, hashlib.new(algorithm).digest_size) in signer._containers
