@@ -7,7 +7,8 @@ disk of the repository's var/), starts it the way production does (`vpdt serve -
 gunicorn, gthread workers), and as a system account with an API token (scope drafts:write)
 uploads a .docx of MB MiB (a zip whose big part is stored, random bytes; generated on disk as
 a stream, never in memory) as a new draft version: POST /api/drafts/{id}/versions, multipart,
-sent from the file in 1 MiB pieces with http.client. The server judges it by its bytes, stores
+its body sent from the file by the kernel (`socket.sendfile`, so that the load generator takes little of
+the machine's CPU) on an http.client connection. The server judges it by its bytes, stores
 it in the blob store and answers with its SHA-256, checked here.
 
 Each run, IN THE SAME RUN, the machine's copy rate on the same disk: the same file read and
@@ -127,16 +128,18 @@ def upload(port: int, token: str, draft: int, path: Path) -> tuple[float, dict]:
     conn.endheaders()
     conn.send(head)
     with open(path, "rb") as fh:
-        while chunk := fh.read(MiB):
-            conn.sock.sendall(chunk)
+        conn.sock.sendfile(fh)  # the load generator's own CPU kept small: the kernel copies the file
     conn.send(tail)
+    sent = time.perf_counter() - t0
     response = conn.getresponse()
     data = response.read()
     elapsed = time.perf_counter() - t0
     conn.close()
     if response.status != 201:
         raise SystemExit(f"upload refused: {response.status} {data[:500]!r}")
-    return elapsed, json.loads(data)
+    answer = json.loads(data)
+    answer["_sent_s"] = sent
+    return elapsed, answer
 
 
 def worker_of(master: psutil.Process) -> psutil.Process:
@@ -202,8 +205,14 @@ def main() -> int:
                 src = Path(tmp) / f"du-thao-{i}.docx"
                 sha = make_docx(src, args.mb * MiB)
                 load_before = os.getloadavg()[0]
+                # Each measure starts with nothing of the bench's own waiting to be written: the
+                # file just made, or the copy's pages, written back during the next measure slowed
+                # it (the upload came after 1 GiB of the copies' writes).
+                os.sync()
                 copy_sync = copy_rate(src, fsync=True)
+                os.sync()
                 copy_nosync = copy_rate(src, fsync=False)
+                os.sync()
                 rss_before = worker.memory_info().rss / MiB
                 peak = [rss_before]
                 done = threading.Event()
@@ -220,17 +229,20 @@ def main() -> int:
                     done.set()
                     sampler.join()
                 assert answer["sha256"] == sha, (answer, sha)
+                sent = answer.pop("_sent_s")  # the last byte handed to the socket: the rest is the server's
                 size_mb = src.stat().st_size / MiB
                 r = {"upload_mb_s": size_mb / elapsed, "copy_mb_s": copy_sync, "copy_nosync_mb_s": copy_nosync,
                      "ratio": size_mb / elapsed / copy_sync, "ratio_nosync": size_mb / elapsed / copy_nosync,
                      "rss_before_mb": rss_before, "rss_peak_mb": peak[0],
+                     "sent_s": sent, "answered_after_s": elapsed - sent,
                      "load": f"{load_before:.1f}→{os.getloadavg()[0]:.1f}"}
                 results.append(r)
                 src.unlink()
                 print(f"run {i + 1}: upload {r['upload_mb_s']:.0f} MB/s ({elapsed:.2f} s); copy+fsync "
                       f"{copy_sync:.0f} MB/s, copy {copy_nosync:.0f} MB/s; ratio {r['ratio']:.2f} "
                       f"(to copy without fsync {r['ratio_nosync']:.2f}); worker RSS {rss_before:.0f} → peak "
-                      f"{peak[0]:.0f} MB; load {r['load']}", flush=True)
+                      f"{peak[0]:.0f} MB; load {r['load']}; last byte sent after {sent:.2f} s, answer {elapsed - sent:.2f} s "
+                      "later", flush=True)
             med = {k: statistics.median(r[k] for r in results) for k in results[0] if k != "load"}
             print(f"median of {args.runs}: {args.mb} MiB upload, {args.workers} worker x {args.threads} threads: "
                   f"upload {med['upload_mb_s']:.0f} MB/s, copy+fsync {med['copy_mb_s']:.0f} MB/s, "

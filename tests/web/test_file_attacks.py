@@ -117,6 +117,8 @@ class _Measuring(uploads.BoundedUploadHandler):
 
     def receive_data_chunk(self, raw_data, start):
         out = super().receive_data_chunk(raw_data, start)
+        if self.refused is None:
+            self.sink.settled()  # written in the handler's own thread: measured once written
         folder = blobs._spool_dir()
         held = sum(os.path.getsize(os.path.join(folder, f)) for f in os.listdir(folder))
         _Measuring.peak = max(_Measuring.peak, held)
