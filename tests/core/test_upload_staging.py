@@ -162,3 +162,34 @@ def test_a_stored_file_and_its_name_are_on_disk_before_the_row(blob_dir, setting
     settings.VPDT_BLOB_FSYNC = False
     blobs.store_stream(io.BytesIO(data + b"again"))
     assert [kind for kind, _ in events] == ["row"]
+
+
+def test_chunks_hashed_and_written_in_the_handler_s_thread_give_the_file_and_its_hash(blob_dir, monkeypatch):
+    monkeypatch.setattr(uploads._Sink, "WRITEBACK", 1024 * 1024)  # the disk told to write back as it goes
+    upload = _upload(chunk=300_001)
+    assert upload.sha256 == hashlib.sha256(DATA).hexdigest()
+    with open(upload.temporary_file_path(), "rb") as fh:
+        assert fh.read() == DATA
+    upload.close()
+    assert _spool() == []
+
+
+def test_a_disk_that_fails_while_an_upload_is_written_is_an_error_and_leaves_no_staged_file(blob_dir):
+    handler = uploads.BoundedUploadHandler(SimpleNamespace(user=AnonymousUser()))
+    handler.new_file("file", "tep.zip", "application/zip", len(DATA))
+    real = handler.sink.file
+
+    class Full:
+        def write(self, data):
+            raise OSError(28, "No space left on device")
+
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+    handler.sink.file = Full()
+    with pytest.raises(OSError, match="No space left"):
+        for start in range(0, len(DATA), 100_000):
+            handler.receive_data_chunk(DATA[start : start + 100_000], start)
+        handler.file_complete(len(DATA))
+    handler.upload_interrupted()
+    assert _spool() == []
