@@ -176,7 +176,7 @@ def test_a_kept_image_is_written_whole_in_each_signed_file(letter_pdf, person_ke
     from PIL import Image
     from pyhanko.pdf_utils.reader import PdfFileReader
 
-    pdf._ENCODED_IMAGES.clear()
+    pdf._encoded_image.cache_clear()
     expected = Image.open(io.BytesIO(signature_image))
     for n in range(2):
         out = tmp_path / f"{n}.pdf"
@@ -191,7 +191,7 @@ def test_a_kept_image_is_written_whole_in_each_signed_file(letter_pdf, person_ke
             assert image.data == expected.convert("RGB").tobytes()
             assert image["/SMask"].data == expected.getchannel("A").tobytes()
         assert pdf.overall(pdf.verify_pdf(out, trust_roots=[demo_ca.root_cert])) == "valid"
-    assert len(pdf._ENCODED_IMAGES) == 1
+    assert pdf._encoded_image.cache_info().currsize == 1
 
 
 def _images(xobjects):

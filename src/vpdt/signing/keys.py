@@ -72,8 +72,8 @@ class _PreparedContainer:
     takes 0.3 ms (docs/BENCHMARKS.md, "Signing"). For the e-office's signatures (PAdES B-B: no
     timestamp, no extra signed attributes, no attribute certificates) only the document's digest and
     the signature value differ between two signatures of one key, so pyHanko's own container is
-    built once per certificate and digest algorithm and those two parts are put in its place. The bytes are those
-    pyHanko would write (`tests/signing/test_keys.py` compares them). Anything else (a timestamp,
+    built once per certificate and digest algorithm and those two parts are put in its place. The
+    bytes are those pyHanko would write (`tests/signing/test_keys.py` compares them). Anything else (a timestamp,
     CAdES attributes, a dry run, a signature of another length) goes through pyHanko as before.
     """
 
@@ -104,11 +104,13 @@ class _PreparedContainer:
             # Shared by every signer of the same certificates: the e-office opens a stored key
             # for each signature, and a container costs a whole pyHanko signature to build.
             identity = self._identity(digest_algorithm, digest_len)
-            container = _CONTAINERS[identity] if identity in _CONTAINERS else await self._build(digest_algorithm, digest_len)
-            with _CONTAINERS_LOCK:
-                while len(_CONTAINERS) >= _CONTAINERS_KEPT:
-                    _CONTAINERS.pop(next(iter(_CONTAINERS)))
-                _CONTAINERS[identity] = container
+            container = _CONTAINERS.get(identity, _UNBUILT)
+            if container is _UNBUILT:
+                container = await self._build(digest_algorithm, digest_len)
+                with _CONTAINERS_LOCK:
+                    while len(_CONTAINERS) >= _CONTAINERS_KEPT:
+                        _CONTAINERS.pop(next(iter(_CONTAINERS)))
+                    _CONTAINERS[identity] = container
             containers[key] = container
         return containers[key]
 
@@ -140,6 +142,7 @@ class _PreparedContainer:
 _CONTAINERS: dict[bytes, _Container | None] = {}
 _CONTAINERS_KEPT = 1024  # ~3 KB each (an RSA-2048 key's container with its chain)
 _CONTAINERS_LOCK = threading.Lock()
+_UNBUILT = object()  # a container that could not be prepared is kept as None: pyHanko signs whole
 
 
 _PREPARED: dict[type, type] = {}

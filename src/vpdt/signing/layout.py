@@ -69,7 +69,7 @@ def _page(reader: PdfReader, page: int) -> tuple[int, PageObject]:
             if value is not None:
                 found[NameObject(key)] = value
         return (page if page >= 0 else count + page), found
-    except (pagetree.PageTreeError, KeyError, TypeError, ValueError, AttributeError):
+    except pagetree.UNUSABLE:
         index = _page_index(len(reader.pages), page)  # pypdf's own walk, through every page
         return index, reader.pages[index]
 

@@ -21,9 +21,18 @@ class PageTreeError(ValueError):
     pass
 
 
+# What a caller catches to fall back to its library's own walk: counts that do not hold, or a
+# tree too broken to follow (a missing key, a value of the wrong kind).
+UNUSABLE = (PageTreeError, KeyError, TypeError, ValueError, AttributeError)
+
+
 def _is_pages(node) -> bool:
     kind = node.get("/Type")
     return kind == "/Pages" or (kind is None and "/Kids" in node)
+
+
+def _count(kid) -> int:
+    return int(kid["/Count"]) if _is_pages(kid) else 1
 
 
 def _key(ref) -> tuple:
@@ -50,7 +59,7 @@ def path_to(root_ref, page_ix: int) -> list[tuple[object, object]]:
             if not hasattr(kid_ref, "idnum") or _key(kid_ref) in seen:
                 raise PageTreeError("a kid that is not an indirect object, or seen twice")
             kid = kid_ref.get_object()
-            n = int(kid["/Count"]) if _is_pages(kid) else 1
+            n = _count(kid)
             low = pos - n if from_end else pos
             if low <= page_ix < low + n:
                 seen.add(_key(kid_ref))
@@ -73,10 +82,6 @@ def inherited(path, key: str, *, raw: bool = False):
         if key in node:
             return node.raw_get(key) if raw else node[key]
     return None
-
-
-def _count(kid) -> int:
-    return int(kid["/Count"]) if _is_pages(kid) else 1
 
 
 def index_of(page_ref) -> int:

@@ -14,13 +14,12 @@ import asyncio
 import concurrent.futures
 import contextlib
 import datetime as dt
-import hashlib
+import functools
 import io
 import mmap
 import os
 import shutil
 import tempfile
-import threading
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -183,7 +182,7 @@ class _Writer(IncrementalPdfFileWriter):
         if not retrieve_parent:
             try:
                 path = pagetree.path_to(self.root.raw_get("/Pages"), page_ix)
-            except (pagetree.PageTreeError, KeyError, TypeError, ValueError, AttributeError):
+            except pagetree.UNUSABLE:
                 pass
             else:
                 resources = pagetree.inherited(path, "/Resources", raw=True)
@@ -196,41 +195,33 @@ class _KeptImage(PdfImage):
     into each signed file. pyHanko compresses the image's pixels (and its transparency mask) anew
     at every signature: ~4 ms for a signature's image, ~8 ms for a seal's."""
 
-    def __init__(self, image: Image.Image, *, kept: bytes | None):
+    def __init__(self, image: Image.Image, *, png: bytes | None):
         super().__init__(image)
-        self._kept = kept
+        self._png = png
 
     @property
     def image_ref(self) -> generic.IndirectObject:
-        if self._kept is None:
+        if self._png is None:
             return super().image_ref
         ref = self._image_ref
         if ref is None or ref.get_pdf_handler() is not self.writer:
-            self._image_ref = ref = _add_encoded(self.writer, _encoded_image(self._kept, self.image))
+            self._image_ref = ref = _add_encoded(self.writer, _encoded_image(self._png))
         return ref
 
 
-# Per process: an image's compressed streams (a seal's ~100 KB; its pixels are not kept).
 _Encoded = tuple[generic.DictionaryObject, bytes]
-_ENCODED_IMAGES: dict[bytes, tuple[_Encoded, _Encoded | None]] = {}
-_ENCODED_IMAGES_KEPT = 64
-_ENCODED_LOCK = threading.Lock()
 
 
-def _encoded_image(digest: bytes, image: Image.Image) -> tuple[_Encoded, _Encoded | None]:
-    """pyHanko's image object of `image` (whose file's SHA-256 is `digest`) and its transparency
-    mask: their entries and compressed bytes, made once in a writer of their own."""
-    found = _ENCODED_IMAGES.get(digest)
-    if found is None:
-        stream = pil_image(image, PdfFileWriter()).get_object()
-        smask = stream["/SMask"] if "/SMask" in stream else None
-        found = ((_entries(stream), stream.encoded_data),
-                 None if smask is None else (_entries(smask), smask.encoded_data))
-        with _ENCODED_LOCK:
-            while len(_ENCODED_IMAGES) >= _ENCODED_IMAGES_KEPT:
-                _ENCODED_IMAGES.pop(next(iter(_ENCODED_IMAGES)))
-            _ENCODED_IMAGES[digest] = found
-    return found
+# Per process, by the image file's bytes: its compressed streams (a seal's ~100 KB; its pixels,
+# 1 MB for a seal, are not kept).
+@functools.lru_cache(maxsize=64)
+def _encoded_image(png: bytes) -> tuple[_Encoded, _Encoded | None]:
+    """pyHanko's image object of the image file `png` and its transparency mask: their entries and
+    compressed bytes, made once in a writer of their own."""
+    stream = pil_image(_image(png), PdfFileWriter()).get_object()
+    smask = stream["/SMask"] if "/SMask" in stream else None
+    return ((_entries(stream), stream.encoded_data),
+            None if smask is None else (_entries(smask), smask.encoded_data))
 
 
 def _entries(stream) -> generic.DictionaryObject:
@@ -291,8 +282,8 @@ def sign_pdf(
                 img = _image(image)
             except OSError as exc:
                 raise SigningError("IMAGE_UNREADABLE", "Không đọc được ảnh chữ ký hoặc con dấu.", str(exc)) from exc
-            kept = hashlib.sha256(image).digest() if isinstance(image, (bytes, bytearray)) else None
-            style = StaticStampStyle(background=_KeptImage(img, kept=kept), border_width=0, background_opacity=1.0)
+            png = bytes(image) if isinstance(image, (bytes, bytearray)) else None
+            style = StaticStampStyle(background=_KeptImage(img, png=png), border_width=0, background_opacity=1.0)
         elif stamp_text is not None:
             font = GlyphAccumulatorFactory(str(STAMP_FONT)) if STAMP_FONT.exists() else None
             tbs = TextBoxStyle(font=font, font_size=10) if font else TextBoxStyle(font_size=10)
@@ -371,7 +362,7 @@ def _signature_fields(reader) -> dict[str, tuple[int, tuple[float, float, float,
     not say its page (/P) or the page tree's counts do not hold, from every page's annotations."""
     try:
         return _fields_from_form(reader)
-    except (pagetree.PageTreeError, KeyError, TypeError, ValueError, AttributeError, RecursionError):
+    except (*pagetree.UNUSABLE, RecursionError):
         return _fields_from_pages(reader)
 
 
