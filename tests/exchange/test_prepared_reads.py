@@ -11,12 +11,16 @@ import pytest
 
 from vpdt.core import incidents
 from vpdt.directory import models as directory
-from vpdt.exchange import handlers, inbox, outbox, statuses
+from vpdt.exchange import connections, handlers, inbox, mapping, outbox, statuses
 from vpdt.exchange.models import OutboxMessage
 from vpdt.motcua import joint, opinions
+from vpdt.records import services as records
 from vpdt.records.choices import DeliveryState, Direction
 from vpdt.records.models import Document
+from vpdt.search import services as search
+from vpdt.signing import agency_keys
 from vpdt.signing import services as signing
+from vpdt.workflow.services import common as workflow
 
 from .conftest import RECEIVER, SENDER, released, run_exchange
 
@@ -35,7 +39,23 @@ def test_the_exchanges_reads_are_prepared_not_refused(province):
 
     reads = [outbox._DELIVERED, outbox._DUE, statuses._SENT, statuses._BY_AGENCY, handlers._FILES,
              handlers._RECEIVED, incidents._OPEN, directory._ALIASES, signing._UNCHECKED, inbox._JOINED,
-             joint._DATA_FILE, opinions._LINKS]
+             joint._DATA_FILE, opinions._LINKS, connections._FOR_AGENCY, outbox._CLAIMED, inbox._KNOWN,
+             mapping._AGENCY_BY_CODE, mapping._TYPE_BY_NAME, agency_keys._CANDIDATES, signing._ACTIVE_ANCHORS,
+             workflow._ROLE_HOLDERS, records._DECIDED[0]]
     for read in reads:
         assert read._compiled, f"{read._build} was not used by the exchange"
+        assert all(c is not None for c in read._compiled.values()), f"{read._build} runs through the ORM"
+
+
+def test_the_text_jobs_reads_are_prepared_not_refused(province):
+    """The text job of the received file: its lease, the copy of a text already read from the
+    same bytes, the row locked to record the outcome, and the idle step's look for files."""
+    (a, clerk), (b, _) = province[SENDER], province[RECEIVER]
+    released(a, clerk, [b])
+    run_exchange()
+    while search.extract_next():
+        pass
+    reads = [search._DUE, search._LOCKED, search._SAME, *search._NEWEST.values(), *search._PAST.values()]
+    for read in reads:
+        assert read._compiled, f"{read._build} was not used by the text job"
         assert all(c is not None for c in read._compiled.values()), f"{read._build} runs through the ORM"

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from vpdt.core import backoff, incidents
 from vpdt.core.models import Incident
+from vpdt.core.prepared import Read
 from vpdt.directory.models import Agency
 from vpdt.exchange.models import HubConnection
 from vpdt.vxp.client import VxpClient
@@ -21,7 +22,12 @@ transport_factory: Callable[[HubConnection], httpx.BaseTransport | None] | None 
 
 def for_agency(agency: Agency | int) -> HubConnection | None:
     agency_id = agency.pk if isinstance(agency, Agency) else agency
-    return HubConnection.objects.filter(agencies__id=agency_id, enabled=True).order_by("id").first()
+    return _FOR_AGENCY.instance(agency_id=agency_id)
+
+
+# Every send asks it (vpdt.core.prepared: the SQL written once).
+_FOR_AGENCY = Read(lambda agency_id: HubConnection.objects.filter(agencies__id=agency_id, enabled=True)
+                   .order_by("id")[:1], agency_id=int)
 
 
 def client(connection: HubConnection) -> VxpClient:

@@ -293,8 +293,8 @@ def poll(connection: HubConnection, client: VxpClient | None = None) -> int:
                    for entry in client.get_received_edoc_list(message_type=message_type)]
         entries = [(hub_doc_id, entry) for hub_doc_id, entry in entries if hub_doc_id]
         # One query for the whole list: which of them were taken in already (not yet acknowledged).
-        known = {item.hub_doc_id: item for item in InboxItem.objects.filter(
-            connection=connection, hub_doc_id__in=[hub_doc_id for hub_doc_id, _ in entries])} if entries else {}
+        known = {item.hub_doc_id: item for item in _KNOWN.instances(
+            connection_id=connection.pk, ids=[hub_doc_id for hub_doc_id, _ in entries])} if entries else {}
         stamps: list[int] = []  # acknowledged at the hub: stamped in one statement for the list
         try:
             for hub_doc_id, entry in entries:
@@ -307,6 +307,11 @@ def poll(connection: HubConnection, client: VxpClient | None = None) -> int:
             stamp_acknowledged(stamps)
     connections.succeeded(connection)
     return count
+
+
+# Every poll asks it (vpdt.core.prepared: the SQL written once; the list as one array on PostgreSQL).
+_KNOWN = Read(lambda connection_id, ids: InboxItem.objects.filter(connection_id=connection_id, hub_doc_id__in=ids)
+              .order_by("pk"), connection_id=int, ids=[str])
 
 
 POLL_LEASE = dt.timedelta(minutes=5)  # default of settings.EXCHANGE_LEASE_SECONDS

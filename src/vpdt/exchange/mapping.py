@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from vpdt import edxml
+from vpdt.core.prepared import Read
 from vpdt.directory.models import Agency
 from vpdt.records.models import Document, DocumentLink, DocumentType
 from vpdt.records.seed import seed_document_types
@@ -34,8 +35,14 @@ def organization(agency: Agency) -> edxml.Organization:
     )
 
 
+# Every package written and received asks these (vpdt.core.prepared: the SQL written once).
+_AGENCY_BY_CODE = Read(lambda code: Agency.objects.filter(code=code).select_related("parent")[:1], code=str)
+_TYPE_BY_NAME = Read(lambda name: DocumentType.objects.filter(Q(name__iexact=name) | Q(abbreviation__iexact=name))
+                     .order_by(*DocumentType._meta.ordering, "pk")[:1], name=str)
+
+
 def receiver_organization(code: str, name: str = "") -> edxml.Organization:
-    agency = Agency.objects.filter(code=code).first()
+    agency = _AGENCY_BY_CODE.instance(code=code)
     if agency is not None:
         return organization(agency)
     return edxml.Organization(organ_id=code, organ_name=name or None)
@@ -74,7 +81,7 @@ def to_header(document: Document, receivers: list[edxml.Organization]) -> edxml.
 def _document_type(dtype: edxml.DocumentType | None) -> DocumentType:
     name = (dtype.type_name or "").strip() if dtype else ""
     if name:  # TypeName is authoritative (no official code table)
-        found = DocumentType.objects.filter(Q(name__iexact=name) | Q(abbreviation__iexact=name)).first()
+        found = _TYPE_BY_NAME.instance(name=name)
         if found:
             return found  # the table is seeded: nothing more to ask
     if not DocumentType.objects.exists():

@@ -297,6 +297,8 @@ def _mark_sent(message: OutboxMessage, hub_doc_id: str) -> None:
 # of them cost more than running them.
 _DELIVERED = Read(lambda pk, states: Recipient.objects.select_related("document", "document__agency", "agency", "unit")
                   .filter(pk=pk, state__in=states).order_by("pk")[:1], pk=int, states=[str])
+_CLAIMED = Read(lambda pk: OutboxMessage.objects.select_related("agency", "package", "document").filter(pk=pk)
+                .order_by("pk")[:1], pk=int)
 DUE_BATCH = 500
 
 
@@ -356,7 +358,9 @@ def send_pending(limit: int = DUE_BATCH) -> int:
         # loses the claim reads nothing more (one statement instead of three).
         if not _claim(message_id, now):
             continue
-        message = OutboxMessage.objects.select_related("agency", "package", "document").get(pk=message_id)
+        message = _CLAIMED.instance(pk=message_id)
+        if message is None:  # removed since it was listed (its agency deleted)
+            continue
         if message.agency_id not in served:
             served[message.agency_id] = connections.for_agency(message.agency_id)
         connection = served[message.agency_id]

@@ -390,14 +390,20 @@ def _receive_result(agency: Agency, document, data: dict) -> Dossier | None:
     return d
 
 
+_SENDER_LINK = Read(lambda document_id: JointLink.objects.filter(
+    role=JointRole.SENDER, transfer_document_id=document_id).order_by("pk")[:1], document_id=int)
+
+
 @receiver(post_save, sender=StatusEvent, dispatch_uid="motcua.joint.on_status")
 def on_status(sender, instance: StatusEvent, created: bool, **kwargs) -> None:
     """A status about a transfer document came back: the sender's dossier records the resolver's status."""
     if not created or instance.direction != StatusEvent.RECEIVED:
         return
     found = STATUS_TAG.search(instance.description or "")
-    link = JointLink.objects.filter(role=JointRole.SENDER, transfer_document_id=instance.document_id).first()
-    if link is None or found is None:
+    if found is None:  # not a resolver's status (the e-office's "đã đến" ...): nothing to look up
+        return
+    link = _SENDER_LINK.instance(document_id=instance.document_id)
+    if link is None:
         return
     status = int(found.group(1))
     with transaction.atomic():  # the inbox's transaction when there is one

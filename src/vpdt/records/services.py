@@ -23,6 +23,7 @@ from django.utils import timezone
 from vpdt.core import audit, blobs, filetypes
 from vpdt.core.errors import InvalidInput, InvalidState, PermissionDenied, VpdtError
 from vpdt.core.models import Blob
+from vpdt.core.prepared import Read
 from vpdt.directory.models import Agency
 from vpdt.directory.roles import Role
 from vpdt.records import actors, delivery, numbering, registers, renditions, seams, signals
@@ -309,14 +310,19 @@ def add_attachment(user, document: Document, stream: BinaryIO, name: str, *, con
                          detail={"declared_type": (content_type or "")[:100]})
 
 
+# Every file attached asks it (vpdt.core.prepared: the SQL written once).
+_DECIDED = tuple(Read(lambda sha, model=model: model.objects.filter(blob_id=sha, flag="").exclude(file_kind="")
+                      .order_by("pk").values_list("file_kind", "content_type")[:1], sha=str)
+                 for model in (Attachment, DraftVersion))
+
+
 def _decided(blob: Blob, agency: Agency, file_type, untrusted: bool) -> tuple[filetypes.FileType, str]:
     if file_type is not None:
         return file_type
     # Same bytes, same type: a clean decision already made for this blob (the approved draft
     # attached on release, a copy between agencies) is reused rather than parsed again.
-    for model in (Attachment, DraftVersion):
-        known = model.objects.filter(blob=blob, flag="").exclude(file_kind="").values_list(
-            "file_kind", "content_type").first()
+    for read in _DECIDED:
+        known = read.first(sha=blob.pk)
         if known is not None:
             return filetypes.FileType(known[0], known[1]), ""
     with filetypes.local_copy(blob) as path:

@@ -8,10 +8,11 @@ import logging
 import time
 
 from django.db import connections, transaction
-from django.db.models import F, Max
+from django.db.models import F
 from django.utils import timezone
 
 from vpdt.core import audit, tasks
+from vpdt.core.prepared import Read
 from vpdt.core.text import fold
 from vpdt.search import extract as extraction
 from vpdt.search import schema
@@ -162,14 +163,43 @@ def backfill(limit: int = BACKFILL, *, sweep: bool = False) -> int:
         if not sweep:
             # Read first, as a value: with the bound as a subquery the planner cannot tell how
             # many files lie past it and hash-joins every row of both tables (0.28 s at a million).
-            newest = FileText.objects.aggregate(newest=Max(field))["newest"]
+            newest = _NEWEST[field].scalar()
+            if limit == BACKFILL:  # the idle step's usual look: its SQL written once
+                rows = [_row_for(f) for f in _PAST[field].instances(newest=-1 if newest is None else newest)]
+                if rows:
+                    made += len(FileText.objects.bulk_create(rows, ignore_conflicts=True))
+                continue
             if newest is not None:
                 files = files.filter(pk__gt=newest)
-        rows = [FileText(**_owner(f), document_id=f.document_id, blob_id=f.blob_id, file_kind=f.file_kind or "")
-                for f in files.order_by("pk")[:limit]]
+        rows = [_row_for(f) for f in files.order_by("pk")[:limit]]
         if rows:
             made += len(FileText.objects.bulk_create(rows, ignore_conflicts=True))
     return made
+
+
+def _row_for(file) -> FileText:
+    return FileText(**_owner(file), document_id=file.document_id, blob_id=file.blob_id, file_kind=file.file_kind or "")
+
+
+def _newest(field: str) -> Read:
+    # MAX(field) as the newest row in the field's order (NULLs left out): the same answer, from
+    # the field's unique index on both backends, and a shape a prepared read takes.
+    return Read(lambda: FileText.objects.filter(**{f"{field}__isnull": False}).order_by(f"-{field}")
+                .values_list(field)[:1])
+
+
+def _past(model_name: str) -> Read:
+    def build(newest):
+        from vpdt.records import models
+
+        return getattr(models, model_name).objects.filter(file_text__isnull=True, pk__gt=newest).order_by("pk")[
+            :BACKFILL]
+    return Read(build, newest=int)
+
+
+# The text job's idle step, at the end of every drain (vpdt.core.prepared: the SQL written once).
+_NEWEST = {"attachment_id": _newest("attachment_id"), "version_id": _newest("version_id")}
+_PAST = {"attachment_id": _past("Attachment"), "version_id": _past("DraftVersion")}
 
 
 def sweep(limit: int = BACKFILL) -> int:
@@ -187,9 +217,7 @@ def _lease() -> FileText | None:
     (state, attempts, bytes): a row queued again or taken by another worker meanwhile is left."""
     now = timezone.now()
     lease = dt.timedelta(seconds=extraction.limit("VPDT_OCR_TIMEOUT", 120) * 4 + 60)
-    for due in (FileText.objects.filter(state__in=[FileText.State.PENDING, FileText.State.WORKING])
-                .exclude(state=FileText.State.WORKING, lease_until__gt=now).order_by("state", "pk")
-                .select_related("blob").defer("text", "text_folded")[:5]):
+    for due in _DUE.instances(now=now):
         leased = {"state": FileText.State.WORKING, "lease_until": now + lease, "attempts": due.attempts + 1}
         if FileText.objects.filter(pk=due.pk, state=due.state, attempts=due.attempts, blob_id=due.blob_id).update(**leased):
             for name, value in leased.items():
@@ -198,12 +226,21 @@ def _lease() -> FileText | None:
     return None
 
 
+# What every file's extraction reads (vpdt.core.prepared: the SQL written once).
+_DUE = Read(lambda now: FileText.objects.filter(state__in=[FileText.State.PENDING, FileText.State.WORKING])
+            .exclude(state=FileText.State.WORKING, lease_until__gt=now).order_by("state", "pk")
+            .select_related("blob").defer("text", "text_folded")[:5], now=dt.datetime)
+# the document's agency (the entry names it) read with the row
+_LOCKED = Read(lambda pk: FileText.objects.select_for_update(of=("self",)).filter(pk=pk)
+               .annotate(agency_code=F("document__agency__code")).order_by("pk")[:1], pk=int)
+_SAME = Read(lambda sha, pk: FileText.objects.filter(blob_id=sha, state=FileText.State.DONE).exclude(pk=pk)
+             .order_by("pk")[:1], sha=str, pk=int)
+
+
 def _finish(row: FileText, *, result: extraction.Extracted | None = None, copied: FileText | None = None,
             code: str = "", detail: str = "", seconds: float | None = None) -> FileText | None:
     with transaction.atomic():
-        # the document's agency (the entry names it) read with the row
-        locked = (FileText.objects.select_for_update(of=("self",)).filter(pk=row.pk)
-                  .annotate(agency_code=F("document__agency__code")).first())
+        locked = _LOCKED.instance(pk=row.pk)
         if locked is None or locked.state != FileText.State.WORKING or locked.attempts != row.attempts \
                 or locked.blob_id != row.blob_id:
             return locked  # gone, taken over after our lease ran out, or the file changed meanwhile
@@ -235,8 +272,7 @@ def extract_one(row: FileText) -> FileText | None:
 
     if row.attempts > MAX_ATTEMPTS:
         return _finish(row, code="TEXT_ABANDONED", detail=f"{row.attempts - 1} attempts interrupted")
-    same = (FileText.objects.filter(blob_id=row.blob_id, state=FileText.State.DONE).exclude(pk=row.pk)
-            .order_by("pk").first())
+    same = _SAME.instance(sha=row.blob_id, pk=row.pk)
     if same is not None:  # the same bytes attached elsewhere: their text is this file's text
         return _finish(row, copied=same, seconds=0.0)
     if not extraction.extractable(row.file_kind):

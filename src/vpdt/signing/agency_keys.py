@@ -26,6 +26,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
 from vpdt.core import audit
+from vpdt.core.prepared import Read
 from vpdt.signing import stored_keys
 from vpdt.signing.models import SigningKey
 from vpdt.signing.sealing import seal_secret
@@ -82,7 +83,12 @@ def _signs_packages() -> Q:
 
 def _candidates(agency) -> list[SigningKey]:
     # "documents" sorts before "packages": the seal first.
-    return list(SigningKey.objects.filter(_signs_packages(), agency=agency).order_by("purpose", "-pk"))
+    return _CANDIDATES.instances(agency_id=agency.pk)
+
+
+# Every package written asks it (vpdt.core.prepared: the SQL written once).
+_CANDIDATES = Read(lambda agency_id: SigningKey.objects.filter(_signs_packages(), agency_id=agency_id)
+                   .order_by("purpose", "-pk"), agency_id=int)
 
 
 def without_package_key(agencies):

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import io
 import logging
@@ -229,9 +230,20 @@ def add_trust_anchor(user, name: str, pem: str) -> TrustAnchor:
 
 def trust_roots() -> list:
     """The certificates of the active trust anchors (cryptography objects)."""
+    return [_certificate(pem) for (pem,) in _ACTIVE_ANCHORS.rows()]
+
+
+@functools.lru_cache(maxsize=256)
+def _certificate(pem: str):
+    """An anchor's certificate, parsed once per process (the PEM is its key: an anchor whose
+    certificate changed is another entry). Certificates are immutable objects."""
     from cryptography import x509
 
-    return [x509.load_pem_x509_certificate(a.pem.encode()) for a in TrustAnchor.objects.filter(active=True)]
+    return x509.load_pem_x509_certificate(pem.encode())
+
+
+# Every received file's check reads them (vpdt.core.prepared: the SQL written once).
+_ACTIVE_ANCHORS = Read(lambda: TrustAnchor.objects.filter(active=True).values_list("pem"))
 
 
 def _revocation_kwargs() -> dict:
