@@ -6,12 +6,12 @@ import datetime as dt
 import pytest
 from django.contrib.sessions.models import Session
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests import factories as f
-from vpdt.core.prepared import Read
+from vpdt.core.prepared import Read, Update
 from vpdt.directory.models import RoleAssignment, User
 from vpdt.directory.roles import Role
 from vpdt.workflow.models import Delegation
@@ -230,3 +230,61 @@ def test_the_session_device_is_read_as_django_otp_reads_it():
     assert all(c is not None for c in mfa._DEVICE_READS[TOTPDevice]._compiled.values())
     for wrong in ("otp_totp.totpdevice/999999", "otp_totp.totpdevice/x", "auth.group/1", "nope", "no.model/1"):
         assert mfa.session_device(wrong) is None, wrong
+
+
+def _updates_compiled(update: Update) -> bool:
+    return bool(update._compiled) and all(c is not None for c in update._compiled.values())
+
+
+def test_an_update_changes_what_the_orms_update_changes():
+    agency = f.agency()
+    one, two = f.person(agency, Role.CLERK), f.person(agency, Role.SPECIALIST)
+    when = timezone.now().replace(microsecond=123000)
+    stamp = Update(lambda pk, when: (User.objects.filter(pk=pk), {"last_login": when}), pk=int, when=dt.datetime)
+    assert stamp.run(pk=one.pk, when=when) == 1
+    assert stamp.run(pk=two.pk, when=when + dt.timedelta(days=1)) == 1
+    assert stamp.run(pk=two.pk + 1000, when=when) == 0
+    one.refresh_from_db()
+    two.refresh_from_db()
+    assert one.last_login == when and two.last_login == when + dt.timedelta(days=1)
+    # A condition on the row as it is, a fixed value and an F() expression among the changes.
+    only_before = Update(lambda pk, when, name: (User.objects.filter(pk=pk, last_login__lt=when),
+                                                 {"first_name": name, "last_name": F("first_name"), "email": ""}),
+                         pk=int, when=dt.datetime, name=str)
+    assert only_before.run(pk=one.pk, when=when, name="Lan") == 0  # not before: unchanged
+    assert only_before.run(pk=one.pk, when=when + dt.timedelta(seconds=1), name="Lan") == 1
+    one.refresh_from_db()
+    assert (one.first_name, one.email) == ("Lan", "") and one.last_name != "Lan"  # F() read the old value
+    assert _updates_compiled(stamp) and _updates_compiled(only_before)
+
+
+def test_an_update_takes_lists_and_filters_across_a_join():
+    agency, other = f.agency(), f.agency()
+    people = [f.person(agency, Role.CLERK) for _ in range(3)]
+    outsider = f.person(other, Role.CLERK)
+    rename = Update(lambda ids, name: (User.objects.filter(pk__in=ids), {"first_name": name}), ids=[int], name=str)
+    assert rename.run(ids=[people[0].pk], name="A") == 1
+    assert rename.run(ids=[p.pk for p in people], name="B") == 3
+    assert rename.run(ids=[], name="C") == 0  # the ORM knows what an empty list means
+    by_agency = Update(lambda agency_id, name: (User.objects.filter(role_assignments__agency_id=agency_id),
+                                                {"last_name": name}), agency_id=int, name=str)
+    assert by_agency.run(agency_id=agency.pk, name="Trong") == 3
+    assert sorted(User.objects.filter(last_name="Trong").values_list("pk", flat=True)) == sorted(p.pk for p in people)
+    outsider.refresh_from_db()
+    assert outsider.last_name != "Trong"
+    assert _updates_compiled(rename) and _updates_compiled(by_agency)
+
+
+def test_an_update_is_written_once():
+    agency = f.agency()
+    one, two = f.person(agency, Role.CLERK), f.person(agency, Role.CLERK)
+    rename = Update(lambda pk, name: (User.objects.filter(pk=pk), {"first_name": name}), pk=int, name=str)
+    rename.run(pk=one.pk, name="X")
+    with CaptureQueriesContext(connection) as ctx:
+        rename.run(pk=one.pk, name="Một")
+        rename.run(pk=two.pk, name="Hai")
+    assert len(ctx.captured_queries) == 2
+    first, second = (q["sql"] for q in ctx.captured_queries)
+    assert first.replace(str(one.pk), "?").replace("Một", "?") == second.replace(str(two.pk), "?").replace("Hai", "?")
+    with pytest.raises(TypeError):
+        rename.rows(pk=one.pk, name="X")

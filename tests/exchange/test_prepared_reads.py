@@ -41,7 +41,9 @@ def test_the_exchanges_reads_are_prepared_not_refused(province):
              handlers._RECEIVED, incidents._OPEN, directory._ALIASES, signing._UNCHECKED, inbox._JOINED,
              joint._DATA_FILE, opinions._LINKS, connections._FOR_AGENCY, outbox._CLAIMED, inbox._KNOWN,
              mapping._AGENCY_BY_CODE, mapping._TYPE_BY_NAME, agency_keys._CANDIDATES, signing._ACTIVE_ANCHORS,
-             workflow._ROLE_HOLDERS, records._DECIDED[0]]
+             workflow._ROLE_HOLDERS, records._DECIDED[0],
+             # and its writes (vpdt.core.prepared.Update)
+             outbox._CLAIM, outbox._SENT, inbox._POLL_LEASE, inbox._POLL_DONE, inbox._STAMP]
     for read in reads:
         assert read._compiled, f"{read._build} was not used by the exchange"
         assert all(c is not None for c in read._compiled.values()), f"{read._build} runs through the ORM"
@@ -55,7 +57,7 @@ def test_the_text_jobs_reads_are_prepared_not_refused(province):
     run_exchange()
     while search.extract_next():
         pass
-    reads = [search._DUE, search._LOCKED, search._SAME, *search._NEWEST.values(), *search._PAST.values()]
+    reads = [search._DUE, search._LEASE, search._LOCKED, search._SAME, *search._NEWEST.values(), *search._PAST.values()]
     for read in reads:
         assert read._compiled, f"{read._build} was not used by the text job"
         assert all(c is not None for c in read._compiled.values()), f"{read._build} runs through the ORM"

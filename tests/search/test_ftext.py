@@ -265,14 +265,13 @@ def test_a_row_whose_file_changed_after_it_was_read_is_not_leased_with_the_old_b
 
     attachment = attach(w.report, docx(["Bản cũ"]), "a.docx")
     newer = blobs.store_stream(io.BytesIO(docx(["Bản mới"])))
-    real_filter = FileText.objects.filter
+    real_run = search._LEASE.run
 
-    def changed_meanwhile(*args, **kwargs):
-        if "attempts" in kwargs:  # the lease's UPDATE: the file was replaced just before it
-            FileText.objects.all().update(blob_id=newer.pk)
-        return real_filter(*args, **kwargs)
+    def changed_meanwhile(**values):  # the lease's UPDATE: the file was replaced just before it
+        FileText.objects.all().update(blob_id=newer.pk)
+        return real_run(**values)
 
-    monkeypatch.setattr(FileText.objects, "filter", changed_meanwhile)
+    monkeypatch.setattr(search._LEASE, "run", changed_meanwhile)
     assert search._lease() is None
     monkeypatch.undo()
     row = search._lease()

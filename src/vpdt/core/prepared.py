@@ -33,9 +33,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import QuerySet
 from django.db.models.query import ModelIterable, get_related_populators
+from django.db.models.sql import UpdateQuery
 
 log = logging.getLogger("vpdt.prepared")
 
@@ -110,6 +111,28 @@ def _as_arrays(sql: str, slots: list, wrappers: list, sizes: dict) -> tuple[str,
     return "".join(out), new_slots, new_wrappers
 
 
+def _params(compiled: _Compiled, values: dict) -> list:
+    """The statement's parameters for these values, in the order its slots name them."""
+    params = []
+    for slot, wrapper in zip(compiled.slots, compiled.wrappers, strict=True):
+        if isinstance(slot, str):
+            value = compiled.adapters[slot](values[slot])
+        elif slot[0] is None:
+            params.append(slot[1])
+            continue
+        elif slot[1] is _ARRAY:
+            params.append(values[slot[0]])
+            continue
+        else:
+            value = values[slot[0]][slot[1]]
+        params.append(value if wrapper is None else wrapper(value))
+    return params
+
+
+class _Refused(Exception):
+    """A shape a prepared statement does not take (it then runs through the ORM each time)."""
+
+
 ALL: weakref.WeakSet = weakref.WeakSet()  # every Read made, for the test that none was refused
 
 
@@ -165,22 +188,9 @@ class Read:
         return self._run(compiled, alias, values)
 
     def _run(self, compiled: _Compiled, alias: str, values: dict) -> list[tuple]:
-        params = []
-        for slot, wrapper in zip(compiled.slots, compiled.wrappers, strict=True):
-            if isinstance(slot, str):
-                value = compiled.adapters[slot](values[slot])
-            elif slot[0] is None:
-                params.append(slot[1])
-                continue
-            elif slot[1] is _ARRAY:
-                params.append(values[slot[0]])
-                continue
-            else:
-                value = values[slot[0]][slot[1]]
-            params.append(value if wrapper is None else wrapper(value))
         connection = connections[alias]
         with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
+            cursor.execute(compiled.sql, _params(compiled, values))
             rows = cursor.fetchall()
         if compiled.converters:
             converted = []
@@ -263,10 +273,10 @@ class Read:
                     else:
                         markers[name] = _marker(kind, n, small)
                         n += 1
-                qs = self._build(**markers)
-                alias = self._alias = qs.db
+                built = self._build(**markers)
+                alias = self._alias = self._db(built)
                 key = (alias, buckets)
-                compiled = self._compile(qs, markers, last_try=small)
+                compiled = self._compile(built, markers, last_try=small)
                 if compiled is not _OUT_OF_RANGE:
                     break
             self._compiled[key] = compiled
@@ -274,8 +284,19 @@ class Read:
                 self._compiled[(alias, _ARRAY)] = compiled
         return self._compiled[key], alias, values
 
-    def _compile(self, qs: QuerySet, markers: dict, last_try: bool = True):
-        connection = connections[qs.db]
+    @staticmethod
+    def _db(built) -> str:
+        return built.db
+
+    def _written(self, qs: QuerySet):
+        """(compiler, sql, params) of what `build` returned with the markers."""
+        if qs._prefetch_related_lookups:
+            raise _Refused("prefetch_related is not taken")
+        compiler = qs.query.get_compiler(qs.db)
+        return (compiler, *compiler.as_sql())
+
+    def _compile(self, qs, markers: dict, last_try: bool = True):
+        connection = connections[self._db(qs)]
         adapters = {name: _adapter(self._kinds[name], connection) for name in markers if name not in self._lists}
         expected = {}  # the value the ORM passes -> its slot
         for name, value in markers.items():
@@ -284,11 +305,10 @@ class Read:
             else:
                 adapted = adapters[name](value)
                 expected[(type(adapted), adapted)] = name
-        if qs._prefetch_related_lookups:
-            return self._refuse("prefetch_related is not taken")
-        compiler = qs.query.get_compiler(qs.db)
         try:
-            sql, params = compiler.as_sql()
+            compiler, sql, params = self._written(qs)
+        except _Refused as exc:
+            return self._refuse(str(exc))
         except (EmptyResultSet, FullResultSet):
             # Django answers a value out of a column's range without asking (a marker past a
             # small integer column's end): tried again with small markers, else refused.
@@ -316,6 +336,8 @@ class Read:
             rewritten = _as_arrays(sql, slots, wrappers, {name: len(markers[name]) for name in self._lists})
             if rewritten is not None:
                 (sql, slots, wrappers), arrays = rewritten, True
+        if isinstance(self, Update):
+            return _Compiled(sql, tuple(slots), adapters, (), None, (), tuple(wrappers), arrays=arrays)
         fields = [s[0] for s in compiler.select[:compiler.col_count]]
         converters = tuple((pos, tuple(convs), expr) for pos, (convs, expr) in compiler.get_converters(fields).items())
         info = compiler.klass_info
@@ -331,3 +353,44 @@ class Read:
     def _refuse(self, why: str) -> None:
         log.warning("prepared read %r runs through the ORM each time: %s", self._build, why)
         return None
+
+
+class Update(Read):
+    """An UPDATE written once: `Update(lambda pk, now: (Message.objects.filter(pk=pk, locked_until__lt=now),
+    {"locked_until": now}), pk=int, now=dt.datetime)`; `.run(pk=5, now=...)` changes the rows as
+    `queryset.update(**changes)` would and returns how many. The parameters are a Read's (scalars,
+    lists); the changes may use them and F() expressions. A filter across a join is written as the
+    ORM writes it (`pk IN (subquery)`); an update of a parent model's fields (multi-table
+    inheritance, two statements) or a backend that must read the rows first runs through the ORM."""
+
+    def run(self, **values) -> int:
+        compiled, alias, values = self._get(values)
+        if compiled is None:
+            qs, changes = self._build(**values)
+            return qs.update(**changes)
+        with transaction.mark_for_rollback_on_error(using=alias), connections[alias].cursor() as cursor:
+            cursor.execute(compiled.sql, _params(compiled, values))
+            return cursor.rowcount
+
+    def rows(self, **values):
+        raise TypeError("an Update is run (.run), not read")
+
+    instances = rows
+
+    @staticmethod
+    def _db(built) -> str:
+        return built[0].db
+
+    def _written(self, built):
+        qs, changes = built
+        query = qs.query.chain(UpdateQuery)
+        query.add_update_values(changes)
+        query.annotations = {}  # as QuerySet.update: the changes' expressions are resolved, not selected
+        if query.related_updates:
+            raise _Refused("a parent model's fields (two statements)")
+        compiler = query.get_compiler(qs.db)
+        query.get_initial_alias()
+        if query.count_active_tables() > 1 and not compiler.connection.features.update_can_self_select:
+            raise _Refused("this backend reads the rows before updating across a join")
+        compiler.pre_sql_setup()  # a filter across a join: `pk IN (the filtered subquery)`
+        return (compiler, *compiler.as_sql())

@@ -35,7 +35,7 @@ from vpdt import edxml
 from vpdt.core import audit, blobs
 from vpdt.core.errors import VpdtError
 from vpdt.core.models import Blob
-from vpdt.core.prepared import Read
+from vpdt.core.prepared import Read, Update
 from vpdt.directory.models import Agency
 from vpdt.edxml import zipinfo
 from vpdt.exchange import clients, connections, handlers, quarantine
@@ -255,7 +255,7 @@ def acknowledge(client: VxpClient, item: InboxItem, *, stamps: list[int] | None 
 
 def stamp_acknowledged(item_ids: list[int]) -> None:
     if item_ids:
-        InboxItem.objects.filter(pk__in=item_ids, acknowledged_at__isnull=True).update(acknowledged_at=timezone.now())
+        _STAMP.run(ids=item_ids, now=timezone.now())
 
 
 def _fetch_and_ingest(client: VxpClient, connection: HubConnection, entry: dict, hub_doc_id: str,
@@ -314,6 +314,15 @@ _KNOWN = Read(lambda connection_id, ids: InboxItem.objects.filter(connection_id=
               .order_by("pk"), connection_id=int, ids=[str])
 
 
+# The writes of every poll (written out once too).
+_POLL_LEASE = Update(lambda pk, now, until: (HubConnection.objects.filter(
+    Q(polling_until__isnull=True) | Q(polling_until__lt=now), pk=pk), {"polling_until": until}),
+    pk=int, now=dt.datetime, until=dt.datetime)
+_POLL_DONE = Update(lambda pk: (HubConnection.objects.filter(pk=pk), {"polling_until": None}), pk=int)
+_STAMP = Update(lambda ids, now: (InboxItem.objects.filter(pk__in=ids, acknowledged_at__isnull=True),
+                                  {"acknowledged_at": now}), ids=[int], now=dt.datetime)
+
+
 POLL_LEASE = dt.timedelta(minutes=5)  # default of settings.EXCHANGE_LEASE_SECONDS
 
 
@@ -329,8 +338,7 @@ def poll_all() -> int:
         if connections.is_waiting(connection):
             continue
         now = timezone.now()
-        if not HubConnection.objects.filter(Q(polling_until__isnull=True) | Q(polling_until__lt=now),
-                                            pk=connection.pk).update(polling_until=now + _poll_lease()):
+        if not _POLL_LEASE.run(pk=connection.pk, now=now, until=now + _poll_lease()):
             continue
         try:
             total += poll(connection)
@@ -338,5 +346,5 @@ def poll_all() -> int:
             connections.failed(connection, f"{type(exc).__name__}: {exc}")
             log.warning("exchange: polling %s failed: %s", connection, exc)
         finally:
-            HubConnection.objects.filter(pk=connection.pk).update(polling_until=None)
+            _POLL_DONE.run(pk=connection.pk)
     return total

@@ -32,7 +32,7 @@ from vpdt import edxml
 from vpdt.core import audit, blobs, incidents
 from vpdt.core.i18n import vietnamese
 from vpdt.core.models import Blob, Incident
-from vpdt.core.prepared import Read
+from vpdt.core.prepared import Read, Update
 from vpdt.directory.models import Agency
 from vpdt.exchange import clients, connections, keys, mapping, statuses
 from vpdt.exchange.errors import PackageWriteFailed, SecretDocument
@@ -265,9 +265,7 @@ def package_path(blob: Blob) -> Iterator[str]:
 
 
 def _claim(message_id: int, now: dt.datetime) -> bool:
-    return bool(OutboxMessage.objects.filter(
-        Q(locked_until__isnull=True) | Q(locked_until__lt=now), pk=message_id, state=OutboxMessage.PENDING,
-    ).update(locked_until=now + _lease()))
+    return bool(_CLAIM.run(pk=message_id, now=now, until=now + _lease()))
 
 
 def _unclaim(message_id: int) -> None:
@@ -279,9 +277,7 @@ def _mark_sent(message: OutboxMessage, hub_doc_id: str) -> None:
     now = timezone.now()
     incidents.recovered(Incident.OUTBOX, message.agency.code)  # --- ops: this agency's packages go out again
     with transaction.atomic():
-        OutboxMessage.objects.filter(pk=message.pk).update(
-            state=OutboxMessage.SENT, hub_doc_id=hub_doc_id[:100], sent_at=now, locked_until=None,
-            attempts=message.attempts + 1, last_error="", next_attempt_at=None)
+        _SENT.run(pk=message.pk, hub_doc_id=hub_doc_id[:100], now=now, attempts=message.attempts + 1)
         detail = {"to": message.to_code, "message_type": message.message_type, "status": message.status_code,
                   "business_type": message.business_type, "hub_doc_id": hub_doc_id}
         recipient = _delivered_recipient(message, (DeliveryState.PENDING, DeliveryState.FAILED))
@@ -297,6 +293,14 @@ def _mark_sent(message: OutboxMessage, hub_doc_id: str) -> None:
 # of them cost more than running them.
 _DELIVERED = Read(lambda pk, states: Recipient.objects.select_related("document", "document__agency", "agency", "unit")
                   .filter(pk=pk, state__in=states).order_by("pk")[:1], pk=int, states=[str])
+# The writes every sent message makes, written out once too.
+_CLAIM = Update(lambda pk, now, until: (OutboxMessage.objects.filter(
+    Q(locked_until__isnull=True) | Q(locked_until__lt=now), pk=pk, state=OutboxMessage.PENDING),
+    {"locked_until": until}), pk=int, now=dt.datetime, until=dt.datetime)
+_SENT = Update(lambda pk, hub_doc_id, now, attempts: (OutboxMessage.objects.filter(pk=pk), {
+    "state": OutboxMessage.SENT, "hub_doc_id": hub_doc_id, "sent_at": now, "locked_until": None,
+    "attempts": attempts, "last_error": "", "next_attempt_at": None}),
+    pk=int, hub_doc_id=str, now=dt.datetime, attempts=int)
 _CLAIMED = Read(lambda pk: OutboxMessage.objects.select_related("agency", "package", "document").filter(pk=pk)
                 .order_by("pk")[:1], pk=int)
 DUE_BATCH = 500

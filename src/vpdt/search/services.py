@@ -12,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from vpdt.core import audit, tasks
-from vpdt.core.prepared import Read
+from vpdt.core.prepared import Read, Update
 from vpdt.core.text import fold
 from vpdt.search import extract as extraction
 from vpdt.search import schema
@@ -219,7 +219,7 @@ def _lease() -> FileText | None:
     lease = dt.timedelta(seconds=extraction.limit("VPDT_OCR_TIMEOUT", 120) * 4 + 60)
     for due in _DUE.instances(now=now):
         leased = {"state": FileText.State.WORKING, "lease_until": now + lease, "attempts": due.attempts + 1}
-        if FileText.objects.filter(pk=due.pk, state=due.state, attempts=due.attempts, blob_id=due.blob_id).update(**leased):
+        if _LEASE.run(pk=due.pk, state=due.state, attempts=due.attempts, sha=due.blob_id, until=now + lease):
             for name, value in leased.items():
                 setattr(due, name, value)
             return due
@@ -230,6 +230,10 @@ def _lease() -> FileText | None:
 _DUE = Read(lambda now: FileText.objects.filter(state__in=[FileText.State.PENDING, FileText.State.WORKING])
             .exclude(state=FileText.State.WORKING, lease_until__gt=now).order_by("state", "pk")
             .select_related("blob").defer("text", "text_folded")[:5], now=dt.datetime)
+_LEASE = Update(lambda pk, state, attempts, sha, until: (
+    FileText.objects.filter(pk=pk, state=state, attempts=attempts, blob_id=sha),
+    {"state": FileText.State.WORKING, "lease_until": until, "attempts": F("attempts") + 1}),
+    pk=int, state=str, attempts=int, sha=str, until=dt.datetime)
 # the document's agency (the entry names it) read with the row
 _LOCKED = Read(lambda pk: FileText.objects.select_for_update(of=("self",)).filter(pk=pk)
                .annotate(agency_code=F("document__agency__code")).order_by("pk")[:1], pk=int)
