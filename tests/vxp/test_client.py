@@ -110,3 +110,51 @@ def test_extract_handles_data_before_other_fields():
     rest, digest = client_module._extract_base64_field(raw, b"data", out)
     assert out.getvalue() == b"hello" and rest["status"] == "OK"
     assert digest == hashlib.sha256(b"hello").hexdigest()
+
+
+def test_an_operation_goes_straight_to_the_transport_with_only_its_own_headers():
+    """The SDK's headers and the body, nothing of httpx.Client's own (its default Accept,
+    User-Agent ...); the kept-alive transport answers every call."""
+    seen, transport = _recording_transport(lambda r: httpx.Response(200, json=vxp.response(data=[])))
+    with VxpClient("http://hub", "sys", "k", transport=transport) as hub:
+        assert hub.get_received_edoc_list() == []
+        hub.update_status("D1", "done")
+    assert [str(r.url) for r in seen] == ["http://hub/getReceivedEdocList", "http://hub/updateStatus"]
+    names = [name.decode().lower() for name, _ in seen[1].headers.raw]
+    assert "accept-encoding" not in names and "connection" not in names
+    assert names.count("user-agent") == 1 and "python-httpx" not in seen[1].headers["user-agent"]
+    assert seen[1].headers["XroadVnpt-docId"] == "D1" and seen[1].headers["XroadVnpt-status"] == "done"
+
+
+def test_behind_a_proxy_named_by_the_environment_requests_go_through_it(monkeypatch):
+    """HTTP_PROXY set: the request reaches the proxy (in absolute form), as httpx.Client routes it."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    asked = []
+
+    class Proxy(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - http.server's name
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            asked.append(self.path)
+            body = json.dumps(vxp.response()).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{server.server_address[1]}")
+        with VxpClient("http://hub.tinh.example.vn/vxp", "sys", "k") as hub:
+            hub.update_status("D1", "done")
+    finally:
+        server.shutdown()
+    assert asked == ["http://hub.tinh.example.vn/vxp/updateStatus"]

@@ -36,6 +36,7 @@ from vpdt.vxp import protocol as vxp
 
 CHUNK = 1024 * 1024
 CRLF = b"\r\n"
+_PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
 
 class VxpRemoteError(Exception):
@@ -95,6 +96,19 @@ class VxpClient:
         self.time_zone = time_zone
         self._last_ms = 0
         self._sticky: dict[str, str] = {}
+        # The operations' requests go straight to the transport (its pool of kept-alive
+        # connections): httpx.Client's layers (its default headers merged into each request,
+        # cookies read from each answer, auth and redirect hooks) cost more CPU than the rest of
+        # a call and do nothing for VXP, whose requests carry their own signed headers.
+        # Behind a proxy named by the environment, every request takes the client's way, which
+        # routes it (and honours NO_PROXY; httpx reads those variables only when it makes the
+        # transport itself).
+        self._direct = transport is not None or not any(os.environ.get(name) for name in _PROXY_VARIABLES)
+        if self._direct:
+            transport = transport or httpx.HTTPTransport()
+        self._transport = transport
+        self._timeout = httpx.Timeout(timeout).as_dict()
+        self._urls: dict[str, httpx.URL] = {}
         self._http = httpx.Client(timeout=timeout, transport=transport, follow_redirects=False)
 
     # ------------------------------------------------------------------ plumbing
@@ -109,6 +123,29 @@ class VxpClient:
 
     def url(self, operation: str) -> str:
         return self.endpoint + "/" + operation  # concatenation, as the SDK does
+
+    def _send(self, method: str, operation: str, headers: list, content) -> httpx.Response:
+        """One request through the transport; the caller reads and closes the answer."""
+        url = self._urls.get(operation)
+        if url is None:
+            url = self._urls[operation] = httpx.URL(self.url(operation))
+        if not self._direct:
+            return self._http.send(self._http.build_request(method, url, headers=headers, content=content),
+                                   stream=True)
+        request = httpx.Request(method, url, headers=headers, content=content,
+                                extensions={"timeout": self._timeout})
+        response = self._transport.handle_request(request)
+        response.request = request
+        return response
+
+    def _exchange(self, method: str, operation: str, headers: list, content) -> httpx.Response:
+        """A request whose answer is read whole (a JSON answer)."""
+        response = self._send(method, operation, headers, content)
+        try:
+            response.read()
+        finally:
+            response.close()
+        return response
 
     def headers(self, values: dict[str, str], content_type: str = "application/octet-stream") -> list:
         if self.sdk_quirks:
@@ -142,8 +179,7 @@ class VxpClient:
     def call(self, operation: str, values: dict[str, str] | None = None, body: bytes = b"{}",
              method: str = "POST") -> dict:
         headers = self.headers(values or {}, content_type="application/json")
-        response = self._http.request(method, self.url(operation), headers=headers, content=body)
-        return self._json(operation, response)
+        return self._json(operation, self._exchange(method, operation, headers, body))
 
     # ------------------------------------------------------------------ operations
     def send_edoc(self, path: str | os.PathLike, *, from_code: str, to: list[str] | str | None = None,
@@ -168,7 +204,7 @@ class VxpClient:
                     yield chunk
             yield CRLF
 
-        response = self._http.post(self.url("sendEdoc"), headers=headers, content=body())
+        response = self._exchange("POST", "sendEdoc", headers, body())
         return str(self._json("sendEdoc", response).get("DocId", ""))
 
     def get_received_edoc_list(self, message_type: str = "edoc", service_type: str = "eDoc") -> list[dict]:
@@ -231,9 +267,12 @@ class VxpClient:
         """POST getEdoc: base64 `data` decoded while streaming into `dest`; returns SHA-256 hex."""
         headers = self.headers({"docId": doc_id}, content_type="application/json")
         with tempfile.TemporaryFile() as raw:
-            with self._http.stream("POST", self.url("getEdoc"), headers=headers, content=b"{}") as response:
+            response = self._send("POST", "getEdoc", headers, b"{}")
+            try:
                 for chunk in response.iter_bytes(CHUNK):
                     raw.write(chunk)
+            finally:
+                response.close()
             raw.seek(0)
             with _atomic_writer(dest) as out:
                 rest, digest = _extract_base64_field(raw, b"data", out)
