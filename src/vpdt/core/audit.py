@@ -151,25 +151,26 @@ def _append_many(many: list[dict]) -> list[AuditEntry]:
     return entries
 
 
+# The INSERT's SQL by (database, rows, with the head's move): written once, as the ORM writes it
+# (an entry's values go in as its fields prepare them for the database, the ORM's own step).
+_INSERTS: dict[tuple[str, int, bool], str] = {}
+
+
 def _insert_and_move_head(entries: list[AuditEntry], *, move: bool = True) -> None:
     """PostgreSQL: the entries' INSERT and the head's move to the last of them in one statement
     (a data-modifying WITH), under the head's row lock taken by `_lock_head`: one round trip
     for them all. `move` False: only the INSERT (a batch before the last)."""
-    from django.db.models.sql import InsertQuery
-
-    meta = AuditEntry._meta
-    query = InsertQuery(AuditEntry)
-    query.insert_values([f for f in meta.concrete_fields if not f.primary_key], entries)
-    compiler = query.get_compiler(connection=connection)
-    compiler.returning_fields = [meta.pk, meta.get_field("seq")]
-    [(insert_sql, params)] = compiler.as_sql()
+    fields = [f for f in AuditEntry._meta.concrete_fields if not f.primary_key]
+    params = [f.get_db_prep_save(f.pre_save(entry, True), connection) for entry in entries for f in fields]
+    key = (connection.alias, len(entries), move)
+    sql = _INSERTS.get(key)
+    if sql is None:
+        sql, written = _write_insert(entries, fields, move=move)
+        if len(written) == len(params) and all(type(a) is type(b) for a, b in zip(written, params, strict=True)):
+            _INSERTS[key] = sql
+        params = written
     if move:
-        head = connection.ops.quote_name(AuditHead._meta.db_table)
-        sql = (f"WITH e AS ({insert_sql}), h AS (UPDATE {head} SET seq = %s, hash = %s WHERE id = 1) "
-               f"SELECT * FROM e")
         params = [*params, entries[-1].seq, entries[-1].entry_hash]
-    else:
-        sql = insert_sql
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         ids = dict((seq, pk) for pk, seq in cursor.fetchall())
@@ -177,6 +178,23 @@ def _insert_and_move_head(entries: list[AuditEntry], *, move: bool = True) -> No
         entry.pk = ids[entry.seq]
         entry._state.adding = False
         entry._state.db = connection.alias
+
+
+def _write_insert(entries: list[AuditEntry], fields: list, *, move: bool) -> tuple[str, list]:
+    """The ORM's INSERT … RETURNING id, seq of these entries (and the head's move): SQL and values."""
+    from django.db.models.sql import InsertQuery
+
+    meta = AuditEntry._meta
+    query = InsertQuery(AuditEntry)
+    query.insert_values(fields, entries)
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = [meta.pk, meta.get_field("seq")]
+    [(insert_sql, params)] = compiler.as_sql()
+    if not move:
+        return insert_sql, list(params)
+    head = connection.ops.quote_name(AuditHead._meta.db_table)
+    return (f"WITH e AS ({insert_sql}), h AS (UPDATE {head} SET seq = %s, hash = %s WHERE id = 1) "
+            f"SELECT * FROM e"), list(params)
 
 
 def _json_safe(value):
