@@ -336,17 +336,20 @@ class Read:
             rewritten = _as_arrays(sql, slots, wrappers, {name: len(markers[name]) for name in self._lists})
             if rewritten is not None:
                 (sql, slots, wrappers), arrays = rewritten, True
-        if isinstance(self, Update):
-            return _Compiled(sql, tuple(slots), adapters, (), None, (), tuple(wrappers), arrays=arrays)
+        return self._shaped(compiler, qs, sql, tuple(slots), adapters, tuple(wrappers), arrays)
+
+    def _shaped(self, compiler, qs, sql, slots, adapters, wrappers, arrays) -> _Compiled:
+        """The compiled read with what turns its rows into what the queryset gives: the columns'
+        converters, and for whole instances the model, its columns and select_related objects."""
         fields = [s[0] for s in compiler.select[:compiler.col_count]]
         converters = tuple((pos, tuple(convs), expr) for pos, (convs, expr) in compiler.get_converters(fields).items())
         info = compiler.klass_info
         if not (info and not qs._fields and qs._iterable_class is ModelIterable):
-            return _Compiled(sql, tuple(slots), adapters, converters, None, (), tuple(wrappers), arrays=arrays)
+            return _Compiled(sql, slots, adapters, converters, None, (), wrappers, arrays=arrays)
         # as ModelIterable builds its objects, from the same compiler's select and klass_info
         start, end = info["select_fields"][0], info["select_fields"][-1] + 1
-        return _Compiled(sql, tuple(slots), adapters, converters, info["model"],
-                         tuple(f[0].target.attname for f in compiler.select[start:end]), tuple(wrappers), start,
+        return _Compiled(sql, slots, adapters, converters, info["model"],
+                         tuple(f[0].target.attname for f in compiler.select[start:end]), wrappers, start,
                          tuple(get_related_populators(info, compiler.select, qs.db)),
                          tuple(compiler.annotation_col_map.items()), arrays)
 
@@ -380,6 +383,9 @@ class Update(Read):
     @staticmethod
     def _db(built) -> str:
         return built[0].db
+
+    def _shaped(self, compiler, qs, sql, slots, adapters, wrappers, arrays) -> _Compiled:
+        return _Compiled(sql, slots, adapters, (), None, (), wrappers, arrays=arrays)  # no rows to shape
 
     def _written(self, built):
         qs, changes = built

@@ -159,19 +159,16 @@ def backfill(limit: int = BACKFILL, *, sweep: bool = False) -> int:
 
     made = 0
     for model, field in ((Attachment, "attachment_id"), (DraftVersion, "version_id")):
-        files = model.objects.filter(file_text__isnull=True)
-        if not sweep:
+        if sweep:
+            files = model.objects.filter(file_text__isnull=True).order_by("pk")[:limit]
+        else:
             # Read first, as a value: with the bound as a subquery the planner cannot tell how
             # many files lie past it and hash-joins every row of both tables (0.28 s at a million).
             newest = _NEWEST[field].scalar()
-            if limit == BACKFILL:  # the idle step's usual look: its SQL written once
-                rows = [_row_for(f) for f in _PAST[field].instances(newest=-1 if newest is None else newest)]
-                if rows:
-                    made += len(FileText.objects.bulk_create(rows, ignore_conflicts=True))
-                continue
-            if newest is not None:
-                files = files.filter(pk__gt=newest)
-        rows = [_row_for(f) for f in files.order_by("pk")[:limit]]
+            newest = -1 if newest is None else newest  # no row yet: every file (ids are positive)
+            files = _PAST[field].instances(newest=newest) if limit == BACKFILL else \
+                model.objects.filter(file_text__isnull=True, pk__gt=newest).order_by("pk")[:limit]
+        rows = [_row_for(f) for f in files]
         if rows:
             made += len(FileText.objects.bulk_create(rows, ignore_conflicts=True))
     return made
