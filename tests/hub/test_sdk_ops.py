@@ -147,6 +147,23 @@ def test_an_agency_sends_under_its_qd20_code_and_its_status_counts(with_qd20, co
     assert exc.value.body["ErrorCode"] == "204"
 
 
+def test_a_status_counts_for_a_document_sent_to_the_other_code_of_its_sender(with_qd20, connect, tmp_path):
+    # the document went to the QĐ 20 code, the status comes from the QCVN 102 one, about H53 by its
+    # 102 code: both codes of each agency match the delivery, whichever the packages carry
+    sender = connect(*with_qd20[H53])
+    doc_id = sender.send_edoc(factories.document(tmp_path / "d.edxml", from_code=H53, to=[STT_QD20], number=7),
+                              from_code=H53, to=[STT_QD20])
+    stt = connect(*with_qd20[STT])
+    stt.send_edoc(_status(tmp_path / "s.edxml", from_code=STT, about_from=H53, number=7, code="02",
+                          stamp="2026/11/22 08:00:00"), from_code=STT, to=H53, message_type="status")
+    (row,) = sender.get_sent_edoc_list(doc_id)
+    assert row["receiveStatus"] == "02"
+    # a status about another document of the same sender changes nothing here
+    stt.send_edoc(_status(tmp_path / "o.edxml", from_code=STT, about_from=H53, number=8, code="06",
+                          stamp="2026/11/22 09:00:00"), from_code=STT, to=H53, message_type="status")
+    assert sender.get_sent_edoc_list(doc_id)[0]["receiveStatus"] == "02"
+
+
 def test_a_qd20_code_is_held_once(with_qd20):
     from vpdt.vxp import protocol as vxp
 

@@ -4,6 +4,7 @@ queue one delivery per receiver (duplicates answered as before), log it.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import logging
@@ -16,6 +17,7 @@ from django.db import IntegrityError, OperationalError, connections
 from django.db.models import Q
 from django.utils import timezone
 
+from vpdt.core.prepared import Update
 from vpdt.hub.models import Agency, Delivery, LogEntry, Package, Submission, System
 from vpdt.hub.router import HUB_ALIAS as DB
 from vpdt.hub.services import fastsql
@@ -263,7 +265,7 @@ def _queue(incoming: Incoming, package, message_type: str, from_code: str, recei
         if message_type == "status":
             for delivery in result.deliveries:
                 if delivery.submission is submission:
-                    _note_status(package, from_code, delivery.to_code)
+                    _note_status(package, from_code, delivery.to_code, known)
         return result
 
     try:
@@ -284,20 +286,35 @@ def _queue(incoming: Incoming, package, message_type: str, from_code: str, recei
     return accepted
 
 
-def _note_status(package, from_code: str, to_code: str) -> None:
+# The status's UPDATE (every status package travelling back runs it), written once per process.
+_NOTE_STATUS = Update(lambda document_id, to_codes, from_codes, at, status: (
+    Delivery.objects.using(DB).filter(
+        Q(receive_status_at__isnull=True) | Q(receive_status_at__lte=at), package__document_id=document_id,
+        message_type="edoc", to_code__in=to_codes, from_code__in=from_codes),
+    {"receive_status": status, "receive_status_at": at}),
+    document_id=str, to_codes=[str], from_codes=[str], at=dt.datetime, status=str)
+
+
+def _note_status(package, from_code: str, to_code: str, known: dict[str, Agency] | None = None) -> None:
     """A status travelling back: record it, as the receiver's latest status, on the delivery
     of the document it is about. Either code of an agency (QCVN 102 or QĐ 20) matches; a status
-    older (by its Timestamp) than the one already recorded does not replace it."""
+    older (by its Timestamp) than the one already recorded does not replace it. `known`: the
+    agencies the accept already read (their codes need no statement of their own)."""
     document_id = package.document_id
     if not document_id:
         return
     stamp = package.timestamp
     at = timezone.make_aware(stamp, timezone.get_fixed_timezone(7 * 60)) if stamp else timezone.now()
-    Delivery.objects.using(DB).filter(
-        Q(receive_status_at__isnull=True) | Q(receive_status_at__lte=at),
-        package__document_id=document_id, message_type="edoc", to_code__in=aliases(from_code),
-        from_code__in=aliases(to_code),
-    ).update(receive_status=package.status_code or "", receive_status_at=at)
+    _NOTE_STATUS.run(document_id=document_id, to_codes=sorted(_aliases(from_code, known)),
+                     from_codes=sorted(_aliases(to_code, known)), at=at, status=package.status_code or "")
+
+
+def _aliases(code: str, known: dict[str, Agency] | None) -> set[str]:
+    """`registry.aliases(code)`, from the agencies already read where `code` is among them."""
+    agency = (known or {}).get(code)
+    if agency is None:
+        return aliases(code)
+    return {code, *(c for c in (agency.code, agency.code_qd20) if c)}
 
 
 def accept_from_upstream(path: Path, *, remote_doc_id: str, to_code: str, message_type: str) -> Accepted:
