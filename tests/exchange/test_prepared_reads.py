@@ -61,3 +61,19 @@ def test_the_text_jobs_reads_are_prepared_not_refused(province):
     for read in reads:
         assert read._compiled, f"{read._build} was not used by the text job"
         assert all(c is not None for c in read._compiled.values()), f"{read._build} runs through the ORM"
+
+
+def test_a_received_files_text_read_already_at_the_sender_is_taken_at_intake(province):
+    """Both agencies on this e-office: the received file has the sender's bytes, whose text the
+    search read already; the intake writes the receiver's row done (no text job), prepared."""
+    from vpdt.search.models import FileText
+
+    (a, clerk), (b, _) = province[SENDER], province[RECEIVER]
+    released(a, clerk, [b])
+    search.drain()
+    run_exchange()
+    copy = Document.objects.get(agency=b, direction=Direction.INCOMING)
+    row = FileText.objects.get(attachment=copy.attachments.get())
+    assert row.state == FileText.State.DONE and row.seconds == 0.0
+    assert search.drain() == 0
+    assert search._TEXT_OF._compiled and all(c is not None for c in search._TEXT_OF._compiled.values())

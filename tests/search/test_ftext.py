@@ -200,6 +200,39 @@ def test_the_same_file_is_read_once_and_a_bad_file_fails_with_a_code(w):
     assert status["done"] == 2 and status["pending"] == 0 and status["failed"] == 0
 
 
+def test_a_file_whose_bytes_were_read_already_has_its_text_at_once(w):
+    """The same file attached again (or received by another agency of this e-office) after its
+    text is in: its row is written done with that text in the file's own transaction, audited as
+    the job audits, and the job has nothing to do; bytes never stored before are not looked up."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from vpdt.core.models import AuditEntry
+
+    data = text_pdf(["Quyết định phê duyệt danh mục dự án năm 2027"])
+    first = attach(w.report, data, "qd.pdf")
+    assert search.drain() == 1
+    with CaptureQueriesContext(connection) as queries:
+        again = attach(w.cds11, data, "qd-ban-sao.pdf")
+    row = FileText.objects.get(attachment=again)
+    source = FileText.objects.get(attachment=first)
+    assert (row.state, row.seconds, row.method, row.pages) == (FileText.State.DONE, 0.0, source.method, source.pages)
+    assert row.text == source.text and row.text_folded == source.text_folded and row.finished_at is not None
+    assert search.drain() == 0
+    assert sorted(found(w.clerk, "danh muc du an")) == sorted([w.report.pk, w.cds11.pk])
+    entry = AuditEntry.objects.filter(action="search.file_text", object_id=str(row.pk)).get()
+    assert entry.detail["state"] == "done" and entry.detail["attachment"] == again.pk
+    assert entry.agency_code == w.agency.code
+    looks = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT") and "search_filetext" in q["sql"]]
+    assert len(looks) == 1
+    # a file never read (its text still pending) is not copied: the job reads it, then the copy
+    pending = text_pdf(["Tờ trình chưa đọc"])
+    attach(w.report, pending, "tt.pdf")
+    late = attach(w.cds11, pending, "tt-2.pdf")
+    assert FileText.objects.get(attachment=late).state == FileText.State.PENDING
+    assert search.drain() == 2
+
+
 def test_rows_written_without_the_signal_are_backfilled(w):
     attachment = attach(w.report, docx(["Giấy mời dự hội nghị tổng kết"]), "moi.docx")
     FileText.objects.all().delete()  # as after a bulk import

@@ -80,7 +80,8 @@ def store_checked(stream: BinaryIO | Iterator[bytes], *, max_bytes: int | None =
         sha = digest.hexdigest()
         blob = Blob(sha256=sha, size=size)
         backend = storage()
-        if not backend.exists(blob.storage_name):
+        seen = backend.exists(blob.storage_name)
+        if not seen:
             if isinstance(backend, FileSystemStorage):
                 final = backend.path(blob.storage_name)
                 os.makedirs(os.path.dirname(final), exist_ok=True)
@@ -90,7 +91,7 @@ def store_checked(stream: BinaryIO | Iterator[bytes], *, max_bytes: int | None =
             else:
                 with open(tmp_path, "rb") as fh:
                     backend.save(blob.storage_name, File(fh))
-        return _register(sha, size), verdict
+        return _register(sha, size, seen), verdict
     finally:
         if os.path.exists(tmp_path):
             os.unlink(tmp_path)
@@ -125,7 +126,8 @@ def _store_staged(upload, limit: int, check: Callable[[str], T] | None) -> tuple
         raise
     blob = Blob(sha256=upload.sha256, size=upload.size)
     backend = storage()
-    if not backend.exists(blob.storage_name):
+    seen = backend.exists(blob.storage_name)
+    if not seen:
         if isinstance(backend, FileSystemStorage):
             final = backend.path(blob.storage_name)
             os.makedirs(os.path.dirname(final), exist_ok=True)
@@ -135,15 +137,19 @@ def _store_staged(upload, limit: int, check: Callable[[str], T] | None) -> tuple
         else:
             with open(upload.temporary_file_path(), "rb") as fh:
                 backend.save(blob.storage_name, File(fh))
-    return _register(blob.sha256, blob.size), verdict
+    return _register(blob.sha256, blob.size, seen), verdict
 
 
-def _register(sha: str, size: int) -> Blob:
+def _register(sha: str, size: int, seen_before: bool) -> Blob:
     """The Blob row of bytes just put in place: one INSERT that does nothing when the row is
     there already (the same bytes stored before, or by a concurrent writer). get_or_create took
-    a SELECT, then a savepoint, the INSERT and its release for a new file."""
+    a SELECT, then a savepoint, the INSERT and its release for a new file.
+
+    `seen_before` (kept on the instance): the store held these bytes already. When it did not,
+    nothing can have been derived from them yet (their text: vpdt.search), and nobody need look."""
     blob = Blob(sha256=sha, size=size)
     Blob.objects.bulk_create([blob], ignore_conflicts=True)
+    blob.seen_before = seen_before
     return blob
 
 

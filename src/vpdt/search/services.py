@@ -130,6 +130,9 @@ def queue_text(file, *, new: bool = False) -> FileText:
     (its post_save), so it has no FileText yet: one INSERT, without get_or_create's look first and
     savepoint around it."""
     if new:
+        same = _TEXT_OF.instance(sha=file.blob_id) if _seen_before(file) else None
+        if same is not None:
+            return _copied_at_once(file, same)
         row = FileText.objects.create(**_owner(file), document_id=file.document_id, blob_id=file.blob_id,
                                       file_kind=file.file_kind or "")
         transaction.on_commit(lambda: tasks.wake(JOB))
@@ -144,6 +147,52 @@ def queue_text(file, *, new: bool = False) -> FileText:
         row.save()
     transaction.on_commit(lambda: tasks.wake(JOB))
     return row
+
+
+def _seen_before(file) -> bool:
+    """Whether the file's bytes may have been read before: not when its blob was stored just now
+    as bytes the store did not hold (core.blobs marks it), so that a new file costs no look."""
+    blob = type(file).blob.field.get_cached_value(file, None)
+    return getattr(blob, "seen_before", True)
+
+
+def _copied_at_once(file, same: FileText) -> FileText:
+    """A new file whose bytes were read already (the same file received by several agencies of
+    this e-office, or attached again): its row is written done, with that text, in the file's own
+    transaction, as the job would have copied it later (audited as the job audits its outcome)."""
+    row = FileText.objects.create(
+        **_owner(file), document_id=file.document_id, blob_id=file.blob_id, file_kind=file.file_kind or "",
+        state=FileText.State.DONE, method=same.method, pages=same.pages, ocr_pages=same.ocr_pages,
+        truncated=same.truncated, text=same.text, text_folded=same.text_folded, seconds=0.0,
+        finished_at=timezone.now())
+    audit.record("search.file_text", row, user=None, agency_code=_agency_code(file), detail={
+        "document": row.document_id, "attachment": row.attachment_id, "version": row.version_id,
+        "sha256": row.blob_id, "state": row.state, "method": row.method, "pages": row.pages,
+        "ocr_pages": row.ocr_pages, "code": ""})
+    return row
+
+
+def _agency_code(file) -> str:
+    """The code of the agency whose document the file is in (the objects in hand, else one read)."""
+    document = type(file).document.field.get_cached_value(file, None)
+    agency = type(document).agency.field.get_cached_value(document, None) if document is not None else None
+    if agency is not None:
+        return agency.code
+    return _AGENCY_CODE.scalar(pk=file.document_id) or ""
+
+
+# What a new file asks when its bytes were stored before (vpdt.core.prepared: the SQL written once).
+_TEXT_OF = Read(lambda sha: FileText.objects.filter(blob_id=sha, state=FileText.State.DONE).order_by("pk")[:1],
+                sha=str)
+
+
+def _agency_code_of(pk):
+    from vpdt.records.models import Document
+
+    return Document.objects.filter(pk=pk).values_list("agency__code")[:1]
+
+
+_AGENCY_CODE = Read(_agency_code_of, pk=int)
 
 
 def backfill(limit: int = BACKFILL, *, sweep: bool = False) -> int:
