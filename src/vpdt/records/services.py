@@ -101,7 +101,6 @@ def _check_fields(data: dict) -> dict:
 # --- creation -------------------------------------------------------------------------
 
 
-@transaction.atomic
 def receive_incoming(user, agency: Agency, data: dict, *, source: str = Source.PAPER, links: Iterable[dict] = (),
                      detail: dict | None = None, origin: Document | None = None) -> Document:
     """A document arrives: state "đã đến". The clerk receives a paper one, scanned, or an e-mail;
@@ -111,6 +110,15 @@ def receive_incoming(user, agency: Agency, data: dict, *, source: str = Source.P
     data = _check_fields(dict(data))
     if not data.get("subject"):
         raise InvalidInput("Trích yếu không được để trống.", code="SUBJECT_REQUIRED")
+    # Checked before it: inside the caller's transaction (the inbox's intake, the clerk's receipt)
+    # the writes take no savepoint of their own (two statements), and a refusal leaves that
+    # transaction usable.
+    with transaction.atomic(savepoint=False):
+        return _received(user, agency, data, source=source, links=links, detail=detail, origin=origin)
+
+
+def _received(user, agency: Agency, data: dict, *, source: str, links: Iterable[dict], detail: dict | None,
+              origin: Document | None) -> Document:
     document = Document.objects.create(
         agency=agency, direction=Direction.INCOMING, state=State.RECEIVED, source=source,
         created_by=None if is_system(user) else user, received_at=timezone.now(), origin=origin, **data,
@@ -342,7 +350,9 @@ def attach_stored(user, document: Document, blob: Blob, name: str, *, content_ty
     `content_type` as declared is kept in the audit log only.
     """
     decided, flag = _decided(blob, document.agency, file_type, untrusted)
-    with transaction.atomic():
+    # One unit on its own; inside the caller's transaction (receive, sign, release) no savepoint of
+    # its own (two statements per file): no caller catches its error to go on in that transaction.
+    with transaction.atomic(savepoint=False):
         attachment = Attachment.objects.create(
             document=document, blob=blob, name=name[:255], content_type=decided.content_type, kind=kind,
             file_kind=decided.kind, flag=flag,
