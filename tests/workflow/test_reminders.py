@@ -233,3 +233,27 @@ def _digest_queries(day) -> tuple[int, int]:
     with CaptureQueriesContext(connection) as queries:
         made = notifications.send_daily_digest(day)
     return made, len(queries)
+
+
+def test_notify_adds_each_person_once_per_key_in_one_insert(world):
+    """Everyone named gets the notice once (a person named twice, or who has its key already, is
+    skipped); the count is of those added; one INSERT for all, no savepoint; without a key the
+    same notice may come again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests import factories
+
+    people = [factories.clerk(world.agency) for _ in range(3)]
+    assert notifications.notify([people[0]], None, "arrived", "Văn bản đến", key="k:1") == 1
+    with CaptureQueriesContext(connection) as queries:
+        made = notifications.notify([*people, people[1], None], None, "arrived", "Văn bản đến", key="k:1")
+    assert made == 2
+    assert sorted(Notification.objects.filter(key="k:1").values_list("user_id", flat=True)) == sorted(
+        p.pk for p in people)
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert sum(s.startswith("INSERT") for s in sql) == 1 and not any("SAVEPOINT" in s for s in sql)
+    assert notifications.notify(people, None, "arrived", "Văn bản đến", key="k:1") == 0
+    assert notifications.notify(people[:2], None, "approved", "Đã duyệt") == 2
+    assert notifications.notify(people[:2], None, "approved", "Đã duyệt") == 2
+    assert Notification.objects.filter(kind="approved").count() == 4
