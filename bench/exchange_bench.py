@@ -11,10 +11,12 @@ the hub is polled every `--poll` seconds when idle.
 
 - burst: DOCUMENTS released at once (one `--kb` KB attachment each); exchanges per second
   = documents / (time from the first release to the last status 01 back at the sender). The
-  approved documents and their files are made before (drafting, not the exchange: its CPU is
-  printed apart), their text extracted too (the search's job on the drafter's file, done
-  before any release); the exchange starts with the release (recipients, package, outbox
-  message). The receiver is on the same e-office, so its copy of the file (the same bytes)
+  approved, numbered documents, their files and their recipient ("Nơi nhận", saved by the
+  clerk before releasing) are made before (drafting, not the exchange: its CPU is printed
+  apart), their text extracted too (the search's job on the drafter's file, done before any
+  release); the exchange starts with "Phát hành" (workflow.release, as the clerk's click runs
+  it: the state, the package, the outbox message). Each agency has a clerk: the receiver's is
+  told of each arrival (a notification). The receiver is on the same e-office, so its copy of the file (the same bytes)
   takes the text already extracted; a receiver on another e-office would extract it, and that
   CPU is printed beside the drafting's.
 - paced: PACED documents released one at a time, 0.2 s apart, workers running: the median
@@ -183,7 +185,8 @@ def _run(args, port: int, hub_pid: int) -> int:
     from django.db import close_old_connections, transaction
 
     call_command("migrate", verbosity=0, interactive=False)
-    from vpdt.directory.models import Agency
+    from vpdt.directory.models import Agency, RoleAssignment, User
+    from vpdt.directory.roles import Role
     from vpdt.exchange import services
     from vpdt.exchange.models import StatusEvent
     from vpdt.records import services as records
@@ -191,13 +194,18 @@ def _run(args, port: int, hub_pid: int) -> int:
     from vpdt.records.models import Attachment, Document, DocumentType, Recipient
     from vpdt.records.services import add_attachment
     from vpdt.search import services as search
+    from vpdt.workflow import services as workflow
 
     endpoint = f"http://127.0.0.1:{port}"
-    agencies = {}
+    agencies, clerks = {}, {}
     for code in (SENDER, RECEIVER):
         agency = Agency.objects.create(code=code, name=f"Cơ quan {code}", abbreviation="UBND")
         services.connect([agency], endpoint=endpoint, system_id=f"sys.{code}", secret=f"secret-{code}")
         agencies[code] = agency
+        # each agency's clerk: the sender's releases, the receiver's is told of each arrival
+        clerks[code] = User.objects.create_user(username=f"vanthu.{code}", password=None, agency=agency,
+                                                full_name=f"Văn thư {code}")
+        RoleAssignment.objects.create(user=clerks[code], agency=agency, role=Role.CLERK)
     cong_van = DocumentType.objects.get(code="CV")
     # Each document its own file (other bytes): the drafter's file is read for its text once,
     # as in an office; made before any timing (the bench's work, not the e-office's).
@@ -205,7 +213,9 @@ def _run(args, port: int, hub_pid: int) -> int:
     counter = {"n": 0}
 
     def make() -> Document:
-        """An approved outgoing document with its file: the drafting's work, before the exchange."""
+        """An approved, numbered outgoing document with its file and its recipient chosen: the
+        drafting's and the clerk's work before the exchange (the clerk saves "Nơi nhận", then
+        releases)."""
         counter["n"] += 1
         with transaction.atomic():
             doc = Document.objects.create(agency=agencies[SENDER], direction=Direction.OUTGOING,
@@ -213,17 +223,16 @@ def _run(args, port: int, hub_pid: int) -> int:
                                           notation="UBND-VP", subject=f"Văn bản đo {counter['n']}")
             add_attachment(None, doc, io.BytesIO(payloads[counter["n"] - 1]), "vb.pdf", content_type="application/pdf",
                            kind=Attachment.Kind.MAIN)
+            records.replace_recipients(
+                clerks[SENDER], doc, [Recipient(document=doc, kind=RecipientKind.AGENCY, agency=agencies[RECEIVER],
+                                                organ_id=RECEIVER)], recipients_text=f"- Cơ quan {RECEIVER};")
         return doc
 
     def release(doc: Document | None = None) -> Document:
+        # What "Phát hành" runs (workflow.release): the document locked and checked, its state,
+        # and the exchange's deliverer (records.seams): the package and the outbox message.
         doc = doc or make()
-        with transaction.atomic():
-            # Records' own services, as workflow.release calls them: the exchange's deliverer
-            # (records.seams) writes the package and the outbox message in this transaction.
-            recipients = records.replace_recipients(
-                None, doc, [Recipient(document=doc, kind=RecipientKind.AGENCY, agency=agencies[RECEIVER],
-                                      organ_id=RECEIVER)], recipients_text=f"- Cơ quan {RECEIVER};")
-            records.release(None, doc, recipients)
+        workflow.release(clerks[SENDER], doc)
         return doc
 
     from vpdt.core import tasks
@@ -389,8 +398,8 @@ def _run(args, port: int, hub_pid: int) -> int:
           f"PostgreSQL {(cpu1[2] - cpu0[2]) * per:.1f} ms; {burst_queries / len(docs):.0f} SQL statements "
           f"per exchange by the workers; wall {(t_end - t0) * per:.1f} ms on {os.cpu_count()} cores "
           f"(load average {os.getloadavg()[0]:.1f})")
-    print(f"release: {release_statements['n'] / len(docs):.0f} SQL statements per exchange (records' services and "
-          f"the package written in the release's transaction)")
+    print(f"release: {release_statements['n'] / len(docs):.0f} SQL statements per exchange (workflow.release: the "
+          f"document locked and checked, its state, the package and the outbox message, in one transaction)")
     total = ((cpu1[0] - cpu0[0]) + office_release + office_workers + (cpu1[2] - cpu0[2])) * per
     calib = (calib0 + calib1) / 2
     print(f"burst CPU per exchange, all processes together: {total:.1f} ms; yardstick (fixed pure-Python "
