@@ -81,14 +81,20 @@ def test_fail_answer_raises_with_error_code():
     assert info.value.code == vxp.FORGED_FROM.code and not info.value.retryable
 
 
-@pytest.mark.parametrize("escape_slashes", [False, True])
-def test_get_edoc_decodes_base64_in_chunks(tmp_path, monkeypatch, escape_slashes):
+@pytest.mark.parametrize("style", ["plain", "escaped slashes", "wrapped lines", "spaces and tabs"])
+def test_get_edoc_decodes_base64_in_chunks(tmp_path, monkeypatch, style):
+    """The base64 as hubs write it: one line, `\\/` escapes, lines wrapped with escaped CR LF
+    (an encoder's 76 characters), or with raw whitespace; cut at odd places."""
     monkeypatch.setattr(client_module, "CHUNK", 7)  # cut everything at odd places
     payload = bytes(range(256)) * 50
     encoded = base64.b64encode(payload).decode()
+    if style == "wrapped lines":
+        encoded = "\r\n".join(encoded[i:i + 76] for i in range(0, len(encoded), 76))
     body = json.dumps({"status": "OK", "ErrorCode": "0", "ErrorDesc": "Success", "data": encoded})
-    if escape_slashes:
+    if style == "escaped slashes":
         body = body.replace("/", "\\/")
+    if style == "spaces and tabs":
+        body = body.replace(encoded, " \t ".join(encoded[i:i + 60] for i in range(0, len(encoded), 60)))
     _, transport = _recording_transport(lambda r: httpx.Response(200, content=body.encode()))
     dest = tmp_path / "out.edxml"
     with VxpClient("http://hub", "sys", "k", transport=transport) as hub:

@@ -303,6 +303,7 @@ class _atomic_writer:
 
 
 _KEY_RE = re.compile(rb'"data"\s*:\s*"')
+_WHITESPACE = b" \t\n\r\x0b\x0c"  # what a regex's \s is in bytes
 
 
 def _extract_base64_field(src, key: bytes, out) -> tuple[dict, str | None]:
@@ -338,8 +339,9 @@ def _extract_base64_field(src, key: bytes, out) -> tuple[dict, str | None]:
             text, cut = text[:-1], b"\\"
         else:
             cut = b""
-        text = text.replace(b"\\/", b"/").replace(b"\\n", b"").replace(b"\\r", b"")
-        text = re.sub(rb"\s+", b"", text)
+        if b"\\" in text:  # JSON escapes are rare in base64: no copies without one
+            text = text.replace(b"\\/", b"/").replace(b"\\n", b"").replace(b"\\r", b"")
+        text = text.translate(None, _WHITESPACE)  # a C loop: a regex took ~10 ms per MB here
         usable = len(text) if done else len(text) - len(text) % 4
         carry = text[usable:] + cut
         if usable:
