@@ -1,8 +1,10 @@
-"""A PDF received through the interconnection is verified after the inbox transaction commits.
+"""A PDF received through the interconnection is verified outside the inbox transaction.
 
 Rules protected (issue 10, "the path in plain sight" and "slow work outside the lock"):
-- the inbox calls the one seam, `signing.services.verify_received`, after its transaction
-  has committed (no transaction of the code open when it runs);
+- its bytes are read and hashed with no transaction of the code open (before the inbox's
+  transaction), and the verdict is stored in that transaction, with the document; a file left
+  without a verdict goes through the one seam, `signing.services.verify_received`, after the
+  commit;
 - a signed PDF arrives verified ("valid"); so does the file joining a paper registration;
 - a verification that fails loses nothing: the document is there and acknowledged, its
   page shows "chưa kiểm tra".
@@ -50,26 +52,30 @@ def _incoming(agency) -> Document:
     return Document.objects.get(agency=agency, direction=Direction.INCOMING)
 
 
-def test_a_received_signed_pdf_is_verified_after_the_inbox_commits(province, trusted, monkeypatch):
+def test_a_received_signed_pdf_is_read_outside_the_inbox_transaction(province, trusted, monkeypatch):
     (a, clerk), (b, _) = province[SENDER], province[RECEIVER]
     open_blocks: list[int] = []
-    verify = signing.verify_received
+    verify = signing.verify_file
 
-    def watching(document):
+    def watching(fh):
         # A test case wraps each test in its own atomic blocks: those do not count.
         blocks = transaction.get_connection().atomic_blocks
         open_blocks.append(sum(not getattr(block, "_from_testcase", False) for block in blocks))
-        return verify(document)
+        return verify(fh)
 
-    monkeypatch.setattr(signing, "verify_received", watching)
+    monkeypatch.setattr(signing, "verify_file", watching)
     released(a, clerk, [b], attachment=trusted)
     run_exchange()
 
     incoming = _incoming(b)
-    assert open_blocks == [0], "verification ran inside a transaction"
+    assert open_blocks == [0], "the file was read inside a transaction"
     check = SignatureCheck.objects.get(document=incoming)
     assert check.overall == "valid" and len(check.signatures) == 1
     assert InboxItem.objects.get(document=incoming).acknowledged_at is not None
+    # stored with the document, its audit entry in the same chain
+    from vpdt.core.models import AuditEntry
+
+    assert AuditEntry.objects.filter(action="signing.verify", object_id=str(check.pk)).count() == 1
 
 
 def test_the_electronic_file_joining_a_paper_registration_is_verified(province, trusted):
@@ -87,11 +93,13 @@ def test_the_electronic_file_joining_a_paper_registration_is_verified(province, 
 
 def test_a_verification_that_fails_loses_nothing(province, trusted, monkeypatch):
     (a, clerk), (b, _) = province[SENDER], province[RECEIVER]
+    tries: list[int] = []
 
-    def broken(attachment):
+    def broken(fh):
+        tries.append(1)
         raise RuntimeError("trust store unreadable")
 
-    monkeypatch.setattr(signing, "verify_attachment", broken)
+    monkeypatch.setattr(signing, "verify_file", broken)
     released(a, clerk, [b], attachment=trusted)
     run_exchange()
 
@@ -99,6 +107,7 @@ def test_a_verification_that_fails_loses_nothing(province, trusted, monkeypatch)
     assert incoming.state == State.RECEIVED and incoming.attachments.count() == 1
     assert InboxItem.objects.get(document=incoming).acknowledged_at is not None
     assert not SignatureCheck.objects.filter(document=incoming).exists()  # the page: "chưa kiểm tra"
+    assert len(tries) == 2  # before the transaction, then once more after its commit
     monkeypatch.undo()
     assert [c.overall for c in signing.verify_received(incoming)] == ["valid"]  # a later run completes it
 
@@ -108,13 +117,18 @@ def test_a_file_received_again_checks_only_the_new_document(province, trusted, m
     verifications, not 1 + 2 + 3 (each package re-reading every earlier document)."""
     (a, clerk), (b, _) = province[SENDER], province[RECEIVER]
     seen: list[int] = []
-    verify = signing.verify_received
+    verify, record = signing.verify_file, signing.record_received
 
-    def counting(document):
-        seen.append(document.pk)
-        return verify(document)
+    def reading(fh):
+        seen.append(0)
+        return verify(fh)
 
-    monkeypatch.setattr(signing, "verify_received", counting)
+    def recording(document, found):
+        seen[-1] = document.pk
+        return record(document, found)
+
+    monkeypatch.setattr(signing, "verify_file", reading)
+    monkeypatch.setattr(signing, "record_received", recording)
     for i in range(3):
         released(a, clerk, [b], subject=f"Văn bản cùng tệp {i}", attachment=trusted)
         run_exchange()

@@ -182,6 +182,10 @@ def _ingest(connection: HubConnection, hub_doc_id: str, path: str, *, to_code: s
         "warnings": [str(w) for w in package.warnings][:50],
     }
     stored_from = timezone.now()
+    # The signatures of its PDFs are checked now, before the transaction (every byte is hashed),
+    # and their verdicts recorded in it, with the documents they are on.
+    found = _verdicts(package)
+    complete = True
     try:
         # The audit entries at the end (audit.deferred): a package makes documents and writes and
         # signs status packages back without holding the audit chain's head meanwhile.
@@ -201,10 +205,14 @@ def _ingest(connection: HubConnection, hub_doc_id: str, path: str, *, to_code: s
                 return item
             item.save()
             handlers.handle(item, package, agency)
+            if found is not None:
+                complete = _record_verdicts(agency, package, stored_from, found)
             item.save()
     except IntegrityError:
         # Processed concurrently by another worker: that one recorded it.
         return InboxItem.objects.get(connection=connection, hub_doc_id=hub_doc_id)
+    if complete:
+        return item
     try:
         _verify_received(agency, package, stored_from)
     except Exception:  # noqa: BLE001 - the document is stored; its page shows "chưa kiểm tra"
@@ -212,25 +220,53 @@ def _ingest(connection: HubConnection, hub_doc_id: str, path: str, *, to_code: s
     return item
 
 
-def _verify_received(agency: Agency, package, stored_from) -> None:
-    """After the inbox transaction has committed: verify the signatures of the PDFs it stored.
-
-    Verifying hashes every byte of a file, so it runs outside the transaction (no write lock
-    held meanwhile), through the signing app's one seam, `signing.services.verify_received`.
-    It covers every document the package's files joined: a new document, a paper registration
-    it reconciled with, the copies an update reached. Until then the page shows "chưa kiểm tra".
-    Only attachments stored from `stored_from` on count: blobs are shared by content, so the
-    same file received before belongs to documents already verified (without that bound every
-    package re-read all of them: quadratic in the number of identical files).
-    """
-    if package.kind != "document" or not django_apps.is_installed("vpdt.signing"):
-        return
+def _signing():
+    """The signing app's services, or None when it is not installed."""
+    if not django_apps.is_installed("vpdt.signing"):
+        return None
     from vpdt.signing import services as signing
 
+    return signing
+
+
+def _verdicts(package) -> dict | None:
+    """Before the inbox transaction: the signature verdicts of the package's stored PDFs, by blob
+    (`signing.services.verdicts`: every byte hashed, no lock held meanwhile); None when there is
+    nothing to verify (a status, no file, no signing app)."""
+    signing = _signing()
+    stored = [att.stored for att in package.attachments if att.stored] if package.kind == "document" else []
+    if not stored or signing is None:
+        return None
+    return signing.verdicts(stored)
+
+
+def _joined(agency: Agency, package, stored_from) -> list[Document]:
+    """Every document the package's files joined: a new document, a paper registration it
+    reconciled with, the copies an update reached. Only attachments stored from `stored_from` on
+    count: blobs are shared by content, so the same file received before belongs to documents
+    already verified (without that bound every package re-read all of them: quadratic in the
+    number of identical files)."""
     shas = [att.stored[0].pk for att in package.attachments if att.stored]
     if not shas:
+        return []
+    return _JOINED.instances(agency_id=agency.pk, shas=shas, since=stored_from)
+
+
+def _record_verdicts(agency: Agency, package, stored_from, found: dict) -> bool:
+    """In the inbox transaction: the verdicts found before it, stored on the files it attached
+    (`signing.services.record_received`); False when a PDF is left without one."""
+    signing = _signing()
+    return all([signing.record_received(document, found) for document in _joined(agency, package, stored_from)])
+
+
+def _verify_received(agency: Agency, package, stored_from) -> None:
+    """After the inbox transaction has committed, for the PDFs left without a verdict (none
+    found before it): verify them, through the signing app's one seam,
+    `signing.services.verify_received`. Until then the page shows "chưa kiểm tra"."""
+    signing = _signing()
+    if package.kind != "document" or signing is None:
         return
-    for document in _JOINED.instances(agency_id=agency.pk, shas=shas, since=stored_from):
+    for document in _joined(agency, package, stored_from):
         signing.verify_received(document)
 
 

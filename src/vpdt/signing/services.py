@@ -32,7 +32,7 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -298,14 +298,17 @@ def verify_bytes(data: bytes) -> tuple[str, list[dict], str]:
     return verify_file(io.BytesIO(data))
 
 
-def verify_attachment(attachment: Attachment) -> SignatureCheck:
+def verify_attachment(attachment: Attachment, verdict: tuple[str, list[dict], str] | None = None) -> SignatureCheck:
     """Verify one PDF file and store the verdict (one row per attachment, replaced on re-check).
 
     Slow for a large file (every byte is hashed): call it after the transaction that stored
     the attachment has committed, never inside it. The file is streamed, never held whole.
+    `verdict`: what `verdicts()` found for its bytes before the transaction (only stored here).
     """
-    with _blob_file(attachment.blob) as fh:
-        overall, signatures, detail = verify_file(fh)
+    if verdict is None:
+        with _blob_file(attachment.blob) as fh:
+            verdict = verify_file(fh)
+    overall, signatures, detail = verdict
     # One statement, new or replaced (update_or_create: a SELECT, then a savepoint, the INSERT and
     # its release); the row's id comes back with it on both backends.
     check = SignatureCheck(attachment=attachment, document_id=attachment.document_id, overall=overall,
@@ -340,6 +343,43 @@ def verify_received(document: Document) -> list[SignatureCheck]:
         except Exception:  # the page shows "chưa kiểm tra"; the clerk still has the document
             log.exception("signature verification failed for attachment %s", attachment.pk)
     return checks
+
+
+def verdicts(files: Iterable[tuple[Blob, str, str]]) -> dict[str, tuple[str, list[dict], str]]:
+    """Before the transaction that will attach them (blob, declared name, declared type): the
+    verdict on each file `verify_received` would check, by blob, so that the transaction only
+    records them (`record_received`). A file is read when declared a PDF or when its bytes begin
+    as one; one that cannot be read is left out (and verified after the commit, as before)."""
+    found: dict[str, tuple[str, list[dict], str]] = {}
+    for blob, name, content_type in files:
+        if blob.pk in found:
+            continue
+        try:
+            with _blob_file(blob) as fh:
+                if is_pdf(name, content_type) or b"%PDF-" in fh.read(1024):
+                    fh.seek(0)
+                    found[blob.pk] = verify_file(fh)
+        except Exception:  # noqa: BLE001 - verified after the commit instead
+            log.exception("signature verification of blob %s failed", blob.pk)
+    return found
+
+
+def record_received(document: Document, found: dict[str, tuple[str, list[dict], str]]) -> bool:
+    """Inside the transaction that attached a received document's files: store the verdicts
+    `verdicts()` found for them (the rows and audit entries commit with the document, no file is
+    read). False when a PDF without a verdict is left: `verify_received` after the commit."""
+    if document.direction != Direction.INCOMING:
+        return True
+    complete = True
+    for attachment in _UNCHECKED.instances(doc_id=document.pk):
+        if not is_pdf(attachment.name, attachment.content_type):
+            continue
+        verdict = found.get(attachment.blob_id)
+        if verdict is None:
+            complete = False
+            continue
+        verify_attachment(attachment, verdict)
+    return complete
 
 
 # every received document asks it (written out once: vpdt.core.prepared)
