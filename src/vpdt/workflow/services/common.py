@@ -44,7 +44,16 @@ def _reason(text: str, message: str = "Cần ghi rõ lý do.") -> str:
 
 
 def _lock(document: Document) -> Document:
-    return Document.objects.select_for_update(of=("self",)).select_related("agency").get(pk=document.pk)
+    """The document read again and locked for the change (every workflow action starts here)."""
+    locked = _LOCKED.instance(pk=document.pk)
+    if locked is None:
+        raise Document.DoesNotExist(f"document {document.pk} does not exist")
+    return locked
+
+
+# written out once (vpdt.core.prepared)
+_LOCKED = Read(lambda pk: Document.objects.select_for_update(of=("self",)).select_related("agency").filter(pk=pk)
+               .order_by("pk")[:1], pk=int)
 
 
 def unit_heads(unit: Unit) -> list[User]:

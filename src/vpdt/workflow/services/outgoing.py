@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop
 from vpdt.core import audit
 from vpdt.core.errors import InvalidInput, InvalidState
 from vpdt.core.i18n import vietnamese
+from vpdt.core.prepared import Read
 from vpdt.directory.models import Agency, Unit, User
 from vpdt.directory.roles import Role
 from vpdt.records import delivery
@@ -381,10 +382,10 @@ def release(user, document: Document) -> list[Recipient]:
     with transaction.atomic(), audit.deferred():
         locked = _lock(document)
         check_release(user, locked)
-        rows = list(Recipient.objects.filter(document=locked).select_related("unit", "agency"))
+        rows = _RECIPIENTS.instances(doc_id=locked.pk)
         if not rows:
             raise InvalidInput("Văn bản chưa có nơi nhận.", code="NO_RECIPIENTS")
-        if not locked.attachments.filter(kind=Attachment.Kind.MAIN).exists():
+        if not _MAIN_FILE.rows(doc_id=locked.pk, kind=Attachment.Kind.MAIN):
             # The last approved draft becomes the released document's main file.
             last = locked.versions.order_by("-number").first()
             if last is not None:
@@ -405,6 +406,13 @@ def release(user, document: Document) -> list[Recipient]:
             notify([locked.created_by], locked, "released", f"Văn bản đã phát hành: {_label(locked)}")
     document.refresh_from_db()
     return list(Recipient.objects.filter(document=document))
+
+
+# What every release reads, written out once (vpdt.core.prepared).
+_RECIPIENTS = Read(lambda doc_id: Recipient.objects.filter(document_id=doc_id).select_related("unit", "agency")
+                   .order_by("pk"), doc_id=int)
+_MAIN_FILE = Read(lambda doc_id, kind: Attachment.objects.filter(document_id=doc_id, kind=kind).values_list("pk")[:1],
+                  doc_id=int, kind=str)
 
 
 def check_acknowledge(user, document: Document) -> Recipient:
