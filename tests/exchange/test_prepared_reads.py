@@ -20,7 +20,9 @@ from vpdt.records.models import Document
 from vpdt.search import services as search
 from vpdt.signing import agency_keys
 from vpdt.signing import services as signing
+from vpdt.workflow import notifications
 from vpdt.workflow.services import common as workflow
+from vpdt.workflow.services import outgoing
 
 from .conftest import RECEIVER, SENDER, released, run_exchange
 
@@ -41,7 +43,8 @@ def test_the_exchanges_reads_are_prepared_not_refused(province):
              handlers._RECEIVED, incidents._OPEN, directory._ALIASES, signing._UNCHECKED, inbox._JOINED,
              joint._DATA_FILE, opinions._LINKS, connections._FOR_AGENCY, outbox._CLAIMED, inbox._KNOWN,
              mapping._AGENCY_BY_CODE, mapping._TYPE_BY_NAME, agency_keys._CANDIDATES, signing._ACTIVE_ANCHORS,
-             workflow._ROLE_HOLDERS, records._DECIDED[0],
+             workflow._ROLE_HOLDERS, records._DECIDED[0], workflow._LOCKED, outgoing._RECIPIENTS,
+             outgoing._MAIN_FILE, notifications._HAVE,
              # and its writes (vpdt.core.prepared.Update)
              outbox._CLAIM, outbox._SENT, inbox._POLL_LEASE, inbox._POLL_DONE, inbox._STAMP]
     for read in reads:

@@ -38,6 +38,11 @@ ACTION_KINDS = {"submitted", "assigned", "review", "reminder", "overdue", "exten
                 "approved", "sent_back", "arrived", "exchange_arrived"}
 
 
+# Who has a notice's key already: every keyed notice asks (vpdt.core.prepared: written once).
+_HAVE = Read(lambda key, ids: Notification.objects.filter(key=key, user_id__in=ids).values_list("user_id"),
+             key=str, ids=[int])
+
+
 def notify(users: Iterable[User | None], document: Document | None, kind: str, message: str, *,
            key: str = "") -> int:
     """Add a notification for each person (once per `key` when given); returns how many were added.
@@ -49,7 +54,7 @@ def notify(users: Iterable[User | None], document: Document | None, kind: str, m
     if not ids:
         return 0
     if key:
-        have = set(Notification.objects.filter(key=key, user_id__in=ids).values_list("user_id", flat=True))
+        have = {row[0] for row in _HAVE.rows(key=key, ids=ids)}
         ids = [pk for pk in ids if pk not in have]
     rows = [Notification(user_id=pk, document=document, kind=kind, message=message[:500], key=key) for pk in ids]
     Notification.objects.bulk_create(rows, ignore_conflicts=bool(key))
