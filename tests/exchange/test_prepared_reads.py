@@ -46,7 +46,7 @@ def test_the_exchanges_reads_are_prepared_not_refused(province):
              workflow._ROLE_HOLDERS, records._DECIDED[0], workflow._LOCKED, outgoing._RECIPIENTS,
              outgoing._MAIN_FILE, notifications._HAVE,
              # and its writes (vpdt.core.prepared.Update)
-             outbox._CLAIM, outbox._SENT, inbox._POLL_LEASE, inbox._POLL_DONE, inbox._STAMP]
+             outbox._CLAIM, outbox._SENT, inbox._POLL_LEASE, inbox._POLL_DONE, inbox._STAMP, inbox._SAVE_HANDLED]
     for read in reads:
         assert read._compiled, f"{read._build} was not used by the exchange"
         assert all(c is not None for c in read._compiled.values()), f"{read._build} runs through the ORM"
@@ -80,3 +80,22 @@ def test_a_received_files_text_read_already_at_the_sender_is_taken_at_intake(pro
     assert row.state == FileText.State.DONE and row.seconds == 0.0
     assert search.drain() == 0
     assert search._TEXT_OF._compiled and all(c is not None for c in search._TEXT_OF._compiled.values())
+
+
+def test_a_status_for_a_recipient_this_agency_does_not_have_is_recorded_unmatched(province):
+    """After handling, the item's outcome, note and document are written in one prepared UPDATE,
+    also when no document was reached (a NULL)."""
+    from vpdt.exchange.models import HubConnection, InboxItem, OutboxMessage
+    from vpdt.records.models import Recipient
+
+    (a, clerk), (b, _) = province[SENDER], province[RECEIVER]
+    sent = released(a, clerk, [b])
+    run_exchange()
+    status = OutboxMessage.objects.get(agency=b, message_type=OutboxMessage.STATUS)
+    Recipient.objects.filter(document=sent).delete()
+    connection = HubConnection.objects.get(agencies=a)
+    with outbox.package_path(status.package) as path:
+        item = inbox.ingest_file(connection, "status-again-1", path, to_code=SENDER, message_type="status")
+    stored = InboxItem.objects.get(pk=item.pk)
+    assert (stored.outcome, stored.document_id) == (InboxItem.UNMATCHED, None)
+    assert stored.detail.startswith("no recipient")

@@ -204,10 +204,11 @@ def _ingest(connection: HubConnection, hub_doc_id: str, path: str, *, to_code: s
                 item.save()
                 return item
             item.save()
+            before = _handled_fields(item)
             handlers.handle(item, package, agency)
             if found is not None:
                 complete = _record_verdicts(agency, package, stored_from, found)
-            item.save()
+            _save_handled(item, before)
     except IntegrityError:
         # Processed concurrently by another worker: that one recorded it.
         return InboxItem.objects.get(connection=connection, hub_doc_id=hub_doc_id)
@@ -218,6 +219,30 @@ def _ingest(connection: HubConnection, hub_doc_id: str, path: str, *, to_code: s
     except Exception:  # noqa: BLE001 - the document is stored; its page shows "chưa kiểm tra"
         log.exception("exchange: verifying the files of package %s failed", hub_doc_id)
     return item
+
+
+# What handling a package changes on its item (the outcome, what it says, the document reached).
+_HANDLED = ("outcome", "detail", "document_id")
+_SAVE_HANDLED = Update(lambda pk, outcome, detail, document_id: (InboxItem.objects.filter(pk=pk), {
+    "outcome": outcome, "detail": detail, "document_id": document_id}),
+    pk=int, outcome=str, detail=str, document_id=int)
+
+
+def _handled_fields(item: InboxItem) -> dict:
+    return {f.attname: getattr(item, f.attname) for f in InboxItem._meta.concrete_fields}
+
+
+def _save_handled(item: InboxItem, before: dict) -> None:
+    """The item saved again after its package was handled: the usual three fields in one
+    statement written once (vpdt.core.prepared), any other field a handler changed through the
+    ORM with them."""
+    changed = [name for name, value in before.items() if getattr(item, name) != value]
+    if not changed:
+        return
+    if set(changed) <= set(_HANDLED):
+        _SAVE_HANDLED.run(pk=item.pk, outcome=item.outcome, detail=item.detail, document_id=item.document_id)
+    else:
+        item.save(update_fields=changed)
 
 
 def _signing():
