@@ -285,12 +285,10 @@ def _record_verdicts(agency: Agency, package, stored_from, found: dict) -> bool:
 
 
 def _verify_received(agency: Agency, package, stored_from) -> None:
-    """After the inbox transaction has committed, for the PDFs left without a verdict (none
-    found before it): verify them, through the signing app's one seam,
+    """After the inbox transaction has committed, for the PDFs `_record_verdicts` left without a
+    verdict (none found before it): verify them, through the signing app's one seam,
     `signing.services.verify_received`. Until then the page shows "chưa kiểm tra"."""
     signing = _signing()
-    if package.kind != "document" or signing is None:
-        return
     for document in _joined(agency, package, stored_from):
         signing.verify_received(document)
 

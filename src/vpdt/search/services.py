@@ -162,14 +162,22 @@ def _copied_at_once(file, same: FileText) -> FileText:
     transaction, as the job would have copied it later (audited as the job audits its outcome)."""
     row = FileText.objects.create(
         **_owner(file), document_id=file.document_id, blob_id=file.blob_id, file_kind=file.file_kind or "",
-        state=FileText.State.DONE, method=same.method, pages=same.pages, ocr_pages=same.ocr_pages,
-        truncated=same.truncated, text=same.text, text_folded=same.text_folded, seconds=0.0,
-        finished_at=timezone.now())
-    audit.record("search.file_text", row, user=None, agency_code=_agency_code(file), detail={
+        state=FileText.State.DONE, seconds=0.0, finished_at=timezone.now(),
+        **{name: getattr(same, name) for name in _COPIED})
+    _audit_outcome(row, _agency_code(file))
+    return row
+
+
+# What a copy of a text already read takes from it.
+_COPIED = ("method", "pages", "ocr_pages", "truncated", "text", "text_folded")
+
+
+def _audit_outcome(row: FileText, agency_code: str, code: str = "") -> None:
+    """A text row's outcome, audited against the row: the document and its file did not change."""
+    audit.record("search.file_text", row, user=None, agency_code=agency_code, detail={
         "document": row.document_id, "attachment": row.attachment_id, "version": row.version_id,
         "sha256": row.blob_id, "state": row.state, "method": row.method, "pages": row.pages,
-        "ocr_pages": row.ocr_pages, "code": ""})
-    return row
+        "ocr_pages": row.ocr_pages, "code": code})
 
 
 def _agency_code(file) -> str:
@@ -295,7 +303,7 @@ def _finish(row: FileText, *, result: extraction.Extracted | None = None, copied
                 or locked.blob_id != row.blob_id:
             return locked  # gone, taken over after our lease ran out, or the file changed meanwhile
         if copied is not None:
-            for name in ("method", "pages", "ocr_pages", "truncated", "text", "text_folded"):
+            for name in _COPIED:
                 setattr(locked, name, getattr(copied, name))
             locked.state, locked.error_code, locked.error_detail = FileText.State.DONE, "", ""
         elif result is not None:
@@ -308,11 +316,7 @@ def _finish(row: FileText, *, result: extraction.Extracted | None = None, copied
             locked.state, locked.error_code, locked.error_detail = FileText.State.FAILED, code, detail[:2000]
         locked.seconds, locked.finished_at, locked.lease_until = seconds, timezone.now(), None
         locked.save()
-        # Against the text row: the document and its file did not change.
-        audit.record("search.file_text", locked, user=None, agency_code=locked.agency_code or "", detail={
-            "document": locked.document_id, "attachment": locked.attachment_id, "version": locked.version_id,
-            "sha256": locked.blob_id, "state": locked.state, "method": locked.method, "pages": locked.pages,
-            "ocr_pages": locked.ocr_pages, "code": code})
+        _audit_outcome(locked, locked.agency_code or "", code)
     return locked
 
 

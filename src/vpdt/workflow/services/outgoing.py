@@ -385,7 +385,7 @@ def release(user, document: Document) -> list[Recipient]:
         rows = _RECIPIENTS.instances(doc_id=locked.pk)
         if not rows:
             raise InvalidInput("Văn bản chưa có nơi nhận.", code="NO_RECIPIENTS")
-        if not _MAIN_FILE.rows(doc_id=locked.pk, kind=Attachment.Kind.MAIN):
+        if not _MAIN_FILE.rows(doc_id=locked.pk):
             # The last approved draft becomes the released document's main file.
             last = locked.versions.order_by("-number").first()
             if last is not None:
@@ -411,8 +411,8 @@ def release(user, document: Document) -> list[Recipient]:
 # What every release reads, written out once (vpdt.core.prepared).
 _RECIPIENTS = Read(lambda doc_id: Recipient.objects.filter(document_id=doc_id).select_related("unit", "agency")
                    .order_by("pk"), doc_id=int)
-_MAIN_FILE = Read(lambda doc_id, kind: Attachment.objects.filter(document_id=doc_id, kind=kind).values_list("pk")[:1],
-                  doc_id=int, kind=str)
+_MAIN_FILE = Read(lambda doc_id: Attachment.objects.filter(document_id=doc_id, kind=Attachment.Kind.MAIN)
+                  .values_list("pk")[:1], doc_id=int)
 
 
 def check_acknowledge(user, document: Document) -> Recipient:
