@@ -87,3 +87,38 @@ def test_statuses_from_another_vendor_update_the_recipient(wsgi_hub):
     assert seen == [("01", "delivered"), ("03", "accepted"), ("04", "assigned"), ("05", "processing"),
                     ("06", "completed")]
     assert recipient.status_events.count() == 5
+
+
+@pytest.mark.parametrize("serves_download", [True, False])
+def test_packages_are_fetched_raw_where_the_hub_serves_download_edoc_else_with_get_edoc(wsgi_hub, serves_download):
+    """vpdt's hub serves downloadEdoc (the raw bytes): the e-office fetches with it. A hub that
+    does not (another vendor's, answering 404) still delivers, through getEdoc."""
+    import httpx
+    from django.core.handlers.wsgi import WSGIHandler
+
+    from vpdt.exchange import clients, connections
+
+    seen: list[str] = []
+    app = WSGIHandler()
+
+    def hub_app(environ, start_response):
+        op = environ["PATH_INFO"].rsplit("/", 1)[1]
+        seen.append(op)
+        if op == "downloadEdoc" and not serves_download:
+            start_response("404 Not Found", [("Content-Type", "text/html")])
+            return [b"<html>404</html>"]
+        return app(environ, start_response)
+
+    connections.transport_factory = lambda connection: httpx.WSGITransport(app=hub_app)
+    clients.close_all()
+    receiver = make_agency("000.00.00.H17", "Cơ quan nhận mẫu", endpoint=wsgi_hub)
+    vendor = _outside("vendor.a80", "000.00.00.A80", "Hệ thống khác", wsgi_hub)
+    vendor.send_edoc(FIXTURES / "edoc_new.edxml", from_code="000.00.00.A80", to=["000.00.00.H17"])
+    assert inbox.poll_all() == 1
+    fetched = [op for op in seen if op in ("downloadEdoc", "getEdoc")]
+    # not served: asked once, then getEdoc at once (and only getEdoc for the next hour)
+    assert fetched == (["downloadEdoc"] if serves_download else ["downloadEdoc", "getEdoc"])
+    doc = Document.objects.get(agency=receiver, direction=Direction.INCOMING)
+    assert doc.edxml_document_id == DOC_ID and doc.attachments.get().name == "1896_QD-TTg_m_294779.doc"
+    assert InboxItem.objects.get(document=doc).acknowledged_at is not None
+    clients.close_all()

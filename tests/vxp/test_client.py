@@ -164,3 +164,86 @@ def test_behind_a_proxy_named_by_the_environment_requests_go_through_it(monkeypa
     finally:
         server.shutdown()
     assert asked == ["http://hub.tinh.example.vn/vxp/updateStatus"]
+
+
+def _package_hub(download):
+    """A hub answering downloadEdoc with `download(request)` and getEdoc with the package."""
+    payload = b"<edXML>" + bytes(range(256)) * 40 + b"</edXML>"
+
+    def answer(request):
+        if request.url.path.endswith("/downloadEdoc"):
+            return download(request, payload)
+        body = vxp.dumps(vxp.response(data=base64.b64encode(payload).decode()))
+        return httpx.Response(200, content=body, headers={"content-type": "application/json"})
+
+    seen, transport = _recording_transport(answer)
+    return payload, seen, transport
+
+
+def _ops(seen) -> list[str]:
+    return [r.url.path.rsplit("/", 1)[1] for r in seen]
+
+
+def test_fetch_edoc_takes_the_raw_package_with_download_edoc(tmp_path):
+    """downloadEdoc where the hub offers it: the bytes as they are, signed like every request."""
+    payload, seen, transport = _package_hub(
+        lambda r, payload: httpx.Response(200, content=payload, headers={"content-type": "application/octet-stream"}))
+    dest = tmp_path / "in.edxml"
+    with VxpClient("http://hub", "sys", "k", transport=transport) as hub:
+        assert hub.fetch_edoc("D1", dest) == hashlib.sha256(payload).hexdigest()
+        hub.fetch_edoc("D2", tmp_path / "in2.edxml")
+    assert dest.read_bytes() == payload
+    assert _ops(seen) == ["downloadEdoc", "downloadEdoc"] and seen[0].method == "GET"
+    signed = vxp.read_signed_headers(seen[0].headers)
+    assert signed.verify("k") and signed.get("docId") == "D1"
+
+
+@pytest.mark.parametrize("refusal", ["HTTP 404 page", "unknown operation"])
+def test_fetch_edoc_falls_back_to_get_edoc_where_download_is_not_served(tmp_path, refusal):
+    """A hub without downloadEdoc (another vendor's): getEdoc at once, nothing half written,
+    and getEdoc only for the next packages."""
+    def download(request, payload):
+        if refusal == "HTTP 404 page":
+            return httpx.Response(404, content=b"<html>Not Found</html>", headers={"content-type": "text/html"})
+        return httpx.Response(200, json=vxp.response(vxp.UNKNOWN_OPERATION, "downloadEdoc"))
+
+    payload, seen, transport = _package_hub(download)
+    dest = tmp_path / "in.edxml"
+    with VxpClient("http://hub", "sys", "k", transport=transport) as hub:
+        assert hub.fetch_edoc("D1", dest) == hashlib.sha256(payload).hexdigest()
+        hub.fetch_edoc("D2", tmp_path / "in2.edxml")
+    assert dest.read_bytes() == payload
+    assert _ops(seen) == ["downloadEdoc", "getEdoc", "getEdoc"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.edxml", "in2.edxml"]
+
+
+def test_fetch_edoc_raises_a_packages_own_refusal_without_asking_get_edoc(tmp_path):
+    """301 (unknown docId), 303 (content gone): about the package, getEdoc would say the same."""
+    payload, seen, transport = _package_hub(
+        lambda r, payload: httpx.Response(200, json=vxp.response(vxp.NOT_FOUND)))
+    with VxpClient("http://hub", "sys", "k", transport=transport) as hub, pytest.raises(VxpRemoteError) as info:
+        hub.fetch_edoc("nope", tmp_path / "in.edxml")
+    assert info.value.code == vxp.NOT_FOUND.code and _ops(seen) == ["downloadEdoc"]
+    assert not list(tmp_path.iterdir())
+
+
+def test_fetch_edoc_tries_download_again_after_a_while(tmp_path, monkeypatch):
+    """A hub upgraded since: downloadEdoc is asked again once DOWNLOAD_RETRY_SECONDS passed."""
+    offered = {"yes": False}
+
+    def download(request, payload):
+        if not offered["yes"]:
+            return httpx.Response(404, content=b"no")
+        return httpx.Response(200, content=payload)
+
+    payload, seen, transport = _package_hub(download)
+    clock = {"now": 1000.0}
+    monkeypatch.setattr(client_module, "_monotonic", lambda: clock["now"])
+    with VxpClient("http://hub", "sys", "k", transport=transport) as hub:
+        hub.fetch_edoc("D1", tmp_path / "a")
+        offered["yes"] = True
+        clock["now"] += client_module.DOWNLOAD_RETRY_SECONDS - 1
+        hub.fetch_edoc("D2", tmp_path / "b")
+        clock["now"] += 2
+        assert hub.fetch_edoc("D3", tmp_path / "c") == hashlib.sha256(payload).hexdigest()
+    assert _ops(seen) == ["downloadEdoc", "getEdoc", "getEdoc", "downloadEdoc"]

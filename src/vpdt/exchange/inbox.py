@@ -324,7 +324,7 @@ def _fetch_and_ingest(client: VxpClient, connection: HubConnection, entry: dict,
     os.close(fd)
     try:
         try:
-            client.get_edoc(hub_doc_id, path)
+            client.fetch_edoc(hub_doc_id, path)
         except VxpRemoteError as exc:
             if not exc.code.startswith("3"):
                 raise  # about the connection or the hub (1xx, 5xx, 6xx): the poll is retried later
