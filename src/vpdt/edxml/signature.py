@@ -65,17 +65,24 @@ class XmlSigner:
             digest_algorithm=self.digest_algorithm,
             c14n_algorithm=EXC_C14N,
         )
-        signed = signer.sign(header, key=self._key(), cert=self._cert_pem())
-        _name_the_subject(_find_signature(signed), self._certificate())
+        # The certificate as an object (read once per signer): signxml then neither re-reads
+        # the PEM nor re-wraps it to check it (a third of its work for a status's header).
+        certificate, subject = self._read_certificate()
+        signed = signer.sign(header, key=self._key(), cert=[certificate])
+        _name_the_subject(_find_signature(signed), subject)
         return signed
 
-    def _certificate(self) -> x509.Certificate:
-        if isinstance(self.cert, x509.Certificate):
-            return self.cert
-        return x509.load_pem_x509_certificate(self._cert_pem().encode())
+    def _read_certificate(self) -> tuple[x509.Certificate, str]:
+        """The certificate and its subject (RFC 4514), read from `cert` at the first signature."""
+        read = self.__dict__.get("_read")
+        if read is None or read[0] is not self.cert:
+            cert = self.cert if isinstance(self.cert, x509.Certificate) else \
+                x509.load_pem_x509_certificate(self._cert_pem().encode())
+            read = self.__dict__["_read"] = (self.cert, cert, cert.subject.rfc4514_string())
+        return read[1], read[2]
 
 
-def _name_the_subject(sig, cert: x509.Certificate) -> None:
+def _name_the_subject(sig, subject: str) -> None:
     """Add X509SubjectName (RFC 4514, as Java's X500Principal writes it) before the certificate
     in KeyInfo/X509Data: signxml writes only the certificate, and the official edXML parser
     reports the signer from X509SubjectName. KeyInfo is outside SignedInfo: the signature holds."""
@@ -87,7 +94,7 @@ def _name_the_subject(sig, cert: x509.Certificate) -> None:
         if name is None:
             name = etree.Element(f"{{{ns}}}X509SubjectName")
             data.insert(0, name)
-        name.text = cert.subject.rfc4514_string()
+        name.text = subject
         return
 
 
