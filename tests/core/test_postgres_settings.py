@@ -4,7 +4,7 @@ after VPDT_DB_PREPARE_AFTER runs (PostgreSQL then neither parses nor plans it ag
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
 from vpdt import settings as vpdt_settings
 
@@ -51,3 +51,69 @@ def test_zero_leaves_client_side_binding(monkeypatch):
     finally:
         monkeypatch.undo()
         importlib.reload(vpdt_settings)
+
+
+# --- the health check of a kept connection (vpdt.core.postgresql)
+def _backend_pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def _new_request() -> None:
+    """What Django does at the start of each request and vpdt at each job: a kept connection
+    is checked again before its next statement."""
+    connection.close_if_unusable_or_obsolete()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_connection_is_checked_without_a_round_trip(monkeypatch):
+    _postgres_only()
+    assert connection.settings_dict["ENGINE"] == "vpdt.core.postgresql" and connection.health_check_enabled
+    pid = _backend_pid()
+    asked = []
+    monkeypatch.setattr(type(connections["default"]), "is_usable", lambda self: asked.append(1) or True)
+    for _ in range(3):
+        _new_request()
+        assert _backend_pid() == pid  # kept
+    assert asked == []  # no SELECT 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_closed_by_the_server_is_opened_again_before_the_next_statement():
+    """PostgreSQL restarted, or an administrator ended the session: the next request works."""
+    import time
+
+    import psycopg
+
+    _postgres_only()
+    pid = _backend_pid()
+    settings = connection.settings_dict
+    with psycopg.connect(host=settings["HOST"], port=settings["PORT"] or 5432, user=settings["USER"],
+                         password=settings["PASSWORD"] or None, dbname=settings["NAME"], autocommit=True) as other:
+        assert other.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone()[0] is True
+    deadline = time.monotonic() + 5
+    while connection.looks_usable() and time.monotonic() < deadline:
+        time.sleep(0.01)  # the server's goodbye reaches the socket
+    _new_request()
+    assert _backend_pid() != pid
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inside_a_transaction_the_check_asks_the_server():
+    """Not idle (a transaction left open): the socket cannot tell, Django's SELECT 1 does."""
+    _postgres_only()
+    connection.ensure_connection()
+    raw = connection.connection
+    raw.execute("BEGIN")
+    try:
+        asked = []
+        wrapper = type(connections["default"])
+        real = wrapper.is_usable
+        wrapper.is_usable = lambda self: asked.append(1) or real(self)
+        try:
+            assert connection.looks_usable() is True and asked == [1]
+        finally:
+            wrapper.is_usable = real
+    finally:
+        raw.execute("ROLLBACK")
