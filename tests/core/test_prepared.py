@@ -288,3 +288,90 @@ def test_an_update_is_written_once():
     assert first.replace(str(one.pk), "?").replace("Một", "?") == second.replace(str(two.pk), "?").replace("Hai", "?")
     with pytest.raises(TypeError):
         rename.rows(pk=one.pk, name="X")
+
+
+# --- Insert: one row as Model.objects.create saves it, its INSERT written once
+def _columns(obj, skip=("id",)) -> dict:
+    return {f.attname: getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields if f.attname not in skip}
+
+
+def test_an_insert_saves_what_the_orms_create_saves_with_its_signals():
+    from django.db.models.signals import post_save, pre_save
+
+    from vpdt.core.prepared import Insert
+    from vpdt.directory.models import AdminRequest
+    from vpdt.workflow.models import Notification
+
+    agency = f.agency()
+    clerk, boss = f.person(agency, Role.CLERK), f.person(agency, Role.LEADER)
+    seen = []
+
+    def before(sender, instance, raw, using, update_fields, **kw):
+        seen.append(("pre", sender, instance.pk, raw, update_fields))
+
+    def after(sender, instance, created, raw, update_fields, **kw):
+        seen.append(("post", sender, instance.pk, created, raw, update_fields))
+
+    pre_save.connect(before)
+    post_save.connect(after)
+    try:
+        notices = Insert(Notification)
+        notices.create(user=clerk, kind="warmup", message="một")  # written at the first call
+        seen.clear()
+        with CaptureQueriesContext(connection) as one:
+            got = notices.create(user=clerk, kind="arrived", message="Văn bản mới đến – Hỏa tốc", key="k1")
+        want = Notification.objects.create(user=clerk, kind="arrived", message="Văn bản mới đến – Hỏa tốc", key="k2")
+        requests = Insert(AdminRequest)
+        payload = {"add": ["leader"], "ghi chú": "Phó Giám đốc"}
+        asked = requests.create(kind=AdminRequest.Kind.ROLE_CHANGE, target=clerk, agency=agency, requested_by=boss,
+                                reason="bổ nhiệm", payload=payload)
+    finally:
+        pre_save.disconnect(before)
+        post_save.disconnect(after)
+    assert len(one.captured_queries) == 1 and one.captured_queries[0]["sql"].upper().startswith("INSERT")
+    assert got.pk and got.pk != want.pk and not got._state.adding and got._state.db == want._state.db
+    stored, orm = Notification.objects.get(pk=got.pk), Notification.objects.get(pk=want.pk)
+    skip = ("id", "created_at", "key")
+    assert _columns(stored, skip) == _columns(orm, skip) == _columns(got, skip) and stored.key == "k1"
+    assert stored.created_at == got.created_at and abs(stored.created_at - orm.created_at) < dt.timedelta(seconds=5)
+    assert seen[:2] == [("pre", Notification, None, False, None), ("post", Notification, got.pk, True, False, None)]
+    assert seen[2:4] == [("pre", Notification, None, False, None), ("post", Notification, want.pk, True, False, None)]
+    again = AdminRequest.objects.get(pk=asked.pk)
+    assert again.payload == payload and again.state == AdminRequest.State.PENDING and again.target_id == clerk.pk
+
+
+def test_an_insert_takes_expressions_and_given_keys_through_the_orm_and_refuses_its_own_save():
+    from django.db.models.functions import Now
+
+    from vpdt.core.models import AuditEntry
+    from vpdt.core.prepared import Insert
+    from vpdt.workflow.models import Notification
+
+    clerk = f.person(f.agency(), Role.CLERK)
+    notices = Insert(Notification)
+    read = notices.create(user=clerk, kind="x", message="m", read_at=Now())
+    assert Notification.objects.get(pk=read.pk).read_at is not None
+    given = notices.create(id=987_654, user=clerk, kind="x", message="m")
+    assert given.pk == 987_654 and Notification.objects.filter(pk=987_654).exists()
+    entries = Insert(AuditEntry)
+    assert entries._write(connection.alias) is None  # its own save(): the ORM's, with its rule, each time
+
+
+def test_the_exchanges_inserts_are_written_once_not_refused():
+    """Each Insert on the exchange's and the files' paths compiles on this backend (a refused one
+    would still work, through the ORM, but slower: nothing else would tell)."""
+    import vpdt.exchange.inbox
+    import vpdt.exchange.outbox
+    import vpdt.exchange.statuses
+    import vpdt.records.services
+    import vpdt.search.services  # noqa: F401
+    from vpdt.core.prepared import ALL_INSERTS
+
+    models = set()
+    for insert in list(ALL_INSERTS):
+        if insert.model._meta.app_label == "hub":
+            continue
+        assert insert._write(connection.alias) is not None, insert.model
+        models.add(insert.model._meta.label)
+    assert {"exchange.InboxItem", "exchange.OutboxMessage", "exchange.StatusEvent", "records.Attachment",
+            "search.FileText"} <= models

@@ -400,3 +400,112 @@ class Update(Read):
             raise _Refused("this backend reads the rows before updating across a join")
         compiler.pre_sql_setup()  # a filter across a join: `pk IN (the filtered subquery)`
         return (compiler, *compiler.as_sql())
+
+
+_UNSET = object()
+
+
+class Insert:
+    """`Insert(Model)`: `.create(**fields)` makes and saves one row as `Model.objects.create(**fields)`
+    does (the model's defaults, `auto_now_add`, the pre_save and post_save signals, the primary key
+    set on the object), with its INSERT written once per process and database instead of compiled
+    again at every call (the compile was most of a create's CPU on the exchange's paths).
+
+    Refused at the first call, then run through the ORM each time: a model saved in more than one
+    statement (a parent model), a proxy, a model with its own `save()`, a field with a database
+    default or generated, a primary key returned otherwise than as the ORM does for a single row.
+    A row whose values (after pre_save) hold an expression, or whose primary key is given, goes
+    through the ORM too. `tests/core/test_prepared.py` compares rows and signals with the ORM's."""
+
+    def __init__(self, model):
+        self.model = model
+        self._written: dict[str, tuple | None] = {}
+        ALL_INSERTS.add(self)
+
+    def create(self, **fields):
+        obj = self.model(**fields)
+        self.save_new(obj)
+        return obj
+
+    def save_new(self, obj, *, using: str | None = None):
+        """Insert `obj` (new, its primary key unset) as `obj.save(force_insert=True)` does."""
+        from django.db import router
+        from django.db.models import signals
+
+        model = self.model
+        alias = using or router.db_for_write(model, instance=obj)
+        written = self._written.get(alias, _UNSET)
+        if written is _UNSET:
+            written = self._written[alias] = self._write(alias)
+        meta = model._meta
+        if written is None or obj.pk is not None:
+            obj.save(force_insert=True, using=alias)
+            return obj
+        sql, fields, returning, column, converters = written
+        obj._prepare_related_fields_for_save(operation_name="save")
+        signals.pre_save.send(sender=model, instance=obj, raw=False, using=alias, update_fields=None)
+        connection = connections[alias]
+        values = [field.pre_save(obj, True) for field in fields]
+        if any(hasattr(value, "resolve_expression") for value in values):
+            with transaction.mark_for_rollback_on_error(using=alias):
+                row = model._base_manager._insert([obj], fields=list(fields), returning_fields=[meta.pk],
+                                                  using=alias)[0]
+        else:
+            params = [field.get_db_prep_save(value, connection) for field, value in zip(fields, values, strict=True)]
+            with transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                if returning is not None:
+                    row = connection.ops.fetch_returned_insert_columns(cursor, returning)
+                else:
+                    row = (connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column),)
+            value = row[0]
+            for converter in converters:
+                value = converter(value, column, connection)
+            row = (value,)
+        setattr(obj, meta.pk.attname, row[0])
+        obj._state.db = alias
+        obj._state.adding = False
+        signals.post_save.send(sender=model, instance=obj, created=True, update_fields=None, raw=False, using=alias)
+        return obj
+
+    def _write(self, alias: str) -> tuple | None:
+        """(sql, fields, the RETURNING clause's parameters or None (no RETURNING: the backend's last
+        id), the primary key's column and converters), or None (refused)."""
+        from django.db.models import NOT_PROVIDED, Model
+        from django.db.models.fields import AutoFieldMixin
+        from django.db.models.sql import InsertQuery
+
+        model = self.model
+        meta = model._meta
+        why = None
+        if meta.parents or meta.proxy or meta.auto_created:
+            why = "a parent, proxy or automatic model"
+        elif model.save is not Model.save or model.save_base is not Model.save_base:
+            why = "its own save()"
+        elif not isinstance(meta.pk, AutoFieldMixin) or meta.db_returning_fields != [meta.pk]:
+            why = "a primary key the database does not number, or other returned fields"
+        elif any(f.generated or getattr(f, "db_default", NOT_PROVIDED) is not NOT_PROVIDED
+                 for f in meta.local_concrete_fields):
+            why = "a generated field or a database default"
+        if why:
+            log.warning("prepared insert of %s runs through the ORM each time: %s", meta.label, why)
+            return None
+        fields = tuple(f for f in meta.local_concrete_fields if f is not meta.auto_field)
+        connection = connections[alias]
+        query = InsertQuery(model)
+        query.insert_values(fields, [model()], raw=False)
+        compiler = query.get_compiler(alias)
+        compiler.returning_fields = [meta.pk]
+        statements = compiler.as_sql()
+        if len(statements) != 1 or len(statements[0][1]) != len(fields) or \
+                statements[0][0].count("%s") != len(fields):
+            log.warning("prepared insert of %s runs through the ORM each time: not one placeholder per field",
+                        meta.label)
+            return None
+        returning = compiler.returning_params if connection.features.can_return_columns_from_insert else None
+        column = meta.pk.get_col(meta.db_table)
+        converters = tuple(connection.ops.get_db_converters(column) + meta.pk.get_db_converters(connection))
+        return statements[0][0], fields, returning, column, converters
+
+
+ALL_INSERTS: weakref.WeakSet = weakref.WeakSet()

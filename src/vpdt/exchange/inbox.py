@@ -35,7 +35,7 @@ from vpdt import edxml
 from vpdt.core import audit, blobs
 from vpdt.core.errors import VpdtError
 from vpdt.core.models import Blob
-from vpdt.core.prepared import Read, Update
+from vpdt.core.prepared import Insert, Read, Update
 from vpdt.directory.models import Agency
 from vpdt.edxml import zipinfo
 from vpdt.exchange import clients, connections, handlers, quarantine
@@ -45,6 +45,18 @@ from vpdt.records.models import Document
 from vpdt.vxp.client import VxpClient, VxpProtocolError, VxpRemoteError
 
 log = logging.getLogger("vpdt.exchange")
+
+
+# Every package taken in is one new item: its INSERT written once (vpdt.core.prepared.Insert).
+_NEW_ITEM = Insert(InboxItem)
+
+
+def _save(item: InboxItem) -> None:
+    """A new item inserted, a retried one updated."""
+    if item.pk is None:
+        _NEW_ITEM.save_new(item)
+    else:
+        item.save()
 
 
 def _spool_dir() -> str:
@@ -201,9 +213,9 @@ def _ingest(connection: HubConnection, hub_doc_id: str, path: str, *, to_code: s
                 item = InboxItem(connection=connection, hub_doc_id=hub_doc_id, outcome=InboxItem.STORED, **fields)
             if agency is None:
                 item.outcome, item.detail = InboxItem.UNMATCHED, f"no agency of this connection for {to_code!r}"
-                item.save()
+                _save(item)
                 return item
-            item.save()
+            _save(item)
             before = _handled_fields(item)
             handlers.handle(item, package, agency)
             if found is not None:

@@ -32,7 +32,7 @@ from vpdt import edxml
 from vpdt.core import audit, blobs, incidents
 from vpdt.core.i18n import vietnamese
 from vpdt.core.models import Blob, Incident
-from vpdt.core.prepared import Read, Update
+from vpdt.core.prepared import Insert, Read, Update
 from vpdt.directory.models import Agency
 from vpdt.exchange import clients, connections, keys, mapping, statuses
 from vpdt.exchange.errors import PackageWriteFailed, SecretDocument
@@ -46,6 +46,11 @@ from vpdt.vxp.client import VxpProtocolError, VxpRemoteError
 
 log = logging.getLogger("vpdt.exchange")
 LEASE = dt.timedelta(minutes=5)  # default of settings.EXCHANGE_LEASE_SECONDS
+
+
+# The rows every exchange writes: their INSERTs written once (vpdt.core.prepared.Insert).
+_NEW_MESSAGE = Insert(OutboxMessage)
+_NEW_EVENT = Insert(StatusEvent)
 
 
 def _lease() -> dt.timedelta:
@@ -150,7 +155,7 @@ def queue_release(document: Document, recipients, user=None) -> list[OutboxMessa
     receivers = [mapping.receiver_organization(recipient_code(r), r.name) for r in travelling]
     blob = _document_package(document, receivers, edxml.Business(doc_type=edxml.BUSINESS_NEW, paper=0))
     messages = [
-        OutboxMessage.objects.create(
+        _NEW_MESSAGE.create(
             agency=document.agency, to_code=recipient_code(r), message_type=OutboxMessage.EDOC,
             business_type=edxml.BUSINESS_NEW, edxml_document_id=document_id, document=document, recipient=r,
             package=blob,
@@ -192,7 +197,7 @@ def queue_business(document: Document, business_type: int, user=None, *, reason:
             blob = _store_package(lambda fh: edxml.write_package(fh, header, sources, signer=signer,
                                                                  business=business))
     messages = [
-        OutboxMessage.objects.create(
+        _NEW_MESSAGE.create(
             agency=document.agency, to_code=code, message_type=OutboxMessage.EDOC, business_type=business_type,
             edxml_document_id=document_id, document=document, recipient=r, package=blob,
         )
@@ -232,11 +237,11 @@ def queue_status(document: Document, code: str, user=None, *, description: str =
     )
     signer = keys.signer_for(agency)
     blob = _store_package(lambda fh: edxml.write_status(fh, status, signer=signer))
-    message = OutboxMessage.objects.create(
+    message = _NEW_MESSAGE.create(
         agency=agency, to_code=to_code, message_type=OutboxMessage.STATUS, status_code=code,
         edxml_document_id=document.edxml_document_id, document=document, package=blob,
     )
-    StatusEvent.objects.create(
+    _NEW_EVENT.create(
         document=document, direction=StatusEvent.SENT, organ_id=agency.code, status_code=code,
         description=description, staff=staff.staff if staff else "", reported_at=timezone.now(),
     )

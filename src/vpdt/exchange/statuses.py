@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from vpdt import edxml
 from vpdt.core import audit
-from vpdt.core.prepared import Read
+from vpdt.core.prepared import Insert, Read
 from vpdt.directory.models import Agency
 from vpdt.exchange.models import InboxItem, StatusEvent, TakeBackRequest
 from vpdt.records import delivery
@@ -66,6 +66,10 @@ DESCRIPTIONS = {
     AGREED: "Đồng ý cập nhật/lấy lại văn bản",
     REFUSED: "Từ chối cập nhật/lấy lại văn bản",
 }
+
+
+# Every status received is one event: its INSERT written once (vpdt.core.prepared.Insert).
+_NEW_EVENT = Insert(StatusEvent)
 
 
 def describe(code: str, note: str = "") -> str:
@@ -133,7 +137,7 @@ def apply_received(item: InboxItem, status: edxml.StatusPackage, agency: Agency)
             item.outcome, item.detail = InboxItem.UNMATCHED, f"no incoming copy of {document_id!r} from {from_code}"
             return
         item.document = copy
-        StatusEvent.objects.create(document=copy, direction=StatusEvent.RECEIVED, organ_id=from_code,
+        _NEW_EVENT.create(document=copy, direction=StatusEvent.RECEIVED, organ_id=from_code,
                                    status_code=code, description=status.description or "", staff=staff[:200],
                                    reported_at=_reported_at(status))
         if not TakeBackRequest.objects.filter(document=copy, organ_id=from_code, answer="").exists():
@@ -148,7 +152,7 @@ def apply_received(item: InboxItem, status: edxml.StatusPackage, agency: Agency)
         return
     item.document_id = recipient.document_id
     now = timezone.now()
-    StatusEvent.objects.create(document_id=recipient.document_id, recipient=recipient,
+    _NEW_EVENT.create(document_id=recipient.document_id, recipient=recipient,
                                direction=StatusEvent.RECEIVED, organ_id=from_code, status_code=code,
                                description=status.description or "", staff=staff[:200],
                                reported_at=_reported_at(status))

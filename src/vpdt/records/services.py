@@ -23,7 +23,7 @@ from django.utils import timezone
 from vpdt.core import audit, blobs, filetypes
 from vpdt.core.errors import InvalidInput, InvalidState, PermissionDenied, VpdtError
 from vpdt.core.models import Blob
-from vpdt.core.prepared import Read
+from vpdt.core.prepared import Insert, Read
 from vpdt.directory.models import Agency
 from vpdt.directory.roles import Role
 from vpdt.records import actors, delivery, numbering, registers, renditions, seams, signals
@@ -63,6 +63,10 @@ class DuplicateIncoming(VpdtError):
             detail=f"matching documents: {[d.pk for d in matches]}",
         )
         self.matches = matches
+
+
+# A file stored (drafted, received, signed): its INSERT written once (vpdt.core.prepared.Insert).
+_NEW_ATTACHMENT = Insert(Attachment)
 
 
 def set_state(document: Document, state: str, user, action: str, detail: dict | None = None) -> None:
@@ -353,7 +357,7 @@ def attach_stored(user, document: Document, blob: Blob, name: str, *, content_ty
     # One unit on its own; inside the caller's transaction (receive, sign, release) no savepoint of
     # its own (two statements per file): no caller catches its error to go on in that transaction.
     with transaction.atomic(savepoint=False):
-        attachment = Attachment.objects.create(
+        attachment = _NEW_ATTACHMENT.create(
             document=document, blob=blob, name=name[:255], content_type=decided.content_type, kind=kind,
             file_kind=decided.kind, flag=flag,
             description=(description or "")[:255], created_by=None if is_system(user) else user,

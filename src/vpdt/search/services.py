@@ -12,13 +12,17 @@ from django.db.models import F
 from django.utils import timezone
 
 from vpdt.core import audit, tasks
-from vpdt.core.prepared import Read, Update
+from vpdt.core.prepared import Insert, Read, Update
 from vpdt.core.text import fold
 from vpdt.search import extract as extraction
 from vpdt.search import schema
 from vpdt.search.models import FileText
 
 CHUNK = 5000
+
+
+# A file's text row, written with every new file: its INSERT written once (vpdt.core.prepared.Insert).
+_NEW_TEXT = Insert(FileText)
 
 
 def refold(using: str = "default") -> int:
@@ -133,8 +137,8 @@ def queue_text(file, *, new: bool = False) -> FileText:
         same = _TEXT_OF.instance(sha=file.blob_id) if _seen_before(file) else None
         if same is not None:
             return _copied_at_once(file, same)
-        row = FileText.objects.create(**_owner(file), document_id=file.document_id, blob_id=file.blob_id,
-                                      file_kind=file.file_kind or "")
+        row = _NEW_TEXT.create(**_owner(file), document_id=file.document_id, blob_id=file.blob_id,
+                               file_kind=file.file_kind or "")
         transaction.on_commit(lambda: tasks.wake(JOB))
         return row
     row, created = FileText.objects.get_or_create(
@@ -160,7 +164,7 @@ def _copied_at_once(file, same: FileText) -> FileText:
     """A new file whose bytes were read already (the same file received by several agencies of
     this e-office, or attached again): its row is written done, with that text, in the file's own
     transaction, as the job would have copied it later (audited as the job audits its outcome)."""
-    row = FileText.objects.create(
+    row = _NEW_TEXT.create(
         **_owner(file), document_id=file.document_id, blob_id=file.blob_id, file_kind=file.file_kind or "",
         state=FileText.State.DONE, seconds=0.0, finished_at=timezone.now(),
         **{name: getattr(same, name) for name in _COPIED})
