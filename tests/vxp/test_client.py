@@ -198,13 +198,15 @@ def test_fetch_edoc_takes_the_raw_package_with_download_edoc(tmp_path):
     assert signed.verify("k") and signed.get("docId") == "D1"
 
 
-@pytest.mark.parametrize("refusal", ["HTTP 404 page", "unknown operation"])
+@pytest.mark.parametrize("refusal", ["HTTP 404 page", "unknown operation", "HTML page with HTTP 200"])
 def test_fetch_edoc_falls_back_to_get_edoc_where_download_is_not_served(tmp_path, refusal):
     """A hub without downloadEdoc (another vendor's): getEdoc at once, nothing half written,
     and getEdoc only for the next packages."""
     def download(request, payload):
         if refusal == "HTTP 404 page":
             return httpx.Response(404, content=b"<html>Not Found</html>", headers={"content-type": "text/html"})
+        if refusal == "HTML page with HTTP 200":  # a portal's page: not read as a package
+            return httpx.Response(200, content=b"<html>Login</html>", headers={"content-type": "text/html; charset=utf-8"})
         return httpx.Response(200, json=vxp.response(vxp.UNKNOWN_OPERATION, "downloadEdoc"))
 
     payload, seen, transport = _package_hub(download)

@@ -262,8 +262,8 @@ class VxpClient:
     def download_edoc(self, doc_id: str, dest: str | os.PathLike) -> str:
         """GET downloadEdoc: the raw package streamed to `dest`; returns its SHA-256 hex.
 
-        A JSON answer is the hub's refusal (`VxpRemoteError`); any other answer that is not
-        HTTP 200 raises `DownloadNotOffered`, and nothing is written."""
+        A JSON answer is the hub's refusal (`VxpRemoteError`); an answer that is not HTTP 200, or
+        is an HTML page, raises `DownloadNotOffered`, and nothing is written."""
         headers = self.headers({"docId": doc_id}, content_type="application/json")
         response = self._send("GET", "downloadEdoc", headers, None)
         try:
@@ -271,8 +271,10 @@ class VxpClient:
                 response.read()
                 self._json("downloadEdoc", response)
                 raise VxpProtocolError("downloadEdoc: JSON answer without a package")
-            if response.status_code != 200:
-                raise DownloadNotOffered(f"downloadEdoc: HTTP {response.status_code}")
+            content_type = response.headers.get("content-type", "")
+            if response.status_code != 200 or content_type.startswith("text/html"):
+                # a page, not a package: an error page, a proxy's or a portal's (some answer 200)
+                raise DownloadNotOffered(f"downloadEdoc: HTTP {response.status_code} {content_type}".strip())
             digest = hashlib.sha256()
             with _atomic_writer(dest) as out:
                 for chunk in response.iter_bytes(CHUNK):
