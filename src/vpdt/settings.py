@@ -171,8 +171,8 @@ def _database(url: str | None, default_path: Path) -> dict:
     if url.startswith("sqlite:///"):
         return _sqlite(Path(url.removeprefix("sqlite:///")))
     config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
-    if config.get("ENGINE") == "django.db.backends.postgresql":
-        config["ENGINE"] = "vpdt.core.postgresql"  # its health check needs no round trip
+    if config.get("ENGINE", "").endswith("postgresql"):
+        config["ENGINE"] = db_options.ENGINE
     return config
 
 

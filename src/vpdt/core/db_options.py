@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import os
 
+# Django's PostgreSQL backend, its kept connections checked from their socket (no SELECT 1).
+ENGINE = "vpdt.core.postgresql"
+
 
 def prepare_after(variable: str) -> int:
     """Executions on a connection before a statement is prepared (0: never, client-side binding)."""

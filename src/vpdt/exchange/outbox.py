@@ -48,9 +48,8 @@ log = logging.getLogger("vpdt.exchange")
 LEASE = dt.timedelta(minutes=5)  # default of settings.EXCHANGE_LEASE_SECONDS
 
 
-# The rows every exchange writes: their INSERTs written once (vpdt.core.prepared.Insert).
+# Every package queued is one message per receiver: its INSERT written once (vpdt.core.prepared.Insert).
 _NEW_MESSAGE = Insert(OutboxMessage)
-_NEW_EVENT = Insert(StatusEvent)
 
 
 def _lease() -> dt.timedelta:
@@ -241,7 +240,7 @@ def queue_status(document: Document, code: str, user=None, *, description: str =
         agency=agency, to_code=to_code, message_type=OutboxMessage.STATUS, status_code=code,
         edxml_document_id=document.edxml_document_id, document=document, package=blob,
     )
-    _NEW_EVENT.create(
+    statuses.NEW_EVENT.create(
         document=document, direction=StatusEvent.SENT, organ_id=agency.code, status_code=code,
         description=description, staff=staff.staff if staff else "", reported_at=timezone.now(),
     )

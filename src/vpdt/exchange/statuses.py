@@ -68,8 +68,8 @@ DESCRIPTIONS = {
 }
 
 
-# Every status received is one event: its INSERT written once (vpdt.core.prepared.Insert).
-_NEW_EVENT = Insert(StatusEvent)
+# Every status sent or received is one event: its INSERT written once (vpdt.core.prepared.Insert).
+NEW_EVENT = Insert(StatusEvent)
 
 
 def describe(code: str, note: str = "") -> str:
@@ -137,9 +137,9 @@ def apply_received(item: InboxItem, status: edxml.StatusPackage, agency: Agency)
             item.outcome, item.detail = InboxItem.UNMATCHED, f"no incoming copy of {document_id!r} from {from_code}"
             return
         item.document = copy
-        _NEW_EVENT.create(document=copy, direction=StatusEvent.RECEIVED, organ_id=from_code,
-                                   status_code=code, description=status.description or "", staff=staff[:200],
-                                   reported_at=_reported_at(status))
+        NEW_EVENT.create(document=copy, direction=StatusEvent.RECEIVED, organ_id=from_code,
+                         status_code=code, description=status.description or "", staff=staff[:200],
+                         reported_at=_reported_at(status))
         if not TakeBackRequest.objects.filter(document=copy, organ_id=from_code, answer="").exists():
             TakeBackRequest.objects.create(document=copy, organ_id=from_code, reason=status.description or "",
                                            outgoing=False)
@@ -152,10 +152,10 @@ def apply_received(item: InboxItem, status: edxml.StatusPackage, agency: Agency)
         return
     item.document_id = recipient.document_id
     now = timezone.now()
-    _NEW_EVENT.create(document_id=recipient.document_id, recipient=recipient,
-                               direction=StatusEvent.RECEIVED, organ_id=from_code, status_code=code,
-                               description=status.description or "", staff=staff[:200],
-                               reported_at=_reported_at(status))
+    NEW_EVENT.create(document_id=recipient.document_id, recipient=recipient,
+                     direction=StatusEvent.RECEIVED, organ_id=from_code, status_code=code,
+                     description=status.description or "", staff=staff[:200],
+                     reported_at=_reported_at(status))
     new_state = STATUS_TO_DELIVERY.get(code)
     # A status that would move the recipient back (it overtook a later one) keeps the state.
     target = new_state if new_state is not None and delivery.allowed(recipient.state, new_state) else recipient.state

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from vpdt.core import db_options
 
+ENGINE = db_options.ENGINE  # the e-office's backend: kept connections checked from their socket
+
 
 def postgres_options() -> dict:
     return db_options.postgres_options(db_options.prepare_after("VPDT_HUB_DB_PREPARE_AFTER"))

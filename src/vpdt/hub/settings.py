@@ -38,7 +38,7 @@ def _database(value: str) -> dict:
     if "://" in value and not value.startswith("sqlite:///"):
         config = dj_database_url.parse(value, conn_max_age=60, conn_health_checks=True)
         if config.get("ENGINE", "").endswith("postgresql"):
-            config["ENGINE"] = "vpdt.core.postgresql"  # its health check needs no round trip
+            config["ENGINE"] = db_options.ENGINE
             config.setdefault("OPTIONS", {}).update(db_options.postgres_options())
         return config
     path = value.removeprefix("sqlite:///")

@@ -267,11 +267,11 @@ class VxpClient:
         headers = self.headers({"docId": doc_id}, content_type="application/json")
         response = self._send("GET", "downloadEdoc", headers, None)
         try:
-            if response.headers.get("content-type", "").startswith("application/json"):
+            content_type = response.headers.get("content-type", "")
+            if content_type.startswith("application/json"):
                 response.read()
                 self._json("downloadEdoc", response)
                 raise VxpProtocolError("downloadEdoc: JSON answer without a package")
-            content_type = response.headers.get("content-type", "")
             if response.status_code != 200 or content_type.startswith("text/html"):
                 # a page, not a package: an error page, a proxy's or a portal's (some answer 200)
                 raise DownloadNotOffered(f"downloadEdoc: HTTP {response.status_code} {content_type}".strip())
@@ -299,7 +299,7 @@ class VxpClient:
             except VxpRemoteError as exc:
                 if exc.code.startswith("3"):
                     raise
-            except (DownloadNotOffered, VxpProtocolError):
+            except VxpProtocolError:  # DownloadNotOffered, or JSON without a package
                 pass
             digest = self.get_edoc(doc_id, dest)
             self._download_off_until = _monotonic() + DOWNLOAD_RETRY_SECONDS
