@@ -8,7 +8,7 @@ import json
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from tests import factories
 from tests.tamper import raw_sql
@@ -205,7 +205,7 @@ import json, sqlite3
 import django
 django.setup()
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 call_command("migrate", "core", "0003", verbosity=0)
 with connection.cursor() as c:
     for i in range(3):
@@ -266,5 +266,36 @@ def test_the_insert_is_written_once_and_later_entries_chain_and_round_trip(ancho
     assert written == []
     stored = AuditEntry.objects.get(pk=entries[-1].pk)
     assert (stored.ip, stored.detail["ghi chú"], stored.detail["số"]) == ("2001:db8::1", "Nghị định 30/2020/NĐ-CP", [2, 1.5])
+    check = audit.verify()
+    assert check.ok, check.problem
+
+
+@pytest.mark.django_db
+def test_entries_appended_together_are_written_once_per_number_and_round_trip(anchors, monkeypatch):
+    """Several entries appended together (a deferred block: an intake, a release) are one INSERT,
+    which Django writes for PostgreSQL with one array per column (UNNEST): written once per number
+    of rows too, then filled with each append's values; the chain verifies and every field comes
+    back as written."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the SQLite path is the ORM's bulk_create")
+
+    def together(n: int) -> list[AuditEntry]:
+        with transaction.atomic(), audit.deferred():
+            recorded = _write_some(n)
+        assert all(e.pk is None for e in recorded)  # deferred: appended at the block's end
+        return list(AuditEntry.objects.order_by("-seq")[:n])[::-1]
+
+    together(3)
+    written = []
+    real = audit._write_insert
+    monkeypatch.setattr(audit, "_write_insert", lambda *a, **k: written.append(1) or real(*a, **k))
+    for _ in range(2):
+        entries = together(3)
+        assert [e.detail["lần"] for e in entries] == [0, 1, 2]
+        assert {e.ip for e in entries} == {"2001:db8::1"}
+        assert entries[1].prev_hash == entries[0].entry_hash
+    assert written == []
+    together(4)  # another number of rows: written once more
+    assert written == [1]
     check = audit.verify()
     assert check.ok, check.problem

@@ -151,9 +151,15 @@ def _append_many(many: list[dict]) -> list[AuditEntry]:
     return entries
 
 
-# The INSERT's SQL by (database, rows, with the head's move): written once, as the ORM writes it
-# (an entry's values go in as its fields prepare them for the database, the ORM's own step).
-_INSERTS: dict[tuple[str, int, bool], str] = {}
+# The INSERT's SQL by (database, rows, with the head's move), and whether its values go in as one
+# array per column: written once, as the ORM writes it (an entry's values go in as its fields
+# prepare them for the database, the ORM's own step). For more than one row Django writes
+# PostgreSQL's INSERT … SELECT FROM UNNEST(one array per column).
+_INSERTS: dict[tuple[str, int, bool], tuple[str, bool]] = {}
+
+
+def _same_types(written: list, ours: list) -> bool:
+    return len(written) == len(ours) and all(type(a) is type(b) for a, b in zip(written, ours, strict=True))
 
 
 def _insert_and_move_head(entries: list[AuditEntry], *, move: bool = True) -> None:
@@ -161,14 +167,21 @@ def _insert_and_move_head(entries: list[AuditEntry], *, move: bool = True) -> No
     (a data-modifying WITH), under the head's row lock taken by `_lock_head`: one round trip
     for them all. `move` False: only the INSERT (a batch before the last)."""
     fields = [f for f in AuditEntry._meta.concrete_fields if not f.primary_key]
-    params = [f.get_db_prep_save(f.pre_save(entry, True), connection) for entry in entries for f in fields]
+    rows = [[f.get_db_prep_save(f.pre_save(entry, True), connection) for f in fields] for entry in entries]
     key = (connection.alias, len(entries), move)
-    sql = _INSERTS.get(key)
-    if sql is None:
-        sql, written = _write_insert(entries, fields, move=move)
-        if len(written) == len(params) and all(type(a) is type(b) for a, b in zip(written, params, strict=True)):
-            _INSERTS[key] = sql
-        params = written
+    cached = _INSERTS.get(key)
+    if cached is None:
+        sql, params = _write_insert(entries, fields, move=move)
+        if _same_types(params, [value for row in rows for value in row]):
+            _INSERTS[key] = (sql, False)
+        elif len(params) == len(fields) and all(
+                isinstance(column, list) and _same_types(column, list(ours))
+                for column, ours in zip(params, zip(*rows, strict=True), strict=True)):
+            _INSERTS[key] = (sql, True)
+    else:
+        sql, by_column = cached
+        params = [list(column) for column in zip(*rows, strict=True)] if by_column else [
+            value for row in rows for value in row]
     if move:
         params = [*params, entries[-1].seq, entries[-1].entry_hash]
     with connection.cursor() as cursor:
