@@ -81,6 +81,29 @@ def test_unreachable_smtp_server_sends_nothing_and_keeps_the_notices(world, sett
     assert Notification.objects.filter(emailed_at__isnull=True).exists()
 
 
+def test_only_recent_mail_worthy_notices_of_people_with_an_address_are_mailed_once(world, smtp):
+    """What `deliver_emails` picks (a prepared read, written once: it must not fall back to the
+    ORM): notices of a mailed kind, not mailed yet, at most two days old, to someone with an
+    address; each is mailed once and marked."""
+    Notification.objects.update(emailed_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))  # earlier notices: done
+    world.spec.email = ""
+    world.spec.save()
+    due = Notification.objects.create(user=world.head, kind="assigned", message="Được giao xử lý văn bản")
+    old = Notification.objects.create(user=world.head, kind="assigned", message="Cũ")
+    Notification.objects.filter(pk=old.pk).update(created_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=3))
+    Notification.objects.create(user=world.head, kind="approved", message="Chỉ trong chuông")  # not a mailed kind
+    Notification.objects.create(user=world.spec, kind="assigned", message="Không có địa chỉ thư")
+    assert notifications.deliver_emails() == 1
+    [(to, body)] = smtp.messages
+    assert to == [world.head.email] and "=?utf-8?" in body
+    assert set(Notification.objects.filter(emailed_at__isnull=True, kind="assigned").values_list("pk", flat=True)) \
+        == {old.pk, Notification.objects.get(user=world.spec, kind="assigned").pk}
+    assert Notification.objects.get(pk=due.pk).emailed_at is not None
+    assert notifications.deliver_emails() == 0  # mailed once
+    for statement in (notifications._TO_MAIL, notifications._MAILED):
+        assert statement._compiled and None not in statement._compiled.values()  # written once, not refused
+
+
 # --- Many assignments at once (issue 17: the worker's start-up catch-up) ------------------
 
 DAY = dt.date(2026, 3, 10)  # a Tuesday: due soon up to Thursday 12/3 (two working days)
