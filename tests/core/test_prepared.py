@@ -375,3 +375,78 @@ def test_the_exchanges_inserts_are_written_once_not_refused():
         models.add(insert.model._meta.label)
     assert {"exchange.InboxItem", "exchange.OutboxMessage", "exchange.StatusEvent", "records.Attachment",
             "search.FileText"} <= models
+
+
+# --- SaveFields: some fields of a row saved as save(update_fields=...) saves them, written once
+def test_saving_fields_writes_what_the_orms_save_writes_with_its_signals():
+    from django.db import DatabaseError, transaction
+    from django.db.models.signals import post_save, pre_save
+
+    from vpdt.core.prepared import SaveFields
+    from vpdt.records.models import Recipient
+
+    agency = f.agency()
+    doc = f.document(agency)
+    ours, theirs = (Recipient.objects.create(document=doc, kind="agency", name=name, state="pending")
+                    for name in ("Sở Tài chính", "Sở Nội vụ"))
+    at = timezone.now().replace(microsecond=123_456)
+    seen = []
+
+    def before(sender, instance, raw, using, update_fields, **kw):
+        seen.append(("pre", sender, instance.pk, raw, update_fields))
+
+    def after(sender, instance, created, raw, update_fields, **kw):
+        seen.append(("post", sender, instance.pk, created, raw, update_fields))
+
+    saving = SaveFields(Recipient, "state", "status_at", "status_code")
+    saving.save(Recipient.objects.get(pk=ours.pk))  # written at the first call
+    pre_save.connect(before)
+    post_save.connect(after)
+    try:
+        for recipient in (ours, theirs):
+            recipient.state, recipient.status_at, recipient.status_code = "delivered", at, "01"
+            recipient.name = "not saved"  # not among the fields: stays as stored
+        with CaptureQueriesContext(connection) as one:
+            saving.save(ours)
+        theirs.save(update_fields=["state", "status_at", "status_code"])
+    finally:
+        pre_save.disconnect(before)
+        post_save.disconnect(after)
+    assert len(one.captured_queries) == 1 and one.captured_queries[0]["sql"].upper().startswith("UPDATE")
+    stored, orm = Recipient.objects.get(pk=ours.pk), Recipient.objects.get(pk=theirs.pk)
+    assert (stored.state, stored.status_at, stored.status_code, stored.name) == ("delivered", at, "01", "Sở Tài chính")
+    assert (orm.state, orm.status_at, orm.status_code, orm.name) == ("delivered", at, "01", "Sở Nội vụ")
+    fields = frozenset({"state", "status_at", "status_code"})
+    assert seen == [("pre", Recipient, ours.pk, False, fields), ("post", Recipient, ours.pk, False, False, fields),
+                    ("pre", Recipient, theirs.pk, False, fields), ("post", Recipient, theirs.pk, False, False, fields)]
+    gone = Recipient(pk=10**9, document=doc, kind="agency", name="x")
+    with pytest.raises(DatabaseError), transaction.atomic():  # as the ORM: no row, no silent success
+        saving.save(gone)
+
+
+def test_saving_fields_takes_expressions_through_the_orm_and_refuses_its_own_save():
+    from django.db.models.functions import Now
+
+    from vpdt.core.prepared import SaveFields
+    from vpdt.records.models import Document, Recipient
+
+    doc = f.document(f.agency())
+    recipient = Recipient.objects.create(document=doc, kind="agency", name="Sở Tài chính")
+    recipient.status_at = Now()
+    SaveFields(Recipient, "status_at").save(recipient)
+    assert Recipient.objects.get(pk=recipient.pk).status_at is not None
+    assert SaveFields(Document, "subject")._write(connection.alias) is None  # its own save(): the ORM's
+    with pytest.raises(ValueError):
+        SaveFields(Recipient, "no_such_field")._write(connection.alias)
+
+
+def test_the_exchanges_field_saves_are_written_once_not_refused():
+    import vpdt.records.delivery  # noqa: F401
+    from vpdt.core.prepared import ALL_SAVES
+
+    labels = set()
+    for saving in list(ALL_SAVES):
+        if saving.model._meta.app_label == "records":
+            assert saving._write(connection.alias) is not None, (saving.model, saving.names)
+            labels.add(saving.model._meta.label)
+    assert "records.Recipient" in labels

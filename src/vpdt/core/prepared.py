@@ -509,3 +509,81 @@ class Insert:
 
 
 ALL_INSERTS: weakref.WeakSet = weakref.WeakSet()
+
+
+class SaveFields:
+    """`SaveFields(Model, "state", "status_at")`: `.save(obj)` saves those fields of a row already
+    there as `obj.save(update_fields=[...])` does (the pre_save and post_save signals with those
+    `update_fields`, each field's own pre_save, a DatabaseError when no row was updated), with its
+    UPDATE written once per process and database instead of compiled again at every call.
+
+    Refused at the first call, then run through the ORM each time: a parent or proxy model, a model
+    with its own `save()`, a field that is not a concrete column of the model or that writes its own
+    placeholder. A value that is an expression (F(), a function) goes through the ORM too."""
+
+    def __init__(self, model, *names: str):
+        self.model, self.names = model, tuple(names)
+        self._update_fields = frozenset(names)
+        self._written: dict[str, tuple | None] = {}
+        ALL_SAVES.add(self)
+
+    def save(self, obj, *, using: str | None = None):
+        from django.db import DatabaseError, router
+        from django.db.models import signals
+
+        model = self.model
+        alias = using or router.db_for_write(model, instance=obj)
+        written = self._written.get(alias, _UNSET)
+        if written is _UNSET:
+            written = self._written[alias] = self._write(alias)
+        if written is None or any(hasattr(getattr(obj, name), "resolve_expression") for name in self._attnames()):
+            obj.save(update_fields=self.names, using=alias)
+            return obj
+        sql, fields = written
+        signals.pre_save.send(sender=model, instance=obj, raw=False, using=alias, update_fields=self._update_fields)
+        connection = connections[alias]
+        meta = model._meta
+        params = [field.get_db_prep_save(field.pre_save(obj, False), connection) for field in fields]
+        params.append(meta.pk.get_db_prep_value(obj.pk, connection))
+        with transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            if cursor.rowcount == 0:
+                raise DatabaseError("Save with update_fields did not affect any rows.")
+        obj._state.db = alias
+        obj._state.adding = False
+        signals.post_save.send(sender=model, instance=obj, created=False, update_fields=self._update_fields,
+                               raw=False, using=alias)
+        return obj
+
+    def _attnames(self) -> list[str]:
+        return [self.model._meta.get_field(name).attname for name in self.names]
+
+    def _write(self, alias: str) -> tuple | None:
+        """(sql, fields) of `UPDATE table SET a = %s, ... WHERE pk = %s`, or None (refused)."""
+        from django.core.exceptions import FieldDoesNotExist
+        from django.db.models import Model
+
+        model = self.model
+        meta = model._meta
+        why = None
+        try:
+            fields = tuple(meta.get_field(name) for name in self.names)
+        except FieldDoesNotExist as exc:
+            raise ValueError(f"{meta.label} has no field {exc}") from None
+        if meta.parents or meta.proxy or meta.auto_created:
+            why = "a parent, proxy or automatic model"
+        elif model.save is not Model.save or model.save_base is not Model.save_base:
+            why = "its own save()"
+        elif any(not f.concrete or f.primary_key or f.model is not model or hasattr(f, "get_placeholder")
+                 or f.generated for f in fields):
+            why = "a field that is not one of its plain columns"
+        if why:
+            log.warning("prepared save of %s runs through the ORM each time: %s", meta.label, why)
+            return None
+        quote = connections[alias].ops.quote_name
+        table = quote(meta.db_table)
+        sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+        return f"UPDATE {table} SET {sets} WHERE {table}.{quote(meta.pk.column)} = %s", fields
+
+
+ALL_SAVES: weakref.WeakSet = weakref.WeakSet()

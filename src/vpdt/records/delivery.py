@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from vpdt.core import audit
 from vpdt.core.errors import InvalidState
+from vpdt.core.prepared import SaveFields
 from vpdt.records.choices import DeliveryState as S
 from vpdt.records.models import Recipient
 
@@ -65,6 +66,11 @@ def allowed(from_state: str, to_state: str) -> bool:
     return to_state == from_state or to_state in ALLOWED.get(from_state, frozenset())
 
 
+# Every status of every recipient moves one (the exchange's statuses both ways): written once.
+_SAVE_STATE = SaveFields(Recipient, "state", "status_at")
+_SAVE_STATE_AND_CODE = SaveFields(Recipient, "state", "status_at", "status_code")
+
+
 def move(actor, recipient: Recipient, to_state: str, *, action: str = "recipient.state", status_code: str | None = None,
          at: dt.datetime | None = None, detail: dict | None = None) -> bool:
     """Move `recipient` to `to_state` and audit it (on its document, as `action`, by `actor`).
@@ -81,11 +87,11 @@ def move(actor, recipient: Recipient, to_state: str, *, action: str = "recipient
         raise IllegalTransition(recipient, to_state)
     recipient.state = to_state
     recipient.status_at = at or timezone.now()
-    fields = ["state", "status_at"]
-    if status_code is not None:
+    if status_code is None:
+        _SAVE_STATE.save(recipient)
+    else:
         recipient.status_code = status_code
-        fields.append("status_code")
-    recipient.save(update_fields=fields)
+        _SAVE_STATE_AND_CODE.save(recipient)
     audit.record(action, recipient.document, user=actor, detail={
         **(detail or {}), "recipient": recipient.pk, "recipient_name": recipient.display_name,
         "recipient_state": [previous, to_state]})
