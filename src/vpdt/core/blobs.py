@@ -145,12 +145,43 @@ def _register(sha: str, size: int, seen_before: bool) -> Blob:
     there already (the same bytes stored before, or by a concurrent writer). get_or_create took
     a SELECT, then a savepoint, the INSERT and its release for a new file.
 
+    The INSERT is the one `bulk_create(ignore_conflicts=True)` writes, written once per process
+    and database (every stored file and package asks it: three per exchange).
+
     `seen_before` (kept on the instance): the store held these bytes already. When it did not,
     nothing can have been derived from them yet (their text: vpdt.search), and nobody need look."""
+    from django.db import connections, router, transaction
+
     blob = Blob(sha256=sha, size=size)
-    Blob.objects.bulk_create([blob], ignore_conflicts=True)
+    alias = router.db_for_write(Blob, instance=blob)
+    connection = connections[alias]
+    sql = _REGISTER.get(alias) or _REGISTER.setdefault(alias, _register_sql(alias))
+    created_at = Blob._meta.get_field("created_at")
+    params = [sha, size, created_at.get_db_prep_save(created_at.pre_save(blob, True), connection)]
+    with transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+    blob._state.adding, blob._state.db = False, alias
     blob.seen_before = seen_before
     return blob
+
+
+_REGISTER: dict[str, str] = {}  # database alias -> the INSERT of `_register`
+
+
+def _register_sql(alias: str) -> str:
+    from django.db.models.constants import OnConflict
+    from django.db.models.sql import InsertQuery
+
+    meta = Blob._meta
+    fields = [meta.get_field("sha256"), meta.get_field("size"), meta.get_field("created_at")]
+    if list(meta.concrete_fields) != fields:
+        raise RuntimeError("core.Blob's columns changed: update blobs._register")
+    query = InsertQuery(Blob, on_conflict=OnConflict.IGNORE)
+    query.insert_values(fields, [Blob(sha256="0" * 64, size=0)])
+    [(sql, params)] = query.get_compiler(alias).as_sql()
+    if sql.count("%s") != len(fields) or len(params) != len(fields):
+        raise RuntimeError(f"unexpected INSERT for core.Blob: {sql}")
+    return sql
 
 
 def store_path(path: str | os.PathLike, *, max_bytes: int | None = None) -> Blob:
