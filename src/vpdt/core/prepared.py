@@ -405,7 +405,41 @@ class Update(Read):
 _UNSET = object()
 
 
-class Insert:
+class _ModelStatement:
+    """What Insert and SaveFields share: one model, its statement written once per database (None:
+    refused, the ORM each time), and the models neither takes."""
+
+    def __init__(self, model):
+        self.model = model
+        self._written: dict[str, tuple | None] = {}
+
+    def _statement(self, obj, using: str | None) -> tuple[str, tuple | None]:
+        """(the database `obj` is written to, the statement written for it or None)."""
+        from django.db import router
+
+        alias = using or router.db_for_write(self.model, instance=obj)
+        written = self._written.get(alias, _UNSET)
+        if written is _UNSET:
+            written = self._written[alias] = self._write(alias)
+        return alias, written
+
+    def _write(self, alias: str) -> tuple | None:
+        raise NotImplementedError
+
+    def _model_refused(self) -> str:
+        """Why this model is saved through the ORM each time ("" when it is not): a model saved in
+        more than one statement (a parent), a proxy, an automatic one, or one with its own save()."""
+        from django.db.models import Model
+
+        meta = self.model._meta
+        if meta.parents or meta.proxy or meta.auto_created:
+            return "a parent, proxy or automatic model"
+        if self.model.save is not Model.save or self.model.save_base is not Model.save_base:
+            return "its own save()"
+        return ""
+
+
+class Insert(_ModelStatement):
     """`Insert(Model)`: `.create(**fields)` makes and saves one row as `Model.objects.create(**fields)`
     does (the model's defaults, `auto_now_add`, the pre_save and post_save signals, the primary key
     set on the object), with its INSERT written once per process and database instead of compiled
@@ -418,8 +452,7 @@ class Insert:
     through the ORM too. `tests/core/test_prepared.py` compares rows and signals with the ORM's."""
 
     def __init__(self, model):
-        self.model = model
-        self._written: dict[str, tuple | None] = {}
+        super().__init__(model)
         ALL_INSERTS.add(self)
 
     def create(self, **fields):
@@ -429,14 +462,10 @@ class Insert:
 
     def save_new(self, obj, *, using: str | None = None):
         """Insert `obj` (new, its primary key unset) as `obj.save(force_insert=True)` does."""
-        from django.db import router
         from django.db.models import signals
 
         model = self.model
-        alias = using or router.db_for_write(model, instance=obj)
-        written = self._written.get(alias, _UNSET)
-        if written is _UNSET:
-            written = self._written[alias] = self._write(alias)
+        alias, written = self._statement(obj, using)
         meta = model._meta
         if written is None or obj.pk is not None:
             obj.save(force_insert=True, using=alias)
@@ -471,21 +500,17 @@ class Insert:
     def _write(self, alias: str) -> tuple | None:
         """(sql, fields, the RETURNING clause's parameters or None (no RETURNING: the backend's last
         id), the primary key's column and converters), or None (refused)."""
-        from django.db.models import NOT_PROVIDED, Model
+        from django.db.models import NOT_PROVIDED
         from django.db.models.fields import AutoFieldMixin
         from django.db.models.sql import InsertQuery
 
         model = self.model
         meta = model._meta
-        why = None
-        if meta.parents or meta.proxy or meta.auto_created:
-            why = "a parent, proxy or automatic model"
-        elif model.save is not Model.save or model.save_base is not Model.save_base:
-            why = "its own save()"
-        elif not isinstance(meta.pk, AutoFieldMixin) or meta.db_returning_fields != [meta.pk]:
+        why = self._model_refused()
+        if not why and (not isinstance(meta.pk, AutoFieldMixin) or meta.db_returning_fields != [meta.pk]):
             why = "a primary key the database does not number, or other returned fields"
-        elif any(f.generated or getattr(f, "db_default", NOT_PROVIDED) is not NOT_PROVIDED
-                 for f in meta.local_concrete_fields):
+        if not why and any(f.generated or getattr(f, "db_default", NOT_PROVIDED) is not NOT_PROVIDED
+                           for f in meta.local_concrete_fields):
             why = "a generated field or a database default"
         if why:
             log.warning("prepared insert of %s runs through the ORM each time: %s", meta.label, why)
@@ -511,7 +536,7 @@ class Insert:
 ALL_INSERTS: weakref.WeakSet = weakref.WeakSet()
 
 
-class SaveFields:
+class SaveFields(_ModelStatement):
     """`SaveFields(Model, "state", "status_at")`: `.save(obj)` saves those fields of a row already
     there as `obj.save(update_fields=[...])` does (the pre_save and post_save signals with those
     `update_fields`, each field's own pre_save, a DatabaseError when no row was updated), with its
@@ -522,21 +547,18 @@ class SaveFields:
     placeholder. A value that is an expression (F(), a function) goes through the ORM too."""
 
     def __init__(self, model, *names: str):
-        self.model, self.names = model, tuple(names)
+        super().__init__(model)
+        self.names = tuple(names)
         self._update_fields = frozenset(names)
-        self._written: dict[str, tuple | None] = {}
         ALL_SAVES.add(self)
 
     def save(self, obj, *, using: str | None = None):
-        from django.db import DatabaseError, router
+        from django.db import DatabaseError
         from django.db.models import signals
 
         model = self.model
-        alias = using or router.db_for_write(model, instance=obj)
-        written = self._written.get(alias, _UNSET)
-        if written is _UNSET:
-            written = self._written[alias] = self._write(alias)
-        if written is None or any(hasattr(getattr(obj, name), "resolve_expression") for name in self._attnames()):
+        alias, written = self._statement(obj, using)
+        if written is None or any(hasattr(getattr(obj, f.attname), "resolve_expression") for f in written[1]):
             obj.save(update_fields=self.names, using=alias)
             return obj
         sql, fields = written
@@ -555,27 +577,19 @@ class SaveFields:
                                raw=False, using=alias)
         return obj
 
-    def _attnames(self) -> list[str]:
-        return [self.model._meta.get_field(name).attname for name in self.names]
-
     def _write(self, alias: str) -> tuple | None:
         """(sql, fields) of `UPDATE table SET a = %s, ... WHERE pk = %s`, or None (refused)."""
         from django.core.exceptions import FieldDoesNotExist
-        from django.db.models import Model
 
         model = self.model
         meta = model._meta
-        why = None
         try:
             fields = tuple(meta.get_field(name) for name in self.names)
         except FieldDoesNotExist as exc:
             raise ValueError(f"{meta.label} has no field {exc}") from None
-        if meta.parents or meta.proxy or meta.auto_created:
-            why = "a parent, proxy or automatic model"
-        elif model.save is not Model.save or model.save_base is not Model.save_base:
-            why = "its own save()"
-        elif any(not f.concrete or f.primary_key or f.model is not model or hasattr(f, "get_placeholder")
-                 or f.generated for f in fields):
+        why = self._model_refused()
+        if not why and any(not f.concrete or f.primary_key or f.model is not model
+                           or hasattr(f, "get_placeholder") or f.generated for f in fields):
             why = "a field that is not one of its plain columns"
         if why:
             log.warning("prepared save of %s runs through the ORM each time: %s", meta.label, why)
