@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
@@ -66,3 +67,37 @@ def test_unsigned_package_has_no_signature():
     write_package(buf, header(), [])
     pkg = read_package(io.BytesIO(buf.getvalue()))
     assert pkg.signature.present is False and pkg.signature.valid is None
+
+
+def test_each_signer_is_named_by_its_own_certificate_read_once_per_certificate(signer):
+    """The certificate of a KeyInfo is read once per text (vpdt.edxml.signature._certificate): two
+    signers keep their own names, a broken certificate stays "no usable certificate" after good
+    ones, and the same signer's packages all verify."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    from vpdt.edxml import XmlSigner
+    from vpdt.edxml.signature import _certificate
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Văn thư Sở Tài chính")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=30)).sign(key, hashes.SHA256()))
+    other = XmlSigner(key=key, cert=cert)
+    _certificate.cache_clear()
+    for _ in range(3):
+        for who, expected in ((signer, "Văn thư UBND tỉnh Tây Ninh"), (other, "Văn thư Sở Tài chính")):
+            pkg = read_package(io.BytesIO(_signed_package(who)))
+            assert pkg.signature.valid and expected in pkg.signature.signer_subject
+    assert _certificate.cache_info().misses == 2 and _certificate.cache_info().hits == 4
+
+    broken = re.sub(rb"(<(?:ds:)?X509Certificate>)[A-Za-z0-9+/]{8}", rb"\1!!!!!!!!", _signed_package(other), count=1)
+    pkg = read_package(io.BytesIO(broken))
+    assert pkg.signature.present and pkg.signature.valid is False
+    assert "no usable X509Certificate" in (pkg.signature.detail or "")

@@ -15,6 +15,7 @@ signature that does not verify is reported (valid=False and a warning), never ra
 from __future__ import annotations
 
 import base64
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,16 +119,27 @@ def _subject_from(sig) -> tuple[str | None, x509.Certificate | None]:
             continue
         name = _local(el)
         if name == "X509Certificate" and cert is None and el.text:
-            try:
-                der = base64.b64decode("".join(el.text.split()), validate=True)
-                cert = x509.load_der_x509_certificate(der)
-            except Exception:  # noqa: BLE001 - placeholder certificates are common
-                cert = None
+            cert, cert_subject = _certificate("".join(el.text.split()))
+            if cert is not None:
+                subject = cert_subject
         elif name == "X509SubjectName" and subject is None and el.text:
             subject = el.text.strip()
-    if cert is not None:
-        subject = cert.subject.rfc4514_string()
     return subject, cert
+
+
+@functools.lru_cache(maxsize=512)
+def _certificate(text: str) -> tuple[x509.Certificate | None, str | None]:
+    """The certificate of a KeyInfo's base64 text and its subject, or (None, None).
+
+    Read once per text: a system signs every package with the same certificate, so a hub or
+    an e-office reads the same few again and again (decoding and naming one was a quarter of
+    checking a header's signature). The certificate object is immutable; only the text, an
+    exact key, selects it."""
+    try:
+        cert = x509.load_der_x509_certificate(base64.b64decode(text, validate=True))
+    except Exception:  # noqa: BLE001 - placeholder certificates are common
+        return None, None
+    return cert, cert.subject.rfc4514_string()
 
 
 def _algorithm(sig) -> str | None:
@@ -137,10 +149,30 @@ def _algorithm(sig) -> str | None:
     return None
 
 
+@functools.cache
+def _expected():
+    """What a header's signature must be: one reference (the header itself), an X.509
+    certificate, RSA with SHA-1 (older systems) or SHA-2. Made once: signxml's configuration
+    is immutable."""
+    from signxml import SignatureConfiguration, SignatureMethod
+    from signxml.algorithms import DigestAlgorithm
+
+    return SignatureConfiguration(
+        require_x509=True,
+        location="./",
+        expect_references=1,
+        signature_methods=frozenset(
+            {SignatureMethod.RSA_SHA256, SignatureMethod.RSA_SHA1, SignatureMethod.RSA_SHA384, SignatureMethod.RSA_SHA512}
+        ),
+        digest_algorithms=frozenset(
+            {DigestAlgorithm.SHA1, DigestAlgorithm.SHA256, DigestAlgorithm.SHA384, DigestAlgorithm.SHA512}
+        ),
+    )
+
+
 def verify_header(header: etree._Element) -> SignatureInfo:
     """Checks the Signature inside an edXMLHeader that is the root of its own tree."""
-    from signxml import SignatureConfiguration, SignatureMethod, XMLVerifier
-    from signxml.algorithms import DigestAlgorithm
+    from signxml import XMLVerifier
 
     sig = _find_signature(header)
     if sig is None:
@@ -153,17 +185,7 @@ def verify_header(header: etree._Element) -> SignatureInfo:
     if cert is None:
         info.detail = "no usable X509Certificate in KeyInfo"
         return info
-    config = SignatureConfiguration(
-        require_x509=True,
-        location="./",
-        expect_references=1,
-        signature_methods=frozenset(
-            {SignatureMethod.RSA_SHA256, SignatureMethod.RSA_SHA1, SignatureMethod.RSA_SHA384, SignatureMethod.RSA_SHA512}
-        ),
-        digest_algorithms=frozenset(
-            {DigestAlgorithm.SHA1, DigestAlgorithm.SHA256, DigestAlgorithm.SHA384, DigestAlgorithm.SHA512}
-        ),
-    )
+    config = _expected()
     try:
         XMLVerifier().verify(header, x509_cert=cert, expect_config=config)
     except Exception as exc:  # noqa: BLE001 - any failure means "does not verify"
