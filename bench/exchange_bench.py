@@ -413,6 +413,8 @@ def _run(args, port: int, hub_pid: int) -> int:
     for name, (runs, cpu, statements) in sorted(burst_jobs.items(), key=lambda kv: -kv[1][1]):
         print(f"  worker job {name}: {runs} runs, {cpu * per:.1f} ms CPU and {statements / len(docs):.1f} "
               f"statements per exchange")
+    if not paced:
+        return 0
     print(f"paced: {len(paced)} documents 0.2 s apart: median release→đã đến {statistics.median(lat_arrive):.2f}s, "
           f"median release→status 01 back {statistics.median(lat_back):.2f}s "
           f"(p90 {sorted(lat_back)[int(len(lat_back) * 0.9) - 1]:.2f}s)")
