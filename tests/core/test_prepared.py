@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection
 from django.db.models import Count, F
 from django.test.utils import CaptureQueriesContext
@@ -435,7 +436,10 @@ def test_saving_fields_takes_expressions_through_the_orm_and_refuses_its_own_sav
     recipient.status_at = Now()
     SaveFields(Recipient, "status_at").save(recipient)
     assert Recipient.objects.get(pk=recipient.pk).status_at is not None
-    assert SaveFields(Document, "subject")._write(connection.alias) is None  # its own save(): the ORM's
+    from vpdt.core.models import AuditEntry
+
+    assert SaveFields(AuditEntry, "detail")._write(connection.alias) is None  # its own save(): the ORM's
+    assert SaveFields(Document, "subject")._write(connection.alias) is not None  # its save() only folds
     with pytest.raises(ValueError):
         SaveFields(Recipient, "no_such_field")._write(connection.alias)
 
@@ -450,3 +454,122 @@ def test_the_exchanges_field_saves_are_written_once_not_refused():
             assert saving._write(connection.alias) is not None, (saving.model, saving.names)
             labels.add(saving.model._meta.label)
     assert "records.Recipient" in labels
+
+
+# --- Read.refresh: what refresh_from_db() leaves, from a prepared read
+def test_a_refresh_leaves_what_refresh_from_db_leaves():
+    from vpdt.records.models import Document, DocumentLink
+
+    agency, other = f.agency(), f.agency()
+    doc = f.document(agency, notation="UBND-VP")
+    target = f.document(other)
+    DocumentLink.objects.create(document=doc, target=target, code="1/X")
+    read = Read(lambda pk: Document.objects.filter(pk=pk), pk=int)
+    by_orm, by_read = Document.objects.get(pk=doc.pk), Document.objects.get(pk=doc.pk)
+    for copy in (by_orm, by_read):  # cached: a forward relation, a reverse one, prefetched rows
+        assert copy.agency.pk == agency.pk and copy.document_type.code == "CV"
+        with pytest.raises(ObjectDoesNotExist):
+            copy.legacy_record  # noqa: B018 - a reverse one-to-one, cached as missing
+        copy._prefetched_objects_cache = {"response_for": list(copy.response_for.all())}
+    new_type = f.doc_type("QD")
+    Document.objects.filter(pk=doc.pk).update(subject="Đổi trích yếu", state="released", document_type=new_type,
+                                              agency=other)
+    by_orm.refresh_from_db()
+    read.refresh(by_read, pk=doc.pk)
+    for field in Document._meta.concrete_fields:
+        assert getattr(by_read, field.attname) == getattr(by_orm, field.attname), field.name
+    assert by_read.subject == "Đổi trích yếu" and by_read.document_type_id == new_type.pk
+    for name in ("agency", "document_type"):  # the old related objects are dropped, read again on access
+        assert Document._meta.get_field(name).is_cached(by_read) is Document._meta.get_field(name).is_cached(by_orm)
+    assert by_read.agency.pk == other.pk and by_read.document_type.code == "QD"
+    assert by_read._prefetched_objects_cache == by_orm._prefetched_objects_cache == {}
+    legacy = Document._meta.get_field("legacy_record")
+    assert not legacy.is_cached(by_read) and not legacy.is_cached(by_orm)
+    assert by_read._state.db == by_orm._state.db and not by_read._state.adding
+
+    related = Read(lambda pk: Document.objects.filter(pk=pk).select_related("agency"), pk=int)
+    related.refresh(by_read, pk=doc.pk)  # a select_related object comes with the row, as the ORM's would
+    assert Document._meta.get_field("agency").is_cached(by_read) and by_read.agency.pk == other.pk
+
+    Document.objects.filter(pk=doc.pk).delete()
+    with pytest.raises(Document.DoesNotExist):
+        read.refresh(by_read, pk=doc.pk)
+    with pytest.raises(TypeError):
+        Read(lambda pk: Document.objects.filter(pk=pk).only("subject"), pk=int).refresh(
+            Document.objects.get(pk=target.pk), pk=target.pk)
+
+
+def test_the_releases_reads_are_prepared_not_refused():
+    """A release reads the document's type, its links, its travelling files, then the document
+    and its recipients again: each written once on this backend, none falling back to the ORM."""
+    from vpdt.exchange import mapping, outbox
+    from vpdt.workflow.services import outgoing
+
+    reads = [mapping._TYPE_BY_ID, mapping._LINKS, outbox._TRAVELLING, outgoing._DOCUMENT, outgoing._ALL_RECIPIENTS]
+    for read in reads:
+        read._get({name: ([] if isinstance(kind, list) else None) for name, kind in read._kinds.items()}
+                  | {name: ["x"] for name in read._lists})
+        assert read._compiled and all(c is not None for c in read._compiled.values()), read._build
+
+
+# --- a model whose save() only sets some of its fields first (prepared_save_derives): Document
+def test_a_documents_insert_and_field_saves_write_what_its_own_save_writes():
+    from django.db.models import signals
+
+    from vpdt.core.prepared import Insert, SaveFields
+    from vpdt.records.models import Document
+
+    agency = f.agency()
+    kind = f.doc_type()
+    seen = []
+
+    def pre(sender, instance, update_fields, **kw):
+        seen.append(("pre", instance.subject_folded, None if update_fields is None else set(update_fields)))
+
+    def post(sender, instance, created, update_fields, **kw):
+        seen.append(("post", created, None if update_fields is None else set(update_fields)))
+
+    fields = {"agency": agency, "direction": "in", "state": "received", "document_type": kind,
+              "subject": "Về việc Đường Hồ Chí Minh", "notation": "UBND-VP", "issuer_name": "Ủy ban nhân dân",
+              "signer_name": "Nguyễn Văn Ấn"}
+    signals.pre_save.connect(pre, sender=Document)
+    signals.post_save.connect(post, sender=Document)
+    try:
+        by_orm = Document.objects.create(**fields)
+        orm_signals, seen[:] = list(seen), []
+        insert = Insert(Document)
+        assert insert._write(connection.alias) is not None
+        by_insert = insert.create(**fields)
+        assert seen == orm_signals
+        skip = {"id", "created_at", "updated_at"}
+        got, want = Document.objects.get(pk=by_insert.pk), Document.objects.get(pk=by_orm.pk)
+        for field in Document._meta.concrete_fields:
+            if field.attname not in skip:
+                assert getattr(got, field.attname) == getattr(want, field.attname), field.name
+        assert got.subject_folded == "ve viec duong ho chi minh" and got.people_folded and got.notation_folded
+
+        for copy in (by_orm, by_insert):  # a field save writes the named fields and what folds them
+            copy.subject, copy.state = "Báo cáo Quý IV", "registered"
+        seen[:] = []
+        by_orm.save(update_fields=["subject", "updated_at"])
+        orm_signals, seen[:] = list(seen), []
+        saving = SaveFields(Document, "subject", "updated_at")
+        assert saving._write(connection.alias) is not None
+        saving.save(by_insert)
+        assert seen == orm_signals and seen[0][2] == {"subject", "subject_folded", "updated_at"}
+    finally:
+        signals.pre_save.disconnect(pre, sender=Document)
+        signals.post_save.disconnect(post, sender=Document)
+    got, want = Document.objects.get(pk=by_insert.pk), Document.objects.get(pk=by_orm.pk)
+    assert got.subject == want.subject == "Báo cáo Quý IV" and got.subject_folded == want.subject_folded
+    assert got.state == want.state == "received"  # not named: not written
+    assert got.updated_at > got.created_at
+
+
+def test_the_documents_field_saves_and_insert_are_written_once_not_refused():
+    from vpdt.records import services
+
+    for saving in (services._SAVE_STATE, services._SAVE_STATE_COMPLETED, services._SAVE_IDENTITY,
+                   services._SAVE_IDENTITY_ISSUER):
+        assert saving._write(connection.alias) is not None, saving.names
+    assert services._NEW_DOCUMENT._write(connection.alias) is not None

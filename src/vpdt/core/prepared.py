@@ -233,6 +233,29 @@ class Read:
         found = self.instances(**values)
         return found[0] if found else None
 
+    def refresh(self, obj, **values) -> None:
+        """`obj.refresh_from_db()` with the row this read finds (the same row, all its fields):
+        every field's value set again, cached related objects dropped or taken from the read's
+        `select_related`, prefetched ones forgotten, as Django 5.2's `refresh_from_db` leaves
+        them. `DoesNotExist` when the row is gone."""
+        fresh = self.instance(**values)
+        if fresh is None or fresh.pk != obj.pk or type(fresh) is not type(obj):
+            raise type(obj).DoesNotExist(f"{type(obj).__name__} {obj.pk} is not what {self!r} reads")
+        if fresh.get_deferred_fields():
+            raise TypeError("Read.refresh takes a read of every field of the row")
+        obj._prefetched_objects_cache = {}
+        for field in obj._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(fresh, field.attname))
+            if field.is_relation:
+                if field.is_cached(fresh):
+                    field.set_cached_value(obj, field.get_cached_value(fresh))
+                elif field.is_cached(obj):
+                    field.delete_cached_value(obj)
+        for related in [*obj._meta.related_objects, *(f for f in obj._meta.private_fields if f.is_relation)]:
+            if related.is_cached(obj):
+                related.delete_cached_value(obj)
+        obj._state.db = fresh._state.db
+
     # --- compiling ------------------------------------------------------------------------
     def _orm_rows(self, values) -> list[tuple]:
         qs = self._build(**values)
@@ -428,15 +451,26 @@ class _ModelStatement:
 
     def _model_refused(self) -> str:
         """Why this model is saved through the ORM each time ("" when it is not): a model saved in
-        more than one statement (a parent), a proxy, an automatic one, or one with its own save()."""
+        more than one statement (a parent), a proxy, an automatic one, or one with its own save()
+        that does more than set some of its fields first. A model whose save() only does that names
+        the method that does it in `prepared_save_derives`: `method(update_fields)` sets them and,
+        given the fields a save writes (a set), returns those and the ones it set from them (None
+        given None); its save() must be that method, then Model.save."""
         from django.db.models import Model
 
         meta = self.model._meta
         if meta.parents or meta.proxy or meta.auto_created:
             return "a parent, proxy or automatic model"
-        if self.model.save is not Model.save or self.model.save_base is not Model.save_base:
+        if self.model.save_base is not Model.save_base:
+            return "its own save_base()"
+        if self.model.save is not Model.save and self._derive is None:
             return "its own save()"
         return ""
+
+    @property
+    def _derive(self) -> str | None:
+        """The name of the model's method that sets its derived fields before a save, if any."""
+        return getattr(self.model, "prepared_save_derives", None)
 
 
 class Insert(_ModelStatement):
@@ -446,7 +480,8 @@ class Insert(_ModelStatement):
     again at every call (the compile was most of a create's CPU on the exchange's paths).
 
     Refused at the first call, then run through the ORM each time: a model saved in more than one
-    statement (a parent model), a proxy, a model with its own `save()`, a field with a database
+    statement (a parent model), a proxy, a model with its own `save()` (unless that save() only sets
+    some fields first: `prepared_save_derives`, see `_model_refused`), a field with a database
     default or generated, a primary key returned otherwise than as the ORM does for a single row.
     A row whose values (after pre_save) hold an expression, or whose primary key is given, goes
     through the ORM too. `tests/core/test_prepared.py` compares rows and signals with the ORM's."""
@@ -471,6 +506,8 @@ class Insert(_ModelStatement):
             obj.save(force_insert=True, using=alias)
             return obj
         sql, fields, returning, column, converters = written
+        if self._derive:
+            getattr(obj, self._derive)(None)
         obj._prepare_related_fields_for_save(operation_name="save")
         signals.pre_save.send(sender=model, instance=obj, raw=False, using=alias, update_fields=None)
         connection = connections[alias]
@@ -543,13 +580,16 @@ class SaveFields(_ModelStatement):
     UPDATE written once per process and database instead of compiled again at every call.
 
     Refused at the first call, then run through the ORM each time: a parent or proxy model, a model
-    with its own `save()`, a field that is not a concrete column of the model or that writes its own
+    with its own `save()` (unless it only sets some fields first, `prepared_save_derives`: those it
+    sets from the named ones are written too), a field that is not a concrete column of the model or that writes its own
     placeholder. A value that is an expression (F(), a function) goes through the ORM too."""
 
     def __init__(self, model, *names: str):
         super().__init__(model)
         self.names = tuple(names)
-        self._update_fields = frozenset(names)
+        derive = self._derive
+        # The fields the save writes: those named, and those the model's save sets from them.
+        self._update_fields = frozenset(getattr(model(), derive)(set(names)) if derive else names)
         ALL_SAVES.add(self)
 
     def save(self, obj, *, using: str | None = None):
@@ -562,6 +602,8 @@ class SaveFields(_ModelStatement):
             obj.save(update_fields=self.names, using=alias)
             return obj
         sql, fields = written
+        if self._derive:
+            getattr(obj, self._derive)(set(self.names))
         signals.pre_save.send(sender=model, instance=obj, raw=False, using=alias, update_fields=self._update_fields)
         connection = connections[alias]
         meta = model._meta
@@ -584,7 +626,8 @@ class SaveFields(_ModelStatement):
         model = self.model
         meta = model._meta
         try:
-            fields = tuple(meta.get_field(name) for name in self.names)
+            fields = tuple(meta.get_field(name) for name in
+                           [*self.names, *sorted(self._update_fields - set(self.names))])
         except FieldDoesNotExist as exc:
             raise ValueError(f"{meta.label} has no field {exc}") from None
         why = self._model_refused()

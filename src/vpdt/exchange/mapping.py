@@ -40,6 +40,11 @@ _AGENCY_BY_CODE = Read(lambda code: Agency.objects.filter(code=code).select_rela
 _TYPE_BY_NAME = Read(lambda name: DocumentType.objects.filter(Q(name__iexact=name) | Q(abbreviation__iexact=name))
                      .order_by(*DocumentType._meta.ordering, "pk")[:1], name=str)
 
+# Every release asks these too: the document's type (not known yet on the locked row) and the
+# documents it answers (ResponseFor).
+_TYPE_BY_ID = Read(lambda pk: DocumentType.objects.filter(pk=pk), pk=int)
+_LINKS = Read(lambda doc_id: DocumentLink.objects.filter(document_id=doc_id), doc_id=int)
+
 
 def receiver_organization(code: str, name: str = "") -> edxml.Organization:
     agency = _AGENCY_BY_CODE.instance(code=code)
@@ -50,11 +55,12 @@ def receiver_organization(code: str, name: str = "") -> edxml.Organization:
 
 def to_header(document: Document, receivers: list[edxml.Organization]) -> edxml.MessageHeader:
     """The MessageHeader of an outgoing document for the given receivers."""
-    dtype = document.document_type
+    dtype = (document.document_type if Document.document_type.is_cached(document)
+             else _TYPE_BY_ID.instance(pk=document.document_type_id))
     links = [
         edxml.ResponseFor(organ_id=link.organ_id or None, code=link.code or None,
                           document_id=link.edxml_document_id or None, promulgation_date=link.promulgation_date)
-        for link in DocumentLink.objects.filter(document=document)
+        for link in _LINKS.instances(doc_id=document.pk)
     ]
     return edxml.MessageHeader(
         from_=organization(document.agency),

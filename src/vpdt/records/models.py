@@ -197,19 +197,30 @@ class Document(ChoiceLabels, models.Model):
     def __str__(self) -> str:
         return f"{self.code or 'Chưa có số'} – {self.subject[:80]}"
 
-    def save(self, *args, **kwargs):
+    # What save() does before Model.save, and all it does (vpdt.core.prepared's Insert and
+    # SaveFields call it, then write the row with their statements written once).
+    prepared_save_derives = "derive_search_fields"
+
+    def derive_search_fields(self, update_fields=None):
+        """The folded search fields set from the text they fold; with `update_fields` (the fields a
+        save writes), those fields and the folded ones they change."""
         self.subject_folded = fold(self.subject)
         self.notation_folded, self.people_folded = folded_search_fields(
             self.notation, self.issuer_name, self.signer_name)
-        update_fields = kwargs.get("update_fields")
+        if update_fields is None:
+            return None
+        update_fields = set(update_fields)
+        if "subject" in update_fields:
+            update_fields.add("subject_folded")
+        if "notation" in update_fields:
+            update_fields.add("notation_folded")
+        if update_fields & {"issuer_name", "signer_name"}:
+            update_fields.add("people_folded")
+        return update_fields
+
+    def save(self, *args, **kwargs):
+        update_fields = self.derive_search_fields(kwargs.get("update_fields"))
         if update_fields is not None:
-            update_fields = set(update_fields)
-            if "subject" in update_fields:
-                update_fields.add("subject_folded")
-            if "notation" in update_fields:
-                update_fields.add("notation_folded")
-            if update_fields & {"issuer_name", "signer_name"}:
-                update_fields.add("people_folded")
             kwargs["update_fields"] = update_fields
         super().save(*args, **kwargs)
 

@@ -23,7 +23,7 @@ from django.utils import timezone
 from vpdt.core import audit, blobs, filetypes
 from vpdt.core.errors import InvalidInput, InvalidState, PermissionDenied, VpdtError
 from vpdt.core.models import Blob
-from vpdt.core.prepared import Insert, Read
+from vpdt.core.prepared import Insert, Read, SaveFields
 from vpdt.directory.models import Agency
 from vpdt.directory.roles import Role
 from vpdt.records import actors, delivery, numbering, registers, renditions, seams, signals
@@ -69,6 +69,15 @@ class DuplicateIncoming(VpdtError):
 _NEW_ATTACHMENT = Insert(Attachment)
 
 
+# Every workflow action changes a document's state, every release and intake gives it its exchange
+# identity: saved as save(update_fields=...) saves them, the UPDATE written once (vpdt.core.prepared).
+_SAVE_STATE = SaveFields(Document, "state", "updated_at")
+_SAVE_STATE_COMPLETED = SaveFields(Document, "state", "updated_at", "completed_at")
+_SAVE_IDENTITY = SaveFields(Document, "edxml_document_id", "updated_at")
+_SAVE_IDENTITY_ISSUER = SaveFields(Document, "edxml_document_id", "updated_at", "issuer_code")
+_NEW_DOCUMENT = Insert(Document)
+
+
 def set_state(document: Document, state: str, user, action: str, detail: dict | None = None) -> None:
     """Change a document's state: audited, and announced to other apps (records.signals).
 
@@ -76,11 +85,11 @@ def set_state(document: Document, state: str, user, action: str, detail: dict | 
     """
     previous = document.state
     document.state = state
-    fields = ["state", "updated_at"]
+    saving = _SAVE_STATE
     if state == State.COMPLETED and document.completed_at is None:
         document.completed_at = timezone.now()
-        fields.append("completed_at")
-    document.save(update_fields=fields)
+        saving = _SAVE_STATE_COMPLETED
+    saving.save(document)
     audit.record(action, document, user=user, detail={"from": previous, "to": state, **(detail or {})})
     signals.document_state_changed.send(
         sender=Document, document=document, old_state=previous, new_state=state, user=user, action=action,
@@ -123,7 +132,7 @@ def receive_incoming(user, agency: Agency, data: dict, *, source: str = Source.P
 
 def _received(user, agency: Agency, data: dict, *, source: str, links: Iterable[dict], detail: dict | None,
               origin: Document | None) -> Document:
-    document = Document.objects.create(
+    document = _NEW_DOCUMENT.create(
         agency=agency, direction=Direction.INCOMING, state=State.RECEIVED, source=source,
         created_by=None if is_system(user) else user, received_at=timezone.now(), origin=origin, **data,
     )
@@ -205,12 +214,14 @@ def set_exchange_identity(user, document: Document, *, edxml_document_id: str, i
     missing). Without `action` it is not audited on its own: the caller's entry carries it
     (exchange.queue names the DocumentId it sent)."""
     document.edxml_document_id = edxml_document_id
-    fields = ["edxml_document_id", "updated_at"]
+    saving = _SAVE_IDENTITY
     if issuer_code and not document.issuer_code:
         document.issuer_code = issuer_code
-        fields.append("issuer_code")
-    with transaction.atomic():
-        document.save(update_fields=fields)
+        saving = _SAVE_IDENTITY_ISSUER
+    # No savepoint of its own inside the caller's transaction (the release's): a failure here
+    # fails the caller's whole change, as it should.
+    with transaction.atomic(savepoint=False):
+        saving.save(document)
         if action:
             audit.record(action, document, user=user, detail=detail or {})
     return document
