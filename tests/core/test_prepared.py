@@ -505,7 +505,7 @@ def test_the_releases_reads_are_prepared_not_refused():
     from vpdt.exchange import mapping, outbox
     from vpdt.workflow.services import outgoing
 
-    reads = [mapping._TYPE_BY_ID, mapping._LINKS, outbox._TRAVELLING, outgoing._DOCUMENT, outgoing._ALL_RECIPIENTS]
+    reads = [mapping._TYPE_BY_ID, mapping._LINKS, outbox._TRAVELLING, outgoing._DOCUMENT, outgoing._RECIPIENTS]
     for read in reads:
         read._get({name: ([] if isinstance(kind, list) else None) for name, kind in read._kinds.items()}
                   | {name: ["x"] for name in read._lists})

@@ -59,7 +59,6 @@ def _lease() -> dt.timedelta:
 CONNECTION_ERRORS = {"101", "102", "103", "104"}
 # Files that travel with a released document; opinions stay inside the agency.
 TRAVELLING_KINDS = (Attachment.Kind.MAIN, Attachment.Kind.APPENDIX, Attachment.Kind.SCAN, Attachment.Kind.OTHER)
-_TRAVELLING_KIND_VALUES = [kind.value for kind in TRAVELLING_KINDS]
 
 
 # --------------------------------------------------------------------------- writing
@@ -89,7 +88,7 @@ def _attachment_sources(document: Document) -> Iterator[list[edxml.AttachmentSou
     opened = []
     sources = []
     try:
-        for att in _TRAVELLING.instances(doc_id=document.pk, kinds=_TRAVELLING_KIND_VALUES):
+        for att in _TRAVELLING.instances(doc_id=document.pk):
             path = blobs.local_path(att.blob)
             if path is None:
                 fh = blobs.open_blob(att.blob)
@@ -106,8 +105,8 @@ def _attachment_sources(document: Document) -> Iterator[list[edxml.AttachmentSou
 
 
 # Every release reads its files (vpdt.core.prepared: the SQL written once).
-_TRAVELLING = Read(lambda doc_id, kinds: Attachment.objects.filter(document_id=doc_id, kind__in=kinds)
-                   .select_related("blob").order_by("id"), doc_id=int, kinds=[str])
+_TRAVELLING = Read(lambda doc_id: Attachment.objects.filter(document_id=doc_id, kind__in=TRAVELLING_KINDS)
+                   .select_related("blob").order_by("id"), doc_id=int)
 
 
 def agency_recipients(recipients) -> list[Recipient]:

@@ -405,12 +405,11 @@ def release(user, document: Document) -> list[Recipient]:
         if locked.created_by:
             notify([locked.created_by], locked, "released", f"Văn bản đã phát hành: {_label(locked)}")
     _DOCUMENT.refresh(document, pk=document.pk)
-    return _ALL_RECIPIENTS.instances(doc_id=document.pk)
+    return _RECIPIENTS.instances(doc_id=document.pk)
 
 
 # What every release reads, written out once (vpdt.core.prepared).
 _DOCUMENT = Read(lambda pk: Document.objects.filter(pk=pk), pk=int)
-_ALL_RECIPIENTS = Read(lambda doc_id: Recipient.objects.filter(document_id=doc_id), doc_id=int)
 _RECIPIENTS = Read(lambda doc_id: Recipient.objects.filter(document_id=doc_id).select_related("unit", "agency")
                    .order_by("pk"), doc_id=int)
 _MAIN_FILE = Read(lambda doc_id: Attachment.objects.filter(document_id=doc_id, kind=Attachment.Kind.MAIN)
