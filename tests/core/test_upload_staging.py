@@ -14,7 +14,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 
-from vpdt.core import blobs, filetypes, uploads
+from vpdt.core import blobs, filetypes, uploads, write_behind
 from vpdt.core.errors import TooLarge
 from vpdt.core.models import Blob
 
@@ -166,7 +166,7 @@ def test_a_stored_file_and_its_name_are_on_disk_before_the_row(blob_dir, setting
 
 
 def test_chunks_hashed_and_written_in_the_handler_s_thread_give_the_file_and_its_hash(blob_dir, monkeypatch):
-    monkeypatch.setattr(uploads._Sink, "WRITEBACK", 1024 * 1024)  # the disk told to write back as it goes
+    monkeypatch.setattr(write_behind, "WINDOW", 1024 * 1024)  # the disk told to write back as it goes
     upload = _upload(chunk=300_001)
     assert upload.sha256 == hashlib.sha256(DATA).hexdigest()
     with open(upload.temporary_file_path(), "rb") as fh:

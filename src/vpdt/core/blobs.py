@@ -21,6 +21,7 @@ from django.core.files.storage import FileSystemStorage, storages
 
 from vpdt.core.errors import TooLarge
 from vpdt.core.models import Blob
+from vpdt.core.write_behind import WriteBehind
 
 CHUNK = 1024 * 1024
 T = TypeVar("T")
@@ -70,12 +71,14 @@ def store_checked(stream: BinaryIO | Iterator[bytes], *, max_bytes: int | None =
     fd, tmp_path = tempfile.mkstemp(dir=_spool_dir(), prefix="upload-")
     try:
         with os.fdopen(fd, "wb") as tmp:
+            behind = WriteBehind(tmp)  # a large file goes to disk as it comes (core.write_behind)
             for chunk in chunks:
                 size += len(chunk)
                 if size > limit:
                     raise _too_large(limit)
                 digest.update(chunk)
                 tmp.write(chunk)
+                behind.wrote(size)
         verdict = check(tmp_path) if check is not None else None
         sha = digest.hexdigest()
         blob = Blob(sha256=sha, size=size)

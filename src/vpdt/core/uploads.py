@@ -36,6 +36,7 @@ from django.core.files.uploadhandler import FileUploadHandler
 
 from vpdt.core import blobs
 from vpdt.core.errors import TooLarge
+from vpdt.core.write_behind import WriteBehind
 
 CHUNK = 2 * 1024 * 1024  # what Django reads from the request and hands over at a time
 
@@ -82,7 +83,6 @@ class _Sink:
     disk) is raised at the next chunk or at the end."""
 
     DEPTH = 4
-    WRITEBACK = 16 * 1024 * 1024
 
     def __init__(self, digest, file):
         self.digest, self.file, self.error = digest, file, None
@@ -91,7 +91,11 @@ class _Sink:
         self.thread.start()
 
     def _run(self) -> None:
-        written = flushed = 0
+        # The disk writes the upload while it arrives, so that the fsync before the file is
+        # stored (blobs, VPDT_BLOB_FSYNC) has little left to wait for, and an upload of
+        # gigabytes does not fill the page cache (core.write_behind).
+        behind = WriteBehind(self.file)
+        written = 0
         try:
             while (chunk := self.queue.get()) is not None:
                 try:
@@ -99,24 +103,14 @@ class _Sink:
                         self.digest.update(chunk)
                         self.file.write(chunk)
                         written += len(chunk)
-                        if written - flushed >= self.WRITEBACK:
-                            flushed = self._write_back(flushed, written)
+                        behind.wrote(written)
                 except BaseException as exc:  # noqa: BLE001 - handed to the request's thread
                     self.error = exc
                 finally:
                     self.queue.task_done()
         finally:
             self.digest = self.file = None  # the thread holds nothing once it ends
-
-    def _write_back(self, start: int, end: int) -> int:
-        """The disk starts writing what is written so far while the rest arrives, so that the
-        fsync before the file is stored (blobs, VPDT_BLOB_FSYNC) has little left to wait for, and
-        an upload of gigabytes does not fill the page cache (Linux: POSIX_FADV_DONTNEED starts
-        the write-back of the range, then lets its pages go)."""
-        self.file.flush()
-        with contextlib.suppress(AttributeError, OSError):
-            os.posix_fadvise(self.file.fileno(), start, end - start, os.POSIX_FADV_DONTNEED)
-        return end
+            behind.file = None
 
     def settled(self) -> None:
         """Wait until every chunk handed over is hashed and written (measurements, tests)."""

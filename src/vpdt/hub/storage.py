@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from vpdt.core.write_behind import WriteBehind
 from vpdt.vxp import protocol as vxp
 
 CHUNK = 1024 * 1024
@@ -117,6 +118,7 @@ class PackageStore:
         size = 0
         try:
             with os.fdopen(fd, "wb") as fh:
+                behind = WriteBehind(fh)  # a large package goes to disk as it comes (core.write_behind)
                 while True:
                     chunk = read(CHUNK)
                     if not chunk:
@@ -128,6 +130,7 @@ class PackageStore:
                     digest.update(data[:-2])
                     held = data[-2:]
                     _write(fh, chunk)
+                    behind.wrote(size)
                 fh.flush()
             if expected is not None and size != expected:
                 raise vxp.VxpError(vxp.HASH_MISMATCH, f"body truncated: {size} of {expected} bytes")
