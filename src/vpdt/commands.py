@@ -253,6 +253,9 @@ def cmd_worker(args) -> int:
         return 0
     print(f"vpdt worker: {len(tasks.jobs())} tác vụ: {', '.join(j.name for j in tasks.jobs())} "
           f"(hàng đợi {settings.VPDT_TASKS})", flush=True)
+    from vpdt.core import serving
+
+    serving.settle_heap()
     tasks.run_consumer(args.threads)
     return 0
 
@@ -337,6 +340,7 @@ def cmd_serve(args) -> int:
     # One process (the embedded default): waitress, the consumer in a thread beside it.
     from waitress import serve
 
+    serving.settle_heap()
     consumer = start_consumer() if start_consumer else None
     try:
         serve(application, host=args.host, port=args.port, threads=args.threads, ident="vpdt",

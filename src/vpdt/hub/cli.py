@@ -65,6 +65,7 @@ def cmd_serve(args) -> int:
         return serving.serve_processes(app, host=args.host, port=args.port, workers=args.workers,
                                        threads=args.threads, start_consumer=start_consumer,
                                        consumer_lock=services.store().root / "tasks.lock")
+    serving.settle_heap()
     consumer = start_consumer() if start_consumer else None
     try:
         waitress.serve(app, host=args.host, port=args.port, **_waitress_options(args))
