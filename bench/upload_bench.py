@@ -17,6 +17,12 @@ written to a new file (shutil.copyfile) then fsync'd ("copy"), and the same with
 Each run's file has other random bytes (no deduplication in the store). Printed: MB/s of the
 upload (request sent → response read), the two copy rates, the ratios, and the server
 worker's peak RSS (VmHWM) and RSS before the upload. Median of RUNS.
+
+Beside them, in the same run, what the copy does not have to do: the minimal Python pipeline
+(the file received from a local socket, SHA-256 and written in a second thread, fsync; no HTTP,
+no multipart, no database) and SHA-256 alone over the file. Where SHA-256 alone runs near the
+copy rate, no server that hashes what it receives can reach half of it on two cores; the
+upload/pipeline ratio is then what the HTTP server and Django's multipart parsing cost.
 """
 
 from __future__ import annotations
@@ -92,6 +98,71 @@ def copy_rate(src: Path, fsync: bool) -> float:
         with open(dst, "rb+") as fh:
             os.fsync(fh.fileno())
     elapsed = time.perf_counter() - t0
+    size = dst.stat().st_size
+    dst.unlink()
+    return size / MiB / elapsed
+
+
+def sha256_rate(src: Path) -> float:
+    """SHA-256 alone over the file (read from the page cache, as the copy left it): MB/s."""
+    digest = hashlib.sha256()
+    t0 = time.perf_counter()
+    with open(src, "rb") as fh:
+        while chunk := fh.read(4 * MiB):
+            digest.update(chunk)
+    return src.stat().st_size / MiB / (time.perf_counter() - t0)
+
+
+def pipeline_rate(src: Path) -> float:
+    """What any Python server must at least do with an upload, and nothing else: receive the file
+    from a local socket (the sender: the kernel's sendfile), SHA-256 and write it in a second
+    thread (as core.uploads does, the write behind it), fsync: MB/s. No HTTP, no multipart, no
+    database; the figure the upload's cost beyond the copy is read against."""
+    import queue
+
+    sys.path.insert(0, str(ROOT / "src"))
+    from vpdt.core.write_behind import WriteBehind
+
+    dst = src.with_suffix(".pipeline")
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def send():
+        with socket.create_connection(listener.getsockname()) as c, open(src, "rb") as fh:
+            c.sendfile(fh)
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    conn, _ = listener.accept()
+    chunks: queue.Queue = queue.Queue(4)
+    digest = hashlib.sha256()
+    t0 = time.perf_counter()
+    with open(dst, "wb") as out:
+        def sink():
+            behind, written = WriteBehind(out), 0
+            while (chunk := chunks.get()) is not None:
+                digest.update(chunk)
+                out.write(chunk)
+                written += len(chunk)
+                behind.wrote(written)
+
+        writer = threading.Thread(target=sink)
+        writer.start()
+        while True:
+            buf = bytearray(2 * MiB)
+            view, got = memoryview(buf), 0
+            while got < len(buf) and (n := conn.recv_into(view[got:])):
+                got += n
+            if not got:
+                break
+            chunks.put(buf if got == len(buf) else bytes(view[:got]))
+        chunks.put(None)
+        writer.join()
+        out.flush()
+        os.fsync(out.fileno())
+    elapsed = time.perf_counter() - t0
+    conn.close()
+    listener.close()
+    sender.join()
     size = dst.stat().st_size
     dst.unlink()
     return size / MiB / elapsed
@@ -229,10 +300,15 @@ def main() -> int:
                     done.set()
                     sampler.join()
                 assert answer["sha256"] == sha, (answer, sha)
+                os.sync()
+                minimal = pipeline_rate(src)
+                hashing = sha256_rate(src)
                 sent = answer.pop("_sent_s")  # the last byte handed to the socket: the rest is the server's
                 size_mb = src.stat().st_size / MiB
                 r = {"upload_mb_s": size_mb / elapsed, "copy_mb_s": copy_sync, "copy_nosync_mb_s": copy_nosync,
                      "ratio": size_mb / elapsed / copy_sync, "ratio_nosync": size_mb / elapsed / copy_nosync,
+                     "pipeline_mb_s": minimal, "sha256_mb_s": hashing,
+                     "ratio_pipeline": size_mb / elapsed / minimal,
                      "rss_before_mb": rss_before, "rss_peak_mb": peak[0],
                      "sent_s": sent, "answered_after_s": elapsed - sent,
                      "load": f"{load_before:.1f}→{os.getloadavg()[0]:.1f}"}
@@ -240,14 +316,18 @@ def main() -> int:
                 src.unlink()
                 print(f"run {i + 1}: upload {r['upload_mb_s']:.0f} MB/s ({elapsed:.2f} s); copy+fsync "
                       f"{copy_sync:.0f} MB/s, copy {copy_nosync:.0f} MB/s; ratio {r['ratio']:.2f} "
-                      f"(to copy without fsync {r['ratio_nosync']:.2f}); worker RSS {rss_before:.0f} → peak "
+                      f"(to copy without fsync {r['ratio_nosync']:.2f}); minimal Python pipeline {minimal:.0f} MB/s "
+                      f"(upload/pipeline {r['ratio_pipeline']:.2f}), SHA-256 alone {hashing:.0f} MB/s; "
+                      f"worker RSS {rss_before:.0f} → peak "
                       f"{peak[0]:.0f} MB; load {r['load']}; last byte sent after {sent:.2f} s, answer {elapsed - sent:.2f} s "
                       "later", flush=True)
             med = {k: statistics.median(r[k] for r in results) for k in results[0] if k != "load"}
             print(f"median of {args.runs}: {args.mb} MiB upload, {args.workers} worker x {args.threads} threads: "
                   f"upload {med['upload_mb_s']:.0f} MB/s, copy+fsync {med['copy_mb_s']:.0f} MB/s, "
                   f"copy {med['copy_nosync_mb_s']:.0f} MB/s, ratio {med['ratio']:.2f} "
-                  f"(to copy without fsync {med['ratio_nosync']:.2f}), worker RSS {med['rss_before_mb']:.0f} → "
+                  f"(to copy without fsync {med['ratio_nosync']:.2f}); minimal Python pipeline "
+                  f"{med['pipeline_mb_s']:.0f} MB/s (upload/pipeline {med['ratio_pipeline']:.2f}), SHA-256 alone "
+                  f"{med['sha256_mb_s']:.0f} MB/s; worker RSS {med['rss_before_mb']:.0f} → "
                   f"peak {med['rss_peak_mb']:.0f} MB")
         finally:
             server.terminate()
