@@ -291,6 +291,11 @@ def _run(args, port: int, hub_pid: int) -> int:
         return StatusEvent.objects.filter(recipient__document__in=docs, status_code="01",
                                           direction=StatusEvent.RECEIVED).count()
 
+    # What starting made is frozen out of the garbage collector's sight, as `vpdt worker` and
+    # `vpdt serve` do before they work (core.serving.settle_heap).
+    from vpdt.core import serving
+
+    serving.settle_heap()
     # warm-up: two exchanges, so that the burst's figures are the steady state (modules imported
     # on first use, the VXP clients' connections, caches), not the process's first minute
     consumer = start_workers(False)
