@@ -293,3 +293,20 @@ def test_delivery_history_for_the_document_page(province):
     history = services.delivery_history(doc)
     assert {h["code"] for h in history} == {RECEIVER, THIRD}
     assert all(h["status_code"] == "01" and h["outbox"]["state"] == "sent" for h in history)
+
+
+def test_a_received_attachment_leaves_no_temporary_copy_behind(province):
+    """Each decoded attachment is spooled, stored in the blob store, and its spool file removed
+    at once (not at the next start of the process): a province's exchange must not fill the disk."""
+    import os
+
+    (a, clerk), (b, _) = province[SENDER], province[RECEIVER]
+    released(a, clerk, [b])
+    outbox.send_pending()
+    message = OutboxMessage.objects.get(message_type="edoc")
+    connection = b.hub_connections.get()
+    before = set(os.listdir(inbox._spool_dir()))
+    with outbox.package_path(message.package) as path:
+        item = inbox.ingest_file(connection, "hub-doc-9", path, to_code=RECEIVER)
+    assert item.outcome == InboxItem.STORED and item.document.attachments.count() == 1
+    assert [name for name in set(os.listdir(inbox._spool_dir())) - before if name.startswith("in-att-")] == []

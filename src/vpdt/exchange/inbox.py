@@ -75,15 +75,15 @@ class BlobSink:
     def __init__(self, max_bytes: int, limits: edxml.Limits | None = None):
         self.max_bytes = max_bytes
         self.limits = limits or intake_limits(max_bytes)
-        self._open: list[str] = []
+        self._open: dict[object, str] = {}  # each file handed out -> its temporary path
 
     def open(self, meta: edxml.AttachmentMeta):
         fd, path = tempfile.mkstemp(dir=_spool_dir(), prefix="in-att-")
-        self._open.append(path)
-        return os.fdopen(fd, "w+b")
+        fileobj = os.fdopen(fd, "w+b")  # its `name` is the descriptor, hence the map
+        self._open[fileobj] = path
+        return fileobj
 
     def done(self, meta, fileobj, attachment: edxml.Attachment):
-        path = fileobj.name if isinstance(fileobj.name, str) else None
         try:
             fileobj.flush()
             fileobj.seek(0)
@@ -103,18 +103,19 @@ class BlobSink:
             return (blob, name, content_type)
         finally:
             fileobj.close()
-            if path:
-                self._forget(path)
+            self._forget(fileobj)  # stored (or refused): its temporary copy goes at once
 
-    def _forget(self, path: str) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
-        with contextlib.suppress(ValueError):
-            self._open.remove(path)
+    def _forget(self, fileobj) -> None:
+        path = self._open.pop(fileobj, None)
+        if path is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
 
     def abort(self) -> None:
-        for path in list(self._open):
-            self._forget(path)
+        for fileobj in list(self._open):
+            with contextlib.suppress(OSError):
+                fileobj.close()
+            self._forget(fileobj)
 
 
 def _agency_for(connection: HubConnection, to_code: str, package) -> Agency | None:
