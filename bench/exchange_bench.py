@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -175,6 +176,7 @@ def main() -> int:
     finally:
         hub.terminate()
         hub.wait(10)
+        shutil.rmtree(tmp, ignore_errors=True)  # both sides' data dirs: nothing left in /tmp
 
 
 def _run(args, port: int, hub_pid: int) -> int:
