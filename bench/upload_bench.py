@@ -46,6 +46,7 @@ from pathlib import Path
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))  # the pipeline writes behind as the e-office does (core.write_behind)
 MiB = 1024 * 1024
 CONTENT_TYPES = ('<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
                  '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.'
@@ -120,7 +121,6 @@ def pipeline_rate(src: Path) -> float:
     database; the figure the upload's cost beyond the copy is read against."""
     import queue
 
-    sys.path.insert(0, str(ROOT / "src"))
     from vpdt.core.write_behind import WriteBehind
 
     dst = src.with_suffix(".pipeline")

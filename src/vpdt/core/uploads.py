@@ -110,7 +110,6 @@ class _Sink:
                     self.queue.task_done()
         finally:
             self.digest = self.file = None  # the thread holds nothing once it ends
-            behind.file = None
 
     def settled(self) -> None:
         """Wait until every chunk handed over is hashed and written (measurements, tests)."""
