@@ -19,7 +19,7 @@ upload (request sent → response read), the two copy rates, the ratios, and the
 worker's peak RSS (VmHWM) and RSS before the upload. Median of RUNS.
 
 Beside them, in the same run, what the copy does not have to do: the minimal Python pipeline
-(the file received from a local socket, SHA-256 and written in a second thread, fsync; no HTTP,
+(the file received from a local socket, hashed in one thread and written in another, fsync; no HTTP,
 no multipart, no database) and SHA-256 alone over the file. Where SHA-256 alone runs near the
 copy rate, no server that hashes what it receives can reach half of it on two cores; the
 upload/pipeline ratio is then what the HTTP server and Django's multipart parsing cost.
@@ -116,8 +116,8 @@ def sha256_rate(src: Path) -> float:
 
 def pipeline_rate(src: Path) -> float:
     """What any Python server must at least do with an upload, and nothing else: receive the file
-    from a local socket (the sender: the kernel's sendfile), SHA-256 and write it in a second
-    thread (as core.uploads does, the write behind it), fsync: MB/s. No HTTP, no multipart, no
+    from a local socket (the sender: the kernel's sendfile), SHA-256 it in one thread and write
+    it in another (as core.uploads does, the write behind it), fsync: MB/s. No HTTP, no multipart, no
     database; the figure the upload's cost beyond the copy is read against."""
     import queue
 
@@ -133,20 +133,25 @@ def pipeline_rate(src: Path) -> float:
     sender = threading.Thread(target=send)
     sender.start()
     conn, _ = listener.accept()
-    chunks: queue.Queue = queue.Queue(4)
+    to_hash: queue.Queue = queue.Queue(4)
+    to_write: queue.Queue = queue.Queue(4)
     digest = hashlib.sha256()
     t0 = time.perf_counter()
     with open(dst, "wb") as out:
-        def sink():
-            behind, written = WriteBehind(out), 0
-            while (chunk := chunks.get()) is not None:
+        def hasher():
+            while (chunk := to_hash.get()) is not None:
                 digest.update(chunk)
+
+        def writer():
+            behind, written = WriteBehind(out), 0
+            while (chunk := to_write.get()) is not None:
                 out.write(chunk)
                 written += len(chunk)
                 behind.wrote(written)
 
-        writer = threading.Thread(target=sink)
-        writer.start()
+        threads = [threading.Thread(target=hasher), threading.Thread(target=writer)]
+        for thread in threads:
+            thread.start()
         while True:
             buf = bytearray(2 * MiB)
             view, got = memoryview(buf), 0
@@ -154,9 +159,13 @@ def pipeline_rate(src: Path) -> float:
                 got += n
             if not got:
                 break
-            chunks.put(buf if got == len(buf) else bytes(view[:got]))
-        chunks.put(None)
-        writer.join()
+            chunk = buf if got == len(buf) else bytes(view[:got])
+            to_hash.put(chunk)
+            to_write.put(chunk)
+        to_hash.put(None)
+        to_write.put(None)
+        for thread in threads:
+            thread.join()
         out.flush()
         os.fsync(out.fileno())
     elapsed = time.perf_counter() - t0

@@ -194,3 +194,52 @@ def test_a_disk_that_fails_while_an_upload_is_written_is_an_error_and_leaves_no_
         handler.file_complete(len(DATA))
     handler.upload_interrupted()
     assert _spool() == []
+
+
+def test_the_hash_goes_on_while_the_disk_is_slow_to_write(blob_dir, monkeypatch):
+    """The handler hashes and writes in two threads: a chunk waiting for the disk does not hold
+    back the hashing of the next ones (in one thread, each waited for the other)."""
+    import threading
+
+    gate, hashed = threading.Event(), []
+
+    class Counting:
+        def __init__(self):
+            self.digest = hashlib.sha256()
+
+        def update(self, data):
+            self.digest.update(data)
+            hashed.append(len(data))
+
+        def hexdigest(self):
+            return self.digest.hexdigest()
+
+    monkeypatch.setattr(uploads, "hashlib", SimpleNamespace(sha256=Counting))
+    handler = uploads.BoundedUploadHandler(SimpleNamespace(user=AnonymousUser()))
+    handler.new_file("file", "tep.zip", "application/zip", len(DATA))
+    real = handler.sink.file
+
+    class SlowDisk:
+        def write(self, data):
+            gate.wait(10)
+            return real.write(data)
+
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+    handler.sink.file = SlowDisk()
+    for start in range(0, 300_000, 100_000):
+        handler.receive_data_chunk(DATA[start : start + 100_000], start)
+    for _ in range(500):
+        if len(hashed) == 3:
+            break
+        gate.wait(0.01)
+    assert hashed == [100_000] * 3  # all hashed while the first write still waits for the disk
+    gate.set()
+    handler.receive_data_chunk(DATA[300_000:], 300_000)
+    upload = handler.file_complete(len(DATA))
+    assert upload.sha256 == hashlib.sha256(DATA).hexdigest()
+    with open(upload.temporary_file_path(), "rb") as fh:
+        assert fh.read() == DATA
+    upload.close()
+    assert _spool() == []
