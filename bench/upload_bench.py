@@ -19,7 +19,8 @@ upload (request sent → response read), the two copy rates, the ratios, and the
 worker's peak RSS (VmHWM) and RSS before the upload. Median of RUNS.
 
 Beside them, in the same run, what the copy does not have to do: the minimal Python pipeline
-(the file received from a local socket, hashed in one thread and written in another, fsync; no HTTP,
+(the file received from a local socket, hashed in one thread and written in another, fsync, the
+process's buffers kept as the server keeps them; no HTTP,
 no multipart, no database) and SHA-256 alone over the file. Where SHA-256 alone runs near the
 copy rate, no server that hashes what it receives can reach half of it on two cores; the
 upload/pipeline ratio is then what the HTTP server and Django's multipart parsing cost.
@@ -121,7 +122,10 @@ def pipeline_rate(src: Path) -> float:
     database; the figure the upload's cost beyond the copy is read against."""
     import queue
 
+    from vpdt.core.serving import keep_buffers
     from vpdt.core.write_behind import WriteBehind
+
+    keep_buffers()  # as the server does before it serves (core.serving.settle_heap)
 
     dst = src.with_suffix(".pipeline")
     listener = socket.create_server(("127.0.0.1", 0))

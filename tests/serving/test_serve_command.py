@@ -80,3 +80,31 @@ def test_gunicorn_forks_after_the_heap_is_settled(monkeypatch):
     monkeypatch.setattr("gunicorn.app.base.BaseApplication.run", lambda self: order.append("forked"))
     assert serving.serve_processes(object(), host="127.0.0.1", port=1, workers=2, threads=1) == 0
     assert order == ["settled", "forked"]
+
+
+def test_a_process_that_keeps_its_buffers_does_not_fault_them_in_again(tmp_path):
+    """serving.keep_buffers (called by settle_heap): buffers of a few MiB made and freed again
+    and again, as a stream makes them, reuse the same memory instead of fresh pages from the
+    kernel each time (glibc's defaults gave the memory back and faulted it in again)."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "buffers.py"
+    script.write_text(
+        "import resource, sys\n"
+        "from vpdt.core import serving\n"
+        "if sys.argv[1] == 'keep':\n"
+        "    assert serving.keep_buffers()\n"
+        "def stream():\n"
+        "    for _ in range(50):\n"
+        "        held = [bytearray(2 * 1024 * 1024) for _ in range(8)]\n"
+        "        for buffer in held:\n"
+        "            buffer[::4096] = b'x' * len(buffer[::4096])\n"
+        "        del held\n"
+        "stream()\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt\n"
+        "stream()\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)\n")
+    faults = {how: int(subprocess.run([sys.executable, str(script), how], check=True, capture_output=True,
+                                      text=True).stdout) for how in ("default", "keep")}
+    assert faults["keep"] * 10 < faults["default"], faults

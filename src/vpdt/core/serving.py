@@ -40,6 +40,37 @@ def settle_heap() -> None:
 
     gc.collect()
     gc.freeze()
+    keep_buffers()
+
+
+#: glibc's mallopt parameters (malloc.h): M_TRIM_THRESHOLD, M_MMAP_THRESHOLD.
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+BUFFER_MMAP = 8 * 1024 * 1024
+BUFFER_TRIM = 32 * 1024 * 1024
+
+
+def keep_buffers() -> bool:
+    """Let the process keep the memory of the buffers a stream goes through, instead of giving it
+    back to the kernel after each one and faulting it in again for the next.
+
+    Streaming a body means buffers of 1-2 MiB made and freed all the time (the socket's reads,
+    the server's and the parser's chunks, the upload handler's queue). glibc's defaults give
+    the top of its heap back to the kernel once more than a few MiB is free there, so each new
+    buffer was fresh pages, zeroed by the kernel and faulted in one by one: 66,000 page faults
+    for a 512 MiB upload, and a quarter of the request thread's CPU (0.49 s against 0.37 s without
+    them, measured in one process: gunicorn's reader over a socket pair, the parser, the handler).
+    Allocations under BUFFER_MMAP now come
+    from the heap, and up to BUFFER_TRIM of free memory stays there to be used again: the
+    buffers in flight are about 30 MiB at most, so memory stays flat. Not glibc (musl): nothing
+    changes. Returns whether the allocator took the settings."""
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # pragma: no cover - not glibc
+        return False
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    return bool(mallopt(_M_MMAP_THRESHOLD, BUFFER_MMAP)) and bool(mallopt(_M_TRIM_THRESHOLD, BUFFER_TRIM))
 
 
 def serve_processes(application, *, host: str, port: int, workers: int, threads: int,
