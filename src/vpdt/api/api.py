@@ -7,7 +7,9 @@ import logging
 from typing import Literal, get_args
 
 from django.contrib.auth import authenticate
+from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpRequest
+from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 from ninja import Field, NinjaAPI, Path, Query, Schema
 from ninja.errors import HttpError, ValidationError
@@ -108,6 +110,15 @@ def validation_error(request, exc: ValidationError):
     """ninja's 422 {"detail": [...]} as our 400 ErrorOut: what failed is said in `detail`."""
     where = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in exc.errors)
     return _error(request, 400, where, ("INVALID_INPUT", "Tham số hoặc dữ liệu gửi lên không hợp lệ."))
+
+
+@api.exception_handler(MultiPartParserError)
+@api.exception_handler(SuspiciousOperation)
+def bad_body(request, exc: Exception):
+    """A body that is not well-formed multipart (core.multipart), or past Django's limits on
+    fields and files: the input's fault, said as such (it was a 500)."""
+    return _error(request, 400, f"{type(exc).__name__}: {exc}",
+                  ("INVALID_INPUT", "Tham số hoặc dữ liệu gửi lên không hợp lệ."))
 
 
 @api.exception_handler(HttpError)

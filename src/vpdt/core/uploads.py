@@ -17,6 +17,10 @@ one chunk. The form receives a `RefusedUpload` in its place, which carries the V
 refusal (TooLarge, FILE_TOO_LARGE): web.forms.UploadField shows it next to the field, and
 records' services raise it if one reaches them.
 
+When it is the request's only upload handler it parses the body itself (`handle_raw_input`,
+core.multipart: python-multipart, what Django's parser would give), so that the file's bytes
+reach it as views of the chunks read from the request, not as copies.
+
 The web server bounds the whole request as well (core.serving.BodyLimitMiddleware).
 """
 
@@ -31,10 +35,11 @@ import tempfile
 import threading
 import weakref
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 
-from vpdt.core import blobs
+from vpdt.core import blobs, multipart
 from vpdt.core.errors import TooLarge
 from vpdt.core.write_behind import WriteBehind
 
@@ -193,6 +198,14 @@ class BoundedUploadHandler(FileUploadHandler):
         self.file = None
         self.staging: _Staging | None = None
         self.digest = None
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        """Parse the body here (core.multipart: python-multipart, no copy of the file's bytes)
+        when this handler is the request's only one; else Django's parser drives the handlers."""
+        handlers = getattr(self.request, "upload_handlers", None)
+        if not handlers or len(handlers) != 1 or handlers[0] is not self:
+            return None
+        return multipart.parse(self, input_data, content_length, boundary, encoding or settings.DEFAULT_CHARSET)
 
     def new_file(self, *args, **kwargs):
         super().new_file(*args, **kwargs)
