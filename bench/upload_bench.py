@@ -1,6 +1,7 @@
 """Benchmark: one large web upload through the production server, against the machine's copy rate.
 
     python bench/upload_bench.py [--mb 512] [--runs 3] [--dir DIR] [--workers 1] [--threads 4]
+                                 [--concurrent 8 --threads 8 [--concurrent-mb 64] [--rounds 4]]
 
 Builds a fresh e-office in DIR (SQLite, local blob store; default a temporary folder on the
 disk of the repository's var/), starts it the way production does (`vpdt serve --production`:
@@ -251,6 +252,10 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--src", default=str(ROOT / "src"), help="the code to measure (another checkout's src/)")
+    ap.add_argument("--concurrent", type=int, default=0,
+                    help="then N uploads at once (needs --threads N), in rounds: the worker's RSS after each")
+    ap.add_argument("--concurrent-mb", type=int, default=64)
+    ap.add_argument("--rounds", type=int, default=4)
     args = ap.parse_args()
 
     base = Path(args.dir) if args.dir else ROOT / "var"
@@ -342,10 +347,45 @@ def main() -> int:
                   f"{med['pipeline_mb_s']:.0f} MB/s (upload/pipeline {med['ratio_pipeline']:.2f}), SHA-256 alone "
                   f"{med['sha256_mb_s']:.0f} MB/s; worker RSS {med['rss_before_mb']:.0f} → "
                   f"peak {med['rss_peak_mb']:.0f} MB")
+            if args.concurrent:
+                concurrent_rss(args, port, token, worker, Path(tmp))
         finally:
             server.terminate()
             server.wait(30)
     return 0
+
+
+def concurrent_rss(args, port: int, token: str, worker: psutil.Process, tmp: Path) -> None:
+    """Memory held after many uploads at once: `--concurrent` uploads of `--concurrent-mb` MiB
+    together, `--rounds` times; the worker's RSS after each round (memory that stays flat stays
+    near its level after the first)."""
+    files = []
+    for i in range(args.concurrent):
+        path = tmp / f"at-once-{i}.docx"
+        make_docx(path, args.concurrent_mb * MiB)
+        files.append(path)
+    print(f"{args.concurrent} uploads of {args.concurrent_mb} MiB at once, worker with {args.threads} threads: "
+          f"RSS before {worker.memory_info().rss / MiB:.0f} MB", flush=True)
+    for round_ in range(args.rounds):
+        drafts = []
+        for i in range(args.concurrent):
+            status, body = call(port, "POST", "/api/drafts", token,
+                                json.dumps({"subject": f"Dự thảo cùng lúc {round_ + 1}.{i + 1}"}).encode(),
+                                {"Content-Type": "application/json"})
+            assert status == 201, body
+            drafts.append(json.loads(body)["id"])
+        t0 = time.perf_counter()
+        threads = [threading.Thread(target=upload, args=(port, token, draft, path)) for draft, path in zip(drafts, files, strict=True)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - t0
+        time.sleep(1)
+        print(f"  round {round_ + 1}: {args.concurrent * args.concurrent_mb / elapsed:.0f} MB/s together; "
+              f"worker RSS after {worker.memory_info().rss / MiB:.0f} MB", flush=True)
+    for path in files:
+        path.unlink()
 
 
 if __name__ == "__main__":

@@ -97,7 +97,7 @@ def test_a_process_that_keeps_its_buffers_does_not_fault_them_in_again(tmp_path)
         "    assert serving.keep_buffers()\n"
         "def stream():\n"
         "    for _ in range(50):\n"
-        "        held = [bytearray(2 * 1024 * 1024) for _ in range(8)]\n"
+        "        held = [bytearray(2 * 1024 * 1024) for _ in range(6)]\n"
         "        for buffer in held:\n"
         "            buffer[::4096] = b'x' * len(buffer[::4096])\n"
         "        del held\n"

@@ -43,10 +43,11 @@ def settle_heap() -> None:
     keep_buffers()
 
 
-#: glibc's mallopt parameters (malloc.h): M_TRIM_THRESHOLD, M_MMAP_THRESHOLD.
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
-BUFFER_MMAP = 8 * 1024 * 1024
-BUFFER_TRIM = 32 * 1024 * 1024
+#: glibc's mallopt parameters (malloc.h): M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX.
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8
+BUFFER_MMAP = 4 * 1024 * 1024
+BUFFER_TRIM = 16 * 1024 * 1024
+ARENAS = 2
 
 
 def keep_buffers() -> bool:
@@ -54,15 +55,20 @@ def keep_buffers() -> bool:
     back to the kernel after each one and faulting it in again for the next.
 
     Streaming a body means buffers of 1-2 MiB made and freed all the time (the socket's reads,
-    the server's and the parser's chunks, the upload handler's queue). glibc's defaults give
-    the top of its heap back to the kernel once more than a few MiB is free there, so each new
-    buffer was fresh pages, zeroed by the kernel and faulted in one by one: 66,000 page faults
-    for a 512 MiB upload, and a quarter of the request thread's CPU (0.49 s against 0.37 s without
-    them, measured in one process: gunicorn's reader over a socket pair, the parser, the handler).
-    Allocations under BUFFER_MMAP now come
-    from the heap, and up to BUFFER_TRIM of free memory stays there to be used again: the
-    buffers in flight are about 30 MiB at most, so memory stays flat. Not glibc (musl): nothing
-    changes. Returns whether the allocator took the settings."""
+    the server's and the parser's chunks, the upload handler's queues). glibc's defaults give
+    the top of its heap back to the kernel once a few MiB are free there, so each new buffer was
+    fresh pages, zeroed by the kernel and faulted in one by one: 66,000 page faults for a 512 MiB
+    upload, and a quarter of the request thread's CPU (0.49 s against 0.37 s without them,
+    measured in one process: gunicorn's reader over a socket pair, the parser, the handler).
+
+    Now allocations under BUFFER_MMAP come from the heap, and up to BUFFER_TRIM of free memory
+    stays at its top to be used again. glibc gives each thread that allocates its own arena
+    (up to 8 per core), each of which would keep that much: after 8 uploads at once in one
+    8-thread worker, its RSS stayed 40-90 MB above the old code's. With at most ARENAS arenas
+    (the threads of a Python process allocate under the GIL, so they hardly contend for one)
+    it stays where it was: 174-184 MB against 165-174 MB (bench/upload_bench.py's server,
+    4 rounds of 8 uploads of 64 MiB). Settings made before the threads start; not glibc (musl):
+    nothing changes. Returns whether the allocator took them."""
     import ctypes
 
     try:
@@ -70,7 +76,8 @@ def keep_buffers() -> bool:
     except (OSError, AttributeError):  # pragma: no cover - not glibc
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    return bool(mallopt(_M_MMAP_THRESHOLD, BUFFER_MMAP)) and bool(mallopt(_M_TRIM_THRESHOLD, BUFFER_TRIM))
+    return (bool(mallopt(_M_MMAP_THRESHOLD, BUFFER_MMAP)) and bool(mallopt(_M_TRIM_THRESHOLD, BUFFER_TRIM))
+            and bool(mallopt(_M_ARENA_MAX, ARENAS)))
 
 
 def serve_processes(application, *, host: str, port: int, workers: int, threads: int,
