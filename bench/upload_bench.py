@@ -197,6 +197,13 @@ def call(port: int, method: str, url: str, token: str, body: bytes | None = None
     return response.status, data
 
 
+def new_draft(port: int, token: str, subject: str) -> int:
+    status, body = call(port, "POST", "/api/drafts", token, json.dumps({"subject": subject}).encode(),
+                        {"Content-Type": "application/json"})
+    assert status == 201, body
+    return json.loads(body)["id"]
+
+
 def upload(port: int, token: str, draft: int, path: Path) -> tuple[float, dict]:
     boundary = "vpdt-bench-" + os.urandom(8).hex()
     head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nbench\r\n"
@@ -286,11 +293,7 @@ def main() -> int:
             worker = worker_of(psutil.Process(server.pid))
             results = []
             for i in range(args.runs):
-                status, body = call(port, "POST", "/api/drafts", token,
-                                    json.dumps({"subject": f"Dự thảo thử tải lên {i + 1}"}).encode(),
-                                    {"Content-Type": "application/json"})
-                assert status == 201, body
-                draft = json.loads(body)["id"]
+                draft = new_draft(port, token, f"Dự thảo thử tải lên {i + 1}")
                 src = Path(tmp) / f"du-thao-{i}.docx"
                 sha = make_docx(src, args.mb * MiB)
                 load_before = os.getloadavg()[0]
@@ -367,13 +370,7 @@ def concurrent_rss(args, port: int, token: str, worker: psutil.Process, tmp: Pat
     print(f"{args.concurrent} uploads of {args.concurrent_mb} MiB at once, worker with {args.threads} threads: "
           f"RSS before {worker.memory_info().rss / MiB:.0f} MB", flush=True)
     for round_ in range(args.rounds):
-        drafts = []
-        for i in range(args.concurrent):
-            status, body = call(port, "POST", "/api/drafts", token,
-                                json.dumps({"subject": f"Dự thảo cùng lúc {round_ + 1}.{i + 1}"}).encode(),
-                                {"Content-Type": "application/json"})
-            assert status == 201, body
-            drafts.append(json.loads(body)["id"])
+        drafts = [new_draft(port, token, f"Dự thảo cùng lúc {round_ + 1}.{i + 1}") for i in range(args.concurrent)]
         t0 = time.perf_counter()
         threads = [threading.Thread(target=upload, args=(port, token, draft, path)) for draft, path in zip(drafts, files, strict=True)]
         for thread in threads:
