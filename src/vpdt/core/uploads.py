@@ -93,7 +93,7 @@ class _Sink:
     DEPTH = 4
 
     def __init__(self, digest, file):
-        self.digest, self.file, self.error = digest, file, None
+        self.file, self.error = file, None
         self.queues = (queue.Queue(self.DEPTH), queue.Queue(self.DEPTH))
         self.threads = (threading.Thread(target=self._run, args=(self.queues[0], digest.update),
                                          name="upload-hash", daemon=True),
@@ -150,7 +150,7 @@ class _Sink:
                 chunks.put(None)
             for thread in self.threads:
                 thread.join()
-        self.digest = self.file = None  # nothing held once both threads have ended
+        self.file = None  # nothing held once both threads have ended
 
 
 class StagedUpload(UploadedFile):
