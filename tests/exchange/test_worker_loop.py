@@ -216,3 +216,63 @@ def test_an_unreachable_queue_does_not_fail_the_caller_of_wake(only_jobs, monkey
     monkeypatch.setattr(tasks.huey, "put_if_empty", unreachable)
     tasks.wake("test.down")
     assert "could not wake job test.down" in caplog.text
+
+
+def test_a_single_job_runs_in_one_thread_at_a_time_and_goes_again_for_a_run_it_held_back(only_jobs):
+    """`single`: a run that starts while another runs (a wake-up taken by a second thread) does
+    not run beside it; the running one goes again at once when it ends, so nothing is lost."""
+    import threading
+
+    inside, most, calls = [0], [0], []
+    release = threading.Event()
+    lock = threading.Lock()
+
+    @tasks.job("test.single", every=60.0, single=True)
+    def single():
+        with lock:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+            calls.append(1)
+        if len(calls) == 1:
+            release.wait(5)  # the first run holds on while a wake-up arrives
+        with lock:
+            inside[0] -= 1
+        return 0
+
+    _start(only_jobs)
+    wait_for(lambda: calls)
+    tasks.wake("test.single")  # the second thread takes it while the first still runs
+    wait_for(lambda: not _due_now("test.single"))
+    time.sleep(0.3)
+    assert len(calls) == 1  # held back, not run beside the first
+    release.set()
+    wait_for(lambda: len(calls) >= 2)  # the first run went again for it
+    wait_for(lambda: _next_run_in("test.single"))
+    time.sleep(0.2)
+    assert most[0] == 1 and len(calls) == 2
+
+
+def test_a_job_not_single_runs_beside_itself(only_jobs):
+    inside, most, calls = [0], [0], []
+    import threading
+
+    release = threading.Event()
+    lock = threading.Lock()
+
+    @tasks.job("test.many", every=60.0)
+    def many():
+        with lock:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+            calls.append(1)
+        release.wait(5)
+        with lock:
+            inside[0] -= 1
+        return 0
+
+    _start(only_jobs)
+    wait_for(lambda: calls)
+    tasks.wake("test.many")
+    wait_for(lambda: len(calls) >= 2)
+    assert most[0] == 2
+    release.set()

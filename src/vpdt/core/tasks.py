@@ -21,13 +21,17 @@ How a job runs (each is one Huey task, named after the job):
 - a run that raises is retried by Huey after `every` seconds (`retries`, `retry_delay`).
 
 At most one run of a job waits in the queue at a time (a flag in Huey's key-value store),
-so wake-ups and chains never pile up. A worker killed at any point loses nothing: the
+so wake-ups and chains never pile up. A job declared `single` also runs in at most one thread
+of a process at a time: a run that starts while another runs hands over to it (the running one
+goes again at once when it ends) instead of racing it for the same rows; the hub's poll is one,
+as its connection's lease lets one poller through anyway. A worker killed at any point loses nothing: the
 rows it was handling are leased in the database and become due again.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -65,6 +69,13 @@ class Job:
     func: Callable[[], object]
     every: float
     task: object = None
+    single: bool = False
+
+
+# The `single` jobs running in this process, and those asked to go again when their run ends.
+_single_lock = threading.Lock()
+_running: set[str] = set()
+_again: set[str] = set()
 
 
 _jobs: dict[str, Job] = {}
@@ -75,15 +86,16 @@ def found_work(result: object) -> bool:
     return isinstance(result, int) and not isinstance(result, bool) and result > 0
 
 
-def job(name: str, every: float, retries: int = 2) -> Callable:
-    """Decorator: `func` becomes the Huey task `name`, run again every `every` seconds when idle."""
+def job(name: str, every: float, retries: int = 2, single: bool = False) -> Callable:
+    """Decorator: `func` becomes the Huey task `name`, run again every `every` seconds when idle;
+    `single`: one run at a time in a process (see the module's notes)."""
 
     def wrap(func: Callable[[], object]) -> Callable[[], object]:
         @huey.task(name=name, retries=retries, retry_delay=max(1, round(every)), context=True)
         def task(link: str = "", task=None):
             _run(name, link, task)
 
-        _jobs[name] = Job(name, func, float(every), task)
+        _jobs[name] = Job(name, func, float(every), task, single)
         return func
 
     return wrap
@@ -147,6 +159,8 @@ def _run(name: str, link: str, task) -> None:
             huey.delete(_next_key(name))
     else:
         huey.delete(_queued_key(name))
+    if job_.single and not _enter(name):
+        return  # another thread runs it now: that run goes again when it ends
     close_old_connections()
     result = None
     failed = True
@@ -155,12 +169,34 @@ def _run(name: str, link: str, task) -> None:
         failed = False
     finally:
         close_old_connections()
+        again = job_.single and _leave(name)
         if failed and task is not None and task.retries:
             pass  # Huey runs it again after retry_delay; the chain goes on from that run
-        elif found_work(result):
+        elif found_work(result) or (again and not failed):
             wake(name)
         else:
             _schedule_next(job_)
+
+
+def _enter(name: str) -> bool:
+    """A `single` job's run may start (True), or one is running: it is asked to go again."""
+    with _single_lock:
+        if name in _running:
+            _again.add(name)
+            return False
+        _running.add(name)
+        _again.discard(name)
+        return True
+
+
+def _leave(name: str) -> bool:
+    """A `single` job's run ends; True if a run arrived meanwhile (it goes again at once)."""
+    with _single_lock:
+        _running.discard(name)
+        if name in _again:
+            _again.discard(name)
+            return True
+        return False
 
 
 @huey.periodic_task(crontab(), name="vpdt.kick")
