@@ -79,6 +79,43 @@ def test_failures_become_episodes_with_their_start_end_duration_and_cause(clock)
     assert Incident.objects.filter(ended_at__isnull=True).count() == 1
 
 
+def test_a_send_run_looks_for_its_agencys_open_incident_once_and_closes_one_it_opened(monkeypatch):
+    """The outbox incident is closed by the run's first success for the agency (one look per run,
+    not per message), and again by a later success after a failure in the same run."""
+    from vpdt.core import incidents
+    from vpdt.exchange import clients, outbox
+    from vpdt.exchange.models import OutboxMessage
+    from vpdt.vxp.client import VxpRemoteError
+
+    agency, conn, (m1, m2) = _setup()
+    m3 = OutboxMessage.objects.create(agency=agency, to_code="000.00.07.H98", message_type="edoc",
+                                      package=m1.package)
+    outcomes = {}
+
+    class Client:
+        def send_edoc(self, path, *, from_code, to, message_type):
+            if outcomes.get(to[0]) == "refused":
+                raise VxpRemoteError("sendEdoc", {"ErrorCode": "0004", "ErrorDesc": "receiver unknown"})
+            return f"hub-{to[0]}"
+
+    monkeypatch.setattr(clients, "shared", lambda connection: Client())
+    looks = []
+    real = incidents._OPEN.first
+    monkeypatch.setattr(incidents._OPEN, "first", lambda **kw: looks.append(kw) or real(**kw))
+
+    assert outbox.send_pending() == 3
+    assert len(looks) == 1  # three messages of one agency, one look
+    assert not Incident.objects.exists()
+
+    OutboxMessage.objects.filter(pk__in=[m1.pk, m2.pk, m3.pk]).update(state=OutboxMessage.PENDING)
+    outcomes["000.00.01.H98"] = "refused"  # m2 (to ...01) fails between m1 and m3
+    looks.clear()
+    assert outbox.send_pending() == 2
+    episode = Incident.objects.get(kind="outbox")
+    assert episode.ended_at is not None  # m3's success closed what m2's failure opened
+    assert len(looks) == 2
+
+
 def test_the_operator_page_shows_queues_and_the_period_report_with_its_xlsx(client, clock, monkeypatch):
     from vpdt.exchange import connections, outbox
 

@@ -62,9 +62,11 @@ _RECEIVED = Read(lambda agency_id, document_id, issuer: Document.objects.filter(
     .exclude(state=State.RETURNED).order_by("id")[:1], agency_id=int, document_id=str, issuer=str)
 
 
-def _attach(document: Document, package: edxml.DocumentPackage) -> int:
+def _attach(document: Document, package: edxml.DocumentPackage, *, new: bool = False) -> int:
+    """The package's stored files attached to `document`, those it has already left out;
+    `new`: the document was made by this package just now (it has no file yet: nothing to read)."""
     count = 0
-    existing = {row[0] for row in _FILES.rows(doc_id=document.pk)}
+    existing = set() if new else {row[0] for row in _FILES.rows(doc_id=document.pk)}
     for i, att in enumerate(package.attachments):
         if not att.stored:
             continue
@@ -107,7 +109,7 @@ def _new_document(item: InboxItem, package: edxml.DocumentPackage, agency: Agenc
         links=mapping.response_links(package.header),
         detail={"hub_doc_id": item.hub_doc_id, "edxml_document_id": fields["edxml_document_id"],
                 "signature": {"present": package.signature.present, "valid": package.signature.valid}})
-    _attach(document, package)
+    _attach(document, package, new=True)
     item.document = document
     outbox.queue_status(document, statuses.RECEIVED, None, description="Đã đến")
     signals.announce(item, agency, signals.ARRIVED, [document])

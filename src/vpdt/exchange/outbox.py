@@ -282,9 +282,14 @@ def _unclaim(message_id: int) -> None:
     OutboxMessage.objects.filter(pk=message_id, state=OutboxMessage.PENDING).update(locked_until=None)
 
 
-def _mark_sent(message: OutboxMessage, hub_doc_id: str) -> None:
+def _mark_sent(message: OutboxMessage, hub_doc_id: str, flowing: set[int] | None = None) -> None:
+    """`flowing`: the agencies whose outbox incident the caller's run has closed already (or found
+    none): one look per agency and run, not one per message."""
     now = timezone.now()
-    incidents.recovered(Incident.OUTBOX, message.agency.code)  # --- ops: this agency's packages go out again
+    if flowing is None or message.agency_id not in flowing:  # --- ops: this agency's packages go out again
+        incidents.recovered(Incident.OUTBOX, message.agency.code)
+        if flowing is not None:
+            flowing.add(message.agency_id)
     with transaction.atomic():
         _SENT.run(pk=message.pk, hub_doc_id=hub_doc_id[:100], now=now, attempts=message.attempts + 1)
         detail = {"to": message.to_code, "message_type": message.message_type, "status": message.status_code,
@@ -366,6 +371,7 @@ def send_pending(limit: int = DUE_BATCH) -> int:
     sent = 0
     down: set[int] = set()  # connections that failed in this run: keep their order, try later
     served: dict[int, HubConnection | None] = {}  # agency id -> its connection, once per run
+    flowing: set[int] = set()  # agencies whose outbox incident this run has closed (or found none)
     for message_id in _due(now, limit):
         # Claimed before it is read: concurrent workers see the same due ids, and the one that
         # loses the claim reads nothing more (one statement instead of three).
@@ -378,6 +384,7 @@ def send_pending(limit: int = DUE_BATCH) -> int:
             served[message.agency_id] = connections.for_agency(message.agency_id)
         connection = served[message.agency_id]
         if connection is None:
+            flowing.discard(message.agency_id)
             _mark_retry(message, "Cơ quan chưa được cấu hình kết nối trục liên thông (no enabled HubConnection)",
                         timezone.now() + dt.timedelta(seconds=connections.backoff_seconds(message.attempts + 1)))
             continue
@@ -390,6 +397,7 @@ def send_pending(limit: int = DUE_BATCH) -> int:
                 doc_id = client.send_edoc(path, from_code=message.agency.code, to=[message.to_code],
                                           message_type=message.message_type)
         except VxpRemoteError as exc:
+            flowing.discard(message.agency_id)  # an incident this failure opens is closed by a later success
             if exc.retryable or exc.code in CONNECTION_ERRORS:
                 down.add(connection.pk)
                 _mark_retry(message, str(exc), connections.failed(connection, str(exc)))
@@ -398,12 +406,13 @@ def send_pending(limit: int = DUE_BATCH) -> int:
                 _mark_failed(message, str(exc))
             continue
         except (httpx.TransportError, VxpProtocolError, OSError) as exc:
+            flowing.discard(message.agency_id)
             error = f"{type(exc).__name__}: {exc}"
             down.add(connection.pk)
             _mark_retry(message, error, connections.failed(connection, error))
             continue
         connections.succeeded(connection)
-        _mark_sent(message, doc_id)
+        _mark_sent(message, doc_id, flowing)
         sent += 1
     return sent
 
