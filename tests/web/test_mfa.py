@@ -102,6 +102,29 @@ def test_a_recovery_code_works_once(client, world, policy):
     assert again.status_code == 200 and mfa.recovery_left(world.leader) == 9
 
 
+def test_a_code_used_to_log_in_is_refused_again_with_a_message_that_says_it_was_used(client, world, policy):
+    """A code is good once: used again (to log in again, or to sign within the same 30 s) it is
+    refused, and the person reads that it was used, not that it is wrong."""
+    device = mfa.enrol_with_secret(world.leader, "3132333435363738393031323334353637383930")
+    code = code_of(device)
+    client.force_login(world.leader)
+    assert client.post(reverse("web:mfa_verify"), {"code": code}).status_code == 302
+    client.logout()
+    policy.OTP_TOTP_THROTTLE_FACTOR = 0  # the replay's failure does not throttle the next try
+    client.force_login(world.leader)
+    again = client.post(reverse("web:mfa_verify"), {"code": code})
+    assert again.status_code == 200
+    assert "Mã xác thực này đã được dùng" in again.content.decode()
+    with pytest.raises(mfa.InvalidInput) as used:
+        mfa.check_code(world.leader, code, purpose="signing")
+    assert used.value.code == "OTP_USED"
+    with pytest.raises(mfa.InvalidInput) as wrong:  # a wrong code is still called wrong
+        mfa.check_code(world.leader, code_of(device, offset=5), purpose="signing")
+    assert wrong.value.code == "OTP_INVALID"
+    entry = AuditEntry.objects.filter(action="mfa.signing_failed", actor_id=world.leader.pk).order_by("seq").first()
+    assert entry.detail == {"used_before": True}
+
+
 def test_the_policy_setting(world, settings):
     settings.VPDT_MFA_REQUIRED_FOR = "admins,signers"
     assert mfa.required_for(world.admin) and mfa.required_for(world.leader)

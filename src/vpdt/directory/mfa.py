@@ -29,6 +29,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_otp import device_classes, devices_for_user, user_has_device
 from django_otp.models import Device
+from django_otp.oath import hotp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -293,5 +294,24 @@ def check_code(user, code: str | None, *, purpose: str = "login", target=None):
             fresh = type(device).objects.select_for_update().get(pk=device.pk)
             if fresh.verify_token(token):
                 return fresh
-    audit.record(f"mfa.{purpose}_failed", target or user, user=user, detail={})
+    used = _used_before(devices, token)
+    audit.record(f"mfa.{purpose}_failed", target or user, user=user, detail={"used_before": True} if used else {})
+    if used:
+        raise InvalidInput("Mã xác thực này đã được dùng (mỗi mã chỉ dùng một lần). Chờ ứng dụng hiện mã mới "
+                           "rồi nhập mã đó.", code="OTP_USED")
     raise InvalidInput("Mã xác thực không đúng hoặc đã hết hạn.", code="OTP_INVALID")
+
+
+def _used_before(devices, token: str) -> bool:
+    """The code is one an authenticator app's device accepted already: the step it last took, or
+    one before it that was still within the tolerance then (refused now as a replay)."""
+    if not token.isdigit():
+        return False
+    for device in devices:
+        if not isinstance(device, TOTPDevice) or device.last_t < 0:
+            continue
+        last = device.last_t
+        if any(hotp(device.bin_key, t, device.digits) == int(token)
+               for t in range(max(0, last - device.tolerance), last + 1)):
+            return True
+    return False

@@ -537,7 +537,7 @@ class ApproveForm(ActionForm):
     """Approve a review step; at the signer's step also the competence, and the one-time code
     or the PIN that unlocks the key for this act (the confirm page, vpdt.web.views.outgoing.sign)."""
 
-    service_fields = {"OTP_REQUIRED": "otp", "OTP_INVALID": "otp", "OTP_THROTTLED": "otp",
+    service_fields = {"OTP_REQUIRED": "otp", "OTP_INVALID": "otp", "OTP_USED": "otp", "OTP_THROTTLED": "otp",
                       "MFA_NOT_ENROLLED": "otp", "PIN_REQUIRED": "pin", "PIN_INVALID": "pin",
                       "SIGNER_COMPETENCE_MISMATCH": "competence"}
 
