@@ -24,7 +24,8 @@ from collections.abc import Iterator
 
 import httpx
 from django.conf import settings
-from django.db import transaction
+from django.db import connections as databases
+from django.db import router, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -365,6 +366,41 @@ def _due(now: dt.datetime, limit: int) -> list[int]:
     return list(_due_ids(now)[:limit])
 
 
+# PostgreSQL: the next due message after `after`, claimed in one statement. A row another
+# sender is claiming at this moment is skipped (SKIP LOCKED), one it has claimed is no longer
+# due: each message is claimed once, whatever the number of threads and processes sending.
+_CLAIM_NEXT = """UPDATE {table} SET locked_until = %s WHERE id = (
+    SELECT id FROM {table} WHERE state = %s AND id > %s
+      AND (next_attempt_at IS NULL OR next_attempt_at <= %s) AND (locked_until IS NULL OR locked_until < %s)
+    ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id"""
+
+
+def _claimed(now: dt.datetime, limit: int) -> Iterator[int]:
+    """The ids of up to `limit` due messages, in order, each claimed (leased) for this run.
+
+    On PostgreSQL each is claimed as the next due one, so concurrent senders never try the
+    same message (with the list read first, every sender tried every message: one lost UPDATE
+    per message and other sender). Elsewhere (SQLite writes one at a time anyway) the due list
+    is read once and each message claimed in turn, a lost claim skipped."""
+    alias = router.db_for_write(OutboxMessage)
+    connection = databases[alias]
+    if connection.vendor != "postgresql":
+        for message_id in _due(now, limit):
+            if _claim(message_id, now):
+                yield message_id
+        return
+    sql = _CLAIM_NEXT.format(table=connection.ops.quote_name(OutboxMessage._meta.db_table))
+    until, after = now + _lease(), 0
+    for _ in range(limit):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [until, OutboxMessage.PENDING, after, now, now])
+            row = cursor.fetchone()
+        if row is None:
+            return
+        after = row[0]
+        yield after
+
+
 def send_pending(limit: int = DUE_BATCH) -> int:
     """Send due outbox messages; returns how many the hub accepted. Safe to run concurrently."""
     now = timezone.now()
@@ -372,11 +408,7 @@ def send_pending(limit: int = DUE_BATCH) -> int:
     down: set[int] = set()  # connections that failed in this run: keep their order, try later
     served: dict[int, HubConnection | None] = {}  # agency id -> its connection, once per run
     flowing: set[int] = set()  # agencies whose outbox incident this run has closed (or found none)
-    for message_id in _due(now, limit):
-        # Claimed before it is read: concurrent workers see the same due ids, and the one that
-        # loses the claim reads nothing more (one statement instead of three).
-        if not _claim(message_id, now):
-            continue
+    for message_id in _claimed(now, limit):  # claimed before it is read
         message = _CLAIMED.instance(pk=message_id)
         if message is None:  # removed since it was listed (its agency deleted)
             continue

@@ -1,0 +1,83 @@
+"""Senders running at once (threads here, processes in production) claim each due message once:
+on PostgreSQL the next due one is claimed in one statement (FOR UPDATE SKIP LOCKED), so no
+sender spends a statement on a message another one has."""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+
+import pytest
+from django.db import connection
+
+from tests import factories
+from vpdt.core import blobs
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _messages(count: int):
+    from vpdt.exchange.models import HubConnection, OutboxMessage
+
+    agency = factories.agency("000.00.05.H99", name="Sở Thử nghiệm")
+    conn = HubConnection(endpoint="http://truc.tinh", system_id="vpdt-tn")
+    conn.set_secret("s")
+    conn.save()
+    conn.agencies.add(agency)
+    package = blobs.store_stream(io.BytesIO(b"<edXML/>"))
+    return [OutboxMessage.objects.create(agency=agency, to_code=f"000.00.{i:02d}.H98", message_type="edoc",
+                                         package=package) for i in range(count)]
+
+
+class _Hub:
+    def __init__(self):
+        self.sent: list[str] = []
+        self.lock = threading.Lock()
+
+    def send_edoc(self, path, *, from_code, to, message_type):
+        time.sleep(0.005)  # the other senders run meanwhile
+        with self.lock:
+            self.sent.append(to[0])
+        return f"hub-{to[0]}"
+
+
+def _claims(statements: list[str]) -> int:
+    return sum(1 for sql in statements if sql.lstrip().upper().startswith("UPDATE")
+               and "locked_until" in sql and "state" not in sql.split("WHERE")[0])
+
+
+def test_three_senders_at_once_send_each_message_once(monkeypatch):
+    from vpdt.exchange import clients, outbox
+    from vpdt.exchange.models import OutboxMessage
+
+    messages = _messages(30)
+    hub = _Hub()
+    monkeypatch.setattr(clients, "shared", lambda c: hub)
+    statements: list[str] = []
+    sent, errors = [], []
+
+    def sender():
+        def count(execute, sql, params, many, context):
+            statements.append(sql)
+            return execute(sql, params, many, context)
+        try:
+            with connection.execute_wrapper(count):
+                sent.append(outbox.send_pending())
+        except Exception as exc:  # noqa: BLE001 - reported to the test
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sender) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors
+    assert sorted(hub.sent) == sorted(m.to_code for m in messages)  # each once
+    assert sum(sent) == 30
+    assert set(OutboxMessage.objects.values_list("state", flat=True)) == {OutboxMessage.SENT}
+    if connection.vendor == "postgresql":
+        # one claim per message and one that finds nothing per sender: none lost to another sender
+        assert _claims(statements) == 30 + 3
