@@ -24,8 +24,10 @@ At most one run of a job waits in the queue at a time (a flag in Huey's key-valu
 so wake-ups and chains never pile up. A job declared `single` also runs in at most one thread
 of a process at a time: a run that starts while another runs hands over to it (the running one
 goes again at once when it ends) instead of racing it for the same rows; the hub's poll is one,
-as its connection's lease lets one poller through anyway. A worker killed at any point loses nothing: the
-rows it was handling are leased in the database and become due again.
+as its connection's lease lets one poller through anyway.
+
+A worker killed at any point loses nothing: the rows it was handling are leased in the
+database and become due again.
 """
 
 from __future__ import annotations
