@@ -120,3 +120,55 @@ def test_a_new_file_is_registered_in_one_statement_and_the_same_bytes_again_chan
     assert (again.sha256, again.size) == (first.sha256, first.size) == (hashlib.sha256(b"mot lan").hexdigest(), 7)
     row = Blob.objects.get()
     assert (row.sha256, row.size) == (first.sha256, 7) and row.created_at is not None
+
+
+def _spooled() -> list[str]:
+    return sorted(os.listdir(blobs._spool_dir()))
+
+
+def test_bytes_written_into_the_spool_are_moved_into_the_store_not_copied(blob_dir):
+    """A job's bytes (a package it writes, a file it decodes, a download) are written once, into
+    the store's spool, hashed on the way: the stored file is that very file (the same inode)."""
+    with blobs.Staged(prefix="test-") as staged:
+        for _ in range(300):
+            staged.write(b"goi tin " * 1000)
+        inode = os.fstat(staged.file.fileno()).st_ino
+        blob = blobs.store_checked(staged)[0]
+    expected = b"goi tin " * 1000 * 300
+    assert (blob.sha256, blob.size) == (hashlib.sha256(expected).hexdigest(), len(expected))
+    assert os.stat(blobs.local_path(blob)).st_ino == inode
+    assert b"".join(blobs.iter_blob(blob)) == expected
+    assert _spooled() == []
+
+
+def test_staged_bytes_already_stored_or_never_stored_leave_nothing_in_the_spool(blob_dir):
+    first = blobs.store_stream(io.BytesIO(b"cung noi dung"))
+    kept = os.stat(blobs.local_path(first)).st_ino
+    with blobs.Staged() as staged:
+        staged.write(b"cung noi dung")
+        again = blobs.store_checked(staged)[0]
+    assert again.sha256 == first.sha256 and Blob.objects.count() == 1
+    assert os.stat(blobs.local_path(first)).st_ino == kept  # the stored file untouched
+    with pytest.raises(RuntimeError), blobs.Staged() as staged:
+        staged.write(b"bo do")
+        raise RuntimeError("the job failed before storing it")
+    assert _spooled() == []
+
+
+def test_staged_bytes_past_the_limit_are_refused_while_written_and_nothing_is_stored(blob_dir):
+    with pytest.raises(TooLarge), blobs.Staged(max_bytes=1024 * 1024) as staged:
+        staged.write(b"x" * 1024 * 1024)
+        staged.write(b"x")  # one byte past the limit
+    assert _spooled() == [] and not Blob.objects.exists()
+
+
+def test_a_staged_file_refused_by_its_check_is_deleted_at_once(blob_dir):
+    def refuse(path):
+        raise TooLarge("Tệp không hợp lệ.", detail="refused by the check")
+
+    with blobs.Staged() as staged:
+        staged.write(b"%PDF-gia")
+        with pytest.raises(TooLarge):
+            blobs.store_checked(staged, check=refuse)
+        assert _spooled() == []  # not only at the end of the `with`
+    assert not Blob.objects.exists()

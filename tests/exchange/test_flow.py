@@ -6,6 +6,7 @@ import pytest
 from django.db import transaction
 
 from tests import factories
+from vpdt.core import blobs
 from vpdt.exchange import inbox, outbox, services
 from vpdt.exchange.errors import PackageWriteFailed, SecretDocument
 from vpdt.exchange.models import InboxItem, OutboxMessage, StatusEvent
@@ -305,8 +306,46 @@ def test_a_received_attachment_leaves_no_temporary_copy_behind(province):
     outbox.send_pending()
     message = OutboxMessage.objects.get(message_type="edoc")
     connection = b.hub_connections.get()
-    before = set(os.listdir(inbox._spool_dir()))
+    def spooled():
+        return {name for folder in (inbox._spool_dir(), blobs._spool_dir()) for name in os.listdir(folder)}
+
+    before = spooled()
     with outbox.package_path(message.package) as path:
         item = inbox.ingest_file(connection, "hub-doc-9", path, to_code=RECEIVER)
     assert item.outcome == InboxItem.STORED and item.document.attachments.count() == 1
-    assert [name for name in set(os.listdir(inbox._spool_dir())) - before if name.startswith("in-att-")] == []
+    assert spooled() - before == set()
+
+
+def test_a_received_package_and_its_file_are_moved_into_the_store_not_copied(province, settings, tmp_path,
+                                                                           monkeypatch):
+    """The download and each decoded file are written once, straight into the blob store's
+    spool, then moved into place; so is the status package written back. Every temporary file
+    the poll makes is one the store keeps (the same inodes), and none is left behind. Before,
+    each went to a temporary file of its own and was copied into the spool: six files, three
+    copies."""
+    import os
+    import tempfile
+
+    (a, clerk), (b, _) = province[SENDER], province[RECEIVER]
+    released(a, clerk, [b])
+    outbox.send_pending()
+    # The receiver's store starts empty, as on another e-office: what it receives is new to it.
+    settings.STORAGES = {**settings.STORAGES, "blobs": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "receiver-blobs")}}}
+    made = {}
+    mkstemp = tempfile.mkstemp
+
+    def counted(*args, **kwargs):
+        fd, path = mkstemp(*args, **kwargs)
+        made[os.fstat(fd).st_ino] = os.path.basename(path)
+        return fd, path
+
+    monkeypatch.setattr(tempfile, "mkstemp", counted)
+    assert inbox.poll(b.hub_connections.get()) == 1
+    monkeypatch.undo()
+    item = InboxItem.objects.get(message_type="edoc", connection=b.hub_connections.get())
+    status = OutboxMessage.objects.get(message_type="status", agency=b)
+    kept = [item.package, item.document.attachments.get().blob, status.package]
+    assert sorted(made) == sorted(os.stat(blobs.local_path(blob)).st_ino for blob in kept), made
+    assert os.listdir(blobs._spool_dir()) == [] and os.listdir(inbox._spool_dir()) == []

@@ -35,7 +35,7 @@ class _Hub:
         self.sent: list[str] = []
         self.lock = threading.Lock()
 
-    def send_edoc(self, path, *, from_code, to, message_type):
+    def send_edoc(self, path, *, from_code, to, message_type, sha256=None):
         time.sleep(0.005)  # the other senders run meanwhile
         with self.lock:
             self.sent.append(to[0])

@@ -93,7 +93,7 @@ def test_a_send_run_looks_for_its_agencys_open_incident_once_and_closes_one_it_o
     outcomes = {}
 
     class Client:
-        def send_edoc(self, path, *, from_code, to, message_type):
+        def send_edoc(self, path, *, from_code, to, message_type, sha256=None):
             if outcomes.get(to[0]) == "refused":
                 raise VxpRemoteError("sendEdoc", {"ErrorCode": "0004", "ErrorDesc": "receiver unknown"})
             return f"hub-{to[0]}"

@@ -46,6 +46,20 @@ def test_send_edoc_streams_file_plus_crlf_with_unpadded_hash(tmp_path):
         names[-4:-1] == [b"XroadVnpt-sign-header-key", b"XroadVnpt-sign-header", b"XroadVnpt-hash-header"]
 
 
+def test_send_edoc_takes_a_known_sha256_instead_of_reading_the_file_twice(tmp_path, monkeypatch):
+    """A package in the blob store is named by its SHA-256: the client sends that in hash-file
+    without hashing the file again (the hub checks it against the bytes it receives)."""
+    package = tmp_path / "p.edxml"
+    package.write_bytes(b"<edXML/>" * 1000)
+    known = hashlib.sha256(package.read_bytes()).hexdigest()
+    monkeypatch.setattr(client_module, "file_sha256", lambda path: pytest.fail("the file was hashed again"))
+    seen, transport = _recording_transport(lambda r: httpx.Response(200, json=vxp.response(DocId="D1")))
+    with VxpClient("http://hub/", "sys", "k", transport=transport) as hub:
+        assert hub.send_edoc(package, from_code="000.00.00.H53", to=["000.00.13.H53"], sha256=known) == "D1"
+    assert seen[0].headers["XroadVnpt-hash-file"] == vxp.hash_file_hex(bytes.fromhex(known))
+    assert seen[0].content == package.read_bytes() + b"\r\n"
+
+
 def test_sdk_quirks_keep_earlier_keys_without_nonce_and_timestamps_increase():
     seen, transport = _recording_transport(lambda r: httpx.Response(200, json=vxp.response(count=0)))
     with VxpClient("http://hub", "sys", "k", transport=transport, sdk_quirks=True) as hub:
@@ -196,6 +210,19 @@ def test_fetch_edoc_takes_the_raw_package_with_download_edoc(tmp_path):
     assert _ops(seen) == ["downloadEdoc", "downloadEdoc"] and seen[0].method == "GET"
     signed = vxp.read_signed_headers(seen[0].headers)
     assert signed.verify("k") and signed.get("docId") == "D1"
+
+
+def test_fetch_edoc_into_an_open_file_writes_it_there_and_takes_its_hash(tmp_path, blob_dir):
+    """A download can go straight into a file the caller holds (the blob store's spool, which
+    hashes what it is given): written as it comes, its hash taken from the file."""
+    from vpdt.core import blobs
+
+    payload, seen, transport = _package_hub(
+        lambda r, payload: httpx.Response(200, content=payload, headers={"content-type": "application/octet-stream"}))
+    with VxpClient("http://hub", "sys", "k", transport=transport) as hub, blobs.Staged() as staged:
+        assert hub.fetch_edoc("D1", staged) == hashlib.sha256(payload).hexdigest() == staged.sha256
+        with open(staged.temporary_file_path(), "rb") as fh:
+            assert fh.read() == payload
 
 
 @pytest.mark.parametrize("refusal", ["HTTP 404 page", "unknown operation", "HTML page with HTTP 200"])

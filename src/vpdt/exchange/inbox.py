@@ -21,7 +21,6 @@ import contextlib
 import datetime as dt
 import logging
 import os
-import tempfile
 import zipfile
 
 import httpx
@@ -66,7 +65,8 @@ def _spool_dir() -> str:
 
 
 class BlobSink:
-    """Attachment sink: each decoded file goes to a temporary file, then into the blob store.
+    """Attachment sink: each file is decoded straight into the blob store's spool (hashed as it
+    is written, core.blobs.Staged), then moved into the store: a rename, not another copy.
 
     A transport zip with one entry is stored as that entry (the file itself), as other
     readers of the official samples expect to see the document, not the zip.
@@ -75,21 +75,20 @@ class BlobSink:
     def __init__(self, max_bytes: int, limits: edxml.Limits | None = None):
         self.max_bytes = max_bytes
         self.limits = limits or intake_limits(max_bytes)
-        self._open: dict[object, str] = {}  # each file handed out -> its temporary path
+        self._open: list[blobs.Staged] = []  # each file handed out and not stored or dropped yet
 
-    def open(self, meta: edxml.AttachmentMeta):
-        fd, path = tempfile.mkstemp(dir=_spool_dir(), prefix="in-att-")
-        fileobj = os.fdopen(fd, "w+b")  # its `name` is the descriptor, hence the map
-        self._open[fileobj] = path
-        return fileobj
+    def open(self, meta: edxml.AttachmentMeta) -> blobs.Staged:
+        staged = blobs.Staged(max_bytes=self.max_bytes, prefix="in-att-")
+        self._open.append(staged)
+        return staged
 
-    def done(self, meta, fileobj, attachment: edxml.Attachment):
+    def done(self, meta, fileobj: blobs.Staged, attachment: edxml.Attachment):
         try:
-            fileobj.flush()
-            fileobj.seek(0)
             name = attachment.name or f"tep-{meta.index + 1}"
             content_type = attachment.content_type or ""
             if attachment.zipped and attachment.zip_entries and len(attachment.zip_entries) == 1:
+                fileobj.flush()
+                fileobj.seek(0)
                 budget = zipinfo.ZipBudget(self.limits, zipinfo.archive_size(fileobj), attachment.name)
                 with zipfile.ZipFile(fileobj) as zf:
                     entry = budget.entries(zf)[0]
@@ -99,22 +98,18 @@ class BlobSink:
                         name = entry.filename.rsplit("/", 1)[-1]
                     content_type = ""
             else:
-                blob = blobs.store_stream(fileobj, max_bytes=self.max_bytes)
+                blob = blobs.store_checked(fileobj, max_bytes=self.max_bytes)[0]
             return (blob, name, content_type)
         finally:
-            fileobj.close()
-            self._forget(fileobj)  # stored (or refused): its temporary copy goes at once
+            self._forget(fileobj)  # stored (or refused): what is left of it in the spool goes at once
 
-    def _forget(self, fileobj) -> None:
-        path = self._open.pop(fileobj, None)
-        if path is not None:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(path)
+    def _forget(self, fileobj: blobs.Staged) -> None:
+        fileobj.discard()
+        with contextlib.suppress(ValueError):
+            self._open.remove(fileobj)
 
     def abort(self) -> None:
         for fileobj in list(self._open):
-            with contextlib.suppress(OSError):
-                fileobj.close()
             self._forget(fileobj)
 
 
@@ -149,7 +144,7 @@ def _limit_bytes(connection: HubConnection, to_code: str) -> int:
     return max(limits) if limits else blobs.default_limit_bytes()
 
 
-def ingest_file(connection: HubConnection, hub_doc_id: str, path: str, *, to_code: str = "",
+def ingest_file(connection: HubConnection, hub_doc_id: str, path: str | blobs.Staged, *, to_code: str = "",
                 message_type: str = "edoc", from_code: str = "", retry_of: InboxItem | None = None,
                 known_new: bool = False) -> InboxItem:
     """Read, store and record one fetched package (everything except the acknowledgement).
@@ -159,6 +154,8 @@ def ingest_file(connection: HubConnection, hub_doc_id: str, path: str, *, to_cod
     `retry_of` re-runs the intake of a quarantined item from its kept package. `known_new`: the
     caller has just looked for an InboxItem of this docId and found none (the poll's one query
     for the whole list); a concurrent worker's row is still caught by the unique constraint.
+    `path` may be the download still in the blob store's spool (core.blobs.Staged): a document's
+    package is then kept by moving it into the store.
     """
     if retry_of is None and not known_new:
         existing = InboxItem.objects.filter(connection=connection, hub_doc_id=hub_doc_id).first()
@@ -170,19 +167,27 @@ def ingest_file(connection: HubConnection, hub_doc_id: str, path: str, *, to_cod
     except Exception as exc:  # noqa: BLE001 - one package's failure never stops the inbox
         if not isinstance(exc, edxml.EdxmlError | VpdtError):
             log.exception("exchange: package %s of %s could not be taken in", hub_doc_id, connection)
-        return quarantine.record(connection, hub_doc_id, path, exc, to_code=to_code, from_code=from_code,
+        return quarantine.record(connection, hub_doc_id, _local(path), exc, to_code=to_code, from_code=from_code,
                                  message_type=message_type, agency=_agency_for(connection, to_code, None),
                                  item=retry_of)
 
 
-def _ingest(connection: HubConnection, hub_doc_id: str, path: str, *, to_code: str, message_type: str,
-            retry_of: InboxItem | None) -> InboxItem:
+def _local(path: str | blobs.Staged) -> str:
+    """The file's path, wherever it lies now (a staged download kept is the store's own file)."""
+    return path.temporary_file_path() if isinstance(path, blobs.Staged) else path
+
+
+def _ingest(connection: HubConnection, hub_doc_id: str, path: str | blobs.Staged, *, to_code: str,
+            message_type: str, retry_of: InboxItem | None) -> InboxItem:
     max_bytes = _limit_bytes(connection, to_code)
     sink = BlobSink(max_bytes=max_bytes, limits=intake_limits(max_bytes))
-    package = edxml.read_package(path, attachment_sink=sink, limits=sink.limits)
+    package = edxml.read_package(_local(path), attachment_sink=sink, limits=sink.limits)
     raw: Blob | None = None
     if getattr(settings, "EXCHANGE_KEEP_PACKAGES", True) and package.kind == "document":
-        raw = blobs.store_path(path, max_bytes=1 << 62)
+        if isinstance(path, blobs.Staged):
+            raw = blobs.store_checked(path, max_bytes=PACKAGE_LIMIT)[0]
+        else:
+            raw = blobs.store_path(path, max_bytes=PACKAGE_LIMIT)
     agency = _agency_for(connection, to_code, package)
     sig = package.signature
     fields = {
@@ -333,24 +338,23 @@ def stamp_acknowledged(item_ids: list[int]) -> None:
 def _fetch_and_ingest(client: VxpClient, connection: HubConnection, entry: dict, hub_doc_id: str,
                       message_type: str) -> InboxItem:
     to_code, from_code = str(entry.get("to") or ""), str(entry.get("from") or "")
-    fd, path = tempfile.mkstemp(dir=_spool_dir(), prefix="in-", suffix=".edxml")
-    os.close(fd)
-    try:
+    # Downloaded straight into the blob store's spool: a document's package is kept by a rename.
+    with blobs.Staged(max_bytes=PACKAGE_LIMIT, prefix="in-") as staged:
         try:
-            client.fetch_edoc(hub_doc_id, path)
+            client.fetch_edoc(hub_doc_id, staged)
         except VxpRemoteError as exc:
             if not exc.code.startswith("3"):
                 raise  # about the connection or the hub (1xx, 5xx, 6xx): the poll is retried later
             # This one package cannot be fetched (301 unknown, 303 content gone): quarantined with
             # what the hub said (nothing to keep), so the packages behind it still flow.
-            return quarantine.record(connection, hub_doc_id, path, exc, to_code=to_code, from_code=from_code,
-                                     message_type=message_type, agency=_agency_for(connection, to_code, None),
-                                     keep=False)
-        return ingest_file(connection, hub_doc_id, path, to_code=to_code, message_type=message_type,
+            return quarantine.record(connection, hub_doc_id, staged.temporary_file_path(), exc, to_code=to_code,
+                                     from_code=from_code, message_type=message_type,
+                                     agency=_agency_for(connection, to_code, None), keep=False)
+        return ingest_file(connection, hub_doc_id, staged, to_code=to_code, message_type=message_type,
                            from_code=from_code, known_new=True)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
+
+
+PACKAGE_LIMIT = 1 << 62  # a package is bounded by the hub and by the reader's limits on its files
 
 
 def poll(connection: HubConnection, client: VxpClient | None = None) -> int:

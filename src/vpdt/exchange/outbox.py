@@ -70,17 +70,17 @@ def _spool_dir() -> str:
 
 
 def _store_package(write) -> Blob:
-    """Run `write(fileobj)` into a temporary file and store the result as a blob (streamed)."""
-    fd, path = tempfile.mkstemp(dir=_spool_dir(), prefix="out-", suffix=".edxml")
+    """Run `write(fileobj)` straight into the blob store's spool (hashed as it is written) and
+    store the result as a blob: a rename, not a copy (core.blobs.Staged)."""
     try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-        return blobs.store_path(path, max_bytes=1 << 62)
+        with blobs.Staged(max_bytes=_PACKAGE_LIMIT, prefix="out-") as staged:
+            write(staged)
+            return blobs.store_checked(staged, max_bytes=_PACKAGE_LIMIT)[0]
     except (OSError, ValueError, edxml.EdxmlError) as exc:
         raise PackageWriteFailed("Không tạo được gói tin liên thông.", detail=f"{type(exc).__name__}: {exc}") from exc
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
+
+
+_PACKAGE_LIMIT = 1 << 62  # a package is bounded by its files (each within its agency's limit)
 
 
 @contextlib.contextmanager
@@ -427,7 +427,7 @@ def send_pending(limit: int = DUE_BATCH) -> int:
         try:
             with package_path(message.package) as path:
                 doc_id = client.send_edoc(path, from_code=message.agency.code, to=[message.to_code],
-                                          message_type=message.message_type)
+                                          message_type=message.message_type, sha256=message.package.sha256)
         except VxpRemoteError as exc:
             flowing.discard(message.agency_id)  # an incident this failure opens is closed by a later success
             if exc.retryable or exc.code in CONNECTION_ERRORS:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import json
 import os
@@ -195,14 +196,18 @@ class VxpClient:
 
     # ------------------------------------------------------------------ operations
     def send_edoc(self, path: str | os.PathLike, *, from_code: str, to: list[str] | str | None = None,
-                  message_type: str = "edoc", service_type: str = "eDoc") -> str:
-        """Send the edXML file at `path`; returns the hub's DocId for the sender."""
+                  message_type: str = "edoc", service_type: str = "eDoc", sha256: str | None = None) -> str:
+        """Send the edXML file at `path`; returns the hub's DocId for the sender.
+
+        `sha256` (hex): the file's SHA-256 when the caller knows it already (a package in the
+        blob store is named by it), so the file is not read twice; the hub checks it."""
         path = Path(path)
+        digest = bytes.fromhex(sha256) if sha256 else file_sha256(path)
         values = {
             "from": from_code,
             "servicetype": service_type,
             "messagetype": message_type,
-            "hash-file": vxp.hash_file_hex(file_sha256(path)),
+            "hash-file": vxp.hash_file_hex(digest),
         }
         if to is not None:
             values["to"] = json.dumps(to if isinstance(to, str) else list(to), separators=(",", ":"))
@@ -259,8 +264,10 @@ class VxpClient:
     def delete_agency(self, code: str) -> dict:
         return self.call("deleteAgency", {"AgencyCode": code})
 
-    def download_edoc(self, doc_id: str, dest: str | os.PathLike) -> str:
+    def download_edoc(self, doc_id: str, dest) -> str:
         """GET downloadEdoc: the raw package streamed to `dest`; returns its SHA-256 hex.
+
+        `dest` is a path, or a writable binary file (see `_writing`).
 
         A JSON answer is the hub's refusal (`VxpRemoteError`); an answer that is not HTTP 200, or
         is an HTML page, raises `DownloadNotOffered`, and nothing is written."""
@@ -275,16 +282,18 @@ class VxpClient:
             if response.status_code != 200 or content_type.startswith("text/html"):
                 # a page, not a package: an error page, a proxy's or a portal's (some answer 200)
                 raise DownloadNotOffered(f"downloadEdoc: HTTP {response.status_code} {content_type}".strip())
+            hashes = getattr(dest, "sha256", None) is not None  # the file hashes what it is given
             digest = hashlib.sha256()
-            with _atomic_writer(dest) as out:
+            with _writing(dest) as out:
                 for chunk in response.iter_bytes(CHUNK):
-                    digest.update(chunk)
+                    if not hashes:
+                        digest.update(chunk)
                     out.write(chunk)
         finally:
             response.close()
-        return digest.hexdigest()
+        return dest.sha256 if hashes else digest.hexdigest()
 
-    def fetch_edoc(self, doc_id: str, dest: str | os.PathLike) -> str:
+    def fetch_edoc(self, doc_id: str, dest) -> str:
         """A package to `dest` (its SHA-256 hex): downloadEdoc, the raw bytes, where the hub
         offers it (no base64 inside JSON to undo: less CPU at both ends), else getEdoc.
 
@@ -306,7 +315,7 @@ class VxpClient:
             return digest
         return self.get_edoc(doc_id, dest)
 
-    def get_edoc(self, doc_id: str, dest: str | os.PathLike) -> str:
+    def get_edoc(self, doc_id: str, dest) -> str:
         """POST getEdoc: base64 `data` decoded while streaming into `dest`; returns SHA-256 hex."""
         headers = self.headers({"docId": doc_id}, content_type="application/json")
         with tempfile.TemporaryFile() as raw:
@@ -317,13 +326,22 @@ class VxpClient:
             finally:
                 response.close()
             raw.seek(0)
-            with _atomic_writer(dest) as out:
+            with _writing(dest) as out:
                 rest, digest = _extract_base64_field(raw, b"data", out)
                 if rest.get("status") != "OK":
                     raise VxpRemoteError("getEdoc", rest)
                 if digest is None:
                     raise VxpProtocolError("getEdoc: no data in the answer")
         return digest
+
+
+def _writing(dest):
+    """Where a download goes: a path is written through `_atomic_writer`; a writable binary file
+    (core.blobs.Staged: the blob store's spool, hashed on the way) is written as it is, and on a
+    failure the caller drops what it holds."""
+    if hasattr(dest, "write"):
+        return contextlib.nullcontext(dest)
+    return _atomic_writer(dest)
 
 
 class _atomic_writer:
