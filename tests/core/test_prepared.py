@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests import factories as f
-from vpdt.core.prepared import Read, Update
+from vpdt.core import prepared
+from vpdt.core.prepared import Read, ReferenceRead, Update
 from vpdt.directory.models import RoleAssignment, User
 from vpdt.directory.roles import Role
 from vpdt.workflow.models import Delegation
@@ -573,3 +574,43 @@ def test_the_documents_field_saves_and_insert_are_written_once_not_refused():
                    services._SAVE_IDENTITY_ISSUER):
         assert saving._write(connection.alias) is not None, saving.names
     assert services._NEW_DOCUMENT._write(connection.alias) is not None
+
+
+def test_a_reference_read_runs_once_per_parameters_within_a_run_and_each_call_gets_its_own_objects(monkeypatch):
+    """Inside `reference_rows()` (a run of the inbox's poll) a reference read's statement runs once
+    per parameters; the objects are new at every call, so one package's change to its object
+    never reaches the next. Outside, and in another run, every call reads again."""
+    agency = f.agency()
+    f.person(agency, Role.CLERK)
+    named = ReferenceRead(lambda pk: User.objects.filter(role_assignments__agency=pk).order_by("pk"), pk=int)
+    other = f.agency()
+    with prepared.reference_rows(), CaptureQueriesContext(connection) as queries:
+        first = named.instances(pk=agency.pk)
+        first[0].full_name = "đã sửa trong gói trước"
+        again = named.instances(pk=agency.pk)
+        assert named.instances(pk=other.pk) == []
+        with prepared.reference_rows():  # nested: the outer run's rows
+            named.instances(pk=agency.pk)
+    assert len(queries.captured_queries) == 2  # one per parameters
+    assert [u.pk for u in again] == [u.pk for u in first] and again[0] is not first[0]
+    assert again[0].full_name != "đã sửa trong gói trước"
+    with CaptureQueriesContext(connection) as queries:
+        named.instances(pk=agency.pk)
+        named.instances(pk=agency.pk)
+    assert len(queries.captured_queries) == 2  # outside a run: a Read
+
+
+def test_an_administrators_change_reaches_a_running_reference_read_within_its_seconds(monkeypatch):
+    agency = f.agency()
+    clerk = f.person(agency, Role.CLERK)
+    holders = ReferenceRead(lambda pk, role: User.objects.filter(
+        is_active=True, role_assignments__agency=pk, role_assignments__role=role).order_by("pk"), pk=int, role=str)
+    now = [1000.0]
+    monkeypatch.setattr(prepared.time, "monotonic", lambda: now[0])
+    with prepared.reference_rows():
+        assert [u.pk for u in holders.instances(pk=agency.pk, role=Role.CLERK)] == [clerk.pk]
+        User.objects.filter(pk=clerk.pk).update(is_active=False)  # the administrator locks the account
+        now[0] += prepared.REFERENCE_SECONDS - 1
+        assert [u.pk for u in holders.instances(pk=agency.pk, role=Role.CLERK)] == [clerk.pk]
+        now[0] += 2
+        assert holders.instances(pk=agency.pk, role=Role.CLERK) == []

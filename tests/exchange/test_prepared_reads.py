@@ -47,7 +47,7 @@ def test_the_exchanges_reads_are_prepared_not_refused(province):
              workflow._ROLE_HOLDERS, records._DECIDED[0], workflow._LOCKED, outgoing._RECIPIENTS,
              outgoing._MAIN_FILE, notifications._HAVE,
              # and its writes (vpdt.core.prepared.Update)
-             outbox._SENT, inbox._POLL_LEASE, inbox._POLL_DONE, inbox._STAMP, inbox._SAVE_HANDLED]
+             outbox._SENT, inbox._POLL_LEASE, inbox._POLL_DONE, inbox._STAMP]
     if connection.vendor != "postgresql":  # PostgreSQL claims the next due message in one statement of its own
         reads += [outbox._DUE, outbox._CLAIM]
     for read in reads:
@@ -102,3 +102,34 @@ def test_a_status_for_a_recipient_this_agency_does_not_have_is_recorded_unmatche
     stored = InboxItem.objects.get(pk=item.pk)
     assert (stored.outcome, stored.document_id) == (InboxItem.UNMATCHED, None)
     assert stored.detail.startswith("no recipient")
+
+
+def test_a_poll_reads_its_reference_data_once_and_writes_each_item_once(province):
+    """A run of the inbox's poll takes in many packages one after another: the agency a code
+    names, the document type, the trust anchors and the clerks to tell are read once in the run
+    (vpdt.core.prepared.ReferenceRead), not once per package."""
+    from django.test.utils import CaptureQueriesContext
+
+    (a, clerk), (b, _) = province[SENDER], province[RECEIVER]
+    for n in range(3):
+        released(a, clerk, [b], subject=f"Về việc báo cáo số {n}")
+    outbox.send_pending()
+    with CaptureQueriesContext(connection) as queries:
+        assert inbox.poll_all() == 3
+    assert Document.objects.filter(agency=b, direction=Direction.INCOMING).count() == 3
+
+    def asked(table: str) -> int:
+        return sum(1 for q in queries.captured_queries
+                   if q["sql"].lstrip().startswith("SELECT") and f'FROM "{table}"' in q["sql"])
+
+    assert asked("signing_trustanchor") == 1
+    assert asked("records_documenttype") == 1
+    assert asked("directory_user") == 1  # the clerks to tell of each arrival
+    # the connection's agencies (once per run, as before) and the receiver's organisation in each status 01
+    assert asked("directory_agency") == 2
+    # Each package's inbox item is written once, with what handling made of it (then stamped
+    # acknowledged, all three in one statement), not inserted, then updated.
+    items = [q["sql"] for q in queries.captured_queries if '"exchange_inboxitem"' in q["sql"]
+             and q["sql"].lstrip().startswith(("INSERT", "UPDATE"))]
+    assert [sql.split()[0] for sql in items] == ["INSERT"] * 3 + ["UPDATE"], items
+    assert "acknowledged_at" in items[-1]

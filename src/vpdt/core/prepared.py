@@ -24,11 +24,14 @@ time, so a shape it cannot take is slower, never wrong.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import logging
 import re
+import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -379,6 +382,46 @@ class Read:
     def _refuse(self, why: str) -> None:
         log.warning("prepared read %r runs through the ORM each time: %s", self._build, why)
         return None
+
+
+_REFERENCE_ROWS: contextvars.ContextVar[dict | None] = contextvars.ContextVar("vpdt_reference_rows", default=None)
+REFERENCE_SECONDS = 30.0  # how long a run keeps a reference read's rows before it reads them again
+
+
+@contextlib.contextmanager
+def reference_rows() -> Iterator[None]:
+    """Within it, each `ReferenceRead` runs its statement once per parameters and keeps the rows
+    for REFERENCE_SECONDS: for a job run that takes in many packages one after another
+    (exchange.receive), the agency a code names, a document type, the trust anchors, the clerks
+    to tell. An administrator's change reaches the run within those seconds. Nested, the outer
+    one counts."""
+    if _REFERENCE_ROWS.get() is not None:
+        yield
+        return
+    token = _REFERENCE_ROWS.set({})
+    try:
+        yield
+    finally:
+        _REFERENCE_ROWS.reset(token)
+
+
+class ReferenceRead(Read):
+    """A `Read` of reference data: rows an administrator changes, not the work that reads them.
+    Inside `reference_rows()` its rows are kept (the rows, not objects: every call builds its
+    own instances, so one package's changes to an object never reach the next); outside, it is
+    a `Read`. Never for rows the same run writes (a key it generates, a document it makes)."""
+
+    def _run(self, compiled: _Compiled, alias: str, values: dict) -> list[tuple]:
+        kept = _REFERENCE_ROWS.get()
+        if kept is None:
+            return super()._run(compiled, alias, values)
+        key = (id(self), alias, *((name, tuple(value) if isinstance(value, list) else value)
+                                  for name, value in sorted(values.items())))
+        now = time.monotonic()
+        found = kept.get(key)
+        if found is None or now - found[0] > REFERENCE_SECONDS:
+            found = kept[key] = (now, super()._run(compiled, alias, values))
+        return found[1]
 
 
 class Update(Read):

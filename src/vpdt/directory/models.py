@@ -12,7 +12,7 @@ from django.db import models
 from django.dispatch import Signal
 from django.utils import timezone
 
-from vpdt.core.prepared import Read
+from vpdt.core.prepared import Read, ReferenceRead
 from vpdt.directory import codes
 from vpdt.directory.roles import AGENCY_WIDE_ROLES, Role
 
@@ -436,5 +436,5 @@ _ROLES = Read(lambda user_id: RoleAssignment.objects.filter(user_id=user_id).val
 
 
 # (by_code's own strip would change the marker the read is written with: the code comes stripped)
-_ALIASES = Read(lambda code: Agency.objects.filter(models.Q(code=code) | models.Q(code_qd20=code)).order_by()
-                .values_list("code", "code_qd20"), code=str)
+_ALIASES = ReferenceRead(lambda code: Agency.objects.filter(models.Q(code=code) | models.Q(code_qd20=code))
+                         .order_by().values_list("code", "code_qd20"), code=str)

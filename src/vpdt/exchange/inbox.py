@@ -31,7 +31,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from vpdt import edxml
-from vpdt.core import audit, blobs
+from vpdt.core import audit, blobs, prepared
 from vpdt.core.errors import VpdtError
 from vpdt.core.models import Blob
 from vpdt.core.prepared import Insert, Read, Update
@@ -221,12 +221,19 @@ def _ingest(connection: HubConnection, hub_doc_id: str, path: str | blobs.Staged
                 item.outcome, item.detail = InboxItem.UNMATCHED, f"no agency of this connection for {to_code!r}"
                 _save(item)
                 return item
-            _save(item)
-            before = _handled_fields(item)
+            retried = item.pk is not None
+            if retried:
+                _save(item)
+                before = _handled_fields(item)
             handlers.handle(item, package, agency)
             if found is not None:
                 complete = _record_verdicts(agency, package, stored_from, found)
-            _save_handled(item, before)
+            if retried:
+                _save_handled(item, before)
+            else:
+                # A new item is written once, with what handling made of it: no INSERT, then an
+                # UPDATE. Its (connection, DocId) is unique: a concurrent worker's is caught below.
+                _save(item)
     except IntegrityError:
         # Processed concurrently by another worker: that one recorded it.
         return InboxItem.objects.get(connection=connection, hub_doc_id=hub_doc_id)
@@ -239,27 +246,14 @@ def _ingest(connection: HubConnection, hub_doc_id: str, path: str | blobs.Staged
     return item
 
 
-# What handling a package changes on its item (the outcome, what it says, the document reached).
-_HANDLED = ("outcome", "detail", "document_id")
-_SAVE_HANDLED = Update(lambda pk, outcome, detail, document_id: (InboxItem.objects.filter(pk=pk), {
-    "outcome": outcome, "detail": detail, "document_id": document_id}),
-    pk=int, outcome=str, detail=str, document_id=int)
-
-
 def _handled_fields(item: InboxItem) -> dict:
     return {f.attname: getattr(item, f.attname) for f in InboxItem._meta.concrete_fields}
 
 
 def _save_handled(item: InboxItem, before: dict) -> None:
-    """The item saved again after its package was handled: the usual three fields in one
-    statement written once (vpdt.core.prepared), any other field a handler changed through the
-    ORM with them."""
+    """A retried item saved again after its package was handled: the fields handling changed."""
     changed = [name for name, value in before.items() if getattr(item, name) != value]
-    if not changed:
-        return
-    if set(changed) <= set(_HANDLED):
-        _SAVE_HANDLED.run(pk=item.pk, outcome=item.outcome, detail=item.detail, document_id=item.document_id)
-    else:
+    if changed:
         item.save(update_fields=changed)
 
 
@@ -407,7 +401,15 @@ def _poll_lease() -> dt.timedelta:
 
 
 def poll_all() -> int:
-    """Worker job: poll every enabled connection not in back-off and not polled by another worker."""
+    """Worker job: poll every enabled connection not in back-off and not polled by another worker.
+
+    The run reads its reference data (agencies by code, document types, trust anchors, the
+    clerks to tell) once, not once per package: `vpdt.core.prepared.reference_rows`."""
+    with prepared.reference_rows():
+        return _poll_all()
+
+
+def _poll_all() -> int:
     total = 0
     # The connection's agencies once per run (each package asks which of them it is for).
     for connection in HubConnection.objects.filter(enabled=True).order_by("id").prefetch_related("agencies"):

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from vpdt import edxml
-from vpdt.core.prepared import Read
+from vpdt.core.prepared import Read, ReferenceRead
 from vpdt.directory.models import Agency
 from vpdt.records.models import Document, DocumentLink, DocumentType
 from vpdt.records.seed import seed_document_types
@@ -36,9 +36,14 @@ def organization(agency: Agency) -> edxml.Organization:
 
 
 # Every package written and received asks these (vpdt.core.prepared: the SQL written once).
-_AGENCY_BY_CODE = Read(lambda code: Agency.objects.filter(code=code).select_related("parent")[:1], code=str)
-_TYPE_BY_NAME = Read(lambda name: DocumentType.objects.filter(Q(name__iexact=name) | Q(abbreviation__iexact=name))
-                     .order_by(*DocumentType._meta.ordering, "pk")[:1], name=str)
+def _types_named(name: str):
+    return (DocumentType.objects.filter(Q(name__iexact=name) | Q(abbreviation__iexact=name))
+            .order_by(*DocumentType._meta.ordering, "pk"))
+
+
+# Reference data (vpdt.core.prepared.ReferenceRead): read once per run of the inbox's poll.
+_AGENCY_BY_CODE = ReferenceRead(lambda code: Agency.objects.filter(code=code).select_related("parent")[:1], code=str)
+_TYPE_BY_NAME = ReferenceRead(lambda name: _types_named(name)[:1], name=str)
 
 # Every release asks these too: the document's type (not known yet on the locked row) and the
 # documents it answers (ResponseFor).
@@ -92,6 +97,9 @@ def _document_type(dtype: edxml.DocumentType | None) -> DocumentType:
             return found  # the table is seeded: nothing more to ask
     if not DocumentType.objects.exists():
         seed_document_types(DocumentType)
+        found = _types_named(name).first() if name else None  # the read above saw the empty table
+        if found:
+            return found
     cong_van = DocumentType.objects.filter(abbreviation="").order_by("order").first()
     return cong_van or DocumentType.objects.order_by("order").first()
 

@@ -43,7 +43,7 @@ from django.utils import timezone
 from vpdt.core import audit, blobs
 from vpdt.core.errors import InvalidInput, InvalidState, PermissionDenied
 from vpdt.core.models import Blob
-from vpdt.core.prepared import Read, attach
+from vpdt.core.prepared import Read, ReferenceRead, attach
 from vpdt.records.choices import Direction
 from vpdt.records.models import Attachment, Document, DraftVersion
 from vpdt.signing.errors import SigningError
@@ -242,8 +242,9 @@ def _certificate(pem: str):
     return x509.load_pem_x509_certificate(pem.encode())
 
 
-# Every received file's check reads them (vpdt.core.prepared: the SQL written once).
-_ACTIVE_ANCHORS = Read(lambda: TrustAnchor.objects.filter(active=True).values_list("pem"))
+# Every received file's check reads them (vpdt.core.prepared: the SQL written once; reference
+# data, read once per run of the inbox's poll).
+_ACTIVE_ANCHORS = ReferenceRead(lambda: TrustAnchor.objects.filter(active=True).values_list("pem"))
 
 
 def _revocation_kwargs() -> dict:

@@ -11,6 +11,8 @@ The kinds' labels, as a person reads them, are in the one catalogue (vpdt.core.l
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import translation
@@ -66,6 +68,12 @@ def clerks(agency) -> list:
     return role_holders(agency.pk, Role.CLERK)
 
 
+def package_key(item) -> str:
+    """The received package, in a notification's key: its connection and the hub's DocId (the
+    inbox item is written once, after its package was handled, so it has no id yet)."""
+    return hashlib.sha256(f"{item.connection_id}:{item.hub_doc_id}".encode()).hexdigest()[:16]
+
+
 def on_package_handled(sender, item, agency, event: str, documents: list, reason: str = "", **kwargs) -> int:
     kind = KINDS.get(event)
     if kind is None:
@@ -74,7 +82,7 @@ def on_package_handled(sender, item, agency, event: str, documents: list, reason
     made = 0
     for document in documents:
         made += notify(to, document, kind, message(event, document, reason),
-                       key=f"{kind}:{document.pk}:{item.pk}")
+                       key=f"{kind}:{document.pk}:{package_key(item)}")
     if made:
         from vpdt.core import tasks
 

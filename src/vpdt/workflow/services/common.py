@@ -8,7 +8,7 @@ from django.apps import apps as django_apps
 from django.db.models import F
 
 from vpdt.core.errors import InvalidInput, InvalidState, PermissionDenied
-from vpdt.core.prepared import Read
+from vpdt.core.prepared import Read, ReferenceRead
 from vpdt.directory.models import Unit, User
 from vpdt.directory.roles import Role
 from vpdt.records.choices import State
@@ -75,8 +75,9 @@ def role_holders(agency_id: int, role: str) -> list[User]:
     return _ROLE_HOLDERS.instances(agency_id=agency_id, role=role)
 
 
-# Every received document's notice asks it (vpdt.core.prepared: the SQL written once).
-_ROLE_HOLDERS = Read(lambda agency_id, role: User.objects.filter(
+# Every received document's notice asks it (vpdt.core.prepared: the SQL written once; reference
+# data, read once per run of the inbox's poll).
+_ROLE_HOLDERS = ReferenceRead(lambda agency_id, role: User.objects.filter(
     is_active=True, role_assignments__role=role, role_assignments__agency=agency_id).distinct(),
     agency_id=int, role=str)
 
