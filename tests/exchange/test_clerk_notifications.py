@@ -125,9 +125,15 @@ def test_a_package_taken_in_again_notifies_nobody_twice(province, receiving):
     run_exchange()
     item = InboxItem.objects.get(agency=agency, message_type="edoc")
     incoming = _incoming(agency).get()
-    assert arrivals.on_package_handled(InboxItem, item=item, agency=agency, event="arrived",
-                                       documents=[incoming]) == 0
+    # Announced again (what a package handled twice would do): the unique (person, key) skips
+    # every row, without breaking the transaction.
+    arrivals.on_package_handled(InboxItem, item=item, agency=agency, event="arrived", documents=[incoming])
     assert Notification.objects.filter(user__in=clerks).count() == 2
+    assert arrivals.on_package_handled(InboxItem, item=item, agency=agency, event="updated",
+                                       documents=[incoming]) == 2  # another event: told once more
+    assert arrivals.on_package_handled(InboxItem, item=item, agency=agency, event="updated",
+                                       documents=[incoming]) == 0  # that one asks first: nobody twice
+    assert Notification.objects.filter(user__in=clerks).count() == 4
 
 
 def test_the_electronic_copy_of_a_paper_registration_is_announced_not_duplicated(province, receiving):

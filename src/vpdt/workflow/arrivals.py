@@ -81,8 +81,9 @@ def on_package_handled(sender, item, agency, event: str, documents: list, reason
     to = clerks(agency)
     made = 0
     for document in documents:
+        # A new arrival's document was made by this package, in this transaction: nobody has its key.
         made += notify(to, document, kind, message(event, document, reason),
-                       key=f"{kind}:{document.pk}:{package_key(item)}")
+                       key=f"{kind}:{document.pk}:{package_key(item)}", new_key=event == signals.ARRIVED)
     if made:
         from vpdt.core import tasks
 

@@ -44,16 +44,18 @@ _HAVE = Read(lambda key, ids: Notification.objects.filter(key=key, user_id__in=i
 
 
 def notify(users: Iterable[User | None], document: Document | None, kind: str, message: str, *,
-           key: str = "") -> int:
+           key: str = "", new_key: bool = False) -> int:
     """Add a notification for each person (once per `key` when given); returns how many were added.
 
     One INSERT for them all, no savepoint: with a key, those who have it already are asked first
     (one statement), and a row written concurrently with the same key is skipped by the INSERT
-    itself (the unique (user, key)), so it never breaks the caller's transaction."""
+    itself (the unique (user, key)), so it never breaks the caller's transaction. `new_key`: the
+    caller knows nobody can have the key yet (it names a document made in this transaction), so
+    nobody is asked."""
     ids = list(dict.fromkeys(u.pk for u in users if u is not None))
     if not ids:
         return 0
-    if key:
+    if key and not new_key:
         have = {row[0] for row in _HAVE.rows(key=key, ids=ids)}
         ids = [pk for pk in ids if pk not in have]
     rows = [Notification(user_id=pk, document=document, kind=kind, message=message[:500], key=key) for pk in ids]
