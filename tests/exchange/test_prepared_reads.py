@@ -40,7 +40,7 @@ def test_the_exchanges_reads_are_prepared_not_refused(province):
     assert sent.recipients.get().state == DeliveryState.DELIVERED  # status 01 came back and applied
     assert not OutboxMessage.objects.filter(state=OutboxMessage.PENDING).exists()
 
-    reads = [outbox._DELIVERED, statuses._SENT, statuses._BY_AGENCY, handlers._RECEIVED, incidents._OPEN,
+    reads = [outbox._DELIVERED, statuses._RECIPIENT, handlers._RECEIVED, incidents._OPEN,
              directory._ALIASES, signing._UNCHECKED, inbox._JOINED,
              joint._DATA_FILE, opinions._LINKS, connections._FOR_AGENCY, outbox._CLAIMED, inbox._KNOWN,
              mapping._AGENCY_BY_CODE, mapping._TYPE_BY_NAME, agency_keys._CANDIDATES, signing._ACTIVE_ANCHORS,

@@ -9,6 +9,7 @@ as the agency's interconnection, and adds a StatusEvent.
 
 from __future__ import annotations
 
+from django.db.models import Subquery
 from django.utils import timezone
 
 from vpdt import edxml
@@ -102,25 +103,36 @@ def _reported_at(status: edxml.StatusPackage):
 
 
 # Every status that arrives makes these reads: written out once (vpdt.core.prepared).
-_SENT = Read(lambda agency_id, document_id: Document.objects.filter(agency_id=agency_id, edxml_document_id=document_id)
-             .exclude(direction=Direction.INCOMING).order_by("-id")[:1], agency_id=int, document_id=str)
-# the recipient with its agency and unit: the audit entry names them
-_BY_AGENCY = Read(lambda doc_id, codes: Recipient.objects.select_related("agency", "unit")
-                  .filter(document_id=doc_id, agency__code__in=codes).order_by("pk")[:1], doc_id=int, codes=[str])
+def _latest_sent(agency_id, document_id):
+    return (Document.objects.filter(agency_id=agency_id, edxml_document_id=document_id)
+            .exclude(direction=Direction.INCOMING).order_by("-id"))
+
+
+_SENT = Read(lambda agency_id, document_id: _latest_sent(agency_id, document_id)[:1], agency_id=int, document_id=str)
+# The usual answer in one statement: the recipient, with its agency, unit and document, on that
+# latest document, answering under one of the agency's codes.
+_RECIPIENT = Read(lambda agency_id, document_id, codes: Recipient.objects.select_related("agency", "unit", "document")
+                  .filter(document_id=Subquery(_latest_sent(agency_id, document_id).values("id")[:1]),
+                          agency__code__in=codes).order_by("pk")[:1], agency_id=int, document_id=str, codes=[str])
+# a recipient named by its organ id, with its agency and unit: the audit entry names them
 _BY_ORGAN = Read(lambda doc_id, codes: Recipient.objects.select_related("agency", "unit")
                  .filter(document_id=doc_id, organ_id__in=codes).order_by("pk")[:1], doc_id=int, codes=[str])
 
 
 def _recipient_for(agency: Agency, document_id: str, from_code: str) -> Recipient | None:
+    codes = list(Agency.aliases(from_code))  # a receiver may answer under its QCVN 102 or its QĐ 20 code
+    recipient = _RECIPIENT.instance(agency_id=agency.pk, document_id=document_id, codes=codes)
+    if recipient is not None:  # read with its document: delivery.move audits on it
+        recipient.document.agency = agency  # the filter's: the audit entry names it without reading it again
+        return recipient
+    # Not one of the agency's recipients by code: a recipient named by its organ id only.
     document = _SENT.instance(agency_id=agency.pk, document_id=document_id)
     if document is None:
         return None
-    document.agency = agency  # the filter's: the audit entry names it without reading it again
-    codes = list(Agency.aliases(from_code))  # a receiver may answer under its QCVN 102 or its QĐ 20 code
-    recipient = (_BY_AGENCY.instance(doc_id=document.pk, codes=codes)
-                 or _BY_ORGAN.instance(doc_id=document.pk, codes=codes))
+    document.agency = agency
+    recipient = _BY_ORGAN.instance(doc_id=document.pk, codes=codes)
     if recipient is not None:
-        recipient.document = document  # already read: delivery.move audits on it
+        recipient.document = document
     return recipient
 
 

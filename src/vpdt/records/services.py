@@ -343,8 +343,10 @@ def _decided(blob: Blob, agency: Agency, file_type, untrusted: bool) -> tuple[fi
     if file_type is not None:
         return file_type
     # Same bytes, same type: a clean decision already made for this blob (the approved draft
-    # attached on release, a copy between agencies) is reused rather than parsed again.
-    for read in _DECIDED:
+    # attached on release, a copy between agencies) is reused rather than parsed again. Bytes the
+    # store did not hold before this file (core.blobs: `seen_before`) have no decision to reuse:
+    # a file received from another e-office is not looked for.
+    for read in _DECIDED if getattr(blob, "seen_before", True) else ():
         known = read.first(sha=blob.pk)
         if known is not None:
             return filetypes.FileType(known[0], known[1]), ""
