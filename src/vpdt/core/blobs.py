@@ -145,9 +145,13 @@ def store_checked(stream: BinaryIO | Iterator[bytes], *, max_bytes: int | None =
 
     `check` (e.g. the file type, core.filetypes) reads the complete temporary file before it
     takes its place; whatever it raises leaves nothing stored and the spool file removed.
-    Returns the blob and what `check` returned.
+    Returns the blob and what `check` returned. A `Staged` is bounded by its own limit unless
+    `max_bytes` says otherwise.
     """
-    limit = default_limit_bytes() if max_bytes is None else max_bytes
+    if max_bytes is not None:
+        limit = max_bytes
+    else:
+        limit = stream.limit if isinstance(stream, Staged) else default_limit_bytes()
     if getattr(stream, "staged", False):
         return _store_staged(stream, limit, check)
     digest = hashlib.sha256()

@@ -37,7 +37,7 @@ from vpdt.core.models import Blob
 from vpdt.core.prepared import Insert, Read, Update
 from vpdt.directory.models import Agency
 from vpdt.edxml import zipinfo
-from vpdt.exchange import clients, connections, handlers, quarantine
+from vpdt.exchange import clients, connections, handlers, outbox, quarantine
 from vpdt.exchange.models import HubConnection, InboxItem
 from vpdt.records.choices import Direction
 from vpdt.records.models import Document
@@ -98,7 +98,7 @@ class BlobSink:
                         name = entry.filename.rsplit("/", 1)[-1]
                     content_type = ""
             else:
-                blob = blobs.store_checked(fileobj, max_bytes=self.max_bytes)[0]
+                blob = blobs.store_checked(fileobj)[0]  # within its own limit: self.max_bytes
             return (blob, name, content_type)
         finally:
             self._forget(fileobj)  # stored (or refused): what is left of it in the spool goes at once
@@ -185,9 +185,9 @@ def _ingest(connection: HubConnection, hub_doc_id: str, path: str | blobs.Staged
     raw: Blob | None = None
     if getattr(settings, "EXCHANGE_KEEP_PACKAGES", True) and package.kind == "document":
         if isinstance(path, blobs.Staged):
-            raw = blobs.store_checked(path, max_bytes=PACKAGE_LIMIT)[0]
+            raw = blobs.store_checked(path)[0]
         else:
-            raw = blobs.store_path(path, max_bytes=PACKAGE_LIMIT)
+            raw = blobs.store_path(path, max_bytes=outbox.PACKAGE_LIMIT)
     agency = _agency_for(connection, to_code, package)
     sig = package.signature
     fields = {
@@ -333,7 +333,7 @@ def _fetch_and_ingest(client: VxpClient, connection: HubConnection, entry: dict,
                       message_type: str) -> InboxItem:
     to_code, from_code = str(entry.get("to") or ""), str(entry.get("from") or "")
     # Downloaded straight into the blob store's spool: a document's package is kept by a rename.
-    with blobs.Staged(max_bytes=PACKAGE_LIMIT, prefix="in-") as staged:
+    with blobs.Staged(max_bytes=outbox.PACKAGE_LIMIT, prefix="in-") as staged:
         try:
             client.fetch_edoc(hub_doc_id, staged)
         except VxpRemoteError as exc:
@@ -346,9 +346,6 @@ def _fetch_and_ingest(client: VxpClient, connection: HubConnection, entry: dict,
                                      agency=_agency_for(connection, to_code, None), keep=False)
         return ingest_file(connection, hub_doc_id, staged, to_code=to_code, message_type=message_type,
                            from_code=from_code, known_new=True)
-
-
-PACKAGE_LIMIT = 1 << 62  # a package is bounded by the hub and by the reader's limits on its files
 
 
 def poll(connection: HubConnection, client: VxpClient | None = None) -> int:

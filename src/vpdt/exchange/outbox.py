@@ -73,14 +73,16 @@ def _store_package(write) -> Blob:
     """Run `write(fileobj)` straight into the blob store's spool (hashed as it is written) and
     store the result as a blob: a rename, not a copy (core.blobs.Staged)."""
     try:
-        with blobs.Staged(max_bytes=_PACKAGE_LIMIT, prefix="out-") as staged:
+        with blobs.Staged(max_bytes=PACKAGE_LIMIT, prefix="out-") as staged:
             write(staged)
-            return blobs.store_checked(staged, max_bytes=_PACKAGE_LIMIT)[0]
+            return blobs.store_checked(staged)[0]
     except (OSError, ValueError, edxml.EdxmlError) as exc:
         raise PackageWriteFailed("Không tạo được gói tin liên thông.", detail=f"{type(exc).__name__}: {exc}") from exc
 
 
-_PACKAGE_LIMIT = 1 << 62  # a package is bounded by its files (each within its agency's limit)
+# A package is bounded by its files: each within its agency's limit when written, by the hub
+# and the reader's limits when received.
+PACKAGE_LIMIT = 1 << 62
 
 
 @contextlib.contextmanager
