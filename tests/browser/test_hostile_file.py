@@ -76,3 +76,9 @@ def test_an_html_attachment_from_the_hub_runs_no_script_for_the_leader(people, l
     leader.goto(f"/van-ban/{attachment.document_id}/")
     assert "PWNED" not in leader.title()
     assert beacons == []
+
+    # On a phone the flag's long message wraps inside the card: nothing sticks out sideways.
+    phone = people.login("skhcn.lanhdao", width=390)
+    phone.goto(f"/van-ban/{attachment.document_id}/")
+    expect(phone.get_by_test_id("file-flag")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
