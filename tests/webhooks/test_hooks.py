@@ -362,3 +362,18 @@ def test_a_secret_documents_subject_never_leaves(world, receiver):
     sent = receiver.events()[0]["document"]
     assert sent["id"] == doc.pk and sent["secret"] is True and sent["subject"] == ""
     assert "bảo vệ bí mật".encode() not in receiver.requests[0]["body"]
+
+
+def test_a_run_with_nothing_to_send_builds_no_http_client(world, monkeypatch):
+    """The job runs every few seconds; an HTTP client costs an SSL context (the CA bundle read)."""
+    def no_client():
+        raise AssertionError("an HTTP client was built with nothing to send")
+
+    monkeypatch.setattr(sender, "client", no_client)
+    assert sender.deliver_due() == 0
+    subscription, _ = services.subscribe(world.admin, world.agency, "https://example.invalid/hook", ALL)
+    registered(world)
+    events.collect()
+    assert WebhookDelivery.objects.filter(subscription=subscription, state=WebhookDelivery.State.PENDING).exists()
+    services.set_active(world.admin, subscription, False)  # waiting, but not for an active subscription
+    assert sender.deliver_due() == 0
