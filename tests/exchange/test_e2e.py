@@ -8,6 +8,7 @@ each document delivered exactly once, each status arrived.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -192,27 +193,48 @@ def test_hub_killed_during_send_each_document_delivered_once(federation, failure
     sender, clerk = agencies[S]
     receiver = agencies[R2][0]  # across the federation
     docs = [released(sender, clerk, [receiver], attachment=factories.pdf_bytes(pad=50_000)) for _ in range(30)]
-    killer = _kill_and_restart(hubs["p1"], after=0.3)
+    # One at a time; the hub is killed once ten have gone, so that twenty are still to send
+    # whatever the machine's speed (a kill after a fixed time missed them all on a fast one).
+    killer = None
     deadline = time.monotonic() + 60
-    while killer.is_alive() and time.monotonic() < deadline:
-        outbox.send_pending(limit=1)  # one at a time: the kill lands in the middle
+    for sent in itertools.count():
+        if killer is None and sent == 10:
+            killer = _kill_and_restart(hubs["p1"], after=0.0)
+        if (killer is not None and not killer.is_alive()) or time.monotonic() > deadline:
+            break
+        outbox.send_pending(limit=1)
     killer.join()
     assert failures, "the hub was never seen down"
     pump(lambda: all(d.recipients.get().status_code == "01" for d in docs), timeout=90)
     _count_exactly_once(docs, receiver)
 
 
-def test_hub_killed_during_fetch_each_document_delivered_once(federation, failures):
+def test_hub_killed_during_fetch_each_document_delivered_once(federation, failures, monkeypatch):
     hubs, agencies = federation
     sender, clerk = agencies[S]
     receiver = agencies[R1][0]
     docs = [released(sender, clerk, [receiver], attachment=factories.pdf_bytes(pad=50_000)) for _ in range(30)]
-    pump(lambda: all(d.recipients.get().state == DeliveryState.SENT for d in docs))
-    killer = _kill_and_restart(hubs["p1"], after=0.2)
     deadline = time.monotonic() + 60
-    while killer.is_alive() and time.monotonic() < deadline:
+    while not all(d.recipients.get().state == DeliveryState.SENT for d in docs):  # sent, none fetched yet
+        assert time.monotonic() < deadline, "not all sent"
+        outbox.send_pending()
+    # The hub is killed once ten packages have been fetched, so that the poll is in the middle
+    # of the list whatever the machine's speed.
+    fetched, killer = [], []
+    real = inbox._fetch_and_ingest
+
+    def fetch(*args, **kwargs):
+        fetched.append(1)
+        if len(fetched) == 10 and not killer:
+            killer.append(_kill_and_restart(hubs["p1"], after=0.0))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(inbox, "_fetch_and_ingest", fetch)
+    deadline = time.monotonic() + 60
+    while (not killer or killer[0].is_alive()) and time.monotonic() < deadline:
         inbox.poll_all()
-    killer.join()
+    assert killer, f"the poll fetched {len(fetched)} packages, the hub was not killed"
+    killer[0].join()
     assert failures, "the hub was never seen down"
     pump(lambda: all(d.recipients.get().status_code == "01" for d in docs), timeout=90)
     _count_exactly_once(docs, receiver)
