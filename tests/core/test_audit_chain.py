@@ -252,50 +252,58 @@ def test_the_periodic_job_anchors_the_head(anchors, settings):
 
 
 @pytest.mark.django_db
-def test_the_insert_is_written_once_and_later_entries_chain_and_round_trip(anchors, monkeypatch):
-    """PostgreSQL writes the entries' INSERT with the head's move itself: its SQL is written by the
-    ORM once per number of rows, then each entry's values go in as their fields prepare them.
-    Every field still comes back as written (the chain verifies), the IP and the JSON included."""
+def test_on_postgresql_an_append_is_one_statement_and_every_field_round_trips(anchors):
+    """PostgreSQL locks the head, computes each entry's seq and hash, inserts the entries and moves
+    the head in one statement, whether one entry is appended or several together (a deferred
+    block: an intake, a release). The hash it computes is `entry_hash`'s: the chain verifies, and
+    every field comes back as written, the IP and the JSON included."""
     if connection.vendor != "postgresql":
         pytest.skip("the SQLite path is the ORM's bulk_create")
-    _write_some(2)  # written once for one row with the move
-    written = []
-    real = audit._write_insert
-    monkeypatch.setattr(audit, "_write_insert", lambda *a, **k: written.append(1) or real(*a, **k))
-    entries = _write_some(3)
-    assert written == []
+    from django.test.utils import CaptureQueriesContext
+
+    agency = factories.agency()
+    _write_some(1)
+    with CaptureQueriesContext(connection) as one:
+        entry = audit.record("test.one", agency, detail={"lần": 1})
+    chain = [q["sql"] for q in one.captured_queries if "core_audit" in q["sql"]]
+    assert len(chain) == 1, chain
+    assert entry.entry_hash == audit.entry_hash(entry.prev_hash, audit._values(entry))
+
+    def together(n: int) -> list[AuditEntry]:
+        with CaptureQueriesContext(connection) as seen, transaction.atomic(), audit.deferred():
+            recorded = _write_some(n)
+        assert all(e.pk is None for e in recorded)  # deferred: appended at the block's end
+        assert len([q for q in seen.captured_queries if "core_audit" in q["sql"]]) == 1
+        return list(AuditEntry.objects.order_by("-seq")[:n])[::-1]
+
+    for n in (3, 4):
+        entries = together(n)
+        assert [e.detail["lần"] for e in entries] == list(range(n))
+        assert {e.ip for e in entries} == {"2001:db8::1"}
+        assert entries[1].prev_hash == entries[0].entry_hash
+        assert [e.seq for e in entries] == list(range(entries[0].seq, entries[0].seq + n))
     stored = AuditEntry.objects.get(pk=entries[-1].pk)
-    assert (stored.ip, stored.detail["ghi chú"], stored.detail["số"]) == ("2001:db8::1", "Nghị định 30/2020/NĐ-CP", [2, 1.5])
+    assert (stored.ip, stored.detail["ghi chú"], stored.detail["số"]) == ("2001:db8::1", "Nghị định 30/2020/NĐ-CP",
+                                                                          [3, 1.5])
+    assert audit.head() == (stored.seq, stored.entry_hash)
     check = audit.verify()
     assert check.ok, check.problem
 
 
 @pytest.mark.django_db
-def test_entries_appended_together_are_written_once_per_number_and_round_trip(anchors, monkeypatch):
-    """Several entries appended together (a deferred block: an intake, a release) are one INSERT,
-    which Django writes for PostgreSQL with one array per column (UNNEST): written once per number
-    of rows too, then filled with each append's values; the chain verifies and every field comes
-    back as written."""
+def test_the_hash_postgresql_computes_is_the_canonical_one_for_any_text(anchors):
+    """Quotes, backslashes, control characters, Vietnamese and other scripts, a key named seq in
+    the detail, an actor's name with a quote: the entry's hash is `entry_hash` of its fields."""
     if connection.vendor != "postgresql":
-        pytest.skip("the SQLite path is the ORM's bulk_create")
-
-    def together(n: int) -> list[AuditEntry]:
-        with transaction.atomic(), audit.deferred():
-            recorded = _write_some(n)
-        assert all(e.pk is None for e in recorded)  # deferred: appended at the block's end
-        return list(AuditEntry.objects.order_by("-seq")[:n])[::-1]
-
-    together(3)
-    written = []
-    real = audit._write_insert
-    monkeypatch.setattr(audit, "_write_insert", lambda *a, **k: written.append(1) or real(*a, **k))
-    for _ in range(2):
-        entries = together(3)
-        assert [e.detail["lần"] for e in entries] == [0, 1, 2]
-        assert {e.ip for e in entries} == {"2001:db8::1"}
-        assert entries[1].prev_hash == entries[0].entry_hash
-    assert written == []
-    together(4)  # another number of rows: written once more
-    assert written == [1]
+        pytest.skip("PostgreSQL computes the hash there; SQLite's is Python's own")
+    details = [{"seq": 7, "via": "x", "a\"b": "c\\d\n\te\u0001"}, {"văn bản": "Hỏa tốc — 𝔸 ✓ 中文"},
+               {"số": [1, 2.5, None, True], "rỗng": {}}, {}]
+    with transaction.atomic(), audit.deferred():
+        for detail in details:
+            audit.record("test.text", None, agency_code="000.00.01.H90", detail=detail)
+    stored = list(AuditEntry.objects.order_by("-seq")[:len(details)])[::-1]
+    for entry, detail in zip(stored, details, strict=True):
+        assert entry.detail == detail
+        assert entry.entry_hash == audit.entry_hash(entry.prev_hash, audit._values(entry))
     check = audit.verify()
     assert check.ok, check.problem

@@ -121,13 +121,13 @@ def _append(**fields) -> AuditEntry:
     return _append_many([fields])[0]
 
 
-_BATCH = 500  # entries per INSERT (13 values each: well under PostgreSQL's 65,535 parameters)
+_BATCH = 500  # entries per statement
 
 
 def _append_many(many: list[dict]) -> list[AuditEntry]:
     """Append entries to the chain in the order given, under one take of the head: on
-    PostgreSQL two statements for any number (the head locked and read, then every INSERT and
-    the head's move in one), on SQLite three.
+    PostgreSQL one statement for up to 500 (the head locked and read, the hashes, the INSERT and
+    the head's move: `_append_in_one_statement`), on SQLite three.
 
     Inside the caller's transaction no savepoint of its own (two statements fewer per entry:
     an exchange writes ~9 entries): an entry that cannot be written fails the caller's whole
@@ -136,78 +136,87 @@ def _append_many(many: list[dict]) -> list[AuditEntry]:
     if not many:
         return entries
     with transaction.atomic(savepoint=False):
+        if connection.vendor == "postgresql":
+            for start in range(0, len(many), _BATCH):
+                chained = _append_in_one_statement(many[start:start + _BATCH])
+                if chained is None:  # no head row yet (a fresh database): made, then again
+                    _lock_head()
+                    chained = _append_in_one_statement(many[start:start + _BATCH])
+                entries.extend(chained)
+            return entries
         seq, prev = _lock_head()
         for fields in many:
             entry = AuditEntry(seq=seq + 1, prev_hash=prev, at=timezone.now(), **fields)
             entry.entry_hash = entry_hash(prev, _values(entry))
             seq, prev = entry.seq, entry.entry_hash
             entries.append(entry)
-        if connection.vendor != "postgresql":
-            AuditEntry.objects.bulk_create(entries, batch_size=_BATCH)
-            AuditHead.objects.filter(pk=1).update(seq=seq, hash=prev)
-            return entries
-        for start in range(0, len(entries), _BATCH):
-            _insert_and_move_head(entries[start:start + _BATCH], move=start + _BATCH >= len(entries))
+        AuditEntry.objects.bulk_create(entries, batch_size=_BATCH)
+        AuditHead.objects.filter(pk=1).update(seq=seq, hash=prev)
     return entries
 
 
-# The INSERT's SQL by (database, rows, with the head's move), and whether its values go in as one
-# array per column: written once, as the ORM writes it (an entry's values go in as its fields
-# prepare them for the database, the ORM's own step). For more than one row Django writes
-# PostgreSQL's INSERT … SELECT FROM UNNEST(one array per column).
-_INSERTS: dict[tuple[str, int, bool], tuple[str, bool]] = {}
+# PostgreSQL: the head locked and read, each entry's seq and hash computed from it, the entries
+# inserted and the head moved, in one statement. The hash is the same as `entry_hash` computes:
+# the canonical JSON is built here split around its `seq` (the only key that sorts between the
+# others and `via`), and PostgreSQL joins the parts with the seq it reads under the lock.
+assert sorted(CHAINED)[-2:] == ["seq", "via"]
+_ENTRY_COLUMNS = ("at", "actor_id", "actor_name", "agency_code", "action", "object_type", "object_id", "ip",
+                  "via", "detail")
+_ENTRY_TYPES = ("timestamptz", "bigint", "text", "text", "text", "text", "text", "inet", "text", "text")
+_CHAIN_SQL = """
+WITH RECURSIVE h AS MATERIALIZED (SELECT seq, hash FROM {head} WHERE id = 1 FOR UPDATE),
+p AS (SELECT * FROM unnest(%s::bytea[], %s::bytea[]) WITH ORDINALITY AS p(before, after, i)),
+c(i, seq, prev, hash) AS (
+    SELECT p.i, h.seq + 1, h.hash::text,
+           encode(sha256(convert_to(h.hash, 'UTF8') || p.before || convert_to((h.seq + 1)::text, 'UTF8')
+                         || p.after), 'hex')
+      FROM h JOIN p ON p.i = 1
+    UNION ALL
+    SELECT p.i, c.seq + 1, c.hash::text,
+           encode(sha256(convert_to(c.hash, 'UTF8') || p.before || convert_to((c.seq + 1)::text, 'UTF8')
+                         || p.after), 'hex')
+      FROM c JOIN p ON p.i = c.i + 1
+),
+e AS (INSERT INTO {entry} (seq, prev_hash, entry_hash, {columns})
+      SELECT c.seq, c.prev, c.hash, {values} FROM c JOIN unnest({arrays}) WITH ORDINALITY AS v({columns}, i)
+        ON v.i = c.i
+      RETURNING id, seq, prev_hash, entry_hash),
+m AS (UPDATE {head} SET seq = (SELECT max(seq) FROM e), hash = (SELECT entry_hash FROM e ORDER BY seq DESC LIMIT 1)
+      WHERE id = 1)
+SELECT id, seq, prev_hash, entry_hash FROM e ORDER BY seq
+""".format(head=AuditHead._meta.db_table, entry=AuditEntry._meta.db_table, columns=", ".join(_ENTRY_COLUMNS),
+           values=", ".join("v.detail::jsonb" if n == "detail" else f"v.{n}" for n in _ENTRY_COLUMNS),
+           arrays=", ".join(f"%s::{kind}[]" for kind in _ENTRY_TYPES))
 
 
-def _same_types(written: list, ours: list) -> bool:
-    return len(written) == len(ours) and all(type(a) is type(b) for a, b in zip(written, ours, strict=True))
+def _split_canonical(entry: AuditEntry) -> tuple[bytes, bytes]:
+    """`canonical(CHAINED, ...)` of the entry as the bytes before its seq's digits and after them."""
+    fields = {name: getattr(entry, name) for name in CHAINED if name not in ("seq", "via")}
+    fields["at"] = _iso(fields["at"])
+    head = json.dumps(fields, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    tail = json.dumps(entry.via, ensure_ascii=False)
+    return (head[:-1] + ',"seq":').encode("utf-8"), (',"via":' + tail + "}").encode("utf-8")
 
 
-def _insert_and_move_head(entries: list[AuditEntry], *, move: bool = True) -> None:
-    """PostgreSQL: the entries' INSERT and the head's move to the last of them in one statement
-    (a data-modifying WITH), under the head's row lock taken by `_lock_head`: one round trip
-    for them all. `move` False: only the INSERT (a batch before the last)."""
-    fields = [f for f in AuditEntry._meta.concrete_fields if not f.primary_key]
-    rows = [[f.get_db_prep_save(f.pre_save(entry, True), connection) for f in fields] for entry in entries]
-    key = (connection.alias, len(entries), move)
-    cached = _INSERTS.get(key)
-    if cached is None:
-        sql, params = _write_insert(entries, fields, move=move)
-        if _same_types(params, [value for row in rows for value in row]):
-            _INSERTS[key] = (sql, False)
-        elif len(params) == len(fields) and all(
-                isinstance(column, list) and _same_types(column, list(ours))
-                for column, ours in zip(params, zip(*rows, strict=True), strict=True)):
-            _INSERTS[key] = (sql, True)
-    else:
-        sql, by_column = cached
-        params = [list(column) for column in zip(*rows, strict=True)] if by_column else [
-            value for row in rows for value in row]
-    if move:
-        params = [*params, entries[-1].seq, entries[-1].entry_hash]
+def _append_in_one_statement(many: list[dict]) -> list[AuditEntry] | None:
+    """The entries chained and written in one statement (PostgreSQL); None, with nothing written,
+    where there is no head row yet (the caller's way makes it)."""
+    at = timezone.now()
+    entries = [AuditEntry(at=at, **fields) for fields in many]
+    parts = [_split_canonical(entry) for entry in entries]
+    columns = [[entry.via if name == "via" else
+                json.dumps(entry.detail, ensure_ascii=False) if name == "detail" else getattr(entry, name)
+                for entry in entries] for name in _ENTRY_COLUMNS]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        ids = dict((seq, pk) for pk, seq in cursor.fetchall())
-    for entry in entries:
-        entry.pk = ids[entry.seq]
+        cursor.execute(_CHAIN_SQL, [[before for before, _ in parts], [after for _, after in parts], *columns])
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    for entry, (pk, seq, prev, hash_) in zip(entries, rows, strict=True):
+        entry.pk, entry.seq, entry.prev_hash, entry.entry_hash = pk, seq, prev, hash_
         entry._state.adding = False
         entry._state.db = connection.alias
-
-
-def _write_insert(entries: list[AuditEntry], fields: list, *, move: bool) -> tuple[str, list]:
-    """The ORM's INSERT … RETURNING id, seq of these entries (and the head's move): SQL and values."""
-    from django.db.models.sql import InsertQuery
-
-    meta = AuditEntry._meta
-    query = InsertQuery(AuditEntry)
-    query.insert_values(fields, entries)
-    compiler = query.get_compiler(connection=connection)
-    compiler.returning_fields = [meta.pk, meta.get_field("seq")]
-    [(insert_sql, params)] = compiler.as_sql()
-    if not move:
-        return insert_sql, list(params)
-    head = connection.ops.quote_name(AuditHead._meta.db_table)
-    return (f"WITH e AS ({insert_sql}), h AS (UPDATE {head} SET seq = %s, hash = %s WHERE id = 1) "
-            f"SELECT * FROM e"), list(params)
+    return entries
 
 
 def _json_safe(value):
