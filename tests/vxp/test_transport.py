@@ -93,6 +93,13 @@ def _serve(context: ssl.SSLContext | None = None):
     return server
 
 
+@pytest.fixture(autouse=True)
+def no_proxy(monkeypatch):
+    """A proxy named by the environment sends the client through httpx.Client instead."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def hub():
     server = _serve()
