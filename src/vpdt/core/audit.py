@@ -189,13 +189,14 @@ SELECT id, seq, prev_hash, entry_hash FROM e ORDER BY seq
            arrays=", ".join(f"%s::{kind}[]" for kind in _ENTRY_TYPES))
 
 
+_BEFORE_SEQ = tuple(name for name in CHAINED if name not in ("seq", "via"))
+
+
 def _split_canonical(entry: AuditEntry) -> tuple[bytes, bytes]:
     """`canonical(CHAINED, ...)` of the entry as the bytes before its seq's digits and after them."""
-    fields = {name: getattr(entry, name) for name in CHAINED if name not in ("seq", "via")}
-    fields["at"] = _iso(fields["at"])
-    head = json.dumps(fields, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    tail = json.dumps(entry.via, ensure_ascii=False)
-    return (head[:-1] + ',"seq":').encode("utf-8"), (',"via":' + tail + "}").encode("utf-8")
+    head = canonical(_BEFORE_SEQ, tuple(getattr(entry, name) for name in _BEFORE_SEQ))
+    via = json.dumps(entry.via, ensure_ascii=False).encode("utf-8")  # a string: as canonical writes it
+    return head[:-1] + b',"seq":', b',"via":' + via + b"}"
 
 
 def _append_in_one_statement(many: list[dict]) -> list[AuditEntry] | None:
@@ -204,8 +205,7 @@ def _append_in_one_statement(many: list[dict]) -> list[AuditEntry] | None:
     at = timezone.now()
     entries = [AuditEntry(at=at, **fields) for fields in many]
     parts = [_split_canonical(entry) for entry in entries]
-    columns = [[entry.via if name == "via" else
-                json.dumps(entry.detail, ensure_ascii=False) if name == "detail" else getattr(entry, name)
+    columns = [[json.dumps(entry.detail, ensure_ascii=False) if name == "detail" else getattr(entry, name)
                 for entry in entries] for name in _ENTRY_COLUMNS]
     with connection.cursor() as cursor:
         cursor.execute(_CHAIN_SQL, [[before for before, _ in parts], [after for _, after in parts], *columns])
