@@ -117,7 +117,7 @@ class VxpClient:
         # Behind a proxy named by the environment, every request takes the client's way, which
         # routes it (and honours NO_PROXY; httpx reads those variables only when it makes the
         # transport itself). Without a proxy, the transport is `StdlibTransport` (http.client's
-        # kept-alive connections: less than half the CPU of httpx's own per request).
+        # kept-alive connections: about two thirds of the CPU of httpx's own per request).
         self._direct = transport is not None or not any(os.environ.get(name) for name in _PROXY_VARIABLES)
         if self._direct:
             transport = transport or StdlibTransport()

@@ -1,11 +1,11 @@
 """The VXP client's HTTP transport: httpx's interface over the standard library's `http.client`.
 
 `VxpClient` builds httpx requests and reads httpx responses; this transport carries them over
-kept-alive `http.client` connections. httpx's own transport (httpcore and h11) spent about
-0.7 ms of CPU per request on this machine's kind, more than the rest of a VXP call (the
-signature, the JSON): an exchange makes six or seven requests (bench/exchange_bench.py,
-docs/BENCHMARKS.md). Measured on one `updateStatus` against a local server: 1.2 ms through
-httpx's transport, 0.5 ms through this one, the same httpx request and response objects in both.
+kept-alive `http.client` connections. httpx's own transport (httpcore and h11, pure Python) was
+most of a VXP call's CPU in the client. Measured on one `updateStatus` against a local server in
+another process: 0.49 ms of the client's CPU through httpx's transport, 0.28–0.33 ms through this
+one, the same httpx request and response objects in both (docs/BENCHMARKS.md); an exchange makes
+six or seven requests.
 
 What it keeps of httpx's transport:
 - a pool of kept-alive connections per host, shared by threads, a connection idle longer
@@ -93,7 +93,7 @@ class _mapped:
     def __exit__(self, exc_type, exc, tb) -> bool:
         if exc is None:
             return False
-        if isinstance(exc, TimeoutError | socket.timeout):
+        if isinstance(exc, TimeoutError):  # socket.timeout is TimeoutError
             raise self.timeout(str(exc) or "timed out", request=self.request) from exc
         if isinstance(exc, http.client.HTTPException):
             raise httpx.RemoteProtocolError(str(exc) or type(exc).__name__, request=self.request) from exc
@@ -146,12 +146,10 @@ class StdlibTransport(httpx.BaseTransport):
             conn = http.client.HTTPSConnection(host, port, timeout=timeouts.get("connect"), context=self._context())
         else:
             conn = http.client.HTTPConnection(host, port, timeout=timeouts.get("connect"))
+        # A certificate not trusted, a TLS failure (ssl.SSLError, an OSError): ConnectError, as httpx says it.
         with _mapped(request, httpx.ConnectTimeout, httpx.ConnectError):
             try:
                 conn.connect()
-            except ssl.SSLError as exc:  # a certificate not trusted, a TLS failure: as httpx says it
-                conn.close()
-                raise httpx.ConnectError(str(exc), request=request) from exc
             except BaseException:
                 conn.close()
                 raise
