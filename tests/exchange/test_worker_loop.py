@@ -276,3 +276,20 @@ def test_a_job_not_single_runs_beside_itself(only_jobs):
     wait_for(lambda: len(calls) >= 2)
     assert most[0] == 2
     release.set()
+
+
+def test_the_sqlite_queue_is_a_wal_synced_at_checkpoints(settings, tmp_path):
+    """The queue holds wake-ups and schedules only (the work is in the database): its commits do
+    not wait for the disk (synchronous=NORMAL, 1), its journal is a WAL (a power cut loses the last
+    commits, never the file), and it still works as a queue."""
+    settings.VPDT_TASKS = "sqlite"
+    settings.VPDT_TASKS_FILE = str(tmp_path / "tasks.sqlite3")
+    queue = tasks._make_huey()
+    try:
+        conn = queue.storage.conn
+        assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("pragma synchronous").fetchone()[0] == 1
+        assert queue.put_if_empty("k", 1) and not queue.put_if_empty("k", 2)
+        assert queue.get("k", peek=True) == 1
+    finally:
+        queue.storage.close()

@@ -28,6 +28,12 @@ as its connection's lease lets one poller through anyway.
 
 A worker killed at any point loses nothing: the rows it was handling are leased in the
 database and become due again.
+
+The SQLite queue is written with `synchronous=NORMAL` (its journal is WAL): a commit no longer
+waits for the disk, only a checkpoint does. A crash of the process loses nothing; a power cut
+may lose the last wake-ups and schedules, never the file, and those are what the kick and a
+consumer's start put back. Each exchange commits about ten times to the queue; Huey's default
+(FULL, an fsync per commit) cost about 0.1 ms of CPU each here, NORMAL about 0.03 ms.
 """
 
 from __future__ import annotations
@@ -40,11 +46,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
+from huey.storage import SqliteStorage
 
 log = logging.getLogger("vpdt.tasks")
 
 # A pending flag older than this is from a process that died holding it: ignore it.
 STALE_SECONDS = 120.0
+
+
+class QueueStorage(SqliteStorage):
+    """Huey's SQLite storage, its WAL synced at checkpoints only (see the module's notes)."""
+
+    def _create_connection(self):
+        conn = super()._create_connection()
+        conn.execute("pragma synchronous=NORMAL")
+        return conn
 
 
 def _make_huey():
@@ -59,7 +75,7 @@ def _make_huey():
     if kind != "sqlite":
         raise ValueError(f"VPDT_TASKS={kind!r}: expected sqlite, redis or memory")
     filename = getattr(settings, "VPDT_TASKS_FILE", None) or str(settings.DATA_DIR / "tasks.sqlite3")
-    return SqliteHuey(name, filename=str(filename), results=False, timeout=60)
+    return SqliteHuey(name, filename=str(filename), results=False, timeout=60, storage_class=QueueStorage)
 
 
 huey = _make_huey()
