@@ -292,6 +292,51 @@ def test_an_update_is_written_once():
         rename.rows(pk=one.pk, name="X")
 
 
+def test_a_read_after_a_write_answers_what_the_write_then_the_read_answer():
+    """`instances_after`: the write, then the read; in one statement on PostgreSQL (a WITH),
+    two elsewhere. The write runs even when the read finds nothing."""
+    agency = f.agency()
+    one, two = f.person(agency, Role.CLERK), f.person(agency, Role.SPECIALIST)
+    rename = Update(lambda pk, name: (User.objects.filter(pk=pk), {"first_name": name}), pk=int, name=str)
+    people = Read(lambda pk: User.objects.filter(pk=pk).select_related("agency"), pk=int)
+    people.instance(pk=one.pk)
+    rename.run(pk=one.pk, name="?")
+    with CaptureQueriesContext(connection) as ctx:
+        got = people.instances_after(rename.statement(pk=one.pk, name="Lan"), pk=two.pk)
+    assert len(ctx.captured_queries) == (1 if connection.vendor == "postgresql" else 2)
+    assert [u.pk for u in got] == [two.pk] and got[0].agency == agency  # select_related as the read gives it
+    one.refresh_from_db()
+    assert one.first_name == "Lan"
+    assert people.instances_after(rename.statement(pk=two.pk, name="Hai"), pk=10**6) == []
+    two.refresh_from_db()
+    assert two.first_name == "Hai"
+    assert people.instances_after(None, pk=one.pk)[0].first_name == "Lan"  # no write: the read alone
+
+
+def test_a_read_after_a_write_names_the_rows_the_write_returns_on_postgresql():
+    """On PostgreSQL the read may name what the write returns (`after_write`); it sees the rows
+    as they were before the write. (How the exchange claims the next due message and reads it.)"""
+    from django.db.models.expressions import RawSQL
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a data-modifying WITH is PostgreSQL's (SQLite runs the write, then the read)")
+    agency = f.agency()
+    one = f.person(agency, Role.CLERK)
+    one.first_name = "Cũ"
+    one.save(update_fields=["first_name"])
+    claimed = Read(lambda: User.objects.filter(pk=RawSQL(f"SELECT id FROM {prepared.AFTER_WRITE}", [])))
+    table = connection.ops.quote_name(User._meta.db_table)
+    sql = f"UPDATE {table} SET first_name = %s WHERE id = %s RETURNING id"
+    with CaptureQueriesContext(connection) as ctx:
+        got = claimed.instances_after((sql, ["Mới", one.pk]))
+    assert len(ctx.captured_queries) == 1
+    assert [u.pk for u in got] == [one.pk] and got[0].first_name == "Cũ"  # as it was before the write
+    one.refresh_from_db()
+    assert one.first_name == "Mới"
+    assert claimed.instances_after((sql, ["Khác", 10**6])) == []
+    assert claimed._compiled and all(c is not None for c in claimed._compiled.values())
+
+
 # --- Insert: one row as Model.objects.create saves it, its INSERT written once
 def _columns(obj, skip=("id",)) -> dict:
     return {f.attname: getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields if f.attname not in skip}
@@ -501,12 +546,13 @@ def test_a_refresh_leaves_what_refresh_from_db_leaves():
 
 
 def test_the_releases_reads_are_prepared_not_refused():
-    """A release reads the document's type, its links, its travelling files, then the document
-    and its recipients again: each written once on this backend, none falling back to the ORM."""
+    """A release reads the document's type (where it was not read with the document), its links,
+    its travelling files, then its recipients again with the document: each written once on this
+    backend, none falling back to the ORM."""
     from vpdt.exchange import mapping, outbox
     from vpdt.workflow.services import outgoing
 
-    reads = [mapping._TYPE_BY_ID, mapping._LINKS, outbox._TRAVELLING, outgoing._DOCUMENT, outgoing._RECIPIENTS]
+    reads = [mapping._TYPE_BY_ID, mapping._LINKS, outbox._TRAVELLING, outgoing._RELEASED, outgoing._RECIPIENTS]
     for read in reads:
         read._get({name: ([] if isinstance(kind, list) else None) for name, kind in read._kinds.items()}
                   | {name: ["x"] for name in read._lists})

@@ -163,6 +163,28 @@ def attach(rows: list, **parents) -> list:
     return rows
 
 
+def refresh_from(obj, fresh) -> None:
+    """`obj.refresh_from_db()` with `fresh`, the same row just read whole (by another read, e.g.
+    as a `select_related` object): every field's value set again, cached related objects dropped
+    or taken from `fresh`, prefetched ones forgotten, as Django 5.2's `refresh_from_db` leaves them."""
+    if fresh is None or fresh.pk != obj.pk or type(fresh) is not type(obj):
+        raise type(obj).DoesNotExist(f"{type(obj).__name__} {obj.pk} was not read")
+    if fresh.get_deferred_fields():
+        raise TypeError("a refresh takes a read of every field of the row")
+    obj._prefetched_objects_cache = {}
+    for field in obj._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(fresh, field.attname))
+        if field.is_relation:
+            if field.is_cached(fresh):
+                field.set_cached_value(obj, field.get_cached_value(fresh))
+            elif field.is_cached(obj):
+                field.delete_cached_value(obj)
+    for related in [*obj._meta.related_objects, *(f for f in obj._meta.private_fields if f.is_relation)]:
+        if related.is_cached(obj):
+            related.delete_cached_value(obj)
+    obj._state.db = fresh._state.db
+
+
 class Read:
     """`Read(build, user_id=int, ids=[int])`: `build(**markers)` returns the queryset;
     `.rows(user_id=5, ids=[1, 2])` runs it. `.instances()` gives model instances as the
@@ -190,10 +212,15 @@ class Read:
             return self._orm_rows(values)
         return self._run(compiled, alias, values)
 
-    def _run(self, compiled: _Compiled, alias: str, values: dict) -> list[tuple]:
+    def _run(self, compiled: _Compiled, alias: str, values: dict, write: tuple[str, list] | None = None
+             ) -> list[tuple]:
         connection = connections[alias]
-        with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, _params(compiled, values))
+        sql, params = compiled.sql, _params(compiled, values)
+        if write is not None:  # one statement: the write as a WITH before the read (instances_after)
+            sql, params = f"WITH {AFTER_WRITE} AS ({write[0]}) {sql}", [*write[1], *params]
+        with (transaction.mark_for_rollback_on_error(using=alias) if write is not None else contextlib.nullcontext(),
+              connection.cursor() as cursor):
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
         if compiled.converters:
             converted = []
@@ -217,13 +244,32 @@ class Read:
         return row[0] if row else None
 
     def instances(self, **values) -> list:
+        return self._instances(values)
+
+    def instances_after(self, write: tuple[str, list] | None, **values) -> list:
+        """`write` (a data-modifying statement and its parameters), then `.instances(**values)`,
+        in one statement on PostgreSQL: `WITH after_write AS (write) read`. The read may name the
+        rows the write returns (`RawSQL("SELECT id FROM after_write", [])` in its filter); it
+        sees every table as it was before the write, as any statement with a data-modifying WITH
+        does. The write runs even when the read finds nothing. Elsewhere (or for a read that runs
+        through the ORM), the write runs first, then the read: two statements, the same rows,
+        except for a read that names `after_write` (PostgreSQL only). `write` None: the read alone."""
+        compiled, alias, _ = self._get(values)
+        if write is None or (compiled is not None and compiled.model is not None
+                             and connections[alias].vendor == "postgresql"):
+            return self._instances(values, write)
+        with transaction.mark_for_rollback_on_error(using=alias), connections[alias].cursor() as cursor:
+            cursor.execute(*write)
+        return self._instances(values)
+
+    def _instances(self, values: dict, write: tuple[str, list] | None = None) -> list:
         compiled, alias, values = self._get(values)
         if compiled is None or compiled.model is None:
             return list(self._build(**values))
         model, attnames, start, end = compiled.model, compiled.attnames, compiled.start, compiled.start + len(
             compiled.attnames)
         found = []
-        for row in self._run(compiled, alias, values):
+        for row in self._run(compiled, alias, values, write):
             obj = model.from_db(alias, attnames, row[start:end])
             for populator in compiled.populators:
                 populator.populate(row, obj)
@@ -244,20 +290,7 @@ class Read:
         fresh = self.instance(**values)
         if fresh is None or fresh.pk != obj.pk or type(fresh) is not type(obj):
             raise type(obj).DoesNotExist(f"{type(obj).__name__} {obj.pk} is not what {self!r} reads")
-        if fresh.get_deferred_fields():
-            raise TypeError("Read.refresh takes a read of every field of the row")
-        obj._prefetched_objects_cache = {}
-        for field in obj._meta.concrete_fields:
-            setattr(obj, field.attname, getattr(fresh, field.attname))
-            if field.is_relation:
-                if field.is_cached(fresh):
-                    field.set_cached_value(obj, field.get_cached_value(fresh))
-                elif field.is_cached(obj):
-                    field.delete_cached_value(obj)
-        for related in [*obj._meta.related_objects, *(f for f in obj._meta.private_fields if f.is_relation)]:
-            if related.is_cached(obj):
-                related.delete_cached_value(obj)
-        obj._state.db = fresh._state.db
+        refresh_from(obj, fresh)
 
     # --- compiling ------------------------------------------------------------------------
     def _orm_rows(self, values) -> list[tuple]:
@@ -384,6 +417,8 @@ class Read:
         return None
 
 
+AFTER_WRITE = "after_write"  # the name a read run by `instances_after` gives the write's returned rows
+
 _REFERENCE_ROWS: contextvars.ContextVar[dict | None] = contextvars.ContextVar("vpdt_reference_rows", default=None)
 REFERENCE_SECONDS = 30.0  # how long a run keeps a reference read's rows before it reads them again
 
@@ -411,10 +446,11 @@ class ReferenceRead(Read):
     own instances, so one package's changes to an object never reach the next); outside, it is
     a `Read`. Never for rows the same run writes (a key it generates, a document it makes)."""
 
-    def _run(self, compiled: _Compiled, alias: str, values: dict) -> list[tuple]:
+    def _run(self, compiled: _Compiled, alias: str, values: dict, write: tuple[str, list] | None = None
+             ) -> list[tuple]:
         kept = _REFERENCE_ROWS.get()
-        if kept is None:
-            return super()._run(compiled, alias, values)
+        if kept is None or write is not None:
+            return super()._run(compiled, alias, values, write)
         key = (id(self), alias, *((name, tuple(value) if isinstance(value, list) else value)
                                   for name, value in sorted(values.items())))
         now = time.monotonic()
@@ -440,6 +476,12 @@ class Update(Read):
         with transaction.mark_for_rollback_on_error(using=alias), connections[alias].cursor() as cursor:
             cursor.execute(compiled.sql, _params(compiled, values))
             return cursor.rowcount
+
+    def statement(self, **values) -> tuple[str, list] | None:
+        """The UPDATE's SQL and parameters for these values, for `Read.instances_after`; None when
+        it runs through the ORM (then `.run` it)."""
+        compiled, _, values = self._get(values)
+        return None if compiled is None else (compiled.sql, _params(compiled, values))
 
     def rows(self, **values):
         raise TypeError("an Update is run (.run), not read")
