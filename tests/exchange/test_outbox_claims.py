@@ -43,8 +43,8 @@ class _Hub:
 
 
 def _claims(statements: list[str]) -> int:
-    return sum(1 for sql in statements if sql.lstrip().upper().startswith("UPDATE")
-               and "locked_until" in sql and "state" not in sql.split("WHERE")[0])
+    """PostgreSQL's claims of the next due message (each reads the message it claims too)."""
+    return sum(1 for sql in statements if "SET locked_until" in sql and "FOR UPDATE SKIP LOCKED" in sql)
 
 
 def test_three_senders_at_once_send_each_message_once(monkeypatch):
@@ -81,3 +81,9 @@ def test_three_senders_at_once_send_each_message_once(monkeypatch):
     if connection.vendor == "postgresql":
         # one claim per message and one that finds nothing per sender: none lost to another sender
         assert _claims(statements) == 30 + 3
+        # each message read in its claim's statement, none read again by another
+        reads = [sql for sql in statements if sql.lstrip().startswith("SELECT") and '"exchange_outboxmessage"' in sql]
+        assert not reads, reads
+        # and marked sent by one statement each
+        assert sum(1 for sql in statements if sql.lstrip().startswith("UPDATE")
+                   and '"exchange_outboxmessage"' in sql and '"state"' in sql) == 30

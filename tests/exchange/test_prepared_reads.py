@@ -42,14 +42,16 @@ def test_the_exchanges_reads_are_prepared_not_refused(province):
 
     reads = [outbox._DELIVERED, statuses._RECIPIENT, handlers._RECEIVED, incidents._OPEN,
              directory._ALIASES, signing._UNCHECKED, inbox._JOINED,
-             joint._DATA_FILE, opinions._LINKS, connections._FOR_AGENCY, outbox._CLAIMED, inbox._KNOWN,
+             joint._DATA_FILE, opinions._LINKS, connections._FOR_AGENCY, inbox._KNOWN,
              mapping._AGENCY_BY_CODE, mapping._TYPE_BY_NAME, agency_keys._CANDIDATES, signing._ACTIVE_ANCHORS,
              workflow._ROLE_HOLDERS, records._DECIDED[0], workflow._LOCKED, outgoing._RECIPIENTS,
              outgoing._MAIN_FILE,
              # and its writes (vpdt.core.prepared.Update)
              outbox._SENT, inbox._POLL_LEASE, inbox._POLL_DONE, inbox._STAMP]
-    if connection.vendor != "postgresql":  # PostgreSQL claims the next due message in one statement of its own
-        reads += [outbox._DUE, outbox._CLAIM]
+    if connection.vendor != "postgresql":
+        reads += [outbox._DUE, outbox._CLAIM, outbox._CLAIMED]
+    else:  # PostgreSQL claims the next due message and reads it in one statement of its own
+        reads += [outbox._CLAIMED_NEXT]
     for read in reads:
         assert read._compiled, f"{read._build} was not used by the exchange"
         assert all(c is not None for c in read._compiled.values()), f"{read._build} runs through the ORM"
@@ -137,3 +139,21 @@ def test_a_poll_reads_its_reference_data_once_and_writes_each_item_once(province
              and q["sql"].lstrip().startswith(("INSERT", "UPDATE"))]
     assert [sql.split()[0] for sql in items] == ["INSERT"] * 3 + ["UPDATE"], items
     assert "acknowledged_at" in items[-1]
+
+
+def test_a_sent_delivery_is_marked_sent_with_its_recipient_read_in_the_same_statement(province):
+    """Sending a first delivery marks the message sent and reads its recipient (to move it to
+    "đã gửi"): one statement on PostgreSQL, the recipient read after the send as before."""
+    from django.test.utils import CaptureQueriesContext
+
+    (a, clerk), (b, _) = province[SENDER], province[RECEIVER]
+    sent = released(a, clerk, [b])
+    with CaptureQueriesContext(connection) as queries:
+        assert outbox.send_pending() == 1
+    assert sent.recipients.get().state == DeliveryState.SENT
+    message = OutboxMessage.objects.get(document=sent)
+    assert message.state == OutboxMessage.SENT and message.hub_doc_id and message.locked_until is None
+    reads = [q["sql"] for q in queries.captured_queries if 'FROM "records_recipient"' in q["sql"]]
+    assert len(reads) == 1
+    if connection.vendor == "postgresql":
+        assert 'UPDATE "exchange_outboxmessage" SET "state"' in reads[0]

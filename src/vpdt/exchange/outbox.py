@@ -27,13 +27,14 @@ from django.conf import settings
 from django.db import connections as databases
 from django.db import router, transaction
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from vpdt import edxml
 from vpdt.core import audit, blobs, incidents
 from vpdt.core.i18n import vietnamese
 from vpdt.core.models import Blob, Incident
-from vpdt.core.prepared import Insert, Read, Update
+from vpdt.core.prepared import AFTER_WRITE, Insert, Read, Update
 from vpdt.directory.models import Agency
 from vpdt.exchange import clients, connections, keys, mapping, statuses
 from vpdt.exchange.errors import PackageWriteFailed, SecretDocument
@@ -159,7 +160,8 @@ def queue_release(document: Document, recipients, user=None) -> list[OutboxMessa
         return []
     _check_travels(document)
     document_id = _ensure_document_id(document)
-    receivers = [mapping.receiver_organization(recipient_code(r), r.name) for r in travelling]
+    receivers = [mapping.receiver_organization(recipient_code(r), r.name, r.agency if r.agency_id else None)
+                 for r in travelling]
     blob = _document_package(document, receivers, edxml.Business(doc_type=edxml.BUSINESS_NEW, paper=0))
     messages = [
         _NEW_MESSAGE.create(
@@ -293,11 +295,15 @@ def _mark_sent(message: OutboxMessage, hub_doc_id: str, flowing: set[int] | None
         incidents.recovered(Incident.OUTBOX, message.agency.code)
         if flowing is not None:
             flowing.add(message.agency_id)
+    values = {"pk": message.pk, "hub_doc_id": hub_doc_id[:100], "now": now, "attempts": message.attempts + 1}
     with transaction.atomic():
-        _SENT.run(pk=message.pk, hub_doc_id=hub_doc_id[:100], now=now, attempts=message.attempts + 1)
+        # Marked sent, and its recipient (if it has one) read in the same statement (PostgreSQL)
+        sent = _SENT.statement(**values) if _delivers(message) else None
+        if sent is None:
+            _SENT.run(**values)
+        recipient = _delivered_recipient(message, (DeliveryState.PENDING, DeliveryState.FAILED), after=sent)
         detail = {"to": message.to_code, "message_type": message.message_type, "status": message.status_code,
                   "business_type": message.business_type, "hub_doc_id": hub_doc_id}
-        recipient = _delivered_recipient(message, (DeliveryState.PENDING, DeliveryState.FAILED))
         if recipient is not None:
             delivery.move(interconnection(message.agency), recipient, DeliveryState.SENT, action="exchange.sent",
                           at=now, detail=detail)
@@ -320,6 +326,9 @@ _SENT = Update(lambda pk, hub_doc_id, now, attempts: (OutboxMessage.objects.filt
     pk=int, hub_doc_id=str, now=dt.datetime, attempts=int)
 _CLAIMED = Read(lambda pk: OutboxMessage.objects.select_related("agency", "package", "document").filter(pk=pk)
                 .order_by("pk")[:1], pk=int)
+# The same read of the message `_CLAIM_NEXT` has just claimed, in the claim's statement (PostgreSQL).
+_CLAIMED_NEXT = Read(lambda: OutboxMessage.objects.select_related("agency", "package", "document")
+                     .filter(pk=RawSQL(f"SELECT id FROM {AFTER_WRITE}", [])).order_by("pk")[:1])
 DUE_BATCH = 500
 
 
@@ -333,11 +342,19 @@ def _due_ids(now: dt.datetime):
 _DUE = Read(lambda now: _due_ids(now)[:DUE_BATCH], now=dt.datetime)
 
 
-def _delivered_recipient(message: OutboxMessage, states) -> Recipient | None:
-    """The recipient a first delivery (EDOC, business type 0) is for, when in one of `states`."""
-    if not (message.recipient_id and message.message_type == OutboxMessage.EDOC and message.business_type == 0):
+def _delivers(message: OutboxMessage) -> bool:
+    """A first delivery (EDOC, business type 0) to one recipient: sending it moves the recipient."""
+    return bool(message.recipient_id and message.message_type == OutboxMessage.EDOC and message.business_type == 0)
+
+
+def _delivered_recipient(message: OutboxMessage, states, *, after: tuple[str, list] | None = None
+                         ) -> Recipient | None:
+    """The recipient a first delivery is for, when in one of `states`. `after`: a write of the
+    message run first, in the read's statement where the backend can (`Read.instances_after`)."""
+    if not _delivers(message):
         return None
-    return _DELIVERED.instance(pk=message.recipient_id, states=[str(s) for s in states])
+    found = _DELIVERED.instances_after(after, pk=message.recipient_id, states=[str(s) for s in states])
+    return found[0] if found else None
 
 
 def _mark_retry(message: OutboxMessage, error: str, retry_at: dt.datetime) -> None:
@@ -377,30 +394,34 @@ _CLAIM_NEXT = """UPDATE {table} SET locked_until = %s WHERE id = (
     ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id"""
 
 
-def _claimed(now: dt.datetime, limit: int) -> Iterator[int]:
-    """The ids of up to `limit` due messages, in order, each claimed (leased) for this run.
+def _claimed(now: dt.datetime, limit: int) -> Iterator[OutboxMessage]:
+    """Up to `limit` due messages, in order, each claimed (leased) for this run, read with their
+    agency, package and document.
 
     On PostgreSQL each is claimed as the next due one, so concurrent senders never try the
     same message (with the list read first, every sender tried every message: one lost UPDATE
-    per message and other sender). Elsewhere (SQLite writes one at a time anyway) the due list
-    is read once and each message claimed in turn, a lost claim skipped."""
+    per message and other sender), and read in the claim's own statement. Elsewhere (SQLite
+    writes one at a time anyway) the due list is read once and each message claimed in turn, a
+    lost claim skipped, then read."""
     alias = router.db_for_write(OutboxMessage)
     connection = databases[alias]
     if connection.vendor != "postgresql":
         for message_id in _due(now, limit):
             if _claim(message_id, now):
-                yield message_id
+                message = _CLAIMED.instance(pk=message_id)
+                if message is not None:  # None: removed since it was listed (its agency deleted)
+                    yield message
         return
     sql = _CLAIM_NEXT.format(table=connection.ops.quote_name(OutboxMessage._meta.db_table))
     until, after = now + _lease(), 0
     for _ in range(limit):
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [until, OutboxMessage.PENDING, after, now, now])
-            row = cursor.fetchone()
-        if row is None:
+        found = _CLAIMED_NEXT.instances_after((sql, [until, OutboxMessage.PENDING, after, now, now]))
+        if not found:
             return
-        after = row[0]
-        yield after
+        message = found[0]
+        message.locked_until = until  # the read sees the row as it was before the claim's UPDATE
+        after = message.pk
+        yield message
 
 
 def send_pending(limit: int = DUE_BATCH) -> int:
@@ -410,10 +431,7 @@ def send_pending(limit: int = DUE_BATCH) -> int:
     down: set[int] = set()  # connections that failed in this run: keep their order, try later
     served: dict[int, HubConnection | None] = {}  # agency id -> its connection, once per run
     flowing: set[int] = set()  # agencies whose outbox incident this run has closed (or found none)
-    for message_id in _claimed(now, limit):  # claimed before it is read
-        message = _CLAIMED.instance(pk=message_id)
-        if message is None:  # removed since it was listed (its agency deleted)
-            continue
+    for message in _claimed(now, limit):  # claimed, then (or at once) read
         if message.agency_id not in served:
             served[message.agency_id] = connections.for_agency(message.agency_id)
         connection = served[message.agency_id]
