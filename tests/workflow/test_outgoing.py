@@ -195,3 +195,39 @@ def test_the_release_writes_its_package_before_taking_the_audit_head(world, monk
     assert "document.deliver_unit" in actions and actions.index("document.deliver_unit") < actions.index(
         "document.release")
     assert audit.verify(anchors=False).ok
+
+
+def test_the_release_hands_back_the_document_and_its_recipients_as_stored(world):
+    """What release returns and leaves in the caller's document is what the database holds
+    (read again in one statement), and the package names each receiving agency with the
+    organisation in charge of it (its parent, read with the recipients)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from vpdt import edxml
+    from vpdt.exchange.models import OutboxMessage
+    from vpdt.exchange.outbox import package_path
+    from vpdt.records.models import Document, Recipient
+
+    ubnd = factories.agency(code="000.00.00.H90", abbreviation="UBND", name="Ủy ban nhân dân tỉnh Bình Sơn")
+    world.other.parent = ubnd
+    world.other.save(update_fields=["parent"])
+    doc = approved(world)
+    services.issue_number(world.clerk, doc)
+    with CaptureQueriesContext(connection) as queries:
+        rows = services.release(world.clerk, doc)
+    fresh = Document.objects.get(pk=doc.pk)
+    for field in Document._meta.concrete_fields:
+        assert getattr(doc, field.attname) == getattr(fresh, field.attname), field.name
+    stored = list(Recipient.objects.filter(document=fresh).order_by("pk"))
+    assert [(r.pk, r.state, r.status_at, r.unit_id, r.agency_id) for r in rows] == \
+        [(r.pk, r.state, r.status_at, r.unit_id, r.agency_id) for r in stored]
+    assert all(r.document is doc for r in rows)
+    # the agency of the receiver and its parent were read with the recipients, not again by code
+    assert not [q for q in queries.captured_queries if q["sql"].lstrip().startswith("SELECT")
+                and 'FROM "directory_agency"' in q["sql"]]
+    message = OutboxMessage.objects.get(document=doc)
+    with package_path(message.package) as path:
+        header = edxml.read_package(path).header
+    assert [(o.organ_id, o.organization_in_charge) for o in header.to] == [
+        ("000.00.03.H90", "Ủy ban nhân dân tỉnh Bình Sơn")]

@@ -51,8 +51,11 @@ _TYPE_BY_ID = Read(lambda pk: DocumentType.objects.filter(pk=pk), pk=int)
 _LINKS = Read(lambda doc_id: DocumentLink.objects.filter(document_id=doc_id), doc_id=int)
 
 
-def receiver_organization(code: str, name: str = "") -> edxml.Organization:
-    agency = _AGENCY_BY_CODE.instance(code=code)
+def receiver_organization(code: str, name: str = "", agency: Agency | None = None) -> edxml.Organization:
+    """The Organization a package names for a receiver: its agency (`agency` when the caller has
+    it read, with its parent, else the agency of that code), or the bare code and name."""
+    if agency is None or agency.code != code:
+        agency = _AGENCY_BY_CODE.instance(code=code)
     if agency is not None:
         return organization(agency)
     return edxml.Organization(organ_id=code, organ_name=name or None)

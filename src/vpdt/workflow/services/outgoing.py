@@ -18,7 +18,7 @@ from django.utils.translation import gettext_noop
 from vpdt.core import audit
 from vpdt.core.errors import InvalidInput, InvalidState
 from vpdt.core.i18n import vietnamese
-from vpdt.core.prepared import Read
+from vpdt.core.prepared import Read, attach, refresh_from
 from vpdt.directory.models import Agency, Unit, User
 from vpdt.directory.roles import Role
 from vpdt.records import delivery
@@ -382,7 +382,7 @@ def release(user, document: Document) -> list[Recipient]:
     with transaction.atomic(), audit.deferred():
         locked = _lock(document)
         check_release(user, locked)
-        rows = _RECIPIENTS.instances(doc_id=locked.pk)
+        rows = attach(_RECIPIENTS.instances(doc_id=locked.pk), document=locked)  # the units' moves audit on it
         if not rows:
             raise InvalidInput("Văn bản chưa có nơi nhận.", code="NO_RECIPIENTS")
         if not _MAIN_FILE.rows(doc_id=locked.pk):
@@ -404,14 +404,19 @@ def release(user, document: Document) -> list[Recipient]:
                            for r in rows]})
         if locked.created_by:
             notify([locked.created_by], locked, "released", f"Văn bản đã phát hành: {_label(locked)}")
-    _DOCUMENT.refresh(document, pk=document.pk)
-    return _RECIPIENTS.instances(doc_id=document.pk)
+    # The recipients as they are now, with the document read in the same statement: `document`
+    # is refreshed from it (as refresh_from_db), and each recipient's document is it.
+    rows = _RELEASED.instances(doc_id=document.pk)
+    refresh_from(document, rows[0].document)
+    return attach(rows, document=document)
 
 
-# What every release reads, written out once (vpdt.core.prepared).
-_DOCUMENT = Read(lambda pk: Document.objects.filter(pk=pk), pk=int)
-_RECIPIENTS = Read(lambda doc_id: Recipient.objects.filter(document_id=doc_id).select_related("unit", "agency")
-                   .order_by("pk"), doc_id=int)
+# What every release reads, written out once (vpdt.core.prepared). The agencies' parents: each
+# agency recipient's package names its organisation in charge.
+_RECIPIENTS = Read(lambda doc_id: Recipient.objects.filter(document_id=doc_id)
+                   .select_related("unit", "agency", "agency__parent").order_by("pk"), doc_id=int)
+_RELEASED = Read(lambda doc_id: Recipient.objects.filter(document_id=doc_id)
+                 .select_related("unit", "agency", "document").order_by("pk"), doc_id=int)
 _MAIN_FILE = Read(lambda doc_id: Attachment.objects.filter(document_id=doc_id, kind=Attachment.Kind.MAIN)
                   .values_list("pk")[:1], doc_id=int)
 
