@@ -9,18 +9,21 @@ attachment), then lists, downloads and acknowledges them; prints the CPU per acc
 per delivery (process time) and the cProfile table (CPU time) of the accept phase,
 grouped by the functions with the most cumulative time; then the CPU per empty poll
 (getReceivedEdocList with nothing waiting, `--polls` of them: what every system's poll finds
-most of the time). PostgreSQL: database vpdt_hub_profile on 127.0.0.1 (re-created).
+most of the time). PostgreSQL: database vpdt_hub_profile on 127.0.0.1 (re-created; dropped at
+the end, with the temporary data directory).
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import cProfile
 import hashlib
 import io
 import json
 import os
 import pstats
+import shutil
 import sys
 import tempfile
 import time
@@ -85,6 +88,15 @@ class BackendMeter:
             print(f"  {ms / accepts:6.3f} ms  x{self.count[kind] / accepts:.2f}  {kind}")
 
 
+def _clean_up(tmp: Path, postgres: bool) -> None:
+    shutil.rmtree(tmp, ignore_errors=True)
+    if postgres:
+        import psycopg
+
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS vpdt_hub_profile WITH (FORCE)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="postgres")
@@ -102,6 +114,7 @@ def main() -> int:
                         help="the table's order: cumulative time, or each function's own time")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="hubprof"))
+    atexit.register(_clean_up, tmp, args.db == "postgres")  # its packages and database not left behind
     os.environ.update(VPDT_HUB_DATA_DIR=str(tmp / "hub"), VPDT_DEMO="1", VPDT_HUB_MIN_FREE_MB="0",
                       DJANGO_SETTINGS_MODULE="vpdt.hub.settings")
     if args.db == "postgres":
