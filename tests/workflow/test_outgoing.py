@@ -231,3 +231,19 @@ def test_the_release_hands_back_the_document_and_its_recipients_as_stored(world)
         header = edxml.read_package(path).header
     assert [(o.organ_id, o.organization_in_charge) for o in header.to] == [
         ("000.00.03.H90", "Ủy ban nhân dân tỉnh Bình Sơn")]
+
+
+def test_a_release_whose_recipients_are_gone_after_its_commit_still_refreshes_the_document(world, monkeypatch):
+    from vpdt.workflow.services import outgoing
+
+    doc = approved(world)
+    services.issue_number(world.clerk, doc)
+
+    class Gone:
+        @staticmethod
+        def instances(**values):
+            return []
+
+    monkeypatch.setattr(outgoing, "_RELEASED", Gone)
+    assert services.release(world.clerk, doc) == []
+    assert doc.state == State.RELEASED

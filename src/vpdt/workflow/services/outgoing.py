@@ -407,7 +407,10 @@ def release(user, document: Document) -> list[Recipient]:
     # The recipients as they are now, with the document read in the same statement: `document`
     # is refreshed from it (as refresh_from_db), and each recipient's document is it.
     rows = _RELEASED.instances(doc_id=document.pk)
-    refresh_from(document, rows[0].document)
+    if rows:
+        refresh_from(document, rows[0].document)
+    else:  # its recipients removed since the commit: the document alone
+        document.refresh_from_db()
     return attach(rows, document=document)
 
 
