@@ -244,7 +244,7 @@ class Read:
         return row[0] if row else None
 
     def instances(self, **values) -> list:
-        return self._instances(values)
+        return self._instances(*self._get(values))
 
     def instances_after(self, write: tuple[str, list] | None, **values) -> list:
         """`write` (a data-modifying statement and its parameters), then `.instances(**values)`,
@@ -254,16 +254,17 @@ class Read:
         does. The write runs even when the read finds nothing. Elsewhere (or for a read that runs
         through the ORM), the write runs first, then the read: two statements, the same rows,
         except for a read that names `after_write` (PostgreSQL only). `write` None: the read alone."""
-        compiled, alias, _ = self._get(values)
-        if write is None or (compiled is not None and compiled.model is not None
-                             and connections[alias].vendor == "postgresql"):
-            return self._instances(values, write)
-        with transaction.mark_for_rollback_on_error(using=alias), connections[alias].cursor() as cursor:
-            cursor.execute(*write)
-        return self._instances(values)
-
-    def _instances(self, values: dict, write: tuple[str, list] | None = None) -> list:
         compiled, alias, values = self._get(values)
+        together = compiled is not None and compiled.model is not None and connections[alias].vendor == "postgresql"
+        if write is not None and not together:
+            with transaction.mark_for_rollback_on_error(using=alias), connections[alias].cursor() as cursor:
+                cursor.execute(*write)
+            write = None
+        return self._instances(compiled, alias, values, write)
+
+    def _instances(self, compiled: _Compiled | None, alias: str, values: dict,
+                   write: tuple[str, list] | None = None) -> list:
+        """`_get`'s answer as model instances (after `write`, in its statement)."""
         if compiled is None or compiled.model is None:
             return list(self._build(**values))
         model, attnames, start, end = compiled.model, compiled.attnames, compiled.start, compiled.start + len(
@@ -287,10 +288,7 @@ class Read:
         every field's value set again, cached related objects dropped or taken from the read's
         `select_related`, prefetched ones forgotten, as Django 5.2's `refresh_from_db` leaves
         them. `DoesNotExist` when the row is gone."""
-        fresh = self.instance(**values)
-        if fresh is None or fresh.pk != obj.pk or type(fresh) is not type(obj):
-            raise type(obj).DoesNotExist(f"{type(obj).__name__} {obj.pk} is not what {self!r} reads")
-        refresh_from(obj, fresh)
+        refresh_from(obj, self.instance(**values))
 
     # --- compiling ------------------------------------------------------------------------
     def _orm_rows(self, values) -> list[tuple]:
