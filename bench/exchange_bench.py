@@ -1,6 +1,7 @@
 """Benchmark: end-to-end exchange on PostgreSQL through a real hub process.
 
     python bench/exchange_bench.py [--documents 300] [--paced 50] [--workers 4] [--kb 100]
+                                  [--data-dir DIR]
 
 One `vpdt hub serve` process (its own PostgreSQL database) and one e-office (another
 PostgreSQL database) hosting a sender and a receiver agency, each its own system on the
@@ -30,7 +31,8 @@ the hub is polled every `--poll` seconds when idle.
   `--profile` a cProfile on thread CPU time (workers; FILE.release for the releases).
 
 Creates (and drops first) the databases vpdt_xbench and vpdt_xbench_hub at
-127.0.0.1:5432 as user postgres.
+127.0.0.1:5432 as user postgres; both sides' data directories in ./var/bench (`--data-dir`:
+elsewhere; bench/datadir.py says why not /tmp), removed at the end.
 """
 
 from __future__ import annotations
@@ -43,7 +45,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -51,6 +52,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
+import datadir  # noqa: E402
 from yardstick import yardstick_ms  # noqa: E402
 
 PG = "postgres://postgres@127.0.0.1:5432"
@@ -154,9 +156,12 @@ def main() -> int:
                     help="seconds between polls of the hub when idle (EXCHANGE_POLL_INTERVAL_SECONDS)")
     ap.add_argument("--profile", help="write the workers' cProfile (CPU time) of the burst to this file")
     ap.add_argument("--sql-log", help="write the workers' SQL statements of the burst, by job, to this file")
+    ap.add_argument("--data-dir", help="where both sides' data directories are made (default: ./var/bench, as a "
+                                       "deployment keeps them out of /tmp: bench/datadir.py)")
     args = ap.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="xbench-"))
+    tmp = datadir.new_dir("xbench-", args.data_dir)
+    args.data_note = datadir.describe(tmp)
     _recreate("vpdt_xbench", "vpdt_xbench_hub")
     os.environ.update(VPDT_DATA_DIR=str(tmp / "office"), VPDT_DATABASE_URL=f"{PG}/vpdt_xbench",
                       VPDT_HUB_DATABASE_URL=f"{PG}/vpdt_xbench_hub", DJANGO_SETTINGS_MODULE="vpdt.settings",
@@ -176,7 +181,7 @@ def main() -> int:
     finally:
         hub.terminate()
         hub.wait(10)
-        shutil.rmtree(tmp, ignore_errors=True)  # both sides' data dirs: nothing left in /tmp
+        shutil.rmtree(tmp, ignore_errors=True)  # both sides' data dirs: nothing left behind
 
 
 def _run(args, port: int, hub_pid: int) -> int:
@@ -396,6 +401,7 @@ def _run(args, port: int, hub_pid: int) -> int:
         lat_arrive.append((copy.created_at - doc.updated_at).total_seconds())
         lat_back.append((event.created_at - doc.updated_at).total_seconds())
     print(f"machine: {_machine()}")
+    print(args.data_note)
     print(f"burst: {len(docs)} documents ({args.kb} KB each), released in {t_released - t0:.1f}s, "
           f"all status 01 back after {t_end - t0:.1f}s: {burst_rate:.1f} exchanges/s end to end "
           f"({flow_rate:.1f}/s once released), {args.workers} worker threads")

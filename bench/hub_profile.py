@@ -1,7 +1,7 @@
 """Where one hub accept (and one delivery) spends its CPU: cProfile in process, no HTTP server.
 
     python bench/hub_profile.py [--db sqlite|postgres] [--packages 200] [--top 30] [--no-profile]
-                                [--callees NAME ...] [--polls 500]
+                                [--callees NAME ...] [--polls 500] [--data-dir DIR]
 
 Runs the hub's WSGI application (the standalone hub's settings) in this process through
 Django's WSGI handler with signed sendEdoc requests as the SDK shapes them (100 KB
@@ -10,7 +10,8 @@ per delivery (process time) and the cProfile table (CPU time) of the accept phas
 grouped by the functions with the most cumulative time; then the CPU per empty poll
 (getReceivedEdocList with nothing waiting, `--polls` of them: what every system's poll finds
 most of the time). PostgreSQL: database vpdt_hub_profile on 127.0.0.1 (re-created; dropped at
-the end, with the temporary data directory).
+the end, with the data directory, made in ./var/bench unless `--data-dir` says otherwise:
+bench/datadir.py).
 """
 
 from __future__ import annotations
@@ -25,13 +26,14 @@ import os
 import pstats
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
+import datadir  # noqa: E402
 
 SENDER, RECEIVER = "000.00.00.H53", "000.00.13.H53"
 
@@ -112,8 +114,11 @@ def main() -> int:
                              "(/proc/<pid>/schedstat around each statement and commit)")
     parser.add_argument("--sort", default="cumulative", choices=["cumulative", "tottime"],
                         help="the table's order: cumulative time, or each function's own time")
+    parser.add_argument("--data-dir", help="where the hub's data directory is made (default: ./var/bench, not /tmp: "
+                                           "bench/datadir.py)")
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="hubprof"))
+    tmp = datadir.new_dir("hubprof-", args.data_dir)
+    print(datadir.describe(tmp))
     atexit.register(_clean_up, tmp, args.db == "postgres")  # its packages and database not left behind
     os.environ.update(VPDT_HUB_DATA_DIR=str(tmp / "hub"), VPDT_DEMO="1", VPDT_HUB_MIN_FREE_MB="0",
                       DJANGO_SETTINGS_MODULE="vpdt.hub.settings")
