@@ -141,6 +141,48 @@ def test_java_hashmap_order_matches_capture():
     assert vxp.java_hashmap_order(keys) == CAPTURED["XroadVnpt-sign-header-key"].split(";")
 
 
+def _java_hashmap_iteration(keys):
+    """java.util.HashMap as Java 8 runs it: a table of chained buckets, doubled past 0.75 full
+    (each chain split in order), iterated bucket by bucket."""
+
+    def spread(key):
+        h = 0
+        for unit in key.encode("utf-16-be").hex(" ", 2).split():
+            h = (31 * h + int(unit, 16)) & 0xFFFFFFFF
+        return h ^ (h >> 16)
+
+    table = [[] for _ in range(16)]
+    size = 0
+    for key in keys:
+        chain = table[spread(key) & (len(table) - 1)]
+        if key in chain:
+            continue
+        chain.append(key)
+        size += 1
+        if size > len(table) * 0.75:
+            bigger = [[] for _ in range(len(table) * 2)]
+            for old in table:
+                for k in old:
+                    bigger[spread(k) & (len(bigger) - 1)].append(k)
+            table = bigger
+    return [k for chain in table for k in chain]
+
+
+def test_java_hashmap_order_is_worked_out_once_and_stays_right():
+    import random
+
+    rng = random.Random(17)
+    words = ["timestamp", "systemid", "Content-Type", "servicetype", "messagetype", "hash-file", "from",
+             "docId", "status", "nonce", "to", "Số", "Đơn vị", "x" * 40, "Aa", "BB"]  # "Aa"/"BB": one hash
+    for size in (1, 3, 7, 12, 13, 16):
+        keys = rng.sample(words, size) + rng.sample(words, 2)  # repeats are kept once, where first put
+        expected = _java_hashmap_iteration(keys)
+        first = vxp.java_hashmap_order(keys)
+        assert first == expected
+        first.append("changed by the caller")  # each caller gets its own list
+        assert vxp.java_hashmap_order(iter(keys)) == expected
+
+
 def test_sdk_timestamp_format():
     from datetime import datetime
 

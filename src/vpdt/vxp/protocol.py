@@ -11,6 +11,7 @@ No Django here: the hub, the client and the tests use it without settings.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -260,7 +261,15 @@ def java_hashmap_order(keys: Iterable[str]) -> list[str]:
 
     The SDK builds its header map in a HashMap, so this is the order its headers (and
     the sign-header JSON) appear in. Buckets in index order, insertion order within one.
+    A client asks it for every request with one of a few key lists (its operations' headers):
+    each list's order is worked out once per process (Java's string hash, one character at a
+    time in Python, was about a tenth of a request's signing).
     """
+    return list(_hashmap_order(tuple(keys)))
+
+
+@functools.lru_cache(maxsize=256)
+def _hashmap_order(keys: tuple[str, ...]) -> tuple[str, ...]:
     items: list[str] = []
     capacity = 16
     for key in keys:
@@ -275,7 +284,7 @@ def java_hashmap_order(keys: Iterable[str]) -> list[str]:
         return (h ^ (h >> 16)) & (capacity - 1)
 
     position = {k: i for i, k in enumerate(items)}
-    return sorted(items, key=lambda k: (bucket(k), position[k]))
+    return tuple(sorted(items, key=lambda k: (bucket(k), position[k])))
 
 
 # The SDK writes its timestamp in the JVM's local time, without a zone: systems in Vietnam run
