@@ -1,13 +1,14 @@
-"""Where a benchmark keeps its data directories: beside the e-office's own (./var), not in /tmp.
+"""Where a benchmark keeps its data directories, and what a new file costs there.
 
 A deployed e-office and hub keep their files in their data directory (/var/lib/vpdt in
-docs/deploy.md, ./var for `make run`), never in the system's temporary directory. On some
-machines that directory makes every new file dear: on the VMs of the twentieth and
-twenty-first sessions, creating a file in /tmp cost 0.14–0.55 ms of CPU, against 0.01–0.03 ms
-in /var/tmp or ./var on the same disk (something watches /tmp there). An exchange creates a
-dozen files in its two data directories, so a bench in /tmp measured that machine's /tmp, not
-the e-office. Each bench that uses this prints what a new file costs in its directory and in
-the temporary directory, in the same run; `--data-dir` puts it anywhere else (/tmp included).
+docs/deploy.md, ./var for `make run`), never in the system's temporary directory; the benches
+that measure CPU per exchange or per accept do the same, in ./var/bench (`--data-dir`: anywhere
+else). On these VMs the CPU a new file costs moves by ten times from one directory and one
+minute to the next: 0.01–0.03 ms usually, 0.14–0.55 ms at times (ext4's inode allocation after
+files were removed, "The ratio on the fifteenth session's AMD machine" in docs/BENCHMARKS.md).
+An exchange creates about a dozen files in its two data directories, so each bench that uses
+this prints what a new file costs in its directory and in the temporary directory, measured
+just before the run.
 """
 
 from __future__ import annotations
