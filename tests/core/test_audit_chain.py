@@ -307,3 +307,30 @@ def test_the_hash_postgresql_computes_is_the_canonical_one_for_any_text(anchors)
         assert entry.entry_hash == audit.entry_hash(entry.prev_hash, audit._values(entry))
     check = audit.verify()
     assert check.ok, check.problem
+
+
+@pytest.mark.django_db
+def test_every_column_postgresql_writes_is_the_one_hashed(anchors, monkeypatch):
+    """Names, codes and ids with quotes, backslashes and other scripts, an IPv4 and no IP, no actor,
+    and a time on a whole second (written without its microseconds): what PostgreSQL stores is what
+    `entry_hash` hashed, on both backends."""
+    import datetime as dt
+
+    whole_second = dt.datetime(2026, 12, 6, 8, 0, 0, tzinfo=dt.UTC)
+    monkeypatch.setattr(audit.timezone, "now", lambda: whole_second)
+    odd = [
+        dict(actor_id=None, actor_name='Nguyễn Văn "A" O\'Brien \\ 𝔸', agency_code="000.00.01.H90'",
+             action="test.ký", object_type="records.document", object_id="x'y\\z", ip="127.0.0.1", via="web",
+             detail={"a": "b"}),
+        dict(actor_id=None, actor_name="", agency_code="", action="test.none", object_type="", object_id="",
+             ip=None, via="system", detail={}),
+    ]
+    with transaction.atomic():
+        written = audit._append_many(odd)
+    for entry, fields in zip(written, odd, strict=True):
+        stored = AuditEntry.objects.get(pk=entry.pk)
+        assert stored.at == whole_second
+        assert {name: getattr(stored, name) for name in fields} == fields
+        assert stored.entry_hash == entry.entry_hash == audit.entry_hash(stored.prev_hash, audit._values(stored))
+    check = audit.verify()
+    assert check.ok, check.problem
