@@ -327,8 +327,10 @@ _SENT = Update(lambda pk, hub_doc_id, now, attempts: (OutboxMessage.objects.filt
 _CLAIMED = Read(lambda pk: OutboxMessage.objects.select_related("agency", "package", "document").filter(pk=pk)
                 .order_by("pk")[:1], pk=int)
 # The same read of the message `_CLAIM_NEXT` has just claimed, in the claim's statement (PostgreSQL).
+# `more`: whether another message was due after it when it was claimed.
 _CLAIMED_NEXT = Read(lambda: OutboxMessage.objects.select_related("agency", "package", "document")
-                     .filter(pk=RawSQL(f"SELECT id FROM {AFTER_WRITE}", [])).order_by("pk")[:1])
+                     .filter(pk=RawSQL(f"SELECT id FROM {AFTER_WRITE}", []))
+                     .annotate(more=RawSQL(f"SELECT more FROM {AFTER_WRITE}", [])).order_by("pk")[:1])
 DUE_BATCH = 500
 
 
@@ -388,10 +390,18 @@ def _due(now: dt.datetime, limit: int) -> list[int]:
 # PostgreSQL: the next due message after `after`, claimed in one statement. A row another
 # sender is claiming at this moment is skipped (SKIP LOCKED), one it has claimed is no longer
 # due: each message is claimed once, whatever the number of threads and processes sending.
+# It also answers whether another message is due after it: when none is, the run ends there,
+# without a last claim that would find nothing (one statement per run, a run per message or
+# two in a busy office). A message that becomes due later wakes the job itself: a new one when
+# it commits, a retry by the job's schedule; a message due behind a lease another sender holds
+# is that sender's.
 _CLAIM_NEXT = """UPDATE {table} SET locked_until = %s WHERE id = (
     SELECT id FROM {table} WHERE state = %s AND id > %s
       AND (next_attempt_at IS NULL OR next_attempt_at <= %s) AND (locked_until IS NULL OR locked_until < %s)
-    ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id"""
+    ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+  RETURNING id, EXISTS (SELECT 1 FROM {table} later WHERE later.state = %s AND later.id > {table}.id
+      AND (later.next_attempt_at IS NULL OR later.next_attempt_at <= %s)
+      AND (later.locked_until IS NULL OR later.locked_until < %s)) AS more"""
 
 
 def _claimed(now: dt.datetime, limit: int) -> Iterator[OutboxMessage]:
@@ -415,13 +425,17 @@ def _claimed(now: dt.datetime, limit: int) -> Iterator[OutboxMessage]:
     sql = _CLAIM_NEXT.format(table=connection.ops.quote_name(OutboxMessage._meta.db_table))
     until, after = now + _lease(), 0
     for _ in range(limit):
-        found = _CLAIMED_NEXT.instances_after((sql, [until, OutboxMessage.PENDING, after, now, now]))
+        found = _CLAIMED_NEXT.instances_after((sql, [until, OutboxMessage.PENDING, after, now, now,
+                                                     OutboxMessage.PENDING, now, now]))
         if not found:
             return
         message = found[0]
         message.locked_until = until  # the read sees the row as it was before the claim's UPDATE
         after = message.pk
+        more = message.__dict__.pop("more")
         yield message
+        if not more:
+            return
 
 
 def send_pending(limit: int = DUE_BATCH) -> int:
