@@ -660,3 +660,28 @@ def test_an_administrators_change_reaches_a_running_reference_read_within_its_se
         assert [u.pk for u in holders.instances(pk=agency.pk, role=Role.CLERK)] == [clerk.pk]
         now[0] += 2
         assert holders.instances(pk=agency.pk, role=Role.CLERK) == []
+
+
+def test_known_related_rows_answer_without_a_query_and_a_filter_still_asks():
+    """`known(doc, attachments=[...])` leaves what a `prefetch_related` read would: `.all()` answers
+    from them, `known_rows` gives them; a `.filter()` still reads the database; an object whose
+    rows are not known has `known_rows` None."""
+    import io
+
+    from vpdt.core import blobs
+    from vpdt.records.models import Attachment, Document, DocumentLink
+
+    document = f.document(f.agency())
+    other = Document.objects.get(pk=document.pk)
+    assert prepared.known_rows(other, "attachments") is None
+    blob = blobs.store_stream(io.BytesIO(b"%PDF-1.4 known"))
+    made = [Attachment.objects.create(document=document, blob=blob, name=f"t{i}.pdf") for i in range(2)]
+    prepared.known(other, attachments=made, response_for=[])
+    with CaptureQueriesContext(connection) as seen:
+        assert list(other.attachments.all()) == made
+        assert list(other.response_for.all()) == []
+        assert prepared.known_rows(other, "attachments") == made
+        assert prepared.known_rows(other, "response_for") == []
+    assert not seen.captured_queries
+    DocumentLink.objects.create(document=document, edxml_document_id="x")
+    assert other.response_for.filter(edxml_document_id="x").count() == 1  # asks the database

@@ -41,8 +41,7 @@ def test_the_exchanges_reads_are_prepared_not_refused(province):
     assert not OutboxMessage.objects.filter(state=OutboxMessage.PENDING).exists()
 
     reads = [outbox._DELIVERED, statuses._RECIPIENT, handlers._RECEIVED, incidents._OPEN,
-             directory._ALIASES, signing._UNCHECKED, inbox._JOINED,
-             joint._DATA_FILE, opinions._LINKS, connections._FOR_AGENCY, inbox._KNOWN,
+             directory._ALIASES, connections._FOR_AGENCY, inbox._KNOWN,
              mapping._AGENCY_BY_CODE, mapping._TYPE_BY_NAME, agency_keys._CANDIDATES, signing._ACTIVE_ANCHORS,
              workflow._ROLE_HOLDERS, records._DECIDED[0], workflow._LOCKED, outgoing._RECIPIENTS,
              outgoing._MAIN_FILE,
@@ -55,6 +54,31 @@ def test_the_exchanges_reads_are_prepared_not_refused(province):
     for read in reads:
         assert read._compiled, f"{read._build} was not used by the exchange"
         assert all(c is not None for c in read._compiled.values()), f"{read._build} runs through the ORM"
+
+
+def test_a_new_arrival_is_not_read_back_by_the_intake_that_made_it(province):
+    """The document a package makes, its links and its files are handed on as made: recording its
+    PDF's verdict and the one-stop shop's look for a data file or a question it answers read none
+    of them back (four statements per package); the verdict is still stored."""
+    from django.db import connection as db
+
+    (a, clerk), (b, _) = province[SENDER], province[RECEIVER]
+    released(a, clerk, [b])
+    assert outbox.send_pending() == 1
+    statements: list[str] = []
+
+    def count(execute, sql, params, many, context):
+        statements.append(" ".join(sql.split()))
+        return execute(sql, params, many, context)
+
+    with db.execute_wrapper(count):
+        inbox.poll_all()
+    copy = Document.objects.get(agency=b, direction=Direction.INCOMING)
+    assert copy.signature_checks.count() == 1 and copy.attachments.count() == 1
+    reads = [sql for sql in statements if sql.startswith("SELECT") and (
+        '"records_documentlink"' in sql or 'WHERE ("records_attachment"."document_id"' in sql
+        or 'INNER JOIN "records_attachment"' in sql)]
+    assert not reads, reads
 
 
 def test_the_text_jobs_reads_are_prepared_not_refused(province):

@@ -163,6 +163,28 @@ def attach(rows: list, **parents) -> list:
     return rows
 
 
+def known(obj, **related) -> None:
+    """Sets what reverse relations of `obj` hold (`known(doc, attachments=[a1, a2])`), as a
+    `prefetch_related` read would leave them: `doc.attachments.all()` then answers from them,
+    without a query (a `.filter()` on it still asks the database). For a row its caller has just
+    made with every related row it has; like any prefetched rows, a later write that does not
+    come through the same object is not seen there."""
+    cache = obj.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, rows in related.items():
+        rel = obj._meta.get_field(name)
+        cache.pop(rel.cache_name, None)
+        queryset = getattr(obj, name).all()  # the related manager's own query, filtered to obj
+        queryset._result_cache, queryset._prefetch_done = list(rows), True
+        cache[rel.cache_name] = queryset
+
+
+def known_rows(obj, name: str) -> list | None:
+    """The rows a reverse relation of `obj` is known to hold (`known`, or a `prefetch_related`
+    read), or None when they would have to be read."""
+    cached = obj.__dict__.get("_prefetched_objects_cache", {}).get(obj._meta.get_field(name).cache_name)
+    return None if cached is None or cached._result_cache is None else list(cached._result_cache)
+
+
 def refresh_from(obj, fresh) -> None:
     """`obj.refresh_from_db()` with `fresh`, the same row just read whole (by another read, e.g.
     as a `select_related` object): every field's value set again, cached related objects dropped

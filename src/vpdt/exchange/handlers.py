@@ -34,19 +34,23 @@ _UPDATABLE = ("subject", "content", "due_date", "urgency", "signer_name", "signe
               "page_count", "copies", "sphere", "steering_type")
 
 
-def handle(item: InboxItem, package, agency: Agency) -> None:
+def handle(item: InboxItem, package, agency: Agency) -> list[Document]:
+    """Applies the package; returns the documents its files were attached to (a new document, the
+    paper registration it reconciled with, the copies an update reached), in that order."""
+    joined: list[Document] = []
     if package.kind == "status":
         statuses.apply_received(item, package, agency)
-        return
+        return joined
     business = package.business_type
     if business == edxml.BUSINESS_REVOKE:
         _revoke(item, package, agency)
     elif business == edxml.BUSINESS_UPDATE:
-        _update(item, package, agency)
+        _update(item, package, agency, joined)
     elif business == edxml.BUSINESS_REPLACE:
-        _replace(item, package, agency)
+        _replace(item, package, agency, joined)
     else:
-        _new_document(item, package, agency)
+        _new_document(item, package, agency, joined)
+    return joined
 
 
 def _copies(agency: Agency, document_ids: list[str], from_code: str):
@@ -62,9 +66,10 @@ _RECEIVED = Read(lambda agency_id, document_id, issuer: Document.objects.filter(
     .exclude(state=State.RETURNED).order_by("id")[:1], agency_id=int, document_id=str, issuer=str)
 
 
-def _attach(document: Document, package: edxml.DocumentPackage, *, new: bool = False) -> int:
-    """The package's stored files attached to `document`, those it has already left out;
-    `new`: the document was made by this package just now (it has no file yet: nothing to read)."""
+def _attach(document: Document, package: edxml.DocumentPackage, joined: list[Document], *, new: bool = False) -> int:
+    """The package's stored files attached to `document`, those it has already left out; the
+    document added to `joined` when one was. `new`: the document was made by this package just
+    now (it has no file yet: nothing to read)."""
     count = 0
     existing = set() if new else {row[0] for row in _FILES.rows(doc_id=document.pk)}
     for i, att in enumerate(package.attachments):
@@ -80,10 +85,13 @@ def _attach(document: Document, package: edxml.DocumentPackage, *, new: bool = F
             untrusted=True)  # another agency's file: judged by its bytes, kept flagged if refused
         existing.add(blob.pk)
         count += 1
+    if count:
+        joined.append(document)
     return count
 
 
-def _new_document(item: InboxItem, package: edxml.DocumentPackage, agency: Agency) -> Document | None:
+def _new_document(item: InboxItem, package: edxml.DocumentPackage, agency: Agency,
+                  joined: list[Document]) -> Document | None:
     fields = mapping.incoming_fields(package.header)
     from_code = fields["issuer_code"]
     duplicate = _RECEIVED.instance(agency_id=agency.pk, document_id=fields["edxml_document_id"], issuer=from_code)
@@ -96,7 +104,7 @@ def _new_document(item: InboxItem, package: edxml.DocumentPackage, agency: Agenc
     paper = reconcile.paper_match(agency, fields)
     if paper is not None:
         reconcile.link(paper, package, fields)
-        _attach(paper, package)
+        _attach(paper, package, joined)
         item.document, item.detail = paper, "reconciled with a paper registration"
         outbox.queue_status(paper, statuses.RECEIVED, None, description="Đã nhận bản điện tử")
         later = statuses.status_for_state(paper.state)
@@ -109,7 +117,7 @@ def _new_document(item: InboxItem, package: edxml.DocumentPackage, agency: Agenc
         links=mapping.response_links(package.header),
         detail={"hub_doc_id": item.hub_doc_id, "edxml_document_id": fields["edxml_document_id"],
                 "signature": {"present": package.signature.present, "valid": package.signature.valid}})
-    _attach(document, package, new=True)
+    _attach(document, package, joined, new=True)
     item.document = document
     outbox.queue_status(document, statuses.RECEIVED, None, description="Đã đến")
     signals.announce(item, agency, signals.ARRIVED, [document])
@@ -138,7 +146,7 @@ def _revoke(item: InboxItem, package: edxml.DocumentPackage, agency: Agency) -> 
     signals.announce(item, agency, signals.RECALLED, copies, reason)
 
 
-def _update(item: InboxItem, package: edxml.DocumentPackage, agency: Agency) -> None:
+def _update(item: InboxItem, package: edxml.DocumentPackage, agency: Agency, joined: list[Document]) -> None:
     copies = list(_copies(agency, _targets(package), package.from_.organ_id))
     if not copies:
         item.outcome, item.detail = InboxItem.UNMATCHED, "update of a document this agency does not have"
@@ -149,14 +157,14 @@ def _update(item: InboxItem, package: edxml.DocumentPackage, agency: Agency) -> 
     for copy in copies:
         changes = {name: fields[name] for name in _UPDATABLE
                    if fields.get(name) not in (None, "") and getattr(copy, name) != fields[name]}
-        added = _attach(copy, package)
+        added = _attach(copy, package, joined)
         records.update_metadata(interconnection(agency), copy, changes, action="exchange.updated",
                                 detail={"from": package.from_.organ_id, "info": info or "", "attachments_added": added})
     item.document = copies[0]
     signals.announce(item, agency, signals.UPDATED, copies, str(info or ""))
 
 
-def _replace(item: InboxItem, package: edxml.DocumentPackage, agency: Agency) -> None:
+def _replace(item: InboxItem, package: edxml.DocumentPackage, agency: Agency, joined: list[Document]) -> None:
     replaced = (package.business.replaced if package.business else []) or [package.document_id]
     from_code = package.from_.organ_id
     copies = list(_copies(agency, replaced, from_code))
@@ -166,7 +174,7 @@ def _replace(item: InboxItem, package: edxml.DocumentPackage, agency: Agency) ->
                    "reason": (package.business.reason if package.business else "") or ""})
     signals.announce(item, agency, signals.REPLACED, copies, (package.business.reason if package.business else "") or "")
     if package.document_id not in replaced:
-        _new_document(item, package, agency)  # the replacement itself
+        _new_document(item, package, agency, joined)  # the replacement itself
     elif copies:
         item.document = copies[0]
     else:

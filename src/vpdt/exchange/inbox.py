@@ -39,7 +39,6 @@ from vpdt.directory.models import Agency
 from vpdt.edxml import zipinfo
 from vpdt.exchange import clients, connections, handlers, outbox, quarantine
 from vpdt.exchange.models import HubConnection, InboxItem
-from vpdt.records.choices import Direction
 from vpdt.records.models import Document
 from vpdt.vxp.client import VxpClient, VxpProtocolError, VxpRemoteError
 
@@ -199,7 +198,6 @@ def _ingest(connection: HubConnection, hub_doc_id: str, path: str | blobs.Staged
         "signature_subject": (sig.signer_subject or "")[:500],
         "warnings": [str(w) for w in package.warnings][:50],
     }
-    stored_from = timezone.now()
     # The signatures of its PDFs are checked now, before the transaction (every byte is hashed),
     # and their verdicts recorded in it, with the documents they are on.
     found = _verdicts(package)
@@ -225,9 +223,9 @@ def _ingest(connection: HubConnection, hub_doc_id: str, path: str | blobs.Staged
             if retried:
                 _save(item)
                 before = _handled_fields(item)
-            handlers.handle(item, package, agency)
+            joined = handlers.handle(item, package, agency)
             if found is not None:
-                complete = _record_verdicts(agency, package, stored_from, found)
+                complete = _record_verdicts(joined, found)
             if retried:
                 _save_handled(item, before)
             else:
@@ -240,7 +238,7 @@ def _ingest(connection: HubConnection, hub_doc_id: str, path: str | blobs.Staged
     if complete:
         return item
     try:
-        _verify_received(agency, package, stored_from)
+        _verify_received(joined)
     except Exception:  # noqa: BLE001 - the document is stored; its page shows "chưa kiểm tra"
         log.exception("exchange: verifying the files of package %s failed", hub_doc_id)
     return item
@@ -277,38 +275,21 @@ def _verdicts(package) -> dict | None:
     return signing.verdicts(stored)
 
 
-def _joined(agency: Agency, package, stored_from) -> list[Document]:
-    """Every document the package's files joined: a new document, a paper registration it
-    reconciled with, the copies an update reached. Only attachments stored from `stored_from` on
-    count: blobs are shared by content, so the same file received before belongs to documents
-    already verified (without that bound every package re-read all of them: quadratic in the
-    number of identical files)."""
-    shas = [att.stored[0].pk for att in package.attachments if att.stored]
-    if not shas:
-        return []
-    return _JOINED.instances(agency_id=agency.pk, shas=shas, since=stored_from)
-
-
-def _record_verdicts(agency: Agency, package, stored_from, found: dict) -> bool:
-    """In the inbox transaction: the verdicts found before it, stored on the files it attached
-    (`signing.services.record_received`); False when a PDF is left without one."""
+def _record_verdicts(joined: list[Document], found: dict) -> bool:
+    """In the inbox transaction: the verdicts found before it, stored on the files it attached to
+    `joined`, the documents handling attached them to (`signing.services.record_received`); False
+    when a PDF is left without one."""
     signing = _signing()
-    return all([signing.record_received(document, found) for document in _joined(agency, package, stored_from)])
+    return all([signing.record_received(document, found) for document in joined])
 
 
-def _verify_received(agency: Agency, package, stored_from) -> None:
+def _verify_received(joined: list[Document]) -> None:
     """After the inbox transaction has committed, for the PDFs `_record_verdicts` left without a
     verdict (none found before it): verify them, through the signing app's one seam,
     `signing.services.verify_received`. Until then the page shows "chưa kiểm tra"."""
     signing = _signing()
-    for document in _joined(agency, package, stored_from):
+    for document in joined:
         signing.verify_received(document)
-
-
-# Every received package asks it: written out once (vpdt.core.prepared).
-_JOINED = Read(lambda agency_id, shas, since: Document.objects.filter(
-    agency_id=agency_id, direction=Direction.INCOMING, attachments__blob_id__in=shas,
-    attachments__created_at__gte=since).distinct().order_by("id"), agency_id=int, shas=[str], since=dt.datetime)
 
 
 def acknowledge(client: VxpClient, item: InboxItem, *, stamps: list[int] | None = None) -> None:

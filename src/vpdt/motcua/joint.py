@@ -41,7 +41,7 @@ from django.utils import timezone
 
 from vpdt.core import audit, blobs
 from vpdt.core.errors import InvalidInput, InvalidState, PermissionDenied
-from vpdt.core.prepared import Read
+from vpdt.core.prepared import Read, known_rows
 from vpdt.directory.models import Agency, User
 from vpdt.directory.roles import Role
 from vpdt.exchange import signals as exchange_signals
@@ -265,7 +265,11 @@ _DATA_FILE = Read(_data_file, doc_id=int)  # every arriving document asks it: wr
 
 
 def _data_of(document) -> dict | None:
-    attachment = _DATA_FILE.instance(doc_id=document.pk)
+    files = known_rows(document, "attachments")  # a new arrival's files are known: not read back
+    if files is None:
+        attachment = _DATA_FILE.instance(doc_id=document.pk)
+    else:
+        attachment = next((f for f in files if f.name == DATA_NAME), None)
     if attachment is None:
         return None
     with blobs.open_blob(attachment.blob) as fh:

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from vpdt.core.errors import InvalidInput, PermissionDenied
-from vpdt.core.prepared import Read
+from vpdt.core.prepared import Read, known_rows
 from vpdt.directory.models import Agency
 from vpdt.motcua.models import Dossier, DossierOpinion, DossierStatus
 from vpdt.motcua.services.counter import event as record_event
@@ -61,7 +61,8 @@ _LINKS = Read(_links_of, doc_id=int)  # every arriving document asks it: written
 
 def link_reply(document) -> DossierOpinion | None:
     """An official document arrived: when it answers an opinion question, link it to the dossier."""
-    links = _LINKS.rows(doc_id=document.pk)
+    known = known_rows(document, "response_for")  # a new arrival's links are known: not read back
+    links = _LINKS.rows(doc_id=document.pk) if known is None else [(k.target_id, k.edxml_document_id) for k in known]
     targets = [t for t, _ in links if t]
     ids = [e for _, e in links if e]
     if not targets and not ids:

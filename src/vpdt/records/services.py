@@ -23,7 +23,7 @@ from django.utils import timezone
 from vpdt.core import audit, blobs, filetypes
 from vpdt.core.errors import InvalidInput, InvalidState, PermissionDenied, VpdtError
 from vpdt.core.models import Blob
-from vpdt.core.prepared import Insert, Read, SaveFields
+from vpdt.core.prepared import Insert, Read, SaveFields, known, known_rows
 from vpdt.directory.models import Agency
 from vpdt.directory.roles import Role
 from vpdt.records import actors, delivery, numbering, registers, renditions, seams, signals
@@ -136,8 +136,11 @@ def _received(user, agency: Agency, data: dict, *, source: str, links: Iterable[
         agency=agency, direction=Direction.INCOMING, state=State.RECEIVED, source=source,
         created_by=None if is_system(user) else user, received_at=timezone.now(), origin=origin, **data,
     )
-    for link in links:
-        DocumentLink.objects.create(document=document, **link)
+    made = [DocumentLink.objects.create(document=document, **link) for link in links]
+    # A new document: its links are these and it has no file yet. Those who look at it in the same
+    # work (the one-stop shop at an arrival, the inbox recording its files' verdicts) need not read
+    # them back; `attach_stored` adds each file it attaches.
+    known(document, response_for=made, attachments=[])
     if document.is_secret and not is_system(user):
         grant_access(user, document, user, reason=AccessReason.GRANT, secret=True, _audit=False)
     audit.record("document.receive", document, user=user, detail={"source": source, **(detail or {})})
@@ -375,6 +378,9 @@ def attach_stored(user, document: Document, blob: Blob, name: str, *, content_ty
             file_kind=decided.kind, flag=flag,
             description=(description or "")[:255], created_by=None if is_system(user) else user,
         )
+        files = known_rows(document, "attachments")
+        if files is not None:  # the document's files are known (`_received`): this one too
+            known(document, attachments=[*files, attachment])
         extra = {"file_kind": decided.kind}
         if content_type and content_type != decided.content_type:
             extra["declared_type"] = content_type[:100]

@@ -43,7 +43,7 @@ from django.utils import timezone
 from vpdt.core import audit, blobs
 from vpdt.core.errors import InvalidInput, InvalidState, PermissionDenied
 from vpdt.core.models import Blob
-from vpdt.core.prepared import Read, ReferenceRead, attach
+from vpdt.core.prepared import Read, ReferenceRead, attach, known_rows
 from vpdt.records.choices import Direction
 from vpdt.records.models import Attachment, Document, DraftVersion
 from vpdt.signing.errors import SigningError
@@ -372,7 +372,7 @@ def record_received(document: Document, found: dict[str, tuple[str, list[dict], 
     if document.direction != Direction.INCOMING:
         return True
     complete = True
-    for attachment in _UNCHECKED.instances(doc_id=document.pk):
+    for attachment in _unchecked(document):
         if not is_pdf(attachment.name, attachment.content_type):
             continue
         verdict = found.get(attachment.blob_id)
@@ -381,6 +381,23 @@ def record_received(document: Document, found: dict[str, tuple[str, list[dict], 
             continue
         verify_attachment(attachment, verdict)
     return complete
+
+
+def _unchecked(document: Document) -> list[Attachment]:
+    """The document's files without a verdict, but an opinion's: read, or, for a document made in
+    this very work whose files are known (a new arrival: `records.services` keeps them on it),
+    those of them that have none yet."""
+    files = known_rows(document, "attachments")
+    if files is None:
+        return _UNCHECKED.instances(doc_id=document.pk)
+    return [a for a in files if a.kind != Attachment.Kind.OPINION and not _has_check(a)]
+
+
+def _has_check(attachment: Attachment) -> bool:
+    """Whether a verdict was made on this object (`verify_attachment`), without a query: a file
+    made in this work has no other."""
+    rel = Attachment._meta.get_field("signature_check")
+    return rel.is_cached(attachment) and rel.get_cached_value(attachment) is not None
 
 
 # every received document asks it (written out once: vpdt.core.prepared)
