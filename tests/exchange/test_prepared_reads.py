@@ -14,7 +14,6 @@ from vpdt.core import incidents
 from vpdt.directory import models as directory
 from vpdt.exchange import connections, handlers, inbox, mapping, outbox, statuses
 from vpdt.exchange.models import OutboxMessage
-from vpdt.motcua import joint, opinions
 from vpdt.records import services as records
 from vpdt.records.choices import DeliveryState, Direction
 from vpdt.records.models import Document
