@@ -9,12 +9,13 @@ import base64
 import json
 import re
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import httpx
 import pytest
 
 from tests.hub.procs import HubProcess, run_all
+from tests.quiet_server import QuietHTTPServer
 from vpdt.cli import main
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -92,7 +93,7 @@ class HubDouble:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = QuietHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()

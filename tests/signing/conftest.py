@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.serialization import pkcs12
 
+from tests.quiet_server import QuietHTTPServer
 from vpdt.signing import images, keys, pki, samples
 
 PEOPLE = [("an", "Nguyễn Văn An"), ("binh", "Trần Thị Bình")]
@@ -175,7 +176,7 @@ class FakeSigningService:
                 self._reply(200, json.dumps({"signature_b64": base64.b64encode(sig).decode()}).encode())
                 service.answered.set()
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = QuietHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 

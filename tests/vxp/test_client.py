@@ -149,7 +149,9 @@ def test_an_operation_goes_straight_to_the_transport_with_only_its_own_headers()
 def test_behind_a_proxy_named_by_the_environment_requests_go_through_it(monkeypatch):
     """HTTP_PROXY set: the request reaches the proxy (in absolute form), as httpx.Client routes it."""
     import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from http.server import BaseHTTPRequestHandler
+
+    from tests.quiet_server import QuietHTTPServer
 
     asked = []
 
@@ -167,7 +169,7 @@ def test_behind_a_proxy_named_by_the_environment_requests_go_through_it(monkeypa
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    server = QuietHTTPServer(("127.0.0.1", 0), Proxy)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):

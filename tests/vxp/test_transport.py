@@ -10,7 +10,7 @@ import json
 import socket
 import ssl
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import httpx
 import pytest
@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from tests.quiet_server import QuietHTTPServer
 from vpdt.vxp import protocol as vxp
 from vpdt.vxp.client import VxpClient
 from vpdt.vxp.transport import StdlibTransport
@@ -84,7 +85,7 @@ class Hub(BaseHTTPRequestHandler):
 
 
 def _serve(context: ssl.SSLContext | None = None):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Hub)
+    server = QuietHTTPServer(("127.0.0.1", 0), Hub)
     server.daemon_threads = True
     server.connections, server.received, server.behaviour = [], [], ""
     if context is not None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from tests.exchange.conftest import exchange_env, province, wsgi_hub  # noqa: F401 - three agencies on the hub
+from tests.quiet_server import QuietHTTPServer
 from tests.workflow.conftest import world  # noqa: F401 - every role, a second agency
 
 
@@ -36,7 +37,7 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.server = QuietHTTPServer(("127.0.0.1", port), Handler)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
