@@ -15,7 +15,7 @@ default, or `sdk` (vpdt's VxpClient on httpx, several ms of CPU per request on t
 cores). Each phase prints the CPU per package of the hub process(es), of PostgreSQL and
 of the load generator, and how busy the whole machine was. Prints each run and the
 median. PostgreSQL: 127.0.0.1:5432, user postgres, database vpdt_hub_bench (re-created
-each run).
+each run; every database the bench made is dropped when it ends).
 
     python bench/hub_bench.py --db postgres --ceiling [--packages 300] [--runs 3] [--workers N]
 
@@ -40,6 +40,7 @@ the figure (target: within 10 %).
 from __future__ import annotations
 
 import argparse
+import atexit
 import concurrent.futures as cf
 import hashlib
 import http.client
@@ -64,12 +65,31 @@ SENDER, RECEIVER = "000.00.00.H53", "000.00.13.H53"
 PG_URL = "postgres://postgres@127.0.0.1:5432/vpdt_hub_bench"
 
 
+_MADE: set[str] = set()  # the databases this run made: dropped when it ends
+
+
+def _created(conn, name: str) -> None:
+    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    conn.execute(f'CREATE DATABASE "{name}"')
+    _MADE.add(name)
+
+
+def _drop_made() -> None:
+    """Nothing left behind in PostgreSQL (a history hub's million rows take gigabytes)."""
+    if not _MADE:
+        return
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        for name in sorted(_MADE):
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def recreate_pg() -> None:
     import psycopg
 
     with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS vpdt_hub_bench WITH (FORCE)")
-        conn.execute("CREATE DATABASE vpdt_hub_bench")
+        _created(conn, "vpdt_hub_bench")
 
 
 def proc_cpu(pid: int) -> float:
@@ -217,8 +237,7 @@ def ceiling_phase(payload: list[tuple[bytes, str]], clients: int, work: Path, se
     from hub.procs import free_port
 
     with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS vpdt_hub_ceiling WITH (FORCE)")
-        conn.execute("CREATE DATABASE vpdt_hub_ceiling")
+        _created(conn, "vpdt_hub_ceiling")
     port, root = free_port(), work / f"ceiling-{time.monotonic_ns()}"
     proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "hub_ceiling.py"), "--port", str(port),
                              "--dir", str(root), "--database", CEILING_URL, *server_args])
@@ -391,8 +410,7 @@ def history_run(args, work: Path, server_args: list[str]) -> int:
     hubs = {}
     with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
         for name in ("empty", "history"):
-            conn.execute(f"DROP DATABASE IF EXISTS vpdt_hub_bench_{name} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE vpdt_hub_bench_{name}")
+            _created(conn, f"vpdt_hub_bench_{name}")
     for name in ("empty", "history"):
         hub = HubProcess(f"hub-{name}-{time.monotonic_ns()}", work)
         url = f"postgres://postgres@127.0.0.1:5432/vpdt_hub_bench_{name}"
@@ -510,6 +528,7 @@ def main() -> int:
     parser.add_argument("--waiting", type=int, default=100_000)
     parser.add_argument("--done", type=int, default=1_000_000)
     args = parser.parse_args()
+    atexit.register(_drop_made)
     if args.workers is None:
         args.workers = 2 if args.ceiling else 1
     server_args = ["--threads", str(args.threads), "--workers", str(args.workers)]
