@@ -685,3 +685,70 @@ def test_known_related_rows_answer_without_a_query_and_a_filter_still_asks():
     assert not seen.captured_queries
     DocumentLink.objects.create(document=document, edxml_document_id="x")
     assert other.response_for.filter(edxml_document_id="x").count() == 1  # asks the database
+
+
+def _postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("the reused driver cursor is PostgreSQL's (SQLite keeps Django's cursor and its placeholders)")
+
+
+def test_the_hot_path_cursor_is_made_once_per_connection_and_a_nested_one_is_its_own():
+    _postgresql_only()
+    with prepared.cursor() as one:
+        one.execute("SELECT 1")
+        first = one
+        with prepared.cursor() as nested:  # asked for while the first is in use: another cursor
+            nested.execute("SELECT 2")
+            assert nested.fetchall() == [(2,)]
+        assert one.fetchall() == [(1,)]  # the outer statement's rows were not taken by the inner one
+    with prepared.cursor() as again:
+        again.execute("SELECT 3")
+        assert again is first and again.fetchone() == (3,) and again.connection is connection.connection
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_hot_path_cursor_follows_a_new_connection():
+    _postgresql_only()
+    with prepared.cursor() as first:
+        first.execute("SELECT 1")
+    connection.close()
+    with prepared.cursor() as after:
+        after.execute("SELECT 4")
+        assert after is not first and after.fetchone() == (4,) and after.connection is connection.connection
+
+
+def test_the_hot_path_cursor_keeps_what_djangos_does_around_a_statement():
+    """Hooks see each statement, the query log is kept, errors are Django's, and a transaction
+    marked for rollback refuses the next statement, as with Django's own cursor."""
+    from django.db import IntegrityError, transaction
+    from django.db.transaction import TransactionManagementError
+
+    _postgresql_only()
+    seen = []
+
+    def hook(execute, sql, params, many, context):
+        seen.append((sql, params, many))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(hook), prepared.cursor() as c:
+        c.execute("SELECT %s::int", [7])
+        assert c.fetchone() == (7,)
+    assert seen == [("SELECT %s::int", [7], False)]
+    with CaptureQueriesContext(connection) as ctx, prepared.cursor() as c:
+        c.execute("SELECT 8")
+    assert [q["sql"] for q in ctx.captured_queries] == ["SELECT 8"]
+
+    user = f.person(f.agency(), Role.CLERK)
+    table = connection.ops.quote_name(User._meta.db_table)
+    with transaction.atomic():
+        with pytest.raises(IntegrityError), transaction.atomic(), prepared.cursor() as c:
+            c.execute(f"UPDATE {table} SET username = NULL WHERE id = %s", [user.pk])
+        with transaction.atomic():  # a savepoint rolled back: the transaction goes on
+            assert Read(lambda pk: User.objects.filter(pk=pk).values_list("username"), pk=int).scalar(
+                pk=user.pk) == user.username
+    with transaction.atomic():
+        with pytest.raises(IntegrityError), prepared.cursor() as c:
+            c.execute(f"UPDATE {table} SET username = NULL WHERE id = %s", [user.pk])
+        transaction.set_rollback(True)
+        with pytest.raises(TransactionManagementError), prepared.cursor() as c:
+            c.execute("SELECT 1")

@@ -38,7 +38,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from vpdt.core import request_context
+from vpdt.core import prepared, request_context
 from vpdt.core.models import AuditEntry, AuditHead
 from vpdt.core.prepared import Read
 
@@ -210,7 +210,7 @@ def _append_in_one_statement(many: list[dict]) -> list[AuditEntry] | None:
         row = {name: getattr(entry, name) for name in _ENTRY_COLUMNS}
         row.update(i=i, before=before, after=after, at=at.isoformat())
         rows.append(row)
-    with connection.cursor() as cursor:
+    with prepared.cursor(connection.alias) as cursor:
         cursor.execute(_CHAIN_SQL, [json.dumps(rows, ensure_ascii=False)])
         chained = cursor.fetchall()
     if not chained:

@@ -244,13 +244,15 @@ def _register(sha: str, size: int, seen_before: bool) -> Blob:
     nothing can have been derived from them yet (their text: vpdt.search), and nobody need look."""
     from django.db import connections, router, transaction
 
+    from vpdt.core import prepared
+
     blob = Blob(sha256=sha, size=size)
     alias = router.db_for_write(Blob, instance=blob)
     connection = connections[alias]
     sql = _REGISTER.get(alias) or _REGISTER.setdefault(alias, _register_sql(alias))
     created_at = Blob._meta.get_field("created_at")
     params = [sha, size, created_at.get_db_prep_save(created_at.pre_save(blob, True), connection)]
-    with transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
+    with transaction.mark_for_rollback_on_error(using=alias), prepared.cursor(alias) as cursor:
         cursor.execute(sql, params)
     blob._state.adding, blob._state.db = False, alias
     blob.seen_before = seen_before

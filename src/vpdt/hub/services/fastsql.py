@@ -11,11 +11,10 @@ are the same as the ORM's. Model save signals are not sent (the hub registers no
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 from django.db import connections
 from django.db.models import Model
 
+from vpdt.core import prepared
 from vpdt.hub.router import HUB_ALIAS as DB
 
 _SQL: dict[tuple[type, str, int, str], tuple[str, list, bool]] = {}
@@ -50,29 +49,12 @@ def _on_conflict(meta, quote, conflict: str, update: str = "") -> str:
         f"DO UPDATE SET {update}" if update else "DO NOTHING")
 
 
-@contextmanager
 def cursor():
-    """A cursor for one statement of a hot path (`with fastsql.cursor() as c: c.execute(...)`).
-
-    On PostgreSQL, the driver's own cursor, kept on the connection and reused: Django's
-    cursor wrapper and a new psycopg cursor per statement cost ~65 µs of CPU each, half of a
-    one-row statement (bench: 136 against 71 µs). Errors are still Django's (IntegrityError
-    …), the per-request health check still runs, the transaction is Django's. Django's cursor
-    on SQLite (its own placeholders), and whenever someone watches the statements
-    (`execute_wrapper` hooks, DEBUG's query log), so they still see every one."""
-    connection = connections[DB]
-    if connection.vendor != "postgresql" or connection.execute_wrappers or connection.queries_logged:
-        with connection.cursor() as c:
-            yield c
-        return
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    raw = connection.connection
-    c = getattr(connection, "_vpdt_fast_cursor", None)
-    if c is None or c.connection is not raw or c.closed:
-        c = connection._vpdt_fast_cursor = raw.cursor()
-    with connection.wrap_database_errors:
-        yield c
+    """A cursor for one statement of a hot path (`with fastsql.cursor() as c: c.execute(...)`):
+    `vpdt.core.prepared.cursor` on the hub's database (on PostgreSQL the driver's cursor, kept on
+    the connection and reused, as Django's wrapper and a new psycopg cursor per statement cost
+    about half of a one-row statement's CPU here; Django's errors, hooks and query log kept)."""
+    return prepared.cursor(DB)
 
 
 def _values(obj: Model, fields: list, connection) -> list:
