@@ -145,3 +145,78 @@ def test_concurrent_senders_and_retries_through_a_real_hub(tmp_path, workers):
             c.close()
     finally:
         hub.stop()
+
+
+def _postgresql_hub():
+    from django.db import connections
+
+    if connections["hub"].vendor != "postgresql":
+        pytest.skip("one statement for a write alone is PostgreSQL's (SQLite runs the write transaction)")
+
+
+@pytest.mark.django_db(databases=["default", "hub"], transaction=True)
+def test_a_first_download_and_an_acknowledgement_alone_are_one_write_statement_each(agencies, connect, tmp_path):
+    """Outside any transaction, a download's first fetch and an acknowledgement each change their
+    delivery and chain their log entry in one statement (its own transaction); the entries are
+    the ones `write()` would log, and the chain verifies with Python's hashes."""
+    from django.db import connections
+
+    _postgresql_hub()
+    sender, receiver = connect(*agencies[H53]), connect(*agencies[STT])
+    pkg = factories.document(tmp_path / "d.edxml", from_code=H53, to=[STT], attachment=500)
+    sender.send_edoc(pkg, from_code=H53, to=[STT])  # the accept path (a write transaction) made the log head
+    [item] = receiver.get_received_edoc_list()
+    statements: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    before = LogEntry.objects.using("hub").count()
+    with connections["hub"].execute_wrapper(record):
+        receiver.download_edoc(item["docId"], tmp_path / "in.edxml")
+        fetch = list(statements)
+        receiver.download_edoc(item["docId"], tmp_path / "again.edxml")  # fetched before: nothing to log
+        statements.clear()
+        receiver.update_status(item["docId"], "done")
+        ack = list(statements)
+    for made in (fetch, ack):  # the caller's signature remembered, its delivery read, then the one write
+        assert len(made) == 3, made
+        assert sum("hub_logentry" in sql for sql in made) == 1 and "hub_loghead" in made[-1]
+    entries = list(LogEntry.objects.using("hub").filter(seq__gt=before).order_by("seq"))
+    assert [(e.action, e.doc_id, e.from_code, e.to_code, e.system_id, e.detail) for e in entries] == [
+        (LogEntry.DELIVERED, item["docId"], H53, STT, "sys.stt", ""),
+        (LogEntry.ACKNOWLEDGED, item["docId"], H53, STT, "sys.stt", "done")]
+    assert entries[0].sha256 == hashlib.sha256(pkg.read_bytes()).hexdigest()
+    assert services.verify_log().ok
+    assert receiver.get_received_edoc_list() == []
+
+
+@pytest.mark.django_db(databases=["default", "hub"], transaction=True)
+def test_downloads_and_acknowledgements_from_many_threads_keep_one_chain(agencies, connect, tmp_path):
+    from django.db import connections
+
+    from vpdt.hub.models import Delivery, System
+
+    _postgresql_hub()
+    sender = connect(*agencies[H53])
+    for i in range(24):
+        sender.send_edoc(factories.document(tmp_path / f"p{i}.edxml", from_code=H53, to=[STT], number=i),
+                         from_code=H53, to=[STT])
+    caller = services.Caller(System.objects.using("hub").get(system_id="sys.stt"), None)
+    doc_ids = list(Delivery.objects.using("hub").values_list("doc_id", flat=True))
+    before = LogEntry.objects.using("hub").count()
+
+    def take(doc_id):
+        try:
+            _, fh = services.open_delivery(caller, doc_id)
+            fh.close()
+            services.acknowledge(caller, doc_id, "done")
+        finally:
+            connections.close_all()
+
+    with cf.ThreadPoolExecutor(6) as pool:
+        list(pool.map(take, doc_ids))
+    assert LogEntry.objects.using("hub").filter(seq__gt=before).count() == 48
+    assert set(Delivery.objects.using("hub").values_list("state", flat=True)) == {Delivery.DONE}
+    assert services.verify_log().ok

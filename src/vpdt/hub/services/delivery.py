@@ -16,7 +16,7 @@ from vpdt.hub.models import Delivery, LogEntry, Package, Submission
 from vpdt.hub.router import HUB_ALIAS as DB
 from vpdt.hub.services import fastsql
 from vpdt.hub.services.config import list_limit, store
-from vpdt.hub.services.message_log import _Writer, write, write_grouped
+from vpdt.hub.services.message_log import OneRow, _Writer, write, write_grouped
 from vpdt.hub.services.registry import Caller
 from vpdt.vxp import protocol as vxp
 
@@ -100,17 +100,29 @@ def _aware(value):
     return value
 
 
-def _update_delivery(pk: int, sets: dict, *, unless_set: str | None = None) -> int:
-    """UPDATE one delivery's columns (`sets`: column -> value, datetimes adapted as the ORM
-    adapts them), only where `unless_set` is still NULL; the number of rows changed."""
+def _delivery_update(pk: int, sets: dict, *, unless_set: str | None = None) -> tuple[str, list]:
+    """The UPDATE of one delivery's columns (`sets`: column -> value, datetimes adapted as the ORM
+    adapts them), only where `unless_set` is still NULL."""
     connection = connections[DB]
     quote = connection.ops.quote_name
     values = [connection.ops.adapt_datetimefield_value(v) if isinstance(v, datetime) else v for v in sets.values()]
     sql = (f"UPDATE {quote(Delivery._meta.db_table)} SET {', '.join(f'{quote(c)} = %s' for c in sets)} "
            f"WHERE id = %s" + (f" AND {quote(unless_set)} IS NULL" if unless_set else ""))
+    return sql, [*values, pk]
+
+
+def _update_delivery(statement: tuple[str, list]) -> int:
+    """Run `_delivery_update`'s statement: the number of rows changed."""
     with fastsql.cursor() as cursor:
-        cursor.execute(sql, [*values, pk])
+        cursor.execute(*statement)
         return cursor.rowcount
+
+
+def _entry(caller: Caller, delivery: Delivery, action: str, detail: str = "") -> dict:
+    """The log entry of a change to `delivery` made by `caller`."""
+    return {"action": action, "doc_id": delivery.doc_id, "sha256": delivery.package.sha256,
+            "from_code": delivery.from_code, "to_code": delivery.to_code, "system_id": caller.system_id,
+            "detail": detail}
 
 
 def open_delivery(caller: Caller, doc_id: str | None):
@@ -122,13 +134,15 @@ def open_delivery(caller: Caller, doc_id: str | None):
     except FileNotFoundError:
         raise vxp.VxpError(vxp.CONTENT_GONE, f"docId {doc_id!r}") from None
     if delivery.fetched_at is None:
+        fetched = _delivery_update(delivery.pk, {"fetched_at": timezone.now()}, unless_set="fetched_at")
+        entry = _entry(caller, delivery, LogEntry.DELIVERED)
+
         def unit(w: _Writer) -> None:
-            if _update_delivery(delivery.pk, {"fetched_at": timezone.now()}, unless_set="fetched_at"):
-                w.log(LogEntry.DELIVERED, doc_id=delivery.doc_id, sha256=delivery.package.sha256,
-                      from_code=delivery.from_code, to_code=delivery.to_code, system_id=caller.system_id)
+            if _update_delivery(fetched):
+                w.log(**entry)
 
         try:
-            write_grouped(unit)
+            write_grouped(unit, OneRow(*fetched, entry))
         except BaseException:
             fh.close()
             raise
@@ -143,16 +157,18 @@ def acknowledge(caller: Caller, doc_id: str | None, status: str | None) -> Deliv
     delivery = _own_delivery(caller, doc_id)
     if delivery.state == status:
         return delivery  # a retry
-    def unit(w: _Writer) -> None:
-        updates = {"state": status}
-        if status in (Delivery.DONE, Delivery.FAIL):
-            updates["done_at"] = timezone.now()
-        _update_delivery(delivery.pk, updates)
-        action = LogEntry.ACKNOWLEDGED if status == Delivery.DONE else f"status-{status}"
-        w.log(action, doc_id=delivery.doc_id, sha256=delivery.package.sha256, from_code=delivery.from_code,
-              to_code=delivery.to_code, system_id=caller.system_id, detail=status)
+    updates = {"state": status}
+    if status in (Delivery.DONE, Delivery.FAIL):
+        updates["done_at"] = timezone.now()
+    change = _delivery_update(delivery.pk, updates)
+    entry = _entry(caller, delivery, LogEntry.ACKNOWLEDGED if status == Delivery.DONE else f"status-{status}",
+                   status)
 
-    write_grouped(unit)
+    def unit(w: _Writer) -> None:
+        _update_delivery(change)
+        w.log(**entry)
+
+    write_grouped(unit, OneRow(*change, entry, always=True))
     delivery.state = status
     return delivery
 
