@@ -23,7 +23,7 @@ from vpdt.hub.router import HUB_ALIAS as DB
 from vpdt.hub.services import fastsql
 from vpdt.hub.services.config import MiB, max_package_bytes, new_doc_id, store
 from vpdt.hub.services.forwarding import wake_forwarder
-from vpdt.hub.services.message_log import _Writer, write_grouped
+from vpdt.hub.services.message_log import OneStatement, _Writer, write_grouped
 from vpdt.hub.services.registry import Caller, _active_agencies_and, _owns, _route_of, aliases
 from vpdt.hub.storage import Incoming, StorageFull
 from vpdt.vxp import protocol as vxp
@@ -221,20 +221,21 @@ def _queue(incoming: Incoming, package, message_type: str, from_code: str, recei
     now = timezone.now()
     fields = _package_fields(package, message_type, from_code)
 
-    def unit(w: _Writer) -> Accepted:
+    system_id = system.system_id if system else ""
+
+    def made() -> tuple[Package, list, Accepted, list[dict], list[str]]:
         # No read under the lock: the receivers found queued (`existing`) were asked before it.
         # A concurrent request that queued one of the others since makes an INSERT break a
-        # unique constraint (IntegrityError): the whole unit is rolled back and asked again
+        # unique constraint (IntegrityError): the whole write is rolled back and asked again
         # below. The package row is an upsert: new, or the one of the same bytes (its file
-        # stored again if it was purged).
-        # (fastsql: the INSERTs without the ORM's per-call compiling, same rows and instances;
-        # on PostgreSQL package, submission and deliveries are one statement)
+        # stored again if it was purged). New objects each time: a batch may run its units again.
         pkg = Package(sha256=sha, size=incoming.size, **fields)
         submission = Submission(doc_id=new_doc_id(), package=pkg, system=system, from_code=from_code,
                                 via_upstream=via_upstream)
         rows: list = [pkg, submission]
         result = Accepted(submission.doc_id)
-        system_id = system.system_id if system else ""
+        entries: list[dict] = []
+        fresh: list[str] = []  # the receivers queued now
         for code, prior in zip(receivers, existing, strict=True):
             if prior is not None:
                 result.deliveries.append(prior)
@@ -247,8 +248,8 @@ def _queue(incoming: Incoming, package, message_type: str, from_code: str, recei
                     doc_id=new_doc_id(), submission=submission, package=pkg, message_type=message_type,
                     from_code=from_code, to_code=code, route=Delivery.REFUSED, state=Delivery.FAIL,
                     error_code=refusal.error.code, error_desc=refusal.error.message))
-                w.log(LogEntry.REFUSED, sha256=sha, from_code=from_code, to_code=code, system_id=system_id,
-                      detail=f"{refusal.error.code} unknown receiver")
+                entries.append({"action": LogEntry.REFUSED, "sha256": sha, "from_code": from_code, "to_code": code,
+                                "system_id": system_id, "detail": f"{refusal.error.code} unknown receiver"})
                 continue
             delivery = Delivery(
                 doc_id=new_doc_id(), submission=submission, package=pkg, message_type=message_type,
@@ -256,20 +257,47 @@ def _queue(incoming: Incoming, package, message_type: str, from_code: str, recei
                 next_attempt_at=now if dest.route == Delivery.UPSTREAM else None)
             rows.append(delivery)
             result.deliveries.append(delivery)
-            w.log(LogEntry.ACCEPTED, doc_id=delivery.doc_id, sha256=sha, from_code=from_code, to_code=code,
-                  system_id=system_id,
-                  detail=f"{message_type} route={dest.route}" + (f" upstream={remote_doc_id}" if via_upstream else ""))
+            fresh.append(code)
+            entries.append({"action": LogEntry.ACCEPTED, "doc_id": delivery.doc_id, "sha256": sha,
+                            "from_code": from_code, "to_code": code, "system_id": system_id,
+                            "detail": f"{message_type} route={dest.route}"
+                                      + (f" upstream={remote_doc_id}" if via_upstream else "")})
         if not result.deliveries:
             raise vxp.VxpError(vxp.UNKNOWN_RECEIVER, ", ".join(receivers))
+        # a status travelling back: noted on the delivery of the document it is about, for each receiver queued now
+        return pkg, rows, result, entries, fresh if message_type == "status" else []
+
+    def unit(w: _Writer) -> Accepted:
+        # (fastsql: the INSERTs without the ORM's per-call compiling, same rows and instances;
+        # on PostgreSQL package, submission and deliveries are one statement)
+        pkg, rows, result, entries, noted = made()
+        for entry in entries:
+            w.log(**entry)
         fastsql.insert_linked(rows, upsert=(pkg, "sha256", "purged_at = NULL"))
-        if message_type == "status":
-            for delivery in result.deliveries:
-                if delivery.submission is submission:
-                    _note_status(package, from_code, delivery.to_code, known)
+        for to_code in noted:
+            _note_status(package, from_code, to_code, known)
         return result
 
+    def one() -> OneStatement | None:
+        """The same write in one statement: the rows, each receiver's status noted, the entries."""
+        pkg, rows, result, entries, noted = made()
+        parts, values, keys, saved = fastsql.linked(rows, upsert=(pkg, "sha256", "purged_at = NULL"))
+        for i, to_code in enumerate(noted):
+            statement = _note_status_statement(package, from_code, to_code, known)
+            if statement is None:
+                return None
+            if statement:
+                parts += f", s{i} AS ({statement[0]})"
+                values += statement[1]
+
+        def done(row: tuple) -> Accepted:
+            saved(row)
+            return result
+
+        return OneStatement(parts, values, entries, select=keys, done=done)
+
     try:
-        accepted = write_grouped(unit)
+        accepted = write_grouped(unit, one)
     except IntegrityError:
         # A concurrent request queued this package (or document) for one of these receivers
         # first: asked again, those are answered as for a retry and the others queued.
@@ -300,13 +328,27 @@ def _note_status(package, from_code: str, to_code: str, known: dict[str, Agency]
     of the document it is about. Either code of an agency (QCVN 102 or QĐ 20) matches; a status
     older (by its Timestamp) than the one already recorded does not replace it. `known`: the
     agencies the accept already read (their codes need no statement of their own)."""
+    values = _note_status_values(package, from_code, to_code, known)
+    if values is not None:
+        _NOTE_STATUS.run(**values)
+
+
+def _note_status_values(package, from_code: str, to_code: str, known: dict[str, Agency] | None) -> dict | None:
     document_id = package.document_id
     if not document_id:
-        return
+        return None
     stamp = package.timestamp
     at = timezone.make_aware(stamp, timezone.get_fixed_timezone(7 * 60)) if stamp else timezone.now()
-    _NOTE_STATUS.run(document_id=document_id, to_codes=sorted(_aliases(from_code, known)),
-                     from_codes=sorted(_aliases(to_code, known)), at=at, status=package.status_code or "")
+    return {"document_id": document_id, "to_codes": sorted(_aliases(from_code, known)),
+            "from_codes": sorted(_aliases(to_code, known)), "at": at, "status": package.status_code or ""}
+
+
+def _note_status_statement(package, from_code: str, to_code: str, known: dict[str, Agency] | None
+                           ) -> tuple[str, list] | tuple[()] | None:
+    """`_note_status`'s UPDATE (SQL, parameters) for a larger statement; () when there is
+    nothing to note, None when it must run on its own (through the ORM)."""
+    values = _note_status_values(package, from_code, to_code, known)
+    return () if values is None else _NOTE_STATUS.statement(**values)
 
 
 def _aliases(code: str, known: dict[str, Agency] | None) -> set[str]:

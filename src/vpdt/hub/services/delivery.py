@@ -16,7 +16,7 @@ from vpdt.hub.models import Delivery, LogEntry, Package, Submission
 from vpdt.hub.router import HUB_ALIAS as DB
 from vpdt.hub.services import fastsql
 from vpdt.hub.services.config import list_limit, store
-from vpdt.hub.services.message_log import OneRow, _Writer, write, write_grouped
+from vpdt.hub.services.message_log import OneStatement, _Writer, write, write_grouped
 from vpdt.hub.services.registry import Caller
 from vpdt.vxp import protocol as vxp
 
@@ -142,7 +142,7 @@ def open_delivery(caller: Caller, doc_id: str | None):
                 w.log(**entry)
 
         try:
-            write_grouped(unit, OneRow(*fetched, entry))
+            write_grouped(unit, lambda: OneStatement.update(*fetched, entry))
         except BaseException:
             fh.close()
             raise
@@ -168,7 +168,7 @@ def acknowledge(caller: Caller, doc_id: str | None, status: str | None) -> Deliv
         _update_delivery(change)
         w.log(**entry)
 
-    write_grouped(unit, OneRow(*change, entry, always=True))
+    write_grouped(unit, lambda: OneStatement.update(*change, entry, always=True))
     delivery.state = status
     return delivery
 

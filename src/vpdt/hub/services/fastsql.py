@@ -11,6 +11,8 @@ are the same as the ORM's. Model save signals are not sent (the hub registers no
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from django.db import connections
 from django.db.models import Model
 
@@ -83,13 +85,62 @@ def insert_linked(objs: list[Model], upsert: tuple[Model, str, str] | None = Non
     INSERT each, in order. Sets every key and every linked `<fk>_id`. `upsert` (one of `objs`,
     its unique field, an SQL SET clause): that one updates the row already there instead (see
     `insert`), and the others point at it."""
+    if connections[DB].vendor != "postgresql":
+        up_obj, up = (upsert[0], upsert[1:]) if upsert else (None, ())
+        for obj, links in zip(objs, _plan(objs), strict=True):
+            _link(obj, links, objs)
+            insert(obj, up if obj is up_obj else None)
+        return
+    parts, values, keys, saved = linked(objs, upsert)
+    with cursor() as c:
+        c.execute(f"WITH {parts} SELECT {keys}", values)
+        saved(c.fetchone())
+
+
+def linked(objs: list[Model], upsert: tuple[Model, str, str] | None = None
+           ) -> tuple[str, list, str, Callable[[Sequence], None]]:
+    """`insert_linked`'s statement on PostgreSQL, in parts for a larger one: the WITH's parts
+    (`r0 AS (INSERT …), r1 AS (…)`, each object's INSERT in order), their parameters, the SELECT
+    list of the new keys, and `saved(keys)`, which sets every key and linked `<fk>_id` from the
+    values that list gave."""
     up_obj, up = (upsert[0], upsert[1:]) if upsert else (None, ())
     connection = connections[DB]
-    plan = []  # per object: its fields, and for each linked field the index of the earlier object
+    plan = _plan(objs)
+    key = (tuple((type(obj), tuple((f.attname, j) for f, j in links.items())) for obj, links in zip(
+        objs, plan, strict=True)), None if up_obj is None else (next(i for i, o in enumerate(objs) if o is up_obj), up))
+    found = _LINKED.get(key)
+    if found is None:
+        quote = connection.ops.quote_name
+        parts = []
+        for i, (obj, links) in enumerate(zip(objs, plan, strict=True)):
+            meta = type(obj)._meta
+            fields = _statement(type(obj), connection, 1)[1]
+            marks = ", ".join(f"(SELECT {quote(objs[links[f]]._meta.auto_field.column)} FROM r{links[f]})"
+                              if f in links else "%s" for f in fields)
+            conflict = _on_conflict(meta, quote, *up) if obj is up_obj else ""
+            parts.append(f"r{i} AS (INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+                         f"VALUES ({marks}){conflict} RETURNING {quote(meta.auto_field.column)})")
+        ids = ", ".join(f"(SELECT {quote(type(obj)._meta.auto_field.column)} FROM r{i})" for i, obj in enumerate(objs))
+        found = _LINKED[key] = (", ".join(parts), ids)
+    values = [v for obj, links in zip(objs, plan, strict=True)
+              for v in _values(obj, [f for f in _statement(type(obj), connection, 1)[1] if f not in links], connection)]
+
+    def saved(keys: Sequence) -> None:
+        for obj, pk in zip(objs, keys, strict=True):
+            _saved(obj, pk)
+        for obj, links in zip(objs, plan, strict=True):
+            _link(obj, links, objs)
+
+    return found[0], values, found[1], saved
+
+
+def _plan(objs: list[Model]) -> list[dict]:
+    """Per object, each foreign key set to an unsaved object of the list, and that object's index."""
+    connection = connections[DB]
+    plan = []
     for i, obj in enumerate(objs):
-        fields = _statement(type(obj), connection, 1)[1]
         links = {}
-        for f in fields:
+        for f in _statement(type(obj), connection, 1)[1]:
             if f.many_to_one:
                 target = f.get_cached_value(obj, None)
                 if target is not None and target.pk is None:
@@ -97,36 +148,8 @@ def insert_linked(objs: list[Model], upsert: tuple[Model, str, str] | None = Non
                     if j is None:
                         raise ValueError(f"{type(obj).__name__}.{f.name} points at an unsaved object not inserted before it")
                     links[f] = j
-        plan.append((fields, links))
-    if connection.vendor != "postgresql":
-        for obj, (_, links) in zip(objs, plan, strict=True):
-            _link(obj, links, objs)
-            insert(obj, up if obj is up_obj else None)
-        return
-    key = (tuple((type(obj), tuple((f.attname, j) for f, j in links.items())) for obj, (_, links) in zip(
-        objs, plan, strict=True)), None if up_obj is None else (next(i for i, o in enumerate(objs) if o is up_obj), up))
-    sql = _LINKED.get(key)
-    if sql is None:
-        quote = connection.ops.quote_name
-        parts = []
-        for i, (obj, (fields, links)) in enumerate(zip(objs, plan, strict=True)):
-            meta = type(obj)._meta
-            marks = ", ".join(f"(SELECT {quote(objs[links[f]]._meta.auto_field.column)} FROM r{links[f]})"
-                              if f in links else "%s" for f in fields)
-            conflict = _on_conflict(meta, quote, *up) if obj is up_obj else ""
-            parts.append(f"r{i} AS (INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-                         f"VALUES ({marks}){conflict} RETURNING {quote(meta.auto_field.column)})")
-        ids = ", ".join(f"(SELECT {quote(type(obj)._meta.auto_field.column)} FROM r{i})" for i, obj in enumerate(objs))
-        sql = _LINKED[key] = f"WITH {', '.join(parts)} SELECT {ids}"
-    values = [v for obj, (fields, links) in zip(objs, plan, strict=True)
-              for v in _values(obj, [f for f in fields if f not in links], connection)]
-    with cursor() as c:
-        c.execute(sql, values)
-        row = c.fetchone()
-    for obj, pk in zip(objs, row, strict=True):
-        _saved(obj, pk)
-    for obj, (_, links) in zip(objs, plan, strict=True):
-        _link(obj, links, objs)
+        plan.append(links)
+    return plan
 
 
 def _link(obj: Model, links: dict, objs: list[Model]) -> None:
@@ -137,7 +160,7 @@ def _link(obj: Model, links: dict, objs: list[Model]) -> None:
         f.set_cached_value(obj, objs[j])
 
 
-_LINKED: dict[tuple, str] = {}
+_LINKED: dict[tuple, tuple[str, str]] = {}
 
 
 def insert_unless_present(obj: Model, unique: str) -> bool:

@@ -13,8 +13,10 @@ import hashlib
 import json
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from django.db import connections, transaction
 
@@ -114,42 +116,63 @@ def _lock_head() -> LogHead:
 _head_made = False  # this process has seen the log head row (it is never removed)
 
 
-# --------------------------------------------------------------------------- one row, one statement
+# --------------------------------------------------------------------------- one write, one statement
 @dataclass(frozen=True)
-class OneRow:
-    """A hub write that changes one row in one statement (`sql`, `params`: an UPDATE)
-    and logs `entry` (LogEntry's fields but seq, at and the hashes) if it changed the row, or
-    `always`. `write_grouped(fn, one)` runs it so when it is alone in its batch on PostgreSQL
-    (the common case: a download's first fetch, an acknowledgement): the UPDATE, the head locked
-    and read, the entry chained (its hash computed by PostgreSQL over the same text as
-    `_entry_hash`), written and the head moved, in one statement that is its own transaction.
-    That is one round trip where the transaction took five (BEGIN, the head locked, the UPDATE,
-    the entry with the head's move, COMMIT). With others in the batch, or on SQLite, `fn` runs
-    as before."""
+class OneStatement:
+    """A hub write as one statement (PostgreSQL): `ctes`, the write's parts of a WITH
+    (`name AS (INSERT/UPDATE …)`) with their `params`; `entries`, the log entries it makes
+    (LogEntry's fields but seq, at and the hashes), chained in order `when` (an SQL condition on
+    the parts; always when empty); `select`, what the statement returns of the write (SQL over
+    the parts) and `done(row)`, the write's result from those columns.
 
-    sql: str
+    `write_grouped(fn, one)` runs `one()` instead of `fn` when it is alone in its batch (unless
+    `one()` is None: no such statement this time): the write,
+    the log head locked and read, each entry's hash computed by PostgreSQL over the same text as
+    `_entry_hash`, the entries written and the head moved, in one statement that is its own
+    transaction. A download's first fetch or an acknowledgement is then one round trip where
+    its transaction took five (BEGIN, the head locked, the UPDATE, the entries with the head's
+    move, COMMIT), an accept two fewer than that. The head is locked only by that statement,
+    from its log part to its commit. With others in the batch, or on SQLite, `fn` runs as before."""
+
+    ctes: str
     params: list
-    entry: dict
-    always: bool = False
+    entries: list[dict]
+    select: str = ""
+    when: str = ""
+    done: Callable[[tuple], Any] | None = None
+
+    @classmethod
+    def update(cls, sql: str, params: list, entry: dict, *, always: bool = False) -> OneStatement:
+        """One UPDATE (`sql`, `params`) and its `entry`, logged if it changed a row, or `always`."""
+        return cls(f"u AS ({sql} RETURNING 1)", params, [entry], when="" if always else "EXISTS (SELECT 1 FROM u)")
 
 
 _ENTRY_COLUMNS = ("at", "action", "doc_id", "sha256", "from_code", "to_code", "system_id", "detail")
 
 
 @functools.cache
-def _one_row_sql(update: str, always: bool) -> str:
+def _chain_sql(entries: int, when: str) -> tuple[str, str]:
+    """The WITH parts that chain `entries` log entries after the head (`e0` … its last one, then
+    the head's move `m`), and the name of the last entry's part."""
+    if entries < 1:
+        raise ValueError("a write logs at least one entry")
     quote = connections[DB].ops.quote_name
     head, entry = quote(LogHead._meta.db_table), quote(LogEntry._meta.db_table)
     columns = ", ".join(quote(c) for c in _ENTRY_COLUMNS)
-    return (f"WITH u AS ({update} RETURNING 1), "
-            f"h AS MATERIALIZED (SELECT seq, hash FROM {head} WHERE id = 1"
-            f"{'' if always else ' AND EXISTS (SELECT 1 FROM u)'} FOR UPDATE), "
-            f"e AS (INSERT INTO {entry} (seq, {columns}, prev_hash, entry_hash) "
-            f"SELECT h.seq + 1, {', '.join(['%s'] * len(_ENTRY_COLUMNS))}, h.hash, "
-            f"encode(sha256(convert_to(h.hash || %s || (h.seq + 1)::text || %s, 'UTF8')), 'hex') FROM h "
-            f"RETURNING seq, entry_hash), "
-            f"m AS (UPDATE {head} SET seq = e.seq, hash = e.entry_hash FROM e WHERE {head}.id = 1 RETURNING 1) "
-            f"SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM m)")
+    marks = ", ".join(["%s"] * len(_ENTRY_COLUMNS))
+    parts = [f"h AS MATERIALIZED (SELECT seq, hash FROM {head} WHERE id = 1{f' AND ({when})' if when else ''} "
+             f"FOR UPDATE)"]
+    before = "h"
+    for i in range(entries):
+        prev_hash = "hash" if before == "h" else "entry_hash"
+        parts.append(f"e{i} AS (INSERT INTO {entry} (seq, {columns}, prev_hash, entry_hash) "
+                     f"SELECT {before}.seq + 1, {marks}, {before}.{prev_hash}, encode(sha256(convert_to("
+                     f"{before}.{prev_hash} || %s || ({before}.seq + 1)::text || %s, 'UTF8')), 'hex') FROM {before} "
+                     f"RETURNING seq, entry_hash)")
+        before = f"e{i}"
+    parts.append(f"m AS (UPDATE {head} SET seq = {before}.seq, hash = {before}.entry_hash FROM {before} "
+                 f"WHERE {head}.id = 1 RETURNING 1)")
+    return ", ".join(parts), before
 
 
 def _split_canonical(fields: dict) -> tuple[str, str]:
@@ -161,16 +184,22 @@ def _split_canonical(fields: dict) -> tuple[str, str]:
     return before[:-1] + ',"seq":', "," + after[1:]
 
 
-def _run_one(one: OneRow) -> None:
-    fields = {name: one.entry.get(name, "") for name in _ENTRY_COLUMNS}
-    fields["at"] = datetime.now(UTC).isoformat(timespec="microseconds")
-    fields["detail"] = fields["detail"][:1000]
+def _run_one(one: OneStatement):
+    at = datetime.now(UTC).isoformat(timespec="microseconds")
+    params = list(one.params)
+    for given in one.entries:
+        fields = {name: given.get(name, "") for name in _ENTRY_COLUMNS}
+        fields["at"], fields["detail"] = at, fields["detail"][:1000]
+        params += [*(fields[name] for name in _ENTRY_COLUMNS), *_split_canonical(fields)]
+    chain, _ = _chain_sql(len(one.entries), one.when)
+    returned = f"{one.select}, " if one.select else ""
     with fastsql.cursor() as cursor:
-        cursor.execute(_one_row_sql(one.sql, one.always),
-                       [*one.params, *(fields[name] for name in _ENTRY_COLUMNS), *_split_canonical(fields)])
-        changed, logged = cursor.fetchone()
-    if (changed or one.always) and not logged:  # never: the head row is there (_head_made)
+        cursor.execute(f"WITH {one.ctes}, {chain} SELECT {returned}(SELECT count(*) FROM m), {one.when or 'TRUE'}",
+                       params)
+        row = cursor.fetchone()
+    if row[-1] and not row[-2]:  # never: the head row is there (_head_made)
         raise RuntimeError("hub log head missing: a change was not logged")
+    return one.done(tuple(row[:-2])) if one.done is not None else None
 
 
 def _alone(batch: list) -> bool:
@@ -183,7 +212,7 @@ def _alone(batch: list) -> bool:
 class _Unit:
     __slots__ = ("fn", "one", "result", "error", "done")
 
-    def __init__(self, fn, one: OneRow | None = None):
+    def __init__(self, fn, one: Callable[[], OneStatement] | None = None):
         self.fn = fn
         self.one = one
         self.result = None
@@ -211,7 +240,7 @@ class _GroupCommit:
         self._queue: list[_Unit] = []
         self._leading = False
 
-    def run(self, fn, one: OneRow | None = None):
+    def run(self, fn, one: Callable[[], OneStatement] | None = None):
         unit = _Unit(fn, one)
         with self._cond:
             self._queue.append(unit)
@@ -263,16 +292,18 @@ def _run_batch(batch: list[_Unit]) -> None:
     """Several units: first together without savepoints (the common case, no unit fails);
     if one fails, again each in its own savepoint, so the others still commit (units are
     re-runnable: everything they change is in the rolled-back transaction). One unit with its
-    one-statement form (`OneRow`), on PostgreSQL: that statement alone."""
+    one-statement form (`OneStatement`), on PostgreSQL: that statement alone."""
     if _alone(batch):
         unit = batch[0]
         try:
-            _run_one(unit.one)
+            one = unit.one()
+            if one is not None:
+                unit.result = _run_one(one)
         except Exception as exc:
-            unit.error = exc
-        finally:
+            unit.error, one = exc, True
+        if one is not None:
             unit.done = True
-        return
+            return
     if len(batch) > 1 and _run_together(batch):
         return
     try:
@@ -305,10 +336,10 @@ def _run_batch(batch: list[_Unit]) -> None:
 _group = _GroupCommit()
 
 
-def write_grouped(fn, one: OneRow | None = None):
+def write_grouped(fn, one: Callable[[], OneStatement] | None = None):
     """Run `fn(w)` in a hub write transaction, possibly shared with concurrent callers;
-    returns its result (or raises its exception) once committed. `one`: the same write as one
-    statement (`OneRow`), run instead when it is alone (its result then None)."""
+    returns its result (or raises its exception) once committed. `one()`: the same write as one
+    statement (`OneStatement`), run instead when it is alone (its `done` gives the result)."""
     return _group.run(fn, one)
 
 
