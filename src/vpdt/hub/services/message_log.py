@@ -3,7 +3,8 @@
 Every state change of the hub happens inside one transaction on the hub database that
 first takes the log head (`write`, or `write_grouped` to share one commit between
 concurrent requests), so log entries form one ordered chain across threads and
-processes, on SQLite and PostgreSQL. `verify_log` checks the chain.
+processes, on SQLite and PostgreSQL; a grouped write alone in its batch on PostgreSQL is one
+statement that takes the head itself (`OneStatement`). `verify_log` checks the chain.
 """
 
 from __future__ import annotations
@@ -121,9 +122,10 @@ _head_made = False  # this process has seen the log head row (it is never remove
 class OneStatement:
     """A hub write as one statement (PostgreSQL): `ctes`, the write's parts of a WITH
     (`name AS (INSERT/UPDATE …)`) with their `params`; `entries`, the log entries it makes
-    (LogEntry's fields but seq, at and the hashes), chained in order `when` (an SQL condition on
-    the parts; always when empty); `select`, what the statement returns of the write (SQL over
-    the parts) and `done(row)`, the write's result from those columns.
+    (LogEntry's fields but seq, at and the hashes), chained in their order, and only where `when`
+    holds (an SQL condition on the parts; always when empty); `select`, what the statement
+    returns of the write (SQL over the parts), and `done(row)`, the write's result from those
+    columns.
 
     `write_grouped(fn, one)` runs `one()` instead of `fn` when it is alone in its batch (unless
     `one()` is None: no such statement this time): the write,
@@ -205,8 +207,8 @@ def _run_one(one: OneStatement):
 def _alone(batch: list) -> bool:
     if len(batch) != 1 or batch[0].one is None or not _head_made:
         return False
-    connection = connections[DB]
-    return connection.vendor == "postgresql" and not connection.in_atomic_block
+    connection = connections[DB]  # a statement that is its own transaction: autocommit, no atomic block open
+    return connection.vendor == "postgresql" and not connection.in_atomic_block and connection.get_autocommit()
 
 
 class _Unit:
@@ -297,12 +299,16 @@ def _run_batch(batch: list[_Unit]) -> None:
         unit = batch[0]
         try:
             one = unit.one()
-            if one is not None:
-                unit.result = _run_one(one)
-        except Exception as exc:
-            unit.error, one = exc, True
+        except Exception as exc:  # the write refused before any statement (as `fn` would refuse it)
+            unit.error, unit.done = exc, True
+            return
         if one is not None:
-            unit.done = True
+            try:
+                unit.result = _run_one(one)
+            except Exception as exc:
+                unit.error = exc
+            finally:
+                unit.done = True
             return
     if len(batch) > 1 and _run_together(batch):
         return
