@@ -160,15 +160,20 @@ _DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequen
 
 @pytest.fixture(autouse=True)
 def _reference_data(request):
-    """Seeded reference data (document types) for every test that touches the database.
+    """Seeded reference data (document types, the starting retention table) for every test that
+    touches the database.
 
     Migrations seed it, but a transactional test's flush removes it for the tests after it.
     """
     if request.node.get_closest_marker("django_db") is None and not (_DB_FIXTURES & set(request.fixturenames)):
         return
     request.getfixturevalue("_django_db_helper")
+    from vpdt.archive.models import RetentionPeriod
+    from vpdt.archive.seed import seed_retention_periods
     from vpdt.records.models import DocumentType
     from vpdt.records.seed import seed_document_types
 
     if not DocumentType.objects.exists():
         seed_document_types(DocumentType)
+    if not RetentionPeriod.objects.exists():
+        seed_retention_periods(RetentionPeriod)
