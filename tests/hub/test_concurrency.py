@@ -145,4 +145,3 @@ def test_concurrent_senders_and_retries_through_a_real_hub(tmp_path, workers):
             c.close()
     finally:
         hub.stop()
-

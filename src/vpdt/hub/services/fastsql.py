@@ -53,9 +53,7 @@ def _on_conflict(meta, quote, conflict: str, update: str = "") -> str:
 
 def cursor():
     """A cursor for one statement of a hot path (`with fastsql.cursor() as c: c.execute(...)`):
-    `vpdt.core.prepared.cursor` on the hub's database (on PostgreSQL the driver's cursor, kept on
-    the connection and reused, as Django's wrapper and a new psycopg cursor per statement cost
-    about half of a one-row statement's CPU here; Django's errors, hooks and query log kept)."""
+    `vpdt.core.prepared.cursor` on the hub's database."""
     return prepared.cursor(DB)
 
 
@@ -87,7 +85,7 @@ def insert_linked(objs: list[Model], upsert: tuple[Model, str, str] | None = Non
     `insert`), and the others point at it."""
     if connections[DB].vendor != "postgresql":
         up_obj, up = (upsert[0], upsert[1:]) if upsert else (None, ())
-        for obj, links in zip(objs, _plan(objs), strict=True):
+        for obj, (_, links) in zip(objs, _plan(objs), strict=True):
             _link(obj, links, objs)
             insert(obj, up if obj is up_obj else None)
         return
@@ -106,15 +104,14 @@ def linked(objs: list[Model], upsert: tuple[Model, str, str] | None = None
     up_obj, up = (upsert[0], upsert[1:]) if upsert else (None, ())
     connection = connections[DB]
     plan = _plan(objs)
-    key = (tuple((type(obj), tuple((f.attname, j) for f, j in links.items())) for obj, links in zip(
+    key = (tuple((type(obj), tuple((f.attname, j) for f, j in links.items())) for obj, (_, links) in zip(
         objs, plan, strict=True)), None if up_obj is None else (next(i for i, o in enumerate(objs) if o is up_obj), up))
     found = _LINKED.get(key)
     if found is None:
         quote = connection.ops.quote_name
         parts = []
-        for i, (obj, links) in enumerate(zip(objs, plan, strict=True)):
+        for i, (obj, (fields, links)) in enumerate(zip(objs, plan, strict=True)):
             meta = type(obj)._meta
-            fields = _statement(type(obj), connection, 1)[1]
             marks = ", ".join(f"(SELECT {quote(objs[links[f]]._meta.auto_field.column)} FROM r{links[f]})"
                               if f in links else "%s" for f in fields)
             conflict = _on_conflict(meta, quote, *up) if obj is up_obj else ""
@@ -122,25 +119,27 @@ def linked(objs: list[Model], upsert: tuple[Model, str, str] | None = None
                          f"VALUES ({marks}){conflict} RETURNING {quote(meta.auto_field.column)})")
         ids = ", ".join(f"(SELECT {quote(type(obj)._meta.auto_field.column)} FROM r{i})" for i, obj in enumerate(objs))
         found = _LINKED[key] = (", ".join(parts), ids)
-    values = [v for obj, links in zip(objs, plan, strict=True)
-              for v in _values(obj, [f for f in _statement(type(obj), connection, 1)[1] if f not in links], connection)]
+    values = [v for obj, (fields, links) in zip(objs, plan, strict=True)
+              for v in _values(obj, [f for f in fields if f not in links], connection)]
 
     def saved(keys: Sequence) -> None:
         for obj, pk in zip(objs, keys, strict=True):
             _saved(obj, pk)
-        for obj, links in zip(objs, plan, strict=True):
+        for obj, (_, links) in zip(objs, plan, strict=True):
             _link(obj, links, objs)
 
     return found[0], values, found[1], saved
 
 
-def _plan(objs: list[Model]) -> list[dict]:
-    """Per object, each foreign key set to an unsaved object of the list, and that object's index."""
+def _plan(objs: list[Model]) -> list[tuple[list, dict]]:
+    """Per object, its INSERT's fields, and each foreign key set to an unsaved object of the list
+    with that object's index."""
     connection = connections[DB]
     plan = []
     for i, obj in enumerate(objs):
+        fields = _statement(type(obj), connection, 1)[1]
         links = {}
-        for f in _statement(type(obj), connection, 1)[1]:
+        for f in fields:
             if f.many_to_one:
                 target = f.get_cached_value(obj, None)
                 if target is not None and target.pk is None:
@@ -148,7 +147,7 @@ def _plan(objs: list[Model]) -> list[dict]:
                     if j is None:
                         raise ValueError(f"{type(obj).__name__}.{f.name} points at an unsaved object not inserted before it")
                     links[f] = j
-        plan.append(links)
+        plan.append((fields, links))
     return plan
 
 

@@ -35,9 +35,11 @@ def _entry_hash(prev: str, fields: dict) -> str:
     return hashlib.sha256((prev + payload).encode("utf-8")).hexdigest()
 
 
+_ENTRY_COLUMNS = ("at", "action", "doc_id", "sha256", "from_code", "to_code", "system_id", "detail")  # and seq
+
+
 def _entry_fields(entry: LogEntry) -> dict:
-    return {k: getattr(entry, k) for k in ("seq", "at", "action", "doc_id", "sha256", "from_code", "to_code",
-                                            "system_id", "detail")}
+    return {k: getattr(entry, k) for k in ("seq", *_ENTRY_COLUMNS)}
 
 
 class _Writer:
@@ -149,13 +151,10 @@ class OneStatement:
         return cls(f"u AS ({sql} RETURNING 1)", params, [entry], when="" if always else "EXISTS (SELECT 1 FROM u)")
 
 
-_ENTRY_COLUMNS = ("at", "action", "doc_id", "sha256", "from_code", "to_code", "system_id", "detail")
-
-
 @functools.cache
-def _chain_sql(entries: int, when: str) -> tuple[str, str]:
+def _chain_sql(entries: int, when: str) -> str:
     """The WITH parts that chain `entries` log entries after the head (`e0` … its last one, then
-    the head's move `m`), and the name of the last entry's part."""
+    the head's move `m`)."""
     if entries < 1:
         raise ValueError("a write logs at least one entry")
     quote = connections[DB].ops.quote_name
@@ -174,7 +173,7 @@ def _chain_sql(entries: int, when: str) -> tuple[str, str]:
         before = f"e{i}"
     parts.append(f"m AS (UPDATE {head} SET seq = {before}.seq, hash = {before}.entry_hash FROM {before} "
                  f"WHERE {head}.id = 1 RETURNING 1)")
-    return ", ".join(parts), before
+    return ", ".join(parts)
 
 
 def _split_canonical(fields: dict) -> tuple[str, str]:
@@ -193,7 +192,7 @@ def _run_one(one: OneStatement):
         fields = {name: given.get(name, "") for name in _ENTRY_COLUMNS}
         fields["at"], fields["detail"] = at, fields["detail"][:1000]
         params += [*(fields[name] for name in _ENTRY_COLUMNS), *_split_canonical(fields)]
-    chain, _ = _chain_sql(len(one.entries), one.when)
+    chain = _chain_sql(len(one.entries), one.when)
     returned = f"{one.select}, " if one.select else ""
     with fastsql.cursor() as cursor:
         cursor.execute(f"WITH {one.ctes}, {chain} SELECT {returned}(SELECT count(*) FROM m), {one.when or 'TRUE'}",
