@@ -225,3 +225,39 @@ def test_retention_purges_delivered_content_and_keeps_log(agencies, connect, tmp
     assert not services.store().path(sha).exists()
     assert LogEntry.objects.using("hub").count() == before + 1
     assert services.verify_log().ok
+
+
+def test_every_answer_states_its_length_so_the_connection_serves_the_next_call(agencies, connect, settings,
+                                                                                 tmp_path):
+    """An HTTP/1.1 answer without Content-Length goes chunked and waitress (`vpdt hub serve`)
+    closes its connection after it: each call would cost a new TCP connection on both sides."""
+    import httpx
+    from django.core.handlers.wsgi import WSGIHandler
+
+    from vpdt.vxp.client import VxpClient
+
+    connect(*agencies[H53])  # the fixture's request signals, as for any client here
+    settings.MIDDLEWARE = []  # as `vpdt hub serve` runs (vpdt.hub.settings): no CommonMiddleware to add it
+    seen = []
+
+    class Recording(httpx.WSGITransport):
+        def handle_request(self, request):
+            response = super().handle_request(request)
+            response.read()
+            seen.append((request.url.path, response.headers.get("content-length"), len(response.content)))
+            return response
+
+    def client(code):
+        return VxpClient("http://testserver/", *agencies[code], transport=Recording(app=WSGIHandler()))
+
+    pkg = factories.document(tmp_path / "d.edxml", from_code=H53, to=[STT], attachment=2000)
+    client(H53).send_edoc(pkg, from_code=H53, to=[STT])
+    receiver = client(STT)
+    (item,) = receiver.get_received_edoc_list()
+    receiver.download_edoc(item["docId"], tmp_path / "got.edxml")
+    receiver.update_status(item["docId"], "done")
+    with pytest.raises(VxpRemoteError):
+        receiver.update_status("no-such-doc", "done")  # an error answer too
+    assert [path.rsplit("/", 1)[-1] for path, _, _ in seen] == [
+        "sendEdoc", "getReceivedEdocList", "downloadEdoc", "updateStatus", "updateStatus"]
+    assert all(length is not None and int(length) == size for _, length, size in seen), seen

@@ -31,7 +31,16 @@ TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 def answer(body: dict) -> HttpResponse:
-    return HttpResponse(vxp.dumps(body), content_type="application/json")
+    return _sized(HttpResponse(vxp.dumps(body), content_type="application/json"))
+
+
+def _sized(response: HttpResponse) -> HttpResponse:
+    """The answer's length in its headers. The hub runs without Django's middleware (no
+    CommonMiddleware to add it), and an HTTP/1.1 answer of unknown length is sent chunked and
+    its connection closed after it (waitress): every VXP call but a download then cost a new
+    TCP connection, accepted and torn down by both sides (4 of the 6 calls of an exchange)."""
+    response["Content-Length"] = str(len(response.content))
+    return response
 
 
 def _time(value) -> str:
@@ -68,6 +77,7 @@ def _unsigned_download(request) -> HttpResponse | None:
     response["XroadVnpt-ErrorCode"] = vxp.UNSIGNED_DOWNLOAD.code
     response["XroadVnpt-ErrorDesc"] = vxp.UNSIGNED_DOWNLOAD.title
     response["WWW-Authenticate"] = 'XroadVnpt realm="vpdt-hub"'
+    _sized(response)
     log.info("hub downloadEdoc refused: unsigned request (SDK downloadEdoc2) from %s", request.META.get("REMOTE_ADDR"))
     return response
 
