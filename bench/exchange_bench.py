@@ -10,8 +10,13 @@ SQLite queue as in `vpdt serve`) run the exchange's jobs: send the outbox and po
 again at once while they find work; the send job is woken when an outbox message commits;
 the hub is polled every `--poll` seconds when idle.
 
-- burst: DOCUMENTS released at once (one `--kb` KB attachment each); exchanges per second
-  = documents / (time from the first release to the last status 01 back at the sender). The
+- bursts: DOCUMENTS released at once (one `--kb` KB attachment each), the workers running;
+  exchanges per second = documents / (time from the first release to the last status 01 back
+  at the sender). Two bursts run one after the other in the same processes: the first after
+  start, when each connection meets its statements for the first time (psycopg prepares one
+  on its 6th execution, PostgreSQL plans the first 5 executions of a prepared one for their
+  values before it keeps one plan), printed on one line; the second, the steady state of a
+  working office, is the figure and its details. The
   approved, numbered documents, their files and their recipient ("Nơi nhận", saved by the
   clerk before releasing) are made before (drafting, not the exchange: its CPU is printed
   apart), their text extracted too (the search's job on the drafter's file, done before any
@@ -23,11 +28,12 @@ the hub is polled every `--poll` seconds when idle.
 - paced: PACED documents released one at a time, 0.2 s apart, workers running: the median
   latency release → "đã đến" at the receiver → status 01 back at the sender.
 - CPU per exchange (burst) by process and in all processes together: the hub, this e-office
-  process (releases, then the workers), the PostgreSQL backends of the two bench databases
-  (sampled from /proc; the sampler's own CPU and the main thread's wait for the statuses run in
-  this process and are taken out of its figures); each worker job's thread CPU and SQL statements; the release's
-  statements; a same-run yardstick (fixed pure-Python work) to compare runs under other load.
-  Two warm-up exchanges run first. `--sql-log` writes the workers' statements by job,
+  process (the releases, on the main thread, and the rest: the workers), the PostgreSQL
+  backends of the two bench databases and of the hub's alone (sampled from /proc; the sampler's
+  own CPU and the main thread's wait for the statuses run in this process and are taken out of
+  its figures); each worker job's thread CPU and SQL statements; the release's statements; a
+  same-run yardstick (fixed pure-Python work) to compare runs under other load. Two warm-up
+  exchanges run first. `--sql-log` writes the workers' statements by job,
   `--profile` a cProfile on thread CPU time (workers; FILE.release for the releases).
 
 Creates (and drops first) the databases vpdt_xbench and vpdt_xbench_hub at
@@ -102,6 +108,7 @@ class PgCpu(threading.Thread):
     def __init__(self):
         super().__init__(daemon=True)
         self.seen: dict[int, float] = {}
+        self.hub: set[int] = set()  # the backends of the hub's database
         self.stop = threading.Event()
         self.start()
 
@@ -117,6 +124,8 @@ class PgCpu(threading.Thread):
                 cpu = _proc_cpu(int(entry.name))
                 if cpu:
                     self.seen[int(entry.name)] = max(cpu, self.seen.get(int(entry.name), 0.0))
+                    if b"vpdt_xbench_hub" in title:
+                        self.hub.add(int(entry.name))
 
     def run(self) -> None:
         while not self.stop.wait(0.05):
@@ -125,6 +134,10 @@ class PgCpu(threading.Thread):
     def total(self) -> float:
         self.sample()
         return sum(self.seen.values())
+
+    def hub_total(self) -> float:
+        """The part of `total` spent on the hub's database (after a `total`)."""
+        return sum(cpu for pid, cpu in self.seen.items() if pid in self.hub)
 
     def own_cpu(self) -> float:
         """This sampler's own CPU (seconds): it runs in the e-office's process, and is not the e-office's."""
@@ -216,7 +229,7 @@ def _run(args, port: int, hub_pid: int) -> int:
     cong_van = DocumentType.objects.get(code="CV")
     # Each document its own file (other bytes): the drafter's file is read for its text once,
     # as in an office; made before any timing (the bench's work, not the e-office's).
-    payloads = [_pdf(args.kb * 1024) for _ in range(2 + args.documents + args.paced)]
+    payloads = [_pdf(args.kb * 1024) for _ in range(2 + 2 * args.documents + args.paced)]
     counter = {"n": 0}
 
     def make() -> Document:
@@ -258,7 +271,7 @@ def _run(args, port: int, hub_pid: int) -> int:
         queries["n"] += 1
         name = getattr(local, "job", None)
         if name:
-            by_job[name][2] += 1
+            by_job.setdefault(name, [0, 0.0, 0])[2] += 1
             if sql_log is not None:
                 sql_log.append((name, sql))
         return execute(sql, params, many, context)
@@ -286,7 +299,7 @@ def _run(args, port: int, hub_pid: int) -> int:
         if prof is not None:
             prof.disable()
         if getattr(local, "job", None):
-            by_job[local.job][1] += time.thread_time() - local.cpu
+            by_job.setdefault(local.job, [0, 0.0, 0])[1] += time.thread_time() - local.cpu
             local.job = None
 
     def start_workers(profile: bool):
@@ -303,34 +316,18 @@ def _run(args, port: int, hub_pid: int) -> int:
     from vpdt.core import serving
 
     serving.settle_heap()
-    # warm-up: two exchanges, so that the burst's figures are the steady state (modules imported
-    # on first use, the VXP clients' connections, caches), not the process's first minute
+    # Both bursts' documents, made before the workers start (drafting, not the exchange).
+    made_cpu = time.process_time()
+    made = [make() for _ in range(2 * args.documents)]
+    made_cpu = (time.process_time() - made_cpu) / 2
+    text_cpu = time.process_time()
+    search.drain()  # the search job's work on the drafters' files: before any release, not the exchange's
+    text_cpu = (time.process_time() - text_cpu) / 2
+    # warm-up: two exchanges (modules imported on first use, the VXP clients' connections, caches)
     consumer = start_workers(False)
     warm = [release() for _ in range(2)]
     while back(warm) < len(warm):
         time.sleep(0.2)
-    consumer.stop(graceful=True)
-    close_old_connections()
-    by_job.clear()
-    queries["n"] = 0
-    if sql_log is not None:
-        sql_log.clear()
-
-    # burst: the documents made first (drafting: the document, its file stored and typed), apart
-    # from the exchange, which starts with their release
-    made_cpu = time.process_time()
-    made = [make() for _ in range(args.documents)]
-    made_cpu = time.process_time() - made_cpu
-    text_cpu = time.process_time()
-    search.drain()  # the search job's work on the drafters' files: before any release, not the exchange's
-    text_cpu = time.process_time() - text_cpu
-    calib0 = yardstick_ms()
-    pg = PgCpu()
-    cpu0 = (_proc_cpu(hub_pid), time.process_time(), pg.total())
-    # The bench's own CPU in the e-office's process (the sampler thread, the main thread's wait for
-    # the statuses) is taken out of the e-office's figures.
-    bench0 = pg.own_cpu()
-    t0 = time.time()
     from django.db import connection as main_connection
 
     release_statements = {"n": 0}
@@ -339,45 +336,62 @@ def _run(args, port: int, hub_pid: int) -> int:
         release_statements["n"] += 1
         return execute(sql, params, many, context)
 
-    released_with = main_connection.execute_wrapper(count_release)
-    released_with.__enter__()
-    if args.profile:
-        import cProfile
+    def burst(made: list, profile: str | None) -> dict:
+        """Release `made` at once, the workers running, until every status 01 is back: the CPU
+        of each process (this one split into the releases, on this thread, and the rest: the
+        workers), its SQL and its jobs."""
+        by_job.clear()
+        if sql_log is not None:
+            sql_log.clear()
+        queries["n"] = release_statements["n"] = 0
+        calib0 = yardstick_ms()
+        pg = PgCpu()
+        cpu0 = (_proc_cpu(hub_pid), time.process_time(), pg.total(), pg.hub_total(), time.thread_time())
+        bench0 = pg.own_cpu()
+        t0 = time.time()
+        profiling["on"] = bool(profile)
+        with main_connection.execute_wrapper(count_release):
+            if profile:
+                import cProfile
 
-        release_profile = cProfile.Profile(time.thread_time)
-        docs = release_profile.runcall(lambda: [release(doc) for doc in made])
-        release_profile.dump_stats(args.profile + ".release")
-    else:
-        docs = [release(doc) for doc in made]
-    released_with.__exit__(None, None, None)
-    t_released = time.time()
-    cpu_released = time.process_time()
-    bench_released = pg.own_cpu()
-    consumer = start_workers(bool(args.profile))
-    waiting = time.thread_time()
-    while back(docs) < len(docs):
-        time.sleep(0.2)
-    waiting = time.thread_time() - waiting
-    t_end = time.time()
-    cpu1 = (_proc_cpu(hub_pid), time.process_time(), pg.total())
-    bench_end = pg.own_cpu()
-    # The e-office's CPU: the release's, then the workers' (the process's, less the bench's own).
-    office_release = (cpu_released - cpu0[1]) - (bench_released - bench0)
-    office_workers = (cpu1[1] - cpu_released) - (bench_end - bench_released) - waiting
-    bench_own = (bench_end - bench0) + waiting
-    burst_queries = queries["n"]
-    calib1 = yardstick_ms()
-    burst_jobs = {name: list(v) for name, v in by_job.items()}
+                release_profile = cProfile.Profile(time.thread_time)
+                docs = release_profile.runcall(lambda: [release(doc) for doc in made])
+                release_profile.dump_stats(profile + ".release")
+            else:
+                docs = [release(doc) for doc in made]
+        t_released = time.time()
+        released_cpu = time.thread_time()
+        while back(docs) < len(docs):
+            time.sleep(0.2)
+        t_end = time.time()
+        cpu1 = (_proc_cpu(hub_pid), time.process_time(), pg.total(), pg.hub_total(), time.thread_time())
+        profiling["on"] = False
+        pg.stop.set()
+        bench_own = (pg.own_cpu() - bench0) + (cpu1[4] - released_cpu)  # the sampler; the wait for statuses
+        per = 1000 / len(docs)
+        out = {"n": len(docs), "per": per, "t_released": t_released - t0, "t_end": t_end - t0,
+               "hub": (cpu1[0] - cpu0[0]) * per, "release": (released_cpu - cpu0[4]) * per,
+               "pg": (cpu1[2] - cpu0[2]) * per, "pg_hub": (cpu1[3] - cpu0[3]) * per,
+               "bench_own": bench_own * per, "queries": queries["n"] / len(docs),
+               "release_statements": release_statements["n"] / len(docs),
+               "jobs": {name: list(v) for name, v in by_job.items()}, "calib0": calib0}
+        # The workers: this process's CPU less the releases and the bench's own.
+        out["workers"] = ((cpu1[1] - cpu0[1]) - (released_cpu - cpu0[4])) * per - out["bench_own"]
+        out["total"] = out["hub"] + out["release"] + out["workers"] + out["pg"]
+        out["calib1"] = yardstick_ms()
+        return out
+
+    # Two bursts, one after the other, the same processes: the first after start (each
+    # connection's statements new to it: psycopg prepares a statement on its 6th execution and
+    # PostgreSQL plans its first 5 executions of a prepared one for their values before it
+    # keeps one plan), the second in the steady state of a working office, the figure.
+    first = burst(made[:args.documents], None)
+    result = burst(made[args.documents:], args.profile)
     if sql_log is not None:
         Path(args.sql_log).write_text("".join(f"{name}\t{' '.join(sql.split())}\n" for name, sql in sql_log))
         sql_log = None
-    consumer.stop(graceful=True)
-    close_old_connections()
-    burst_rate = len(docs) / (t_end - t0)
-    flow_rate = len(docs) / (t_end - t_released)
 
     # paced
-    consumer = start_workers(False)
     time.sleep(1)
     paced = []
     for _ in range(args.paced):
@@ -386,11 +400,12 @@ def _run(args, port: int, hub_pid: int) -> int:
     while back(paced) < len(paced):
         time.sleep(0.1)
     consumer.stop(graceful=True)
+    close_old_connections()
     if profiles:
         import pstats
 
-        first, *rest = profiles.values()
-        stats = pstats.Stats(first)
+        first_profile, *rest = profiles.values()
+        stats = pstats.Stats(first_profile)
         for prof in rest:
             stats.add(prof)
         stats.dump_stats(args.profile)
@@ -402,29 +417,31 @@ def _run(args, port: int, hub_pid: int) -> int:
         lat_back.append((event.created_at - doc.updated_at).total_seconds())
     print(f"machine: {_machine()}")
     print(args.data_note)
-    print(f"burst: {len(docs)} documents ({args.kb} KB each), released in {t_released - t0:.1f}s, "
-          f"all status 01 back after {t_end - t0:.1f}s: {burst_rate:.1f} exchanges/s end to end "
-          f"({flow_rate:.1f}/s once released), {args.workers} worker threads")
-    per = 1000 / len(docs)
-    print(f"burst CPU per exchange: hub {(cpu1[0] - cpu0[0]) * per:.1f} ms, e-office release "
-          f"{office_release * per:.1f} ms + workers {office_workers * per:.1f} ms, "
-          f"PostgreSQL {(cpu1[2] - cpu0[2]) * per:.1f} ms; {burst_queries / len(docs):.0f} SQL statements "
-          f"per exchange by the workers; wall {(t_end - t0) * per:.1f} ms on {os.cpu_count()} cores "
-          f"(load average {os.getloadavg()[0]:.1f})")
-    print(f"release: {release_statements['n'] / len(docs):.0f} SQL statements per exchange (workflow.release: the "
+    r = result
+    print(f"first burst after start: {first['n']} documents, CPU per exchange, all processes together: "
+          f"{first['total']:.1f} ms (hub {first['hub']:.1f}, e-office release {first['release']:.1f} + workers "
+          f"{first['workers']:.1f}, PostgreSQL {first['pg']:.1f} of which the hub's database {first['pg_hub']:.1f}); "
+          f"the burst below is the next one, in the steady state")
+    print(f"burst: {r['n']} documents ({args.kb} KB each), released in {r['t_released']:.1f}s, "
+          f"all status 01 back after {r['t_end']:.1f}s: {r['n'] / r['t_end']:.1f} exchanges/s end to end "
+          f"({r['n'] / (r['t_end'] - r['t_released']):.1f}/s once released), {args.workers} worker threads")
+    print(f"burst CPU per exchange: hub {r['hub']:.1f} ms, e-office release {r['release']:.1f} ms + workers "
+          f"{r['workers']:.1f} ms, PostgreSQL {r['pg']:.1f} ms (the hub's database {r['pg_hub']:.1f}); "
+          f"{r['queries']:.0f} SQL statements per exchange by the workers; wall {r['t_end'] * r['per']:.1f} ms on "
+          f"{os.cpu_count()} cores (load average {os.getloadavg()[0]:.1f})")
+    print(f"release: {r['release_statements']:.0f} SQL statements per exchange (workflow.release: the "
           f"document locked and checked, its state, the package and the outbox message, in one transaction)")
-    total = ((cpu1[0] - cpu0[0]) + office_release + office_workers + (cpu1[2] - cpu0[2])) * per
-    calib = (calib0 + calib1) / 2
-    print(f"burst CPU per exchange, all processes together: {total:.1f} ms; yardstick (fixed pure-Python "
-          f"work, same run) {calib0:.1f} ms before / {calib1:.1f} ms after the burst: {total / calib:.2f} "
-          f"yardsticks per exchange")
+    calib = (r["calib0"] + r["calib1"]) / 2
+    print(f"burst CPU per exchange, all processes together: {r['total']:.1f} ms; yardstick (fixed pure-Python "
+          f"work, same run) {r['calib0']:.1f} ms before / {r['calib1']:.1f} ms after the burst: "
+          f"{r['total'] / calib:.2f} yardsticks per exchange")
     print(f"  not counted: the bench's own CPU in the e-office's process (its PostgreSQL sampler, its wait "
-          f"for the statuses) {bench_own * per:.1f} ms per exchange; making each approved document and storing its "
-          f"100 KB file before the burst (drafting, not the exchange) {made_cpu * per:.1f} ms of the e-office's CPU, "
-          f"and extracting its text {text_cpu * per:.1f} ms (what a receiver on another e-office would spend "
-          f"instead of taking the text already extracted for the same bytes)")
-    for name, (runs, cpu, statements) in sorted(burst_jobs.items(), key=lambda kv: -kv[1][1]):
-        print(f"  worker job {name}: {runs} runs, {cpu * per:.1f} ms CPU and {statements / len(docs):.1f} "
+          f"for the statuses) {r['bench_own']:.1f} ms per exchange; making each approved document and storing its "
+          f"100 KB file before the bursts (drafting, not the exchange) {made_cpu * r['per']:.1f} ms of the "
+          f"e-office's CPU, and extracting its text {text_cpu * r['per']:.1f} ms (what a receiver on another "
+          f"e-office would spend instead of taking the text already extracted for the same bytes)")
+    for name, (runs, cpu, statements) in sorted(r["jobs"].items(), key=lambda kv: -kv[1][1]):
+        print(f"  worker job {name}: {runs} runs, {cpu * r['per']:.1f} ms CPU and {statements / r['n']:.1f} "
               f"statements per exchange")
     if not paced:
         return 0
