@@ -79,12 +79,14 @@ def test_an_accept_a_first_download_and_an_acknowledgement_are_one_write_stateme
         receiver.download_edoc(item["docId"], tmp_path / "again.edxml")  # fetched before: nothing to log
     with statements() as acked:
         receiver.update_status(item["docId"], "done")
-    # reads (the caller and its signature, the retry check; the delivery), then the one write, last
+    # reads (the caller and its signature, the retry check), then the one write, last; a
+    # download or an acknowledgement reads its delivery in the caller's statement, then writes
     [write] = _writes(sent)
     assert write == sent[-1] and all(table in write for table in ("hub_package", "hub_logentry", "hub_loghead"))
     for made in (fetched, acked):
-        assert len(made) == 3 and _writes(made) == made[-1:] and "hub_logentry" in made[-1]
-    assert not _writes(again)
+        assert len(made) == 2 and _writes(made) == made[-1:] and "hub_logentry" in made[-1]
+        assert all(table in made[0] for table in ("hub_seenrequest", "hub_system", "hub_delivery"))
+    assert len(again) == 1 and not _writes(again)
     submission = Submission.objects.using("hub").get(doc_id=doc_id)
     delivery = Delivery.objects.using("hub").get(submission=submission)
     assert delivery.doc_id == item["docId"] and delivery.state == Delivery.DONE and delivery.fetched_at
@@ -174,3 +176,43 @@ def test_sends_downloads_and_acknowledgements_from_many_threads_keep_one_chain(a
     assert LogEntry.objects.using("hub").filter(seq__gt=before).count() == 72
     assert set(Delivery.objects.using("hub").values_list("state", flat=True)) == {Delivery.DONE}
     assert services.verify_log().ok
+
+
+def test_a_delivery_read_with_the_caller_is_the_callers_own_and_refusals_come_first(agencies, connect, tmp_path,
+                                                                                     statements):
+    """A download or an acknowledgement reads its delivery in authentication's statement: another
+    system's docId is not found, a replayed call is refused as a replay though its delivery
+    exists, a deactivated system as unknown, and nothing is written for any of them."""
+    from tests.hub.test_replay import post, signed
+    from vpdt.hub.models import SeenRequest
+    from vpdt.vxp import protocol as vxp
+    from vpdt.vxp.client import VxpRemoteError
+
+    sender, receiver, other = connect(*agencies[H53]), connect(*agencies[STT]), connect(*agencies[XA])
+    sender.send_edoc(factories.document(tmp_path / "d.edxml", from_code=H53, to=[STT], number=3),
+                     from_code=H53, to=[STT])
+    [item] = receiver.get_received_edoc_list()
+    other.count_receive_edoc()  # known to this process: the one-statement authentication from now on
+    before = _head()
+    with statements() as made, pytest.raises(VxpRemoteError) as not_found:
+        other.download_edoc(item["docId"], tmp_path / "stolen.edxml")
+    assert not_found.value.code == vxp.NOT_FOUND.code and not (tmp_path / "stolen.edxml").exists()
+    # the caller with the delivery asked, then the refusal recorded for the operator (services.guard)
+    assert len(made) == 2 and "hub_delivery" in made[0] and "hub_refusedrequest" in made[1]
+    with pytest.raises(VxpRemoteError) as not_found:
+        other.update_status(item["docId"], "done")
+    assert not_found.value.code == vxp.NOT_FOUND.code
+
+    headers = signed(agencies[STT], {"docId": item["docId"], "status": "processing"})
+    assert post(receiver, "updateStatus", headers)["status"] == "OK"
+    assert post(receiver, "updateStatus", headers)["ErrorCode"] == vxp.REPLAYED.code
+    assert Delivery.objects.using("hub").get(doc_id=item["docId"]).state == Delivery.PROCESSING
+
+    System.objects.using("hub").filter(system_id=agencies[STT][0]).update(active=False)
+    seen = SeenRequest.objects.using("hub").count()
+    with pytest.raises(VxpRemoteError) as unknown:
+        receiver.update_status(item["docId"], "done")
+    assert unknown.value.code == vxp.UNKNOWN_SYSTEM.code
+    assert Delivery.objects.using("hub").get(doc_id=item["docId"]).state == Delivery.PROCESSING
+    assert SeenRequest.objects.using("hub").count() == seen + 1  # remembered, as every identified call
+    assert [action for action, *_ in _after(before)] == ["status-processing"]

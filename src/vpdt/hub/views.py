@@ -91,7 +91,7 @@ def operation(request, op: str):
     extra = {"DocId": ""} if op == "sendEdoc" else {}
     caller = None
     try:
-        caller = services.authenticate(request.headers)
+        caller = services.authenticate(request.headers, join=JOINED.get(op))
         return HANDLERS[op](request, caller)
     except vxp.VxpError as exc:
         if op == "sendEdoc":
@@ -301,6 +301,10 @@ def delete_agency(request, caller):
     services.delete_agency(caller, caller.signed.get("AgencyCode"))
     return answer(vxp.response())
 
+
+# The operations whose first read is done by authentication's statement (services.authenticate).
+JOINED = {"getEdoc": services.own_delivery_join, "downloadEdoc": services.own_delivery_join,
+          "updateStatus": services.own_delivery_join}
 
 HANDLERS = {
     "sendEdoc": send_edoc,

@@ -38,6 +38,7 @@ from vpdt.hub.services.delivery import (  # noqa: F401
     count_received,
     keep_done_days,
     open_delivery,
+    own_delivery_join,
     prune_done,
     purge_delivered,
     received,

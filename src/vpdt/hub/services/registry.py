@@ -10,7 +10,7 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -146,18 +146,44 @@ _secret_cache: dict[str, tuple[str, str]] = {}  # system_id -> (stored, plain)
 class Caller:
     system: System
     signed: vxp.SignedHeaders
+    # What a `Joined` asked at authentication read in the same statement: its key and its row
+    # (None: no such row). `joined_key` None: nothing was read (the caller's service reads it).
+    joined_key: str | None = None
+    joined: tuple | None = None
 
     @property
     def system_id(self) -> str:
         return self.system.system_id
 
+    def joined_row(self, key: str | None) -> tuple[bool, tuple | None]:
+        """(read at authentication, its row) for `key`; (False, None) when it was not read."""
+        if key is None or self.joined_key != key:
+            return False, None
+        return True, self.joined
 
-def authenticate(headers) -> Caller:
+
+@dataclass(frozen=True)
+class Joined:
+    """A row an operation reads first, read with the caller's system in authentication's one
+    statement (PostgreSQL, a system that called this process before): `sql` a SELECT of at most
+    one row whose first column is never NULL, which names the caller's system row `s` (e.g.
+    `... WHERE d.holder_id = s.id`), taking `key` as its one parameter."""
+
+    sql: str
+    key: str
+
+
+def authenticate(headers, join: Callable[[vxp.SignedHeaders], Joined | None] | None = None) -> Caller:
     """The caller of a request: signature verified, timestamp within the window, signature
     not seen before. A refusal after the system is identified carries `system_id` (and
-    `authenticated` once the HMAC verified) so that the view records it."""
+    `authenticated` once the HMAC verified) so that the view records it.
+
+    `join(signed)`: what the operation reads first, read in the same statement where it can be
+    (`Caller.joined_row`): a download or an acknowledgement reads its delivery there, one round
+    trip fewer. The refusals and their order are the same: the row is used only once the caller
+    is authenticated."""
     signed = vxp.read_signed_headers(headers)
-    known = _authenticate_known(signed)
+    known = _authenticate_known(signed, join)
     if known is not None:
         return known
     system = _active_system(signed.system_id)
@@ -191,7 +217,7 @@ def _identified(exc: vxp.VxpError, system: System, authenticated: bool) -> vxp.V
 _zones: dict[str, str] = {}  # system_id -> its time zone when it last called here
 
 
-def _authenticate_known(signed: vxp.SignedHeaders) -> Caller | None:
+def _authenticate_known(signed: vxp.SignedHeaders, join=None) -> Caller | None:
     """`authenticate` in one statement for a system that called this process before
     (PostgreSQL): the signature is verified with the secret it had then, the timestamp read in
     its zone then; one statement remembers the signature and reads the system as it is now,
@@ -208,12 +234,17 @@ def _authenticate_known(signed: vxp.SignedHeaders) -> Caller | None:
         expires_at = guard.fresh_until(signed, now, zone)
     except vxp.VxpError:
         return None
+    joined = join(signed) if join is not None else None
+    if joined is None:
+        select, params = _active_system_sql(), [system_id]
+    else:
+        select, params = _active_system_and_sql(joined.sql), [joined.key, system_id]
     inserted, row = fastsql.insert_unless_present_and_select(
-        guard.seen(signed, system_id, expires_at), "signature", _active_system_sql(), [system_id])
+        guard.seen(signed, system_id, expires_at), "signature", select, params)
     if row is None:
         _zones.pop(system_id, None)
         raise vxp.VxpError(vxp.UNKNOWN_SYSTEM, f"systemid {system_id!r}")
-    system = _system_from_row(row)
+    system = _system_from_row(row[:len(_SYSTEM_COLUMNS)])
     if system.secret_encrypted != cached[0] and not signed.verify(_secret(system)):
         raise _identified(vxp.VxpError(vxp.BAD_SIGNATURE, f"for systemid {system_id!r}"), system, False)
     if system.time_zone != zone:
@@ -225,7 +256,10 @@ def _authenticate_known(signed: vxp.SignedHeaders) -> Caller | None:
     if not inserted:
         raise _identified(guard.replayed(signed), system, True)
     guard.maybe_prune(now)
-    return Caller(system, signed)
+    if joined is None:
+        return Caller(system, signed)
+    extra = row[len(_SYSTEM_COLUMNS):]
+    return Caller(system, signed, joined_key=joined.key, joined=None if extra[0] is None else tuple(extra))
 
 
 _SYSTEM_COLUMNS = ["id", "system_id", "kind", "secret_encrypted", "active", "time_zone"]
@@ -248,6 +282,15 @@ def _active_system_sql() -> str:
     quote = connections[DB].ops.quote_name
     return (f"SELECT {', '.join(quote(c) for c in _SYSTEM_COLUMNS)} FROM {quote(System._meta.db_table)} "
             f"WHERE system_id = %s AND active")
+
+
+@functools.lru_cache(maxsize=16)
+def _active_system_and_sql(joined: str) -> str:
+    """`_active_system_sql` with the row of `joined` beside the system's (NULLs when it has none)."""
+    quote = connections[DB].ops.quote_name
+    return (f"SELECT {', '.join('s.' + quote(c) for c in _SYSTEM_COLUMNS)}, j.* "
+            f"FROM {quote(System._meta.db_table)} s LEFT JOIN LATERAL ({joined}) AS j ON TRUE "
+            f"WHERE s.system_id = %s AND s.active")
 
 
 def _system_from_row(row) -> System:
