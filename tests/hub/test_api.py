@@ -255,9 +255,11 @@ def test_every_answer_states_its_length_so_the_connection_serves_the_next_call(a
     receiver = client(STT)
     (item,) = receiver.get_received_edoc_list()
     receiver.download_edoc(item["docId"], tmp_path / "got.edxml")
+    receiver.get_edoc(item["docId"], tmp_path / "got-base64.edxml")  # streamed, its length known
     receiver.update_status(item["docId"], "done")
     with pytest.raises(VxpRemoteError):
         receiver.update_status("no-such-doc", "done")  # an error answer too
     assert [path.rsplit("/", 1)[-1] for path, _, _ in seen] == [
-        "sendEdoc", "getReceivedEdocList", "downloadEdoc", "updateStatus", "updateStatus"]
+        "sendEdoc", "getReceivedEdocList", "downloadEdoc", "getEdoc", "updateStatus", "updateStatus"]
+    assert (tmp_path / "got-base64.edxml").read_bytes() == pkg.read_bytes()
     assert all(length is not None and int(length) == size for _, length, size in seen), seen

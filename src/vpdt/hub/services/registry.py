@@ -217,7 +217,8 @@ def _identified(exc: vxp.VxpError, system: System, authenticated: bool) -> vxp.V
 _zones: dict[str, str] = {}  # system_id -> its time zone when it last called here
 
 
-def _authenticate_known(signed: vxp.SignedHeaders, join=None) -> Caller | None:
+def _authenticate_known(signed: vxp.SignedHeaders,
+                        join: Callable[[vxp.SignedHeaders], Joined | None] | None = None) -> Caller | None:
     """`authenticate` in one statement for a system that called this process before
     (PostgreSQL): the signature is verified with the secret it had then, the timestamp read in
     its zone then; one statement remembers the signature and reads the system as it is now,
