@@ -302,9 +302,9 @@ def _run(args, port: int, hub_pid: int) -> int:
             by_job.setdefault(local.job, [0, 0.0, 0])[1] += time.thread_time() - local.cpu
             local.job = None
 
-    def start_workers(profile: bool):
-        """The e-office's job consumer on its SQLite queue, as `vpdt serve` runs it."""
-        profiling["on"] = profile
+    def start_workers():
+        """The e-office's job consumer on its SQLite queue, as `vpdt serve` runs it (its tasks
+        profiled while a burst asks: `profiling`)."""
         return tasks.start_in_thread(workers=args.workers)
 
     def back(docs) -> int:
@@ -324,7 +324,7 @@ def _run(args, port: int, hub_pid: int) -> int:
     search.drain()  # the search job's work on the drafters' files: before any release, not the exchange's
     text_cpu = (time.process_time() - text_cpu) / 2
     # warm-up: two exchanges (modules imported on first use, the VXP clients' connections, caches)
-    consumer = start_workers(False)
+    consumer = start_workers()
     warm = [release() for _ in range(2)]
     while back(warm) < len(warm):
         time.sleep(0.2)
