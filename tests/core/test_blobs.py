@@ -172,3 +172,45 @@ def test_a_staged_file_refused_by_its_check_is_deleted_at_once(blob_dir):
             blobs.store_checked(staged, check=refuse)
         assert _spooled() == []  # not only at the end of the `with`
     assert not Blob.objects.exists()
+
+
+def test_staged_bytes_are_made_durable_through_their_own_descriptor_and_the_directory_made_on_first_use(
+        blob_dir, settings, monkeypatch):
+    """With fsync on (as deployed): the staged file is synced through the descriptor it is
+    open on (not opened again by its path), renamed into place, and its directory synced; the
+    store's two-level directory is made when the rename finds it missing, and a spool removed
+    meanwhile is made again by the next file."""
+    settings.VPDT_BLOB_FSYNC = True
+    opened, synced = [], []
+    real_open, real_fsync = os.open, os.fsync
+
+    def counting_open(path, flags, *args, **kwargs):
+        opened.append(str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    def counting_fsync(fd):
+        synced.append(fd)
+        return real_fsync(fd)
+
+    monkeypatch.setattr(blobs.os, "open", counting_open)
+    monkeypatch.setattr(blobs.os, "fsync", counting_fsync)
+    for content in (b"lan dau", b"lan hai"):
+        with blobs.Staged() as staged:
+            staged.write(content)
+            spooled = staged.temporary_file_path()
+            opened.clear()  # (its making, by mkstemp)
+            blob = blobs.store_checked(staged)[0]
+        final = blob_dir / blob.storage_name
+        assert final.read_bytes() == content
+        assert spooled not in opened  # synced through its own descriptor
+        assert opened[-1] == str(final.parent)  # the rename made durable: its directory synced
+        assert len(synced) == 2
+        opened.clear(), synced.clear()
+    assert not list((blob_dir / "tmp").iterdir())
+
+    (blob_dir / "tmp").rmdir()
+    with blobs.Staged() as staged:
+        staged.write(b"lan ba")
+        blob = blobs.store_checked(staged)[0]
+    assert (blob_dir / blob.storage_name).read_bytes() == b"lan ba"
+    assert blobs.store_stream(io.BytesIO(b"lan bon")).sha256 == hashlib.sha256(b"lan bon").hexdigest()

@@ -37,15 +37,27 @@ def default_limit_bytes() -> int:
     return settings.VPDT_MAX_UPLOAD_MB * 1024 * 1024
 
 
-def _spool_dir() -> str:
+def _spool_path() -> str:
     backend = storage()
     if isinstance(backend, FileSystemStorage):
         # Same filesystem as the final place, so the move is a rename.
-        path = os.path.join(backend.location, "tmp")
-    else:
-        path = os.path.join(settings.DATA_DIR, "tmp")
+        return os.path.join(backend.location, "tmp")
+    return os.path.join(settings.DATA_DIR, "tmp")
+
+
+def _spool_dir() -> str:
+    path = _spool_path()
     os.makedirs(path, exist_ok=True)
     return path
+
+
+def _spool_file(prefix: str) -> tuple[int, str]:
+    """A new file in the spool (`tempfile.mkstemp`); the spool is made when it is missing (its
+    first file), not looked for before every file."""
+    try:
+        return tempfile.mkstemp(dir=_spool_path(), prefix=prefix)
+    except FileNotFoundError:
+        return tempfile.mkstemp(dir=_spool_dir(), prefix=prefix)
 
 
 class Staged:
@@ -61,7 +73,7 @@ class Staged:
 
     def __init__(self, *, max_bytes: int | None = None, prefix: str = "stage-"):
         self.limit = default_limit_bytes() if max_bytes is None else max_bytes
-        fd, self._path = tempfile.mkstemp(dir=_spool_dir(), prefix=prefix)
+        fd, self._path = _spool_file(prefix)
         self.file = os.fdopen(fd, "w+b")
         self._digest = hashlib.sha256()
         self.size = 0
@@ -157,7 +169,7 @@ def store_checked(stream: BinaryIO | Iterator[bytes], *, max_bytes: int | None =
     digest = hashlib.sha256()
     size = 0
     chunks = iter(lambda: stream.read(CHUNK), b"") if hasattr(stream, "read") else iter(stream)
-    fd, tmp_path = tempfile.mkstemp(dir=_spool_dir(), prefix="upload-")
+    fd, tmp_path = _spool_file("upload-")
     try:
         with os.fdopen(fd, "wb") as tmp:
             behind = WriteBehind(tmp)  # a large file goes to disk as it comes (core.write_behind)
@@ -176,10 +188,8 @@ def store_checked(stream: BinaryIO | Iterator[bytes], *, max_bytes: int | None =
         if not seen:
             if isinstance(backend, FileSystemStorage):
                 final = backend.path(blob.storage_name)
-                os.makedirs(os.path.dirname(final), exist_ok=True)
                 _sync(tmp_path)
-                os.replace(tmp_path, final)
-                _sync(os.path.dirname(final), directory=True)
+                _into_place(lambda to: os.replace(tmp_path, to), final)
             else:
                 with open(tmp_path, "rb") as fh:
                     backend.save(blob.storage_name, File(fh))
@@ -198,6 +208,34 @@ def _sync(path: str, *, directory: bool = False) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def _sync_open(upload) -> None:
+    """`_sync` of a staged file through the descriptor it is open on (a `Staged`, a web upload's
+    `StagedUpload`), without opening it again by its path."""
+    if not settings.VPDT_BLOB_FSYNC:
+        return
+    fh = getattr(upload, "file", None)
+    try:
+        fh.flush()
+        fd = fh.fileno()
+    except (AttributeError, ValueError, OSError):  # no open file of its own (closed): by its path
+        _sync(upload.temporary_file_path())
+        return
+    os.fsync(fd)
+
+
+def _into_place(move: Callable[[str], None], final: str) -> None:
+    """`move(final)` (a rename into the store), then the rename made durable (`_sync` of the
+    directory). The store's two-level directory is made only when the rename finds it missing
+    (the first file there), as the hub's store does: not looked for before every file. A
+    staged file really gone fails the second rename."""
+    try:
+        move(final)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(final), exist_ok=True)
+        move(final)
+    _sync(os.path.dirname(final), directory=True)
 
 
 def _too_large(limit: int) -> TooLarge:
@@ -222,10 +260,8 @@ def _store_staged(upload, limit: int, check: Callable[[str], T] | None) -> tuple
     if not seen:
         if isinstance(backend, FileSystemStorage):
             final = backend.path(blob.storage_name)
-            os.makedirs(os.path.dirname(final), exist_ok=True)
-            _sync(upload.temporary_file_path())
-            upload.place(final)
-            _sync(os.path.dirname(final), directory=True)
+            _sync_open(upload)
+            _into_place(upload.place, final)
         else:
             with open(upload.temporary_file_path(), "rb") as fh:
                 backend.save(blob.storage_name, File(fh))

@@ -31,7 +31,6 @@ import hashlib
 import io
 import os
 import queue
-import tempfile
 import threading
 import weakref
 
@@ -213,7 +212,7 @@ class BoundedUploadHandler(FileUploadHandler):
             self.limit = limit_for(self.request)
         self.received = 0
         self.refused = None
-        fd, path = tempfile.mkstemp(dir=blobs._spool_dir(), prefix="upload-")
+        fd, path = blobs._spool_file("upload-")
         self.file = os.fdopen(fd, "w+b")
         self.staging = _Staging(path)
         # A request that fails half-way (the client went away) leaves no staged file behind.
