@@ -106,7 +106,8 @@ class InboxItem(models.Model):
     OUTCOMES = [(STORED, "Đã lưu"), (DUPLICATE, "Trùng, bỏ qua"), (INVALID, "Không hợp lệ"),
                 (UNMATCHED, "Không khớp văn bản nào"), (QUARANTINED, "Bị cách ly"), (DISCARDED, "Đã bỏ")]
 
-    connection = models.ForeignKey(HubConnection, on_delete=models.PROTECT, related_name="+")
+    # no index of its own: the unique (connection, hub_doc_id) below begins with it
+    connection = models.ForeignKey(HubConnection, on_delete=models.PROTECT, related_name="+", db_index=False)
     hub_doc_id = models.CharField("DocId trên trục", max_length=100)
     agency = models.ForeignKey(Agency, null=True, on_delete=models.PROTECT, related_name="+", verbose_name="cơ quan nhận")
     message_type = models.CharField("loại gói tin", max_length=10)

@@ -83,8 +83,14 @@ def folded_search_fields(notation: str, issuer_name: str, signer_name: str) -> t
 
 
 class Document(ChoiceLabels, models.Model):
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="documents", verbose_name="cơ quan")
-    direction = models.CharField("chiều", max_length=10, choices=Direction.choices, db_index=True)
+    # No index of its own for the agency, the direction or the urgency, nor for the drafting unit
+    # and the creator below: every read of them goes through Meta.indexes, which begin with
+    # agency_id (or with created_by_id, drafting_unit_id), and two or three values of a column
+    # are never worth an index. Each one more was an entry to write with every document and
+    # every change of its state (issue 17).
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="documents", verbose_name="cơ quan",
+                               db_index=False)
+    direction = models.CharField("chiều", max_length=10, choices=Direction.choices)
     state = models.CharField("trạng thái", max_length=20, choices=State.choices, db_index=True)
     source = models.CharField("nguồn", max_length=12, choices=Source.choices, default=Source.INTERNAL)
     document_type = models.ForeignKey(DocumentType, on_delete=models.PROTECT, verbose_name="loại văn bản")
@@ -107,7 +113,7 @@ class Document(ChoiceLabels, models.Model):
     signer_competence = models.CharField(
         "thẩm quyền ký", max_length=150, blank=True, help_text="Ví dụ: KT. CHỦ TỊCH, TL. GIÁM ĐỐC."
     )
-    urgency = models.PositiveSmallIntegerField("độ khẩn", choices=Urgency.choices, default=Urgency.NORMAL, db_index=True)
+    urgency = models.PositiveSmallIntegerField("độ khẩn", choices=Urgency.choices, default=Urgency.NORMAL)
     secrecy = models.PositiveSmallIntegerField("độ mật", choices=Secrecy.choices, default=Secrecy.NONE)
     page_count = models.PositiveIntegerField("số trang", null=True, blank=True)
     copies = models.PositiveIntegerField("số lượng bản", null=True, blank=True)
@@ -144,11 +150,12 @@ class Document(ChoiceLabels, models.Model):
     )
 
     drafting_unit = models.ForeignKey(
-        Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="đơn vị soạn thảo"
+        Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="đơn vị soạn thảo",
+        db_index=False,
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        verbose_name="người tạo",
+        verbose_name="người tạo", db_index=False,
     )
     created_at = models.DateTimeField("ngày tạo", auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField("cập nhật", auto_now=True)

@@ -1,0 +1,50 @@
+"""Indexes no query uses (issue 17): the inbox item's own index of its connection (the unique
+(connection, hub_doc_id) begins with it), and the LIKE-only copies of columns only ever compared
+whole."""
+
+import django.db.models.deletion
+from django.db import migrations, models
+
+# Django's PostgreSQL backend makes, beside the btree of each indexed or unique CharField (and of
+# each indexed foreign key to a CharField key, such as a blob's SHA-256), a copy in
+# varchar_pattern_ops (its name ends in _like), which serves only LIKE 'prefix%' (__startswith).
+# No query asks that of these columns: each copy cost every INSERT, and every UPDATE that cannot be
+# HOT, one more index entry to write and log, and every write statement one more index to open
+# and lock. (table, column, the copy as Django named it); elsewhere than PostgreSQL there is none.
+LIKE_ONLY = [
+    ("exchange_inboxitem", "edxml_document_id", "exchange_inboxitem_edxml_document_id_5172d90f_like"),
+    ("exchange_inboxitem", "outcome", "exchange_inboxitem_outcome_4d203a77_like"),
+    ("exchange_inboxitem", "package_head_id", "exchange_inboxitem_package_head_id_6bec60e8_like"),
+    ("exchange_inboxitem", "package_id", "exchange_inboxitem_package_id_2275f186_like"),
+    ("exchange_outboxmessage", "edxml_document_id", "exchange_outboxmessage_edxml_document_id_49962f52_like"),
+    ("exchange_outboxmessage", "package_id", "exchange_outboxmessage_package_id_b8f14715_like"),
+]
+
+
+def drop_like_only(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for _, _, index in LIKE_ONLY:
+            schema_editor.execute(f'DROP INDEX IF EXISTS "{index}"')
+
+
+def make_like_only_again(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for table, column, index in LIKE_ONLY:
+            schema_editor.execute(
+                f'CREATE INDEX IF NOT EXISTS "{index}" ON "{table}" ("{column}" varchar_pattern_ops)')
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('exchange', '0006_order_by_document_id'),
+    ]
+
+    operations = [
+        migrations.AlterField(
+            model_name='inboxitem',
+            name='connection',
+            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='exchange.hubconnection'),
+        ),
+        migrations.RunPython(drop_like_only, make_like_only_again),
+    ]
