@@ -5,12 +5,8 @@ whole."""
 import django.db.models.deletion
 from django.db import migrations, models
 
-# Django's PostgreSQL backend makes, beside the btree of each indexed or unique CharField (and of
-# each indexed foreign key to a CharField key, such as a blob's SHA-256), a copy in
-# varchar_pattern_ops (its name ends in _like), which serves only LIKE 'prefix%' (__startswith).
-# No query asks that of these columns: each copy cost every INSERT, and every UPDATE that cannot be
-# HOT, one more index entry to write and log, and every write statement one more index to open
-# and lock. (table, column, the copy as Django named it); elsewhere than PostgreSQL there is none.
+# Django's LIKE-only copies (varchar_pattern_ops) no query uses, as in core's migration 0006
+# (a migration does not import another's code): (table, column, the copy as Django named it).
 LIKE_ONLY = [
     ("exchange_inboxitem", "edxml_document_id", "exchange_inboxitem_edxml_document_id_5172d90f_like"),
     ("exchange_inboxitem", "outcome", "exchange_inboxitem_outcome_4d203a77_like"),
