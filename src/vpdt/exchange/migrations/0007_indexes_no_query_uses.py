@@ -30,6 +30,24 @@ def make_like_only_again(apps, schema_editor):
                 f'CREATE INDEX IF NOT EXISTS "{index}" ON "{table}" ("{column}" varchar_pattern_ops)')
 
 
+# The own indexes the AlterFields below take away (an inbox item's of its connection), by the names Django gave them, the
+# same on SQLite and PostgreSQL: dropped by name. Django's own way on SQLite remakes the whole
+# table for each field whose index changes, a copy of every row each time.
+OWN = [
+    ("exchange_inboxitem", "connection_id", "exchange_inboxitem_connection_id_97b3ff7c"),
+]
+
+
+def drop_own(apps, schema_editor):
+    for _, _, index in OWN:
+        schema_editor.execute(f'DROP INDEX IF EXISTS "{index}"')
+
+
+def make_own_again(apps, schema_editor):
+    for table, column, index in OWN:
+        schema_editor.execute(f'CREATE INDEX IF NOT EXISTS "{index}" ON "{table}" ("{column}")')
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -37,10 +55,15 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
-            model_name='inboxitem',
-            name='connection',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='exchange.hubconnection'),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name='inboxitem',
+                    name='connection',
+                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='exchange.hubconnection'),
+                ),
+            ],
+            database_operations=[migrations.RunPython(drop_own, make_own_again)],
         ),
         migrations.RunPython(drop_like_only, make_like_only_again),
     ]
