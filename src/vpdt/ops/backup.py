@@ -739,6 +739,11 @@ def _put_database(alias: str, config: dict, staged: Path, force: bool) -> None:
                            f"--dbname={config['NAME']}", str(staged)], env=_pg_env(config), capture_output=True, text=True)
     if done.returncode != 0:
         raise BackupError(f"pg_restore thất bại cho cơ sở dữ liệu {alias}: {done.stderr.strip()[:500]}")
+    # pg_restore brings the rows, not the planner's statistics: until ANALYZE (autovacuum's, once
+    # enough rows changed; never where it is off) every plan rests on default guesses, so the
+    # restored instance is analysed before anyone works on it (PostgreSQL's pg_restore notes).
+    with _pg_connect(config, autocommit=True) as conn:
+        conn.execute("ANALYZE")
 
 
 def restore(path: str | os.PathLike, identities: list, *, instance: Instance | None = None, force: bool = False,
