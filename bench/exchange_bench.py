@@ -33,8 +33,10 @@ the hub is polled every `--poll` seconds when idle.
   own CPU and the main thread's wait for the statuses run in this process and are taken out of
   its figures); each worker job's thread CPU and SQL statements; the release's statements; a
   same-run yardstick (fixed pure-Python work) to compare runs under other load. Two warm-up
-  exchanges run first. `--sql-log` writes the workers' statements by job,
-  `--profile` a cProfile on thread CPU time (workers; FILE.release for the releases).
+  exchanges run first. Both databases are analysed before each burst, as autovacuum would have
+  on a working server (the CI machines run PostgreSQL with it off); the bench's own wait for the
+  statuses runs on a connection of its own, whose backend's CPU is printed apart, not counted.
+  `--sql-log` writes the workers' statements by job, `--profile` a cProfile on thread CPU time (workers; FILE.release for the releases).
 
 Creates (and drops first) the databases vpdt_xbench and vpdt_xbench_hub at
 127.0.0.1:5432 as user postgres; both sides' data directories in ./var/bench (`--data-dir`:
@@ -74,6 +76,20 @@ def _recreate(*names: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def _analyze(*names: str) -> None:
+    """ANALYZE the bench's databases, as autovacuum would have by then on a working server.
+
+    Tables are written before each burst (the documents made, the first burst's rows); a server
+    with autovacuum off (the CI machines) would otherwise plan on no statistics at all, and a
+    lookup by primary key (and each foreign key's check) became a sequential scan of the table:
+    1,200-1,700 rows of records_document read per exchange, more as the bench's tables grew."""
+    import psycopg
+
+    for name in names:
+        with psycopg.connect(f"{PG}/{name}", autocommit=True) as conn:
+            conn.execute("ANALYZE")
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -105,9 +121,10 @@ def _proc_cpu(pid: int) -> float:
 class PgCpu(threading.Thread):
     """CPU of the PostgreSQL backends serving the bench databases (their titles name them)."""
 
-    def __init__(self):
+    def __init__(self, bench_backend: int | None = None):
         super().__init__(daemon=True)
         self.seen: dict[int, float] = {}
+        self.bench_backend = bench_backend  # the backend of the bench's own wait for the statuses
         self.hub: set[int] = set()  # the backends of the hub's database
         self.stop = threading.Event()
         self.start()
@@ -120,7 +137,7 @@ class PgCpu(threading.Thread):
                 title = (entry / "cmdline").read_bytes()
             except OSError:
                 continue
-            if title.startswith(b"postgres:") and b"vpdt_xbench" in title:
+            if title.startswith(b"postgres:") and b"vpdt_xbench" in title and int(entry.name) != self.bench_backend:
                 cpu = _proc_cpu(int(entry.name))
                 if cpu:
                     self.seen[int(entry.name)] = max(cpu, self.seen.get(int(entry.name), 0.0))
@@ -307,9 +324,17 @@ def _run(args, port: int, hub_pid: int) -> int:
         profiled while a burst asks: `profiling`)."""
         return tasks.start_in_thread(workers=args.workers)
 
+    # The bench's wait for the statuses, on a connection of its own: its backend's CPU is the
+    # bench's, not the exchange's (PgCpu leaves it out; printed apart).
+    import psycopg
+
+    waiter = psycopg.connect(f"{PG}/vpdt_xbench", autocommit=True)
+    back_sql = (f"SELECT count(*) FROM {StatusEvent._meta.db_table} s JOIN {Recipient._meta.db_table} r "
+                f"ON r.id = s.recipient_id WHERE s.status_code = '01' AND s.direction = %s "
+                f"AND r.document_id = ANY(%s)")
+
     def back(docs) -> int:
-        return StatusEvent.objects.filter(recipient__document__in=docs, status_code="01",
-                                          direction=StatusEvent.RECEIVED).count()
+        return waiter.execute(back_sql, (StatusEvent.RECEIVED, [d.pk for d in docs])).fetchone()[0]
 
     # What starting made is frozen out of the garbage collector's sight, as `vpdt worker` and
     # `vpdt serve` do before they work (core.serving.settle_heap).
@@ -344,8 +369,10 @@ def _run(args, port: int, hub_pid: int) -> int:
         if sql_log is not None:
             sql_log.clear()
         queries["n"] = release_statements["n"] = 0
+        _analyze("vpdt_xbench", "vpdt_xbench_hub")
         calib0 = yardstick_ms()
-        pg = PgCpu()
+        pg = PgCpu(waiter.info.backend_pid)
+        waiter0 = _proc_cpu(waiter.info.backend_pid)
         cpu0 = (_proc_cpu(hub_pid), time.process_time(), pg.total(), pg.hub_total(), time.thread_time())
         bench0 = pg.own_cpu()
         t0 = time.time()
@@ -368,11 +395,12 @@ def _run(args, port: int, hub_pid: int) -> int:
         profiling["on"] = False
         pg.stop.set()
         bench_own = (pg.own_cpu() - bench0) + (cpu1[4] - released_cpu)  # the sampler; the wait for statuses
+        waiter_pg = _proc_cpu(waiter.info.backend_pid) - waiter0
         per = 1000 / len(docs)
         out = {"n": len(docs), "per": per, "t_released": t_released - t0, "t_end": t_end - t0,
                "hub": (cpu1[0] - cpu0[0]) * per, "release": (released_cpu - cpu0[4]) * per,
                "pg": (cpu1[2] - cpu0[2]) * per, "pg_hub": (cpu1[3] - cpu0[3]) * per,
-               "bench_own": bench_own * per, "queries": queries["n"] / len(docs),
+               "bench_own": bench_own * per, "waiter_pg": waiter_pg * per, "queries": queries["n"] / len(docs),
                "release_statements": release_statements["n"] / len(docs),
                "jobs": {name: list(v) for name, v in by_job.items()}, "calib0": calib0}
         # The workers: this process's CPU less the releases and the bench's own.
@@ -401,6 +429,7 @@ def _run(args, port: int, hub_pid: int) -> int:
         time.sleep(0.1)
     consumer.stop(graceful=True)
     close_old_connections()
+    waiter.close()
     if profiles:
         import pstats
 
@@ -436,7 +465,8 @@ def _run(args, port: int, hub_pid: int) -> int:
           f"work, same run) {r['calib0']:.1f} ms before / {r['calib1']:.1f} ms after the burst: "
           f"{r['total'] / calib:.2f} yardsticks per exchange")
     print(f"  not counted: the bench's own CPU in the e-office's process (its PostgreSQL sampler, its wait "
-          f"for the statuses) {r['bench_own']:.1f} ms per exchange; making each approved document and storing its "
+          f"for the statuses) {r['bench_own']:.1f} ms per exchange, and its wait's PostgreSQL backend "
+          f"{r['waiter_pg']:.1f} ms; making each approved document and storing its "
           f"100 KB file before the bursts (drafting, not the exchange) {made_cpu * r['per']:.1f} ms of the "
           f"e-office's CPU, and extracting its text {text_cpu * r['per']:.1f} ms (what a receiver on another "
           f"e-office would spend instead of taking the text already extracted for the same bytes)")
