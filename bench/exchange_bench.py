@@ -36,7 +36,8 @@ the hub is polled every `--poll` seconds when idle.
   exchanges run first. Both databases are analysed before each burst, as autovacuum would have
   on a working server (the CI machines run PostgreSQL with it off); the bench's own wait for the
   statuses runs on a connection of its own, whose backend's CPU is printed apart, not counted.
-  `--sql-log` writes the workers' statements by job, `--profile` a cProfile on thread CPU time (workers; FILE.release for the releases).
+  `--sql-log` writes the workers' statements by job, `--profile` a cProfile on thread CPU time
+  (workers; FILE.release for the releases).
 
 Creates (and drops first) the databases vpdt_xbench and vpdt_xbench_hub at
 127.0.0.1:5432 as user postgres; both sides' data directories in ./var/bench (`--data-dir`:
