@@ -4,7 +4,7 @@ SHELL := /bin/bash
 # (python3.11-venv), else python3 from the PATH; `make PYTHON=...` chooses another. Debian builds
 # it with profile-guided and link-time optimisation, linked statically: vpdt's Python runs 8-17 %
 # cheaper on it than on a default source build such as pyenv's (docs/BENCHMARKS.md, "The
-# interpreter"). An existing .venv keeps the interpreter it was made with (`make clean` first).
+# interpreter"). An existing .venv keeps the interpreter it was made with (remove it first).
 PYTHON ?= $(shell /usr/bin/python3.11 -c 'import ensurepip, venv' >/dev/null 2>&1 && echo /usr/bin/python3.11 || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin
