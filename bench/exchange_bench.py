@@ -49,6 +49,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import platform
 import shutil
 import socket
 import statistics
@@ -104,7 +105,10 @@ def _machine() -> str:
             cpu = line.split(":", 1)[1].strip()
             break
     mem = int(Path("/proc/meminfo").read_text().split()[1]) // 1024 // 1024
-    return f"{os.cpu_count()} cores, {cpu}, {mem} GB RAM"
+    # The interpreter too: an optimised build (Debian's) runs the same Python ~8 % cheaper than a
+    # default source build (docs/BENCHMARKS.md, "The interpreter"), so figures compare only with it.
+    python = f"Python {platform.python_version()} ({os.path.realpath(sys.executable)})"
+    return f"{os.cpu_count()} cores, {cpu}, {mem} GB RAM; {python}"
 
 
 _TICK = os.sysconf("SC_CLK_TCK")
