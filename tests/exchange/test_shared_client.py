@@ -1,6 +1,6 @@
 """The process keeps one VXP client per hub connection (vpdt.exchange.clients): the same client
 while the connection is unchanged, a new one when its endpoint or secret changes, and the secret
-is not decrypted to tell (the send job asks at every run)."""
+is not decrypted to tell (the send job asks for every message it sends)."""
 
 from __future__ import annotations
 
